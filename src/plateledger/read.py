@@ -1,0 +1,218 @@
+"""The plate read: what a camera saw, as submitted and as stored.
+
+`ReadSubmission` is what a camera or adapter sends (the owner is never in it: it comes from
+the API key). `PlateRead` is the stored read, enriched with the owner agency, its origin
+state, the time it arrived and the time after which it must never be returned.
+
+This module sits at the bottom of the package graph (beside `plates`): the store below
+ingest needs the read's shape too.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from plateledger.plates import PlateError, confusion_key, normalize_plate
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a read's time may lie (camera clocks drift)."""
+
+READ_NAMESPACE = uuid.UUID("5b1f3f3e-3a53-4b8e-8f0b-6a1d2c7e9a10")
+"""Namespace of the UUIDv5 read ids derived from camera, time and plate."""
+
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def derive_read_id(camera_id: str, ts: datetime, plate: str) -> uuid.UUID:
+    """A stable read id, so that a retried submission without ids is recognised."""
+    millis = int(ts.timestamp() * 1000)
+    return uuid.uuid5(READ_NAMESPACE, f"{camera_id}\x1f{millis}\x1f{plate}")
+
+
+def to_utc_millis(value: Any) -> datetime:
+    """Parse a time given as ISO-8601 text, epoch milliseconds or a datetime, to UTC ms."""
+    if isinstance(value, bool):
+        raise ValueError("time must be ISO-8601 text or epoch milliseconds")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("time must be a finite number")
+        if value > 1e11:  # milliseconds: seconds since 1970 will not pass 1e11 for millennia
+            dt = datetime.fromtimestamp(value / 1000.0, tz=UTC)
+        else:
+            dt = datetime.fromtimestamp(value, tz=UTC)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"time `{value[:40]}` is not ISO-8601") from None
+        if dt.tzinfo is None:
+            raise ValueError(f"time `{value[:40]}` has no time zone (use Z for UTC)")
+    elif isinstance(value, datetime):
+        dt = value
+        if dt.tzinfo is None:
+            raise ValueError("time has no time zone")
+    else:
+        raise ValueError("time must be ISO-8601 text or epoch milliseconds")
+    dt = dt.astimezone(UTC)
+    return dt.replace(microsecond=(dt.microsecond // 1000) * 1000)
+
+
+class Vehicle(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    color: str = Field(default="", max_length=32)
+    make: str = Field(default="", max_length=32)
+    model: str = Field(default="", max_length=48)
+    type: str = Field(default="", max_length=32)
+
+
+class Images(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    plate: str = Field(default="", max_length=512, description="plate crop reference")
+    overview: str = Field(default="", max_length=512, description="overview image reference")
+
+
+class ReadSubmission(BaseModel):
+    """One read as a camera submits it (native JSON; every adapter produces these)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    read_id: uuid.UUID | None = None
+    camera_id: str = Field(min_length=1, max_length=64)
+    ts: datetime
+    plate: str = Field(min_length=1, max_length=32, description="plate text as read")
+    region: str = Field(default="", max_length=8, description="plate state/region, e.g. CA")
+    region_confidence: Confidence = 0.0
+    confidence: Confidence
+    lat: float | None = Field(default=None, ge=-90.0, le=90.0)
+    lon: float | None = Field(default=None, ge=-180.0, le=180.0)
+    heading: float | None = Field(default=None, ge=0.0, lt=360.0)
+    vehicle: Vehicle = Vehicle()
+    images: Images = Images()
+
+    @field_validator("ts", mode="before")
+    @classmethod
+    def _parse_ts(cls, value: Any) -> datetime:
+        return to_utc_millis(value)
+
+    @field_validator("ts")
+    @classmethod
+    def _not_in_future(cls, value: datetime) -> datetime:
+        if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
+            raise ValueError("time is more than 5 minutes in the future")
+        return value
+
+    @field_validator("plate")
+    @classmethod
+    def _plate_is_plate(cls, value: str) -> str:
+        try:
+            normalize_plate(value)
+        except PlateError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_upper(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region.startswith("US-"):
+            region = region[3:]
+        if region and not (region.isascii() and region.isalnum()):
+            raise ValueError(f"region `{value[:8]}` must be letters and digits")
+        return region
+
+    @field_validator("camera_id")
+    @classmethod
+    def _camera_printable(cls, value: str) -> str:
+        if not value.isprintable() or not value.isascii():
+            raise ValueError("camera_id must be printable ASCII")
+        return value
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> ReadSubmission:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        return self
+
+    @property
+    def plate_normalized(self) -> str:
+        return normalize_plate(self.plate)
+
+    def stable_id(self) -> uuid.UUID:
+        """The client's id, or one derived from camera, time and plate."""
+        if self.read_id is not None:
+            return self.read_id
+        return derive_read_id(self.camera_id, self.ts, self.plate_normalized)
+
+
+class PlateRead(BaseModel):
+    """A stored read. Owner and origin state are set once, from the catalog, and never change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    read_id: uuid.UUID
+    owner_id: int = Field(ge=0, description="agency that owns the read (from the API key)")
+    origin_state: str = Field(description="home state of the owner agency")
+    camera_id: str
+    ts: datetime
+    plate_raw: str
+    plate: str = Field(description="normalised plate")
+    plate_key: str = Field(description="OCR-confusion key of the plate")
+    region: str = ""
+    region_confidence: float = 0.0
+    confidence: float
+    lat: float | None = None
+    lon: float | None = None
+    heading: float | None = None
+    vehicle: Vehicle = Vehicle()
+    images: Images = Images()
+    received_at: datetime
+    expires_at: datetime
+    hit: bool = False
+
+    @classmethod
+    def from_submission(
+        cls,
+        sub: ReadSubmission,
+        *,
+        owner_id: int,
+        origin_state: str,
+        received_at: datetime,
+        expires_at: datetime,
+        lat: float | None = None,
+        lon: float | None = None,
+    ) -> PlateRead:
+        """Enrich a submission. ``lat``/``lon`` are the fixed camera's position, used when
+        the submission carries no GPS position of its own."""
+        plate = sub.plate_normalized
+        # Every field comes from a validated submission or the catalog: skip re-validation
+        # (it was a third of the ingest path's CPU).
+        return cls.model_construct(
+            read_id=sub.stable_id(),
+            owner_id=owner_id,
+            origin_state=origin_state,
+            camera_id=sub.camera_id,
+            ts=sub.ts,
+            plate_raw=sub.plate,
+            plate=plate,
+            plate_key=confusion_key(plate),
+            region=sub.region,
+            region_confidence=sub.region_confidence,
+            confidence=sub.confidence,
+            lat=sub.lat if sub.lat is not None else lat,
+            lon=sub.lon if sub.lon is not None else lon,
+            heading=sub.heading,
+            vehicle=sub.vehicle,
+            images=sub.images,
+            received_at=received_at,
+            expires_at=expires_at,
+        )

@@ -1,0 +1,80 @@
+"""One typed settings object, passed explicitly to whatever needs it (never a global)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "development-only-secret-do-not-use"
+
+
+class Settings(BaseSettings):
+    """Settings read from ``PLATELEDGER_*`` environment variables or given directly."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATELEDGER_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(default=Path("data"), description="store, catalog, keys, images")
+    store_url: str | None = Field(
+        default=None,
+        description="clickhouse://user:pass@host:8123/db; default: embedded chDB under data_dir",
+    )
+    store_path: Path | None = Field(
+        default=None, description="embedded store directory; default: <data_dir>/store"
+    )
+    store_cluster: str | None = Field(default=None, description="ClickHouse cluster name")
+    catalog_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite under data_dir"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = DEV_SECRET
+    token_ttl_minutes: int = 8 * 60
+    require_totp: bool = True
+
+    ingest_batch_reads: int = Field(default=10_000, ge=1)
+    ingest_batch_seconds: float = Field(
+        default=0.2, gt=0, le=1.0,
+        description="longest a read waits to be written with others (group commit)",
+    )
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_batch_items: int = Field(default=10_000, ge=1)
+    purge_every_minutes: float = Field(default=15.0, gt=0, description="retention purge interval")
+    audit_origin: str = Field(
+        default="plateledger.local/audit",
+        description="the log's name in its signed checkpoints (use your own domain)",
+    )
+    recognizer_engine: str = Field(default="rapidocr", description="plate recognition engine")
+    partitioning: Literal["month", "week", "day"] = "month"
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("set PLATELEDGER_SECRET_KEY: the default secret is for development")
+        return self
+
+    @property
+    def store_dir(self) -> Path:
+        return self.store_path or self.data_dir / "store"
+
+    @property
+    def catalog_database_url(self) -> str:
+        if self.catalog_url:
+            return self.catalog_url
+        return f"sqlite:///{(self.data_dir / 'catalog.sqlite').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "images"
+
+
+def random_secret() -> str:
+    return secrets.token_urlsafe(32)

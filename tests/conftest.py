@@ -1,0 +1,140 @@
+"""Fixtures shared by every test package.
+
+chDB runs one embedded server per process, on one data directory at a time: the whole
+test session shares one store directory, and each test that needs a clean store empties it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from plateledger.store import ReadStore
+
+
+@pytest.fixture(scope="session")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("chdb-store")
+
+
+def _empty(store: ReadStore) -> None:
+    for table in ("reads", "plates", "plate_variants"):
+        store.engine.command(f"TRUNCATE TABLE IF EXISTS {store.db}.{table}")
+
+
+@pytest.fixture
+def store(store_path: Path) -> Iterator[ReadStore]:
+    """An empty embedded read store (the session's one chDB directory)."""
+    read_store = ReadStore.open(data_dir=store_path)
+    _empty(read_store)
+    try:
+        yield read_store
+    finally:
+        read_store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return os.environ.get(
+        "PLATELEDGER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+
+
+@dataclass
+class LiveServer:
+    """A real `plateledger serve` process over a seeded demo catalog."""
+
+    url: str
+    data_dir: Path
+    camera_key: str
+    camera_id: str
+    password: str
+    process: subprocess.Popen[bytes]
+    port: int
+
+    def token(self, username: str) -> str:
+        response = httpx.post(
+            f"{self.url}/v1/auth/token",
+            json={"username": username, "password": self.password, "totp": None},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            self.process.wait(timeout=60)
+
+    def start(self) -> None:
+        self.process = _spawn(self.data_dir, self.port)
+        _wait_ready(self.url, self.process)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _spawn(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PLATELEDGER_REQUIRE_TOTP": "false",
+           "PLATELEDGER_INGEST_BATCH_SECONDS": "0.2"}
+    with (data_dir / "server.log").open("ab") as log:  # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "plateledger.cli.main", "serve", "--data-dir",
+             str(data_dir), "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/v1/audit/checkpoint", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start in time")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A running server with the demo city's catalog (no reads loaded)."""
+    from plateledger.catalog import open_catalog
+    from plateledger.demo import DEMO_PASSWORD, seed_catalog
+    from plateledger.settings import Settings
+    from plateledger.sim import City, default_plan
+
+    data_dir = tmp_path_factory.mktemp("live-server")
+    settings = Settings(data_dir=data_dir, require_totp=False)
+    catalog = open_catalog(settings)
+    accounts = seed_catalog(catalog, City(default_plan(vehicles=2_000)).plan)
+    catalog.engine.dispose()
+    port = _free_port()
+    server = LiveServer(
+        url=f"http://127.0.0.1:{port}", data_dir=data_dir, camera_key=accounts.camera_key,
+        camera_id=accounts.camera_id, password=DEMO_PASSWORD, process=_spawn(data_dir, port),
+        port=port,
+    )
+    try:
+        _wait_ready(server.url, server.process)
+        yield server
+    finally:
+        server.stop()

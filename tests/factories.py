@@ -1,0 +1,35 @@
+"""Building reads for tests (real models, real validation)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from plateledger.read import PlateRead, ReadSubmission
+
+
+def make_read(
+    plate: str,
+    *,
+    camera: str = "cam-1",
+    owner: int = 1,
+    state: str = "CA",
+    minutes_ago: float = 1.0,
+    keep_days: float = 30.0,
+    lat: float | None = 37.59,
+    lon: float | None = -122.04,
+    now: datetime | None = None,
+    **fields: object,
+) -> PlateRead:
+    now = now or datetime.now(UTC)
+    ts = now - timedelta(minutes=minutes_ago)
+    sub = ReadSubmission.model_validate(
+        {"camera_id": camera, "ts": ts, "plate": plate, "confidence": 0.9,
+         "lat": lat, "lon": lon, **fields}
+    )
+    return PlateRead.from_submission(
+        sub,
+        owner_id=owner,
+        origin_state=state,
+        received_at=now,
+        expires_at=ts + timedelta(days=keep_days),
+    )
