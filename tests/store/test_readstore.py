@@ -1,0 +1,116 @@
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from plateledger.store import ReadStore, StoreError
+from plateledger.store.arrow import reads_to_arrow, rows_to_reads
+from plateledger.store.schema import ARROW_SCHEMA, cluster_ddl, partitioning_for_retention
+from tests.factories import make_read
+
+
+def test_a_read_comes_back_exactly_as_stored(store: ReadStore) -> None:
+    read = make_read("8ABC123", heading=182.0, vehicle={"color": "silver", "make": "toyota"})
+    store.insert_reads([read])
+    [back] = rows_to_reads(store.query("SELECT * FROM {db}.reads"))
+    assert back.read_id == read.read_id
+    assert back.ts == read.ts
+    assert back.plate == "8ABC123"
+    assert back.plate_key == "8A8C123"
+    assert back.owner_id == read.owner_id and back.origin_state == "CA"
+    assert back.heading == 182.0
+    assert back.vehicle.color == "silver"
+    assert back.lat == pytest.approx(37.59, abs=1e-5)
+
+
+def test_arrow_batches_keep_uuid_bytes_in_rfc_order(store: ReadStore) -> None:
+    reads = [make_read(p) for p in ("1AAA111", "2BBB222", "3CCC333")]
+    table = reads_to_arrow(reads)
+    assert table.schema.equals(ARROW_SCHEMA)
+    store.insert_arrow(table)
+    ids = {r.read_id for r in rows_to_reads(store.query("SELECT * FROM {db}.reads"))}
+    assert ids == {r.read_id for r in reads}
+
+
+def test_a_retried_batch_never_counts_twice(store: ReadStore) -> None:
+    batch = [make_read("8ABC123", minutes_ago=m) for m in (1, 2, 3)]
+    store.insert_reads(batch)
+    store.insert_reads(batch)  # the camera did not hear our acknowledgement and sent again
+    assert store.count() == 3
+
+
+def test_expired_reads_are_not_counted(store: ReadStore) -> None:
+    now = datetime.now(UTC)
+    store.insert_reads([
+        make_read("8ABC123", minutes_ago=60, keep_days=0.01, now=now),  # expired 45 min ago
+        make_read("8ABC124", now=now),
+    ])
+    assert store.count() == 1
+    assert store.count(include_expired=True) == 2
+
+
+def test_a_second_process_is_refused_the_data_directory(store: ReadStore, store_path: Path) -> None:
+    code = (
+        "from pathlib import Path\n"
+        "from plateledger.store import ReadStore, StoreLocked\n"
+        "try:\n"
+        f"    ReadStore.open(data_dir=Path({str(store_path)!r}))\n"
+        "except StoreLocked as exc:\n"
+        "    print(exc)\n"
+        "    raise SystemExit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert "is in use by process" in done.stdout
+
+
+def test_parameters_never_cross_between_threads(store: ReadStore) -> None:
+    # One shared chDB connection returned another thread's parameter values; the store
+    # gives each thread its own connection.
+    wrong: list[tuple[int, int]] = []
+
+    def ask(worker: int) -> None:
+        for k in range(60):
+            value = worker * 1000 + k
+            got = store.query("SELECT {v:UInt32} AS v", {"v": value}).column("v")[0].as_py()
+            if got != value:
+                wrong.append((value, got))
+
+    threads = [threading.Thread(target=ask, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+
+
+def test_engine_errors_surface_as_store_errors(store: ReadStore) -> None:
+    with pytest.raises(StoreError):
+        store.query("SELECT * FROM {db}.no_such_table")
+
+
+def test_parameters_with_quotes_and_backslashes_round_trip(store: ReadStore) -> None:
+    row = store.query(
+        "SELECT {s:String} AS s, {a:Array(String)} AS a",
+        {"s": "it's a \\ test", "a": ["o'neil", "back\\slash"]},
+    ).to_pylist()[0]
+    assert row == {"s": "it's a \\ test", "a": ["o'neil", "back\\slash"]}
+
+
+@pytest.mark.parametrize(
+    ("days", "partitioning"), [(None, "month"), (365, "month"), (21, "week"), (3, "day")]
+)
+def test_partitioning_follows_the_shortest_retention(days: int | None, partitioning: str) -> None:
+    assert partitioning_for_retention(days) == partitioning
+
+
+def test_cluster_ddl_shards_reads_by_plate_key() -> None:
+    ddl = "\n".join(cluster_ddl("plateledger", "alpr"))
+    assert "ON CLUSTER alpr" in ddl
+    assert "ReplicatedReplacingMergeTree" in ddl
+    assert "Distributed(alpr, plateledger, reads_local, cityHash64(plate_key))" in ddl
+    assert "fsync_after_insert = 1" in ddl
+
