@@ -1,0 +1,54 @@
+"""Area searches ("stakeout"): every read at some cameras or a place in a time window."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from plateledger.search.filters import Filters
+from plateledger.search.reads import count_if_needed
+from plateledger.search.result import ReadOut, SearchPage
+from plateledger.search.scope import Scope
+from plateledger.store import ReadStore
+from plateledger.store.arrow import rows_to_reads
+
+MAX_WINDOW = timedelta(days=31)
+
+
+class AreaError(ValueError):
+    """An area search without the bounds that keep it from reading everything."""
+
+
+def search_area(store: ReadStore, scope: Scope, filters: Filters) -> SearchPage:
+    """Reads in a time window at given cameras, or inside a box or radius.
+
+    Camera windows are answered from the ``(camera_id, ts)`` projection, which holds whole
+    rows: fetching a page's rows by plate instead cost ~100 point lookups (~120 ms at 10 M
+    reads) against ~8 ms from the projection.
+    """
+    if filters.since is None or filters.until is None:
+        raise AreaError("an area search needs both `since` and `until`")
+    if filters.until - filters.since > MAX_WINDOW:
+        raise AreaError("an area search window may be at most 31 days")
+    if not (filters.cameras or filters.bbox or filters.radius):
+        raise AreaError("an area search needs cameras, a bounding box or a radius")
+    empty = SearchPage(
+        kind="area", total=0, limit=filters.limit, offset=filters.offset, results=[]
+    )
+    if scope.is_empty():
+        return empty
+    params: dict[str, object] = {"lim": filters.limit, "off": filters.offset}
+    where = f"{scope.sql(params)} AND {filters.sql(params)}"
+    rows = store.query(
+        f"SELECT * FROM {{db}}.reads WHERE {where} ORDER BY ts DESC, read_id "
+        "LIMIT 1 BY read_id LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+        params,
+    )
+    total = count_if_needed(store, where, params, filters, rows.num_rows)
+    reads = rows_to_reads(rows) if rows.num_rows else []
+    return SearchPage(
+        kind="area",
+        total=total,
+        limit=filters.limit,
+        offset=filters.offset,
+        results=[ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads],
+    )

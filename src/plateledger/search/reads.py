@@ -1,0 +1,81 @@
+"""Fetching pages of reads for a set of plates, within scope and filters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from plateledger.search.filters import Filters
+from plateledger.search.result import ReadOut, SearchPage
+from plateledger.search.scope import Scope
+from plateledger.store import ReadStore
+from plateledger.store.arrow import rows_to_reads
+
+
+def page_for_plates(
+    store: ReadStore,
+    kind: str,
+    plates: Sequence[str],
+    scope: Scope,
+    filters: Filters,
+    *,
+    distances: Mapping[str, float] | None = None,
+    candidates: Sequence[str] = (),
+    truncated: bool = False,
+) -> SearchPage:
+    """Reads of ``plates`` (primary-key lookups), newest first or best distance first.
+
+    Retried duplicates are collapsed with ``LIMIT 1 BY read_id`` before paging, so a read
+    never shows twice even before a background merge removed its copy.
+    """
+    if not plates or scope.is_empty():
+        return SearchPage(
+            kind=kind, total=0, limit=filters.limit, offset=filters.offset, results=[],
+            candidates=list(candidates), truncated=truncated,
+        )
+    params: dict[str, object] = {"plates": list(plates)}
+    where = f"plate IN {{plates:Array(String)}} AND {scope.sql(params)} AND {filters.sql(params)}"
+    order = "ts DESC, read_id"
+    select = "*"
+    if distances:
+        params["d_plates"] = list(distances)
+        params["d_values"] = [float(v) for v in distances.values()]
+        select = (
+            "*, transform(plate, {d_plates:Array(String)}, {d_values:Array(Float64)}, 99.0)"
+            " AS distance"
+        )
+        order = "distance, ts DESC, read_id"
+    params["lim"] = filters.limit
+    params["off"] = filters.offset
+    rows = store.query(
+        f"SELECT {select} FROM {{db}}.reads WHERE {where} "
+        f"ORDER BY {order} LIMIT 1 BY read_id "
+        "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+        params,
+    )
+    total = count_if_needed(store, where, params, filters, rows.num_rows)
+    reads = rows_to_reads(rows.drop_columns(["distance"]) if distances else rows)
+    results = [
+        ReadOut.from_read(
+            read,
+            images=scope.images_allowed(read.owner_id),
+            distance=None if distances is None else distances.get(read.plate),
+        )
+        for read in reads
+    ]
+    return SearchPage(
+        kind=kind, total=total, limit=filters.limit, offset=filters.offset, results=results,
+        candidates=list(candidates), truncated=truncated,
+    )
+
+
+def count_if_needed(
+    store: ReadStore, where: str, params: Mapping[str, object], filters: Filters, rows: int
+) -> int:
+    """The total number of matching reads; a short first page is its own total.
+
+    Counting is a second query, so it is only run when the page is full or not the first.
+    """
+    if filters.offset == 0 and rows < filters.limit:
+        return rows
+    table = store.query(f"SELECT uniqExact(read_id) AS n FROM {{db}}.reads WHERE {where}", params)
+    return int(table.column("n")[0].as_py())

@@ -1,0 +1,51 @@
+"""What a search may touch: the owners policy allowed, each with its limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class OwnerLimit:
+    """Limits policy set for one owner's data."""
+
+    since: datetime | None = None
+    """Oldest read time this owner's data may be searched back to (max lookback)."""
+    result_cap: int | None = None
+    images: bool = True
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The owners a search runs over. An owner not in here is never read."""
+
+    owners: Mapping[int, OwnerLimit] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not self.owners
+
+    def sql(self, params: dict[str, object]) -> str:
+        """A WHERE fragment restricting reads to the allowed owners and their lookback."""
+        if not self.owners:
+            return "0"
+        unlimited = sorted(o for o, lim in self.owners.items() if lim.since is None)
+        parts: list[str] = []
+        if unlimited:
+            params["scope_all"] = unlimited
+            parts.append("owner_id IN {scope_all:Array(UInt32)}")
+        limited = sorted(
+            (lim.since, o) for o, lim in self.owners.items() if lim.since is not None
+        )
+        for i, (since, owner) in enumerate(limited):
+            params[f"scope_o{i}"] = owner
+            params[f"scope_s{i}"] = since
+            parts.append(
+                f"(owner_id = {{scope_o{i}:UInt32}} AND ts >= {{scope_s{i}:DateTime64(3, 'UTC')}})"
+            )
+        return "(" + " OR ".join(parts) + ")"
+
+    def images_allowed(self, owner_id: int) -> bool:
+        limit = self.owners.get(owner_id)
+        return bool(limit and limit.images)

@@ -1,0 +1,68 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from plateledger.search import AreaError, Filters, OwnerLimit, Radius, Scope, search_area
+from plateledger.search.filters import BoundingBox
+from plateledger.store import ReadStore
+from tests.factories import make_read
+
+OWN = Scope({1: OwnerLimit()})
+
+
+@pytest.fixture
+def stakeout(store: ReadStore) -> datetime:
+    now = datetime.now(UTC)
+    store.insert_reads([
+        make_read("1AAA111", camera="fx-1", minutes_ago=10, now=now, lat=37.600, lon=-122.040),
+        make_read("2BBB222", camera="fx-1", minutes_ago=20, now=now, lat=37.600, lon=-122.040),
+        make_read("3CCC333", camera="fx-2", minutes_ago=15, now=now, lat=37.650, lon=-122.100),
+        make_read("4DDD444", camera="fx-1", minutes_ago=300, now=now, lat=37.600, lon=-122.040),
+        make_read("5EEE555", camera="fx-1", owner=2, minutes_ago=12, now=now),
+    ])
+    return now
+
+
+def test_a_camera_window_returns_every_read_there_newest_first(
+    store: ReadStore, stakeout: datetime
+) -> None:
+    window = Filters(since=stakeout - timedelta(hours=1), until=stakeout, cameras=("fx-1",))
+    page = search_area(store, OWN, window)
+    assert page.total == 2
+    assert [r.plate for r in page.results] == ["1AAA111", "2BBB222"]
+    assert page.results[0].vehicle_make == ""  # full rows were fetched
+
+
+def test_a_radius_finds_reads_near_a_point(store: ReadStore, stakeout: datetime) -> None:
+    near = Filters(
+        since=stakeout - timedelta(hours=1),
+        until=stakeout,
+        radius=Radius(lat=37.6501, lon=-122.1001, meters=200),
+    )
+    assert [r.plate for r in search_area(store, OWN, near).results] == ["3CCC333"]
+
+
+def test_a_bounding_box_finds_reads_inside_it(store: ReadStore, stakeout: datetime) -> None:
+    box = Filters(
+        since=stakeout - timedelta(hours=1),
+        until=stakeout,
+        bbox=BoundingBox(south=37.59, west=-122.05, north=37.61, east=-122.03),
+    )
+    assert {r.plate for r in search_area(store, OWN, box).results} == {"1AAA111", "2BBB222"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        (Filters(cameras=("fx-1",)), "since"),
+        (Filters(since=datetime(2024, 1, 1, tzinfo=UTC), until=datetime(2024, 3, 1, tzinfo=UTC),
+                 cameras=("fx-1",)), "31 days"),
+        (Filters(since=datetime(2024, 1, 1, tzinfo=UTC), until=datetime(2024, 1, 2, tzinfo=UTC)),
+         "cameras"),
+    ],
+)
+def test_an_unbounded_area_search_is_refused(
+    store: ReadStore, filters: Filters, message: str
+) -> None:
+    with pytest.raises(AreaError, match=message):
+        search_area(store, OWN, filters)
