@@ -1,0 +1,137 @@
+"""Group commit for reads: many requests, one INSERT, acknowledged only after it.
+
+Every INSERT makes a ClickHouse part, so reads from concurrent requests are gathered until
+``max_reads`` are waiting or the oldest has waited ``max_delay`` seconds, then written in
+one durable INSERT. Each request's future resolves only after that INSERT returned, so an
+acknowledged read survives ``kill -9`` (the table fsyncs parts on insert).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from plateledger.read import PlateRead
+from plateledger.store import ReadStore
+
+log = logging.getLogger("plateledger.ingest")
+
+
+class BatcherClosed(RuntimeError):
+    """The batcher is shutting down and takes no more reads."""
+
+
+@dataclass
+class _Pending:
+    reads: list[PlateRead] = field(default_factory=list)
+    futures: list[Future[None]] = field(default_factory=list)
+    since: float = 0.0
+
+
+class ReadBatcher:
+    """Batches reads into the store from a single writer thread."""
+
+    def __init__(
+        self,
+        store: ReadStore,
+        *,
+        max_reads: int = 10_000,
+        max_delay: float = 1.0,
+        on_commit: Callable[[list[PlateRead]], None] | None = None,
+    ):
+        """``on_commit`` receives each written batch, in order, on a thread of its own
+        (hot-list matching and alert delivery), so it never delays an acknowledgement."""
+        self.store = store
+        self.on_commit = on_commit
+        self._committed: queue.Queue[list[PlateRead] | None] = queue.Queue()
+        self._follower: threading.Thread | None = None
+        if on_commit is not None:
+            self._follower = threading.Thread(
+                target=self._follow, name="read-batcher-follower", daemon=True
+            )
+            self._follower.start()
+        self.max_reads = max_reads
+        self.max_delay = max_delay
+        self._pending = _Pending()
+        self._cond = threading.Condition()
+        self._closing = False
+        self.batches_written = 0
+        self.reads_written = 0
+        self._thread = threading.Thread(target=self._run, name="read-batcher", daemon=True)
+        self._thread.start()
+
+    def submit(self, reads: Sequence[PlateRead]) -> Future[None]:
+        """Queue reads; the future completes when they are durably stored (or fails)."""
+        future: Future[None] = Future()
+        if not reads:
+            future.set_result(None)
+            return future
+        with self._cond:
+            if self._closing:
+                raise BatcherClosed("the server is shutting down; retry later")
+            first = not self._pending.reads
+            if first:
+                self._pending.since = time.monotonic()
+            self._pending.reads.extend(reads)
+            self._pending.futures.append(future)
+            # wake the writer to start the delay clock, or to write a full batch now
+            if first or len(self._pending.reads) >= self.max_reads:
+                self._cond.notify()
+        return future
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._pending.reads)
+
+    def _take(self) -> _Pending | None:
+        with self._cond:
+            while True:
+                if self._pending.reads:
+                    waited = time.monotonic() - self._pending.since
+                    full = len(self._pending.reads) >= self.max_reads
+                    if full or waited >= self.max_delay or self._closing:
+                        batch, self._pending = self._pending, _Pending()
+                        return batch
+                    self._cond.wait(self.max_delay - waited)
+                elif self._closing:
+                    return None
+                else:
+                    self._cond.wait()
+
+    def _run(self) -> None:
+        while (batch := self._take()) is not None:
+            try:
+                self.store.insert_reads(batch.reads)
+            except Exception as exc:  # every waiting request must learn of the failure
+                for future in batch.futures:
+                    future.set_exception(exc)
+                continue
+            self.batches_written += 1
+            self.reads_written += len(batch.reads)
+            for future in batch.futures:
+                future.set_result(None)
+            if self.on_commit is not None:
+                self._committed.put(batch.reads)
+
+    def _follow(self) -> None:
+        assert self.on_commit is not None
+        while (reads := self._committed.get()) is not None:
+            try:
+                self.on_commit(reads)
+            except Exception:  # a failing follower must not stop ingest; it is logged
+                log.exception("processing a committed batch failed")
+
+    def close(self) -> None:
+        """Write what is pending, then stop."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._thread.join()
+        if self._follower is not None:
+            self._committed.put(None)
+            self._follower.join()

@@ -1,0 +1,134 @@
+"""Enrichment: a submission becomes a stored read with owner, origin state and expiry.
+
+The owner always comes from the API key that sent the read, and the origin state from the
+owner's catalog entry — never from the payload, so a camera cannot claim another agency's
+reads or move its reads to a state with laxer rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from plateledger.read import PlateRead, ReadSubmission
+from plateledger.retention import RetentionPolicy, expiry_for, searchable
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The agency that owns reads sent with one key."""
+
+    agency_id: int
+    home_state: str
+    retention: RetentionPolicy
+    key_camera_id: str | None = None
+    """Set when the key belongs to one camera: it may then send only that camera's reads."""
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    camera_id: str
+    owner_id: int
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    index: int
+    field: str
+    message: str
+
+
+CameraLookup = Callable[[str], CameraInfo | None]
+
+
+def enrich(
+    items: Sequence[tuple[int, ReadSubmission]],
+    owner: Owner,
+    cameras: CameraLookup,
+    *,
+    now: datetime | None = None,
+) -> tuple[list[tuple[int, PlateRead]], list[Rejection]]:
+    """Turn submissions into reads; reject those from cameras the owner does not run."""
+    received = now or datetime.now(UTC)
+    received = received.replace(microsecond=(received.microsecond // 1000) * 1000)
+    policy = owner.retention
+    reads: list[tuple[int, PlateRead]] = []
+    rejected: list[Rejection] = []
+    for index, sub in items:
+        if owner.key_camera_id is not None and sub.camera_id != owner.key_camera_id:
+            rejected.append(
+                Rejection(index, "camera_id", f"this key may only send reads of camera "
+                          f"`{owner.key_camera_id}`, not `{sub.camera_id}`")
+            )
+            continue
+        camera = cameras(sub.camera_id)
+        if camera is None or camera.owner_id != owner.agency_id:
+            rejected.append(
+                Rejection(index, "camera_id",
+                          f"camera `{sub.camera_id}` is not registered to your agency")
+            )
+            continue
+        # A hit's longer clock is applied once the matcher has run (`retain`).
+        if policy.non_hits_searchable:
+            expires = _to_second(expiry_for(sub.ts, False, policy))
+            if expires <= received:
+                rejected.append(
+                    Rejection(index, "ts", "read is older than your agency's retention of "
+                              f"{policy.non_hit.days} days for reads without a hit")
+                )
+                continue
+        else:
+            expires = _to_second(expiry_for(sub.ts, False, policy, received_at=received))
+        reads.append(
+            (
+                index,
+                PlateRead.from_submission(
+                    sub,
+                    owner_id=owner.agency_id,
+                    origin_state=owner.home_state,
+                    received_at=received,
+                    expires_at=expires,
+                    lat=camera.lat,
+                    lon=camera.lon,
+                ),
+            )
+        )
+    return reads, rejected
+
+
+def _to_second(moment: datetime) -> datetime:
+    """Expiry is stored to the second; round up so a read never expires early."""
+    if moment.microsecond:
+        return moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment
+
+
+def retain(
+    reads: Sequence[PlateRead],
+    hit_ids: set[uuid.UUID],
+    policies: Callable[[int], RetentionPolicy],
+) -> tuple[list[PlateRead], int]:
+    """Tag hits (their own, longer clock) and drop what the law forbids keeping.
+
+    Returns the reads to store and how many were not kept: non-hits under a clock so short
+    they may never become searchable (New Hampshire's three minutes) are matched against
+    hot lists and then discarded, never written.
+    """
+    kept: list[PlateRead] = []
+    dropped = 0
+    for read in reads:
+        policy = policies(read.owner_id)
+        hit = read.read_id in hit_ids
+        if not searchable(policy, hit):
+            dropped += 1
+            continue
+        if hit:
+            read = read.model_copy(update={
+                "hit": True, "expires_at": _to_second(expiry_for(read.ts, True, policy)),
+            })
+        kept.append(read)
+    return kept, dropped

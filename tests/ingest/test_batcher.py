@@ -1,0 +1,49 @@
+from concurrent.futures import wait
+
+import pytest
+
+from plateledger.ingest.batcher import BatcherClosed, ReadBatcher
+from plateledger.store import ReadStore
+from tests.factories import make_read
+
+
+def test_reads_from_many_requests_are_written_in_one_insert(store: ReadStore) -> None:
+    batcher = ReadBatcher(store, max_reads=30, max_delay=60)
+    futures = [
+        batcher.submit([make_read(f"{i}ABC{j:03d}") for j in range(10)]) for i in range(3)
+    ]
+    done, _ = wait(futures, timeout=60)
+    batcher.close()
+    assert len(done) == 3 and all(f.exception() is None for f in futures)
+    assert batcher.batches_written == 1
+    assert store.count() == 30
+
+
+def test_a_request_is_acknowledged_only_once_its_reads_are_stored(store: ReadStore) -> None:
+    batcher = ReadBatcher(store, max_reads=10_000, max_delay=0.05)
+    future = batcher.submit([make_read("8ABC123")])
+    future.result(timeout=60)
+    assert store.count() == 1
+    batcher.close()
+
+
+def test_closing_writes_what_is_pending_then_refuses_more(store: ReadStore) -> None:
+    batcher = ReadBatcher(store, max_reads=10_000, max_delay=3600)
+    future = batcher.submit([make_read("8ABC123")])
+    batcher.close()
+    assert future.result(timeout=1) is None
+    assert store.count() == 1
+    with pytest.raises(BatcherClosed):
+        batcher.submit([make_read("8ABC124")])
+
+
+def test_a_failed_insert_fails_every_waiting_request(store: ReadStore) -> None:
+    batcher = ReadBatcher(store, max_reads=2, max_delay=60)
+    store.engine.command(f"RENAME TABLE {store.db}.reads TO {store.db}.reads_away")
+    try:
+        futures = [batcher.submit([make_read("8ABC123")]), batcher.submit([make_read("8ABC124")])]
+        wait(futures, timeout=60)
+        assert all(f.exception() is not None for f in futures)
+    finally:
+        store.engine.command(f"RENAME TABLE {store.db}.reads_away TO {store.db}.reads")
+        batcher.close()
