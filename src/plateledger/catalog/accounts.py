@@ -1,0 +1,269 @@
+"""User accounts: argon2id passwords, TOTP second factor, lock-out and bearer tokens.
+
+A login takes the username, the password and (where required) a TOTP code, and fails with
+one message whatever part was wrong. Five failures in a row lock the account for fifteen
+minutes. Tokens are random, kept only as SHA-256, expire after ``token_ttl_minutes`` and
+can be revoked. Failed-login counters and tokens do not bump the catalog generation: they
+change nothing that policy reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from plateledger.catalog import credentials
+from plateledger.catalog.database import CatalogDatabase
+from plateledger.catalog.errors import AccountLocked, AuthError, CatalogError, Conflict, NotFound
+from plateledger.catalog.models import ROLES, Agency, Token, User
+from plateledger.catalog.passwords import check_password_rules, verify_password
+from plateledger.catalog.principals import IssuedToken, Principal
+from plateledger.catalog.timeutil import utc_now
+from plateledger.catalog.totp import matching_step
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+TOTP_ROLES = frozenset({"investigator", "supervisor"})
+"""Roles that need a second factor unless ``Settings.require_totp`` is off (demo only)."""
+_USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    chosen = sorted(set(roles))
+    unknown = [r for r in chosen if r not in ROLES]
+    if unknown:
+        raise CatalogError(f"unknown role `{unknown[0]}`: roles are {sorted(ROLES)}")
+    if not chosen:
+        raise CatalogError("a user needs at least one role")
+    return chosen
+
+
+class AccountRecords(CatalogDatabase):
+    """Users, logins and tokens of the `Catalog`."""
+
+    _dummy: str | None = None
+
+    def _dummy_hash(self) -> str:
+        """A hash at this catalog's cost that no password matches."""
+        if self._dummy is None:
+            self._dummy = self.password_hasher.hash(credentials.new_token())
+        return self._dummy
+
+    def needs_totp(self, user: User) -> bool:
+        """Whether a login of ``user`` must give a TOTP code."""
+        return user.totp_required or (
+            self.require_totp and bool(TOTP_ROLES.intersection(user.roles))
+        )
+
+    def add_user(
+        self,
+        agency_id: int,
+        username: str,
+        password: str,
+        roles: Iterable[str],
+        *,
+        display_name: str = "",
+        totp_secret: str | None = None,
+        totp_required: bool = False,
+    ) -> User:
+        """Add an individual account to agency ``agency_id``.
+
+        Precondition: where a second factor is needed (``totp_required``, or a role in
+        `TOTP_ROLES` while TOTP is required) ``totp_secret`` is given (see
+        `new_totp_secret`); the caller shows it to the user once.
+        """
+        chosen = _check_roles(roles)
+        if not username or len(username) > 64 or not set(username) <= _USERNAME_CHARS:
+            raise CatalogError(
+                f"username `{username}` must be lower-case letters, digits and `._-@`"
+            )
+        try:
+            check_password_rules(password)
+        except ValueError as exc:
+            raise CatalogError(str(exc)) from None
+        user = User(
+            agency_id=agency_id, username=username, display_name=display_name, roles=chosen,
+            password_hash=self.password_hasher.hash(password), totp_required=totp_required,
+            totp_secret_encrypted=self._secrets.seal(totp_secret) if totp_secret else None,
+        )
+        if self.needs_totp(user) and not totp_secret:
+            raise CatalogError(f"user `{username}` needs a TOTP secret: their roles require one")
+        with self._transaction() as session:
+            if session.get(Agency, agency_id) is None:
+                raise NotFound(f"no agency `{agency_id}`")
+            if session.scalar(select(User.id).where(User.username == username)) is not None:
+                raise Conflict(f"username `{username}` is taken")
+            session.add(user)
+            self._bump(session)
+        return user
+
+    def users(self, agency_id: int | None = None) -> list[User]:
+        """Every user, or those of ``agency_id``, by username."""
+        query = select(User).order_by(User.username)
+        if agency_id is not None:
+            query = query.where(User.agency_id == agency_id)
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def user(self, user_id: int) -> User | None:
+        with self._sessions() as session:
+            return session.get(User, user_id)
+
+    def user_by_username(self, username: str) -> User | None:
+        with self._sessions() as session:
+            return session.scalar(select(User).where(User.username == username))
+
+    def _change_user(self, username: str, **values: object) -> User:
+        with self._transaction() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"no user `{username}`")
+            for name, value in values.items():
+                setattr(user, name, value)
+            user.updated_at = utc_now()
+            self._bump(session)
+        return user
+
+    def set_password(self, username: str, password: str) -> User:
+        """Replace the password, clear any lock-out and revoke the user's tokens."""
+        try:
+            check_password_rules(password)
+        except ValueError as exc:
+            raise CatalogError(str(exc)) from None
+        user = self._change_user(
+            username, password_hash=self.password_hasher.hash(password), failed_logins=0,
+            locked_until=None,
+        )
+        self.revoke_tokens(user.id)
+        return user
+
+    def unlock_user(self, username: str) -> User:
+        return self._change_user(username, failed_logins=0, locked_until=None)
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        """Disable (or enable) an account; disabling revokes its tokens."""
+        user = self._change_user(username, disabled=disabled)
+        if disabled:
+            self.revoke_tokens(user.id)
+        return user
+
+    def enroll_totp(self, username: str, secret: str) -> User:
+        """Replace the user's TOTP secret with ``secret`` (shown to them once)."""
+        return self._change_user(
+            username, totp_secret_encrypted=self._secrets.seal(secret), totp_last_step=0
+        )
+
+    def authenticate_password(
+        self, username: str, password: str, totp_code: str | None, *, now: datetime | None = None
+    ) -> User:
+        """The user whose password (and, where needed, TOTP code) this is.
+
+        Raises `AccountLocked` while the account is locked, and `AuthError` (one message
+        for every cause) otherwise.
+        """
+        at = now or utc_now()
+        with self._transaction() as session:
+            user = session.scalar(
+                select(User).where(User.username == username).with_for_update()
+            )
+            if user is None or user.disabled:
+                # spend the same time as a real check: no user enumeration by timing
+                verify_password(self.password_hasher, self._dummy_hash(), password)
+                raise AuthError()
+            if user.locked_until is not None and user.locked_until > at:
+                raise AccountLocked(user.locked_until)
+            ok = verify_password(self.password_hasher, user.password_hash, password)
+            step = None
+            if ok and self.needs_totp(user):
+                step = self._totp_step(user, totp_code, at)
+                ok = step is not None
+            if ok:
+                user.failed_logins = 0
+                user.locked_until = None
+                if step is not None:
+                    user.totp_last_step = step
+                return user
+            user.failed_logins += 1
+            locked = user.failed_logins >= MAX_FAILED_LOGINS
+            if locked:
+                user.failed_logins = 0
+                user.locked_until = at + LOCKOUT
+        if locked:
+            raise AccountLocked(at + LOCKOUT)
+        raise AuthError()
+
+    def _totp_step(self, user: User, code: str | None, at: datetime) -> int | None:
+        """The time step ``code`` matches, if it is newer than the last one used."""
+        if not code or user.totp_secret_encrypted is None:
+            return None
+        secret = self._secrets.open(user.totp_secret_encrypted)
+        if secret is None:
+            return None
+        step = matching_step(secret, code, at)
+        if step is None or step <= user.totp_last_step:
+            return None
+        return step
+
+    def issue_token_record(self, user: User, *, now: datetime | None = None) -> IssuedToken:
+        """A new bearer token for ``user`` (shown once) and its expiry."""
+        at = now or utc_now()
+        raw = credentials.new_token()
+        expires = at + timedelta(minutes=self.token_ttl_minutes)
+        with self._transaction() as session:
+            session.add(
+                Token(
+                    token_hash=credentials.digest(raw), user_id=user.id, created_at=at,
+                    expires_at=expires,
+                )
+            )
+        return IssuedToken(raw, expires)
+
+    def issue_token(self, user: User) -> str:
+        """A new bearer token for ``user``, shown once."""
+        return self.issue_token_record(user).raw
+
+    def user_for_token(self, raw: str, *, now: datetime | None = None) -> Principal | None:
+        """The principal of a valid token: known, not expired, not revoked, its user
+        enabled. Agency and class come from the catalog as it is now."""
+        at = now or utc_now()
+        query = (
+            select(Token, User, Agency)
+            .join(User, Token.user_id == User.id)
+            .join(Agency, User.agency_id == Agency.id)
+            .where(Token.token_hash == credentials.digest(raw))
+        )
+        with self._sessions() as session:
+            row = session.execute(query).first()
+        if row is None:
+            return None
+        token, user, agency = row
+        if token.revoked_at is not None or token.expires_at <= at or user.disabled:
+            return None
+        return Principal(
+            user_id=user.id, username=user.username, agency_id=agency.id,
+            agency_kind=agency.kind, agency_home_state=agency.home_state,
+            roles=frozenset(user.roles),
+        )
+
+    def revoke_token(self, raw: str) -> bool:
+        """Revoke one token (logout); false when it was unknown or already revoked."""
+        with self._transaction() as session:
+            result = session.execute(
+                update(Token)
+                .where(Token.token_hash == credentials.digest(raw), Token.revoked_at.is_(None))
+                .values(revoked_at=utc_now())
+            )
+        return bool(getattr(result, "rowcount", 0))
+
+    def revoke_tokens(self, user_id: int) -> int:
+        """Revoke every live token of a user; returns how many."""
+        with self._transaction() as session:
+            result = session.execute(
+                update(Token)
+                .where(Token.user_id == user_id, Token.revoked_at.is_(None))
+                .values(revoked_at=utc_now())
+            )
+        return int(getattr(result, "rowcount", 0))
+

@@ -1,0 +1,186 @@
+"""Agencies and their cameras."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from plateledger.catalog.database import CatalogDatabase
+from plateledger.catalog.errors import CatalogError, Conflict, NotFound
+from plateledger.catalog.models import AGENCY_KINDS, CAMERA_KINDS, Agency, Camera
+from plateledger.catalog.timeutil import utc_now
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+STATE = re.compile(r"^[A-Z]{2}$")
+
+AGENCY_SETTINGS = frozenset({
+    "name", "jurisdiction", "law_packs", "purposes", "case_number_required",
+    "custodian_contact", "retention_nonhit_days", "retention_hit_days",
+    "retention_image_days", "is_law_enforcement",
+})
+"""What `update_agency` may change. ``kind``, ``home_state`` and ``slug`` are fixed at
+creation: the requester class must not drift."""
+
+
+def _check_days(name: str, value: int | None) -> None:
+    if value is not None and value < 0:
+        raise CatalogError(f"`{name}` must be 0 days or more, not `{value}`")
+
+
+def _check_agency(values: dict[str, Any]) -> None:
+    for name in ("retention_nonhit_days", "retention_hit_days", "retention_image_days"):
+        _check_days(name, values.get(name))
+    for pack in values.get("law_packs") or ():
+        if not STATE.match(pack):
+            raise CatalogError(f"law pack `{pack}` is not a two-letter state code")
+    if not str(values.get("name", "x")).strip():
+        raise CatalogError("an agency needs a name")
+
+
+class AgencyRecords(CatalogDatabase):
+    """Agencies and cameras of the `Catalog`."""
+
+    def add_agency(
+        self,
+        name: str,
+        slug: str,
+        kind: str,
+        home_state: str,
+        *,
+        jurisdiction: str = "",
+        law_packs: Sequence[str] | None = None,
+        purposes: Sequence[str] | None = None,
+        case_number_required: bool = False,
+        custodian_contact: str = "",
+        retention_nonhit_days: int | None = None,
+        retention_hit_days: int | None = None,
+        retention_image_days: int | None = None,
+        is_law_enforcement: bool | None = None,
+    ) -> Agency:
+        """Add an agency. ``kind`` is one of `AGENCY_KINDS`; ``home_state`` a two-letter
+        code; ``law_packs`` defaults to ``[home_state]``; ``is_law_enforcement`` defaults
+        to true for every kind but ``private``."""
+        if not SLUG.match(slug):
+            raise CatalogError(f"slug `{slug}` must be lower-case letters, digits and dashes")
+        if kind not in AGENCY_KINDS:
+            raise CatalogError(f"agency kind `{kind}` is not one of {sorted(AGENCY_KINDS)}")
+        if not STATE.match(home_state):
+            raise CatalogError(f"home state `{home_state}` must be a two-letter code like `CA`")
+        values: dict[str, Any] = {
+            "name": name.strip(),
+            "slug": slug,
+            "kind": kind,
+            "home_state": home_state,
+            "jurisdiction": jurisdiction,
+            "law_packs": list(law_packs) if law_packs is not None else [home_state],
+            "purposes": list(purposes) if purposes is not None else None,
+            "case_number_required": case_number_required,
+            "custodian_contact": custodian_contact,
+            "retention_nonhit_days": retention_nonhit_days,
+            "retention_hit_days": retention_hit_days,
+            "retention_image_days": retention_image_days,
+            "is_law_enforcement": (
+                kind != "private" if is_law_enforcement is None else is_law_enforcement
+            ),
+        }
+        _check_agency(values)
+        with self._transaction() as session:
+            if session.scalar(select(Agency.id).where(Agency.slug == slug)) is not None:
+                raise Conflict(f"an agency with slug `{slug}` exists")
+            agency = Agency(**values)
+            session.add(agency)
+            self._bump(session)
+        return agency
+
+    def update_agency(self, agency_id: int, **changes: Any) -> Agency:
+        """Change the settings named in `AGENCY_SETTINGS` of agency ``agency_id``."""
+        unknown = set(changes) - AGENCY_SETTINGS
+        if unknown:
+            raise CatalogError(f"cannot change `{', '.join(sorted(unknown))}` of an agency")
+        _check_agency(changes)
+        with self._transaction() as session:
+            agency = session.get(Agency, agency_id)
+            if agency is None:
+                raise NotFound(f"no agency `{agency_id}`")
+            for name, value in changes.items():
+                setattr(agency, name, list(value) if isinstance(value, list | tuple) else value)
+            agency.updated_at = utc_now()
+            self._bump(session)
+        return agency
+
+    def agencies(self) -> list[Agency]:
+        """Every agency, by id."""
+        with self._sessions() as session:
+            return list(session.scalars(select(Agency).order_by(Agency.id)))
+
+    def agency(self, agency_id: int) -> Agency | None:
+        with self._sessions() as session:
+            return session.get(Agency, agency_id)
+
+    def agency_by_slug(self, slug: str) -> Agency | None:
+        with self._sessions() as session:
+            return session.scalar(select(Agency).where(Agency.slug == slug))
+
+    def add_camera(
+        self,
+        camera_id: str,
+        owner_id: int,
+        kind: str = "fixed",
+        *,
+        name: str = "",
+        lat: float | None = None,
+        lon: float | None = None,
+        heading: float | None = None,
+        active: bool = True,
+    ) -> Camera:
+        """Add a camera of agency ``owner_id``. A fixed camera needs ``lat`` and ``lon``."""
+        if not CAMERA_ID.match(camera_id):
+            raise CatalogError(f"camera id `{camera_id}` must be letters, digits and `._:-`")
+        if kind not in CAMERA_KINDS:
+            raise CatalogError(f"camera kind `{kind}` is not one of {sorted(CAMERA_KINDS)}")
+        if kind == "fixed" and (lat is None or lon is None):
+            raise CatalogError(f"fixed camera `{camera_id}` needs a latitude and a longitude")
+        if lat is not None and not -90 <= lat <= 90:
+            raise CatalogError(f"latitude `{lat}` is outside -90..90")
+        if lon is not None and not -180 <= lon <= 180:
+            raise CatalogError(f"longitude `{lon}` is outside -180..180")
+        if heading is not None and not 0 <= heading < 360:
+            raise CatalogError(f"heading `{heading}` is outside 0..360")
+        with self._transaction() as session:
+            if session.get(Agency, owner_id) is None:
+                raise NotFound(f"no agency `{owner_id}`")
+            taken = select(Camera.id).where(Camera.camera_id == camera_id)
+            if session.scalar(taken) is not None:
+                raise Conflict(f"a camera `{camera_id}` exists")
+            camera = Camera(
+                camera_id=camera_id, owner_id=owner_id, kind=kind, name=name, lat=lat,
+                lon=lon, heading=heading, active=active,
+            )
+            session.add(camera)
+            self._bump(session)
+        return camera
+
+    def set_camera_active(self, camera_id: str, active: bool) -> Camera:
+        with self._transaction() as session:
+            camera = session.scalar(select(Camera).where(Camera.camera_id == camera_id))
+            if camera is None:
+                raise NotFound(f"no camera `{camera_id}`")
+            camera.active = active
+            self._bump(session)
+        return camera
+
+    def cameras(self, owner_id: int | None = None) -> list[Camera]:
+        """Every camera, or those of ``owner_id``, by camera id."""
+        query = select(Camera).order_by(Camera.camera_id)
+        if owner_id is not None:
+            query = query.where(Camera.owner_id == owner_id)
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def camera(self, camera_id: str) -> Camera | None:
+        with self._sessions() as session:
+            return session.scalar(select(Camera).where(Camera.camera_id == camera_id))

@@ -1,0 +1,41 @@
+"""`Catalog`: the one facade the rest of the system uses, and `open_catalog`."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+
+from plateledger.catalog.accounts import AccountRecords
+from plateledger.catalog.agencies import AgencyRecords
+from plateledger.catalog.apikeys import KeyRecords
+from plateledger.catalog.database import catalog_engine
+from plateledger.catalog.passwords import STANDARD
+from plateledger.catalog.schema import upgrade
+from plateledger.catalog.sharing import SharingRecords
+from plateledger.settings import Settings
+
+
+class Catalog(AgencyRecords, AccountRecords, KeyRecords, SharingRecords):
+    """Agencies, cameras, users, tokens, API keys, agreements and declarations.
+
+    Thread-safe; every method uses its own short transaction. Returned rows are detached
+    snapshots. ``engine`` is shared with the audit log, legal holds and hot lists, whose
+    tables the same migrations keep.
+    """
+
+
+def open_catalog(settings: Settings, *, password_hasher: PasswordHasher | None = None) -> Catalog:
+    """Open the catalog at ``settings.catalog_database_url``, creating or upgrading its
+    schema first. ``password_hasher`` is for tests only (a cheaper argon2id); the default
+    is `STANDARD`."""
+    url = settings.catalog_database_url
+    if url.startswith("sqlite") and settings.catalog_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = catalog_engine(url)
+    upgrade(engine)
+    return Catalog(
+        engine,
+        secret_key=settings.secret_key,
+        token_ttl_minutes=settings.token_ttl_minutes,
+        require_totp=settings.require_totp,
+        password_hasher=password_hasher or STANDARD,
+    )

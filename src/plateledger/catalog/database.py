@@ -1,0 +1,131 @@
+"""`CatalogDatabase`: the engine, short-lived sessions and the generation counter that
+every part of the `Catalog` shares.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on, so that the server and
+the ``plateledger admin`` command can share one file; PostgreSQL is used as given.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from plateledger.catalog.models import Generation
+from plateledger.catalog.principals import KeyPrincipal
+from plateledger.catalog.totp import SecretBox
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+KEY_CACHE_SECONDS = 30.0
+"""How long a verified API key is trusted without asking the database again."""
+GENERATION_CHECK_SECONDS = 2.0
+"""How often a cached key checks the generation, to see changes made by other processes."""
+
+
+def catalog_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite (WAL, busy timeout, foreign keys) or any other URL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class CatalogDatabase:
+    """The plumbing under the `Catalog`. Safe to share between threads: each call opens
+    its own short session."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        secret_key: str,
+        token_ttl_minutes: int,
+        require_totp: bool,
+        password_hasher: PasswordHasher,
+    ) -> None:
+        self.engine = engine
+        self.token_ttl_minutes = token_ttl_minutes
+        self.require_totp = require_totp
+        self.password_hasher = password_hasher
+        self._secrets = SecretBox(secret_key)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._cache_lock = threading.Lock()
+        self._key_cache: dict[str, tuple[KeyPrincipal, float]] = {}
+        self._cache_epoch = 0
+        self._cached_generation = -1
+        self._generation_checked = 0.0
+        self.generation_check_seconds = GENERATION_CHECK_SECONDS
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def _bump(self, session: Session) -> None:
+        """Count one change (in ``session``'s transaction) and forget cached keys."""
+        session.execute(
+            update(Generation).where(Generation.id == 1).values(value=Generation.value + 1)
+        )
+        self._forget_keys()
+
+    def generation(self) -> int:
+        """The catalog generation: it grows with every change to agencies, users, cameras,
+        keys, agreements or declarations (by this process or any other)."""
+        with self._sessions() as session:
+            value = session.scalar(select(Generation.value).where(Generation.id == 1))
+        return int(value or 0)
+
+    def _forget_keys(self) -> None:
+        with self._cache_lock:
+            self._key_cache.clear()
+            self._cache_epoch += 1
+
+    def _cached_key(self, key_digest: str) -> KeyPrincipal | None:
+        now = time.monotonic()
+        if now - self._generation_checked >= self.generation_check_seconds:
+            current = self.generation()
+            with self._cache_lock:
+                self._generation_checked = now
+                if current != self._cached_generation:
+                    self._cached_generation = current
+                    self._key_cache.clear()
+                    self._cache_epoch += 1
+        with self._cache_lock:
+            hit = self._key_cache.get(key_digest)
+            if hit is None or hit[1] < now:
+                return None
+            return hit[0]
+
+    def _cache_epoch_now(self) -> int:
+        with self._cache_lock:
+            return self._cache_epoch
+
+    def _remember_key(self, key_digest: str, principal: KeyPrincipal, epoch: int) -> None:
+        """Cache ``principal`` unless the cache was cleared since ``epoch`` (a revocation
+        may have raced with the lookup)."""
+        with self._cache_lock:
+            if epoch == self._cache_epoch:
+                self._key_cache[key_digest] = (principal, time.monotonic() + KEY_CACHE_SECONDS)
+
+    def close(self) -> None:
+        """Release the connections. The catalog must not be used afterwards."""
+        self._forget_keys()
+        self.engine.dispose()

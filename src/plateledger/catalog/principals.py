@@ -1,0 +1,42 @@
+"""Who is asking: a logged-in user (`Principal`) or a camera's key (`KeyPrincipal`).
+
+Both are built from the catalog on every request; nothing in them comes from the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user with a valid token, and the class of their agency as the catalog records it."""
+
+    user_id: int
+    username: str
+    agency_id: int
+    agency_kind: str
+    agency_home_state: str
+    roles: frozenset[str]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+@dataclass(frozen=True)
+class KeyPrincipal:
+    """A camera or agent holding a valid API key of ``agency_id`` (limited to
+    ``camera_id`` when the key was issued for one camera)."""
+
+    agency_id: int
+    camera_id: str | None
+    key_prefix: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A bearer token as handed to the user once, and when it stops working."""
+
+    raw: str
+    expires_at: datetime

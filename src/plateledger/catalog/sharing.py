@@ -1,0 +1,153 @@
+"""Sharing agreements between agencies, and Illinois written declarations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from plateledger.catalog.agencies import STATE
+from plateledger.catalog.database import CatalogDatabase
+from plateledger.catalog.errors import CatalogError, NotFound
+from plateledger.catalog.models import Agency, Agreement, Declaration
+from plateledger.catalog.timeutil import utc_now
+
+AGREEMENT_ACTIONS = frozenset({"search", "alert", "export"})
+"""What an agreement can let the recipient do with the owner's data."""
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class SharingRecords(CatalogDatabase):
+    """Agreements and declarations of the `Catalog`."""
+
+    def add_agreement(
+        self,
+        owner_id: int,
+        recipient_id: int,
+        *,
+        actions: Iterable[str],
+        purposes: Iterable[str],
+        created_by: str,
+        max_lookback_days: int | None = None,
+        case_number_required: bool = True,
+        result_cap: int | None = None,
+        images_allowed: bool = False,
+        starts_at: datetime | None = None,
+        expires_at: datetime | None = None,
+    ) -> Agreement:
+        """Let ``recipient_id`` run ``actions`` on ``owner_id``'s data for ``purposes``.
+
+        Preconditions: two different agencies; at least one action of `AGREEMENT_ACTIONS`
+        and one purpose; times aware; ``expires_at`` after ``starts_at`` (default: now).
+        Purposes are checked against the closed list by the policy compiler, not here.
+        """
+        chosen_actions = sorted(set(actions))
+        chosen_purposes = sorted(set(purposes))
+        bad = [a for a in chosen_actions if a not in AGREEMENT_ACTIONS]
+        if bad:
+            known = sorted(AGREEMENT_ACTIONS)
+            raise CatalogError(f"unknown action `{bad[0]}`: actions are {known}")
+        if not chosen_actions or not chosen_purposes:
+            raise CatalogError("an agreement needs at least one action and one purpose")
+        if owner_id == recipient_id:
+            raise CatalogError("an agency needs no agreement with itself")
+        for name, value in (("max_lookback_days", max_lookback_days), ("result_cap", result_cap)):
+            if value is not None and value < 1:
+                raise CatalogError(f"`{name}` must be 1 or more, not `{value}`")
+        starts = starts_at or utc_now()
+        if expires_at is not None and expires_at <= starts:
+            raise CatalogError("an agreement must expire after it starts")
+        with self._transaction() as session:
+            for agency_id in (owner_id, recipient_id):
+                if session.get(Agency, agency_id) is None:
+                    raise NotFound(f"no agency `{agency_id}`")
+            agreement = Agreement(
+                owner_id=owner_id, recipient_id=recipient_id, actions=chosen_actions,
+                purposes=chosen_purposes, max_lookback_days=max_lookback_days,
+                case_number_required=case_number_required, result_cap=result_cap,
+                images_allowed=images_allowed, starts_at=starts, expires_at=expires_at,
+                created_by=created_by,
+            )
+            session.add(agreement)
+            self._bump(session)
+        return agreement
+
+    def revoke_agreement(self, agreement_id: int, *, owner_id: int | None = None) -> Agreement:
+        """Revoke an agreement now (of ``owner_id``, when given: another owner's agreement
+        is reported as not found)."""
+        with self._transaction() as session:
+            agreement = session.get(Agreement, agreement_id)
+            if agreement is None or (owner_id is not None and agreement.owner_id != owner_id):
+                raise NotFound(f"no agreement `{agreement_id}`")
+            if agreement.revoked_at is not None:
+                raise CatalogError(f"agreement `{agreement_id}` is already revoked")
+            agreement.revoked_at = utc_now()
+            self._bump(session)
+        return agreement
+
+    def agreement(self, agreement_id: int) -> Agreement | None:
+        with self._sessions() as session:
+            return session.get(Agreement, agreement_id)
+
+    def agreements(
+        self,
+        *,
+        owner_id: int | None = None,
+        recipient_id: int | None = None,
+        in_force_at: datetime | None = None,
+    ) -> list[Agreement]:
+        """Agreements (revoked and expired ones too unless ``in_force_at`` is given),
+        optionally of one owner or one recipient, oldest first."""
+        query = select(Agreement).order_by(Agreement.id)
+        if owner_id is not None:
+            query = query.where(Agreement.owner_id == owner_id)
+        if recipient_id is not None:
+            query = query.where(Agreement.recipient_id == recipient_id)
+        with self._sessions() as session:
+            found = list(session.scalars(query))
+        if in_force_at is not None:
+            found = [a for a in found if a.in_force(in_force_at)]
+        return found
+
+    def add_declaration(
+        self,
+        agency_id: int,
+        owner_state: str,
+        *,
+        signer: str,
+        signed_at: datetime,
+        document_digest: str,
+    ) -> Declaration:
+        """Record that ``signer`` signed, at ``signed_at``, the written declaration of
+        agency ``agency_id`` for data of ``owner_state``; ``document_digest`` is the hex
+        SHA-256 of the signed document."""
+        if not STATE.match(owner_state):
+            raise CatalogError(f"owner state `{owner_state}` must be a two-letter code")
+        if not signer.strip():
+            raise CatalogError("a declaration needs the name of its signer")
+        if not SHA256_HEX.match(document_digest):
+            raise CatalogError("the document digest must be 64 lower-case hex characters")
+        with self._transaction() as session:
+            if session.get(Agency, agency_id) is None:
+                raise NotFound(f"no agency `{agency_id}`")
+            declaration = Declaration(
+                agency_id=agency_id, owner_state=owner_state, signer=signer.strip(),
+                signed_at=signed_at, document_digest=document_digest,
+            )
+            session.add(declaration)
+            self._bump(session)
+        return declaration
+
+    def declarations(
+        self, *, agency_id: int | None = None, owner_state: str | None = None
+    ) -> list[Declaration]:
+        """Declarations, optionally of one agency or for one owner state, oldest first."""
+        query = select(Declaration).order_by(Declaration.id)
+        if agency_id is not None:
+            query = query.where(Declaration.agency_id == agency_id)
+        if owner_state is not None:
+            query = query.where(Declaration.owner_state == owner_state)
+        with self._sessions() as session:
+            return list(session.scalars(query))

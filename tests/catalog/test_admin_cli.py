@@ -1,0 +1,58 @@
+"""`plateledger admin`: bootstrap a catalog from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from plateledger.catalog import open_catalog
+from plateledger.cli.admin import app
+from plateledger.settings import Settings
+
+runner = CliRunner()
+
+
+def test_an_operator_bootstraps_an_agency_a_user_a_camera_and_a_key(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    steps = [
+        ["init"],
+        ["agency", "add", "Union City PD", "--slug", "ucpd", "--kind", "municipal",
+         "--state", "CA", "--retention-days", "60"],
+        ["user", "add", "alice", "--agency", "ucpd", "--role", "admin",
+         "--password", "correct horse battery"],
+        ["camera", "add", "ucpd-fx-001", "--agency", "ucpd", "--lat", "37.6",
+         "--lon", "-122.0"],
+        ["key", "issue", "--agency", "ucpd", "--camera", "ucpd-fx-001"],
+    ]
+    results = [runner.invoke(app, [*step, *data]) for step in steps]
+    assert [r.exit_code for r in results] == [0] * len(steps), [r.output for r in results]
+    raw = results[-1].output.strip()
+    catalog = open_catalog(Settings(data_dir=tmp_path))
+    try:
+        key = catalog.authenticate_api_key(raw)
+        assert key is not None and key.camera_id == "ucpd-fx-001"
+        assert catalog.agency_by_slug("ucpd").retention_nonhit_days == 60  # type: ignore[union-attr]
+        revoked = runner.invoke(app, ["key", "revoke", key.key_prefix, *data])
+        assert revoked.exit_code == 0
+        listed = runner.invoke(app, ["user", "list", *data])
+        assert "alice" in listed.output
+    finally:
+        catalog.close()
+
+
+def test_an_investigator_added_from_the_cli_gets_a_totp_secret(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    runner.invoke(app, ["agency", "add", "Fremont PD", "--slug", "fpd", "--kind", "municipal",
+                        "--state", "CA", *data])
+    result = runner.invoke(app, ["user", "add", "ivy", "--agency", "fpd", "--role",
+                                 "investigator", "--password", "correct horse battery", *data])
+    assert result.exit_code == 0
+    assert "otpauth://totp/" in result.output
+
+
+def test_a_refusal_prints_the_reason_and_fails(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["agency", "add", "X", "--slug", "x", "--kind", "city",
+                                 "--state", "CA", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "agency kind `city`" in result.output
