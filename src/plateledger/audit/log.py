@@ -1,0 +1,280 @@
+"""``AuditLog``: the append-only Merkle log stored through SQLAlchemy (SQLite, PostgreSQL).
+
+Appends are serialised twice: an in-process lock, and in the database by bumping the
+head row as the first statement of every append transaction (SQLite then holds its
+write lock, PostgreSQL a row lock) so that two processes cannot interleave. An index
+is returned only after the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from plateledger.audit.checkpoint import Checkpoint
+from plateledger.audit.compact import CompactRange, Node, fold, node_id, subtrees
+from plateledger.audit.entry import AuditRecord, EntryType, canonical_entry, new_entry, utc_now
+from plateledger.audit.errors import AppendConflictError, AuditError, LogRangeError
+from plateledger.audit.hashing import EMPTY_ROOT, leaf_hash
+from plateledger.audit.note import KEY_FILE, VERIFIER_FILE, NoteSigner
+from plateledger.audit.proof import consistency_ranges, inclusion_ranges, ranges_nodes
+from plateledger.audit.schema import HEAD_ID, audit_entries, audit_head, audit_nodes, metadata
+
+_IN_CHUNK = 500  # keys per IN (...) list: well under every driver's parameter limit
+
+
+class AuditLog:
+    """The audit log over ``engine``; ``signer`` signs checkpoints (``None``: read-only use)."""
+
+    def __init__(self, engine: Engine, *, signer: NoteSigner | None) -> None:
+        self._engine = engine
+        self._signer = signer
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def signer(self) -> NoteSigner | None:
+        return self._signer
+
+    def create_tables(self) -> None:
+        """Create the audit tables and the head row if they do not exist."""
+        metadata.create_all(self._engine)
+        with self._engine.begin() as conn:
+            self._ensure_head(conn)
+
+    @staticmethod
+    def _ensure_head(conn: Connection) -> None:
+        """Insert the head row of the empty log unless it exists (race-free)."""
+        values = {
+            "id": HEAD_ID,
+            "size": 0,
+            "root_hash": EMPTY_ROOT,
+            "appends": 0,
+            "updated_at": utc_now(),
+        }
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            conn.execute(pg_insert(audit_head).values(values).on_conflict_do_nothing())
+        elif dialect == "sqlite":
+            conn.execute(sqlite_insert(audit_head).values(values).on_conflict_do_nothing())
+        elif conn.execute(select(audit_head.c.id)).first() is None:
+            conn.execute(insert(audit_head).values(values))
+
+    # -- appending ---------------------------------------------------------------
+
+    def append(self, entry: Mapping[str, Any]) -> int:
+        """Append one entry; return its index once the append is committed (durable)."""
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Append entries in one transaction; return their indexes once committed.
+
+        All or nothing: an invalid entry (``EntryError``) appends none of them.
+        """
+        batch = list(entries)
+        if not batch:
+            return []
+        with self._lock, self._engine.begin() as conn:
+            size = self._take_writer_lock(conn)
+            tree = CompactRange(size, self._hashes(conn, subtrees(0, size)))
+            now = utc_now()
+            entry_rows: list[dict[str, Any]] = []
+            node_rows: list[dict[str, Any]] = []
+            for offset, entry in enumerate(batch):
+                stored, data = canonical_entry(entry, size + offset, now)
+                leaf = leaf_hash(data)
+                entry_rows.append(
+                    {
+                        "log_index": size + offset,
+                        "entry": data,
+                        "leaf_hash": leaf,
+                        "logged_at": stored["time"],
+                    }
+                )
+                for level, index, digest in tree.append(leaf):
+                    node_rows.append({"node_id": node_id(level, index), "hash": digest})
+            conn.execute(insert(audit_entries), entry_rows)
+            if node_rows:
+                conn.execute(insert(audit_nodes), node_rows)
+            moved = conn.execute(
+                update(audit_head)
+                .where(audit_head.c.id == HEAD_ID, audit_head.c.size == size)
+                .values(size=tree.size, root_hash=tree.root(), updated_at=now)
+            )
+            if moved.rowcount != 1:
+                raise AppendConflictError(f"tree head moved away from size `{size}` mid-append")
+        return list(range(size, size + len(batch)))
+
+    def _take_writer_lock(self, conn: Connection) -> int:
+        """Bump the head row first thing in the transaction; return the tree size.
+
+        Writing before reading makes SQLite take its write lock and PostgreSQL lock the
+        row before the size is read, so the size cannot change until commit.
+        """
+        for _ in range(2):
+            bumped = conn.execute(
+                update(audit_head)
+                .where(audit_head.c.id == HEAD_ID)
+                .values(appends=audit_head.c.appends + 1)
+            )
+            if bumped.rowcount == 1:
+                return int(conn.execute(select(audit_head.c.size)).scalar_one())
+            self._ensure_head(conn)
+        raise AuditError("the audit log head row cannot be created")
+
+    # -- reading -----------------------------------------------------------------
+
+    def size(self) -> int:
+        """Return the number of entries in the log (its tree size)."""
+        with self._engine.connect() as conn:
+            size = conn.execute(select(audit_head.c.size)).scalar()
+        return int(size or 0)
+
+    def head(self) -> tuple[int, bytes]:
+        """Return the stored tree size and root hash, read together."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(audit_head.c.size, audit_head.c.root_hash)).first()
+        return (0, EMPTY_ROOT) if row is None else (int(row.size), bytes(row.root_hash))
+
+    def _check_size(self, size: int, current: int) -> None:
+        if not 0 <= size <= current:
+            raise LogRangeError(f"tree size `{size}` is not between 0 and `{current}`")
+
+    def root_hash(self, size: int | None = None) -> bytes:
+        """Return the root hash of the tree of ``size`` entries (default: all of them)."""
+        current, root = self.head()
+        if size is None or size == current:
+            return root
+        self._check_size(size, current)
+        with self._engine.connect() as conn:
+            return fold(self._hashes(conn, subtrees(0, size)))
+
+    def entry(self, index: int) -> AuditRecord:
+        """Return the entry at ``index``; requires ``0 <= index < size()``."""
+        records = self.entries(index, 1)
+        if not records or index < 0:
+            raise LogRangeError(f"no entry at index `{index}`")
+        return records[0]
+
+    def entries(self, start: int, limit: int) -> list[AuditRecord]:
+        """Return up to ``limit`` entries from index ``start`` on, in order."""
+        if start < 0 or limit < 0:
+            raise LogRangeError(f"bad page: start `{start}`, limit `{limit}`")
+        size = self.size()
+        end = min(start + limit, size)
+        query = (
+            select(audit_entries)
+            .where(audit_entries.c.log_index >= start, audit_entries.c.log_index < end)
+            .order_by(audit_entries.c.log_index)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            AuditRecord(
+                index=int(row.log_index),
+                entry=json.loads(row.entry),
+                entry_bytes=bytes(row.entry),
+                leaf_hash=bytes(row.leaf_hash),
+                time=row.logged_at,
+            )
+            for row in rows
+        ]
+
+    # -- proofs ------------------------------------------------------------------
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """Return the RFC 6962 audit path of entry ``index`` in the tree of ``size``."""
+        self._check_size(size, self.size())
+        return self._proof(ranges_nodes(inclusion_ranges(index, size)))
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        """Return the RFC 6962 consistency proof from tree size ``old`` to ``new``."""
+        self._check_size(new, self.size())
+        return self._proof(ranges_nodes(consistency_ranges(old, new)))
+
+    def _proof(self, per_element: list[list[Node]]) -> list[bytes]:
+        wanted = [node for nodes in per_element for node in nodes]
+        with self._engine.connect() as conn:
+            found = dict(zip(wanted, self._hashes(conn, wanted), strict=True))
+        return [fold([found[node] for node in nodes]) for nodes in per_element]
+
+    def _hashes(self, conn: Connection, nodes: Sequence[Node]) -> list[bytes]:
+        """Return the stored hashes of ``nodes`` (leaves from entries), in order."""
+        if not nodes:
+            return []
+        found: dict[int, bytes] = {}
+        keys = [node_id(level, index) for level, index in nodes]
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            leaves = [key // 2 for key in chunk if key % 2 == 0]
+            inner = [key for key in chunk if key % 2 == 1]
+            parts = []
+            if leaves:
+                parts.append(
+                    select(
+                        (audit_entries.c.log_index * 2).label("key"), audit_entries.c.leaf_hash
+                    ).where(audit_entries.c.log_index.in_(leaves))
+                )
+            if inner:
+                parts.append(
+                    select(audit_nodes.c.node_id.label("key"), audit_nodes.c.hash).where(
+                        audit_nodes.c.node_id.in_(inner)
+                    )
+                )
+            query = parts[0] if len(parts) == 1 else union_all(*parts)
+            found.update((int(key), bytes(digest)) for key, digest in conn.execute(query))
+        missing = [node for node, key in zip(nodes, keys, strict=True) if key not in found]
+        if missing:
+            level, index = missing[0]
+            raise AuditError(f"stored tree lacks node level `{level}` index `{index}`")
+        return [found[key] for key in keys]
+
+    # -- checkpoints and keys ----------------------------------------------------
+
+    def _require_signer(self) -> NoteSigner:
+        if self._signer is None:
+            raise AuditError("this audit log was opened without a signing key")
+        return self._signer
+
+    def checkpoint(self) -> str:
+        """Return the signed C2SP checkpoint note of the current tree head."""
+        signer = self._require_signer()
+        size, root = self.head()
+        return signer.sign(Checkpoint(signer.name, size, root).text())
+
+    def rotate_key(self, data_dir: Path) -> NoteSigner:
+        """Replace the log key under ``<data_dir>/keys/``; log a ``log_key_rotation`` entry.
+
+        The entry names both verifier keys and carries the old key's signature over the
+        new verifier key, so a witness pinned to the old key can follow the rotation.
+        The old key file is kept as ``audit-log.key.<key id>.retired``.
+        """
+        old = self._require_signer()
+        new = NoteSigner.generate(old.name)
+        endorsement = base64.b64encode(old.signature(new.verifier_key())).decode()
+        self.append(
+            new_entry(
+                EntryType.LOG_KEY_ROTATION,
+                old_key=old.verifier_key(),
+                new_key=new.verifier_key(),
+                old_key_signature=endorsement,
+            )
+        )
+        keys = data_dir / "keys"
+        if (keys / KEY_FILE).exists():
+            (keys / KEY_FILE).rename(keys / f"{KEY_FILE}.{old.key_id.hex()}.retired")
+            (keys / VERIFIER_FILE).unlink(missing_ok=True)
+        new.save(data_dir)
+        self._signer = new
+        return new

@@ -1,0 +1,48 @@
+"""Storage of the audit log: SQLAlchemy Core tables on their own ``metadata``.
+
+- ``audit_entries``: one row per entry: its index, canonical bytes, leaf hash, time.
+- ``audit_nodes``: the hash of every complete perfect subtree above the leaves, keyed
+  by its in-order ``node_id`` (see ``compact.node_id``), so a proof is one lookup of
+  O(log n) keys. Leaves (level 0) are read from ``audit_entries``.
+- ``audit_head``: one row (``id = 1``): the tree size and root after the last append,
+  and a counter every append bumps first so that writers queue on that row.
+
+The catalog's migrations include this ``metadata``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, MetaData, String, Table
+
+metadata = MetaData()
+
+# On SQLite only INTEGER PRIMARY KEY is the rowid: the fastest lookup there is
+_Key = BigInteger().with_variant(Integer(), "sqlite")
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("log_index", _Key, primary_key=True, autoincrement=False),
+    Column("entry", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("logged_at", String(40), nullable=False),
+)
+
+audit_nodes = Table(
+    "audit_nodes",
+    metadata,
+    Column("node_id", _Key, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("appends", BigInteger, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+HEAD_ID = 1
