@@ -1,0 +1,303 @@
+"""Compile agencies and agreements into Cedar: permits, requirement forbids and entities.
+
+Every agency gets one own-agency permit; every agreement one permit (whatever its dates:
+the validity window is part of the condition, so one compiled set answers for any
+``now``). An agreement that requires a purpose from its list or a case number also gets a
+``forbid`` with its own ``@id``, so a denial names the agreement term that was missing; it
+is lifted (``unless``) where another agreement of the same owner and recipient grants the
+request, because forbid beats permit in Cedar. Agreements open to every recipient carry
+their terms in the permit only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from plateledger.policy.action import ACTION_GROUPS, Action
+from plateledger.policy.decision import Limits
+from plateledger.policy.errors import PolicyCompileError
+from plateledger.policy.facts import AgencyFacts, Agreement
+from plateledger.policy.lawpack import law_pack
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a permit grants, so a decision can report its limits and say why."""
+
+    policy_id: str
+    owner_id: int
+    recipient_id: int | None
+    limits: Limits
+    description: str
+
+
+@dataclass(frozen=True)
+class CompiledAgreements:
+    """Cedar text per recipient (own permit + agreements to it), the text that applies to
+    every recipient, and what each permit grants / each requirement forbid means."""
+
+    by_recipient: Mapping[int, str]
+    everyone: str
+    grants: Mapping[str, Grant]
+    requirement_reasons: Mapping[str, str]
+
+    def text(self) -> str:
+        """All compiled policies, in a stable order."""
+        parts = [self.everyone] + [self.by_recipient[r] for r in sorted(self.by_recipient)]
+        return "\n".join(p for p in parts if p)
+
+
+def epoch(moment: datetime) -> int:
+    """Whole seconds since 1970 (the unit of ``context.now``)."""
+    return int(moment.timestamp())
+
+
+def agency_uid(agency_id: int) -> str:
+    return f'Agency::"{agency_id}"'
+
+
+def dataset_uid(owner_id: int) -> str:
+    return f'Dataset::"{owner_id}"'
+
+
+def _strings(values: Iterable[str]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in sorted(values)) + "]"
+
+
+def _actions(agreement: Agreement) -> list[Action]:
+    granted = set(agreement.actions)
+    if agreement.images:
+        granted.add(Action.VIEW_IMAGE)
+    return sorted(granted)
+
+
+def _action_list(actions: Iterable[Action]) -> str:
+    return "[" + ", ".join(f'Action::"{a.value}"' for a in actions) + "]"
+
+
+def _window(agreement: Agreement) -> str:
+    window = f"context.now >= {epoch(agreement.starts)}"
+    end = agreement.ends()
+    if end is not None:
+        window += f" && context.now < {epoch(end)}"
+    return window
+
+
+def _purposes(agreement: Agreement) -> str | None:
+    if agreement.purposes is None:
+        return None
+    return f"{_strings(agreement.purposes)}.contains(context.purpose)"
+
+
+def _terms(agreement: Agreement) -> list[str]:
+    terms = [_window(agreement)]
+    purposes = _purposes(agreement)
+    if purposes is not None:
+        terms.append(purposes)
+    if agreement.case_number_required:
+        terms.append("context.has_case_number")
+    return terms
+
+
+def _grants_condition(agreement: Agreement) -> str:
+    terms = [f"action in {_action_list(_actions(agreement))}", *_terms(agreement)]
+    return "(" + " && ".join(terms) + ")"
+
+
+def _principal(agreement: Agreement) -> str:
+    if agreement.recipient_id is None:
+        return "principal"
+    return f"principal in {agency_uid(agreement.recipient_id)}"
+
+
+def _permit(agreement: Agreement) -> str:
+    return (
+        f'@id("agreement-{agreement.id}")\n'
+        f"permit ({_principal(agreement)}, action in {_action_list(_actions(agreement))}, "
+        f"resource == {dataset_uid(agreement.owner_id)})\n"
+        f"when {{ {' && '.join(_terms(agreement))} }};\n"
+    )
+
+
+def _requirement(agreement: Agreement, suffix: str, broken: str,
+                 siblings: list[Agreement]) -> str:
+    text = (
+        f'@id("agreement-{agreement.id}-{suffix}")\n'
+        f"forbid ({_principal(agreement)}, action in {_action_list(_actions(agreement))}, "
+        f"resource == {dataset_uid(agreement.owner_id)})\n"
+        f"when {{ {_window(agreement)} && {broken} }}"
+    )
+    if siblings:
+        text += " unless { " + " || ".join(_grants_condition(s) for s in siblings) + " }"
+    return text + ";\n"
+
+
+def _describe(agreement: Agreement) -> str:
+    to = "every agency" if agreement.recipient_id is None else f"agency {agreement.recipient_id}"
+    return f"agreement {agreement.id}: agency {agreement.owner_id} shares with {to}"
+
+
+def own_permit(agency_id: int) -> str:
+    """An agency's users may do anything with its own data that no forbid stops."""
+    return (
+        f'@id("own-agency-{agency_id}")\n'
+        f"permit (principal in {agency_uid(agency_id)}, action, "
+        f"resource == {dataset_uid(agency_id)});\n"
+    )
+
+
+def compile_agreements(
+    agencies: Iterable[AgencyFacts], agreements: Iterable[Agreement]
+) -> CompiledAgreements:
+    """Compile the own-agency permits and every agreement.
+
+    Preconditions: agreement ids are unique; owners and recipients are among ``agencies``.
+    Raises `PolicyCompileError` otherwise.
+    """
+    known = {a.id for a in agencies}
+    texts: dict[int, list[str]] = {agency_id: [own_permit(agency_id)] for agency_id in known}
+    everyone: list[str] = []
+    grants: dict[str, Grant] = {
+        f"own-agency-{a}": Grant(f"own-agency-{a}", a, a, Limits(), f"agency {a}'s own data")
+        for a in known
+    }
+    reasons: dict[str, str] = {}
+    chosen = sorted(agreements, key=lambda a: a.id)
+    by_pair: dict[tuple[int, int | None], list[Agreement]] = defaultdict(list)
+    for agreement in chosen:
+        pid = f"agreement-{agreement.id}"
+        if pid in grants:
+            raise PolicyCompileError(f"agreement id `{agreement.id}` is used twice")
+        for agency_id in (agreement.owner_id, agreement.recipient_id):
+            if agency_id is not None and agency_id not in known:
+                raise PolicyCompileError(
+                    f"agreement `{agreement.id}` names unknown agency `{agency_id}`"
+                )
+        by_pair[agreement.owner_id, agreement.recipient_id].append(agreement)
+        grants[pid] = Grant(
+            pid, agreement.owner_id, agreement.recipient_id,
+            Limits(agreement.max_lookback_days, agreement.result_cap, agreement.images),
+            _describe(agreement),
+        )
+    for agreement in chosen:
+        out = everyone if agreement.recipient_id is None else texts[agreement.recipient_id]
+        out.append(_permit(agreement))
+        if agreement.recipient_id is None:
+            continue
+        siblings = [
+            s for s in by_pair[agreement.owner_id, agreement.recipient_id]
+            + by_pair[agreement.owner_id, None] if s.id != agreement.id
+        ]
+        purposes = _purposes(agreement)
+        if purposes is not None:
+            out.append(_requirement(agreement, "purposes", f"!{purposes}", siblings))
+            reasons[f"agreement-{agreement.id}-purposes"] = (
+                f"agreement {agreement.id} does not cover this purpose"
+            )
+        if agreement.case_number_required:
+            out.append(_requirement(
+                agreement, "case-number-required", "!context.has_case_number", siblings
+            ))
+            reasons[f"agreement-{agreement.id}-case-number-required"] = (
+                f"agreement {agreement.id} requires a case number"
+            )
+    return CompiledAgreements(
+        by_recipient={r: "".join(t) for r, t in texts.items()},
+        everyone="".join(everyone),
+        grants=grants,
+        requirement_reasons=reasons,
+    )
+
+
+def _entity(type_: str, id_: int | str, attrs: Mapping[str, Any],
+            parents: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+    return {
+        "uid": {"type": type_, "id": str(id_)},
+        "attrs": dict(attrs),
+        "parents": [{"type": t, "id": i} for t, i in parents],
+    }
+
+
+def ref(type_: str, id_: int | str) -> dict[str, Any]:
+    """A Cedar entity reference in JSON form."""
+    return {"__entity": {"type": type_, "id": str(id_)}}
+
+
+def requester_attrs(agency: AgencyFacts) -> dict[str, Any]:
+    """The requester class of ``agency``, as principals and ``requested_by`` carry it."""
+    return {
+        "kind": agency.kind.value,
+        "state": agency.home_state,
+        "law_enforcement": agency.is_law_enforcement,
+        "prosecutor": agency.is_prosecutor,
+        "defence": agency.is_defence,
+    }
+
+
+def user_entity(user_id: int, agency: AgencyFacts) -> dict[str, Any]:
+    """A user: a member of its agency, with the agency's requester class."""
+    attrs = {"agency": ref("Agency", agency.id), **requester_attrs(agency)}
+    return _entity("User", user_id, attrs, [("Agency", str(agency.id))])
+
+
+def entities(agencies: Iterable[AgencyFacts]) -> list[dict[str, Any]]:
+    """Action groups, agencies and their datasets as Cedar JSON entities.
+
+    Raises `UnknownPack` for a law pack code with no pack.
+    """
+    found: list[dict[str, Any]] = [_entity("Action", group, {}) for group in ACTION_GROUPS]
+    for action in Action:
+        groups = [("Action", g) for g, members in ACTION_GROUPS.items() if action in members]
+        found.append(_entity("Action", action.value, {}, groups))
+    for agency in sorted(agencies, key=lambda a: a.id):
+        packs = sorted({law_pack(code).code for code in agency.law_packs})
+        found.append(_entity("Agency", agency.id, requester_attrs(agency)))
+        found.append(_entity("Dataset", agency.id, {
+            "owner": ref("Agency", agency.id),
+            "state": agency.home_state,
+            "packs": packs,
+            "case_number_required": agency.case_number_required,
+            "restricts_purposes": agency.purposes is not None,
+            "purposes": sorted(p.value for p in agency.purposes or ()),
+        }))
+    return found
+
+
+SCHEMA_HEAD = """
+type Requester = {
+  kind: String, state: String, law_enforcement: Bool, prosecutor: Bool, defence: Bool
+};
+entity Agency = {
+  kind: String, state: String, law_enforcement: Bool, prosecutor: Bool, defence: Bool
+};
+entity User in [Agency] = {
+  agency: Agency,
+  kind: String, state: String, law_enforcement: Bool, prosecutor: Bool, defence: Bool
+};
+entity Dataset = {
+  owner: Agency, state: String, packs: Set<String>, case_number_required: Bool,
+  restricts_purposes: Bool, purposes: Set<String>
+};
+type Request = {
+  now: Long, purpose: String, flags: Set<String>, requested_by: Agency,
+  lookback_days: Long, has_case_number: Bool, hotlist_category: String,
+  principal_declared: Bool, requested_by_declared: Bool
+};
+"""
+
+
+def schema() -> str:
+    """The Cedar schema every pack and compiled policy must validate against."""
+    lines = [SCHEMA_HEAD]
+    lines += [f'action "{group}";' for group in ACTION_GROUPS]
+    for action in Action:
+        groups = ", ".join(f'"{g}"' for g, m in ACTION_GROUPS.items() if action in m)
+        lines.append(
+            f'action "{action.value}" in [{groups}] appliesTo '
+            "{ principal: [User, Agency], resource: Dataset, context: Request };"
+        )
+    return "\n".join(lines) + "\n"

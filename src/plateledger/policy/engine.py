@@ -1,0 +1,365 @@
+"""`PolicyEngine`: the Cedar policy set of one catalog state, and decisions under it.
+
+The enforced set is: the platform rules (``core.cedar``), every state law pack, one
+own-agency permit per agency and the compiled agreements. Nothing is allowed by default
+and forbid beats permit.
+
+Each request is asked from two sides when a user acts for another agency: once with the
+user as principal, and once with the ``requested_by`` agency itself as principal. Both
+must be allowed, so a local officer searching for a federal unit gets no more than the
+unit would. The law packs also look at ``context.requested_by`` on the user's side.
+
+Evaluation uses, per request, the slice of the set that can apply: packs, open agreements
+and the permits whose principal scope is the acting agencies. Permits scoped to another
+agency cannot match (a principal is only ``in`` its own agency), so the decision is the
+one the whole set gives; ``tests/policy/test_slices.py`` checks that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from typing import Any
+
+import cedarpy
+
+from plateledger.policy.action import DATA_ACTIONS, Action
+from plateledger.policy.alert import alert_request
+from plateledger.policy.compiler import (
+    CompiledAgreements,
+    compile_agreements,
+    dataset_uid,
+    entities,
+    epoch,
+    ref,
+    user_entity,
+)
+from plateledger.policy.decision import (
+    DEFAULT_DENY,
+    POLICY_ERROR,
+    UNKNOWN_OWNER,
+    AccessDecision,
+    AccessRequest,
+    CedarCall,
+    Explanation,
+    Limits,
+    OwnerDecision,
+    SharingPartner,
+)
+from plateledger.policy.errors import PolicyCompileError, PolicyError
+from plateledger.policy.facts import AgencyFacts, Agreement, Declaration
+from plateledger.policy.lawpack import LAW_PACKS, PolicyNote, packs_version
+from plateledger.policy.purpose import Purpose
+from plateledger.policy.reason import screen_reason
+
+
+@dataclass(frozen=True)
+class _Side:
+    name: str
+    principal: dict[str, str]
+    agency: AgencyFacts
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    allowed: bool
+    policy_ids: tuple[str, ...]
+    errors: tuple[str, ...]
+
+
+class PolicyEngine:
+    """Decisions under the policy set compiled from ``agencies``, ``agreements`` and
+    ``declarations``. Immutable: build a new engine when the catalog changes."""
+
+    def __init__(
+        self,
+        agencies: Iterable[AgencyFacts],
+        agreements: Iterable[Agreement],
+        declarations: Iterable[Declaration] = (),
+    ) -> None:
+        self.agencies: dict[int, AgencyFacts] = {}
+        for agency in agencies:
+            if agency.id in self.agencies:
+                raise PolicyCompileError(f"agency `{agency.id}` is listed twice")
+            self.agencies[agency.id] = agency
+        self.agreements = tuple(sorted(agreements, key=lambda a: a.id))
+        self.declarations = tuple(sorted(
+            declarations, key=lambda d: (d.agency_id, d.owner_state, d.signed_at)
+        ))
+        self._compiled: CompiledAgreements = compile_agreements(
+            self.agencies.values(), self.agreements
+        )
+        self._entity_json = entities(self.agencies.values())
+        self._entities = cedarpy.Entities.from_json_str(json.dumps(self._entity_json))
+        self.packs_text = "\n".join(LAW_PACKS[code].text for code in sorted(LAW_PACKS))
+        try:
+            self._base = cedarpy.PolicySet.from_str(self.packs_text + self._compiled.everyone)
+        except ValueError as exc:
+            raise PolicyCompileError(f"the policy set does not parse: {exc}") from exc
+        self._slices: dict[tuple[int, ...], cedarpy.PolicySet] = {}
+        self._notes: dict[str, PolicyNote] = {
+            note.policy_id: note for pack in LAW_PACKS.values() for note in pack.notes
+        }
+        self._declared: dict[tuple[int, str], datetime] = {}
+        for d in self.declarations:
+            key = (d.agency_id, d.owner_state)
+            self._declared[key] = min(d.signed_at, self._declared.get(key, d.signed_at))
+        self.policy_text = self.packs_text + "\n" + self._compiled.text()
+        self.policy_hash = self._hash()
+
+    def _hash(self) -> str:
+        body = {
+            "policies": self.policy_text,
+            "entities": self._entity_json,
+            "declarations": [
+                [d.agency_id, d.owner_state, d.signed_at.isoformat(), d.document_digest]
+                for d in self.declarations
+            ],
+        }
+        data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(data).hexdigest()
+
+    def _slice(self, acting: tuple[int, ...]) -> cedarpy.PolicySet:
+        found = self._slices.get(acting)
+        if found is None:
+            fragment = "".join(self._compiled.by_recipient.get(a, "") for a in acting)
+            found = self._base.with_added_str(fragment) if fragment else self._base
+            self._slices[acting] = found
+        return found
+
+    def full_policy_set(self) -> cedarpy.PolicySet:
+        """The whole enforced set as one Cedar policy set (slower; for checks and tools)."""
+        return cedarpy.PolicySet.from_str(self.policy_text)
+
+    def agency(self, agency_id: int) -> AgencyFacts:
+        """The facts of ``agency_id``; raises `PolicyError` for an unknown agency."""
+        found = self.agencies.get(agency_id)
+        if found is None:
+            raise PolicyError(f"no agency `{agency_id}` in the policy facts")
+        return found
+
+    def declared(self, agency: AgencyFacts, owner_state: str, now: datetime) -> bool:
+        """Whether ``agency`` had signed a declaration for ``owner_state`` data by ``now``."""
+        signed = self._declared.get((agency.id, owner_state))
+        return signed is not None and signed <= now
+
+    def decide(self, request: AccessRequest) -> AccessDecision:
+        """The decision for every owner of ``request`` (one Cedar batch call).
+
+        Raises `PolicyError` when the user's or the requested-by agency is unknown; an
+        unknown owner is denied (`UNKNOWN_OWNER`).
+        """
+        return self._evaluate(request, keep_calls=False)[0]
+
+    def explain(self, request: AccessRequest) -> Explanation:
+        """`decide`, plus every Cedar request and result behind each owner's decision."""
+        decision, calls = self._evaluate(request, keep_calls=True)
+        return Explanation(decision, calls, packs_version())
+
+    def decide_alert(
+        self, list_owner_id: int, read_owner_id: int, category: str, now: datetime
+    ) -> OwnerDecision:
+        """Whether a hit on ``read_owner_id``'s read may reach the owner of a list of
+        ``category`` (see `plateledger.policy.alert`)."""
+        request = alert_request(list_owner_id, read_owner_id, category, now)
+        return self.decide(request).per_owner[read_owner_id]
+
+    def _sides(self, request: AccessRequest) -> list[_Side]:
+        user_agency = self.agency(request.user_agency_id)
+        on_behalf = self.agency(request.requested_by_agency_id)
+        if request.user_id is None:
+            first = _Side("agency", _uid("Agency", user_agency.id), user_agency)
+        else:
+            first = _Side("user", _uid("User", request.user_id), user_agency)
+        sides = [first]
+        if on_behalf.id != user_agency.id:
+            sides.append(_Side("requested_by", _uid("Agency", on_behalf.id), on_behalf))
+        return sides
+
+    def _evaluate(
+        self, request: AccessRequest, *, keep_calls: bool
+    ) -> tuple[AccessDecision, dict[int, tuple[CedarCall, ...]]]:
+        if request.now.tzinfo is None:
+            raise PolicyError("the time of a request needs a time zone")
+        flags = screen_reason(request.reason)
+        sides = self._sides(request)
+        on_behalf = self.agency(request.requested_by_agency_id)
+        store = self._entities
+        if request.user_id is not None:
+            store = store.with_added_json_str(
+                json.dumps([user_entity(request.user_id, sides[0].agency)])
+            )
+        policies = self._slice(tuple(sorted({s.agency.id for s in sides})))
+        owners = list(dict.fromkeys(request.owners))
+        base_context = {
+            "now": epoch(request.now),
+            "purpose": request.purpose.value,
+            "flags": sorted(f.value for f in flags),
+            "requested_by": ref("Agency", on_behalf.id),
+            "lookback_days": request.lookback_days,
+            "has_case_number": request.has_case_number,
+            "hotlist_category": request.hotlist_category or "",
+        }
+        action = _uid("Action", request.action.value)
+        batch: list[dict[str, Any]] = []
+        known = [o for o in owners if o in self.agencies]
+        for owner in known:
+            state = self.agencies[owner].home_state
+            rb_declared = self.declared(on_behalf, state, request.now)
+            for side in sides:
+                context = dict(base_context)
+                context["principal_declared"] = self.declared(side.agency, state, request.now)
+                context["requested_by_declared"] = rb_declared
+                batch.append({
+                    "principal": side.principal, "action": action,
+                    "resource": _uid("Dataset", owner), "context": context,
+                })
+        results = cedarpy.is_authorized_batch(batch, policies, store) if batch else []
+        per_owner: dict[int, OwnerDecision] = {}
+        calls: dict[int, tuple[CedarCall, ...]] = {}
+        position = 0
+        by_owner = {o: i for i, o in enumerate(known)}
+        for owner in owners:
+            if owner not in by_owner:
+                per_owner[owner] = OwnerDecision(
+                    owner, False, (UNKNOWN_OWNER,), Limits(images=False),
+                    (f"no agency `{owner}` in the policy facts",),
+                )
+                continue
+            position = by_owner[owner] * len(sides)
+            chunk = results[position:position + len(sides)]
+            verdicts = [_verdict(r) for r in chunk]
+            per_owner[owner] = self._combine(owner, request, verdicts)
+            if keep_calls:
+                calls[owner] = tuple(
+                    CedarCall(
+                        side.name, _text(side.principal), request.action.value,
+                        dataset_uid(owner), batch[position + i]["context"],
+                        v.allowed, v.policy_ids, v.errors,
+                    )
+                    for i, (side, v) in enumerate(zip(sides, verdicts, strict=True))
+                )
+        return AccessDecision(per_owner, self.policy_hash, flags), calls
+
+    def _combine(
+        self, owner: int, request: AccessRequest, verdicts: list[_Verdict]
+    ) -> OwnerDecision:
+        if all(v.allowed for v in verdicts):
+            limits: Limits | None = None
+            ids: list[str] = []
+            for verdict in verdicts:
+                grants = [self._compiled.grants[pid].limits for pid in verdict.policy_ids
+                          if pid in self._compiled.grants]
+                # Two permits are two grants: the side may use the wider of them.
+                side = reduce(Limits.widest, grants) if grants else None
+                if side is None:
+                    return OwnerDecision(owner, False, (POLICY_ERROR,), Limits(images=False),
+                                         ("allowed by no known permit",))
+                limits = side if limits is None else limits.narrowest(side)
+                ids.extend(verdict.policy_ids)
+            assert limits is not None  # at least one side is always asked
+            limits, notes = self._pack_limits(owner, request, limits)
+            unique = tuple(dict.fromkeys(ids))
+            reasons = tuple(self._describe(pid) for pid in unique) + notes
+            return OwnerDecision(owner, True, unique, limits, reasons)
+        denied: list[str] = []
+        errors: list[str] = []
+        for verdict in verdicts:
+            if verdict.allowed:
+                continue
+            errors.extend(verdict.errors)
+            denied.extend(verdict.policy_ids or (DEFAULT_DENY,))
+        unique = tuple(dict.fromkeys(denied))
+        reasons = tuple(self._describe(pid) for pid in unique) + tuple(errors)
+        return OwnerDecision(owner, False, unique, Limits(images=False), reasons)
+
+    def _pack_limits(
+        self, owner: int, request: AccessRequest, limits: Limits
+    ) -> tuple[Limits, tuple[str, ...]]:
+        notes: list[str] = []
+        for code in self.agencies[owner].law_packs:
+            cap = LAW_PACKS[code.upper()].max_lookback_days
+            if cap is not None and (limits.lookback_days is None or limits.lookback_days > cap):
+                limits = Limits(cap, limits.result_cap, limits.images)
+        if limits.lookback_days is not None and request.lookback_days > limits.lookback_days:
+            notes.append(f"lookback limited to {limits.lookback_days} days")
+        return limits, tuple(notes)
+
+    def _describe(self, policy_id: str) -> str:
+        note = self._notes.get(policy_id)
+        if note is not None:
+            return f"{policy_id}: {note.reason} ({note.citation})"
+        grant = self._compiled.grants.get(policy_id)
+        if grant is not None:
+            return f"{policy_id}: allowed by {grant.description}"
+        requirement = self._compiled.requirement_reasons.get(policy_id)
+        if requirement is not None:
+            return f"{policy_id}: {requirement}"
+        if policy_id == DEFAULT_DENY:
+            return f"{DEFAULT_DENY}: no own-agency permit or agreement covers this request"
+        return policy_id
+
+    def sharing_partners(self, owner_id: int, now: datetime) -> list[SharingPartner]:
+        """Every other agency that could reach ``owner_id``'s data at ``now``, for which
+        actions and purposes, found by asking the engine each recipient x action x
+        purpose (with a case number and a specific reason) — not by listing agreements."""
+        owner = self.agency(owner_id)
+        partners: list[SharingPartner] = []
+        combos = [(a, p) for a in sorted(DATA_ACTIONS) for p in Purpose]
+        for agency in sorted(self.agencies.values(), key=lambda a: a.id):
+            if agency.id == owner_id:
+                continue
+            declared = self.declared(agency, owner.home_state, now)
+            batch = [{
+                "principal": _uid("Agency", agency.id),
+                "action": _uid("Action", action.value),
+                "resource": _uid("Dataset", owner_id),
+                "context": {
+                    "now": epoch(now), "purpose": purpose.value, "flags": [],
+                    "requested_by": ref("Agency", agency.id), "lookback_days": 1,
+                    "has_case_number": True,
+                    "hotlist_category": purpose.value if action is Action.RECEIVE_ALERT else "",
+                    "principal_declared": declared, "requested_by_declared": declared,
+                },
+            } for action, purpose in combos]
+            results = cedarpy.is_authorized_batch(batch, self._slice((agency.id,)),
+                                                  self._entities)
+            allowed = [(c, _verdict(r)) for c, r in zip(combos, results, strict=True)]
+            allowed = [(c, v) for c, v in allowed if v.allowed]
+            if not allowed:
+                continue
+            partners.append(SharingPartner(
+                agency.id, agency.name,
+                tuple(sorted({c[0] for c, _ in allowed})),
+                tuple(sorted({c[1] for c, _ in allowed})),
+                tuple(sorted({pid for _, v in allowed for pid in v.policy_ids})),
+            ))
+        return partners
+
+    def denial_reasons(self) -> Mapping[str, str]:
+        """What each pack policy id means, for display."""
+        return {pid: note.reason for pid, note in self._notes.items()}
+
+
+def _uid(type_: str, id_: int | str) -> dict[str, str]:
+    return {"type": type_, "id": str(id_)}
+
+
+def _text(uid: Mapping[str, str]) -> str:
+    return f'{uid["type"]}::"{uid["id"]}"'
+
+
+def _verdict(result: cedarpy.AuthzResult) -> _Verdict:
+    diagnostics = result.diagnostics
+    names = diagnostics.id_annotations_by_reason
+    ids = tuple(sorted(names.get(r, r) for r in diagnostics.reasons))
+    errors = tuple(str(e) for e in diagnostics.errors)
+    if errors:
+        # A policy that failed to evaluate may be a forbid that should have applied.
+        forbids = ids if not result.allowed else ()
+        return _Verdict(False, (*forbids, POLICY_ERROR), errors)
+    return _Verdict(bool(result.allowed), ids, ())

@@ -1,0 +1,170 @@
+"""Law packs: the Cedar ``forbid`` policies of each state, and their retention presets.
+
+A pack applies to data by its origin state (an owner's ``law_packs``), whatever agency
+asks. Each policy in a pack file carries ``@id`` (the rule, citing the statute),
+``@citation`` and ``@reason`` (the sentence shown to a denied requester). Packs are not
+legal advice: check them against the official statute text before relying on them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+
+import cedarpy
+
+from plateledger.policy.errors import PolicyCompileError, UnknownPack
+
+CORE = "CORE"
+"""The platform rules every dataset is under (``core.cedar``); not a state."""
+
+_VERSION = re.compile(r"^//\s*version:\s*(\S+)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RetentionPreset:
+    """How long a pack lets reads be kept; ``None`` leaves the clock to the agency."""
+
+    non_hit: timedelta | None
+    hit: timedelta | None
+    citation: str
+
+
+@dataclass(frozen=True)
+class PolicyNote:
+    """What a pack policy says about itself: its ``@citation`` and ``@reason``."""
+
+    policy_id: str
+    citation: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LawPack:
+    """One state's rules: Cedar text, version, citation, retention and lookback limits."""
+
+    code: str
+    title: str
+    citation: str
+    retention: RetentionPreset
+    max_lookback_days: int | None = None
+    """A cap on how far back a search of this pack's data may reach (a limit, not a deny)."""
+
+    @property
+    def text(self) -> str:
+        return _pack_text(self.code)
+
+    @property
+    def version(self) -> str:
+        found = _VERSION.search(self.text)
+        if found is None:
+            raise PolicyCompileError(f"law pack `{self.code}` has no version line")
+        return found.group(1)
+
+    @property
+    def notes(self) -> tuple[PolicyNote, ...]:
+        return _notes(self.code)
+
+    @property
+    def policy_ids(self) -> tuple[str, ...]:
+        return tuple(n.policy_id for n in self.notes)
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+LAW_PACKS: MappingProxyType[str, LawPack] = MappingProxyType({
+    p.code: p for p in (
+        LawPack(
+            "CA", "California", "Cal. Civ. Code 1798.90.5-.55 (SB 34); Gov. Code 7284.6 (SB 54)",
+            RetentionPreset(None, None, "Cal. Civ. Code 1798.90.51 (agency's published policy)"),
+        ),
+        LawPack(
+            "IL", "Illinois", "625 ILCS 5/2-130",
+            RetentionPreset(None, None, "625 ILCS 5/2-130 (no period in statute)"),
+        ),
+        LawPack(
+            "VA", "Virginia", "Va. Code 2.2-5517",
+            RetentionPreset(_days(21), None, "Va. Code 2.2-5517 (21 days)"),
+            max_lookback_days=21,
+        ),
+        LawPack(
+            "NH", "New Hampshire", "N.H. RSA 261:75-b",
+            RetentionPreset(timedelta(minutes=3), None,
+                            "N.H. RSA 261:75-b VIII (non-hits purged within 3 minutes)"),
+        ),
+        LawPack(
+            "WA", "Washington", "Wash. SB 6002 (2026)",
+            RetentionPreset(_days(21), None, "Wash. SB 6002 (2026) (21 days)"),
+        ),
+        LawPack(
+            "ME", "Maine", "29-A M.R.S. 2117-A",
+            RetentionPreset(_days(21), None, "29-A M.R.S. 2117-A (21 days)"),
+        ),
+        LawPack(
+            # 18 months, rounded down to whole days so the ceiling is never overshot.
+            "VT", "Vermont", "23 V.S.A. 1607",
+            RetentionPreset(_days(547), _days(547),
+                            "23 V.S.A. 1607 (18 months; longer only under a preservation order)"),
+        ),
+        LawPack(
+            "MN", "Minnesota", "Minn. Stat. 13.824",
+            RetentionPreset(_days(60), None, "Minn. Stat. 13.824 subd. 3 (60 days)"),
+        ),
+        LawPack(
+            CORE, "Platform rules", "the owner's published usage and privacy policy",
+            RetentionPreset(None, None, "none"),
+        ),
+    )
+})
+"""Every pack by code; `CORE` applies to all data, the others by the owner's packs."""
+
+STATE_PACKS = tuple(code for code in LAW_PACKS if code != CORE)
+
+
+def law_pack(code: str) -> LawPack:
+    """The pack for ``code`` (a two-letter state code); raises `UnknownPack` otherwise."""
+    pack = LAW_PACKS.get(code.strip().upper())
+    if pack is None or pack.code == CORE:
+        raise UnknownPack(f"no law pack `{code[:8]}`: packs are {', '.join(STATE_PACKS)}")
+    return pack
+
+
+def default_packs(home_state: str) -> tuple[str, ...]:
+    """The packs that govern an agency's data by default: its home state's, if one exists."""
+    code = home_state.strip().upper()
+    return (code,) if code in STATE_PACKS else ()
+
+
+def packs_version() -> str:
+    """One version string for the whole set of packs (``CA=1.0.0;CORE=1.0.0;…``)."""
+    return ";".join(f"{code}={LAW_PACKS[code].version}" for code in sorted(LAW_PACKS))
+
+
+@cache
+def _pack_text(code: str) -> str:
+    name = f"{code.lower()}.cedar"
+    return resources.files("plateledger.policy.packs").joinpath(name).read_text("utf-8")
+
+
+@cache
+def _notes(code: str) -> tuple[PolicyNote, ...]:
+    try:
+        parsed = json.loads(cedarpy.policies_to_json_str(_pack_text(code)))
+    except (ValueError, RuntimeError) as exc:
+        raise PolicyCompileError(f"law pack `{code}` does not parse: {exc}") from exc
+    notes = []
+    for policy in parsed["staticPolicies"].values():
+        annotations = policy.get("annotations", {})
+        if policy["effect"] != "forbid" or "id" not in annotations:
+            raise PolicyCompileError(f"law pack `{code}` holds a policy that is not an @id forbid")
+        notes.append(PolicyNote(
+            annotations["id"], annotations.get("citation", ""), annotations.get("reason", "")
+        ))
+    return tuple(sorted(notes, key=lambda n: n.policy_id))

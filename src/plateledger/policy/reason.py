@@ -1,0 +1,84 @@
+"""Screening of the free-text reason a requester gives.
+
+`screen_reason` raises flags; it never decides. The flags go into the policy context, where
+law packs forbid what the statute forbids (an immigration flag on California data), and
+into the audit log, where auditors look for them. Keyword matching is an alarm, not the
+only defence: purposes come from a closed list and the requester's class comes from the
+catalog, and policy checks both.
+
+Matching is case-insensitive and bounded by non-alphanumerics on both sides, so ``police``
+and ``notice`` do not raise the ``immigration`` flag that ``ICE`` does.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class ReasonFlag(StrEnum):
+    """What a reason text suggests."""
+
+    IMMIGRATION = "immigration"
+    """Civil immigration enforcement (ICE, ERO, HSI, CBP, deportation …)."""
+    REPRODUCTIVE_HEALTH = "reproductive_health"
+    """Reproductive or other lawful health care (abortion, gender-affirming care …)."""
+    PROTECTED_ACTIVITY = "protected_activity"
+    """Protest, rally, demonstration or other First Amendment activity."""
+    VAGUE = "vague"
+    """Too short or too generic to justify a search (``investigation``, ``inv``, ``case``)."""
+
+
+def _pattern(*terms: str) -> re.Pattern[str]:
+    # A space in a term matches any run of spaces, hyphens or underscores.
+    body = "|".join(t.replace(" ", r"[\s_-]+") for t in terms)
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
+
+
+_KEYWORDS: dict[ReasonFlag, re.Pattern[str]] = {
+    ReasonFlag.IMMIGRATION: _pattern(
+        r"immigrations?", r"immigrants?", r"ice", r"i\.c\.e\.?", r"ero", r"hsi", r"cbp",
+        r"uscis", r"border patrol", r"deport(?:s|ed|ing|ation|ations|able)?",
+        r"removal(?:s)?", r"removable", r"illegal aliens?", r"illegals", r"aliens?",
+        r"undocumented", r"visa overstay(?:s)?", r"overstay(?:s|ed)?",
+        r"287\s*\(?g\)?", r"detainers?", r"i-?247a?", r"la migra",
+    ),
+    ReasonFlag.REPRODUCTIVE_HEALTH: _pattern(
+        r"abortions?", r"abort(?:ed|ing)?", r"reproductive", r"planned parenthood",
+        r"family planning", r"contracepti(?:on|ve|ves)", r"mifepristone", r"misoprostol",
+        r"gender affirming", r"transgender care", r"pregnan(?:t|cy)", r"miscarriage",
+    ),
+    ReasonFlag.PROTECTED_ACTIVITY: _pattern(
+        r"protests?", r"protest(?:er|ers|or|ors|ing)", r"rall(?:y|ies)",
+        r"demonstrat(?:ion|ions|or|ors)", r"picket(?:s|ing|ers)?", r"marchers",
+        r"vigils?", r"activists?", r"boycotts?", r"first amendment", r"sit in",
+    ),
+}
+
+_VAGUE_WORDS = frozenset({
+    "investigation", "investigations", "investigate", "investigative", "inv", "invest",
+    "invst", "case", "cases", "suspicious", "susp", "suspect", "info", "information",
+    "intel", "n/a", "na", "none", "test", "testing", "lookup", "look", "up", "query",
+    "search", "check", "follow", "followup", "fu", "see", "per", "request", "ongoing",
+    "criminal", "crime", "activity", "vehicle", "veh", "plate", "police", "matter",
+    "the", "a", "an", "of", "for", "on", "in", "to", "and", "re", "ref", "other", "misc",
+    "general", "routine", "patrol",
+})
+"""Words that carry no factual basis on their own."""
+
+_WORD = re.compile(r"[a-z][a-z/'-]*", re.IGNORECASE)
+MIN_FACTUAL_WORDS = 2
+"""A reason needs at least this many words beyond the generic ones."""
+
+
+def screen_reason(text: str) -> frozenset[ReasonFlag]:
+    """The flags ``text`` raises (empty for a specific, unremarkable reason).
+
+    A reason is ``vague`` when, after dropping generic words and numbers (a case number is
+    not a reason), fewer than `MIN_FACTUAL_WORDS` words remain.
+    """
+    flags = {flag for flag, pattern in _KEYWORDS.items() if pattern.search(text)}
+    factual = [w for w in _WORD.findall(text.lower()) if w not in _VAGUE_WORDS and len(w) > 1]
+    if len(factual) < MIN_FACTUAL_WORDS:
+        flags.add(ReasonFlag.VAGUE)
+    return frozenset(flags)

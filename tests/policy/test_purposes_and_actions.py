@@ -1,0 +1,58 @@
+"""Purposes and actions come from closed lists; anything else is refused by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from plateledger.policy import (
+    ADMIN_ACTIONS,
+    SEARCH_ACTIONS,
+    Action,
+    Purpose,
+    UnknownAction,
+    UnknownPurpose,
+    granted_actions,
+    parse_action,
+    parse_purpose,
+)
+
+
+@pytest.mark.parametrize(("text", "purpose"), [
+    ("stolen_vehicle", Purpose.STOLEN_VEHICLE),
+    (" Stolen Vehicle ", Purpose.STOLEN_VEHICLE),
+    ("hit-and-run", Purpose.HIT_AND_RUN),
+    ("COURT_ORDER", Purpose.COURT_ORDER),
+])
+def test_a_purpose_on_the_list_is_parsed(text: str, purpose: Purpose) -> None:
+    assert parse_purpose(text) is purpose
+
+
+@pytest.mark.parametrize("text", ["immigration", "ICE", "curiosity", ""])
+def test_a_purpose_off_the_list_is_refused_naming_it(text: str) -> None:
+    with pytest.raises(UnknownPurpose, match=f"purpose `{text}` is not on the closed list"):
+        parse_purpose(text)
+
+
+def test_every_purpose_is_documented() -> None:
+    import inspect
+
+    source = inspect.getsource(Purpose)
+    for purpose in Purpose:
+        after = source.split(f'= "{purpose.value}"', 1)[1].lstrip()
+        assert after.startswith('"""'), purpose
+
+
+def test_search_grants_every_search_kind_and_nothing_else() -> None:
+    assert granted_actions(["search"]) == SEARCH_ACTIONS
+    assert granted_actions(["alert", "export"]) == {Action.RECEIVE_ALERT, Action.EXPORT}
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_ACTIONS))
+def test_an_agreement_cannot_grant_administration(name: str) -> None:
+    with pytest.raises(UnknownAction, match="cannot be granted"):
+        granted_actions([name])
+
+
+def test_an_unknown_action_is_refused_naming_it() -> None:
+    with pytest.raises(UnknownAction, match="action `teleport` is not one of"):
+        parse_action("teleport")

@@ -1,0 +1,51 @@
+"""Reason screening raises flags by whole words, whatever the case."""
+
+from __future__ import annotations
+
+import pytest
+
+from plateledger.policy import ReasonFlag, screen_reason
+
+IMM = ReasonFlag.IMMIGRATION
+HEALTH = ReasonFlag.REPRODUCTIVE_HEALTH
+PROTEST = ReasonFlag.PROTECTED_ACTIVITY
+VAGUE = ReasonFlag.VAGUE
+
+
+@pytest.mark.parametrize(("reason", "flags"), [
+    ("assist ICE with locating the registered owner", {IMM}),
+    ("per i.c.e. request", {IMM, VAGUE}),
+    ("ERO Seattle target, removal pending", {IMM}),
+    ("HSI task force lead on a smuggling route", {IMM}),
+    ("deportation order outstanding for the driver", {IMM}),
+    ("illegal alien driving the blue sedan", {IMM}),
+    ("undocumented driver seen at the farm", {IMM}),
+    ("CBP border patrol referral", {IMM}),
+    ("immigration_violator list hit", {IMM}),
+    ("police notice: office break-in, suspect fled in a white van", set()),
+    ("justice department referral about a stolen trailer", set()),
+    ("slice of the price list stolen from the vendor truck", set()),
+    ("car seen at the abortion clinic", {HEALTH}),
+    ("reproductive health centre parking lot", {HEALTH}),
+    ("plates of protesters at the rally", {PROTEST}),
+    ("demonstration outside city hall", {PROTEST}),
+    ("investigation", {VAGUE}),
+    ("INV", {VAGUE}),
+    ("case 25-00417", {VAGUE}),
+    ("suspicious vehicle", {VAGUE}),
+    ("", {VAGUE}),
+    ("white sedan seen leaving the shooting on Fifth Street", set()),
+])
+def test_reason_raises_exactly_these_flags(reason: str, flags: set[ReasonFlag]) -> None:
+    assert screen_reason(reason) == flags
+
+
+@pytest.mark.parametrize("reason", ["ICE", "ice", "Ice", "(ICE)", "ICE/ERO", "ice-related"])
+def test_ice_is_found_in_any_case_and_between_punctuation(reason: str) -> None:
+    assert IMM in screen_reason(reason)
+
+
+@pytest.mark.parametrize("word", ["police", "notice", "office", "service", "juice", "icebox",
+                                  "alienated", "hero", "zero", "removalist"])
+def test_words_that_merely_contain_a_keyword_raise_nothing(word: str) -> None:
+    assert IMM not in screen_reason(f"{word} reported a stolen red pickup truck")
