@@ -1,0 +1,166 @@
+"""`AccessGate`: decide per owner, search the allowed ones, log, then answer.
+
+Fail closed at every step: a decider that raises, or an audit append that fails, ends the
+request with an error and no data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from plateledger.access.digest import result_digest
+from plateledger.audit import AuditLog, new_entry
+from plateledger.catalog import Catalog, Principal
+from plateledger.search import OwnerLimit, Scope, SearchPage
+
+log = logging.getLogger("plateledger.access")
+
+
+class AccessDenied(Exception):
+    """The request itself is refused (unknown purpose, unknown agency …)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class AuditUnavailable(RuntimeError):
+    """The audit entry could not be written: no data may be returned."""
+
+
+class DecisionUnavailable(RuntimeError):
+    """No policy decision could be made: no data may be returned."""
+
+
+@dataclass(frozen=True)
+class OwnerOutcome:
+    owner_id: int
+    allowed: bool
+    policy_ids: tuple[str, ...]
+    limit: OwnerLimit | None = None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccessQuestion:
+    """Everything policy is asked about one request."""
+
+    user: Principal
+    requested_by_id: int
+    action: str
+    purpose: str
+    case_number: str | None
+    reason: str
+    lookback_days: int
+    owners: Sequence[int]
+    now: datetime
+    hotlist_category: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcomes: Mapping[int, OwnerOutcome]
+    policy_hash: str
+    reason_flags: tuple[str, ...] = ()
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def scope(self) -> Scope:
+        return Scope({
+            o.owner_id: o.limit or OwnerLimit() for o in self.outcomes.values() if o.allowed
+        })
+
+
+class Decider(Protocol):
+    def decide(self, question: AccessQuestion) -> Decision: ...
+
+
+class AccessGate:
+    """The one path from a request to data."""
+
+    def __init__(self, catalog: Catalog, audit_log: AuditLog, decider: Decider) -> None:
+        self.catalog = catalog
+        self.audit_log = audit_log
+        self.decider = decider
+
+    def owners(self) -> list[int]:
+        """Every agency whose data could be in scope (the policy decides per owner)."""
+        return [a.id for a in self.catalog.agencies()]
+
+    def requested_by(self, user: Principal, slug: str | None) -> int:
+        if not slug:
+            return user.agency_id
+        agency = self.catalog.agency_by_slug(slug)
+        if agency is None:
+            raise AccessDenied("unknown_agency", f"no agency `{slug[:64]}` in the catalog")
+        return agency.id
+
+    def decide(self, question: AccessQuestion) -> Decision:
+        try:
+            return self.decider.decide(question)
+        except AccessDenied:
+            raise
+        except Exception as exc:
+            log.exception("policy decision failed")
+            raise DecisionUnavailable("no policy decision could be made") from exc
+
+    def run(
+        self,
+        question: AccessQuestion,
+        *,
+        kind: str,
+        query: Mapping[str, Any],
+        execute: Callable[[Scope], SearchPage],
+    ) -> tuple[Decision, SearchPage, int]:
+        """Decide, search within the decision, append the audit entry, return all three."""
+        decision = self.decide(question)
+        page = execute(decision.scope())
+        entry = self.entry(question, decision, kind=kind, query=query, page=page)
+        try:
+            index = self.audit_log.append(entry)
+        except Exception as exc:
+            log.exception("audit append failed; the answer is withheld")
+            raise AuditUnavailable("the audit log could not record this search") from exc
+        return decision, page, index
+
+    def entry(
+        self, q: AccessQuestion, decision: Decision, *, kind: str, query: Mapping[str, Any],
+        page: SearchPage,
+    ) -> dict[str, Any]:
+        names = {a.id: a.slug for a in self.catalog.agencies()}
+        allowed = [names.get(o.owner_id, str(o.owner_id))
+                   for o in decision.outcomes.values() if o.allowed]
+        denied = [
+            {"agency": names.get(o.owner_id, str(o.owner_id)), "policy_ids": list(o.policy_ids)}
+            for o in decision.outcomes.values() if not o.allowed
+        ]
+        return new_entry(
+            "search",
+            user=q.user.username,
+            agency=names.get(q.user.agency_id, str(q.user.agency_id)),
+            requested_by_agency=names.get(q.requested_by_id, str(q.requested_by_id)),
+            purpose=q.purpose,
+            case_number=q.case_number,
+            reason=q.reason,
+            reason_flags=list(decision.reason_flags),
+            kind=kind,
+            query=dict(query),
+            owners_allowed=allowed,
+            owners_denied=denied,
+            result_count=page.total,
+            returned=len(page.results),
+            result_digest=result_digest(r.read_id for r in page.results),
+            policy_set_hash=decision.policy_hash,
+        )
+
+
+def lookback_days(since: datetime | None, now: datetime | None = None) -> int:
+    """How far back a search reaches, in whole days (unbounded searches count as a year)."""
+    if since is None:
+        return 365
+    delta = (now or datetime.now(UTC)) - since
+    return max(0, int(delta / timedelta(days=1)) + 1)

@@ -1,0 +1,160 @@
+"""The policy engine compiled from the catalog, and the deciders built on it.
+
+The engine is rebuilt when the catalog's generation changes (an agency, agreement or
+declaration was added or changed); the generation is looked at no more than once a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from plateledger.access.gate import AccessDenied, AccessQuestion, Decision, OwnerOutcome
+from plateledger.catalog import Agency as CatalogAgency
+from plateledger.catalog import Agreement as CatalogAgreement
+from plateledger.catalog import Catalog
+from plateledger.hotlist.gate import GateDecision
+from plateledger.policy import (
+    LAW_PACKS,
+    AccessRequest,
+    AgencyFacts,
+    AgencyKind,
+    Agreement,
+    Declaration,
+    PolicyEngine,
+    UnknownPurpose,
+    granted_actions,
+    parse_action,
+    parse_purpose,
+)
+from plateledger.search import OwnerLimit
+
+
+def agency_facts(agency: CatalogAgency) -> AgencyFacts:
+    purposes = None
+    if agency.purposes:
+        purposes = tuple(parse_purpose(p) for p in agency.purposes)
+    return AgencyFacts(
+        id=agency.id,
+        name=agency.name,
+        kind=AgencyKind(agency.kind),
+        home_state=agency.home_state,
+        # A state without a pack (Nevada, say) adds no rules: only known packs are listed.
+        law_packs=tuple(p for p in agency.law_packs if p.upper() in LAW_PACKS),
+        case_number_required=agency.case_number_required,
+        purposes=purposes,
+        is_law_enforcement=agency.is_law_enforcement,
+    )
+
+
+def agreement_facts(row: CatalogAgreement) -> Agreement:
+    return Agreement(
+        id=row.id,
+        owner_id=row.owner_id,
+        recipient_id=row.recipient_id,
+        actions=granted_actions(row.actions),
+        purposes=frozenset(parse_purpose(p) for p in row.purposes) if row.purposes else None,
+        max_lookback_days=row.max_lookback_days,
+        case_number_required=row.case_number_required,
+        result_cap=row.result_cap,
+        images=row.images_allowed,
+        starts=row.starts_at,
+        expires=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def compile_engine(catalog: Catalog) -> PolicyEngine:
+    declarations = [
+        Declaration(d.agency_id, d.owner_state, d.signer, d.signed_at, d.document_digest)
+        for d in catalog.declarations()
+    ]
+    return PolicyEngine(
+        [agency_facts(a) for a in catalog.agencies()],
+        [agreement_facts(a) for a in catalog.agreements()],
+        declarations,
+    )
+
+
+class PolicySource:
+    """The current engine; recompiled when the catalog changes."""
+
+    def __init__(self, catalog: Catalog, *, check_every: float = 1.0) -> None:
+        self.catalog = catalog
+        self.check_every = check_every
+        self._lock = threading.Lock()
+        self._generation = -1
+        self._checked = 0.0
+        self._engine: PolicyEngine | None = None
+
+    def engine(self) -> PolicyEngine:
+        now = time.monotonic()
+        if self._engine is not None and now - self._checked < self.check_every:
+            return self._engine
+        with self._lock:
+            self._checked = now
+            generation = self.catalog.generation()
+            if self._engine is None or generation != self._generation:
+                self._engine = compile_engine(self.catalog)
+                self._generation = generation
+            return self._engine
+
+
+class PolicyDecider:
+    """Searches decided by the Cedar policy set, per owner."""
+
+    def __init__(self, source: PolicySource) -> None:
+        self.source = source
+
+    def decide(self, question: AccessQuestion) -> Decision:
+        try:
+            purpose = parse_purpose(question.purpose)
+        except UnknownPurpose as exc:
+            raise AccessDenied("unknown_purpose", str(exc)) from None
+        engine = self.source.engine()
+        decision = engine.decide(AccessRequest(
+            user_id=question.user.user_id,
+            user_agency_id=question.user.agency_id,
+            requested_by_agency_id=question.requested_by_id,
+            action=parse_action(question.action),
+            purpose=purpose,
+            case_number=question.case_number,
+            reason=question.reason,
+            lookback_days=question.lookback_days,
+            owners=list(question.owners),
+            now=question.now,
+            hotlist_category=question.hotlist_category,
+        ))
+        outcomes = {}
+        for owner_id, verdict in decision.per_owner.items():
+            limit = None
+            if verdict.allowed:
+                lookback = verdict.limits.lookback_days
+                limit = OwnerLimit(
+                    since=None if lookback is None else question.now - timedelta(days=lookback),
+                    result_cap=verdict.limits.result_cap,
+                    images=verdict.limits.images,
+                )
+            outcomes[owner_id] = OwnerOutcome(
+                owner_id, verdict.allowed, verdict.policy_ids, limit, verdict.reasons
+            )
+        return Decision(
+            outcomes=outcomes,
+            policy_hash=decision.policy_hash,
+            reason_flags=tuple(sorted(f.value for f in decision.reason_flags)),
+        )
+
+
+class PolicyAlertGate:
+    """Hot-list alerts: a hit on one owner's read reaches a list owner only if policy lets
+    that owner `receive_alert` for the list's category. Errors deny."""
+
+    def __init__(self, source: PolicySource) -> None:
+        self.source = source
+
+    def decide(self, list_owner_id: int, read_owner_id: int, category: str) -> GateDecision:
+        verdict = self.source.engine().decide_alert(
+            list_owner_id, read_owner_id, category, datetime.now(UTC)
+        )
+        return GateDecision(verdict.allowed, verdict.policy_ids)
