@@ -1,0 +1,73 @@
+"""Hot lists: import (CSV, NCIC-style), the ingest-time matcher, alerts and dispositions."""
+
+from plateledger.hotlist.alert import Alert, AlertRead, HitRecord
+from plateledger.hotlist.category import Category, parse_category
+from plateledger.hotlist.disposition import Action, Disposition, DispositionStats
+from plateledger.hotlist.entry import ListEntry
+from plateledger.hotlist.errors import (
+    DispositionError,
+    HotlistError,
+    ImportRefused,
+    SubscriptionError,
+    UnknownHit,
+    UnknownList,
+)
+from plateledger.hotlist.gate import AlertGate, GateDecision
+from plateledger.hotlist.hits import DenialCount, HitStore
+from plateledger.hotlist.importing import ImportReport, RowError, SourceRow, parse_file
+from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
+from plateledger.hotlist.mqtt import MqttPublisher
+from plateledger.hotlist.runtime import HotlistRuntime
+from plateledger.hotlist.schema import create_tables, metadata
+from plateledger.hotlist.service import AlertSink, DeliveryReport, HitService
+from plateledger.hotlist.signature import signature_header, verify_signature
+from plateledger.hotlist.store import Hotlist, HotlistStore, StoredEntry
+from plateledger.hotlist.stream import AlertStream, AlertSubscription
+from plateledger.hotlist.webhook import OutboxItem, OutboxStatus, WebhookOutbox, WebhookSubscription
+
+__all__ = [
+    "Action",
+    "Alert",
+    "AlertGate",
+    "AlertRead",
+    "AlertSink",
+    "AlertStream",
+    "AlertSubscription",
+    "Category",
+    "DeliveryReport",
+    "DenialCount",
+    "Disposition",
+    "DispositionError",
+    "DispositionStats",
+    "GateDecision",
+    "Hit",
+    "HitRecord",
+    "HitService",
+    "HitStore",
+    "Hotlist",
+    "HotlistError",
+    "HotlistIndex",
+    "HotlistRuntime",
+    "HotlistStore",
+    "ImportRefused",
+    "ImportReport",
+    "ListEntry",
+    "MatchKind",
+    "MqttPublisher",
+    "OutboxItem",
+    "OutboxStatus",
+    "RowError",
+    "SourceRow",
+    "StoredEntry",
+    "SubscriptionError",
+    "UnknownHit",
+    "UnknownList",
+    "WebhookOutbox",
+    "WebhookSubscription",
+    "create_tables",
+    "metadata",
+    "parse_category",
+    "parse_file",
+    "signature_header",
+    "verify_signature",
+]

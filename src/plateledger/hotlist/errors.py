@@ -1,0 +1,47 @@
+"""Errors of the hot-list package.
+
+    HotlistError
+    ├── ImportRefused     a file with bad rows, imported with ``on_error="refuse"``
+    ├── UnknownList       no list with that id (for that owner)
+    ├── UnknownHit        no hit with that id (for that owner), or it has expired
+    ├── DispositionError  a disposition that breaks the rules (an action without confirmation)
+    └── SubscriptionError a webhook subscription that cannot be used (bad URL)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from plateledger.hotlist.importing import RowError
+
+
+class HotlistError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ImportRefused(HotlistError):
+    """The file had bad rows and the caller asked to refuse it whole; nothing was stored."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        first = errors[0]
+        super().__init__(
+            f"import refused: {len(errors)} bad row(s); line {first.line}: {first.message}"
+        )
+        self.errors = errors
+
+
+class UnknownList(HotlistError):
+    """No list with that id (for that owner)."""
+
+
+class UnknownHit(HotlistError):
+    """No hit with that id (for that owner), or it has passed its retention."""
+
+
+class DispositionError(HotlistError):
+    """A disposition that breaks the rules."""
+
+
+class SubscriptionError(HotlistError):
+    """A webhook subscription that cannot be used."""

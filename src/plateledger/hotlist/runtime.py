@@ -1,0 +1,73 @@
+"""``HotlistRuntime``: the hot-list parts one server process runs, wired together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from plateledger.audit import AuditLog
+from plateledger.hotlist.gate import AlertGate
+from plateledger.hotlist.hits import DEFAULT_HIT_RETENTION, HitStore
+from plateledger.hotlist.index import HotlistIndex
+from plateledger.hotlist.mqtt import MqttPublisher
+from plateledger.hotlist.schema import create_tables
+from plateledger.hotlist.service import AlertSink, HitService
+from plateledger.hotlist.store import HotlistStore
+from plateledger.hotlist.stream import AlertStream
+from plateledger.hotlist.webhook import WebhookOutbox
+
+
+@dataclass
+class HotlistRuntime:
+    """Lists, the index that follows them, hits, the SSE hub, webhooks and the service
+    that ingest calls (``service.process(reads)``) after storing reads."""
+
+    store: HotlistStore
+    index: HotlistIndex
+    hits: HitStore
+    stream: AlertStream
+    webhooks: WebhookOutbox
+    service: HitService
+    mqtt: MqttPublisher | None = None
+    extra_sinks: list[AlertSink] = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls,
+        engine: Engine,
+        audit: AuditLog,
+        gate: AlertGate,
+        *,
+        mqtt: MqttPublisher | None = None,
+        hit_retention: timedelta = DEFAULT_HIT_RETENTION,
+        agency_name: Callable[[int], str] = str,
+        sinks: Sequence[AlertSink] = (),
+    ) -> HotlistRuntime:
+        """Create missing tables, load the index and wire the channels (nothing started)."""
+        create_tables(engine)
+        store = HotlistStore(engine)
+        index = HotlistIndex()
+        index.follow(store)
+        hits = HitStore(engine, retention=hit_retention)
+        stream = AlertStream()
+        webhooks = WebhookOutbox(engine)
+        channels: list[AlertSink] = [stream, *sinks]
+        if mqtt is not None:
+            channels.append(mqtt)
+        service = HitService(index, store, hits, gate, audit, webhooks=webhooks,
+                             sinks=channels, agency_name=agency_name)  # fmt: skip
+        return cls(store, index, hits, stream, webhooks, service, mqtt, list(sinks))
+
+    def start(self) -> None:
+        """Start the webhook dispatcher and connect to the MQTT broker (if any)."""
+        self.webhooks.start()
+        if self.mqtt is not None:
+            self.mqtt.start(timeout=0)
+
+    def close(self) -> None:
+        self.webhooks.close()
+        if self.mqtt is not None:
+            self.mqtt.stop()

@@ -1,0 +1,272 @@
+"""``HotlistStore``: hot lists and their entries in the catalog database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine, Row, delete, func, insert, select, update
+
+from plateledger.hotlist.category import Category, parse_category
+from plateledger.hotlist.entry import ListEntry, from_millis, parse_entry, to_millis
+from plateledger.hotlist.errors import ImportRefused, UnknownList
+from plateledger.hotlist.importing import ImportReport, RowError, SourceRow
+from plateledger.hotlist.schema import create_tables, hotlist_entries, hotlists
+
+OnError = Literal["keep", "refuse"]
+
+_INSERT_CHUNK = 10_000
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Hotlist:
+    """A list: owned by one agency, from one source, of one category."""
+
+    id: int
+    owner_id: int
+    name: str
+    source: str
+    category: Category
+    entry_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """A listed plate as stored, with the list it belongs to."""
+
+    id: int
+    list_id: int
+    entry: ListEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveEntry:
+    """What the matcher needs of an active entry (no reason, no case number)."""
+
+    id: int
+    list_id: int
+    owner_id: int
+    category: str
+    plate: str
+    region: str
+    expires_at: int | None
+    priority: int
+
+
+def _validated(
+    rows: Iterable[SourceRow | Mapping[str, object]],
+) -> tuple[int, list[ListEntry], list[RowError]]:
+    count = 0
+    entries: list[ListEntry] = []
+    errors: list[RowError] = []
+    for position, row in enumerate(rows, start=1):
+        count += 1
+        fields: Mapping[str, object]
+        if isinstance(row, SourceRow):
+            line, fields, error = row.line, row.fields, row.error
+        else:
+            line_value = row.get("line", position)
+            line = line_value if isinstance(line_value, int) else position
+            fields, error = row, None
+        if error is not None:
+            errors.append(RowError(line, error))
+            continue
+        try:
+            entries.append(parse_entry(fields))
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+    return count, entries, errors
+
+
+class HotlistStore:
+    """Hot lists over ``engine`` (the catalog database). Changes are atomic: a re-imported
+    list is replaced in one transaction, and readers see either the old or the new one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def create_tables(self) -> None:
+        create_tables(self._engine)
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (no arguments) after every committed change to any list."""
+        with self._lock:
+            self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for callback in listeners:
+            callback()
+
+    def import_list(
+        self,
+        owner_id: int,
+        name: str,
+        source: str,
+        category: Category | str,
+        rows: Iterable[SourceRow | Mapping[str, object]],
+        *,
+        replace: bool = True,
+        on_error: OnError = "keep",
+        now: datetime | None = None,
+    ) -> ImportReport:
+        """Import ``rows`` as the list ``name`` of ``owner_id``.
+
+        An existing list of that name is replaced whole (``replace=True``) or added to;
+        either way in one transaction. Bad rows are reported by line and left out
+        (``on_error="keep"``) or make the whole import fail with ``ImportRefused``.
+        """
+        name = name.strip()
+        if not name or len(name) > 128:
+            raise ValueError("list name must be 1 to 128 characters")
+        source = source.strip() or "local"
+        if len(source) > 128:
+            raise ValueError("list source must be at most 128 characters")
+        category = parse_category(str(category))
+        count, entries, errors = _validated(rows)
+        if errors and on_error == "refuse":
+            raise ImportRefused(errors)
+        stamp = to_millis(now or datetime.now(UTC))
+        expired = sum(1 for e in entries if e.expires_at is not None and e.expires_at <= stamp)
+        with self._engine.begin() as conn:
+            found = conn.execute(
+                select(hotlists.c.id).where(
+                    hotlists.c.owner_id == owner_id, hotlists.c.name == name
+                )
+            ).first()
+            if found is None:
+                list_id = int(
+                    conn.execute(
+                        insert(hotlists).values(
+                            owner_id=owner_id, name=name, source=source,
+                            category=category.value, entry_count=0,
+                            created_at=stamp, updated_at=stamp,
+                        )
+                    ).inserted_primary_key[0]  # type: ignore[index]
+                )  # fmt: skip
+            else:
+                list_id = int(found.id)
+                if replace:
+                    conn.execute(
+                        delete(hotlist_entries).where(hotlist_entries.c.list_id == list_id)
+                    )
+            values = [
+                {
+                    "list_id": list_id, "plate": e.plate, "plate_key": e.plate_key,
+                    "region": e.region, "reason": e.reason, "case_number": e.case_number,
+                    "expires_at": e.expires_at, "priority": e.priority,
+                }
+                for e in entries
+            ]  # fmt: skip
+            for start in range(0, len(values), _INSERT_CHUNK):
+                conn.execute(insert(hotlist_entries), values[start : start + _INSERT_CHUNK])
+            total = conn.execute(
+                select(func.count()).where(hotlist_entries.c.list_id == list_id)
+            ).scalar_one()
+            conn.execute(
+                update(hotlists)
+                .where(hotlists.c.id == list_id)
+                .values(source=source, category=category.value, entry_count=total,
+                        updated_at=stamp)
+            )  # fmt: skip
+        self._changed()
+        return ImportReport(
+            list_id=list_id,
+            name=name,
+            rows=count,
+            imported=len(entries),
+            already_expired=expired,
+            replaced=found is not None and replace,
+            errors=tuple(errors),
+        )
+
+    def lists(self, owner_id: int | None = None) -> list[Hotlist]:
+        """Every list, or those of ``owner_id``, by name."""
+        query = select(hotlists).order_by(hotlists.c.owner_id, hotlists.c.name)
+        if owner_id is not None:
+            query = query.where(hotlists.c.owner_id == owner_id)
+        with self._engine.connect() as conn:
+            return [
+                Hotlist(
+                    id=r.id, owner_id=r.owner_id, name=r.name, source=r.source,
+                    category=Category(r.category), entry_count=r.entry_count,
+                    created_at=from_millis(r.created_at), updated_at=from_millis(r.updated_at),
+                )
+                for r in conn.execute(query)
+            ]  # fmt: skip
+
+    def get_list(self, list_id: int, owner_id: int | None = None) -> Hotlist:
+        """The list ``list_id`` (of ``owner_id`` when given), or ``UnknownList``."""
+        for hotlist in self.lists(owner_id):
+            if hotlist.id == list_id:
+                return hotlist
+        raise UnknownList(f"no hot list `{list_id}`")
+
+    def entries(self, list_id: int) -> list[StoredEntry]:
+        """The entries of a list, in import order (expired ones included)."""
+        query = (
+            select(hotlist_entries)
+            .where(hotlist_entries.c.list_id == list_id)
+            .order_by(hotlist_entries.c.id)
+        )
+        with self._engine.connect() as conn:
+            return [_stored(r) for r in conn.execute(query)]
+
+    def entries_by_id(self, ids: Sequence[int]) -> dict[int, StoredEntry]:
+        """The entries with these ids that still exist (a replaced list's old ones do not)."""
+        found: dict[int, StoredEntry] = {}
+        unique = sorted(set(ids))
+        with self._engine.connect() as conn:
+            for start in range(0, len(unique), _IN_CHUNK):
+                chunk = unique[start : start + _IN_CHUNK]
+                query = select(hotlist_entries).where(hotlist_entries.c.id.in_(chunk))
+                for r in conn.execute(query):
+                    found[r.id] = _stored(r)
+        return found
+
+    def delete_list(self, list_id: int, owner_id: int | None = None) -> None:
+        """Delete a list and its entries (of ``owner_id`` when given), or ``UnknownList``."""
+        with self._engine.begin() as conn:
+            query = select(hotlists.c.id).where(hotlists.c.id == list_id)
+            if owner_id is not None:
+                query = query.where(hotlists.c.owner_id == owner_id)
+            if conn.execute(query).first() is None:
+                raise UnknownList(f"no hot list `{list_id}`")
+            conn.execute(delete(hotlist_entries).where(hotlist_entries.c.list_id == list_id))
+            conn.execute(delete(hotlists).where(hotlists.c.id == list_id))
+        self._changed()
+
+    def active_entries(self, now: datetime | None = None) -> Iterator[ActiveEntry]:
+        """Every entry not expired at ``now``, with its list's owner and category."""
+        stamp = to_millis(now or datetime.now(UTC))
+        e, h = hotlist_entries.c, hotlists.c
+        query = (
+            select(e.id, e.list_id, h.owner_id, h.category, e.plate, e.region,
+                   e.expires_at, e.priority)
+            .join_from(hotlist_entries, hotlists, e.list_id == h.id)
+            .where((e.expires_at.is_(None)) | (e.expires_at > stamp))
+        )  # fmt: skip
+        with self._engine.connect() as conn:
+            for r in conn.execute(query).yield_per(50_000):
+                yield ActiveEntry(*r)
+
+
+def _stored(r: Row[Any]) -> StoredEntry:
+    entry = ListEntry(
+        plate=r.plate, region=r.region, reason=r.reason, case_number=r.case_number,
+        expires_at=r.expires_at, priority=r.priority,
+    )  # fmt: skip
+    return StoredEntry(id=r.id, list_id=r.list_id, entry=entry)

@@ -1,0 +1,56 @@
+"""MQTT: alerts published to the list owner's topic on the local Mosquitto."""
+
+from __future__ import annotations
+
+import json
+import queue
+import uuid
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from plateledger.hotlist import HitService, HotlistStore, MqttPublisher
+from tests.factories import make_read
+from tests.hotlist.conftest import OAKLAND
+
+pytestmark = pytest.mark.mqtt
+
+
+def test_an_alert_is_published_to_the_agency_topic(
+    service: HitService, hotlists: HotlistStore
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    publisher = MqttPublisher(topic_template=prefix + "/alerts/{agency_id}")
+    received: queue.Queue[tuple[str, bytes]] = queue.Queue()
+    subscribed = queue.Queue[int]()
+    listener = mqtt.Client(CallbackAPIVersion.VERSION2)
+    listener.on_message = lambda c, u, m: received.put((m.topic, m.payload))
+    listener.on_subscribe = lambda c, u, mid, codes, props: subscribed.put(mid)
+    listener.connect("127.0.0.1", 1883)
+    listener.loop_start()
+    try:
+        listener.subscribe(f"{prefix}/alerts/#", qos=1)
+        subscribed.get(timeout=30)
+        assert publisher.start(timeout=30)
+        service.sinks.append(publisher)
+        hotlists.import_list(OAKLAND, "own", "local", "warrant", [{"plate": "7ABC123"}])
+        service.process([make_read("7ABC123", owner=OAKLAND)])
+        topic, payload = received.get(timeout=30)
+    finally:
+        publisher.stop()
+        listener.loop_stop()
+        listener.disconnect()
+    assert topic == f"{prefix}/alerts/{OAKLAND}"
+    assert json.loads(payload)["plate_listed"] == "7ABC123"
+
+
+def test_a_topic_may_be_set_per_agency() -> None:
+    publisher = MqttPublisher(topics={OAKLAND: "oakland/dispatch/alpr"})
+    assert publisher.topic(OAKLAND) == "oakland/dispatch/alpr"
+    assert publisher.topic(2) == "plateledger/alerts/2"
+
+
+def test_a_topic_template_with_wildcards_is_refused() -> None:
+    with pytest.raises(ValueError, match="must not hold wildcards"):
+        MqttPublisher(topic_template="alerts/#")
