@@ -1,0 +1,58 @@
+"""Retention: per-agency clocks, legal holds, the purge and its signed deletion receipts.
+
+>>> policy = effective_policy(["VA"], agency_override=None)
+>>> read_expires_at = expiry_for(read_ts, hit=False, policy=policy)
+>>> receipt = purge(store, now, {owner_id: policy}, hold_store.active(now), audit_log)
+"""
+
+from plateledger.retention.clocks import (
+    AUDIT_LOG_MINIMUM,
+    CHP_POLICY,
+    PACK_RETENTION,
+    PackRetention,
+    RetentionError,
+    RetentionPolicy,
+    effective_policy,
+    expiry_for,
+    policy_for_agency,
+    policy_set_hash,
+    searchable,
+)
+from plateledger.retention.held import HELD_READS, HeldScope, held_scope, search_held
+from plateledger.retention.holds import HoldError, HoldStore, LegalHold, ReadSelection
+from plateledger.retention.purge import expired_sql, purge
+from plateledger.retention.receipt import AgencyDayCount, DeletionReceipt, HoldHonoured
+from plateledger.retention.scheduler import PolicySource, PurgeRunning, RetentionScheduler
+from plateledger.retention.schema import create_tables, metadata
+
+__all__ = [
+    "AUDIT_LOG_MINIMUM",
+    "CHP_POLICY",
+    "HELD_READS",
+    "PACK_RETENTION",
+    "AgencyDayCount",
+    "DeletionReceipt",
+    "HeldScope",
+    "HoldError",
+    "HoldHonoured",
+    "HoldStore",
+    "LegalHold",
+    "PackRetention",
+    "PolicySource",
+    "PurgeRunning",
+    "ReadSelection",
+    "RetentionError",
+    "RetentionPolicy",
+    "RetentionScheduler",
+    "create_tables",
+    "effective_policy",
+    "expired_sql",
+    "expiry_for",
+    "held_scope",
+    "metadata",
+    "policy_for_agency",
+    "policy_set_hash",
+    "purge",
+    "search_held",
+    "searchable",
+]

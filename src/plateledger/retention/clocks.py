@@ -1,0 +1,226 @@
+"""Retention clocks: how long an agency keeps non-hit reads, hit reads, images and its log.
+
+A law pack applies to data by its origin state and sets the longest a read may be kept;
+the agency's own published setting applies where it is shorter or where the pack leaves
+the clock open. `effective_policy` takes the strictest of all that apply, and the ingest
+path stamps each read with `expiry_for` and asks `searchable` whether it may enter the
+read store at all.
+
+New Hampshire (RSA 261:75-b VIII) requires non-hit reads to be purged within three
+minutes. Such reads are never inserted into the read store: the ingest path hands them to
+the hot-list matcher only (`searchable` is false). Should one be inserted anyway, it is
+stamped to expire at its receive time (`expiry_for(..., received_at=...)`), so every query
+already excludes it and the next purge deletes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+AUDIT_LOG_MINIMUM = timedelta(days=5 * 365 + 1)
+"""The audit log is kept at least five years (WA SB 6002; LAWS.md, all packs)."""
+
+NON_SEARCHABLE_LIMIT = timedelta(minutes=3)
+"""A non-hit clock this short means the non-hit read never becomes searchable."""
+
+DEFAULT_NON_HIT = timedelta(days=30)
+DEFAULT_HIT = timedelta(days=365)
+"""The platform's default where neither the law pack nor the agency sets a clock."""
+
+
+class RetentionError(ValueError):
+    """A retention clock or pack code that cannot be used."""
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """One agency's clocks. Images never outlive their read; the audit log keeps 5 years.
+
+    ``sources`` names what set the clocks: pack codes (``"VA"``) and/or ``"agency"`` or
+    ``"default"``.
+    """
+
+    non_hit: timedelta
+    hit: timedelta
+    images: timedelta
+    audit_log: timedelta = AUDIT_LOG_MINIMUM
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("non_hit", "hit", "images"):
+            if getattr(self, name) <= timedelta(0):
+                raise RetentionError(f"retention clock `{name}` must be positive")
+        if self.audit_log < AUDIT_LOG_MINIMUM:
+            raise RetentionError("the audit log must be kept at least five years")
+
+    @classmethod
+    def days(
+        cls,
+        non_hit: float,
+        hit: float | None = None,
+        images: float | None = None,
+        *,
+        audit_log: float | None = None,
+        sources: tuple[str, ...] = ("agency",),
+    ) -> RetentionPolicy:
+        """An agency setting in days; hits and images default to the non-hit clock."""
+        return cls(
+            non_hit=timedelta(days=non_hit),
+            hit=timedelta(days=non_hit if hit is None else hit),
+            images=timedelta(days=non_hit if images is None else images),
+            audit_log=AUDIT_LOG_MINIMUM if audit_log is None else timedelta(days=audit_log),
+            sources=sources,
+        )
+
+    @property
+    def non_hits_searchable(self) -> bool:
+        return self.non_hit > NON_SEARCHABLE_LIMIT
+
+    def clock(self, hit: bool) -> timedelta:
+        return self.hit if hit else self.non_hit
+
+    def as_json(self) -> dict[str, Any]:
+        """Clocks in whole seconds, for receipts and the API."""
+        return {
+            "non_hit_s": int(self.non_hit.total_seconds()),
+            "hit_s": int(self.hit.total_seconds()),
+            "images_s": int(self.images.total_seconds()),
+            "audit_log_s": int(self.audit_log.total_seconds()),
+            "non_hits_searchable": self.non_hits_searchable,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True)
+class PackRetention:
+    """A law pack's retention ceiling; ``None`` leaves that clock to the agency."""
+
+    code: str
+    non_hit: timedelta | None
+    hit: timedelta | None
+    citation: str
+
+
+PACK_RETENTION: Mapping[str, PackRetention] = {
+    p.code: p
+    for p in (
+        PackRetention("CA", None, None,
+                      "Cal. Civ. Code 1798.90.51 (agency's published usage and privacy policy)"),
+        PackRetention("IL", None, None, "625 ILCS 5/2-130 (no retention period in statute)"),
+        PackRetention("VA", timedelta(days=21), None, "Va. Code 2.2-5517 (21 days)"),
+        PackRetention("NH", timedelta(minutes=3), None,
+                      "N.H. RSA 261:75-b VIII (non-hits purged within 3 minutes)"),
+        PackRetention("WA", timedelta(days=21), None, "Wash. SB 6002 (2026) (21 days)"),
+        PackRetention("ME", timedelta(days=21), None, "29-A M.R.S. 2117-A (21 days)"),
+        # 18 months, rounded down to whole days so the ceiling is never overshot.
+        PackRetention("VT", timedelta(days=547), timedelta(days=547),
+                      "23 V.S.A. 1607 (18 months; longer only under a preservation order)"),
+        PackRetention("MN", timedelta(days=60), None, "Minn. Stat. 13.824 subd. 3 (60 days)"),
+    )
+}
+"""Retention ceilings of the law packs (LAWS.md). Hits kept as evidence are left to the
+agency except where the statute caps all data (VT); a court order is a legal hold."""
+
+CHP_POLICY = RetentionPolicy.days(60, sources=("agency",))
+"""Example of an agency's own setting: the California Highway Patrol keeps reads 60 days."""
+
+
+def effective_policy(
+    pack_codes: Iterable[str], agency_override: RetentionPolicy | None
+) -> RetentionPolicy:
+    """The strictest clocks among the packs that apply and the agency's own setting.
+
+    ``pack_codes`` are two-letter state codes; a state without a retention rule adds no
+    ceiling. Where no pack and no agency setting fixes a clock, the platform default
+    applies (`DEFAULT_NON_HIT`, `DEFAULT_HIT`). Images never outlive the longer read
+    clock. Raises `RetentionError` for a code that is not two letters.
+    """
+    if agency_override is None:
+        return policy_for_agency(pack_codes)
+    return policy_for_agency(
+        pack_codes,
+        non_hit=agency_override.non_hit,
+        hit=agency_override.hit,
+        images=agency_override.images,
+        audit_log=agency_override.audit_log,
+    )
+
+
+def policy_for_agency(
+    pack_codes: Iterable[str],
+    *,
+    non_hit: timedelta | None = None,
+    hit: timedelta | None = None,
+    images: timedelta | None = None,
+    audit_log: timedelta | None = None,
+) -> RetentionPolicy:
+    """`effective_policy` for an agency that may set some clocks and leave others open
+    (the catalog's ``retention_*_days`` columns, each nullable)."""
+    non_hits: list[timedelta] = []
+    hits: list[timedelta] = []
+    sources: list[str] = []
+    for code in sorted({c.strip().upper() for c in pack_codes}):
+        if len(code) != 2 or not code.isalpha() or not code.isascii():
+            raise RetentionError(f"law pack `{code}` is not a two-letter state code")
+        pack = PACK_RETENTION.get(code)
+        if pack is None:
+            continue
+        if pack.non_hit is not None or pack.hit is not None:
+            sources.append(code)
+        if pack.non_hit is not None:
+            non_hits.append(pack.non_hit)
+        if pack.hit is not None:
+            hits.append(pack.hit)
+    own = [clock for clock in (non_hit, hit, images) if clock is not None]
+    if own:
+        sources.append("agency")
+    if non_hit is not None:
+        non_hits.append(non_hit)
+    if hit is not None:
+        hits.append(hit)
+    if not non_hits or not hits:
+        sources.append("default")
+    chosen_non_hit = min(non_hits, default=DEFAULT_NON_HIT)
+    chosen_hit = min(hits, default=DEFAULT_HIT)
+    longest_read = max(chosen_non_hit, chosen_hit)
+    return RetentionPolicy(
+        non_hit=chosen_non_hit,
+        hit=chosen_hit,
+        images=longest_read if images is None else min(images, longest_read),
+        audit_log=AUDIT_LOG_MINIMUM if audit_log is None else max(audit_log, AUDIT_LOG_MINIMUM),
+        sources=tuple(dict.fromkeys(sources)),
+    )
+
+
+def expiry_for(
+    read_ts: datetime, hit: bool, policy: RetentionPolicy, *, received_at: datetime | None = None
+) -> datetime:
+    """The moment after which a read must never be returned (`expires_at`).
+
+    ``read_ts`` is time-zone aware. For a read that may not become searchable (a non-hit
+    under a clock of 3 minutes or less), passing ``received_at`` makes it expire no later
+    than its arrival, so no query ever returns it.
+    """
+    if read_ts.tzinfo is None:
+        raise RetentionError("read time has no time zone")
+    expires = read_ts + policy.clock(hit)
+    if received_at is not None and not searchable(policy, hit):
+        expires = min(expires, received_at)
+    return expires
+
+
+def searchable(policy: RetentionPolicy, hit: bool) -> bool:
+    """Whether a read may enter the read store; false for NH-style non-hits (matcher only)."""
+    return hit or policy.non_hits_searchable
+
+
+def policy_set_hash(policies: Mapping[int, RetentionPolicy]) -> str:
+    """SHA-256 over the canonical JSON of the owners' policies (recorded in receipts)."""
+    body = {str(owner): p.as_json() for owner, p in sorted(policies.items())}
+    data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(data).hexdigest()

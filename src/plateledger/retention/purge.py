@@ -1,0 +1,121 @@
+"""The purge: physically delete expired reads, after copying out what legal holds keep.
+
+A read is expired when its stamped ``expires_at`` has passed, or when its owner's current
+policy is stricter than the one it was stamped under (a clock shortened after ingest).
+Whole partitions whose every read is expired are dropped (``DROP PARTITION``, a metadata
+operation); the expired reads of other partitions are deleted by a synchronous mutation
+(one ``ALTER … DELETE`` after the drops). The table's projection rules out lightweight
+``DELETE FROM`` unless ``lightweight_mutation_projection_mode`` is changed; see
+docs/retention.md for the measured difference.
+
+Precondition: no other purge runs on the same store at the same time (`RetentionScheduler`
+serialises runs).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from plateledger.audit import AuditLog
+from plateledger.retention.clocks import RetentionPolicy, policy_set_hash
+from plateledger.retention.held import copy_held_reads, ensure_held_table, release_held_reads
+from plateledger.retention.holds import LegalHold
+from plateledger.retention.plates import collect_purged_plates, prune_plates
+from plateledger.retention.receipt import AgencyDayCount, DeletionReceipt, HoldHonoured
+from plateledger.retention.sqltext import moment, string
+from plateledger.store import ReadStore
+from plateledger.store.schema import READS
+
+
+def expired_sql(now: datetime, policies: Mapping[int, RetentionPolicy]) -> str:
+    """A WHERE fragment true for reads expired at ``now`` (stamped or by current policy)."""
+    parts = [f"expires_at <= {moment(now)}"]
+    for owner, policy in sorted(policies.items()):
+        parts.append(
+            f"(owner_id = {int(owner)} AND hit = 0 AND ts <= {moment(now - policy.non_hit)})"
+        )
+        parts.append(f"(owner_id = {int(owner)} AND hit = 1 AND ts <= {moment(now - policy.hit)})")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def purge(
+    store: ReadStore,
+    now: datetime,
+    policies: Mapping[int, RetentionPolicy],
+    holds: Sequence[LegalHold],
+    audit_log: AuditLog,
+) -> DeletionReceipt:
+    """Purge every read expired at ``now``; return the receipt logged for the run.
+
+    ``policies`` maps owner ids to their current policy; ``holds`` may include inactive
+    holds (only those active at ``now`` keep reads). Reads selected by an active hold are
+    copied into ``held_reads`` before anything is deleted; if copying fails, nothing is
+    deleted. Copies of holds no longer active are deleted.
+    """
+    if now.tzinfo is None:
+        raise ValueError("the purge cutoff needs a time zone")
+    started = datetime.now(UTC)
+    ensure_held_table(store)
+    expired = expired_sql(now, policies)
+    active = [h for h in holds if h.active(now)]
+    copied = copy_held_reads(store, active, expired, now)
+
+    counts = store.query(
+        f"SELECT owner_id, toString(toDate(ts)) AS day, count() AS n, min(ts) AS first, "
+        f"max(ts) AS last FROM {{db}}.{READS} WHERE {expired} "
+        "GROUP BY owner_id, day ORDER BY owner_id, day"
+    ).to_pylist()
+    partitions = store.query(
+        f"SELECT _partition_id AS p, count() AS total, countIf({expired}) AS gone "
+        f"FROM {{db}}.{READS} GROUP BY p ORDER BY p"
+    ).to_pylist()
+    dropped = [(r["p"], int(r["total"])) for r in partitions if r["gone"] == r["total"]]
+    trimmed = [(r["p"], int(r["gone"])) for r in partitions if 0 < r["gone"] < r["total"]]
+
+    collect_purged_plates(store, expired)
+    for partition, _ in dropped:
+        store.engine.command(
+            f"ALTER TABLE {store.db}.{READS} DROP PARTITION ID {string(partition)}"
+        )
+    if trimmed:
+        # one mutation for every trimmed partition: each synchronous mutation costs a
+        # fixed wait, and parts without an expired row are left as they are
+        store.engine.command(
+            f"ALTER TABLE {store.db}.{READS} DELETE WHERE {expired} SETTINGS mutations_sync = 2"
+        )
+    released = release_held_reads(store, [h.hold_id for h in active])
+    plates_removed = prune_plates(store)
+
+    receipt = DeletionReceipt(
+        run_id=str(uuid.uuid4()),
+        cutoff=now,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        rows_deleted=sum(int(r["n"]) for r in counts),
+        rows_in_dropped_partitions=sum(n for _, n in dropped),
+        rows_deleted_in_place=sum(n for _, n in trimmed),
+        partitions_dropped=[p for p, _ in dropped],
+        partitions_trimmed=[p for p, _ in trimmed],
+        counts=[
+            AgencyDayCount(owner_id=int(r["owner_id"]), day=r["day"], rows=int(r["n"]))
+            for r in counts
+        ],
+        oldest_read=min((r["first"] for r in counts), default=None),
+        newest_read=max((r["last"] for r in counts), default=None),
+        holds_honoured=[
+            HoldHonoured(
+                hold_id=h.hold_id, case_number=h.case_number, owner_agency=h.owner_agency,
+                rows_copied=copied.get(h.hold_id, 0),
+            )
+            for h in active
+        ],
+        held_rows_released=released,
+        plates_removed=plates_removed,
+        policies={str(owner): p.as_json() for owner, p in sorted(policies.items())},
+        policy_set_hash=policy_set_hash(policies),
+    )
+    index = audit_log.append(receipt.audit_entry())
+    checkpoint = audit_log.checkpoint() if audit_log.signer is not None else None
+    return receipt.model_copy(update={"audit_index": index, "checkpoint": checkpoint})

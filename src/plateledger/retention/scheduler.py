@@ -1,0 +1,104 @@
+"""`RetentionScheduler`: runs the purge every few minutes in a thread of the server.
+
+Runs never overlap: a scheduled run and one asked for over HTTP share one lock, and a run
+asked for while another is in flight is refused (`PurgeRunning`). A failed run is logged
+and retried at the next tick; it never stops the thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from plateledger.audit import AuditLog
+from plateledger.retention.clocks import RetentionPolicy
+from plateledger.retention.holds import HoldStore
+from plateledger.retention.purge import purge
+from plateledger.retention.receipt import DeletionReceipt
+from plateledger.store import ReadStore
+
+log = logging.getLogger("plateledger.retention")
+
+PolicySource = Callable[[], Mapping[int, RetentionPolicy]]
+"""Returns each owner agency's current policy (from the catalog and its law packs)."""
+
+
+class PurgeRunning(RuntimeError):
+    """A purge was asked for while another is in flight."""
+
+
+class RetentionScheduler:
+    """Purges ``store`` every ``interval``; `run_once` purges now."""
+
+    def __init__(
+        self,
+        store: ReadStore,
+        audit_log: AuditLog,
+        holds: HoldStore,
+        policies: PolicySource,
+        *,
+        interval: timedelta = timedelta(minutes=15),
+    ) -> None:
+        if interval <= timedelta(0):
+            raise ValueError("the purge interval must be positive")
+        self.store = store
+        self.audit_log = audit_log
+        self.holds = holds
+        self.policies = policies
+        self.interval = interval
+        self.last_receipt: DeletionReceipt | None = None
+        self.last_error: str | None = None
+        self._run_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self, now: datetime | None = None) -> DeletionReceipt:
+        """Purge at ``now`` (default: the current time); raises `PurgeRunning` if busy."""
+        if not self._run_lock.acquire(blocking=False):
+            raise PurgeRunning("a retention run is already in progress")
+        try:
+            cutoff = now or datetime.now(UTC)
+            receipt = purge(
+                self.store, cutoff, self.policies(), self.holds.active(cutoff), self.audit_log
+            )
+            self.last_receipt = receipt
+            self.last_error = None
+            return receipt
+        finally:
+            self._run_lock.release()
+
+    def start(self) -> None:
+        """Start the background thread (first run after one interval); idempotent."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="retention", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ask the thread to stop and wait for a run in flight to finish."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval.total_seconds()):
+            self.tick()
+
+    def tick(self) -> None:
+        """One scheduled run: errors are logged and remembered, never raised."""
+        try:
+            receipt = self.run_once()
+        except PurgeRunning:
+            log.info("retention run skipped: another run is in progress")
+        except Exception as exc:  # a failed run must not stop the schedule
+            self.last_error = str(exc)
+            log.exception("retention run failed")
+        else:
+            log.info(
+                "retention run deleted %d rows; receipt at audit index %s",
+                receipt.rows_deleted, receipt.audit_index,
+            )
