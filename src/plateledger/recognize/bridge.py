@@ -1,0 +1,159 @@
+"""The MQTT bridge: Frigate and Plate Minder messages to the server, through the spool.
+
+Each message's JSON body goes to the server unparsed (the server's adapters own the
+formats): Frigate ``tracked_object_update`` LPR events (``"type": "lpr"``; other event
+types are skipped) to ``/v1/reads/frigate``, OpenALPR ``alpr_results`` (Plate Minder's
+``plate-minder/detect``) to ``/v1/reads/plate_minder?camera=<name>``. A message that is not
+JSON is logged and skipped. Messages are spooled before they are acknowledged to nobody in
+particular (MQTT QoS 0/1 has no end-to-end acknowledgement): once spooled, they survive a
+server outage and a restart of the bridge. paho reconnects to a restarted broker by itself;
+subscriptions are renewed on every connect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from plateledger.recognize.spool import Spool
+
+log = logging.getLogger(__name__)
+
+FRIGATE_ENDPOINT = "/v1/reads/frigate"
+PLATE_MINDER_ENDPOINT = "/v1/reads/plate_minder"
+_MESSAGE_NAMESPACE = uuid.UUID("0f6a3c52-8d1e-4c51-9a0e-3b7d2f4c6e18")
+
+
+@dataclass
+class BridgeStats:
+    """Counters for the progress display."""
+
+    received: int = 0
+    spooled: int = 0
+    skipped: int = 0
+    connected: bool = False
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class Broker:
+    """An MQTT broker address parsed from ``mqtt://host:port`` (TLS is not supported)."""
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, url: str) -> Broker:
+        """Parse ``mqtt://host[:port]`` (port 1883 by default); raise ValueError otherwise."""
+        parts = urlsplit(url if "://" in url else f"mqtt://{url}")
+        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+            raise ValueError(f"broker `{url}` must look like mqtt://host:port")
+        return cls(parts.hostname, parts.port or 1883)
+
+
+@dataclass
+class Route:
+    """Where a message goes: the endpoint and path for one topic's messages."""
+
+    endpoint: str
+    item_id: str
+
+
+@dataclass
+class MqttBridge:
+    """Subscribes to ``topics`` on ``broker`` and spools each message for the server."""
+
+    broker: Broker
+    topics: list[str]
+    spool_path: Path
+    camera_map: dict[str, str] = field(default_factory=dict)
+    stats: BridgeStats = field(default_factory=BridgeStats)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spool: Spool | None = None
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                                   client_id=f"plateledger-bridge-{uuid.uuid4().hex[:8]}")
+        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def start(self) -> None:
+        """Connect (retrying in the background if the broker is down) and start listening."""
+        self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect and stop the network thread; spooled messages stay spooled."""
+        self._client.disconnect()
+        self._client.loop_stop()
+        with self._lock:
+            if self._spool is not None:
+                self._spool.close()
+                self._spool = None
+
+    def route(self, topic: str, body: object) -> Route | None:
+        """The endpoint for a decoded message, or None for a message to skip."""
+        digest = hashlib.sha256(f"{topic}\x1f{json.dumps(body, sort_keys=True)}".encode())
+        item_id = str(uuid.uuid5(_MESSAGE_NAMESPACE, digest.hexdigest()))
+        if topic.startswith("frigate/") or (isinstance(body, dict) and "type" in body
+                                            and "camera" in body):
+            if not isinstance(body, dict) or body.get("type") != "lpr":
+                return None
+            camera = self.camera_map.get(str(body.get("camera", "")))
+            query = f"?camera={quote(camera)}" if camera else ""
+            return Route(FRIGATE_ENDPOINT + query, item_id)
+        if not isinstance(body, dict) or "results" not in body:
+            return None
+        camera = self.camera_map.get(topic) or topic.split("/")[0]
+        return Route(f"{PLATE_MINDER_ENDPOINT}?camera={quote(camera)}", item_id)
+
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: object,
+                    reason: ReasonCode, properties: object) -> None:
+        if reason.is_failure:
+            self.stats.last_error = f"broker refused the connection: {reason}"
+            return
+        self.stats.connected = True
+        for topic in self.topics:
+            client.subscribe(topic, qos=1)
+        log.info("connected to %s:%s, subscribed to %s", self.broker.host, self.broker.port,
+                 ", ".join(self.topics))
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object,
+                       reason: ReasonCode, properties: object) -> None:
+        self.stats.connected = False
+        if reason.is_failure:
+            self.stats.last_error = f"broker connection lost: {reason}; reconnecting"
+            log.warning("broker connection lost (%s); reconnecting", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: object,
+                    message: mqtt.MQTTMessage) -> None:
+        self.stats.received += 1
+        try:
+            text = message.payload.decode("utf-8")
+            body = json.loads(text)
+        except (UnicodeDecodeError, ValueError) as exc:
+            self.stats.skipped += 1
+            self.stats.last_error = f"message on `{message.topic}` is not JSON: {exc}"
+            log.warning("skipped a message on `%s` that is not JSON: %s", message.topic, exc)
+            return
+        route = self.route(message.topic, body)
+        if route is None:
+            self.stats.skipped += 1
+            return
+        with self._lock:
+            if self._spool is None:
+                self._spool = Spool(self.spool_path, shared=True)
+            if self._spool.put(route.item_id, text, endpoint=route.endpoint):
+                self.stats.spooled += 1

@@ -1,0 +1,104 @@
+"""US plate formats: which characters may stand where, per state.
+
+A format is a string of slots: ``L`` a letter, ``D`` a digit, ``A`` either. The formats
+below are the standard passenger series of each state, simplified (vanity and special
+plates follow no format and are read without one). They let the recogniser decide O/0,
+I/1, B/8 and the like from the slot a character stands in, and guess the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plateledger.plates import CONFUSION_CLASSES
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
+ALPHABET = LETTERS + DIGITS
+"""The plate alphabet: every character a US plate read may hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlateFormat:
+    """One state's plate series, e.g. California's ``DLLLDDD`` (``7ABC123``)."""
+
+    region: str
+    slots: str
+    state_name: str
+
+    def allowed(self, position: int) -> str:
+        """The characters allowed at ``position`` (0-based, within ``len(slots)``)."""
+        slot = self.slots[position]
+        if slot == "L":
+            return LETTERS
+        if slot == "D":
+            return DIGITS
+        return ALPHABET
+
+    def matches(self, plate: str) -> bool:
+        """Whether ``plate`` (upper-case, no separators) fits this format."""
+        return len(plate) == len(self.slots) and all(
+            ch in self.allowed(i) for i, ch in enumerate(plate)
+        )
+
+
+FORMATS: tuple[PlateFormat, ...] = (
+    PlateFormat("CA", "DLLLDDD", "California"),
+    PlateFormat("TX", "LLLDDDD", "Texas"),
+    PlateFormat("NY", "LLLDDDD", "New York"),
+    PlateFormat("PA", "LLLDDDD", "Pennsylvania"),
+    PlateFormat("OH", "LLLDDDD", "Ohio"),
+    PlateFormat("WA", "LLLDDDD", "Washington"),
+    PlateFormat("AZ", "LLLDDDD", "Arizona"),
+    PlateFormat("FL", "LLLLDD", "Florida"),
+    PlateFormat("IL", "LLDDDDD", "Illinois"),
+    PlateFormat("NJ", "LDDLLL", "New Jersey"),
+    PlateFormat("MA", "DLLDDD", "Massachusetts"),
+    PlateFormat("NV", "DLLDDD", "Nevada"),
+)
+"""The formats the recogniser knows; the synthetic generator renders the same ones."""
+
+FORMAT_LENGTHS = frozenset(len(f.slots) for f in FORMATS)
+
+
+def formats_of_length(length: int) -> tuple[PlateFormat, ...]:
+    """The known formats with exactly ``length`` characters."""
+    return tuple(f for f in FORMATS if len(f.slots) == length)
+
+
+def region_from_name(text: str) -> str:
+    """The region whose state name appears in ``text`` (e.g. a plate's top line), or ``""``."""
+    folded = "".join(ch for ch in text.upper() if ch.isalpha())
+    if len(folded) < 4:
+        return ""
+    for fmt in FORMATS:
+        name = fmt.state_name.upper().replace(" ", "")
+        if name in folded or (len(folded) >= 5 and folded in name):
+            return fmt.region
+    return ""
+
+
+def format_for_region(region: str) -> PlateFormat | None:
+    """The format of ``region`` (a two-letter state code), or None if unknown."""
+    for fmt in FORMATS:
+        if fmt.region == region:
+            return fmt
+    return None
+
+
+def fit_to_format(plate: str, fmt: PlateFormat) -> str | None:
+    """``plate`` with each character its slot forbids replaced by a confusable one the slot
+    allows (``OCN6S5`` → ``0CN655`` for ``DLLDDD``), or None if that cannot be done."""
+    if len(plate) != len(fmt.slots):
+        return None
+    out = []
+    for i, ch in enumerate(plate):
+        allowed = fmt.allowed(i)
+        if ch in allowed:
+            out.append(ch)
+            continue
+        partners = [o for cls in CONFUSION_CLASSES if ch in cls for o in cls if o in allowed]
+        if not partners:
+            return None
+        out.append(partners[0])
+    return "".join(out)

@@ -1,0 +1,55 @@
+"""The `recognize`, `agent` and `mqtt` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from conftest import Intake
+from plateledger.cli.recognize import app
+from plateledger.recognize.synthetic import synthetic_frames
+
+runner = CliRunner()
+
+
+def test_recognize_prints_one_json_object_per_read_and_reports_bad_files(
+    tmp_path: Path,
+) -> None:
+    shot = next(synthetic_frames(1, 7))
+    (tmp_path / "a.jpg").write_bytes(shot.jpeg(quality=95))
+    (tmp_path / "b.jpg").write_bytes(b"")
+    result = runner.invoke(app, ["recognize", str(tmp_path), "--json"])
+    assert result.exit_code == 2  # one file could not be read
+    reads = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert reads[0]["plate"] == shot.plate
+
+
+def test_recognize_refuses_an_unknown_engine(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["recognize", str(tmp_path), "--engine", "nope"])
+    assert result.exit_code != 0
+    assert "unknown engine `nope`" in result.output
+
+
+def test_the_agent_command_sends_a_folder_to_the_server(tmp_path: Path, intake: Intake) -> None:
+    shot = next(synthetic_frames(1, 7))
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(shot.jpeg(quality=95))
+    result = runner.invoke(app, [
+        "agent", "--source", str(folder), "--server", intake.url, "--key", "k",
+        "--camera-id", "cam-1", "--spool", str(tmp_path / "spool.db"),
+    ])
+    assert result.exit_code == 0, result.output
+    assert [r["plate"] for r in intake.reads()] == [shot.plate]
+
+
+def test_mqtt_refuses_a_malformed_camera_map(tmp_path: Path) -> None:
+    result = runner.invoke(app, [
+        "mqtt", "--broker", "mqtt://127.0.0.1:1883", "--topic", "t", "--server",
+        "http://127.0.0.1:1", "--key", "k", "--camera-map", "nocamera",
+        "--spool", str(tmp_path / "s.db"),
+    ])
+    assert result.exit_code != 0
+    assert "NAME=CAMERA_ID" in result.output
