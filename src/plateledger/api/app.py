@@ -1,0 +1,68 @@
+"""The app factory: builds the FastAPI app around explicitly passed settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from plateledger import __version__
+from plateledger.api.errors import install_error_handlers
+from plateledger.api.resources import Resources
+from plateledger.api.routes import (
+    admin,
+    alerts,
+    audit,
+    auth,
+    hotlists,
+    images,
+    policy,
+    reads,
+    retention,
+    searches,
+)
+from plateledger.settings import Settings
+from plateledger.web import install as install_pages
+
+TAGS = [
+    {"name": "ingest", "description": "Reads from cameras, agents and vendor systems."},
+    {"name": "search", "description": "Investigative searches, decided by policy and logged."},
+    {"name": "policy", "description": "Purposes, decision explanations, sharing partners."},
+    {"name": "audit", "description": "The tamper-evident log: checkpoints, proofs, entries."},
+    {"name": "auth", "description": "Log in and out; who the token belongs to."},
+    {"name": "admin", "description": "Users, cameras, keys and agreements of your agency."},
+    {"name": "hotlists", "description": "Hot lists, hits, dispositions and alert delivery."},
+    {"name": "retention", "description": "Retention clocks, purges and legal holds."},
+]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app. The catalog, read store and audit log open in the lifespan, so that
+    building an app (for its OpenAPI schema, say) touches no data."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = Resources(settings)
+        resources.install(app.state)
+        resources.start()
+        try:
+            yield
+        finally:
+            resources.close()
+
+    app = FastAPI(
+        title="plateledger",
+        version=__version__,
+        summary="ALPR reads, searches and alerts — every access decided by policy and logged",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (
+        reads, images, searches, policy, hotlists, alerts, retention, audit, auth, admin,
+    ):
+        app.include_router(module.router)
+    install_pages(app)
+    return app

@@ -1,0 +1,162 @@
+"""What the server holds open while it runs, built from settings and closed on shutdown."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from plateledger.access import AccessGate
+from plateledger.access.policy_source import PolicyAlertGate, PolicyDecider, PolicySource
+from plateledger.audit import AuditLog, NoteSigner
+from plateledger.catalog import Agency, Catalog, KeyPrincipal, open_catalog
+from plateledger.hotlist.runtime import HotlistRuntime
+from plateledger.ingest.batcher import ReadBatcher
+from plateledger.ingest.enrich import CameraInfo, Owner
+from plateledger.read import PlateRead
+from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler, policy_for_agency
+from plateledger.settings import Settings
+from plateledger.store import ReadStore
+from plateledger.store.images import ImageStore
+
+
+@dataclass
+class CatalogCache:
+    """Owner and camera facts for the ingest hot path, refreshed when the catalog changes."""
+
+    catalog: Catalog
+    check_every: float = 1.0
+    """Seconds between looks at the catalog's generation (a query) on the hot path."""
+    _generation: int = -1
+    _checked: float = 0.0
+    _owners: dict[int, Owner] = field(default_factory=dict)
+    _policies: dict[int, RetentionPolicy] = field(default_factory=dict)
+    _cameras: dict[str, CameraInfo | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _fresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.check_every:
+            return
+        self._checked = now
+        generation = self.catalog.generation()
+        if generation != self._generation:
+            with self._lock:
+                self._owners.clear()
+                self._cameras.clear()
+                self._policies.clear()
+                self._generation = generation
+
+    def retention(self, agency_id: int) -> RetentionPolicy:
+        """The agency's clocks: its law packs' presets and its own settings, strictest wins."""
+        self._fresh()
+        policy = self._policies.get(agency_id)
+        if policy is None:
+            agency = self.catalog.agency(agency_id)
+            if agency is None:
+                raise LookupError(f"agency {agency_id} no longer exists")
+            policy = agency_retention(agency)
+            self._policies[agency_id] = policy
+        return policy
+
+    def all_retention(self) -> dict[int, RetentionPolicy]:
+        return {a.id: agency_retention(a) for a in self.catalog.agencies()}
+
+    def owner(self, key: KeyPrincipal) -> Owner:
+        self._fresh()
+        base = self._owners.get(key.agency_id)
+        if base is None:
+            agency = self.catalog.agency(key.agency_id)
+            if agency is None:  # a key outlived its agency: refuse rather than guess
+                raise LookupError(f"agency {key.agency_id} of this key no longer exists")
+            base = Owner(agency.id, agency.home_state, self.retention(agency.id))
+            self._owners[key.agency_id] = base
+        if key.camera_id is None:
+            return base
+        return Owner(base.agency_id, base.home_state, base.retention, key.camera_id)
+
+    def camera(self, camera_id: str) -> CameraInfo | None:
+        self._fresh()
+        if camera_id not in self._cameras:
+            camera = self.catalog.camera(camera_id)
+            self._cameras[camera_id] = (
+                None if camera is None or not camera.active
+                else CameraInfo(camera.camera_id, camera.owner_id, camera.lat, camera.lon)
+            )
+        return self._cameras[camera_id]
+
+
+class Resources:
+    """Catalog, read store, batcher, audit log and image store of one server process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalog = open_catalog(settings)
+        self.store = ReadStore.open(
+            data_dir=settings.store_dir, url=settings.store_url,
+            partitioning=settings.partitioning,
+        )
+        signer = NoteSigner.load_or_create(settings.data_dir, settings.audit_origin)
+        self.audit_log = AuditLog(self.catalog.engine, signer=signer)
+        self.policy = PolicySource(self.catalog)
+        self.access = AccessGate(self.catalog, self.audit_log, PolicyDecider(self.policy))
+        slugs = {a.id: a.slug for a in self.catalog.agencies()}
+        self.hotlist = HotlistRuntime.open(
+            self.catalog.engine, self.audit_log, PolicyAlertGate(self.policy),
+            agency_name=lambda agency_id: slugs.get(agency_id, str(agency_id)),
+        )
+        self.batcher = ReadBatcher(
+            self.store, max_reads=settings.ingest_batch_reads,
+            max_delay=settings.ingest_batch_seconds,
+            on_commit=self._deliver_alerts,
+        )
+        self.images = ImageStore(settings.images_dir)
+        self.cache = CatalogCache(self.catalog)
+        self.retention = RetentionScheduler(
+            self.store, self.audit_log, HoldStore(self.catalog.engine, self.audit_log),
+            self.cache.all_retention,
+            interval=timedelta(minutes=settings.purge_every_minutes),
+        )
+
+    def _deliver_alerts(self, reads: list[PlateRead]) -> None:
+        self.hotlist.service.process(reads)
+
+    def install(self, state: Any) -> None:
+        state.catalog = self.catalog
+        state.store = self.store
+        state.batcher = self.batcher
+        state.audit_log = self.audit_log
+        state.images = self.images
+        state.ingest_owner = self.cache.owner
+        state.camera_lookup = self.cache.camera
+        state.recognizer = None
+        state.retention = self.retention
+        state.access = self.access
+        state.policy = self.policy
+        state.hotlist = self.hotlist
+        state.retention_for = self.cache.retention
+
+    def start(self) -> None:
+        self.hotlist.start()
+        self.retention.start()
+
+    def close(self) -> None:
+        self.retention.stop(timeout=60)
+        self.batcher.close()
+        self.hotlist.close()
+        self.store.close()
+        self.catalog.engine.dispose()
+
+
+def agency_retention(agency: Agency) -> RetentionPolicy:
+    def days(value: int | None) -> timedelta | None:
+        return None if value is None else timedelta(days=value)
+
+    return policy_for_agency(
+        agency.law_packs,
+        non_hit=days(agency.retention_nonhit_days),
+        hit=days(agency.retention_hit_days),
+        images=days(agency.retention_image_days),
+    )

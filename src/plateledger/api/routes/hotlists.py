@@ -1,0 +1,345 @@
+"""Hot lists, hits, dispositions and webhook subscriptions of the caller's own agency.
+
+Needs ``app.state.hotlist`` (a `HotlistRuntime`). Lists and webhooks are managed by
+supervisors and administrators; every user of the agency sees its hits and records
+dispositions. Nobody sees another agency's lists or hits here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from plateledger.api.deps import CurrentUser, Principal, require_role
+from plateledger.api.errors import ApiError
+from plateledger.hotlist import (
+    Action,
+    Category,
+    Disposition,
+    DispositionError,
+    HitRecord,
+    HotlistRuntime,
+    ImportRefused,
+    ImportReport,
+    SubscriptionError,
+    UnknownHit,
+    UnknownList,
+    parse_file,
+)
+from plateledger.hotlist.importing import FileFormat
+
+router = APIRouter(prefix="/v1", tags=["hotlists"])
+
+Manager = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
+MAX_UPLOAD = 200 * 1024 * 1024
+"""Largest import file accepted (an NCIC extract of a few million rows)."""
+
+
+def _runtime(request: Request) -> HotlistRuntime:
+    runtime = getattr(request.app.state, "hotlist", None)
+    if not isinstance(runtime, HotlistRuntime):
+        raise ApiError(503, "hotlists_unavailable", "hot lists are not running on this server")
+    return runtime
+
+
+Runtime = Annotated[HotlistRuntime, Depends(_runtime)]
+
+
+class HotlistPublic(BaseModel):
+    id: int
+    name: str
+    source: str
+    category: Category
+    entry_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ImportRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plate: str = Field(max_length=32)
+    region: str = Field(default="", max_length=8)
+    reason: str = Field(default="", max_length=500)
+    case_number: str = Field(default="", max_length=64)
+    expires: str = Field(default="", max_length=40, description="YYYY-MM-DD or ISO-8601")
+    priority: int = Field(default=0, ge=0, le=9)
+
+
+class HotlistImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=128)
+    source: str = Field(default="local", max_length=128)
+    category: Category
+    entries: list[ImportRow] = Field(max_length=2_000_000)
+    replace: bool = True
+    on_error: Literal["keep", "refuse"] = "keep"
+
+
+class RowErrorPublic(BaseModel):
+    line: int
+    message: str
+
+
+class ImportReportPublic(BaseModel):
+    list_id: int
+    name: str
+    rows: int
+    imported: int
+    already_expired: int
+    replaced: bool
+    errors: list[RowErrorPublic]
+
+
+class DispositionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    disposition: Disposition
+    action: Action = Action.NONE
+    note: str = Field(default="", max_length=1000)
+
+
+class StatsPublic(BaseModel):
+    matches: int
+    pending: int
+    confirmed: int
+    misread: int
+    wrong_state: int
+    dismissed: int
+    stops: int
+    outcomes: dict[str, int]
+    by_kind: dict[str, int]
+    by_category: dict[str, int]
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2048)
+    secret: str | None = Field(default=None, min_length=16, max_length=128)
+    description: str = Field(default="", max_length=200)
+
+
+class WebhookUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool
+
+
+class WebhookPublic(BaseModel):
+    id: int
+    url: str
+    description: str
+    active: bool
+    created_at: datetime
+    secret: str | None = Field(default=None, description="shown once, when created")
+
+
+class OutboxItemPublic(BaseModel):
+    id: int
+    subscription_id: int
+    hit_id: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def _report(report: ImportReport) -> ImportReportPublic:
+    return ImportReportPublic(
+        list_id=report.list_id, name=report.name, rows=report.rows, imported=report.imported,
+        already_expired=report.already_expired, replaced=report.replaced,
+        errors=[RowErrorPublic(line=e.line, message=e.message) for e in report.errors],
+    )  # fmt: skip
+
+
+def _refused(exc: ImportRefused) -> ApiError:
+    details = [{"field": f"line {e.line}", "message": e.message} for e in exc.errors[:1000]]
+    return ApiError(422, "import_refused", str(exc), details)
+
+
+# -- lists ------------------------------------------------------------------------
+
+
+@router.get("/hotlists", response_model=list[HotlistPublic])
+def list_hotlists(user: CurrentUser, runtime: Runtime) -> list[dict[str, Any]]:
+    """The hot lists of the caller's agency."""
+    return [dataclasses.asdict(h) for h in runtime.store.lists(user.agency_id)]
+
+
+@router.post("/hotlists", response_model=ImportReportPublic, status_code=201)
+def import_hotlist(body: HotlistImport, user: Manager, runtime: Runtime) -> ImportReportPublic:
+    """Import (or replace) a list from JSON rows."""
+    rows = [row.model_dump() for row in body.entries]
+    try:
+        report = runtime.store.import_list(
+            user.agency_id, body.name, body.source, body.category, rows,
+            replace=body.replace, on_error=body.on_error,
+        )  # fmt: skip
+    except ImportRefused as exc:
+        raise _refused(exc) from None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_list", str(exc)) from None
+    return _report(report)
+
+
+@router.post("/hotlists/import", response_model=ImportReportPublic, status_code=201)
+def upload_hotlist(
+    user: Manager,
+    runtime: Runtime,
+    file: Annotated[UploadFile, File(description="CSV or NCIC-style extract")],
+    name: Annotated[str, Form(min_length=1, max_length=128)],
+    category: Annotated[Category, Form()],
+    source: Annotated[str, Form(max_length=128)] = "",
+    format: Annotated[FileFormat, Form()] = "auto",
+    replace: Annotated[bool, Form()] = True,
+    on_error: Annotated[Literal["keep", "refuse"], Form()] = "keep",
+) -> ImportReportPublic:
+    """Import (or replace) a list from an uploaded file (see docs/hotlists.md)."""
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise ApiError(413, "file_too_large", f"the file is over {MAX_UPLOAD} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    rows = parse_file(text, format, file.filename or "")
+    try:
+        report = runtime.store.import_list(
+            user.agency_id, name, source or file.filename or "local", category, rows,
+            replace=replace, on_error=on_error,
+        )  # fmt: skip
+    except ImportRefused as exc:
+        raise _refused(exc) from None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_list", str(exc)) from None
+    return _report(report)
+
+
+@router.delete("/hotlists/{list_id}", status_code=204)
+def delete_hotlist(list_id: int, user: Manager, runtime: Runtime) -> None:
+    try:
+        runtime.store.delete_list(list_id, owner_id=user.agency_id)
+    except UnknownList as exc:
+        raise ApiError(404, "unknown_list", str(exc)) from None
+
+
+# -- hits and dispositions --------------------------------------------------------
+
+
+@router.get("/hits", response_model=list[HitRecord])
+def list_hits(
+    user: CurrentUser,
+    runtime: Runtime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    pending: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[HitRecord]:
+    """Hits delivered to the caller's agency, newest first."""
+    return runtime.hits.list_hits(
+        user.agency_id, since=since, until=until, pending_only=pending, limit=limit,
+        offset=offset,
+    )  # fmt: skip
+
+
+@router.get("/hits/stats", response_model=StatsPublic)
+def hit_stats(
+    user: CurrentUser, runtime: Runtime, since: datetime, until: datetime
+) -> dict[str, Any]:
+    """Matches, confirmations, stops and outcomes in [since, until)."""
+    return dataclasses.asdict(runtime.hits.disposition_stats(user.agency_id, since, until))
+
+
+@router.get("/hits/{hit_id}", response_model=HitRecord)
+def get_hit(hit_id: str, user: CurrentUser, runtime: Runtime) -> HitRecord:
+    try:
+        return runtime.hits.get(hit_id, user.agency_id)
+    except UnknownHit as exc:
+        raise ApiError(404, "unknown_hit", str(exc)) from None
+
+
+@router.post("/hits/{hit_id}/disposition", response_model=HitRecord)
+def record_disposition(
+    hit_id: str, body: DispositionCreate, user: CurrentUser, runtime: Runtime
+) -> HitRecord:
+    """Record the officer's check (confirmed, misread, wrong state, dismissed) and action."""
+    try:
+        return runtime.hits.record_disposition(
+            hit_id, user.agency_id, body.disposition, body.action, by=user.username,
+            note=body.note,
+        )  # fmt: skip
+    except UnknownHit as exc:
+        raise ApiError(404, "unknown_hit", str(exc)) from None
+    except DispositionError as exc:
+        raise ApiError(422, "invalid_disposition", str(exc)) from None
+
+
+# -- webhook subscriptions --------------------------------------------------------
+
+
+@router.get("/webhooks", response_model=list[WebhookPublic])
+def list_webhooks(user: Manager, runtime: Runtime) -> list[WebhookPublic]:
+    return [
+        WebhookPublic(id=s.id, url=s.url, description=s.description, active=s.active,
+                      created_at=s.created_at)
+        for s in runtime.webhooks.subscriptions(user.agency_id)
+    ]  # fmt: skip
+
+
+@router.post("/webhooks", response_model=WebhookPublic, status_code=201)
+def create_webhook(body: WebhookCreate, user: Manager, runtime: Runtime) -> WebhookPublic:
+    """Subscribe a URL to the agency's alerts; the answer holds the signing secret, once."""
+    try:
+        sub, secret = runtime.webhooks.subscribe(
+            user.agency_id, body.url, secret=body.secret, description=body.description
+        )
+    except SubscriptionError as exc:
+        raise ApiError(422, "invalid_webhook", str(exc)) from None
+    return WebhookPublic(id=sub.id, url=sub.url, description=sub.description,
+                         active=sub.active, created_at=sub.created_at, secret=secret)  # fmt: skip
+
+
+@router.patch("/webhooks/{subscription_id}", status_code=204)
+def update_webhook(
+    subscription_id: int, body: WebhookUpdate, user: Manager, runtime: Runtime
+) -> None:
+    try:
+        runtime.webhooks.set_active(user.agency_id, subscription_id, body.active)
+    except SubscriptionError as exc:
+        raise ApiError(404, "unknown_webhook", str(exc)) from None
+
+
+@router.delete("/webhooks/{subscription_id}", status_code=204)
+def delete_webhook(subscription_id: int, user: Manager, runtime: Runtime) -> None:
+    try:
+        runtime.webhooks.unsubscribe(user.agency_id, subscription_id)
+    except SubscriptionError as exc:
+        raise ApiError(404, "unknown_webhook", str(exc)) from None
+
+
+@router.get("/webhooks/outbox", response_model=list[OutboxItemPublic])
+def webhook_outbox(
+    user: Manager,
+    runtime: Runtime,
+    status: Literal["pending", "delivered", "dead"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Deliveries of the agency's alerts; ``status=dead`` lists the dead letters."""
+    return [dataclasses.asdict(i) for i in runtime.webhooks.items(user.agency_id, status, limit)]
+
+
+@router.post("/webhooks/outbox/{item_id}/retry", status_code=204)
+def retry_webhook(item_id: int, user: Manager, runtime: Runtime) -> None:
+    try:
+        runtime.webhooks.retry(user.agency_id, item_id)
+    except SubscriptionError as exc:
+        raise ApiError(404, "unknown_dead_letter", str(exc)) from None

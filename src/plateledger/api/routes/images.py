@@ -1,0 +1,91 @@
+"""``POST /v1/images``: recognise plates in a photo from a camera, and ingest them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from pydantic import BaseModel, ValidationError
+
+from plateledger.api.deps import CameraKey
+from plateledger.api.errors import ApiError
+from plateledger.api.routes.reads import IngestResult, ItemErrorOut
+from plateledger.ingest.enrich import enrich
+from plateledger.read import ReadSubmission, derive_read_id, to_utc_millis
+from plateledger.recognize import ImageError, Recognition, load_recognizer
+
+router = APIRouter(prefix="/v1/images", tags=["ingest"])
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+class RecognitionOut(BaseModel):
+    plate: str
+    confidence: float
+    region: str
+    box: tuple[int, int, int, int]
+
+
+class ImageResult(IngestResult):
+    recognitions: list[RecognitionOut]
+
+
+def _recognizer(request: Request) -> Any:
+    state = request.app.state
+    if getattr(state, "recognizer", None) is None:
+        state.recognizer = load_recognizer(state.settings.recognizer_engine)
+    return state.recognizer
+
+
+@router.post("", response_model=ImageResult, summary="Recognise plates in an image and ingest")
+async def post_image(
+    request: Request,
+    key: CameraKey,
+    image: Annotated[UploadFile, File(description="JPEG or PNG frame")],
+    camera_id: Annotated[str, Form(max_length=64)],
+    ts: Annotated[str | None, Form(description="frame time, ISO-8601 or epoch ms")] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+) -> ImageResult:
+    data = await image.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ApiError(413, "image_too_large", f"the image is larger than {MAX_IMAGE_BYTES} bytes")
+    try:
+        when = to_utc_millis(ts) if ts else datetime.now(UTC)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_time", str(exc)) from None
+    recognizer = _recognizer(request)
+    try:
+        found: list[Recognition] = await asyncio.to_thread(recognizer.recognize, data, ts=when)
+    except ImageError as exc:
+        raise ApiError(422, "bad_image", str(exc)) from None
+    state = request.app.state
+    items: list[tuple[int, ReadSubmission]] = []
+    errors: list[ItemErrorOut] = []
+    for index, rec in enumerate(found):
+        read_id = derive_read_id(camera_id, when, rec.plate)
+        ref = state.images.put(read_id, "plate", rec.crop_jpeg) if rec.crop_jpeg else ""
+        try:
+            items.append((index, ReadSubmission.model_validate({
+                "read_id": read_id, "camera_id": camera_id, "ts": when, "plate": rec.plate,
+                "confidence": rec.confidence, "region": rec.region,
+                "region_confidence": rec.region_confidence, "lat": lat, "lon": lon,
+                "images": {"plate": ref},
+            })))
+        except ValidationError as exc:
+            errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
+    reads, rejected = enrich(items, state.ingest_owner(key), state.camera_lookup)
+    errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
+    if reads:
+        await asyncio.wrap_future(state.batcher.submit([r for _, r in reads]))
+    return ImageResult(
+        accepted=[r.read_id for _, r in reads],
+        errors=errors,
+        recognitions=[
+            RecognitionOut(plate=r.plate, confidence=round(r.confidence, 4), region=r.region,
+                           box=r.box)
+            for r in found
+        ],
+    )

@@ -1,0 +1,170 @@
+"""Policy for people: the closed list of purposes, explanations of decisions, and the
+sharing partners an agency's data can actually reach — generated from the enforced
+policy set, never typed in."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from plateledger.access.gate import AccessDenied, AccessGate
+from plateledger.access.policy_source import PolicySource
+from plateledger.api.deps import require_role
+from plateledger.api.errors import ApiError
+from plateledger.catalog import Principal
+from plateledger.policy import AccessRequest, Purpose, parse_action, parse_purpose
+from plateledger.policy.errors import PolicyError
+
+router = APIRouter(prefix="/v1", tags=["policy"])
+
+ExplainUser = Annotated[Principal, Depends(require_role("admin", "auditor", "supervisor"))]
+
+
+class PurposeOut(BaseModel):
+    value: str
+    description: str
+
+
+@router.get("/policy/purposes", response_model=list[PurposeOut],
+            summary="The closed list of purposes a search may give")
+async def purposes() -> list[PurposeOut]:
+    return [PurposeOut(value=p.value, description=(p.__doc__ or "").strip()) for p in Purpose]
+
+
+class ExplainRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(description="search_exact, search_fuzzy, export, receive_alert …")
+    purpose: str
+    case_number: str | None = None
+    reason: str = ""
+    lookback_days: int = Field(default=30, ge=0, le=36500)
+    requested_by: str | None = Field(default=None, description="agency slug")
+    as_user: str | None = Field(
+        default=None, description="username to decide for (default: yourself)"
+    )
+    owners: list[int] | None = Field(default=None, description="default: every agency")
+    hotlist_category: str | None = None
+
+
+class CedarCallOut(BaseModel):
+    side: str
+    principal: str
+    action: str
+    resource: str
+    context: dict[str, Any]
+    allowed: bool
+    policy_ids: list[str]
+    errors: list[str]
+
+
+class OwnerExplained(BaseModel):
+    owner_id: int
+    allowed: bool
+    policy_ids: list[str]
+    reasons: list[str]
+    lookback_days: int | None
+    result_cap: int | None
+    images: bool
+    cedar: list[CedarCallOut]
+
+
+class ExplainResponse(BaseModel):
+    policy_hash: str
+    packs_version: str
+    reason_flags: list[str]
+    owners: list[OwnerExplained]
+    dry_run: Literal[True] = True
+
+
+def _explain(request: Request, body: ExplainRequest, user: Principal) -> ExplainResponse:
+    state = request.app.state
+    gate: AccessGate = state.access
+    source: PolicySource = state.policy
+    subject = user
+    if body.as_user:
+        other = state.catalog.user_by_username(body.as_user)
+        if other is None or (other.agency_id != user.agency_id and "auditor" not in user.roles):
+            raise ApiError(404, "unknown_user", f"no user `{body.as_user[:64]}` you may explain")
+        agency = state.catalog.agency(other.agency_id)
+        subject = Principal(other.id, other.username, other.agency_id, agency.kind,
+                            agency.home_state, frozenset(other.roles))
+    try:
+        requested_by = gate.requested_by(subject, body.requested_by)
+        request_ = AccessRequest(
+            user_id=subject.user_id, user_agency_id=subject.agency_id,
+            requested_by_agency_id=requested_by, action=parse_action(body.action),
+            purpose=parse_purpose(body.purpose), case_number=body.case_number,
+            reason=body.reason, lookback_days=body.lookback_days,
+            owners=body.owners or gate.owners(), now=datetime.now(UTC),
+            hotlist_category=body.hotlist_category,
+        )
+    except AccessDenied as exc:
+        raise ApiError(422, exc.code, exc.message) from None
+    except PolicyError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+    explanation = source.engine().explain(request_)
+    decision = explanation.decision
+    return ExplainResponse(
+        policy_hash=decision.policy_hash,
+        packs_version=explanation.packs_version,
+        reason_flags=sorted(f.value for f in decision.reason_flags),
+        owners=[
+            OwnerExplained(
+                owner_id=o.owner_id, allowed=o.allowed, policy_ids=list(o.policy_ids),
+                reasons=list(o.reasons), lookback_days=o.limits.lookback_days,
+                result_cap=o.limits.result_cap, images=o.limits.images,
+                cedar=[
+                    CedarCallOut(side=c.side, principal=c.principal, action=c.action,
+                                 resource=c.resource, context=dict(c.context),
+                                 allowed=c.allowed, policy_ids=list(c.policy_ids),
+                                 errors=list(c.errors))
+                    for c in explanation.calls.get(o.owner_id, ())
+                ],
+            )
+            for o in decision.per_owner.values()
+        ],
+    )
+
+
+@router.post("/policy/explain", response_model=ExplainResponse,
+             summary="Decide a request as a dry run and show why (admins, supervisors, auditors)")
+async def explain(request: Request, body: ExplainRequest, user: ExplainUser) -> ExplainResponse:
+    return await asyncio.to_thread(_explain, request, body, user)
+
+
+class PartnerOut(BaseModel):
+    agency_id: int
+    name: str
+    actions: list[str]
+    purposes: list[str]
+    policy_ids: list[str]
+
+
+class SharingOut(BaseModel):
+    agency_id: int
+    policy_hash: str
+    generated_at: datetime
+    partners: list[PartnerOut]
+
+
+@router.get("/agencies/{agency_id}/sharing", response_model=SharingOut,
+            summary="Who can actually reach this agency's data, from the enforced policy set")
+async def sharing(request: Request, agency_id: int) -> SharingOut:
+    source: PolicySource = request.app.state.policy
+    engine = source.engine()
+    if agency_id not in engine.agencies:
+        raise ApiError(404, "unknown_agency", f"no agency {agency_id}")
+    now = datetime.now(UTC)
+    partners = await asyncio.to_thread(engine.sharing_partners, agency_id, now)
+    return SharingOut(
+        agency_id=agency_id, policy_hash=engine.policy_hash, generated_at=now,
+        partners=[PartnerOut(agency_id=p.agency_id, name=p.name,
+                             actions=[a.value for a in p.actions],
+                             purposes=[x.value for x in p.purposes],
+                             policy_ids=list(p.policy_ids)) for p in partners],
+    )

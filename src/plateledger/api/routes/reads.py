@@ -1,0 +1,140 @@
+"""Ingest: cameras and agents post reads in native JSON or a vendor format.
+
+The owner agency comes from the API key. In a batch each item stands alone: bad items are
+reported with their index and field and nothing of them is stored; the good ones are
+stored and acknowledged only once durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from plateledger.api.body import read_limited
+from plateledger.api.deps import CameraKey
+from plateledger.api.errors import ApiError
+from plateledger.hotlist.index import MatchKind
+from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
+from plateledger.ingest.batcher import BatcherClosed
+from plateledger.ingest.enrich import CameraInfo, Rejection, enrich, retain
+from plateledger.read import PlateRead
+
+router = APIRouter(prefix="/v1/reads", tags=["ingest"])
+
+
+class ItemErrorOut(BaseModel):
+    index: int = Field(description="position of the item in the batch (0-based)")
+    field: str = Field(description="the bad field, e.g. `ts` or `results[0].plate`")
+    message: str
+
+
+class IngestResult(BaseModel):
+    accepted: list[uuid.UUID] = Field(description="ids of the reads stored, in batch order")
+    errors: list[ItemErrorOut] = Field(description="items refused, with the reason")
+    ignored: int = Field(default=0, description="items accepted and deliberately ignored")
+    not_kept: int = Field(
+        default=0,
+        description="accepted reads matched against hot lists and then discarded, because "
+        "the owner's law forbids keeping non-hits (e.g. New Hampshire's three minutes)",
+    )
+
+
+async def _ingest(
+    request: Request, key: Any, format_name: str | None, camera: str | None
+) -> IngestResult:
+    state = request.app.state
+    settings = state.settings
+    content_type = request.headers.get("content-type")
+    try:
+        adapter = adapter_for(format_name, content_type)
+    except UnknownFormat as exc:
+        raise ApiError(415 if format_name is None else 404, "unknown_format", str(exc)) from None
+    body = await read_limited(request, settings.max_body_bytes)
+    try:
+        owner = state.ingest_owner(key)
+    except LookupError as exc:
+        raise ApiError(403, "unknown_owner", str(exc)) from None
+
+    def prepare() -> tuple[Any, list[tuple[int, PlateRead]], list[Rejection]]:
+        parsed = adapter.parse(body, content_type=content_type, camera_hint=camera)
+        submissions = parsed.submissions
+        if camera is not None:
+            # The operator's mapping of a vendor camera name to a registered camera wins
+            # over whatever the payload calls it (Frigate names, Rekor numeric ids …).
+            submissions = [(i, s.model_copy(update={"camera_id": camera}))
+                           for i, s in submissions]
+        reads, rejected = enrich(submissions, owner, state.camera_lookup)
+        return parsed, reads, rejected
+
+    def keep(reads: list[PlateRead]) -> tuple[list[PlateRead], int]:
+        hotlist = getattr(state, "hotlist", None)
+        hit_ids = set()
+        if hotlist is not None:
+            # Only exact and confusable matches make a read a hit for retention: one-edit
+            # candidates are too many to extend every matching read's life.
+            hit_ids = {h.read.read_id for h in hotlist.index.match_reads(reads)
+                       if h.kind != MatchKind.ONE_EDIT}
+        return retain(reads, hit_ids, state.retention_for)
+
+    try:
+        parsed, reads, rejected = await asyncio.to_thread(prepare)
+    except BatchTooLarge as exc:
+        raise ApiError(413, "batch_too_large", str(exc)) from None
+    except MalformedBody as exc:
+        raise ApiError(400, "malformed_body", str(exc)) from None
+    errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
+    errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
+    errors.sort(key=lambda e: e.index)
+    stored, not_kept = await asyncio.to_thread(keep, [read for _, read in reads])
+    if stored:
+        try:
+            future = state.batcher.submit(stored)
+        except BatcherClosed as exc:
+            raise ApiError(503, "shutting_down", str(exc)) from None
+        await asyncio.wrap_future(future)
+    elif errors:
+        raise ApiError(
+            422, "no_valid_reads", "no item of the batch is a valid read",
+            [e.model_dump() for e in errors],
+        )
+    return IngestResult(
+        accepted=[read.read_id for _, read in reads], errors=errors, ignored=parsed.ignored,
+        not_kept=not_kept,
+    )
+
+
+@router.post(
+    "",
+    response_model=IngestResult,
+    summary="Post reads (native JSON array, single object or NDJSON)",
+)
+async def post_reads(request: Request, key: CameraKey) -> IngestResult:
+    return await _ingest(request, key, None, None)
+
+
+@router.post(
+    "/{format_name}",
+    response_model=IngestResult,
+    summary="Post reads in a vendor format (openalpr, rekor, platerecognizer, frigate, …)",
+)
+async def post_reads_in_format(
+    request: Request,
+    key: CameraKey,
+    format_name: Annotated[str, Path(description=f"one of: {', '.join(sorted(ADAPTERS))}")],
+    camera: Annotated[
+        str | None,
+        Query(max_length=64, description="registered camera id; overrides the payload's"),
+    ] = None,
+) -> IngestResult:
+    return await _ingest(request, key, format_name, camera)
+
+
+def camera_info(catalog: Any, camera_id: str) -> CameraInfo | None:
+    camera = catalog.camera(camera_id)
+    if camera is None:
+        return None
+    return CameraInfo(camera.camera_id, camera.owner_id, camera.lat, camera.lon)

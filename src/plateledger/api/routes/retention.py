@@ -1,0 +1,138 @@
+"""Retention: run a purge now, show the clocks, place and release legal holds.
+
+Needs ``app.state.retention`` (a `RetentionScheduler`, which carries the store, the audit
+log, the hold store and the policy source). A purge may be asked for by administrators
+only; holds are placed and released by supervisors (the approver is the caller) for their
+own agency's reads, or by administrators for any agency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from plateledger.api.deps import Principal, require_role
+from plateledger.api.errors import ApiError
+from plateledger.retention import (
+    DeletionReceipt,
+    HoldError,
+    LegalHold,
+    PurgeRunning,
+    ReadSelection,
+    RetentionScheduler,
+)
+
+router = APIRouter(prefix="/v1/retention", tags=["retention"])
+
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+Supervisor = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
+
+
+def _retention(request: Request) -> RetentionScheduler:
+    scheduler = getattr(request.app.state, "retention", None)
+    if not isinstance(scheduler, RetentionScheduler):
+        raise ApiError(503, "retention_unavailable", "retention is not running on this server")
+    return scheduler
+
+
+Retention = Annotated[RetentionScheduler, Depends(_retention)]
+
+
+class HoldCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_number: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+    expires_at: datetime
+    plates: list[str] = Field(default_factory=list, max_length=1000)
+    since: datetime | None = None
+    until: datetime | None = None
+    read_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10_000)
+    owner_agency: int | None = Field(
+        default=None, description="administrators only; default: the caller's agency"
+    )
+
+
+class HoldRelease(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _is_admin(user: Principal) -> bool:
+    return "admin" in user.roles
+
+
+@router.post("/run", response_model=DeletionReceipt, summary="Run a purge now")
+async def run_purge(retention: Retention, user: Admin) -> DeletionReceipt:
+    try:
+        return await asyncio.to_thread(retention.run_once)
+    except PurgeRunning as exc:
+        raise ApiError(409, "purge_running", str(exc)) from None
+
+
+@router.get("/policies", summary="Retention clocks per owner agency")
+def get_policies(retention: Retention, user: Supervisor) -> dict[str, Any]:
+    policies = retention.policies()
+    return {"policies": {str(o): p.as_json() for o, p in sorted(policies.items())}}
+
+
+@router.get("/holds", summary="Legal holds (the caller's agency; all for administrators)")
+def list_holds(retention: Retention, user: Supervisor) -> dict[str, Any]:
+    owner = None if _is_admin(user) else int(user.agency_id)
+    now = datetime.now(UTC)
+    return {
+        "holds": [
+            {**h.as_json(), "active": h.active(now)}
+            for h in retention.holds.list(owner_agency=owner)
+        ]
+    }
+
+
+@router.post("/holds", status_code=201, summary="Place a legal hold")
+def place_hold(body: HoldCreate, retention: Retention, user: Supervisor) -> dict[str, Any]:
+    owner = int(user.agency_id)
+    if body.owner_agency is not None and body.owner_agency != owner:
+        if not _is_admin(user):
+            raise ApiError(403, "forbidden", "a hold may only keep your own agency's reads")
+        owner = body.owner_agency
+    try:
+        hold = LegalHold(
+            case_number=body.case_number,
+            reason=body.reason,
+            approver=str(user.user_id),
+            owner_agency=owner,
+            selection=ReadSelection(
+                plates=tuple(body.plates),
+                since=body.since,
+                until=body.until,
+                read_ids=tuple(body.read_ids),
+            ),
+            expires_at=body.expires_at,
+        )
+        placed = retention.holds.place(hold, placed_by=str(user.user_id), now=datetime.now(UTC))
+    except HoldError as exc:
+        raise ApiError(422, "invalid_hold", str(exc)) from None
+    return placed.as_json()
+
+
+@router.post("/holds/{hold_id}/release", summary="Release a legal hold")
+def release_hold(
+    hold_id: str, body: HoldRelease, retention: Retention, user: Supervisor
+) -> dict[str, Any]:
+    try:
+        hold = retention.holds.get(hold_id)
+        if not _is_admin(user) and hold.owner_agency != int(user.agency_id):
+            raise ApiError(403, "forbidden", "a hold may only be released by its own agency")
+        released = retention.holds.release(
+            hold_id, released_by=str(user.user_id), reason=body.reason, now=datetime.now(UTC)
+        )
+    except HoldError as exc:
+        status = 404 if str(exc).startswith("no hold") else 409
+        raise ApiError(status, "hold_not_released", str(exc)) from None
+    return released.as_json()

@@ -1,0 +1,1 @@
+"""The `plateledger` command line (Typer)."""

@@ -1,0 +1,174 @@
+"""``plateledger audit``: print the log key, verify the log, witness it, fetch checkpoints.
+
+``--url`` talks to a running server over its public endpoints; ``--data-dir`` opens
+``<data-dir>/catalog.sqlite`` read-only and the key under ``<data-dir>/keys/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, create_engine
+
+from plateledger.audit import AuditError, AuditLog, NoteError, NoteSigner
+from plateledger.audit.note import VERIFIER_FILE
+from plateledger.audit.remote import RemoteLog
+from plateledger.audit.verification import LogReport, verify_log
+from plateledger.audit.witness import witness as run_witness
+
+app = typer.Typer(
+    help="Check the tamper-evident audit log: keys, checkpoints, verification, witnessing.",
+    no_args_is_help=True,
+)
+console = Console()
+errors = Console(stderr=True)
+
+Url = Annotated[str | None, typer.Option("--url", help="base URL of a running server")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="data directory of a local installation")
+]
+Key = Annotated[
+    str | None, typer.Option("--key", help="verifier key `name+id+key` to check signatures")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def read_only_engine(data_dir: Path) -> Engine:
+    """Open ``<data_dir>/catalog.sqlite`` read-only; it must exist."""
+    path = (data_dir / "catalog.sqlite").resolve()
+    if not path.is_file():
+        raise AuditError(f"no catalog database at `{path}`")
+    return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+
+def _local_verifier_key(data_dir: Path) -> str:
+    public = data_dir / "keys" / VERIFIER_FILE
+    if public.is_file():
+        return public.read_text(encoding="utf-8").strip()
+    return NoteSigner.load(data_dir).verifier_key()
+
+
+def _choose(url: str | None, data_dir: Path | None) -> None:
+    if (url is None) == (data_dir is None):
+        raise _fail("give exactly one of `--url` and `--data-dir`")
+
+
+@app.command()
+def key(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="data directory")],
+    origin: Annotated[
+        str | None, typer.Option(help="create the key with this log name if there is none")
+    ] = None,
+) -> None:
+    """Print the verifier key of the log under DATA_DIR (publish it where people can see)."""
+    try:
+        if origin is not None:
+            signer = NoteSigner.load_or_create(data_dir, origin)
+            console.print(signer.verifier_key(), highlight=False, soft_wrap=True)
+        else:
+            console.print(_local_verifier_key(data_dir), highlight=False, soft_wrap=True)
+    except (AuditError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command()
+def checkpoint(url: Url = None, data_dir: DataDir = None) -> None:
+    """Print the current signed checkpoint; save it to verify against later."""
+    _choose(url, data_dir)
+    try:
+        if url is not None:
+            remote = RemoteLog.connect(url)
+            try:
+                note = remote.checkpoint()
+            finally:
+                remote.close()
+        else:
+            assert data_dir is not None
+            log = AuditLog(read_only_engine(data_dir), signer=NoteSigner.load(data_dir))
+            note = log.checkpoint()
+    except AuditError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(note, nl=False)
+
+
+def _print_report(report: LogReport) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_row("entries", str(report.size))
+    table.add_row("root hash", report.root_hash.hex())
+    if report.checkpoint is not None:
+        table.add_row("signed checkpoint", f"{report.checkpoint.origin} @ {report.checkpoint.size}")
+    console.print(table)
+
+
+@app.command()
+def verify(
+    url: Url = None,
+    data_dir: DataDir = None,
+    saved: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="a checkpoint saved earlier: the log must extend it"),
+    ] = None,
+    verifier_key: Key = None,
+) -> None:
+    """Recompute the log and check it against its signed checkpoint (and a saved one)."""
+    _choose(url, data_dir)
+    saved_note = saved.read_text(encoding="utf-8") if saved is not None else None
+    try:
+        if url is not None:
+            remote = RemoteLog.connect(url)
+            try:
+                if verifier_key is None:
+                    verifier_key = remote.verifier_key()
+                    errors.print(
+                        "[yellow]warning:[/] using the key the server announces; "
+                        "give `--key` to check against a key published elsewhere"
+                    )
+                report = verify_log(remote, verifier_key=verifier_key, saved_checkpoint=saved_note)
+            finally:
+                remote.close()
+        else:
+            assert data_dir is not None
+            engine = read_only_engine(data_dir)
+            key_text = verifier_key or _local_verifier_key(data_dir)
+            try:
+                signer: NoteSigner | None = NoteSigner.load(data_dir)
+            except (NoteError, OSError):
+                signer = None  # verifying without the private key: own checkpoint unchecked
+            log = AuditLog(engine, signer=signer)
+            report = verify_log(log, verifier_key=key_text, saved_checkpoint=saved_note)
+    except AuditError as exc:
+        raise _fail(str(exc)) from exc
+    _print_report(report)
+    if not report.ok:
+        first = report.first_bad
+        errors.print(f"[bold red]FAILED[/] first problem: {first}", highlight=False)
+        for finding in report.findings:
+            errors.print(f"  - {finding}", highlight=False)
+        raise typer.Exit(code=1)
+    console.print("[bold green]OK[/] every entry, node and checkpoint checks out")
+
+
+@app.command()
+def witness(
+    url: Annotated[str, typer.Option("--url", help="base URL of a running server")],
+    directory: Annotated[Path, typer.Option("--dir", help="where saved checkpoints live")],
+    verifier_key: Key = None,
+) -> None:
+    """Save the server's checkpoint in DIR after checking it extends the last one saved."""
+    try:
+        result = run_witness(url, directory, verifier_key=verifier_key)
+    except AuditError as exc:
+        raise _fail(str(exc)) from exc
+    if result.key_pinned_now:
+        errors.print(f"[yellow]pinned the verifier key in[/] {directory}", highlight=False)
+    if not result.ok:
+        raise _fail(f"{result.status}: {result.message}")
+    console.print(f"[bold green]{result.status}[/] {result.message}", highlight=False)

@@ -1,0 +1,86 @@
+"""`plateledger demo`: a simulated city, loaded and served, with logins to try."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from plateledger.catalog import open_catalog
+from plateledger.cli.serving import run_server
+from plateledger.cli.simulating import progress_bar
+from plateledger.demo import DEMO_PASSWORD, RETENTION_DAYS, DemoAccounts, load_reads, seed_catalog
+from plateledger.settings import Settings
+from plateledger.sim import City, default_plan
+from plateledger.store import ReadStore
+
+out = Console()
+
+
+def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> DemoAccounts:
+    """Seed the catalog and load reads once; later runs reuse what is there."""
+    city = City(default_plan())
+    accounts_file = settings.data_dir / "demo-accounts.json"
+    catalog = open_catalog(settings)
+    try:
+        if not catalog.agencies():
+            accounts = seed_catalog(catalog, city.plan)
+            accounts_file.write_text(json.dumps(accounts.__dict__, indent=2))
+            accounts_file.chmod(0o600)
+        else:
+            accounts = DemoAccounts(**json.loads(accounts_file.read_text()))
+    finally:
+        catalog.engine.dispose()
+    store = ReadStore.open(data_dir=settings.store_dir, partitioning=settings.partitioning)
+    try:
+        if store.count(include_expired=True) == 0:
+            owner_ids = {a.id: accounts.agency_ids[a.slug] for a in city.plan.agencies}
+            retention = {a.id: RETENTION_DAYS.get(a.slug, 180) for a in city.plan.agencies}
+            bar, advance = progress_bar("simulating the city and loading its reads", reads)
+            with bar:
+                load_reads(store, city, reads=reads, seed=seed, days=days,
+                           owner_ids=owner_ids, retention_days=retention, progress=advance)
+    finally:
+        store.close()
+    return accounts
+
+
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="where the demo keeps its data")] = Path(
+        "data/demo"
+    ),
+    reads: Annotated[int, typer.Option(min=1000, help="reads to simulate")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="simulation seed")] = 7,
+    days: Annotated[float, typer.Option(min=1, help="days of traffic, ending now")] = 14.0,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8080,
+    serve: Annotated[bool, typer.Option(help="serve after loading")] = True,
+) -> None:
+    """Simulate a small city (five California agencies, Reno PD and a federal immigration
+    unit), load its reads, and serve the API with demo logins."""
+    settings = Settings(data_dir=data_dir, host=host, port=port, require_totp=False)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    accounts = prepare(settings, reads=reads, seed=seed, days=days)
+    url = f"http://{host}:{port}"
+    users = "\n".join(f"  {name:<28} {what}" for name, what in accounts.users.items()
+                      if name.endswith((".investigator", ".auditor")))
+    out.print(Panel.fit(
+        f"[bold]plateledger demo[/bold] — {url}\n\n"
+        f"API docs:      {url}/docs\n"
+        f"Transparency:  {url}/transparency\n\n"
+        f"Logins (password [bold]{DEMO_PASSWORD}[/bold]; second factor off for the demo):\n"
+        f"{users}\n\n"
+        f"Camera key for {accounts.camera_id}'s agency: {accounts.camera_key}\n\n"
+        f"Try:\n"
+        f"  plateledger login --url {url} --username ucpd.investigator\n"
+        f"  plateledger search 7ABC123 --kind fuzzy --purpose stolen_vehicle "
+        f"--case UC-2026-0042 --reason 'stolen white pickup'\n"
+        f"  plateledger audit verify --url {url}",
+        title="ready",
+    ))
+    if serve:
+        run_server(settings)

@@ -1,0 +1,69 @@
+"""`plateledger hotlist`: import and list hot lists on a running server (over HTTP)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from plateledger.cli.client import DEFAULT_URL, fail_on_error, load_token
+
+app = typer.Typer(help="Hot lists: import CSV or NCIC-style files, list them.")
+out = Console()
+
+Url = Annotated[str, typer.Option("--url", envvar="PLATELEDGER_URL", help="server address")]
+Token = Annotated[str | None, typer.Option("--token", envvar="PLATELEDGER_TOKEN")]
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    name: Annotated[str, typer.Option(help="list name (an existing list is replaced)")],
+    category: Annotated[str, typer.Option(help="e.g. stolen_vehicle, warrant, amber_alert")],
+    source: Annotated[str, typer.Option(help="where the list comes from, e.g. an NCIC file")] = "",
+    fmt: Annotated[str, typer.Option("--format", help="auto, csv, ncic-pipe or ncic-fixed")] = (
+        "auto"
+    ),
+    refuse: Annotated[bool, typer.Option(help="refuse the whole file if a row is bad")] = False,
+    append: Annotated[bool, typer.Option(help="add to the list instead of replacing it")] = False,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Upload a hot-list file; bad rows are listed by line number."""
+    with file.open("rb") as handle:
+        response = httpx.post(
+            f"{url}/v1/hotlists/import",
+            headers={"Authorization": f"Bearer {load_token(url, token)}"},
+            files={"file": (file.name, handle, "text/plain")},
+            data={"name": name, "category": category, "source": source or file.name,
+                  "format": fmt, "replace": str(not append).lower(),
+                  "on_error": "refuse" if refuse else "keep"},
+            timeout=600,
+        )  # fmt: skip
+    report = fail_on_error(response)
+    out.print(
+        f"list {report['list_id']} `{report['name']}`: {report['imported']} of "
+        f"{report['rows']} rows imported ({report['already_expired']} already expired)"
+    )
+    for error in report["errors"]:
+        out.print(f"  line {error['line']}: {error['message']}")
+
+
+@app.command("list")
+def list_hotlists(url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """The hot lists of your agency."""
+    response = httpx.get(
+        f"{url}/v1/hotlists",
+        headers={"Authorization": f"Bearer {load_token(url, token)}"},
+        timeout=30,
+    )
+    lists = fail_on_error(response)
+    table = Table("id", "name", "category", "source", "entries", "updated")
+    for item in lists:
+        table.add_row(str(item["id"]), item["name"], item["category"], item["source"],
+                      str(item["entry_count"]), item["updated_at"])  # fmt: skip
+    out.print(table)

@@ -1,0 +1,49 @@
+"""The top-level `plateledger` command."""
+
+from __future__ import annotations
+
+import typer
+
+from plateledger.cli import (
+    admin,
+    audit,
+    demo,
+    hotlist,
+    ingesting,
+    recognize,
+    retention,
+    searching,
+    serving,
+    simulating,
+)
+from plateledger.cli import store as store_commands
+
+app = typer.Typer(
+    name="plateledger",
+    help="ALPR reads, searches and alerts — every access decided by policy and logged.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+app.command()(demo.demo)
+app.command()(serving.serve)
+app.command()(ingesting.ingest)
+app.command()(searching.search)
+app.command()(searching.login)
+app.command()(simulating.simulate)
+app.add_typer(audit.app, name="audit")
+app.add_typer(admin.app, name="admin")
+app.add_typer(retention.app, name="retention")
+app.add_typer(hotlist.app, name="hotlist")
+app.command()(recognize.recognize)
+app.command()(recognize.agent)
+app.command()(recognize.mqtt)
+app.add_typer(store_commands.app, name="store")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""API fixtures: a real app (lifespan included) over a SQLite catalog seeded with two
+agencies, their admins and an investigator with a second factor.
+
+Users are seeded with cheap argon2 parameters; the hash carries them, so the server
+verifies them quickly while hashing new passwords at the production cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plateledger.api.app import create_app
+from plateledger.catalog import new_totp_secret, open_catalog
+from plateledger.catalog.passwords import FAST
+from plateledger.settings import Settings
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Seed:
+    ucpd_id: int
+    fpd_id: int
+    investigator_totp: str
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", store_path=store_path, secret_key="k" * 32,
+        require_totp=True,
+    )
+
+
+@pytest.fixture
+def seed(settings: Settings) -> Seed:
+    catalog = open_catalog(settings, password_hasher=FAST)
+    try:
+        ucpd = catalog.add_agency("Union City PD", "ucpd", "municipal", "CA",
+                                  retention_nonhit_days=60)
+        fpd = catalog.add_agency("Fremont PD", "fpd", "municipal", "CA")
+        secret = new_totp_secret()
+        catalog.add_user(ucpd.id, "ucpd-admin", PASSWORD, ["admin"])
+        catalog.add_user(fpd.id, "fpd-admin", PASSWORD, ["admin"])
+        catalog.add_user(ucpd.id, "ivy", PASSWORD, ["investigator"], totp_secret=secret)
+        catalog.add_user(ucpd.id, "audrey", PASSWORD, ["auditor"])
+        return Seed(ucpd.id, fpd.id, secret)
+    finally:
+        catalog.close()
+
+
+@pytest.fixture
+def client(settings: Settings, seed: Seed) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def login(client: TestClient, username: str, totp: str | None = None) -> dict[str, str]:
+    """Authorization headers of a fresh login of ``username``."""
+    response = client.post(
+        "/v1/auth/token", json={"username": username, "password": PASSWORD, "totp": totp}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

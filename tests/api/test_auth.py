@@ -1,0 +1,105 @@
+"""Logging in and out over HTTP: tokens, second factor, lock-out, and the 401 paths."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plateledger.catalog import totp_code
+from tests.api.conftest import PASSWORD, Seed, login
+
+
+def test_a_login_returns_a_bearer_token_with_its_expiry(client: TestClient) -> None:
+    response = client.post(
+        "/v1/auth/token", json={"username": "ucpd-admin", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["access_token"].startswith("plt_")
+    assert datetime.fromisoformat(body["expires_at"]) > datetime.now(UTC)
+
+
+def test_me_names_the_user_and_the_agency_from_the_catalog(
+    client: TestClient, seed: Seed
+) -> None:
+    response = client.get("/v1/me", headers=login(client, "ucpd-admin"))
+    assert response.status_code == 200
+    me = response.json()
+    assert (me["username"], me["roles"]) == ("ucpd-admin", ["admin"])
+    assert (me["agency_id"], me["agency_slug"], me["agency_kind"]) == (
+        seed.ucpd_id, "ucpd", "municipal"
+    )
+    assert me["agency_home_state"] == "CA"
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "ucpd-admin", "password": "not the password"},
+        {"username": "nobody", "password": PASSWORD},
+        {"username": "ivy", "password": PASSWORD},
+        {"username": "ivy", "password": PASSWORD, "totp": "123456"},
+    ],
+)
+def test_a_failed_login_is_401_without_saying_which_part_was_wrong(
+    client: TestClient, credentials: dict[str, str]
+) -> None:
+    response = client.post("/v1/auth/token", json=credentials)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "username, password or one-time code" in response.text
+
+
+def test_an_investigator_logs_in_with_a_totp_code(client: TestClient, seed: Seed) -> None:
+    code = totp_code(seed.investigator_totp, datetime.now(UTC))
+    assert client.get("/v1/me", headers=login(client, "ivy", code)).status_code == 200
+
+
+def test_a_login_body_cannot_carry_an_agency_or_role(client: TestClient) -> None:
+    response = client.post(
+        "/v1/auth/token",
+        json={"username": "ucpd-admin", "password": PASSWORD, "agency_id": 2, "roles": ["x"]},
+    )
+    assert response.status_code == 422
+
+
+def test_five_failed_logins_lock_the_account(client: TestClient) -> None:
+    wrong = {"username": "audrey", "password": "not the password"}
+    codes = [client.post("/v1/auth/token", json=wrong).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 401, 423]
+    right = client.post("/v1/auth/token", json={"username": "audrey", "password": PASSWORD})
+    assert right.status_code == 423
+    assert 0 < int(right.headers["retry-after"]) <= 15 * 60
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer plt_not-a-real-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+    ],
+)
+def test_without_a_valid_token_me_is_401(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.get("/v1/me", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_after_logout_the_token_no_longer_works(client: TestClient) -> None:
+    headers = login(client, "ucpd-admin")
+    other = login(client, "ucpd-admin")
+    assert client.post("/v1/auth/logout", headers=headers).status_code == 204
+    assert client.get("/v1/me", headers=headers).status_code == 401
+    assert client.get("/v1/me", headers=other).status_code == 200
+
+
+def test_an_admin_revokes_a_users_tokens(client: TestClient) -> None:
+    audrey = login(client, "audrey")
+    admin = login(client, "ucpd-admin")
+    response = client.post("/v1/admin/users/audrey/revoke-tokens", headers=admin)
+    assert response.json() == {"revoked": 1}
+    assert client.get("/v1/me", headers=audrey).status_code == 401

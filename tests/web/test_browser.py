@@ -1,0 +1,135 @@
+"""The pages in headless Chromium: scripts run, call the API and show what it answered."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+
+from tests.web.conftest import DumpDom
+from tests.web.harness import LOCKED_USER, Browser, WebServer
+
+
+def _text(browser: Browser, selector: str) -> str:
+    value = browser.evaluate(f"document.querySelector({json.dumps(selector)})?.textContent")
+    return str(value or "")
+
+
+def _sign_in(browser: Browser, server: WebServer, username: str, password: str) -> None:
+    browser.goto(f"{server.url}/login")
+    browser.evaluate(
+        "(() => { const f = document.getElementById('login-form');"
+        f" f.username.value = {json.dumps(username)};"
+        f" f.password.value = {json.dumps(password)};"
+        " f.requestSubmit(); })()"
+    )
+
+
+def test_transparency_lists_entries_and_counts_them(
+    web_server: WebServer, dump_dom: DumpDom
+) -> None:
+    size = int(httpx.get(f"{web_server.url}/v1/audit/checkpoint", timeout=30).text.split()[1])
+    dom = dump_dom(f"{web_server.url}/transparency")
+    rows = re.findall(r'<tr id="row-(\d+)">', dom)
+    assert rows and rows[0] == str(size - 1)  # newest first
+    assert "User change" in dom and "Fremont PD" in dom
+    assert f"most recent entries (of {size})" in dom
+    assert '<th scope="row">User change</th>' in dom  # the counts table
+    assert "this server's address" not in dom  # the commands name the real address
+    assert f'<span class="origin-url">{web_server.url}</span>' in dom
+
+
+def test_login_page_runs_its_scripts(web_server: WebServer, dump_dom: DumpDom) -> None:
+    dom = dump_dom(f"{web_server.url}/login")
+    assert 'id="login-form"' in dom
+    # session.js ran: nobody is signed in, so the sign-in link stays and the user is hidden
+    assert re.search(r'<span id="signed-in" hidden="">', dom)
+
+
+def test_signing_in_keeps_the_token_and_opens_the_search(
+    web_server: WebServer, browser: Browser
+) -> None:
+    _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    who = browser.wait_for("document.getElementById('who-name').textContent")
+    assert who == "ucpd.investigator (Union City PD)"
+    assert browser.evaluate("sessionStorage.getItem('plateledger.token')")
+    assert browser.evaluate("document.getElementById('need-login').hidden") is True
+
+
+def test_a_wrong_password_says_so_and_names_the_lock_out(
+    web_server: WebServer, browser: Browser
+) -> None:
+    _sign_in(browser, web_server, "acso.investigator", "not the password")
+    message = browser.wait_for(
+        "!document.getElementById('login-message').hidden"
+        " && document.getElementById('login-message').textContent.includes('failed')"
+        " && document.getElementById('login-message').textContent"
+    )
+    assert "Sign-in failed" in message and "lock" in message
+    assert browser.evaluate("sessionStorage.getItem('plateledger.token')") is None
+    assert browser.evaluate("location.pathname") == "/login"
+
+
+def test_a_locked_account_is_told_when_to_try_again(
+    web_server: WebServer, browser: Browser
+) -> None:
+    _sign_in(browser, web_server, LOCKED_USER, web_server.password)
+    message = browser.wait_for(
+        "document.getElementById('login-message').textContent.includes('locked')"
+        " && document.getElementById('login-message').textContent"
+    )
+    assert "Try again in" in message and "administrator" in message
+
+
+def test_the_search_form_names_what_is_missing(web_server: WebServer, browser: Browser) -> None:
+    _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.wait_for("document.getElementById('search-form') !== null")
+    browser.evaluate("document.getElementById('search-form').requestSubmit()")
+    message = browser.wait_for("document.getElementById('search-message').textContent")
+    assert "enter a plate" in message and "choose a purpose" in message
+    assert "give the reason" in message
+    invalid = browser.evaluate(
+        "[...document.querySelectorAll('[aria-invalid=true]')].map((e) => e.id)"
+    )
+    assert invalid == ["plate", "purpose", "reason"]
+    assert browser.evaluate("document.activeElement.id") == "plate"
+
+
+def test_an_auditor_opens_an_entry_with_its_inclusion_proof(
+    web_server: WebServer, browser: Browser
+) -> None:
+    _sign_in(browser, web_server, "ucpd.auditor", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.goto(f"{web_server.url}/audit#entry-0")
+    proof = browser.wait_for("document.getElementById('detail-proof').textContent")
+    assert "root hash" in proof and "tree size" in proof
+    assert "user change" in _text(browser, "#detail-body").lower()
+    note = browser.wait_for("document.getElementById('view-note').textContent")
+    assert "full entries" in note  # the role is known; the API serves summaries so far
+
+
+def test_exports_are_safe_csv_and_geojson_in_lon_lat_order(
+    web_server: WebServer, browser: Browser
+) -> None:
+    browser.goto(f"{web_server.url}/search")
+    read = {
+        "read_id": "00000000-0000-0000-0000-000000000001", "owner_id": 6,
+        "origin_state": "NV", "camera_id": "rpd-fx-001", "ts": "2026-01-02T03:04:05Z",
+        "plate": "7ABC123", "plate_raw": "=HYPERLINK(\"x\")", "region": "CA",
+        "confidence": 0.9, "lat": 39.5, "lon": -119.8, "heading": None,
+    }
+    exported = browser.evaluate(
+        "import('/static/export.js').then((m) => { const r = " + json.dumps(read) + ";"
+        " const owner = () => 'Reno PD';"
+        " return [m.toCsv([r], owner), m.toGeoJson([r], owner, {audit_index: 3})]; })"
+    )
+    csv, geojson = exported
+    header, row = csv.strip().split("\r\n")
+    assert header.startswith("read_id,time_utc,plate,plate_raw")
+    assert "\"'=HYPERLINK(\"\"x\"\")\"" in row and ",Reno PD," in row
+    collection = json.loads(geojson)
+    assert collection["features"][0]["geometry"]["coordinates"] == [-119.8, 39.5]
+    assert collection["plateledger"] == {"audit_index": 3}
