@@ -1,0 +1,194 @@
+"""Read-store benchmark: the embedded store against PostgreSQL and SQLite baselines.
+
+    python -m bench.store_bench --reads 10000000        # the documented default
+    python -m bench.store_bench --reads 100000000 --skip-baselines   # the 100 M target
+
+Builds N simulated reads, loads them in bulk, then answers the same workload of exact,
+wildcard, fuzzy and camera-window searches on each store. Writes
+``bench/results/store.json`` and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from bench.baselines import PostgresBaseline, SQLiteBaseline
+from bench.timing import latencies_ms, machine, write_result
+from plateledger.search import (
+    Filters,
+    OwnerLimit,
+    Scope,
+    search_area,
+    search_exact,
+    search_fuzzy,
+    search_wildcard,
+)
+from plateledger.sim import City, default_plan
+from plateledger.store import ReadStore
+
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def build(n: int, seed: int, days: float) -> tuple[City, list[pa.Table], float, datetime]:
+    vehicles = max(20_000, n // 100)
+    city = City(default_plan(vehicles=vehicles))
+    start = datetime.now(UTC) - timedelta(days=days)
+    begin = time.perf_counter()
+    batches = list(city.generate(seed, n, start, days, batch_size=1_000_000))
+    return city, batches, time.perf_counter() - begin, start
+
+
+def store_workload(
+    store: ReadStore, workload: list[dict[str, Any]], scope: Scope
+) -> dict[str, Any]:
+    filters = Filters(limit=100)
+    by_kind: dict[str, list[Any]] = {"exact": [], "wildcard": [], "fuzzy": [], "camera": []}
+    for q in workload:
+        kind = q["kind"]
+        if kind == "exact":
+            by_kind[kind].append(lambda q=q: search_exact(store, q["plate"], scope, filters))
+        elif kind == "wildcard":
+            by_kind[kind].append(lambda q=q: search_wildcard(store, q["pattern"], scope, filters))
+        elif kind == "fuzzy":
+            by_kind[kind].append(lambda q=q: search_fuzzy(store, q["plate"], scope, filters))
+        elif kind == "camera":
+            window = Filters(
+                since=datetime.fromisoformat(q["start"]), until=datetime.fromisoformat(q["end"]),
+                cameras=(q["camera_id"],), limit=100,
+            )
+            by_kind[kind].append(lambda w=window: search_area(store, scope, w))
+    return {kind: latencies_ms(calls) for kind, calls in by_kind.items() if calls}
+
+
+def baseline_workload(base: Any, workload: list[dict[str, Any]]) -> dict[str, Any]:
+    by_kind: dict[str, list[Any]] = {"exact": [], "wildcard": [], "fuzzy": [], "camera": []}
+    for q in workload:
+        kind = q["kind"]
+        if kind == "exact":
+            by_kind[kind].append(lambda q=q: base.exact(q["plate"]))
+        elif kind == "wildcard":
+            by_kind[kind].append(lambda q=q: base.wildcard(q["pattern"]))
+        elif kind == "fuzzy":
+            by_kind[kind].append(lambda q=q: base.fuzzy(q["plate"]))
+        elif kind == "camera":
+            by_kind[kind].append(lambda q=q: base.camera_window(
+                q["camera_id"], datetime.fromisoformat(q["start"]),
+                datetime.fromisoformat(q["end"])))
+    return {kind: latencies_ms(calls) for kind, calls in by_kind.items() if calls}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reads", type=int, default=10_000_000)
+    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--days", type=float, default=30.0)
+    parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--work", type=Path, default=None, help="scratch directory")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="plateledger-bench-"))
+    shutil.rmtree(work / "store", ignore_errors=True)
+    result: dict[str, Any] = {"reads": args.reads, "machine": machine()}
+
+    print(f"generating {args.reads:,} reads …", flush=True)
+    city, batches, gen_s, start = build(args.reads, args.seed, args.days)
+    result["generate_reads_per_s"] = round(args.reads / gen_s)
+    workload = city.search_workload(args.seed + 1, args.queries, start=start, days=args.days)
+
+    store = ReadStore.open(data_dir=work / "store")
+    print("bulk loading the read store …", flush=True)
+    begin = time.perf_counter()
+    for batch in batches:
+        store.insert_arrow(batch)
+    load_s = time.perf_counter() - begin
+    result["store_bulk_reads_per_s"] = round(args.reads / load_s)
+    begin = time.perf_counter()
+    store.optimize()
+    result["store_optimize_s"] = round(time.perf_counter() - begin, 1)
+    usage = store.disk_usage()
+    result["store_bytes"] = usage
+    result["store_bytes_per_read"] = round(usage.get("reads", 0) / args.reads, 2)
+    result["store_bytes_per_read_with_dictionary"] = round(sum(usage.values()) / args.reads, 2)
+    owners = {a.id: OwnerLimit() for a in city.plan.agencies}
+    print("querying the read store …", flush=True)
+    result["store_queries"] = store_workload(store, workload, Scope(owners))
+    store.close()
+
+    if not args.skip_baselines:
+        for base in (PostgresBaseline(PG_DSN), SQLiteBaseline(work / "baseline.sqlite")):
+            print(f"loading the {base.name} baseline …", flush=True)
+            begin = time.perf_counter()
+            base.load(batches)
+            load_s = time.perf_counter() - begin
+            begin = time.perf_counter()
+            base.build_indexes()
+            index_s = time.perf_counter() - begin
+            result[base.name] = {
+                "load_reads_per_s": round(args.reads / load_s),
+                "index_build_s": round(index_s, 1),
+                "bytes_per_read": round(base.bytes_on_disk() / args.reads, 2),
+                "queries": baseline_workload(base, workload),
+            }
+            base.close()
+            gc.collect()
+
+    path = write_result("store", result)
+    print(markdown(result))
+    print(f"\nwritten to {path}")
+
+
+def markdown(r: dict[str, Any]) -> str:
+    lines = [
+        f"Read store, {r['reads']:,} simulated reads ({r['machine']['cpus']} CPUs, "
+        f"{r['machine']['when']})",
+        "",
+        "| measure | plateledger (chDB) | PostgreSQL | SQLite |",
+        "|---|---|---|---|",
+    ]
+
+    def base(name: str, key: str) -> str:
+        return str(r.get(name, {}).get(key, "—"))
+
+    lines.append(
+        f"| bulk load, reads/s | {r['store_bulk_reads_per_s']:,} | "
+        f"{base('postgresql', 'load_reads_per_s')} | {base('sqlite', 'load_reads_per_s')} |"
+    )
+    lines.append(
+        f"| bytes per read on disk | {r['store_bytes_per_read']} "
+        f"({r['store_bytes_per_read_with_dictionary']} with the fuzzy dictionary) | "
+        f"{base('postgresql', 'bytes_per_read')} | {base('sqlite', 'bytes_per_read')} |"
+    )
+    for kind, label in (("exact", "exact lookup"), ("wildcard", "wildcard"),
+                        ("fuzzy", "fuzzy"), ("camera", "camera window")):
+        ours = r["store_queries"].get(kind)
+        if not ours:
+            continue
+        cells = [f"{ours['p50_ms']} / {ours['p99_ms']}"]
+        for name in ("postgresql", "sqlite"):
+            other = r.get(name, {}).get("queries", {}).get(kind)
+            if other:
+                ratio = other["p50_ms"] / ours["p50_ms"] if ours["p50_ms"] else float("nan")
+                cells.append(f"{other['p50_ms']} / {other['p99_ms']} (×{ratio:.1f})")
+            else:
+                cells.append("—")
+        lines.append(f"| {label}, p50 / p99 ms | " + " | ".join(cells) + " |")
+    lines.append(
+        "\n×N: the baseline's median divided by plateledger's (higher means plateledger is "
+        "faster). Baseline fuzzy search is what its indexes allow (trigram similarity or "
+        "folded-key equality), not the same ranking."
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
