@@ -8,16 +8,24 @@ packs denying them (with the statute's policy id).
 
 from __future__ import annotations
 
+import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from plateledger.catalog import Catalog
+from plateledger.hotlist.category import Category
+from plateledger.hotlist.store import HotlistStore
 from plateledger.sim import City, CityPlan
 from plateledger.store import ReadStore
 
 DEMO_PASSWORD = "plateledger-demo"
 RETENTION_DAYS = {"chp": 60, "rpd": 365}
+HOT_STOLEN = 12
+HOT_AMBER = 2
 SHARED_PURPOSES = (
     "stolen_vehicle", "stolen_plate", "wanted_person", "warrant", "missing_person",
     "endangered_person", "amber_alert", "violent_felony", "homicide", "robbery", "trafficking",
@@ -125,3 +133,101 @@ def load_reads(
         store.insert_arrow(table)
         loaded += table.num_rows
     return loaded
+
+
+def pick_plates(store: ReadStore, count: int) -> list[tuple[str, str]]:
+    """The ``count`` most often read plates (with a region), for hot lists and the live feed."""
+    rows = store.query(
+        "SELECT plate, any(region) AS region, count() AS n FROM {db}.reads "
+        "GROUP BY plate ORDER BY n DESC, plate LIMIT {count:UInt32}",
+        {"count": count},
+    )
+    return list(zip(rows.column("plate").to_pylist(), rows.column("region").to_pylist(),
+                    strict=True))
+
+
+def seed_hotlists(
+    hotlists: HotlistStore, agency_ids: dict[str, int], plates: list[tuple[str, str]],
+) -> dict[str, list[str]]:
+    """Hot lists that the live feed's reads will hit: a stolen-vehicle list and an AMBER alert
+    of the city police, and the federal unit's immigration list over the same plates, which
+    the California pack must keep from ever matching California reads."""
+    stolen, amber = plates[:HOT_STOLEN], plates[HOT_STOLEN:HOT_STOLEN + HOT_AMBER]
+    union_city, chp, federal = (agency_ids[s] for s in ("ucpd", "chp", "ice-ero-sf"))
+
+    def rows(listed: list[tuple[str, str]], reason: str, case: str) -> list[dict[str, object]]:
+        return [{"plate": p, "region": r, "reason": reason, "case_number": f"{case}-{i:03d}",
+                 "priority": 2} for i, (p, r) in enumerate(listed, 1)]
+
+    hotlists.import_list(union_city, "stolen vehicles", "NCIC VEH extract (demo)",
+                         Category.STOLEN_VEHICLE, rows(stolen, "reported stolen", "UC-2026"))
+    hotlists.import_list(chp, "AMBER alert", "CHP (demo)", Category.AMBER_ALERT,
+                         rows(amber, "child abduction, suspect vehicle", "AMBER-2026"))
+    hotlists.import_list(federal, "removal targets", "federal (demo)",
+                         Category.IMMIGRATION_VIOLATOR, rows(stolen + amber, "", "ERO-2026"))
+    return {"stolen vehicles": [p for p, _ in stolen], "AMBER alert": [p for p, _ in amber]}
+
+
+class LiveFeed(threading.Thread):
+    """Posts reads to a running demo server, as a camera would, so that hot lists alert live.
+
+    Every ``interval`` seconds it sends a small batch of ordinary plates through
+    ``POST /v1/reads`` with the demo camera key; every ``hot_every``-th batch also carries a
+    hot-listed plate.
+    """
+
+    def __init__(
+        self, url: str, key: str, camera_id: str, plates: list[tuple[str, str]],
+        hot: list[tuple[str, str]], *, interval: float = 1.0, batch: int = 5,
+        hot_every: int = 15, seed: int = 7,
+    ) -> None:
+        super().__init__(name="demo-live-feed", daemon=True)
+        self.url, self.key, self.camera_id = url.rstrip("/"), key, camera_id
+        self.plates, self.hot = plates, hot
+        self.interval, self.batch, self.hot_every = interval, batch, hot_every
+        self.random = random.Random(seed)
+        self.stopped = threading.Event()
+        self.posted = 0
+        self.errors = 0
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def _wait_for_server(self, client: httpx.Client) -> bool:
+        while not self.stopped.is_set():
+            try:
+                if client.get(f"{self.url}/v1/audit/checkpoint").status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            self.stopped.wait(0.5)
+        return False
+
+    def next_batch(self, number: int) -> list[dict[str, object]]:
+        now = datetime.now(UTC)
+        chosen = self.random.sample(self.plates, min(self.batch, len(self.plates)))
+        if self.hot and (number - 1) % self.hot_every == 0:
+            chosen.append(self.hot[((number - 1) // self.hot_every) % len(self.hot)])
+        return [
+            {"camera_id": self.camera_id, "ts": (now - timedelta(milliseconds=50 * i)).isoformat(),
+             "plate": plate, "region": region, "region_confidence": 0.8,
+             "confidence": round(self.random.uniform(0.82, 0.99), 3)}
+            for i, (plate, region) in enumerate(chosen)
+        ]
+
+    def run(self) -> None:
+        headers = {"X-API-Key": self.key}
+        with httpx.Client(timeout=10.0, headers=headers) as client:
+            if not self._wait_for_server(client):
+                return
+            number = 1
+            while not self.stopped.wait(self.interval):
+                try:
+                    response = client.post(f"{self.url}/v1/reads", json=self.next_batch(number))
+                    if response.status_code < 300:
+                        self.posted += len(response.json().get("accepted", []))
+                    else:
+                        self.errors += 1
+                except httpx.TransportError:
+                    self.errors += 1
+                number += 1

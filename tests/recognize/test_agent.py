@@ -10,13 +10,13 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import Intake, free_port
 from plateledger.read import ReadSubmission
 from plateledger.recognize import Recognizer, VideoError
 from plateledger.recognize.agent import Agent, AgentConfig
 from plateledger.recognize.source import frames
 from plateledger.recognize.spool import Spool
 from plateledger.recognize.synthetic import synthetic_frames
+from tests.recognize.conftest import Intake, free_port
 
 T0 = datetime(2024, 11, 24, 14, 0, tzinfo=UTC)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import paho.mqtt.publish as publish
 import pytest
 
-from conftest import Intake, Mosquitto
 from plateledger.recognize.bridge import Broker, MqttBridge
 from plateledger.recognize.sender import ReadSender
 from plateledger.recognize.spool import Spool
+from tests.recognize.conftest import Intake, Mosquitto
 
 FRIGATE = json.dumps({"type": "lpr", "id": "1732449712.394712-k3j9xq", "name": None,
                       "plate": "5KLM302", "score": 0.93, "camera": "driveway_cam",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import Intake
 from plateledger.cli.recognize import app
 from plateledger.recognize.synthetic import synthetic_frames
+from tests.recognize.conftest import Intake
 
 runner = CliRunner()
 

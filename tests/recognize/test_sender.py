@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Intake, free_port
 from plateledger.recognize.sender import ReadSender
 from plateledger.recognize.spool import Spool
+from tests.recognize.conftest import Intake, free_port
 
 
 def fill(spool: Spool, plates: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,19 @@ from rich.panel import Panel
 from plateledger.catalog import open_catalog
 from plateledger.cli.serving import run_server
 from plateledger.cli.simulating import progress_bar
-from plateledger.demo import DEMO_PASSWORD, RETENTION_DAYS, DemoAccounts, load_reads, seed_catalog
+from plateledger.demo import (
+    DEMO_PASSWORD,
+    HOT_AMBER,
+    HOT_STOLEN,
+    RETENTION_DAYS,
+    DemoAccounts,
+    LiveFeed,
+    load_reads,
+    pick_plates,
+    seed_catalog,
+    seed_hotlists,
+)
+from plateledger.hotlist.store import HotlistStore
 from plateledger.settings import Settings
 from plateledger.sim import City, default_plan
 from plateledger.store import ReadStore
@@ -21,8 +34,19 @@ from plateledger.store import ReadStore
 out = Console()
 
 
-def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> DemoAccounts:
-    """Seed the catalog and load reads once; later runs reuse what is there."""
+FEED_PLATES = 500
+
+
+@dataclass
+class Prepared:
+    accounts: DemoAccounts
+    hot: list[tuple[str, str]]
+    """hot-listed plates (and regions) that the live feed sends now and then"""
+    ordinary: list[tuple[str, str]]
+
+
+def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> Prepared:
+    """Seed the catalog, load reads and import hot lists once; later runs reuse them."""
     city = City(default_plan())
     accounts_file = settings.data_dir / "demo-accounts.json"
     catalog = open_catalog(settings)
@@ -44,9 +68,18 @@ def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> DemoAc
             with bar:
                 load_reads(store, city, reads=reads, seed=seed, days=days,
                            owner_ids=owner_ids, retention_days=retention, progress=advance)
+        plates = pick_plates(store, HOT_STOLEN + HOT_AMBER + FEED_PLATES)
     finally:
         store.close()
-    return accounts
+    hot, ordinary = plates[:HOT_STOLEN + HOT_AMBER], plates[HOT_STOLEN + HOT_AMBER:]
+    catalog = open_catalog(settings)
+    try:
+        hotlists = HotlistStore(catalog.engine)
+        if not hotlists.lists():
+            seed_hotlists(hotlists, accounts.agency_ids, hot)
+    finally:
+        catalog.engine.dispose()
+    return Prepared(accounts, hot, ordinary)
 
 
 def demo(
@@ -59,13 +92,25 @@ def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8080,
     serve: Annotated[bool, typer.Option(help="serve after loading")] = True,
+    live: Annotated[bool, typer.Option(
+        help="while serving, post a few reads a second from a demo camera, some of them "
+             "hot-listed, so that alerts arrive live")] = True,
 ) -> None:
     """Simulate a small city (five California agencies, Reno PD and a federal immigration
     unit), load its reads, and serve the API with demo logins."""
     settings = Settings(data_dir=data_dir, host=host, port=port, require_totp=False)
     data_dir.mkdir(parents=True, exist_ok=True)
-    accounts = prepare(settings, reads=reads, seed=seed, days=days)
+    prepared = prepare(settings, reads=reads, seed=seed, days=days)
+    accounts = prepared.accounts
     url = f"http://{host}:{port}"
+    hot = ", ".join(p for p, _ in prepared.hot[:3])
+    feed = (
+        f"Live feed: {accounts.camera_id} posts a few reads a second; hot-listed plates\n"
+        f"  ({hot} …) come by every 15 s. Watch them arrive as ucpd.investigator:\n"
+        f"  curl -N -H 'Authorization: Bearer TOKEN' {url}/v1/alerts/stream\n"
+        f"  or list them with GET {url}/v1/hits\n\n"
+        if live and serve else ""
+    )
     users = "\n".join(f"  {name:<28} {what}" for name, what in accounts.users.items()
                       if name.endswith((".investigator", ".auditor")))
     out.print(Panel.fit(
@@ -75,6 +120,7 @@ def demo(
         f"Logins (password [bold]{DEMO_PASSWORD}[/bold]; second factor off for the demo):\n"
         f"{users}\n\n"
         f"Camera key for {accounts.camera_id}'s agency: {accounts.camera_key}\n\n"
+        f"{feed}"
         f"Try:\n"
         f"  plateledger login --url {url} --username ucpd.investigator\n"
         f"  plateledger search 7ABC123 --kind fuzzy --purpose stolen_vehicle "
@@ -83,4 +129,13 @@ def demo(
         title="ready",
     ))
     if serve:
-        run_server(settings)
+        feeder = None
+        if live:
+            feeder = LiveFeed(url, accounts.camera_key, accounts.camera_id, prepared.ordinary,
+                              prepared.hot, seed=seed)
+            feeder.start()
+        try:
+            run_server(settings)
+        finally:
+            if feeder is not None:
+                feeder.stop()
