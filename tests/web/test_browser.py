@@ -108,7 +108,28 @@ def test_an_auditor_opens_an_entry_with_its_inclusion_proof(
     assert "root hash" in proof and "tree size" in proof
     assert "user change" in _text(browser, "#detail-body").lower()
     note = browser.wait_for("document.getElementById('view-note').textContent")
-    assert "full entries" in note  # the role is known; the API serves summaries so far
+    assert "whole entries" in note.lower()
+
+
+def test_an_auditor_reads_the_whole_entry_of_a_search_of_their_agency(
+    web_server: WebServer, browser: Browser
+) -> None:
+    searched = httpx.post(
+        f"{web_server.url}/v1/searches", timeout=60,
+        headers={"Authorization": f"Bearer {web_server.token('ucpd.investigator')}"},
+        json={"kind": "exact", "params": {"plate": "6WEB123"}, "purpose": "stolen_vehicle",
+              "case_number": "UC-2026-0101", "reason": "stolen blue hatchback"},
+    )
+    assert searched.status_code == 200, searched.text
+    index = searched.json()["audit_index"]
+    _sign_in(browser, web_server, "ucpd.auditor", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.goto(f"{web_server.url}/audit#entry-{index}")
+    browser.wait_for("document.getElementById('detail-proof').textContent")
+    detail = _text(browser, "#detail-body")
+    assert "Full content:" in detail and "6WEB123" in detail
+    note = browser.wait_for("document.getElementById('view-note').textContent")
+    assert "showing full content" in note.lower()
 
 
 def test_exports_are_safe_csv_and_geojson_in_lon_lat_order(

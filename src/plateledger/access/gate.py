@@ -115,11 +115,14 @@ class AccessGate:
         kind: str,
         query: Mapping[str, Any],
         execute: Callable[[Scope], SearchPage],
+        entry_type: str = "search",
     ) -> tuple[Decision, SearchPage, int]:
-        """Decide, search within the decision, append the audit entry, return all three."""
+        """Decide, search within the decision, append the audit entry (a ``search`` or an
+        ``export``), return all three."""
         decision = self.decide(question)
         page = execute(decision.scope())
-        entry = self.entry(question, decision, kind=kind, query=query, page=page)
+        entry = self.entry(question, decision, kind=kind, query=query, page=page,
+                           entry_type=entry_type)
         try:
             index = self.audit_log.append(entry)
         except Exception as exc:
@@ -129,7 +132,7 @@ class AccessGate:
 
     def entry(
         self, q: AccessQuestion, decision: Decision, *, kind: str, query: Mapping[str, Any],
-        page: SearchPage,
+        page: SearchPage, entry_type: str = "search",
     ) -> dict[str, Any]:
         names = {a.id: a.slug for a in self.catalog.agencies()}
         allowed = [names.get(o.owner_id, str(o.owner_id))
@@ -139,7 +142,7 @@ class AccessGate:
             for o in decision.outcomes.values() if not o.allowed
         ]
         return new_entry(
-            "search",
+            entry_type,
             user=q.user.username,
             agency=names.get(q.user.agency_id, str(q.user.agency_id)),
             requested_by_agency=names.get(q.requested_by_id, str(q.requested_by_id)),

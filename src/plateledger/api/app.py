@@ -15,6 +15,7 @@ from plateledger.api.routes import (
     alerts,
     audit,
     auth,
+    exports,
     hotlists,
     images,
     policy,
@@ -61,7 +62,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     for module in (
-        reads, images, searches, policy, hotlists, alerts, retention, audit, auth, admin,
+        reads, images, searches, exports, policy, hotlists, alerts, retention, audit, auth,
+        admin,
     ):
         app.include_router(module.router)
     install_pages(app)

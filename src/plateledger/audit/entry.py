@@ -37,6 +37,7 @@ class EntryType(StrEnum):
     RETENTION_RUN = "retention_run"
     LEGAL_HOLD = "legal_hold"
     LOG_KEY_ROTATION = "log_key_rotation"
+    AUDIT_READ = "audit_read"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -52,6 +53,9 @@ def search(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     output: Annotated[str, typer.Option("--output", "-o", help="table, json or csv")] = "table",
+    export: Annotated[Path | None, typer.Option(
+        help="write every matching read (up to 10,000) to this .csv or .ndjson file; an "
+             "export is its own policy decision and audit entry")] = None,
     url: Url = DEFAULT_URL,
     token: Annotated[str | None, typer.Option(envvar="PLATELEDGER_TOKEN")] = None,
 ) -> None:
@@ -66,6 +70,9 @@ def search(
         "kind": kind, "params": params, "purpose": purpose, "case_number": case_number,
         "reason": reason, "requested_by": requested_by,
     }
+    if export is not None:
+        _export(url, token, body, export)
+        return
     response = httpx.post(
         f"{url}/v1/searches",
         json=body,
@@ -101,3 +108,21 @@ def search(
                       f"{', '.join(owner['policy_ids'])}")
     if page.get("audit_index") is not None:
         out.print(f"logged as audit entry {page['audit_index']}")
+
+
+def _export(url: str, token: str | None, body: dict[str, Any], path: Path) -> None:
+    fmt = "ndjson" if path.suffix.lower() in (".ndjson", ".jsonl") else "csv"
+    response = httpx.post(
+        f"{url}/v1/exports", json={**body, "format": fmt},
+        headers={"Authorization": f"Bearer {load_token(url, token)}"}, timeout=600,
+    )
+    if response.status_code >= 400:
+        fail_on_error(response)
+    path.write_bytes(response.content)
+    exported, total = response.headers.get("x-exported-count"), response.headers.get(
+        "x-total-count")
+    out.print(f"{exported} of {total} reads written to {path} "
+              f"(audit entry {response.headers.get('x-audit-index')})")
+    for denied in filter(None, response.headers.get("x-owners-denied", "").split(";")):
+        owner, _, ids = denied.partition(":")
+        out.print(f"[yellow]owner {owner} denied[/yellow]: {ids}")

@@ -1,18 +1,24 @@
-"""Public audit endpoints: the signed checkpoint, proofs, and redacted entries.
+"""Audit endpoints: the signed checkpoint, proofs, and entries.
 
-None of these needs a login: anyone may check the log. The full-content listing for
-auditors goes through ``entries_page(..., full=True)`` behind authorisation elsewhere.
+None of these needs a login: anyone may check the log and read the public summaries.
+With ``full=1`` and the token of an auditor or supervisor, ``/entries`` also serves the
+whole content of the entries that concern the caller's agency; that reading is itself
+logged (an ``audit_read`` entry) before anything is served.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from plateledger.api.deps import OptionalUser
+from plateledger.api.errors import ApiError
 from plateledger.audit import AuditError, AuditLog, LogRangeError, redact
+from plateledger.audit.entry import EntryType, new_entry
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -35,11 +41,15 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def entries_page(log: AuditLog, start: int, limit: int, *, full: bool) -> dict[str, Any]:
+def entries_page(
+    log: AuditLog, start: int, limit: int, *, full: bool,
+    visible: Callable[[Mapping[str, Any]], bool] = lambda entry: True,
+) -> dict[str, Any]:
     """Return a page of entries: index, base64 leaf hash, public summary (and the entry).
 
-    ``limit`` is capped at ``MAX_PAGE``. With ``full``, each item also carries the whole
-    entry: only for callers authorised to see plates, users and query elements.
+    ``limit`` is capped at ``MAX_PAGE``. With ``full``, each item for which ``visible``
+    holds also carries the whole entry: only for callers authorised to see plates, users
+    and query elements.
     """
     records = log.entries(start, min(limit, MAX_PAGE))
     items: list[dict[str, Any]] = []
@@ -49,7 +59,7 @@ def entries_page(log: AuditLog, start: int, limit: int, *, full: bool) -> dict[s
             "leaf_hash": _b64(record.leaf_hash),
             "summary": redact(record.entry),
         }
-        if full:
+        if full and visible(item["summary"]):
             item["entry"] = record.entry
         items.append(item)
     return {"start": start, "limit": limit, "size": log.size(), "entries": items}
@@ -111,9 +121,32 @@ def get_consistency_proof(
 
 @router.get("/entries")
 def get_entries(
+    request: Request,
     log: AuditLogDep,
+    user: OptionalUser,
     start: Index = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    full: Annotated[bool, Query(description="whole entries (auditors and supervisors)")] = False,
 ) -> dict[str, Any]:
-    """Public summaries and leaf hashes of up to ``limit`` entries from ``start``."""
-    return entries_page(log, start, limit, full=False)
+    """Public summaries and leaf hashes of up to ``limit`` entries from ``start``; with
+    ``full``, the whole content of the entries that concern the caller's agency."""
+    if not full:
+        return entries_page(log, start, limit, full=False)
+    if user is None:
+        raise ApiError(401, "not_authenticated", "full entries need an auditor's or "
+                       "supervisor's bearer token")
+    if not user.has_role("auditor", "supervisor"):
+        raise ApiError(403, "forbidden", "full entries are for auditors and supervisors")
+    agency = request.app.state.catalog.agency(user.agency_id)
+    slug = "" if agency is None else str(agency.slug)
+    page = entries_page(log, start, limit, full=True,
+                        visible=lambda summary: slug in summary.get("agencies", ()))
+    served = [item["index"] for item in page["entries"] if "entry" in item]
+    if served:
+        try:
+            log.append(new_entry(EntryType.AUDIT_READ, user=user.username, agency=slug,
+                                 indexes=served))
+        except Exception as exc:  # fail closed: no record of the reading, no content
+            raise ApiError(503, "fail_closed", "the audit log could not record this "
+                           "reading; no entry was served") from exc
+    return page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -96,6 +97,18 @@ def run_search(request: Request, body: SearchCreate, scope: Scope) -> SearchPage
 
 
 def _decide_search_log(request: Request, body: SearchCreate, user: Principal) -> SearchResponse:
+    return decide_run_log(request, body, user, action=f"search_{body.kind}",
+                          execute=lambda scope: run_search(request, body, scope))
+
+
+def decide_run_log(
+    request: Request, body: SearchCreate, user: Principal, *, action: str,
+    execute: Callable[[Scope], SearchPage], entry_type: str = "search",
+) -> SearchResponse:
+    """Decide ``action`` per owner, run ``execute`` over the allowed owners, log, answer.
+
+    Every path that reveals reads (searches, exports) goes through here; a refusal is a
+    4xx naming the rule, and no decision or no audit entry is a 503 with no data."""
     gate: AccessGate = request.app.state.access
     now = datetime.now(UTC)
     filters = body.params.filters()
@@ -103,7 +116,7 @@ def _decide_search_log(request: Request, body: SearchCreate, user: Principal) ->
         question = AccessQuestion(
             user=user,
             requested_by_id=gate.requested_by(user, body.requested_by),
-            action=f"search_{body.kind}",
+            action=action,
             purpose=body.purpose,
             case_number=body.case_number or None,
             reason=body.reason,
@@ -113,8 +126,7 @@ def _decide_search_log(request: Request, body: SearchCreate, user: Principal) ->
         )
         query = body.params.model_dump(mode="json", exclude_none=True)
         decision, page, index = gate.run(
-            question, kind=body.kind, query=query,
-            execute=lambda scope: run_search(request, body, scope),
+            question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
         )
     except AccessDenied as exc:
         raise ApiError(422, exc.code, exc.message) from None

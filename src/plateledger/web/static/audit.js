@@ -84,7 +84,7 @@ async function start() {
   list.onLoad = (items) => {
     const served = items.some((item) => item.entry);
     if (full && items.length && !served) {
-      note.textContent = "Your account may read full entries, but this server serves only the public summaries so far.";
+      note.textContent = "Your account reads whole entries that concern your agency; none on this page does, so these are the public summaries.";
     } else if (full) {
       note.textContent = "Showing full content: you are signed in as an auditor or supervisor. Reading entries is itself a matter of record.";
     } else {
