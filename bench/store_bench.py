@@ -178,7 +178,7 @@ def markdown(r: dict[str, Any]) -> str:
             other = r.get(name, {}).get("queries", {}).get(kind)
             if other:
                 ratio = other["p50_ms"] / ours["p50_ms"] if ours["p50_ms"] else float("nan")
-                cells.append(f"{other['p50_ms']} / {other['p99_ms']} (×{ratio:.1f})")
+                cells.append(f"{other['p50_ms']} / {other['p99_ms']} (×{ratio:.2g})")
             else:
                 cells.append("—")
         lines.append(f"| {label}, p50 / p99 ms | " + " | ".join(cells) + " |")

@@ -46,13 +46,21 @@ def page_for_plates(
         order = "distance, ts DESC, read_id"
     params["lim"] = filters.limit
     params["off"] = filters.offset
-    rows = store.query(
-        f"SELECT {select} FROM {{db}}.reads WHERE {where} "
-        f"ORDER BY {order} LIMIT 1 BY read_id "
-        "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
-        params,
-    )
-    total = count_if_needed(store, where, params, filters, rows.num_rows)
+    source = f"SELECT {select} FROM {{db}}.reads WHERE {where}"
+    if scope.caps():
+        source = scope.capped(f"{source} ORDER BY {order} LIMIT 1 BY read_id", order, params)
+        rows = store.query(
+            f"SELECT * FROM ({source}) ORDER BY {order} LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
+            params,
+        )
+        total = count_capped(store, source, params, filters, rows.num_rows)
+    else:
+        rows = store.query(
+            f"{source} ORDER BY {order} LIMIT 1 BY read_id "
+            "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+            params,
+        )
+        total = count_if_needed(store, where, params, filters, rows.num_rows)
     reads = rows_to_reads(rows.drop_columns(["distance"]) if distances else rows)
     results = [
         ReadOut.from_read(
@@ -78,4 +86,14 @@ def count_if_needed(
     if filters.offset == 0 and rows < filters.limit:
         return rows
     table = store.query(f"SELECT uniqExact(read_id) AS n FROM {{db}}.reads WHERE {where}", params)
+    return int(table.column("n")[0].as_py())
+
+
+def count_capped(
+    store: ReadStore, source: str, params: Mapping[str, object], filters: Filters, rows: int
+) -> int:
+    """The total of a capped search: the rows ``source`` (already capped per owner) yields."""
+    if filters.offset == 0 and rows < filters.limit:
+        return rows
+    table = store.query(f"SELECT count() AS n FROM ({source})", params)
     return int(table.column("n")[0].as_py())

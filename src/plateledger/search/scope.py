@@ -46,6 +46,26 @@ class Scope:
             )
         return "(" + " OR ".join(parts) + ")"
 
+    def caps(self) -> dict[int, int]:
+        """Owners whose data an agreement caps at a number of reads per search."""
+        return {o: lim.result_cap for o, lim in sorted(self.owners.items())
+                if lim.result_cap is not None}
+
+    def capped(self, source: str, order: str, params: dict[str, object]) -> str:
+        """``source`` (a SELECT of reads) limited to each capped owner's first reads in
+        ``order``; ``source`` itself where no owner is capped (no extra work then)."""
+        caps = self.caps()
+        if not caps:
+            return source
+        params["cap_owners"] = list(caps)
+        params["cap_values"] = list(caps.values())
+        return (
+            "SELECT * EXCEPT (owner_rank) FROM (SELECT *, row_number() OVER "
+            f"(PARTITION BY owner_id ORDER BY {order}) AS owner_rank FROM ({source})) "
+            "WHERE owner_rank <= transform(owner_id, {cap_owners:Array(UInt32)}, "
+            "{cap_values:Array(UInt64)}, toUInt64(18446744073709551615))"
+        )
+
     def images_allowed(self, owner_id: int) -> bool:
         limit = self.owners.get(owner_id)
         return bool(limit and limit.images)
