@@ -184,3 +184,18 @@ def test_every_admin_change_is_in_the_audit_log(client: TestClient) -> None:
     types = [log.entry(before + i).entry["type"] for i in range(3)]
     assert types == ["camera_change", "key_change", "user_change"]
     assert log.entry(before).entry["user"] == "ucpd-admin"
+
+
+def test_an_agreement_change_logs_the_new_policy_set_hash(client: TestClient) -> None:
+    log = client.app.state.audit_log  # type: ignore[attr-defined]
+    policy = client.app.state.policy  # type: ignore[attr-defined]
+    admin = login(client, "ucpd-admin")
+    old_hash = policy.engine().policy_hash
+    created = client.post(
+        "/v1/admin/agreements", headers=admin,
+        json={"recipient": "fpd", "actions": ["search"], "purposes": ["stolen_vehicle"]},
+    )
+    assert created.status_code == 201, created.text
+    entry = log.entry(log.size() - 1).entry
+    assert entry["type"] == "agreement_change"
+    assert entry["policy_set_hash"] == policy.engine().policy_hash != old_hash

@@ -78,15 +78,25 @@ def compile_engine(catalog: Catalog) -> PolicyEngine:
 
 
 class PolicySource:
-    """The current engine; recompiled when the catalog changes."""
+    """The current engine; recompiled when the catalog changes.
+
+    The catalog's generation is checked at most every ``check_every`` seconds, so a change
+    made by another process (``plateledger admin``) is in force within that time; a change
+    made through this server calls `invalidate` and is in force for the next request.
+    """
 
     def __init__(self, catalog: Catalog, *, check_every: float = 1.0) -> None:
         self.catalog = catalog
         self.check_every = check_every
         self._lock = threading.Lock()
         self._generation = -1
-        self._checked = 0.0
+        self._checked = float("-inf")
         self._engine: PolicyEngine | None = None
+
+    def invalidate(self) -> None:
+        """Check the catalog's generation on the next call (after a change made here)."""
+        with self._lock:
+            self._checked = float("-inf")
 
     def engine(self) -> PolicyEngine:
         now = time.monotonic()

@@ -37,7 +37,8 @@ class ReadOut(BaseModel):
     def from_read(
         cls, read: PlateRead, *, images: bool, distance: float | None = None
     ) -> ReadOut:
-        return cls(
+        # The read came from the store and was validated on the way in: no second pass.
+        return cls.model_construct(
             read_id=read.read_id,
             owner_id=read.owner_id,
             origin_state=read.origin_state,

@@ -106,13 +106,13 @@ def rows_to_reads(table: pa.Table) -> list[PlateRead]:
                 lat=_float_or_none(row["lat"]),
                 lon=_float_or_none(row["lon"]),
                 heading=None if heading is None or heading < 0 else float(heading),
-                vehicle=Vehicle(
+                vehicle=Vehicle.model_construct(
                     color=row["vehicle_color"],
                     make=row["vehicle_make"],
                     model=row["vehicle_model"],
                     type=row["vehicle_type"],
                 ),
-                images=Images(plate=row["image_plate"], overview=row["image_overview"]),
+                images=Images.model_construct(plate=row["image_plate"], overview=row["image_overview"]),
                 received_at=_as_utc(row["received_at"]),
                 expires_at=_as_utc(row["expires_at"]),
                 hit=bool(row["hit"]),

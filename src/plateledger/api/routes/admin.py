@@ -54,11 +54,18 @@ def catalog_errors() -> Iterator[None]:
 def record(
     request: Request, admin: Principal, entry_type: EntryType | str, **fields: Any
 ) -> None:
-    """Append the change to the audit log, when the server has one."""
+    """Append the change to the audit log, when the server has one, with the hash of the
+    policy set in force after it (recompiled here if the change touched the catalog)."""
     log = getattr(request.app.state, "audit_log", None)
     if log is not None:
+        source = getattr(request.app.state, "policy", None)
+        policy_hash = None
+        if source is not None:
+            source.invalidate()  # the change is in force for the very next request
+            policy_hash = source.engine().policy_hash
         log.append(new_entry(
-            entry_type, user=admin.username, agency_id=admin.agency_id, **fields
+            entry_type, user=admin.username, agency_id=admin.agency_id,
+            policy_set_hash=policy_hash, **fields
         ))
 
 
