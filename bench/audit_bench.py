@@ -22,11 +22,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from bench.timing import RESULTS as RESULTS_DIR
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.audit.hashing import leaf_hash
 from plateledger.audit.verify import verify_consistency, verify_inclusion
 
-RESULTS = Path(__file__).parent / "results" / "audit.json"
+RESULTS = RESULTS_DIR / "audit.json"
 
 
 def sqlite_engine(path: Path, journal: str) -> Engine:

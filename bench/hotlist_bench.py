@@ -30,12 +30,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import create_engine
 
+from bench.timing import RESULTS as RESULTS_DIR
 from plateledger.hotlist import HotlistIndex, HotlistStore
 from plateledger.hotlist.store import ActiveEntry
 from plateledger.plates import confusion_key
 from plateledger.read import PlateRead
 
-RESULTS = Path(__file__).parent / "results" / "hotlist.json"
+RESULTS = RESULTS_DIR / "hotlist.json"
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 DIGITS = "0123456789"
 SHAPES = ("DLLLDDD", "LLLDDDD", "DLLLDDD", "LLLDDDD", "LLLDDD", "DLLDDDD")

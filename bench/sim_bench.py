@@ -13,11 +13,11 @@ import platform
 import statistics
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
+from bench.timing import RESULTS as RESULTS_DIR
 from plateledger.sim import City, default_plan
 
-RESULTS = Path(__file__).parent / "results" / "sim.json"
+RESULTS = RESULTS_DIR / "sim.json"
 START = datetime(2025, 1, 6, tzinfo=UTC)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import time
@@ -11,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(os.environ.get("PLATELEDGER_BENCH_RESULTS") or Path(__file__).parent / "results")
+"""Where results go: ``bench/results``, or ``$PLATELEDGER_BENCH_RESULTS`` (quick runs)."""
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -39,8 +41,6 @@ def latencies_ms(calls: list[Callable[[], object]], warmup: int = 3) -> dict[str
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     return {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

@@ -16,13 +16,13 @@ import platform
 import statistics
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from bench.timing import RESULTS as RESULTS_DIR
 from plateledger.recognize import load_recognizer
 from plateledger.recognize.synthetic import BENCH_SEED, synthetic_frames
 
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "recognition.json"
+RESULTS = RESULTS_DIR / "recognition.json"
 
 
 def edits(a: str, b: str) -> int:

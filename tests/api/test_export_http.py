@@ -142,3 +142,18 @@ def test_the_cli_writes_an_export_file_and_names_the_denials(
     assert {int(r["owner_id"]) for r in rows} == {1, seen["fpd"]}
     assert "2 of 2 reads written" in result.output
     assert f"owner {seen['rpd']} denied" in result.output
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused(
+    live_server: LiveServer,
+) -> None:
+    plate = "9F" + uuid.uuid4().hex[:4].upper().replace("0", "A").replace("O", "B")
+    body = [{"camera_id": live_server.camera_id, "ts": int(time.time() * 1000) - 30_000,
+             "plate": plate, "confidence": 0.9, "vehicle": {"make": "=HYPERLINK(\"x\")"}}]
+    posted = httpx.post(f"{live_server.url}/v1/reads", json=body, timeout=60,
+                        headers={"X-API-Key": live_server.camera_key})
+    assert posted.status_code == 200, posted.text
+    response = request(live_server, "ucpd.investigator", "/v1/exports", params={"plate": plate})
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert row["vehicle_make"] == "'=HYPERLINK(\"x\")"
+    assert row["lon"] == "" or float(row["lon"]) < 0  # numbers are left alone

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import httpx
 
+from plateledger.catalog import open_catalog
+from plateledger.settings import Settings
 from tests.web.conftest import DumpDom
 from tests.web.harness import LOCKED_USER, Browser, WebServer
 
@@ -154,3 +157,43 @@ def test_exports_are_safe_csv_and_geojson_in_lon_lat_order(
     collection = json.loads(geojson)
     assert collection["features"][0]["geometry"]["coordinates"] == [-119.8, 39.5]
     assert collection["plateledger"] == {"audit_index": 3}
+
+
+def test_export_buttons_ask_the_server_for_a_logged_export(
+    web_server: WebServer, browser: Browser
+) -> None:
+    catalog = open_catalog(Settings(data_dir=web_server.data_dir, require_totp=False))
+    try:
+        ucpd = catalog.agency_by_slug("ucpd")
+        assert ucpd is not None
+        key = catalog.issue_api_key(ucpd.id, label="export test")
+        camera = catalog.cameras(owner_id=ucpd.id)[0].camera_id
+    finally:
+        catalog.close()
+    posted = httpx.post(f"{web_server.url}/v1/reads", headers={"X-API-Key": key}, timeout=30,
+                        json=[{"camera_id": camera, "ts": int(time.time() * 1000) - 60_000,
+                               "plate": "7EXP123", "confidence": 0.9}])
+    assert posted.status_code == 200, posted.text
+    _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.wait_for("document.getElementById('search-form') !== null")
+    browser.evaluate(
+        "(() => { const f = document.getElementById('search-form');"
+        " f.plate.value = '7EXP123'; f.purpose.value = 'stolen_vehicle';"
+        " f.case_number.value = 'UC-2026-0404'; f.reason.value = 'stolen red pickup';"
+        " f.requestSubmit(); })()"
+    )
+    browser.wait_for("!document.getElementById('results').hidden")
+    size = httpx.get(f"{web_server.url}/v1/audit/entries", params={"limit": 1},
+                     timeout=30).json()["size"]
+    browser.evaluate("document.getElementById('export-csv').click()")
+    deadline = time.monotonic() + 30
+    types: list[str] = []
+    while "export" not in types and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page = httpx.get(f"{web_server.url}/v1/audit/entries",
+                         params={"start": size, "limit": 5}, timeout=30).json()
+        types = [e["summary"]["type"] for e in page["entries"]]
+    assert "export" in types, browser.evaluate(
+        "document.getElementById('search-message').textContent")
+    assert browser.evaluate("document.getElementById('search-message').hidden")

@@ -112,7 +112,9 @@ def rows_to_reads(table: pa.Table) -> list[PlateRead]:
                     model=row["vehicle_model"],
                     type=row["vehicle_type"],
                 ),
-                images=Images.model_construct(plate=row["image_plate"], overview=row["image_overview"]),
+                images=Images.model_construct(
+                    plate=row["image_plate"], overview=row["image_overview"]
+                ),
                 received_at=_as_utc(row["received_at"]),
                 expires_at=_as_utc(row["expires_at"]),
                 hit=bool(row["hit"]),

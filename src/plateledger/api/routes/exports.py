@@ -29,6 +29,7 @@ router = APIRouter(prefix="/v1/exports", tags=["search"])
 
 MAX_EXPORT_ROWS = 10_000
 COLUMNS = tuple(ReadOut.model_fields)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 
 
@@ -58,6 +59,15 @@ def _collect(request: Request, body: ExportCreate, scope: Scope) -> SearchPage:
                       results=results)
 
 
+def _cell(value: object) -> object:
+    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
 def _render(page: SearchResponse, fmt: str) -> bytes:
     rows = [r.model_dump(mode="json") for r in page.results]
     if fmt == "ndjson":
@@ -66,7 +76,7 @@ def _render(page: SearchResponse, fmt: str) -> bytes:
     writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return text.getvalue().encode()
 
 

@@ -1,4 +1,4 @@
-// Exports of the results on screen: CSV and GeoJSON, built in the browser.
+// Exports: CSV and GeoJSON files built in the browser from the reads `/v1/exports` gave.
 
 const COLUMNS = [
   ["read_id", (r) => r.read_id],

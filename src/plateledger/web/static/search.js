@@ -230,15 +230,33 @@ for (const radio of form.querySelectorAll('input[name="kind"]')) {
 }
 document.getElementById("prev").addEventListener("click", () => turn(-1));
 document.getElementById("next").addEventListener("click", () => turn(1));
+// A file of reads is an export: the server decides it as its own action (an agreement may
+// allow searching but not exporting) and logs it, then the file is built here.
+async function exportedReads() {
+  const text = await api("/v1/exports", {
+    method: "POST", body: { ...lastBody, params: { ...lastBody.params, offset: 0 },
+      format: "ndjson" }, text: true,
+  });
+  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+async function exportAs(ext, type, render) {
+  if (!lastBody) return;
+  try {
+    const rows = await exportedReads();
+    download(exportName(ext), type, render(rows));
+  } catch (error) {
+    showMessage(`The export failed: ${describe(error)}`);
+  }
+}
+
 document.getElementById("export-csv").addEventListener("click", () => {
-  if (lastPage) download(exportName("csv"), "text/csv", toCsv(lastPage.results, owner));
+  exportAs("csv", "text/csv", (rows) => toCsv(rows, owner));
 });
 document.getElementById("export-geojson").addEventListener("click", () => {
-  if (!lastPage) return;
-  const meta = { kind: lastPage.kind, audit_index: lastPage.audit_index, total: lastPage.total,
-    offset: lastPage.offset, limit: lastPage.limit };
-  download(exportName("geojson"), "application/geo+json",
-    toGeoJson(lastPage.results, owner, meta));
+  exportAs("geojson", "application/geo+json", (rows) => toGeoJson(rows, owner, {
+    kind: lastPage?.kind ?? lastBody.kind, total: rows.length, offset: 0, limit: rows.length,
+  }));
 });
 message.tabIndex = -1;
 document.getElementById("results-heading").tabIndex = -1;
