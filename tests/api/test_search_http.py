@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -42,7 +43,38 @@ def seen(live_server: LiveServer) -> dict[str, Any]:
             response = httpx.post(f"{live_server.url}/v1/reads", json=body,
                                   headers={"X-API-Key": key}, timeout=60)
             assert response.status_code == 200, response.text
+    return {"plate": plate, "cameras": [live_server.camera_id, cameras["fpd"],
+                                        cameras["rpd"]]}
+
+
+def params_for(kind: str, seen: dict[str, Any]) -> dict[str, Any]:
+    """Parameters of a ``kind`` search that finds ``seen``'s reads."""
+    plate = seen["plate"]
+    if kind == "wildcard":
+        return {"plate": plate[:2] + "*" + plate[-2:]}
+    if kind == "fuzzy":
+        return {"plate": plate[:-1] + ("8" if plate[-1] != "8" else "3")}  # one misread
+    if kind == "area":
+        now = datetime.now(UTC)
+        return {"cameras": seen["cameras"], "since": (now - timedelta(minutes=30)).isoformat(),
+                "until": now.isoformat(), "plate": plate}
     return {"plate": plate}
+
+
+@pytest.mark.parametrize("kind", ["exact", "wildcard", "fuzzy", "area"])
+def test_every_search_kind_is_decided_per_owner(
+    live_server: LiveServer, seen: dict[str, Any], kind: str
+) -> None:
+    local = search(live_server, "ucpd.investigator", kind=kind, params=params_for(kind, seen))
+    assert local.status_code == 200, local.text
+    mine = [r for r in local.json()["results"] if r["plate"] == seen["plate"]]
+    assert sorted(r["owner_id"] for r in mine) == [1, 2]  # Union City and Fremont, not Reno
+    federal = search(live_server, "ice-ero-sf.investigator", kind=kind,
+                     params=params_for(kind, seen))
+    assert federal.status_code == 200, federal.text
+    assert [r for r in federal.json()["results"] if r["plate"] == seen["plate"]] == []
+    decided = owners(federal.json(), live_server)
+    assert "ca-civ-1798.90.55b-no-federal" in decided[1]["policy_ids"]
 
 
 def search(server: LiveServer, user: str, **body: Any) -> httpx.Response:
