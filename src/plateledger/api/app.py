@@ -17,6 +17,7 @@ from plateledger.api.routes import (
     auth,
     exports,
     hotlists,
+    image_views,
     images,
     policy,
     reads,
@@ -62,8 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     for module in (
-        reads, images, searches, exports, policy, hotlists, alerts, retention, audit, auth,
-        admin,
+        reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
+        audit, auth, admin,
     ):
         app.include_router(module.router)
     install_pages(app)

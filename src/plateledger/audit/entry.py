@@ -38,6 +38,7 @@ class EntryType(StrEnum):
     LEGAL_HOLD = "legal_hold"
     LOG_KEY_ROTATION = "log_key_rotation"
     AUDIT_READ = "audit_read"
+    IMAGE_VIEW = "image_view"
 
 
 @dataclass(frozen=True, slots=True)

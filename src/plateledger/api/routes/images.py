@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from plateledger.api.deps import CameraKey
 from plateledger.api.errors import ApiError
-from plateledger.api.routes.reads import IngestResult, ItemErrorOut
+from plateledger.api.routes.reads import IngestResult, ItemErrorOut, keep
 from plateledger.ingest.enrich import enrich
 from plateledger.read import ReadSubmission, derive_read_id, to_utc_millis
 from plateledger.recognize import ImageError, Recognition, load_recognizer
@@ -76,13 +76,21 @@ async def post_image(
             })))
         except ValidationError as exc:
             errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
-    reads, rejected = enrich(items, state.ingest_owner(key), state.camera_lookup)
+    try:
+        owner = state.ingest_owner(key)
+    except LookupError as exc:
+        raise ApiError(403, "unknown_owner", str(exc)) from None
+    reads, rejected = enrich(items, owner, state.camera_lookup)
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
-    if reads:
-        await asyncio.wrap_future(state.batcher.submit([r for _, r in reads]))
+    # The same retention step as POST /v1/reads: hot-list hits are kept longer, and a pack
+    # that forbids keeping non-hits (NH) has them matched and then dropped.
+    stored, not_kept = await asyncio.to_thread(keep, state, [r for _, r in reads])
+    if stored:
+        await asyncio.wrap_future(state.batcher.submit(stored))
     return ImageResult(
         accepted=[r.read_id for _, r in reads],
         errors=errors,
+        not_kept=not_kept,
         recognitions=[
             RecognitionOut(plate=r.plate, confidence=round(r.confidence, 4), region=r.region,
                            box=r.box)

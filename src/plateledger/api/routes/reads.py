@@ -43,6 +43,19 @@ class IngestResult(BaseModel):
     )
 
 
+def keep(state: Any, reads: list[PlateRead]) -> tuple[list[PlateRead], int]:
+    """The reads to store, and how many are not kept (a pack that forbids keeping non-hits,
+    as New Hampshire's, after they were matched against the hot lists)."""
+    hotlist = getattr(state, "hotlist", None)
+    hit_ids = set()
+    if hotlist is not None:
+        # Only exact and confusable matches make a read a hit for retention: one-edit
+        # candidates are too many to extend every matching read's life.
+        hit_ids = {h.read.read_id for h in hotlist.index.match_reads(reads)
+                   if h.kind != MatchKind.ONE_EDIT}
+    return retain(reads, hit_ids, state.retention_for)
+
+
 async def _ingest(
     request: Request, key: Any, format_name: str | None, camera: str | None
 ) -> IngestResult:
@@ -70,16 +83,6 @@ async def _ingest(
         reads, rejected = enrich(submissions, owner, state.camera_lookup)
         return parsed, reads, rejected
 
-    def keep(reads: list[PlateRead]) -> tuple[list[PlateRead], int]:
-        hotlist = getattr(state, "hotlist", None)
-        hit_ids = set()
-        if hotlist is not None:
-            # Only exact and confusable matches make a read a hit for retention: one-edit
-            # candidates are too many to extend every matching read's life.
-            hit_ids = {h.read.read_id for h in hotlist.index.match_reads(reads)
-                       if h.kind != MatchKind.ONE_EDIT}
-        return retain(reads, hit_ids, state.retention_for)
-
     try:
         parsed, reads, rejected = await asyncio.to_thread(prepare)
     except BatchTooLarge as exc:
@@ -89,7 +92,7 @@ async def _ingest(
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     errors.sort(key=lambda e: e.index)
-    stored, not_kept = await asyncio.to_thread(keep, [read for _, read in reads])
+    stored, not_kept = await asyncio.to_thread(keep, state, [read for _, read in reads])
     if stored:
         try:
             future = state.batcher.submit(stored)

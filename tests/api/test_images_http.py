@@ -1,0 +1,131 @@
+"""Images through the real server: a camera's photo recognised and ingested with its crop,
+and the crop opened only where policy allows it, each view logged first."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from plateledger.catalog import open_catalog
+from plateledger.recognize.synthetic import synthetic_frames
+from plateledger.settings import Settings
+from tests.conftest import LiveServer
+
+VIEW = {"purpose": "stolen_vehicle", "case_number": "UC-2026-0300",
+        "reason": "confirm the plate of a stolen van"}
+
+
+@pytest.fixture(scope="module")
+def photographed(live_server: LiveServer) -> dict[str, Any]:
+    """A Union City camera's photo, posted to /v1/images; Fremont gets an agreement that
+    shares images, Hayward keeps the demo's (reads, no images)."""
+    shot = next(iter(synthetic_frames(1, 9001)))
+    response = httpx.post(
+        f"{live_server.url}/v1/images", headers={"X-API-Key": live_server.camera_key},
+        files={"image": ("frame.jpg", shot.jpeg(quality=95), "image/jpeg")},
+        data={"camera_id": live_server.camera_id}, timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accepted"], body
+    catalog = open_catalog(Settings(data_dir=live_server.data_dir, require_totp=False))
+    try:
+        ucpd, fpd = (catalog.agency_by_slug(s) for s in ("ucpd", "fpd"))
+        assert ucpd is not None and fpd is not None
+        catalog.add_agreement(ucpd.id, fpd.id, actions=("search",),
+                              purposes=("stolen_vehicle",), created_by="ucpd.admin",
+                              images_allowed=True)
+    finally:
+        catalog.close()
+    return {"read_id": body["accepted"][0], "plate": body["recognitions"][0]["plate"],
+            "truth": shot.plate}
+
+
+def view(server: LiveServer, user: str, seen: dict[str, Any], kind: str = "plate",
+         **extra: Any) -> httpx.Response:
+    params = {"plate": seen["plate"], **VIEW, **extra}
+    return httpx.get(f"{server.url}/v1/reads/{seen['read_id']}/images/{kind}", params=params,
+                     headers={"Authorization": f"Bearer {server.token(user)}"}, timeout=60)
+
+
+def last_entry(server: LiveServer) -> dict[str, Any]:
+    size = httpx.get(f"{server.url}/v1/audit/entries", params={"limit": 1},
+                     timeout=30).json()["size"]
+    page = httpx.get(f"{server.url}/v1/audit/entries",
+                     params={"start": size - 1, "limit": 1, "full": 1}, timeout=30,
+                     headers={"Authorization": f"Bearer {server.token('ucpd.auditor')}"})
+    return dict(page.json()["entries"][0])
+
+
+def test_a_photo_becomes_a_searchable_read_with_its_plate_crop(
+    live_server: LiveServer, photographed: dict[str, Any]
+) -> None:
+    response = view(live_server, "ucpd.investigator", photographed)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.content[:2] == b"\xff\xd8"
+    entry = last_entry(live_server)["entry"]
+    assert entry["type"] == "image_view" and entry["allowed"] is True
+    assert entry["read_id"] == photographed["read_id"]
+
+
+def test_a_partner_whose_agreement_shares_images_may_open_them(
+    live_server: LiveServer, photographed: dict[str, Any]
+) -> None:
+    assert view(live_server, "fpd.investigator", photographed).status_code == 200
+
+
+def test_a_partner_sharing_reads_but_not_images_is_refused_and_logged(
+    live_server: LiveServer, photographed: dict[str, Any]
+) -> None:
+    response = view(live_server, "hpd.investigator", photographed)
+    assert response.status_code == 403, response.text
+    assert response.content[:2] != b"\xff\xd8"
+    entry = last_entry(live_server)["entry"]
+    assert entry["type"] == "image_view" and entry["allowed"] is False
+
+
+def test_the_federal_unit_is_refused_by_statute(
+    live_server: LiveServer, photographed: dict[str, Any]
+) -> None:
+    response = view(live_server, "ice-ero-sf.investigator", photographed)
+    assert response.status_code == 403
+    assert "ca-civ-1798.90.55b-no-federal" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"plate": "ZZZ9999"}, 404),           # not that read's plate
+        ({"plate": "!!"}, 422),
+        ({"purpose": "curiosity"}, 422),
+        ({"kind": "thumbnail"}, 422),
+        ({"kind": "overview"}, 404),           # the read has no overview image
+    ],
+)
+def test_bad_image_requests_get_a_clear_4xx(
+    live_server: LiveServer, photographed: dict[str, Any], change: dict[str, str], status: int
+) -> None:
+    kind = change.pop("kind", "plate")
+    seen = {**photographed, **({"plate": change.pop("plate")} if "plate" in change else {})}
+    response = view(live_server, "ucpd.investigator", seen, kind, **change)
+    assert response.status_code == status, response.text
+    assert "Traceback" not in response.text
+    assert json.loads(response.text)["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [b"", b"\xff\xd8\xff\xe0 truncated jpeg", b"GIF89a not really"],
+)
+def test_bad_photos_are_refused_with_a_message(live_server: LiveServer, upload: bytes) -> None:
+    response = httpx.post(
+        f"{live_server.url}/v1/images", headers={"X-API-Key": live_server.camera_key},
+        files={"image": ("frame.jpg", upload, "image/jpeg")},
+        data={"camera_id": live_server.camera_id}, timeout=60,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"]
