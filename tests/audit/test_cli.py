@@ -41,3 +41,40 @@ def test_verify_needs_exactly_one_source() -> None:
     result = runner.invoke(app, ["verify"])
     assert result.exit_code == 1
     assert "--url" in result.output
+
+
+def test_rotate_key_logs_the_rotation_and_the_log_still_verifies(
+    data_dir: Path, signer: NoteSigner
+) -> None:
+    from plateledger.catalog import open_catalog
+    from plateledger.settings import Settings
+
+    catalog = open_catalog(Settings(data_dir=data_dir))  # as a server's data dir is made
+    log = AuditLog(catalog.engine, signer=signer)
+    for n in range(3):
+        log.append(search(n))
+    result = runner.invoke(app, ["rotate-key", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert signer.verifier_key() in result.output
+    rotation = log.entry(log.size() - 1).entry
+    assert rotation["type"] == "log_key_rotation"
+    assert rotation["old_key"] == signer.verifier_key() != rotation["new_key"]
+    assert rotation["new_key"] in result.output
+    assert any(p.name.endswith(".retired") for p in (data_dir / "keys").iterdir())
+    verified = runner.invoke(app, ["verify", "--data-dir", str(data_dir)])
+    assert verified.exit_code == 0, verified.output
+    catalog.engine.dispose()
+
+
+def test_rotate_key_refuses_while_a_server_holds_the_data_dir(
+    log: AuditLog, data_dir: Path
+) -> None:
+    from plateledger.settings import Settings
+    from plateledger.store.embedded import holding
+
+    size = log.size()
+    with holding(Settings(data_dir=data_dir).store_dir):
+        result = runner.invoke(app, ["rotate-key", "--data-dir", str(data_dir)])
+    assert result.exit_code != 0
+    assert "stop it before rotating" in " ".join(result.output.split())
+    assert log.size() == size

@@ -172,3 +172,36 @@ def witness(
     if not result.ok:
         raise _fail(f"{result.status}: {result.message}")
     console.print(f"[bold green]{result.status}[/] {result.message}", highlight=False)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="data directory")],
+    catalog: Annotated[
+        str | None, typer.Option("--catalog", help="catalog database URL (default: SQLite)")
+    ] = None,
+) -> None:
+    """Replace the log's signing key (the server must be stopped). The old key signs the
+    new verifier key in a `log_key_rotation` entry, so witnesses can follow; publish the
+    new key printed here."""
+    from plateledger.catalog import open_catalog
+    from plateledger.settings import Settings
+    from plateledger.store import StoreLocked
+    from plateledger.store.embedded import holding
+
+    settings = Settings(data_dir=data_dir, catalog_url=catalog)
+    try:
+        with holding(settings.store_dir):  # no server may sign with the old key meanwhile
+            opened = open_catalog(settings)
+            try:
+                signer = NoteSigner.load_or_create(data_dir, settings.audit_origin)
+                new = AuditLog(opened.engine, signer=signer).rotate_key(data_dir)
+            finally:
+                opened.engine.dispose()
+    except StoreLocked as exc:
+        raise _fail(f"a server holds `{settings.store_dir}`: stop it before rotating the "
+                    "log key, so that nothing is signed with the old key meanwhile") from exc
+    except (AuditError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"old key: {signer.verifier_key()}", highlight=False, soft_wrap=True)
+    console.print(f"new key: {new.verifier_key()}", highlight=False, soft_wrap=True)

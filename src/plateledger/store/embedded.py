@@ -17,7 +17,8 @@ import fcntl
 import os
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,18 @@ class EmbeddedEngine:
                     conn.close()
             self._connections.clear()
         os.close(self._lock_fd)
+
+
+@contextmanager
+def holding(path: Path) -> Iterator[None]:
+    """Hold the data directory ``path`` as an engine would, without opening chDB: for
+    maintenance that must not run beside a server (raises `StoreLocked`)."""
+    path.mkdir(parents=True, exist_ok=True)
+    fd = _acquire_lock(path / _LOCK_NAME)
+    try:
+        yield
+    finally:
+        os.close(fd)
 
 
 def _acquire_lock(lock_path: Path) -> int:
