@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from plateledger.search.filters import Filters
-from plateledger.search.reads import count_capped, count_if_needed
+from plateledger.search.reads import fetch_page
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
@@ -36,26 +36,9 @@ def search_area(store: ReadStore, scope: Scope, filters: Filters) -> SearchPage:
     )
     if scope.is_empty():
         return empty
-    params: dict[str, object] = {"lim": filters.limit, "off": filters.offset}
+    params: dict[str, object] = {}
     where = f"{scope.sql(params)} AND {filters.sql(params)}"
-    order = "ts DESC, read_id"
-    if scope.caps():
-        source = scope.capped(
-            f"SELECT * FROM {{db}}.reads WHERE {where} ORDER BY {order} LIMIT 1 BY read_id",
-            order, params,
-        )
-        rows = store.query(
-            f"SELECT * FROM ({source}) ORDER BY {order} LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
-            params,
-        )
-        total = count_capped(store, source, params, filters, rows.num_rows)
-    else:
-        rows = store.query(
-            f"SELECT * FROM {{db}}.reads WHERE {where} ORDER BY {order} "
-            "LIMIT 1 BY read_id LIMIT {lim:UInt32} OFFSET {off:UInt32}",
-            params,
-        )
-        total = count_if_needed(store, where, params, filters, rows.num_rows)
+    rows, total = fetch_page(store, scope, filters, where, params, order="ts DESC, read_id")
     reads = rows_to_reads(rows) if rows.num_rows else []
     return SearchPage(
         kind="area",

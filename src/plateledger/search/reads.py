@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import pyarrow as pa
+
 from plateledger.search.filters import Filters
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
@@ -44,23 +46,7 @@ def page_for_plates(
             " AS distance"
         )
         order = "distance, ts DESC, read_id"
-    params["lim"] = filters.limit
-    params["off"] = filters.offset
-    source = f"SELECT {select} FROM {{db}}.reads WHERE {where}"
-    if scope.caps():
-        source = scope.capped(f"{source} ORDER BY {order} LIMIT 1 BY read_id", order, params)
-        rows = store.query(
-            f"SELECT * FROM ({source}) ORDER BY {order} LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
-            params,
-        )
-        total = count_capped(store, source, params, filters, rows.num_rows)
-    else:
-        rows = store.query(
-            f"{source} ORDER BY {order} LIMIT 1 BY read_id "
-            "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
-            params,
-        )
-        total = count_if_needed(store, where, params, filters, rows.num_rows)
+    rows, total = fetch_page(store, scope, filters, where, params, order=order, select=select)
     reads = rows_to_reads(rows.drop_columns(["distance"]) if distances else rows)
     results = [
         ReadOut.from_read(
@@ -74,6 +60,32 @@ def page_for_plates(
         kind=kind, total=total, limit=filters.limit, offset=filters.offset, results=results,
         candidates=list(candidates), truncated=truncated,
     )
+
+
+def fetch_page(
+    store: ReadStore, scope: Scope, filters: Filters, where: str, params: dict[str, object],
+    *, order: str, select: str = "*",
+) -> tuple[pa.Table, int]:
+    """One page of the reads matching ``where`` in ``order``, and their total.
+
+    Retried duplicates are collapsed (``LIMIT 1 BY read_id``) before paging; an owner with a
+    result cap contributes at most that many reads (see `Scope.capped`).
+    """
+    params["lim"] = filters.limit
+    params["off"] = filters.offset
+    source = f"SELECT {select} FROM {{db}}.reads WHERE {where}"
+    if scope.caps():
+        source = scope.capped(f"{source} ORDER BY {order} LIMIT 1 BY read_id", order, params)
+        rows = store.query(
+            f"SELECT * FROM ({source}) ORDER BY {order} LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
+            params,
+        )
+        return rows, count_capped(store, source, params, filters, rows.num_rows)
+    rows = store.query(
+        f"{source} ORDER BY {order} LIMIT 1 BY read_id LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
+        params,
+    )
+    return rows, count_if_needed(store, where, params, filters, rows.num_rows)
 
 
 def count_if_needed(
