@@ -34,7 +34,8 @@ TAGS = [
     {"name": "audit", "description": "The tamper-evident log: checkpoints, proofs, entries."},
     {"name": "auth", "description": "Log in and out; who the token belongs to."},
     {"name": "admin", "description": "Users, cameras, keys and agreements of your agency."},
-    {"name": "hotlists", "description": "Hot lists, hits, dispositions and alert delivery."},
+    {"name": "hotlists", "description": "Hot lists, hits, dispositions and webhooks."},
+    {"name": "alerts", "description": "Hot-list alerts as they happen (server-sent events)."},
     {"name": "retention", "description": "Retention clocks, purges and legal holds."},
 ]
 

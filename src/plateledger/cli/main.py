@@ -27,6 +27,7 @@ app = typer.Typer(
 
 app.command()(demo.demo)
 app.command()(serving.serve)
+app.command()(serving.openapi)
 app.command()(ingesting.ingest)
 app.command()(searching.search)
 app.command()(searching.login)

@@ -51,3 +51,17 @@ def serve(
 ) -> None:
     """Serve the API (and the web pages) on HOST:PORT."""
     run_server(settings_from(data_dir, store, catalog, host=host, port=port))
+
+
+def openapi(
+    out: Annotated[Path | None, typer.Option(help="write here instead of standard output")] = None,
+) -> None:
+    """Print the HTTP API's OpenAPI schema (the same as a server's /openapi.json)."""
+    import json
+
+    schema = create_app(Settings()).openapi()
+    text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
