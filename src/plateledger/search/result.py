@@ -32,6 +32,9 @@ class ReadOut(BaseModel):
     image_plate: str = ""
     image_overview: str = ""
     distance: float | None = Field(default=None, description="fuzzy ranking distance")
+    held_for: str | None = Field(
+        default=None, description="legal hold that keeps this read past its clock (its id)"
+    )
 
     @classmethod
     def from_read(

@@ -21,6 +21,7 @@ from plateledger.access.gate import (
 from plateledger.api.deps import CurrentUser
 from plateledger.api.errors import ApiError
 from plateledger.catalog import Principal
+from plateledger.retention.held import held_scope, search_held
 from plateledger.search import (
     AreaError,
     BoundingBox,
@@ -32,6 +33,7 @@ from plateledger.search import (
     search_fuzzy,
     search_wildcard,
 )
+from plateledger.search.result import ReadOut
 from plateledger.search.scope import Scope
 
 router = APIRouter(prefix="/v1/searches", tags=["search"])
@@ -86,7 +88,8 @@ def run_search(request: Request, body: SearchCreate, scope: Scope) -> SearchPage
         raise ApiError(422, "plate_required", f"a {body.kind} search needs `params.plate`")
     try:
         if body.kind == "exact":
-            return search_exact(store, plate or "", scope, filters)
+            page = search_exact(store, plate or "", scope, filters)
+            return with_held_copies(request, body, scope, page)
         if body.kind == "wildcard":
             return search_wildcard(store, plate or "", scope, filters)
         if body.kind == "fuzzy":
@@ -94,6 +97,33 @@ def run_search(request: Request, body: SearchCreate, scope: Scope) -> SearchPage
         return search_area(store, scope, filters)
     except AreaError as exc:
         raise ApiError(422, "unbounded_area", str(exc)) from None
+
+
+def with_held_copies(
+    request: Request, body: SearchCreate, scope: Scope, page: SearchPage
+) -> SearchPage:
+    """An exact search made for a case also reaches the copies that the case's legal holds
+    kept past their clock — only of owners this search may read, and only on the first
+    page (held copies are few: a hold names one case)."""
+    retention = getattr(request.app.state, "retention", None)
+    if not body.case_number or retention is None or body.params.offset:
+        return page
+    holds = [h for h in retention.holds.for_case(body.case_number, datetime.now(UTC))
+             if h.owner_agency in scope.owners]
+    if not holds:
+        return page
+    filters = body.params.filters()
+    found: list[ReadOut] = []
+    for hold in holds:
+        held = search_held(request.app.state.store, held_scope(request.app.state.store,
+                                                              [hold.hold_id]),
+                           filters, body.params.plate,
+                           images=scope.images_allowed(hold.owner_agency))
+        found += [r.model_copy(update={"held_for": hold.hold_id}) for r in held.results]
+    seen = {r.read_id for r in page.results}
+    extra = [r for r in found if r.read_id not in seen]
+    return page.model_copy(update={"results": page.results + extra,
+                                   "total": page.total + len(extra)})
 
 
 def _decide_search_log(request: Request, body: SearchCreate, user: Principal) -> SearchResponse:
