@@ -36,5 +36,5 @@ def test_every_platform_entry_type_has_a_constant() -> None:
     assert {t.value for t in EntryType} == {
         "search", "export", "alert_delivery", "policy_change", "agreement_change",
         "user_change", "key_change", "law_pack_change", "retention_run", "legal_hold",
-        "log_key_rotation",
+        "log_key_rotation", "audit_read", "image_view",
     }  # fmt: skip

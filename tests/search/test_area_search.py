@@ -66,3 +66,9 @@ def test_an_unbounded_area_search_is_refused(
 ) -> None:
     with pytest.raises(AreaError, match=message):
         search_area(store, OWN, filters)
+
+
+def test_an_area_search_can_be_narrowed_to_one_plate(store: ReadStore, stakeout: datetime) -> None:
+    window = Filters(since=stakeout - timedelta(hours=1), until=stakeout, cameras=("fx-1",))
+    page = search_area(store, OWN, window, plate="2bbb-222")
+    assert [r.plate for r in page.results] == ["2BBB222"] and page.total == 1

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from plateledger.api.deps import OptionalUser
+from plateledger.api.deps import Credentials, optional_user
 from plateledger.api.errors import ApiError
 from plateledger.audit import AuditError, AuditLog, LogRangeError, redact
 from plateledger.audit.entry import EntryType, new_entry
@@ -123,7 +123,7 @@ def get_consistency_proof(
 def get_entries(
     request: Request,
     log: AuditLogDep,
-    user: OptionalUser,
+    credentials: Credentials,
     start: Index = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     full: Annotated[bool, Query(description="whole entries (auditors and supervisors)")] = False,
@@ -132,6 +132,8 @@ def get_entries(
     ``full``, the whole content of the entries that concern the caller's agency."""
     if not full:
         return entries_page(log, start, limit, full=False)
+    # Resolved here, not as a dependency: the public listing needs no catalog at all.
+    user = optional_user(request.app.state.catalog, credentials)
     if user is None:
         raise ApiError(401, "not_authenticated", "full entries need an auditor's or "
                        "supervisor's bearer token")

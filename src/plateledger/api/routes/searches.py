@@ -94,7 +94,7 @@ def run_search(request: Request, body: SearchCreate, scope: Scope) -> SearchPage
             return search_wildcard(store, plate or "", scope, filters)
         if body.kind == "fuzzy":
             return search_fuzzy(store, plate or "", scope, filters)
-        return search_area(store, scope, filters)
+        return search_area(store, scope, filters, plate)
     except AreaError as exc:
         raise ApiError(422, "unbounded_area", str(exc)) from None
 
