@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import shutil
 import tempfile
 import time
@@ -23,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from bench.baselines import PostgresBaseline, SQLiteBaseline
-from bench.timing import latencies_ms, machine, write_result
+from bench.timing import RESULTS, latencies_ms, machine, write_result
 from plateledger.search import (
     Filters,
     OwnerLimit,
@@ -120,7 +121,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="scratch directory")
     parser.add_argument("--name", default="store",
                         help="results file under bench/results (e.g. store_100m)")
+    parser.add_argument("--requery", action="store_true",
+                        help="with --skip-baselines and --work: run the searches again on the "
+                             "store an earlier run left there, keeping its load figures")
     args = parser.parse_args()
+    if args.requery:
+        requery(args)
+        return
 
     work = args.work or Path(tempfile.mkdtemp(prefix="plateledger-bench-"))
     shutil.rmtree(work / "store", ignore_errors=True)
@@ -184,6 +191,29 @@ def main() -> None:
     path = write_result(args.name, result)
     print(markdown(result))
     print(f"\nwritten to {path}")
+
+
+def requery(args: argparse.Namespace) -> None:
+    """Time the searches again on a kept store (a quiet machine for the latency figures)."""
+    if not (args.skip_baselines and args.work):
+        raise SystemExit("--requery needs --skip-baselines and the --work of the earlier run")
+    path = RESULTS / f"{args.name}.json"
+    result = json.loads(path.read_text())
+    if result["reads"] != args.reads:
+        raise SystemExit(f"{path} is for {result['reads']:,} reads, not {args.reads:,}")
+    city, _, start = build(args.reads, args.seed, args.days, keep=False)
+    workload = city.search_workload(args.seed + 1, args.queries, start=start, days=args.days)
+    store = ReadStore.open(data_dir=args.work / "store")
+    if store.count(include_expired=True) != args.reads:
+        raise SystemExit(f"the store under {args.work} does not hold {args.reads:,} reads")
+    owners = {a.id: OwnerLimit() for a in city.plan.agencies}
+    print("querying the read store …", flush=True)
+    result["store_queries"] = store_workload(store, workload, Scope(owners))
+    result["store_raw_queries"] = raw_workload(store, workload)
+    result["queried"] = machine()
+    store.close()
+    write_result(args.name, result)
+    print(markdown(result))
 
 
 def markdown(r: dict[str, Any]) -> str:
