@@ -138,3 +138,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_url() -> Iterator[str]:
+    """A bucket on an S3-compatible server (moto's) listening on localhost, as an
+    ``images_url``; credentials for it are in the environment while it runs."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "plateledger-test")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "plateledger-test")
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket="crops")
+        try:
+            yield f"s3://crops/city/images?endpoint={endpoint}&region=us-east-1"
+        finally:
+            server.stop()

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     catalog_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite under data_dir"
     )
+    images_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix?endpoint=URL&region=R for plate crops in an "
+                    "S3-compatible bucket; default: files under <data_dir>/images",
+    )
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str = DEV_SECRET

@@ -19,7 +19,7 @@ from plateledger.read import PlateRead
 from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler, policy_for_agency
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
-from plateledger.store.images import ImageStore
+from plateledger.store.images import open_image_store
 
 
 @dataclass
@@ -112,7 +112,7 @@ class Resources:
             max_delay=settings.ingest_batch_seconds,
             on_commit=self._deliver_alerts,
         )
-        self.images = ImageStore(settings.images_dir)
+        self.images = open_image_store(settings.images_url, settings.images_dir)
         self.cache = CatalogCache(self.catalog)
         self.retention = RetentionScheduler(
             self.store, self.audit_log, HoldStore(self.catalog.engine, self.audit_log),

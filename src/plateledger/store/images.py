@@ -1,4 +1,5 @@
-"""Image crops on disk under the data directory, addressed by read id."""
+"""Image crops, addressed by read id: files under the data directory, or objects in an
+S3-compatible bucket (`open_image_store`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,24 @@ import os
 import re
 import uuid
 from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+KINDS = ("plate", "overview")
+
+
+class Images(Protocol):
+    """Where crops are kept: ``put`` returns the reference kept on the read, ``get`` gives
+    the bytes behind a reference it made (None for any other)."""
+
+    def put(self, read_id: uuid.UUID, kind: str, jpeg: bytes) -> str: ...
+
+    def get(self, ref: str) -> bytes | None: ...
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"image kind `{kind}` must be plate or overview")
 
 _REF = re.compile(r"^local:([0-9a-f]{2})/([0-9a-f-]{36})\.(plate|overview)\.jpg$")
 
@@ -19,8 +38,7 @@ class ImageStore:
 
     def put(self, read_id: uuid.UUID, kind: str, jpeg: bytes) -> str:
         """Store a JPEG durably; returns the reference kept on the read."""
-        if kind not in ("plate", "overview"):
-            raise ValueError(f"image kind `{kind}` must be plate or overview")
+        _check_kind(kind)
         name = f"{read_id.hex[:2]}/{read_id}.{kind}.jpg"
         path = self.root / name
         path.parent.mkdir(exist_ok=True)
@@ -42,3 +60,61 @@ class ImageStore:
             return path.read_bytes()
         except FileNotFoundError:
             return None
+
+
+_S3_REF = re.compile(r"^s3:([0-9a-f]{2}/[0-9a-f-]{36}\.(?:plate|overview)\.jpg)$")
+
+
+class S3ImageStore:
+    """``s3://bucket/prefix``: one object per crop, ``<prefix>/<two hex>/<read id>.<kind>.jpg``.
+
+    Credentials come from the usual AWS sources (environment, profile, instance role);
+    ``endpoint`` points at any S3-compatible service (MinIO, Ceph, a cloud's own). A
+    ``put`` returns only after the service acknowledged the object.
+    """
+
+    def __init__(self, bucket: str, prefix: str = "", *, client: Any) -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = client
+
+    @classmethod
+    def from_url(cls, url: str) -> S3ImageStore:
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ValueError(f"images URL `{url}` must look like s3://bucket/prefix")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        import boto3  # only deployments that keep images in a bucket need it
+
+        client = boto3.client(
+            "s3", endpoint_url=query.get("endpoint"), region_name=query.get("region"),
+        )
+        return cls(parts.netloc, parts.path, client=client)
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+    def put(self, read_id: uuid.UUID, kind: str, jpeg: bytes) -> str:
+        _check_kind(kind)
+        name = f"{read_id.hex[:2]}/{read_id}.{kind}.jpg"
+        self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=jpeg,
+                               ContentType="image/jpeg")
+        return f"s3:{name}"
+
+    def get(self, ref: str) -> bytes | None:
+        match = _S3_REF.match(ref)
+        if match is None:
+            return None
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(match.group(1)))
+        except self.client.exceptions.NoSuchKey:
+            return None
+        data: bytes = answer["Body"].read()
+        return data
+
+
+def open_image_store(url: str | None, directory: Path) -> Images:
+    """The bucket at ``url`` (``s3://…``), or files under ``directory``."""
+    if url:
+        return S3ImageStore.from_url(url)
+    return ImageStore(directory)

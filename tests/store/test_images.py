@@ -1,0 +1,54 @@
+"""Plate crops on disk and in an S3-compatible bucket (a local S3 server), by read id."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from plateledger.store.images import Images, ImageStore, S3ImageStore, open_image_store
+
+JPEG = b"\xff\xd8\xff\xe0" + b"crop" * 100
+
+
+@pytest.fixture(params=["files", "bucket"])
+def images(request: pytest.FixtureRequest, tmp_path: Path) -> Images:
+    if request.param == "files":
+        return open_image_store(None, tmp_path / "images")
+    url = request.getfixturevalue("s3_url")
+    return open_image_store(url, tmp_path / "unused")
+
+
+def test_a_crop_comes_back_by_its_reference(images: Images) -> None:
+    read_id = uuid.uuid4()
+    ref = images.put(read_id, "plate", JPEG)
+    assert str(read_id) in ref
+    assert images.get(ref) == JPEG
+
+
+def test_a_reference_it_did_not_make_gives_nothing(images: Images) -> None:
+    assert images.get("local:../../etc/passwd") is None
+    assert images.get("s3:../secrets.jpg") is None
+    missing = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4()}.plate.jpg"
+    assert images.get(f"local:{missing}") is None
+    assert images.get(f"s3:{missing}") is None
+
+
+def test_only_plate_and_overview_crops_are_kept(images: Images) -> None:
+    with pytest.raises(ValueError, match="plate or overview"):
+        images.put(uuid.uuid4(), "thumbnail", JPEG)
+
+
+def test_the_bucket_keeps_crops_under_its_prefix(s3_url: str) -> None:
+    store = S3ImageStore.from_url(s3_url)
+    read_id = uuid.uuid4()
+    store.put(read_id, "overview", JPEG)
+    keys = [o["Key"] for o in store.client.list_objects_v2(Bucket="crops")["Contents"]]
+    assert f"city/images/{read_id.hex[:2]}/{read_id}.overview.jpg" in keys
+
+
+def test_an_images_url_that_is_not_a_bucket_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="s3://bucket"):
+        open_image_store("ftp://crops/x", tmp_path)
+    assert isinstance(open_image_store(None, tmp_path), ImageStore)
