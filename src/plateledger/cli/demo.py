@@ -123,7 +123,8 @@ def demo(
         f"{feed}"
         f"Try:\n"
         f"  plateledger login --url {url} --username ucpd.investigator\n"
-        f"  plateledger search 7ABC123 --kind fuzzy --purpose stolen_vehicle "
+        f"  plateledger search {prepared.hot[0][0] if prepared.hot else '7ABC123'} "
+        f"--kind fuzzy --purpose stolen_vehicle "
         f"--case UC-2026-0042 --reason 'stolen white pickup'\n"
         f"  plateledger audit verify --url {url}",
         title="ready",
