@@ -234,24 +234,31 @@ class PolicyEngine:
         }
         action = _uid("Action", request.action.value)
         batch: list[dict[str, Any]] = []
-        results: list[Any] = []
+        # Requests grouped by the policy set that decides them, one Cedar call per set:
+        # each side is asked with its own agency's slice (a principal is only `in` its own
+        # agency, so the other side's permits cannot match it), and owners whose slices are
+        # the same text (same packs, no agreement with the acting agency) share one set.
+        groups: dict[int, tuple[cedarpy.PolicySet, list[int]]] = {}
         known = [o for o in owners if o in self.agencies]
-        acting = tuple(sorted({s.agency.id for s in sides}))
         for owner in known:
             state = self.agencies[owner].home_state
             rb_declared = self.declared(on_behalf, state, request.now)
-            asked: list[dict[str, Any]] = []
             for side in sides:
                 context = dict(base_context)
                 context["principal_declared"] = self.declared(side.agency, state, request.now)
                 context["requested_by_declared"] = rb_declared
-                asked.append({
+                policy_set = self._owner_set((side.agency.id,), owner)
+                groups.setdefault(id(policy_set), (policy_set, []))[1].append(len(batch))
+                batch.append({
                     "principal": side.principal, "action": action,
                     "resource": _uid("Dataset", owner), "context": context,
                 })
-            batch.extend(asked)
-            results.extend(cedarpy.is_authorized_batch(
-                asked, self._owner_set(acting, owner), store))
+        results: list[Any] = [None] * len(batch)
+        for policy_set, positions in groups.values():
+            answers = cedarpy.is_authorized_batch([batch[i] for i in positions], policy_set,
+                                                  store)
+            for i, answer in zip(positions, answers, strict=True):
+                results[i] = answer
         per_owner: dict[int, OwnerDecision] = {}
         calls: dict[int, tuple[CedarCall, ...]] = {}
         position = 0
