@@ -56,3 +56,34 @@ def test_a_refusal_prints_the_reason_and_fails(tmp_path: Path) -> None:
                                  "--state", "CA", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "agency kind `city`" in result.output
+
+
+def test_every_change_made_from_the_cli_is_in_the_audit_log(tmp_path: Path) -> None:
+    from plateledger.audit import AuditLog
+
+    data = ["--data-dir", str(tmp_path)]
+    steps = [
+        ["agency", "add", "Union City PD", "--slug", "ucpd", "--kind", "municipal",
+         "--state", "CA"],
+        ["agency", "add", "Fremont PD", "--slug", "fpd", "--kind", "municipal", "--state", "CA"],
+        ["agreement", "add", "--owner", "ucpd", "--recipient", "fpd", "--action", "search",
+         "--purpose", "stolen_vehicle", "--created-by", "chief"],
+        ["agreement", "revoke", "1"],
+    ]
+    for step in steps:
+        result = runner.invoke(app, [*step, *data])
+        assert result.exit_code == 0, result.output
+    catalog = open_catalog(Settings(data_dir=tmp_path))
+    try:
+        log = AuditLog(catalog.engine, signer=None)
+        entries = [log.entry(i).entry for i in range(log.size())]
+    finally:
+        catalog.close()
+    assert [(e["type"], e["change"]) for e in entries] == [
+        ("agency_change", "add"), ("agency_change", "add"),
+        ("agreement_change", "add"), ("agreement_change", "revoke"),
+    ]
+    added, revoked = entries[2], entries[3]
+    assert added["owner_agency"] == "ucpd" and added["partner_agency"] == "fpd"
+    assert added["policy_set_hash"] != revoked["policy_set_hash"]  # the grant is gone
+    assert all(e["user"].startswith("cli:") for e in entries)

@@ -7,17 +7,21 @@ TOTP secrets enrolled here will not open there.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from plateledger.access.policy_source import compile_engine
+from plateledger.audit import AuditLog, new_entry
+from plateledger.audit.entry import EntryType
 from plateledger.catalog import (
     Catalog,
     CatalogError,
@@ -69,6 +73,17 @@ def catalog_at(data_dir: Path, url: str | None) -> Iterator[Catalog]:
         catalog.close()
 
 
+def record(opened: Catalog, entry_type: EntryType | str, **fields: Any) -> None:
+    """Append a change made here to the audit log (in the catalog's database), with the
+    hash of the policy set it leaves in force — as the API's admin routes do, so a change
+    is logged whichever way it was made."""
+    policy_hash = compile_engine(opened).policy_hash
+    AuditLog(opened.engine, signer=None).append(new_entry(
+        entry_type, user=f"cli:{getpass.getuser()}", via="plateledger admin",
+        policy_set_hash=policy_hash, **fields,
+    ))
+
+
 def agency_id(catalog: Catalog, slug: str) -> int:
     agency = catalog.agency_by_slug(slug)
     if agency is None:
@@ -116,6 +131,8 @@ def agency_add(
             retention_hit_days=hit_retention_days, retention_image_days=image_retention_days,
             case_number_required=case_number_required,
         )
+        record(opened, "agency_change", change="add", agency=agency.slug, kind=agency.kind,
+               home_state=agency.home_state, law_packs=list(agency.law_packs))
         out.print(f"agency {agency.id} `{agency.slug}` added")
 
 
@@ -150,6 +167,8 @@ def user_add(
             agency_id(opened, agency), username, password, role, display_name=display_name,
             totp_secret=secret, totp_required=totp,
         )
+        record(opened, EntryType.USER_CHANGE, change="add", subject=user.username,
+               agency=agency, roles=list(role))
         out.print(f"user {user.id} `{user.username}` added")
         if secret:
             out.print(f"TOTP secret (shown once): {secret}\n{totp_uri(username, secret)}")
@@ -181,6 +200,7 @@ def user_reset_password(
     """Set a new password; unlocks the account and ends its sessions."""
     with catalog_at(data_dir, catalog) as opened:
         opened.set_password(username, password)
+        record(opened, EntryType.USER_CHANGE, change="reset_password", subject=username)
         out.print(f"password of `{username}` replaced; its tokens are revoked")
 
 
@@ -193,6 +213,7 @@ def user_unlock(
     """Lift a lock-out after failed logins."""
     with catalog_at(data_dir, catalog) as opened:
         opened.unlock_user(username)
+        record(opened, EntryType.USER_CHANGE, change="unlock", subject=username)
         out.print(f"`{username}` unlocked")
 
 
@@ -212,6 +233,8 @@ def camera_add(
     with catalog_at(data_dir, catalog) as opened:
         camera = opened.add_camera(camera_id, agency_id(opened, agency), kind, name=name,
                                    lat=lat, lon=lon, heading=heading)
+        record(opened, "camera_change", change="add", camera_id=camera.camera_id,
+               agency=agency)
         out.print(f"camera `{camera.camera_id}` added")
 
 
@@ -241,6 +264,8 @@ def key_issue(
     """Issue an API key; it is printed once (only its hash is kept)."""
     with catalog_at(data_dir, catalog) as opened:
         raw = opened.issue_api_key(agency_id(opened, agency), camera, label)
+        record(opened, EntryType.KEY_CHANGE, change="issue", prefix=raw.split("_")[1],
+               agency=agency, camera_id=camera)
         out.print(raw, soft_wrap=True)
 
 
@@ -253,6 +278,7 @@ def key_revoke(
     """Revoke an API key (a running server stops accepting it within seconds)."""
     with catalog_at(data_dir, catalog) as opened:
         opened.revoke_api_key(prefix)
+        record(opened, EntryType.KEY_CHANGE, change="revoke", prefix=prefix)
         out.print(f"key `{prefix}` revoked")
 
 
@@ -295,6 +321,8 @@ def agreement_add(
             images_allowed=images_allowed,
             expires_at=expires.replace(tzinfo=expires.tzinfo or UTC) if expires else None,
         )
+        record(opened, EntryType.AGREEMENT_CHANGE, change="add", agreement_id=agreement.id,
+               owner_agency=owner, partner_agency=recipient)
         out.print(f"agreement {agreement.id} added")
 
 
@@ -307,6 +335,7 @@ def agreement_revoke(
     """Revoke an agreement now."""
     with catalog_at(data_dir, catalog) as opened:
         opened.revoke_agreement(agreement_id)
+        record(opened, EntryType.AGREEMENT_CHANGE, change="revoke", agreement_id=agreement_id)
         out.print(f"agreement {agreement_id} revoked")
 
 
@@ -340,4 +369,6 @@ def declaration_add(
             signed_at=signed_at.replace(tzinfo=signed_at.tzinfo or UTC),
             document_digest=digest,
         )
+        record(opened, EntryType.POLICY_CHANGE, change="declaration", agency=agency,
+               owner_state=owner_state, signer=signer, document_digest=digest)
         out.print(f"declaration {declaration.id} recorded (sha256 {digest})")
