@@ -56,3 +56,9 @@ def test_an_agreement_cannot_grant_administration(name: str) -> None:
 def test_an_unknown_action_is_refused_naming_it() -> None:
     with pytest.raises(UnknownAction, match="action `teleport` is not one of"):
         parse_action("teleport")
+
+
+def test_sharing_images_with_search_grants_viewing_them_and_nothing_more() -> None:
+    assert Action.VIEW_IMAGE in granted_actions(["search"], images=True)
+    assert Action.VIEW_IMAGE not in granted_actions(["search"])
+    assert Action.VIEW_IMAGE not in granted_actions(["alert", "export"], images=True)

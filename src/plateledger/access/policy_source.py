@@ -17,9 +17,7 @@ from plateledger.catalog import Catalog
 from plateledger.hotlist.gate import GateDecision
 from plateledger.policy import (
     LAW_PACKS,
-    SEARCH_ACTIONS,
     AccessRequest,
-    Action,
     AgencyFacts,
     AgencyKind,
     Agreement,
@@ -51,16 +49,11 @@ def agency_facts(agency: CatalogAgency) -> AgencyFacts:
 
 
 def agreement_facts(row: CatalogAgreement) -> Agreement:
-    actions = granted_actions(row.actions)
-    if row.images_allowed and actions >= SEARCH_ACTIONS:
-        # An agreement that shares images lets the partner open the images of the reads
-        # it may search.
-        actions |= {Action.VIEW_IMAGE}
     return Agreement(
         id=row.id,
         owner_id=row.owner_id,
         recipient_id=row.recipient_id,
-        actions=actions,
+        actions=granted_actions(row.actions, images=row.images_allowed),
         purposes=frozenset(parse_purpose(p) for p in row.purposes) if row.purposes else None,
         max_lookback_days=row.max_lookback_days,
         case_number_required=row.case_number_required,

@@ -75,9 +75,13 @@ def parse_action(text: str) -> Action:
         raise UnknownAction(f"action `{text[:40]}` is not one of: {names}") from None
 
 
-def granted_actions(names: Iterable[str]) -> frozenset[Action]:
+def granted_actions(names: Iterable[str], *, images: bool = False) -> frozenset[Action]:
     """The actions an agreement grants, from the catalog's coarse names (``search``,
-    ``alert``, ``export``) or exact action values. Admin actions cannot be granted."""
+    ``alert``, ``export``) or exact action values. Admin actions cannot be granted.
+
+    An agreement that shares images (``images``) and grants every search also grants
+    ``view_image``: the partner may open the images of the reads it may search.
+    """
     granted: set[Action] = set()
     for name in names:
         group = GRANT_NAMES.get(name.strip().lower())
@@ -88,4 +92,6 @@ def granted_actions(names: Iterable[str]) -> frozenset[Action]:
         if action in ADMIN_ACTIONS:
             raise UnknownAction(f"action `{action}` cannot be granted by an agreement")
         granted.add(action)
+    if images and granted >= SEARCH_ACTIONS:
+        granted.add(Action.VIEW_IMAGE)
     return frozenset(granted)
