@@ -121,27 +121,31 @@ class AccessGate:
         ``export``), return all three."""
         decision = self.decide(question)
         page = execute(decision.scope())
-        entry = self.entry(question, decision, kind=kind, query=query, page=page,
-                           entry_type=entry_type)
-        try:
-            index = self.audit_log.append(entry)
-        except Exception as exc:
-            log.exception("audit append failed; the answer is withheld")
-            raise AuditUnavailable("the audit log could not record this search") from exc
+        names = self._names()
+        index = self.record(
+            question, decision, entry_type, names=names, kind=kind, query=dict(query),
+            owners_allowed=[names.get(o.owner_id, str(o.owner_id))
+                            for o in decision.outcomes.values() if o.allowed],
+            owners_denied=[
+                {"agency": names.get(o.owner_id, str(o.owner_id)),
+                 "policy_ids": list(o.policy_ids)}
+                for o in decision.outcomes.values() if not o.allowed
+            ],
+            result_count=page.total,
+            returned=len(page.results),
+            result_digest=result_digest(r.read_id for r in page.results),
+        )
         return decision, page, index
 
-    def entry(
-        self, q: AccessQuestion, decision: Decision, *, kind: str, query: Mapping[str, Any],
-        page: SearchPage, entry_type: str = "search",
-    ) -> dict[str, Any]:
-        names = {a.id: a.slug for a in self.catalog.agencies()}
-        allowed = [names.get(o.owner_id, str(o.owner_id))
-                   for o in decision.outcomes.values() if o.allowed]
-        denied = [
-            {"agency": names.get(o.owner_id, str(o.owner_id)), "policy_ids": list(o.policy_ids)}
-            for o in decision.outcomes.values() if not o.allowed
-        ]
-        return new_entry(
+    def record(
+        self, q: AccessQuestion, decision: Decision, entry_type: str, *,
+        names: Mapping[int, str] | None = None, **fields: Any,
+    ) -> int:
+        """Append the entry of one decided access — who, for whom, why, under which policy
+        set, and ``fields`` — and return its index; raise `AuditUnavailable` (so that
+        nothing is answered) when it cannot be written."""
+        names = names if names is not None else self._names()
+        entry = new_entry(
             entry_type,
             user=q.user.username,
             agency=names.get(q.user.agency_id, str(q.user.agency_id)),
@@ -150,15 +154,17 @@ class AccessGate:
             case_number=q.case_number,
             reason=q.reason,
             reason_flags=list(decision.reason_flags),
-            kind=kind,
-            query=dict(query),
-            owners_allowed=allowed,
-            owners_denied=denied,
-            result_count=page.total,
-            returned=len(page.results),
-            result_digest=result_digest(r.read_id for r in page.results),
+            **fields,
             policy_set_hash=decision.policy_hash,
         )
+        try:
+            return self.audit_log.append(entry)
+        except Exception as exc:
+            log.exception("audit append failed; the answer is withheld")
+            raise AuditUnavailable(f"the audit log could not record this {entry_type}") from exc
+
+    def _names(self) -> dict[int, str]:
+        return {a.id: a.slug for a in self.catalog.agencies()}
 
 
 def lookback_days(since: datetime | None, now: datetime | None = None) -> int:
