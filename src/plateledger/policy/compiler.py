@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,22 +37,23 @@ class Grant:
 
 @dataclass(frozen=True)
 class CompiledAgreements:
-    """Cedar text per recipient (own permit + agreements to it), the text that applies to
-    every recipient, and what each permit grants / each requirement forbid means."""
+    """The compiled policies by (recipient, owner) — what can decide a request of that
+    recipient for that owner's data — and by owner for agreements open to everyone, and
+    what each permit grants / each requirement forbid means."""
 
-    by_recipient: Mapping[int, str]
-    everyone: str
     grants: Mapping[str, Grant]
     requirement_reasons: Mapping[str, str]
-    by_pair: Mapping[tuple[int, int], str] = field(default_factory=dict)
-    """The same policies by (recipient, owner): what can decide a request of that
-    recipient for that owner's data."""
-    everyone_by_owner: Mapping[int, str] = field(default_factory=dict)
-    """`everyone`, by owner."""
+    by_pair: Mapping[tuple[int, int], str]
+    everyone_by_owner: Mapping[int, str]
+
+    @property
+    def everyone(self) -> str:
+        """The policies that apply to every recipient."""
+        return "".join(self.everyone_by_owner[o] for o in sorted(self.everyone_by_owner))
 
     def text(self) -> str:
         """All compiled policies, in a stable order."""
-        parts = [self.everyone] + [self.by_recipient[r] for r in sorted(self.by_recipient)]
+        parts = [self.everyone] + [self.by_pair[k] for k in sorted(self.by_pair)]
         return "\n".join(p for p in parts if p)
 
 
@@ -164,10 +165,8 @@ def compile_agreements(
     Raises `PolicyCompileError` otherwise.
     """
     known = {a.id for a in agencies}
-    texts: dict[int, list[str]] = {agency_id: [own_permit(agency_id)] for agency_id in known}
     pairs: dict[tuple[int, int], list[str]] = {(a, a): [own_permit(a)] for a in known}
     everyone_by_owner: dict[int, list[str]] = defaultdict(list)
-    everyone: list[str] = []
     grants: dict[str, Grant] = {
         f"own-agency-{a}": Grant(f"own-agency-{a}", a, a, Limits(), f"agency {a}'s own data")
         for a in known
@@ -192,11 +191,9 @@ def compile_agreements(
         )
     for agreement in chosen:
         owner, recipient = agreement.owner_id, agreement.recipient_id
-        out = everyone if recipient is None else texts[recipient]
-        pair = (everyone_by_owner[owner] if recipient is None
-                else pairs.setdefault((recipient, owner), []))
+        out = (everyone_by_owner[owner] if recipient is None
+               else pairs.setdefault((recipient, owner), []))
         out.append(_permit(agreement))
-        pair.append(out[-1])
         if recipient is None:
             continue
         siblings = [
@@ -206,7 +203,6 @@ def compile_agreements(
         purposes = _purposes(agreement)
         if purposes is not None:
             out.append(_requirement(agreement, "purposes", f"!{purposes}", siblings))
-            pair.append(out[-1])
             reasons[f"agreement-{agreement.id}-purposes"] = (
                 f"agreement {agreement.id} does not cover this purpose"
             )
@@ -214,13 +210,10 @@ def compile_agreements(
             out.append(_requirement(
                 agreement, "case-number-required", "!context.has_case_number", siblings
             ))
-            pair.append(out[-1])
             reasons[f"agreement-{agreement.id}-case-number-required"] = (
                 f"agreement {agreement.id} requires a case number"
             )
     return CompiledAgreements(
-        by_recipient={r: "".join(t) for r, t in texts.items()},
-        everyone="".join(everyone),
         grants=grants,
         requirement_reasons=reasons,
         by_pair={k: "".join(t) for k, t in pairs.items()},

@@ -105,7 +105,9 @@ class PolicyEngine:
         self._entities = cedarpy.Entities.from_json_str(json.dumps(self._entity_json))
         self.packs_text = "\n".join(LAW_PACKS[code].text for code in sorted(LAW_PACKS))
         try:
-            self._base = cedarpy.PolicySet.from_str(self.packs_text + self._compiled.everyone)
+            # The packs and open agreements parsed once here, so that text that cannot parse
+            # fails now rather than on a request; decisions use per-owner slices.
+            cedarpy.PolicySet.from_str(self.packs_text + self._compiled.everyone)
         except ValueError as exc:
             raise PolicyCompileError(f"the policy set does not parse: {exc}") from exc
         self._owner_sets: OrderedDict[str, cedarpy.PolicySet] = OrderedDict()
