@@ -6,7 +6,8 @@ lookup in a wide part opens two files per column and per part, which measured 9.
 against 4.2 ms compact at 10 M reads; the compact part was 3 % larger.
 
 Partitions are monthly by default: a partition per day made exact lookups ~6x slower at
-100 M reads, and retention purges whole partitions, so the partition is as coarse as the
+100 M reads (the figure the project started from; not re-measured here), and retention
+purges whole partitions, so the partition is as coarse as the
 shortest retention clock allows (see `partition_expression`).
 
 Duplicates from retried batches share ``(plate, ts, read_id)`` and are collapsed by the
