@@ -1,4 +1,11 @@
-"""Plate searches: exact, wildcard and fuzzy (OCR-confusion aware)."""
+"""Plate searches: exact, wildcard and fuzzy (OCR-confusion aware).
+
+Wildcard and fuzzy searches first find candidate plates, then fetch their reads. The
+plate dictionary (every owner's distinct plates) only narrows where to look: a candidate
+is kept only if a read of it lies inside the decided scope — an allowed owner, within its
+lookback, not expired, within its result cap — so a denied owner's plates change nothing
+in the answer, not even the list of plates considered or the ``truncated`` flag.
+"""
 
 from __future__ import annotations
 
@@ -28,21 +35,24 @@ def search_exact(store: ReadStore, plate: str, scope: Scope, filters: Filters) -
 
 
 def search_wildcard(store: ReadStore, pattern: str, scope: Scope, filters: Filters) -> SearchPage:
-    """Reads whose plate matches ``*``/``?`` pattern, via the dictionary of distinct plates."""
+    """Reads whose plate matches ``*``/``?`` pattern, the candidates in plate order."""
     wildcard = parse_wildcard(pattern)
-    params: dict[str, object] = {"like": wildcard.like, "cap": MAX_CANDIDATES + 1}
-    prefix_clause = ""
+    params: dict[str, object] = {"like": wildcard.like}
     if wildcard.prefix:
-        # The plates dictionary is sorted by key; the reads table by plate, so a literal
-        # prefix lets ClickHouse skip straight to it.
+        # The reads table is sorted by plate: a literal prefix is a range of its index.
         params["prefix"] = wildcard.prefix
-        prefix_clause = " AND startsWith(plate, {prefix:String})"
-    table = store.query(
-        "SELECT DISTINCT plate FROM {db}.plates WHERE plate LIKE {like:String}"
-        f"{prefix_clause} ORDER BY plate LIMIT {{cap:UInt32}}",
-        params,
+        match = "startsWith(plate, {prefix:String}) AND plate LIKE {like:String}"
+    else:
+        # No prefix to range over: the dictionary of distinct plates names the plates to
+        # look up (an IN set the index can use), instead of scanning every read.
+        match = (
+            "plate IN (SELECT plate FROM {db}.plates WHERE plate LIKE {like:String}) "
+            "AND plate LIKE {like:String}"
+        )
+    plates = plates_in_scope(
+        store, match, params, scope, filters, order="ts DESC, read_id",
+        limit=MAX_CANDIDATES + 1,
     )
-    plates = [str(p) for p in table.column("plate").to_pylist()]
     truncated = len(plates) > MAX_CANDIDATES
     plates = plates[:MAX_CANDIDATES]
     return page_for_plates(
@@ -51,8 +61,9 @@ def search_wildcard(store: ReadStore, pattern: str, scope: Scope, filters: Filte
 
 
 def fuzzy_candidates(store: ReadStore, plate: str) -> dict[str, float]:
-    """Known plates within one edit of ``plate`` once confusable characters are folded,
-    with their confusion-weighted distance, best first."""
+    """Known plates (of any owner: the caller narrows them to its scope) within one edit of
+    ``plate`` once confusable characters are folded, with their confusion-weighted
+    distance, best first."""
     query = normalize_plate(plate)
     variants = deletion_variants(confusion_key(query))
     table = store.query(
@@ -73,9 +84,50 @@ def search_fuzzy(store: ReadStore, plate: str, scope: Scope, filters: Filters) -
     """Reads of plates a camera may have misread as ``plate`` (or vice versa), ranked by
     confusion-weighted distance, then newest first."""
     scored = fuzzy_candidates(store, plate)
-    truncated = len(scored) > MAX_CANDIDATES
-    kept = dict(list(scored.items())[:MAX_CANDIDATES])
+    if scored:
+        params: dict[str, object] = {
+            "known": list(scored), "d_plates": list(scored),
+            "d_values": [float(v) for v in scored.values()],
+        }
+        in_scope = set(plates_in_scope(
+            store, "plate IN {known:Array(String)}", params, scope, filters,
+            order="distance, ts DESC, read_id", limit=len(scored),
+            select="*, transform(plate, {d_plates:Array(String)}, {d_values:Array(Float64)}, "
+                   "99.0) AS distance",
+        ))
+    else:
+        in_scope = set()
+    ranked = [p for p in scored if p in in_scope]
+    truncated = len(ranked) > MAX_CANDIDATES
+    kept = {p: scored[p] for p in ranked[:MAX_CANDIDATES]}
     return page_for_plates(
         store, "fuzzy", list(kept), scope, filters, distances=kept, candidates=list(kept),
         truncated=truncated,
     )
+
+
+def plates_in_scope(
+    store: ReadStore, match: str, params: dict[str, object], scope: Scope, filters: Filters,
+    *, order: str, limit: int, select: str = "*",
+) -> list[str]:
+    """The first ``limit`` distinct plates, in plate order, of the reads matching ``match``
+    that this search may return: of an allowed owner within its lookback, unexpired,
+    within the filters, and among each capped owner's first reads in ``order`` (the
+    page's order, so that the cap counts the same reads the page would)."""
+    if scope.is_empty():
+        return []
+    params["plates_limit"] = limit
+    source = (
+        f"SELECT {select} FROM {{db}}.reads WHERE {match} AND {scope.sql(params)} "
+        f"AND {filters.sql(params)}"
+    )
+    if scope.caps():
+        source = scope.capped(
+            f"{source} ORDER BY {order} LIMIT 1 BY owner_id, read_id", order, params
+        )
+    table = store.query(
+        f"SELECT plate FROM ({source}) GROUP BY plate ORDER BY plate "
+        "LIMIT {plates_limit:UInt32}",
+        params,
+    )
+    return [str(p) for p in table.column("plate").to_pylist()]
