@@ -49,3 +49,51 @@ def test_ice_is_found_in_any_case_and_between_punctuation(reason: str) -> None:
                                   "alienated", "hero", "zero", "removalist"])
 def test_words_that_merely_contain_a_keyword_raise_nothing(word: str) -> None:
     assert IMM not in screen_reason(f"{word} reported a stolen red pickup truck")
+
+
+@pytest.mark.parametrize("reason", [
+    "DHS request for the registered owner",
+    "Homeland Security Investigations lead",
+    "USBP sector referral",
+    "Customs and Border Protection lookout",
+    "Enforcement and Removal Operations target list",
+    "removal order outstanding",
+    "final order of removal",
+    "expedited removal case",
+    "removal targets",
+    "287(g) task force",
+    "287g agreement",
+    "I-247A detainer lodged",
+    "i247 on file",
+    "ins detainer",
+    "unlawful presence",
+    "illegal re-entry after removal",
+    "NCIC IVF (immigration violator file)",
+    "migrant van seen at the farm",
+])
+def test_immigration_enforcement_in_any_of_its_names_is_flagged(reason: str) -> None:
+    assert IMM in screen_reason(reason)
+
+
+@pytest.mark.parametrize("reason", [
+    "snow removal truck stolen from the city yard",
+    "graffiti removal crew's van taken overnight",
+    "ice cream truck stolen from the depot",
+    "car slid on black ice and the driver fled",
+    "stolen car seen on I-205 northbound",
+    "driver of the shaved ice stand's van, hit and run",
+])
+def test_ordinary_words_near_immigration_terms_raise_nothing(reason: str) -> None:
+    assert IMM not in screen_reason(reason)
+
+
+@pytest.mark.parametrize("reason", [
+    "car seen at the IVF clinic",
+    "in vitro fertility clinic parking lot",
+    "driver took the morning-after pill",
+    "ob-gyn office on Elm Street",
+    "women's health clinic visitor",
+    "puberty blockers prescription",
+])
+def test_reproductive_health_care_is_flagged(reason: str) -> None:
+    assert HEALTH in screen_reason(reason)

@@ -20,7 +20,9 @@ class ReasonFlag(StrEnum):
     """What a reason text suggests."""
 
     IMMIGRATION = "immigration"
-    """Civil immigration enforcement (ICE, ERO, HSI, CBP, deportation …)."""
+    """Civil immigration enforcement (ICE, ERO, HSI, CBP, DHS, Border Patrol, 287(g),
+    detainers, I-247 forms, removal orders, deportation …). ``IVF`` raises
+    it too: in an NCIC extract it is the Immigration Violator File."""
     REPRODUCTIVE_HEALTH = "reproductive_health"
     """Reproductive or other lawful health care (abortion, gender-affirming care …)."""
     PROTECTED_ACTIVITY = "protected_activity"
@@ -30,23 +32,43 @@ class ReasonFlag(StrEnum):
 
 
 def _pattern(*terms: str) -> re.Pattern[str]:
-    # A space in a term matches any run of spaces, hyphens or underscores.
+    # A space in a term matches any run of spaces, hyphens or underscores; an optional
+    # separator is written out as a class (``[\s_-]?``), never as a space.
     body = "|".join(t.replace(" ", r"[\s_-]+") for t in terms)
     return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
 
 
+_REMOVAL_CONTEXT = (
+    r"orders?", r"proceedings?", r"operations?", r"targets?", r"cases?", r"hearings?",
+    r"flights?", r"warrants?", r"priorit(?:y|ies)",
+)
+"""Words that make ``removal`` the immigration term (``removal order``); ``snow removal``
+or ``graffiti removal`` alone raises nothing."""
+
+_ICE = (
+    r"(?<!black\s)(?<!dry\s)(?<!shaved\s)ice"
+    r"(?![\s_-]+(?:cream|creams|rink|rinks|storm|storms|skating|hockey|machine|chest))"
+)
+"""``ICE`` as a word, but not the frozen water of ``ice cream`` or ``black ice``."""
+
 _KEYWORDS: dict[ReasonFlag, re.Pattern[str]] = {
     ReasonFlag.IMMIGRATION: _pattern(
-        r"immigrations?", r"immigrants?", r"ice", r"i\.c\.e\.?", r"ero", r"hsi", r"cbp",
-        r"uscis", r"border patrol", r"deport(?:s|ed|ing|ation|ations|able)?",
-        r"removal(?:s)?", r"removable", r"illegal aliens?", r"illegals", r"aliens?",
-        r"undocumented", r"visa overstay(?:s)?", r"overstay(?:s|ed)?",
-        r"287\s*\(?g\)?", r"detainers?", r"i-?247a?", r"la migra",
+        r"immigrations?", r"immigrants?", _ICE, r"i\.c\.e\.?", r"ero", r"hsi", r"cbp",
+        r"dhs", r"usbp", r"uscis", r"border patrol", r"homeland security",
+        r"customs and border", r"enforcement and removal", r"deport(?:s|ed|ing|ation|ations|able)?",
+        r"removals? (?:" + "|".join(_REMOVAL_CONTEXT) + ")",
+        r"(?:order|orders|warrant|warrants) of removal", r"expedited removal",
+        r"removable aliens?", r"illegal aliens?", r"illegals", r"aliens?",
+        r"undocumented", r"visa overstay(?:s)?", r"overstay(?:s|ed)?", r"unlawful presence",
+        r"unlawfully present", r"illegal (?:entry|re[\s_-]?entry)", r"migrants?", r"la migra",
+        r"287[\s_-]?\(?g\)?", r"detainers?", r"i[\s_-]?247[a-z]?", r"ivf",
     ),
     ReasonFlag.REPRODUCTIVE_HEALTH: _pattern(
         r"abortions?", r"abort(?:ed|ing)?", r"reproductive", r"planned parenthood",
         r"family planning", r"contracepti(?:on|ve|ves)", r"mifepristone", r"misoprostol",
         r"gender affirming", r"transgender care", r"pregnan(?:t|cy)", r"miscarriage",
+        r"ivf", r"in vitro", r"fertility (?:clinic|treatment)s?", r"morning after pill",
+        r"puberty blockers?", r"ob[\s_/-]?gyn", r"women'?s health (?:clinic|center|centre)",
     ),
     ReasonFlag.PROTECTED_ACTIVITY: _pattern(
         r"protests?", r"protest(?:er|ers|or|ors|ing)", r"rall(?:y|ies)",
