@@ -2,10 +2,17 @@
 
 Every query the store runs filters on ``expires_at``: an expired read is never returned,
 even before a purge has physically deleted it.
+
+Reads from agencies' keys are added with `ReadStore.add_reads`, which never replaces or
+changes a stored read (`plateledger.store.identity`); `insert_reads` and `insert_arrow`
+write without looking (bulk loads of one owner's data, tests). A store made with an older
+sort key is migrated when it is opened (`ReadStore.ensure_schema`).
 """
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,16 +24,29 @@ from plateledger.store.arrow import reads_to_arrow, to_clickhouse_uuid_bytes
 from plateledger.store.dictionary import distinct_plates, plate_variants
 from plateledger.store.embedded import EmbeddedEngine
 from plateledger.store.engine import ClickHouseEngine, StoreError
+from plateledger.store.identity import (
+    Added,
+    Evidence,
+    Key,
+    decide,
+    evidence_rows,
+    lookup_sql,
+)
 from plateledger.store.schema import (
     ARROW_SCHEMA,
     PLATE_VARIANTS,
     PLATES,
+    READ_COLUMN_NAMES,
+    READ_IDENTITY,
     READS,
     Partitioning,
     plates_ddl,
     reads_ddl,
 )
 from plateledger.store.server import ServerEngine
+
+REKEYED = f"{READS}_rekeyed"
+"""The table a sort-key migration fills before exchanging it with ``reads``."""
 
 
 class ReadStore:
@@ -54,6 +74,7 @@ class ReadStore:
         return cls(EmbeddedEngine(data_dir), partitioning=partitioning)
 
     def ensure_schema(self) -> None:
+        self._rekey_reads()
         self.engine.command(reads_ddl(self.db, partitioning=self.partitioning))
         for ddl in plates_ddl(self.db):
             self.engine.command(ddl)
@@ -61,10 +82,90 @@ class ReadStore:
     def close(self) -> None:
         self.engine.close()
 
+    def _table(self, name: str) -> dict[str, str] | None:
+        rows = self.engine.query(
+            "SELECT engine, sorting_key, partition_key FROM system.tables "
+            "WHERE database = {db:String} AND name = {name:String}",
+            {"db": self.db, "name": name},
+        ).to_pylist()
+        return {k: str(v) for k, v in rows[0].items()} if rows else None
+
+    def _rekey_reads(self) -> None:
+        """Move a ``reads`` table sorted by an older key (without the owner) to the current
+        key: a new table is filled from the old one and the two are exchanged atomically.
+
+        A migration cut short leaves ``reads_rekeyed`` behind: before the exchange a partial
+        copy, after it the old table (fully copied). Either way it is dropped and, if
+        ``reads`` still has the old key, the migration starts again.
+        """
+        self.engine.command(f"DROP TABLE IF EXISTS {self.db}.{REKEYED} SYNC")
+        table = self._table(READS)
+        if table is None or table["sorting_key"] == READ_IDENTITY:
+            return
+        if "MergeTree" not in table["engine"]:
+            # a cluster's Distributed table: its shards hold reads_local
+            local = self._table(f"{READS}_local")
+            if local is not None and local["sorting_key"] != READ_IDENTITY:
+                raise StoreError(
+                    f"the cluster's `{READS}_local` is sorted by `{local['sorting_key']}`, "
+                    f"not `{READ_IDENTITY}`; migrate it as docs/scale-out.md describes"
+                )
+            return
+        self.engine.command(reads_ddl(
+            self.db, table=REKEYED, partition_by=table["partition_key"] or None,
+        ))
+        columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
+        self.engine.command(
+            f"INSERT INTO {self.db}.{REKEYED} ({columns}) SELECT {columns} "
+            f"FROM {self.db}.{READS} SETTINGS optimize_on_insert = 0"
+        )
+        self.engine.command(f"EXCHANGE TABLES {self.db}.{READS} AND {self.db}.{REKEYED}")
+        self.engine.command(f"DROP TABLE {self.db}.{REKEYED} SYNC")
+
     # -- writing -----------------------------------------------------------------------
 
+    def add_reads(self, reads: Sequence[PlateRead]) -> Added:
+        """Add reads without ever replacing or changing a stored one; the reads written are
+        durable (fsynced) when this returns.
+
+        One query looks up the live rows with the batch's ``(plate, read_id)`` pairs; a read
+        whose id is stored for its plate with another owner or other evidence is refused,
+        an identical copy of a stored read is accepted and not written again (see
+        `plateledger.store.identity`). Callers that write concurrently to one store must
+        go through one writer (the ingest batcher) for the look-up to be decisive.
+        """
+        if not reads:
+            return Added()
+        keys: list[Key] = [(r.plate, r.read_id) for r in reads]
+        stored: dict[Key, set[Evidence]] = {}
+        found = self.query(lookup_sql("{db}"), {
+            "plates": sorted({r.plate for r in reads}),
+            "ids": sorted({str(r.read_id) for r in reads}),
+        })
+        wanted = set(keys)
+        for (plate, read_id), seen in zip(
+            zip(found.column("plate").to_pylist(), found.column("id").to_pylist(), strict=True),
+            evidence_rows(found), strict=True,
+        ):
+            key = (plate, uuid.UUID(read_id))
+            if key in wanted:
+                stored.setdefault(key, set()).add(seen)
+        table = reads_to_arrow(reads)
+        # Evidence is only compared where a key is stored or repeats within the batch.
+        repeated = {k for k, n in Counter(keys).items() if n > 1}
+        compare = [i for i, k in enumerate(keys) if k in stored or k in repeated]
+        evidence: list[Evidence] = [()] * len(reads)
+        for position, seen in zip(compare, evidence_rows(table.take(pa.array(compare, pa.int64()))), strict=True):
+            evidence[position] = seen
+        write, refused = decide(keys, evidence, stored)
+        if len(write) < len(reads):
+            table = table.take(pa.array(write, pa.int64()))
+        self.insert_arrow(table)
+        return Added([reads[i] for i in write], refused)
+
     def insert_reads(self, reads: Sequence[PlateRead]) -> None:
-        """Insert validated reads; durable (fsynced) when this returns."""
+        """Insert validated reads without looking for stored ones (see `add_reads`);
+        durable (fsynced) when this returns."""
         if reads:
             self.insert_arrow(reads_to_arrow(reads))
 
@@ -94,7 +195,9 @@ class ReadStore:
 
     def count(self, *, include_expired: bool = False) -> int:
         where = "" if include_expired else "WHERE expires_at > now()"
-        table = self.query(f"SELECT uniqExact(read_id) AS n FROM {{db}}.{READS} {where}")
+        table = self.query(
+            f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{READS} {where}"
+        )
         return int(table.column("n")[0].as_py())
 
     def disk_usage(self) -> dict[str, int]:

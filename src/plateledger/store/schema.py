@@ -10,9 +10,16 @@ Partitions are monthly by default: a partition per day made exact lookups ~6x sl
 purges whole partitions, so the partition is as coarse as the
 shortest retention clock allows (see `partition_expression`).
 
-Duplicates from retried batches share ``(plate, ts, read_id)`` and are collapsed by the
-ReplacingMergeTree on merge; queries also collapse them (``LIMIT 1 BY read_id``), so a
-retry never shows twice even before a merge.
+A read's identity is its owner and its id: the sort key is ``(plate, ts, owner_id,
+read_id)`` (`READ_KEY`), so the ReplacingMergeTree collapses only copies of one owner's
+read (retried batches) and never one agency's row into another's. Queries collapse
+exactly what a merge would (``LIMIT 1 BY`` the whole key, `READ_IDENTITY`), so a retry
+never shows twice even before a merge and no owner's row can hide or count for
+another's. The owner sits after the time: an exact lookup still narrows on the plate,
+and rows of one plate stay in time order whoever owns them.
+
+Ingest never lets a stored read change: `plateledger.store.identity` refuses a read
+whose id is already stored for its plate with another owner or other content.
 """
 
 from __future__ import annotations
@@ -26,6 +33,12 @@ PLATES = "plates"
 PLATE_VARIANTS = "plate_variants"
 
 Partitioning = Literal["month", "week", "day"]
+
+READ_KEY: tuple[str, ...] = ("plate", "ts", "owner_id", "read_id")
+"""The sort key of ``reads``: the rows a merge collapses are those equal on all of it."""
+
+READ_IDENTITY = ", ".join(READ_KEY)
+"""`READ_KEY` as SQL, for ``LIMIT 1 BY`` and ``uniqExact(...)``: one stored read."""
 
 READ_COLUMNS: tuple[tuple[str, str], ...] = (
     ("read_id", "UUID"),
@@ -121,7 +134,11 @@ def reads_ddl(
     partitioning: Partitioning = "month",
     engine: str = "ReplacingMergeTree",
     table: str = READS,
+    partition_by: str | None = None,
 ) -> str:
+    """``partition_by`` (an expression) overrides ``partitioning``: a migration keeps the
+    partitioning the table was made with."""
+    partition = partition_by or partition_expression(partitioning)
     cols = ",\n    ".join(f"`{name}` {ctype}" for name, ctype in READ_COLUMNS)
     return f"""CREATE TABLE IF NOT EXISTS {database}.{table}
 (
@@ -133,8 +150,8 @@ def reads_ddl(
     )
 )
 ENGINE = {engine}
-PARTITION BY {partition_expression(partitioning)}
-ORDER BY (plate, ts, read_id)
+PARTITION BY {partition}
+ORDER BY ({READ_IDENTITY})
 SETTINGS index_granularity = 2048,
          deduplicate_merge_projection_mode = 'rebuild',
          fsync_after_insert = 1,

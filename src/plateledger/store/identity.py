@@ -1,0 +1,103 @@
+"""Which reads of a batch may be added: a stored read is never replaced or changed.
+
+A read's id is chosen by the client (or derived from camera, time and plate), so two
+agencies can send the same id, and a camera can resend an id with other content. Before
+a batch is written, the live rows with the batch's ``(plate, read_id)`` pairs are looked
+up in one query (the plate heads the primary key: an index lookup, not a scan), and each
+read of the batch is
+
+* **new**: written;
+* **already stored**, by the same owner with the same evidence (a retry): accepted and not
+  written again, so the first copy stays exactly as it was;
+* **refused**: its id is stored for that plate by another owner or with other evidence,
+  or an earlier read of the same batch claimed it.
+
+Evidence is what the camera saw and the owner (`EVIDENCE_COLUMNS`); the arrival time,
+expiry and hit flag are the server's and may differ between a read and its retry. An
+expired row is not looked at, so an answer never depends on expired data.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from plateledger.read import PlateRead
+
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "owner_id", "camera_id", "ts", "plate_raw", "plate", "region", "region_confidence",
+    "confidence", "lat", "lon", "heading", "vehicle_color", "vehicle_make", "vehicle_model",
+    "vehicle_type", "image_plate", "image_overview",
+)
+"""The columns two copies of one read must agree on. Derived columns (``plate_key``,
+``origin_state``) and the server's (``received_at``, ``expires_at``, ``hit``) are left out."""
+
+Key = tuple[str, uuid.UUID]
+Evidence = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Added:
+    """What adding a batch did."""
+
+    written: list[PlateRead] = field(default_factory=list)
+    """The reads written now, in batch order (a read already stored is not among them)."""
+    refused: frozenset[int] = frozenset()
+    """Positions in the batch of reads refused: their id is taken for their plate."""
+
+
+def lookup_sql(database: str) -> str:
+    """The live rows of the batch's plates and ids, with their evidence."""
+    columns = ", ".join(f"`{c}`" for c in EVIDENCE_COLUMNS)
+    return (
+        f"SELECT toString(read_id) AS id, {columns} FROM {database}.reads "
+        "WHERE plate IN {plates:Array(String)} AND read_id IN {ids:Array(UUID)} "
+        "AND expires_at > now()"
+    )
+
+
+def evidence_rows(table: pa.Table) -> list[Evidence]:
+    """Each row's `EVIDENCE_COLUMNS` in a comparable form (as the store keeps them)."""
+    columns = [table.column(name).to_pylist() for name in EVIDENCE_COLUMNS]
+    return [tuple(_comparable(v) for v in row) for row in zip(*columns, strict=True)]
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None  # unknown lat/lon are NaN, and NaN is unequal to itself
+    if isinstance(value, datetime):
+        return round(value.timestamp() * 1000)
+    return value
+
+
+def decide(
+    keys: Sequence[Key],
+    evidence: Sequence[Evidence],
+    stored: dict[Key, set[Evidence]],
+) -> tuple[list[int], frozenset[int]]:
+    """Positions to write and positions refused, given the stored evidence per key.
+
+    Among reads of the batch with one key, the first decides: later ones are accepted when
+    identical to it (not written twice) and refused otherwise.
+    """
+    claimed: dict[Key, Evidence] = {}
+    write: list[int] = []
+    refused: set[int] = set()
+    for position, (key, seen) in enumerate(zip(keys, evidence, strict=True)):
+        if key in stored:
+            if stored[key] != {seen}:
+                refused.add(position)
+            continue
+        first = claimed.get(key)
+        if first is None:
+            claimed[key] = seen
+            write.append(position)
+        elif first != seen:
+            refused.add(position)
+    return write, frozenset(refused)

@@ -1,0 +1,156 @@
+"""A read's identity includes its owner: one agency's reads are never replaced, merged away
+or hidden by another agency's rows, and a stored read never changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plateledger.read import PlateRead
+from plateledger.search import Filters, OwnerLimit, Scope, search_exact
+from plateledger.store import ReadStore
+from plateledger.store.arrow import reads_to_arrow, rows_to_reads
+from plateledger.store.schema import READ_KEY, reads_ddl
+from tests.factories import make_read
+
+A, B = 1, 2
+
+
+def rows_of(store: ReadStore, read: PlateRead) -> list[PlateRead]:
+    """Every stored row of ``read``'s id and plate, whoever owns it (no collapse)."""
+    table = store.query(
+        "SELECT * FROM {db}.reads WHERE plate = {plate:String} AND read_id = {id:UUID} "
+        "ORDER BY owner_id",
+        {"plate": read.plate, "id": str(read.read_id)},
+    )
+    return rows_to_reads(table)
+
+
+def as_stored(read: PlateRead) -> PlateRead:
+    """``read`` as the store keeps it (floats in 32 bits, heading in whole degrees)."""
+    return rows_to_reads(reads_to_arrow([read]))[0]
+
+
+def other_owners_copy(read: PlateRead) -> PlateRead:
+    """What agency B's key posts when it reuses agency A's read id, plate and time."""
+    return read.model_copy(update={"owner_id": B, "camera_id": "cam-b", "confidence": 0.5})
+
+
+def test_another_owners_read_with_the_same_id_is_refused_and_the_first_is_kept(
+    store: ReadStore,
+) -> None:
+    first = make_read("8ABC123", owner=A)
+    assert store.add_reads([first]).refused == frozenset()
+    added = store.add_reads([other_owners_copy(first)])
+    assert added.refused == frozenset({0}) and added.written == []
+    store.optimize()
+    assert rows_of(store, first) == [as_stored(first)]
+
+
+def test_an_identical_re_post_by_the_owner_is_accepted_and_stored_once(
+    store: ReadStore,
+) -> None:
+    read = make_read("8ABC123", owner=A)
+    store.add_reads([read])
+    # a retry arrives later: the server stamps another arrival time, the evidence is the same
+    retry = read.model_copy(update={"received_at": read.received_at.replace(year=2030)})
+    added = store.add_reads([retry])
+    assert added.refused == frozenset() and added.written == []
+    store.optimize()
+    assert rows_of(store, read) == [as_stored(read)]
+
+
+def test_a_re_post_by_the_owner_with_other_content_is_refused(store: ReadStore) -> None:
+    read = make_read("8ABC123", owner=A)
+    store.add_reads([read])
+    changed = read.model_copy(update={"confidence": 0.42})
+    moved = read.model_copy(update={"ts": read.ts.replace(year=read.ts.year - 1)})
+    assert store.add_reads([changed, moved]).refused == frozenset({0, 1})
+    store.optimize()
+    assert rows_of(store, read) == [as_stored(read)]
+
+
+def test_within_one_batch_the_first_of_conflicting_reads_is_kept(store: ReadStore) -> None:
+    read = make_read("8ABC123", owner=A)
+    twin = make_read("7XYZ981", owner=A)
+    added = store.add_reads([read, other_owners_copy(read), twin, twin])
+    assert added.refused == frozenset({1})
+    assert added.written == [read, twin]
+    store.optimize()
+    assert rows_of(store, read) == [as_stored(read)]
+    assert rows_of(store, twin) == [as_stored(twin)]
+
+
+def test_an_expired_read_refuses_nothing_and_is_never_revealed(store: ReadStore) -> None:
+    old = make_read("8ABC123", owner=A, minutes_ago=90, keep_days=0.01)
+    store.insert_reads([old])
+    assert store.add_reads([other_owners_copy(old)]).refused == frozenset()
+
+
+def test_two_owners_rows_with_one_id_both_survive_a_merge(store: ReadStore) -> None:
+    # A bulk load (which does not look for conflicts) may still hold such a pair.
+    first = make_read("8ABC123", owner=A)
+    store.insert_reads([first, other_owners_copy(first)])
+    store.optimize()
+    assert [r.owner_id for r in rows_of(store, first)] == [A, B]
+    assert store.count() == 2
+
+
+def test_a_search_never_lets_one_owners_row_hide_anothers(store: ReadStore) -> None:
+    first = make_read("8ABC123", owner=A)
+    store.insert_reads([first, other_owners_copy(first)])
+    both = Scope({A: OwnerLimit(), B: OwnerLimit()})
+    page = search_exact(store, "8ABC123", both, Filters())
+    assert page.total == 2
+    assert sorted(r.owner_id for r in page.results) == [A, B]
+
+
+def test_an_identical_retry_still_collapses_in_searches_before_a_merge(
+    store: ReadStore,
+) -> None:
+    read = make_read("8ABC123", owner=A)
+    store.insert_reads([read])
+    store.insert_reads([read])
+    page = search_exact(store, "8ABC123", Scope({A: OwnerLimit()}), Filters())
+    assert page.total == 1 and len(page.results) == 1
+
+
+def sorting_key(store: ReadStore, table: str = "reads") -> str:
+    rows = store.query(
+        "SELECT sorting_key FROM system.tables WHERE database = {db:String} "
+        "AND name = {name:String}",
+        {"db": store.db, "name": table},
+    )
+    return str(rows.column("sorting_key")[0].as_py()) if rows.num_rows else ""
+
+
+def test_the_sorting_key_holds_the_owner_with_the_plate_first(store: ReadStore) -> None:
+    assert READ_KEY[0] == "plate" and "owner_id" in READ_KEY
+    assert sorting_key(store) == ", ".join(READ_KEY)
+
+
+def test_a_store_sorted_by_the_old_key_is_migrated_on_open(
+    store: ReadStore, store_path: Path
+) -> None:
+    old_ddl = reads_ddl(store.db).replace(
+        f"ORDER BY ({', '.join(READ_KEY)})", "ORDER BY (plate, ts, read_id)"
+    )
+    assert old_ddl != reads_ddl(store.db)
+    store.engine.command(f"DROP TABLE {store.db}.reads SYNC")
+    store.engine.command(old_ddl)
+    first = make_read("8ABC123", owner=A)
+    kept = [first, other_owners_copy(first), make_read("7XYZ981", owner=B)]
+    store.insert_reads(kept)  # not merged yet: the old key would collapse the first two
+    # a migration that stopped half-way left its table behind
+    store.engine.command(reads_ddl(store.db, table="reads_rekeyed"))
+    assert sorting_key(store) == "plate, ts, read_id"
+    store.close()
+
+    reopened = ReadStore.open(data_dir=store_path)
+    try:
+        assert sorting_key(reopened) == ", ".join(READ_KEY)
+        assert sorting_key(reopened, "reads_rekeyed") == ""
+        reopened.optimize()
+        assert [r.owner_id for r in rows_of(reopened, first)] == [A, B]
+        assert reopened.count() == 3
+    finally:
+        reopened.close()
