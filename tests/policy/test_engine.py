@@ -47,6 +47,7 @@ def _request(city: City, agency: str, names: list[str], **fields: object) -> Acc
         "purpose": Purpose.HOMICIDE, "case_number": "25-1",
         "reason": "white sedan seen leaving the shooting", "lookback_days": 7,
         "owners": [_id(city, o) for o in names], "now": city.now,
+        "user_roles": frozenset({"investigator"}),
     }
     values.update(fields)
     return AccessRequest(**values)  # type: ignore[arg-type]

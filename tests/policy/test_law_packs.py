@@ -19,6 +19,7 @@ from plateledger.policy import (
     packs_version,
 )
 from plateledger.policy.compiler import schema
+from plateledger.policy.lawpack import PLATFORM_PACKS
 from plateledger.retention.clocks import PACK_RETENTION
 
 
@@ -30,7 +31,7 @@ def test_every_pack_policy_is_a_forbid_with_id_citation_and_reason(code: str) ->
     for policy in policies:
         assert policy["effect"] == "forbid"
         assert {"id", "citation", "reason"} <= set(policy["annotations"])
-        assert policy["annotations"]["id"].startswith(f"{code.lower()}-") or code == "CORE"
+        assert policy["annotations"]["id"].startswith(f"{code.lower()}-") or code in PLATFORM_PACKS
 
 
 def test_policy_ids_are_unique_across_packs() -> None:
@@ -88,13 +89,11 @@ def test_the_packs_version_names_every_pack() -> None:
 def test_every_state_pack_rule_is_guarded_by_its_own_code() -> None:
     # The engine asks each owner with its own packs only; that is exact only while every
     # rule of a state pack applies solely to data that carries that pack.
-    from plateledger.policy.lawpack import CORE, LAW_PACKS
-
     for code, pack in LAW_PACKS.items():
         rules = [r for r in re.split(r"(?=@id\()", pack.text) if r.startswith("@id(")]
         assert rules, code
         for rule in rules:
-            if code == CORE:
+            if code in PLATFORM_PACKS:
                 assert "resource.packs.contains" not in rule
             else:
                 assert f'resource.packs.contains("{code}")' in rule, rule[:60]

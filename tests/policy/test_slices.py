@@ -9,8 +9,8 @@ from datetime import timedelta
 import cedarpy
 
 from plateledger.policy import (
-    DATA_ACTIONS,
     AccessRequest,
+    Action,
     Agreement,
     Declaration,
     PolicyEngine,
@@ -53,17 +53,24 @@ def test_the_slice_decides_as_the_whole_set(city: City) -> None:
     compared = 0
     for _ in range(40):
         agency, on_behalf = rng.choice(ids), rng.choice(ids + [0] * len(ids)) or None
+        acting_for = rng.choice(ids + [0] * 3 * len(ids)) or None
+        roles = frozenset(rng.sample(["investigator", "supervisor", "dispatcher", "auditor",
+                                      "admin"], rng.randint(0, 2)))
         request = AccessRequest(
             user_id=rng.choice([None, 7]), user_agency_id=agency,
             requested_by_agency_id=on_behalf or agency,
-            action=rng.choice(sorted(DATA_ACTIONS)), purpose=rng.choice(sorted(Purpose)),
+            action=rng.choice(sorted(Action)), purpose=rng.choice(sorted(Purpose)),
             case_number=rng.choice([None, "25-1"]), reason=rng.choice(REASONS),
             lookback_days=rng.randint(1, 60), owners=ids, now=city.now,
             hotlist_category=rng.choice([None, "stolen_vehicle", "immigration_violator"]),
+            user_roles=roles, acting_for_agency_id=acting_for,
         )
         store = entities(engine.agencies.values())
         if request.user_id is not None:
-            store.append(user_entity(request.user_id, engine.agency(agency)))
+            store.append(user_entity(
+                request.user_id, engine.agency(agency), roles,
+                None if acting_for is None else engine.agency(acting_for),
+            ))
         explanation = engine.explain(request)
         for calls in explanation.calls.values():
             batch = [{

@@ -44,6 +44,8 @@ class OwnerOutcome:
     policy_ids: tuple[str, ...]
     limit: OwnerLimit | None = None
     reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """How the limits narrowed the request for this owner (``lookback limited to N days``)."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,22 @@ class AccessGate:
         return [a.id for a in self.catalog.agencies()]
 
     def requested_by(self, user: Principal, slug: str | None) -> int:
+        """The agency a request is made for: the one named by ``slug``, the user's own
+        without one — and always the agency an administrator recorded the user as acting
+        for, where there is one (a request naming another is refused)."""
         if not slug:
-            return user.agency_id
+            return user.agency_id if user.acting_for_id is None else user.acting_for_id
         agency = self.catalog.agency_by_slug(slug)
         if agency is None:
             raise AccessDenied("unknown_agency", f"no agency `{slug[:64]}` in the catalog")
+        if user.acting_for_id is not None and agency.id != user.acting_for_id:
+            acting = self.catalog.agency(user.acting_for_id)
+            name = acting.slug if acting is not None else str(user.acting_for_id)
+            raise AccessDenied(
+                "acting_for",
+                f"user `{user.username}` acts for agency `{name}`: every request of theirs "
+                f"is made for it, not for `{slug[:64]}`",
+            )
         return agency.id
 
     def decide(self, question: AccessQuestion) -> Decision:

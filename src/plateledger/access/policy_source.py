@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from plateledger.access.gate import AccessDenied, AccessQuestion, Decision, OwnerOutcome
 from plateledger.catalog import Agency as CatalogAgency
 from plateledger.catalog import Agreement as CatalogAgreement
 from plateledger.catalog import Catalog
-from plateledger.hotlist.gate import GateDecision
+from plateledger.hotlist.gate import EngineAlertGate
 from plateledger.policy import (
-    LAW_PACKS,
+    STATE_PACKS,
     AccessRequest,
     AgencyFacts,
     AgencyKind,
@@ -41,7 +41,7 @@ def agency_facts(agency: CatalogAgency) -> AgencyFacts:
         kind=AgencyKind(agency.kind),
         home_state=agency.home_state,
         # A state without a pack (Nevada, say) adds no rules: only known packs are listed.
-        law_packs=tuple(p for p in agency.law_packs if p.upper() in LAW_PACKS),
+        law_packs=tuple(p for p in agency.law_packs if p.upper() in STATE_PACKS),
         case_number_required=agency.case_number_required,
         purposes=purposes,
         is_law_enforcement=agency.is_law_enforcement,
@@ -135,6 +135,8 @@ class PolicyDecider:
             owners=list(question.owners),
             now=question.now,
             hotlist_category=question.hotlist_category,
+            user_roles=question.user.roles,
+            acting_for_agency_id=question.user.acting_for_id,
         ))
         outcomes = {}
         for owner_id, verdict in decision.per_owner.items():
@@ -147,7 +149,8 @@ class PolicyDecider:
                     images=verdict.limits.images,
                 )
             outcomes[owner_id] = OwnerOutcome(
-                owner_id, verdict.allowed, verdict.policy_ids, limit, verdict.reasons
+                owner_id, verdict.allowed, verdict.policy_ids, limit, verdict.reasons,
+                verdict.notes,
             )
         return Decision(
             outcomes=outcomes,
@@ -156,15 +159,11 @@ class PolicyDecider:
         )
 
 
-class PolicyAlertGate:
+class PolicyAlertGate(EngineAlertGate):
     """Hot-list alerts: a hit on one owner's read reaches a list owner only if policy lets
-    that owner `receive_alert` for the list's category. Errors deny."""
+    that owner `receive_alert` for the listed entry (its case number, its screened class;
+    see `plateledger.hotlist.gate`), under the current engine. Errors deny."""
 
     def __init__(self, source: PolicySource) -> None:
+        super().__init__(source.engine)
         self.source = source
-
-    def decide(self, list_owner_id: int, read_owner_id: int, category: str) -> GateDecision:
-        verdict = self.source.engine().decide_alert(
-            list_owner_id, read_owner_id, category, datetime.now(UTC)
-        )
-        return GateDecision(verdict.allowed, verdict.policy_ids)

@@ -11,7 +11,11 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Principal:
-    """A user with a valid token, and the class of their agency as the catalog records it."""
+    """A user with a valid token, and the class of their agency as the catalog records it.
+
+    ``acting_for_id`` is the agency an administrator recorded the user as acting for (a
+    federal task-force officer with a local login): policy treats every request of the
+    user as made for that agency, and the user as of its class."""
 
     user_id: int
     username: str
@@ -19,6 +23,7 @@ class Principal:
     agency_kind: str
     agency_home_state: str
     roles: frozenset[str]
+    acting_for_id: int | None = None
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

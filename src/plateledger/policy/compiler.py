@@ -74,11 +74,15 @@ def _strings(values: Iterable[str]) -> str:
     return "[" + ", ".join(f'"{v}"' for v in sorted(values)) + "]"
 
 
-def _actions(agreement: Agreement) -> list[Action]:
+def agreement_actions(agreement: Agreement) -> list[Action]:
+    """The actions ``agreement`` grants (``view_image`` too where it shares images)."""
     granted = set(agreement.actions)
     if agreement.images:
         granted.add(Action.VIEW_IMAGE)
     return sorted(granted)
+
+
+_actions = agreement_actions
 
 
 def _action_list(actions: Iterable[Action]) -> str:
@@ -246,9 +250,20 @@ def requester_attrs(agency: AgencyFacts) -> dict[str, Any]:
     }
 
 
-def user_entity(user_id: int, agency: AgencyFacts) -> dict[str, Any]:
-    """A user: a member of its agency, with the agency's requester class."""
-    attrs = {"agency": ref("Agency", agency.id), **requester_attrs(agency)}
+def user_entity(
+    user_id: int, agency: AgencyFacts, roles: Iterable[str] = (),
+    acting_for: AgencyFacts | None = None,
+) -> dict[str, Any]:
+    """A user: a member of its agency (whose permits it may use), with its ``roles`` and
+    the requester class of the agency it acts for — ``acting_for`` where an administrator
+    recorded one (a federal task-force officer with a local login is federal), its own
+    agency's otherwise."""
+    attrs = {
+        "agency": ref("Agency", agency.id),
+        "acting_for": ref("Agency", (acting_for or agency).id),
+        "roles": sorted(set(roles)),
+        **requester_attrs(acting_for or agency),
+    }
     return _entity("User", user_id, attrs, [("Agency", str(agency.id))])
 
 
@@ -283,7 +298,7 @@ entity Agency = {
   kind: String, state: String, law_enforcement: Bool, prosecutor: Bool, defence: Bool
 };
 entity User in [Agency] = {
-  agency: Agency,
+  agency: Agency, acting_for: Agency, roles: Set<String>,
   kind: String, state: String, law_enforcement: Bool, prosecutor: Bool, defence: Bool
 };
 entity Dataset = {

@@ -32,19 +32,28 @@ class AccessRequest:
     ``user_id`` ``None`` means the agency acts itself (the hot-list matcher delivering an
     alert). ``now`` is time-zone aware. ``lookback_days`` is how far back the search
     reaches. ``hotlist_category`` is the list's category for ``receive_alert``.
+
+    ``user_roles`` are the user's roles as the catalog records them (the role pack decides
+    what each may do; a user with none may do nothing). ``acting_for_agency_id`` is the
+    agency an administrator recorded the user as acting for (a federal task-force officer
+    with a local login): policy treats the user as of that agency's class and every request
+    of theirs as requested by it. ``purpose`` ``None`` is for administration, which names
+    no purpose.
     """
 
     user_id: int | None
     user_agency_id: int
     requested_by_agency_id: int
     action: Action
-    purpose: Purpose
+    purpose: Purpose | None
     case_number: str | None
     reason: str
     lookback_days: int
     owners: Sequence[int]
     now: datetime
     hotlist_category: str | None = None
+    user_roles: frozenset[str] = frozenset()
+    acting_for_agency_id: int | None = None
 
     @property
     def has_case_number(self) -> bool:
@@ -89,13 +98,17 @@ def _narrower(a: int | None, b: int | None) -> int | None:
 @dataclass(frozen=True)
 class OwnerDecision:
     """The answer for one owner: ``policy_ids`` are the permits that allowed, or the forbids
-    that denied, or `DEFAULT_DENY`; ``reasons`` say the same in sentences."""
+    that denied, or `DEFAULT_DENY` (or, where the only agreement for the pair has ended or
+    does not grant the action, ``agreement-<id>-expired``, ``-revoked``, ``-not-started``,
+    ``-action-not-granted``); ``reasons`` say the same in sentences; ``notes`` say how the
+    limits narrowed the request (a clamped lookback)."""
 
     owner_id: int
     allowed: bool
     policy_ids: tuple[str, ...]
     limits: Limits
     reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,22 @@ class Explanation:
     decision: AccessDecision
     calls: dict[int, tuple[CedarCall, ...]]
     packs_version: str
+
+
+@dataclass(frozen=True)
+class ActionPreview:
+    """A dry run of one action of a proposed agreement: the purposes under which its
+    recipient would be allowed, and the rules that deny the rest (``denied_by``, with
+    ``reasons``). No allowed purpose: the packs will always deny this action."""
+
+    action: Action
+    allowed_purposes: tuple[Purpose, ...]
+    denied_by: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def always_denied(self) -> bool:
+        return not self.allowed_purposes
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,7 @@ from plateledger.policy.action import DATA_ACTIONS, Action
 from plateledger.policy.alert import alert_request
 from plateledger.policy.compiler import (
     CompiledAgreements,
+    agreement_actions,
     compile_agreements,
     dataset_uid,
     entities,
@@ -48,6 +50,7 @@ from plateledger.policy.decision import (
     UNKNOWN_OWNER,
     AccessDecision,
     AccessRequest,
+    ActionPreview,
     CedarCall,
     Explanation,
     Limits,
@@ -56,9 +59,18 @@ from plateledger.policy.decision import (
 )
 from plateledger.policy.errors import PolicyCompileError, PolicyError
 from plateledger.policy.facts import AgencyFacts, Agreement, Declaration
-from plateledger.policy.lawpack import CORE, LAW_PACKS, PolicyNote, packs_version
+from plateledger.policy.lawpack import LAW_PACKS, PLATFORM_PACKS, PolicyNote, packs_version
 from plateledger.policy.purpose import Purpose
 from plateledger.policy.reason import screen_reason
+
+ENDED = re.compile(r"^agreement-(\d+)-(expired|revoked|not-started|action-not-granted)$")
+"""Ids that name why no agreement permitted a request (instead of a bare default deny)."""
+_ENDED_REASONS = {
+    "expired": "agreement {} has expired",
+    "revoked": "agreement {} was revoked",
+    "not-started": "agreement {} has not started yet",
+    "action-not-granted": "agreement {} does not grant this action",
+}
 
 OWNER_SET_CACHE = 20_000
 """Compiled per-owner policy sets kept (by text: owners with the same packs and no
@@ -67,9 +79,14 @@ agreement for a recipient share one)."""
 
 @dataclass(frozen=True)
 class _Side:
+    """One side of a request: ``agency`` is the one whose permits the principal may use
+    (a user's own agency), ``as_class`` the one whose requester class and declarations
+    policy sees (the agency a user acts for, where one is recorded)."""
+
     name: str
     principal: dict[str, str]
     agency: AgencyFacts
+    as_class: AgencyFacts
 
 
 @dataclass(frozen=True)
@@ -115,10 +132,12 @@ class PolicyEngine:
         self._notes: dict[str, PolicyNote] = {
             note.policy_id: note for pack in LAW_PACKS.values() for note in pack.notes
         }
-        self._declared: dict[tuple[int, str], datetime] = {}
+        self._declared: dict[tuple[int, str], list[Declaration]] = {}
         for d in self.declarations:
-            key = (d.agency_id, d.owner_state)
-            self._declared[key] = min(d.signed_at, self._declared.get(key, d.signed_at))
+            self._declared.setdefault((d.agency_id, d.owner_state), []).append(d)
+        self._agreements_by_pair: dict[tuple[int, int | None], list[Agreement]] = {}
+        for a in self.agreements:
+            self._agreements_by_pair.setdefault((a.owner_id, a.recipient_id), []).append(a)
         self.policy_text = self.packs_text + "\n" + self._compiled.text()
         self.policy_hash = self._hash()
 
@@ -128,6 +147,7 @@ class PolicyEngine:
             "entities": self._entity_json,
             "declarations": [
                 [d.agency_id, d.owner_state, d.signed_at.isoformat(), d.document_digest]
+                + ([d.revoked_at.isoformat()] if d.revoked_at is not None else [])
                 for d in self.declarations
             ],
         }
@@ -146,7 +166,7 @@ class PolicyEngine:
         only its own policies made a 200-owner decision ~8x faster.
         """
         compiled = self._compiled
-        packs = sorted({CORE, *(c.upper() for c in self.agencies[owner].law_packs)})
+        packs = sorted({*PLATFORM_PACKS, *(c.upper() for c in self.agencies[owner].law_packs)})
         text = "\n".join(LAW_PACKS[code].text for code in packs) + "".join(
             compiled.by_pair.get((recipient, owner), "") for recipient in acting
         ) + compiled.everyone_by_owner.get(owner, "")
@@ -174,9 +194,12 @@ class PolicyEngine:
         return found
 
     def declared(self, agency: AgencyFacts, owner_state: str, now: datetime) -> bool:
-        """Whether ``agency`` had signed a declaration for ``owner_state`` data by ``now``."""
-        signed = self._declared.get((agency.id, owner_state))
-        return signed is not None and signed <= now
+        """Whether ``agency`` had signed a declaration for ``owner_state`` data by ``now``
+        that was not revoked by then."""
+        return any(
+            d.signed_at <= now and (d.revoked_at is None or now < d.revoked_at)
+            for d in self._declared.get((agency.id, owner_state), ())
+        )
 
     def decide(self, request: AccessRequest) -> AccessDecision:
         """The decision for every owner of ``request`` (one Cedar batch call).
@@ -199,16 +222,29 @@ class PolicyEngine:
         request = alert_request(list_owner_id, read_owner_id, category, now)
         return self.decide(request).per_owner[read_owner_id]
 
+    def _on_behalf(self, request: AccessRequest) -> AgencyFacts:
+        """Whom the request is for: the agency the user acts for, where one is recorded,
+        whatever the request says; the requested-by agency otherwise."""
+        if request.acting_for_agency_id is not None:
+            return self.agency(request.acting_for_agency_id)
+        return self.agency(request.requested_by_agency_id)
+
     def _sides(self, request: AccessRequest) -> list[_Side]:
         user_agency = self.agency(request.user_agency_id)
-        on_behalf = self.agency(request.requested_by_agency_id)
+        requested_by = self.agency(request.requested_by_agency_id)
+        acting_for = (None if request.acting_for_agency_id is None
+                      else self.agency(request.acting_for_agency_id))
         if request.user_id is None:
-            first = _Side("agency", _uid("Agency", user_agency.id), user_agency)
+            first = _Side("agency", _uid("Agency", user_agency.id), user_agency, user_agency)
         else:
-            first = _Side("user", _uid("User", request.user_id), user_agency)
+            first = _Side("user", _uid("User", request.user_id), user_agency,
+                          acting_for or user_agency)
         sides = [first]
-        if on_behalf.id != user_agency.id:
-            sides.append(_Side("requested_by", _uid("Agency", on_behalf.id), on_behalf))
+        asked = {user_agency.id}
+        for name, other in (("acting_for", acting_for), ("requested_by", requested_by)):
+            if other is not None and other.id not in asked:
+                asked.add(other.id)
+                sides.append(_Side(name, _uid("Agency", other.id), other, other))
         return sides
 
     def _evaluate(
@@ -218,16 +254,16 @@ class PolicyEngine:
             raise PolicyError("the time of a request needs a time zone")
         flags = screen_reason(request.reason)
         sides = self._sides(request)
-        on_behalf = self.agency(request.requested_by_agency_id)
+        on_behalf = self._on_behalf(request)
         store = self._entities
         if request.user_id is not None:
-            store = store.with_added_json_str(
-                json.dumps([user_entity(request.user_id, sides[0].agency)])
-            )
+            user = user_entity(request.user_id, sides[0].agency, request.user_roles,
+                               sides[0].as_class)
+            store = store.with_added_json_str(json.dumps([user]))
         owners = list(dict.fromkeys(request.owners))
         base_context = {
             "now": epoch(request.now),
-            "purpose": request.purpose.value,
+            "purpose": "" if request.purpose is None else request.purpose.value,
             "flags": sorted(f.value for f in flags),
             "requested_by": ref("Agency", on_behalf.id),
             "lookback_days": request.lookback_days,
@@ -247,7 +283,8 @@ class PolicyEngine:
             rb_declared = self.declared(on_behalf, state, request.now)
             for side in sides:
                 context = dict(base_context)
-                context["principal_declared"] = self.declared(side.agency, state, request.now)
+                context["principal_declared"] = self.declared(side.as_class, state,
+                                                              request.now)
                 context["requested_by_declared"] = rb_declared
                 policy_set = self._owner_set((side.agency.id,), owner)
                 groups.setdefault(id(policy_set), (policy_set, []))[1].append(len(batch))
@@ -275,7 +312,7 @@ class PolicyEngine:
             position = by_owner[owner] * len(sides)
             chunk = results[position:position + len(sides)]
             verdicts = [_verdict(r) for r in chunk]
-            per_owner[owner] = self._combine(owner, request, verdicts)
+            per_owner[owner] = self._combine(owner, request, sides, verdicts)
             if keep_calls:
                 calls[owner] = tuple(
                     CedarCall(
@@ -288,7 +325,7 @@ class PolicyEngine:
         return AccessDecision(per_owner, self.policy_hash, flags), calls
 
     def _combine(
-        self, owner: int, request: AccessRequest, verdicts: list[_Verdict]
+        self, owner: int, request: AccessRequest, sides: list[_Side], verdicts: list[_Verdict]
     ) -> OwnerDecision:
         if all(v.allowed for v in verdicts):
             limits: Limits | None = None
@@ -306,18 +343,45 @@ class PolicyEngine:
             assert limits is not None  # at least one side is always asked
             limits, notes = self._pack_limits(owner, request, limits)
             unique = tuple(dict.fromkeys(ids))
-            reasons = tuple(self._describe(pid) for pid in unique) + notes
-            return OwnerDecision(owner, True, unique, limits, reasons)
+            reasons = tuple(self._describe(pid) for pid in unique)
+            return OwnerDecision(owner, True, unique, limits, reasons, notes)
         denied: list[str] = []
         errors: list[str] = []
-        for verdict in verdicts:
+        for asked, verdict in zip(sides, verdicts, strict=True):
             if verdict.allowed:
                 continue
             errors.extend(verdict.errors)
-            denied.extend(verdict.policy_ids or (DEFAULT_DENY,))
+            denied.extend(verdict.policy_ids or self._no_permit(
+                owner, asked.agency.id, request.action, request.now
+            ))
         unique = tuple(dict.fromkeys(denied))
         reasons = tuple(self._describe(pid) for pid in unique) + tuple(errors)
         return OwnerDecision(owner, False, unique, Limits(images=False), reasons)
+
+    def _no_permit(
+        self, owner: int, recipient: int, action: Action, now: datetime
+    ) -> tuple[str, ...]:
+        """Why no permit applied to ``recipient``: the agreements of the pair that have
+        ended, not started or do not grant ``action`` — `DEFAULT_DENY` when there are none,
+        or when one is in force and grants the action (its terms did not hold)."""
+        found = (self._agreements_by_pair.get((owner, recipient), [])
+                 + self._agreements_by_pair.get((owner, None), []))
+        covering = [a for a in found if action in agreement_actions(a)]
+        if not found or any(a.in_force(now) for a in covering):
+            return (DEFAULT_DENY,)
+        ids: list[str] = []
+        for a in covering:
+            if now < a.starts:
+                ids.append(f"agreement-{a.id}-not-started")
+            elif a.revoked_at is not None and a.revoked_at <= now and (
+                a.expires is None or a.revoked_at <= a.expires
+            ):
+                ids.append(f"agreement-{a.id}-revoked")
+            else:
+                ids.append(f"agreement-{a.id}-expired")
+        if not ids:
+            ids = [f"agreement-{a.id}-action-not-granted" for a in found if a.in_force(now)]
+        return tuple(ids) or (DEFAULT_DENY,)
 
     def _pack_limits(
         self, owner: int, request: AccessRequest, limits: Limits
@@ -343,7 +407,57 @@ class PolicyEngine:
             return f"{policy_id}: {requirement}"
         if policy_id == DEFAULT_DENY:
             return f"{DEFAULT_DENY}: no own-agency permit or agreement covers this request"
+        ended = ENDED.match(policy_id)
+        if ended is not None:
+            return f"{policy_id}: " + _ENDED_REASONS[ended.group(2)].format(ended.group(1))
         return policy_id
+
+    def preview_agreement(self, agreement: Agreement, now: datetime) -> tuple[ActionPreview, ...]:
+        """What the packs would make of ``agreement`` (not yet in this engine's facts), as
+        a dry run: for each action it grants, the purposes of its list under which its
+        recipient would be allowed, and the ids of the rules that deny the others — asked
+        at ``now`` or at its start, whichever is later, with a case number and a specific
+        reason. An action with no allowed purpose is one the agreement can never grant.
+
+        Precondition: ``agreement`` names a recipient and an id no agreement here has.
+        """
+        if agreement.recipient_id is None:
+            raise PolicyError("a preview needs an agreement with one recipient")
+        engine = PolicyEngine(self.agencies.values(), [*self.agreements, agreement],
+                              self.declarations)
+        at = max(now, agreement.starts)
+        owner = engine.agency(agreement.owner_id)
+        recipient = engine.agency(agreement.recipient_id)
+        declared = engine.declared(recipient, owner.home_state, at)
+        purposes = sorted(agreement.purposes or Purpose)
+        combos = [(a, p) for a in agreement_actions(agreement) for p in purposes]
+        batch = [{
+            "principal": _uid("Agency", recipient.id),
+            "action": _uid("Action", action.value),
+            "resource": _uid("Dataset", owner.id),
+            "context": {
+                "now": epoch(at), "purpose": purpose.value, "flags": [],
+                "requested_by": ref("Agency", recipient.id), "lookback_days": 1,
+                "has_case_number": True,
+                "hotlist_category": purpose.value if action is Action.RECEIVE_ALERT else "",
+                "principal_declared": declared, "requested_by_declared": declared,
+            },
+        } for action, purpose in combos]
+        results = cedarpy.is_authorized_batch(
+            batch, engine._owner_set((recipient.id,), owner.id), engine._entities
+        )
+        previews: list[ActionPreview] = []
+        verdicts = [(c, _verdict(r)) for c, r in zip(combos, results, strict=True)]
+        for action in agreement_actions(agreement):
+            mine = [(c[1], v) for c, v in verdicts if c[0] is action]
+            allowed = tuple(p for p, v in mine if v.allowed)
+            denied = sorted({pid for _, v in mine if not v.allowed
+                             for pid in (v.policy_ids or (DEFAULT_DENY,))})
+            previews.append(ActionPreview(
+                action, allowed, tuple(denied),
+                tuple(engine._describe(pid) for pid in denied),
+            ))
+        return tuple(previews)
 
     def sharing_partners(self, owner_id: int, now: datetime) -> list[SharingPartner]:
         """Every other agency that could reach ``owner_id``'s data at ``now``, for which

@@ -111,10 +111,12 @@ class Agreement:
 class Declaration:
     """A written declaration (625 ILCS 5/2-130): ``signer`` of agency ``agency_id`` declared
     at ``signed_at`` that data of ``owner_state`` will not be used for what the statute
-    forbids; ``document_digest`` is the hex SHA-256 of the signed document."""
+    forbids; ``document_digest`` is the hex SHA-256 of the signed document. A declaration
+    counts from ``signed_at`` until ``revoked_at``, if it was revoked."""
 
     agency_id: int
     owner_state: str
     signer: str
     signed_at: datetime
     document_digest: str
+    revoked_at: datetime | None = None

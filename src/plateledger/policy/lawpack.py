@@ -22,6 +22,10 @@ from plateledger.policy.errors import PolicyCompileError, UnknownPack
 
 CORE = "CORE"
 """The platform rules every dataset is under (``core.cedar``); not a state."""
+ROLES = "ROLES"
+"""What each role of a user may do (``roles.cedar``), for every dataset; not a state."""
+PLATFORM_PACKS = frozenset({CORE, ROLES})
+"""The packs in every owner's slice, whatever its state."""
 
 _VERSION = re.compile(r"^//\s*version:\s*(\S+)\s*$", re.MULTILINE)
 
@@ -121,17 +125,22 @@ LAW_PACKS: MappingProxyType[str, LawPack] = MappingProxyType({
             CORE, "Platform rules", "the owner's published usage and privacy policy",
             RetentionPreset(None, None, "none"),
         ),
+        LawPack(
+            ROLES, "Roles", "the agency's usage and privacy policy (job titles)",
+            RetentionPreset(None, None, "none"),
+        ),
     )
 })
-"""Every pack by code; `CORE` applies to all data, the others by the owner's packs."""
+"""Every pack by code; `CORE` and `ROLES` apply to all data, the others by the owner's
+packs."""
 
-STATE_PACKS = tuple(code for code in LAW_PACKS if code != CORE)
+STATE_PACKS = tuple(code for code in LAW_PACKS if code not in PLATFORM_PACKS)
 
 
 def law_pack(code: str) -> LawPack:
     """The pack for ``code`` (a two-letter state code); raises `UnknownPack` otherwise."""
     pack = LAW_PACKS.get(code.strip().upper())
-    if pack is None or pack.code == CORE:
+    if pack is None or pack.code in PLATFORM_PACKS:
         raise UnknownPack(f"no law pack `{code[:8]}`: packs are {', '.join(STATE_PACKS)}")
     return pack
 

@@ -102,6 +102,7 @@ def _explain(request: Request, body: ExplainRequest, user: Principal) -> Explain
             reason=body.reason, lookback_days=body.lookback_days,
             owners=body.owners or gate.owners(), now=datetime.now(UTC),
             hotlist_category=body.hotlist_category,
+            user_roles=subject.roles, acting_for_agency_id=subject.acting_for_id,
         )
     except AccessDenied as exc:
         raise ApiError(422, exc.code, exc.message) from None
