@@ -14,6 +14,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from plateledger.api.routes.audit import entries_page, router
 from plateledger.audit import AuditLog, NoteSigner, verify_checkpoint, verify_inclusion
+from plateledger.audit.redaction import Reader
 from plateledger.audit.remote import RemoteLog
 from plateledger.audit.schema import audit_entries, audit_head, audit_nodes
 from plateledger.audit.verification import verify_log
@@ -62,8 +63,10 @@ def test_public_entries_carry_leaf_hashes_and_redacted_summaries(
     for secret in ("officer1", "7ABC001", "24-000001", "query", "case_number"):
         assert secret not in text
     assert body["entries"][0]["summary"]["purpose"] == "stolen_vehicle"
-    full = entries_page(log, 1, 1, full=True)
+    full = entries_page(log, 1, 1, reader=Reader("ca-oakland-pd", 1))
     assert full["entries"][0]["entry"]["case_number"] == "24-000001"
+    denied = entries_page(log, 1, 1, reader=Reader("wa-seattle-pd", 2))["entries"][0]
+    assert denied["view"] == "denied" and "24-000001" not in str(denied)
 
 
 @pytest.mark.parametrize(

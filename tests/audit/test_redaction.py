@@ -1,26 +1,108 @@
-"""The public summary of an entry shows who, when, why and how many — nothing else."""
+"""Who sees what of an entry: the public summary shows who, when, why and how many; an
+owner that denied an access sees who tried and under which rule; the agencies whose users
+acted, and the owners that released data, see the whole entry."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import pytest
 
 from plateledger.audit import EntryType, redact, search_entry
+from plateledger.audit.redaction import Reader, View, denied_view, served, view_of
+
+SECRETS = ("jsmith", "7ABC123", "24-0001", "immigration hold", "sha256:00")
 
 
-def test_search_summary_keeps_agencies_purpose_and_count_only() -> None:
+def a_search() -> dict[str, Any]:
     entry = search_entry(
         user="jsmith", agency="ca-oakland-pd", requested_by_agency="us-ice-ero",
         purpose="stolen_vehicle", case_number="24-0001", kind="fuzzy",
-        query={"plate": "7ABC123"}, owners_allowed=["ca-oakland-pd"],
-        owners_denied=[{"agency": "ca-berkeley-pd", "policy_ids": ["ca.sb34.no_federal"]}],
+        query={"plate": "7ABC123"}, owners_allowed=["ca-oakland-pd", "ca-alameda-so"],
+        owners_denied=[{"agency": "ca-berkeley-pd", "policy_ids": ["ca.sb34.no_federal"]},
+                       {"agency": "us-ice-ero", "policy_ids": ["default-deny"]}],
         result_count=3, result_digest="sha256:00", policy_set_hash="sha256:11",
     )  # fmt: skip
-    summary = redact({**entry, "time": "2026-05-01T10:00:00.000Z", "log_index": 4})
-    assert summary == {
+    return {**entry, "reason": "immigration hold", "reason_flags": ["immigration"],
+            "time": "2026-05-01T10:00:00.000Z", "log_index": 4}
+
+
+def test_search_summary_names_who_searched_who_released_and_who_denied() -> None:
+    assert redact(a_search()) == {
         "type": "search", "v": 1, "time": "2026-05-01T10:00:00.000Z", "log_index": 4,
-        "agencies": ["ca-berkeley-pd", "ca-oakland-pd", "us-ice-ero"],
+        "agencies": ["ca-alameda-so", "ca-oakland-pd", "us-ice-ero"],
+        "released": ["ca-alameda-so", "ca-oakland-pd"],
+        "denied": ["ca-berkeley-pd", "us-ice-ero"],
         "purpose": "stolen_vehicle", "result_count": 3,
     }  # fmt: skip
+
+
+def test_an_owner_that_denied_is_not_listed_as_taking_part() -> None:
+    assert "ca-berkeley-pd" not in redact(a_search())["agencies"]
+
+
+@pytest.mark.parametrize(
+    ("slug", "view"),
+    [
+        ("ca-oakland-pd", View.FULL),   # its user searched
+        ("ca-alameda-so", View.FULL),   # it released data
+        ("ca-berkeley-pd", View.DENIED),  # it denied
+        ("ca-fremont-pd", View.PUBLIC),  # not asked, or nothing to do with it
+    ],
+)
+def test_each_agency_gets_the_view_its_part_earns(slug: str, view: View) -> None:
+    assert view_of(a_search(), Reader(slug, 99)) is view
+
+
+def test_the_requesting_agency_is_not_the_acting_one() -> None:
+    # us-ice-ero asked for the search and denied its own part: no more than that
+    assert view_of(a_search(), Reader("us-ice-ero", 7)) is View.DENIED
+
+
+def test_a_denied_owner_sees_who_when_why_and_its_own_rules_only() -> None:
+    view = denied_view(a_search(), "ca-berkeley-pd")
+    assert view == {
+        "type": "search", "v": 1, "time": "2026-05-01T10:00:00.000Z", "log_index": 4,
+        "user": "jsmith", "agency": "ca-oakland-pd", "requested_by_agency": "us-ice-ero",
+        "purpose": "stolen_vehicle",
+        "denied": {"agency": "ca-berkeley-pd", "policy_ids": ["ca.sb34.no_federal"]},
+    }  # fmt: skip
+    text = json.dumps(view)
+    for secret in SECRETS[1:]:
+        assert secret not in text
+
+
+def test_an_unrelated_agency_is_served_the_public_summary_only() -> None:
+    view, content = served(a_search(), Reader("ca-fremont-pd", 5))
+    assert view is View.PUBLIC and content == redact(a_search())
+    for secret in SECRETS:
+        assert secret not in json.dumps(content)
+
+
+def test_an_image_view_released_or_denied_by_its_owner() -> None:
+    entry = {"type": "image_view", "v": 1, "user": "jsmith", "agency": "ca-oakland-pd",
+             "owner_agency": "ca-berkeley-pd", "read_id": "r-1", "allowed": False,
+             "policy_ids": ["ca.sb34.no_federal"], "case_number": "24-0001"}
+    assert redact(entry)["denied"] == ["ca-berkeley-pd"]
+    assert view_of(entry, Reader("ca-berkeley-pd", 2)) is View.DENIED
+    assert view_of({**entry, "allowed": True}, Reader("ca-berkeley-pd", 2)) is View.FULL
+
+
+def test_a_withheld_hot_list_hit_names_its_two_owners_and_no_plate() -> None:
+    entry = {"type": "alert_withheld", "v": 1, "read_owner": "ca-oakland-pd",
+             "list_owner": "us-ice-ero", "list_class": "immigration",
+             "policy_ids": ["ca.sb54.no_immigration_alerts"], "plate": "7ABC123"}
+    summary = redact(entry)
+    assert (summary["read_owner"], summary["list_owner"]) == ("ca-oakland-pd", "us-ice-ero")
+    assert summary["denied"] == ["ca-oakland-pd"] and "7ABC123" not in str(summary)
+
+
+def test_administrative_entries_are_whole_for_the_acting_agency_only() -> None:
+    entry = {"type": "user_change", "v": 1, "user": "admin", "agency_id": 3,
+             "username": "newhire"}
+    assert view_of(entry, Reader("ucpd", 3)) is View.FULL
+    assert view_of(entry, Reader("fpd", 4)) is View.PUBLIC
 
 
 @pytest.mark.parametrize(

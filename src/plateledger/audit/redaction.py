@@ -1,43 +1,163 @@
-"""The public summary of an audit entry: what the public may see of each event.
+"""Who sees what of an audit entry: the full entry, the denied owner's view, the public
+summary (DESIGN.md rule 7; the table in docs/audit.md, held to this module by a test).
 
-The summary is built from an allow-list, never by deleting sensitive fields: a field
-a future entry type adds stays private until someone decides it is public.
+- **full**: the agency whose user acted (``agency``, or ``agency_id`` for administrative
+  entries), and for an access (a search, export, image view, alert) every owner that
+  *released* data to it (``owners_allowed``); for other entries also the agency the entry
+  is about (``owner_agency``, ``partner_agency``).
+- **denied**: an owner that *denied* the access sees who tried (user and agency), on whose
+  behalf, when, for what purpose, the entry type and the rule ids that denied *this*
+  owner — never the query, plate, case number, reason, flags or result digest.
+- **public**: what anyone sees: who searched (agencies), which owners released data and
+  which denied, the purpose and the result count.
+
+Every view is built from an allow-list, never by deleting sensitive fields: a field a
+future entry type adds stays private until someone decides otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-_AGENCY_KEYS = ("agency", "requested_by_agency", "owner_agency", "partner_agency")
-_AGENCY_LIST_KEYS = ("agencies", "owners_allowed", "owners_denied", "partners")
+ACCESS_TYPES = frozenset({"search", "export", "image_view", "alert_delivery", "alert_withheld"})
+"""Entries that record data leaving (or being kept from) its owner."""
+
+_AGENCY_KEYS = ("agency", "requested_by_agency", "partner_agency", "list_owner")
+_AGENCY_LIST_KEYS = ("agencies", "partners")
+
+DENIED_FIELDS = ("type", "v", "time", "log_index", "user", "agency", "requested_by_agency",
+                 "purpose")
+"""The fields of an access an owner that denied it sees (with ``denied``: its own rule
+ids); everything else stays private."""
+
+
+class View(StrEnum):
+    """How much of an entry a reader is served."""
+
+    FULL = "full"
+    DENIED = "denied"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The agency of someone reading the log (an auditor's or supervisor's)."""
+
+    slug: str
+    agency_id: int
+
+
+def _str_list(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def is_access(entry: Mapping[str, Any]) -> bool:
+    """Whether ``entry`` records an access to an owner's data."""
+    return entry.get("type") in ACCESS_TYPES or "owners_allowed" in entry \
+        or "owners_denied" in entry
+
+
+def released(entry: Mapping[str, Any]) -> list[str]:
+    """The owners whose data this access released, sorted."""
+    found = set(_str_list(entry.get("owners_allowed")))
+    kind = entry.get("type")
+    owner = entry.get("owner_agency")
+    if kind == "image_view" and entry.get("allowed") is True and isinstance(owner, str):
+        found.add(owner)
+    if kind == "alert_delivery" and isinstance(owner, str):
+        found.add(owner)
+    return sorted(found)
+
+
+def denied(entry: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The owners that denied this access, each with the rule ids that denied it."""
+    found: dict[str, list[str]] = {}
+    items = entry.get("owners_denied")
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, Mapping) and isinstance(item.get("agency"), str):
+            found[item["agency"]] = _str_list(item.get("policy_ids"))
+        elif isinstance(item, str):
+            found[item] = []
+    kind = entry.get("type")
+    owner = entry.get("owner_agency")
+    if kind == "image_view" and entry.get("allowed") is not True and isinstance(owner, str):
+        found[owner] = _str_list(entry.get("policy_ids"))
+    withheld_from = entry.get("read_owner")
+    if kind == "alert_withheld" and isinstance(withheld_from, str):
+        found[withheld_from] = _str_list(entry.get("policy_ids"))
+    return dict(sorted(found.items()))
+
+
+def _actor(entry: Mapping[str, Any], reader: Reader) -> bool:
+    agency_id = entry.get("agency_id")
+    if isinstance(agency_id, int) and not isinstance(agency_id, bool):
+        return agency_id == reader.agency_id
+    actor = entry.get("list_owner") if entry.get("type") == "alert_withheld" else None
+    return (entry.get("agency") or actor) == reader.slug
+
+
+def view_of(entry: Mapping[str, Any], reader: Reader) -> View:
+    """Which view of ``entry`` an auditor or supervisor of ``reader`` is served."""
+    if _actor(entry, reader):
+        return View.FULL
+    if is_access(entry):
+        if reader.slug in released(entry):
+            return View.FULL
+        if reader.slug in denied(entry):
+            return View.DENIED
+        return View.PUBLIC
+    subjects = {entry.get("owner_agency"), entry.get("partner_agency")}
+    if reader.slug in subjects or str(reader.agency_id) in subjects:
+        return View.FULL
+    return View.PUBLIC
+
+
+def denied_view(entry: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    """What ``owner``, which denied the access ``entry``, sees of it."""
+    view = {key: entry[key] for key in DENIED_FIELDS if key in entry}
+    view["denied"] = {"agency": owner, "policy_ids": denied(entry).get(owner, [])}
+    return view
+
+
+def served(entry: Mapping[str, Any], reader: Reader) -> tuple[View, dict[str, Any]]:
+    """The view of ``entry`` for ``reader`` and its content (the public summary for
+    `View.PUBLIC`)."""
+    view = view_of(entry, reader)
+    if view is View.FULL:
+        return view, dict(entry)
+    if view is View.DENIED:
+        return view, denied_view(entry, reader.slug)
+    return view, redact(entry)
 
 
 def _agencies(entry: Mapping[str, Any]) -> list[str]:
+    """The agencies that took part: who acted, for whom, and (outside accesses) the
+    agencies the entry is about. Owners that denied an access are not among them."""
     found: set[str] = set()
     for key in _AGENCY_KEYS:
         value = entry.get(key)
         if isinstance(value, str):
             found.add(value)
     for key in _AGENCY_LIST_KEYS:
-        items = entry.get(key)
-        if not isinstance(items, list):
-            continue
-        for item in items:
-            if isinstance(item, str):
-                found.add(item)
-            elif isinstance(item, Mapping) and isinstance(item.get("agency"), str):
-                found.add(item["agency"])
+        found.update(_str_list(entry.get(key)))
+    if is_access(entry):
+        found.update(released(entry))
+    elif isinstance(entry.get("owner_agency"), str):
+        found.add(entry["owner_agency"])
     return sorted(found)
 
 
 def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
     """Return the public summary of ``entry``.
 
-    Keeps the type, version, time, log index, the agencies involved (requesting,
-    on whose behalf, data owners allowed or denied, partners), the purpose and the
-    result count. Plates, user names, query elements, case numbers, reasons and
-    anything else are left out.
+    Keeps the type, version, time, log index, the agencies that took part (``agencies``:
+    requesting, on whose behalf, partners), and for an access the owners that released
+    data (``released``) and those that denied it (``denied``); the purpose, the result
+    count, an alarm's kind, and the owners of a withheld hot-list hit. Plates, user names,
+    query elements, case numbers, reasons and anything else are left out.
     """
     summary: dict[str, Any] = {
         "type": entry.get("type"),
@@ -47,9 +167,18 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
     if "log_index" in entry:
         summary["log_index"] = entry["log_index"]
+    if is_access(entry):
+        summary["released"] = released(entry)
+        summary["denied"] = sorted(denied(entry))
     if isinstance(entry.get("purpose"), str):
         summary["purpose"] = entry["purpose"]
     count = entry.get("result_count")
     if isinstance(count, int) and not isinstance(count, bool):
         summary["result_count"] = count
+    if entry.get("type") == "alarm" and isinstance(entry.get("kind"), str):
+        summary["alarm"] = entry["kind"]
+    if entry.get("type") == "alert_withheld":
+        for key in ("read_owner", "list_owner"):
+            if isinstance(entry.get(key), str):
+                summary[key] = entry[key]
     return summary
