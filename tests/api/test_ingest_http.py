@@ -132,3 +132,80 @@ def test_no_acknowledged_read_is_lost_to_kill_9(live_server: LiveServer) -> None
         assert _count_reads(live_server.data_dir, prefix) == len(acknowledged) == 250
     finally:
         live_server.start()
+
+
+@pytest.fixture(scope="module")
+def fremont_key(live_server: LiveServer) -> str:
+    """A camera key of Fremont PD, a second agency of the demo city."""
+    from plateledger.catalog import open_catalog
+    from plateledger.settings import Settings
+
+    catalog = open_catalog(Settings(data_dir=live_server.data_dir, require_totp=False))
+    try:
+        fpd = catalog.agency_by_slug("fpd")
+        assert fpd is not None
+        return catalog.issue_api_key(fpd.id, label="read identity test")
+    finally:
+        catalog.close()
+
+
+def _stored_rows(data_dir: Path, read_id: str) -> list[dict[str, Any]]:
+    """Every row of ``read_id`` after OPTIMIZE FINAL (the server must be stopped)."""
+    code = (
+        "import json\nfrom pathlib import Path\nfrom plateledger.store import ReadStore\n"
+        f"s = ReadStore.open(data_dir=Path({str(data_dir / 'store')!r}))\n"
+        "s.optimize()\n"
+        "t = s.query(\"SELECT owner_id, camera_id, plate, toUnixTimestamp64Milli(ts) AS ts, "
+        f"confidence FROM {{db}}.reads WHERE read_id = '{read_id}' ORDER BY owner_id\")\n"
+        "print(json.dumps(t.to_pylist()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    rows: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return rows
+
+
+def test_a_key_may_not_reuse_another_agencys_read_id(
+    live_server: LiveServer, fremont_key: str
+) -> None:
+    read_id = str(uuid.uuid4())
+    ts = now_ms() - 60_000
+    union_city = {"read_id": read_id, "camera_id": live_server.camera_id, "ts": ts,
+                  "plate": "7IDN001", "confidence": 0.9}
+    response = post(live_server, "/v1/reads", [union_city])
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == [read_id]
+
+    fremont = union_city | {"camera_id": "fpd-fx-001", "confidence": 0.3}
+    as_fremont = {"X-API-Key": fremont_key}
+    refused = post(live_server, "/v1/reads", [fremont], headers=as_fremont)
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "read_conflict" and read_id in error["message"]
+    assert [(e["index"], e["field"], e["code"]) for e in error["details"]] == [
+        (0, "read_id", "read_conflict")
+    ]
+
+    # In a batch the conflicting read is refused and the others are kept, as for any bad item.
+    own = {"camera_id": "fpd-fx-001", "ts": ts, "plate": "7IDN002", "confidence": 0.8}
+    mixed = post(live_server, "/v1/reads", [fremont, own], headers=as_fremont)
+    assert mixed.status_code == 200, mixed.text
+    assert len(mixed.json()["accepted"]) == 1
+    [item] = mixed.json()["errors"]
+    assert (item["index"], item["field"], item["code"]) == (0, "read_id", "read_conflict")
+    assert read_id in item["message"]
+
+    # Retries are normal: the owner's identical re-post is accepted; changed evidence is not.
+    again = post(live_server, "/v1/reads", [union_city])
+    assert again.status_code == 200 and again.json()["accepted"] == [read_id]
+    changed = post(live_server, "/v1/reads", [union_city | {"confidence": 0.5}])
+    assert changed.status_code == 409, changed.text
+
+    live_server.stop()
+    try:
+        rows = _stored_rows(live_server.data_dir, read_id)
+    finally:
+        live_server.start()
+    assert len(rows) == 1
+    assert rows[0]["camera_id"] == live_server.camera_id and rows[0]["ts"] == ts
+    assert rows[0]["plate"] == "7IDN001" and abs(rows[0]["confidence"] - 0.9) < 1e-6

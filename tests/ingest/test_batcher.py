@@ -3,6 +3,7 @@ from concurrent.futures import wait
 import pytest
 
 from plateledger.ingest.batcher import BatcherClosed, ReadBatcher
+from plateledger.read import PlateRead
 from plateledger.store import ReadStore
 from tests.factories import make_read
 
@@ -31,7 +32,7 @@ def test_closing_writes_what_is_pending_then_refuses_more(store: ReadStore) -> N
     batcher = ReadBatcher(store, max_reads=10_000, max_delay=3600)
     future = batcher.submit([make_read("8ABC123")])
     batcher.close()
-    assert future.result(timeout=1) is None
+    assert future.result(timeout=1) == frozenset()
     assert store.count() == 1
     with pytest.raises(BatcherClosed):
         batcher.submit([make_read("8ABC124")])
@@ -47,3 +48,20 @@ def test_a_failed_insert_fails_every_waiting_request(store: ReadStore) -> None:
     finally:
         store.engine.command(f"RENAME TABLE {store.db}.reads_away TO {store.db}.reads")
         batcher.close()
+
+
+def test_each_request_learns_which_of_its_reads_were_refused(store: ReadStore) -> None:
+    """Conflicts are looked for in the writer thread, over the whole group commit: two
+    requests in one batch cannot both claim a read id, and only new reads reach on_commit."""
+    committed: list[list[PlateRead]] = []
+    batcher = ReadBatcher(store, max_reads=4, max_delay=60, on_commit=committed.append)
+    agency_a = make_read("8ABC123", owner=1)
+    agency_b = agency_a.model_copy(update={"owner_id": 2, "camera_id": "cam-b"})
+    other = make_read("7XYZ981", owner=2)
+    first = batcher.submit([agency_a, agency_a])  # the same read twice: both accepted
+    second = batcher.submit([other, agency_b])
+    assert first.result(timeout=60) == frozenset()
+    assert second.result(timeout=60) == frozenset({1})
+    batcher.close()
+    assert committed == [[agency_a, other]]
+    assert store.count() == 2

@@ -52,3 +52,11 @@ def test_an_images_url_that_is_not_a_bucket_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="s3://bucket"):
         open_image_store("ftp://crops/x", tmp_path)
     assert isinstance(open_image_store(None, tmp_path), ImageStore)
+
+
+def test_a_stored_crop_is_never_replaced(images: Images) -> None:
+    read_id = uuid.uuid4()
+    first = images.put(read_id, "plate", JPEG)
+    again = images.put(read_id, "plate", b"\xff\xd8\xff\xe0" + b"other" * 100)
+    assert again == first == images.ref(read_id, "plate")
+    assert images.get(first) == JPEG

@@ -4,6 +4,11 @@ Every INSERT makes a ClickHouse part, so reads from concurrent requests are gath
 ``max_reads`` are waiting or the oldest has waited ``max_delay`` seconds, then written in
 one durable INSERT. Each request's future resolves only after that INSERT returned, so an
 acknowledged read survives ``kill -9`` (the table fsyncs parts on insert).
+
+The batch is added with `ReadStore.add_reads`: one look-up per batch refuses reads whose id
+is already taken for their plate (by another owner, or with other evidence), also between
+requests of one batch, and each request's future resolves to the positions of its reads
+that were refused. Only this thread writes, so two requests cannot both claim an id.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ class BatcherClosed(RuntimeError):
 @dataclass
 class _Pending:
     reads: list[PlateRead] = field(default_factory=list)
-    futures: list[Future[None]] = field(default_factory=list)
+    futures: list[Future[frozenset[int]]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    """Where each future's reads begin in ``reads``."""
     since: float = 0.0
 
 
@@ -65,11 +72,12 @@ class ReadBatcher:
         self._thread = threading.Thread(target=self._run, name="read-batcher", daemon=True)
         self._thread.start()
 
-    def submit(self, reads: Sequence[PlateRead]) -> Future[None]:
-        """Queue reads; the future completes when they are durably stored (or fails)."""
-        future: Future[None] = Future()
+    def submit(self, reads: Sequence[PlateRead]) -> Future[frozenset[int]]:
+        """Queue reads; the future completes when they are durably stored (or fails), with
+        the positions in ``reads`` of those refused because their id is taken."""
+        future: Future[frozenset[int]] = Future()
         if not reads:
-            future.set_result(None)
+            future.set_result(frozenset())
             return future
         with self._cond:
             if self._closing:
@@ -77,6 +85,7 @@ class ReadBatcher:
             first = not self._pending.reads
             if first:
                 self._pending.since = time.monotonic()
+            self._pending.starts.append(len(self._pending.reads))
             self._pending.reads.extend(reads)
             self._pending.futures.append(future)
             # wake the writer to start the delay clock, or to write a full batch now
@@ -106,17 +115,18 @@ class ReadBatcher:
     def _run(self) -> None:
         while (batch := self._take()) is not None:
             try:
-                self.store.insert_reads(batch.reads)
+                added = self.store.add_reads(batch.reads)
             except Exception as exc:  # every waiting request must learn of the failure
                 for future in batch.futures:
                     future.set_exception(exc)
                 continue
             self.batches_written += 1
-            self.reads_written += len(batch.reads)
-            for future in batch.futures:
-                future.set_result(None)
-            if self.on_commit is not None:
-                self._committed.put(batch.reads)
+            self.reads_written += len(added.written)
+            ends = [*batch.starts[1:], len(batch.reads)]
+            for future, start, end in zip(batch.futures, batch.starts, ends, strict=True):
+                future.set_result(frozenset(p - start for p in added.refused if start <= p < end))
+            if self.on_commit is not None and added.written:
+                self._committed.put(added.written)
 
     def _follow(self) -> None:
         assert self.on_commit is not None

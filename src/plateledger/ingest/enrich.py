@@ -108,19 +108,20 @@ def _to_second(moment: datetime) -> datetime:
 
 
 def retain(
-    reads: Sequence[PlateRead],
+    reads: Sequence[tuple[int, PlateRead]],
     hit_ids: set[uuid.UUID],
     policies: Callable[[int], RetentionPolicy],
-) -> tuple[list[PlateRead], int]:
+) -> tuple[list[tuple[int, PlateRead]], int]:
     """Tag hits (their own, longer clock) and drop what the law forbids keeping.
 
-    Returns the reads to store and how many were not kept: non-hits under a clock so short
-    they may never become searchable (New Hampshire's three minutes) are matched against
-    hot lists and then discarded, never written.
+    Takes and returns reads with their item index. Returns the reads to store and how many
+    were not kept: non-hits under a clock so short they may never become searchable (New
+    Hampshire's three minutes) are matched against hot lists and then discarded, never
+    written.
     """
-    kept: list[PlateRead] = []
+    kept: list[tuple[int, PlateRead]] = []
     dropped = 0
-    for read in reads:
+    for index, read in reads:
         policy = policies(read.owner_id)
         hit = read.read_id in hit_ids
         if not searchable(policy, hit):
@@ -130,5 +131,5 @@ def retain(
             read = read.model_copy(update={
                 "hit": True, "expires_at": _to_second(expiry_for(read.ts, True, policy)),
             })
-        kept.append(read)
+        kept.append((index, read))
     return kept, dropped

@@ -1,5 +1,9 @@
 """Image crops, addressed by read id: files under the data directory, or objects in an
-S3-compatible bucket (`open_image_store`)."""
+S3-compatible bucket (`open_image_store`).
+
+A crop is written once: ``put`` never replaces a stored crop (evidence does not change), so
+a retry keeps the first. The server writes a crop only for a read its key may add (see
+``POST /v1/images``)."""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ KINDS = ("plate", "overview")
 
 
 class Images(Protocol):
-    """Where crops are kept: ``put`` returns the reference kept on the read, ``get`` gives
-    the bytes behind a reference it made (None for any other)."""
+    """Where crops are kept: ``put`` returns the reference kept on the read (the same as
+    ``ref``), ``get`` gives the bytes behind a reference it made (None for any other)."""
+
+    def ref(self, read_id: uuid.UUID, kind: str) -> str: ...
 
     def put(self, read_id: uuid.UUID, kind: str, jpeg: bytes) -> str: ...
 
@@ -25,6 +31,11 @@ class Images(Protocol):
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"image kind `{kind}` must be plate or overview")
+
+def _name(read_id: uuid.UUID, kind: str) -> str:
+    _check_kind(kind)
+    return f"{read_id.hex[:2]}/{read_id}.{kind}.jpg"
+
 
 _REF = re.compile(r"^local:([0-9a-f]{2})/([0-9a-f-]{36})\.(plate|overview)\.jpg$")
 
@@ -36,18 +47,26 @@ class ImageStore:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
 
+    def ref(self, read_id: uuid.UUID, kind: str) -> str:
+        return f"local:{_name(read_id, kind)}"
+
     def put(self, read_id: uuid.UUID, kind: str, jpeg: bytes) -> str:
-        """Store a JPEG durably; returns the reference kept on the read."""
-        _check_kind(kind)
-        name = f"{read_id.hex[:2]}/{read_id}.{kind}.jpg"
+        """Store a JPEG durably, unless a crop is stored for this read and kind already
+        (that one is kept); returns the reference kept on the read."""
+        name = _name(read_id, kind)
         path = self.root / name
         path.parent.mkdir(exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
         with open(tmp, "wb") as handle:
             handle.write(jpeg)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            os.link(tmp, path)  # fails if a crop is there: never replaced
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
         return f"local:{name}"
 
     def get(self, ref: str) -> bytes | None:
@@ -94,11 +113,19 @@ class S3ImageStore:
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
 
+    def ref(self, read_id: uuid.UUID, kind: str) -> str:
+        return f"s3:{_name(read_id, kind)}"
+
     def put(self, read_id: uuid.UUID, kind: str, jpeg: bytes) -> str:
-        _check_kind(kind)
-        name = f"{read_id.hex[:2]}/{read_id}.{kind}.jpg"
-        self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=jpeg,
-                               ContentType="image/jpeg")
+        """Store a JPEG unless a crop is stored for this read and kind already (a
+        conditional write, ``If-None-Match: *``: that one is kept)."""
+        name = _name(read_id, kind)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=jpeg,
+                                   ContentType="image/jpeg", IfNoneMatch="*")
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "PreconditionFailed":
+                raise
         return f"s3:{name}"
 
     def get(self, ref: str) -> bytes | None:

@@ -155,7 +155,8 @@ class ReadStore:
         repeated = {k for k, n in Counter(keys).items() if n > 1}
         compare = [i for i, k in enumerate(keys) if k in stored or k in repeated]
         evidence: list[Evidence] = [()] * len(reads)
-        for position, seen in zip(compare, evidence_rows(table.take(pa.array(compare, pa.int64()))), strict=True):
+        compared = evidence_rows(table.take(pa.array(compare, pa.int64())))
+        for position, seen in zip(compare, compared, strict=True):
             evidence[position] = seen
         write, refused = decide(keys, evidence, stored)
         if len(write) < len(reads):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from plateledger.api.deps import CameraKey
 from plateledger.api.errors import ApiError
-from plateledger.api.routes.reads import IngestResult, ItemErrorOut, keep
+from plateledger.api.routes.reads import IngestResult, ItemErrorOut, store_reads
 from plateledger.ingest.enrich import enrich
 from plateledger.read import ReadSubmission, derive_read_id, to_utc_millis
 from plateledger.recognize import ImageError, Recognition, load_recognizer
@@ -62,11 +62,15 @@ async def post_image(
     except ImageError as exc:
         raise ApiError(422, "bad_image", str(exc)) from None
     state = request.app.state
+    try:
+        owner = state.ingest_owner(key)
+    except LookupError as exc:
+        raise ApiError(403, "unknown_owner", str(exc)) from None
     items: list[tuple[int, ReadSubmission]] = []
     errors: list[ItemErrorOut] = []
     for index, rec in enumerate(found):
         read_id = derive_read_id(camera_id, when, rec.plate)
-        ref = state.images.put(read_id, "plate", rec.crop_jpeg) if rec.crop_jpeg else ""
+        ref = state.images.ref(read_id, "plate") if rec.crop_jpeg else ""
         try:
             items.append((index, ReadSubmission.model_validate({
                 "read_id": read_id, "camera_id": camera_id, "ts": when, "plate": rec.plate,
@@ -76,19 +80,21 @@ async def post_image(
             })))
         except ValidationError as exc:
             errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
-    try:
-        owner = state.ingest_owner(key)
-    except LookupError as exc:
-        raise ApiError(403, "unknown_owner", str(exc)) from None
     reads, rejected = enrich(items, owner, state.camera_lookup)
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
-    # The same retention step as POST /v1/reads: hot-list hits are kept longer, and a pack
-    # that forbids keeping non-hits (NH) has them matched and then dropped.
-    stored, not_kept = await asyncio.to_thread(keep, state, [r for _, r in reads])
-    if stored:
-        await asyncio.wrap_future(state.batcher.submit(stored))
+    # Crops are written only for reads of the key's own cameras, and never over a stored
+    # crop: a key cannot touch another agency's images, nor change its own.
+    for index, read in reads:
+        crop = found[index].crop_jpeg
+        if crop:
+            await asyncio.to_thread(state.images.put, read.read_id, "plate", crop)
+    # The same retention and conflict steps as POST /v1/reads: hot-list hits are kept
+    # longer, a pack that forbids keeping non-hits (NH) has them matched and then dropped,
+    # and a read whose id is taken is refused.
+    accepted, conflicts, not_kept = await store_reads(state, reads)
+    errors = sorted(errors + conflicts, key=lambda e: e.index)
     return ImageResult(
-        accepted=[r.read_id for _, r in reads],
+        accepted=accepted,
         errors=errors,
         not_kept=not_kept,
         recognitions=[

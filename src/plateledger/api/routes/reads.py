@@ -3,6 +3,12 @@
 The owner agency comes from the API key. In a batch each item stands alone: bad items are
 reported with their index and field and nothing of them is stored; the good ones are
 stored and acknowledged only once durable.
+
+A key may only add to its own agency's data: a read whose id is already stored for its
+plate by another agency, or by the same agency with other content, is refused as an item
+(code ``read_conflict``) and the stored read is left as it was; an identical re-post (a
+retry) is accepted. A batch of which nothing is accepted answers 409 when some item was
+refused for a conflict, else 422.
 """
 
 from __future__ import annotations
@@ -26,10 +32,63 @@ from plateledger.read import PlateRead
 router = APIRouter(prefix="/v1/reads", tags=["ingest"])
 
 
+INVALID = "invalid_read"
+CONFLICT = "read_conflict"
+
+
 class ItemErrorOut(BaseModel):
     index: int = Field(description="position of the item in the batch (0-based)")
     field: str = Field(description="the bad field, e.g. `ts` or `results[0].plate`")
     message: str
+    code: str = Field(
+        default=INVALID,
+        description="`invalid_read`, or `read_conflict` when the read's id is already "
+        "stored for its plate by another agency or with other content (nothing is replaced)",
+    )
+
+
+def conflict_error(index: int, read: PlateRead) -> ItemErrorOut:
+    return ItemErrorOut(
+        index=index, field="read_id", code=CONFLICT,
+        message=f"read `{read.read_id}` of plate `{read.plate}` is already stored with other "
+        "content or by another agency; a stored read is never replaced",
+    )
+
+
+async def store_reads(
+    state: Any, reads: list[tuple[int, PlateRead]]
+) -> tuple[list[uuid.UUID], list[ItemErrorOut], int]:
+    """Keep (retention), then durably add ``reads`` (item index, read): the ids accepted in
+    batch order, an error per read refused for a conflict, and how many were not kept."""
+    stored, not_kept = await asyncio.to_thread(keep, state, reads)
+    refused: frozenset[int] = frozenset()
+    if stored:
+        try:
+            future = state.batcher.submit([read for _, read in stored])
+        except BatcherClosed as exc:
+            raise ApiError(503, "shutting_down", str(exc)) from None
+        refused = await asyncio.wrap_future(future)
+    refused_items = {stored[p][0] for p in refused}
+    errors = [conflict_error(stored[p][0], stored[p][1]) for p in sorted(refused)]
+    accepted = [read.read_id for index, read in reads if index not in refused_items]
+    return accepted, errors, not_kept
+
+
+def refuse_if_none_accepted(accepted: list[uuid.UUID], errors: list[ItemErrorOut]) -> None:
+    """A batch of which nothing was accepted is an error: 409 if a read was refused for a
+    conflict, else 422."""
+    if accepted or not errors:
+        return
+    details = [e.model_dump() for e in errors]
+    conflicts = [e for e in errors if e.code == CONFLICT]
+    if conflicts:
+        if len(conflicts) == 1:
+            raise ApiError(409, CONFLICT, conflicts[0].message, details)
+        ids = ", ".join(f"`{e.message.split('`')[1]}`" for e in conflicts[:5])
+        more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+        raise ApiError(409, CONFLICT, f"reads {ids}{more} are already stored with other "
+                       "content or by another agency; a stored read is never replaced", details)
+    raise ApiError(422, "no_valid_reads", "no item of the batch is a valid read", details)
 
 
 class IngestResult(BaseModel):
@@ -43,15 +102,18 @@ class IngestResult(BaseModel):
     )
 
 
-def keep(state: Any, reads: list[PlateRead]) -> tuple[list[PlateRead], int]:
-    """The reads to store, and how many are not kept (a pack that forbids keeping non-hits,
-    as New Hampshire's, after they were matched against the hot lists)."""
+def keep(
+    state: Any, reads: list[tuple[int, PlateRead]]
+) -> tuple[list[tuple[int, PlateRead]], int]:
+    """The reads to store (with their item index), and how many are not kept (a pack that
+    forbids keeping non-hits, as New Hampshire's, after they were matched against the hot
+    lists)."""
     hotlist = getattr(state, "hotlist", None)
     hit_ids = set()
     if hotlist is not None:
         # Only exact and confusable matches make a read a hit for retention: one-edit
         # candidates are too many to extend every matching read's life.
-        hit_ids = {h.read.read_id for h in hotlist.index.match_reads(reads)
+        hit_ids = {h.read.read_id for h in hotlist.index.match_reads([r for _, r in reads])
                    if h.kind != MatchKind.ONE_EDIT}
     return retain(reads, hit_ids, state.retention_for)
 
@@ -91,22 +153,11 @@ async def _ingest(
         raise ApiError(400, "malformed_body", str(exc)) from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
-    errors.sort(key=lambda e: e.index)
-    stored, not_kept = await asyncio.to_thread(keep, state, [read for _, read in reads])
-    if stored:
-        try:
-            future = state.batcher.submit(stored)
-        except BatcherClosed as exc:
-            raise ApiError(503, "shutting_down", str(exc)) from None
-        await asyncio.wrap_future(future)
-    elif errors:
-        raise ApiError(
-            422, "no_valid_reads", "no item of the batch is a valid read",
-            [e.model_dump() for e in errors],
-        )
+    accepted, conflicts, not_kept = await store_reads(state, reads)
+    errors = sorted(errors + conflicts, key=lambda e: e.index)
+    refuse_if_none_accepted(accepted, errors)
     return IngestResult(
-        accepted=[read.read_id for _, read in reads], errors=errors, ignored=parsed.ignored,
-        not_kept=not_kept,
+        accepted=accepted, errors=errors, ignored=parsed.ignored, not_kept=not_kept,
     )
 
 
