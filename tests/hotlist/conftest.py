@@ -1,10 +1,10 @@
-"""Fixtures of the hot-list tests: a real catalog and audit log on a SQLite file, and a
-policy gate standing in for the Cedar engine at the package's outer boundary."""
+"""Fixtures of the hot-list tests: a real catalog and audit log on a SQLite file, and the
+real alert gate over the real policy engine (law packs and compiled agreements)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine
 
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.hotlist import (
+    EngineAlertGate,
     GateDecision,
     HitService,
     HitStore,
@@ -20,37 +21,65 @@ from plateledger.hotlist import (
     WebhookOutbox,
     create_tables,
 )
+from plateledger.policy import (
+    AgencyFacts,
+    AgencyKind,
+    Agreement,
+    PolicyEngine,
+    default_packs,
+    granted_actions,
+)
+from plateledger.policy.alert import AlertQuestion
 
-OAKLAND, SAN_JOSE, RENO, ICE = 1, 2, 3, 4
-"""Agencies of the tests: two California police departments, a Nevada one, a federal one."""
+OAKLAND, SAN_JOSE, RENO, ICE, CHP = 1, 2, 3, 4, 5
+"""Agencies of the tests: two California police departments, a Nevada one, a federal one
+and the California Highway Patrol."""
 
-HOME_STATE = {OAKLAND: "CA", SAN_JOSE: "CA", RENO: "NV", ICE: "US"}
-SANCTUARY_STATES = frozenset({"CA", "IL", "WA"})
+SLUGS = {OAKLAND: "oakland-pd", SAN_JOSE: "sjpd", RENO: "reno-pd", ICE: "ice-ero", CHP: "chp"}
+
+AGENCIES = (
+    AgencyFacts(OAKLAND, "Oakland PD", AgencyKind.MUNICIPAL, "CA", default_packs("CA")),
+    AgencyFacts(SAN_JOSE, "San Jose PD", AgencyKind.MUNICIPAL, "CA", default_packs("CA")),
+    AgencyFacts(RENO, "Reno PD", AgencyKind.MUNICIPAL, "NV", default_packs("NV")),
+    AgencyFacts(ICE, "ICE ERO", AgencyKind.FEDERAL, "DC", default_packs("DC")),
+    AgencyFacts(CHP, "California Highway Patrol", AgencyKind.STATE, "CA", default_packs("CA")),
+)
+SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-@dataclass
-class StateLawGate:
-    """The decision the law packs and sharing agreements would give, written out: an
-    immigration list never matches California, Illinois or Washington reads (forbid), and
-    an agency receives hits on another's reads only under an agreement (permit)."""
+def alert_agreement(
+    number: int, owner: int, recipient: int, *, case_number_required: bool = False
+) -> Agreement:
+    """``owner`` shares hot-list alerts on its reads with ``recipient``."""
+    return Agreement(number, owner, recipient, granted_actions(["alert"]), None, None,
+                     case_number_required, None, False, SINCE)  # fmt: skip
 
-    agreements: set[tuple[int, int]] = field(default_factory=set)
-    """(list owner, read owner) pairs allowed to share alerts."""
-    asked: list[tuple[int, int, str]] = field(default_factory=list)
-    broken: bool = False
 
-    def decide(self, list_owner_id: int, read_owner_id: int, category: str) -> GateDecision:
-        self.asked.append((list_owner_id, read_owner_id, category))
-        if self.broken:
-            raise RuntimeError("policy engine unavailable")
-        state = HOME_STATE[read_owner_id]
-        if category == "immigration_violator" and state in SANCTUARY_STATES:
-            return GateDecision(False, (f"{state.lower()}.no_immigration_enforcement",))
-        if list_owner_id == read_owner_id:
-            return GateDecision(True, ("own_data",))
-        if (list_owner_id, read_owner_id) in self.agreements:
-            return GateDecision(True, (f"agreement.{list_owner_id}.{read_owner_id}",))
-        return GateDecision(False, ())
+AGREEMENTS = (
+    alert_agreement(1, OAKLAND, SAN_JOSE),
+    alert_agreement(2, RENO, ICE),
+    alert_agreement(3, OAKLAND, CHP, case_number_required=True),
+)
+"""Oakland shares alerts with San Jose, and with the Highway Patrol for entries with a
+case number; Reno (no state pack) shares with the federal unit."""
+
+
+class RecordingGate(EngineAlertGate):
+    """The real gate, noting each question it was asked."""
+
+    def __init__(self, engine: PolicyEngine) -> None:
+        super().__init__(lambda: engine)
+        self.policy = engine
+        self.asked: list[AlertQuestion] = []
+
+    def decide(self, question: AlertQuestion) -> GateDecision:
+        self.asked.append(question)
+        return super().decide(question)
+
+
+@pytest.fixture
+def policy() -> PolicyEngine:
+    return PolicyEngine(AGENCIES, AGREEMENTS)
 
 
 @pytest.fixture
@@ -81,8 +110,8 @@ def index(hotlists: HotlistStore) -> HotlistIndex:
 
 
 @pytest.fixture
-def gate() -> StateLawGate:
-    return StateLawGate(agreements={(SAN_JOSE, OAKLAND), (ICE, RENO)})
+def gate(policy: PolicyEngine) -> RecordingGate:
+    return RecordingGate(policy)
 
 
 @pytest.fixture
@@ -99,7 +128,8 @@ def webhooks(engine: Engine) -> Iterator[WebhookOutbox]:
 
 @pytest.fixture
 def service(
-    index: HotlistIndex, hotlists: HotlistStore, hits: HitStore, gate: StateLawGate,
+    index: HotlistIndex, hotlists: HotlistStore, hits: HitStore, gate: RecordingGate,
     audit: AuditLog, webhooks: WebhookOutbox,
 ) -> HitService:  # fmt: skip
-    return HitService(index, hotlists, hits, gate, audit, webhooks=webhooks)
+    return HitService(index, hotlists, hits, gate, audit, webhooks=webhooks,
+                      agency_name=lambda agency: SLUGS.get(agency, str(agency)))  # fmt: skip

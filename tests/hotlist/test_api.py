@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from plateledger.access.policy_source import PolicyAlertGate, PolicySource
 from plateledger.api.errors import install_error_handlers
 from plateledger.api.routes import alerts, hotlists
 from plateledger.audit import AuditLog, NoteSigner
@@ -17,7 +18,6 @@ from plateledger.catalog.passwords import FAST
 from plateledger.hotlist import HotlistRuntime
 from plateledger.settings import Settings
 from tests.factories import make_read
-from tests.hotlist.conftest import StateLawGate
 
 SAMPLES = Path(__file__).parents[2] / "docs" / "samples"
 PASSWORD = "correct horse battery staple"
@@ -36,7 +36,8 @@ def catalog(tmp_path: Path) -> Iterator[Catalog]:
 def runtime(catalog: Catalog, tmp_path: Path) -> Iterator[HotlistRuntime]:
     audit = AuditLog(catalog.engine, signer=NoteSigner.load_or_create(tmp_path, "test/api"))
     audit.create_tables()
-    opened = HotlistRuntime.open(catalog.engine, audit, StateLawGate())
+    gate = PolicyAlertGate(PolicySource(catalog, check_every=0))
+    opened = HotlistRuntime.open(catalog.engine, audit, gate)
     yield opened
     opened.close()
 

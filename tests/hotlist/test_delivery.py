@@ -1,19 +1,35 @@
-"""Delivery through the policy gate: allowed hits stored and audited, denied ones counted."""
+"""Delivery through the policy gate (the real engine, law packs and agreements): allowed
+hits stored and audited, withheld ones audited without a plate, lists screened."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from plateledger.audit import AuditLog
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from plateledger.audit import AuditLog, NoteSigner
 from plateledger.hotlist import (
+    ALERT_WITHHELD,
     Alert,
     AlertStream,
     HitService,
     HitStore,
     HotlistStore,
+    WebhookOutbox,
 )
 from tests.factories import make_read
-from tests.hotlist.conftest import ICE, OAKLAND, RENO, SAN_JOSE, StateLawGate
+from tests.hotlist.conftest import CHP, ICE, OAKLAND, RENO, SAN_JOSE, RecordingGate
+
+WITHHELD_FIELDS = {"type", "v", "time", "log_index", "read_owner", "list_owner", "list_class",
+                   "policy_ids"}  # fmt: skip
+
+
+def withheld(audit: AuditLog, since: int = 0) -> list[dict[str, Any]]:
+    entries = [r.entry for r in audit.entries(since, audit.size() - since)]
+    return [e for e in entries if e["type"] == ALERT_WITHHELD]
 
 
 def test_a_hit_on_own_reads_is_stored_audited_and_counted(
@@ -30,7 +46,8 @@ def test_a_hit_on_own_reads_is_stored_audited_and_counted(
     entry = audit.entry(stored[0].audit_index or 0).entry
     assert entry["type"] == "alert_delivery"
     assert entry["hit_id"] == stored[0].hit_id
-    assert entry["policy_ids"] == ["own_data"]
+    assert entry["policy_ids"] == [f"own-agency-{OAKLAND}"]
+    assert entry["list_class"] == "stolen_vehicle"
     assert report.hit_read_ids == {stored[0].read.read_id}
 
 
@@ -38,16 +55,31 @@ def test_an_immigration_list_never_matches_california_reads(
     service: HitService, hotlists: HotlistStore, hits: HitStore, audit: AuditLog
 ) -> None:
     hotlists.import_list(ICE, "ero", "NCIC IVF", "immigration_violator", [{"plate": "7ABC123"}])
-    before = audit.size()
     report = service.process([make_read("7ABC123", owner=OAKLAND, state="CA")])
     assert (report.candidates, report.delivered, report.denied) == (1, 0, 1)
     assert hits.list_hits(ICE) == []
-    assert audit.size() == before  # nothing delivered, nothing of the read logged as sent
-    [denial] = hits.denials(ICE)
-    assert (denial.read_owner_id, denial.category, denial.count) == (
-        OAKLAND, "immigration_violator", 1
+    [entry] = withheld(audit)
+    assert set(entry) == WITHHELD_FIELDS
+    assert (entry["read_owner"], entry["list_owner"], entry["list_class"]) == (
+        "oakland-pd", "ice-ero", "immigration_violator"
     )
-    assert denial.policy_ids == ("ca.no_immigration_enforcement",)
+    assert "ca-gov-7284.6-no-immigration-hotlist" in entry["policy_ids"]
+    assert "7ABC123" not in str(entry)
+    assert report.withheld_audit_indices == (entry["log_index"],)
+
+
+def test_every_withheld_hit_is_its_own_audit_entry(
+    service: HitService, hotlists: HotlistStore, audit: AuditLog
+) -> None:
+    hotlists.import_list(RENO, "reno", "local", "stolen_vehicle", [{"plate": "7ABC123"}])
+    report = service.process([make_read("7ABC123", owner=OAKLAND, minutes_ago=m)
+                              for m in (1, 2, 3)])  # fmt: skip
+    assert report.denied == 3
+    entries = withheld(audit)
+    assert len(entries) == 3
+    assert {(e["read_owner"], e["list_owner"], tuple(e["policy_ids"])) for e in entries} == {
+        ("oakland-pd", "reno-pd", ("ca-civ-1798.90.55b-no-out-of-state",))
+    }
 
 
 def test_a_hit_crosses_agencies_only_under_an_agreement(
@@ -61,24 +93,71 @@ def test_a_hit_crosses_agencies_only_under_an_agreement(
     assert hits.list_hits(RENO) == []
 
 
-def test_the_gate_is_asked_once_per_owner_pair_and_category(
-    service: HitService, hotlists: HotlistStore, gate: StateLawGate
+def test_an_agreement_requiring_a_case_number_lets_an_entry_with_one_alert(
+    service: HitService, hotlists: HotlistStore, hits: HitStore, audit: AuditLog
+) -> None:
+    rows = [{"plate": "7ABC123", "reason": "child abduction, suspect vehicle",
+             "case_number": "AMBER-2026-001"},
+            {"plate": "8XYZ456", "reason": "child abduction, second vehicle"}]  # fmt: skip
+    hotlists.import_list(CHP, "AMBER alert", "CHP", "amber_alert", rows)
+    report = service.process([make_read("7ABC123", owner=OAKLAND),
+                              make_read("8XYZ456", owner=OAKLAND)])  # fmt: skip
+    assert (report.delivered, report.denied) == (1, 1)
+    [hit] = hits.list_hits(CHP)
+    assert (hit.read.plate, hit.category, hit.case_number) == (
+        "7ABC123", "amber_alert", "AMBER-2026-001"
+    )
+    [entry] = withheld(audit)
+    assert (entry["list_owner"], entry["list_class"], entry["policy_ids"]) == (
+        "chp", "amber_alert", ["agreement-3-case-number-required"]
+    )
+
+
+def test_the_gate_is_asked_once_per_distinct_question(
+    service: HitService, hotlists: HotlistStore, gate: RecordingGate
 ) -> None:
     hotlists.import_list(SAN_JOSE, "sj", "local", "stolen_vehicle",
-                         [{"plate": f"7ABC12{i}"} for i in range(10)])  # fmt: skip
+                         [{"plate": f"7ABC12{i}", "case_number": f"24-{i}"} for i in range(10)])
     service.process([make_read(f"7ABC12{i}", owner=OAKLAND) for i in range(10)])
-    assert gate.asked == [(SAN_JOSE, OAKLAND, "stolen_vehicle")]
+    assert [(q.list_owner_id, q.read_owner_id, q.screened_class, q.has_case_number)
+            for q in gate.asked] == [(SAN_JOSE, OAKLAND, "stolen_vehicle", True)]  # fmt: skip
 
 
-def test_a_failing_gate_withholds_every_hit(
-    service: HitService, hotlists: HotlistStore, hits: HitStore, gate: StateLawGate
+def test_a_gate_that_cannot_decide_withholds_every_hit(
+    service: HitService, hotlists: HotlistStore, hits: HitStore, audit: AuditLog
 ) -> None:
-    gate.broken = True
-    hotlists.import_list(OAKLAND, "own", "local", "warrant", [{"plate": "7ABC123"}])
+    unknown = 99  # a list owner the policy engine has no facts about: it raises
+    hotlists.import_list(unknown, "own", "local", "warrant", [{"plate": "7ABC123"}])
     report = service.process([make_read("7ABC123", owner=OAKLAND)])
     assert (report.delivered, report.denied) == (0, 1)
+    assert hits.list_hits(unknown) == []
+    assert withheld(audit)[0]["policy_ids"] == ["gate.error"]
+
+
+def test_no_audit_entry_means_no_delivery(
+    index: Any, hotlists: HotlistStore, hits: HitStore, gate: RecordingGate,
+    webhooks: WebhookOutbox, tmp_path: Any,
+) -> None:  # fmt: skip
+    # an audit log whose database has no log tables: every append fails
+    broken = AuditLog(create_engine(f"sqlite:///{tmp_path / 'no-log.sqlite'}"),
+                      signer=NoteSigner.load_or_create(tmp_path / "keys", "test/broken"))
+    stream = AlertStream()
+    service = HitService(index, hotlists, hits, gate, broken, webhooks=webhooks,
+                         sinks=[stream])  # fmt: skip
+    webhooks.subscribe(OAKLAND, "https://hooks.example.org/alpr")
+    hotlists.import_list(OAKLAND, "own", "local", "warrant", [{"plate": "7ABC123"}])
+
+    async def scenario() -> Alert | None:
+        mine = stream.subscribe(OAKLAND, user_id=10)
+        with pytest.raises(OperationalError):
+            await asyncio.to_thread(service.process, [make_read("7ABC123", owner=OAKLAND)])
+        got = await mine.get(timeout=0.05)
+        mine.close()
+        return got
+
+    assert asyncio.run(scenario()) is None
     assert hits.list_hits(OAKLAND) == []
-    assert hits.denials(OAKLAND)[0].policy_ids == ("gate.error",)
+    assert webhooks.items(OAKLAND, None, 100) == []
 
 
 def test_live_subscribers_of_the_list_owner_get_the_alert(

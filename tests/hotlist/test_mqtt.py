@@ -25,7 +25,7 @@ def test_an_alert_is_published_to_the_agency_topic(
     received: queue.Queue[tuple[str, bytes]] = queue.Queue()
     subscribed = queue.Queue[int]()
     listener = mqtt.Client(CallbackAPIVersion.VERSION2)
-    listener.on_message = lambda c, u, m: received.put((m.topic, m.payload))
+    listener.on_message = lambda c, u, m: received.put((m.topic, bytes(m.payload)))
     listener.on_subscribe = lambda c, u, mid, codes, props: subscribed.put(mid)
     listener.connect("127.0.0.1", 1883)
     listener.loop_start()

@@ -12,20 +12,22 @@ from plateledger.hotlist.errors import (
     UnknownHit,
     UnknownList,
 )
-from plateledger.hotlist.gate import AlertGate, GateDecision
-from plateledger.hotlist.hits import DenialCount, HitStore
+from plateledger.hotlist.gate import AlertGate, EngineAlertGate, GateDecision
+from plateledger.hotlist.hits import HitStore
 from plateledger.hotlist.importing import ImportReport, RowError, SourceRow, parse_file
 from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
 from plateledger.hotlist.mqtt import MqttPublisher
 from plateledger.hotlist.runtime import HotlistRuntime
 from plateledger.hotlist.schema import create_tables, metadata
-from plateledger.hotlist.service import AlertSink, DeliveryReport, HitService
+from plateledger.hotlist.screening import entry_question, screen_words, screened_class
+from plateledger.hotlist.service import ALERT_WITHHELD, AlertSink, DeliveryReport, HitService
 from plateledger.hotlist.signature import signature_header, verify_signature
 from plateledger.hotlist.store import Hotlist, HotlistStore, StoredEntry
 from plateledger.hotlist.stream import AlertStream, AlertSubscription
 from plateledger.hotlist.webhook import OutboxItem, OutboxStatus, WebhookOutbox, WebhookSubscription
 
 __all__ = [
+    "ALERT_WITHHELD",
     "Action",
     "Alert",
     "AlertGate",
@@ -35,10 +37,10 @@ __all__ = [
     "AlertSubscription",
     "Category",
     "DeliveryReport",
-    "DenialCount",
     "Disposition",
     "DispositionError",
     "DispositionStats",
+    "EngineAlertGate",
     "GateDecision",
     "Hit",
     "HitRecord",
@@ -65,9 +67,12 @@ __all__ = [
     "WebhookOutbox",
     "WebhookSubscription",
     "create_tables",
+    "entry_question",
     "metadata",
     "parse_category",
     "parse_file",
+    "screen_words",
+    "screened_class",
     "signature_header",
     "verify_signature",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from plateledger.hotlist.category import parse_category
 from plateledger.plates import PlateError, confusion_key, normalize_plate
 
 MAX_PRIORITY = 9
@@ -14,7 +15,8 @@ MAX_PRIORITY = 9
 
 @dataclass(frozen=True, slots=True)
 class ListEntry:
-    """A listed plate. ``expires_at`` is epoch milliseconds (UTC), ``None``: no expiry."""
+    """A listed plate. ``expires_at`` is epoch milliseconds (UTC), ``None``: no expiry.
+    ``category`` is the entry's own category (a `Category` value), empty: its list's."""
 
     plate: str
     region: str = ""
@@ -22,6 +24,7 @@ class ListEntry:
     case_number: str = ""
     expires_at: int | None = None
     priority: int = 0
+    category: str = ""
 
     @property
     def plate_key(self) -> str:
@@ -73,7 +76,8 @@ def _text(fields: Mapping[str, object], name: str, limit: int) -> str:
 
 def parse_entry(fields: Mapping[str, object]) -> ListEntry:
     """Validate one row given by canonical field names (``plate``, ``region``, ``reason``,
-    ``case_number``, ``expires``, ``priority``); raise ``ValueError`` with the reason."""
+    ``case_number``, ``expires``, ``priority``, ``category``); raise ``ValueError`` with
+    the reason."""
     raw_plate = fields.get("plate")
     if raw_plate is None or not str(raw_plate).strip():
         raise ValueError("plate is missing")
@@ -100,6 +104,8 @@ def parse_entry(fields: Mapping[str, object]) -> ListEntry:
         priority = int(priority_text)
     else:
         raise ValueError(f"priority `{priority_text[:12]}` is not a whole number 0-{MAX_PRIORITY}")
+    category_text = _text(fields, "category", 40)
+    category = parse_category(category_text).value if category_text else ""
     return ListEntry(
         plate=plate,
         region=region,
@@ -107,4 +113,5 @@ def parse_entry(fields: Mapping[str, object]) -> ListEntry:
         case_number=_text(fields, "case_number", 64),
         expires_at=expires_at,
         priority=priority,
+        category=category,
     )

@@ -1,16 +1,21 @@
 """The policy gate between a hit and its delivery.
 
 The matcher finds every candidate hit; before anything of a read reaches a list's owner,
-the gate is asked whether that owner may ``receive_alert`` from the read's owner for the
-list's category. The server implements the gate with the Cedar policy engine (law packs
-``forbid`` an immigration list from matching California, Illinois or Washington reads);
-this package only depends on the protocol.
+the gate is asked, per listed entry, whether that owner may ``receive_alert`` from the
+read's owner (`AlertQuestion`: declared category, screened class, case number, the
+screened words). `EngineAlertGate` answers with the Cedar policy engine, law packs and
+agreements; the server's gate is one over its catalog's current engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
+
+from plateledger.policy import PolicyEngine
+from plateledger.policy.alert import AlertQuestion, question_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +27,26 @@ class GateDecision:
 
 
 class AlertGate(Protocol):
-    """Decides whether ``list_owner_id`` may receive hits on ``read_owner_id``'s reads from
-    a list of ``category``. Must not raise for an ordinary denial; an exception is treated
-    as a denial (fail closed)."""
+    """Decides an `AlertQuestion`. Must not raise for an ordinary denial; an exception is
+    treated as a denial (fail closed)."""
 
-    def decide(self, list_owner_id: int, read_owner_id: int, category: str) -> GateDecision: ...
+    def decide(self, question: AlertQuestion) -> GateDecision: ...
+
+
+class EngineAlertGate:
+    """The gate of the policy engine that ``engine`` returns when asked (the current one)."""
+
+    def __init__(
+        self, engine: Callable[[], PolicyEngine],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:  # fmt: skip
+        self._engine = engine
+        self._clock = clock
+
+    def decide(self, question: AlertQuestion) -> GateDecision:
+        request = question_request(question, self._clock())
+        verdict = self._engine().decide(request).per_owner[question.read_owner_id]
+        return GateDecision(verdict.allowed, verdict.policy_ids)
 
 
 GATE_ERROR = "gate.error"

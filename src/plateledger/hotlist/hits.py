@@ -1,11 +1,10 @@
-"""``HitStore``: delivered hits, their dispositions and retention, and the counts of hits
-that policy withheld."""
+"""``HitStore``: delivered hits, their dispositions and retention. (A hit that policy
+withheld is not stored: it is an ``alert_withheld`` audit entry, see ``service``.)"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,22 +20,10 @@ from plateledger.hotlist.disposition import (
 )
 from plateledger.hotlist.entry import from_millis, to_millis
 from plateledger.hotlist.errors import UnknownHit
-from plateledger.hotlist.schema import hotlist_denials, hotlist_hits
+from plateledger.hotlist.schema import hotlist_hits
 
 DEFAULT_HIT_RETENTION = timedelta(days=365)
 """How long a hit is kept unless the agency's retention policy says otherwise."""
-
-
-@dataclass(frozen=True, slots=True)
-class DenialCount:
-    """Hits withheld by policy: how many, per day, owners, category and deciding policies."""
-
-    day: str
-    read_owner_id: int
-    list_owner_id: int
-    category: str
-    policy_ids: tuple[str, ...]
-    count: int
 
 
 def _alert_values(alert: Alert, policy_ids: Sequence[str], expires_at: datetime) -> dict[str, Any]:
@@ -95,44 +82,6 @@ class HitStore:
                 insert(hotlist_hits),
                 [_alert_values(a, ids, a.created_at + self.retention) for a, ids in alerts],
             )
-
-    def count_denials(
-        self, conn: Connection, denials: Iterable[tuple[int, int, str, tuple[str, ...]]],
-        day: str,
-    ) -> None:
-        """Add withheld hits (read owner, list owner, category, policy ids) to the counts."""
-        for (read_owner, list_owner, category, ids), count in Counter(denials).items():
-            key = (
-                (hotlist_denials.c.day == day)
-                & (hotlist_denials.c.read_owner_id == read_owner)
-                & (hotlist_denials.c.list_owner_id == list_owner)
-                & (hotlist_denials.c.category == category)
-                & (hotlist_denials.c.policy_ids == ",".join(ids))
-            )
-            done = conn.execute(
-                update(hotlist_denials).where(key).values(count=hotlist_denials.c.count + count)
-            )
-            if done.rowcount == 0:
-                conn.execute(
-                    insert(hotlist_denials).values(
-                        day=day, read_owner_id=read_owner, list_owner_id=list_owner,
-                        category=category, policy_ids=",".join(ids), count=count,
-                    )
-                )  # fmt: skip
-
-    def denials(self, list_owner_id: int | None = None) -> list[DenialCount]:
-        """Counts of withheld hits, by day (all list owners, or one)."""
-        query = select(hotlist_denials).order_by(
-            hotlist_denials.c.day, hotlist_denials.c.list_owner_id
-        )
-        if list_owner_id is not None:
-            query = query.where(hotlist_denials.c.list_owner_id == list_owner_id)
-        with self._engine.connect() as conn:
-            return [
-                DenialCount(r.day, r.read_owner_id, r.list_owner_id, r.category,
-                            tuple(i for i in r.policy_ids.split(",") if i), r._mapping["count"])
-                for r in conn.execute(query)
-            ]  # fmt: skip
 
     def get(self, hit_id: str, owner_id: int, now: datetime | None = None) -> HitRecord:
         """The hit ``hit_id`` delivered to ``owner_id``, or ``UnknownHit``."""

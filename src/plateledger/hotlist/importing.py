@@ -27,6 +27,7 @@ CSV_ALIASES: Mapping[str, str] = {
         ("expires", "expiry", "expires_at", "expiration", "exp", "exp_date", "expiry_date"),
         "expires"),
     **dict.fromkeys(("priority", "prio", "level", "pri"), "priority"),
+    **dict.fromkeys(("category", "list_category", "entry_category"), "category"),
 }  # fmt: skip
 """Header names accepted in CSV files (compared lower-case, spaces as underscores)."""
 
@@ -190,3 +191,10 @@ class ImportReport:
     already_expired: int
     replaced: bool
     errors: tuple[RowError, ...] = ()
+    flags: tuple[str, ...] = ()
+    """What screening found in the list's words and its entries' (an alarm for supervisors;
+    policy decides on each entry's screened class and flags when a hit comes)."""
+    flagged_entries: int = 0
+    """Entries whose own reason or case number raised a flag the list's words did not."""
+    screened_classes: tuple[str, ...] = ()
+    """The classes policy will see for the imported entries."""

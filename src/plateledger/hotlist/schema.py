@@ -34,6 +34,7 @@ hotlists = Table(
     Column("name", String(128), nullable=False),
     Column("source", String(128), nullable=False),
     Column("category", String(32), nullable=False),
+    Column("description", String(500), nullable=False, default="", server_default=""),
     Column("entry_count", Integer, nullable=False, default=0),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
@@ -53,6 +54,7 @@ hotlist_entries = Table(
     Column("case_number", String(64), nullable=False, default=""),
     Column("expires_at", BigInteger, nullable=True),
     Column("priority", Integer, nullable=False, default=0),
+    Column("category", String(32), nullable=False, default="", server_default=""),
     sqlite_autoincrement=True,  # ids are never reused: a stale index must not find another entry
 )
 
@@ -91,19 +93,6 @@ hotlist_hits = Table(
     Index("ix_hotlist_hits_owner_created", "list_owner_id", "created_at"),
     Index("ix_hotlist_hits_expires", "expires_at"),
 )
-
-hotlist_denials = Table(
-    "hotlist_denials",
-    metadata,
-    Column("day", String(10), primary_key=True),
-    Column("read_owner_id", Integer, primary_key=True),
-    Column("list_owner_id", Integer, primary_key=True),
-    Column("category", String(32), primary_key=True),
-    Column("policy_ids", String(500), primary_key=True),
-    Column("count", BigInteger, nullable=False),
-)
-"""Hits that policy kept from a list owner: counted only, so no data of the read's owner
-leaves (not even which plate or when)."""
 
 webhook_subscriptions = Table(
     "webhook_subscriptions",

@@ -1,11 +1,18 @@
 """``HitService``: from stored reads to delivered alerts, through the policy gate.
 
-For each batch of reads (after they are stored): match against the index, ask the gate
-once per (list owner, read owner, category), append one ``alert_delivery`` audit entry per
-allowed hit, store the hits, count the withheld ones and queue webhook rows in one
-transaction, and only then hand the alerts to the live channels (SSE, MQTT). If the gate
-or the audit log fails, nothing of the read leaves: no decision, or no audit entry,
-means no delivery.
+For each batch of reads (after they are stored): match against the index; for each
+candidate, ask the gate about its entry (`AlertQuestion`: the list's declared category,
+the entry's screened class, its case number and screened words), once per distinct
+question; append, in one all-or-nothing write, one ``alert_delivery`` audit entry per
+allowed hit and one ``alert_withheld`` entry per withheld hit; then store the delivered
+hits and queue webhook rows in one transaction, and only then hand the alerts to the live
+channels (SSE, MQTT). If the gate fails the hit is withheld; if the audit log fails,
+``process`` raises and nothing is delivered: no decision, or no audit entry, means no
+delivery.
+
+An ``alert_withheld`` entry holds exactly ``read_owner`` and ``list_owner`` (agency
+slugs), ``list_class`` (the screened class) and ``policy_ids``: no plate, no read, no
+time of the read beyond the entry's own, no list or entry.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from plateledger.hotlist.alert import Alert, AlertRead
 from plateledger.hotlist.gate import GATE_ERROR, AlertGate, GateDecision
 from plateledger.hotlist.hits import HitStore
 from plateledger.hotlist.index import Hit, HotlistIndex
+from plateledger.hotlist.screening import entry_question
 from plateledger.hotlist.store import HotlistStore
 from plateledger.hotlist.webhook import WebhookOutbox
+from plateledger.policy.alert import AlertQuestion
 from plateledger.read import PlateRead
 
 log = logging.getLogger("plateledger.hotlist")
@@ -46,11 +55,18 @@ class DeliveryReport:
     withdrawn: int = 0
     alerts: tuple[Alert, ...] = ()
     hit_read_ids: frozenset[str] = field(default_factory=frozenset)
+    withheld_audit_indices: tuple[int, ...] = ()
+    """The ``alert_withheld`` audit entries this batch appended, in order."""
+
+
+ALERT_WITHHELD = "alert_withheld"
+"""Audit entry type of a hit that policy kept from a list's owner."""
 
 
 def _audit_entry(
-    alert: Alert, policy_ids: Sequence[str], agency: Callable[[int], str]
-) -> dict[str, Any]:
+    alert: Alert, question: AlertQuestion, policy_ids: Sequence[str],
+    agency: Callable[[int], str],
+) -> dict[str, Any]:  # fmt: skip
     return new_entry(
         EntryType.ALERT_DELIVERY,
         hit_id=alert.hit_id,
@@ -58,8 +74,21 @@ def _audit_entry(
         owner_agency=agency(alert.read.owner_id),
         list_id=alert.list_id,
         category=alert.category,
+        list_class=question.screened_class,
         match_kind=alert.match_kind,
         read_id=alert.read.read_id,
+        policy_ids=list(policy_ids),
+    )
+
+
+def _withheld_entry(
+    question: AlertQuestion, policy_ids: Sequence[str], agency: Callable[[int], str]
+) -> dict[str, Any]:
+    return new_entry(
+        ALERT_WITHHELD,
+        read_owner=agency(question.read_owner_id),
+        list_owner=agency(question.list_owner_id),
+        list_class=question.screened_class,
         policy_ids=list(policy_ids),
     )
 
@@ -88,9 +117,9 @@ class HitService:
         self.sinks = list(sinks)
         self.agency_name = agency_name
 
-    def _decide(self, list_owner: int, read_owner: int, category: str) -> GateDecision:
+    def _decide(self, question: AlertQuestion) -> GateDecision:
         try:
-            decision = self.gate.decide(list_owner, read_owner, category)
+            decision = self.gate.decide(question)
         except Exception:
             log.exception("alert gate failed; withholding the hit")
             return GateDecision(False, (GATE_ERROR,))
@@ -99,48 +128,53 @@ class HitService:
         return decision
 
     def process(self, reads: Sequence[PlateRead], now: datetime | None = None) -> DeliveryReport:
-        """Match ``reads`` (already stored) and deliver what policy allows."""
+        """Match ``reads`` (already stored) and deliver what policy allows. Raises what the
+        audit log raised when it cannot be written: then nothing was delivered."""
         moment = now or datetime.now(UTC)
         candidates = self.index.match_reads(reads, moment)
         if not candidates:
             return DeliveryReport()
-        decisions: dict[tuple[int, int, str], GateDecision] = {}
-        allowed: list[tuple[Hit, GateDecision]] = []
-        denied: list[tuple[int, int, str, tuple[str, ...]]] = []
-        for hit in candidates:
-            key = (hit.list_owner_id, hit.read_owner_id, hit.category)
-            if key not in decisions:
-                decisions[key] = self._decide(*key)
-            decision = decisions[key]
-            if decision.allowed:
-                allowed.append((hit, decision))
-            else:
-                denied.append((hit.read_owner_id, hit.list_owner_id, hit.category,
-                               decision.policy_ids))  # fmt: skip
-        details = self.store.entries_by_id([hit.entry_id for hit, _ in allowed])
-        alerts: list[tuple[Alert, tuple[str, ...]]] = []
+        details = self.store.entries_by_id([hit.entry_id for hit in candidates])
+        lists = self.store.lists_by_id([hit.list_id for hit in candidates])
+        decisions: dict[tuple[object, ...], GateDecision] = {}
+        alerts: list[tuple[Alert, AlertQuestion, tuple[str, ...]]] = []
+        withheld: list[tuple[AlertQuestion, tuple[str, ...]]] = []
         withdrawn = 0
-        for hit, decision in allowed:
+        for hit in candidates:
             stored = details.get(hit.entry_id)
-            if stored is None:
+            hotlist = lists.get(hit.list_id)
+            if stored is None or hotlist is None or stored.list_id != hit.list_id:
                 withdrawn += 1  # the list was replaced or deleted after the match
                 continue
-            alerts.append((self._alert(hit, stored.entry.reason, stored.entry.case_number,
-                                       moment), decision.policy_ids))  # fmt: skip
-        if alerts:
-            indices = self.audit.append_many(
-                [_audit_entry(a, ids, self.agency_name) for a, ids in alerts]
-            )
-            alerts = [
-                (a.model_copy(update={"audit_index": i}), ids)
-                for (a, ids), i in zip(alerts, indices, strict=True)
-            ]
-        with self.hits.engine.begin() as conn:
-            self.hits.insert(conn, alerts)
-            self.hits.count_denials(conn, denied, moment.date().isoformat())
-            if self.webhooks is not None:
-                self.webhooks.enqueue(conn, [a for a, _ in alerts])
-        delivered = tuple(a for a, _ in alerts)
+            entry = stored.entry
+            question = entry_question(
+                hit.list_owner_id, hit.read_owner_id, list_category=hotlist.category,
+                entry_category=entry.category, list_words=hotlist.words,
+                reason=entry.reason, case_number=entry.case_number,
+            )  # fmt: skip
+            if question.key not in decisions:
+                decisions[question.key] = self._decide(question)
+            decision = decisions[question.key]
+            if decision.allowed:
+                alert = self._alert(hit, question.category, entry.reason, entry.case_number,
+                                    moment)  # fmt: skip
+                alerts.append((alert, question, decision.policy_ids))
+            else:
+                withheld.append((question, decision.policy_ids))
+        entries = [_audit_entry(a, q, ids, self.agency_name) for a, q, ids in alerts]
+        entries += [_withheld_entry(q, ids, self.agency_name) for q, ids in withheld]
+        indices = self.audit.append_many(entries) if entries else []
+        delivered = tuple(
+            a.model_copy(update={"audit_index": i})
+            for (a, _, _), i in zip(alerts, indices, strict=False)
+        )
+        if delivered:
+            with self.hits.engine.begin() as conn:
+                self.hits.insert(
+                    conn, [(a, ids) for a, (_, _, ids) in zip(delivered, alerts, strict=True)]
+                )
+                if self.webhooks is not None:
+                    self.webhooks.enqueue(conn, list(delivered))
         for alert in delivered:
             for sink in self.sinks:
                 try:
@@ -152,14 +186,17 @@ class HitService:
         return DeliveryReport(
             candidates=len(candidates),
             delivered=len(delivered),
-            denied=len(denied),
+            denied=len(withheld),
             withdrawn=withdrawn,
             alerts=delivered,
             hit_read_ids=frozenset(a.read.read_id for a in delivered),
+            withheld_audit_indices=tuple(indices[len(alerts):]),
         )
 
     @staticmethod
-    def _alert(hit: Hit, reason: str, case_number: str, moment: datetime) -> Alert:
+    def _alert(
+        hit: Hit, category: str, reason: str, case_number: str, moment: datetime
+    ) -> Alert:
         read = hit.read
         return Alert(
             hit_id=str(uuid.uuid4()),
@@ -167,7 +204,7 @@ class HitService:
             list_id=hit.list_id,
             list_owner_id=hit.list_owner_id,
             entry_id=hit.entry_id,
-            category=hit.category,
+            category=category,
             match_kind=hit.kind.value,
             plate_listed=hit.plate_listed,
             region_listed=hit.region_listed,

@@ -15,6 +15,8 @@ from plateledger.hotlist.entry import ListEntry, from_millis, parse_entry, to_mi
 from plateledger.hotlist.errors import ImportRefused, UnknownList
 from plateledger.hotlist.importing import ImportReport, RowError, SourceRow
 from plateledger.hotlist.schema import create_tables, hotlist_entries, hotlists
+from plateledger.hotlist.screening import list_text, screen_words, screened_class
+from plateledger.policy.reason import ReasonFlag
 
 OnError = Literal["keep", "refuse"]
 
@@ -34,6 +36,22 @@ class Hotlist:
     entry_count: int
     created_at: datetime
     updated_at: datetime
+    description: str = ""
+
+    @property
+    def words(self) -> str:
+        """What is screened of the list itself (`screening.list_text`)."""
+        return list_text(self.name, self.source, self.description)
+
+    @property
+    def flags(self) -> frozenset[ReasonFlag]:
+        """The flags the list's own words raise."""
+        return screen_words(self.words)
+
+    @property
+    def screened_class(self) -> Category:
+        """The class policy sees for the list's entries that add nothing of their own."""
+        return screened_class(self.category, self.flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +140,14 @@ class HotlistStore:
         replace: bool = True,
         on_error: OnError = "keep",
         now: datetime | None = None,
+        description: str = "",
     ) -> ImportReport:
         """Import ``rows`` as the list ``name`` of ``owner_id``.
 
         An existing list of that name is replaced whole (``replace=True``) or added to;
         either way in one transaction. Bad rows are reported by line and left out
         (``on_error="keep"``) or make the whole import fail with ``ImportRefused``.
+        The report says what screening found in the list's and the entries' words.
         """
         name = name.strip()
         if not name or len(name) > 128:
@@ -135,6 +155,11 @@ class HotlistStore:
         source = source.strip() or "local"
         if len(source) > 128:
             raise ValueError("list source must be at most 128 characters")
+        description = description.strip()
+        if len(description) > 500:
+            raise ValueError("list description must be at most 500 characters")
+        if not description.isprintable():
+            raise ValueError("list description holds control characters")
         category = parse_category(str(category))
         count, entries, errors = _validated(rows)
         if errors and on_error == "refuse":
@@ -152,7 +177,7 @@ class HotlistStore:
                     conn.execute(
                         insert(hotlists).values(
                             owner_id=owner_id, name=name, source=source,
-                            category=category.value, entry_count=0,
+                            category=category.value, description=description, entry_count=0,
                             created_at=stamp, updated_at=stamp,
                         )
                     ).inserted_primary_key[0]  # type: ignore[index]
@@ -167,7 +192,7 @@ class HotlistStore:
                 {
                     "list_id": list_id, "plate": e.plate, "plate_key": e.plate_key,
                     "region": e.region, "reason": e.reason, "case_number": e.case_number,
-                    "expires_at": e.expires_at, "priority": e.priority,
+                    "expires_at": e.expires_at, "priority": e.priority, "category": e.category,
                 }
                 for e in entries
             ]  # fmt: skip
@@ -179,10 +204,19 @@ class HotlistStore:
             conn.execute(
                 update(hotlists)
                 .where(hotlists.c.id == list_id)
-                .values(source=source, category=category.value, entry_count=total,
-                        updated_at=stamp)
+                .values(source=source, category=category.value, description=description,
+                        entry_count=total, updated_at=stamp)
             )  # fmt: skip
         self._changed()
+        words = list_text(name, source, description)
+        list_flags = screen_words(words) | _declared_flags(category.value)
+        entry_flags = [
+            screen_words(words, e.reason, e.case_number) | _declared_flags(category.value)
+            | _declared_flags(e.category)
+            for e in entries
+        ]
+        classes = {screened_class(e.category or category, f, category)
+                   for e, f in zip(entries, entry_flags, strict=True)}  # fmt: skip
         return ImportReport(
             list_id=list_id,
             name=name,
@@ -191,6 +225,9 @@ class HotlistStore:
             already_expired=expired,
             replaced=found is not None and replace,
             errors=tuple(errors),
+            flags=tuple(sorted(f.value for f in list_flags.union(*entry_flags))),
+            flagged_entries=sum(1 for f in entry_flags if f - list_flags),
+            screened_classes=tuple(sorted(c.value for c in classes)),
         )
 
     def lists(self, owner_id: int | None = None) -> list[Hotlist]:
@@ -200,13 +237,8 @@ class HotlistStore:
             query = query.where(hotlists.c.owner_id == owner_id)
         with self._engine.connect() as conn:
             return [
-                Hotlist(
-                    id=r.id, owner_id=r.owner_id, name=r.name, source=r.source,
-                    category=Category(r.category), entry_count=r.entry_count,
-                    created_at=from_millis(r.created_at), updated_at=from_millis(r.updated_at),
-                )
-                for r in conn.execute(query)
-            ]  # fmt: skip
+                _hotlist(r) for r in conn.execute(query)
+            ]
 
     def get_list(self, list_id: int, owner_id: int | None = None) -> Hotlist:
         """The list ``list_id`` (of ``owner_id`` when given), or ``UnknownList``."""
@@ -214,6 +246,17 @@ class HotlistStore:
             if hotlist.id == list_id:
                 return hotlist
         raise UnknownList(f"no hot list `{list_id}`")
+
+    def lists_by_id(self, ids: Sequence[int]) -> dict[int, Hotlist]:
+        """The lists with these ids that still exist."""
+        found: dict[int, Hotlist] = {}
+        unique = sorted(set(ids))
+        with self._engine.connect() as conn:
+            for start in range(0, len(unique), _IN_CHUNK):
+                query = select(hotlists).where(hotlists.c.id.in_(unique[start:start + _IN_CHUNK]))
+                for r in conn.execute(query):
+                    found[r.id] = _hotlist(r)
+        return found
 
     def entries(self, list_id: int) -> list[StoredEntry]:
         """The entries of a list, in import order (expired ones included)."""
@@ -264,9 +307,24 @@ class HotlistStore:
                 yield ActiveEntry(*r)
 
 
+def _declared_flags(category: str) -> frozenset[ReasonFlag]:
+    if category == Category.IMMIGRATION_VIOLATOR:
+        return frozenset({ReasonFlag.IMMIGRATION})
+    return frozenset()
+
+
+def _hotlist(r: Row[Any]) -> Hotlist:
+    return Hotlist(
+        id=r.id, owner_id=r.owner_id, name=r.name, source=r.source,
+        category=Category(r.category), entry_count=r.entry_count,
+        created_at=from_millis(r.created_at), updated_at=from_millis(r.updated_at),
+        description=r.description,
+    )  # fmt: skip
+
+
 def _stored(r: Row[Any]) -> StoredEntry:
     entry = ListEntry(
         plate=r.plate, region=r.region, reason=r.reason, case_number=r.case_number,
-        expires_at=r.expires_at, priority=r.priority,
+        expires_at=r.expires_at, priority=r.priority, category=r.category,
     )  # fmt: skip
     return StoredEntry(id=r.id, list_id=r.list_id, entry=entry)

@@ -1,14 +1,19 @@
 """Hot-list alerts as policy questions: may a list's owner receive a hit on another
 owner's read?
 
-A hit is delivered only if the list owner may ``receive_alert`` on the read owner's data
-for the list's category. The category decides the purpose the request carries, and is also
-in the context, so a pack can refuse a category outright (an immigration list never
-matches California, Illinois or Washington data).
+A hit is delivered only if the list owner may ``receive_alert`` on the read owner's data.
+The question is asked per listed entry (`AlertQuestion`): with the entry's case number, so
+an agreement that requires one lets an entry with one alert, and with the class that
+screening gives the entry (``screened_class``), not only the category its list declares.
+The screened class decides the purpose and is ``context.hotlist_category``, so a pack can
+refuse a class outright (an immigration list never matches California, Illinois or
+Washington data); the list's and the entry's own words are the request's reason, screened
+by the engine like a search's reason, so their flags are in ``context.flags``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
@@ -36,27 +41,71 @@ CATEGORY_PURPOSES: MappingProxyType[str, Purpose] = MappingProxyType({
 (``uninsured``, ``immigration_violator``, anything new) serves `Purpose.OTHER`."""
 
 
+@dataclass(frozen=True, slots=True)
+class AlertQuestion:
+    """May ``list_owner_id`` receive a hit on ``read_owner_id``'s read from one listed entry?
+
+    ``category`` is what the list (or the entry) declares; ``screened_class`` what screening
+    made of it (``immigration_violator`` when the list's or the entry's words are about
+    immigration enforcement), and what policy tests. ``text`` is the list's source, name
+    and description and the entry's reason and case number, as screened. Two questions that
+    differ only in the case number's value are the same question (`key`).
+    """
+
+    list_owner_id: int
+    read_owner_id: int
+    category: str
+    screened_class: str
+    case_number: str = ""
+    text: str = ""
+
+    @property
+    def has_case_number(self) -> bool:
+        return bool(self.case_number.strip())
+
+    @property
+    def key(self) -> tuple[int, int, str, str, bool, str]:
+        """What the decision depends on (the case number only by its presence)."""
+        return (self.list_owner_id, self.read_owner_id, self.category, self.screened_class,
+                self.has_case_number, self.text)  # fmt: skip
+
+    def reason(self) -> str:
+        """The request's reason: the classes and the screened words, so that the engine's
+        screening raises the flags the entry's own words raise."""
+        return (f"hot-list hit on a `{self.category}` list, screened as "
+                f"`{self.screened_class}`; {self.text}")  # fmt: skip
+
+
 def alert_purpose(category: str) -> Purpose:
     """The purpose of delivering a hit from a list of ``category``."""
     return CATEGORY_PURPOSES.get(category, Purpose.OTHER)
 
 
+def question_request(question: AlertQuestion, now: datetime) -> AccessRequest:
+    """The question the hot-list gate asks: the list owner itself (no user) receiving a hit
+    on the read owner's read, for the purpose of the entry's screened class, with the
+    entry's case number."""
+    return AccessRequest(
+        user_id=None,
+        user_agency_id=question.list_owner_id,
+        requested_by_agency_id=question.list_owner_id,
+        action=Action.RECEIVE_ALERT,
+        purpose=alert_purpose(question.screened_class),
+        case_number=question.case_number or None,
+        reason=question.reason(),
+        lookback_days=0,
+        owners=(question.read_owner_id,),
+        now=now,
+        hotlist_category=question.screened_class,
+    )
+
+
 def alert_request(
     list_owner_id: int, read_owner_id: int, category: str, now: datetime
 ) -> AccessRequest:
-    """The question the hot-list gate asks: the list owner itself (no user) receiving a
-    hit on ``read_owner_id``'s read. The reason names the category, so screening flags an
-    immigration list as it would an immigration search."""
-    return AccessRequest(
-        user_id=None,
-        user_agency_id=list_owner_id,
-        requested_by_agency_id=list_owner_id,
-        action=Action.RECEIVE_ALERT,
-        purpose=alert_purpose(category),
-        case_number=None,
-        reason=f"hot-list hit on a `{category}` list",
-        lookback_days=0,
-        owners=(read_owner_id,),
-        now=now,
-        hotlist_category=category,
+    """`question_request` for a list of ``category`` with nothing more known: no case
+    number and no words to screen (an agreement that requires a case number refuses it).
+    The hot-list gate asks `question_request` with the entry's facts."""
+    return question_request(
+        AlertQuestion(list_owner_id, read_owner_id, category, category), now
     )
