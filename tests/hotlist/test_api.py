@@ -158,3 +158,42 @@ def test_webhook_subscriptions_show_the_secret_once(
 
 def test_the_alert_stream_needs_a_login(client: TestClient) -> None:
     assert client.get("/v1/alerts/stream").status_code == 401
+
+
+def test_an_upload_whose_source_is_immigration_enforcement_is_flagged_and_reclassed(
+    client: TestClient, catalog: Catalog
+) -> None:
+    headers = token(catalog, "ucpd", "sam", ["supervisor"])
+    report = upload(client, headers, source="DHS ERO field office",
+                    description="vehicles of interest")  # fmt: skip
+    assert report["flags"] == ["immigration"]
+    assert report["screened_classes"] == ["immigration_violator"]
+    [listed] = client.get("/v1/hotlists", headers=headers).json()
+    assert (listed["category"], listed["screened_class"], listed["description"]) == (
+        "stolen_vehicle", "immigration_violator", "vehicles of interest"
+    )
+
+
+def test_json_entries_carry_their_case_number_and_category_into_the_hit(
+    client: TestClient, catalog: Catalog, runtime: HotlistRuntime
+) -> None:
+    headers = token(catalog, "ucpd", "sam", ["supervisor"])
+    report = client.post("/v1/hotlists", headers=headers, json={
+        "name": "mixed", "category": "stolen_vehicle", "description": "NCIC extract",
+        "entries": [{"plate": "7ABC123", "case_number": "24-7", "category": "warrant"}],
+    }).json()  # fmt: skip
+    assert (report["flags"], report["flagged_entries"]) == ([], 0)
+    owner = catalog.agency_by_slug("ucpd")
+    assert owner is not None
+    runtime.service.process([make_read("7ABC123", owner=owner.id)])
+    [hit] = client.get("/v1/hits", headers=headers).json()
+    assert (hit["category"], hit["case_number"]) == ("warrant", "24-7")
+
+
+def test_an_entry_category_outside_the_closed_list_is_refused(
+    client: TestClient, catalog: Catalog
+) -> None:
+    response = client.post("/v1/hotlists", headers=token(catalog, "ucpd", "sam", ["supervisor"]),
+                           json={"name": "x", "category": "warrant",
+                                 "entries": [{"plate": "7ABC123", "category": "stuff"}]})
+    assert response.status_code == 422

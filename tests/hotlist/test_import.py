@@ -134,3 +134,18 @@ def test_lists_belong_to_their_owner(hotlists: HotlistStore) -> None:
     hotlists.delete_list(mine.list_id, owner_id=OAKLAND)
     assert hotlists.entries(mine.list_id) == []
     assert [h.name for h in hotlists.lists()] == ["b"]
+
+
+def test_csv_rows_may_name_their_own_category_and_a_bad_one_is_a_row_error(
+    hotlists: HotlistStore,
+) -> None:
+    text = ("plate,state,category,case\n"
+            "7ABC123,CA,Wanted Person,24-1\n"
+            "8XYZ456,CA,,24-2\n"
+            "6TRK882,CA,parking,24-3\n")  # fmt: skip
+    report = hotlists.import_list(OAKLAND, "mixed", "NCIC", "stolen_vehicle", parse_file(text))
+    assert [(e.line, e.message[:20]) for e in report.errors] == [(4, "category `parking` i")]
+    entries = [s.entry for s in hotlists.entries(report.list_id)]
+    assert [(e.category, e.case_number) for e in entries] == [
+        ("wanted_person", "24-1"), ("", "24-2")
+    ]

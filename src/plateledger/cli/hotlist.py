@@ -25,6 +25,7 @@ def import_file(
     name: Annotated[str, typer.Option(help="list name (an existing list is replaced)")],
     category: Annotated[str, typer.Option(help="e.g. stolen_vehicle, warrant, amber_alert")],
     source: Annotated[str, typer.Option(help="where the list comes from, e.g. an NCIC file")] = "",
+    description: Annotated[str, typer.Option(help="what the list is for")] = "",
     fmt: Annotated[str, typer.Option("--format", help="auto, csv, ncic-pipe or ncic-fixed")] = (
         "auto"
     ),
@@ -40,6 +41,7 @@ def import_file(
             headers={"Authorization": f"Bearer {load_token(url, token)}"},
             files={"file": (file.name, handle, "text/plain")},
             data={"name": name, "category": category, "source": source or file.name,
+                  "description": description,
                   "format": fmt, "replace": str(not append).lower(),
                   "on_error": "refuse" if refuse else "keep"},
             timeout=600,
@@ -51,6 +53,12 @@ def import_file(
     )
     for error in report["errors"]:
         out.print(f"  line {error['line']}: {error['message']}")
+    if report.get("flags"):
+        out.print(
+            f"[yellow]screening flagged this list ({', '.join(report['flags'])}); "
+            f"{report['flagged_entries']} entries on their own words. Policy will see the "
+            f"class {', '.join(report['screened_classes'])}.[/yellow]"
+        )
 
 
 @app.command("list")
@@ -62,8 +70,8 @@ def list_hotlists(url: Url = DEFAULT_URL, token: Token = None) -> None:
         timeout=30,
     )
     lists = fail_on_error(response)
-    table = Table("id", "name", "category", "source", "entries", "updated")
+    table = Table("id", "name", "category", "screened as", "source", "entries", "updated")
     for item in lists:
-        table.add_row(str(item["id"]), item["name"], item["category"], item["source"],
-                      str(item["entry_count"]), item["updated_at"])  # fmt: skip
+        table.add_row(str(item["id"]), item["name"], item["category"], item["screened_class"],
+                      item["source"], str(item["entry_count"]), item["updated_at"])  # fmt: skip
     out.print(table)

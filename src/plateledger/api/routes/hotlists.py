@@ -22,6 +22,7 @@ from plateledger.hotlist import (
     Disposition,
     DispositionError,
     HitRecord,
+    Hotlist,
     HotlistRuntime,
     ImportRefused,
     ImportReport,
@@ -53,7 +54,13 @@ class HotlistPublic(BaseModel):
     id: int
     name: str
     source: str
+    description: str
     category: Category
+    screened_class: Category = Field(
+        description="the class policy sees for the list's entries (immigration_violator when "
+        "the list's source, name or description is about immigration enforcement)"
+    )
+    flags: list[str] = Field(description="what screening found in the list's own words")
     entry_count: int
     created_at: datetime
     updated_at: datetime
@@ -68,6 +75,7 @@ class ImportRow(BaseModel):
     case_number: str = Field(default="", max_length=64)
     expires: str = Field(default="", max_length=40, description="YYYY-MM-DD or ISO-8601")
     priority: int = Field(default=0, ge=0, le=9)
+    category: Category | None = Field(default=None, description="the entry's own; none: the list's")
 
 
 class HotlistImport(BaseModel):
@@ -75,6 +83,7 @@ class HotlistImport(BaseModel):
 
     name: str = Field(min_length=1, max_length=128)
     source: str = Field(default="local", max_length=128)
+    description: str = Field(default="", max_length=500)
     category: Category
     entries: list[ImportRow] = Field(max_length=2_000_000)
     replace: bool = True
@@ -94,6 +103,12 @@ class ImportReportPublic(BaseModel):
     already_expired: int
     replaced: bool
     errors: list[RowErrorPublic]
+    flags: list[str] = Field(
+        description="what screening found in the list's and the entries' words (an alarm: "
+        "policy decides on each entry's screened class when a hit comes)"
+    )
+    flagged_entries: int
+    screened_classes: list[str]
 
 
 class DispositionCreate(BaseModel):
@@ -157,6 +172,18 @@ def _report(report: ImportReport) -> ImportReportPublic:
         list_id=report.list_id, name=report.name, rows=report.rows, imported=report.imported,
         already_expired=report.already_expired, replaced=report.replaced,
         errors=[RowErrorPublic(line=e.line, message=e.message) for e in report.errors],
+        flags=list(report.flags), flagged_entries=report.flagged_entries,
+        screened_classes=list(report.screened_classes),
+    )  # fmt: skip
+
+
+def _public(hotlist: Hotlist) -> HotlistPublic:
+    return HotlistPublic(
+        id=hotlist.id, name=hotlist.name, source=hotlist.source,
+        description=hotlist.description, category=hotlist.category,
+        screened_class=hotlist.screened_class, flags=sorted(f.value for f in hotlist.flags),
+        entry_count=hotlist.entry_count, created_at=hotlist.created_at,
+        updated_at=hotlist.updated_at,
     )  # fmt: skip
 
 
@@ -169,19 +196,20 @@ def _refused(exc: ImportRefused) -> ApiError:
 
 
 @router.get("/hotlists", response_model=list[HotlistPublic])
-def list_hotlists(user: CurrentUser, runtime: Runtime) -> list[dict[str, Any]]:
-    """The hot lists of the caller's agency."""
-    return [dataclasses.asdict(h) for h in runtime.store.lists(user.agency_id)]
+def list_hotlists(user: CurrentUser, runtime: Runtime) -> list[HotlistPublic]:
+    """The hot lists of the caller's agency, with what screening found in their words."""
+    return [_public(h) for h in runtime.store.lists(user.agency_id)]
 
 
 @router.post("/hotlists", response_model=ImportReportPublic, status_code=201)
 def import_hotlist(body: HotlistImport, user: Manager, runtime: Runtime) -> ImportReportPublic:
     """Import (or replace) a list from JSON rows."""
-    rows = [row.model_dump() for row in body.entries]
+    rows = [{**row.model_dump(exclude={"category"}),
+             "category": row.category.value if row.category else ""} for row in body.entries]
     try:
         report = runtime.store.import_list(
             user.agency_id, body.name, body.source, body.category, rows,
-            replace=body.replace, on_error=body.on_error,
+            replace=body.replace, on_error=body.on_error, description=body.description,
         )  # fmt: skip
     except ImportRefused as exc:
         raise _refused(exc) from None
@@ -198,6 +226,7 @@ def upload_hotlist(
     name: Annotated[str, Form(min_length=1, max_length=128)],
     category: Annotated[Category, Form()],
     source: Annotated[str, Form(max_length=128)] = "",
+    description: Annotated[str, Form(max_length=500)] = "",
     format: Annotated[FileFormat, Form()] = "auto",
     replace: Annotated[bool, Form()] = True,
     on_error: Annotated[Literal["keep", "refuse"], Form()] = "keep",
@@ -214,7 +243,7 @@ def upload_hotlist(
     try:
         report = runtime.store.import_list(
             user.agency_id, name, source or file.filename or "local", category, rows,
-            replace=replace, on_error=on_error,
+            replace=replace, on_error=on_error, description=description,
         )  # fmt: skip
     except ImportRefused as exc:
         raise _refused(exc) from None
