@@ -1,5 +1,6 @@
 """API fixtures: a real app (lifespan included) over a SQLite catalog seeded with two
-agencies, their admins and an investigator with a second factor.
+agencies, their admins, and an investigator and an auditor with a second factor (every
+role that reaches reads or audit contents needs one).
 
 Users are seeded with cheap argon2 parameters; the hash carries them, so the server
 verifies them quickly while hashing new passwords at the production cost.
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
-from plateledger.catalog import new_totp_secret, open_catalog
+from plateledger.catalog import new_totp_secret, open_catalog, totp_code
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 
@@ -27,6 +29,7 @@ class Seed:
     ucpd_id: int
     fpd_id: int
     investigator_totp: str
+    auditor_totp: str
 
 
 @pytest.fixture
@@ -44,12 +47,12 @@ def seed(settings: Settings) -> Seed:
         ucpd = catalog.add_agency("Union City PD", "ucpd", "municipal", "CA",
                                   retention_nonhit_days=60)
         fpd = catalog.add_agency("Fremont PD", "fpd", "municipal", "CA")
-        secret = new_totp_secret()
+        secret, auditor = new_totp_secret(), new_totp_secret()
         catalog.add_user(ucpd.id, "ucpd-admin", PASSWORD, ["admin"])
         catalog.add_user(fpd.id, "fpd-admin", PASSWORD, ["admin"])
         catalog.add_user(ucpd.id, "ivy", PASSWORD, ["investigator"], totp_secret=secret)
-        catalog.add_user(ucpd.id, "audrey", PASSWORD, ["auditor"])
-        return Seed(ucpd.id, fpd.id, secret)
+        catalog.add_user(ucpd.id, "audrey", PASSWORD, ["auditor"], totp_secret=auditor)
+        return Seed(ucpd.id, fpd.id, secret, auditor)
     finally:
         catalog.close()
 
@@ -58,6 +61,11 @@ def seed(settings: Settings) -> Seed:
 def client(settings: Settings, seed: Seed) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+def code(secret: str) -> str:
+    """The current one-time code of ``secret`` (one login per user per 30 s step)."""
+    return totp_code(secret, datetime.now(UTC))
 
 
 def login(client: TestClient, username: str, totp: str | None = None) -> dict[str, str]:

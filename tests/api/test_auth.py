@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.catalog import totp_code
-from tests.api.conftest import PASSWORD, Seed, login
+from tests.api.conftest import PASSWORD, Seed, code, login
 
 
 def test_a_login_returns_a_bearer_token_with_its_expiry(client: TestClient) -> None:
@@ -66,13 +66,53 @@ def test_a_login_body_cannot_carry_an_agency_or_role(client: TestClient) -> None
     assert response.status_code == 422
 
 
-def test_five_failed_logins_lock_the_account(client: TestClient) -> None:
-    wrong = {"username": "audrey", "password": "not the password"}
-    codes = [client.post("/v1/auth/token", json=wrong).status_code for _ in range(5)]
-    assert codes == [401, 401, 401, 401, 423]
+WRONG = {"username": "audrey", "password": "not the password"}
+
+
+def test_five_failures_from_one_address_make_that_address_wait(client: TestClient) -> None:
+    codes = [client.post("/v1/auth/token", json=WRONG).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 401, 429]
     right = client.post("/v1/auth/token", json={"username": "audrey", "password": PASSWORD})
-    assert right.status_code == 423
-    assert 0 < int(right.headers["retry-after"]) <= 15 * 60
+    assert right.status_code == 429
+    assert 0 < int(right.headers["retry-after"]) <= 15
+    assert "try again in" in right.json()["error"]["message"]
+
+
+def test_guessing_from_one_address_does_not_lock_the_officer_out_elsewhere(
+    client: TestClient,
+) -> None:
+    for _ in range(8):
+        client.post("/v1/auth/token", json=WRONG)
+    at_the_station = TestClient(client.app, client=("10.20.30.40", 50000))
+    response = at_the_station.post(
+        "/v1/auth/token", json={"username": "audrey", "password": PASSWORD})
+    assert response.status_code == 200
+
+
+def test_the_wait_doubles_with_each_further_failure(client: TestClient) -> None:
+    for _ in range(5):
+        client.post("/v1/auth/token", json=WRONG)
+    first = int(client.post("/v1/auth/token", json=WRONG).headers["retry-after"])
+    assert first <= 15
+
+
+def test_an_unknown_username_is_answered_like_a_known_one(client: TestClient) -> None:
+    unknown = {"username": "nobody-here", "password": "not the password"}
+    codes = [client.post("/v1/auth/token", json=unknown).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 401, 429]
+
+
+def test_the_first_wait_raises_an_alarm_for_the_agency_admin(client: TestClient) -> None:
+    for _ in range(5):
+        client.post("/v1/auth/token", json=WRONG)
+    alarms = client.get("/v1/alarms", headers=login(client, "ucpd-admin")).json()["alarms"]
+    assert [(a["kind"], a["user"], a["agency"], a["count"]) for a in alarms] == [
+        ("login_backoff", "audrey", "ucpd", 5)]
+    assert alarms[0]["source"] == "testclient"
+    other = client.get("/v1/alarms", headers=login(client, "fpd-admin")).json()["alarms"]
+    assert other == []
+    entry = client.get(f"/v1/audit/entries/{alarms[0]['index']}").json()["summary"]
+    assert (entry["type"], entry["alarm"]) == ("alarm", "login_backoff")
 
 
 @pytest.mark.parametrize(
@@ -97,8 +137,8 @@ def test_after_logout_the_token_no_longer_works(client: TestClient) -> None:
     assert client.get("/v1/me", headers=other).status_code == 200
 
 
-def test_an_admin_revokes_a_users_tokens(client: TestClient) -> None:
-    audrey = login(client, "audrey")
+def test_an_admin_revokes_a_users_tokens(client: TestClient, seed: Seed) -> None:
+    audrey = login(client, "audrey", code(seed.auditor_totp))
     admin = login(client, "ucpd-admin")
     response = client.post("/v1/admin/users/audrey/revoke-tokens", headers=admin)
     assert response.json() == {"revoked": 1}

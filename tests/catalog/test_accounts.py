@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,9 +15,14 @@ from plateledger.catalog import (
     Catalog,
     CatalogError,
     Conflict,
+    NotFound,
+    SecondFactorMissing,
     new_totp_secret,
+    open_catalog,
     totp_code,
 )
+from plateledger.catalog.passwords import FAST
+from plateledger.settings import Settings
 
 PASSWORD = "correct horse battery staple"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -36,10 +42,66 @@ def test_a_password_is_kept_only_as_an_argon2id_hash(catalog: Catalog, agency: A
 
 
 def test_the_right_password_logs_in(catalog: Catalog, agency: Agency) -> None:
-    user = catalog.add_user(agency.id, "alice", PASSWORD, ["admin", "auditor"])
+    user = catalog.add_user(agency.id, "alice", PASSWORD, ["admin"])
     logged_in = catalog.authenticate_password("alice", PASSWORD, None)
     assert logged_in.id == user.id
-    assert logged_in.roles == ["admin", "auditor"]
+    assert logged_in.roles == ["admin"]
+
+
+@pytest.mark.parametrize("role", ["investigator", "supervisor", "dispatcher", "auditor"])
+def test_every_role_that_reaches_reads_or_audit_contents_needs_a_second_factor(
+    catalog: Catalog, agency: Agency, role: str
+) -> None:
+    with pytest.raises(CatalogError, match="needs a TOTP secret"):
+        catalog.add_user(agency.id, "eve", PASSWORD, [role])
+    secret = new_totp_secret()
+    catalog.add_user(agency.id, "eve", PASSWORD, ["admin", role], totp_secret=secret)
+    with pytest.raises(AuthError):
+        catalog.authenticate_password("eve", PASSWORD, None, now=NOW)
+    assert catalog.authenticate_password("eve", PASSWORD, totp_code(secret, NOW), now=NOW)
+
+
+def test_an_account_without_an_enrolled_second_factor_is_told_so_after_its_password(
+    catalog: Catalog, agency: Agency
+) -> None:
+    # An account made while the second factor was off (a development catalog) gets no
+    # token once it is on, and is told why - but only with the right password.
+    catalog.require_totp = False
+    catalog.add_user(agency.id, "audrey", PASSWORD, ["auditor"])
+    catalog.require_totp = True
+    with pytest.raises(AuthError) as wrong:
+        catalog.authenticate_password("audrey", "wrong password here", None, now=NOW)
+    assert not isinstance(wrong.value, SecondFactorMissing)
+    with pytest.raises(SecondFactorMissing, match="no second factor enrolled"):
+        catalog.authenticate_password("audrey", PASSWORD, None, now=NOW)
+    secret = new_totp_secret()
+    catalog.enroll_totp("audrey", secret)
+    assert catalog.authenticate_password("audrey", PASSWORD, totp_code(secret, NOW), now=NOW)
+
+
+def test_a_production_catalog_refuses_to_open_without_a_second_factor(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, environment="production", secret_key="s" * 32,
+                        require_totp=False)
+    with pytest.raises(CatalogError, match="requires a second factor"):
+        open_catalog(settings, password_hasher=FAST)
+
+
+def test_acting_for_another_agency_is_on_the_token_and_ends_its_sessions(
+    catalog: Catalog, agency: Agency
+) -> None:
+    fbi = catalog.add_agency("FBI San Francisco", "fbi-sf", "federal", "CA")
+    user = catalog.add_user(agency.id, "tfo", PASSWORD, ["admin"])
+    before = catalog.issue_token(user)
+    catalog.set_acting_for("tfo", fbi.id)
+    assert catalog.user_for_token(before) is None
+    principal = catalog.user_for_token(catalog.issue_token(user))
+    assert principal is not None
+    assert (principal.agency_id, principal.acting_for_id) == (agency.id, fbi.id)
+    catalog.set_acting_for("tfo", None)
+    again = catalog.user_for_token(catalog.issue_token(user))
+    assert again is not None and again.acting_for_id is None
+    with pytest.raises(NotFound):
+        catalog.set_acting_for("tfo", 9999)
 
 
 @pytest.mark.parametrize(
@@ -172,7 +234,8 @@ def test_a_disabled_account_cannot_log_in(catalog: Catalog, agency: Agency) -> N
 def test_a_token_names_the_user_and_the_agency_class_from_the_catalog(
     catalog: Catalog, agency: Agency
 ) -> None:
-    user = catalog.add_user(agency.id, "alice", PASSWORD, ["admin", "dispatcher"])
+    user = catalog.add_user(agency.id, "alice", PASSWORD, ["admin", "dispatcher"],
+                            totp_secret=new_totp_secret())
     token = catalog.issue_token(user)
     principal = catalog.user_for_token(token)
     assert principal is not None

@@ -131,3 +131,34 @@ def test_a_declaration_missing_a_part_is_refused(
     with pytest.raises(CatalogError, match=message):
         catalog.add_declaration(reno.id, state, signer=signer, signed_at=NOW,
                                 document_digest=digest)
+
+
+def test_an_agreement_may_grant_single_search_kinds(
+    catalog: Catalog, pair: tuple[Agency, Agency]
+) -> None:
+    owner, recipient = pair
+    agreement = catalog.add_agreement(
+        owner.id, recipient.id, actions=["search_exact"], purposes=["stolen_vehicle"],
+        created_by="alice",
+    )
+    assert agreement.actions == ["search_exact"]
+    with pytest.raises(CatalogError, match="unknown action `manage_users`"):
+        catalog.add_agreement(owner.id, recipient.id, actions=["manage_users"],
+                              purposes=["stolen_vehicle"], created_by="alice")
+
+
+def test_a_declaration_is_revoked_once_and_only_by_its_agency(
+    catalog: Catalog, pair: tuple[Agency, Agency]
+) -> None:
+    owner, other = pair
+    declaration = catalog.add_declaration(
+        owner.id, "IL", signer="Chief Ada", signed_at=NOW, document_digest=DIGEST
+    )
+    generation = catalog.generation()
+    with pytest.raises(NotFound):
+        catalog.revoke_declaration(declaration.id, agency_id=other.id)
+    revoked = catalog.revoke_declaration(declaration.id, agency_id=owner.id, at=NOW)
+    assert revoked.revoked_at == NOW
+    assert catalog.generation() > generation
+    with pytest.raises(CatalogError, match="already revoked"):
+        catalog.revoke_declaration(declaration.id)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from plateledger.access.gate import AccessDenied, AccessQuestion, Decision, OwnerOutcome
 from plateledger.catalog import Agency as CatalogAgency
@@ -18,6 +19,7 @@ from plateledger.hotlist.gate import EngineAlertGate
 from plateledger.policy import (
     STATE_PACKS,
     AccessRequest,
+    ActionPreview,
     AgencyFacts,
     AgencyKind,
     Agreement,
@@ -65,9 +67,32 @@ def agreement_facts(row: CatalogAgreement) -> Agreement:
     )
 
 
+def preview_agreement(
+    engine: PolicyEngine, owner_id: int, recipient_id: int, *, actions: Iterable[str],
+    purposes: Iterable[str], max_lookback_days: int | None, case_number_required: bool,
+    result_cap: int | None, images_allowed: bool, starts_at: datetime | None,
+    expires_at: datetime | None, now: datetime,
+) -> tuple[ActionPreview, ...]:
+    """A dry run of a proposed agreement under ``engine`` (the catalog as it is): for each
+    action it would grant, whether the packs would let the recipient have it and which
+    rules would deny it. Raises `UnknownPurpose`, `UnknownAction` or `PolicyCompileError`
+    for terms policy cannot compile."""
+    starts = starts_at or now
+    proposed = Agreement(
+        id=max((a.id for a in engine.agreements), default=0) + 1,
+        owner_id=owner_id, recipient_id=recipient_id,
+        actions=granted_actions(actions, images=images_allowed),
+        purposes=frozenset(parse_purpose(p) for p in purposes) or None,
+        max_lookback_days=max_lookback_days, case_number_required=case_number_required,
+        result_cap=result_cap, images=images_allowed, starts=starts, expires=expires_at,
+    )
+    return engine.preview_agreement(proposed, now)
+
+
 def compile_engine(catalog: Catalog) -> PolicyEngine:
     declarations = [
-        Declaration(d.agency_id, d.owner_state, d.signer, d.signed_at, d.document_digest)
+        Declaration(d.agency_id, d.owner_state, d.signer, d.signed_at, d.document_digest,
+                    d.revoked_at)
         for d in catalog.declarations()
     ]
     return PolicyEngine(

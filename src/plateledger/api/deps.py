@@ -5,33 +5,48 @@ there); nothing in a request body or header can set an agency, its class or a ro
 
 - `CurrentUser`: the user of a valid bearer token, or 401 with ``WWW-Authenticate: Bearer``;
 - `OptionalUser`: the same, or ``None`` when no token is sent (an invalid token is 401);
-- `require_role` (``Depends(require_role("admin"))``), `AdminUser`: 403 without the role;
+- `require_action` (``Depends(require_action(Action.MANAGE_USERS))``): 403 unless the
+  policy set lets the user do that action on their own agency — the role pack decides who
+  may act at all, so the answer names its rule (``role-manage``); `AdminUser`,
+  `UserAdmin`, `AgreementAdmin` and `PolicyExplainer` are the usual ones;
+- `require_role`: the older check of a role by name, for routers served without a policy
+  engine;
 - `CameraKey`: the holder of a valid ``X-API-Key``, or 401;
 - `CatalogDep`: the server's `Catalog`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from plateledger.catalog import Catalog, KeyPrincipal, Principal
+from plateledger.policy import AccessRequest, Action, OwnerDecision
+
+log = logging.getLogger("plateledger.api")
 
 __all__ = [
     "AdminUser",
+    "AgreementAdmin",
     "CameraKey",
     "CatalogDep",
     "CurrentUser",
     "KeyPrincipal",
     "OptionalUser",
+    "PolicyExplainer",
     "Principal",
+    "UserAdmin",
     "bearer_token",
     "camera_key",
     "current_user",
     "optional_user",
+    "own_agency_decision",
+    "require_action",
     "require_role",
 ]
 
@@ -95,7 +110,48 @@ def require_role(*roles: str) -> Callable[[Principal], Principal]:
     return has_role
 
 
-AdminUser = Annotated[Principal, Depends(require_role("admin"))]
+def own_agency_decision(request: Request, user: Principal, action: Action) -> OwnerDecision:
+    """What the enforced policy set says about ``user`` doing ``action`` on their own
+    agency (administration, the audit log, explanations). 503 when no decision can be made
+    (fail closed)."""
+    source = getattr(request.app.state, "policy", None)
+    if source is None:
+        raise HTTPException(503, detail="no policy decision could be made")
+    try:
+        decision = source.engine().decide(AccessRequest(
+            user_id=user.user_id, user_agency_id=user.agency_id,
+            requested_by_agency_id=user.agency_id, action=action, purpose=None,
+            case_number=None, reason="", lookback_days=0, owners=[user.agency_id],
+            now=datetime.now(UTC), user_roles=user.roles,
+            acting_for_agency_id=user.acting_for_id,
+        ))
+    except Exception:
+        log.exception("policy decision failed")
+        raise HTTPException(503, detail="no policy decision could be made") from None
+    verdict: OwnerDecision = decision.per_owner[user.agency_id]
+    return verdict
+
+
+def require_action(action: Action) -> Callable[[Request, Principal], Principal]:
+    """A dependency that passes a user whom the policy set lets do ``action`` on their own
+    agency, and answers 403 naming the rule that denied otherwise."""
+
+    def allowed(request: Request, user: CurrentUser) -> Principal:
+        verdict = own_agency_decision(request, user, action)
+        if not verdict.allowed:
+            raise HTTPException(
+                403, detail=f"`{action.value}` is denied: " + "; ".join(verdict.reasons)
+            )
+        return user
+
+    return allowed
+
+
+AdminUser = Annotated[Principal, Depends(require_action(Action.MANAGE_AGENCY))]
+"""An admin of their agency: settings, cameras and keys (``manage_agency``)."""
+UserAdmin = Annotated[Principal, Depends(require_action(Action.MANAGE_USERS))]
+AgreementAdmin = Annotated[Principal, Depends(require_action(Action.MANAGE_AGREEMENTS))]
+PolicyExplainer = Annotated[Principal, Depends(require_action(Action.EXPLAIN_POLICY))]
 
 
 def camera_key(

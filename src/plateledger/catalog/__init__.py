@@ -16,6 +16,7 @@ from plateledger.catalog.errors import (
     CatalogError,
     Conflict,
     NotFound,
+    SecondFactorMissing,
 )
 from plateledger.catalog.models import (
     AGENCY_KINDS,
@@ -51,6 +52,7 @@ __all__ = [
     "KeyPrincipal",
     "NotFound",
     "Principal",
+    "SecondFactorMissing",
     "User",
     "new_totp_secret",
     "open_catalog",

@@ -16,7 +16,14 @@ from sqlalchemy import select, update
 
 from plateledger.catalog import credentials
 from plateledger.catalog.database import CatalogDatabase
-from plateledger.catalog.errors import AccountLocked, AuthError, CatalogError, Conflict, NotFound
+from plateledger.catalog.errors import (
+    AccountLocked,
+    AuthError,
+    CatalogError,
+    Conflict,
+    NotFound,
+    SecondFactorMissing,
+)
 from plateledger.catalog.models import ROLES, Agency, Token, User
 from plateledger.catalog.passwords import check_password_rules, verify_password
 from plateledger.catalog.principals import IssuedToken, Principal
@@ -25,8 +32,12 @@ from plateledger.catalog.totp import matching_step
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-TOTP_ROLES = frozenset({"investigator", "supervisor"})
-"""Roles that need a second factor unless ``Settings.require_totp`` is off (demo only)."""
+TOTP_ROLES = frozenset({"investigator", "supervisor", "dispatcher", "auditor"})
+"""Roles that reach reads or audit contents, and so need a second factor (the FBI CJIS
+security policy has required multi-factor authentication for such access since October
+2024) unless ``Settings.require_totp`` is off, which only a development server allows.
+An account with one of them is refused at creation without a TOTP secret, and refused a
+token at login while none is enrolled."""
 _USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
 
@@ -149,6 +160,26 @@ class AccountRecords(CatalogDatabase):
             self.revoke_tokens(user.id)
         return user
 
+    def set_acting_for(self, username: str, agency_id: int | None) -> User:
+        """Record that ``username`` acts for agency ``agency_id`` (``None``: for their own):
+        policy then treats the user as of that agency's class and every request of theirs
+        as made for it. Only an administrator sets this; never a request. The user's
+        tokens are revoked, so that no session outlives the change."""
+        with self._transaction() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"no user `{username}`")
+            if agency_id is not None:
+                if session.get(Agency, agency_id) is None:
+                    raise NotFound(f"no agency `{agency_id}`")
+                if agency_id == user.agency_id:
+                    agency_id = None
+            user.acting_for_agency_id = agency_id
+            user.updated_at = utc_now()
+            self._bump(session)
+        self.revoke_tokens(user.id)
+        return user
+
     def enroll_totp(self, username: str, secret: str) -> User:
         """Replace the user's TOTP secret with ``secret`` (shown to them once)."""
         return self._change_user(
@@ -176,6 +207,8 @@ class AccountRecords(CatalogDatabase):
                 raise AccountLocked(user.locked_until)
             ok = verify_password(self.password_hasher, user.password_hash, password)
             step = None
+            if ok and self.needs_totp(user) and user.totp_secret_encrypted is None:
+                raise SecondFactorMissing(user.username)
             if ok and self.needs_totp(user):
                 step = self._totp_step(user, totp_code, at)
                 ok = step is not None
@@ -244,7 +277,7 @@ class AccountRecords(CatalogDatabase):
         return Principal(
             user_id=user.id, username=user.username, agency_id=agency.id,
             agency_kind=agency.kind, agency_home_state=agency.home_state,
-            roles=frozenset(user.roles),
+            roles=frozenset(user.roles), acting_for_id=user.acting_for_agency_id,
         )
 
     def revoke_token(self, raw: str) -> bool:

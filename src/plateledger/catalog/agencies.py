@@ -112,6 +112,38 @@ class AgencyRecords(CatalogDatabase):
             self._bump(session)
         return agency
 
+    def set_agency_class(
+        self, agency_id: int, *, kind: str | None = None, home_state: str | None = None,
+        is_law_enforcement: bool | None = None,
+    ) -> Agency:
+        """Change the requester class of an agency — what the law packs ask about. For the
+        platform's operator (the CLI) only: an agency's own administrator may not change
+        the class its requests are judged by."""
+        changes: dict[str, Any] = {}
+        if kind is not None:
+            if kind not in AGENCY_KINDS:
+                raise CatalogError(f"agency kind `{kind}` is not one of {sorted(AGENCY_KINDS)}")
+            changes["kind"] = kind
+        if home_state is not None:
+            if not STATE.match(home_state):
+                raise CatalogError(
+                    f"home state `{home_state}` must be a two-letter code like `CA`"
+                )
+            changes["home_state"] = home_state
+        if is_law_enforcement is not None:
+            changes["is_law_enforcement"] = is_law_enforcement
+        if not changes:
+            raise CatalogError("name at least one of kind, home state, law enforcement")
+        with self._transaction() as session:
+            agency = session.get(Agency, agency_id)
+            if agency is None:
+                raise NotFound(f"no agency `{agency_id}`")
+            for name, value in changes.items():
+                setattr(agency, name, value)
+            agency.updated_at = utc_now()
+            self._bump(session)
+        return agency
+
     def agencies(self) -> list[Agency]:
         """Every agency, by id."""
         with self._sessions() as session:

@@ -8,6 +8,7 @@ from plateledger.catalog.accounts import AccountRecords
 from plateledger.catalog.agencies import AgencyRecords
 from plateledger.catalog.apikeys import KeyRecords
 from plateledger.catalog.database import catalog_engine
+from plateledger.catalog.errors import CatalogError
 from plateledger.catalog.passwords import STANDARD
 from plateledger.catalog.schema import upgrade
 from plateledger.catalog.sharing import SharingRecords
@@ -27,6 +28,10 @@ def open_catalog(settings: Settings, *, password_hasher: PasswordHasher | None =
     """Open the catalog at ``settings.catalog_database_url``, creating or upgrading its
     schema first. ``password_hasher`` is for tests only (a cheaper argon2id); the default
     is `STANDARD`."""
+    if settings.environment == "production" and not settings.require_totp:
+        raise CatalogError(
+            "a production server requires a second factor: unset PLATELEDGER_REQUIRE_TOTP"
+        )
     url = settings.catalog_database_url
     if url.startswith("sqlite") and settings.catalog_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,9 @@
     ├── NotFound              no such agency, user, camera, key or agreement
     ├── Conflict              a unique name (slug, username, camera id) is taken
     └── AuthError             a login failed; never says which part was wrong
-        └── AccountLocked     too many failed logins: locked until ``until``
+        ├── AccountLocked     too many failed logins: locked until ``until``
+        └── SecondFactorMissing  right password, but the roles need a second factor that
+                              was never enrolled
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ class AuthError(CatalogError):
 
     def __init__(self, message: str = "the username, password or one-time code is not right"):
         super().__init__(message)
+
+
+class SecondFactorMissing(AuthError):
+    """The password was right, but the account's roles need a second factor and none is
+    enrolled: no token until an administrator enrols one. Said only after the password
+    checked out, so it tells nobody without the password anything."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            f"account `{username}` has no second factor enrolled and its roles need one: "
+            "ask an administrator to enrol one (`plateledger admin enroll-totp`)"
+        )
 
 
 class AccountLocked(AuthError):

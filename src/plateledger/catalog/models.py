@@ -87,6 +87,10 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     roles: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    acting_for_agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id"), nullable=True,
+        comment="the agency this user acts for (set by an administrator)",
+    )
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
     totp_required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -198,3 +202,4 @@ class Declaration(Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     document_digest: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

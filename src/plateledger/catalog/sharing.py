@@ -14,8 +14,14 @@ from plateledger.catalog.errors import CatalogError, NotFound
 from plateledger.catalog.models import Agency, Agreement, Declaration
 from plateledger.catalog.timeutil import utc_now
 
-AGREEMENT_ACTIONS = frozenset({"search", "alert", "export"})
-"""What an agreement can let the recipient do with the owner's data."""
+AGREEMENT_ACTIONS = frozenset({
+    "search", "alert", "export",
+    "search_exact", "search_wildcard", "search_fuzzy", "search_area", "search_convoy",
+    "search_locate", "search_timeline", "view_image", "receive_alert",
+})
+"""What an agreement can let the recipient do with the owner's data: the coarse names
+(``search``: every search kind; ``alert``: hot-list alerts; ``export``) or single actions
+(``search_exact`` alone shares exact lookups and no wildcard, fuzzy or area search)."""
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -137,6 +143,27 @@ class SharingRecords(CatalogDatabase):
                 signed_at=signed_at, document_digest=document_digest,
             )
             session.add(declaration)
+            self._bump(session)
+        return declaration
+
+    def declaration(self, declaration_id: int) -> Declaration | None:
+        with self._sessions() as session:
+            return session.get(Declaration, declaration_id)
+
+    def revoke_declaration(
+        self, declaration_id: int, *, agency_id: int | None = None, at: datetime | None = None
+    ) -> Declaration:
+        """Revoke a declaration now (of ``agency_id``, when given: another agency's is
+        reported as not found); from then on it no longer counts."""
+        with self._transaction() as session:
+            declaration = session.get(Declaration, declaration_id)
+            if declaration is None or (
+                agency_id is not None and declaration.agency_id != agency_id
+            ):
+                raise NotFound(f"no declaration `{declaration_id}`")
+            if declaration.revoked_at is not None:
+                raise CatalogError(f"declaration `{declaration_id}` is already revoked")
+            declaration.revoked_at = at or utc_now()
             self._bump(session)
         return declaration
 

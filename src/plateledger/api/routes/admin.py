@@ -3,20 +3,34 @@
 The agency is the admin's, from the catalog; no request names an agency it acts for, and
 request bodies refuse unknown fields (an ``agency_id`` or ``kind`` sent along is a 422).
 Another agency's users, keys and agreements answer 404, as if they did not exist.
-Every change is recorded in the audit log before the answer.
+Every change is recorded in the audit log before the answer, and is in force for the very
+next decision. Who may call each route is decided by the policy set (the role pack's
+``role-manage``), not here.
+
+An agency's administrator may change its published settings (``PATCH /v1/admin/agency``:
+purposes, case number, custodian …) but never its requester class or law packs: those are
+the platform operator's (``plateledger admin agency-class``), or an agency could make
+itself lawful to share with.
+
+A new agreement is decided as a dry run first: the answer's ``dry_run`` says, for each
+action it grants, whether the law packs would let the recipient have it and which rules
+deny it. An agreement whose every action the packs would always deny is refused (422
+``always_denied``, with the dry run) unless the request says ``force: true``; one with
+some denied actions is created and its answer lists them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.api.deps import AdminUser, CatalogDep, Principal
+from plateledger.access.policy_source import PolicySource, preview_agreement
+from plateledger.api.deps import AdminUser, AgreementAdmin, CatalogDep, Principal, UserAdmin
 from plateledger.api.errors import ApiError
 from plateledger.audit.entry import EntryType, new_entry
 from plateledger.catalog import (
@@ -26,12 +40,14 @@ from plateledger.catalog import (
     Camera,
     CatalogError,
     Conflict,
+    Declaration,
     NotFound,
     User,
     new_totp_secret,
     totp_uri,
 )
 from plateledger.catalog.accounts import TOTP_ROLES
+from plateledger.policy import PolicyError, parse_purpose
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -98,6 +114,78 @@ def own_agency(admin: AdminUser, catalog: CatalogDep) -> Agency:
     return agency
 
 
+class AgencyUpdate(BaseModel):
+    """The settings of your agency to change; fields left out stay as they are. The
+    requester class (kind, home state, law enforcement) and the law packs are not here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    jurisdiction: str | None = Field(default=None, max_length=200)
+    purposes: list[str] | None = Field(
+        default=None, max_length=50,
+        description="published purposes (the closed list); null: whatever the packs allow",
+    )
+    case_number_required: bool | None = None
+    custodian_contact: str | None = Field(default=None, max_length=300)
+
+
+@router.patch("/agency", response_model=AgencyPublic,
+              summary="Change your agency's published settings (in force at once)")
+def update_agency(
+    body: AgencyUpdate, admin: AdminUser, catalog: CatalogDep, request: Request
+) -> Agency:
+    changes: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set}
+    for name in ("name", "jurisdiction", "case_number_required", "custodian_contact"):
+        if name in changes and changes[name] is None:
+            raise ApiError(422, "refused", f"`{name}` cannot be null")
+    if not changes:
+        raise ApiError(422, "refused", "name at least one setting to change")
+    if changes.get("purposes") is not None:
+        try:
+            changes["purposes"] = sorted({parse_purpose(p).value for p in changes["purposes"]})
+        except PolicyError as exc:
+            raise ApiError(422, "unknown_purpose", str(exc)) from None
+        if not changes["purposes"]:
+            raise ApiError(422, "refused", "publish at least one purpose, or null for all")
+    with catalog_errors():
+        agency = catalog.update_agency(admin.agency_id, **changes)
+    record(request, admin, EntryType.POLICY_CHANGE, change="agency_settings",
+           settings=sorted(changes), values={k: changes[k] for k in sorted(changes)})
+    return agency
+
+
+class DeclarationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agency_id: int
+    owner_state: str
+    signer: str
+    signed_at: datetime
+    document_digest: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@router.get("/declarations", response_model=list[DeclarationPublic],
+            summary="Written declarations your agency signed (625 ILCS 5/2-130)")
+def list_declarations(admin: AdminUser, catalog: CatalogDep) -> list[Declaration]:
+    return catalog.declarations(agency_id=admin.agency_id)
+
+
+@router.delete("/declarations/{declaration_id}", status_code=204,
+               summary="Revoke a written declaration of your agency (in force at once)")
+def revoke_declaration(
+    declaration_id: int, admin: AdminUser, catalog: CatalogDep, request: Request
+) -> Response:
+    with catalog_errors():
+        declaration = catalog.revoke_declaration(declaration_id, agency_id=admin.agency_id)
+    record(request, admin, EntryType.POLICY_CHANGE, change="declaration_revoke",
+           declaration_id=declaration_id, owner_state=declaration.owner_state)
+    return Response(status_code=204)
+
+
 class UserPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -105,6 +193,9 @@ class UserPublic(BaseModel):
     username: str
     display_name: str
     roles: list[str]
+    acting_for_agency_id: int | None = Field(
+        default=None, description="the agency this user acts for; policy treats them as it"
+    )
     totp_required: bool
     disabled: bool
     locked_until: datetime | None
@@ -134,13 +225,13 @@ def _own_user(catalog: CatalogDep, admin: Principal, username: str) -> User:
 
 
 @router.get("/users", response_model=list[UserPublic], summary="Your agency's users")
-def list_users(admin: AdminUser, catalog: CatalogDep) -> list[User]:
+def list_users(admin: UserAdmin, catalog: CatalogDep) -> list[User]:
     return catalog.users(admin.agency_id)
 
 
 @router.post("/users", response_model=UserCreated, status_code=201, summary="Add a user")
 def create_user(
-    body: UserCreate, admin: AdminUser, catalog: CatalogDep, request: Request
+    body: UserCreate, admin: UserAdmin, catalog: CatalogDep, request: Request
 ) -> UserCreated:
     needs_totp = body.totp or (catalog.require_totp and bool(TOTP_ROLES & set(body.roles)))
     secret = new_totp_secret() if needs_totp else None
@@ -158,8 +249,36 @@ def create_user(
     )
 
 
+class ActingFor(BaseModel):
+    """The agency (a slug) the user acts for — a federal task-force officer with a local
+    login acts for the federal agency; null: for your own agency."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agency: str | None = Field(max_length=64)
+
+
+@router.put("/users/{username}/acting-for", response_model=UserPublic,
+            summary="Record the agency a user acts for (their requests are made for it)")
+def set_acting_for(
+    username: str, body: ActingFor, admin: UserAdmin, catalog: CatalogDep, request: Request
+) -> User:
+    _own_user(catalog, admin, username)
+    agency_id = None
+    if body.agency is not None:
+        found = catalog.agency_by_slug(body.agency)
+        if found is None:
+            raise ApiError(404, "not_found", f"no agency `{body.agency}`")
+        agency_id = found.id
+    with catalog_errors():
+        user = catalog.set_acting_for(username, agency_id)
+    record(request, admin, EntryType.USER_CHANGE, change="acting_for", subject=username,
+           acting_for_agency_id=user.acting_for_agency_id)
+    return user
+
+
 @router.post("/users/{username}/unlock", response_model=UserPublic, summary="Lift a lock-out")
-def unlock_user(username: str, admin: AdminUser, catalog: CatalogDep, request: Request) -> User:
+def unlock_user(username: str, admin: UserAdmin, catalog: CatalogDep, request: Request) -> User:
     _own_user(catalog, admin, username)
     user = catalog.unlock_user(username)
     record(request, admin, EntryType.USER_CHANGE, change="unlock", subject=username)
@@ -168,7 +287,7 @@ def unlock_user(username: str, admin: AdminUser, catalog: CatalogDep, request: R
 
 @router.post("/users/{username}/revoke-tokens", summary="Log a user out everywhere")
 def revoke_user_tokens(
-    username: str, admin: AdminUser, catalog: CatalogDep, request: Request
+    username: str, admin: UserAdmin, catalog: CatalogDep, request: Request
 ) -> dict[str, int]:
     user = _own_user(catalog, admin, username)
     revoked = catalog.revoke_tokens(user.id)
@@ -283,13 +402,41 @@ class AgreementPublic(BaseModel):
     created_by: str
 
 
+class ActionDryRun(BaseModel):
+    action: str
+    allowed_purposes: list[str] = Field(
+        description="purposes of the agreement under which the packs let the recipient in"
+    )
+    always_denied: bool
+    denied_by: list[str] = Field(description="ids of the rules that deny the other purposes")
+    reasons: list[str]
+
+
+class AgreementCreated(AgreementPublic):
+    dry_run: list[ActionDryRun] = Field(
+        description="each granted action decided as a dry run at creation"
+    )
+    warnings: list[str]
+
+
+AgreementAction = Literal[
+    "search", "alert", "export", "search_exact", "search_wildcard", "search_fuzzy",
+    "search_area", "search_convoy", "search_locate", "search_timeline", "view_image",
+    "receive_alert",
+]
+
+
 class AgreementCreate(BaseModel):
     """Your agency shares its data with ``recipient`` (a slug) on these terms."""
 
     model_config = ConfigDict(extra="forbid")
 
     recipient: str = Field(min_length=1, max_length=64)
-    actions: list[Literal["search", "alert", "export"]] = Field(min_length=1)
+    actions: list[AgreementAction] = Field(
+        min_length=1,
+        description="`search` (every kind), `alert`, `export`, or single kinds such as "
+                    "`search_exact`",
+    )
     purposes: list[str] = Field(min_length=1, max_length=50)
     max_lookback_days: int | None = Field(default=None, ge=1)
     case_number_required: bool = True
@@ -297,28 +444,72 @@ class AgreementCreate(BaseModel):
     images_allowed: bool = False
     starts_at: datetime | None = None
     expires_at: datetime | None = None
+    force: bool = Field(
+        default=False, description="create it even if the packs would deny every action"
+    )
 
 
 @router.get(
     "/agreements", response_model=list[AgreementPublic], summary="Agreements your agency owns"
 )
-def list_agreements(admin: AdminUser, catalog: CatalogDep) -> list[Agreement]:
+def list_agreements(admin: AgreementAdmin, catalog: CatalogDep) -> list[Agreement]:
     return catalog.agreements(owner_id=admin.agency_id)
 
 
+def dry_run(
+    request: Request, admin: Principal, recipient_id: int, body: AgreementCreate
+) -> list[ActionDryRun]:
+    """``body`` decided as a dry run under the policy set in force (with the agreement)."""
+    source: PolicySource | None = getattr(request.app.state, "policy", None)
+    if source is None:
+        raise ApiError(503, "fail_closed", "no policy decision could be made")
+    if admin.agency_id == recipient_id:
+        raise ApiError(422, "refused", "an agency needs no agreement with itself")
+    try:
+        previews = preview_agreement(
+            source.engine(), admin.agency_id, recipient_id, actions=body.actions,
+            purposes=body.purposes, max_lookback_days=body.max_lookback_days,
+            case_number_required=body.case_number_required, result_cap=body.result_cap,
+            images_allowed=body.images_allowed, starts_at=body.starts_at,
+            expires_at=body.expires_at, now=datetime.now(UTC),
+        )
+    except PolicyError as exc:
+        raise ApiError(422, "refused", str(exc)) from None
+    return [
+        ActionDryRun(action=p.action.value, allowed_purposes=[x.value for x in p.allowed_purposes],
+                     always_denied=p.always_denied, denied_by=list(p.denied_by),
+                     reasons=list(p.reasons))
+        for p in previews
+    ]
+
+
 @router.post(
-    "/agreements", response_model=AgreementPublic, status_code=201,
-    summary="Share your agency's data with another agency",
+    "/agreements", response_model=AgreementCreated, status_code=201,
+    summary="Share your agency's data with another agency (decided as a dry run first)",
+    responses={422: {"description": "refused; `always_denied` carries the dry run"}},
 )
 def create_agreement(
-    body: AgreementCreate, admin: AdminUser, catalog: CatalogDep, request: Request
-) -> Agreement:
+    body: AgreementCreate, admin: AgreementAdmin, catalog: CatalogDep, request: Request
+) -> AgreementCreated:
     recipient = catalog.agency_by_slug(body.recipient)
     if recipient is None:
         raise ApiError(404, "not_found", f"no agency `{body.recipient}`")
     for moment in (body.starts_at, body.expires_at):
         if moment is not None and moment.tzinfo is None:
             raise ApiError(422, "refused", "give times with a time zone, e.g. `Z`")
+    preview = dry_run(request, admin, recipient.id, body)
+    denied = [p for p in preview if p.always_denied]
+    warnings = [
+        f"the law packs will always deny `{p.action}` to `{recipient.slug}`: "
+        + ", ".join(p.denied_by)
+        for p in denied
+    ]
+    if denied and len(denied) == len(preview) and not body.force:
+        raise ApiError(
+            422, "always_denied",
+            "the law packs will always deny every action of this agreement: "
+            + "; ".join(warnings) + "; send `force: true` to create it anyway",
+        )
     with catalog_errors():
         agreement = catalog.add_agreement(
             admin.agency_id, recipient.id, actions=body.actions, purposes=body.purposes,
@@ -328,13 +519,15 @@ def create_agreement(
             expires_at=body.expires_at,
         )
     record(request, admin, EntryType.AGREEMENT_CHANGE, change="add", agreement_id=agreement.id,
-           recipient_id=recipient.id, actions=agreement.actions, purposes=agreement.purposes)
-    return agreement
+           recipient_id=recipient.id, actions=agreement.actions, purposes=agreement.purposes,
+           always_denied=[p.action for p in denied])
+    public = AgreementPublic.model_validate(agreement)
+    return AgreementCreated(**public.model_dump(), dry_run=preview, warnings=warnings)
 
 
 @router.delete("/agreements/{agreement_id}", status_code=204, summary="Revoke an agreement")
 def revoke_agreement(
-    agreement_id: int, admin: AdminUser, catalog: CatalogDep, request: Request
+    agreement_id: int, admin: AgreementAdmin, catalog: CatalogDep, request: Request
 ) -> Response:
     with catalog_errors():
         catalog.revoke_agreement(agreement_id, owner_id=admin.agency_id)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.access.gate import AccessDenied, AccessGate
 from plateledger.access.policy_source import PolicySource
-from plateledger.api.deps import require_role
+from plateledger.api.deps import PolicyExplainer
 from plateledger.api.errors import ApiError
 from plateledger.catalog import Principal
 from plateledger.policy import AccessRequest, Purpose, parse_action, parse_purpose
@@ -21,7 +21,8 @@ from plateledger.policy.errors import PolicyError
 
 router = APIRouter(prefix="/v1", tags=["policy"])
 
-ExplainUser = Annotated[Principal, Depends(require_role("admin", "auditor", "supervisor"))]
+ExplainUser = PolicyExplainer
+"""Who may explain decisions is the role pack's `role-explain-policy`."""
 
 
 class PurposeOut(BaseModel):
