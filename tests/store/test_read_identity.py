@@ -154,3 +154,10 @@ def test_a_store_sorted_by_the_old_key_is_migrated_on_open(
         assert reopened.count() == 3
     finally:
         reopened.close()
+
+
+def test_a_cluster_keeps_the_same_key() -> None:
+    from plateledger.store.schema import cluster_ddl
+
+    local = cluster_ddl("plateledger", "alpr")[1]
+    assert "reads_local" in local and f"ORDER BY ({', '.join(READ_KEY)})" in local
