@@ -152,9 +152,11 @@ def pick_plates(store: ReadStore, count: int) -> list[tuple[str, str]]:
 def seed_hotlists(
     hotlists: HotlistStore, agency_ids: dict[str, int], plates: list[tuple[str, str]],
 ) -> dict[str, list[str]]:
-    """Hot lists that the live feed's reads will hit: a stolen-vehicle list and an AMBER alert
-    of the city police, and the federal unit's immigration list over the same plates, which
-    the California pack must keep from ever matching California reads."""
+    """Hot lists that the live feed's reads will hit: the city police's stolen-vehicle list,
+    the Highway Patrol's AMBER alert (each entry with its case number: Union City shares
+    alerts with CHP only for entries that have one), and the federal unit's immigration
+    list over the same plates, which the California pack must keep from ever matching
+    California reads."""
     stolen, amber = plates[:HOT_STOLEN], plates[HOT_STOLEN:HOT_STOLEN + HOT_AMBER]
     union_city, chp, federal = (agency_ids[s] for s in ("ucpd", "chp", "ice-ero-sf"))
 
@@ -167,8 +169,21 @@ def seed_hotlists(
     hotlists.import_list(chp, "AMBER alert", "CHP (demo)", Category.AMBER_ALERT,
                          rows(amber, "child abduction, suspect vehicle", "AMBER-2026"))
     hotlists.import_list(federal, "removal targets", "federal (demo)",
-                         Category.IMMIGRATION_VIOLATOR, rows(stolen + amber, "", "ERO-2026"))
+                         Category.IMMIGRATION_VIOLATOR, rows(stolen + amber, "", "ERO-2026"),
+                         description="civil immigration enforcement")
     return {"stolen vehicles": [p for p, _ in stolen], "AMBER alert": [p for p, _ in amber]}
+
+
+def feed_order(hot: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The hot plates in the order the live feed sends them: the AMBER plates (the last
+    `HOT_AMBER` of ``hot``) alternate with the stolen ones, so both lists alert early."""
+    stolen, amber = hot[:HOT_STOLEN], hot[HOT_STOLEN:]
+    order: list[tuple[str, str]] = []
+    for i, plate in enumerate(stolen):
+        if amber:
+            order.append(amber[i % len(amber)])
+        order.append(plate)
+    return order + ([] if stolen else amber)
 
 
 class LiveFeed(threading.Thread):

@@ -21,6 +21,7 @@ from plateledger.demo import (
     RETENTION_DAYS,
     DemoAccounts,
     LiveFeed,
+    feed_order,
     load_reads,
     pick_plates,
     seed_catalog,
@@ -106,7 +107,8 @@ def demo(
     hot = ", ".join(p for p, _ in prepared.hot[:3])
     feed = (
         f"Live feed: {accounts.camera_id} posts a few reads a second; hot-listed plates\n"
-        f"  ({hot} …) come by every 15 s. Watch them arrive as ucpd.investigator:\n"
+        f"  ({hot} …) come by every 15 s, the Highway Patrol's AMBER plates among them.\n"
+        f"  Watch them arrive as ucpd.investigator (or chp.investigator for AMBER):\n"
         f"  curl -N -H 'Authorization: Bearer TOKEN' {url}/v1/alerts/stream\n"
         f"  or list them with GET {url}/v1/hits\n\n"
         if live and serve else ""
@@ -133,7 +135,7 @@ def demo(
         feeder = None
         if live:
             feeder = LiveFeed(url, accounts.camera_key, accounts.camera_id, prepared.ordinary,
-                              prepared.hot, seed=seed)
+                              feed_order(prepared.hot), seed=seed)
             feeder.start()
         try:
             run_server(settings)
