@@ -21,7 +21,7 @@ from plateledger.search.filters import Filters
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.store import ReadStore
 from plateledger.store.arrow import rows_to_reads
-from plateledger.store.schema import READ_COLUMN_NAMES, READ_COLUMNS, READS
+from plateledger.store.schema import READ_COLUMN_NAMES, READ_COLUMNS, READ_IDENTITY, READS
 
 HELD_READS = "held_reads"
 EXPIRY_RULE = "expires_at > now()"
@@ -56,18 +56,18 @@ def copy_held_reads(
     for hold in holds:
         hold_id = sqltext.string(hold.hold_id)
         where = (
-            f"({expired}) AND {hold.reads_sql()} AND read_id NOT IN "
-            f"(SELECT read_id FROM {store.db}.{HELD_READS} WHERE hold_id = {hold_id})"
+            f"({expired}) AND {hold.reads_sql()} AND ({READ_IDENTITY}) NOT IN "
+            f"(SELECT {READ_IDENTITY} FROM {store.db}.{HELD_READS} WHERE hold_id = {hold_id})"
         )
         count = store.query(
-            f"SELECT uniqExact(read_id) AS n FROM {{db}}.{READS} WHERE {where}"
+            f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{READS} WHERE {where}"
         ).column("n")[0].as_py()
         copied[hold.hold_id] = int(count)
         if count:
             store.engine.command(
                 f"INSERT INTO {store.db}.{HELD_READS} ({columns}, hold_id, held_at) "
                 f"SELECT {columns}, {hold_id}, toDateTime({sqltext.moment(now)}, 'UTC') "
-                f"FROM {store.db}.{READS} WHERE {where} LIMIT 1 BY read_id"
+                f"FROM {store.db}.{READS} WHERE {where} LIMIT 1 BY {READ_IDENTITY}"
             )
     return copied
 
@@ -135,13 +135,15 @@ def search_held(
     columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
     rows = store.query(
         f"SELECT {columns} FROM {{db}}.{HELD_READS} WHERE {where} "
-        "ORDER BY ts DESC, read_id LIMIT 1 BY read_id LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+        f"ORDER BY ts DESC, read_id LIMIT 1 BY {READ_IDENTITY} "
+        "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
         params,
     )
     total = rows.num_rows
     if filters.offset or rows.num_rows >= filters.limit:
         counted = store.query(
-            f"SELECT uniqExact(read_id) AS n FROM {{db}}.{HELD_READS} WHERE {where}", params
+            f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{HELD_READS} WHERE {where}",
+            params,
         )
         total = int(counted.column("n")[0].as_py())
     reads = rows_to_reads(rows) if rows.num_rows else []
