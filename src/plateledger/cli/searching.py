@@ -24,9 +24,14 @@ def login(
     url: Url = DEFAULT_URL,
     username: Annotated[str, typer.Option(prompt=True)] = "",
     password: Annotated[str, typer.Option(prompt=True, hide_input=True)] = "",
-    totp: Annotated[str, typer.Option(help="one-time code, if your account needs one")] = "",
+    totp: Annotated[str, typer.Option(
+        prompt="one-time code (empty if your account has no second factor)",
+        help="one-time code from your authenticator; every role that reaches reads or "
+             "audit contents needs one",
+    )] = "",
 ) -> None:
-    """Log in and keep the token (mode 0600) for later commands."""
+    """Log in and keep the token (mode 0600) for later commands; asks for the one-time
+    code unless ``--totp`` gives it."""
     response = httpx.post(
         f"{url}/v1/auth/token",
         json={"username": username, "password": password, "totp": totp or None},

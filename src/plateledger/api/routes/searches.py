@@ -71,10 +71,19 @@ class OwnerOutcome(BaseModel):
     owner_id: int
     allowed: bool
     policy_ids: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(
+        default_factory=list, description="each policy id of the decision, in a sentence"
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="how the limits narrowed the search (lookback)"
+    )
 
 
 class SearchResponse(SearchPage):
     owners: list[OwnerOutcome] = Field(description="each data owner asked, and the decision")
+    reason_flags: list[str] = Field(
+        default_factory=list, description="what the screening of the reason flagged"
+    )
     audit_index: int | None = Field(
         default=None, description="index of this search's entry in the audit log"
     )
@@ -163,10 +172,12 @@ def decide_run_log(
     except (DecisionUnavailable, AuditUnavailable) as exc:
         raise ApiError(503, "fail_closed", f"{exc}; no data was returned") from None
     owners = [
-        OwnerOutcome(owner_id=o.owner_id, allowed=o.allowed, policy_ids=list(o.policy_ids))
+        OwnerOutcome(owner_id=o.owner_id, allowed=o.allowed, policy_ids=list(o.policy_ids),
+                     reasons=list(o.reasons), notes=list(o.notes))
         for o in decision.outcomes.values()
     ]
-    return SearchResponse(**page.model_dump(), owners=owners, audit_index=index)
+    return SearchResponse(**page.model_dump(), owners=owners, audit_index=index,
+                          reason_flags=list(decision.reason_flags))
 
 
 async def perform(request: Request, body: SearchCreate, user: Principal) -> SearchResponse:
