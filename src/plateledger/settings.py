@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     )
     recognizer_engine: str = Field(default="rapidocr", description="plate recognition engine")
     partitioning: Literal["month", "week", "day"] = "month"
+    alarm_window_seconds: float = Field(
+        default=60.0, gt=0, description="sliding window of the denial alarms and throttle"
+    )
+    alarm_denials: int = Field(
+        default=10, ge=1, description="denied accesses of one user in the window: an alarm"
+    )
+    throttle_denials: int = Field(
+        default=20, ge=1, description="denied accesses of one user in the window: 429s"
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

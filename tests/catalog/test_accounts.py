@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 
 from plateledger.catalog import (
-    AccountLocked,
     Agency,
     AuthError,
     Catalog,
@@ -21,6 +20,7 @@ from plateledger.catalog import (
     open_catalog,
     totp_code,
 )
+from plateledger.catalog.accounts import LoginThrottled, backoff
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 
@@ -183,21 +183,37 @@ def test_without_required_totp_an_investigator_logs_in_with_the_password(
     assert catalog.authenticate_password("ivy", PASSWORD, None).username == "ivy"
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(
+def test_five_failures_from_one_source_make_it_wait_and_the_wait_doubles(
     catalog: Catalog, agency: Agency
 ) -> None:
     catalog.add_user(agency.id, "alice", PASSWORD, ["admin"])
     for _ in range(4):
         with pytest.raises(AuthError) as failure:
-            catalog.authenticate_password("alice", "wrong password!", None, now=NOW)
-        assert not isinstance(failure.value, AccountLocked)
-    with pytest.raises(AccountLocked) as locked:
-        catalog.authenticate_password("alice", "wrong password!", None, now=NOW)
-    assert locked.value.until == NOW + timedelta(minutes=15)
-    with pytest.raises(AccountLocked):
-        catalog.authenticate_password("alice", PASSWORD, None, now=NOW + timedelta(minutes=14))
-    later = NOW + timedelta(minutes=15, seconds=1)
-    assert catalog.authenticate_password("alice", PASSWORD, None, now=later)
+            catalog.authenticate_password("alice", "wrong password!", None, now=NOW,
+                                          source="10.0.0.9")
+        assert not isinstance(failure.value, LoginThrottled)
+    with pytest.raises(LoginThrottled) as first:
+        catalog.authenticate_password("alice", "wrong password!", None, now=NOW,
+                                      source="10.0.0.9")
+    assert first.value.until == NOW + timedelta(seconds=15) and first.value.started
+    with pytest.raises(LoginThrottled):  # waiting: not even the right password is tried
+        catalog.authenticate_password("alice", PASSWORD, None, now=NOW + timedelta(seconds=14),
+                                      source="10.0.0.9")
+    later = NOW + timedelta(seconds=16)
+    with pytest.raises(LoginThrottled) as second:
+        catalog.authenticate_password("alice", "wrong password!", None, now=later,
+                                      source="10.0.0.9")
+    assert second.value.until == later + timedelta(seconds=30) and not second.value.started
+    assert [backoff(n).total_seconds() for n in (4, 5, 6, 7, 20)] == [0, 15, 30, 60, 900]
+
+
+def test_failures_from_one_source_never_lock_out_another(catalog: Catalog, agency: Agency) -> None:
+    catalog.add_user(agency.id, "alice", PASSWORD, ["admin"])
+    for _ in range(12):
+        with pytest.raises(AuthError):
+            catalog.authenticate_password("alice", "wrong password!", None, now=NOW,
+                                          source="198.51.100.7")
+    assert catalog.authenticate_password("alice", PASSWORD, None, now=NOW, source="10.0.0.9")
 
 
 def test_a_success_resets_the_failure_count(catalog: Catalog, agency: Agency) -> None:
@@ -208,7 +224,7 @@ def test_a_success_resets_the_failure_count(catalog: Catalog, agency: Agency) ->
     catalog.authenticate_password("alice", PASSWORD, None, now=NOW)
     with pytest.raises(AuthError) as failure:
         catalog.authenticate_password("alice", "wrong password!", None, now=NOW)
-    assert not isinstance(failure.value, AccountLocked)
+    assert not isinstance(failure.value, LoginThrottled)
 
 
 def test_an_administrator_unlocks_and_resets(catalog: Catalog, agency: Agency) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from plateledger.access.alarm import AlarmMonitor
 from plateledger.access.digest import result_digest
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Catalog, Principal
@@ -88,6 +89,7 @@ class AccessGate:
         self.catalog = catalog
         self.audit_log = audit_log
         self.decider = decider
+        self.alarms = AlarmMonitor(audit_log, catalog)  # the app sets its configured one
 
     def owners(self) -> list[int]:
         """Every agency whose data could be in scope (the policy decides per owner)."""
@@ -113,6 +115,7 @@ class AccessGate:
         return agency.id
 
     def decide(self, question: AccessQuestion) -> Decision:
+        self.alarms.check(question.user)  # raises `Throttled` for a user denied too often
         try:
             return self.decider.decide(question)
         except AccessDenied:
@@ -171,10 +174,12 @@ class AccessGate:
             policy_set_hash=decision.policy_hash,
         )
         try:
-            return self.audit_log.append(entry)
+            index = self.audit_log.append(entry)
         except Exception as exc:
             log.exception("audit append failed; the answer is withheld")
             raise AuditUnavailable(f"the audit log could not record this {entry_type}") from exc
+        self.alarms.observe(q, decision, index)  # denial bursts, flagged reasons
+        return index
 
     def _names(self) -> dict[int, str]:
         return {a.id: a.slug for a in self.catalog.agencies()}

@@ -12,6 +12,7 @@ from plateledger.api.errors import install_error_handlers
 from plateledger.api.resources import Resources
 from plateledger.api.routes import (
     admin,
+    alarms,
     alerts,
     audit,
     auth,
@@ -36,6 +37,7 @@ TAGS = [
     {"name": "admin", "description": "Users, cameras, keys and agreements of your agency."},
     {"name": "hotlists", "description": "Hot lists, hits, dispositions and webhooks."},
     {"name": "alerts", "description": "Hot-list alerts as they happen (server-sent events)."},
+    {"name": "alarms", "description": "Denial bursts, flagged reasons, throttles, logins."},
     {"name": "retention", "description": "Retention clocks, purges and legal holds."},
 ]
 
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = Resources(settings)
         resources.install(app.state)
+        alarms.start(app.state, settings)
         resources.start()
         try:
             yield
@@ -63,9 +66,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    alarms.install_handlers(app)
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
-        audit, auth, admin,
+        audit, auth, admin, alarms,
     ):
         app.include_router(module.router)
     install_pages(app)

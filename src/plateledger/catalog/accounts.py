@@ -1,8 +1,11 @@
-"""User accounts: argon2id passwords, TOTP second factor, lock-out and bearer tokens.
+"""User accounts: argon2id passwords, TOTP second factor, login back-off and bearer tokens.
 
 A login takes the username, the password and (where required) a TOTP code, and fails with
-one message whatever part was wrong. Five failures in a row lock the account for fifteen
-minutes. Tokens are random, kept only as SHA-256, expire after ``token_ttl_minutes`` and
+one message whatever part was wrong. Failures are counted per username *and source
+address*: after five in a row from one source, that source waits before its next try (15
+seconds, doubling with each further failure, at most 15 minutes) while the user can still
+log in from anywhere else — nobody can lock an officer out by guessing at their name.
+Tokens are random, kept only as SHA-256, expire after ``token_ttl_minutes`` and
 can be revoked. Failed-login counters and tokens do not bump the catalog generation: they
 change nothing that policy reads.
 """
@@ -12,26 +15,55 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from plateledger.catalog import credentials
 from plateledger.catalog.database import CatalogDatabase
 from plateledger.catalog.errors import (
-    AccountLocked,
     AuthError,
     CatalogError,
     Conflict,
     NotFound,
     SecondFactorMissing,
 )
-from plateledger.catalog.models import ROLES, Agency, Token, User
+from plateledger.catalog.models import ROLES, Agency, LoginThrottle, Token, User
 from plateledger.catalog.passwords import check_password_rules, verify_password
 from plateledger.catalog.principals import IssuedToken, Principal
 from plateledger.catalog.timeutil import utc_now
 from plateledger.catalog.totp import matching_step
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+FREE_FAILURES = 5
+"""Failed logins of one username from one source before that source must wait."""
+FIRST_WAIT = timedelta(seconds=15)
+MAX_WAIT = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)
+"""A source's failures older than this are forgotten."""
+
+
+def backoff(failures: int) -> timedelta:
+    """How long a source waits after its ``failures``-th failure in a row (none before
+    `FREE_FAILURES`; then `FIRST_WAIT`, doubling, at most `MAX_WAIT`)."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    doublings = min(failures - FREE_FAILURES, 32)
+    wait: timedelta = FIRST_WAIT * (1 << doublings)
+    return min(MAX_WAIT, wait)
+
+
+class LoginThrottled(AuthError):
+    """Too many failed logins of this username from this source: wait until ``until``.
+
+    ``started`` is true on the failure that started the wait (the one to alarm about);
+    ``agency_id`` is the user's agency, ``None`` for an unknown username."""
+
+    def __init__(self, until: datetime, failures: int, agency_id: int | None,
+                 started: bool) -> None:
+        super().__init__("too many failed logins from this address; wait before trying again")
+        self.until = until
+        self.failures = failures
+        self.agency_id = agency_id
+        self.started = started
+
 TOTP_ROLES = frozenset({"investigator", "supervisor", "dispatcher", "auditor"})
 """Roles that reach reads or audit contents, and so need a second factor (the FBI CJIS
 security policy has required multi-factor authentication for such access since October
@@ -151,6 +183,9 @@ class AccountRecords(CatalogDatabase):
         return user
 
     def unlock_user(self, username: str) -> User:
+        """Clear the user's failed logins and every source's wait."""
+        with self._transaction() as session:
+            session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
         return self._change_user(username, failed_logins=0, locked_until=None)
 
     def set_disabled(self, username: str, disabled: bool) -> User:
@@ -187,44 +222,64 @@ class AccountRecords(CatalogDatabase):
         )
 
     def authenticate_password(
-        self, username: str, password: str, totp_code: str | None, *, now: datetime | None = None
+        self, username: str, password: str, totp_code: str | None, *,
+        now: datetime | None = None, source: str = "",
     ) -> User:
         """The user whose password (and, where needed, TOTP code) this is.
 
-        Raises `AccountLocked` while the account is locked, and `AuthError` (one message
-        for every cause) otherwise.
+        ``source`` is the address the login comes from. Raises `LoginThrottled` while that
+        source must wait (and on the failure that makes it wait), and `AuthError` (one
+        message for every cause) otherwise. Unknown usernames are counted the same way, so
+        the answers do not tell which names exist.
         """
         at = now or utc_now()
+        key = (username[:64], source[:64])
         with self._transaction() as session:
+            throttle = session.get(LoginThrottle, key, with_for_update=True)
+            if throttle is not None and throttle.blocked_until is not None \
+                    and throttle.blocked_until > at:
+                raise LoginThrottled(throttle.blocked_until, throttle.failures, None, False)
             user = session.scalar(
                 select(User).where(User.username == username).with_for_update()
             )
             if user is None or user.disabled:
                 # spend the same time as a real check: no user enumeration by timing
                 verify_password(self.password_hasher, self._dummy_hash(), password)
-                raise AuthError()
-            if user.locked_until is not None and user.locked_until > at:
-                raise AccountLocked(user.locked_until)
-            ok = verify_password(self.password_hasher, user.password_hash, password)
+                ok = False
+            else:
+                ok = verify_password(self.password_hasher, user.password_hash, password)
             step = None
-            if ok and self.needs_totp(user) and user.totp_secret_encrypted is None:
+            if ok and user is not None and self.needs_totp(user) \
+                    and user.totp_secret_encrypted is None:
                 raise SecondFactorMissing(user.username)
-            if ok and self.needs_totp(user):
+            if ok and user is not None and self.needs_totp(user):
                 step = self._totp_step(user, totp_code, at)
                 ok = step is not None
-            if ok:
+            if ok and user is not None:
                 user.failed_logins = 0
                 user.locked_until = None
                 if step is not None:
                     user.totp_last_step = step
+                if throttle is not None:
+                    session.delete(throttle)
                 return user
-            user.failed_logins += 1
-            locked = user.failed_logins >= MAX_FAILED_LOGINS
-            if locked:
-                user.failed_logins = 0
-                user.locked_until = at + LOCKOUT
-        if locked:
-            raise AccountLocked(at + LOCKOUT)
+            session.execute(delete(LoginThrottle).where(
+                LoginThrottle.updated_at < at - FORGET_AFTER))
+            if throttle is None:
+                throttle = LoginThrottle(username=key[0], source=key[1], failures=0)
+                session.add(throttle)
+            throttle.failures += 1
+            throttle.updated_at = at
+            wait = backoff(throttle.failures)
+            throttle.blocked_until = at + wait if wait else None
+            failures = throttle.failures
+            agency_id = None
+            if user is not None and not user.disabled:
+                user.failed_logins += 1
+                agency_id = user.agency_id
+        if wait:
+            raise LoginThrottled(at + wait, failures, agency_id,
+                                 started=failures == FREE_FAILURES)
         raise AuthError()
 
     def _totp_step(self, user: User, code: str | None, at: datetime) -> int | None:

@@ -1,7 +1,10 @@
 """Logging in and out: ``POST /v1/auth/token``, ``POST /v1/auth/logout``, ``GET /v1/me``.
 
-A failed login never says which part was wrong; a locked account answers 423 with
-``Retry-After``. Individual accounts only; agency and roles come from the catalog.
+A failed login never says which part was wrong. After five failures in a row of one
+username from one source address, that source answers 429 with ``Retry-After`` (15 seconds,
+doubling, at most 15 minutes) while other sources still log in; the first wait raises a
+``login_backoff`` alarm for the user's agency. Individual accounts only; agency and roles
+come from the catalog.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ import math
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from plateledger.access.alarm import LOGIN_BACKOFF, AlarmMonitor
 from plateledger.api.deps import CatalogDep, CurrentUser, bearer_token
-from plateledger.catalog import AccountLocked, AuthError
+from plateledger.catalog import AuthError
+from plateledger.catalog.accounts import LoginThrottled
 from plateledger.catalog.timeutil import utc_now
 
 router = APIRouter(tags=["auth"])
@@ -50,14 +55,24 @@ class Me(BaseModel):
     "/v1/auth/token",
     response_model=TokenResponse,
     summary="Log in with username, password and (where required) a TOTP code",
-    responses={401: {"description": "wrong credentials"}, 423: {"description": "locked"}},
+    responses={401: {"description": "wrong credentials"},
+               429: {"description": "too many failures from this address: wait"}},
 )
-def issue_token(body: TokenRequest, catalog: CatalogDep) -> TokenResponse:
+def issue_token(request: Request, body: TokenRequest, catalog: CatalogDep) -> TokenResponse:
+    source = request.client.host if request.client is not None else ""
     try:
-        user = catalog.authenticate_password(body.username, body.password, body.totp)
-    except AccountLocked as exc:
+        user = catalog.authenticate_password(body.username, body.password, body.totp,
+                                             source=source)
+    except LoginThrottled as exc:
         wait = max(1, math.ceil((exc.until - utc_now()).total_seconds()))
-        raise HTTPException(423, detail=str(exc), headers={"Retry-After": str(wait)}) from None
+        monitor = getattr(request.app.state, "alarms", None)
+        if exc.started and exc.agency_id is not None and isinstance(monitor, AlarmMonitor):
+            monitor.raise_alarm(LOGIN_BACKOFF, body.username, exc.agency_id, exc.failures,
+                                source=source, retry_after_seconds=wait)
+        raise HTTPException(
+            429, detail=f"too many failed logins from this address; try again in {wait} "
+            "seconds, or from another device", headers={"Retry-After": str(wait)},
+        ) from None
     except AuthError as exc:
         raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
     issued = catalog.issue_token_record(user)

@@ -1,0 +1,284 @@
+"""Alarms for supervisors, and the throttle on users whose searches keep being denied.
+
+`AlarmMonitor` watches every decided access (`AccessGate.record` tells it) and raises an
+alarm — an ``alarm`` audit entry, pushed live to the agency's supervisors, auditors and
+admins (`AlarmStream`) — when:
+
+- ``denial_burst``: one user's accesses were denied ``denials`` times within ``window``;
+- ``flagged_reason``: a reason was flagged by the reason screen (immigration,
+  reproductive health, protected activity);
+- ``search_throttled``: one user's accesses were denied ``throttle_denials`` times within
+  ``window``; their next requests are refused (`Throttled`, HTTP 429 with ``Retry-After``)
+  until fewer than that many denials are left in the window;
+- ``login_backoff``: a user's logins from one source address failed enough times that the
+  source must wait (raised by the login route).
+
+An access counts as denied when an owner refused it by a written rule (any rule other than
+``default-deny``: no agreement is the ordinary case of a search that asks every owner), or
+when no owner released anything. The counts are kept in this process's memory: a restart
+forgets them, and several API processes count separately. An alarm carries no plate, query,
+case number or reason text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from plateledger.audit import AuditLog, new_entry
+from plateledger.catalog import Catalog, Principal
+
+if TYPE_CHECKING:
+    from plateledger.access.gate import AccessQuestion, Decision
+
+log = logging.getLogger("plateledger.alarm")
+
+ALARM = "alarm"
+"""The ``type`` of an alarm's audit entry."""
+
+DENIAL_BURST = "denial_burst"
+FLAGGED_REASON = "flagged_reason"
+SEARCH_THROTTLED = "search_throttled"
+LOGIN_BACKOFF = "login_backoff"
+KINDS = (DENIAL_BURST, FLAGGED_REASON, SEARCH_THROTTLED, LOGIN_BACKOFF)
+
+DEFAULT_DENY = "default-deny"
+ALARM_ROLES = ("supervisor", "auditor", "admin")
+"""Who may list and follow their agency's alarms."""
+
+
+@dataclass(frozen=True)
+class AlarmConfig:
+    denials: int = 10
+    """Denied accesses by one user within ``window`` that raise a ``denial_burst``."""
+    throttle_denials: int = 20
+    """Denied accesses by one user within ``window`` after which they are throttled."""
+    window: float = 60.0
+    """Seconds of the sliding window."""
+    flags: frozenset[str] = frozenset({"immigration", "reproductive_health",
+                                       "protected_activity"})
+    """Reason flags that raise a ``flagged_reason`` alarm."""
+    keep: int = 500
+    """Recent alarms kept in memory per agency, for ``GET /v1/alarms``."""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    index: int
+    time: str
+    kind: str
+    user: str
+    agency: str
+    agency_id: int
+    count: int
+    window_seconds: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index, "time": self.time, "kind": self.kind, "user": self.user,
+            "agency": self.agency, "count": self.count, "window_seconds": self.window_seconds,
+            **self.details,
+        }
+
+
+class Throttled(Exception):
+    """The user's accesses keep being denied: this one is refused before any decision."""
+
+    def __init__(self, retry_after: int, denials: int, window: float) -> None:
+        self.retry_after = retry_after
+        self.message = (
+            f"{denials} of your recent searches were denied within {window:g} seconds; "
+            f"your searches are paused for {retry_after} seconds and your supervisors "
+            "were alerted"
+        )
+        super().__init__(self.message)
+
+
+class AlarmSubscription:
+    """One subscriber's queue of alarms for their agency. Use on the loop that created it."""
+
+    def __init__(self, hub: AlarmStream, agency_id: int, maxsize: int) -> None:
+        self.agency_id = agency_id
+        self._hub = hub
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[Alarm] = asyncio.Queue(maxsize)
+
+    def _offer(self, alarm: Alarm) -> None:
+        if self._queue.full():
+            self._queue.get_nowait()
+        self._queue.put_nowait(alarm)
+
+    def _post(self, alarm: Alarm) -> bool:
+        try:
+            self._loop.call_soon_threadsafe(self._offer, alarm)
+        except RuntimeError:  # the subscriber's loop is closed
+            return False
+        return True
+
+    async def get(self, timeout: float | None = None) -> Alarm | None:
+        """The next alarm, or ``None`` after ``timeout`` seconds without one."""
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        self._hub._remove(self)
+
+
+class AlarmStream:
+    """Routes each alarm to the live subscribers of the agency of the user it is about."""
+
+    def __init__(self, queue_size: int = 1000) -> None:
+        self._queue_size = queue_size
+        self._lock = threading.Lock()
+        self._by_agency: dict[int, set[AlarmSubscription]] = {}
+
+    def subscribe(self, agency_id: int) -> AlarmSubscription:
+        subscription = AlarmSubscription(self, agency_id, self._queue_size)
+        with self._lock:
+            self._by_agency.setdefault(agency_id, set()).add(subscription)
+        return subscription
+
+    def _remove(self, subscription: AlarmSubscription) -> None:
+        with self._lock:
+            subscribers = self._by_agency.get(subscription.agency_id)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._by_agency[subscription.agency_id]
+
+    def publish(self, alarm: Alarm) -> None:
+        with self._lock:
+            targets = list(self._by_agency.get(alarm.agency_id, ()))
+        for subscription in targets:
+            if not subscription._post(alarm):
+                self._remove(subscription)
+
+
+def denied_access(decision: Decision) -> bool:
+    """Whether an owner refused the access by a written rule, or none released anything."""
+    outcomes = list(decision.outcomes.values())
+    if outcomes and not any(o.allowed for o in outcomes):
+        return True
+    return any(not o.allowed and any(p != DEFAULT_DENY for p in o.policy_ids)
+               for o in outcomes)
+
+
+class AlarmMonitor:
+    """Counts each user's denied accesses, raises alarms and throttles (thread-safe)."""
+
+    def __init__(
+        self, audit_log: AuditLog, catalog: Catalog, config: AlarmConfig | None = None, *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.audit_log = audit_log
+        self.catalog = catalog
+        self.config = config or AlarmConfig()
+        self.stream = AlarmStream()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._denials: dict[int, deque[float]] = {}
+        self._last: dict[tuple[int, str], float] = {}
+        self._recent: dict[int, deque[Alarm]] = {}
+
+    def _window(self, user_id: int, now: float) -> deque[float]:
+        times = self._denials.setdefault(user_id, deque())
+        while times and times[0] <= now - self.config.window:
+            times.popleft()
+        return times
+
+    def _due(self, user_id: int, kind: str, now: float) -> bool:
+        """Whether ``kind`` may be raised again for the user (once per window)."""
+        last = self._last.get((user_id, kind))
+        if last is not None and now - last < self.config.window:
+            return False
+        self._last[(user_id, kind)] = now
+        return True
+
+    def _slug(self, agency_id: int) -> str:
+        try:
+            agency = self.catalog.agency(agency_id)
+        except Exception:  # the alarm is raised even when the catalog cannot name it
+            log.exception("naming agency %s for an alarm failed", agency_id)
+            agency = None
+        return str(agency_id) if agency is None else str(agency.slug)
+
+    def check(self, user: Principal) -> None:
+        """Raise `Throttled` when ``user``'s accesses keep being denied."""
+        now = self._clock()
+        limit = self.config.throttle_denials
+        with self._lock:
+            times = self._window(user.user_id, now)
+            if len(times) < limit:
+                return
+            count = len(times)
+            frees = times[len(times) - limit] + self.config.window
+            retry = max(1, math.ceil(frees - now))
+            due = self._due(user.user_id, SEARCH_THROTTLED, now)
+        if due:
+            self.raise_alarm(SEARCH_THROTTLED, user.username, user.agency_id, count,
+                             retry_after_seconds=retry)
+        raise Throttled(retry, count, self.config.window)
+
+    def observe(self, question: AccessQuestion, decision: Decision, index: int) -> list[Alarm]:
+        """Count a logged access (at audit ``index``) and raise the alarms it trips."""
+        user = question.user
+        now = self._clock()
+        raised: list[Alarm] = []
+        burst = 0
+        with self._lock:
+            if denied_access(decision):
+                times = self._window(user.user_id, now)
+                times.append(now)
+                if len(times) >= self.config.denials and self._due(
+                        user.user_id, DENIAL_BURST, now):
+                    burst = len(times)
+        if burst:
+            raised += self._raised(self.raise_alarm(
+                DENIAL_BURST, user.username, user.agency_id, burst, entry_index=index))
+        flags = sorted(set(decision.reason_flags) & self.config.flags)
+        if flags:
+            raised += self._raised(self.raise_alarm(
+                FLAGGED_REASON, user.username, user.agency_id, 1, entry_index=index,
+                reason_flags=flags, purpose=question.purpose))
+        return raised
+
+    @staticmethod
+    def _raised(alarm: Alarm | None) -> Iterable[Alarm]:
+        return () if alarm is None else (alarm,)
+
+    def raise_alarm(
+        self, kind: str, user: str, agency_id: int, count: int, **details: Any,
+    ) -> Alarm | None:
+        """Append the alarm to the audit log, keep it and push it to the agency's
+        subscribers; ``None`` (and an error in the server log) when it cannot be logged."""
+        agency = self._slug(agency_id)
+        fields = {"kind": kind, "user": user, "agency": agency, "count": count,
+                  "window_seconds": self.config.window, **details}
+        try:
+            index = self.audit_log.append(new_entry(ALARM, **fields))
+            stored = self.audit_log.entry(index)
+        except Exception:
+            log.exception("the %s alarm for %s could not be logged", kind, user)
+            return None
+        alarm = Alarm(index, stored.time, kind, user, agency, agency_id, count,
+                      self.config.window, details)
+        with self._lock:
+            self._recent.setdefault(agency_id, deque(maxlen=self.config.keep)).append(alarm)
+        self.stream.publish(alarm)
+        return alarm
+
+    def recent(self, agency_id: int, limit: int = 100) -> list[Alarm]:
+        """The agency's latest alarms raised by this process, newest first."""
+        with self._lock:
+            alarms = list(self._recent.get(agency_id, ()))
+        return alarms[::-1][:limit]
