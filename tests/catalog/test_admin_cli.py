@@ -87,3 +87,64 @@ def test_every_change_made_from_the_cli_is_in_the_audit_log(tmp_path: Path) -> N
     assert added["owner_agency"] == "ucpd" and added["partner_agency"] == "fpd"
     assert added["policy_set_hash"] != revoked["policy_set_hash"]  # the grant is gone
     assert all(e["user"].startswith("cli:") for e in entries)
+
+
+def test_an_operator_sets_settings_class_acting_for_and_revokes_a_declaration(
+    tmp_path: Path,
+) -> None:
+    from plateledger.audit import AuditLog
+
+    data = ["--data-dir", str(tmp_path)]
+    document = tmp_path / "declaration.pdf"
+    document.write_bytes(b"signed")
+    steps = [
+        ["agency", "add", "Union City PD", "--slug", "ucpd", "--kind", "municipal",
+         "--state", "CA"],
+        ["agency", "add", "FBI San Francisco", "--slug", "fbi-sf", "--kind", "municipal",
+         "--state", "CA"],
+        ["agency", "set", "ucpd", "--purpose", "homicide", "--case-number-required"],
+        ["agency", "class", "fbi-sf", "--kind", "federal"],
+        ["user", "add", "tfo", "--agency", "ucpd", "--role", "admin",
+         "--password", "correct horse battery"],
+        ["user", "acting-for", "tfo", "--agency", "fbi-sf"],
+        ["declaration", "add", "--agency", "fbi-sf", "--document", str(document),
+         "--signer", "SAC", "--signed-at", "2026-01-01T00:00:00"],
+        ["declaration", "revoke", "1"],
+    ]
+    for step in steps:
+        result = runner.invoke(app, [*step, *data])
+        assert result.exit_code == 0, (step, result.output)
+    catalog = open_catalog(Settings(data_dir=tmp_path))
+    try:
+        ucpd, fbi = catalog.agency_by_slug("ucpd"), catalog.agency_by_slug("fbi-sf")
+        assert ucpd is not None and fbi is not None
+        assert (ucpd.purposes, ucpd.case_number_required) == (["homicide"], True)
+        assert fbi.kind == "federal"
+        tfo = catalog.user_by_username("tfo")
+        assert tfo is not None and tfo.acting_for_agency_id == fbi.id
+        [declaration] = catalog.declarations()
+        assert declaration.revoked_at is not None
+        log = AuditLog(catalog.engine, signer=None)
+        changes = [log.entry(i).entry["change"] for i in range(log.size())]
+    finally:
+        catalog.close()
+    assert {"agency_settings", "class", "acting_for", "declaration_revoke"} <= set(changes)
+
+
+def test_an_agreement_the_packs_always_deny_needs_force_from_the_cli(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    for step in (
+        ["agency", "add", "Union City PD", "--slug", "ucpd", "--kind", "municipal",
+         "--state", "CA"],
+        ["agency", "add", "Federal unit", "--slug", "ice", "--kind", "federal", "--state", "DC"],
+    ):
+        assert runner.invoke(app, [*step, *data]).exit_code == 0
+    add = ["agreement", "add", "--owner", "ucpd", "--recipient", "ice", "--action",
+           "search_exact", "--purpose", "homicide", "--created-by", "chief", *data]
+    refused = runner.invoke(app, add)
+    assert refused.exit_code == 1
+    assert "ca-civ-1798.90.55b-no-federal" in refused.output
+    assert "--force" in refused.output
+    forced = runner.invoke(app, [*add, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "warning" in forced.output

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from plateledger.access.policy_source import compile_engine
+from plateledger.access.policy_source import compile_engine, preview_agreement
 from plateledger.audit import AuditLog, new_entry
 from plateledger.audit.entry import EntryType
 from plateledger.catalog import (
@@ -30,6 +30,7 @@ from plateledger.catalog import (
     totp_uri,
 )
 from plateledger.catalog.accounts import TOTP_ROLES
+from plateledger.policy import PolicyError, parse_purpose
 from plateledger.settings import Settings
 
 app = typer.Typer(help="Agencies, users, cameras, keys, agreements: the catalog, directly.",
@@ -136,6 +137,67 @@ def agency_add(
         out.print(f"agency {agency.id} `{agency.slug}` added")
 
 
+@agency_app.command("set")
+def agency_set(
+    slug: Annotated[str, typer.Argument(help="agency slug")],
+    purpose: Annotated[list[str] | None, typer.Option(
+        help="published purpose (repeatable; replaces the list)")] = None,
+    all_purposes: Annotated[bool, typer.Option(
+        help="publish no purpose list: whatever the packs allow")] = False,
+    case_number_required: Annotated[bool | None, typer.Option(
+        "--case-number-required/--no-case-number-required")] = None,
+    custodian: Annotated[str | None, typer.Option(help="custodian of records")] = None,
+    jurisdiction: Annotated[str | None, typer.Option()] = None,
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """Change an agency's published settings (in force for the next decision)."""
+    changes: dict[str, Any] = {}
+    if purpose and all_purposes:
+        raise typer.BadParameter("give `--purpose` or `--all-purposes`, not both")
+    try:
+        if purpose:
+            changes["purposes"] = sorted({parse_purpose(p).value for p in purpose})
+    except PolicyError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if all_purposes:
+        changes["purposes"] = None
+    if case_number_required is not None:
+        changes["case_number_required"] = case_number_required
+    if custodian is not None:
+        changes["custodian_contact"] = custodian
+    if jurisdiction is not None:
+        changes["jurisdiction"] = jurisdiction
+    if not changes:
+        raise typer.BadParameter("name at least one setting to change")
+    with catalog_at(data_dir, catalog) as opened:
+        agency = opened.update_agency(agency_id(opened, slug), **changes)
+        record(opened, EntryType.POLICY_CHANGE, change="agency_settings", agency=slug,
+               settings=sorted(changes), values=changes)
+        out.print(f"agency `{agency.slug}` updated: {', '.join(sorted(changes))}")
+
+
+@agency_app.command("class")
+def agency_class(
+    slug: Annotated[str, typer.Argument(help="agency slug")],
+    kind: Annotated[str | None, typer.Option(
+        help="municipal, county, state, federal, tribal, private")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="home state")] = None,
+    law_enforcement: Annotated[bool | None, typer.Option(
+        "--law-enforcement/--not-law-enforcement")] = None,
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """Change an agency's requester class — what the law packs judge its requests by (the
+    platform operator only; no HTTP route can)."""
+    with catalog_at(data_dir, catalog) as opened:
+        agency = opened.set_agency_class(agency_id(opened, slug), kind=kind, home_state=state,
+                                         is_law_enforcement=law_enforcement)
+        record(opened, "agency_change", change="class", agency=slug, kind=agency.kind,
+               home_state=agency.home_state, law_enforcement=agency.is_law_enforcement)
+        out.print(f"agency `{slug}` is now {agency.kind}, {agency.home_state}")
+
+
 @agency_app.command("list")
 def agency_list(data_dir: DataDir = Path("data"), catalog: CatalogUrl = None) -> None:
     """List agencies."""
@@ -172,6 +234,37 @@ def user_add(
         out.print(f"user {user.id} `{user.username}` added")
         if secret:
             out.print(f"TOTP secret (shown once): {secret}\n{totp_uri(username, secret)}")
+
+
+@user_app.command("acting-for")
+def user_acting_for(
+    username: Annotated[str, typer.Argument()],
+    agency: Annotated[str | None, typer.Option(
+        help="slug of the agency the user acts for; leave out to clear")] = None,
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """Record the agency a user acts for (a federal task-force officer with a local login):
+    policy treats them as that agency's class and every request of theirs as made for it."""
+    with catalog_at(data_dir, catalog) as opened:
+        user = opened.set_acting_for(username, agency_id(opened, agency) if agency else None)
+        record(opened, EntryType.USER_CHANGE, change="acting_for", subject=username,
+               acting_for_agency_id=user.acting_for_agency_id)
+        out.print(f"user `{username}` acts for {agency or 'their own agency'}")
+
+
+@user_app.command("enroll-totp")
+def user_enroll_totp(
+    username: Annotated[str, typer.Argument()],
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """Enrol a new second factor for a user; prints the secret once."""
+    secret = new_totp_secret()
+    with catalog_at(data_dir, catalog) as opened:
+        opened.enroll_totp(username, secret)
+        record(opened, EntryType.USER_CHANGE, change="enroll_totp", subject=username)
+        out.print(f"TOTP secret (shown once): {secret}\n{totp_uri(username, secret)}")
 
 
 @user_app.command("list")
@@ -309,11 +402,40 @@ def agreement_add(
     case_number_required: bool = True,
     images_allowed: bool = False,
     expires: Annotated[datetime | None, typer.Option(help="expiry, ISO-8601 (UTC)")] = None,
+    force: Annotated[bool, typer.Option(
+        help="add it even if the law packs would deny every action")] = False,
     data_dir: DataDir = Path("data"),
     catalog: CatalogUrl = None,
 ) -> None:
-    """Add a sharing agreement from owner to recipient."""
+    """Add a sharing agreement from owner to recipient, after a dry run that shows, per
+    action, whether the law packs would deny it and by which rules. Actions: search (every
+    kind), alert, export, or single ones such as search_exact."""
     with catalog_at(data_dir, catalog) as opened:
+        owner_id, recipient_id = agency_id(opened, owner), agency_id(opened, recipient)
+        try:
+            previews = preview_agreement(
+                compile_engine(opened), owner_id, recipient_id, actions=action,
+                purposes=purpose, max_lookback_days=max_lookback_days,
+                case_number_required=case_number_required, result_cap=result_cap,
+                images_allowed=images_allowed, starts_at=None,
+                expires_at=expires.replace(tzinfo=expires.tzinfo or UTC) if expires else None,
+                now=datetime.now(UTC),
+            )
+        except PolicyError as exc:
+            raise CatalogError(str(exc)) from None
+        show("dry run", ["action", "allowed purposes", "denied by"], [
+            [p.action.value, ",".join(x.value for x in p.allowed_purposes) or "none",
+             ",".join(p.denied_by)] for p in previews
+        ])
+        denied = [p for p in previews if p.always_denied]
+        if denied and len(denied) == len(previews) and not force:
+            raise CatalogError(
+                "the law packs will always deny every action of this agreement; "
+                "add `--force` to add it anyway"
+            )
+        for p in denied:
+            out.print(f"warning: the law packs will always deny `{p.action.value}`: "
+                      f"{', '.join(p.denied_by)}")
         agreement = opened.add_agreement(
             agency_id(opened, owner), agency_id(opened, recipient), actions=action,
             purposes=purpose, created_by=created_by, max_lookback_days=max_lookback_days,
@@ -372,3 +494,32 @@ def declaration_add(
         record(opened, EntryType.POLICY_CHANGE, change="declaration", agency=agency,
                owner_state=owner_state, signer=signer, document_digest=digest)
         out.print(f"declaration {declaration.id} recorded (sha256 {digest})")
+
+
+@declaration_app.command("list")
+def declaration_list(
+    agency: Annotated[str | None, typer.Option(help="agency slug")] = None,
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """List written declarations, revoked ones included."""
+    with catalog_at(data_dir, catalog) as opened:
+        chosen = agency_id(opened, agency) if agency else None
+        show("declarations", ["id", "agency", "state", "signer", "signed", "revoked"], [
+            [d.id, d.agency_id, d.owner_state, d.signer, d.signed_at, d.revoked_at]
+            for d in opened.declarations(agency_id=chosen)
+        ])
+
+
+@declaration_app.command("revoke")
+def declaration_revoke(
+    declaration_id: Annotated[int, typer.Argument()],
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """Revoke a written declaration now: it no longer counts for the next decision."""
+    with catalog_at(data_dir, catalog) as opened:
+        declaration = opened.revoke_declaration(declaration_id)
+        record(opened, EntryType.POLICY_CHANGE, change="declaration_revoke",
+               declaration_id=declaration_id, owner_state=declaration.owner_state)
+        out.print(f"declaration {declaration_id} revoked")
