@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = (
     "--disable-component-update", "--disable-sync", "--no-first-run",
     "--disable-dev-shm-usage", "--window-size=1280,1400",
 )
-# The locked account for the lock-out message, and the one whose unlock logs an entry.
+# The account that must wait for the back-off message, and the one whose unlock logs an entry.
 LOCKED_USER = "hpd.auditor"
 UNLOCKED_USER = "fpd.auditor"
 
@@ -87,7 +87,8 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0
 
 
 def lock(server: WebServer, username: str) -> None:
-    for _ in range(5):
+    """Fail enough logins from this address that it waits minutes (15 s, doubling)."""
+    for _ in range(10):
         httpx.post(f"{server.url}/v1/auth/token",
                    json={"username": username, "password": "wrong", "totp": None}, timeout=30)
 

@@ -61,7 +61,7 @@ def test_signing_in_keeps_the_token_and_opens_the_search(
     assert browser.evaluate("document.getElementById('need-login').hidden") is True
 
 
-def test_a_wrong_password_says_so_and_names_the_lock_out(
+def test_a_wrong_password_says_so_and_names_the_back_off(
     web_server: WebServer, browser: Browser
 ) -> None:
     _sign_in(browser, web_server, "acso.investigator", "not the password")
@@ -70,20 +70,30 @@ def test_a_wrong_password_says_so_and_names_the_lock_out(
         " && document.getElementById('login-message').textContent.includes('failed')"
         " && document.getElementById('login-message').textContent"
     )
-    assert "Sign-in failed" in message and "lock" in message
+    assert "Sign-in failed" in message and "must wait" in message
     assert browser.evaluate("sessionStorage.getItem('plateledger.token')") is None
     assert browser.evaluate("location.pathname") == "/login"
 
 
-def test_a_locked_account_is_told_when_to_try_again(
+def test_a_device_that_must_wait_is_told_when_to_try_again(
     web_server: WebServer, browser: Browser
 ) -> None:
     _sign_in(browser, web_server, LOCKED_USER, web_server.password)
     message = browser.wait_for(
-        "document.getElementById('login-message').textContent.includes('locked')"
+        "document.getElementById('login-message').textContent.includes('Too many')"
         " && document.getElementById('login-message').textContent"
     )
-    assert "Try again in" in message and "administrator" in message
+    assert "Try again in" in message and "another device" in message
+    assert "administrator has been alerted" in message
+
+
+def test_transparency_counts_what_each_owner_released_denied_and_withheld(
+    web_server: WebServer, dump_dom: DumpDom
+) -> None:
+    dom = dump_dom(f"{web_server.url}/transparency")
+    assert re.search(r'<table id="owner-counts">.*?<tbody><tr><th scope="row">', dom, re.S)
+    assert "No hot-list hit withheld" in dom or "→" in dom
+    assert '<th scope="col">Released data</th><th scope="col">Denied</th>' in dom
 
 
 def test_the_search_form_names_what_is_missing(web_server: WebServer, browser: Browser) -> None:
@@ -104,14 +114,16 @@ def test_the_search_form_names_what_is_missing(web_server: WebServer, browser: B
 def test_an_auditor_opens_an_entry_with_its_inclusion_proof(
     web_server: WebServer, browser: Browser
 ) -> None:
+    listed = httpx.get(f"{web_server.url}/v1/audit/entries", timeout=30).json()["entries"]
+    index = next(e["index"] for e in listed if e["summary"]["type"] == "user_change")
     _sign_in(browser, web_server, "ucpd.auditor", web_server.password)
     browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
-    browser.goto(f"{web_server.url}/audit#entry-0")
+    browser.goto(f"{web_server.url}/audit#entry-{index}")
     proof = browser.wait_for("document.getElementById('detail-proof').textContent")
     assert "root hash" in proof and "tree size" in proof
     assert "user change" in _text(browser, "#detail-body").lower()
     note = browser.wait_for("document.getElementById('view-note').textContent")
-    assert "whole entries" in note.lower()
+    assert "your agency" in note.lower()
 
 
 def test_an_auditor_reads_the_whole_entry_of_a_search_of_their_agency(
@@ -132,7 +144,39 @@ def test_an_auditor_reads_the_whole_entry_of_a_search_of_their_agency(
     detail = _text(browser, "#detail-body")
     assert "Full content:" in detail and "6WEB123" in detail
     note = browser.wait_for("document.getElementById('view-note').textContent")
-    assert "showing full content" in note.lower()
+    assert "as your agency's part earns" in note.lower()
+
+
+def test_a_federal_auditor_sees_who_tried_and_no_plate_case_or_reason(
+    web_server: WebServer, browser: Browser
+) -> None:
+    catalog = open_catalog(Settings(data_dir=web_server.data_dir, require_totp=False))
+    try:
+        agency = catalog.agency_by_slug("ice-ero-sf")
+        assert agency is not None
+        if catalog.user_by_username("ice-ero-sf.auditor") is None:
+            catalog.add_user(agency.id, "ice-ero-sf.auditor", web_server.password, ["auditor"])
+    finally:
+        catalog.close()
+    secrets = ("7FED404", "UC-SECRET-0909", "following the witness home")
+    searched = httpx.post(
+        f"{web_server.url}/v1/searches", timeout=60,
+        headers={"Authorization": f"Bearer {web_server.token('ucpd.investigator')}"},
+        json={"kind": "exact", "params": {"plate": secrets[0]}, "purpose": "stolen_vehicle",
+              "case_number": secrets[1], "reason": secrets[2]},
+    )
+    assert searched.status_code == 200, searched.text
+    index = searched.json()["audit_index"]
+    _sign_in(browser, web_server, "ice-ero-sf.auditor", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.goto(f"{web_server.url}/audit#entry-{index}")
+    browser.wait_for("document.getElementById('detail-proof').textContent")
+    detail = _text(browser, "#detail-body")
+    assert "your agency denied this access" in detail.lower()
+    assert "ucpd.investigator" in detail and "default-deny" in detail
+    dom = str(browser.evaluate("document.documentElement.outerHTML"))
+    for secret in secrets:
+        assert secret not in dom
 
 
 def test_exports_are_safe_csv_and_geojson_in_lon_lat_order(

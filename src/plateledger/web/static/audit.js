@@ -4,17 +4,75 @@ import { agencyIndex, el, localTime, utcTime } from "./format.js";
 import { EntryList, agencyNames, fetchEntries, purposeLabel, typeLabel } from "./entries.js";
 
 const AUDIT_ROLES = ["auditor", "supervisor"];
+const ALARM_ROLES = ["auditor", "supervisor", "admin"];
+const ALARM_LABELS = {
+  denial_burst: "Burst of denied searches",
+  flagged_reason: "Flagged reason",
+  search_throttled: "Searches paused (throttled)",
+  login_backoff: "Failed sign-ins: a device must wait",
+};
+const VIEW_NOTES = {
+  full: "Full content: a user of your agency acted, or your agency's data was released.",
+  denied: "Your agency denied this access: who tried, when, for what purpose and under which rule — not the query, case number or reason.",
+  public: "Public summary: your agency took no part in this access.",
+};
 const agencies = agencyIndex();
 const note = document.getElementById("view-note");
 let full = false;
 
-async function mayReadFull() {
-  if (!token()) return false;
+async function roles() {
+  if (!token()) return [];
   try {
-    const me = await api("/v1/me");
-    return me.roles.some((role) => AUDIT_ROLES.includes(role));
+    return (await api("/v1/me")).roles;
   } catch {
-    return false;
+    return [];
+  }
+}
+
+function alarmItem(alarm) {
+  const what = ALARM_LABELS[alarm.kind] ?? alarm.kind;
+  const flags = alarm.reason_flags ? ` (${alarm.reason_flags.join(", ")})` : "";
+  return el("li", { class: "alarm", id: `alarm-${alarm.index}` },
+    el("time", { datetime: alarm.time }, localTime(alarm.time)), " ",
+    el("strong", {}, what), `${flags}: ${alarm.user}, ${alarm.count} in ${alarm.window_seconds} s · `,
+    el("a", { href: `#entry-${alarm.index}` }, `entry ${alarm.index}`));
+}
+
+// Server-sent events over fetch (EventSource cannot send the bearer token).
+async function follow(list) {
+  const response = await fetch("/v1/alarms/stream", {
+    headers: { Authorization: `Bearer ${token()}`, Accept: "text/event-stream" },
+    cache: "no-store",
+  });
+  if (!response.ok || !response.body) return;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = event.split("\n").find((line) => line.startsWith("data: "));
+      if (data) list.prepend(alarmItem(JSON.parse(data.slice(6))));
+    }
+  }
+}
+
+async function showAlarms() {
+  const section = document.getElementById("alarms");
+  const list = document.getElementById("alarm-list");
+  section.hidden = false;
+  try {
+    const { alarms } = await api("/v1/alarms");
+    list.replaceChildren(...alarms.map(alarmItem));
+    document.getElementById("alarms-status").textContent = alarms.length
+      ? "" : "No alarm for your agency since this server started.";
+    follow(list).catch(() => {});
+  } catch (error) {
+    document.getElementById("alarms-status").textContent = `The alarms could not be loaded: ${describe(error)}.`;
   }
 }
 
@@ -24,6 +82,12 @@ function value(key, v) {
   if (key === "type") return typeLabel(v);
   if (key === "agencies" || key === "owners_allowed") return agencyNames(v);
   if (key === "agency" || key === "requested_by_agency") return agencies.bySlug(v);
+  if (key === "denied" && v && !Array.isArray(v) && typeof v === "object") {
+    return el("span", { class: "denied" }, `${agencies.bySlug(v.agency)}: `,
+      el("span", { class: "verdict" }, "denied"), " by ",
+      el("code", {}, (v.policy_ids ?? []).join(", ") || "no permitting policy"));
+  }
+  if ((key === "released" || key === "denied") && Array.isArray(v)) return agencyNames(v);
   if (key === "owners_denied" && Array.isArray(v)) {
     if (!v.length) return "none";
     return el("ul", { class: "owners" }, ...v.map((d) =>
@@ -53,8 +117,9 @@ async function showDetail(index) {
     const page = await fetchEntries(index, 1, { full });
     const item = page.entries[0];
     if (!item || item.index !== index) throw new Error(`there is no entry ${index}`);
+    const view = full && item.entry ? item.view : "public";
     body.replaceChildren(
-      el("p", {}, full && item.entry ? "Full content:" : "Public summary:"),
+      el("p", { class: `view-${view}` }, full ? VIEW_NOTES[view] ?? "" : "Public summary:"),
       describeEntry(full && item.entry ? item.entry : item.summary),
       el("p", { class: "hint" }, `Leaf hash (base64): `, el("code", {}, item.leaf_hash)),
     );
@@ -76,7 +141,9 @@ function entryFromHash() {
 }
 
 async function start() {
-  full = await mayReadFull();
+  const mine = await roles();
+  full = mine.some((role) => AUDIT_ROLES.includes(role));
+  if (mine.some((role) => ALARM_ROLES.includes(role))) showAlarms();
   const list = new EntryList({
     pageSize: 25, full,
     link: (index) => el("a", { href: `#entry-${index}` }, String(index)),
@@ -84,9 +151,9 @@ async function start() {
   list.onLoad = (items) => {
     const served = items.some((item) => item.entry);
     if (full && items.length && !served) {
-      note.textContent = "Your account reads whole entries that concern your agency; none on this page does, so these are the public summaries.";
+      note.textContent = "Your agency took no part in the entries on this page: these are the public summaries.";
     } else if (full) {
-      note.textContent = "Showing full content: you are signed in as an auditor or supervisor. Reading entries is itself a matter of record.";
+      note.textContent = "You see each entry as your agency's part earns: whole where your users acted or your data was released; who tried and which rule where your agency denied; the public summary otherwise. Reading entries is itself a matter of record.";
     } else {
       note.textContent = token()
         ? "Public summaries: full content is for auditors and supervisors."

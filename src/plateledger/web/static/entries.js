@@ -17,6 +17,10 @@ export const TYPE_LABELS = {
   retention_run: "Retention purge",
   legal_hold: "Legal hold",
   log_key_rotation: "Log key rotation",
+  audit_read: "Audit log read",
+  image_view: "Image view",
+  alert_withheld: "Hot-list hit withheld",
+  alarm: "Alarm",
 };
 
 export function typeLabel(type) {
@@ -71,6 +75,8 @@ export class EntryList {
       el("td", {}, s.time ? utcTime(s.time) : "—"),
       el("td", {}, typeLabel(s.type)),
       el("td", {}, agencyNames(s.agencies)),
+      el("td", { class: "released" }, s.released ? agencyNames(s.released) : "—"),
+      el("td", { class: "denied" }, s.denied ? agencyNames(s.denied) : "—"),
       el("td", {}, purposeLabel(s.purpose)),
       el("td", { class: "num" }, s.result_count ?? "—"),
       el("td", {}, proof),
@@ -93,7 +99,7 @@ export class EntryList {
       const items = end > 0 ? [...data.entries].reverse() : [];
       this.body.replaceChildren(...items.map((item) => this.row(item)));
       if (!items.length) {
-        this.body.append(el("tr", {}, el("td", { colspan: 8 }, "The log has no entries yet.")));
+        this.body.append(el("tr", {}, el("td", { colspan: 10 }, "The log has no entries yet.")));
       }
       this.label.textContent = items.length
         ? `Entries ${items[0].index}–${items[items.length - 1].index} of ${this.size} · page ${this.page + 1} of ${pages}`

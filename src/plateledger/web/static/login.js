@@ -16,6 +16,10 @@ function minutes(seconds) {
   return m === 1 ? "1 minute" : `${m} minutes`;
 }
 
+function seconds(n) {
+  return n < 120 ? `${n} seconds` : minutes(n);
+}
+
 function show(text, kind) {
   message.textContent = text;
   message.className = `message ${kind}`;
@@ -23,12 +27,12 @@ function show(text, kind) {
 }
 
 function explain(error) {
-  if (error.status === 423) {
-    const wait = error.retryAfter ? ` Try again in ${minutes(error.retryAfter)},` : " Try again later,";
-    return `This account is locked after too many failed sign-ins.${wait} or ask your agency's administrator to unlock it.`;
+  if (error.status === 429) {
+    const wait = error.retryAfter ? ` Try again in ${seconds(error.retryAfter)}` : " Try again later";
+    return `Too many failed sign-ins from this device.${wait}, or sign in from another device; your agency's administrator has been alerted.`;
   }
   if (error.status === 401) {
-    return `Sign-in failed: ${error.message}. Check the username, the password and the one-time code; repeated failures lock the account.`;
+    return `Sign-in failed: ${error.message}. Check the username, the password and the one-time code; after repeated failures this device must wait before trying again.`;
   }
   if (error.status === 422) return `Please check the form: ${describe(error)}.`;
   return `Sign-in failed: ${describe(error)}.`;

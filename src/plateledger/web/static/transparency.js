@@ -1,14 +1,10 @@
 // The public page: recent entries, and counts computed from them in the browser.
-import { el } from "./format.js";
-import { EntryList, fetchEntries, purposeLabel, typeLabel } from "./entries.js";
+import { api } from "./api.js";
+import { agencyIndex, el } from "./format.js";
+import { EntryList, purposeLabel, typeLabel } from "./entries.js";
 
 const STATS_WINDOW = 1000;
-
-// The public summary names denied owners under one of these keys when it carries them.
-function denials(summary) {
-  const denied = summary.owners_denied ?? summary.denied;
-  return Array.isArray(denied) ? denied.length : null;
-}
+const agencies = agencyIndex();
 
 function countRows(tbody, rows) {
   tbody.replaceChildren(...rows.map(([label, ...numbers]) =>
@@ -16,46 +12,37 @@ function countRows(tbody, rows) {
       ...numbers.map((n) => el("td", { class: "num" }, n)))));
 }
 
+// The counts are computed by the server from the public summaries only (/v1/audit/counts).
 async function stats() {
   const scope = document.getElementById("stats-scope");
   try {
-    const head = await fetchEntries(0, 1);
-    const start = Math.max(0, head.size - STATS_WINDOW);
-    const data = head.size ? await fetchEntries(start, STATS_WINDOW) : { entries: [] };
-    const summaries = data.entries.map((item) => item.summary ?? {});
-    const byPurpose = new Map();
-    const byType = new Map();
-    let deniedOwners = 0;
-    let deniedSearches = 0;
-    let published = false;
-    for (const s of summaries) {
-      byType.set(s.type, (byType.get(s.type) ?? 0) + 1);
-      if (s.type !== "search") continue;
-      const [n, reads] = byPurpose.get(s.purpose) ?? [0, 0];
-      byPurpose.set(s.purpose, [n + 1, reads + (s.result_count ?? 0)]);
-      const denied = denials(s);
-      if (denied !== null) {
-        published = true;
-        deniedOwners += denied;
-        if (denied > 0) deniedSearches += 1;
-      }
-    }
-    scope.textContent = summaries.length
-      ? `Counted over the ${summaries.length} most recent entries (of ${head.size}).`
+    const counts = await api(`/v1/audit/counts?window=${STATS_WINDOW}`, { auth: false });
+    scope.textContent = counts.counted
+      ? `Counted over the ${counts.counted} most recent entries (of ${counts.size}).`
       : "The log has no entries yet.";
-    const purposes = [...byPurpose].sort((a, b) => b[1][0] - a[1][0]);
+    const purposes = Object.entries(counts.searches_by_purpose)
+      .sort((a, b) => b[1].searches - a[1].searches);
     countRows(document.querySelector("#purpose-counts tbody"),
       purposes.length
-        ? purposes.map(([p, [n, reads]]) => [purposeLabel(p), n, reads])
+        ? purposes.map(([p, row]) => [purposeLabel(p), row.searches, row.reads])
         : [["No searches yet", 0, 0]]);
-    const types = [...byType].sort((a, b) => b[1] - a[1]).map(([t, n]) => [typeLabel(t), n]);
-    types.push(published
-      ? ["Searches with an agency's data denied", deniedSearches]
-      : ["Denials", "not in the public summaries"]);
-    if (published) types.push(["Denials (agency × search)", deniedOwners]);
-    countRows(document.querySelector("#type-counts tbody"), types);
+    const types = Object.entries(counts.by_type).sort((a, b) => b[1] - a[1])
+      .map(([t, n]) => [typeLabel(t), n]);
+    countRows(document.querySelector("#type-counts tbody"), types.length ? types : [["No entries yet", 0]]);
+    const owners = new Set([...Object.keys(counts.released_by_owner),
+      ...Object.keys(counts.denied_by_owner), ...Object.keys(counts.withheld_hits_by_owner)]);
+    countRows(document.querySelector("#owner-counts tbody"),
+      owners.size
+        ? [...owners].sort().map((o) => [agencies.bySlug(o), counts.released_by_owner[o] ?? 0,
+          counts.denied_by_owner[o] ?? 0, counts.withheld_hits_by_owner[o] ?? 0])
+        : [["No accesses yet", 0, 0, 0]]);
+    countRows(document.querySelector("#withheld-counts tbody"),
+      counts.withheld_hits.length
+        ? counts.withheld_hits.map((w) => [
+          `${agencies.bySlug(w.read_owner)} → ${agencies.bySlug(w.list_owner)}`, w.count])
+        : [["No hot-list hit withheld", 0]]);
   } catch {
-    scope.textContent = "The counts could not be computed: the entries did not load.";
+    scope.textContent = "The counts could not be computed: the server did not answer.";
   }
 }
 
