@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from plateledger.access.alarm import AlarmMonitor
+from plateledger.access.alarm import KINDS, AlarmMonitor
 from plateledger.api.app import create_app
 from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
@@ -132,3 +133,15 @@ def test_the_stream_delivers_an_agencys_alarms_to_its_subscribers_only(
     assert got is not None and (got.kind, got.agency, got.count) == ("denial_burst", "fed", 9)
     assert other is None
 
+
+
+def test_the_doc_names_every_alarm_kind_and_the_default_thresholds() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text()
+    section = doc[doc.index("### Alarms"):doc.index("## The algorithms")]
+    kinds = re.findall(r"^\| `([a-z_]+)` \|", section, re.M)
+    assert sorted(kinds) == sorted(KINDS)
+    defaults = Settings()
+    for name, value in [("ALARM_DENIALS", defaults.alarm_denials),
+                        ("ALARM_WINDOW_SECONDS", defaults.alarm_window_seconds),
+                        ("THROTTLE_DENIALS", defaults.throttle_denials)]:
+        assert f"`PLATELEDGER_{name}` (default {value:g})" in section

@@ -1,13 +1,17 @@
-"""Logging in and out over HTTP: tokens, second factor, lock-out, and the 401 paths."""
+"""Logging in and out over HTTP: tokens, second factor, back-off per source, the 401 paths,
+and what each role reads of the audit log (held to docs/accounts.md)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from plateledger.catalog import totp_code
+from plateledger.catalog import new_totp_secret, totp_code
+from plateledger.catalog.accounts import FIRST_WAIT, FREE_FAILURES, MAX_WAIT
+from plateledger.catalog.models import ROLES
 from tests.api.conftest import PASSWORD, Seed, code, login
 
 
@@ -144,3 +148,37 @@ def test_an_admin_revokes_a_users_tokens(client: TestClient, seed: Seed) -> None
     response = client.post("/v1/admin/users/audrey/revoke-tokens", headers=admin)
     assert response.json() == {"revoked": 1}
     assert client.get("/v1/me", headers=audrey).status_code == 401
+
+
+ACCOUNTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "accounts.md"
+
+
+def test_the_doc_states_the_back_off_the_code_applies() -> None:
+    text = ACCOUNTS_DOC.read_text()
+    assert f"After **{FREE_FAILURES}** failures" in text
+    assert f"**{FIRST_WAIT.seconds} seconds**" in text
+    assert f"up to **{MAX_WAIT.seconds // 60} minutes**: **429**" in text
+    assert "an account is never locked" in text and "423" not in text
+
+
+def audit_roles_table() -> dict[str, list[str]]:
+    text = ACCOUNTS_DOC.read_text()
+    table = text[text.index("<!-- audit-roles-table"):].split("\n\n")[0]
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| ")]
+    return {row[0].strip(" `"): [c.strip() for c in row[1:]] for row in rows[1:]}
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_the_doc_says_what_each_role_reads_and_the_server_agrees(
+    client: TestClient, seed: Seed, role: str,
+) -> None:
+    entries, alarms = audit_roles_table()[role]
+    secret = new_totp_secret()
+    catalog = client.app.state.catalog  # type: ignore[attr-defined]
+    catalog.add_user(seed.ucpd_id, f"doc-{role}", PASSWORD, [role], totp_secret=secret)
+    headers = login(client, f"doc-{role}", code(secret))
+    reads_full = entries.startswith("`full=1`") or entries == "as `auditor`"
+    full = client.get("/v1/audit/entries", params={"full": 1}, headers=headers)
+    assert full.status_code == (200 if reads_full else 403)
+    listed = client.get("/v1/alarms", headers=headers)
+    assert listed.status_code == (403 if alarms == "none" else 200)

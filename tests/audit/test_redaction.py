@@ -5,6 +5,8 @@ acted, and the owners that released data, see the whole entry."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,3 +122,36 @@ def test_every_platform_entry_type_has_a_constant() -> None:
         "user_change", "key_change", "law_pack_change", "retention_run", "legal_hold",
         "log_key_rotation", "audit_read", "image_view",
     }  # fmt: skip
+
+
+# --- docs/audit.md states exactly who sees what; these hold it to the code -------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
+
+
+def documented_views() -> dict[str, set[str]]:
+    text = DOC.read_text()
+    table = text[text.index("<!-- views-table"):].split("\n\n")[0]
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| `")]
+    # the third column names the fields served, each in backticks
+    return {row[0].strip(" `"): set(re.findall(r"`([a-z_]+)`", row[2])) for row in rows}
+
+
+def test_the_doc_lists_each_view() -> None:
+    assert set(documented_views()) == {v.value for v in View}
+
+
+def test_the_denied_view_serves_exactly_the_documented_fields() -> None:
+    assert set(denied_view(a_search(), "ca-berkeley-pd")) == documented_views()["denied"]
+
+
+def test_the_public_summary_serves_exactly_the_documented_fields() -> None:
+    alarm = {"type": "alarm", "v": 1, "kind": "denial_burst", "agency": "ucpd", "user": "x"}
+    withheld = {"type": "alert_withheld", "v": 1, "read_owner": "a", "list_owner": "b"}
+    keys = set(redact(a_search())) | set(redact(alarm)) | set(redact(withheld))
+    assert keys == documented_views()["public"]
+
+
+def test_the_full_view_is_every_field() -> None:
+    assert "every field" in DOC.read_text().split("| `full` |")[1].splitlines()[0]
+    assert served(a_search(), Reader("ca-oakland-pd", 1))[1] == a_search()

@@ -241,3 +241,14 @@ def test_export_buttons_ask_the_server_for_a_logged_export(
     assert "export" in types, browser.evaluate(
         "document.getElementById('search-message').textContent")
     assert browser.evaluate("document.getElementById('search-message').hidden")
+
+
+def test_a_supervisor_sees_the_agencys_alarms_on_the_audit_page(
+    web_server: WebServer, browser: Browser
+) -> None:
+    # the harness made hpd.auditor's logins from this address wait: Hayward's alarm
+    _sign_in(browser, web_server, "hpd.supervisor", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.goto(f"{web_server.url}/audit")
+    alarms = browser.wait_for("document.getElementById('alarm-list').textContent")
+    assert "Failed sign-ins" in alarms and LOCKED_USER in alarms

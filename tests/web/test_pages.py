@@ -27,8 +27,10 @@ PAGES = {
                 'id="requested_by"', 'id="export-csv"', 'id="export-geojson"',
                 'id="prev"', 'id="next"', 'id="progress"', "/static/search.js"],
     "/transparency": ['id="cp-size"', 'id="cp-root"', "plateledger audit verify",
-                      'id="entries-table"', 'id="purpose-counts"', "/static/transparency.js"],
-    "/audit": ['id="entries-table"', 'id="detail"', 'id="jump"', "/static/audit.js"],
+                      'id="entries-table"', 'id="purpose-counts"', 'id="owner-counts"',
+                      'id="withheld-counts"', "Released data", "/static/transparency.js"],
+    "/audit": ['id="entries-table"', 'id="detail"', 'id="jump"', 'id="alarm-list"',
+               "/static/audit.js"],
 }
 
 # An asset reference: a script or stylesheet, a CSS url(), or a JavaScript import.
