@@ -235,7 +235,7 @@ def count(summaries: list[dict[str, Any]]) -> dict[str, Any]:
             row["reads"] += int(s.get("result_count", 0))
         if kind == "alert_withheld":
             withheld[(str(s.get("read_owner", "")), str(s.get("list_owner", "")))] += 1
-        elif kind != "alert_withheld":
+        else:
             released.update(s.get("released", ()))
             denied.update(s.get("denied", ()))
         if kind == "alarm":
