@@ -3,7 +3,9 @@ and the crop opened only where policy allows it, each view logged first."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -14,6 +16,8 @@ from plateledger.recognize.synthetic import synthetic_frames
 from plateledger.settings import Settings
 from tests.conftest import LiveServer
 
+NOTHING = hashlib.sha256(b"").hexdigest()
+"""The digest of an answer that returned no read."""
 VIEW = {"purpose": "stolen_vehicle", "case_number": "UC-2026-0300",
         "reason": "confirm the plate of a stolen van"}
 
@@ -51,12 +55,12 @@ def view(server: LiveServer, user: str, seen: dict[str, Any], kind: str = "plate
                      headers={"Authorization": f"Bearer {server.token(user)}"}, timeout=60)
 
 
-def last_entry(server: LiveServer) -> dict[str, Any]:
+def last_entry(server: LiveServer, auditor: str = "ucpd.auditor") -> dict[str, Any]:
     size = httpx.get(f"{server.url}/v1/audit/entries", params={"limit": 1},
                      timeout=30).json()["size"]
     page = httpx.get(f"{server.url}/v1/audit/entries",
                      params={"start": size - 1, "limit": 1, "full": 1}, timeout=30,
-                     headers={"Authorization": f"Bearer {server.token('ucpd.auditor')}"})
+                     headers={"Authorization": f"Bearer {server.token(auditor)}"})
     return dict(page.json()["entries"][0])
 
 
@@ -68,8 +72,9 @@ def test_a_photo_becomes_a_searchable_read_with_its_plate_crop(
     assert response.headers["content-type"] == "image/jpeg"
     assert response.content[:2] == b"\xff\xd8"
     entry = last_entry(live_server)["entry"]
-    assert entry["type"] == "image_view" and entry["allowed"] is True
-    assert entry["read_id"] == photographed["read_id"]
+    assert entry["type"] == "image_view" and entry["returned"] == 1
+    assert entry["query"]["read_id"] == photographed["read_id"]
+    assert entry["result_digest"] != NOTHING
 
 
 def test_a_partner_whose_agreement_shares_images_may_open_them(
@@ -82,18 +87,39 @@ def test_a_partner_sharing_reads_but_not_images_is_refused_and_logged(
     live_server: LiveServer, photographed: dict[str, Any]
 ) -> None:
     response = view(live_server, "hpd.investigator", photographed)
-    assert response.status_code == 403, response.text
+    assert response.status_code == 404, response.text
     assert response.content[:2] != b"\xff\xd8"
-    entry = last_entry(live_server)["entry"]
-    assert entry["type"] == "image_view" and entry["allowed"] is False
+    item = last_entry(live_server, "hpd.auditor")
+    entry = item["entry"]
+    assert entry["type"] == "image_view" and entry["returned"] == 0
+    assert entry["result_digest"] == NOTHING
+    assert "ucpd" in [d["agency"] for d in entry["owners_denied"]]
+    # The owner that refused sees who tried and under which rule, not what was asked.
+    owners_view = httpx.get(
+        f"{live_server.url}/v1/audit/entries/{item['index']}", params={"full": 1}, timeout=30,
+        headers={"Authorization": f"Bearer {live_server.token('ucpd.auditor')}"}).json()
+    assert owners_view["view"] == "denied" and "query" not in owners_view["entry"]
 
 
 def test_the_federal_unit_is_refused_by_statute(
     live_server: LiveServer, photographed: dict[str, Any]
 ) -> None:
     response = view(live_server, "ice-ero-sf.investigator", photographed)
-    assert response.status_code == 403
-    assert "ca-civ-1798.90.55b-no-federal" in response.json()["error"]["message"]
+    assert response.status_code == 404
+    assert "ca-civ-1798.90.55b-no-federal" in json.dumps(response.json()["error"]["details"])
+
+
+def test_a_refused_read_answers_exactly_as_a_read_that_does_not_exist(
+    live_server: LiveServer, photographed: dict[str, Any]
+) -> None:
+    """The federal unit learns nothing of which reads exist: a real read of a California
+    owner and an id no read has get the same status and the same body but for the id."""
+    real = view(live_server, "ice-ero-sf.investigator", photographed)
+    missing = {**photographed, "read_id": str(uuid.uuid4())}
+    invented = view(live_server, "ice-ero-sf.investigator", missing)
+    assert real.status_code == invented.status_code == 404
+    assert real.text.replace(photographed["read_id"], "ID") == invented.text.replace(
+        missing["read_id"], "ID")
 
 
 @pytest.mark.parametrize(
