@@ -1,0 +1,319 @@
+"""Non-interference, route by route: whatever the requester's users receive is a function
+of the data its decision allows and of nothing else.
+
+Each Hypothesis example draws a world (requester class and state, owners in several
+states, agreements, reads whose plates collide across owners, a hot list), runs the real
+app over it twice — once with every owner's reads, once without the reads of the owners
+that deny the requester every data action — and asks every route that reveals anything
+derived from reads, as the requester's investigator, supervisor and auditor. The two runs
+must answer alike, byte for byte once wall-clock times and generated ids are set aside.
+
+`ROUTES` names every route of the app with the probe that covers it here, or why it
+reveals nothing derived from reads; `test_every_route_is_accounted_for` fails when a route
+is added without joining this suite.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from hypothesis import HealthCheck, Phase, given, settings
+from starlette.routing import Mount, Route
+
+from plateledger.api.app import create_app
+from plateledger.read import derive_read_id
+from plateledger.settings import Settings
+from tests.access.world import (
+    CASE,
+    NOW,
+    PURPOSE,
+    REASON,
+    Session,
+    World,
+    normalise,
+    observe,
+    wall_clock_free,
+    worlds,
+)
+
+ASK = {"purpose": PURPOSE, "case_number": CASE, "reason": REASON}
+WINDOW = {"since": (NOW.replace(hour=0) - timedelta(days=4)).isoformat(),
+          "until": NOW.isoformat()}
+
+
+def searches(s: Session, world: World) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    bodies = {
+        "exact": {"plate": "7ABC123"},
+        "wildcard": {"plate": "7A*"},
+        "wildcard-suffix": {"plate": "*12?"},
+        "fuzzy": {"plate": "7ABC123"},
+        "area": {"cameras": [f"{o.slug}-cam" for o in world.owners] + ["req-cam"], **WINDOW},
+    }
+    for (name, params), (limit, offset) in itertools.product(
+        bodies.items(), [(100, 0), (2, 0), (2, 2)]
+    ):
+        kind = name.split("-")[0]
+        seen[f"POST /v1/searches {name} {limit}/{offset}"] = s.post(
+            "investigator", "/v1/searches",
+            {"kind": kind, "params": {**params, "limit": limit, "offset": offset}, **ASK})
+    seen["GET /v1/searches"] = s.get("investigator", "/v1/searches", kind="fuzzy",
+                                     plate="7ABC128", **ASK)
+    return seen
+
+
+def exports(s: Session, world: World) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for fmt in ("csv", "ndjson"):
+        status, body = s.post("investigator", "/v1/exports", {
+            "kind": "wildcard", "params": {"plate": "7A*"}, "format": fmt, **ASK})
+        text = body.decode() if isinstance(body, bytes) else body
+        seen[f"POST /v1/exports {fmt}"] = (status, wall_clock_free(str(text)))
+    return seen
+
+
+def image_views(s: Session, world: World) -> dict[str, Any]:
+    """Every read of every owner, asked for by id: a denied owner's read must answer as a
+    read that does not exist."""
+    seen: dict[str, Any] = {}
+    everyone = [("req", world.own_reads)] + [(o.slug, o.reads) for o in world.owners]
+    for slug, reads in everyone:
+        for plate, minutes in reads:
+            ts = NOW - timedelta(minutes=minutes)
+            read_id = derive_read_id(f"{slug}-cam", ts, plate)
+            seen[f"GET image {slug} {plate} {minutes}"] = s.get(
+                "investigator", f"/v1/reads/{read_id}/images/plate", plate=plate, **ASK)
+    return seen
+
+
+def hits(s: Session, world: World) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for user in ("investigator", "supervisor"):
+        status, listed = s.get(user, "/v1/hits", limit=1000)
+        seen[f"GET /v1/hits {user}"] = (status, _by_read(listed))
+        seen[f"GET /v1/hits/stats {user}"] = s.get(user, "/v1/hits/stats")
+        if status == 200:
+            seen[f"GET /v1/hits/{{id}} {user}"] = sorted(
+                str(normalise(_by_read([s.get(user, f"/v1/hits/{h['hit_id']}")[1]])))
+                for h in listed)
+    seen["GET /v1/webhooks/outbox"] = s.get("supervisor", "/v1/webhooks/outbox")
+    seen["GET /v1/hotlists"] = s.get("supervisor", "/v1/hotlists")
+    return seen
+
+
+def _by_read(listed: Any) -> Any:
+    if not isinstance(listed, list):
+        return listed
+    # Hits of one batch are stored in no set order: compare them as a set. A hit's own
+    # expiry runs from when it was matched (wall-clock time).
+    return sorted(({k: v for k, v in h.items() if k != "expires_at"} for h in listed),
+                  key=lambda h: str(normalise(h)))
+
+
+def policy(s: Session, world: World) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    status, me = s.get("investigator", "/v1/me")
+    seen["GET /v1/me"] = (status, me)
+    for action in ("search_wildcard", "export", "view_image", "receive_alert"):
+        seen[f"POST /v1/policy/explain {action}"] = s.post(
+            "investigator", "/v1/policy/explain", {"action": action, **ASK})
+    seen["GET /v1/policy/purposes"] = s.get("investigator", "/v1/policy/purposes")
+    if isinstance(me, dict) and "agency_id" in me:
+        seen["GET sharing"] = s.get("supervisor", f"/v1/agencies/{me['agency_id']}/sharing")
+    return seen
+
+
+DECLASSIFIED = "alert_withheld"
+"""The one kind of entry that denied data causes, by design: each hot-list hit an owner's
+law withheld is logged, and counted in public (docs/audit.md). The suite sets these
+entries aside, and with them every log position and size that counts them."""
+
+
+def _public_part(page: Any) -> Any:
+    if isinstance(page, dict) and isinstance(page.get("entries"), list):
+        kept = [e for e in page["entries"]
+                if e.get("summary", {}).get("type") != DECLASSIFIED]
+        return page | {"entries": kept}
+    return page
+
+
+def audit(s: Session, world: World) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for user in ("auditor", "supervisor", None):
+        for full in (None, 1):
+            params = {"limit": 1000} | ({"full": full} if full else {})
+            status, page = s.get(user, "/v1/audit/entries", **params)
+            seen[f"GET /v1/audit/entries {user} {full}"] = (status, _public_part(page))
+    status, public = s.get(None, "/v1/audit/entries", limit=1000)
+    assert status == 200, public
+    kept = _public_part(public)["entries"]
+    for ordinal, item in enumerate(kept):
+        for user, full in (("auditor", 1), (None, None)):
+            params = {"full": full} if full else {}
+            seen[f"GET /v1/audit/entries/{{index}} #{ordinal} {user}"] = s.get(
+                user, f"/v1/audit/entries/{item['index']}", **params)
+    status, counts = s.get(None, "/v1/audit/counts")
+    if isinstance(counts, dict):
+        counts = {k: v for k, v in counts.items() if "withheld" not in k}
+        counts.get("by_type", {}).pop(DECLASSIFIED, None)
+    seen["GET /v1/audit/counts"] = (status, counts)
+    for user in ("supervisor", "auditor"):
+        seen[f"GET /v1/alarms {user}"] = s.get(user, "/v1/alarms")
+    status, checkpoint = s.get(None, "/v1/audit/checkpoint")
+    seen["GET /v1/audit/checkpoint"] = (status, str(checkpoint).splitlines()[:1])
+    return seen
+
+
+PROBES = (searches, exports, image_views, hits, policy, audit)
+
+
+def denied_everything(world: World) -> list[str]:
+    """Owners no data action of the requester may reach: no agreement, or an agreement the
+    requester's class or state cannot use under the owner's packs (California data to a
+    federal or out-of-state unit, Virginia data to anyone outside Virginia)."""
+    denied = []
+    for owner in world.owners:
+        foreign = owner.state != world.requester_state
+        federal = world.requester_kind == "federal"
+        packs_forbid = (owner.state in ("CA", "VA") and (foreign or federal))
+        if owner.sharing is None or packs_forbid:
+            denied.append(owner.slug)
+    return denied
+
+
+@settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(world=worlds())
+def test_a_denied_owners_reads_change_no_answer(
+    world: World, tmp_path_factory: Any, store_path: Path
+) -> None:
+    denied = set(denied_everything(world))
+    everyone = {o.slug for o in world.owners}
+    with_denied = observe(world, tmp_path_factory.mktemp("w"), store_path,
+                          present=everyone, probes=PROBES)
+    without = observe(world, tmp_path_factory.mktemp("w"), store_path,
+                      present=everyone - denied, probes=PROBES)
+    assert with_denied.keys() == without.keys()
+    differing = {key: first_difference(with_denied[key], without[key])
+                 for key in with_denied if with_denied[key] != without[key]}
+    assert not differing, f"answers depend on a denied owner's reads: {differing}"
+
+
+def first_difference(a: Any, b: Any, path: str = "") -> str:
+    """Where two answers part, for the failure message."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(a.keys() | b.keys()):
+            if a.get(key) != b.get(key):
+                return first_difference(a.get(key), b.get(key), f"{path}.{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                return first_difference(x, y, f"{path}[{i}]")
+    return f"{path or '.'}: {str(a)[:400]} != {str(b)[:400]}"
+
+
+def _routes(app: FastAPI) -> set[str]:
+    found: set[str] = set()
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute | Route):
+                for method in sorted((route.methods or set()) - {"HEAD"}):
+                    found.add(f"{method} {route.path}")
+            elif isinstance(route, Mount):
+                found.add(f"MOUNT {route.path}")
+            elif hasattr(route, "original_router"):
+                walk(route.original_router.routes)
+
+    walk(app.routes)
+    return found
+
+
+ROUTES: dict[str, str] = {
+    # Routes that reveal reads or anything derived from them: each names its probe.
+    "POST /v1/searches": "searches",
+    "GET /v1/searches": "searches",
+    "POST /v1/exports": "exports",
+    "GET /v1/reads/{read_id}/images/{kind}": "image_views",
+    "GET /v1/hits": "hits",
+    "GET /v1/hits/stats": "hits",
+    "GET /v1/hits/{hit_id}": "hits",
+    "GET /v1/webhooks/outbox": "hits",
+    "GET /v1/hotlists": "hits",
+    "GET /v1/me": "policy",
+    "POST /v1/policy/explain": "policy",
+    "GET /v1/policy/purposes": "policy",
+    "GET /v1/agencies/{agency_id}/sharing": "policy",
+    "GET /v1/audit/entries": "audit",
+    "GET /v1/audit/checkpoint": "audit",
+    "GET /v1/audit/entries/{index}": "audit",
+    "GET /v1/audit/counts": "audit",
+    "GET /v1/alarms": "audit",
+    "GET /v1/alarms/stream": "the same alarms as GET /v1/alarms, live (tests/access)",
+    # Writes: each only ever adds to or changes the caller's own agency's data.
+    "POST /v1/reads": "write: a key adds reads of its own agency (tests/api/test_ingest_http.py)",
+    "POST /v1/reads/{format_name}": "write: as POST /v1/reads",
+    "POST /v1/images": "write: as POST /v1/reads",
+    "POST /v1/hotlists": "write: the caller's own list",
+    "POST /v1/hotlists/import": "write: the caller's own list",
+    "DELETE /v1/hotlists/{list_id}": "write: the caller's own list",
+    "POST /v1/hits/{hit_id}/disposition": "write: a hit already delivered to the caller",
+    "GET /v1/webhooks": "the caller's own subscriptions: no read data",
+    "POST /v1/webhooks": "the caller's own subscriptions: no read data",
+    "PATCH /v1/webhooks/{subscription_id}": "the caller's own subscriptions: no read data",
+    "DELETE /v1/webhooks/{subscription_id}": "the caller's own subscriptions: no read data",
+    "POST /v1/webhooks/outbox/{item_id}/retry": "the caller's own deliveries",
+    "GET /v1/alerts/stream": "the same hits as GET /v1/hits, live (tests/hotlist/test_api.py)",
+    "POST /v1/retention/run": "admin: purges by the owners' own clocks",
+    "GET /v1/retention/policies": "clocks of agencies, no read data",
+    "GET /v1/retention/holds": "the caller's own agency's holds",
+    "POST /v1/retention/holds": "write: holds on the caller's own agency's reads",
+    "POST /v1/retention/holds/{hold_id}/release": "write: the caller's own hold",
+    "GET /v1/audit/key": "the log's public key",
+    "GET /v1/audit/proof/inclusion": "hashes of entries the caller may already hold",
+    "GET /v1/audit/proof/consistency": "hashes of tree heads",
+    "POST /v1/auth/token": "a login: the caller's own token",
+    "POST /v1/auth/logout": "a logout: the caller's own token",
+    "GET /v1/admin/agency": "admin of the caller's own agency",
+    "GET /v1/admin/users": "admin of the caller's own agency",
+    "POST /v1/admin/users": "admin of the caller's own agency",
+    "POST /v1/admin/users/{username}/unlock": "admin of the caller's own agency",
+    "POST /v1/admin/users/{username}/revoke-tokens": "admin of the caller's own agency",
+    "GET /v1/admin/cameras": "admin of the caller's own agency",
+    "POST /v1/admin/cameras": "admin of the caller's own agency",
+    "GET /v1/admin/keys": "admin of the caller's own agency",
+    "POST /v1/admin/keys": "admin of the caller's own agency",
+    "DELETE /v1/admin/keys/{prefix}": "admin of the caller's own agency",
+    "GET /v1/admin/agreements": "admin of the caller's own agency",
+    "POST /v1/admin/agreements": "admin of the caller's own agency",
+    "DELETE /v1/admin/agreements/{agreement_id}": "admin of the caller's own agency",
+    "PATCH /v1/admin/agency": "admin of the caller's own agency",
+    "GET /v1/admin/declarations": "admin of the caller's own agency",
+    "DELETE /v1/admin/declarations/{declaration_id}": "admin of the caller's own agency",
+    "PUT /v1/admin/users/{username}/acting-for": "admin of the caller's own agency",
+    "GET /openapi.json": "the schema",
+    "GET /docs": "the schema",
+    "GET /docs/oauth2-redirect": "the schema",
+    "GET /redoc": "the schema",
+    "MOUNT /static": "files shipped with the package",
+    "GET /": "a page shell: data comes from the API routes above",
+    "GET /login": "a page shell",
+    "GET /search": "a page shell: data comes from the API routes above",
+    "GET /audit": "a page shell: data comes from the API routes above",
+    "GET /transparency": "public page (tests/web): searches by agency, released/denied",
+}
+
+
+def test_every_route_is_accounted_for(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, store_path=tmp_path / "s",
+                              secret_key="k" * 32))
+    routes = _routes(app)
+    assert sorted(routes - ROUTES.keys()) == [], "a route joined the app but not this suite"
+    assert sorted(ROUTES.keys() - routes) == [], "a route left the app but not this suite"
+    probes = {p.__name__ for p in PROBES}
+    assert {v for v in ROUTES.values() if " " not in v} <= probes
