@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi import FastAPI
@@ -12,10 +14,12 @@ from fastapi.testclient import TestClient
 from plateledger.access.policy_source import PolicyAlertGate, PolicySource
 from plateledger.api.errors import install_error_handlers
 from plateledger.api.routes import alerts, hotlists
+from plateledger.api.routes.reads import keep
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.catalog import Catalog, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.hotlist import HotlistRuntime
+from plateledger.retention.clocks import RetentionPolicy
 from plateledger.settings import Settings
 from tests.factories import make_read
 
@@ -197,3 +201,34 @@ def test_an_entry_category_outside_the_closed_list_is_refused(
                            json={"name": "x", "category": "warrant",
                                  "entries": [{"plate": "7ABC123", "category": "stuff"}]})
     assert response.status_code == 422
+
+
+def test_a_list_whose_owner_may_not_receive_a_hit_does_not_lengthen_the_reads_life(
+    client: TestClient, catalog: Catalog, runtime: HotlistRuntime
+) -> None:
+    """Retention keeps a hit longer than a non-hit; only a hit that policy would deliver
+    counts. A federal unit's list over a California city's plates must not keep the
+    city's reads past the city's own clock."""
+    catalog.add_agency("Federal unit", "fed", "federal", "CA")
+    fed = token(catalog, "fed", "fed-sup", ["supervisor"])
+    city = token(catalog, "ucpd", "sam", ["supervisor"])
+    for headers, plate in ((fed, "7FED001"), (city, "7OWN001")):
+        response = client.post("/v1/hotlists", headers=headers, json={
+            "name": "list", "category": "stolen_vehicle",
+            "entries": [{"plate": plate, "case_number": "24-8"}]})
+        assert response.status_code == 201, response.text
+    owner = catalog.agency_by_slug("ucpd")
+    assert owner is not None
+    theirs, ours = (make_read(p, owner=owner.id) for p in ("7FED001", "7OWN001"))
+    assert runtime.service.deliverable_read_ids([theirs, ours]) == {ours.read_id}
+
+    def clocks(owner_id: int) -> RetentionPolicy:
+        return RetentionPolicy(non_hit=timedelta(days=1), hit=timedelta(days=90),
+                               images=timedelta(days=1))
+
+    kept, _ = keep(SimpleNamespace(hotlist=runtime, retention_for=clocks),
+                   [(0, theirs), (1, ours)])
+    by_plate = {read.plate: read for _, read in kept}
+    assert by_plate["7FED001"].hit is False
+    assert by_plate["7OWN001"].hit is True
+    assert by_plate["7FED001"].expires_at < by_plate["7OWN001"].expires_at

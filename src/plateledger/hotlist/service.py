@@ -28,7 +28,7 @@ from plateledger.audit import AuditLog, EntryType, new_entry
 from plateledger.hotlist.alert import Alert, AlertRead
 from plateledger.hotlist.gate import GATE_ERROR, AlertGate, GateDecision
 from plateledger.hotlist.hits import HitStore
-from plateledger.hotlist.index import Hit, HotlistIndex
+from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
 from plateledger.hotlist.screening import entry_question
 from plateledger.hotlist.store import HotlistStore
 from plateledger.hotlist.webhook import WebhookOutbox
@@ -127,24 +127,22 @@ class HitService:
             return GateDecision(False, (GATE_ERROR,))
         return decision
 
-    def process(self, reads: Sequence[PlateRead], now: datetime | None = None) -> DeliveryReport:
-        """Match ``reads`` (already stored) and deliver what policy allows. Raises what the
-        audit log raised when it cannot be written: then nothing was delivered."""
-        moment = now or datetime.now(UTC)
-        candidates = self.index.match_reads(reads, moment)
-        if not candidates:
-            return DeliveryReport()
+    def _judge(
+        self, candidates: Sequence[Hit]
+    ) -> tuple[list[tuple[Hit, Any, AlertQuestion, GateDecision]], int]:
+        """Each candidate hit whose list entry still exists, with that entry, the question
+        asked about it and the gate's decision (asked once per distinct question); and how
+        many candidates were withdrawn (their list replaced or deleted after the match)."""
         details = self.store.entries_by_id([hit.entry_id for hit in candidates])
         lists = self.store.lists_by_id([hit.list_id for hit in candidates])
         decisions: dict[tuple[object, ...], GateDecision] = {}
-        alerts: list[tuple[Alert, AlertQuestion, tuple[str, ...]]] = []
-        withheld: list[tuple[AlertQuestion, tuple[str, ...]]] = []
+        judged: list[tuple[Hit, Any, AlertQuestion, GateDecision]] = []
         withdrawn = 0
         for hit in candidates:
             stored = details.get(hit.entry_id)
             hotlist = lists.get(hit.list_id)
             if stored is None or hotlist is None or stored.list_id != hit.list_id:
-                withdrawn += 1  # the list was replaced or deleted after the match
+                withdrawn += 1
                 continue
             entry = stored.entry
             question = entry_question(
@@ -154,7 +152,35 @@ class HitService:
             )  # fmt: skip
             if question.key not in decisions:
                 decisions[question.key] = self._decide(question)
-            decision = decisions[question.key]
+            judged.append((hit, entry, question, decisions[question.key]))
+        return judged, withdrawn
+
+    def deliverable_read_ids(
+        self, reads: Sequence[PlateRead], now: datetime | None = None
+    ) -> frozenset[uuid.UUID]:
+        """The reads among ``reads`` that would raise a hit policy lets its list's owner
+        receive, by an exact or confusable match (one-edit candidates are too many to
+        extend every matching read's life). Retention keeps these as hits: a list whose
+        owner may not receive a read's hits must not lengthen that read's life either."""
+        moment = now or datetime.now(UTC)
+        candidates = [h for h in self.index.match_reads(reads, moment)
+                      if h.kind != MatchKind.ONE_EDIT]
+        if not candidates:
+            return frozenset()
+        judged, _ = self._judge(candidates)
+        return frozenset(hit.read.read_id for hit, _, _, d in judged if d.allowed)
+
+    def process(self, reads: Sequence[PlateRead], now: datetime | None = None) -> DeliveryReport:
+        """Match ``reads`` (already stored) and deliver what policy allows. Raises what the
+        audit log raised when it cannot be written: then nothing was delivered."""
+        moment = now or datetime.now(UTC)
+        candidates = self.index.match_reads(reads, moment)
+        if not candidates:
+            return DeliveryReport()
+        judged, withdrawn = self._judge(candidates)
+        alerts: list[tuple[Alert, AlertQuestion, tuple[str, ...]]] = []
+        withheld: list[tuple[AlertQuestion, tuple[str, ...]]] = []
+        for hit, entry, question, decision in judged:
             if decision.allowed:
                 alert = self._alert(hit, question.category, entry.reason, entry.case_number,
                                     moment)  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -109,7 +110,7 @@ def _to_second(moment: datetime) -> datetime:
 
 def retain(
     reads: Sequence[tuple[int, PlateRead]],
-    hit_ids: set[uuid.UUID],
+    hit_ids: AbstractSet[uuid.UUID],
     policies: Callable[[int], RetentionPolicy],
 ) -> tuple[list[tuple[int, PlateRead]], int]:
     """Tag hits (their own, longer clock) and drop what the law forbids keeping.

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 from plateledger.api.body import read_limited
 from plateledger.api.deps import CameraKey
 from plateledger.api.errors import ApiError
-from plateledger.hotlist.index import MatchKind
 from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
 from plateledger.ingest.batcher import BatcherClosed
 from plateledger.ingest.enrich import CameraInfo, Rejection, enrich, retain
@@ -109,12 +108,11 @@ def keep(
     forbids keeping non-hits, as New Hampshire's, after they were matched against the hot
     lists)."""
     hotlist = getattr(state, "hotlist", None)
-    hit_ids = set()
+    hit_ids: frozenset[uuid.UUID] = frozenset()
     if hotlist is not None:
-        # Only exact and confusable matches make a read a hit for retention: one-edit
-        # candidates are too many to extend every matching read's life.
-        hit_ids = {h.read.read_id for h in hotlist.index.match_reads([r for _, r in reads])
-                   if h.kind != MatchKind.ONE_EDIT}
+        # A hit for retention is one policy lets its list's owner receive (the question
+        # delivery asks): another agency's list does not keep a read its law would purge.
+        hit_ids = hotlist.service.deliverable_read_ids([r for _, r in reads])
     return retain(reads, hit_ids, state.retention_for)
 
 
