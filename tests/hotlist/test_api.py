@@ -19,7 +19,7 @@ from plateledger.audit import AuditLog, NoteSigner
 from plateledger.catalog import Catalog, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.hotlist import HotlistRuntime
-from plateledger.retention.clocks import RetentionPolicy
+from plateledger.policy.clocks import RetentionPolicy
 from plateledger.settings import Settings
 from tests.factories import make_read
 

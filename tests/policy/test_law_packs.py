@@ -18,9 +18,9 @@ from plateledger.policy import (
     law_pack,
     packs_version,
 )
+from plateledger.policy.clocks import PACK_RETENTION
 from plateledger.policy.compiler import schema
 from plateledger.policy.lawpack import PLATFORM_PACKS
-from plateledger.retention.clocks import PACK_RETENTION
 
 
 @pytest.mark.parametrize("code", sorted(LAW_PACKS))

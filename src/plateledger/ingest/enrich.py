@@ -13,8 +13,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from plateledger.policy.clocks import RetentionPolicy, expiry_for, searchable
 from plateledger.read import PlateRead, ReadSubmission
-from plateledger.retention import RetentionPolicy, expiry_for, searchable
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
 """Retention: per-agency clocks, legal holds, the purge and its signed deletion receipts.
 
+The clocks themselves (`RetentionPolicy`, `effective_policy`, `expiry_for`) are law-pack
+rules and live in `plateledger.policy.clocks`, where ingest reads them too; they are
+re-exported here.
+
 >>> policy = effective_policy(["VA"], agency_override=None)
 >>> read_expires_at = expiry_for(read_ts, hit=False, policy=policy)
 >>> receipt = purge(store, now, {owner_id: policy}, hold_store.active(now), audit_log)
 """
 
-from plateledger.retention.clocks import (
+from plateledger.policy.clocks import (
     AUDIT_LOG_MINIMUM,
     CHP_POLICY,
     PACK_RETENTION,
-    PackRetention,
     RetentionError,
     RetentionPolicy,
     effective_policy,
@@ -37,7 +40,6 @@ __all__ = [
     "HoldHonoured",
     "HoldStore",
     "LegalHold",
-    "PackRetention",
     "PolicySource",
     "PurgeRunning",
     "ReadSelection",

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from plateledger.audit import AuditLog
-from plateledger.retention.clocks import RetentionPolicy, policy_set_hash
+from plateledger.policy.clocks import RetentionPolicy, policy_set_hash
 from plateledger.retention.held import copy_held_reads, ensure_held_table, release_held_reads
 from plateledger.retention.holds import LegalHold
 from plateledger.retention.plates import collect_purged_plates, prune_plates

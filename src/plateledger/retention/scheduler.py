@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from plateledger.audit import AuditLog
-from plateledger.retention.clocks import RetentionPolicy
+from plateledger.policy.clocks import RetentionPolicy
 from plateledger.retention.holds import HoldStore
 from plateledger.retention.purge import purge
 from plateledger.retention.receipt import DeletionReceipt

@@ -20,7 +20,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
+
+from plateledger.policy.lawpack import LAW_PACKS, STATE_PACKS, RetentionPreset
 
 AUDIT_LOG_MINIMUM = timedelta(days=5 * 365 + 1)
 """The audit log is kept at least five years (WA SB 6002; LAWS.md, all packs)."""
@@ -96,35 +99,12 @@ class RetentionPolicy:
         }
 
 
-@dataclass(frozen=True)
-class PackRetention:
-    """A law pack's retention ceiling; ``None`` leaves that clock to the agency."""
-
-    code: str
-    non_hit: timedelta | None
-    hit: timedelta | None
-    citation: str
-
-
-PACK_RETENTION: Mapping[str, PackRetention] = {
-    p.code: p
-    for p in (
-        PackRetention("CA", None, None,
-                      "Cal. Civ. Code 1798.90.51 (agency's published usage and privacy policy)"),
-        PackRetention("IL", None, None, "625 ILCS 5/2-130 (no retention period in statute)"),
-        PackRetention("VA", timedelta(days=21), None, "Va. Code 2.2-5517 (21 days)"),
-        PackRetention("NH", timedelta(minutes=3), None,
-                      "N.H. RSA 261:75-b VIII (non-hits purged within 3 minutes)"),
-        PackRetention("WA", timedelta(days=21), None, "Wash. SB 6002 (2026) (21 days)"),
-        PackRetention("ME", timedelta(days=21), None, "29-A M.R.S. 2117-A (21 days)"),
-        # 18 months, rounded down to whole days so the ceiling is never overshot.
-        PackRetention("VT", timedelta(days=547), timedelta(days=547),
-                      "23 V.S.A. 1607 (18 months; longer only under a preservation order)"),
-        PackRetention("MN", timedelta(days=60), None, "Minn. Stat. 13.824 subd. 3 (60 days)"),
-    )
-}
-"""Retention ceilings of the law packs (LAWS.md). Hits kept as evidence are left to the
-agency except where the statute caps all data (VT); a court order is a legal hold."""
+PACK_RETENTION: Mapping[str, RetentionPreset] = MappingProxyType(
+    {code: LAW_PACKS[code].retention for code in STATE_PACKS}
+)
+"""Retention ceilings of the state law packs (LAWS.md), by pack code. Hits kept as
+evidence are left to the agency except where the statute caps all data (VT); a court
+order is a legal hold."""
 
 CHP_POLICY = RetentionPolicy.days(60, sources=("agency",))
 """Example of an agency's own setting: the California Highway Patrol keeps reads 60 days."""
