@@ -17,8 +17,8 @@ from sqlalchemy import make_url, text
 
 from plateledger.catalog import Catalog, open_catalog
 from plateledger.catalog.passwords import FAST
-from plateledger.catalog.schema import TARGET_METADATA
 from plateledger.settings import Settings
+from plateledger.tables import TARGET_METADATA
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),

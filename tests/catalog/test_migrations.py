@@ -8,8 +8,8 @@ from sqlalchemy import inspect
 
 from plateledger.catalog import Catalog, open_catalog
 from plateledger.catalog.passwords import FAST
-from plateledger.catalog.schema import TARGET_METADATA
 from plateledger.settings import Settings
+from plateledger.tables import TARGET_METADATA
 
 
 def test_migrations_create_every_declared_table(catalog: Catalog) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Protocol
+
 from argon2 import PasswordHasher
 
 from plateledger.catalog.accounts import AccountRecords
@@ -12,7 +15,6 @@ from plateledger.catalog.errors import CatalogError
 from plateledger.catalog.passwords import STANDARD
 from plateledger.catalog.schema import upgrade
 from plateledger.catalog.sharing import SharingRecords
-from plateledger.settings import Settings
 
 
 class Catalog(AgencyRecords, AccountRecords, KeyRecords, SharingRecords):
@@ -24,7 +26,29 @@ class Catalog(AgencyRecords, AccountRecords, KeyRecords, SharingRecords):
     """
 
 
-def open_catalog(settings: Settings, *, password_hasher: PasswordHasher | None = None) -> Catalog:
+class CatalogSettings(Protocol):
+    """What `open_catalog` reads of the server's settings (`plateledger.settings.Settings`
+    has all of it; the catalog does not depend on the rest)."""
+
+    @property
+    def environment(self) -> str: ...
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def catalog_url(self) -> str | None: ...
+    @property
+    def catalog_database_url(self) -> str: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def token_ttl_minutes(self) -> int: ...
+    @property
+    def require_totp(self) -> bool: ...
+
+
+def open_catalog(
+    settings: CatalogSettings, *, password_hasher: PasswordHasher | None = None
+) -> Catalog:
     """Open the catalog at ``settings.catalog_database_url``, creating or upgrading its
     schema first. ``password_hasher`` is for tests only (a cheaper argon2id); the default
     is `STANDARD`."""
