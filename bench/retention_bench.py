@@ -33,9 +33,9 @@ from sqlalchemy import create_engine
 from bench.timing import RESULTS, machine
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.retention import purge
-from plateledger.retention.sqltext import moment
 from plateledger.sim import City, default_plan
 from plateledger.store import ReadStore
+from plateledger.store.literals import moment
 
 OUT = RESULTS / "retention.json"
 MIXED = {1: 60, 2: 60, 3: 60, 4: 60, 5: 21, 6: 60, 7: 60}

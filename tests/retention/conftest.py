@@ -11,8 +11,8 @@ from sqlalchemy import Engine, create_engine
 
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.retention import HoldStore, create_tables
-from plateledger.retention.held import HELD_READS, ensure_held_table
 from plateledger.store import ReadStore
+from plateledger.store.held import HELD_READS, ensure_held_table
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from plateledger.retention import (
     HoldStore,
     LegalHold,
     ReadSelection,
-    held_scope,
     purge,
-    search_held,
 )
 from plateledger.search import Filters, OwnerLimit, Scope, search_exact
+from plateledger.search.held import held_scope, search_held
 from plateledger.store import ReadStore
 from tests.factories import make_read
 

@@ -21,7 +21,6 @@ from plateledger.policy.clocks import (
     policy_set_hash,
     searchable,
 )
-from plateledger.retention.held import HELD_READS, HeldScope, held_scope, search_held
 from plateledger.retention.holds import HoldError, HoldStore, LegalHold, ReadSelection
 from plateledger.retention.purge import expired_sql, purge
 from plateledger.retention.receipt import AgencyDayCount, DeletionReceipt, HoldHonoured
@@ -31,11 +30,9 @@ from plateledger.retention.schema import create_tables, metadata
 __all__ = [
     "AUDIT_LOG_MINIMUM",
     "CHP_POLICY",
-    "HELD_READS",
     "PACK_RETENTION",
     "AgencyDayCount",
     "DeletionReceipt",
-    "HeldScope",
     "HoldError",
     "HoldHonoured",
     "HoldStore",
@@ -50,11 +47,9 @@ __all__ = [
     "effective_policy",
     "expired_sql",
     "expiry_for",
-    "held_scope",
     "metadata",
     "policy_for_agency",
     "policy_set_hash",
     "purge",
-    "search_held",
     "searchable",
 ]

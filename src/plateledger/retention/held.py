@@ -1,47 +1,21 @@
 """Held reads: copies of expiring reads kept for a legal hold, searchable only for its case.
 
-A purge copies every expiring read a hold selects into ``held_reads`` (the read columns
-plus ``hold_id`` and ``held_at``) before it deletes anything; the copies are deleted by
-the first purge after the hold is released or expires. Ordinary searches never read this
-table. A search made for a case reaches its copies only through `held_scope` and
-`search_held`, and the caller is responsible for passing only the active holds whose case
-number the search gives (`HoldStore.for_case`).
+A purge copies every expiring read a hold selects into ``held_reads``
+(`plateledger.store.held`) before it deletes anything; the copies are deleted by the
+first purge after the hold is released or expires. Searches for a case read them through
+`plateledger.search.held`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from plateledger.plates import normalize_plate
-from plateledger.retention import sqltext
 from plateledger.retention.holds import LegalHold
-from plateledger.search.filters import Filters
-from plateledger.search.result import ReadOut, SearchPage
 from plateledger.store import ReadStore
-from plateledger.store.arrow import rows_to_reads
-from plateledger.store.schema import READ_COLUMN_NAMES, READ_COLUMNS, READ_IDENTITY, READS
-
-HELD_READS = "held_reads"
-EXPIRY_RULE = "expires_at > now()"
-
-
-def held_reads_ddl(database: str) -> str:
-    cols = ",\n    ".join(f"`{name}` {ctype}" for name, ctype in READ_COLUMNS)
-    return f"""CREATE TABLE IF NOT EXISTS {database}.{HELD_READS}
-(
-    {cols},
-    `hold_id` String,
-    `held_at` DateTime('UTC')
-)
-ENGINE = ReplacingMergeTree
-ORDER BY (hold_id, plate, ts, read_id)
-SETTINGS fsync_after_insert = 1, fsync_part_directory = 1"""
-
-
-def ensure_held_table(store: ReadStore) -> None:
-    store.engine.command(held_reads_ddl(store.db))
+from plateledger.store import literals as sqltext
+from plateledger.store.held import HELD_READS
+from plateledger.store.schema import READ_COLUMN_NAMES, READ_IDENTITY, READS
 
 
 def copy_held_reads(
@@ -86,68 +60,37 @@ def release_held_reads(store: ReadStore, active_hold_ids: Sequence[str]) -> int:
     return int(count)
 
 
-@dataclass(frozen=True)
-class HeldScope:
-    """The holds whose copies a case search may read. Empty: reads nothing."""
-
-    hold_ids: tuple[str, ...]
-
-    def sql(self) -> str:
-        """A WHERE fragment over ``held_reads`` restricting rows to these holds."""
-        if not self.hold_ids:
-            return "0"
-        return f"hold_id IN {sqltext.strings(self.hold_ids)}"
-
-
-def held_scope(store: ReadStore, hold_ids: Sequence[str]) -> HeldScope:
-    """The scope of held copies for ``hold_ids`` (active holds of the searched case).
-
-    Makes sure the held table exists, so a search before the first purge finds nothing
-    rather than failing.
-    """
-    ensure_held_table(store)
-    return HeldScope(tuple(sorted(set(hold_ids))))
-
-
-def search_held(
-    store: ReadStore,
-    scope: HeldScope,
-    filters: Filters,
-    plate: str | None = None,
-    *,
-    images: bool = False,
+def with_held_copies(
+    store: ReadStore, holds: HoldStore, case_number: str | None, plate: str,
+    filters: Filters, scope: Scope, page: SearchPage, now: datetime,
 ) -> SearchPage:
-    """Held copies within ``scope`` (optionally of one plate), newest first.
-
-    Held copies have passed their clock by design, so the expiry rule is the one filter
-    not applied here: the hold is what keeps them. ``images`` is what policy allowed.
-    """
-    params: dict[str, object] = {}
-    rules = filters.sql(params)
-    if not rules.startswith(EXPIRY_RULE):
-        raise RuntimeError("filters no longer start with the expiry rule")
-    where = f"{scope.sql()} AND 1{rules[len(EXPIRY_RULE):]}"
-    if plate is not None:
-        params["held_plate"] = normalize_plate(plate)
-        where += " AND plate = {held_plate:String}"
-    params["lim"] = filters.limit
-    params["off"] = filters.offset
-    columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
-    rows = store.query(
-        f"SELECT {columns} FROM {{db}}.{HELD_READS} WHERE {where} "
-        f"ORDER BY ts DESC, read_id LIMIT 1 BY {READ_IDENTITY} "
-        "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
-        params,
-    )
-    total = rows.num_rows
-    if filters.offset or rows.num_rows >= filters.limit:
-        counted = store.query(
-            f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{HELD_READS} WHERE {where}",
-            params,
-        )
-        total = int(counted.column("n")[0].as_py())
-    reads = rows_to_reads(rows) if rows.num_rows else []
-    return SearchPage(
-        kind="held", total=total, limit=filters.limit, offset=filters.offset,
-        results=[ReadOut.from_read(r, images=images) for r in reads],
-    )
+    """``page`` of an exact search for ``plate``, with the copies that the active holds of
+    ``case_number`` kept past their clock — only of owners in ``scope`` (what the decision
+    allowed), only reads within each owner's lookback, no more of an owner's reads than its
+    result cap (live reads of the page first), and only on the first page (held copies are
+    few: a hold names one case). Without a case number, ``page`` as it is."""
+    if not case_number or filters.offset:
+        return page
+    chosen = [h for h in holds.for_case(case_number, now) if h.owner_agency in scope.owners]
+    if not chosen:
+        return page
+    shown: dict[int, int] = {}
+    seen = set()
+    for read in page.results:
+        shown[read.owner_id] = shown.get(read.owner_id, 0) + 1
+        seen.add((read.owner_id, read.read_id))
+    extra: list[ReadOut] = []
+    for hold in sorted(chosen, key=lambda h: h.hold_id):
+        limit = scope.owners[hold.owner_agency]
+        held = search_held(store, held_scope(store, [hold.hold_id]), filters, plate,
+                           images=limit.images, since=limit.since)
+        for read in held.results:
+            if read.owner_id != hold.owner_agency or (read.owner_id, read.read_id) in seen:
+                continue
+            if limit.result_cap is not None and shown.get(read.owner_id, 0) >= limit.result_cap:
+                break
+            seen.add((read.owner_id, read.read_id))
+            shown[read.owner_id] = shown.get(read.owner_id, 0) + 1
+            extra.append(read.model_copy(update={"held_for": hold.hold_id}))
+    return page.model_copy(update={"results": page.results + extra,
+                                   "total": page.total + len(extra)})

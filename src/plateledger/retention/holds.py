@@ -20,8 +20,8 @@ from sqlalchemy.engine import RowMapping
 
 from plateledger.audit import AuditLog, EntryType, new_entry
 from plateledger.plates import PlateError, normalize_plate
-from plateledger.retention import sqltext
 from plateledger.retention.schema import legal_holds
+from plateledger.store import literals as sqltext
 
 MAX_SELECTED_PLATES = 1000
 MAX_SELECTED_READS = 10_000

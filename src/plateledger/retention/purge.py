@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 
 from plateledger.audit import AuditLog
 from plateledger.policy.clocks import RetentionPolicy, policy_set_hash
-from plateledger.retention.held import copy_held_reads, ensure_held_table, release_held_reads
+from plateledger.retention.held import copy_held_reads, release_held_reads
 from plateledger.retention.holds import LegalHold
 from plateledger.retention.plates import collect_purged_plates, prune_plates
 from plateledger.retention.receipt import AgencyDayCount, DeletionReceipt, HoldHonoured
-from plateledger.retention.sqltext import moment, string
 from plateledger.store import ReadStore
+from plateledger.store.held import ensure_held_table
+from plateledger.store.literals import moment, string
 from plateledger.store.schema import READS
 
 

@@ -16,10 +16,8 @@ import contextlib
 import fcntl
 import os
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ import chdb
 import pyarrow as pa
 
 from plateledger.store.engine import StoreError, StoreLocked
+from plateledger.store.literals import encode_params
 
 _LOCK_NAME = ".lock"
 
@@ -64,7 +63,7 @@ class EmbeddedEngine:
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         try:
-            result = self._conn().query(sql, "ArrowTable", params=_encode_params(params))
+            result = self._conn().query(sql, "ArrowTable", params=encode_params(params))
         except Exception as exc:
             raise StoreError(str(exc)) from None
         if not isinstance(result, pa.Table):
@@ -125,31 +124,3 @@ def _acquire_lock(lock_path: Path) -> int:
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     return fd
-
-
-def _encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
-    """Render query parameters in ClickHouse's text format (chDB passes them through as is).
-
-    Top-level strings go unquoted; inside arrays they are quoted and escaped.
-    """
-    return {name: _encode(value, nested=False) for name, value in (params or {}).items()}
-
-
-def _encode(value: Any, *, nested: bool) -> str:
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_encode(v, nested=True) for v in value) + "]"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, datetime):
-        moment = value.astimezone(UTC) if value.tzinfo else value
-        text = moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
-    elif isinstance(value, uuid.UUID):
-        text = str(value)
-    else:
-        text = str(value)
-    escaped = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-    if not nested:
-        return escaped
-    return "'" + escaped.replace("'", "\\'") + "'"

@@ -21,7 +21,6 @@ from plateledger.access.gate import (
 from plateledger.api.deps import CurrentUser
 from plateledger.api.errors import ApiError
 from plateledger.catalog import Principal
-from plateledger.retention.held import held_scope, search_held
 from plateledger.search import (
     AreaError,
     BoundingBox,
@@ -33,6 +32,7 @@ from plateledger.search import (
     search_fuzzy,
     search_wildcard,
 )
+from plateledger.search.held import held_scope, search_held
 from plateledger.search.result import ReadOut
 from plateledger.search.scope import Scope
 

@@ -1,0 +1,89 @@
+"""Case searches over held reads: copies kept for a legal hold, searchable only for its case.
+
+A purge copies every expiring read a hold selects into ``held_reads``
+(`plateledger.retention.held`). A search made for a case reaches those copies only
+through `held_scope` and `search_held`, and the caller is responsible for passing only
+the active holds whose case number the search gives (`HoldStore.for_case`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from plateledger.plates import normalize_plate
+from plateledger.search.filters import Filters
+from plateledger.search.result import ReadOut, SearchPage
+from plateledger.store import ReadStore, literals
+from plateledger.store.arrow import rows_to_reads
+from plateledger.store.held import HELD_READS, ensure_held_table
+from plateledger.store.schema import READ_COLUMN_NAMES, READ_IDENTITY
+
+EXPIRY_RULE = "expires_at > now()"
+
+
+@dataclass(frozen=True)
+class HeldScope:
+    """The holds whose copies a case search may read. Empty: reads nothing."""
+
+    hold_ids: tuple[str, ...]
+
+    def sql(self) -> str:
+        """A WHERE fragment over ``held_reads`` restricting rows to these holds."""
+        if not self.hold_ids:
+            return "0"
+        return f"hold_id IN {literals.strings(self.hold_ids)}"
+
+
+def held_scope(store: ReadStore, hold_ids: Sequence[str]) -> HeldScope:
+    """The scope of held copies for ``hold_ids`` (active holds of the searched case).
+
+    Makes sure the held table exists, so a search before the first purge finds nothing
+    rather than failing.
+    """
+    ensure_held_table(store)
+    return HeldScope(tuple(sorted(set(hold_ids))))
+
+
+def search_held(
+    store: ReadStore,
+    scope: HeldScope,
+    filters: Filters,
+    plate: str | None = None,
+    *,
+    images: bool = False,
+) -> SearchPage:
+    """Held copies within ``scope`` (optionally of one plate), newest first.
+
+    Held copies have passed their clock by design, so the expiry rule is the one filter
+    not applied here: the hold is what keeps them. ``images`` is what policy allowed.
+    """
+    params: dict[str, object] = {}
+    rules = filters.sql(params)
+    if not rules.startswith(EXPIRY_RULE):
+        raise RuntimeError("filters no longer start with the expiry rule")
+    where = f"{scope.sql()} AND 1{rules[len(EXPIRY_RULE):]}"
+    if plate is not None:
+        params["held_plate"] = normalize_plate(plate)
+        where += " AND plate = {held_plate:String}"
+    params["lim"] = filters.limit
+    params["off"] = filters.offset
+    columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
+    rows = store.query(
+        f"SELECT {columns} FROM {{db}}.{HELD_READS} WHERE {where} "
+        f"ORDER BY ts DESC, read_id LIMIT 1 BY {READ_IDENTITY} "
+        "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+        params,
+    )
+    total = rows.num_rows
+    if filters.offset or rows.num_rows >= filters.limit:
+        counted = store.query(
+            f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{HELD_READS} WHERE {where}",
+            params,
+        )
+        total = int(counted.column("n")[0].as_py())
+    reads = rows_to_reads(rows) if rows.num_rows else []
+    return SearchPage(
+        kind="held", total=total, limit=filters.limit, offset=filters.offset,
+        results=[ReadOut.from_read(r, images=images) for r in reads],
+    )
