@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from plateledger.access.gate import AccessDenied, AccessQuestion, Decision, OwnerOutcome
 from plateledger.catalog import Agency as CatalogAgency
-from plateledger.catalog import Agreement as CatalogAgreement
+from plateledger.catalog import AgreementRow as CatalogAgreement
 from plateledger.catalog import Catalog
 from plateledger.hotlist.gate import EngineAlertGate
 from plateledger.policy import (

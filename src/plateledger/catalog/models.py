@@ -157,7 +157,7 @@ class Token(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Agreement(Base):
+class AgreementRow(Base):
     """A sharing agreement: ``owner`` lets ``recipient`` run ``actions`` on its data, for
     ``purposes``, within the limits here, from ``starts_at`` until expiry or revocation."""
 
@@ -189,7 +189,7 @@ class Agreement(Base):
         return self.starts_at <= at
 
 
-class Declaration(Base):
+class DeclarationRow(Base):
     """A written declaration an out-of-state agency signed to receive an owner state's
     data (625 ILCS 5/2-130): who signed, when, for which agency, and the document's digest."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from plateledger.catalog.agencies import STATE
 from plateledger.catalog.database import CatalogDatabase
 from plateledger.catalog.errors import CatalogError, NotFound
-from plateledger.catalog.models import Agency, Agreement, Declaration
+from plateledger.catalog.models import Agency, AgreementRow, DeclarationRow
 from plateledger.catalog.timeutil import utc_now
 
 AGREEMENT_ACTIONS = frozenset({
@@ -42,7 +42,7 @@ class SharingRecords(CatalogDatabase):
         images_allowed: bool = False,
         starts_at: datetime | None = None,
         expires_at: datetime | None = None,
-    ) -> Agreement:
+    ) -> AgreementRow:
         """Let ``recipient_id`` run ``actions`` on ``owner_id``'s data for ``purposes``.
 
         Preconditions: two different agencies; at least one action of `AGREEMENT_ACTIONS`
@@ -69,7 +69,7 @@ class SharingRecords(CatalogDatabase):
             for agency_id in (owner_id, recipient_id):
                 if session.get(Agency, agency_id) is None:
                     raise NotFound(f"no agency `{agency_id}`")
-            agreement = Agreement(
+            agreement = AgreementRow(
                 owner_id=owner_id, recipient_id=recipient_id, actions=chosen_actions,
                 purposes=chosen_purposes, max_lookback_days=max_lookback_days,
                 case_number_required=case_number_required, result_cap=result_cap,
@@ -80,11 +80,11 @@ class SharingRecords(CatalogDatabase):
             self._bump(session)
         return agreement
 
-    def revoke_agreement(self, agreement_id: int, *, owner_id: int | None = None) -> Agreement:
+    def revoke_agreement(self, agreement_id: int, *, owner_id: int | None = None) -> AgreementRow:
         """Revoke an agreement now (of ``owner_id``, when given: another owner's agreement
         is reported as not found)."""
         with self._transaction() as session:
-            agreement = session.get(Agreement, agreement_id)
+            agreement = session.get(AgreementRow, agreement_id)
             if agreement is None or (owner_id is not None and agreement.owner_id != owner_id):
                 raise NotFound(f"no agreement `{agreement_id}`")
             if agreement.revoked_at is not None:
@@ -93,9 +93,9 @@ class SharingRecords(CatalogDatabase):
             self._bump(session)
         return agreement
 
-    def agreement(self, agreement_id: int) -> Agreement | None:
+    def agreement(self, agreement_id: int) -> AgreementRow | None:
         with self._sessions() as session:
-            return session.get(Agreement, agreement_id)
+            return session.get(AgreementRow, agreement_id)
 
     def agreements(
         self,
@@ -103,14 +103,14 @@ class SharingRecords(CatalogDatabase):
         owner_id: int | None = None,
         recipient_id: int | None = None,
         in_force_at: datetime | None = None,
-    ) -> list[Agreement]:
+    ) -> list[AgreementRow]:
         """Agreements (revoked and expired ones too unless ``in_force_at`` is given),
         optionally of one owner or one recipient, oldest first."""
-        query = select(Agreement).order_by(Agreement.id)
+        query = select(AgreementRow).order_by(AgreementRow.id)
         if owner_id is not None:
-            query = query.where(Agreement.owner_id == owner_id)
+            query = query.where(AgreementRow.owner_id == owner_id)
         if recipient_id is not None:
-            query = query.where(Agreement.recipient_id == recipient_id)
+            query = query.where(AgreementRow.recipient_id == recipient_id)
         with self._sessions() as session:
             found = list(session.scalars(query))
         if in_force_at is not None:
@@ -125,7 +125,7 @@ class SharingRecords(CatalogDatabase):
         signer: str,
         signed_at: datetime,
         document_digest: str,
-    ) -> Declaration:
+    ) -> DeclarationRow:
         """Record that ``signer`` signed, at ``signed_at``, the written declaration of
         agency ``agency_id`` for data of ``owner_state``; ``document_digest`` is the hex
         SHA-256 of the signed document."""
@@ -138,7 +138,7 @@ class SharingRecords(CatalogDatabase):
         with self._transaction() as session:
             if session.get(Agency, agency_id) is None:
                 raise NotFound(f"no agency `{agency_id}`")
-            declaration = Declaration(
+            declaration = DeclarationRow(
                 agency_id=agency_id, owner_state=owner_state, signer=signer.strip(),
                 signed_at=signed_at, document_digest=document_digest,
             )
@@ -146,17 +146,17 @@ class SharingRecords(CatalogDatabase):
             self._bump(session)
         return declaration
 
-    def declaration(self, declaration_id: int) -> Declaration | None:
+    def declaration(self, declaration_id: int) -> DeclarationRow | None:
         with self._sessions() as session:
-            return session.get(Declaration, declaration_id)
+            return session.get(DeclarationRow, declaration_id)
 
     def revoke_declaration(
         self, declaration_id: int, *, agency_id: int | None = None, at: datetime | None = None
-    ) -> Declaration:
+    ) -> DeclarationRow:
         """Revoke a declaration now (of ``agency_id``, when given: another agency's is
         reported as not found); from then on it no longer counts."""
         with self._transaction() as session:
-            declaration = session.get(Declaration, declaration_id)
+            declaration = session.get(DeclarationRow, declaration_id)
             if declaration is None or (
                 agency_id is not None and declaration.agency_id != agency_id
             ):
@@ -169,12 +169,12 @@ class SharingRecords(CatalogDatabase):
 
     def declarations(
         self, *, agency_id: int | None = None, owner_state: str | None = None
-    ) -> list[Declaration]:
+    ) -> list[DeclarationRow]:
         """Declarations, optionally of one agency or for one owner state, oldest first."""
-        query = select(Declaration).order_by(Declaration.id)
+        query = select(DeclarationRow).order_by(DeclarationRow.id)
         if agency_id is not None:
-            query = query.where(Declaration.agency_id == agency_id)
+            query = query.where(DeclarationRow.agency_id == agency_id)
         if owner_state is not None:
-            query = query.where(Declaration.owner_state == owner_state)
+            query = query.where(DeclarationRow.owner_state == owner_state)
         with self._sessions() as session:
             return list(session.scalars(query))

@@ -35,12 +35,12 @@ from plateledger.api.errors import ApiError
 from plateledger.audit.entry import EntryType, new_entry
 from plateledger.catalog import (
     Agency,
-    Agreement,
+    AgreementRow,
     ApiKey,
     Camera,
     CatalogError,
     Conflict,
-    Declaration,
+    DeclarationRow,
     NotFound,
     User,
     new_totp_secret,
@@ -170,7 +170,7 @@ class DeclarationPublic(BaseModel):
 
 @router.get("/declarations", response_model=list[DeclarationPublic],
             summary="Written declarations your agency signed (625 ILCS 5/2-130)")
-def list_declarations(admin: AdminUser, catalog: CatalogDep) -> list[Declaration]:
+def list_declarations(admin: AdminUser, catalog: CatalogDep) -> list[DeclarationRow]:
     return catalog.declarations(agency_id=admin.agency_id)
 
 
@@ -452,7 +452,7 @@ class AgreementCreate(BaseModel):
 @router.get(
     "/agreements", response_model=list[AgreementPublic], summary="Agreements your agency owns"
 )
-def list_agreements(admin: AgreementAdmin, catalog: CatalogDep) -> list[Agreement]:
+def list_agreements(admin: AgreementAdmin, catalog: CatalogDep) -> list[AgreementRow]:
     return catalog.agreements(owner_id=admin.agency_id)
 
 
