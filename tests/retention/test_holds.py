@@ -150,3 +150,19 @@ def test_a_hold_by_time_range_keeps_only_its_owners_reads_in_that_window(
     page = search_held(reads, held_scope(reads, [hold.hold_id]), Filters())
     assert [r.read_id for r in page.results] == [inside.read_id]
     assert search_held(reads, held_scope(reads, [str(uuid.uuid4())]), Filters()).total == 0
+
+
+def test_a_held_search_with_a_lookback_leaves_out_older_copies(
+    reads: ReadStore, holds: HoldStore, audit_log: AuditLog
+) -> None:
+    now = datetime.now(UTC)
+    recent = make_read("6HELD12", minutes_ago=300, keep_days=0.1, now=now)
+    older = make_read("6HELD12", minutes_ago=3000, keep_days=0.01, now=now)
+    reads.insert_reads([recent, older])
+    hold = holds.place(_hold(ReadSelection(plates=("6HELD12",))), placed_by="u", now=now)
+    purge(reads, now, {}, holds.active(now), audit_log)
+
+    scope = held_scope(reads, [hold.hold_id])
+    assert search_held(reads, scope, Filters()).total == 2
+    page = search_held(reads, scope, Filters(), since=now - timedelta(hours=10))
+    assert [r.read_id for r in page.results] == [recent.read_id]

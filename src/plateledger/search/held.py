@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from plateledger.plates import normalize_plate
 from plateledger.search.filters import Filters
@@ -52,11 +53,13 @@ def search_held(
     plate: str | None = None,
     *,
     images: bool = False,
+    since: datetime | None = None,
 ) -> SearchPage:
     """Held copies within ``scope`` (optionally of one plate), newest first.
 
     Held copies have passed their clock by design, so the expiry rule is the one filter
-    not applied here: the hold is what keeps them. ``images`` is what policy allowed.
+    not applied here: the hold is what keeps them. ``images`` is what policy allowed;
+    ``since`` (aware), where policy limits the lookback, leaves out older copies.
     """
     params: dict[str, object] = {}
     rules = filters.sql(params)
@@ -66,6 +69,9 @@ def search_held(
     if plate is not None:
         params["held_plate"] = normalize_plate(plate)
         where += " AND plate = {held_plate:String}"
+    if since is not None:
+        params["held_since"] = since
+        where += " AND ts >= {held_since:DateTime64(3, 'UTC')}"
     params["lim"] = filters.limit
     params["off"] = filters.offset
     columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
