@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-import paho.mqtt.publish as publish
+import paho.mqtt.client as mqtt
 import pytest
 
 from plateledger.recognize.bridge import Broker, MqttBridge
@@ -21,6 +21,21 @@ PLATE_MINDER = json.dumps({"epoch_time": 1732449800412, "results": [
     {"plate": "4FGH771", "confidence": 87.6, "region": "ca", "region_confidence": 70}]})
 
 pytestmark = pytest.mark.mqtt
+
+
+def publish_one(port: int, topic: str, payload: str, timeout: float = 20.0) -> None:
+    """Publish one message at QoS 1 and wait for the broker's acknowledgement, for at most
+    ``timeout`` seconds (paho's ``publish.single`` retries a lost broker forever)."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        info = client.publish(topic, payload, qos=1)
+        info.wait_for_publish(timeout)
+        assert info.is_published(), f"the broker did not acknowledge {topic} in {timeout} s"
+    finally:
+        client.disconnect()
+        client.loop_stop()
 
 
 def wait_for(condition: object, timeout: float = 10.0) -> bool:
@@ -44,10 +59,8 @@ def bridge(broker: Mosquitto, spool: Path) -> MqttBridge:
 def test_messages_are_spooled_for_their_endpoints(mosquitto: Mosquitto, tmp_path: Path) -> None:
     b = bridge(mosquitto, tmp_path / "spool.db")
     try:
-        publish.single("frigate/tracked_object_update", FRIGATE, qos=1,
-                       hostname="127.0.0.1", port=mosquitto.port)
-        publish.single("plate-minder/detect", PLATE_MINDER, qos=1,
-                       hostname="127.0.0.1", port=mosquitto.port)
+        publish_one(mosquitto.port, "frigate/tracked_object_update", FRIGATE)
+        publish_one(mosquitto.port, "plate-minder/detect", PLATE_MINDER)
         assert wait_for(lambda: b.stats.spooled == 2)
     finally:
         b.stop()
@@ -65,8 +78,7 @@ def test_a_message_that_is_not_json_is_skipped_and_the_bridge_goes_on(
     b = bridge(mosquitto, tmp_path / "spool.db")
     try:
         for payload in (b"\xff\xfe garbage", b"{not json", FRIGATE.encode()):
-            publish.single("frigate/tracked_object_update", payload, qos=1,
-                           hostname="127.0.0.1", port=mosquitto.port)
+            publish_one(mosquitto.port, "frigate/tracked_object_update", payload)
         assert wait_for(lambda: b.stats.spooled == 1 and b.stats.skipped == 2)
         assert "is not JSON" in b.stats.last_error
     finally:
@@ -77,8 +89,7 @@ def test_events_other_than_lpr_are_not_forwarded(mosquitto: Mosquitto, tmp_path:
     b = bridge(mosquitto, tmp_path / "spool.db")
     try:
         face = json.dumps({"type": "face", "id": "x", "camera": "driveway_cam"})
-        publish.single("frigate/tracked_object_update", face, qos=1,
-                       hostname="127.0.0.1", port=mosquitto.port)
+        publish_one(mosquitto.port, "frigate/tracked_object_update", face)
         assert wait_for(lambda: b.stats.skipped == 1)
         assert b.stats.spooled == 0
     finally:
@@ -90,15 +101,13 @@ def test_the_bridge_reconnects_when_the_broker_restarts(
 ) -> None:
     b = bridge(mosquitto, tmp_path / "spool.db")
     try:
-        publish.single("frigate/tracked_object_update", FRIGATE, qos=1,
-                       hostname="127.0.0.1", port=mosquitto.port)
+        publish_one(mosquitto.port, "frigate/tracked_object_update", FRIGATE)
         assert wait_for(lambda: b.stats.spooled == 1)
         mosquitto.stop()
         assert wait_for(lambda: not b.stats.connected)
         mosquitto.start()
         assert wait_for(lambda: b.stats.connected, timeout=40)
-        publish.single("plate-minder/detect", PLATE_MINDER, qos=1,
-                       hostname="127.0.0.1", port=mosquitto.port)
+        publish_one(mosquitto.port, "plate-minder/detect", PLATE_MINDER)
         assert wait_for(lambda: b.stats.spooled == 2)
     finally:
         b.stop()
@@ -109,8 +118,7 @@ def test_spooled_messages_reach_the_server_as_raw_bodies(
 ) -> None:
     b = bridge(mosquitto, tmp_path / "spool.db")
     try:
-        publish.single("frigate/tracked_object_update", FRIGATE, qos=1,
-                       hostname="127.0.0.1", port=mosquitto.port)
+        publish_one(mosquitto.port, "frigate/tracked_object_update", FRIGATE)
         assert wait_for(lambda: b.stats.spooled == 1)
     finally:
         b.stop()
