@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from plateledger.hotlist import (
-    Action,
     Disposition,
     DispositionError,
+    HitAction,
     HitService,
     HitStore,
     HotlistStore,
@@ -79,6 +79,6 @@ def test_hits_past_their_retention_are_never_returned_and_are_purged(
 
 
 def test_pending_hits_can_be_listed_alone(hits: HitStore, delivered: list[str]) -> None:
-    hits.record_disposition(delivered[0], OAKLAND, Disposition.DISMISSED, Action.NONE, by="o1")
+    hits.record_disposition(delivered[0], OAKLAND, Disposition.DISMISSED, HitAction.NONE, by="o1")
     pending = hits.list_hits(OAKLAND, pending_only=True, limit=1000)
     assert delivered[0] not in {h.hit_id for h in pending}

@@ -2,7 +2,7 @@
 
 from plateledger.hotlist.alert import Alert, AlertRead, HitRecord
 from plateledger.hotlist.category import Category, parse_category
-from plateledger.hotlist.disposition import Action, Disposition, DispositionStats
+from plateledger.hotlist.disposition import Disposition, DispositionStats, HitAction
 from plateledger.hotlist.entry import ListEntry
 from plateledger.hotlist.errors import (
     DispositionError,
@@ -28,7 +28,6 @@ from plateledger.hotlist.webhook import OutboxItem, OutboxStatus, WebhookOutbox,
 
 __all__ = [
     "ALERT_WITHHELD",
-    "Action",
     "Alert",
     "AlertGate",
     "AlertRead",
@@ -43,6 +42,7 @@ __all__ = [
     "EngineAlertGate",
     "GateDecision",
     "Hit",
+    "HitAction",
     "HitRecord",
     "HitService",
     "HitStore",

@@ -27,7 +27,7 @@ class Disposition(StrEnum):
     """Not pursued (no unit free, entry out of date…)."""
 
 
-class Action(StrEnum):
+class HitAction(StrEnum):
     """What followed the check."""
 
     NONE = "none"
@@ -42,14 +42,14 @@ class Action(StrEnum):
     """A missing or endangered person located without a stop."""
 
 
-STOP_ACTIONS = frozenset({Action.STOP, Action.WARNING, Action.CITATION, Action.ARREST})
+STOP_ACTIONS = frozenset({HitAction.STOP, HitAction.WARNING, HitAction.CITATION, HitAction.ARREST})
 """Actions that mean a vehicle was stopped."""
 
 
-def check_disposition(disposition: Disposition, action: Action) -> None:
+def check_disposition(disposition: Disposition, action: HitAction) -> None:
     """Refuse any action but ``none`` unless the hit was confirmed: nobody may act on an
     unconfirmed hit, and a misread plate cannot lead to an arrest."""
-    if action is not Action.NONE and disposition is not Disposition.CONFIRMED:
+    if action is not HitAction.NONE and disposition is not Disposition.CONFIRMED:
         raise DispositionError(
             f"action `{action.value}` needs a confirmed hit, not `{disposition.value}`"
         )

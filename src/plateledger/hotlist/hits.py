@@ -13,9 +13,9 @@ from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, up
 from plateledger.hotlist.alert import Alert, AlertRead, HitRecord
 from plateledger.hotlist.disposition import (
     STOP_ACTIONS,
-    Action,
     Disposition,
     DispositionStats,
+    HitAction,
     check_disposition,
 )
 from plateledger.hotlist.entry import from_millis, to_millis
@@ -128,7 +128,7 @@ class HitStore:
         hit_id: str,
         owner_id: int,
         disposition: Disposition | str,
-        action: Action | str = Action.NONE,
+        action: HitAction | str = HitAction.NONE,
         *,
         by: str,
         note: str = "",
@@ -136,7 +136,7 @@ class HitStore:
     ) -> HitRecord:
         """Record what the officer ``by`` found and did; a later record replaces it.
         Raises ``DispositionError`` for an action on an unconfirmed hit, ``UnknownHit``."""
-        disposition, action = Disposition(disposition), Action(action)
+        disposition, action = Disposition(disposition), HitAction(action)
         check_disposition(disposition, action)
         moment = now or datetime.now(UTC)
         self.get(hit_id, owner_id, moment)
@@ -172,7 +172,7 @@ class HitStore:
                 by_category[category] += count
                 if disposition == Disposition.CONFIRMED and action:
                     outcomes[action] += count
-                    if Action(action) in STOP_ACTIONS:
+                    if HitAction(action) in STOP_ACTIONS:
                         stops += count
         return DispositionStats(
             matches=sum(by_disposition.values()),

@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from plateledger.api.deps import CurrentUser, Principal, require_role
 from plateledger.api.errors import ApiError
 from plateledger.hotlist import (
-    Action,
     Category,
     Disposition,
     DispositionError,
+    HitAction,
     HitRecord,
     Hotlist,
     HotlistRuntime,
@@ -115,7 +115,7 @@ class DispositionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     disposition: Disposition
-    action: Action = Action.NONE
+    action: HitAction = HitAction.NONE
     note: str = Field(default="", max_length=1000)
 
 
