@@ -13,7 +13,6 @@ from sqlalchemy import Engine, create_engine
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.hotlist import (
     EngineAlertGate,
-    GateDecision,
     HitService,
     HitStore,
     HotlistIndex,
@@ -25,6 +24,7 @@ from plateledger.policy import (
     AgencyFacts,
     AgencyKind,
     Agreement,
+    OwnerDecision,
     PolicyEngine,
     default_packs,
     granted_actions,
@@ -72,7 +72,7 @@ class RecordingGate(EngineAlertGate):
         self.policy = engine
         self.asked: list[AlertQuestion] = []
 
-    def decide(self, question: AlertQuestion) -> GateDecision:
+    def decide(self, question: AlertQuestion) -> OwnerDecision:
         self.asked.append(question)
         return super().decide(question)
 

@@ -12,7 +12,7 @@ from plateledger.hotlist.errors import (
     UnknownHit,
     UnknownList,
 )
-from plateledger.hotlist.gate import AlertGate, EngineAlertGate, GateDecision
+from plateledger.hotlist.gate import AlertGate, EngineAlertGate
 from plateledger.hotlist.hits import HitStore
 from plateledger.hotlist.importing import ImportReport, RowError, SourceRow, parse_file
 from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
@@ -40,7 +40,6 @@ __all__ = [
     "DispositionError",
     "DispositionStats",
     "EngineAlertGate",
-    "GateDecision",
     "Hit",
     "HitAction",
     "HitRecord",

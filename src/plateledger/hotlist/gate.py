@@ -10,27 +10,18 @@ agreements; the server's gate is one over its catalog's current engine.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from plateledger.policy import PolicyEngine
+from plateledger.policy import Limits, OwnerDecision, PolicyEngine
 from plateledger.policy.alert import AlertQuestion, question_request
 
 
-@dataclass(frozen=True, slots=True)
-class GateDecision:
-    """Whether delivery is allowed, and the ids of the policies that decided it."""
-
-    allowed: bool
-    policy_ids: tuple[str, ...] = ()
-
-
 class AlertGate(Protocol):
-    """Decides an `AlertQuestion`. Must not raise for an ordinary denial; an exception is
-    treated as a denial (fail closed)."""
+    """Decides an `AlertQuestion`: the policy decision for the read's owner. Must not
+    raise for an ordinary denial; an exception is treated as a denial (fail closed)."""
 
-    def decide(self, question: AlertQuestion) -> GateDecision: ...
+    def decide(self, question: AlertQuestion) -> OwnerDecision: ...
 
 
 class EngineAlertGate:
@@ -43,11 +34,15 @@ class EngineAlertGate:
         self._engine = engine
         self._clock = clock
 
-    def decide(self, question: AlertQuestion) -> GateDecision:
+    def decide(self, question: AlertQuestion) -> OwnerDecision:
         request = question_request(question, self._clock())
-        verdict = self._engine().decide(request).per_owner[question.read_owner_id]
-        return GateDecision(verdict.allowed, verdict.policy_ids)
+        return self._engine().decide(request).per_owner[question.read_owner_id]
 
 
 GATE_ERROR = "gate.error"
 """Policy id recorded when the gate raised: no decision means no delivery."""
+
+
+def gate_error(question: AlertQuestion) -> OwnerDecision:
+    """The denial recorded when the gate gave no decision: no decision, no delivery."""
+    return OwnerDecision(question.read_owner_id, False, (GATE_ERROR,), Limits(images=False))

@@ -26,12 +26,13 @@ from typing import Any, Protocol
 
 from plateledger.audit import AuditLog, EntryType, new_entry
 from plateledger.hotlist.alert import Alert, AlertRead
-from plateledger.hotlist.gate import GATE_ERROR, AlertGate, GateDecision
+from plateledger.hotlist.gate import AlertGate, gate_error
 from plateledger.hotlist.hits import HitStore
 from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
 from plateledger.hotlist.screening import entry_question
 from plateledger.hotlist.store import HotlistStore
 from plateledger.hotlist.webhook import WebhookOutbox
+from plateledger.policy import OwnerDecision
 from plateledger.policy.alert import AlertQuestion
 from plateledger.read import PlateRead
 
@@ -117,26 +118,26 @@ class HitService:
         self.sinks = list(sinks)
         self.agency_name = agency_name
 
-    def _decide(self, question: AlertQuestion) -> GateDecision:
+    def _decide(self, question: AlertQuestion) -> OwnerDecision:
         try:
             decision = self.gate.decide(question)
         except Exception:
             log.exception("alert gate failed; withholding the hit")
-            return GateDecision(False, (GATE_ERROR,))
-        if not isinstance(decision, GateDecision):
-            return GateDecision(False, (GATE_ERROR,))
+            return gate_error(question)
+        if not isinstance(decision, OwnerDecision):
+            return gate_error(question)
         return decision
 
     def _judge(
         self, candidates: Sequence[Hit]
-    ) -> tuple[list[tuple[Hit, Any, AlertQuestion, GateDecision]], int]:
+    ) -> tuple[list[tuple[Hit, Any, AlertQuestion, OwnerDecision]], int]:
         """Each candidate hit whose list entry still exists, with that entry, the question
         asked about it and the gate's decision (asked once per distinct question); and how
         many candidates were withdrawn (their list replaced or deleted after the match)."""
         details = self.store.entries_by_id([hit.entry_id for hit in candidates])
         lists = self.store.lists_by_id([hit.list_id for hit in candidates])
-        decisions: dict[tuple[object, ...], GateDecision] = {}
-        judged: list[tuple[Hit, Any, AlertQuestion, GateDecision]] = []
+        decisions: dict[tuple[object, ...], OwnerDecision] = {}
+        judged: list[tuple[Hit, Any, AlertQuestion, OwnerDecision]] = []
         withdrawn = 0
         for hit in candidates:
             stored = details.get(hit.entry_id)
