@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -51,7 +52,7 @@ def postgres_url() -> str:
 
 @dataclass
 class LiveServer:
-    """A real `plateledger serve` process over a seeded demo catalog."""
+    """A real `plateledger serve` process over a seeded demo catalog, second factors on."""
 
     url: str
     data_dir: Path
@@ -60,15 +61,25 @@ class LiveServer:
     password: str
     process: subprocess.Popen[bytes]
     port: int
+    totp_secrets: dict[str, str] = field(default_factory=dict)
+    _tokens: dict[str, str] = field(default_factory=dict)
 
     def token(self, username: str) -> str:
-        response = httpx.post(
-            f"{self.url}/v1/auth/token",
-            json={"username": username, "password": self.password, "totp": None},
-            timeout=30,
-        )
-        response.raise_for_status()
-        return str(response.json()["access_token"])
+        """A token of ``username``, logged in once (a one-time code is refused the second
+        time it is used, so later calls reuse the first token)."""
+        if username not in self._tokens:
+            from plateledger.catalog.totp import totp_code
+
+            secret = self.totp_secrets.get(username)
+            code = totp_code(secret, datetime.now(UTC)) if secret else None
+            response = httpx.post(
+                f"{self.url}/v1/auth/token",
+                json={"username": username, "password": self.password, "totp": code},
+                timeout=30,
+            )
+            response.raise_for_status()
+            self._tokens[username] = str(response.json()["access_token"])
+        return self._tokens[username]
 
     def stop(self, *, kill: bool = False) -> None:
         if self.process.poll() is None:
@@ -90,8 +101,7 @@ def _free_port() -> int:
 
 
 def _spawn(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PLATELEDGER_REQUIRE_TOTP": "false",
-           "PLATELEDGER_INGEST_BATCH_SECONDS": "0.2"}
+    env = {**os.environ, "PLATELEDGER_INGEST_BATCH_SECONDS": "0.2"}
     with (data_dir / "server.log").open("ab") as log:  # the child keeps its own copy
         return subprocess.Popen(
             [sys.executable, "-m", "plateledger.cli.main", "serve", "--data-dir",
@@ -123,7 +133,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from plateledger.sim import City, default_plan
 
     data_dir = tmp_path_factory.mktemp("live-server")
-    settings = Settings(data_dir=data_dir, require_totp=False)
+    settings = Settings(data_dir=data_dir)
     catalog = open_catalog(settings)
     accounts = seed_catalog(catalog, City(default_plan(vehicles=2_000)).plan)
     catalog.engine.dispose()
@@ -131,7 +141,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(
         url=f"http://127.0.0.1:{port}", data_dir=data_dir, camera_key=accounts.camera_key,
         camera_id=accounts.camera_id, password=DEMO_PASSWORD, process=_spawn(data_dir, port),
-        port=port,
+        port=port, totp_secrets=accounts.totp_secrets,
     )
     try:
         _wait_ready(server.url, server.process)

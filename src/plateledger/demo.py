@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from plateledger.catalog import Catalog
+from plateledger.catalog import Catalog, new_totp_secret
 from plateledger.hotlist.category import Category
 from plateledger.hotlist.store import HotlistStore
 from plateledger.sim import City, CityPlan
@@ -45,6 +45,9 @@ class DemoAccounts:
     camera_id: str = ""
     agency_ids: dict[str, int] = field(default_factory=dict)
     """slug → catalog id."""
+    totp_secrets: dict[str, str] = field(default_factory=dict)
+    """username → the base32 secret of its second factor (demo accounts only: a real
+    agency's users enrol their own authenticator and no file keeps the secret)."""
 
 
 def seed_catalog(catalog: Catalog, plan: CityPlan) -> DemoAccounts:
@@ -74,13 +77,15 @@ def seed_catalog(catalog: Catalog, plan: CityPlan) -> DemoAccounts:
     }
     for agency in plan.agencies:
         for suffix, roles in roles_by_user.items():
-            if agency.kind == "federal" and suffix != "investigator":
-                continue
             username = f"{agency.slug}.{suffix}"
+            # Every role but the admin reaches reads or audit contents: a second factor.
+            secret = new_totp_secret() if suffix != "admin" else None
             catalog.add_user(
                 by_sim_id[agency.id], username, DEMO_PASSWORD, roles,
-                display_name=f"{agency.name} {suffix}",
+                display_name=f"{agency.name} {suffix}", totp_secret=secret,
             )
+            if secret is not None:
+                accounts.totp_secrets[username] = secret
             accounts.users[username] = f"{agency.name}, {', '.join(roles)}"
     # Lawful sharing among the California agencies in the city (and with CHP).
     california = [a for a in plan.agencies if a.home_state == "CA" and a.kind != "federal"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -53,11 +54,39 @@ def _run_demo(data_dir: Path) -> Iterator[str]:
     assert "ready" in (data_dir / "demo.log").read_text()
 
 
+TOKENS: dict[tuple[str, str], str] = {}
+
+
+def _code(url: str, username: str) -> str:
+    """The current one-time code of a demo login, as `plateledger demo-code` prints it."""
+    from typer.testing import CliRunner
+
+    from plateledger.cli.main import app
+
+    result = CliRunner().invoke(app, ["demo-code", username, "--data-dir", str(DATA_DIRS[url])])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
 def _token(url: str, username: str) -> str:
-    response = httpx.post(f"{url}/v1/auth/token", timeout=30,
-                          json={"username": username, "password": DEMO_PASSWORD, "totp": None})
-    response.raise_for_status()
-    return str(response.json()["access_token"])
+    """A token of ``username``, logged in once with its second factor (a one-time code is
+    refused the second time)."""
+    if (url, username) not in TOKENS:
+        accounts = json.loads((DATA_DIRS[url] / "demo-accounts.json").read_text())
+        code = _code(url, username) if username in accounts["totp_secrets"] else None
+        response = httpx.post(f"{url}/v1/auth/token", timeout=30, json={
+            "username": username, "password": DEMO_PASSWORD, "totp": code})
+        response.raise_for_status()
+        TOKENS[url, username] = str(response.json()["access_token"])
+    return TOKENS[url, username]
+
+
+def _search(url: str, username: str, kind: str, plate: str, **extra: Any) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/searches", headers={"Authorization": f"Bearer {_token(url, username)}"},
+        timeout=30, json={"kind": kind, "params": {"plate": plate}, "purpose": "stolen_vehicle",
+                          "case_number": "UC-2026-0042", "reason": "stolen white pickup",
+                          **extra})
 
 
 def _hits(url: str, token: str) -> list[dict[str, object]]:
@@ -181,3 +210,59 @@ def test_a_second_run_reuses_the_data_dir(tmp_path: Path) -> None:
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "ucpd.investigator" in second.output
+
+
+def test_every_demo_login_that_reaches_reads_or_audit_needs_its_second_factor(
+    demo: str,
+) -> None:
+    for username in ("ucpd.investigator", "ucpd.auditor", "ice-ero-sf.investigator"):
+        response = httpx.post(f"{demo}/v1/auth/token", timeout=30, json={
+            "username": username, "password": DEMO_PASSWORD, "totp": None})
+        assert response.status_code == 401, response.text
+
+
+def test_the_federal_unit_learns_no_plate_from_a_partial_or_fuzzy_search(demo: str) -> None:
+    plate = str(_hits(demo, _token(demo, "ucpd.investigator"))[0]["plate_listed"])
+    for kind, asked in (("wildcard", plate[:3] + "*"), ("fuzzy", plate)):
+        local = _search(demo, "ucpd.investigator", kind, asked).json()
+        assert plate in local["candidates"]
+        federal = _search(demo, "ice-ero-sf.investigator", kind, asked).json()
+        assert (federal["results"], federal["candidates"], federal["total"]) == ([], [], 0)
+        assert not federal["truncated"]
+
+
+def test_auditors_and_admins_cannot_search(demo: str) -> None:
+    for username in ("ucpd.auditor", "ucpd.admin"):
+        response = _search(demo, username, "exact", "7ABC123")
+        body = response.json()
+        assert body.get("results", []) == [] and body.get("total", 0) == 0
+        assert all(not o["allowed"] for o in body.get("owners", []))
+        assert "role-search" in response.text  # the role pack's rule says why
+
+
+def test_the_federal_auditor_reads_nothing_of_a_california_officers_search(demo: str) -> None:
+    secret_case = "UC-2026-SECRET-77"
+    _search(demo, "ucpd.investigator", "exact", "7QQQ777", case_number=secret_case,
+            reason="a reason only Union City may read")
+    headers = {"Authorization": f"Bearer {_token(demo, 'ice-ero-sf.auditor')}"}
+    page = httpx.get(f"{demo}/v1/audit/entries", params={"full": 1, "limit": 1000,
+                     "start": 0}, headers=headers, timeout=30)
+    assert page.status_code == 200, page.text
+    for needle in (secret_case, "7QQQ777", "a reason only Union City may read"):
+        assert needle not in page.text
+
+
+def test_a_burst_of_denied_searches_raises_an_alarm_a_supervisor_sees(demo: str) -> None:
+    for _ in range(12):
+        _search(demo, "ice-ero-sf.investigator", "exact", "7ABC123")
+    response = httpx.get(f"{demo}/v1/alarms", timeout=30, headers={
+        "Authorization": f"Bearer {_token(demo, 'ice-ero-sf.supervisor')}"})
+    assert response.status_code == 200, response.text
+    alarms = response.json()["alarms"]
+    assert any(a["kind"] in ("denial_burst", "search_throttled")
+               and a["user"] == "ice-ero-sf.investigator" for a in alarms)
+
+
+def test_the_transparency_figures_count_the_withheld_hits(demo: str) -> None:
+    counts = httpx.get(f"{demo}/v1/audit/counts", timeout=30).json()
+    assert counts["withheld_hits_by_owner"].get("ucpd", 0) >= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,8 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
-from plateledger.catalog import open_catalog
+from plateledger.catalog import Catalog, new_totp_secret, open_catalog
+from plateledger.catalog.totp import totp_code
 from plateledger.cli.serving import run_server
 from plateledger.cli.simulating import progress_bar
 from plateledger.demo import (
@@ -46,6 +48,17 @@ class Prepared:
     ordinary: list[tuple[str, str]]
 
 
+def enrol_second_factors(catalog: Catalog, accounts: DemoAccounts) -> dict[str, str]:
+    """A second factor for each demo user that has none and needs one."""
+    secrets: dict[str, str] = {}
+    for username in accounts.users:
+        user = catalog.user_by_username(username)
+        if user is not None and catalog.needs_totp(user) and not user.totp_secret_encrypted:
+            secrets[username] = new_totp_secret()
+            catalog.enroll_totp(username, secrets[username])
+    return secrets
+
+
 def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> Prepared:
     """Seed the catalog, load reads and import hot lists once; later runs reuse them."""
     city = City(default_plan())
@@ -58,6 +71,10 @@ def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> Prepar
             accounts_file.chmod(0o600)
         else:
             accounts = DemoAccounts(**json.loads(accounts_file.read_text()))
+            if not accounts.totp_secrets:
+                # A demo made before every such role needed a second factor: enrol them.
+                accounts.totp_secrets = enrol_second_factors(catalog, accounts)
+                accounts_file.write_text(json.dumps(accounts.__dict__, indent=2))
     finally:
         catalog.engine.dispose()
     store = ReadStore.open(data_dir=settings.store_dir, partitioning=settings.partitioning)
@@ -99,7 +116,7 @@ def demo(
 ) -> None:
     """Simulate a small city (five California agencies, Reno PD and a federal immigration
     unit), load its reads, and serve the API with demo logins."""
-    settings = Settings(data_dir=data_dir, host=host, port=port, require_totp=False)
+    settings = Settings(data_dir=data_dir, host=host, port=port)
     data_dir.mkdir(parents=True, exist_ok=True)
     prepared = prepare(settings, reads=reads, seed=seed, days=days)
     accounts = prepared.accounts
@@ -119,12 +136,15 @@ def demo(
         f"[bold]plateledger demo[/bold] — {url}\n\n"
         f"API docs:      {url}/docs\n"
         f"Transparency:  {url}/transparency\n\n"
-        f"Logins (password [bold]{DEMO_PASSWORD}[/bold]; second factor off for the demo):\n"
+        f"Logins (password [bold]{DEMO_PASSWORD}[/bold]; each also needs a one-time code —\n"
+        f"  [bold]plateledger demo-code USERNAME --data-dir {data_dir}[/bold] prints the "
+        f"current one):\n"
         f"{users}\n\n"
         f"Camera key for {accounts.camera_id}'s agency: {accounts.camera_key}\n\n"
         f"{feed}"
         f"Try:\n"
-        f"  plateledger login --url {url} --username ucpd.investigator\n"
+        f"  plateledger login --url {url} --username ucpd.investigator "
+        f"--totp $(plateledger demo-code ucpd.investigator --data-dir {data_dir})\n"
         f"  plateledger search {prepared.hot[0][0] if prepared.hot else '7ABC123'} "
         f"--kind fuzzy --purpose stolen_vehicle "
         f"--case UC-2026-0042 --reason 'stolen white pickup'\n"
@@ -142,3 +162,25 @@ def demo(
         finally:
             if feeder is not None:
                 feeder.stop()
+
+
+def demo_code(
+    username: Annotated[str, typer.Argument(help="a demo login, e.g. ucpd.investigator")],
+    data_dir: Annotated[Path, typer.Option(help="where the demo keeps its data")] = Path(
+        "data/demo"
+    ),
+) -> None:
+    """Print the current one-time code of a demo login (the demo keeps its users'
+    second-factor secrets in its data directory; a real deployment keeps none)."""
+    accounts_file = data_dir / "demo-accounts.json"
+    if not accounts_file.exists():
+        out.print(f"[red]no demo in `{data_dir}`: run plateledger demo first[/red]")
+        raise typer.Exit(2)
+    secrets = DemoAccounts(**json.loads(accounts_file.read_text())).totp_secrets
+    secret = secrets.get(username)
+    if secret is None:
+        known = ", ".join(sorted(secrets))
+        out.print(f"[red]`{username}` is not a demo login with a second factor; "
+                  f"these are: {known}[/red]")
+        raise typer.Exit(2)
+    typer.echo(totp_code(secret, datetime.now(UTC)))

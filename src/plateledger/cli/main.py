@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 
 app.command()(demo.demo)
+app.command(name="demo-code")(demo.demo_code)
 app.command()(serving.serve)
 app.command()(serving.openapi)
 app.command()(ingesting.ingest)
