@@ -7,27 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from plateledger.store.images import Images, ImageStore, S3ImageStore, open_image_store
+from plateledger.store.images import CropStore, ImageStore, S3ImageStore, open_image_store
 
 JPEG = b"\xff\xd8\xff\xe0" + b"crop" * 100
 
 
 @pytest.fixture(params=["files", "bucket"])
-def images(request: pytest.FixtureRequest, tmp_path: Path) -> Images:
+def images(request: pytest.FixtureRequest, tmp_path: Path) -> CropStore:
     if request.param == "files":
         return open_image_store(None, tmp_path / "images")
     url = request.getfixturevalue("s3_url")
     return open_image_store(url, tmp_path / "unused")
 
 
-def test_a_crop_comes_back_by_its_reference(images: Images) -> None:
+def test_a_crop_comes_back_by_its_reference(images: CropStore) -> None:
     read_id = uuid.uuid4()
     ref = images.put(read_id, "plate", JPEG)
     assert str(read_id) in ref
     assert images.get(ref) == JPEG
 
 
-def test_a_reference_it_did_not_make_gives_nothing(images: Images) -> None:
+def test_a_reference_it_did_not_make_gives_nothing(images: CropStore) -> None:
     assert images.get("local:../../etc/passwd") is None
     assert images.get("s3:../secrets.jpg") is None
     missing = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4()}.plate.jpg"
@@ -35,7 +35,7 @@ def test_a_reference_it_did_not_make_gives_nothing(images: Images) -> None:
     assert images.get(f"s3:{missing}") is None
 
 
-def test_only_plate_and_overview_crops_are_kept(images: Images) -> None:
+def test_only_plate_and_overview_crops_are_kept(images: CropStore) -> None:
     with pytest.raises(ValueError, match="plate or overview"):
         images.put(uuid.uuid4(), "thumbnail", JPEG)
 
@@ -54,7 +54,7 @@ def test_an_images_url_that_is_not_a_bucket_is_refused(tmp_path: Path) -> None:
     assert isinstance(open_image_store(None, tmp_path), ImageStore)
 
 
-def test_a_stored_crop_is_never_replaced(images: Images) -> None:
+def test_a_stored_crop_is_never_replaced(images: CropStore) -> None:
     read_id = uuid.uuid4()
     first = images.put(read_id, "plate", JPEG)
     again = images.put(read_id, "plate", b"\xff\xd8\xff\xe0" + b"other" * 100)

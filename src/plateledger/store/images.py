@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 KINDS = ("plate", "overview")
 
 
-class Images(Protocol):
+class CropStore(Protocol):
     """Where crops are kept: ``put`` returns the reference kept on the read (the same as
     ``ref``), ``get`` gives the bytes behind a reference it made (None for any other)."""
 
@@ -140,7 +140,7 @@ class S3ImageStore:
         return data
 
 
-def open_image_store(url: str | None, directory: Path) -> Images:
+def open_image_store(url: str | None, directory: Path) -> CropStore:
     """The bucket at ``url`` (``s3://…``), or files under ``directory``."""
     if url:
         return S3ImageStore.from_url(url)
