@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from plateledger.plates.formats import ALPHABET, PlateFormat
 from plateledger.recognize.decode import decode_plate
-from plateledger.recognize.formats import ALPHABET, PlateFormat, fit_to_format, region_from_name
+from plateledger.recognize.formats import fit_to_format, region_from_name
 
 
 def steps(*chars: str, sure: float = 0.95) -> np.ndarray:

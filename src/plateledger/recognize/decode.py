@@ -14,13 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from plateledger.plates import CONFUSION_CLASSES
-from plateledger.recognize.formats import (
-    ALPHABET,
-    DIGITS,
-    FORMAT_LENGTHS,
-    LETTERS,
-    formats_of_length,
-)
+from plateledger.plates.formats import ALPHABET, DIGITS, LETTERS
+from plateledger.recognize.formats import FORMAT_LENGTHS, formats_of_length
 from plateledger.recognize.textline import BLANK, OTHER
 
 MIN_LENGTH, MAX_LENGTH = 2, 8

@@ -1,46 +1,14 @@
-"""US plate formats: which characters may stand where, per state.
+"""The US plate formats the recogniser knows (`plateledger.plates.formats.PlateFormat`).
 
-A format is a string of slots: ``L`` a letter, ``D`` a digit, ``A`` either. The formats
-below are the standard passenger series of each state, simplified (vanity and special
-plates follow no format and are read without one). They let the recogniser decide O/0,
-I/1, B/8 and the like from the slot a character stands in, and guess the state.
+The formats below are the standard passenger series of each state, simplified (vanity
+and special plates follow no format and are read without one). They let the recogniser
+decide O/0, I/1, B/8 and the like from the slot a character stands in, and guess the state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from plateledger.plates import CONFUSION_CLASSES
-
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-DIGITS = "0123456789"
-ALPHABET = LETTERS + DIGITS
-"""The plate alphabet: every character a US plate read may hold."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlateFormat:
-    """One state's plate series, e.g. California's ``DLLLDDD`` (``7ABC123``)."""
-
-    region: str
-    slots: str
-    state_name: str
-
-    def allowed(self, position: int) -> str:
-        """The characters allowed at ``position`` (0-based, within ``len(slots)``)."""
-        slot = self.slots[position]
-        if slot == "L":
-            return LETTERS
-        if slot == "D":
-            return DIGITS
-        return ALPHABET
-
-    def matches(self, plate: str) -> bool:
-        """Whether ``plate`` (upper-case, no separators) fits this format."""
-        return len(plate) == len(self.slots) and all(
-            ch in self.allowed(i) for i, ch in enumerate(plate)
-        )
-
+from plateledger.plates.formats import PlateFormat
 
 FORMATS: tuple[PlateFormat, ...] = (
     PlateFormat("CA", "DLLLDDD", "California"),

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from plateledger.recognize.formats import DIGITS, FORMATS, LETTERS, PlateFormat
+from plateledger.plates.formats import DIGITS, LETTERS, PlateFormat
+from plateledger.recognize.formats import FORMATS
 
 BENCH_SEED = 20_241_201
 """The seed of the benchmark set; training must never draw from it."""

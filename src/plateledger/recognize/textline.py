@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from plateledger.plates.formats import ALPHABET
 from plateledger.recognize.errors import EngineError
-from plateledger.recognize.formats import ALPHABET
 
 LINE_HEIGHT = 48
 """Height of the recogniser's input; crops are resized to it, keeping their aspect."""

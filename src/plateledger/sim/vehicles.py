@@ -41,7 +41,7 @@ MODELS: tuple[tuple[str, str, str, float], ...] = (
 )
 """(make, model, body type, share): the Bay Area's common vehicles, shares made up."""
 
-STATES: tuple[str, ...] = tuple(f.state for f in FORMATS)
+STATES: tuple[str, ...] = tuple(f.region for f in FORMATS)
 
 
 @dataclass(frozen=True)
