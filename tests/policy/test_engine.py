@@ -22,6 +22,7 @@ from plateledger.policy import (
     Purpose,
     UnknownPack,
 )
+from plateledger.policy.alert import AlertQuestion, question_request
 from tests.policy.scenario import City
 
 
@@ -141,8 +142,11 @@ def test_the_alert_gate_question_decides_on_the_list_category(city: City) -> Non
     agreements = [_agreement(city, 1, "oakland_pd", "alameda_so",
                              actions=frozenset({Action.RECEIVE_ALERT}))]
     engine = PolicyEngine(city.agencies.values(), agreements, [])
-    stolen = engine.decide_alert(2, 1, "stolen_vehicle", city.now)
-    immigration = engine.decide_alert(2, 1, "immigration_violator", city.now)
+    stolen = engine.decide(question_request(
+        AlertQuestion(2, 1, "stolen_vehicle", "stolen_vehicle"), city.now)).per_owner[1]
+    immigration = engine.decide(question_request(
+        AlertQuestion(2, 1, "immigration_violator", "immigration_violator"), city.now)
+    ).per_owner[1]
     assert (stolen.allowed, stolen.policy_ids) == (True, ("agreement-1",))
     assert not immigration.allowed
     assert "ca-gov-7284.6-no-immigration-hotlist" in immigration.policy_ids

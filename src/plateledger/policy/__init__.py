@@ -16,7 +16,7 @@ from plateledger.policy.action import (
     granted_actions,
     parse_action,
 )
-from plateledger.policy.alert import CATEGORY_PURPOSES, alert_purpose, alert_request
+from plateledger.policy.alert import CATEGORY_PURPOSES, alert_purpose
 from plateledger.policy.decision import (
     DEFAULT_DENY,
     POLICY_ERROR,
@@ -96,7 +96,6 @@ __all__ = [
     "UnknownPack",
     "UnknownPurpose",
     "alert_purpose",
-    "alert_request",
     "default_packs",
     "granted_actions",
     "law_pack",

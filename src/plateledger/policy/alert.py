@@ -99,13 +99,3 @@ def question_request(question: AlertQuestion, now: datetime) -> AccessRequest:
         hotlist_category=question.screened_class,
     )
 
-
-def alert_request(
-    list_owner_id: int, read_owner_id: int, category: str, now: datetime
-) -> AccessRequest:
-    """`question_request` for a list of ``category`` with nothing more known: no case
-    number and no words to screen (an agreement that requires a case number refuses it).
-    The hot-list gate asks `question_request` with the entry's facts."""
-    return question_request(
-        AlertQuestion(list_owner_id, read_owner_id, category, category), now
-    )

@@ -33,7 +33,6 @@ from typing import Any
 import cedarpy
 
 from plateledger.policy.action import DATA_ACTIONS, Action
-from plateledger.policy.alert import alert_request
 from plateledger.policy.compiler import (
     CompiledAgreements,
     agreement_actions,
@@ -213,14 +212,6 @@ class PolicyEngine:
         """`decide`, plus every Cedar request and result behind each owner's decision."""
         decision, calls = self._evaluate(request, keep_calls=True)
         return Explanation(decision, calls, packs_version())
-
-    def decide_alert(
-        self, list_owner_id: int, read_owner_id: int, category: str, now: datetime
-    ) -> OwnerDecision:
-        """Whether a hit on ``read_owner_id``'s read may reach the owner of a list of
-        ``category`` (see `plateledger.policy.alert`)."""
-        request = alert_request(list_owner_id, read_owner_id, category, now)
-        return self.decide(request).per_owner[read_owner_id]
 
     def _on_behalf(self, request: AccessRequest) -> AgencyFacts:
         """Whom the request is for: the agency the user acts for, where one is recorded,
