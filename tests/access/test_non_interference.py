@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, note, settings
 from starlette.routing import Mount, Route
 
 from plateledger.api.app import create_app
@@ -33,7 +33,9 @@ from tests.access.world import (
     NOW,
     PURPOSE,
     REASON,
+    Owner,
     Session,
+    Sharing,
     World,
     normalise,
     observe,
@@ -64,6 +66,19 @@ def searches(s: Session, world: World) -> dict[str, Any]:
             {"kind": kind, "params": {**params, "limit": limit, "offset": offset}, **ASK})
     seen["GET /v1/searches"] = s.get("investigator", "/v1/searches", kind="fuzzy",
                                      plate="7ABC128", **ASK)
+    return seen
+
+
+def proxies(s: Session, world: World) -> dict[str, Any]:
+    """Searches a local officer runs for the federal unit, which no owner shares with: the
+    answer may not depend on any owner's reads, not even the officer's own agency's."""
+    seen: dict[str, Any] = {}
+    for kind, plate in (("exact", "7ABC123"), ("wildcard", "7A*"), ("fuzzy", "7ABC123")):
+        status, body = s.post("investigator", "/v1/searches", {
+            "kind": kind, "params": {"plate": plate}, "requested_by": "fedunit", **ASK})
+        seen[f"POST /v1/searches for fedunit {kind}"] = (status, body)
+        if status == 200:
+            assert (body["results"], body["candidates"], body["total"]) == ([], [], 0)
     return seen
 
 
@@ -169,7 +184,7 @@ def audit(s: Session, world: World) -> dict[str, Any]:
     return seen
 
 
-PROBES = (searches, exports, image_views, hits, policy, audit)
+PROBES = (searches, proxies, exports, image_views, hits, policy, audit)
 
 
 def denied_everything(world: World) -> list[str]:
@@ -189,10 +204,24 @@ def denied_everything(world: World) -> list[str]:
 @settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(world=worlds())
+@example(world=World(  # the first wave's finding: a federal unit, California owners
+    requester_state="CA", requester_kind="federal",
+    owners=(
+        Owner("owner0", "CA", "municipal",
+              Sharing(("search", "export", "alert"), True, None, None, False),
+              (("7ABC123", 30), ("7ABC128", 90), ("7A8C123", 200))),
+        Owner("owner1", "NV", "municipal",
+              Sharing(("search", "export", "alert"), True, 1, 2, True),
+              (("7ABC123", 60), ("7AXY900", 120), ("7ABC123", 2000))),
+        Owner("owner2", "IL", "county", None, (("7ABC128", 45), ("8ABC123", 400))),
+    ),
+    own_reads=(("7ABC123", 10),), hotlist=("7ABC123", "7ABC128"),
+))
 def test_a_denied_owners_reads_change_no_answer(
     world: World, tmp_path_factory: Any, store_path: Path
 ) -> None:
     denied = set(denied_everything(world))
+    note(f"owners denied every data action: {sorted(denied)}")
     everyone = {o.slug for o in world.owners}
     with_denied = observe(world, tmp_path_factory.mktemp("w"), store_path,
                           present=everyone, probes=PROBES)

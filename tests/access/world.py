@@ -147,6 +147,9 @@ def observe(
     try:
         req = catalog.add_agency("Requesting unit", "req", world.requester_kind,
                                  world.requester_state)
+        # A federal unit no owner shares with: the requester's officers may try to search
+        # for it (``requested_by``), as a local officer on a task force would.
+        catalog.add_agency("Federal task force", "fedunit", "federal", "CA")
         agencies = {"req": req}
         for owner in world.owners:
             agencies[owner.slug] = catalog.add_agency(
