@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +25,6 @@ class Settings(BaseSettings):
     store_path: Path | None = Field(
         default=None, description="embedded store directory; default: <data_dir>/store"
     )
-    store_cluster: str | None = Field(default=None, description="ClickHouse cluster name")
     catalog_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite under data_dir"
     )
@@ -47,7 +45,6 @@ class Settings(BaseSettings):
         description="longest a read waits to be written with others (group commit)",
     )
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
-    max_batch_items: int = Field(default=10_000, ge=1)
     purge_every_minutes: float = Field(default=15.0, gt=0, description="retention purge interval")
     audit_origin: str = Field(
         default="plateledger.local/audit",
@@ -82,13 +79,6 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'catalog.sqlite').resolve()}"
 
     @property
-    def keys_dir(self) -> Path:
-        return self.data_dir / "keys"
-
-    @property
     def images_dir(self) -> Path:
         return self.data_dir / "images"
 
-
-def random_secret() -> str:
-    return secrets.token_urlsafe(32)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -32,7 +32,6 @@ class HotlistRuntime:
     webhooks: WebhookOutbox
     service: HitService
     mqtt: MqttPublisher | None = None
-    extra_sinks: list[AlertSink] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -59,7 +58,7 @@ class HotlistRuntime:
             channels.append(mqtt)
         service = HitService(index, store, hits, gate, audit, webhooks=webhooks,
                              sinks=channels, agency_name=agency_name)  # fmt: skip
-        return cls(store, index, hits, stream, webhooks, service, mqtt, list(sinks))
+        return cls(store, index, hits, stream, webhooks, service, mqtt)
 
     def start(self) -> None:
         """Start the webhook dispatcher and connect to the MQTT broker (if any)."""

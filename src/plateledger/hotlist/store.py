@@ -240,13 +240,6 @@ class HotlistStore:
                 _hotlist(r) for r in conn.execute(query)
             ]
 
-    def get_list(self, list_id: int, owner_id: int | None = None) -> Hotlist:
-        """The list ``list_id`` (of ``owner_id`` when given), or ``UnknownList``."""
-        for hotlist in self.lists(owner_id):
-            if hotlist.id == list_id:
-                return hotlist
-        raise UnknownList(f"no hot list `{list_id}`")
-
     def lists_by_id(self, ids: Sequence[int]) -> dict[int, Hotlist]:
         """The lists with these ids that still exist."""
         found: dict[int, Hotlist] = {}

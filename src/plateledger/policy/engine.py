@@ -487,10 +487,6 @@ class PolicyEngine:
             ))
         return partners
 
-    def denial_reasons(self) -> Mapping[str, str]:
-        """What each pack policy id means, for display."""
-        return {pid: note.reason for pid, note in self._notes.items()}
-
 
 def _uid(type_: str, id_: int | str) -> dict[str, str]:
     return {"type": type_, "id": str(id_)}

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
-from plateledger.read import PlateRead
 from plateledger.search.filters import Filters
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
@@ -67,17 +65,6 @@ def page_for_plates(
 
 
 TOTAL = "matches_total"
-
-
-def find_read(store: ReadStore, read_id: uuid.UUID, plate: str) -> PlateRead | None:
-    """One read by its id and normalised plate (the head of the primary key: no scan), if
-    it has not expired."""
-    rows = store.query(
-        "SELECT * FROM {db}.reads WHERE plate = {plate:String} AND read_id = {id:UUID} "
-        "AND expires_at > now() LIMIT 1",
-        {"plate": plate, "id": str(read_id)},
-    )
-    return rows_to_reads(rows)[0] if rows.num_rows else None
 
 
 def fetch_page(

@@ -39,9 +39,6 @@ class RoadGrid:
         nearest = np.abs(index[:, None] - arterials[None, :]).argmin(axis=1)
         return np.asarray(arterials[nearest], dtype=np.int64)
 
-    def is_arterial(self, index: NDArray[np.int64]) -> NDArray[np.bool_]:
-        return np.asarray((index % self.arterial_every) == 0, dtype=np.bool_)
-
     def lat_lon(
         self, x: NDArray[np.float64], y: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
