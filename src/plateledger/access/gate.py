@@ -1,7 +1,8 @@
 """`AccessGate`: decide per owner, search the allowed ones, log, then answer.
 
 Fail closed at every step: a decider that raises, or an audit append that fails, ends the
-request with an error and no data.
+request with an error and no data (`plateledger.access.errors`). The kinds of access built
+on it — searches, exports, image views, audit reads — are the modules beside this one.
 """
 
 from __future__ import annotations
@@ -14,28 +15,17 @@ from typing import Any, Protocol
 
 from plateledger.access.alarm import AlarmMonitor
 from plateledger.access.digest import result_digest
+from plateledger.access.errors import (
+    AccessDenied,
+    AccessError,
+    AuditUnavailable,
+    DecisionUnavailable,
+)
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Catalog, Principal
 from plateledger.search import OwnerLimit, Scope, SearchPage
 
 log = logging.getLogger("plateledger.access")
-
-
-class AccessDenied(Exception):
-    """The request itself is refused (unknown purpose, unknown agency …)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class AuditUnavailable(RuntimeError):
-    """The audit entry could not be written: no data may be returned."""
-
-
-class DecisionUnavailable(RuntimeError):
-    """No policy decision could be made: no data may be returned."""
 
 
 @dataclass(frozen=True)
@@ -114,15 +104,30 @@ class AccessGate:
             )
         return agency.id
 
+    def question(
+        self, user: Principal, *, action: str, purpose: str, case_number: str | None,
+        reason: str, requested_by: str | None, lookback_days: int, now: datetime,
+        hotlist_category: str | None = None,
+    ) -> AccessQuestion:
+        """The question of one request, asked of every owner; its agency from
+        `requested_by`. Raises `AccessDenied` for an unknown or refused agency."""
+        return AccessQuestion(
+            user=user, requested_by_id=self.requested_by(user, requested_by), action=action,
+            purpose=purpose, case_number=case_number or None, reason=reason,
+            lookback_days=lookback_days, owners=self.owners(), now=now,
+            hotlist_category=hotlist_category,
+        )
+
     def decide(self, question: AccessQuestion) -> Decision:
         self.alarms.check(question.user)  # raises `Throttled` for a user denied too often
         try:
             return self.decider.decide(question)
-        except AccessDenied:
+        except AccessError:
             raise
         except Exception as exc:
             log.exception("policy decision failed")
-            raise DecisionUnavailable("no policy decision could be made") from exc
+            raise DecisionUnavailable(
+                "no policy decision could be made; no data was returned") from exc
 
     def run(
         self,
@@ -177,7 +182,8 @@ class AccessGate:
             index = self.audit_log.append(entry)
         except Exception as exc:
             log.exception("audit append failed; the answer is withheld")
-            raise AuditUnavailable(f"the audit log could not record this {entry_type}") from exc
+            raise AuditUnavailable(f"the audit log could not record this {entry_type}; "
+                                   "no data was returned") from exc
         self.alarms.observe(q, decision, index)  # denial bursts, flagged reasons
         return index
 

@@ -6,24 +6,28 @@ declaration was added or changed); the generation is looked at no more than once
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from plateledger.access.gate import AccessDenied, AccessQuestion, Decision, OwnerOutcome
+from plateledger.access.errors import AccessDenied, DecisionUnavailable
+from plateledger.access.gate import AccessQuestion, Decision, OwnerOutcome
 from plateledger.catalog import Agency as CatalogAgency
 from plateledger.catalog import AgreementRow as CatalogAgreement
-from plateledger.catalog import Catalog
+from plateledger.catalog import Catalog, Principal
 from plateledger.hotlist.gate import EngineAlertGate
 from plateledger.policy import (
     STATE_PACKS,
     AccessRequest,
+    Action,
     ActionPreview,
     AgencyFacts,
     AgencyKind,
     Agreement,
     Declaration,
+    OwnerDecision,
     PolicyEngine,
     UnknownPurpose,
     granted_actions,
@@ -31,6 +35,8 @@ from plateledger.policy import (
     parse_purpose,
 )
 from plateledger.search import OwnerLimit
+
+log = logging.getLogger("plateledger.access")
 
 
 def agency_facts(agency: CatalogAgency) -> AgencyFacts:
@@ -134,6 +140,25 @@ class PolicySource:
                 self._engine = compile_engine(self.catalog)
                 self._generation = generation
             return self._engine
+
+
+def decide_own(source: PolicySource, user: Principal, action: Action) -> OwnerDecision:
+    """What the enforced policy set says about ``user`` doing ``action`` on their own
+    agency (administration, the audit log, alarms, explanations): the role pack decides.
+    Raises `DecisionUnavailable` when no decision can be made (fail closed)."""
+    try:
+        decision = source.engine().decide(AccessRequest(
+            user_id=user.user_id, user_agency_id=user.agency_id,
+            requested_by_agency_id=user.agency_id, action=action, purpose=None,
+            case_number=None, reason="", lookback_days=0, owners=[user.agency_id],
+            now=datetime.now(UTC), user_roles=user.roles,
+            acting_for_agency_id=user.acting_for_id,
+        ))
+        verdict: OwnerDecision = decision.per_owner[user.agency_id]
+    except Exception as exc:
+        log.exception("policy decision failed")
+        raise DecisionUnavailable("no policy decision could be made") from exc
+    return verdict
 
 
 class PolicyDecider:

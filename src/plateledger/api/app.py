@@ -50,7 +50,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = Resources(settings)
         resources.install(app.state)
-        alarms.start(app.state, settings)
         resources.start()
         try:
             yield

@@ -12,42 +12,70 @@ there); nothing in a request body or header can set an agency, its class or a ro
 - `require_role`: the older check of a role by name, for routers served without a policy
   engine;
 - `CameraKey`: the holder of a valid ``X-API-Key``, or 401;
-- `CatalogDep`: the server's `Catalog`.
+- the server's services, typed: `SettingsDep`, `CatalogDep`, `StoreDep`, `AuditLogDep`,
+  `GateDep`, `PolicyDep`, `HotlistDep`, `RetentionDep`, `HoldsDep`, `ImagesDep`,
+  `AlarmsDep`, `IngestDep`. The app factory installs them (`Resources.install`); a route
+  whose service is missing answers 503, never a silently skipped decision or entry.
+
+Routes and pages reach the server's services only through these aliases (or `service`):
+nothing else reads ``app.state``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
+from plateledger.access import AccessGate
+from plateledger.access.alarm import AlarmMonitor
+from plateledger.access.policy_source import PolicySource, decide_own
+from plateledger.api.errors import ApiError
+from plateledger.api.resources import Ingest
+from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog, KeyPrincipal, Principal
-from plateledger.policy import AccessRequest, Action, OwnerDecision
+from plateledger.hotlist import HotlistRuntime
+from plateledger.policy import Action
+from plateledger.retention import HoldStore, RetentionScheduler
+from plateledger.settings import Settings
+from plateledger.store import ReadStore
+from plateledger.store.images import CropStore as Images
 
 log = logging.getLogger("plateledger.api")
 
 __all__ = [
     "AdminUser",
     "AgreementAdmin",
+    "AlarmsDep",
+    "AuditLogDep",
     "CameraKey",
     "CatalogDep",
     "CurrentUser",
+    "GateDep",
+    "HoldsDep",
+    "HotlistDep",
+    "ImagesDep",
+    "IngestDep",
     "KeyPrincipal",
     "OptionalUser",
+    "PolicyDep",
     "PolicyExplainer",
     "Principal",
+    "RetentionDep",
+    "SettingsDep",
+    "StoreDep",
     "UserAdmin",
     "bearer_token",
     "camera_key",
     "current_user",
     "optional_user",
-    "own_agency_decision",
     "require_action",
     "require_role",
+    "service",
 ]
 
 _bearer = HTTPBearer(auto_error=False, description="token from `POST /v1/auth/token`")
@@ -56,12 +84,65 @@ _api_key = APIKeyHeader(
 )
 
 
-def get_catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+T = TypeVar("T")
+
+def service(connection: HTTPConnection, name: str, kind: type[T]) -> T | None:
+    """The server's service ``name`` if it is installed and a ``kind``; ``None`` otherwise
+    (for the public page shells, which leave out what is not running)."""
+    found = getattr(connection.app.state, name, None)
+    return found if isinstance(found, kind) else None
 
 
+def _required(name: str, kind: type[T], what: str) -> Callable[[Request], T]:
+    def get(request: Request) -> T:
+        found = service(request, name, kind)
+        if found is None:
+            # Fail closed: a missing service is never a skipped decision or entry.
+            raise ApiError(503, "service_unavailable",
+                           f"{what} is not running on this server")
+        return found
+
+    get.__name__ = f"get_{name}"
+    return get
+
+
+get_catalog = _required("catalog", Catalog, "the catalog")
+get_store = _required("store", ReadStore, "the read store")
+get_audit_log = _required("audit_log", AuditLog, "the audit log")
+get_gate = _required("access", AccessGate, "the access gate")
+get_policy = _required("policy", PolicySource, "the policy engine")
+get_hotlist = _required("hotlist", HotlistRuntime, "the hot-list runtime")
+get_retention = _required("retention", RetentionScheduler, "retention")
+get_alarms = _required("alarms", AlarmMonitor, "the alarm monitor")
+get_ingest = _required("ingest", Ingest, "ingest")
+get_settings = _required("settings", Settings, "the settings")
+
+
+def get_images(request: Request) -> Images:
+    """The image store (a protocol: any object the factory installed as ``images``)."""
+    found: Images | None = getattr(request.app.state, "images", None)
+    if found is None:
+        raise ApiError(503, "service_unavailable", "the image store is not running on this "
+                       "server")
+    return found
+
+
+def get_holds(retention: Annotated[RetentionScheduler, Depends(get_retention)]) -> HoldStore:
+    return retention.holds
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+StoreDep = Annotated[ReadStore, Depends(get_store)]
+AuditLogDep = Annotated[AuditLog, Depends(get_audit_log)]
+GateDep = Annotated[AccessGate, Depends(get_gate)]
+PolicyDep = Annotated[PolicySource, Depends(get_policy)]
+HotlistDep = Annotated[HotlistRuntime, Depends(get_hotlist)]
+RetentionDep = Annotated[RetentionScheduler, Depends(get_retention)]
+HoldsDep = Annotated[HoldStore, Depends(get_holds)]
+AlarmsDep = Annotated[AlarmMonitor, Depends(get_alarms)]
+IngestDep = Annotated[Ingest, Depends(get_ingest)]
+ImagesDep = Annotated[Images, Depends(get_images)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
@@ -110,34 +191,12 @@ def require_role(*roles: str) -> Callable[[Principal], Principal]:
     return has_role
 
 
-def own_agency_decision(request: Request, user: Principal, action: Action) -> OwnerDecision:
-    """What the enforced policy set says about ``user`` doing ``action`` on their own
-    agency (administration, the audit log, explanations). 503 when no decision can be made
-    (fail closed)."""
-    source = getattr(request.app.state, "policy", None)
-    if source is None:
-        raise HTTPException(503, detail="no policy decision could be made")
-    try:
-        decision = source.engine().decide(AccessRequest(
-            user_id=user.user_id, user_agency_id=user.agency_id,
-            requested_by_agency_id=user.agency_id, action=action, purpose=None,
-            case_number=None, reason="", lookback_days=0, owners=[user.agency_id],
-            now=datetime.now(UTC), user_roles=user.roles,
-            acting_for_agency_id=user.acting_for_id,
-        ))
-    except Exception:
-        log.exception("policy decision failed")
-        raise HTTPException(503, detail="no policy decision could be made") from None
-    verdict: OwnerDecision = decision.per_owner[user.agency_id]
-    return verdict
-
-
-def require_action(action: Action) -> Callable[[Request, Principal], Principal]:
+def require_action(action: Action) -> Callable[[PolicySource, Principal], Principal]:
     """A dependency that passes a user whom the policy set lets do ``action`` on their own
     agency, and answers 403 naming the rule that denied otherwise."""
 
-    def allowed(request: Request, user: CurrentUser) -> Principal:
-        verdict = own_agency_decision(request, user, action)
+    def allowed(source: PolicyDep, user: CurrentUser) -> Principal:
+        verdict = decide_own(source, user, action)
         if not verdict.allowed:
             raise HTTPException(
                 403, detail=f"`{action.value}` is denied: " + "; ".join(verdict.reasons)

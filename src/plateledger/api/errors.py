@@ -15,6 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from plateledger.access.errors import (
+    AccessDenied,
+    AccessError,
+    FailClosed,
+    NotPermitted,
+    NotVisible,
+)
 from plateledger.plates import PlateError
 from plateledger.store import StoreError
 
@@ -30,6 +37,23 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.details = details
+
+
+ACCESS_STATUS: tuple[tuple[type[AccessError], int], ...] = (
+    (AccessDenied, 422),
+    (NotVisible, 404),
+    (NotPermitted, 403),
+    (FailClosed, 503),
+)
+"""The one mapping of how an access ends (`plateledger.access.errors`) to an HTTP status;
+the first class that matches wins."""
+
+
+def access_status(exc: AccessError) -> int:
+    for kind, status in ACCESS_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 500
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -49,6 +73,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details), status_code=exc.status
+        )
+
+    @app.exception_handler(AccessError)
+    async def _access_error(request: Request, exc: AccessError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details), status_code=access_status(exc)
         )
 
     @app.exception_handler(RequestValidationError)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from plateledger.access import AccessGate
+from plateledger.access.alarm import AlarmConfig, AlarmMonitor
 from plateledger.access.policy_source import PolicyAlertGate, PolicyDecider, PolicySource
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.catalog import Agency, Catalog, KeyPrincipal, open_catalog
@@ -16,6 +18,7 @@ from plateledger.hotlist.runtime import HotlistRuntime
 from plateledger.ingest.batcher import ReadBatcher
 from plateledger.ingest.enrich import CameraInfo, Owner
 from plateledger.read import PlateRead
+from plateledger.recognize import Recognizer, load_recognizer
 from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler, policy_for_agency
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
@@ -34,6 +37,7 @@ class CatalogCache:
     _owners: dict[int, Owner] = field(default_factory=dict)
     _policies: dict[int, RetentionPolicy] = field(default_factory=dict)
     _cameras: dict[str, CameraInfo | None] = field(default_factory=dict)
+    _names: dict[int, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _fresh(self) -> None:
@@ -47,6 +51,7 @@ class CatalogCache:
                 self._owners.clear()
                 self._cameras.clear()
                 self._policies.clear()
+                self._names.clear()
                 self._generation = generation
 
     def retention(self, agency_id: int) -> RetentionPolicy:
@@ -77,6 +82,19 @@ class CatalogCache:
             return base
         return Owner(base.agency_id, base.home_state, base.retention, key.camera_id)
 
+    def agency_name(self, agency_id: int) -> str:
+        """The agency's slug, looked up when first needed after each catalog change (an
+        agency added while the server runs is named, not numbered); its id as text when
+        there is no such agency."""
+        self._fresh()
+        name = self._names.get(agency_id)
+        if name is None:
+            agency = self.catalog.agency(agency_id)
+            name = str(agency_id) if agency is None else str(agency.slug)
+            if agency is not None:
+                self._names[agency_id] = name
+        return name
+
     def camera(self, camera_id: str) -> CameraInfo | None:
         self._fresh()
         if camera_id not in self._cameras:
@@ -86,6 +104,31 @@ class CatalogCache:
                 else CameraInfo(camera.camera_id, camera.owner_id, camera.lat, camera.lon)
             )
         return self._cameras[camera_id]
+
+
+class Ingest:
+    """What the ingest routes need: the owner and camera facts of a key, the retention
+    clocks, the hot lists (a hit keeps a read longer), the batcher, and the recognizer
+    (loaded on first use)."""
+
+    def __init__(
+        self, cache: CatalogCache, batcher: ReadBatcher, hotlist: HotlistRuntime,
+        recognizer_engine: str,
+    ) -> None:
+        self.owner: Callable[[KeyPrincipal], Owner] = cache.owner
+        self.camera: Callable[[str], CameraInfo | None] = cache.camera
+        self.retention_for: Callable[[int], RetentionPolicy] = cache.retention
+        self.batcher = batcher
+        self.hotlist = hotlist
+        self._recognizer_engine = recognizer_engine
+        self._recognizer: Recognizer | None = None
+        self._lock = threading.Lock()
+
+    def recognizer(self) -> Recognizer:
+        with self._lock:
+            if self._recognizer is None:
+                self._recognizer = load_recognizer(self._recognizer_engine)
+            return self._recognizer
 
 
 class Resources:
@@ -102,10 +145,15 @@ class Resources:
         self.audit_log = AuditLog(self.catalog.engine, signer=signer)
         self.policy = PolicySource(self.catalog)
         self.access = AccessGate(self.catalog, self.audit_log, PolicyDecider(self.policy))
-        slugs = {a.id: a.slug for a in self.catalog.agencies()}
+        self.alarms = AlarmMonitor(self.audit_log, self.catalog, AlarmConfig(
+            denials=settings.alarm_denials, throttle_denials=settings.throttle_denials,
+            window=settings.alarm_window_seconds,
+        ))
+        self.access.alarms = self.alarms
+        self.cache = CatalogCache(self.catalog)
         self.hotlist = HotlistRuntime.open(
             self.catalog.engine, self.audit_log, PolicyAlertGate(self.policy),
-            agency_name=lambda agency_id: slugs.get(agency_id, str(agency_id)),
+            agency_name=self.cache.agency_name,
         )
         self.batcher = ReadBatcher(
             self.store, max_reads=settings.ingest_batch_reads,
@@ -113,7 +161,7 @@ class Resources:
             on_commit=self._deliver_alerts,
         )
         self.images = open_image_store(settings.images_url, settings.images_dir)
-        self.cache = CatalogCache(self.catalog)
+        self.ingest = Ingest(self.cache, self.batcher, self.hotlist, settings.recognizer_engine)
         self.retention = RetentionScheduler(
             self.store, self.audit_log, HoldStore(self.catalog.engine, self.audit_log),
             self.cache.all_retention,
@@ -124,19 +172,17 @@ class Resources:
         self.hotlist.service.process(reads)
 
     def install(self, state: Any) -> None:
+        """Put each service where the typed dependencies (`plateledger.api.deps`) find it."""
         state.catalog = self.catalog
         state.store = self.store
-        state.batcher = self.batcher
         state.audit_log = self.audit_log
         state.images = self.images
-        state.ingest_owner = self.cache.owner
-        state.camera_lookup = self.cache.camera
-        state.recognizer = None
+        state.ingest = self.ingest
         state.retention = self.retention
         state.access = self.access
         state.policy = self.policy
         state.hotlist = self.hotlist
-        state.retention_for = self.cache.retention
+        state.alarms = self.alarms
 
     def start(self) -> None:
         self.hotlist.start()

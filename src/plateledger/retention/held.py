@@ -59,38 +59,3 @@ def release_held_reads(store: ReadStore, active_hold_ids: Sequence[str]) -> int:
         )
     return int(count)
 
-
-def with_held_copies(
-    store: ReadStore, holds: HoldStore, case_number: str | None, plate: str,
-    filters: Filters, scope: Scope, page: SearchPage, now: datetime,
-) -> SearchPage:
-    """``page`` of an exact search for ``plate``, with the copies that the active holds of
-    ``case_number`` kept past their clock — only of owners in ``scope`` (what the decision
-    allowed), only reads within each owner's lookback, no more of an owner's reads than its
-    result cap (live reads of the page first), and only on the first page (held copies are
-    few: a hold names one case). Without a case number, ``page`` as it is."""
-    if not case_number or filters.offset:
-        return page
-    chosen = [h for h in holds.for_case(case_number, now) if h.owner_agency in scope.owners]
-    if not chosen:
-        return page
-    shown: dict[int, int] = {}
-    seen = set()
-    for read in page.results:
-        shown[read.owner_id] = shown.get(read.owner_id, 0) + 1
-        seen.add((read.owner_id, read.read_id))
-    extra: list[ReadOut] = []
-    for hold in sorted(chosen, key=lambda h: h.hold_id):
-        limit = scope.owners[hold.owner_agency]
-        held = search_held(store, held_scope(store, [hold.hold_id]), filters, plate,
-                           images=limit.images, since=limit.since)
-        for read in held.results:
-            if read.owner_id != hold.owner_agency or (read.owner_id, read.read_id) in seen:
-                continue
-            if limit.result_cap is not None and shown.get(read.owner_id, 0) >= limit.result_cap:
-                break
-            seen.add((read.owner_id, read.read_id))
-            shown[read.owner_id] = shown.get(read.owner_id, 0) + 1
-            extra.append(read.model_copy(update={"held_for": hold.hold_id}))
-    return page.model_copy(update={"results": page.results + extra,
-                                   "total": page.total + len(extra)})

@@ -14,7 +14,9 @@ from typing import Any
 
 from starlette.requests import Request
 
+from plateledger.api.deps import service
 from plateledger.audit import AuditError, AuditLog, Checkpoint
+from plateledger.catalog import Catalog
 from plateledger.policy.purpose import Purpose
 
 log = logging.getLogger("plateledger.web")
@@ -45,7 +47,7 @@ def purposes() -> list[dict[str, str]]:
 
 def agencies(request: Request) -> list[dict[str, Any]]:
     """Every agency in the catalog (id, slug, name, kind, home state); empty without one."""
-    catalog = getattr(request.app.state, "catalog", None)
+    catalog = service(request, "catalog", Catalog)
     if catalog is None:
         return []
     try:
@@ -76,8 +78,8 @@ def parse_checkpoint(note: str) -> CheckpointView:
 
 def checkpoint(request: Request) -> CheckpointView | None:
     """The audit log's current signed checkpoint, or ``None`` when the log is not open."""
-    audit_log = getattr(request.app.state, "audit_log", None)
-    if not isinstance(audit_log, AuditLog):
+    audit_log = service(request, "audit_log", AuditLog)
+    if audit_log is None:
         return None
     try:
         return parse_checkpoint(audit_log.checkpoint())

@@ -12,28 +12,16 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from plateledger.access.alarm import ALARM_ROLES, AlarmConfig, AlarmMonitor, Throttled
-from plateledger.api.deps import CurrentUser, Principal
+from plateledger.access.alarm import ALARM_ROLES, Throttled
+from plateledger.api.deps import AlarmsDep, CurrentUser, Principal
 from plateledger.api.errors import ApiError, error_body
-from plateledger.settings import Settings
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
 
 KEEPALIVE = 15.0
-
-
-def start(state: Any, settings: Settings) -> AlarmMonitor:
-    """Give the server's gate a monitor configured by ``settings``; keep it on ``state``."""
-    monitor = AlarmMonitor(state.audit_log, state.catalog, AlarmConfig(
-        denials=settings.alarm_denials, throttle_denials=settings.throttle_denials,
-        window=settings.alarm_window_seconds,
-    ))
-    state.access.alarms = monitor
-    state.alarms = monitor
-    return monitor
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -45,27 +33,28 @@ def install_handlers(app: FastAPI) -> None:
                             headers={"Retry-After": str(exc.retry_after)})
 
 
-def _monitor(request: Request, user: Principal) -> AlarmMonitor:
+def _watcher(user: CurrentUser) -> Principal:
     if not user.has_role(*ALARM_ROLES):
         raise ApiError(403, "forbidden", "alarms are for supervisors, auditors and admins")
-    monitor = getattr(request.app.state, "alarms", None)
-    if not isinstance(monitor, AlarmMonitor):
-        raise ApiError(503, "alarms_unavailable", "alarms are not running on this server")
-    return monitor
+    return user
+
+
+AlarmWatcher = Annotated[Principal, Depends(_watcher)]
 
 
 @router.get("", summary="Your agency's latest alarms (supervisors, auditors, admins)")
 def list_alarms(
-    request: Request, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    user: AlarmWatcher, monitor: AlarmsDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    monitor = _monitor(request, user)
     return {"alarms": [a.as_json() for a in monitor.recent(user.agency_id, limit)]}
 
 
 @router.get("/stream", response_class=StreamingResponse,
             summary="Your agency's alarms as they are raised (server-sent events)")
-async def alarm_stream(request: Request, user: CurrentUser) -> StreamingResponse:
-    subscription = _monitor(request, user).stream.subscribe(user.agency_id)
+async def alarm_stream(
+    request: Request, user: AlarmWatcher, monitor: AlarmsDep
+) -> StreamingResponse:
+    subscription = monitor.stream.subscribe(user.agency_id)
 
     async def events() -> AsyncIterator[str]:
         try:

@@ -12,9 +12,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from plateledger.api.deps import CurrentUser
-from plateledger.api.errors import ApiError
-from plateledger.hotlist import HotlistRuntime
+from plateledger.api.deps import CurrentUser, HotlistDep
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
@@ -22,10 +20,9 @@ KEEPALIVE = 15.0
 
 
 @router.get("/stream", response_class=StreamingResponse)
-async def alert_stream(request: Request, user: CurrentUser) -> StreamingResponse:
-    runtime = getattr(request.app.state, "hotlist", None)
-    if not isinstance(runtime, HotlistRuntime):
-        raise ApiError(503, "hotlists_unavailable", "hot lists are not running on this server")
+async def alert_stream(
+    request: Request, user: CurrentUser, runtime: HotlistDep
+) -> StreamingResponse:
     subscription = runtime.stream.subscribe(user.agency_id, user.user_id)
 
     async def events() -> AsyncIterator[str]:

@@ -2,10 +2,8 @@
 
 None of these needs a login: anyone may check the log, read the public summaries and
 their counts. With ``full=1`` and the token of an auditor or supervisor, ``/entries`` also
-serves what the caller's agency may see of each entry (`plateledger.audit.redaction`: the
-whole entry of its own users' accesses and of accesses that released its data, the denied
-owner's view of accesses it denied, nothing more of the rest); that reading is itself
-logged (an ``audit_read`` entry) before anything is served.
+serves what the caller's agency may see of each entry; who sees which view, and the
+``audit_read`` entry written before anything is served, are `plateledger.access.audit_reads`.
 """
 
 from __future__ import annotations
@@ -17,61 +15,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from plateledger.api.deps import Credentials, Principal, optional_user
+from plateledger.access.audit_reads import MAX_PAGE, AuditReader, entries_page, entry_item
+from plateledger.api.deps import (
+    AuditLogDep,
+    Credentials,
+    Principal,
+    get_catalog,
+    get_policy,
+    optional_user,
+)
 from plateledger.api.errors import ApiError
-from plateledger.audit import AuditError, AuditLog, AuditRecord, LogRangeError, redact
-from plateledger.audit.entry import EntryType, new_entry
-from plateledger.audit.redaction import Reader, View, served
+from plateledger.audit import AuditError, LogRangeError, redact
+
+__all__ = ["entries_page", "router"]
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-MAX_PAGE = 1000
 MAX_COUNT_WINDOW = 100_000
 MAX_INDEX = 2**62  # beyond any real log; keeps absurd values out of 64-bit SQL integers
 
-
-def _audit_log(request: Request) -> AuditLog:
-    log = getattr(request.app.state, "audit_log", None)
-    if not isinstance(log, AuditLog):
-        raise HTTPException(status_code=503, detail="the audit log is not open")
-    return log
-
-
-AuditLogDep = Annotated[AuditLog, Depends(_audit_log)]
 Index = Annotated[int, Query(ge=0, le=MAX_INDEX)]
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-def _item(record: AuditRecord, reader: Reader | None) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "index": record.index,
-        "leaf_hash": _b64(record.leaf_hash),
-        "summary": redact(record.entry),
-    }
-    if reader is not None:
-        view, content = served(record.entry, reader)
-        item["view"] = str(view)
-        if view is not View.PUBLIC:
-            item["entry"] = content
-    return item
-
-
-def entries_page(
-    log: AuditLog, start: int, limit: int, *, reader: Reader | None = None,
-) -> dict[str, Any]:
-    """Return a page of entries: index, base64 leaf hash and public summary of each.
-
-    ``limit`` is capped at ``MAX_PAGE``. With ``reader`` (an auditor's or supervisor's
-    agency), each item also names its ``view`` and, where that is not the public one,
-    carries in ``entry`` what that agency may see: the whole entry, or the denied owner's
-    view (`plateledger.audit.redaction`).
-    """
-    records = log.entries(start, min(limit, MAX_PAGE))
-    items = [_item(record, reader) for record in records]
-    return {"start": start, "limit": limit, "size": log.size(), "entries": items}
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
@@ -128,73 +95,56 @@ def get_consistency_proof(
     return {"from": old, "to": new, "proof": [_b64(h) for h in proof]}
 
 
-def _reader(request: Request, credentials: Any) -> tuple[Principal, Reader]:
-    # Resolved here, not as a dependency: the public listing needs no catalog at all.
-    user = optional_user(request.app.state.catalog, credentials)
-    if user is None:
-        raise ApiError(401, "not_authenticated", "full entries need an auditor's or "
-                       "supervisor's bearer token")
-    if not user.has_role("auditor", "supervisor"):
-        raise ApiError(403, "forbidden", "full entries are for auditors and supervisors")
-    agency = request.app.state.catalog.agency(user.agency_id)
-    slug = "" if agency is None else str(agency.slug)
-    return user, Reader(slug, user.agency_id)
-
-
-def _log_reading(log: AuditLog, user: Principal, reader: Reader, page: dict[str, Any]) -> None:
-    """Append the ``audit_read`` entry of what is about to be served, or refuse."""
-    shown = [item for item in page["entries"] if "entry" in item]
-    if not shown:
-        return
-    try:
-        log.append(new_entry(
-            EntryType.AUDIT_READ, user=user.username, agency=reader.slug,
-            indexes=[item["index"] for item in shown],
-            views=[item["view"] for item in shown],
-        ))
-    except Exception as exc:  # fail closed: no record of the reading, no content
-        raise ApiError(503, "fail_closed", "the audit log could not record this "
-                       "reading; no entry was served") from exc
-
-
 FullFlag = Annotated[bool, Query(description="what your agency may see of each entry "
                                              "(auditors and supervisors)")]
 
 
+def _audit_reader(
+    request: Request, log: AuditLogDep, credentials: Credentials, full: FullFlag = False,
+) -> tuple[AuditReader, Principal] | None:
+    """With ``full``, the audit log as the caller may read it and who the caller is;
+    ``None`` without ``full``. The public listing needs no catalog at all: the services
+    and the user are resolved only when ``full`` asks for more."""
+    if not full:
+        return None
+    catalog = get_catalog(request)
+    user = optional_user(catalog, credentials)
+    if user is None:
+        raise ApiError(401, "not_authenticated", "full entries need an auditor's or "
+                       "supervisor's bearer token")
+    return AuditReader(log, catalog, get_policy(request)), user
+
+
+FullReader = Annotated[tuple[AuditReader, Principal] | None, Depends(_audit_reader)]
+
+
 @router.get("/entries")
 def get_entries(
-    request: Request,
     log: AuditLogDep,
-    credentials: Credentials,
+    full: FullReader,
     start: Index = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    full: FullFlag = False,
 ) -> dict[str, Any]:
     """Public summaries and leaf hashes of up to ``limit`` entries from ``start``; with
     ``full``, also what the caller's agency may see of each (docs/audit.md)."""
-    if not full:
+    if full is None:
         return entries_page(log, start, limit)
-    user, reader = _reader(request, credentials)
-    page = entries_page(log, start, limit, reader=reader)
-    _log_reading(log, user, reader, page)
-    return page
+    reader, user = full
+    return reader.page(user, start, limit)
 
 
 @router.get("/entries/{index}")
 def get_entry(
-    request: Request, log: AuditLogDep, credentials: Credentials, index: Annotated[
-        int, Path(ge=0, le=MAX_INDEX)], full: FullFlag = False,
+    log: AuditLogDep, full: FullReader, index: Annotated[int, Path(ge=0, le=MAX_INDEX)],
 ) -> dict[str, Any]:
     """One entry: its public summary and leaf hash; with ``full``, also what the caller's
     agency may see of it."""
     if index >= log.size():
         raise ApiError(404, "no_such_entry", f"there is no entry {index}")
-    if not full:
-        return _item(log.entry(index), None)
-    user, reader = _reader(request, credentials)
-    item = _item(log.entry(index), reader)
-    _log_reading(log, user, reader, {"entries": [item]})
-    return item
+    if full is None:
+        return entry_item(log.entry(index), None)
+    reader, user = full
+    return reader.entry(user, index)
 
 
 @router.get("/counts")

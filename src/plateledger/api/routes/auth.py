@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.access.alarm import LOGIN_BACKOFF, AlarmMonitor
-from plateledger.api.deps import CatalogDep, CurrentUser, bearer_token
+from plateledger.access.alarm import LOGIN_BACKOFF
+from plateledger.api.deps import AlarmsDep, CatalogDep, CurrentUser, bearer_token
 from plateledger.catalog import AuthError
 from plateledger.catalog.accounts import LoginThrottled
 from plateledger.catalog.timeutil import utc_now
@@ -58,15 +58,16 @@ class Me(BaseModel):
     responses={401: {"description": "wrong credentials"},
                429: {"description": "too many failures from this address: wait"}},
 )
-def issue_token(request: Request, body: TokenRequest, catalog: CatalogDep) -> TokenResponse:
+def issue_token(
+    request: Request, body: TokenRequest, catalog: CatalogDep, monitor: AlarmsDep
+) -> TokenResponse:
     source = request.client.host if request.client is not None else ""
     try:
         user = catalog.authenticate_password(body.username, body.password, body.totp,
                                              source=source)
     except LoginThrottled as exc:
         wait = max(1, math.ceil((exc.until - utc_now()).total_seconds()))
-        monitor = getattr(request.app.state, "alarms", None)
-        if exc.started and exc.agency_id is not None and isinstance(monitor, AlarmMonitor):
+        if exc.started and exc.agency_id is not None:
             monitor.raise_alarm(LOGIN_BACKOFF, body.username, exc.agency_id, exc.failures,
                                 source=source, retry_after_seconds=wait)
         raise HTTPException(

@@ -1,8 +1,8 @@
 """Hot lists, hits, dispositions and webhook subscriptions of the caller's own agency.
 
-Needs ``app.state.hotlist`` (a `HotlistRuntime`). Lists and webhooks are managed by
-supervisors and administrators; every user of the agency sees its hits and records
-dispositions. Nobody sees another agency's lists or hits here.
+Needs the server's `HotlistRuntime` (`HotlistDep`; 503 without one). Lists and webhooks
+are managed by supervisors and administrators; every user of the agency sees its hits and
+records dispositions. Nobody sees another agency's lists or hits here.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import dataclasses
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.api.deps import CurrentUser, Principal, require_role
+from plateledger.api.deps import CurrentUser, HotlistDep, Principal, require_role
 from plateledger.api.errors import ApiError
 from plateledger.hotlist import (
     Category,
@@ -23,7 +23,6 @@ from plateledger.hotlist import (
     HitAction,
     HitRecord,
     Hotlist,
-    HotlistRuntime,
     ImportRefused,
     ImportReport,
     SubscriptionError,
@@ -40,14 +39,7 @@ MAX_UPLOAD = 200 * 1024 * 1024
 """Largest import file accepted (an NCIC extract of a few million rows)."""
 
 
-def _runtime(request: Request) -> HotlistRuntime:
-    runtime = getattr(request.app.state, "hotlist", None)
-    if not isinstance(runtime, HotlistRuntime):
-        raise ApiError(503, "hotlists_unavailable", "hot lists are not running on this server")
-    return runtime
-
-
-Runtime = Annotated[HotlistRuntime, Depends(_runtime)]
+Runtime = HotlistDep
 
 
 class HotlistPublic(BaseModel):

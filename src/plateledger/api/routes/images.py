@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, ValidationError
 
-from plateledger.api.deps import CameraKey
+from plateledger.api.deps import CameraKey, ImagesDep, IngestDep
 from plateledger.api.errors import ApiError
 from plateledger.api.routes.reads import IngestResult, ItemErrorOut, store_reads
 from plateledger.ingest.enrich import enrich
 from plateledger.read import ReadSubmission, derive_read_id, to_utc_millis
-from plateledger.recognize import ImageError, Recognition, load_recognizer
+from plateledger.recognize import ImageError, Recognition
 
 router = APIRouter(prefix="/v1/images", tags=["ingest"])
 
@@ -32,17 +32,11 @@ class ImageResult(IngestResult):
     recognitions: list[RecognitionOut]
 
 
-def _recognizer(request: Request) -> Any:
-    state = request.app.state
-    if getattr(state, "recognizer", None) is None:
-        state.recognizer = load_recognizer(state.settings.recognizer_engine)
-    return state.recognizer
-
-
 @router.post("", response_model=ImageResult, summary="Recognise plates in an image and ingest")
 async def post_image(
-    request: Request,
     key: CameraKey,
+    ingest: IngestDep,
+    images: ImagesDep,
     image: Annotated[UploadFile, File(description="JPEG or PNG frame")],
     camera_id: Annotated[str, Form(max_length=64)],
     ts: Annotated[str | None, Form(description="frame time, ISO-8601 or epoch ms")] = None,
@@ -56,21 +50,20 @@ async def post_image(
         when = to_utc_millis(ts) if ts else datetime.now(UTC)
     except ValueError as exc:
         raise ApiError(422, "invalid_time", str(exc)) from None
-    recognizer = _recognizer(request)
+    recognizer = await asyncio.to_thread(ingest.recognizer)
     try:
         found: list[Recognition] = await asyncio.to_thread(recognizer.recognize, data, ts=when)
     except ImageError as exc:
         raise ApiError(422, "bad_image", str(exc)) from None
-    state = request.app.state
     try:
-        owner = state.ingest_owner(key)
+        owner = ingest.owner(key)
     except LookupError as exc:
         raise ApiError(403, "unknown_owner", str(exc)) from None
     items: list[tuple[int, ReadSubmission]] = []
     errors: list[ItemErrorOut] = []
     for index, rec in enumerate(found):
         read_id = derive_read_id(camera_id, when, rec.plate)
-        ref = state.images.ref(read_id, "plate") if rec.crop_jpeg else ""
+        ref = images.ref(read_id, "plate") if rec.crop_jpeg else ""
         try:
             items.append((index, ReadSubmission.model_validate({
                 "read_id": read_id, "camera_id": camera_id, "ts": when, "plate": rec.plate,
@@ -80,18 +73,18 @@ async def post_image(
             })))
         except ValidationError as exc:
             errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
-    reads, rejected = enrich(items, owner, state.camera_lookup)
+    reads, rejected = enrich(items, owner, ingest.camera)
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     # Crops are written only for reads of the key's own cameras, and never over a stored
     # crop: a key cannot touch another agency's images, nor change its own.
     for index, read in reads:
         crop = found[index].crop_jpeg
         if crop:
-            await asyncio.to_thread(state.images.put, read.read_id, "plate", crop)
+            await asyncio.to_thread(images.put, read.read_id, "plate", crop)
     # The same retention and conflict steps as POST /v1/reads: hot-list hits are kept
     # longer, a pack that forbids keeping non-hits (NH) has them matched and then dropped,
     # and a read whose id is taken is refused.
-    accepted, conflicts, not_kept = await store_reads(state, reads)
+    accepted, conflicts, not_kept = await store_reads(ingest, reads)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     return ImageResult(
         accepted=accepted,

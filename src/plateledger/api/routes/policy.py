@@ -8,12 +8,12 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.access.gate import AccessDenied, AccessGate
+from plateledger.access import AccessDenied, AccessGate
 from plateledger.access.policy_source import PolicySource
-from plateledger.api.deps import PolicyExplainer
+from plateledger.api.deps import GateDep, PolicyDep, PolicyExplainer
 from plateledger.api.errors import ApiError
 from plateledger.catalog import Principal
 from plateledger.policy import AccessRequest, Purpose, parse_action, parse_purpose
@@ -82,16 +82,18 @@ class ExplainResponse(BaseModel):
     dry_run: Literal[True] = True
 
 
-def _explain(request: Request, body: ExplainRequest, user: Principal) -> ExplainResponse:
-    state = request.app.state
-    gate: AccessGate = state.access
-    source: PolicySource = state.policy
+def _explain(
+    gate: AccessGate, source: PolicySource, body: ExplainRequest, user: Principal
+) -> ExplainResponse:
+    catalog = gate.catalog
     subject = user
     if body.as_user:
-        other = state.catalog.user_by_username(body.as_user)
+        other = catalog.user_by_username(body.as_user)
         if other is None or (other.agency_id != user.agency_id and "auditor" not in user.roles):
             raise ApiError(404, "unknown_user", f"no user `{body.as_user[:64]}` you may explain")
-        agency = state.catalog.agency(other.agency_id)
+        agency = catalog.agency(other.agency_id)
+        if agency is None:
+            raise ApiError(404, "unknown_user", f"no user `{body.as_user[:64]}` you may explain")
         subject = Principal(other.id, other.username, other.agency_id, agency.kind,
                             agency.home_state, frozenset(other.roles))
     try:
@@ -135,8 +137,10 @@ def _explain(request: Request, body: ExplainRequest, user: Principal) -> Explain
 
 @router.post("/policy/explain", response_model=ExplainResponse,
              summary="Decide a request as a dry run and show why (admins, supervisors, auditors)")
-async def explain(request: Request, body: ExplainRequest, user: ExplainUser) -> ExplainResponse:
-    return await asyncio.to_thread(_explain, request, body, user)
+async def explain(
+    body: ExplainRequest, user: ExplainUser, gate: GateDep, source: PolicyDep
+) -> ExplainResponse:
+    return await asyncio.to_thread(_explain, gate, source, body, user)
 
 
 class PartnerOut(BaseModel):
@@ -156,8 +160,7 @@ class SharingOut(BaseModel):
 
 @router.get("/agencies/{agency_id}/sharing", response_model=SharingOut,
             summary="Who can actually reach this agency's data, from the enforced policy set")
-async def sharing(request: Request, agency_id: int) -> SharingOut:
-    source: PolicySource = request.app.state.policy
+async def sharing(agency_id: int, source: PolicyDep) -> SharingOut:
     engine = source.engine()
     if agency_id not in engine.agencies:
         raise ApiError(404, "unknown_agency", f"no agency {agency_id}")

@@ -21,12 +21,14 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from plateledger.api.body import read_limited
-from plateledger.api.deps import CameraKey
+from plateledger.api.deps import CameraKey, IngestDep, SettingsDep
 from plateledger.api.errors import ApiError
+from plateledger.api.resources import Ingest
 from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
 from plateledger.ingest.batcher import BatcherClosed
 from plateledger.ingest.enrich import CameraInfo, Rejection, enrich, retain
 from plateledger.read import PlateRead
+from plateledger.settings import Settings
 
 router = APIRouter(prefix="/v1/reads", tags=["ingest"])
 
@@ -55,15 +57,15 @@ def conflict_error(index: int, read: PlateRead) -> ItemErrorOut:
 
 
 async def store_reads(
-    state: Any, reads: list[tuple[int, PlateRead]]
+    ingest: Ingest, reads: list[tuple[int, PlateRead]]
 ) -> tuple[list[uuid.UUID], list[ItemErrorOut], int]:
     """Keep (retention), then durably add ``reads`` (item index, read): the ids accepted in
     batch order, an error per read refused for a conflict, and how many were not kept."""
-    stored, not_kept = await asyncio.to_thread(keep, state, reads)
+    stored, not_kept = await asyncio.to_thread(keep, ingest, reads)
     refused: frozenset[int] = frozenset()
     if stored:
         try:
-            future = state.batcher.submit([read for _, read in stored])
+            future = ingest.batcher.submit([read for _, read in stored])
         except BatcherClosed as exc:
             raise ApiError(503, "shutting_down", str(exc)) from None
         refused = await asyncio.wrap_future(future)
@@ -102,25 +104,23 @@ class IngestResult(BaseModel):
 
 
 def keep(
-    state: Any, reads: list[tuple[int, PlateRead]]
+    ingest: Any, reads: list[tuple[int, PlateRead]]
 ) -> tuple[list[tuple[int, PlateRead]], int]:
     """The reads to store (with their item index), and how many are not kept (a pack that
     forbids keeping non-hits, as New Hampshire's, after they were matched against the hot
-    lists)."""
-    hotlist = getattr(state, "hotlist", None)
-    hit_ids: frozenset[uuid.UUID] = frozenset()
-    if hotlist is not None:
-        # A hit for retention is one policy lets its list's owner receive (the question
-        # delivery asks): another agency's list does not keep a read its law would purge.
-        hit_ids = hotlist.service.deliverable_read_ids([r for _, r in reads])
-    return retain(reads, hit_ids, state.retention_for)
+    lists). ``ingest`` has the server's ``hotlist`` runtime and ``retention_for`` clocks
+    (an `Ingest`)."""
+    # A hit for retention is one policy lets its list's owner receive (the question
+    # delivery asks): another agency's list does not keep a read its law would purge.
+    hit_ids: frozenset[uuid.UUID] = ingest.hotlist.service.deliverable_read_ids(
+        [r for _, r in reads])
+    return retain(reads, hit_ids, ingest.retention_for)
 
 
 async def _ingest(
-    request: Request, key: Any, format_name: str | None, camera: str | None
+    request: Request, ingest: Ingest, settings: Settings, key: Any, format_name: str | None,
+    camera: str | None,
 ) -> IngestResult:
-    state = request.app.state
-    settings = state.settings
     content_type = request.headers.get("content-type")
     try:
         adapter = adapter_for(format_name, content_type)
@@ -128,7 +128,7 @@ async def _ingest(
         raise ApiError(415 if format_name is None else 404, "unknown_format", str(exc)) from None
     body = await read_limited(request, settings.max_body_bytes)
     try:
-        owner = state.ingest_owner(key)
+        owner = ingest.owner(key)
     except LookupError as exc:
         raise ApiError(403, "unknown_owner", str(exc)) from None
 
@@ -140,7 +140,7 @@ async def _ingest(
             # over whatever the payload calls it (Frigate names, Rekor numeric ids …).
             submissions = [(i, s.model_copy(update={"camera_id": camera}))
                            for i, s in submissions]
-        reads, rejected = enrich(submissions, owner, state.camera_lookup)
+        reads, rejected = enrich(submissions, owner, ingest.camera)
         return parsed, reads, rejected
 
     try:
@@ -151,7 +151,7 @@ async def _ingest(
         raise ApiError(400, "malformed_body", str(exc)) from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
-    accepted, conflicts, not_kept = await store_reads(state, reads)
+    accepted, conflicts, not_kept = await store_reads(ingest, reads)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     refuse_if_none_accepted(accepted, errors)
     return IngestResult(
@@ -164,8 +164,10 @@ async def _ingest(
     response_model=IngestResult,
     summary="Post reads (native JSON array, single object or NDJSON)",
 )
-async def post_reads(request: Request, key: CameraKey) -> IngestResult:
-    return await _ingest(request, key, None, None)
+async def post_reads(
+    request: Request, key: CameraKey, ingest: IngestDep, settings: SettingsDep
+) -> IngestResult:
+    return await _ingest(request, ingest, settings, key, None, None)
 
 
 @router.post(
@@ -176,13 +178,15 @@ async def post_reads(request: Request, key: CameraKey) -> IngestResult:
 async def post_reads_in_format(
     request: Request,
     key: CameraKey,
+    ingest: IngestDep,
+    settings: SettingsDep,
     format_name: Annotated[str, Path(description=f"one of: {', '.join(sorted(ADAPTERS))}")],
     camera: Annotated[
         str | None,
         Query(max_length=64, description="registered camera id; overrides the payload's"),
     ] = None,
 ) -> IngestResult:
-    return await _ingest(request, key, format_name, camera)
+    return await _ingest(request, ingest, settings, key, format_name, camera)
 
 
 def camera_info(catalog: Any, camera_id: str) -> CameraInfo | None:

@@ -1,6 +1,6 @@
 """Retention: run a purge now, show the clocks, place and release legal holds.
 
-Needs ``app.state.retention`` (a `RetentionScheduler`, which carries the store, the audit
+Needs the server's `RetentionScheduler` (`RetentionDep`, which carries the store, the audit
 log, the hold store and the policy source). A purge may be asked for by administrators
 only; holds are placed and released by supervisors (the approver is the caller) for their
 own agency's reads, or by administrators for any agency.
@@ -13,10 +13,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.api.deps import Principal, require_role
+from plateledger.api.deps import Principal, RetentionDep, require_role
 from plateledger.api.errors import ApiError
 from plateledger.retention import (
     DeletionReceipt,
@@ -24,7 +24,6 @@ from plateledger.retention import (
     LegalHold,
     PurgeRunning,
     ReadSelection,
-    RetentionScheduler,
 )
 
 router = APIRouter(prefix="/v1/retention", tags=["retention"])
@@ -33,14 +32,7 @@ Admin = Annotated[Principal, Depends(require_role("admin"))]
 Supervisor = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 
 
-def _retention(request: Request) -> RetentionScheduler:
-    scheduler = getattr(request.app.state, "retention", None)
-    if not isinstance(scheduler, RetentionScheduler):
-        raise ApiError(503, "retention_unavailable", "retention is not running on this server")
-    return scheduler
-
-
-Retention = Annotated[RetentionScheduler, Depends(_retention)]
+Retention = RetentionDep
 
 
 class HoldCreate(BaseModel):

@@ -1,0 +1,113 @@
+"""Exports: a search's reads as a CSV or NDJSON file.
+
+An export is its own policy action (``export``): an agreement that lets a partner search
+does not by itself let it take the reads away. It is decided per owner, logged as an
+``export`` entry before any byte is rendered, and capped at `MAX_EXPORT_ROWS` reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from plateledger.access.gate import AccessGate
+from plateledger.access.searches import SearchCreate, SearchResponse, decide_run_log, run_kind
+from plateledger.catalog import Principal
+from plateledger.retention.holds import HoldStore
+from plateledger.search import SearchPage
+from plateledger.search.filters import MAX_PAGE
+from plateledger.search.result import ReadOut
+from plateledger.search.scope import Scope
+from plateledger.store import ReadStore
+
+__all__ = ["MAX_EXPORT_ROWS", "MEDIA_TYPES", "ExportCreate", "ExportFile", "export"]
+
+MAX_EXPORT_ROWS = 10_000
+COLUMNS = tuple(ReadOut.model_fields)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+
+
+class ExportCreate(SearchCreate):
+    """A search (its ``params.limit`` is the number of reads to export) and a file format."""
+
+    format: Literal["csv", "ndjson"] = "csv"
+    max_rows: int = Field(default=MAX_EXPORT_ROWS, ge=1, le=MAX_EXPORT_ROWS,
+                          description="export at most this many reads, newest first")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """The rendered file and what its answer says about it."""
+
+    content: bytes
+    media_type: str
+    filename: str
+    page: SearchResponse
+
+    def owners_denied(self) -> str:
+        """``owner:rule,rule;…`` for each owner that denied the export."""
+        return ";".join(f"{o.owner_id}:{','.join(o.policy_ids)}"
+                        for o in self.page.owners if not o.allowed)
+
+
+def collect(
+    store: ReadStore, holds: HoldStore, body: ExportCreate, scope: Scope, now: datetime
+) -> SearchPage:
+    """Page through the search until ``max_rows`` reads or the end."""
+    results: list[ReadOut] = []
+    start = body.params.offset
+    first: SearchPage | None = None
+    while len(results) < body.max_rows:
+        size = min(MAX_PAGE, body.max_rows - len(results))
+        params = body.params.model_copy(update={"limit": size, "offset": start + len(results)})
+        page = run_kind(store, holds, body.model_copy(update={"params": params}), scope, now)
+        first = first or page
+        results.extend(page.results)
+        if len(page.results) < size:
+            break
+    total = first.total if first is not None else 0
+    return SearchPage(kind=body.kind, total=total, limit=body.max_rows, offset=start,
+                      results=results)
+
+
+def _cell(value: object) -> object:
+    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def render(page: SearchPage, fmt: str) -> bytes:
+    rows = [r.model_dump(mode="json") for r in page.results]
+    if fmt == "ndjson":
+        return "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows).encode()
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return text.getvalue().encode()
+
+
+def export(
+    gate: AccessGate, store: ReadStore, holds: HoldStore, body: ExportCreate,
+    user: Principal, *, now: datetime | None = None,
+) -> ExportFile:
+    """Decide ``export`` per owner, collect the reads of the allowed owners, log an
+    ``export`` entry, then render the file."""
+    now = now or datetime.now(UTC)
+    page = decide_run_log(gate, body, user, action="export", entry_type="export", now=now,
+                          execute=lambda scope: collect(store, holds, body, scope, now))
+    return ExportFile(
+        content=render(page, body.format), media_type=MEDIA_TYPES[body.format],
+        filename=f"plateledger-export-{page.audit_index}.{body.format}", page=page,
+    )
