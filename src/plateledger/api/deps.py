@@ -14,8 +14,9 @@ there); nothing in a request body or header can set an agency, its class or a ro
 - `CameraKey`: the holder of a valid ``X-API-Key``, or 401;
 - the server's services, typed: `SettingsDep`, `CatalogDep`, `StoreDep`, `AuditLogDep`,
   `GateDep`, `PolicyDep`, `HotlistDep`, `RetentionDep`, `HoldsDep`, `ImagesDep`,
-  `AlarmsDep`, `IngestDep`. The app factory installs them (`Resources.install`); a route
-  whose service is missing answers 503, never a silently skipped decision or entry.
+  `AlarmsDep`, `IngestDep`, `AdminChangesDep`. The app factory installs them
+  (`Resources.install`); a route whose service is missing answers 503, never a silently
+  skipped decision or entry.
 
 Routes and pages reach the server's services only through these aliases (or `service`):
 nothing else reads ``app.state``.
@@ -32,6 +33,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.requests import HTTPConnection
 
 from plateledger.access import AccessGate
+from plateledger.access.admin_changes import AdminChanges
 from plateledger.access.alarm import AlarmMonitor
 from plateledger.access.policy_source import PolicySource, decide_own
 from plateledger.api.errors import ApiError
@@ -48,6 +50,7 @@ from plateledger.store.images import CropStore as Images
 log = logging.getLogger("plateledger.api")
 
 __all__ = [
+    "AdminChangesDep",
     "AdminUser",
     "AgreementAdmin",
     "AlarmsDep",
@@ -131,6 +134,15 @@ def get_holds(retention: Annotated[RetentionScheduler, Depends(get_retention)]) 
     return retention.holds
 
 
+def get_admin_changes(
+    catalog: Annotated[Catalog, Depends(get_catalog)],
+    audit_log: Annotated[AuditLog, Depends(get_audit_log)],
+    policy: Annotated[PolicySource, Depends(get_policy)],
+) -> AdminChanges:
+    """Administrative changes, each atomic with its entry, in force for the next request."""
+    return AdminChanges(catalog, audit_log, on_change=policy.invalidate)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 StoreDep = Annotated[ReadStore, Depends(get_store)]
@@ -143,6 +155,7 @@ HoldsDep = Annotated[HoldStore, Depends(get_holds)]
 AlarmsDep = Annotated[AlarmMonitor, Depends(get_alarms)]
 IngestDep = Annotated[Ingest, Depends(get_ingest)]
 ImagesDep = Annotated[Images, Depends(get_images)]
+AdminChangesDep = Annotated[AdminChanges, Depends(get_admin_changes)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

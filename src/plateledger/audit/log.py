@@ -73,47 +73,62 @@ class AuditLog:
 
     # -- appending ---------------------------------------------------------------
 
-    def append(self, entry: Mapping[str, Any]) -> int:
-        """Append one entry; return its index once the append is committed (durable)."""
-        return self.append_many([entry])[0]
+    def append(self, entry: Mapping[str, Any], *, connection: Connection | None = None) -> int:
+        """Append one entry; return its index once the append is committed (durable), or,
+        with ``connection``, once it is written in that connection's transaction."""
+        return self.append_many([entry], connection=connection)[0]
 
-    def append_many(self, entries: Iterable[Mapping[str, Any]]) -> list[int]:
+    def append_many(
+        self, entries: Iterable[Mapping[str, Any]], *, connection: Connection | None = None
+    ) -> list[int]:
         """Append entries in one transaction; return their indexes once committed.
 
-        All or nothing: an invalid entry (``EntryError``) appends none of them.
+        All or nothing: an invalid entry (``EntryError``) appends none of them. With
+        ``connection`` (to this log's database, in a transaction), the entries are written
+        in the caller's transaction and commit or roll back with what else it writes — a
+        change and the entry that records it, together.
         """
         batch = list(entries)
         if not batch:
             return []
+        # In the caller's transaction the head row's lock alone serialises the append: the
+        # caller may hold the database's write lock already, and waiting for the in-process
+        # lock then could wait on an append that waits on the caller.
+        if connection is not None:
+            return self._append(connection, batch)
         with self._lock, self._engine.begin() as conn:
-            size = self._take_writer_lock(conn)
-            tree = CompactRange(size, self._hashes(conn, subtrees(0, size)))
-            now = utc_now()
-            entry_rows: list[dict[str, Any]] = []
-            node_rows: list[dict[str, Any]] = []
-            for offset, entry in enumerate(batch):
-                stored, data = canonical_entry(entry, size + offset, now)
-                leaf = leaf_hash(data)
-                entry_rows.append(
-                    {
-                        "log_index": size + offset,
-                        "entry": data,
-                        "leaf_hash": leaf,
-                        "logged_at": stored["time"],
-                    }
-                )
-                for level, index, digest in tree.append(leaf):
-                    node_rows.append({"node_id": node_id(level, index), "hash": digest})
-            conn.execute(insert(audit_entries), entry_rows)
-            if node_rows:
-                conn.execute(insert(audit_nodes), node_rows)
-            moved = conn.execute(
-                update(audit_head)
-                .where(audit_head.c.id == HEAD_ID, audit_head.c.size == size)
-                .values(size=tree.size, root_hash=tree.root(), updated_at=now)
+            return self._append(conn, batch)
+
+    def _append(self, conn: Connection, batch: list[Mapping[str, Any]]) -> list[int]:
+        """Write ``batch`` after the head row's lock is taken on ``conn``."""
+        size = self._take_writer_lock(conn)
+        tree = CompactRange(size, self._hashes(conn, subtrees(0, size)))
+        now = utc_now()
+        entry_rows: list[dict[str, Any]] = []
+        node_rows: list[dict[str, Any]] = []
+        for offset, entry in enumerate(batch):
+            stored, data = canonical_entry(entry, size + offset, now)
+            leaf = leaf_hash(data)
+            entry_rows.append(
+                {
+                    "log_index": size + offset,
+                    "entry": data,
+                    "leaf_hash": leaf,
+                    "logged_at": stored["time"],
+                }
             )
-            if moved.rowcount != 1:
-                raise AppendConflictError(f"tree head moved away from size `{size}` mid-append")
+            for level, index, digest in tree.append(leaf):
+                node_rows.append({"node_id": node_id(level, index), "hash": digest})
+        conn.execute(insert(audit_entries), entry_rows)
+        if node_rows:
+            conn.execute(insert(audit_nodes), node_rows)
+        moved = conn.execute(
+            update(audit_head)
+            .where(audit_head.c.id == HEAD_ID, audit_head.c.size == size)
+            .values(size=tree.size, root_hash=tree.root(), updated_at=now)
+        )
+        if moved.rowcount != 1:
+            raise AppendConflictError(f"tree head moved away from size `{size}` mid-append")
         return list(range(size, size + len(batch)))
 
     def _take_writer_lock(self, conn: Connection) -> int:

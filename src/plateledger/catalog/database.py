@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -26,6 +27,9 @@ KEY_CACHE_SECONDS = 30.0
 """How long a verified API key is trusted without asking the database again."""
 GENERATION_CHECK_SECONDS = 2.0
 """How often a cached key checks the generation, to see changes made by other processes."""
+
+_CHANGE: ContextVar[tuple[int, Session] | None] = ContextVar("catalog_change", default=None)
+"""The session of the `CatalogDatabase.change` in progress (in this context), by catalog."""
 
 
 def catalog_engine(url: str) -> Engine:
@@ -65,7 +69,7 @@ class CatalogDatabase:
         self.require_totp = require_totp
         self.password_hasher = password_hasher
         self._secrets = SecretBox(secret_key)
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._new_session = sessionmaker(engine, expire_on_commit=False)
         self._cache_lock = threading.Lock()
         self._key_cache: dict[str, tuple[KeyPrincipal, float]] = {}
         self._cache_epoch = 0
@@ -73,11 +77,41 @@ class CatalogDatabase:
         self._generation_checked = 0.0
         self.generation_check_seconds = GENERATION_CHECK_SECONDS
 
+    def _change_session(self) -> Session | None:
+        found = _CHANGE.get()
+        return found[1] if found is not None and found[0] == id(self) else None
+
+    def _sessions(self) -> AbstractContextManager[Session]:
+        """A short session for reads; inside `change`, the change's own session (so a
+        change reads what it wrote)."""
+        within = self._change_session()
+        return nullcontext(within) if within is not None else self._new_session()
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+        """A session in one transaction: committed on success, rolled back on error.
+        Inside `change`, the change's transaction (flushed, committed with it)."""
+        within = self._change_session()
+        if within is not None:
+            yield within
+            within.flush()
+            return
+        with self._new_session() as session, session.begin():
             yield session
+
+    @contextmanager
+    def change(self) -> Iterator[Session]:
+        """One transaction around several catalog calls and whatever else is written on
+        its connection (``session.connection()``: an audit entry, say): committed together
+        when the block ends, rolled back together when it raises. Changes do not nest."""
+        if self._change_session() is not None:
+            raise RuntimeError("a catalog change is already in progress")
+        with self._new_session() as session, session.begin():
+            token = _CHANGE.set((id(self), session))
+            try:
+                yield session
+            finally:
+                _CHANGE.reset(token)
 
     def _bump(self, session: Session) -> None:
         """Count one change (in ``session``'s transaction) and forget cached keys."""

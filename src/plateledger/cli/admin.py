@@ -7,7 +7,6 @@ TOTP secrets enrolled here will not open there.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from plateledger.access import AccessError
+from plateledger.access.admin_changes import Actor, AdminChanges
 from plateledger.access.policy_source import compile_engine, preview_agreement
-from plateledger.audit import AuditLog, new_entry
-from plateledger.audit.entry import EntryType
+from plateledger.audit import AuditLog
 from plateledger.catalog import (
     Catalog,
     CatalogError,
@@ -67,22 +67,20 @@ def catalog_at(data_dir: Path, url: str | None) -> Iterator[Catalog]:
     catalog = open_catalog(Settings(data_dir=data_dir, catalog_url=url))
     try:
         yield catalog
-    except CatalogError as exc:
+    except (CatalogError, AccessError) as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(1) from None
     finally:
         catalog.close()
 
 
-def record(opened: Catalog, entry_type: EntryType | str, **fields: Any) -> None:
-    """Append a change made here to the audit log (in the catalog's database), with the
-    hash of the policy set it leaves in force — as the API's admin routes do, so a change
-    is logged whichever way it was made."""
-    policy_hash = compile_engine(opened).policy_hash
-    AuditLog(opened.engine, signer=None).append(new_entry(
-        entry_type, user=f"cli:{getpass.getuser()}", via="plateledger admin",
-        policy_set_hash=policy_hash, **fields,
-    ))
+def changes(opened: Catalog) -> AdminChanges:
+    """The changes of this catalog, each in one transaction with its audit entry (in the
+    catalog's database) — the same functions the API's admin routes call."""
+    return AdminChanges(opened, AuditLog(opened.engine, signer=None))
+
+
+OPERATOR = Actor.operator
 
 
 def agency_id(catalog: Catalog, slug: str) -> int:
@@ -126,14 +124,12 @@ def agency_add(
 ) -> None:
     """Add an agency with its requester class (kind and home state)."""
     with catalog_at(data_dir, catalog) as opened:
-        agency = opened.add_agency(
-            name, slug, kind, state, jurisdiction=jurisdiction, law_packs=law_pack or None,
-            custodian_contact=custodian, retention_nonhit_days=retention_days,
-            retention_hit_days=hit_retention_days, retention_image_days=image_retention_days,
-            case_number_required=case_number_required,
+        agency = changes(opened).add_agency(
+            OPERATOR(), name, slug, kind, state, jurisdiction=jurisdiction,
+            law_packs=law_pack or None, custodian_contact=custodian,
+            retention_nonhit_days=retention_days, retention_hit_days=hit_retention_days,
+            retention_image_days=image_retention_days, case_number_required=case_number_required,
         )
-        record(opened, "agency_change", change="add", agency=agency.slug, kind=agency.kind,
-               home_state=agency.home_state, law_packs=list(agency.law_packs))
         out.print(f"agency {agency.id} `{agency.slug}` added")
 
 
@@ -152,29 +148,27 @@ def agency_set(
     catalog: CatalogUrl = None,
 ) -> None:
     """Change an agency's published settings (in force for the next decision)."""
-    changes: dict[str, Any] = {}
+    settings: dict[str, Any] = {}
     if purpose and all_purposes:
         raise typer.BadParameter("give `--purpose` or `--all-purposes`, not both")
     try:
         if purpose:
-            changes["purposes"] = sorted({parse_purpose(p).value for p in purpose})
+            settings["purposes"] = sorted({parse_purpose(p).value for p in purpose})
     except PolicyError as exc:
         raise typer.BadParameter(str(exc)) from None
     if all_purposes:
-        changes["purposes"] = None
+        settings["purposes"] = None
     if case_number_required is not None:
-        changes["case_number_required"] = case_number_required
+        settings["case_number_required"] = case_number_required
     if custodian is not None:
-        changes["custodian_contact"] = custodian
+        settings["custodian_contact"] = custodian
     if jurisdiction is not None:
-        changes["jurisdiction"] = jurisdiction
-    if not changes:
+        settings["jurisdiction"] = jurisdiction
+    if not settings:
         raise typer.BadParameter("name at least one setting to change")
     with catalog_at(data_dir, catalog) as opened:
-        agency = opened.update_agency(agency_id(opened, slug), **changes)
-        record(opened, EntryType.POLICY_CHANGE, change="agency_settings", agency=slug,
-               settings=sorted(changes), values=changes)
-        out.print(f"agency `{agency.slug}` updated: {', '.join(sorted(changes))}")
+        agency = changes(opened).update_agency(OPERATOR(), agency_id(opened, slug), **settings)
+        out.print(f"agency `{agency.slug}` updated: {', '.join(sorted(settings))}")
 
 
 @agency_app.command("class")
@@ -191,10 +185,9 @@ def agency_class(
     """Change an agency's requester class — what the law packs judge its requests by (the
     platform operator only; no HTTP route can)."""
     with catalog_at(data_dir, catalog) as opened:
-        agency = opened.set_agency_class(agency_id(opened, slug), kind=kind, home_state=state,
-                                         is_law_enforcement=law_enforcement)
-        record(opened, "agency_change", change="class", agency=slug, kind=agency.kind,
-               home_state=agency.home_state, law_enforcement=agency.is_law_enforcement)
+        agency = changes(opened).set_agency_class(
+            OPERATOR(), agency_id(opened, slug), kind=kind, home_state=state,
+            is_law_enforcement=law_enforcement)
         out.print(f"agency `{slug}` is now {agency.kind}, {agency.home_state}")
 
 
@@ -225,12 +218,10 @@ def user_add(
     with catalog_at(data_dir, catalog) as opened:
         needs = totp or (opened.require_totp and bool(TOTP_ROLES & set(role)))
         secret = new_totp_secret() if needs else None
-        user = opened.add_user(
-            agency_id(opened, agency), username, password, role, display_name=display_name,
-            totp_secret=secret, totp_required=totp,
+        user = changes(opened).add_user(
+            OPERATOR(), agency_id(opened, agency), username, password, role,
+            display_name=display_name, totp_secret=secret, totp_required=totp,
         )
-        record(opened, EntryType.USER_CHANGE, change="add", subject=user.username,
-               agency=agency, roles=list(role))
         out.print(f"user {user.id} `{user.username}` added")
         if secret:
             out.print(f"TOTP secret (shown once): {secret}\n{totp_uri(username, secret)}")
@@ -247,9 +238,8 @@ def user_acting_for(
     """Record the agency a user acts for (a federal task-force officer with a local login):
     policy treats them as that agency's class and every request of theirs as made for it."""
     with catalog_at(data_dir, catalog) as opened:
-        user = opened.set_acting_for(username, agency_id(opened, agency) if agency else None)
-        record(opened, EntryType.USER_CHANGE, change="acting_for", subject=username,
-               acting_for_agency_id=user.acting_for_agency_id)
+        changes(opened).set_acting_for(OPERATOR(), username,
+                                       agency_id(opened, agency) if agency else None)
         out.print(f"user `{username}` acts for {agency or 'their own agency'}")
 
 
@@ -262,8 +252,7 @@ def user_enroll_totp(
     """Enrol a new second factor for a user; prints the secret once."""
     secret = new_totp_secret()
     with catalog_at(data_dir, catalog) as opened:
-        opened.enroll_totp(username, secret)
-        record(opened, EntryType.USER_CHANGE, change="enroll_totp", subject=username)
+        changes(opened).enroll_totp(OPERATOR(), username, secret)
         out.print(f"TOTP secret (shown once): {secret}\n{totp_uri(username, secret)}")
 
 
@@ -292,8 +281,7 @@ def user_reset_password(
 ) -> None:
     """Set a new password; unlocks the account and ends its sessions."""
     with catalog_at(data_dir, catalog) as opened:
-        opened.set_password(username, password)
-        record(opened, EntryType.USER_CHANGE, change="reset_password", subject=username)
+        changes(opened).set_password(OPERATOR(), username, password)
         out.print(f"password of `{username}` replaced; its tokens are revoked")
 
 
@@ -305,8 +293,7 @@ def user_unlock(
 ) -> None:
     """Lift a lock-out after failed logins."""
     with catalog_at(data_dir, catalog) as opened:
-        opened.unlock_user(username)
-        record(opened, EntryType.USER_CHANGE, change="unlock", subject=username)
+        changes(opened).unlock_user(OPERATOR(), username)
         out.print(f"`{username}` unlocked")
 
 
@@ -324,10 +311,8 @@ def camera_add(
 ) -> None:
     """Add a camera (a fixed one needs --lat and --lon)."""
     with catalog_at(data_dir, catalog) as opened:
-        camera = opened.add_camera(camera_id, agency_id(opened, agency), kind, name=name,
-                                   lat=lat, lon=lon, heading=heading)
-        record(opened, "camera_change", change="add", camera_id=camera.camera_id,
-               agency=agency)
+        camera = changes(opened).add_camera(OPERATOR(), camera_id, agency_id(opened, agency),
+                                            kind, name=name, lat=lat, lon=lon, heading=heading)
         out.print(f"camera `{camera.camera_id}` added")
 
 
@@ -356,9 +341,8 @@ def key_issue(
 ) -> None:
     """Issue an API key; it is printed once (only its hash is kept)."""
     with catalog_at(data_dir, catalog) as opened:
-        raw = opened.issue_api_key(agency_id(opened, agency), camera, label)
-        record(opened, EntryType.KEY_CHANGE, change="issue", prefix=raw.split("_")[1],
-               agency=agency, camera_id=camera)
+        raw, _ = changes(opened).issue_key(OPERATOR(), agency_id(opened, agency), camera,
+                                           label)
         out.print(raw, soft_wrap=True)
 
 
@@ -370,8 +354,7 @@ def key_revoke(
 ) -> None:
     """Revoke an API key (a running server stops accepting it within seconds)."""
     with catalog_at(data_dir, catalog) as opened:
-        opened.revoke_api_key(prefix)
-        record(opened, EntryType.KEY_CHANGE, change="revoke", prefix=prefix)
+        changes(opened).revoke_key(OPERATOR(), prefix)
         out.print(f"key `{prefix}` revoked")
 
 
@@ -436,15 +419,14 @@ def agreement_add(
         for p in denied:
             out.print(f"warning: the law packs will always deny `{p.action.value}`: "
                       f"{', '.join(p.denied_by)}")
-        agreement = opened.add_agreement(
-            agency_id(opened, owner), agency_id(opened, recipient), actions=action,
+        agreement = changes(opened).add_agreement(
+            OPERATOR(), owner_id, recipient_id,
+            always_denied=[p.action.value for p in denied], actions=action,
             purposes=purpose, created_by=created_by, max_lookback_days=max_lookback_days,
             result_cap=result_cap, case_number_required=case_number_required,
             images_allowed=images_allowed,
             expires_at=expires.replace(tzinfo=expires.tzinfo or UTC) if expires else None,
         )
-        record(opened, EntryType.AGREEMENT_CHANGE, change="add", agreement_id=agreement.id,
-               owner_agency=owner, partner_agency=recipient)
         out.print(f"agreement {agreement.id} added")
 
 
@@ -456,8 +438,7 @@ def agreement_revoke(
 ) -> None:
     """Revoke an agreement now."""
     with catalog_at(data_dir, catalog) as opened:
-        opened.revoke_agreement(agreement_id)
-        record(opened, EntryType.AGREEMENT_CHANGE, change="revoke", agreement_id=agreement_id)
+        changes(opened).revoke_agreement(OPERATOR(), agreement_id)
         out.print(f"agreement {agreement_id} revoked")
 
 
@@ -486,13 +467,11 @@ def declaration_add(
     """Record an agency's signed written declaration."""
     digest = hashlib.sha256(document.read_bytes()).hexdigest()
     with catalog_at(data_dir, catalog) as opened:
-        declaration = opened.add_declaration(
-            agency_id(opened, agency), owner_state, signer=signer,
+        declaration = changes(opened).add_declaration(
+            OPERATOR(), agency_id(opened, agency), owner_state, signer=signer,
             signed_at=signed_at.replace(tzinfo=signed_at.tzinfo or UTC),
             document_digest=digest,
         )
-        record(opened, EntryType.POLICY_CHANGE, change="declaration", agency=agency,
-               owner_state=owner_state, signer=signer, document_digest=digest)
         out.print(f"declaration {declaration.id} recorded (sha256 {digest})")
 
 
@@ -519,7 +498,5 @@ def declaration_revoke(
 ) -> None:
     """Revoke a written declaration now: it no longer counts for the next decision."""
     with catalog_at(data_dir, catalog) as opened:
-        declaration = opened.revoke_declaration(declaration_id)
-        record(opened, EntryType.POLICY_CHANGE, change="declaration_revoke",
-               declaration_id=declaration_id, owner_state=declaration.owner_state)
+        changes(opened).revoke_declaration(OPERATOR(), declaration_id)
         out.print(f"declaration {declaration_id} revoked")

@@ -3,8 +3,9 @@
 The agency is the admin's, from the catalog; no request names an agency it acts for, and
 request bodies refuse unknown fields (an ``agency_id`` or ``kind`` sent along is a 422).
 Another agency's users, keys and agreements answer 404, as if they did not exist.
-Every change is recorded in the audit log before the answer, and is in force for the very
-next decision. Who may call each route is decided by the policy set (the role pack's
+Every change is made by `plateledger.access.admin_changes`, in one transaction with its
+audit entry (no entry, no change), before the answer; it is in force for the very next
+decision. Who may call each route is decided by the policy set (the role pack's
 ``role-manage``), not here.
 
 An agency's administrator may change its published settings (``PATCH /v1/admin/agency``:
@@ -26,13 +27,21 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from plateledger.access.admin_changes import Actor
 from plateledger.access.policy_source import PolicySource, preview_agreement
-from plateledger.api.deps import AdminUser, AgreementAdmin, CatalogDep, Principal, UserAdmin
+from plateledger.api.deps import (
+    AdminChangesDep,
+    AdminUser,
+    AgreementAdmin,
+    CatalogDep,
+    PolicyDep,
+    Principal,
+    UserAdmin,
+)
 from plateledger.api.errors import ApiError
-from plateledger.audit.entry import EntryType, new_entry
 from plateledger.catalog import (
     Agency,
     AgreementRow,
@@ -65,24 +74,6 @@ def catalog_errors() -> Iterator[None]:
         raise ApiError(409, "conflict", str(exc)) from None
     except CatalogError as exc:
         raise ApiError(422, "refused", str(exc)) from None
-
-
-def record(
-    request: Request, admin: Principal, entry_type: EntryType | str, **fields: Any
-) -> None:
-    """Append the change to the audit log, when the server has one, with the hash of the
-    policy set in force after it (recompiled here if the change touched the catalog)."""
-    log = getattr(request.app.state, "audit_log", None)
-    if log is not None:
-        source = getattr(request.app.state, "policy", None)
-        policy_hash = None
-        if source is not None:
-            source.invalidate()  # the change is in force for the very next request
-            policy_hash = source.engine().policy_hash
-        log.append(new_entry(
-            entry_type, user=admin.username, agency_id=admin.agency_id,
-            policy_set_hash=policy_hash, **fields
-        ))
 
 
 class AgencyPublic(BaseModel):
@@ -132,9 +123,7 @@ class AgencyUpdate(BaseModel):
 
 @router.patch("/agency", response_model=AgencyPublic,
               summary="Change your agency's published settings (in force at once)")
-def update_agency(
-    body: AgencyUpdate, admin: AdminUser, catalog: CatalogDep, request: Request
-) -> Agency:
+def update_agency(body: AgencyUpdate, admin: AdminUser, changes_: AdminChangesDep) -> Agency:
     changes: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set}
     for name in ("name", "jurisdiction", "case_number_required", "custodian_contact"):
         if name in changes and changes[name] is None:
@@ -149,10 +138,7 @@ def update_agency(
         if not changes["purposes"]:
             raise ApiError(422, "refused", "publish at least one purpose, or null for all")
     with catalog_errors():
-        agency = catalog.update_agency(admin.agency_id, **changes)
-    record(request, admin, EntryType.POLICY_CHANGE, change="agency_settings",
-           settings=sorted(changes), values={k: changes[k] for k in sorted(changes)})
-    return agency
+        return changes_.update_agency(Actor.admin(admin), admin.agency_id, **changes)
 
 
 class DeclarationPublic(BaseModel):
@@ -177,12 +163,11 @@ def list_declarations(admin: AdminUser, catalog: CatalogDep) -> list[Declaration
 @router.delete("/declarations/{declaration_id}", status_code=204,
                summary="Revoke a written declaration of your agency (in force at once)")
 def revoke_declaration(
-    declaration_id: int, admin: AdminUser, catalog: CatalogDep, request: Request
+    declaration_id: int, admin: AdminUser, changes: AdminChangesDep
 ) -> Response:
     with catalog_errors():
-        declaration = catalog.revoke_declaration(declaration_id, agency_id=admin.agency_id)
-    record(request, admin, EntryType.POLICY_CHANGE, change="declaration_revoke",
-           declaration_id=declaration_id, owner_state=declaration.owner_state)
+        changes.revoke_declaration(Actor.admin(admin), declaration_id,
+                                   agency_id=admin.agency_id)
     return Response(status_code=204)
 
 
@@ -231,17 +216,15 @@ def list_users(admin: UserAdmin, catalog: CatalogDep) -> list[User]:
 
 @router.post("/users", response_model=UserCreated, status_code=201, summary="Add a user")
 def create_user(
-    body: UserCreate, admin: UserAdmin, catalog: CatalogDep, request: Request
+    body: UserCreate, admin: UserAdmin, catalog: CatalogDep, changes: AdminChangesDep
 ) -> UserCreated:
     needs_totp = body.totp or (catalog.require_totp and bool(TOTP_ROLES & set(body.roles)))
     secret = new_totp_secret() if needs_totp else None
     with catalog_errors():
-        user = catalog.add_user(
-            admin.agency_id, body.username, body.password, body.roles,
+        user = changes.add_user(
+            Actor.admin(admin), admin.agency_id, body.username, body.password, body.roles,
             display_name=body.display_name, totp_secret=secret, totp_required=body.totp,
         )
-    record(request, admin, EntryType.USER_CHANGE, change="add", subject=user.username,
-           roles=user.roles)
     public = UserPublic.model_validate(user)
     return UserCreated(
         **public.model_dump(), totp_secret=secret,
@@ -261,7 +244,8 @@ class ActingFor(BaseModel):
 @router.put("/users/{username}/acting-for", response_model=UserPublic,
             summary="Record the agency a user acts for (their requests are made for it)")
 def set_acting_for(
-    username: str, body: ActingFor, admin: UserAdmin, catalog: CatalogDep, request: Request
+    username: str, body: ActingFor, admin: UserAdmin, catalog: CatalogDep,
+    changes: AdminChangesDep,
 ) -> User:
     _own_user(catalog, admin, username)
     agency_id = None
@@ -271,28 +255,25 @@ def set_acting_for(
             raise ApiError(404, "not_found", f"no agency `{body.agency}`")
         agency_id = found.id
     with catalog_errors():
-        user = catalog.set_acting_for(username, agency_id)
-    record(request, admin, EntryType.USER_CHANGE, change="acting_for", subject=username,
-           acting_for_agency_id=user.acting_for_agency_id)
-    return user
+        return changes.set_acting_for(Actor.admin(admin), username, agency_id)
 
 
 @router.post("/users/{username}/unlock", response_model=UserPublic, summary="Lift a lock-out")
-def unlock_user(username: str, admin: UserAdmin, catalog: CatalogDep, request: Request) -> User:
+def unlock_user(
+    username: str, admin: UserAdmin, catalog: CatalogDep, changes: AdminChangesDep
+) -> User:
     _own_user(catalog, admin, username)
-    user = catalog.unlock_user(username)
-    record(request, admin, EntryType.USER_CHANGE, change="unlock", subject=username)
-    return user
+    with catalog_errors():
+        return changes.unlock_user(Actor.admin(admin), username)
 
 
 @router.post("/users/{username}/revoke-tokens", summary="Log a user out everywhere")
 def revoke_user_tokens(
-    username: str, admin: UserAdmin, catalog: CatalogDep, request: Request
+    username: str, admin: UserAdmin, catalog: CatalogDep, changes: AdminChangesDep
 ) -> dict[str, int]:
-    user = _own_user(catalog, admin, username)
-    revoked = catalog.revoke_tokens(user.id)
-    record(request, admin, EntryType.USER_CHANGE, change="revoke_tokens", subject=username)
-    return {"revoked": revoked}
+    _own_user(catalog, admin, username)
+    with catalog_errors():
+        return {"revoked": changes.revoke_tokens(Actor.admin(admin), username)}
 
 
 class CameraPublic(BaseModel):
@@ -325,16 +306,12 @@ def list_cameras(admin: AdminUser, catalog: CatalogDep) -> list[Camera]:
 
 
 @router.post("/cameras", response_model=CameraPublic, status_code=201, summary="Add a camera")
-def create_camera(
-    body: CameraCreate, admin: AdminUser, catalog: CatalogDep, request: Request
-) -> Camera:
+def create_camera(body: CameraCreate, admin: AdminUser, changes: AdminChangesDep) -> Camera:
     with catalog_errors():
-        camera = catalog.add_camera(
-            body.camera_id, admin.agency_id, body.kind, name=body.name, lat=body.lat,
-            lon=body.lon, heading=body.heading,
+        return changes.add_camera(
+            Actor.admin(admin), body.camera_id, admin.agency_id, body.kind, name=body.name,
+            lat=body.lat, lon=body.lon, heading=body.heading,
         )
-    record(request, admin, "camera_change", change="add", camera_id=camera.camera_id)
-    return camera
 
 
 class KeyPublic(BaseModel):
@@ -364,23 +341,17 @@ def list_keys(admin: AdminUser, catalog: CatalogDep) -> list[ApiKey]:
 
 
 @router.post("/keys", response_model=KeyCreated, status_code=201, summary="Issue an API key")
-def create_key(
-    body: KeyCreate, admin: AdminUser, catalog: CatalogDep, request: Request
-) -> KeyCreated:
+def create_key(body: KeyCreate, admin: AdminUser, changes: AdminChangesDep) -> KeyCreated:
     with catalog_errors():
-        raw = catalog.issue_api_key(admin.agency_id, body.camera_id, body.label)
-    prefix = raw.split("_")[1]
-    [key] = [k for k in catalog.api_keys(admin.agency_id) if k.prefix == prefix]
-    record(request, admin, EntryType.KEY_CHANGE, change="issue", prefix=prefix,
-           camera_id=body.camera_id)
+        raw, key = changes.issue_key(Actor.admin(admin), admin.agency_id, body.camera_id,
+                                     body.label)
     return KeyCreated(**KeyPublic.model_validate(key).model_dump(), key=raw)
 
 
 @router.delete("/keys/{prefix}", status_code=204, summary="Revoke an API key")
-def revoke_key(prefix: str, admin: AdminUser, catalog: CatalogDep, request: Request) -> Response:
+def revoke_key(prefix: str, admin: AdminUser, changes: AdminChangesDep) -> Response:
     with catalog_errors():
-        catalog.revoke_api_key(prefix, agency_id=admin.agency_id)
-    record(request, admin, EntryType.KEY_CHANGE, change="revoke", prefix=prefix)
+        changes.revoke_key(Actor.admin(admin), prefix, agency_id=admin.agency_id)
     return Response(status_code=204)
 
 
@@ -457,12 +428,9 @@ def list_agreements(admin: AgreementAdmin, catalog: CatalogDep) -> list[Agreemen
 
 
 def dry_run(
-    request: Request, admin: Principal, recipient_id: int, body: AgreementCreate
+    source: PolicySource, admin: Principal, recipient_id: int, body: AgreementCreate
 ) -> list[ActionDryRun]:
     """``body`` decided as a dry run under the policy set in force (with the agreement)."""
-    source: PolicySource | None = getattr(request.app.state, "policy", None)
-    if source is None:
-        raise ApiError(503, "fail_closed", "no policy decision could be made")
     if admin.agency_id == recipient_id:
         raise ApiError(422, "refused", "an agency needs no agreement with itself")
     try:
@@ -489,7 +457,8 @@ def dry_run(
     responses={422: {"description": "refused; `always_denied` carries the dry run"}},
 )
 def create_agreement(
-    body: AgreementCreate, admin: AgreementAdmin, catalog: CatalogDep, request: Request
+    body: AgreementCreate, admin: AgreementAdmin, catalog: CatalogDep, source: PolicyDep,
+    changes: AdminChangesDep,
 ) -> AgreementCreated:
     recipient = catalog.agency_by_slug(body.recipient)
     if recipient is None:
@@ -497,7 +466,7 @@ def create_agreement(
     for moment in (body.starts_at, body.expires_at):
         if moment is not None and moment.tzinfo is None:
             raise ApiError(422, "refused", "give times with a time zone, e.g. `Z`")
-    preview = dry_run(request, admin, recipient.id, body)
+    preview = dry_run(source, admin, recipient.id, body)
     denied = [p for p in preview if p.always_denied]
     warnings = [
         f"the law packs will always deny `{p.action}` to `{recipient.slug}`: "
@@ -511,26 +480,23 @@ def create_agreement(
             + "; ".join(warnings) + "; send `force: true` to create it anyway",
         )
     with catalog_errors():
-        agreement = catalog.add_agreement(
-            admin.agency_id, recipient.id, actions=body.actions, purposes=body.purposes,
-            created_by=admin.username, max_lookback_days=body.max_lookback_days,
+        agreement = changes.add_agreement(
+            Actor.admin(admin), admin.agency_id, recipient.id,
+            always_denied=[p.action for p in denied], actions=body.actions,
+            purposes=body.purposes, created_by=admin.username,
+            max_lookback_days=body.max_lookback_days,
             case_number_required=body.case_number_required, result_cap=body.result_cap,
             images_allowed=body.images_allowed, starts_at=body.starts_at,
             expires_at=body.expires_at,
         )
-    record(request, admin, EntryType.AGREEMENT_CHANGE, change="add", agreement_id=agreement.id,
-           recipient_id=recipient.id, actions=agreement.actions, purposes=agreement.purposes,
-           always_denied=[p.action for p in denied])
     public = AgreementPublic.model_validate(agreement)
     return AgreementCreated(**public.model_dump(), dry_run=preview, warnings=warnings)
 
 
 @router.delete("/agreements/{agreement_id}", status_code=204, summary="Revoke an agreement")
 def revoke_agreement(
-    agreement_id: int, admin: AgreementAdmin, catalog: CatalogDep, request: Request
+    agreement_id: int, admin: AgreementAdmin, changes: AdminChangesDep
 ) -> Response:
     with catalog_errors():
-        catalog.revoke_agreement(agreement_id, owner_id=admin.agency_id)
-    record(request, admin, EntryType.AGREEMENT_CHANGE, change="revoke",
-           agreement_id=agreement_id)
+        changes.revoke_agreement(Actor.admin(admin), agreement_id, owner_id=admin.agency_id)
     return Response(status_code=204)
