@@ -51,6 +51,7 @@ def client(catalog: Catalog, runtime: HotlistRuntime) -> Iterator[TestClient]:
     app = FastAPI()
     app.state.catalog = catalog
     app.state.hotlist = runtime
+    app.state.policy = PolicySource(catalog, check_every=0)  # decides who manages lists
     install_error_handlers(app)
     app.include_router(hotlists.router)
     app.include_router(alerts.router)

@@ -9,8 +9,6 @@ there); nothing in a request body or header can set an agency, its class or a ro
   policy set lets the user do that action on their own agency — the role pack decides who
   may act at all, so the answer names its rule (``role-manage``); `AdminUser`,
   `UserAdmin`, `AgreementAdmin` and `PolicyExplainer` are the usual ones;
-- `require_role`: the older check of a role by name, for routers served without a policy
-  engine;
 - `CameraKey`: the holder of a valid ``X-API-Key``, or 401;
 - the server's services, typed: `SettingsDep`, `CatalogDep`, `StoreDep`, `AuditLogDep`,
   `GateDep`, `PolicyDep`, `HotlistDep`, `RetentionDep`, `HoldsDep`, `ImagesDep`,
@@ -77,7 +75,6 @@ __all__ = [
     "current_user",
     "optional_user",
     "require_action",
-    "require_role",
     "service",
 ]
 
@@ -187,21 +184,6 @@ def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> P
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
-
-
-def require_role(*roles: str) -> Callable[[Principal], Principal]:
-    """A dependency that passes a user holding any of ``roles`` and answers 403 otherwise."""
-    if not roles:
-        raise ValueError("require_role needs at least one role")
-    wanted = frozenset(roles)
-    message = "this needs the role " + " or ".join(f"`{r}`" for r in sorted(wanted))
-
-    def has_role(user: CurrentUser) -> Principal:
-        if not user.roles & wanted:
-            raise HTTPException(403, detail=message)
-        return user
-
-    return has_role
 
 
 def require_action(action: Action) -> Callable[[PolicySource, Principal], Principal]:

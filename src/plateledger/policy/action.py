@@ -31,6 +31,9 @@ class Action(StrEnum):
     MANAGE_AGREEMENTS = "manage_agreements"
     VIEW_AUDIT = "view_audit"
     EXPLAIN_POLICY = "explain_policy"
+    VIEW_ALARMS = "view_alarms"
+    MANAGE_HOTLISTS = "manage_hotlists"
+    MANAGE_HOLDS = "manage_holds"
 
 
 SEARCH_ACTIONS = frozenset(a for a in Action if a.value.startswith("search_"))

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from plateledger.access.alarm import ALARM_ROLES, Throttled
-from plateledger.api.deps import AlarmsDep, CurrentUser, Principal
-from plateledger.api.errors import ApiError, error_body
+from plateledger.access.alarm import Throttled
+from plateledger.api.deps import AlarmsDep, Principal, require_action
+from plateledger.api.errors import error_body
+from plateledger.policy import Action
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
 
@@ -33,13 +34,8 @@ def install_handlers(app: FastAPI) -> None:
                             headers={"Retry-After": str(exc.retry_after)})
 
 
-def _watcher(user: CurrentUser) -> Principal:
-    if not user.has_role(*ALARM_ROLES):
-        raise ApiError(403, "forbidden", "alarms are for supervisors, auditors and admins")
-    return user
-
-
-AlarmWatcher = Annotated[Principal, Depends(_watcher)]
+AlarmWatcher = Annotated[Principal, Depends(require_action(Action.VIEW_ALARMS))]
+"""Who may follow the agency's alarms is the role pack's `role-view-alarms`."""
 
 
 @router.get("", summary="Your agency's latest alarms (supervisors, auditors, admins)")

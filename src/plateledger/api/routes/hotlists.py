@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.api.deps import CurrentUser, HotlistDep, Principal, require_role
+from plateledger.api.deps import CurrentUser, HotlistDep, Principal, require_action
 from plateledger.api.errors import ApiError
 from plateledger.hotlist import (
     Category,
@@ -31,10 +31,12 @@ from plateledger.hotlist import (
     parse_file,
 )
 from plateledger.hotlist.importing import FileFormat
+from plateledger.policy import Action
 
 router = APIRouter(prefix="/v1", tags=["hotlists"])
 
-Manager = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
+Manager = Annotated[Principal, Depends(require_action(Action.MANAGE_HOTLISTS))]
+"""Who may manage lists and webhooks is the role pack's `role-manage-hotlists`."""
 MAX_UPLOAD = 200 * 1024 * 1024
 """Largest import file accepted (an NCIC extract of a few million rows)."""
 

@@ -16,8 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from plateledger.api.deps import Principal, RetentionDep, require_role
+from plateledger.access.policy_source import PolicySource, decide_own
+from plateledger.api.deps import PolicyDep, Principal, RetentionDep, require_action
 from plateledger.api.errors import ApiError
+from plateledger.policy import Action
 from plateledger.retention import (
     DeletionReceipt,
     HoldError,
@@ -28,8 +30,10 @@ from plateledger.retention import (
 
 router = APIRouter(prefix="/v1/retention", tags=["retention"])
 
-Admin = Annotated[Principal, Depends(require_role("admin"))]
-Supervisor = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
+Admin = Annotated[Principal, Depends(require_action(Action.MANAGE_AGENCY))]
+"""Who may run a purge: the role pack's `role-manage`."""
+Supervisor = Annotated[Principal, Depends(require_action(Action.MANAGE_HOLDS))]
+"""Who may see the clocks and place or release holds: the role pack's `role-manage-holds`."""
 
 
 Retention = RetentionDep
@@ -56,8 +60,10 @@ class HoldRelease(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _is_admin(user: Principal) -> bool:
-    return "admin" in user.roles
+def _is_admin(source: PolicySource, user: Principal) -> bool:
+    """Whether the policy set lets ``user`` administer (`manage_agency`): an administrator
+    sees and places holds for any agency."""
+    return decide_own(source, user, Action.MANAGE_AGENCY).allowed
 
 
 @router.post("/run", response_model=DeletionReceipt, summary="Run a purge now")
@@ -75,8 +81,8 @@ def get_policies(retention: Retention, user: Supervisor) -> dict[str, Any]:
 
 
 @router.get("/holds", summary="Legal holds (the caller's agency; all for administrators)")
-def list_holds(retention: Retention, user: Supervisor) -> dict[str, Any]:
-    owner = None if _is_admin(user) else int(user.agency_id)
+def list_holds(retention: Retention, user: Supervisor, source: PolicyDep) -> dict[str, Any]:
+    owner = None if _is_admin(source, user) else int(user.agency_id)
     now = datetime.now(UTC)
     return {
         "holds": [
@@ -87,10 +93,12 @@ def list_holds(retention: Retention, user: Supervisor) -> dict[str, Any]:
 
 
 @router.post("/holds", status_code=201, summary="Place a legal hold")
-def place_hold(body: HoldCreate, retention: Retention, user: Supervisor) -> dict[str, Any]:
+def place_hold(
+    body: HoldCreate, retention: Retention, user: Supervisor, source: PolicyDep
+) -> dict[str, Any]:
     owner = int(user.agency_id)
     if body.owner_agency is not None and body.owner_agency != owner:
-        if not _is_admin(user):
+        if not _is_admin(source, user):
             raise ApiError(403, "forbidden", "a hold may only keep your own agency's reads")
         owner = body.owner_agency
     try:
@@ -115,11 +123,11 @@ def place_hold(body: HoldCreate, retention: Retention, user: Supervisor) -> dict
 
 @router.post("/holds/{hold_id}/release", summary="Release a legal hold")
 def release_hold(
-    hold_id: str, body: HoldRelease, retention: Retention, user: Supervisor
+    hold_id: str, body: HoldRelease, retention: Retention, user: Supervisor, source: PolicyDep
 ) -> dict[str, Any]:
     try:
         hold = retention.holds.get(hold_id)
-        if not _is_admin(user) and hold.owner_agency != int(user.agency_id):
+        if not _is_admin(source, user) and hold.owner_agency != int(user.agency_id):
             raise ApiError(403, "forbidden", "a hold may only be released by its own agency")
         released = retention.holds.release(
             hold_id, released_by=str(user.user_id), reason=body.reason, now=datetime.now(UTC)
