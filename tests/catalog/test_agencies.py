@@ -137,3 +137,18 @@ def test_a_camera_needs_an_existing_owner_and_a_free_id(catalog: Catalog) -> Non
     catalog.add_camera("x-1", agency.id, "mobile")
     with pytest.raises(Conflict):
         catalog.add_camera("x-1", agency.id, "mobile")
+
+
+def test_an_agency_may_carry_an_opt_in_profile_beside_its_state_pack(catalog: Catalog) -> None:
+    agency = catalog.add_agency("SFPD", "sfpd", "municipal", "CA", law_packs=["CA", "CA-STRICT"])
+    assert agency.law_packs == ["CA", "CA-STRICT"]
+    updated = catalog.update_agency(agency.id, law_packs=["CA"])
+    assert updated.law_packs == ["CA"]
+
+
+@pytest.mark.parametrize("pack", ["california", "ca", "CA STRICT", "CA-", "C"])
+def test_a_law_pack_that_is_no_state_code_or_profile_is_refused(
+    catalog: Catalog, pack: str
+) -> None:
+    with pytest.raises(CatalogError, match=f"law pack `{pack}` is not a state code"):
+        catalog.add_agency("SFPD", "sfpd", "municipal", "CA", law_packs=[pack])

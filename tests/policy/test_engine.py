@@ -87,7 +87,7 @@ def test_sharing_partners_are_what_the_engine_allows_not_what_agreements_say(
 def test_an_agency_open_to_everyone_lists_every_lawful_partner(city: City) -> None:
     engine = PolicyEngine(city.agencies.values(), [_agreement(city, 1, "chp", None)], [])
     names = {p.name for p in engine.sharing_partners(_id(city, "chp"), city.now)}
-    assert names == {"oakland_pd", "alameda_so", "berkeley_pd"}
+    assert names == {"oakland_pd", "alameda_so", "berkeley_pd", "sf_pd"}
 
 
 def test_the_policy_hash_is_stable_and_follows_every_fact(city: City) -> None:

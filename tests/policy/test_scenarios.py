@@ -35,5 +35,6 @@ def test_scenario_decides_as_written(title: str, raw: dict[str, Any]) -> None:
 def test_there_are_enough_scenarios_to_cover_every_pack() -> None:
     text = " ".join(str(raw) for _, raw in CASES)
     assert len(CASES) >= 60
-    for prefix in ("ca-", "il-", "va-", "nh-", "wa-", "me-", "vt-", "mn-", "owner-"):
+    for prefix in ("ca-", "il-", "va-", "nh-", "wa-", "me-", "vt-", "mn-", "or-", "ca-strict-",
+                   "owner-"):
         assert prefix in text

@@ -17,7 +17,7 @@ from plateledger.policy import (
     Purpose,
     granted_actions,
 )
-from plateledger.policy.compiler import entities, schema, user_entity
+from plateledger.policy.compiler import schema, user_entity
 from tests.policy.scenario import City
 
 REASONS = ["white sedan seen leaving the shooting", "ICE request", "investigation",
@@ -65,7 +65,7 @@ def test_the_slice_decides_as_the_whole_set(city: City) -> None:
             hotlist_category=rng.choice([None, "stolen_vehicle", "immigration_violator"]),
             user_roles=roles, acting_for_agency_id=acting_for,
         )
-        store = entities(engine.agencies.values())
+        store = engine.entity_json
         if request.user_id is not None:
             store.append(user_entity(
                 request.user_id, engine.agency(agency), roles,

@@ -16,6 +16,8 @@ from plateledger.catalog.timeutil import utc_now
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 STATE = re.compile(r"^[A-Z]{2}$")
+PACK_CODE = re.compile(r"^[A-Z]{2}(?:-[A-Z]{2,16})?$")
+"""A law pack code: a state's (``WA``) or an opt-in profile of one (``CA-STRICT``)."""
 
 AGENCY_SETTINGS = frozenset({
     "name", "jurisdiction", "law_packs", "purposes", "case_number_required",
@@ -35,8 +37,10 @@ def _check_agency(values: dict[str, Any]) -> None:
     for name in ("retention_nonhit_days", "retention_hit_days", "retention_image_days"):
         _check_days(name, values.get(name))
     for pack in values.get("law_packs") or ():
-        if not STATE.match(pack):
-            raise CatalogError(f"law pack `{pack}` is not a two-letter state code")
+        if not PACK_CODE.match(pack):
+            raise CatalogError(
+                f"law pack `{pack}` is not a state code (`WA`) or a profile (`CA-STRICT`)"
+            )
     if not str(values.get("name", "x")).strip():
         raise CatalogError("an agency needs a name")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,11 @@ from typing import Any
 from plateledger.policy.lawpack import LAW_PACKS, STATE_PACKS, RetentionPreset
 
 AUDIT_LOG_MINIMUM = timedelta(days=5 * 365 + 1)
-"""The audit log is kept at least five years (WA SB 6002; LAWS.md, all packs)."""
+"""The platform keeps the audit log at least five years (LAWS.md, all packs), longer than
+any pack's own floor (`RetentionPreset.audit`: a year under the CJIS Security Policy, five
+years in Washington); a pack whose floor were longer would raise it."""
+
+_STATE_CODE = re.compile(r"^[A-Z]{2}$")
 
 NON_SEARCHABLE_LIMIT = timedelta(minutes=3)
 """A non-hit clock this short means the non-hit read never becomes searchable."""
@@ -115,10 +120,12 @@ def effective_policy(
 ) -> RetentionPolicy:
     """The strictest clocks among the packs that apply and the agency's own setting.
 
-    ``pack_codes`` are two-letter state codes; a state without a retention rule adds no
-    ceiling. Where no pack and no agency setting fixes a clock, the platform default
+    ``pack_codes`` are pack codes (two-letter state codes, or an opt-in profile such as
+    ``CA-STRICT``); a state without a retention rule adds no ceiling. The audit log is
+    kept the longest of the packs' audit floors, the platform minimum and the agency's
+    setting. Where no pack and no agency setting fixes a clock, the platform default
     applies (`DEFAULT_NON_HIT`, `DEFAULT_HIT`). Images never outlive the longer read
-    clock. Raises `RetentionError` for a code that is not two letters.
+    clock. Raises `RetentionError` for a code that is neither a pack nor two letters.
     """
     if agency_override is None:
         return policy_for_agency(pack_codes)
@@ -144,12 +151,14 @@ def policy_for_agency(
     non_hits: list[timedelta] = []
     hits: list[timedelta] = []
     sources: list[str] = []
+    audits: list[timedelta] = [AUDIT_LOG_MINIMUM]
     for code in sorted({c.strip().upper() for c in pack_codes}):
-        if len(code) != 2 or not code.isalpha() or not code.isascii():
-            raise RetentionError(f"law pack `{code}` is not a two-letter state code")
         pack = PACK_RETENTION.get(code)
+        if pack is None and not _STATE_CODE.match(code):
+            raise RetentionError(f"law pack `{code}` is not a two-letter state code")
         if pack is None:
             continue
+        audits.append(pack.audit)
         if pack.non_hit is not None or pack.hit is not None:
             sources.append(code)
         if pack.non_hit is not None:
@@ -172,7 +181,7 @@ def policy_for_agency(
         non_hit=chosen_non_hit,
         hit=chosen_hit,
         images=longest_read if images is None else min(images, longest_read),
-        audit_log=AUDIT_LOG_MINIMUM if audit_log is None else max(audit_log, AUDIT_LOG_MINIMUM),
+        audit_log=max(audits) if audit_log is None else max(audit_log, *audits),
         sources=tuple(dict.fromkeys(sources)),
     )
 

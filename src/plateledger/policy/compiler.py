@@ -22,6 +22,7 @@ from plateledger.policy.decision import Limits
 from plateledger.policy.errors import PolicyCompileError
 from plateledger.policy.facts import AgencyFacts, Agreement
 from plateledger.policy.lawpack import law_pack
+from plateledger.policy.purpose import LAW_ENFORCEMENT_PURPOSES
 
 
 @dataclass(frozen=True)
@@ -267,11 +268,50 @@ def user_entity(
     return _entity("User", user_id, attrs, [("Agency", str(agency.id))])
 
 
-def entities(agencies: Iterable[AgencyFacts]) -> list[dict[str, Any]]:
-    """Action groups, agencies and their datasets as Cedar JSON entities.
+def bounded(agreement: Agreement) -> bool:
+    """Whether ``agreement`` is narrow and ends: it lists its purposes, every one a
+    law-enforcement purpose, and has an expiry (what Oregon SB 1516 asks of an agreement
+    with an entity outside Oregon)."""
+    return (agreement.recipient_id is not None and agreement.expires is not None
+            and agreement.purposes is not None
+            and agreement.purposes <= LAW_ENFORCEMENT_PURPOSES)
+
+
+def partner_sets(
+    agreements: Iterable[Agreement],
+) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Per owner: the agencies with a one-to-one agreement (``partners``, whatever its
+    dates: the permit decides those), and the agencies whose every unrevoked agreement with
+    the owner is `bounded`, at least one being so (``bounded_partners``). An unrevoked
+    agreement open to every agency (never bounded) empties the owner's bounded set."""
+    partners: dict[int, set[int]] = defaultdict(set)
+    narrow: dict[int, set[int]] = defaultdict(set)
+    wide: dict[int, set[int | None]] = defaultdict(set)
+    for agreement in agreements:
+        owner, recipient = agreement.owner_id, agreement.recipient_id
+        if recipient is not None:
+            partners[owner].add(recipient)
+        if bounded(agreement):
+            assert recipient is not None
+            narrow[owner].add(recipient)
+        elif agreement.revoked_at is None:
+            wide[owner].add(recipient)
+    bounded_partners = {
+        owner: set() if None in wide[owner] else recipients - wide[owner]
+        for owner, recipients in narrow.items()
+    }
+    return dict(partners), {o: {int(r) for r in rs} for o, rs in bounded_partners.items()}
+
+
+def entities(
+    agencies: Iterable[AgencyFacts], agreements: Iterable[Agreement] = ()
+) -> list[dict[str, Any]]:
+    """Action groups, agencies and their datasets as Cedar JSON entities; each dataset
+    names its owner's ``partners`` and ``bounded_partners`` (`partner_sets`).
 
     Raises `UnknownPack` for a law pack code with no pack.
     """
+    partners, bounded_partners = partner_sets(agreements)
     found: list[dict[str, Any]] = [_entity("Action", group, {}) for group in ACTION_GROUPS]
     for action in Action:
         groups = [("Action", g) for g, members in ACTION_GROUPS.items() if action in members]
@@ -286,6 +326,10 @@ def entities(agencies: Iterable[AgencyFacts]) -> list[dict[str, Any]]:
             "case_number_required": agency.case_number_required,
             "restricts_purposes": agency.purposes is not None,
             "purposes": sorted(p.value for p in agency.purposes or ()),
+            "partners": [ref("Agency", a) for a in sorted(partners.get(agency.id, ()))],
+            "bounded_partners": [
+                ref("Agency", a) for a in sorted(bounded_partners.get(agency.id, ()))
+            ],
         }))
     return found
 
@@ -303,7 +347,8 @@ entity User in [Agency] = {
 };
 entity Dataset = {
   owner: Agency, state: String, packs: Set<String>, case_number_required: Bool,
-  restricts_purposes: Bool, purposes: Set<String>
+  restricts_purposes: Bool, purposes: Set<String>, partners: Set<Agency>,
+  bounded_partners: Set<Agency>
 };
 type Request = {
   now: Long, purpose: String, flags: Set<String>, requested_by: Agency,

@@ -117,7 +117,7 @@ class PolicyEngine:
         self._compiled: CompiledAgreements = compile_agreements(
             self.agencies.values(), self.agreements
         )
-        self._entity_json = entities(self.agencies.values())
+        self._entity_json = entities(self.agencies.values(), self.agreements)
         self._entities = cedarpy.Entities.from_json_str(json.dumps(self._entity_json))
         self.packs_text = "\n".join(LAW_PACKS[code].text for code in sorted(LAW_PACKS))
         try:
@@ -180,6 +180,12 @@ class PolicyEngine:
             while len(self._owner_sets) > OWNER_SET_CACHE:
                 self._owner_sets.popitem(last=False)
         return found
+
+    @property
+    def entity_json(self) -> list[dict[str, Any]]:
+        """The agencies and datasets policy sees, as Cedar JSON entities (a copy)."""
+        copied: list[dict[str, Any]] = json.loads(json.dumps(self._entity_json))
+        return copied
 
     def full_policy_set(self) -> cedarpy.PolicySet:
         """The whole enforced set as one Cedar policy set (slower; for checks and tools)."""

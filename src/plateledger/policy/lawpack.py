@@ -30,13 +30,25 @@ PLATFORM_PACKS = frozenset({CORE, ROLES})
 _VERSION = re.compile(r"^//\s*version:\s*(\S+)\s*$", re.MULTILINE)
 
 
+CJIS_AUDIT = "FBI CJIS Security Policy (audit records kept at least one year)"
+"""Why every pack keeps audit entries at least a year: ALPR systems that query NCIC are
+under the CJIS Security Policy."""
+
+
 @dataclass(frozen=True)
 class RetentionPreset:
-    """How long a pack lets reads be kept; ``None`` leaves the clock to the agency."""
+    """How long a pack lets reads be kept (``None`` leaves the clock to the agency), and how
+    long it requires audit entries to be kept (``audit``, a floor: at least a year)."""
 
     non_hit: timedelta | None
     hit: timedelta | None
     citation: str
+    audit: timedelta = timedelta(days=365)
+    audit_citation: str = CJIS_AUDIT
+
+    def __post_init__(self) -> None:
+        if self.audit < timedelta(days=365):
+            raise PolicyCompileError("a pack keeps audit entries at least one year")
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,11 @@ class LawPack:
     retention: RetentionPreset
     max_lookback_days: int | None = None
     """A cap on how far back a search of this pack's data may reach (a limit, not a deny)."""
+    status: str = "law"
+    """Where the pack's source stands: ``law``, a bill not yet confirmed as enacted, or an
+    opt-in profile that is not law."""
+    opt_in: bool = False
+    """An agency carries the pack only by choosing it (never a home state's default)."""
 
     @property
     def text(self) -> str:
@@ -83,6 +100,10 @@ def _days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
+WA_STATUS = "passed both chambers; signature and chapter to be confirmed"
+"""Washington SB 6002's status as far as the pack knows: cite its chapter once known."""
+
+
 LAW_PACKS: MappingProxyType[str, LawPack] = MappingProxyType({
     p.code: p for p in (
         LawPack(
@@ -94,8 +115,9 @@ LAW_PACKS: MappingProxyType[str, LawPack] = MappingProxyType({
             RetentionPreset(None, None, "625 ILCS 5/2-130 (no period in statute)"),
         ),
         LawPack(
-            "VA", "Virginia", "Va. Code 2.2-5517",
-            RetentionPreset(_days(21), None, "Va. Code 2.2-5517 (21 days)"),
+            "VA", "Virginia",
+            "Va. Code 2.2-5517, as amended by HB 2724 (2025), in force 2025-07-01",
+            RetentionPreset(_days(21), None, "Va. Code 2.2-5517 as amended by HB 2724 (21 days)"),
             max_lookback_days=21,
         ),
         LawPack(
@@ -105,7 +127,23 @@ LAW_PACKS: MappingProxyType[str, LawPack] = MappingProxyType({
         ),
         LawPack(
             "WA", "Washington", "Wash. SB 6002 (2026)",
-            RetentionPreset(_days(21), None, "Wash. SB 6002 (2026) (21 days)"),
+            RetentionPreset(_days(21), None, "Wash. SB 6002 (2026) (21 days unless evidence)",
+                            audit=_days(5 * 365 + 1),
+                            audit_citation="Wash. SB 6002 (2026) (access logs kept five years)"),
+            status=WA_STATUS,
+        ),
+        LawPack(
+            "OR", "Oregon", "Or. SB 1516 (2026); ORS 181A.820",
+            RetentionPreset(_days(30), None,
+                            "Or. SB 1516 (2026) (30 days for non-investigative data)"),
+        ),
+        LawPack(
+            "CA-STRICT", "California strict profile (opt-in)",
+            "Cal. SB 274 (2025), vetoed: an opt-in profile, not law",
+            RetentionPreset(_days(60), None,
+                            "Cal. SB 274 (2025), vetoed (60 days for non-hit reads, by choice)"),
+            status="opt-in profile chosen by the agency; not law (SB 274 was vetoed)",
+            opt_in=True,
         ),
         LawPack(
             "ME", "Maine", "29-A M.R.S. 2117-A",
@@ -138,7 +176,8 @@ STATE_PACKS = tuple(code for code in LAW_PACKS if code not in PLATFORM_PACKS)
 
 
 def law_pack(code: str) -> LawPack:
-    """The pack for ``code`` (a two-letter state code); raises `UnknownPack` otherwise."""
+    """The pack for ``code`` (a two-letter state code, or an opt-in profile such as
+    ``CA-STRICT``); raises `UnknownPack` otherwise."""
     pack = LAW_PACKS.get(code.strip().upper())
     if pack is None or pack.code in PLATFORM_PACKS:
         raise UnknownPack(f"no law pack `{code[:8]}`: packs are {', '.join(STATE_PACKS)}")
@@ -148,7 +187,7 @@ def law_pack(code: str) -> LawPack:
 def default_packs(home_state: str) -> tuple[str, ...]:
     """The packs that govern an agency's data by default: its home state's, if one exists."""
     code = home_state.strip().upper()
-    return (code,) if code in STATE_PACKS else ()
+    return (code,) if code in STATE_PACKS and not LAW_PACKS[code].opt_in else ()
 
 
 def packs_version() -> str:
