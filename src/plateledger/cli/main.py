@@ -10,6 +10,7 @@ from plateledger.cli import (
     demo,
     hotlist,
     ingesting,
+    profiles,
     recognize,
     retention,
     searching,
@@ -35,6 +36,7 @@ app.command()(searching.login)
 app.command()(simulating.simulate)
 app.add_typer(audit.app, name="audit")
 app.add_typer(admin.app, name="admin")
+admin.app.add_typer(profiles.app, name="profile")
 app.add_typer(retention.app, name="retention")
 app.add_typer(hotlist.app, name="hotlist")
 app.command()(recognize.recognize)
