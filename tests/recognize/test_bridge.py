@@ -9,6 +9,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
+from plateledger.network_loop import NetworkLoop
 from plateledger.recognize.bridge import Broker, MqttBridge
 from plateledger.recognize.sender import ReadSender
 from plateledger.recognize.spool import Spool
@@ -28,14 +29,14 @@ def publish_one(port: int, topic: str, payload: str, timeout: float = 20.0) -> N
     ``timeout`` seconds (paho's ``publish.single`` retries a lost broker forever)."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
     client.connect("127.0.0.1", port)
-    client.loop_start()
+    loop = NetworkLoop(client, "test-publisher")
+    loop.start()
     try:
         info = client.publish(topic, payload, qos=1)
         info.wait_for_publish(timeout)
         assert info.is_published(), f"the broker did not acknowledge {topic} in {timeout} s"
     finally:
-        client.disconnect()
-        client.loop_stop()
+        loop.stop()
 
 
 def wait_for(condition: object, timeout: float = 10.0) -> bool:

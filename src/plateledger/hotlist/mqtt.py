@@ -15,6 +15,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from plateledger.hotlist.alert import Alert
+from plateledger.network_loop import NetworkLoop
 
 log = logging.getLogger("plateledger.hotlist.mqtt")
 
@@ -53,6 +54,7 @@ class MqttPublisher:
             self._client.tls_set()
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._loop = NetworkLoop(self._client, "alerts-mqtt")
 
     def _on_connect(self, client: object, userdata: object, flags: object, reason: object,
                     properties: object = None) -> None:  # fmt: skip
@@ -70,7 +72,7 @@ class MqttPublisher:
         """Connect and start the network thread; ``True`` once connected within ``timeout``
         (otherwise it keeps trying in the background)."""
         self._client.connect_async(self.host, self.port, keepalive=30)
-        self._client.loop_start()
+        self._loop.start()
         return self._connected.wait(timeout)
 
     def publish(self, alert: Alert) -> None:
@@ -80,5 +82,4 @@ class MqttPublisher:
         )
 
     def stop(self) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._loop.stop()

@@ -25,6 +25,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from plateledger.network_loop import NetworkLoop
 from plateledger.recognize.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -84,20 +85,19 @@ class MqttBridge:
         self._spool: Spool | None = None
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                    client_id=f"plateledger-bridge-{uuid.uuid4().hex[:8]}")
-        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._loop = NetworkLoop(self._client, "bridge")
 
     def start(self) -> None:
         """Connect (retrying in the background if the broker is down) and start listening."""
         self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
-        self._client.loop_start()
+        self._loop.start()
 
     def stop(self) -> None:
         """Disconnect and stop the network thread; spooled messages stay spooled."""
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._loop.stop()
         with self._lock:
             if self._spool is not None:
                 self._spool.close()
