@@ -148,7 +148,7 @@ def test_no_audit_entry_means_no_delivery(
     hotlists.import_list(OAKLAND, "own", "local", "warrant", [{"plate": "7ABC123"}])
 
     async def scenario() -> Alert | None:
-        mine = stream.subscribe(OAKLAND, user_id=10)
+        mine = stream.subscribe(OAKLAND)
         with pytest.raises(OperationalError):
             await asyncio.to_thread(service.process, [make_read("7ABC123", owner=OAKLAND)])
         got = await mine.get(timeout=0.05)
@@ -168,8 +168,8 @@ def test_live_subscribers_of_the_list_owner_get_the_alert(
     hotlists.import_list(OAKLAND, "own", "local", "warrant", [{"plate": "7ABC123"}])
 
     async def scenario() -> tuple[Alert | None, Alert | None]:
-        mine = stream.subscribe(OAKLAND, user_id=10)
-        other = stream.subscribe(SAN_JOSE, user_id=20)
+        mine = stream.subscribe(OAKLAND)
+        other = stream.subscribe(SAN_JOSE)
         await asyncio.to_thread(service.process, [make_read("7ABC123", owner=OAKLAND)])
         got = await mine.get(timeout=30)
         nothing = await other.get(timeout=0.05)

@@ -22,7 +22,6 @@ case number or reason text.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import threading
@@ -32,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from plateledger.agency_stream import DEFAULT_QUEUE, AgencyStream
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Catalog, Principal
 
@@ -102,66 +102,11 @@ class Throttled(Exception):
         super().__init__(self.message)
 
 
-class AlarmSubscription:
-    """One subscriber's queue of alarms for their agency. Use on the loop that created it."""
-
-    def __init__(self, hub: AlarmStream, agency_id: int, maxsize: int) -> None:
-        self.agency_id = agency_id
-        self._hub = hub
-        self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[Alarm] = asyncio.Queue(maxsize)
-
-    def _offer(self, alarm: Alarm) -> None:
-        if self._queue.full():
-            self._queue.get_nowait()
-        self._queue.put_nowait(alarm)
-
-    def _post(self, alarm: Alarm) -> bool:
-        try:
-            self._loop.call_soon_threadsafe(self._offer, alarm)
-        except RuntimeError:  # the subscriber's loop is closed
-            return False
-        return True
-
-    async def get(self, timeout: float | None = None) -> Alarm | None:
-        """The next alarm, or ``None`` after ``timeout`` seconds without one."""
-        try:
-            return await asyncio.wait_for(self._queue.get(), timeout)
-        except TimeoutError:
-            return None
-
-    def close(self) -> None:
-        self._hub._remove(self)
-
-
-class AlarmStream:
+class AlarmStream(AgencyStream[Alarm]):
     """Routes each alarm to the live subscribers of the agency of the user it is about."""
 
-    def __init__(self, queue_size: int = 1000) -> None:
-        self._queue_size = queue_size
-        self._lock = threading.Lock()
-        self._by_agency: dict[int, set[AlarmSubscription]] = {}
-
-    def subscribe(self, agency_id: int) -> AlarmSubscription:
-        subscription = AlarmSubscription(self, agency_id, self._queue_size)
-        with self._lock:
-            self._by_agency.setdefault(agency_id, set()).add(subscription)
-        return subscription
-
-    def _remove(self, subscription: AlarmSubscription) -> None:
-        with self._lock:
-            subscribers = self._by_agency.get(subscription.agency_id)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self._by_agency[subscription.agency_id]
-
-    def publish(self, alarm: Alarm) -> None:
-        with self._lock:
-            targets = list(self._by_agency.get(alarm.agency_id, ()))
-        for subscription in targets:
-            if not subscription._post(alarm):
-                self._remove(subscription)
+    def __init__(self, queue_size: int = DEFAULT_QUEUE) -> None:
+        super().__init__(lambda alarm: alarm.agency_id, queue_size=queue_size)
 
 
 def denied_access(decision: Decision) -> bool:

@@ -9,20 +9,19 @@ A user whose accesses keep being denied is refused with 429 and ``Retry-After``
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse
 
 from plateledger.access.alarm import Throttled
 from plateledger.api.deps import AlarmsDep, Principal, require_action
 from plateledger.api.errors import error_body
+from plateledger.api.events import event_stream
 from plateledger.policy import Action
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
-
-KEEPALIVE = 15.0
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -45,27 +44,9 @@ def list_alarms(
     return {"alarms": [a.as_json() for a in monitor.recent(user.agency_id, limit)]}
 
 
-@router.get("/stream", response_class=StreamingResponse,
+@router.get("/stream", response_class=EventSourceResponse,
             summary="Your agency's alarms as they are raised (server-sent events)")
-async def alarm_stream(
-    request: Request, user: AlarmWatcher, monitor: AlarmsDep
-) -> StreamingResponse:
-    subscription = monitor.stream.subscribe(user.agency_id)
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            yield ": connected\n\n"
-            while not await request.is_disconnected():
-                alarm = await subscription.get(timeout=KEEPALIVE)
-                if alarm is None:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield (f"event: alarm\nid: {alarm.index}\n"
-                       f"data: {json.dumps(alarm.as_json())}\n\n")
-        finally:
-            subscription.close()
-
-    return StreamingResponse(
-        events(), media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+async def alarm_stream(user: AlarmWatcher, monitor: AlarmsDep) -> EventSourceResponse:
+    return event_stream(monitor.stream.subscribe(user.agency_id), name="alarm",
+                        ident=lambda alarm: str(alarm.index),
+                        data=lambda alarm: json.dumps(alarm.as_json()))
