@@ -266,3 +266,23 @@ def test_a_burst_of_denied_searches_raises_an_alarm_a_supervisor_sees(demo: str)
 def test_the_transparency_figures_count_the_withheld_hits(demo: str) -> None:
     counts = httpx.get(f"{demo}/v1/audit/counts", timeout=30).json()
     assert counts["withheld_hits_by_owner"].get("ucpd", 0) >= 1
+
+
+def test_alerts_arrive_on_the_event_stream(demo: str) -> None:
+    """The stream a dispatch console follows: ``event: alert`` lines with the hit's id and
+    the alert as JSON, as the live feed's hot-listed plates come by (every 15 s)."""
+    headers = {"Authorization": f"Bearer {_token(demo, 'ucpd.investigator')}"}
+    seen: list[str] = []
+    with httpx.stream("GET", f"{demo}/v1/alerts/stream", headers=headers,
+                      timeout=httpx.Timeout(90, connect=10)) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        deadline = time.monotonic() + 75
+        for line in response.iter_lines():
+            seen.append(line)
+            if line.startswith("data: ") or time.monotonic() > deadline:
+                break
+    assert seen[0] == ": connected"
+    assert "event: alert" in seen
+    alert = json.loads(seen[-1].removeprefix("data: "))
+    assert alert["list_owner_id"] and alert["plate_listed"]

@@ -233,3 +233,31 @@ def test_a_list_whose_owner_may_not_receive_a_hit_does_not_lengthen_the_reads_li
     assert by_plate["7FED001"].hit is False
     assert by_plate["7OWN001"].hit is True
     assert by_plate["7FED001"].expires_at < by_plate["7OWN001"].expires_at
+
+
+@pytest.mark.parametrize("roles", [["auditor"], ["admin"]])
+def test_hits_carry_reads_so_auditors_and_admins_may_not_read_them(
+    client: TestClient, catalog: Catalog, roles: list[str]
+) -> None:
+    headers = token(catalog, "ucpd", f"u-{roles[0]}", roles)
+    for path in ("/v1/hits", "/v1/hits/any-id", "/v1/alerts/stream"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 403, (path, response.text)
+        assert "role-receive-alert" in response.text
+    dispatcher = token(catalog, "ucpd", "d", ["dispatcher"])
+    assert client.get("/v1/hits", headers=dispatcher).status_code == 200
+
+
+def test_an_upload_holding_an_immigration_violator_file_is_refused_naming_the_rule(
+    client: TestClient, catalog: Catalog, runtime: HotlistRuntime
+) -> None:
+    headers = token(catalog, "ucpd", "sam", ["supervisor"])
+    text = "plate,file_type\n7ABC123,ncic_stolen_vehicle\n8XYZ999,ncic_immigration_violator\n"
+    response = client.post(
+        "/v1/hotlists/import", headers=headers,
+        files={"file": ("ivf.csv", text.encode(), "text/csv")},
+        data={"name": "mixed", "category": "stolen_vehicle"},
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert "ca-gov-7284.6-no-immigration-violator-file" in response.json()["error"]["message"]
+    assert runtime.store.lists() == []

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from plateledger.access.errors import AccessDenied, DecisionUnavailable
@@ -19,6 +20,8 @@ from plateledger.catalog import AgreementRow as CatalogAgreement
 from plateledger.catalog import Catalog, Principal
 from plateledger.hotlist.gate import EngineAlertGate
 from plateledger.policy import (
+    DATA_ACTIONS,
+    LAW_PACKS,
     STATE_PACKS,
     AccessRequest,
     Action,
@@ -34,6 +37,7 @@ from plateledger.policy import (
     parse_action,
     parse_purpose,
 )
+from plateledger.policy.lawpack import ROLES
 from plateledger.search import OwnerLimit
 
 log = logging.getLogger("plateledger.access")
@@ -159,6 +163,24 @@ def decide_own(source: PolicySource, user: Principal, action: Action) -> OwnerDe
         log.exception("policy decision failed")
         raise DecisionUnavailable("no policy decision could be made") from exc
     return verdict
+
+
+def may_act(source: PolicySource, user: Principal, action: Action) -> OwnerDecision:
+    """Whether ``user`` may ``action`` at all — the question a route asks before it starts.
+
+    For administration it is the whole decision on their own agency. For an action on
+    data (receiving alerts, say) whose data it reaches is decided per access — each
+    search per owner, each hit per read owner — so here only the role pack's rules count:
+    a federal unit's investigator may receive alerts even though its own dataset lies in
+    California, whose pack would refuse it that dataset. Raises `DecisionUnavailable` when
+    no decision can be made."""
+    verdict = decide_own(source, user, action)
+    if verdict.allowed or action not in DATA_ACTIONS:
+        return verdict
+    if set(verdict.policy_ids) & set(LAW_PACKS[ROLES].policy_ids):
+        return verdict
+    return replace(verdict, allowed=True, policy_ids=(), reasons=(
+        "the role may; whose data is decided for each access",))
 
 
 class PolicyDecider:

@@ -33,7 +33,7 @@ from starlette.requests import HTTPConnection
 from plateledger.access import AccessGate
 from plateledger.access.admin_changes import AdminChanges
 from plateledger.access.alarm import AlarmMonitor
-from plateledger.access.policy_source import PolicySource, decide_own
+from plateledger.access.policy_source import PolicySource, may_act
 from plateledger.api.errors import ApiError
 from plateledger.api.resources import Ingest
 from plateledger.audit import AuditLog
@@ -191,7 +191,7 @@ def require_action(action: Action) -> Callable[[PolicySource, Principal], Princi
     agency, and answers 403 naming the rule that denied otherwise."""
 
     def allowed(source: PolicyDep, user: CurrentUser) -> Principal:
-        verdict = decide_own(source, user, action)
+        verdict = may_act(source, user, action)
         if not verdict.allowed:
             raise HTTPException(
                 403, detail=f"`{action.value}` is denied: " + "; ".join(verdict.reasons)

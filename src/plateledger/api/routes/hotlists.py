@@ -36,6 +36,9 @@ from plateledger.policy import Action
 router = APIRouter(prefix="/v1", tags=["hotlists"])
 
 Manager = Annotated[Principal, Depends(require_action(Action.MANAGE_HOTLISTS))]
+Receiver = Annotated[Principal, Depends(require_action(Action.RECEIVE_ALERT))]
+"""Hits carry reads: only the roles that may receive alerts (the role pack's
+`role-receive-alert`) list, open or dispose of them."""
 """Who may manage lists and webhooks is the role pack's `role-manage-hotlists`."""
 MAX_UPLOAD = 200 * 1024 * 1024
 """Largest import file accepted (an NCIC extract of a few million rows)."""
@@ -259,7 +262,7 @@ def delete_hotlist(list_id: int, user: Manager, runtime: Runtime) -> None:
 
 @router.get("/hits", response_model=list[HitRecord])
 def list_hits(
-    user: CurrentUser,
+    user: Receiver,
     runtime: Runtime,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -283,7 +286,7 @@ def hit_stats(
 
 
 @router.get("/hits/{hit_id}", response_model=HitRecord)
-def get_hit(hit_id: str, user: CurrentUser, runtime: Runtime) -> HitRecord:
+def get_hit(hit_id: str, user: Receiver, runtime: Runtime) -> HitRecord:
     try:
         return runtime.hits.get(hit_id, user.agency_id)
     except UnknownHit as exc:
@@ -292,7 +295,7 @@ def get_hit(hit_id: str, user: CurrentUser, runtime: Runtime) -> HitRecord:
 
 @router.post("/hits/{hit_id}/disposition", response_model=HitRecord)
 def record_disposition(
-    hit_id: str, body: DispositionCreate, user: CurrentUser, runtime: Runtime
+    hit_id: str, body: DispositionCreate, user: Receiver, runtime: Runtime
 ) -> HitRecord:
     """Record the officer's check (confirmed, misread, wrong state, dismissed) and action."""
     try:
