@@ -121,6 +121,7 @@ def _case(file: str, raw: dict[str, Any], city: City) -> Case:
         owners=[ids[o] for o in raw["expect"]],
         now=_time(req.get("now", city.now)),
         hotlist_category=req.get("hotlist_category"),
+        hotlist_file_type=req.get("hotlist_file_type"),
         user_roles=frozenset(req.get("roles", ["investigator"])),
         acting_for_agency_id=ids[req["acting_for"]] if req.get("acting_for") else None,
     )

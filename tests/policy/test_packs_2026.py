@@ -23,6 +23,7 @@ from plateledger.policy import (
 from plateledger.policy.clocks import AUDIT_LOG_MINIMUM, effective_policy
 from plateledger.policy.compiler import partner_sets
 from plateledger.policy.errors import PolicyCompileError
+from plateledger.policy.filetype import FileType, UnknownFileType, parse_file_type
 from plateledger.policy.lawpack import RetentionPreset
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -131,3 +132,26 @@ def test_an_agreement_open_to_every_agency_bounds_no_one() -> None:
     ])
     assert partners == {1: {2}}
     assert bounded == {1: set()}
+
+
+def test_every_file_type_a_pack_names_is_on_the_closed_list() -> None:
+    named = {
+        found for pack in LAW_PACKS.values()
+        for found in re.findall(r'context\.hotlist_file_type == "([a-z_]+)"', pack.text)
+    }
+    assert named == {FileType.NCIC_IMMIGRATION_VIOLATOR.value}
+
+
+@pytest.mark.parametrize("code", ["CA", "IL", "WA", "OR"])
+def test_the_packs_that_forbid_immigration_use_forbid_the_immigration_violator_file(
+    code: str,
+) -> None:
+    ids = law_pack(code).policy_ids
+    assert any(pid.endswith("-no-immigration-violator-file") for pid in ids)
+    assert any(pid.endswith("-no-immigration-hotlist") for pid in ids)
+
+
+def test_a_file_type_off_the_closed_list_is_refused_naming_it() -> None:
+    assert parse_file_type(" NCIC Stolen-Vehicle ") is FileType.NCIC_STOLEN_VEHICLE
+    with pytest.raises(UnknownFileType, match="file type `dmv_dump` is not one of: ncic_"):
+        parse_file_type("dmv_dump")

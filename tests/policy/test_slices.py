@@ -64,6 +64,8 @@ def test_the_slice_decides_as_the_whole_set(city: City) -> None:
             lookback_days=rng.randint(1, 60), owners=ids, now=city.now,
             hotlist_category=rng.choice([None, "stolen_vehicle", "immigration_violator"]),
             user_roles=roles, acting_for_agency_id=acting_for,
+            hotlist_file_type=rng.choice([None, "ncic_stolen_vehicle",
+                                          "ncic_immigration_violator"]),
         )
         store = engine.entity_json
         if request.user_id is not None:

@@ -6,13 +6,14 @@ from plateledger.hotlist.disposition import Disposition, DispositionStats, HitAc
 from plateledger.hotlist.entry import ListEntry
 from plateledger.hotlist.errors import (
     DispositionError,
+    FileTypeRefused,
     HotlistError,
     ImportRefused,
     SubscriptionError,
     UnknownHit,
     UnknownList,
 )
-from plateledger.hotlist.gate import AlertGate, EngineAlertGate
+from plateledger.hotlist.gate import AlertGate, EngineAlertGate, FileTypeGate
 from plateledger.hotlist.hits import HitStore
 from plateledger.hotlist.importing import ImportReport, RowError, SourceRow, parse_file
 from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
@@ -25,6 +26,7 @@ from plateledger.hotlist.signature import signature_header, verify_signature
 from plateledger.hotlist.store import Hotlist, HotlistStore, StoredEntry
 from plateledger.hotlist.stream import AlertStream, AlertSubscription
 from plateledger.hotlist.webhook import OutboxItem, OutboxStatus, WebhookOutbox, WebhookSubscription
+from plateledger.policy.filetype import FileType, UnknownFileType, parse_file_type
 
 __all__ = [
     "ALERT_WITHHELD",
@@ -40,6 +42,9 @@ __all__ = [
     "DispositionError",
     "DispositionStats",
     "EngineAlertGate",
+    "FileType",
+    "FileTypeGate",
+    "FileTypeRefused",
     "Hit",
     "HitAction",
     "HitRecord",
@@ -61,6 +66,7 @@ __all__ = [
     "SourceRow",
     "StoredEntry",
     "SubscriptionError",
+    "UnknownFileType",
     "UnknownHit",
     "UnknownList",
     "WebhookOutbox",
@@ -70,6 +76,7 @@ __all__ = [
     "metadata",
     "parse_category",
     "parse_file",
+    "parse_file_type",
     "screen_words",
     "screened_class",
     "signature_header",

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from plateledger.hotlist.category import parse_category
 from plateledger.plates import PlateError, confusion_key, normalize_plate
+from plateledger.policy.filetype import parse_file_type
 
 MAX_PRIORITY = 9
 """Priorities run from 0 (routine) to 9 (most urgent, e.g. an AMBER alert)."""
@@ -16,7 +17,8 @@ MAX_PRIORITY = 9
 @dataclass(frozen=True, slots=True)
 class ListEntry:
     """A listed plate. ``expires_at`` is epoch milliseconds (UTC), ``None``: no expiry.
-    ``category`` is the entry's own category (a `Category` value), empty: its list's."""
+    ``category`` is the entry's own category (a `Category` value), empty: its list's;
+    ``file_type`` the entry's own source file type (a `FileType` value), empty: its list's."""
 
     plate: str
     region: str = ""
@@ -25,6 +27,7 @@ class ListEntry:
     expires_at: int | None = None
     priority: int = 0
     category: str = ""
+    file_type: str = ""
 
     @property
     def plate_key(self) -> str:
@@ -76,8 +79,8 @@ def _text(fields: Mapping[str, object], name: str, limit: int) -> str:
 
 def parse_entry(fields: Mapping[str, object]) -> ListEntry:
     """Validate one row given by canonical field names (``plate``, ``region``, ``reason``,
-    ``case_number``, ``expires``, ``priority``, ``category``); raise ``ValueError`` with
-    the reason."""
+    ``case_number``, ``expires``, ``priority``, ``category``, ``file_type``); raise
+    ``ValueError`` with the reason."""
     raw_plate = fields.get("plate")
     if raw_plate is None or not str(raw_plate).strip():
         raise ValueError("plate is missing")
@@ -106,6 +109,8 @@ def parse_entry(fields: Mapping[str, object]) -> ListEntry:
         raise ValueError(f"priority `{priority_text[:12]}` is not a whole number 0-{MAX_PRIORITY}")
     category_text = _text(fields, "category", 40)
     category = parse_category(category_text).value if category_text else ""
+    file_type_text = _text(fields, "file_type", 40)
+    file_type = parse_file_type(file_type_text).value if file_type_text else ""
     return ListEntry(
         plate=plate,
         region=region,
@@ -114,4 +119,5 @@ def parse_entry(fields: Mapping[str, object]) -> ListEntry:
         expires_at=expires_at,
         priority=priority,
         category=category,
+        file_type=file_type,
     )

@@ -2,6 +2,7 @@
 
     HotlistError
     ├── ImportRefused     a file with bad rows, imported with ``on_error="refuse"``
+    ├── FileTypeRefused   a list of a file type the owner's law packs forbid it to hold
     ├── UnknownList       no list with that id (for that owner)
     ├── UnknownHit        no hit with that id (for that owner), or it has expired
     ├── DispositionError  a disposition that breaks the rules (an action without confirmation)
@@ -29,6 +30,19 @@ class ImportRefused(HotlistError):
             f"import refused: {len(errors)} bad row(s); line {first.line}: {first.message}"
         )
         self.errors = errors
+
+
+class FileTypeRefused(HotlistError, ValueError):
+    """The owner's law packs forbid it to hold entries of this file type; nothing was
+    stored. ``policy_ids`` are the rules that refused."""
+
+    def __init__(self, file_type: str, policy_ids: tuple[str, ...]) -> None:
+        super().__init__(
+            f"a list of file type `{file_type}` is refused for this agency: "
+            f"{', '.join(policy_ids)}"
+        )
+        self.file_type = file_type
+        self.policy_ids = policy_ids
 
 
 class UnknownList(HotlistError):

@@ -14,14 +14,29 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from plateledger.policy import Limits, OwnerDecision, PolicyEngine
-from plateledger.policy.alert import AlertQuestion, question_request
+from plateledger.policy.alert import (
+    AlertQuestion,
+    ImportQuestion,
+    import_request,
+    question_request,
+)
+
+
+class FileTypeGate(Protocol):
+    """Decides an `ImportQuestion` (what an import needs of a gate)."""
+
+    def decide_import(self, question: ImportQuestion) -> OwnerDecision: ...
 
 
 class AlertGate(Protocol):
-    """Decides an `AlertQuestion`: the policy decision for the read's owner. Must not
-    raise for an ordinary denial; an exception is treated as a denial (fail closed)."""
+    """Decides an `AlertQuestion`: the policy decision for the read's owner; and an
+    `ImportQuestion`: whether a list's owner may hold entries of a file type, on its own
+    data. Must not raise for an ordinary denial; an exception is treated as a denial
+    (fail closed)."""
 
     def decide(self, question: AlertQuestion) -> OwnerDecision: ...
+
+    def decide_import(self, question: ImportQuestion) -> OwnerDecision: ...
 
 
 class EngineAlertGate:
@@ -38,6 +53,10 @@ class EngineAlertGate:
         request = question_request(question, self._clock())
         return self._engine().decide(request).per_owner[question.read_owner_id]
 
+    def decide_import(self, question: ImportQuestion) -> OwnerDecision:
+        request = import_request(question, self._clock())
+        return self._engine().decide(request).per_owner[question.list_owner_id]
+
 
 GATE_ERROR = "gate.error"
 """Policy id recorded when the gate raised: no decision means no delivery."""
@@ -46,3 +65,8 @@ GATE_ERROR = "gate.error"
 def gate_error(question: AlertQuestion) -> OwnerDecision:
     """The denial recorded when the gate gave no decision: no decision, no delivery."""
     return OwnerDecision(question.read_owner_id, False, (GATE_ERROR,), Limits(images=False))
+
+
+def import_gate_error(question: ImportQuestion) -> OwnerDecision:
+    """The refusal recorded when the gate gave no decision on an import: nothing stored."""
+    return OwnerDecision(question.list_owner_id, False, (GATE_ERROR,), Limits(images=False))

@@ -28,6 +28,7 @@ CSV_ALIASES: Mapping[str, str] = {
         "expires"),
     **dict.fromkeys(("priority", "prio", "level", "pri"), "priority"),
     **dict.fromkeys(("category", "list_category", "entry_category"), "category"),
+    **dict.fromkeys(("file_type", "source_file", "ncic_file", "file"), "file_type"),
 }  # fmt: skip
 """Header names accepted in CSV files (compared lower-case, spaces as underscores)."""
 
@@ -198,3 +199,6 @@ class ImportReport:
     """Entries whose own reason or case number raised a flag the list's words did not."""
     screened_classes: tuple[str, ...] = ()
     """The classes policy will see for the imported entries."""
+    file_types: tuple[str, ...] = ()
+    """The source file types of the imported entries (the list's, where an entry names none),
+    each allowed by the owner's law packs."""

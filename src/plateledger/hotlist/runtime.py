@@ -47,7 +47,7 @@ class HotlistRuntime:
     ) -> HotlistRuntime:
         """Create missing tables, load the index and wire the channels (nothing started)."""
         create_tables(engine)
-        store = HotlistStore(engine)
+        store = HotlistStore(engine, file_gate=gate)
         index = HotlistIndex()
         index.follow(store)
         hits = HitStore(engine, retention=hit_retention)

@@ -35,6 +35,8 @@ hotlists = Table(
     Column("source", String(128), nullable=False),
     Column("category", String(32), nullable=False),
     Column("description", String(500), nullable=False, default="", server_default=""),
+    Column("file_type", String(40), nullable=False, default="unspecified",
+           server_default="unspecified"),
     Column("entry_count", Integer, nullable=False, default=0),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
@@ -55,6 +57,7 @@ hotlist_entries = Table(
     Column("expires_at", BigInteger, nullable=True),
     Column("priority", Integer, nullable=False, default=0),
     Column("category", String(32), nullable=False, default="", server_default=""),
+    Column("file_type", String(40), nullable=False, default="", server_default=""),
     sqlite_autoincrement=True,  # ids are never reused: a stale index must not find another entry
 )
 

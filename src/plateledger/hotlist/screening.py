@@ -4,7 +4,8 @@ and case number are screened like a search's reason (`plateledger.policy.screen_
 A list cannot launder immigration enforcement through an innocuous category: an entry
 whose list or own words are about immigration enforcement has the screened class
 ``immigration_violator``, whatever category was declared, and policy decides on that
-class (and on the flags, which the engine raises from the same words). A flag is context
+class (and on the flags, which the engine raises from the same words); an entry of the NCIC
+Immigration Violator File is of that class too, whatever it declares. A flag is context
 for policy and an alarm for supervisors (the import report lists it), never the only
 defence: the packs also decide on the requester's class and the agreements.
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 
 from plateledger.hotlist.category import Category
 from plateledger.policy.alert import AlertQuestion
+from plateledger.policy.filetype import FileType
 from plateledger.policy.reason import ReasonFlag, screen_reason
 
 SCREENED_FLAGS = frozenset({
@@ -35,12 +37,15 @@ def _joined(texts: Iterable[str]) -> str:
 
 
 def screened_class(
-    declared: Category | str, flags: frozenset[ReasonFlag], *also_declared: Category | str
+    declared: Category | str, flags: frozenset[ReasonFlag], *also_declared: Category | str,
+    file_type: str = "",
 ) -> Category:
     """The class policy decides on: ``immigration_violator`` when any declared category is
-    that or the words raised the immigration flag, otherwise the declared category."""
+    that, the words raised the immigration flag or the entry comes from the NCIC
+    Immigration Violator File; otherwise the declared category."""
     categories = [Category(str(declared)), *(Category(str(c)) for c in also_declared)]
-    if ReasonFlag.IMMIGRATION in flags or Category.IMMIGRATION_VIOLATOR in categories:
+    if (ReasonFlag.IMMIGRATION in flags or Category.IMMIGRATION_VIOLATOR in categories
+            or file_type == FileType.NCIC_IMMIGRATION_VIOLATOR):
         return Category.IMMIGRATION_VIOLATOR
     return categories[0]
 
@@ -54,16 +59,19 @@ def list_text(name: str, source: str, description: str) -> str:
 def entry_question(
     list_owner_id: int, read_owner_id: int, *, list_category: Category | str,
     entry_category: str, list_words: str, reason: str, case_number: str,
+    list_file_type: str = FileType.UNSPECIFIED, entry_file_type: str = "",
 ) -> AlertQuestion:  # fmt: skip
-    """The alert question for a hit on one entry of a list (see `AlertQuestion`)."""
+    """The alert question for a hit on one entry of a list (see `AlertQuestion`); its file
+    type is the entry's own, or its list's."""
     declared = Category(entry_category) if entry_category else Category(str(list_category))
+    file_type = entry_file_type or str(list_file_type)
     # A case number is in the screened words only when it raises a flag of its own: any
     # other case number adds nothing to the decision, and two entries whose case numbers
     # differ are then one question.
     case_words = f"case: {case_number}" if screen_words(case_number) else ""
     text = _joined([list_words, f"entry: {reason}" if reason.strip() else "", case_words])
     flags = screen_reason(text) & SCREENED_FLAGS
-    screened = screened_class(declared, flags, list_category)
+    screened = screened_class(declared, flags, list_category, file_type=file_type)
     return AlertQuestion(
         list_owner_id=list_owner_id,
         read_owner_id=read_owner_id,
@@ -71,4 +79,5 @@ def entry_question(
         screened_class=screened.value,
         case_number=case_number,
         text=text,
+        file_type=file_type,
     )

@@ -150,6 +150,7 @@ class HitService:
                 hit.list_owner_id, hit.read_owner_id, list_category=hotlist.category,
                 entry_category=entry.category, list_words=hotlist.words,
                 reason=entry.reason, case_number=entry.case_number,
+                list_file_type=hotlist.file_type, entry_file_type=entry.file_type,
             )  # fmt: skip
             if question.key not in decisions:
                 decisions[question.key] = self._decide(question)

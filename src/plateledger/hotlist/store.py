@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,13 +13,18 @@ from sqlalchemy import Engine, Row, delete, func, insert, select, update
 
 from plateledger.hotlist.category import Category, parse_category
 from plateledger.hotlist.entry import ListEntry, from_millis, parse_entry, to_millis
-from plateledger.hotlist.errors import ImportRefused, UnknownList
+from plateledger.hotlist.errors import FileTypeRefused, ImportRefused, UnknownList
+from plateledger.hotlist.gate import FileTypeGate, import_gate_error
 from plateledger.hotlist.importing import ImportReport, RowError, SourceRow
 from plateledger.hotlist.schema import create_tables, hotlist_entries, hotlists
 from plateledger.hotlist.screening import list_text, screen_words, screened_class
+from plateledger.policy.alert import ImportQuestion
+from plateledger.policy.filetype import FileType, parse_file_type
 from plateledger.policy.reason import ReasonFlag
 
 OnError = Literal["keep", "refuse"]
+
+log = logging.getLogger("plateledger.hotlist")
 
 _INSERT_CHUNK = 10_000
 _IN_CHUNK = 500
@@ -37,6 +43,8 @@ class Hotlist:
     created_at: datetime
     updated_at: datetime
     description: str = ""
+    file_type: FileType = FileType.UNSPECIFIED
+    """The source file type of the list's entries that name none of their own."""
 
     @property
     def words(self) -> str:
@@ -51,7 +59,7 @@ class Hotlist:
     @property
     def screened_class(self) -> Category:
         """The class policy sees for the list's entries that add nothing of their own."""
-        return screened_class(self.category, self.flags)
+        return screened_class(self.category, self.flags, file_type=self.file_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +112,16 @@ def _validated(
 
 class HotlistStore:
     """Hot lists over ``engine`` (the catalog database). Changes are atomic: a re-imported
-    list is replaced in one transaction, and readers see either the old or the new one."""
+    list is replaced in one transaction, and readers see either the old or the new one.
 
-    def __init__(self, engine: Engine) -> None:
+    ``file_gate`` asks policy, before anything is stored, whether the list's owner may hold
+    entries of each file type in an import (its own law packs decide); the server's store
+    always has one (`HotlistRuntime`). A store without one (tools, tests) imports any file
+    type: delivery is decided by policy per hit all the same."""
+
+    def __init__(self, engine: Engine, file_gate: FileTypeGate | None = None) -> None:
         self._engine = engine
+        self._file_gate = file_gate
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
@@ -141,13 +155,17 @@ class HotlistStore:
         on_error: OnError = "keep",
         now: datetime | None = None,
         description: str = "",
+        file_type: FileType | str = FileType.UNSPECIFIED,
     ) -> ImportReport:
-        """Import ``rows`` as the list ``name`` of ``owner_id``.
+        """Import ``rows`` as the list ``name`` of ``owner_id``, taken from a file of
+        ``file_type`` (an entry may name its own).
 
         An existing list of that name is replaced whole (``replace=True``) or added to;
         either way in one transaction. Bad rows are reported by line and left out
         (``on_error="keep"``) or make the whole import fail with ``ImportRefused``.
-        The report says what screening found in the list's and the entries' words.
+        A file type the owner's law packs forbid it to hold refuses the whole import
+        (`FileTypeRefused`, naming the rules). The report says what screening found in the
+        list's and the entries' words.
         """
         name = name.strip()
         if not name or len(name) > 128:
@@ -161,9 +179,25 @@ class HotlistStore:
         if not description.isprintable():
             raise ValueError("list description holds control characters")
         category = parse_category(str(category))
+        list_file_type = parse_file_type(str(file_type))
         count, entries, errors = _validated(rows)
         if errors and on_error == "refuse":
             raise ImportRefused(errors)
+        words = list_text(name, source, description)
+        list_flags = screen_words(words) | _declared_flags(category.value)
+        entry_flags = [
+            screen_words(words, e.reason, e.case_number) | _declared_flags(category.value)
+            | _declared_flags(e.category)
+            for e in entries
+        ]
+        kinds = {(e.file_type or list_file_type.value,
+                  screened_class(e.category or category, f, category,
+                                 file_type=e.file_type or list_file_type.value))
+                 for e, f in zip(entries, entry_flags, strict=True)}  # fmt: skip
+        if not entries:
+            kinds.add((list_file_type.value,
+                       screened_class(category, list_flags, file_type=list_file_type.value)))
+        self._check_file_types(owner_id, kinds)
         stamp = to_millis(now or datetime.now(UTC))
         expired = sum(1 for e in entries if e.expires_at is not None and e.expires_at <= stamp)
         with self._engine.begin() as conn:
@@ -179,6 +213,7 @@ class HotlistStore:
                             owner_id=owner_id, name=name, source=source,
                             category=category.value, description=description, entry_count=0,
                             created_at=stamp, updated_at=stamp,
+                            file_type=list_file_type.value,
                         )
                     ).inserted_primary_key[0]  # type: ignore[index]
                 )  # fmt: skip
@@ -193,6 +228,7 @@ class HotlistStore:
                     "list_id": list_id, "plate": e.plate, "plate_key": e.plate_key,
                     "region": e.region, "reason": e.reason, "case_number": e.case_number,
                     "expires_at": e.expires_at, "priority": e.priority, "category": e.category,
+                    "file_type": e.file_type,
                 }
                 for e in entries
             ]  # fmt: skip
@@ -205,18 +241,10 @@ class HotlistStore:
                 update(hotlists)
                 .where(hotlists.c.id == list_id)
                 .values(source=source, category=category.value, description=description,
-                        entry_count=total, updated_at=stamp)
+                        entry_count=total, updated_at=stamp, file_type=list_file_type.value)
             )  # fmt: skip
         self._changed()
-        words = list_text(name, source, description)
-        list_flags = screen_words(words) | _declared_flags(category.value)
-        entry_flags = [
-            screen_words(words, e.reason, e.case_number) | _declared_flags(category.value)
-            | _declared_flags(e.category)
-            for e in entries
-        ]
-        classes = {screened_class(e.category or category, f, category)
-                   for e, f in zip(entries, entry_flags, strict=True)}  # fmt: skip
+        classes = {kind[1] for kind in kinds} if entries else set()
         return ImportReport(
             list_id=list_id,
             name=name,
@@ -228,7 +256,23 @@ class HotlistStore:
             flags=tuple(sorted(f.value for f in list_flags.union(*entry_flags))),
             flagged_entries=sum(1 for f in entry_flags if f - list_flags),
             screened_classes=tuple(sorted(c.value for c in classes)),
+            file_types=tuple(sorted({kind[0] for kind in kinds})) if entries else (),
         )
+
+    def _check_file_types(self, owner_id: int, kinds: set[tuple[str, Category]]) -> None:
+        """Raise `FileTypeRefused` for the first (file type, screened class) of an import
+        that the owner's law packs forbid it to hold; a gate that fails refuses."""
+        if self._file_gate is None:
+            return
+        for file_type, screened in sorted(kinds):
+            question = ImportQuestion(owner_id, file_type, screened.value)
+            try:
+                decision = self._file_gate.decide_import(question)
+            except Exception:
+                log.exception("file-type gate failed; refusing the import")
+                decision = import_gate_error(question)
+            if not decision.allowed:
+                raise FileTypeRefused(file_type, decision.policy_ids)
 
     def lists(self, owner_id: int | None = None) -> list[Hotlist]:
         """Every list, or those of ``owner_id``, by name."""
@@ -311,7 +355,7 @@ def _hotlist(r: Row[Any]) -> Hotlist:
         id=r.id, owner_id=r.owner_id, name=r.name, source=r.source,
         category=Category(r.category), entry_count=r.entry_count,
         created_at=from_millis(r.created_at), updated_at=from_millis(r.updated_at),
-        description=r.description,
+        description=r.description, file_type=FileType(r.file_type),
     )  # fmt: skip
 
 
@@ -319,5 +363,6 @@ def _stored(r: Row[Any]) -> StoredEntry:
     entry = ListEntry(
         plate=r.plate, region=r.region, reason=r.reason, case_number=r.case_number,
         expires_at=r.expires_at, priority=r.priority, category=r.category,
+        file_type=r.file_type,
     )  # fmt: skip
     return StoredEntry(id=r.id, list_id=r.list_id, entry=entry)

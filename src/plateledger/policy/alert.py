@@ -8,7 +8,9 @@ screening gives the entry (``screened_class``), not only the category its list d
 The screened class decides the purpose and is ``context.hotlist_category``, so a pack can
 refuse a class outright (an immigration list never matches California, Illinois or
 Washington data); the list's and the entry's own words are the request's reason, screened
-by the engine like a search's reason, so their flags are in ``context.flags``.
+by the engine like a search's reason, so their flags are in ``context.flags``. The entry's
+source file type (`FileType`) is ``context.hotlist_file_type``; an import asks the list
+owner's own packs about it first (`ImportQuestion`).
 """
 
 from __future__ import annotations
@@ -58,16 +60,19 @@ class AlertQuestion:
     screened_class: str
     case_number: str = ""
     text: str = ""
+    file_type: str = ""
+    """The source file type of the entry (`FileType`; its list's where it has none of its
+    own), ``context.hotlist_file_type``."""
 
     @property
     def has_case_number(self) -> bool:
         return bool(self.case_number.strip())
 
     @property
-    def key(self) -> tuple[int, int, str, str, bool, str]:
+    def key(self) -> tuple[int, int, str, str, bool, str, str]:
         """What the decision depends on (the case number only by its presence)."""
         return (self.list_owner_id, self.read_owner_id, self.category, self.screened_class,
-                self.has_case_number, self.text)  # fmt: skip
+                self.has_case_number, self.text, self.file_type)  # fmt: skip
 
     def reason(self) -> str:
         """The request's reason: the classes and the screened words, so that the engine's
@@ -97,5 +102,37 @@ def question_request(question: AlertQuestion, now: datetime) -> AccessRequest:
         owners=(question.read_owner_id,),
         now=now,
         hotlist_category=question.screened_class,
+        hotlist_file_type=question.file_type,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportQuestion:
+    """May ``list_owner_id`` hold entries of ``file_type`` (screened as ``screened_class``)?
+    Asked of the owner's own data when a list is imported: the owner's packs decide which
+    file types it may hold (no immigration-violator file on California data)."""
+
+    list_owner_id: int
+    file_type: str
+    screened_class: str
+
+
+def import_request(question: ImportQuestion, now: datetime) -> AccessRequest:
+    """The question the import asks: may the list owner itself (no user) manage a hot list
+    of the file type, on its own data (``manage_hotlists`` with ``hotlist_file_type``)."""
+    return AccessRequest(
+        user_id=None,
+        user_agency_id=question.list_owner_id,
+        requested_by_agency_id=question.list_owner_id,
+        action=Action.MANAGE_HOTLISTS,
+        purpose=alert_purpose(question.screened_class),
+        case_number=None,
+        reason=f"import of a `{question.file_type}` hot list, screened as "
+               f"`{question.screened_class}`",
+        lookback_days=0,
+        owners=(question.list_owner_id,),
+        now=now,
+        hotlist_category=question.screened_class,
+        hotlist_file_type=question.file_type,
     )
 

@@ -31,7 +31,9 @@ class AccessRequest:
 
     ``user_id`` ``None`` means the agency acts itself (the hot-list matcher delivering an
     alert). ``now`` is time-zone aware. ``lookback_days`` is how far back the search
-    reaches. ``hotlist_category`` is the list's category for ``receive_alert``.
+    reaches. ``hotlist_category`` is the list's category for ``receive_alert`` and
+    an import's ``manage_hotlists``; ``hotlist_file_type`` the source file type of the listed entry
+    (`FileType`).
 
     ``user_roles`` are the user's roles as the catalog records them (the role pack decides
     what each may do; a user with none may do nothing). ``acting_for_agency_id`` is the
@@ -53,6 +55,7 @@ class AccessRequest:
     now: datetime
     hotlist_category: str | None = None
     user_roles: frozenset[str] = frozenset()
+    hotlist_file_type: str | None = None
     acting_for_agency_id: int | None = None
 
     @property

@@ -266,6 +266,7 @@ class PolicyEngine:
             "lookback_days": request.lookback_days,
             "has_case_number": request.has_case_number,
             "hotlist_category": request.hotlist_category or "",
+            "hotlist_file_type": request.hotlist_file_type or "",
         }
         action = _uid("Action", request.action.value)
         batch: list[dict[str, Any]] = []
@@ -437,6 +438,7 @@ class PolicyEngine:
                 "requested_by": ref("Agency", recipient.id), "lookback_days": 1,
                 "has_case_number": True,
                 "hotlist_category": purpose.value if action is Action.RECEIVE_ALERT else "",
+                "hotlist_file_type": "",
                 "principal_declared": declared, "requested_by_declared": declared,
             },
         } for action, purpose in combos]
@@ -476,6 +478,7 @@ class PolicyEngine:
                     "requested_by": ref("Agency", agency.id), "lookback_days": 1,
                     "has_case_number": True,
                     "hotlist_category": purpose.value if action is Action.RECEIVE_ALERT else "",
+                "hotlist_file_type": "",
                     "principal_declared": declared, "requested_by_declared": declared,
                 },
             } for action, purpose in combos]
