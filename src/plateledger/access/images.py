@@ -22,7 +22,7 @@ from plateledger.catalog import Principal
 from plateledger.plates import PlateError, normalize_plate
 from plateledger.search.read_by_id import search_read
 from plateledger.store import ReadStore
-from plateledger.store.images import CropStore as Images
+from plateledger.store.images import CropStore
 
 __all__ = ["ImageKind", "ImageRequest", "view_image"]
 
@@ -43,7 +43,7 @@ class ImageRequest:
 
 
 def view_image(
-    gate: AccessGate, store: ReadStore, images: Images, user: Principal, asked: ImageRequest,
+    gate: AccessGate, store: ReadStore, images: CropStore, user: Principal, asked: ImageRequest,
     *, now: datetime | None = None,
 ) -> bytes:
     """Decide ``view_image`` for every owner, look the read up inside the allowed scope,

@@ -43,7 +43,7 @@ from plateledger.policy import Action
 from plateledger.retention import HoldStore, RetentionScheduler
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
-from plateledger.store.images import CropStore as Images
+from plateledger.store.images import CropStore
 
 log = logging.getLogger("plateledger.api")
 
@@ -118,9 +118,9 @@ get_ingest = _required("ingest", Ingest, "ingest")
 get_settings = _required("settings", Settings, "the settings")
 
 
-def get_images(request: Request) -> Images:
+def get_images(request: Request) -> CropStore:
     """The image store (a protocol: any object the factory installed as ``images``)."""
-    found: Images | None = getattr(request.app.state, "images", None)
+    found: CropStore | None = getattr(request.app.state, "images", None)
     if found is None:
         raise ApiError(503, "service_unavailable", "the image store is not running on this "
                        "server")
@@ -151,7 +151,7 @@ RetentionDep = Annotated[RetentionScheduler, Depends(get_retention)]
 HoldsDep = Annotated[HoldStore, Depends(get_holds)]
 AlarmsDep = Annotated[AlarmMonitor, Depends(get_alarms)]
 IngestDep = Annotated[Ingest, Depends(get_ingest)]
-ImagesDep = Annotated[Images, Depends(get_images)]
+ImagesDep = Annotated[CropStore, Depends(get_images)]
 AdminChangesDep = Annotated[AdminChanges, Depends(get_admin_changes)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
