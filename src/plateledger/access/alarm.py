@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from plateledger.access.errors import Throttled
 from plateledger.agency_stream import DEFAULT_QUEUE, AgencyStream
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Catalog, Principal
@@ -87,19 +88,6 @@ class Alarm:
             "agency": self.agency, "count": self.count, "window_seconds": self.window_seconds,
             **self.details,
         }
-
-
-class Throttled(Exception):
-    """The user's accesses keep being denied: this one is refused before any decision."""
-
-    def __init__(self, retry_after: int, denials: int, window: float) -> None:
-        self.retry_after = retry_after
-        self.message = (
-            f"{denials} of your recent searches were denied within {window:g} seconds; "
-            f"your searches are paused for {retry_after} seconds and your supervisors "
-            "were alerted"
-        )
-        super().__init__(self.message)
 
 
 class AlarmStream(AgencyStream[Alarm]):

@@ -7,6 +7,7 @@ AccessError                  code, message, details
 ├── NotVisible               nothing the decision allows answers it (a missing read and
 │                            a read the requester may not see answer alike)            404
 ├── NotPermitted             the policy set does not let this user do it at all        403
+├── Throttled                the user's accesses keep being denied: paused (Retry-After) 429
 └── FailClosed               no decision, or no audit entry: no data                   503
     ├── DecisionUnavailable
     └── AuditUnavailable
@@ -53,3 +54,16 @@ class DecisionUnavailable(FailClosed):
 
 class AuditUnavailable(FailClosed):
     """The audit entry could not be written."""
+
+
+class Throttled(AccessError):
+    """The user's accesses keep being denied: this one is refused before any decision,
+    for ``retry_after`` seconds (`plateledger.access.alarm`)."""
+
+    def __init__(self, retry_after: int, denials: int, window: float) -> None:
+        super().__init__("throttled", (
+            f"{denials} of your recent searches were denied within {window:g} seconds; "
+            f"your searches are paused for {retry_after} seconds and your supervisors "
+            "were alerted"
+        ))
+        self.retry_after = retry_after

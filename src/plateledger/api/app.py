@@ -65,7 +65,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    alarms.install_handlers(app)
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms,

@@ -21,6 +21,7 @@ from plateledger.access.errors import (
     FailClosed,
     NotPermitted,
     NotVisible,
+    Throttled,
 )
 from plateledger.plates import PlateError
 from plateledger.store import StoreError
@@ -43,6 +44,7 @@ ACCESS_STATUS: tuple[tuple[type[AccessError], int], ...] = (
     (AccessDenied, 422),
     (NotVisible, 404),
     (NotPermitted, 403),
+    (Throttled, 429),
     (FailClosed, 503),
 )
 """The one mapping of how an access ends (`plateledger.access.errors`) to an HTTP status;
@@ -77,8 +79,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AccessError)
     async def _access_error(request: Request, exc: AccessError) -> JSONResponse:
+        wait = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), status_code=access_status(exc)
+            error_body(exc.code, exc.message, exc.details), status_code=access_status(exc),
+            headers=wait
         )
 
     @app.exception_handler(RequestValidationError)

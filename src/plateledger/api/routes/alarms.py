@@ -3,7 +3,7 @@ raised by this server process) and ``GET /v1/alarms/stream`` (server-sent events
 alarm``). Every alarm is also an ``alarm`` entry of the audit log, which keeps them all.
 
 A user whose accesses keep being denied is refused with 429 and ``Retry-After``
-(`Throttled`, raised by the gate before any decision).
+(`plateledger.access.errors.Throttled`, raised by the gate before any decision).
 """
 
 from __future__ import annotations
@@ -11,26 +11,14 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query
 from sse_starlette import EventSourceResponse
 
-from plateledger.access.alarm import Throttled
 from plateledger.api.deps import AlarmsDep, Principal, require_action
-from plateledger.api.errors import error_body
 from plateledger.api.events import event_stream
 from plateledger.policy import Action
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
-
-
-def install_handlers(app: FastAPI) -> None:
-    """Answer `Throttled` with 429, ``Retry-After`` and a message that says why."""
-
-    @app.exception_handler(Throttled)
-    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
-        return JSONResponse(error_body("throttled", exc.message), status_code=429,
-                            headers={"Retry-After": str(exc.retry_after)})
 
 
 AlarmWatcher = Annotated[Principal, Depends(require_action(Action.VIEW_ALARMS))]
