@@ -1,8 +1,9 @@
 """Scenario files: agencies, agreements and a request, with the decision expected per owner.
 
 ``cases/_city.yaml`` defines the shared fixture city (agencies by name, the default time);
-every other ``cases/*.yaml`` file holds a list of cases. Agencies are named, never
-numbered, in cases; agreement ids become ``agreement-<id>`` policy ids.
+every other ``cases/*.yaml`` file holds a list of cases (agencies, agreements,
+declarations and sharing presets, a request, the decision expected per owner). Agencies
+are named, never numbered, in cases; agreement ids become ``agreement-<id>`` policy ids.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from plateledger.policy import (
     Agreement,
     Declaration,
     PolicyEngine,
+    PresetKind,
+    SharingPreset,
     default_packs,
     granted_actions,
     parse_action,
@@ -62,6 +65,8 @@ def agency_facts(name: str, spec: dict[str, Any]) -> AgencyFacts:
         is_law_enforcement=bool(spec.get("law_enforcement", True)),
         is_prosecutor=bool(spec.get("prosecutor", False)),
         is_defence=bool(spec.get("defence", False)),
+        lat=spec.get("lat"),
+        lon=spec.get("lon"),
     )
 
 
@@ -107,6 +112,11 @@ def _case(file: str, raw: dict[str, Any], city: City) -> Case:
                     _time(d.get("signed_at", "2025-01-01T00:00:00Z")), "0" * 64)
         for d in raw.get("declarations") or []
     ]
+    presets = [
+        SharingPreset(ids[s["owner"]], PresetKind(s["kind"]), frozenset(s.get("states", ())),
+                      s.get("radius_km"))
+        for s in raw.get("presets") or []
+    ]
     req = raw["request"]
     user_agency = ids[req["agency"]]
     request = AccessRequest(
@@ -127,7 +137,7 @@ def _case(file: str, raw: dict[str, Any], city: City) -> Case:
     )
     flags = raw.get("flags")
     return Case(
-        file, raw["name"], PolicyEngine(agencies.values(), agreements, declarations),
+        file, raw["name"], PolicyEngine(agencies.values(), agreements, declarations, presets),
         request, {a.id: name for name, a in agencies.items()}, raw["expect"],
         None if flags is None else frozenset(flags),
     )

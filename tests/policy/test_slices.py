@@ -14,7 +14,9 @@ from plateledger.policy import (
     Agreement,
     Declaration,
     PolicyEngine,
+    PresetKind,
     Purpose,
+    SharingPreset,
     granted_actions,
 )
 from plateledger.policy.compiler import schema, user_entity
@@ -42,7 +44,17 @@ def _random_engine(city: City, rng: random.Random) -> PolicyEngine:
         ))
     declarations = [Declaration(i, "IL", "signer", city.now - timedelta(days=1), "0" * 64)
                     for i in rng.sample(ids, 5)]
-    return PolicyEngine(city.agencies.values(), agreements, declarations)
+    kinds = sorted(PresetKind)
+    presets = []
+    for owner in rng.sample(ids, 12):
+        kind = rng.choice(kinds)
+        presets.append(SharingPreset(
+            owner, kind,
+            frozenset(rng.sample(["CA", "TX", "NV", "OR", "WA", "DC"], 2))
+            if kind is PresetKind.NAMED_STATES else frozenset(),
+            rng.choice([10.0, 500.0]) if kind is PresetKind.RADIUS else None,
+        ))
+    return PolicyEngine(city.agencies.values(), agreements, declarations, presets)
 
 
 def test_the_slice_decides_as_the_whole_set(city: City) -> None:

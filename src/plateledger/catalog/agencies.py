@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from plateledger.catalog.database import CatalogDatabase
 from plateledger.catalog.errors import CatalogError, Conflict, NotFound
-from plateledger.catalog.models import AGENCY_KINDS, CAMERA_KINDS, Agency, Camera
+from plateledger.catalog.models import (
+    AGENCY_KINDS,
+    CAMERA_KINDS,
+    SHARING_PRESETS,
+    Agency,
+    Camera,
+)
 from plateledger.catalog.timeutil import utc_now
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -22,7 +28,8 @@ PACK_CODE = re.compile(r"^[A-Z]{2}(?:-[A-Z]{2,16})?$")
 AGENCY_SETTINGS = frozenset({
     "name", "jurisdiction", "law_packs", "purposes", "case_number_required",
     "custodian_contact", "retention_nonhit_days", "retention_hit_days",
-    "retention_image_days", "is_law_enforcement",
+    "retention_image_days", "is_law_enforcement", "lat", "lon", "sharing_preset",
+    "sharing_states", "sharing_radius_km",
 })
 """What `update_agency` may change. ``kind``, ``home_state`` and ``slug`` are fixed at
 creation: the requester class must not drift."""
@@ -43,6 +50,29 @@ def _check_agency(values: dict[str, Any]) -> None:
             )
     if not str(values.get("name", "x")).strip():
         raise CatalogError("an agency needs a name")
+    lat, lon = values.get("lat"), values.get("lon")
+    if lat is not None and not -90 <= lat <= 90:
+        raise CatalogError(f"latitude `{lat}` is outside -90..90")
+    if lon is not None and not -180 <= lon <= 180:
+        raise CatalogError(f"longitude `{lon}` is outside -180..180")
+    for state in values.get("sharing_states") or ():
+        if not STATE.match(state):
+            raise CatalogError(f"state `{state}` must be a two-letter code like `CA`")
+
+
+def _check_sharing(agency: Agency) -> None:
+    """The agency's sharing preset, as it will be after a change, is one policy compiles."""
+    preset, states, radius = agency.sharing_preset, agency.sharing_states, agency.sharing_radius_km
+    if preset not in SHARING_PRESETS:
+        raise CatalogError(f"sharing preset `{preset}` is not one of {sorted(SHARING_PRESETS)}")
+    if (preset == "named_states") != bool(states):
+        raise CatalogError("a `named_states` preset, and only it, names its states")
+    if (preset == "radius") != (radius is not None):
+        raise CatalogError("a `radius` preset, and only it, has a radius")
+    if radius is not None and not 0 < radius <= 5000:
+        raise CatalogError(f"radius `{radius}` km must be above 0 and at most 5000")
+    if preset == "radius" and (agency.lat is None or agency.lon is None):
+        raise CatalogError("a `radius` preset needs the agency's seat (`lat` and `lon`)")
 
 
 class AgencyRecords(CatalogDatabase):
@@ -101,7 +131,10 @@ class AgencyRecords(CatalogDatabase):
         return agency
 
     def update_agency(self, agency_id: int, **changes: Any) -> Agency:
-        """Change the settings named in `AGENCY_SETTINGS` of agency ``agency_id``."""
+        """Change the settings named in `AGENCY_SETTINGS` of agency ``agency_id``: among
+        them its seat (``lat``, ``lon``) and its sharing preset (``sharing_preset``, with
+        ``sharing_states`` for ``named_states`` and ``sharing_radius_km`` for ``radius``),
+        refused unless the agency as changed is consistent."""
         unknown = set(changes) - AGENCY_SETTINGS
         if unknown:
             raise CatalogError(f"cannot change `{', '.join(sorted(unknown))}` of an agency")
@@ -112,6 +145,7 @@ class AgencyRecords(CatalogDatabase):
                 raise NotFound(f"no agency `{agency_id}`")
             for name, value in changes.items():
                 setattr(agency, name, list(value) if isinstance(value, list | tuple) else value)
+            _check_sharing(agency)
             agency.updated_at = utc_now()
             self._bump(session)
         return agency

@@ -25,6 +25,10 @@ from plateledger.catalog.timeutil import UTCDateTime, utc_now
 AGENCY_KINDS = frozenset({"municipal", "county", "state", "federal", "tribal", "private"})
 ROLES = frozenset({"admin", "investigator", "supervisor", "auditor", "dispatcher"})
 CAMERA_KINDS = frozenset({"fixed", "mobile"})
+SHARING_PRESETS = frozenset({
+    "none", "agreements", "in_state", "named_states", "similar_law", "radius",
+})
+"""How an agency may share by default (the policy compiles each; `policy.PresetKind`)."""
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -73,6 +77,18 @@ class Agency(Base):
     retention_hit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     retention_image_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     is_law_enforcement: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True, comment="seat, latitude")
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True, comment="seat, longitude")
+    sharing_preset: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="agreements", server_default="agreements",
+        comment="how the agency shares by default (policy.PresetKind)",
+    )
+    sharing_states: Mapped[list[str] | None] = mapped_column(
+        JSON, nullable=True, comment="the states a named_states preset admits"
+    )
+    sharing_radius_km: Mapped[float | None] = mapped_column(
+        Float, nullable=True, comment="the radius a radius preset admits"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
 

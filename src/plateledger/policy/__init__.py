@@ -30,7 +30,7 @@ from plateledger.policy.decision import (
     OwnerDecision,
     SharingPartner,
 )
-from plateledger.policy.engine import PolicyEngine
+from plateledger.policy.engine import PolicyEngine, SharingReport
 from plateledger.policy.errors import (
     PolicyCompileError,
     PolicyError,
@@ -48,6 +48,7 @@ from plateledger.policy.lawpack import (
     law_pack,
     packs_version,
 )
+from plateledger.policy.preset import PresetKind, SharingPreset, preset_from_settings
 from plateledger.policy.purpose import (
     CRIMINAL_PURPOSES,
     LAW_ENFORCEMENT_PURPOSES,
@@ -88,10 +89,13 @@ __all__ = [
     "PolicyCompileError",
     "PolicyEngine",
     "PolicyError",
+    "PresetKind",
     "Purpose",
     "ReasonFlag",
     "RetentionPreset",
     "SharingPartner",
+    "SharingPreset",
+    "SharingReport",
     "UnknownAction",
     "UnknownPack",
     "UnknownPurpose",
@@ -102,5 +106,6 @@ __all__ = [
     "packs_version",
     "parse_action",
     "parse_purpose",
+    "preset_from_settings",
     "screen_reason",
 ]

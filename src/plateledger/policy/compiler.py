@@ -1,4 +1,5 @@
-"""Compile agencies and agreements into Cedar: permits, requirement forbids and entities.
+"""Compile agencies, agreements and sharing presets into Cedar: permits, requirement
+forbids and entities.
 
 Every agency gets one own-agency permit; every agreement one permit (whatever its dates:
 the validity window is part of the condition, so one compiled set answers for any
@@ -22,6 +23,13 @@ from plateledger.policy.decision import Limits
 from plateledger.policy.errors import PolicyCompileError
 from plateledger.policy.facts import AgencyFacts, Agreement
 from plateledger.policy.lawpack import law_pack
+from plateledger.policy.preset import (
+    PresetKind,
+    SharingPreset,
+    describe,
+    preset_agencies,
+    preset_states,
+)
 from plateledger.policy.purpose import LAW_ENFORCEMENT_PURPOSES
 
 
@@ -161,14 +169,52 @@ def own_permit(agency_id: int) -> str:
     )
 
 
-def compile_agreements(
-    agencies: Iterable[AgencyFacts], agreements: Iterable[Agreement]
-) -> CompiledAgreements:
-    """Compile the own-agency permits and every agreement.
+def _preset_policy(preset: SharingPreset, owner: AgencyFacts,
+                   agencies: Iterable[AgencyFacts]) -> str:
+    """The Cedar of a preset: a forbid for ``none``, nothing for ``agreements``, a permit
+    for the rest (for law enforcement only, never for a federal requester, on either
+    side)."""
+    dataset = dataset_uid(owner.id)
+    if preset.kind is PresetKind.NONE:
+        return (
+            f'@id("{preset.policy_id}")\n'
+            f'forbid (principal, action in Action::"data", resource == {dataset})\n'
+            f"when {{ !(principal in {agency_uid(owner.id)}) || "
+            f"context.requested_by != {agency_uid(owner.id)} }};\n"
+        )
+    if preset.kind is PresetKind.AGREEMENTS:
+        return ""
+    states = preset_states(preset, owner)
+    if states is not None:
+        listed = _strings(states)
+        admitted = (f"{listed}.contains(principal.state) && "
+                    f"{listed}.contains(context.requested_by.state)")
+    else:
+        near = preset_agencies(preset, owner, agencies)
+        members = "[" + ", ".join(agency_uid(a) for a in near) + "]"
+        # Cedar forbids an empty set literal: a radius with no agency in it admits no one
+        admitted = (f"principal in {members} && {members}.contains(context.requested_by)"
+                    if near else "false")
+    return (
+        f'@id("{preset.policy_id}")\n'
+        f"permit (principal, action in {_action_list(sorted(preset.actions))}, "
+        f"resource == {dataset})\n"
+        f"when {{ {admitted} && principal.law_enforcement && "
+        f"context.requested_by.law_enforcement && principal.kind != \"federal\" && "
+        f"context.requested_by.kind != \"federal\" }};\n"
+    )
 
-    Preconditions: agreement ids are unique; owners and recipients are among ``agencies``.
-    Raises `PolicyCompileError` otherwise.
+
+def compile_agreements(
+    agencies: Iterable[AgencyFacts], agreements: Iterable[Agreement],
+    presets: Iterable[SharingPreset] = (),
+) -> CompiledAgreements:
+    """Compile the own-agency permits, every agreement and every sharing preset.
+
+    Preconditions: agreement ids are unique; owners and recipients are among ``agencies``;
+    one preset per owner, of a known agency. Raises `PolicyCompileError` otherwise.
     """
+    agencies = list(agencies)
     known = {a.id for a in agencies}
     pairs: dict[tuple[int, int], list[str]] = {(a, a): [own_permit(a)] for a in known}
     everyone_by_owner: dict[int, list[str]] = defaultdict(list)
@@ -218,6 +264,24 @@ def compile_agreements(
             reasons[f"agreement-{agreement.id}-case-number-required"] = (
                 f"agreement {agreement.id} requires a case number"
             )
+    by_id = {a.id: a for a in agencies}
+    seen: set[int] = set()
+    for preset in sorted(presets, key=lambda p: p.owner_id):
+        preset_owner = by_id.get(preset.owner_id)
+        if preset_owner is None or preset.owner_id in seen:
+            raise PolicyCompileError(
+                f"the preset of agency `{preset.owner_id}` is unknown or given twice"
+            )
+        seen.add(preset.owner_id)
+        text = _preset_policy(preset, preset_owner, agencies)
+        if not text:
+            continue
+        everyone_by_owner[preset.owner_id].append(text)
+        if preset.kind is PresetKind.NONE:
+            reasons[preset.policy_id] = describe(preset, preset_owner)
+        else:
+            grants[preset.policy_id] = Grant(preset.policy_id, preset_owner.id, None, Limits(),
+                                             describe(preset, preset_owner))
     return CompiledAgreements(
         grants=grants,
         requirement_reasons=reasons,
@@ -278,12 +342,13 @@ def bounded(agreement: Agreement) -> bool:
 
 
 def partner_sets(
-    agreements: Iterable[Agreement],
+    agreements: Iterable[Agreement], presets: Iterable[SharingPreset] = (),
 ) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
     """Per owner: the agencies with a one-to-one agreement (``partners``, whatever its
     dates: the permit decides those), and the agencies whose every unrevoked agreement with
     the owner is `bounded`, at least one being so (``bounded_partners``). An unrevoked
-    agreement open to every agency (never bounded) empties the owner's bounded set."""
+    agreement open to every agency (never bounded), or a sharing preset that may admit
+    agencies of other states, empties the owner's bounded set."""
     partners: dict[int, set[int]] = defaultdict(set)
     narrow: dict[int, set[int]] = defaultdict(set)
     wide: dict[int, set[int | None]] = defaultdict(set)
@@ -296,6 +361,9 @@ def partner_sets(
             narrow[owner].add(recipient)
         elif agreement.revoked_at is None:
             wide[owner].add(recipient)
+    for preset in presets:
+        if preset.admits_beyond_home_state:
+            wide[preset.owner_id].add(None)
     bounded_partners = {
         owner: set() if None in wide[owner] else recipients - wide[owner]
         for owner, recipients in narrow.items()
@@ -304,14 +372,15 @@ def partner_sets(
 
 
 def entities(
-    agencies: Iterable[AgencyFacts], agreements: Iterable[Agreement] = ()
+    agencies: Iterable[AgencyFacts], agreements: Iterable[Agreement] = (),
+    presets: Iterable[SharingPreset] = (),
 ) -> list[dict[str, Any]]:
     """Action groups, agencies and their datasets as Cedar JSON entities; each dataset
     names its owner's ``partners`` and ``bounded_partners`` (`partner_sets`).
 
     Raises `UnknownPack` for a law pack code with no pack.
     """
-    partners, bounded_partners = partner_sets(agreements)
+    partners, bounded_partners = partner_sets(agreements, presets)
     found: list[dict[str, Any]] = [_entity("Action", group, {}) for group in ACTION_GROUPS]
     for action in Action:
         groups = [("Action", g) for g, members in ACTION_GROUPS.items() if action in members]

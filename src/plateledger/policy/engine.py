@@ -59,6 +59,7 @@ from plateledger.policy.decision import (
 from plateledger.policy.errors import PolicyCompileError, PolicyError
 from plateledger.policy.facts import AgencyFacts, Agreement, Declaration
 from plateledger.policy.lawpack import LAW_PACKS, PLATFORM_PACKS, PolicyNote, packs_version
+from plateledger.policy.preset import PresetKind, SharingPreset, describe
 from plateledger.policy.purpose import Purpose
 from plateledger.policy.reason import screen_reason
 
@@ -104,6 +105,7 @@ class PolicyEngine:
         agencies: Iterable[AgencyFacts],
         agreements: Iterable[Agreement],
         declarations: Iterable[Declaration] = (),
+        presets: Iterable[SharingPreset] = (),
     ) -> None:
         self.agencies: dict[int, AgencyFacts] = {}
         for agency in agencies:
@@ -114,10 +116,16 @@ class PolicyEngine:
         self.declarations = tuple(sorted(
             declarations, key=lambda d: (d.agency_id, d.owner_state, d.signed_at)
         ))
+        self.presets: dict[int, SharingPreset] = {}
+        for preset in presets:
+            if preset.owner_id in self.presets:
+                raise PolicyCompileError(f"agency `{preset.owner_id}` has two sharing presets")
+            self.presets[preset.owner_id] = preset
         self._compiled: CompiledAgreements = compile_agreements(
-            self.agencies.values(), self.agreements
+            self.agencies.values(), self.agreements, self.presets.values()
         )
-        self._entity_json = entities(self.agencies.values(), self.agreements)
+        self._entity_json = entities(self.agencies.values(), self.agreements,
+                                     self.presets.values())
         self._entities = cedarpy.Entities.from_json_str(json.dumps(self._entity_json))
         self.packs_text = "\n".join(LAW_PACKS[code].text for code in sorted(LAW_PACKS))
         try:
@@ -422,7 +430,7 @@ class PolicyEngine:
         if agreement.recipient_id is None:
             raise PolicyError("a preview needs an agreement with one recipient")
         engine = PolicyEngine(self.agencies.values(), [*self.agreements, agreement],
-                              self.declarations)
+                              self.declarations, self.presets.values())
         at = max(now, agreement.starts)
         owner = engine.agency(agreement.owner_id)
         recipient = engine.agency(agreement.recipient_id)
@@ -495,6 +503,38 @@ class PolicyEngine:
                 tuple(sorted({pid for _, v in allowed for pid in v.policy_ids})),
             ))
         return partners
+
+
+    def sharing_report(self, owner_id: int, now: datetime) -> SharingReport:
+        """``owner_id``'s sharing preset (``agreements`` where it chose none), the Cedar it
+        compiles to, every partner the engine lets in at ``now`` (`sharing_partners`) and
+        those of them its preset admits."""
+        owner = self.agency(owner_id)
+        preset = self.presets.get(owner_id, SharingPreset(owner_id, PresetKind.AGREEMENTS))
+        partners = tuple(self.sharing_partners(owner_id, now))
+        return SharingReport(
+            owner_id=owner_id,
+            preset=preset,
+            description=describe(preset, owner),
+            policy=self._compiled.everyone_by_owner.get(owner_id, "")
+            if preset.kind is not PresetKind.AGREEMENTS else "",
+            partners=partners,
+            admitted_by_preset=tuple(p for p in partners if preset.policy_id in p.policy_ids),
+        )
+
+
+@dataclass(frozen=True)
+class SharingReport:
+    """What an owner shares and with whom, as the engine decides it: its preset, the
+    Cedar the preset compiles to (with the owner's agreements open to everyone), the
+    partners that can reach its data and those the preset admits."""
+
+    owner_id: int
+    preset: SharingPreset
+    description: str
+    policy: str
+    partners: tuple[SharingPartner, ...]
+    admitted_by_preset: tuple[SharingPartner, ...]
 
 
 def _uid(type_: str, id_: int | str) -> dict[str, str]:

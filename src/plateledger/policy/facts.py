@@ -46,6 +46,9 @@ class AgencyFacts:
     is_law_enforcement: bool = True
     is_prosecutor: bool = False
     is_defence: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    """Where the agency has its seat (a radius sharing preset measures from it)."""
 
     def __post_init__(self) -> None:
         if len(self.home_state) != 2 or not self.home_state.isupper():

@@ -216,3 +216,16 @@ def _notes(code: str) -> tuple[PolicyNote, ...]:
             annotations["id"], annotations.get("citation", ""), annotations.get("reason", "")
         ))
     return tuple(sorted(notes, key=lambda n: n.policy_id))
+
+
+_IMMIGRATION_USE = 'context.flags.contains("immigration")'
+
+
+@cache
+def similar_law_states() -> tuple[str, ...]:
+    """The states whose law packs forbid immigration use of their data (a rule on the
+    ``immigration`` flag): the "similar-law states" a sharing preset may admit."""
+    return tuple(sorted(
+        code for code in STATE_PACKS
+        if not LAW_PACKS[code].opt_in and _IMMIGRATION_USE in LAW_PACKS[code].text
+    ))
