@@ -28,10 +28,12 @@ from plateledger.catalog.models import (
     Camera,
     DeclarationRow,
     User,
+    Zone,
 )
 from plateledger.catalog.principals import IssuedToken, KeyPrincipal, Principal
 from plateledger.catalog.sharing import AGREEMENT_ACTIONS
 from plateledger.catalog.totp import new_totp_secret, totp_code, totp_uri
+from plateledger.catalog.zones import ActiveZone
 
 __all__ = [
     "AGENCY_KINDS",
@@ -39,6 +41,7 @@ __all__ = [
     "CAMERA_KINDS",
     "ROLES",
     "AccountLocked",
+    "ActiveZone",
     "Agency",
     "AgreementRow",
     "ApiKey",
@@ -54,6 +57,7 @@ __all__ = [
     "Principal",
     "SecondFactorMissing",
     "User",
+    "Zone",
     "new_totp_secret",
     "open_catalog",
     "totp_code",

@@ -15,10 +15,12 @@ from plateledger.catalog.errors import CatalogError
 from plateledger.catalog.passwords import STANDARD
 from plateledger.catalog.schema import upgrade
 from plateledger.catalog.sharing import SharingRecords
+from plateledger.catalog.zones import ZoneRecords
 
 
-class Catalog(AgencyRecords, AccountRecords, KeyRecords, SharingRecords):
-    """Agencies, cameras, users, tokens, API keys, agreements and declarations.
+class Catalog(AgencyRecords, AccountRecords, KeyRecords, SharingRecords, ZoneRecords):
+    """Agencies, cameras, users, tokens, API keys, agreements, declarations and
+    collection zones.
 
     Thread-safe; every method uses its own short transaction. Returned rows are detached
     snapshots. ``engine`` is shared with the audit log, legal holds and hot lists, whose

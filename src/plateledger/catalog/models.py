@@ -29,6 +29,17 @@ SHARING_PRESETS = frozenset({
     "none", "agreements", "in_state", "named_states", "similar_law", "radius",
 })
 """How an agency may share by default (the policy compiles each; `policy.PresetKind`)."""
+ZONE_PLACES = frozenset({
+    "school", "place_of_worship", "courthouse", "food_bank", "immigration_facility",
+    "health_care", "shelter", "other",
+})
+"""The kinds of place a collection zone covers."""
+WA_SENSITIVE_PLACES = frozenset({
+    "school", "place_of_worship", "courthouse", "food_bank", "immigration_facility",
+})
+"""The sensitive locations of Washington SB 6002 (2026): an agency under the WA pack
+records them, and the pack's rule (`WA_SENSITIVE_LOCATION_RULE`) applies to them."""
+WA_SENSITIVE_LOCATION_RULE = "wa-sb6002-sensitive-location"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -232,3 +243,27 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class Zone(Base):
+    """A collection zone of one agency: no camera of the agency may be registered inside
+    it and no read placed inside it is kept. A circle (``centre_lat``, ``centre_lon``,
+    ``radius_m``) or a polygon (``polygon``: ``[[lat, lon], …]``); ``rule_id`` names the
+    rule that made it (``agency-zone-<id>``, or a law pack's, as
+    ``wa-sb6002-sensitive-location``)."""
+
+    __tablename__ = "zones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    place: Mapped[str] = mapped_column(String(32), nullable=False, comment="kind of place")
+    centre_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    centre_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    radius_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    polygon: Mapped[list[list[float]] | None] = mapped_column(
+        JSON, nullable=True, comment="[[lat, lon], ...]; null for a circle"
+    )
+    rule_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
