@@ -2,12 +2,13 @@
 
 Every change to who may act and what is shared — agencies and their class, settings,
 users and their roles, acting-for, unlocks, token revocations, passwords and second
-factors, cameras, keys, agreements, declarations — is one method here, used by the API's
-admin routes and by ``plateledger admin`` alike. Each writes the change and its entry in
-**one transaction** of the catalog database (which holds the audit log): the entry names
-who (``user``, their agency, ``via``), when (``time``), what (``change`` and its subject),
-the values ``before`` and ``after``, and the hash of the policy set the change leaves in
-force. If the entry cannot be appended, the change is not made (`AuditUnavailable`).
+factors, cameras, keys, collection zones, agreements, declarations — is one method here,
+used by the API's admin routes and by ``plateledger admin`` alike. Each writes the change
+and its entry in **one transaction** of the catalog database (which holds the audit log):
+the entry names who (``user``, their agency, ``via``), when (``time``), what (``change``
+and its subject), the values ``before`` and ``after``, and the hash of the policy set the
+change leaves in force. If the entry cannot be appended, the change is not made
+(`AuditUnavailable`).
 
 An auditor answers "who turned this sharing on, and when" from the log alone: the
 ``agreement_change`` entry names the owner and the partner (``owner_agency``,
@@ -39,12 +40,16 @@ from plateledger.catalog import (
     NotFound,
     Principal,
     User,
+    Zone,
 )
 
 __all__ = ["Actor", "AdminChanges"]
 
 AGENCY_CHANGE = "agency_change"
 CAMERA_CHANGE = "camera_change"
+ZONE_CHANGE = "zone_change"
+ZONE_VALUES = ("name", "place", "centre_lat", "centre_lon", "radius_m", "polygon", "rule_id",
+               "revoked_at")
 SETTINGS = ("name", "jurisdiction", "law_packs", "purposes", "case_number_required",
             "custodian_contact", "retention_nonhit_days", "retention_hit_days",
             "retention_image_days", "is_law_enforcement")
@@ -283,6 +288,31 @@ class AdminChanges:
                       agency=self._slug(key.agency_id), before={"revoked_at": None},
                       after={"revoked_at": _value(key.revoked_at)})
         return key
+
+    # -- collection zones --------------------------------------------------------------
+
+    def add_zone(self, actor: Actor, agency_id: int, name: str, place: str, *,
+                 centre: tuple[float, float] | None = None, radius_m: float | None = None,
+                 polygon: list[tuple[float, float]] | None = None) -> Zone:
+        """Record a collection zone of ``agency_id`` (`Catalog.add_zone`)."""
+        with self._change() as session:
+            zone = self.catalog.add_zone(agency_id, name, place, centre=centre,
+                                         radius_m=radius_m, polygon=polygon)
+            self._log(session, actor, ZONE_CHANGE, change="add", zone_id=zone.id,
+                      agency=self._slug(agency_id), owner_agency=self._slug(agency_id),
+                      rule_id=zone.rule_id, before=None, after=_values(zone, ZONE_VALUES))
+        return zone
+
+    def revoke_zone(self, actor: Actor, zone_id: int, *, agency_id: int | None = None) -> Zone:
+        """Revoke a zone (of ``agency_id``, when given): it no longer applies."""
+        with self._change() as session:
+            zone = self.catalog.revoke_zone(zone_id, agency_id=agency_id)
+            self._log(session, actor, ZONE_CHANGE, change="revoke", zone_id=zone_id,
+                      agency=self._slug(zone.agency_id),
+                      owner_agency=self._slug(zone.agency_id), rule_id=zone.rule_id,
+                      before={"revoked_at": None},
+                      after={"revoked_at": _value(zone.revoked_at)})
+        return zone
 
     # -- agreements --------------------------------------------------------------------
 

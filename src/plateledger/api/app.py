@@ -24,6 +24,7 @@ from plateledger.api.routes import (
     reads,
     retention,
     searches,
+    zones,
 )
 from plateledger.settings import Settings
 from plateledger.web import install as install_pages
@@ -67,7 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
-        audit, auth, admin, alarms,
+        audit, auth, admin, alarms, zones,
     ):
         app.include_router(module.router)
     install_pages(app)

@@ -16,6 +16,7 @@ from plateledger.cli import (
     searching,
     serving,
     simulating,
+    zones,
 )
 from plateledger.cli import store as store_commands
 
@@ -37,6 +38,7 @@ app.command()(simulating.simulate)
 app.add_typer(audit.app, name="audit")
 app.add_typer(admin.app, name="admin")
 admin.app.add_typer(profiles.app, name="profile")
+admin.app.add_typer(zones.app, name="zone")
 app.add_typer(retention.app, name="retention")
 app.add_typer(hotlist.app, name="hotlist")
 app.command()(recognize.recognize)
