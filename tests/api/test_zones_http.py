@@ -40,3 +40,16 @@ def test_a_bad_zone_is_refused_and_a_non_admin_is_forbidden(
     auditor = login(client, "audrey", code(seed.auditor_totp))
     assert client.get("/v1/admin/zones", headers=auditor).status_code == 403
     assert client.post("/v1/admin/zones", json=SCHOOL).status_code == 401
+
+
+def test_a_camera_registered_inside_a_zone_is_refused_naming_the_rule(
+    client: TestClient,
+) -> None:
+    admin = login(client, "ucpd-admin")
+    zone = client.post("/v1/admin/zones", json=SCHOOL, headers=admin).json()
+    camera = {"camera_id": "ucpd-fx-9", "kind": "fixed", "lat": 37.5934, "lon": -122.0439}
+    refused = client.post("/v1/admin/cameras", json=camera, headers=admin)
+    assert refused.status_code == 422
+    assert f"agency-zone-{zone['id']}" in refused.text
+    moved = {**camera, "lat": 37.60}
+    assert client.post("/v1/admin/cameras", json=moved, headers=admin).status_code == 201

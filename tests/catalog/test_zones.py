@@ -70,3 +70,19 @@ def test_an_unknown_place_is_refused(catalog: Catalog) -> None:
     ucpd = catalog.add_agency("Union City PD", "ucpd", "municipal", "CA")
     with pytest.raises(CatalogError, match="place `mall`"):
         catalog.add_zone(ucpd.id, "Mall", "mall", centre=SCHOOL, radius_m=10)
+
+
+def test_a_fixed_camera_inside_an_active_zone_is_refused(catalog: Catalog) -> None:
+    spd = catalog.add_agency("Seattle PD", "spd", "municipal", "WA")
+    zone = catalog.add_zone(spd.id, "Garfield High", "school", centre=SCHOOL, radius_m=150)
+    with pytest.raises(CatalogError, match="wa-sb6002-sensitive-location"):
+        catalog.add_camera("spd-fx-1", spd.id, "fixed", lat=SCHOOL[0], lon=SCHOOL[1])
+    assert catalog.camera("spd-fx-1") is None
+    # outside the zone, a mobile camera without a position, another agency: all fine
+    catalog.add_camera("spd-fx-2", spd.id, "fixed", lat=SCHOOL[0] + 0.01, lon=SCHOOL[1])
+    catalog.add_camera("spd-mob-1", spd.id, "mobile")
+    other = catalog.add_agency("King County SO", "kcso", "county", "WA")
+    catalog.add_camera("kcso-fx-1", other.id, "fixed", lat=SCHOOL[0], lon=SCHOOL[1])
+    # once revoked, the zone no longer refuses the camera
+    catalog.revoke_zone(zone.id)
+    catalog.add_camera("spd-fx-1", spd.id, "fixed", lat=SCHOOL[0], lon=SCHOOL[1])

@@ -45,3 +45,15 @@ def test_an_operator_adds_lists_and_revokes_zones(tmp_path: Path) -> None:
             ("zone_change", "add"), ("zone_change", "add"), ("zone_change", "revoke")]
     finally:
         catalog.close()
+
+
+def test_the_cli_refuses_a_camera_inside_a_zone(tmp_path: Path) -> None:
+    base = ["--data-dir", str(tmp_path)]
+    runner.invoke(app, ["admin", "agency", "add", "Seattle PD", "--slug", "spd", "--kind",
+                        "municipal", "--state", "WA", *base])
+    runner.invoke(app, ["admin", "zone", "add", "Garfield High", "--agency", "spd", "--place",
+                        "school", "--lat", "47.6", "--lon", "-122.3", "--radius", "150", *base])
+    refused = runner.invoke(app, ["admin", "camera", "add", "spd-fx-1", "--agency", "spd",
+                                  "--lat", "47.6", "--lon", "-122.3", *base])
+    assert refused.exit_code == 1
+    assert "wa-sb6002-sensitive-location" in refused.output

@@ -16,8 +16,10 @@ from plateledger.catalog.models import (
     SHARING_PRESETS,
     Agency,
     Camera,
+    Zone,
 )
 from plateledger.catalog.timeutil import utc_now
+from plateledger.catalog.zones import zone_area
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -207,7 +209,8 @@ class AgencyRecords(CatalogDatabase):
         heading: float | None = None,
         active: bool = True,
     ) -> Camera:
-        """Add a camera of agency ``owner_id``. A fixed camera needs ``lat`` and ``lon``."""
+        """Add a camera of agency ``owner_id``. A fixed camera needs ``lat`` and ``lon``;
+        no camera is registered at a position inside an active zone of its agency."""
         if not CAMERA_ID.match(camera_id):
             raise CatalogError(f"camera id `{camera_id}` must be letters, digits and `._:-`")
         if kind not in CAMERA_KINDS:
@@ -226,6 +229,15 @@ class AgencyRecords(CatalogDatabase):
             taken = select(Camera.id).where(Camera.camera_id == camera_id)
             if session.scalar(taken) is not None:
                 raise Conflict(f"a camera `{camera_id}` exists")
+            if lat is not None and lon is not None:
+                in_force = select(Zone).where(Zone.agency_id == owner_id,
+                                              Zone.revoked_at.is_(None)).order_by(Zone.id)
+                for zone in session.scalars(in_force):
+                    if zone_area(zone).contains(lat, lon):
+                        raise CatalogError(
+                            f"camera `{camera_id}` would stand inside zone {zone.id} "
+                            f"(`{zone.name}`), where rule `{zone.rule_id}` forbids collection"
+                        )
             camera = Camera(
                 camera_id=camera_id, owner_id=owner_id, kind=kind, name=name, lat=lat,
                 lon=lon, heading=heading, active=active,
