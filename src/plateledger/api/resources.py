@@ -12,11 +12,11 @@ from typing import Any
 from plateledger.access import AccessGate
 from plateledger.access.alarm import AlarmConfig, AlarmMonitor
 from plateledger.access.policy_source import PolicyAlertGate, PolicyDecider, PolicySource
-from plateledger.audit import AuditLog, NoteSigner
-from plateledger.catalog import Agency, Catalog, KeyPrincipal, open_catalog
+from plateledger.audit import AuditLog, NoteSigner, new_entry
+from plateledger.catalog import ActiveZone, Agency, Catalog, KeyPrincipal, open_catalog
 from plateledger.hotlist.runtime import HotlistRuntime
 from plateledger.ingest.batcher import ReadBatcher
-from plateledger.ingest.enrich import CameraInfo, Owner
+from plateledger.ingest.enrich import CameraInfo, Owner, zone_drop_fields
 from plateledger.read import PlateRead
 from plateledger.recognize import Recognizer, load_recognizer
 from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler, policy_for_agency
@@ -38,6 +38,7 @@ class CatalogCache:
     _policies: dict[int, RetentionPolicy] = field(default_factory=dict)
     _cameras: dict[str, CameraInfo | None] = field(default_factory=dict)
     _names: dict[int, str] = field(default_factory=dict)
+    _zones: dict[int, tuple[ActiveZone, ...]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _fresh(self) -> None:
@@ -52,6 +53,7 @@ class CatalogCache:
                 self._cameras.clear()
                 self._policies.clear()
                 self._names.clear()
+                self._zones.clear()
                 self._generation = generation
 
     def retention(self, agency_id: int) -> RetentionPolicy:
@@ -95,6 +97,14 @@ class CatalogCache:
                 self._names[agency_id] = name
         return name
 
+    def zones(self, agency_id: int) -> tuple[ActiveZone, ...]:
+        """The agency's active collection zones, read once per catalog generation."""
+        self._fresh()
+        found = self._zones.get(agency_id)
+        if found is None:
+            found = self._zones[agency_id] = tuple(self.catalog.active_zones(agency_id))
+        return found
+
     def camera(self, camera_id: str) -> CameraInfo | None:
         self._fresh()
         if camera_id not in self._cameras:
@@ -108,21 +118,33 @@ class CatalogCache:
 
 class Ingest:
     """What the ingest routes need: the owner and camera facts of a key, the retention
-    clocks, the hot lists (a hit keeps a read longer), the batcher, and the recognizer
+    clocks, the owners' collection zones and the audit log that counts the reads dropped
+    in them, the hot lists (a hit keeps a read longer), the batcher, and the recognizer
     (loaded on first use)."""
 
     def __init__(
         self, cache: CatalogCache, batcher: ReadBatcher, hotlist: HotlistRuntime,
-        recognizer_engine: str,
+        recognizer_engine: str, audit_log: AuditLog,
     ) -> None:
         self.owner: Callable[[KeyPrincipal], Owner] = cache.owner
         self.camera: Callable[[str], CameraInfo | None] = cache.camera
         self.retention_for: Callable[[int], RetentionPolicy] = cache.retention
+        self.zones: Callable[[int], tuple[ActiveZone, ...]] = cache.zones
+        self._agency_name = cache.agency_name
+        self.audit_log = audit_log
         self.batcher = batcher
         self.hotlist = hotlist
         self._recognizer_engine = recognizer_engine
         self._recognizer: Recognizer | None = None
         self._lock = threading.Lock()
+
+    def record_zone_drops(self, counts: dict[int, dict[str, int]]) -> None:
+        """Append one ``zone_drop`` entry per owner (one owner per key: one entry per
+        batch) with the reads each rule dropped; raises if the log cannot take it."""
+        self.audit_log.append_many([
+            new_entry("zone_drop", **zone_drop_fields(self._agency_name(owner), per_rule))
+            for owner, per_rule in sorted(counts.items())
+        ])
 
     def recognizer(self) -> Recognizer:
         with self._lock:
@@ -161,7 +183,8 @@ class Resources:
             on_commit=self._deliver_alerts,
         )
         self.images = open_image_store(settings.images_url, settings.images_dir)
-        self.ingest = Ingest(self.cache, self.batcher, self.hotlist, settings.recognizer_engine)
+        self.ingest = Ingest(self.cache, self.batcher, self.hotlist, settings.recognizer_engine,
+                             self.audit_log)
         self.retention = RetentionScheduler(
             self.store, self.audit_log, HoldStore(self.catalog.engine, self.audit_log),
             self.cache.all_retention,

@@ -12,7 +12,7 @@ them, and the pack's rule applies to them (the agency cannot file them under its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -39,6 +39,15 @@ class ActiveZone:
     zone_id: int
     rule_id: str
     area: Area
+    _bounds: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(south, west, north, east) containing the zone."""
+        return self._bounds
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_bounds", self.area.bounds)
 
     def contains(self, lat: float, lon: float) -> bool:
         return self.area.contains(lat, lon)

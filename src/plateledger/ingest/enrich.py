@@ -8,10 +8,11 @@ reads or move its reads to a state with laxer rules.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from plateledger.policy.clocks import RetentionPolicy, expiry_for, searchable
 from plateledger.read import PlateRead, ReadSubmission
@@ -134,3 +135,56 @@ def retain(
             })
         kept.append((index, read))
     return kept, dropped
+
+
+class ZoneShape(Protocol):
+    """A collection zone as ingest needs it (`plateledger.catalog.ActiveZone`)."""
+
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def bounds(self) -> tuple[float, float, float, float]: ...
+    def contains(self, lat: float, lon: float) -> bool: ...
+
+
+ZoneLookup = Callable[[int], Sequence[ZoneShape]]
+
+
+def drop_in_zones(
+    reads: Sequence[tuple[int, PlateRead]], zones: ZoneLookup
+) -> tuple[list[tuple[int, PlateRead]], list[tuple[int, PlateRead]], dict[int, dict[str, int]]]:
+    """Split ``reads`` (item index, read) into those to keep and those placed inside an
+    active collection zone of their owner, which are never stored; and count the dropped
+    reads per owner and rule id. A read without a position is kept (a fixed camera's
+    position was filled in, and a camera is never registered inside a zone). Each zone's
+    bounding box is tested before its exact shape."""
+    kept: list[tuple[int, PlateRead]] = []
+    dropped: list[tuple[int, PlateRead]] = []
+    counts: dict[int, dict[str, int]] = {}
+    by_owner: dict[int, Sequence[ZoneShape]] = {}
+    for index, read in reads:
+        owner_zones = by_owner.get(read.owner_id)
+        if owner_zones is None:
+            owner_zones = by_owner[read.owner_id] = zones(read.owner_id)
+        rule = None
+        if owner_zones and read.lat is not None and read.lon is not None:
+            lat, lon = read.lat, read.lon
+            for zone in owner_zones:
+                south, west, north, east = zone.bounds
+                if south <= lat <= north and west <= lon <= east and zone.contains(lat, lon):
+                    rule = zone.rule_id
+                    break
+        if rule is None:
+            kept.append((index, read))
+            continue
+        dropped.append((index, read))
+        per_rule = counts.setdefault(read.owner_id, {})
+        per_rule[rule] = per_rule.get(rule, 0) + 1
+    return kept, dropped, counts
+
+
+def zone_drop_fields(owner_slug: str, counts: Mapping[str, int]) -> dict[str, object]:
+    """The fields of a ``zone_drop`` audit entry: the owner and how many reads each rule
+    dropped — no plate, no read id, no position."""
+    return {"owner_agency": owner_slug, "counts": dict(sorted(counts.items())),
+            "reads": sum(counts.values())}

@@ -26,7 +26,7 @@ from plateledger.api.errors import ApiError
 from plateledger.api.resources import Ingest
 from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
 from plateledger.ingest.batcher import BatcherClosed
-from plateledger.ingest.enrich import CameraInfo, Rejection, enrich, retain
+from plateledger.ingest.enrich import CameraInfo, Rejection, drop_in_zones, enrich, retain
 from plateledger.read import PlateRead
 from plateledger.settings import Settings
 
@@ -92,6 +92,10 @@ def refuse_if_none_accepted(accepted: list[uuid.UUID], errors: list[ItemErrorOut
     raise ApiError(422, "no_valid_reads", "no item of the batch is a valid read", details)
 
 
+class ZoneDropUnrecorded(Exception):
+    """The ``zone_drop`` entry of a batch could not be appended."""
+
+
 class IngestResult(BaseModel):
     accepted: list[uuid.UUID] = Field(description="ids of the reads stored, in batch order")
     errors: list[ItemErrorOut] = Field(description="items refused, with the reason")
@@ -100,6 +104,11 @@ class IngestResult(BaseModel):
         default=0,
         description="accepted reads matched against hot lists and then discarded, because "
         "the owner's law forbids keeping non-hits (e.g. New Hampshire's three minutes)",
+    )
+    zone_dropped: int = Field(
+        default=0,
+        description="accepted reads placed inside an active collection zone of their owner, "
+        "dropped before storing and counted (per rule id) in the audit log",
     )
 
 
@@ -132,7 +141,7 @@ async def _ingest(
     except LookupError as exc:
         raise ApiError(403, "unknown_owner", str(exc)) from None
 
-    def prepare() -> tuple[Any, list[tuple[int, PlateRead]], list[Rejection]]:
+    def prepare() -> tuple[Any, list[tuple[int, PlateRead]], list[Rejection], int]:
         parsed = adapter.parse(body, content_type=content_type, camera_hint=camera)
         submissions = parsed.submissions
         if camera is not None:
@@ -141,21 +150,32 @@ async def _ingest(
             submissions = [(i, s.model_copy(update={"camera_id": camera}))
                            for i, s in submissions]
         reads, rejected = enrich(submissions, owner, ingest.camera)
-        return parsed, reads, rejected
+        reads, dropped, counts = drop_in_zones(reads, ingest.zones)
+        if counts:
+            try:  # fail closed: no count in the log, nothing of the batch stored
+                ingest.record_zone_drops(counts)
+            except Exception as exc:
+                raise ZoneDropUnrecorded from exc
+        return parsed, reads, rejected, len(dropped)
 
     try:
-        parsed, reads, rejected = await asyncio.to_thread(prepare)
+        parsed, reads, rejected, zone_dropped = await asyncio.to_thread(prepare)
     except BatchTooLarge as exc:
         raise ApiError(413, "batch_too_large", str(exc)) from None
     except MalformedBody as exc:
         raise ApiError(400, "malformed_body", str(exc)) from None
+    except ZoneDropUnrecorded:
+        raise ApiError(503, "audit_unavailable", "reads fell inside a collection zone and the "
+                       "audit log could not count them; nothing of the batch was stored") from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     accepted, conflicts, not_kept = await store_reads(ingest, reads)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
-    refuse_if_none_accepted(accepted, errors)
+    if not zone_dropped:
+        refuse_if_none_accepted(accepted, errors)
     return IngestResult(
         accepted=accepted, errors=errors, ignored=parsed.ignored, not_kept=not_kept,
+        zone_dropped=zone_dropped,
     )
 
 
