@@ -123,3 +123,20 @@ def test_no_count_in_the_log_means_nothing_of_the_batch_is_stored(patrol: Patrol
     assert response.status_code == 503, response.text
     assert "collection zone" in response.text
     assert store.count() == before
+
+
+def test_a_photo_taken_inside_a_zone_is_recognised_but_not_kept(patrol: Patrol) -> None:
+    from plateledger.recognize.synthetic import synthetic_frames
+
+    shot = next(iter(synthetic_frames(1, 9002)))
+    response = patrol.client.post(
+        "/v1/images", headers={"X-API-Key": patrol.key},
+        files={"image": ("frame.jpg", shot.jpeg(quality=95), "image/jpeg")},
+        data={"camera_id": "ucpd-mob-1", "lat": str(SCHOOL[0]), "lon": str(SCHOOL[1])},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["recognitions"] and body["accepted"] == []
+    assert body["zone_dropped"] == len(body["recognitions"])
+    [entry] = [e for e in patrol.entries() if e["type"] == "zone_drop"]
+    assert entry["reads"] == body["zone_dropped"]

@@ -11,7 +11,14 @@ from pydantic import BaseModel, ValidationError
 
 from plateledger.api.deps import CameraKey, ImagesDep, IngestDep
 from plateledger.api.errors import ApiError
-from plateledger.api.routes.reads import IngestResult, ItemErrorOut, store_reads
+from plateledger.api.routes.reads import (
+    IngestResult,
+    ItemErrorOut,
+    ZoneDropUnrecorded,
+    drop_zone_reads,
+    store_reads,
+    zone_refusal,
+)
 from plateledger.ingest.enrich import enrich
 from plateledger.read import ReadSubmission, derive_read_id, to_utc_millis
 from plateledger.recognize import ImageError, Recognition
@@ -75,6 +82,12 @@ async def post_image(
             errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
     reads, rejected = enrich(items, owner, ingest.camera)
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
+    # A read inside a collection zone of its owner is dropped (and counted) before its crop
+    # or the read is written.
+    try:
+        reads, zone_dropped = await asyncio.to_thread(drop_zone_reads, ingest, reads)
+    except ZoneDropUnrecorded:
+        raise zone_refusal() from None
     # Crops are written only for reads of the key's own cameras, and never over a stored
     # crop: a key cannot touch another agency's images, nor change its own.
     for index, read in reads:
@@ -90,6 +103,7 @@ async def post_image(
         accepted=accepted,
         errors=errors,
         not_kept=not_kept,
+        zone_dropped=zone_dropped,
         recognitions=[
             RecognitionOut(plate=r.plate, confidence=round(r.confidence, 4), region=r.region,
                            box=r.box)

@@ -96,6 +96,26 @@ class ZoneDropUnrecorded(Exception):
     """The ``zone_drop`` entry of a batch could not be appended."""
 
 
+def drop_zone_reads(
+    ingest: Any, reads: list[tuple[int, PlateRead]]
+) -> tuple[list[tuple[int, PlateRead]], int]:
+    """The reads outside their owner's active collection zones, and how many were inside;
+    the dropped ones counted in the audit log first (`ZoneDropUnrecorded` if they cannot
+    be: then nothing of the batch is stored). ``ingest`` is an `Ingest`."""
+    kept, dropped, counts = drop_in_zones(reads, ingest.zones)
+    if counts:
+        try:  # fail closed: no count in the log, nothing of the batch stored
+            ingest.record_zone_drops(counts)
+        except Exception as exc:
+            raise ZoneDropUnrecorded from exc
+    return kept, len(dropped)
+
+
+def zone_refusal() -> ApiError:
+    return ApiError(503, "audit_unavailable", "reads fell inside a collection zone and the "
+                    "audit log could not count them; nothing of the batch was stored")
+
+
 class IngestResult(BaseModel):
     accepted: list[uuid.UUID] = Field(description="ids of the reads stored, in batch order")
     errors: list[ItemErrorOut] = Field(description="items refused, with the reason")
@@ -150,13 +170,8 @@ async def _ingest(
             submissions = [(i, s.model_copy(update={"camera_id": camera}))
                            for i, s in submissions]
         reads, rejected = enrich(submissions, owner, ingest.camera)
-        reads, dropped, counts = drop_in_zones(reads, ingest.zones)
-        if counts:
-            try:  # fail closed: no count in the log, nothing of the batch stored
-                ingest.record_zone_drops(counts)
-            except Exception as exc:
-                raise ZoneDropUnrecorded from exc
-        return parsed, reads, rejected, len(dropped)
+        reads, dropped = drop_zone_reads(ingest, reads)
+        return parsed, reads, rejected, dropped
 
     try:
         parsed, reads, rejected, zone_dropped = await asyncio.to_thread(prepare)
@@ -165,8 +180,7 @@ async def _ingest(
     except MalformedBody as exc:
         raise ApiError(400, "malformed_body", str(exc)) from None
     except ZoneDropUnrecorded:
-        raise ApiError(503, "audit_unavailable", "reads fell inside a collection zone and the "
-                       "audit log could not count them; nothing of the batch was stored") from None
+        raise zone_refusal() from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     accepted, conflicts, not_kept = await store_reads(ingest, reads)
