@@ -156,8 +156,9 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
     Keeps the type, version, time, log index, the agencies that took part (``agencies``:
     requesting, on whose behalf, partners), and for an access the owners that released
     data (``released``) and those that denied it (``denied``); the purpose, the result
-    count, an alarm's kind, and the owners of a withheld hot-list hit. Plates, user names,
-    query elements, case numbers, reasons and anything else are left out.
+    count, an alarm's kind, the owners of a withheld hot-list hit, and the owner and the
+    count per rule id of reads dropped in collection zones (``zone_drop``). Plates, user
+    names, query elements, case numbers, reasons and anything else are left out.
     """
     summary: dict[str, Any] = {
         "type": entry.get("type"),
@@ -181,4 +182,12 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
         for key in ("read_owner", "list_owner"):
             if isinstance(entry.get(key), str):
                 summary[key] = entry[key]
+    if entry.get("type") == "zone_drop" and isinstance(entry.get("owner_agency"), str):
+        summary["owner_agency"] = entry["owner_agency"]
+        counts = entry.get("counts")
+        if isinstance(counts, Mapping):
+            summary["counts"] = {
+                str(rule): n for rule, n in counts.items()
+                if isinstance(n, int) and not isinstance(n, bool) and n >= 0
+            }
     return summary

@@ -154,7 +154,8 @@ def get_counts(
 ) -> dict[str, Any]:
     """Counts over the public summaries of the latest ``window`` entries: entries by type,
     searches by purpose, accesses each owner released and denied, hot-list hits withheld
-    from each list owner per owner of the reads, and alarms by kind."""
+    from each list owner per owner of the reads, alarms by kind, and reads dropped in
+    collection zones per owner and rule id."""
     size = log.size()
     start = max(0, size - window)
     summaries: list[dict[str, Any]] = []
@@ -176,6 +177,7 @@ def count(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     denied: Counter[str] = Counter()
     withheld: Counter[tuple[str, str]] = Counter()
     alarms: Counter[str] = Counter()
+    zone_drops: Counter[tuple[str, str]] = Counter()
     for s in summaries:
         kind = str(s.get("type"))
         by_type[kind] += 1
@@ -190,6 +192,9 @@ def count(summaries: list[dict[str, Any]]) -> dict[str, Any]:
             denied.update(s.get("denied", ()))
         if kind == "alarm":
             alarms[str(s.get("alarm", ""))] += 1
+        if kind == "zone_drop":
+            for rule, n in dict(s.get("counts") or {}).items():
+                zone_drops[(str(s.get("owner_agency", "")), str(rule))] += int(n)
     by_owner: Counter[str] = Counter()
     for (owner, _), n in withheld.items():
         by_owner[owner] += n
@@ -204,4 +209,8 @@ def count(summaries: list[dict[str, Any]]) -> dict[str, Any]:
             for (owner, to), n in sorted(withheld.items())
         ],
         "alarms_by_kind": dict(sorted(alarms.items())),
+        "zone_drops": [
+            {"owner": owner, "rule_id": rule, "reads": n}
+            for (owner, rule), n in sorted(zone_drops.items())
+        ],
     }

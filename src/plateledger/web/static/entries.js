@@ -20,6 +20,8 @@ export const TYPE_LABELS = {
   audit_read: "Audit log read",
   image_view: "Image view",
   alert_withheld: "Hot-list hit withheld",
+  zone_drop: "Reads dropped in a collection zone",
+  zone_change: "Collection zone change",
   alarm: "Alarm",
 };
 

@@ -41,6 +41,10 @@ async function stats() {
         ? counts.withheld_hits.map((w) => [
           `${agencies.bySlug(w.read_owner)} → ${agencies.bySlug(w.list_owner)}`, w.count])
         : [["No hot-list hit withheld", 0]]);
+    countRows(document.querySelector("#zone-counts tbody"),
+      counts.zone_drops.length
+        ? counts.zone_drops.map((z) => [`${agencies.bySlug(z.owner)} · ${z.rule_id}`, z.reads])
+        : [["No read dropped in a collection zone", 0]]);
   } catch {
     scope.textContent = "The counts could not be computed: the server did not answer.";
   }
