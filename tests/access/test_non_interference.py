@@ -325,6 +325,8 @@ ROUTES: dict[str, str] = {
     "POST /v1/admin/zones": "admin of the caller's own agency",
     "DELETE /v1/admin/zones/{zone_id}": "admin of the caller's own agency",
     "PATCH /v1/admin/agency": "admin of the caller's own agency",
+    "GET /v1/admin/sharing-preset": "admin of the caller's own agency",
+    "PUT /v1/admin/sharing-preset": "admin of the caller's own agency",
     "GET /v1/admin/declarations": "admin of the caller's own agency",
     "DELETE /v1/admin/declarations/{declaration_id}": "admin of the caller's own agency",
     "PUT /v1/admin/users/{username}/acting-for": "admin of the caller's own agency",

@@ -38,6 +38,7 @@ from plateledger.policy import (
     parse_purpose,
 )
 from plateledger.policy.lawpack import ROLES
+from plateledger.policy.preset import PresetKind, SharingPreset, preset_from_settings
 from plateledger.search import OwnerLimit
 
 log = logging.getLogger("plateledger.access")
@@ -57,7 +58,19 @@ def agency_facts(agency: CatalogAgency) -> AgencyFacts:
         case_number_required=agency.case_number_required,
         purposes=purposes,
         is_law_enforcement=agency.is_law_enforcement,
+        lat=agency.lat,
+        lon=agency.lon,
     )
+
+
+def agency_preset(agency: CatalogAgency) -> SharingPreset | None:
+    """The sharing preset of ``agency``'s settings; ``None`` for ``agreements`` (which
+    compiles to nothing). Raises `PolicyCompileError` for settings that do not compile
+    (the catalog refuses to store such settings)."""
+    if agency.sharing_preset == PresetKind.AGREEMENTS.value:
+        return None
+    return preset_from_settings(agency.id, agency.sharing_preset, agency.sharing_states,
+                                agency.sharing_radius_km)
 
 
 def agreement_facts(row: CatalogAgreement) -> Agreement:
@@ -105,10 +118,12 @@ def compile_engine(catalog: Catalog) -> PolicyEngine:
                     d.revoked_at)
         for d in catalog.declarations()
     ]
+    agencies = catalog.agencies()
     return PolicyEngine(
-        [agency_facts(a) for a in catalog.agencies()],
+        [agency_facts(a) for a in agencies],
         [agreement_facts(a) for a in catalog.agreements()],
         declarations,
+        presets=[p for p in map(agency_preset, agencies) if p is not None],
     )
 
 

@@ -24,6 +24,7 @@ from plateledger.api.routes import (
     reads,
     retention,
     searches,
+    sharing_presets,
     zones,
 )
 from plateledger.settings import Settings
@@ -68,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
-        audit, auth, admin, alarms, zones,
+        audit, auth, admin, alarms, zones, sharing_presets,
     ):
         app.include_router(module.router)
     install_pages(app)

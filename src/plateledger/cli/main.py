@@ -15,6 +15,7 @@ from plateledger.cli import (
     retention,
     searching,
     serving,
+    sharing,
     simulating,
     zones,
 )
@@ -39,6 +40,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(admin.app, name="admin")
 admin.app.add_typer(profiles.app, name="profile")
 admin.app.add_typer(zones.app, name="zone")
+admin.app.add_typer(sharing.app, name="sharing")
 app.add_typer(retention.app, name="retention")
 app.add_typer(hotlist.app, name="hotlist")
 app.command()(recognize.recognize)

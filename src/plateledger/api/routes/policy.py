@@ -151,11 +151,19 @@ class PartnerOut(BaseModel):
     policy_ids: list[str]
 
 
+class PresetOut(BaseModel):
+    kind: str = Field(description="none, agreements, in_state, named_states, similar_law, radius")
+    description: str
+    policy: str = Field(description="the Cedar the preset compiles to (none for agreements)")
+    admitted: list[int] = Field(description="the partners' ids the preset admits today")
+
+
 class SharingOut(BaseModel):
     agency_id: int
     policy_hash: str
     generated_at: datetime
     partners: list[PartnerOut]
+    preset: PresetOut
 
 
 @router.get("/agencies/{agency_id}/sharing", response_model=SharingOut,
@@ -165,11 +173,14 @@ async def sharing(agency_id: int, source: PolicyDep) -> SharingOut:
     if agency_id not in engine.agencies:
         raise ApiError(404, "unknown_agency", f"no agency {agency_id}")
     now = datetime.now(UTC)
-    partners = await asyncio.to_thread(engine.sharing_partners, agency_id, now)
+    report = await asyncio.to_thread(engine.sharing_report, agency_id, now)
     return SharingOut(
         agency_id=agency_id, policy_hash=engine.policy_hash, generated_at=now,
         partners=[PartnerOut(agency_id=p.agency_id, name=p.name,
                              actions=[a.value for a in p.actions],
                              purposes=[x.value for x in p.purposes],
-                             policy_ids=list(p.policy_ids)) for p in partners],
+                             policy_ids=list(p.policy_ids)) for p in report.partners],
+        preset=PresetOut(kind=report.preset.kind.value, description=report.description,
+                         policy=report.policy,
+                         admitted=[p.agency_id for p in report.admitted_by_preset]),
     )
