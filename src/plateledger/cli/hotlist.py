@@ -31,6 +31,9 @@ def import_file(
     ),
     refuse: Annotated[bool, typer.Option(help="refuse the whole file if a row is bad")] = False,
     append: Annotated[bool, typer.Option(help="add to the list instead of replacing it")] = False,
+    file_type: Annotated[str, typer.Option(
+        "--file-type", help="the file the list comes from: ncic_stolen_vehicle, state, local …"
+    )] = "unspecified",
     url: Url = DEFAULT_URL,
     token: Token = None,
 ) -> None:
@@ -43,7 +46,7 @@ def import_file(
             data={"name": name, "category": category, "source": source or file.name,
                   "description": description,
                   "format": fmt, "replace": str(not append).lower(),
-                  "on_error": "refuse" if refuse else "keep"},
+                  "on_error": "refuse" if refuse else "keep", "file_type": file_type},
             timeout=600,
         )  # fmt: skip
     report = fail_on_error(response)

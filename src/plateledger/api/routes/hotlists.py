@@ -20,6 +20,8 @@ from plateledger.hotlist import (
     Category,
     Disposition,
     DispositionError,
+    FileType,
+    FileTypeRefused,
     HitAction,
     HitRecord,
     Hotlist,
@@ -32,6 +34,10 @@ from plateledger.hotlist import (
 )
 from plateledger.hotlist.importing import FileFormat
 from plateledger.policy import Action
+
+FILE_TYPES = ", ".join(f.value for f in FileType)
+FILE_TYPE_HELP = (f"the file the list comes from, one of: {FILE_TYPES}; an entry may name its "
+                  "own. The owner's law packs may refuse a file type (422 naming the rule)")
 
 router = APIRouter(prefix="/v1", tags=["hotlists"])
 
@@ -58,6 +64,7 @@ class HotlistPublic(BaseModel):
         "the list's source, name or description is about immigration enforcement)"
     )
     flags: list[str] = Field(description="what screening found in the list's own words")
+    file_type: str = Field(description="the file the list comes from")
     entry_count: int
     created_at: datetime
     updated_at: datetime
@@ -82,6 +89,8 @@ class HotlistImport(BaseModel):
     source: str = Field(default="local", max_length=128)
     description: str = Field(default="", max_length=500)
     category: Category
+    file_type: str = Field(default=FileType.UNSPECIFIED.value, max_length=64,
+                           description=FILE_TYPE_HELP)
     entries: list[ImportRow] = Field(max_length=2_000_000)
     replace: bool = True
     on_error: Literal["keep", "refuse"] = "keep"
@@ -106,6 +115,9 @@ class ImportReportPublic(BaseModel):
     )
     flagged_entries: int
     screened_classes: list[str]
+    file_types: list[str] = Field(
+        description="the file types of the imported entries (the list's where one names none)"
+    )
 
 
 class DispositionCreate(BaseModel):
@@ -170,7 +182,7 @@ def _report(report: ImportReport) -> ImportReportPublic:
         already_expired=report.already_expired, replaced=report.replaced,
         errors=[RowErrorPublic(line=e.line, message=e.message) for e in report.errors],
         flags=list(report.flags), flagged_entries=report.flagged_entries,
-        screened_classes=list(report.screened_classes),
+        screened_classes=list(report.screened_classes), file_types=list(report.file_types),
     )  # fmt: skip
 
 
@@ -179,6 +191,7 @@ def _public(hotlist: Hotlist) -> HotlistPublic:
         id=hotlist.id, name=hotlist.name, source=hotlist.source,
         description=hotlist.description, category=hotlist.category,
         screened_class=hotlist.screened_class, flags=sorted(f.value for f in hotlist.flags),
+        file_type=hotlist.file_type.value,
         entry_count=hotlist.entry_count, created_at=hotlist.created_at,
         updated_at=hotlist.updated_at,
     )  # fmt: skip
@@ -187,6 +200,11 @@ def _public(hotlist: Hotlist) -> HotlistPublic:
 def _refused(exc: ImportRefused) -> ApiError:
     details = [{"field": f"line {e.line}", "message": e.message} for e in exc.errors[:1000]]
     return ApiError(422, "import_refused", str(exc), details)
+
+
+def _file_type_refused(exc: FileTypeRefused) -> ApiError:
+    details = [{"field": "file_type", "message": rule} for rule in exc.policy_ids]
+    return ApiError(422, "file_type_refused", str(exc), details)
 
 
 # -- lists ------------------------------------------------------------------------
@@ -207,9 +225,12 @@ def import_hotlist(body: HotlistImport, user: Manager, runtime: Runtime) -> Impo
         report = runtime.store.import_list(
             user.agency_id, body.name, body.source, body.category, rows,
             replace=body.replace, on_error=body.on_error, description=body.description,
+            file_type=body.file_type,
         )  # fmt: skip
     except ImportRefused as exc:
         raise _refused(exc) from None
+    except FileTypeRefused as exc:
+        raise _file_type_refused(exc) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_list", str(exc)) from None
     return _report(report)
@@ -227,6 +248,9 @@ def upload_hotlist(
     format: Annotated[FileFormat, Form()] = "auto",
     replace: Annotated[bool, Form()] = True,
     on_error: Annotated[Literal["keep", "refuse"], Form()] = "keep",
+    file_type: Annotated[str, Form(max_length=64, description=FILE_TYPE_HELP)] = (
+        FileType.UNSPECIFIED.value
+    ),
 ) -> ImportReportPublic:
     """Import (or replace) a list from an uploaded file (see docs/hotlists.md)."""
     data = file.file.read(MAX_UPLOAD + 1)
@@ -241,9 +265,12 @@ def upload_hotlist(
         report = runtime.store.import_list(
             user.agency_id, name, source or file.filename or "local", category, rows,
             replace=replace, on_error=on_error, description=description,
+            file_type=file_type,
         )  # fmt: skip
     except ImportRefused as exc:
         raise _refused(exc) from None
+    except FileTypeRefused as exc:
+        raise _file_type_refused(exc) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_list", str(exc)) from None
     return _report(report)
