@@ -1,0 +1,143 @@
+"""An agency's public figures, computed from the public facts of the audit log.
+
+Every figure is a `Figure`: a name, a title, its columns and its rows, served as JSON and
+as CSV alike. Sharing partners are derived from the decisions the log records (who was
+released data, who was denied, by requester class), never from a list an agency types.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from plateledger.transparency.facts import Fact
+
+__all__ = ["NOT_RECORDED", "Figure", "PortalCounts", "portal_figures", "window"]
+
+NOT_RECORDED = "not recorded"
+"""Shown for a search that gave no offense type."""
+
+UNKNOWN_CLASS = "unknown"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One table of figures: ``rows`` of values under ``columns``."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "columns": list(self.columns),
+                "rows": [list(r) for r in self.rows]}
+
+    def column(self, name: str) -> list[Any]:
+        at = self.columns.index(name)
+        return [r[at] for r in self.rows]
+
+
+@dataclass(frozen=True)
+class PortalCounts:
+    """The headline numbers of an agency's portal over its window."""
+
+    searches: int
+    reads_matched: int
+    hits: int
+    alerts_received: int
+    alerts_withheld: int
+    denials_to_others: int
+    releases_to_others: int
+    by_day: Mapping[date, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def window(facts: Iterable[Fact], now: datetime, days: int) -> list[Fact]:
+    """The facts of the ``days`` days up to ``now`` (the day of ``now`` included)."""
+    first = now.date() - timedelta(days=days - 1)
+    return [f for f in facts if first <= f.day <= now.date()]
+
+
+def _sorted(counter: Mapping[Any, int]) -> list[tuple[Any, int]]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
+
+
+def portal_figures(
+    slug: str, facts: Sequence[Fact], classes: Mapping[str, str], now: datetime, days: int,
+) -> tuple[PortalCounts, list[Figure]]:
+    """The figures of agency ``slug`` over the ``days`` days up to ``now``.
+
+    ``classes`` is each agency's requester class (``municipal``, ``federal`` …) as the
+    catalog records it. A search counts for the agency that ran it; a hit for the agency
+    whose read matched a list; an alert for the agency whose list it went to."""
+    facts = window(facts, now, days)
+    first = now.date() - timedelta(days=days - 1)
+    by_day: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
+    purposes: dict[str, list[int]] = {}
+    offenses: Counter[str] = Counter()
+    partners: dict[str, list[int]] = {}
+    classes_seen: dict[str, list[int]] = {}
+    withheld: Counter[str] = Counter()
+    sources: Counter[tuple[str, str]] = Counter()
+    searches = reads = hits = alerts = 0
+    for f in facts:
+        if f.type == "search" and f.agency == slug:
+            searches += 1
+            reads += f.result_count or 0
+            by_day[f.day][0] += 1
+            row = purposes.setdefault(f.purpose or NOT_RECORDED, [0, 0])
+            row[0] += 1
+            row[1] += f.result_count or 0
+            offenses[f.offense_type or NOT_RECORDED] += 1
+        if f.type == "alert_delivery":
+            if f.owner == slug:
+                hits += 1
+                by_day[f.day][1] += 1
+            if f.list_owner == slug:
+                alerts += 1
+                by_day[f.day][2] += 1
+                sources[(f.list_class or NOT_RECORDED, f.category or NOT_RECORDED)] += 1
+        if f.type == "alert_withheld" and f.owner == slug:
+            withheld[f.list_class or NOT_RECORDED] += 1
+        if f.access and f.type != "alert_withheld" and f.agency and f.agency != slug:
+            outcome = 0 if slug in f.released else 1 if slug in f.denied else None
+            if outcome is not None:
+                partners.setdefault(f.agency, [0, 0])[outcome] += 1
+                klass = classes.get(f.agency, UNKNOWN_CLASS)
+                classes_seen.setdefault(klass, [0, 0])[outcome] += 1
+    counts = PortalCounts(
+        searches=searches, reads_matched=reads, hits=hits, alerts_received=alerts,
+        alerts_withheld=sum(withheld.values()),
+        denials_to_others=sum(v[1] for v in partners.values()),
+        releases_to_others=sum(v[0] for v in partners.values()),
+        by_day={d: (v[0], v[1], v[2]) for d, v in by_day.items()},
+    )
+    figures = [
+        Figure("searches_by_day", "Searches, hits and alerts by day",
+               ("day", "searches", "hits", "alerts"),
+               tuple((d.isoformat(), *v) for d, v in sorted(by_day.items()))),
+        Figure("searches_by_purpose", "Searches by stated purpose",
+               ("purpose", "searches", "reads_matched"),
+               tuple((p, v[0], v[1]) for p, v in sorted(purposes.items(),
+                                                          key=lambda kv: (-kv[1][0], kv[0])))),
+        Figure("searches_by_offense", "Searches by offense type (NIBRS)",
+               ("offense_type", "searches"), tuple(_sorted(offenses))),
+        Figure("partners", "Agencies that asked for this agency's data, as decided",
+               ("agency", "class", "released", "denied"),
+               tuple((a, classes.get(a, UNKNOWN_CLASS), v[0], v[1])
+                     for a, v in sorted(partners.items()))),
+        Figure("decisions_by_requester_class",
+               "Accesses to this agency's data by requester class",
+               ("requester_class", "released", "denied"),
+               tuple((k, v[0], v[1]) for k, v in sorted(classes_seen.items()))),
+        Figure("withheld_alerts_by_list_class",
+               "Hot-list hits on this agency's reads withheld from other agencies' lists",
+               ("list_class", "withheld"), tuple(_sorted(withheld))),
+        Figure("hotlist_sources", "Alerts received by hot-list source",
+               ("list_class", "category", "alerts"),
+               tuple((k[0], k[1], n) for k, n in _sorted(sources))),
+    ]
+    return counts, figures

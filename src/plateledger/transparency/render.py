@@ -1,0 +1,104 @@
+"""Figures and reports as CSV, HTML and SVG, rendered on the server (no script needed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape
+from typing import Any
+
+from plateledger.transparency.figures import Figure
+from plateledger.transparency.reports import Report
+
+__all__ = ["bar_chart_svg", "figure_csv", "report_csv", "report_html"]
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A cell that a spreadsheet would run as a formula is quoted as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def figure_csv(figure: Figure) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(figure.columns)
+    for row in figure.rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def report_csv(report: Report) -> str:
+    """One row per element, then one row per row of each element's figure."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["report", "statute", "agency", "period", "element", "label", "citation",
+                     "source", "key", "value"])
+    head = [report.kind, report.statute, report.agency, report.period.label]
+    for e in report.elements:
+        writer.writerow([*head, e.key, e.label, e.citation, e.source, "", _cell(e.value)])
+        if e.figure is not None:
+            for row in e.figure.rows:
+                writer.writerow([*head, e.key, e.label, e.citation, e.source,
+                                 _cell(row[0]), _cell(row[-1])])
+    return out.getvalue()
+
+
+def _figure_table(figure: Figure) -> str:
+    head = "".join(f"<th scope=\"col\">{escape(c)}</th>" for c in figure.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in figure.rows
+    ) or f"<tr><td colspan=\"{len(figure.columns)}\">none</td></tr>"
+    return (f"<table><caption>{escape(figure.title)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def report_html(report: Report) -> str:
+    """A standalone HTML document of ``report`` (printable; no script, no outside asset)."""
+    items = []
+    for e in report.elements:
+        value = "" if e.value is None else f"<p class=\"value\">{escape(str(e.value))}</p>"
+        table = _figure_table(e.figure) if e.figure is not None else ""
+        items.append(
+            f"<section id=\"{escape(e.key)}\"><h2>{escape(e.label)}</h2>"
+            f"<p class=\"cite\">{escape(e.citation)} · source: {escape(e.source)}</p>"
+            f"{value}{table}</section>"
+        )
+    return (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(report.title)} — {escape(report.agency)}</title></head><body>"
+        f"<h1>{escape(report.title)}</h1>"
+        f"<p class=\"statute\">{escape(report.statute)}</p>"
+        f"<p>Agency: {escape(report.agency)} · period {escape(report.period.label)} · "
+        f"generated {escape(report.generated_at.isoformat())} from the first "
+        f"{report.log_size} entries of the audit log</p>"
+        + "".join(items) + "</body></html>"
+    )
+
+
+def bar_chart_svg(title: str, labels: list[str], values: list[int], *, width: int = 640,
+                  height: int = 160) -> str:
+    """A bar chart as inline SVG: one bar per value, labelled for screen readers."""
+    count = max(1, len(values))
+    top = max([1, *values])
+    bar = width / count
+    bars = []
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        h = round((height - 20) * value / top, 1)
+        bars.append(
+            f"<rect x=\"{i * bar + 1:.1f}\" y=\"{height - h:.1f}\" "
+            f"width=\"{max(1.0, bar - 2):.1f}\""
+            f" height=\"{h}\"><title>{escape(label)}: {value}</title></rect>"
+        )
+    return (f"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"chart\" "
+            f"viewBox=\"0 0 {width} {height}\" aria-label=\"{escape(title)}\">"
+            f"<title>{escape(title)}</title>{''.join(bars)}</svg>")

@@ -1,0 +1,392 @@
+"""Statutory reports: one generator per statute, each element citing the provision that
+asks for it, each figure computed from the public facts of the audit log.
+
+A report is made of `Element` s: a figure computed from the log (``source="audit log"``),
+or a fact of the agency's configuration (its purposes, custodian, retention clock, law
+packs — ``source="configuration"``), or what the log does not record (``source="not
+recorded"``, said plainly rather than guessed). Every ``audit log`` figure is recomputed from
+the entries in tests/transparency.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from plateledger.transparency.facts import Fact
+from plateledger.transparency.figures import NOT_RECORDED, Figure
+
+__all__ = [
+    "REPORTS",
+    "AgencyProfile",
+    "Element",
+    "Period",
+    "Report",
+    "ReportKind",
+    "generate",
+    "reports_for",
+]
+
+AUDIT = "audit log"
+CONFIG = "configuration"
+ABSENT = "not recorded"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed range of whole days, ``start`` to ``end`` inclusive."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("a period ends on or after its start")
+
+    def holds(self, fact: Fact) -> bool:
+        return self.start <= fact.day <= self.end
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    @property
+    def first_instant(self) -> datetime:
+        return datetime.combine(self.start, time(), UTC)
+
+
+@dataclass(frozen=True)
+class AgencyProfile:
+    """What a report says of the agency's configuration (catalog and law packs)."""
+
+    slug: str
+    name: str
+    kind: str
+    home_state: str
+    law_packs: tuple[str, ...]
+    purposes: tuple[str, ...]
+    custodian: str
+    retention_nonhit_days: float | None
+    retention_hit_days: float | None
+    case_number_required: bool
+    sharing_preset: str
+    cameras: int
+    roles: tuple[str, ...] = ("investigator", "dispatcher", "supervisor", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class Element:
+    """One element the statute asks for."""
+
+    key: str
+    label: str
+    citation: str
+    source: str
+    value: Any
+    figure: Figure | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "citation": self.citation,
+                "source": self.source, "value": self.value,
+                "figure": self.figure.as_json() if self.figure else None}
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: str
+    title: str
+    statute: str
+    agency: str
+    period: Period
+    generated_at: datetime
+    log_size: int
+    elements: tuple[Element, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "title": self.title, "statute": self.statute,
+            "agency": self.agency, "period": {"start": self.period.start.isoformat(),
+                                              "end": self.period.end.isoformat()},
+            "generated_at": self.generated_at.isoformat(), "log_size": self.log_size,
+            "elements": [e.as_json() for e in self.elements],
+        }
+
+    def element(self, key: str) -> Element:
+        for e in self.elements:
+            if e.key == key:
+                return e
+        raise KeyError(key)
+
+
+# -- figures shared by the reports -----------------------------------------------------
+
+
+def _searches(slug: str, facts: Sequence[Fact]) -> list[Fact]:
+    return [f for f in facts if f.type == "search" and f.agency == slug]
+
+
+def _counter_figure(name: str, title: str, column: str, counter: Counter[str]) -> Figure:
+    rows = tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Figure(name, title, (column, "count"), rows)
+
+
+def searches_total(slug: str, facts: Sequence[Fact]) -> int:
+    return len(_searches(slug, facts))
+
+
+def searches_by_purpose(slug: str, facts: Sequence[Fact]) -> Figure:
+    return _counter_figure("searches_by_purpose", "Searches by purpose", "purpose",
+                           Counter(f.purpose or NOT_RECORDED for f in _searches(slug, facts)))
+
+
+def searches_by_offense(slug: str, facts: Sequence[Fact]) -> Figure:
+    return _counter_figure("searches_by_offense", "Searches by offense type", "offense_type",
+                           Counter(f.offense_type or NOT_RECORDED
+                                   for f in _searches(slug, facts)))
+
+
+def searches_with_case(slug: str, facts: Sequence[Fact]) -> int:
+    return sum(1 for f in _searches(slug, facts) if f.has_case_number)
+
+
+def hits(slug: str, facts: Sequence[Fact]) -> list[Fact]:
+    return [f for f in facts if f.type == "alert_delivery" and f.owner == slug]
+
+
+def hits_by_category(slug: str, facts: Sequence[Fact]) -> Figure:
+    return _counter_figure("hits_by_category", "Hits on this agency's reads by list category",
+                           "category", Counter(f.category or NOT_RECORDED
+                                               for f in hits(slug, facts)))
+
+
+def databases_compared(slug: str, facts: Sequence[Fact]) -> Figure:
+    """The hot-list sources (list classes) this agency's reads matched or were kept from."""
+    seen = Counter(f.list_class or NOT_RECORDED for f in facts
+                   if f.type in ("alert_delivery", "alert_withheld") and f.owner == slug)
+    return _counter_figure("databases_compared", "Hot-list sources compared", "list_class",
+                           seen)
+
+
+def decisions_by_class(slug: str, facts: Sequence[Fact], classes: Mapping[str, str],
+                       *, allowed: bool) -> Figure:
+    counter: Counter[str] = Counter()
+    for f in facts:
+        if not f.access or f.type == "alert_withheld" or not f.agency or f.agency == slug:
+            continue
+        if (slug in f.released) if allowed else (slug in f.denied):
+            counter[classes.get(f.agency, "unknown")] += 1
+    word = "released" if allowed else "denied"
+    return _counter_figure(f"{word}_by_class",
+                           f"Accesses by other agencies to this agency's data, {word}",
+                           "requester_class", counter)
+
+
+def reviews(slug: str, facts: Sequence[Fact]) -> int:
+    return sum(1 for f in facts if f.type == "search_review" and f.agency == slug)
+
+
+def alarms(slug: str, facts: Sequence[Fact]) -> Figure:
+    return _counter_figure("alarms", "Alarms raised on this agency's users", "alarm",
+                           Counter(f.alarm or NOT_RECORDED for f in facts
+                                   if f.type == "alarm" and f.agency == slug))
+
+
+# -- the reports -----------------------------------------------------------------------
+
+
+Builder = Callable[[AgencyProfile, Sequence[Fact], Mapping[str, str]], list[Element]]
+
+
+def _retention(p: AgencyProfile) -> str:
+    if p.retention_nonhit_days is None:
+        return "set by the agency's law packs (see the policy page)"
+    return f"{p.retention_nonhit_days:g} days (non-hit reads)"
+
+
+def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
+                ) -> list[Element]:
+    c = "Cal. Civ. Code 1798.90.51(b) / 1798.90.53(b)"
+    return [
+        Element("authorized_purposes", "Authorized purposes", f"{c}(2)(A)", CONFIG,
+                ", ".join(p.purposes)),
+        Element("job_titles", "Job titles of those authorized to use or access, and training",
+                f"{c}(2)(B)", CONFIG,
+                "roles: " + ", ".join(p.roles) + "; training: not recorded by the system"),
+        Element("monitoring", "Monitoring of use to ensure compliance", f"{c}(2)(C)", AUDIT,
+                f"{searches_total(p.slug, facts)} searches logged; "
+                f"{reviews(p.slug, facts)} supervisor reviews signed off"),
+        Element("sharing_released", "Sharing: accesses released to other agencies",
+                f"{c}(2)(D)", AUDIT, None,
+                decisions_by_class(p.slug, facts, classes, allowed=True)),
+        Element("sharing_denied", "Sharing: accesses denied to other agencies",
+                f"{c}(2)(D)", AUDIT, None,
+                decisions_by_class(p.slug, facts, classes, allowed=False)),
+        Element("custodian", "Custodian or owner of the system", f"{c}(2)(E)", CONFIG,
+                p.custodian or ABSENT),
+        Element("accuracy", "Accuracy of the data and correction of errors: hits on reads",
+                f"{c}(2)(F)", AUDIT, len(hits(p.slug, facts))),
+        Element("retention", "Length of time the data is retained", f"{c}(2)(G)", CONFIG,
+                _retention(p)),
+        Element("access_log", "Access records kept (date, time, query, user, purpose)",
+                "Cal. Civ. Code 1798.90.52", AUDIT, searches_total(p.slug, facts),
+                searches_by_purpose(p.slug, facts)),
+    ]
+
+
+def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
+              ) -> list[Element]:
+    c = "Va. Code 2.2-5517 (as amended 2025)"
+    return [
+        Element("queries", "System queries (de-identified)", c, AUDIT,
+                searches_total(p.slug, facts), searches_by_purpose(p.slug, facts)),
+        Element("queries_with_justification", "Queries recording a case number", c, AUDIT,
+                searches_with_case(p.slug, facts)),
+        Element("hits", "Alerts on this agency's reads", c, AUDIT, len(hits(p.slug, facts)),
+                hits_by_category(p.slug, facts)),
+        Element("shared", "Accesses by other agencies, released", c, AUDIT, None,
+                decisions_by_class(p.slug, facts, classes, allowed=True)),
+        Element("refused", "Accesses by other agencies, denied", c, AUDIT, None,
+                decisions_by_class(p.slug, facts, classes, allowed=False)),
+        Element("retention", "Retention period", c, CONFIG, _retention(p)),
+    ]
+
+
+def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
+            ) -> list[Element]:
+    c = "Or. SB 1516 (2026)"
+    return [
+        Element("searches", "Searches run by the agency's users", c, AUDIT,
+                searches_total(p.slug, facts), searches_by_purpose(p.slug, facts)),
+        Element("offense_types", "Searches by offense type", c, AUDIT, None,
+                searches_by_offense(p.slug, facts)),
+        Element("with_case", "Searches recording a case number", c, AUDIT,
+                searches_with_case(p.slug, facts)),
+        Element("released", "Accesses by other agencies, released", c, AUDIT, None,
+                decisions_by_class(p.slug, facts, classes, allowed=True)),
+        Element("denied", "Accesses by other agencies, denied", c, AUDIT, None,
+                decisions_by_class(p.slug, facts, classes, allowed=False)),
+        Element("alarms", "Alarms (denial bursts, flagged reasons)", c, AUDIT, None,
+                alarms(p.slug, facts)),
+        Element("reviews", "Searches reviewed by supervisors", c, AUDIT,
+                reviews(p.slug, facts)),
+        Element("posting", "Posted within two days of the end of the period", c, CONFIG,
+                "written by the report schedule; see docs/reports.md"),
+    ]
+
+
+def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
+               ) -> list[Element]:
+    c = "Minn. Stat. 13.824"
+    return [
+        Element("active_times", "Times of day readers actively collected data",
+                f"{c} subd. 5(a)(1)", ABSENT, "not recorded in the audit log"),
+        Element("plates_collected", "Vehicles or plates on which data were collected",
+                f"{c} subd. 5(a)(2)", ABSENT,
+                "counted by the read store, shown on the public page"),
+        Element("databases", "State and federal databases the data were compared with",
+                f"{c} subd. 5(a)(2)", AUDIT, None, databases_compared(p.slug, facts)),
+        Element("hits_by_category", "Hits by category", f"{c} subd. 5(a)(3)", AUDIT,
+                len(hits(p.slug, facts)), hits_by_category(p.slug, facts)),
+        Element("accesses", "Accesses, each with its factual basis and case number",
+                f"{c} subd. 7", AUDIT, searches_total(p.slug, facts)),
+        Element("accesses_with_case", "Accesses recording a case number", f"{c} subd. 7",
+                AUDIT, searches_with_case(p.slug, facts)),
+        Element("shared", "Data shared with other agencies", f"{c} subd. 8", AUDIT, None,
+                decisions_by_class(p.slug, facts, classes, allowed=True)),
+        Element("retention", "Retention", f"{c} subd. 3", CONFIG, _retention(p)),
+    ]
+
+
+def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
+             ) -> list[Element]:
+    c = "23 V.S.A. 1607"
+    released = decisions_by_class(p.slug, facts, classes, allowed=True)
+    denied = decisions_by_class(p.slug, facts, classes, allowed=False)
+    return [
+        Element("readers", "ALPR readers operated", c, CONFIG, p.cameras),
+        Element("requests", "Requests for historical data (searches) logged", c, AUDIT,
+                searches_total(p.slug, facts), searches_by_purpose(p.slug, facts)),
+        Element("requests_granted", "Requests from other agencies granted", c, AUDIT,
+                sum(released.column("count")), released),
+        Element("requests_denied", "Requests from other agencies denied", c, AUDIT,
+                sum(denied.column("count")), denied),
+        Element("alerts", "Alerts on this agency's reads", c, AUDIT,
+                len(hits(p.slug, facts)), hits_by_category(p.slug, facts)),
+        Element("retention", "Retention", c, CONFIG, _retention(p)),
+    ]
+
+
+def _new_hampshire(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
+                   ) -> list[Element]:
+    c = "N.H. RSA 261:75-b"
+    return [
+        Element("devices", "Devices operated", c, CONFIG, p.cameras),
+        Element("matches", "Matches (hits) on this agency's reads", c, AUDIT,
+                len(hits(p.slug, facts)), hits_by_category(p.slug, facts)),
+        Element("matches_per_device", "Matches per device", c, ABSENT,
+                "the audit log records the read, not the device; see the hit list"),
+        Element("stops_outcomes", "Stops made and their outcomes", c, ABSENT,
+                "recorded as hit dispositions, not in the audit log"),
+        Element("purge", "Non-hit reads purged within three minutes", c, CONFIG,
+                _retention(p)),
+    ]
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    code: str
+    title: str
+    statute: str
+    cadence: str
+    """``annual``, ``monthly`` or ``quarterly``: when the schedule writes it."""
+    build: Builder
+
+
+REPORTS: dict[str, ReportKind] = {k.code: k for k in (
+    ReportKind("ca-policy", "California usage and privacy policy elements",
+               "Cal. Civ. Code 1798.90.51, 1798.90.52, 1798.90.53", "annual", _california),
+    ReportKind("va-annual", "Virginia annual report", "Va. Code 2.2-5517", "annual",
+               _virginia),
+    ReportKind("or-monthly", "Oregon monthly audit", "Or. SB 1516 (2026)", "monthly",
+               _oregon),
+    ReportKind("or-quarterly", "Oregon quarterly audit", "Or. SB 1516 (2026)", "quarterly",
+               _oregon),
+    ReportKind("mn-audit", "Minnesota log and audit", "Minn. Stat. 13.824", "annual",
+               _minnesota),
+    ReportKind("vt-annual", "Vermont annual report", "23 V.S.A. 1607", "annual", _vermont),
+    ReportKind("nh-annual", "New Hampshire annual report", "N.H. RSA 261:75-b", "annual",
+               _new_hampshire),
+)}
+"""Every report by its code."""
+
+
+def generate(
+    code: str, profile: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
+    period: Period, *, now: datetime, log_size: int,
+) -> Report:
+    """Report ``code`` for ``profile``'s agency over ``period``, from ``facts``."""
+    kind = REPORTS[code]
+    inside = [f for f in facts if period.holds(f)]
+    return Report(kind.code, kind.title, kind.statute, profile.slug, period, now, log_size,
+                  tuple(kind.build(profile, inside, classes)))
+
+
+PACK_REPORTS: dict[str, tuple[str, ...]] = {
+    "CA": ("ca-policy",), "CA-STRICT": ("ca-policy",), "VA": ("va-annual",),
+    "OR": ("or-monthly", "or-quarterly"), "MN": ("mn-audit",), "VT": ("vt-annual",),
+    "NH": ("nh-annual",),
+}
+"""The reports each law pack's statute asks of an agency under it."""
+
+
+def reports_for(law_packs: Sequence[str]) -> tuple[str, ...]:
+    """The report codes an agency under ``law_packs`` must produce, in a stable order."""
+    found: list[str] = []
+    for pack in law_packs:
+        for code in PACK_REPORTS.get(pack.upper(), ()):
+            if code not in found:
+                found.append(code)
+    return tuple(found)

@@ -1,0 +1,117 @@
+"""The live sources of the public pages and reports: the audit log's public facts (read
+once, then only the entries appended since), the catalog's agencies and cameras, and the
+read store's count of reads per owner."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from plateledger.audit import AuditLog, new_entry
+from plateledger.catalog import Catalog
+from plateledger.catalog.models import Agency
+from plateledger.policy.lawpack import LAW_PACKS, default_packs
+from plateledger.policy.purpose import Purpose
+from plateledger.store import ReadStore
+from plateledger.store.schema import READ_IDENTITY, READS
+from plateledger.transparency.facts import Fact, fact_of
+from plateledger.transparency.reports import AgencyProfile, Period, Report, generate
+
+__all__ = ["REPORT_GENERATED", "FactCache", "profile_of", "reads_detected", "record_report"]
+
+REPORT_GENERATED = "report_generated"
+"""Audit entry type of a statutory report written (who, which report, which period)."""
+
+PAGE = 1000
+
+
+class FactCache:
+    """The public facts of every entry of ``log``, extended as the log grows."""
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+        self._facts: list[Fact] = []
+        self._lock = threading.Lock()
+
+    def facts(self) -> tuple[list[Fact], int]:
+        """Every fact so far and the log size they cover."""
+        with self._lock:
+            size = self.log.size()
+            at = len(self._facts)
+            while at < size:
+                page = self.log.entries(at, min(PAGE, size - at))
+                if not page:
+                    break
+                self._facts += [fact_of(r.index, r.entry) for r in page]
+                at += len(page)
+            return list(self._facts), len(self._facts)
+
+
+def classes(catalog: Catalog) -> dict[str, str]:
+    """Each agency's requester class by slug (a public attribute of the catalog)."""
+    return {a.slug: a.kind for a in catalog.agencies()}
+
+
+def packs_of(agency: Agency) -> tuple[str, ...]:
+    return tuple(agency.law_packs) if agency.law_packs else default_packs(agency.home_state)
+
+
+def profile_of(catalog: Catalog, agency: Agency) -> AgencyProfile:
+    packs = packs_of(agency)
+    purposes = tuple(agency.purposes) if agency.purposes else tuple(p.value for p in Purpose)
+    nonhit: float | None = agency.retention_nonhit_days
+    if nonhit is None:
+        presets = [LAW_PACKS[p].retention.non_hit for p in packs if p in LAW_PACKS]
+        known = [d for d in presets if d is not None]
+        nonhit = min(known) / timedelta(days=1) if known else None
+    return AgencyProfile(
+        slug=agency.slug, name=agency.name, kind=agency.kind, home_state=agency.home_state,
+        law_packs=packs, purposes=purposes, custodian=agency.custodian_contact,
+        retention_nonhit_days=nonhit,
+        retention_hit_days=agency.retention_hit_days,
+        case_number_required=agency.case_number_required,
+        sharing_preset=agency.sharing_preset,
+        cameras=len(catalog.cameras(agency.id)),
+    )
+
+
+def reads_detected(store: ReadStore, owner_id: int, since: datetime) -> int:
+    """Reads the owner's cameras took since ``since`` (expired ones included: this is a
+    count of what was detected, not of what is kept)."""
+    table = store.query(
+        f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{READS} "
+        "WHERE owner_id = {owner:UInt32} AND ts >= {since:DateTime64(3, 'UTC')}",
+        {"owner": owner_id, "since": since.astimezone(UTC)},
+    )
+    return int(table.column("n")[0].as_py())
+
+
+def record_report(log: AuditLog, report: Report, *, by: str, path: str | None) -> int:
+    """Append the ``report_generated`` entry of ``report`` and return its index."""
+    return log.append(new_entry(
+        REPORT_GENERATED, owner_agency=report.agency, report=report.kind,
+        statute=report.statute, period_start=report.period.start.isoformat(),
+        period_end=report.period.end.isoformat(), log_size=report.log_size,
+        generated_by=by, **({"file": path} if path else {}),
+    ))
+
+
+@dataclass(frozen=True)
+class Generated:
+    report: Report
+    audit_index: int
+
+
+def generate_logged(
+    log: AuditLog, cache: FactCache, catalog: Catalog, agency: Agency, code: str,
+    period: Period, *, now: datetime, by: str, path: str | None = None,
+) -> Generated:
+    """Generate report ``code`` and log it; fail closed: no entry, no report."""
+    facts, size = cache.facts()
+    report = generate(code, profile_of(catalog, agency), facts, classes(catalog), period,
+                      now=now, log_size=size)
+    index = record_report(log, report, by=by, path=path)
+    return Generated(report, index)
+
+

@@ -1,0 +1,79 @@
+"""A real audit log filled with the entries the platform writes (searches, exports, alert
+deliveries, withheld hits, alarms, zone drops, reviews), for recomputing public figures
+and report figures from the entries themselves."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import create_engine
+
+from plateledger.audit import AuditLog, new_entry, search_entry
+
+AGENCIES = {"ucpd": "municipal", "fpd": "municipal", "sheriff": "county",
+            "ice-ero": "federal", "chp": "state"}
+PURPOSES = ("stolen_vehicle", "missing_person", "homicide", "other")
+OFFENSES = ("240", "09A", "13A", None)
+CLASSES = ("ncic_stolen_vehicle", "state_warrant", "local", "ncic_immigration_violator")
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def entries(seed: int, count: int = 400) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    slugs = list(AGENCIES)
+    for _ in range(count):
+        at = NOW - timedelta(days=rng.randint(0, 420), minutes=rng.randint(0, 1439))
+        kind = rng.choice(["search", "search", "search", "export", "alert_delivery",
+                           "alert_withheld", "alarm", "zone_drop", "search_review"])
+        who = rng.choice(slugs)
+        owners = rng.sample(slugs, rng.randint(1, len(slugs)))
+        allowed = [o for o in owners if rng.random() < 0.6]
+        denied = [{"agency": o, "policy_ids": ["rule-x"]} for o in owners if o not in allowed]
+        if kind in ("search", "export"):
+            e = search_entry(
+                user=f"{who}.officer{rng.randint(1, 4)}", agency=who, requested_by_agency=who,
+                purpose=rng.choice(PURPOSES),
+                case_number=rng.choice([None, "CASE-1"]), kind="exact",
+                query={"plate": rng.choice(["7ABC123", "8XYZ999"])},
+                owners_allowed=allowed, owners_denied=denied,
+                result_count=rng.randint(0, 9), result_digest="d", policy_set_hash="h")
+            e["type"] = kind
+            offense = rng.choice(OFFENSES)
+            if offense:
+                e["offense_type"] = offense
+        elif kind == "alert_delivery":
+            e = new_entry(kind, hit_id=1, agency=who, owner_agency=rng.choice(slugs),
+                          list_id=1, category=rng.choice(["stolen_vehicle", "warrant"]),
+                          list_class=rng.choice(CLASSES), match_kind="exact",
+                          read_id="r", policy_ids=[])
+        elif kind == "alert_withheld":
+            e = new_entry(kind, read_owner=rng.choice(slugs), list_owner=who,
+                          list_class=rng.choice(CLASSES), policy_ids=["rule-y"])
+        elif kind == "alarm":
+            e = new_entry(kind, kind_=None, agency=who)
+            e["kind"] = rng.choice(["denial_burst", "flagged_reason"])
+            del e["kind_"]
+        elif kind == "zone_drop":
+            e = new_entry(kind, owner_agency=who, counts={"wa-sb6002": rng.randint(1, 5)})
+        else:
+            e = new_entry(kind, agency=who, user=f"{who}.sup", sample=[1, 2])
+        e["time"] = at.isoformat().replace("+00:00", "Z")
+        yield e
+
+
+def filled_log(tmp_path: Any, seed: int = 7, count: int = 400) -> AuditLog:
+    log = AuditLog(create_engine(f"sqlite:///{tmp_path / f'log{seed}.sqlite'}"), signer=None)
+    log.create_tables()
+    log.append_many(sorted(entries(seed, count), key=lambda e: e["time"]))
+    return log
+
+
+def raw(log: AuditLog) -> list[dict[str, Any]]:
+    """Every entry of ``log`` as stored."""
+    out: list[dict[str, Any]] = []
+    while len(out) < log.size():
+        out += [r.entry for r in log.entries(len(out), 500)]
+    return out
