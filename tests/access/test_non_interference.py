@@ -184,7 +184,50 @@ def audit(s: Session, world: World) -> dict[str, Any]:
     return seen
 
 
-PROBES = (searches, proxies, exports, image_views, hits, policy, audit)
+# Counted on purpose, never a function of the requester's decision: hits withheld from the
+# requester (as in /v1/audit/counts), what each owner's own cameras detected (the owner
+# publishes it, docs/transparency.md), and the log's size and head (withheld hits are
+# entries too).
+PUBLISHED_BY_OWNER = ("withheld", "vehicles_detected", "hit_ratio", "checkpoint",
+                      "log_size", "generated_at")
+WITHHELD_FIGURES = ("withheld_alerts_by_list_class", "databases_compared")
+
+
+def _published(value: Any) -> Any:
+    if isinstance(value, dict):
+        if isinstance(value.get("figure"), dict) \
+                and value["figure"].get("name") in WITHHELD_FIGURES:
+            return None
+        return {k: _published(v) for k, v in value.items()
+                if not any(word in k for word in PUBLISHED_BY_OWNER)
+                and k not in WITHHELD_FIGURES}
+    if isinstance(value, list):
+        return [_published(v) for v in value]
+    return value
+
+
+def transparency(s: Session, world: World) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    seen["GET /v1/transparency/agencies"] = s.get(None, "/v1/transparency/agencies")
+    seen["GET /v1/reports"] = s.get(None, "/v1/reports")
+    for slug in ["req", *(o.slug for o in world.owners)]:
+        status, body = s.get(None, f"/v1/transparency/agencies/{slug}")
+        assert status == 200, body
+        seen[f"GET /v1/transparency/agencies/{{slug}} {slug}"] = (status, _published(body))
+        for figure in ("searches_by_day", "searches_by_purpose", "partners"):
+            seen[f"GET /v1/transparency/agencies/{{slug}}/figures/{{figure}} {slug} {figure}"] \
+                = s.get(None, f"/v1/transparency/agencies/{slug}/figures/{figure}",
+                        format="csv")
+        for code in ("ca-policy", "va-annual", "or-monthly", "mn-audit", "vt-annual",
+                     "nh-annual"):
+            today = NOW.date().isoformat()
+            status, body = s.get(None, f"/v1/reports/{code}", agency=slug,
+                                 start=(NOW.date() - timedelta(days=7)).isoformat(), end=today)
+            seen[f"GET /v1/reports/{{code}} {slug} {code}"] = (status, _published(body))
+    return seen
+
+
+PROBES = (searches, proxies, exports, image_views, hits, policy, audit, transparency)
 
 
 def denied_everything(world: World) -> list[str]:
@@ -284,6 +327,11 @@ ROUTES: dict[str, str] = {
     "GET /v1/audit/counts": "audit",
     "GET /v1/alarms": "audit",
     "GET /v1/alarms/stream": "the same alarms as GET /v1/alarms, live (tests/access)",
+    "GET /v1/transparency/agencies": "transparency",
+    "GET /v1/transparency/agencies/{slug}": "transparency",
+    "GET /v1/transparency/agencies/{slug}/figures/{figure}": "transparency",
+    "GET /v1/reports": "transparency",
+    "GET /v1/reports/{code}": "transparency",
     # Writes: each only ever adds to or changes the caller's own agency's data.
     "POST /v1/reads": "write: a key adds reads of its own agency (tests/api/test_ingest_http.py)",
     "POST /v1/reads/{format_name}": "write: as POST /v1/reads",

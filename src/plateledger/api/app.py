@@ -22,9 +22,11 @@ from plateledger.api.routes import (
     images,
     policy,
     reads,
+    reports,
     retention,
     searches,
     sharing_presets,
+    transparency,
     zones,
 )
 from plateledger.settings import Settings
@@ -41,6 +43,8 @@ TAGS = [
     {"name": "alerts", "description": "Hot-list alerts as they happen (server-sent events)."},
     {"name": "alarms", "description": "Denial bursts, flagged reasons, throttles, logins."},
     {"name": "retention", "description": "Retention clocks, purges and legal holds."},
+    {"name": "transparency", "description": "Each agency's public portal, from live data."},
+    {"name": "reports", "description": "Statutory reports, each citing its statute."},
 ]
 
 
@@ -69,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
-        audit, auth, admin, alarms, zones, sharing_presets,
+        audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
     ):
         app.include_router(module.router)
     install_pages(app)

@@ -12,6 +12,7 @@ from plateledger.cli import (
     ingesting,
     profiles,
     recognize,
+    reports,
     retention,
     searching,
     serving,
@@ -42,6 +43,7 @@ admin.app.add_typer(profiles.app, name="profile")
 admin.app.add_typer(zones.app, name="zone")
 admin.app.add_typer(sharing.app, name="sharing")
 app.add_typer(retention.app, name="retention")
+app.add_typer(reports.app, name="reports")
 app.add_typer(hotlist.app, name="hotlist")
 app.command()(recognize.recognize)
 app.command()(recognize.agent)

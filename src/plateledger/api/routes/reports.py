@@ -1,0 +1,70 @@
+"""Statutory reports on demand: each generated from the public facts of the audit log,
+as JSON, CSV or printable HTML; no login (they are public documents). The schedule that
+writes them to the reports folder and logs each one is `plateledger reports schedule`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from plateledger.api.deps import AuditLogDep, CatalogDep
+from plateledger.api.errors import ApiError
+from plateledger.api.routes.transparency import public_facts
+from plateledger.transparency.render import report_csv, report_html
+from plateledger.transparency.reports import REPORTS, Period, generate, reports_for
+from plateledger.transparency.schedule import last_period
+from plateledger.transparency.service import classes, profile_of
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+Code = Annotated[str, Path(max_length=32)]
+
+
+@router.get("", summary="The statutory reports, each with its statute and cadence")
+def list_reports(catalog: CatalogDep) -> dict[str, Any]:
+    return {
+        "reports": [{"code": k.code, "title": k.title, "statute": k.statute,
+                     "cadence": k.cadence} for k in REPORTS.values()],
+        "agencies": {a.slug: list(reports_for(a.law_packs or (a.home_state,)))
+                     for a in catalog.agencies()},
+    }
+
+
+@router.get("/{code}", summary="One statutory report of an agency over a period")
+async def get_report(
+    request: Request, code: Code, catalog: CatalogDep, log: AuditLogDep,
+    agency: Annotated[str, Query(min_length=1, max_length=64)],
+    start: date | None = None, end: date | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv|html)$")] = "json",
+) -> Any:
+    kind = REPORTS.get(code)
+    if kind is None:
+        raise ApiError(404, "unknown_report",
+                       f"no report `{code}`: reports are {', '.join(REPORTS)}")
+    found = catalog.agency_by_slug(agency)
+    if found is None:
+        raise ApiError(404, "unknown_agency", f"no agency `{agency}`")
+    now = datetime.now(UTC)
+    if (start is None) != (end is None):
+        raise ApiError(422, "period_incomplete", "give both `start` and `end`, or neither")
+    if start is not None and end is not None:
+        if end < start:
+            raise ApiError(422, "period_reversed", "`end` is before `start`")
+        period = Period(start, end)
+    else:
+        period = last_period(kind.cadence, now.date())
+    facts, size = public_facts(request, log)
+    report = await asyncio.to_thread(
+        generate, code, profile_of(catalog, found), facts, classes(catalog), period,
+        now=now, log_size=size)
+    if format == "csv":
+        return PlainTextResponse(report_csv(report), media_type="text/csv; charset=utf-8")
+    if format == "html":
+        return HTMLResponse(report_html(report))
+    return report.as_json()

@@ -1,0 +1,51 @@
+"""``plateledger reports``: the statutory reports.
+
+``schedule`` writes every report that is due (Oregon's monthly and quarterly audits within
+two days of the end of their period, the annual ones after the year) into the reports
+folder and logs each one in the audit log. Run it daily (cron or a systemd timer) against
+a local installation (``--data-dir``). ``--now`` sets the clock, to write a past period's
+reports or to check what would be written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Statutory reports: write the ones that are due.",
+                  no_args_is_help=True)
+
+
+@app.command()
+def schedule(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="the installation")],
+    out: Annotated[Path | None, typer.Option(help="reports folder (default DATA/reports)")]
+    = None,
+    now: Annotated[str | None, typer.Option(help="the clock, RFC 3339 (default: now)")]
+    = None,
+) -> None:
+    """Write the reports that are due and log each generation."""
+    from plateledger.audit import AuditLog, NoteSigner
+    from plateledger.catalog import open_catalog
+    from plateledger.settings import Settings
+    from plateledger.transparency.writer import write_due
+
+    try:
+        clock = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    except ValueError:
+        typer.echo(f"--now: not an RFC 3339 time: {now!r}", err=True)
+        raise typer.Exit(2) from None
+    clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
+    settings = Settings(data_dir=data_dir)
+    catalog = open_catalog(settings)
+    try:
+        log = AuditLog(catalog.engine, signer=NoteSigner.load(data_dir))
+        log.create_tables()
+        written = write_due(log, catalog, out or data_dir / "reports", clock)
+    finally:
+        catalog.close()
+    typer.echo(json.dumps([w.__dict__ for w in written], indent=1))

@@ -1,0 +1,91 @@
+"""Each agency's public portal over HTTP, from live data: a real search through the API
+shows up in its figures, every vendor-portal field is there, plates never are, and bad
+input is a clear 4xx."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from plateledger.audit import AuditLog, new_entry
+from tests.api.conftest import Seed, code, login
+
+FIELDS = {
+    "detected", "not_detected", "acceptable_uses", "prohibited_uses", "access_policy",
+    "retention", "cameras_owned", "vehicles_detected", "searches", "hits", "hit_ratio",
+    "hotlist_alerts", "alerts_withheld", "agencies_with_access", "policy", "checkpoint",
+    "figures", "custodian",
+}
+PLATE = "7TRN555"
+
+
+def _search(client: TestClient, seed: Seed, **extra: Any) -> None:
+    headers = login(client, "ivy", code(seed.investigator_totp))
+    body = {"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
+            "case_number": "C-1", "reason": "white pickup reported stolen on 4th street",
+            **extra}
+    response = client.post("/v1/searches", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+def test_a_search_shows_on_the_portal_with_every_field(client: TestClient, seed: Seed) -> None:
+    _search(client, seed)
+    response = client.get("/v1/transparency/agencies/ucpd")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body.keys() >= FIELDS
+    assert body["searches"] == 1
+    assert body["figures"]["searches_by_purpose"]["rows"] == [["stolen_vehicle", 1, 0]]
+    assert body["figures"]["searches_by_offense"]["rows"] == [["not recorded", 1]]
+    # Fremont was asked and (no agreement) denied: a decision actually made.
+    fpd = client.get("/v1/transparency/agencies/fpd").json()
+    assert fpd["figures"]["partners"]["rows"] == [["ucpd", "municipal", 0, 1]]
+    assert fpd["accesses_denied_to_others"] == 1
+    # The policy text is the enforced pack, rule by rule with its citation.
+    ca = next(p for p in body["policy"] if p["code"] == "CA")
+    assert any(r["id"] == "ca-civ-1798.90.55b-no-federal" and "1798.90.5" in r["citation"]
+               for r in ca["rules"])
+    assert body["retention"]["non_hit_days"] == 60
+    assert body["checkpoint"]["size"] >= 1
+    text = response.text
+    assert PLATE not in text and "ivy" not in text and "C-1" not in text
+    assert "pickup" not in text
+
+
+def test_each_figure_is_served_as_csv(client: TestClient, seed: Seed) -> None:
+    _search(client, seed)
+    response = client.get("/v1/transparency/agencies/ucpd/figures/searches_by_day",
+                          params={"format": "csv", "days": 7})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 7
+    assert sum(int(r["searches"]) for r in rows) == 1
+
+
+def test_offense_type_is_counted_when_the_log_records_it(client: TestClient) -> None:
+    log: AuditLog = client.app.state.audit_log  # type: ignore[attr-defined]
+    log.append(new_entry("search", agency="ucpd", requested_by_agency="ucpd", user="x",
+                         purpose="homicide", offense_type="09A", owners_allowed=["ucpd"],
+                         owners_denied=[], result_count=2))
+    rows = client.get("/v1/transparency/agencies/ucpd/figures/searches_by_offense").json()
+    assert rows["rows"] == [["09A", 1]]
+
+
+def test_bad_input_is_a_clear_4xx(client: TestClient) -> None:
+    assert client.get("/v1/transparency/agencies/nobody").json()["error"]["code"] \
+        == "unknown_agency"
+    assert client.get("/v1/transparency/agencies/ucpd/figures/nope").status_code == 404
+    assert client.get("/v1/transparency/agencies/ucpd?days=0").status_code == 422
+    assert client.get("/v1/transparency/agencies/ucpd?days=9999").status_code == 422
+    assert client.get("/v1/transparency/agencies/UC%20PD").status_code == 422
+    bad = client.get("/v1/transparency/agencies/ucpd/figures/partners?format=xlsx")
+    assert bad.status_code == 422
+
+
+def test_the_list_of_portals_names_every_agency(client: TestClient) -> None:
+    listed = client.get("/v1/transparency/agencies").json()["agencies"]
+    assert {a["slug"] for a in listed} == {"ucpd", "fpd"}

@@ -1,0 +1,55 @@
+"""Statutory reports on demand over HTTP: JSON, CSV and HTML, a chosen period or the last
+whole one, and a clear 4xx for what is wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Seed
+from tests.transparency.test_portal_http import _search
+
+
+def test_a_report_counts_the_search_just_made(client: TestClient, seed: Seed) -> None:
+    _search(client, seed)
+    today = datetime.now(UTC).date().isoformat()
+    params = {"agency": "ucpd", "start": today, "end": today}
+    body = client.get("/v1/reports/ca-policy", params=params).json()
+    assert body["statute"].startswith("Cal. Civ. Code 1798.90.51")
+    log = {e["key"]: e for e in body["elements"]}
+    assert log["access_log"]["value"] == 1
+    assert log["access_log"]["figure"]["rows"] == [["stolen_vehicle", 1]]
+    csv_text = client.get("/v1/reports/ca-policy", params=params | {"format": "csv"}).text
+    assert "Cal. Civ. Code 1798.90.52" in csv_text
+    page = client.get("/v1/reports/ca-policy", params=params | {"format": "html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "7TRN555" not in page.text and "ivy" not in page.text
+
+
+def test_the_default_period_is_the_last_whole_one(client: TestClient) -> None:
+    body = client.get("/v1/reports/or-monthly", params={"agency": "ucpd"}).json()
+    start = datetime.fromisoformat(body["period"]["start"]).date()
+    assert start.day == 1 and start < datetime.now(UTC).date()
+
+
+def test_listing_names_each_agencys_reports(client: TestClient) -> None:
+    body = client.get("/v1/reports").json()
+    assert body["agencies"]["ucpd"] == ["ca-policy"]
+    assert {r["code"] for r in body["reports"]} >= {"va-annual", "nh-annual", "vt-annual"}
+
+
+def test_bad_requests_name_what_is_wrong(client: TestClient) -> None:
+    def code(path: str, **params: str) -> tuple[int, str]:
+        r = client.get(path, params=params)
+        return r.status_code, r.json().get("error", {}).get("code", "")
+
+    assert code("/v1/reports/xx-none", agency="ucpd") == (404, "unknown_report")
+    assert code("/v1/reports/va-annual", agency="nobody") == (404, "unknown_agency")
+    assert code("/v1/reports/va-annual", agency="ucpd", start="2026-02-01") \
+        == (422, "period_incomplete")
+    assert code("/v1/reports/va-annual", agency="ucpd", start="2026-02-01",
+                end="2026-01-01") == (422, "period_reversed")
+    assert client.get("/v1/reports/va-annual", params={"agency": "ucpd",
+                                                        "start": "soon"}).status_code == 422
+    assert client.get("/v1/reports/va-annual").status_code == 422
