@@ -16,6 +16,7 @@ is added without joining this suite.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -224,10 +225,45 @@ def transparency(s: Session, world: World) -> dict[str, Any]:
             status, body = s.get(None, f"/v1/reports/{code}", agency=slug,
                                  start=(NOW.date() - timedelta(days=7)).isoformat(), end=today)
             seen[f"GET /v1/reports/{{code}} {slug} {code}"] = (status, _published(body))
+        status, page = s.get(None, f"/transparency/{slug}")
+        seen[f"GET /transparency/{{slug}} {slug}"] = (status, _page_published(str(page)))
     return seen
 
 
-PROBES = (searches, proxies, exports, image_views, hits, policy, audit, transparency)
+_OWNER_PUBLISHED_HTML = re.compile(
+    r'<dd id="f-(detected|ratio|withheld)">.*?</dd>|<pre id="portal-checkpoint">.*?</pre>'
+    r'|<table id="fig-withheld_alerts_by_list_class">.*?</table>'
+    r"|at \d{4}-\d\d-\d\d \d\d:\d\d UTC", re.DOTALL)
+
+
+def _page_published(html: str) -> str:
+    """The portal page less what `_published` leaves out of its JSON."""
+    return _OWNER_PUBLISHED_HTML.sub("<published>", html)
+
+
+def supervision(s: Session, world: World) -> dict[str, Any]:
+    """The analytics in full; of a random sample, what does not depend on the draw."""
+    seen: dict[str, Any] = {}
+    for user in ("supervisor", "auditor", "investigator"):
+        status, body = s.get(user, "/v1/supervision/operators")
+        if isinstance(body, dict):
+            body.pop("audit_index", None)
+        seen[f"GET /v1/supervision/operators {user}"] = (status, body)
+    status, drawn = s.post("supervisor", "/v1/supervision/samples", {"size": 3})
+    assert status == 201, drawn
+    seen["POST /v1/supervision/samples"] = (status, drawn["pool"], len(drawn["items"]))
+    path = f"/v1/supervision/samples/{drawn['sample']}"
+    status, shown = s.get("auditor", path)
+    seen["GET /v1/supervision/samples/{sample}"] = (  # the draw is random: not its items
+        status, sorted(i["purpose"] for i in shown["items"]))
+    findings = {str(i["index"]): "justified" for i in drawn["items"]}
+    status, signed = s.post("supervisor", f"{path}/review", {"findings": findings})
+    seen["POST /v1/supervision/samples/{sample}/review"] = (status, signed.get("counts"))
+    return seen
+
+
+PROBES = (searches, proxies, exports, image_views, hits, policy, audit, transparency,
+          supervision)
 
 
 def denied_everything(world: World) -> list[str]:
@@ -332,6 +368,10 @@ ROUTES: dict[str, str] = {
     "GET /v1/transparency/agencies/{slug}/figures/{figure}": "transparency",
     "GET /v1/reports": "transparency",
     "GET /v1/reports/{code}": "transparency",
+    "GET /v1/supervision/operators": "supervision",
+    "POST /v1/supervision/samples": "supervision",
+    "GET /v1/supervision/samples/{sample}": "supervision",
+    "POST /v1/supervision/samples/{sample}/review": "supervision",
     # Writes: each only ever adds to or changes the caller's own agency's data.
     "POST /v1/reads": "write: a key adds reads of its own agency (tests/api/test_ingest_http.py)",
     "POST /v1/reads/{format_name}": "write: as POST /v1/reads",
@@ -388,6 +428,9 @@ ROUTES: dict[str, str] = {
     "GET /search": "a page shell: data comes from the API routes above",
     "GET /audit": "a page shell: data comes from the API routes above",
     "GET /transparency": "public page (tests/web): searches by agency, released/denied",
+    "GET /transparency/{slug}": "transparency",
+    "GET /reports": "a page shell: the statutes and links to GET /v1/reports/{code}",
+    "GET /supervision": "a page shell: data comes from the API routes above",
 }
 
 

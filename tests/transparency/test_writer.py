@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from plateledger.audit import AuditLog, NoteSigner, search_entry
@@ -79,3 +81,17 @@ def test_the_command_writes_the_due_reports(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["reports", "schedule", "--data-dir", str(tmp_path),
                                    "--now", "tomorrow"])
     assert bad.exit_code == 2
+
+
+def test_no_entry_no_report(tmp_path: Path) -> None:
+    settings = _install(tmp_path)
+    folder = tmp_path / "reports"
+    catalog = open_catalog(settings)
+    try:
+        broken = AuditLog(create_engine(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite'}"),
+                          signer=None)
+        with pytest.raises(Exception):  # noqa: B017  (whatever the database raises)
+            write_due(broken, catalog, folder, datetime(2026, 3, 1, tzinfo=UTC))
+        assert list(folder.iterdir()) == []
+    finally:
+        catalog.close()

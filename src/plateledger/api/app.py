@@ -26,6 +26,7 @@ from plateledger.api.routes import (
     retention,
     searches,
     sharing_presets,
+    supervision,
     transparency,
     zones,
 )
@@ -45,6 +46,7 @@ TAGS = [
     {"name": "retention", "description": "Retention clocks, purges and legal holds."},
     {"name": "transparency", "description": "Each agency's public portal, from live data."},
     {"name": "reports", "description": "Statutory reports, each citing its statute."},
+    {"name": "supervision", "description": "Operators' analytics, audit samples, sign-offs."},
 ]
 
 
@@ -74,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
+        supervision,
     ):
         app.include_router(module.router)
     install_pages(app)

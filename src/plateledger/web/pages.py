@@ -105,6 +105,9 @@ def _has_pages(app: FastAPI) -> bool:
 def install(app: FastAPI) -> None:
     """Add the page routes and the ``/static`` assets to ``app``; a second call is a no-op."""
     if not _has_pages(app):
+        from plateledger.web.portal import router as portal_router
+
         app.include_router(router)
+        app.include_router(portal_router)
     if not any(getattr(route, "path", None) == "/static" for route in app.router.routes):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
