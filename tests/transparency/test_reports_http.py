@@ -25,6 +25,11 @@ def test_a_report_counts_the_search_just_made(client: TestClient, seed: Seed) ->
     page = client.get("/v1/reports/ca-policy", params=params | {"format": "html"})
     assert page.headers["content-type"].startswith("text/html")
     assert "7TRN555" not in page.text and "ivy" not in page.text
+    pdf = client.get("/v1/reports/ca-policy", params=params | {"format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert b"Cal. Civ. Code 1798.90.52" in pdf.content
+    assert b"7TRN555" not in pdf.content and b"ivy" not in pdf.content
 
 
 def test_the_default_period_is_the_last_whole_one(client: TestClient) -> None:

@@ -54,11 +54,12 @@ def test_the_due_reports_are_written_once_and_logged(tmp_path: Path) -> None:
         monthly = next(w for w in written if w.code == "or-monthly")
         assert monthly.stem == "ppb_or-monthly_2026-02-01_2026-02-28"
         assert monthly.deadline == "2026-03-02"
-        for suffix in (".html", ".csv", ".json"):
+        for suffix in (".html", ".csv", ".json", ".pdf"):
             assert (folder / f"{monthly.stem}{suffix}").is_file()
         body = json.loads((folder / f"{monthly.stem}.json").read_text())
         searches = next(e for e in body["elements"] if e["key"] == "searches")
         assert searches["value"] == 2  # February's two searches, not March's
+        assert b"Oregon monthly audit" in (folder / f"{monthly.stem}.pdf").read_bytes()
         entry = log.entry(body["audit_index"]).entry
         assert entry["type"] == "report_generated"
         assert (entry["report"], entry["owner_agency"]) == ("or-monthly", "ppb")

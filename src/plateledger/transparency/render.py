@@ -10,7 +10,7 @@ from typing import Any
 from plateledger.transparency.figures import Figure
 from plateledger.transparency.reports import Report
 
-__all__ = ["bar_chart_svg", "figure_csv", "report_csv", "report_html"]
+__all__ = ["bar_chart_svg", "figure_csv", "report_csv", "report_html", "report_pdf"]
 
 
 def _cell(value: Any) -> str:
@@ -102,3 +102,43 @@ def bar_chart_svg(title: str, labels: list[str], values: list[int], *, width: in
     return (f"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"chart\" "
             f"viewBox=\"0 0 {width} {height}\" aria-label=\"{escape(title)}\">"
             f"<title>{escape(title)}</title>{''.join(bars)}</svg>")
+
+
+def _latin1(text: str) -> str:
+    """``text`` in the PDF core fonts' character set (dashes and quotes made plain)."""
+    plain = (text.replace("\u2014", "-").replace("\u2013", "-").replace("\u2019", "'")
+             .replace("\u00b7", "-").replace("\u2026", "..."))
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
+def report_pdf(report: Report) -> bytes:
+    """``report`` as a PDF (fpdf2, core fonts, uncompressed so that it can be searched)."""
+    from fpdf import FPDF  # type: ignore[import-untyped]
+    from fpdf.enums import XPos, YPos  # type: ignore[import-untyped]
+
+    pdf = FPDF(format="Letter")
+    pdf.set_compression(False)
+    pdf.set_title(_latin1(f"{report.title} - {report.agency}"))
+    pdf.add_page()
+    width = pdf.epw
+
+    def line(text: str, size: int = 10, style: str = "") -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.multi_cell(width, size * 0.5, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    line(report.title, 16, "B")
+    line(report.statute, 11, "I")
+    line(f"Agency: {report.agency}; period {report.period.label}; generated "
+         f"{report.generated_at.isoformat()} from the first {report.log_size} entries of "
+         "the audit log")
+    for e in report.elements:
+        pdf.ln(2)
+        line(e.label, 12, "B")
+        line(f"{e.citation}; source: {e.source}", 9, "I")
+        if e.value is not None:
+            line(str(e.value))
+        if e.figure is not None:
+            line(" | ".join(e.figure.columns), 9, "B")
+            for row in e.figure.rows or (("none",),):
+                line(" | ".join(str(v) for v in row), 9)
+    return bytes(pdf.output())

@@ -1,5 +1,5 @@
 """The report schedule's job: write every report that is due into the reports folder (HTML,
-CSV and JSON per report) and log each generation as a ``report_generated`` audit entry.
+CSV, JSON and PDF per report) and log each generation as a ``report_generated`` audit entry.
 
 A report is written once per period: its file stem (code, agency, period) names the files,
 and a stem already in the folder is not due again. The entry is appended before the files
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog
-from plateledger.transparency.render import report_csv, report_html
+from plateledger.transparency.render import report_csv, report_html, report_pdf
 from plateledger.transparency.reports import reports_for
 from plateledger.transparency.schedule import due_reports
 from plateledger.transparency.service import FactCache, generate_logged, packs_of
@@ -61,6 +61,9 @@ def write_due(log: AuditLog, catalog: Catalog, folder: Path, now: datetime,
                 partial = folder / f".{stem}{suffix}.part"
                 partial.write_text(text, encoding="utf-8")
                 os.replace(partial, folder / f"{stem}{suffix}")
+            partial = folder / f".{stem}.pdf.part"
+            partial.write_bytes(report_pdf(report))
+            os.replace(partial, folder / f"{stem}.pdf")
             out.append(Written(agency.slug, due.code, stem, generated.audit_index,
                                due.deadline.isoformat()))
     return out

@@ -1,5 +1,5 @@
 """Statutory reports on demand: each generated from the public facts of the audit log,
-as JSON, CSV or printable HTML; no login (they are public documents). The schedule that
+as JSON, CSV, printable HTML or PDF; no login (they are public documents). The schedule that
 writes them to the reports folder and logs each one is `plateledger reports schedule`."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from plateledger.api.deps import AuditLogDep, CatalogDep
 from plateledger.api.errors import ApiError
 from plateledger.api.routes.transparency import public_facts
-from plateledger.transparency.render import report_csv, report_html
+from plateledger.transparency.render import report_csv, report_html, report_pdf
 from plateledger.transparency.reports import REPORTS, Period, generate, reports_for
 from plateledger.transparency.schedule import last_period
 from plateledger.transparency.service import classes, profile_of
@@ -41,7 +41,7 @@ async def get_report(
     request: Request, code: Code, catalog: CatalogDep, log: AuditLogDep,
     agency: Annotated[str, Query(min_length=1, max_length=64)],
     start: date | None = None, end: date | None = None,
-    format: Annotated[str, Query(pattern="^(json|csv|html)$")] = "json",
+    format: Annotated[str, Query(pattern="^(json|csv|html|pdf)$")] = "json",
 ) -> Any:
     kind = REPORTS.get(code)
     if kind is None:
@@ -67,4 +67,8 @@ async def get_report(
         return PlainTextResponse(report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "html":
         return HTMLResponse(report_html(report))
+    if format == "pdf":
+        pdf = await asyncio.to_thread(report_pdf, report)
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f"attachment; filename={found.slug}-{code}.pdf"})
     return report.as_json()
