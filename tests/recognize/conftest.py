@@ -24,6 +24,14 @@ def recognizer() -> Recognizer:
     return load_recognizer("rapidocr")
 
 
+@pytest.fixture(scope="session")
+def synthetic_recognizer() -> Recognizer:
+    """The edge-localiser engine, tuned on the synthetic frames the agent tests send: the
+    agent's plumbing is tested here, the default engine's accuracy on real photos in
+    bench/recognition/real.py."""
+    return load_recognizer("rapidocr-edge")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

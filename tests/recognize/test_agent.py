@@ -41,10 +41,10 @@ def config(server: str, spool: Path) -> AgentConfig:
 
 
 def test_the_agent_posts_one_read_per_car_and_skips_bad_files(
-    recognizer: Recognizer, intake: Intake, tmp_path: Path
+    synthetic_recognizer: Recognizer, intake: Intake, tmp_path: Path
 ) -> None:
     plates = camera_folder(tmp_path / "frames")
-    agent = Agent(recognizer, config(intake.url, tmp_path / "spool.db"))
+    agent = Agent(synthetic_recognizer, config(intake.url, tmp_path / "spool.db"))
     stats = agent.run(str(tmp_path / "frames"))
     assert stats.frames == 4 and stats.bad_frames == 2
     reads = [ReadSubmission.model_validate(r) for r in intake.reads()]
@@ -56,12 +56,12 @@ def test_the_agent_posts_one_read_per_car_and_skips_bad_files(
 
 
 def test_reads_wait_in_the_spool_while_the_server_is_down_and_go_after_a_restart(
-    recognizer: Recognizer, tmp_path: Path
+    synthetic_recognizer: Recognizer, tmp_path: Path
 ) -> None:
     camera_folder(tmp_path / "frames")
     port = free_port()
     spool_path = tmp_path / "spool.db"
-    down = Agent(recognizer, config(f"http://127.0.0.1:{port}", spool_path))
+    down = Agent(synthetic_recognizer, config(f"http://127.0.0.1:{port}", spool_path))
     down.run(str(tmp_path / "frames"), drain_timeout=0.5)
     with Spool(spool_path) as spool:
         spooled = [item.item_id for item in spool.next_batch(10)]
@@ -72,7 +72,7 @@ def test_reads_wait_in_the_spool_while_the_server_is_down_and_go_after_a_restart
     try:
         empty = tmp_path / "nothing-new"
         empty.mkdir()
-        Agent(recognizer, config(server.url, spool_path)).run(str(empty))
+        Agent(synthetic_recognizer, config(server.url, spool_path)).run(str(empty))
         assert [r["read_id"] for r in server.reads()] == spooled
     finally:
         server.stop()

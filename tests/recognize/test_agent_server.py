@@ -50,7 +50,7 @@ def searchable(server: LiveServer, token: str, plate: str, kind: str = "exact") 
 
 
 def test_photos_and_a_video_reach_search_across_a_server_restart(
-    live_server: LiveServer, recognizer: Recognizer, tmp_path: Path
+    live_server: LiveServer, synthetic_recognizer: Recognizer, tmp_path: Path
 ) -> None:
     shots = list(synthetic_frames(5, SEED))
     still, moving = shots[:3], shots[3:]
@@ -64,7 +64,7 @@ def test_photos_and_a_video_reach_search_across_a_server_restart(
 
     live_server.stop()
     try:
-        down = Agent(recognizer, config).run(str(tmp_path / "photos"), drain_timeout=0.5)
+        down = Agent(synthetic_recognizer, config).run(str(tmp_path / "photos"), drain_timeout=0.5)
         assert down.frames == 3
         with Spool(spool) as waiting:
             assert waiting.backlog() >= 3  # every car spooled, nothing sent
@@ -72,14 +72,14 @@ def test_photos_and_a_video_reach_search_across_a_server_restart(
         live_server.start()
 
     # The agent, started again, sends what it spooled and then the video's reads.
-    up = Agent(recognizer, config).run(str(clips), drain_timeout=60)
+    up = Agent(synthetic_recognizer, config).run(str(clips), drain_timeout=60)
     assert up.frames >= 4
     with Spool(spool) as sent:
         assert sent.backlog() == 0
 
     # What the recogniser reads in each picture (it misreads some: see bench/recognition)
     # is exactly searchable; every true plate is found by a fuzzy search.
-    read = {s.plate: recognizer.recognize(s.image)[0].plate for s in shots}
+    read = {s.plate: synthetic_recognizer.recognize(s.image)[0].plate for s in shots}
     token = live_server.token("ucpd.investigator")
     deadline = time.monotonic() + 30
     missing = list(read.values())

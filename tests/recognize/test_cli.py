@@ -26,6 +26,19 @@ def test_recognize_prints_one_json_object_per_read_and_reports_bad_files(
     assert reads[0]["plate"] == shot.plate
 
 
+def test_recognize_skips_non_images_and_names_each_reads_file(tmp_path: Path) -> None:
+    shot = next(synthetic_frames(1, 7))
+    (tmp_path / "a.jpg").write_bytes(shot.jpeg(quality=95))
+    (tmp_path / "labels.csv").write_text("file,plate\na.jpg,X\n")
+    (tmp_path / "notes.txt").write_text("not an image")
+    result = runner.invoke(app, ["recognize", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output  # nothing was unreadable: skipped, not failed
+    assert "notes.txt" not in result.output and "labels.csv" not in result.output
+    reads = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert reads and all(r["file"] == str(tmp_path / "a.jpg") for r in reads)
+    assert {"raw", "candidates"} <= reads[0].keys()
+
+
 def test_recognize_refuses_an_unknown_engine(tmp_path: Path) -> None:
     result = runner.invoke(app, ["recognize", str(tmp_path), "--engine", "nope"])
     assert result.exit_code != 0
@@ -40,6 +53,7 @@ def test_the_agent_command_sends_a_folder_to_the_server(tmp_path: Path, intake: 
     result = runner.invoke(app, [
         "agent", "--source", str(folder), "--server", intake.url, "--key", "k",
         "--camera-id", "cam-1", "--spool", str(tmp_path / "spool.db"),
+        "--engine", "rapidocr-edge",
     ])
     assert result.exit_code == 0, result.output
     assert [r["plate"] for r in intake.reads()] == [shot.plate]

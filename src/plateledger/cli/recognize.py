@@ -47,7 +47,8 @@ def recognize(
     engine: Annotated[str, typer.Option(callback=_engine_option)] = "rapidocr",
     every: Annotated[float, typer.Option(min=0.04, help="seconds between video frames")] = 0.5,
 ) -> None:
-    """Read the plates in an image, a folder of images or a video."""
+    """Read the plates in an image, a folder of images or a video (a folder's files that
+    are neither images nor videos are skipped); ``--json`` names each read's file."""
     recognizer = load_recognizer(engine)
     table = Table("frame", "plate", "confidence", "region", "box")
     failures = 0
@@ -62,7 +63,9 @@ def recognize(
             for r in reads:
                 if as_json:
                     out.print_json(json.dumps({
-                        "frame": frame.label, "ts": r.ts.isoformat(), "plate": r.plate,
+                        "file": frame.file or frame.label, "frame": frame.label,
+                        "ts": r.ts.isoformat(), "plate": r.plate, "raw": r.raw,
+                        "candidates": [list(c) for c in r.candidates],
                         "confidence": r.confidence, "char_confidences": r.char_confidences,
                         "region": r.region, "region_confidence": r.region_confidence,
                         "box": r.box,

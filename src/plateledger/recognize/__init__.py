@@ -1,12 +1,19 @@
 """Recognition: frames to plate reads, and the camera agent that sends them.
 
-`load_recognizer` gives a `Recognizer` (default engine ``rapidocr``: plate localisation,
-the PP-OCRv4 recogniser from the rapidocr wheel, state formats, multi-crop voting).
+`load_recognizer` gives a `Recognizer` (default engine ``rapidocr``: PP-OCRv4's text
+detector and recogniser from the rapidocr wheel, raw reads with candidates, formats as
+evidence); `read_box` reads a box found elsewhere.
 """
 
 from plateledger.recognize.errors import EngineError, ImageError, RecognizeError, VideoError
 from plateledger.recognize.frame import MAX_PIXELS, load_frame
-from plateledger.recognize.recognizer import ENGINES, Recognition, Recognizer, load_recognizer
+from plateledger.recognize.recognizer import (
+    ENGINES,
+    Recognition,
+    Recognizer,
+    load_recognizer,
+    read_box,
+)
 
 __all__ = [
     "ENGINES",
@@ -19,4 +26,5 @@ __all__ = [
     "VideoError",
     "load_frame",
     "load_recognizer",
+    "read_box",
 ]

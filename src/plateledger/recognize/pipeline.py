@@ -62,7 +62,7 @@ def _plate_score(text: PlateText) -> float:
 class PlateRecognizer:
     """Engine ``rapidocr``: see the module docstring. Not thread-safe; one per thread."""
 
-    name = "rapidocr"
+    name = "rapidocr-edge"
 
     def __init__(self, reader: TextLineReader | None = None, *, max_plates: int = 4) -> None:
         self._reader = reader or TextLineReader()

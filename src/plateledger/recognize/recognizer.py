@@ -12,14 +12,14 @@ Engines:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from plateledger.recognize.errors import EngineError
+from plateledger.recognize.errors import EngineError, ImageError
 from plateledger.recognize.frame import FrameSource
 
-ENGINES = ("rapidocr", "rapidocr-full")
+ENGINES = ("rapidocr", "rapidocr-full", "rapidocr-edge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,9 @@ class Recognition:
     """One plate read in one frame.
 
     ``box`` is the plate's ``(x, y, w, h)`` in frame pixels; ``crop_jpeg`` the plate's
-    pixels as JPEG; ``region`` a two-letter state code or ``""`` when no guess is possible.
+    pixels as JPEG; ``region`` a two-letter state code or ``""`` when no state name was
+    read. ``raw`` is the recogniser's own text before any state format chose among the
+    ``candidates`` (the raw read first, then alternatives, each with its probability).
     """
 
     plate: str
@@ -38,6 +40,8 @@ class Recognition:
     box: tuple[int, int, int, int]
     crop_jpeg: bytes
     ts: datetime
+    raw: str = ""
+    candidates: tuple[tuple[str, float], ...] = ()
 
 
 @runtime_checkable
@@ -58,6 +62,10 @@ def load_recognizer(engine: str = "rapidocr") -> Recognizer:
     """A ready recogniser for ``engine`` (one of `ENGINES`); models load from the
     installed wheel, never from the network. Raise `EngineError` for an unknown name."""
     if engine == "rapidocr":
+        from plateledger.recognize.engine import DetectorRecognizer
+
+        return DetectorRecognizer()
+    if engine == "rapidocr-edge":
         from plateledger.recognize.pipeline import PlateRecognizer
 
         return PlateRecognizer()
@@ -66,3 +74,30 @@ def load_recognizer(engine: str = "rapidocr") -> Recognizer:
 
         return FullFrameRecognizer()
     raise EngineError(f"unknown engine `{engine}` (known: {', '.join(ENGINES)})")
+
+
+def read_box(
+    recognizer: Recognizer, image: FrameSource, box: tuple[int, int, int, int], *,
+    ts: datetime | None = None,
+) -> Recognition | None:
+    """Read the plate inside ``box`` (``x, y, w, h`` in frame pixels) of ``image``, without
+    looking for plates elsewhere: finding and reading measured apart. Engines with a
+    ``read_box`` of their own use it; others recognise the box's pixels alone. None when
+    nothing plate-like is read there; `ImageError` for a box outside the frame."""
+    own = getattr(recognizer, "read_box", None)
+    if own is not None:
+        found: Recognition | None = own(image, box, ts=ts)
+        return found
+    from plateledger.recognize.frame import load_frame
+
+    frame = load_frame(image)
+    height, width = frame.shape[:2]
+    x, y, w, h = box
+    if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > width or y + h > height:
+        raise ImageError(f"box {box} is not inside the {width}×{height} frame")
+    reads = recognizer.recognize(frame[y : y + h, x : x + w], ts=ts)
+    if not reads:
+        return None
+    best = reads[0]
+    bx, by, bw, bh = best.box
+    return replace(best, box=(bx + x, by + y, bw, bh))

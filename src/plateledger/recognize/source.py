@@ -22,16 +22,22 @@ from plateledger.recognize.errors import VideoError
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".ts", ".mjpeg"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff",
+                            ".jfif", ".pgm", ".ppm"})
+"""Files of a folder read as images; a folder's other files (notes, labels) are skipped."""
+
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://")
 
 
 @dataclass(frozen=True, slots=True)
 class SourceFrame:
-    """A frame (pixels, or a file still to decode), its time and where it came from."""
+    """A frame (pixels, or a file still to decode), its time and where it came from:
+    ``label`` names the frame (``clip.mp4#25``), ``file`` the file it came from."""
 
     image: np.ndarray | Path
     ts: datetime
     label: str
+    file: str = ""
 
 
 def is_stream(source: str) -> bool:
@@ -41,6 +47,7 @@ def is_stream(source: str) -> bool:
 
 def frames(source: str, *, every: float = 0.5) -> Iterator[SourceFrame]:
     """Frames of ``source``: one per image file, or one per ``every`` seconds of video.
+    In a folder, files that are neither images nor videos (by suffix) are skipped.
 
     Raise `VideoError` if a video or stream cannot be opened at all, FileNotFoundError if
     a path does not exist.
@@ -53,15 +60,15 @@ def frames(source: str, *, every: float = 0.5) -> Iterator[SourceFrame]:
         for child in sorted(p for p in path.iterdir() if p.is_file()):
             if child.suffix.lower() in VIDEO_SUFFIXES:
                 yield from _video(child, every)
-            else:
-                yield SourceFrame(child, _mtime(child), str(child))
+            elif child.suffix.lower() in IMAGE_SUFFIXES:
+                yield SourceFrame(child, _mtime(child), str(child), str(child))
         return
     if not path.exists():
         raise FileNotFoundError(f"`{source}` does not exist")
     if path.suffix.lower() in VIDEO_SUFFIXES:
         yield from _video(path, every)
     else:
-        yield SourceFrame(path, _mtime(path), str(path))
+        yield SourceFrame(path, _mtime(path), str(path), str(path))
 
 
 def _mtime(path: Path) -> datetime:
@@ -90,7 +97,7 @@ def _video(path: Path, every: float) -> Iterator[SourceFrame]:
                 ok, image = capture.retrieve()
                 if ok and image is not None:
                     yield SourceFrame(image, start + timedelta(seconds=index / fps),
-                                      f"{path}#{index}")
+                                      f"{path}#{index}", str(path))
             index += 1
         if count and index < count - 1:
             log.warning("video `%s` ended early at frame %d of %d", path, index, int(count))

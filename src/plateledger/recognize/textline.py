@@ -22,6 +22,10 @@ from plateledger.recognize.errors import EngineError
 LINE_HEIGHT = 48
 """Height of the recogniser's input; crops are resized to it, keeping their aspect."""
 
+MIN_WIDTH = 320
+"""`read_lines` pads inputs to at least this width, as the recogniser was trained: a short plate
+line read unpadded loses its first character more often (``4`` read as ``L``)."""
+
 BLANK, OTHER = 0, 1
 """Columns of the folded output before the 36 plate characters."""
 
@@ -64,18 +68,17 @@ class TextLineReader:
         self._input = self._session.get_inputs()[0].name
         self._characters = characters
 
-    def read(self, crops: list[np.ndarray]) -> list[np.ndarray]:
-        """Folded probabilities, one ``(T, 38)`` array per BGR crop (columns: blank,
-        other, then `ALPHABET`). Crops must be non-empty ``h×w×3`` ``uint8`` arrays."""
-        if not crops:
-            return []
+    def _infer(self, crops: list[np.ndarray], min_width: int = 0) -> tuple[np.ndarray, list[int]]:
         widths = [max(8, math.ceil(LINE_HEIGHT * c.shape[1] / max(1, c.shape[0]))) for c in crops]
-        batch_width = max(widths)
+        batch_width = max(*widths, min_width)
         batch = np.zeros((len(crops), 3, LINE_HEIGHT, batch_width), dtype=np.float32)
         for i, (crop, width) in enumerate(zip(crops, widths, strict=True)):
             resized = cv2.resize(crop, (width, LINE_HEIGHT), interpolation=cv2.INTER_CUBIC)
             batch[i, :, :, :width] = resized.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
         probs: np.ndarray = self._session.run(None, {self._input: batch})[0]
+        return probs, widths
+
+    def _fold(self, probs: np.ndarray, widths: list[int]) -> list[np.ndarray]:
         folded = []
         for i, width in enumerate(widths):
             # the recogniser emits one step per 8 input columns: drop steps over padding
@@ -87,6 +90,31 @@ class TextLineReader:
             out[:, 2:] = p[:, self._plate_columns]
             folded.append(out)
         return folded
+
+    def read(self, crops: list[np.ndarray]) -> list[np.ndarray]:
+        """Folded probabilities, one ``(T, 38)`` array per BGR crop (columns: blank,
+        other, then `ALPHABET`). Crops must be non-empty ``h×w×3`` ``uint8`` arrays."""
+        if not crops:
+            return []
+        return self._fold(*self._infer(crops))
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, str]]:
+        """`read`'s folded probabilities with each crop's text over the model's whole
+        alphabet (greedy; cases and symbols kept: ``12/03/2026 14:05``, ``dmv.ca.gov``)."""
+        if not crops:
+            return []
+        probs, widths = self._infer(crops, MIN_WIDTH)
+        out = []
+        for folded, i, width in zip(self._fold(probs, widths), range(len(widths)), widths,
+                                    strict=True):
+            steps = min(probs.shape[1], math.ceil(width / 8) + 1)
+            chars, previous = [], 0
+            for k in probs[i, :steps].argmax(axis=1):
+                if k != previous and k != 0:
+                    chars.append(self._characters[int(k)])
+                previous = int(k)
+            out.append((folded, "".join(chars)))
+        return out
 
     def read_text(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Free text and its mean confidence per crop, over the model's whole alphabet

@@ -1,0 +1,181 @@
+"""Recognition accuracy and speed on real labelled photos (the headline figures).
+
+    OMP_NUM_THREADS=1 python -m bench.recognition.real --split dev [--engine rapidocr ...]
+    OMP_NUM_THREADS=1 python -m bench.recognition.real --split val --write
+
+Photos and labels come from ``../shared/data/plates-real`` (``$PLATELEDGER_PLATES_REAL``;
+see its README; the photos are never copied into the project). A photo counts when its
+label row has plate text (the US photos). For each engine: exact reads (the best read is
+the plate), reads within one edit, frames with no read, whether the best read's box lies on
+the labelled plate, Wilson 95 % intervals, and milliseconds per frame on one thread.
+Tune on ``dev``; ``val`` is reported once. ``--write`` saves
+``bench/results/recognition-real.json`` and prints the Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.timing import RESULTS as RESULTS_DIR
+from plateledger.recognize import load_recognizer
+
+RESULTS = RESULTS_DIR / "recognition-real.json"
+DATA = Path(os.environ.get("PLATELEDGER_PLATES_REAL")
+            or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "plates-real")
+
+
+def edits(a: str, b: str) -> int:
+    """Levenshtein distance between two plates."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95 % by default) of a proportion."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A labelled photo: its path, plate text and plate box."""
+
+    path: Path
+    plate: str
+    box: tuple[int, int, int, int]
+
+
+def photos(split: str, data: Path = DATA) -> list[Photo]:
+    """The photos of ``split`` (``dev`` or ``val``) whose label has plate text."""
+    out = []
+    with (data / "labels.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            if row["file"].startswith(f"{split}/") and row["plate_text"]:
+                out.append(Photo(data / row["file"], row["plate_text"],
+                                 (int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))))
+    return sorted(out, key=lambda p: p.path.name)
+
+
+def _on_plate(read: tuple[int, int, int, int], truth: tuple[int, int, int, int]) -> bool:
+    cx, cy = read[0] + read[2] / 2, read[1] + read[3] / 2
+    x, y, w, h = truth
+    return x - 0.25 * w <= cx <= x + 1.25 * w and y - 0.5 * h <= cy <= y + 1.5 * h
+
+
+def measure(engine: str, items: list[Photo], verbose: bool = False) -> dict[str, Any]:
+    """Run ``engine`` over ``items`` and summarise."""
+    recognizer = load_recognizer(engine)
+    recognizer.recognize(items[0].path)  # warm-up: first inference allocates
+    n = len(items)
+    exact = near = missing = found = 0
+    times: list[float] = []
+    misses: list[dict[str, Any]] = []
+    for item in items:
+        start = time.perf_counter()
+        reads = recognizer.recognize(item.path)
+        times.append((time.perf_counter() - start) * 1000.0)
+        if not reads:
+            missing += 1
+            misses.append({"file": item.path.name, "plate": item.plate, "read": None})
+            continue
+        best = reads[0]
+        exact += best.plate == item.plate
+        near += edits(best.plate, item.plate) <= 1
+        found += _on_plate(best.box, item.box)
+        if best.plate != item.plate:
+            misses.append({"file": item.path.name, "plate": item.plate, "read": best.plate,
+                           "confidence": best.confidence,
+                           "on_plate": _on_plate(best.box, item.box)})
+    if verbose:
+        for m in misses:
+            print(m)
+    times.sort()
+    row: dict[str, Any] = {
+        "engine": engine,
+        "frames": n,
+        "exact": exact / n,
+        "exact_ci95": wilson(exact, n),
+        "within_one_char": near / n,
+        "within_one_char_ci95": wilson(near, n),
+        "no_read": missing / n,
+        "no_read_ci95": wilson(missing, n),
+        "best_read_on_plate": found / n,
+        "ms_median": statistics.median(times),
+        "ms_p90": times[int(0.9 * (len(times) - 1))],
+    }
+    return row
+
+
+def _pct(value: float, ci: tuple[float, float]) -> str:
+    return f"{value:.1%} ({ci[0]:.0%}–{ci[1]:.0%})"
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The results as a Markdown table."""
+    lines = [
+        "| engine | photos | exact (95 % CI) | ≤ 1 wrong (95 % CI) | no read (95 % CI) "
+        "| best read on plate | ms median | ms p90 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['engine']} | {r['frames']} | {_pct(r['exact'], r['exact_ci95'])} "
+            f"| {_pct(r['within_one_char'], r['within_one_char_ci95'])} "
+            f"| {_pct(r['no_read'], r['no_read_ci95'])} | {r['best_read_on_plate']:.1%} "
+            f"| {r['ms_median']:.0f} | {r['ms_p90']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="dev", choices=("dev", "val"))
+    parser.add_argument("--engine", action="append", help="engine(s); default both")
+    parser.add_argument("--limit", type=int, default=0, help="first N photos only")
+    parser.add_argument("--write", action="store_true", help="save the results JSON")
+    parser.add_argument("--verbose", action="store_true", help="print every miss")
+    args = parser.parse_args()
+    if not (DATA / "labels.csv").exists():
+        raise SystemExit(f"no labelled photos at {DATA} (set PLATELEDGER_PLATES_REAL)")
+    items = photos(args.split)
+    if args.limit:
+        items = items[: args.limit]
+    rows = [measure(engine, items, args.verbose)
+            for engine in args.engine or ["rapidocr", "rapidocr-full"]]
+    print(markdown(rows))
+    if args.write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps({
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+            "cpu_threads": 1,
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS", ""),
+            "data": f"plates-real/{args.split}: {len(items)} US photos with plate text "
+                    "(UCSD parking-lot stills, California; research licence, not in the "
+                    "project)",
+            "split": args.split,
+            "results": rows,
+        }, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
