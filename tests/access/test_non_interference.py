@@ -376,6 +376,7 @@ ROUTES: dict[str, str] = {
     "POST /v1/reads": "write: a key adds reads of its own agency (tests/api/test_ingest_http.py)",
     "POST /v1/reads/{format_name}": "write: as POST /v1/reads",
     "POST /v1/images": "write: as POST /v1/reads",
+    "POST /v1/recognize/box": "reads only the caller's upload; stores and reveals nothing",
     "POST /v1/hotlists": "write: the caller's own list",
     "POST /v1/hotlists/import": "write: the caller's own list",
     "DELETE /v1/hotlists/{list_id}": "write: the caller's own list",

@@ -22,6 +22,7 @@ from plateledger.api.routes import (
     images,
     policy,
     reads,
+    recognize,
     reports,
     retention,
     searches,
@@ -76,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision,
+        supervision, recognize,
     ):
         app.include_router(module.router)
     install_pages(app)
