@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from plateledger.plates.formats import ALPHABET
 from plateledger.recognize import ImageError, Recognizer, load_recognizer, read_box
+from plateledger.recognize.detect import Roi
 from plateledger.recognize.engine import signs_like, timestamp_like, words_like
 from plateledger.recognize.formats import format_for_region
 from plateledger.recognize.reading import choose_for_state, read_plate, vote
@@ -198,3 +199,17 @@ def test_an_empty_crop_reads_nothing(engine: Recognizer) -> None:
     grey = np.full((300, 600, 3), 120, dtype=np.uint8)
     cv2.rectangle(grey, (100, 100), (300, 200), (200, 200, 200), -1)
     assert read_box(engine, grey, (100, 100, 200, 100)) is None
+
+
+def test_a_region_of_interest_hides_plates_outside_it() -> None:
+    from plateledger.recognize.engine import DetectorRecognizer
+
+    frame = plate_image("7ABC123", "CA")  # the plate spans x 250..650 of 900
+    left_only = DetectorRecognizer(roi=Roi.parse("0,0,0.25,1"))
+    assert left_only.recognize(frame) == []
+    whole = DetectorRecognizer(roi=Roi.parse("0.2,0.2,0.6,0.6"))
+    assert [r.plate for r in whole.recognize(frame)][:1] == ["7ABC123"]
+    with pytest.raises(ValueError, match="inside the frame"):
+        Roi.parse("0.5,0.5,0.8,0.2")
+    with pytest.raises(ValueError, match="four numbers"):
+        Roi.parse("a,b,c,d")
