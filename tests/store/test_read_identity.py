@@ -161,3 +161,32 @@ def test_a_cluster_keeps_the_same_key() -> None:
 
     local = cluster_ddl("plateledger", "alpr")[1]
     assert "reads_local" in local and f"ORDER BY ({', '.join(READ_KEY)})" in local
+
+
+def test_a_re_post_of_an_id_with_another_plate_camera_and_place_is_refused(
+    store: ReadStore,
+) -> None:
+    # A re-post that changes the plate used to miss the stored row (looked up by plate and
+    # id) and was written beside it: the read's camera and place changed silently.
+    read = make_read("8ABC123", owner=A)
+    store.add_reads([read])
+    moved = read.model_copy(update={
+        "plate": "8ABC128", "plate_raw": "8ABC128", "camera_id": "cam-elsewhere",
+        "lat": 10.0, "lon": 20.0,
+    })
+    added = store.add_reads([moved])
+    assert added.refused == frozenset({0}) and added.written == []
+    store.optimize()
+    ids = store.query(
+        "SELECT plate, camera_id FROM {db}.reads WHERE read_id = {id:UUID}",
+        {"id": str(read.read_id)},
+    )
+    assert ids.column("plate").to_pylist() == ["8ABC123"]
+    assert ids.column("camera_id").to_pylist() == [read.camera_id]
+
+
+def test_within_one_batch_an_id_reused_for_another_plate_is_refused(store: ReadStore) -> None:
+    read = make_read("8ABC123", owner=A)
+    other = read.model_copy(update={"plate": "7XYZ981", "plate_raw": "7XYZ981"})
+    added = store.add_reads([read, other])
+    assert added.refused == frozenset({1}) and added.written == [read]

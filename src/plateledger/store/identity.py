@@ -2,15 +2,15 @@
 
 A read's id is chosen by the client (or derived from camera, time and plate), so two
 agencies can send the same id, and a camera can resend an id with other content. Before
-a batch is written, the live rows with the batch's ``(plate, read_id)`` pairs are looked
-up in one query (the plate heads the primary key: an index lookup, not a scan), and each
-read of the batch is
+a batch is written, the live rows with the batch's read ids are looked up in one query,
+whatever their plate (a skip index on ``read_id`` keeps it from reading every granule), and
+each read of the batch is
 
 * **new**: written;
 * **already stored**, by the same owner with the same evidence (a retry): accepted and not
   written again, so the first copy stays exactly as it was;
-* **refused**: its id is stored for that plate by another owner or with other evidence,
-  or an earlier read of the same batch claimed it.
+* **refused**: its id is stored by another owner or with other evidence (another plate,
+  camera or place included), or an earlier read of the same batch claimed it.
 
 Evidence is what the camera saw and the owner (`EVIDENCE_COLUMNS`); the arrival time,
 expiry and hit flag are the server's and may differ between a read and its retry. An
@@ -38,7 +38,7 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
 """The columns two copies of one read must agree on. Derived columns (``plate_key``,
 ``origin_state``) and the server's (``received_at``, ``expires_at``, ``hit``) are left out."""
 
-Key = tuple[str, uuid.UUID]
+Key = uuid.UUID
 Evidence = tuple[Any, ...]
 
 
@@ -49,15 +49,15 @@ class Added:
     written: list[PlateRead] = field(default_factory=list)
     """The reads written now, in batch order (a read already stored is not among them)."""
     refused: frozenset[int] = frozenset()
-    """Positions in the batch of reads refused: their id is taken for their plate."""
+    """Positions in the batch of reads refused: their id is taken."""
 
 
 def lookup_sql(database: str) -> str:
-    """The live rows of the batch's plates and ids, with their evidence."""
+    """The live rows with the batch's read ids, whatever their plate, with their evidence."""
     columns = ", ".join(f"`{c}`" for c in EVIDENCE_COLUMNS)
     return (
         f"SELECT toString(read_id) AS id, {columns} FROM {database}.reads "
-        "WHERE plate IN {plates:Array(String)} AND read_id IN {ids:Array(UUID)} "
+        "WHERE read_id IN {ids:Array(UUID)} "
         "AND expires_at > now()"
     )
 

@@ -128,26 +128,21 @@ class ReadStore:
         """Add reads without ever replacing or changing a stored one; the reads written are
         durable (fsynced) when this returns.
 
-        One query looks up the live rows with the batch's ``(plate, read_id)`` pairs; a read
-        whose id is stored for its plate with another owner or other evidence is refused,
-        an identical copy of a stored read is accepted and not written again (see
-        `plateledger.store.identity`). Callers that write concurrently to one store must
-        go through one writer (the ingest batcher) for the look-up to be decisive.
+        One query looks up the live rows with the batch's read ids; a read whose id is
+        stored with another owner or other evidence (another plate, camera or place too)
+        is refused, an identical copy of a stored read is accepted and not written again
+        (see `plateledger.store.identity`). Callers that write concurrently to one store
+        must go through one writer (the ingest batcher) for the look-up to be decisive.
         """
         if not reads:
             return Added()
-        keys: list[Key] = [(r.plate, r.read_id) for r in reads]
+        keys: list[Key] = [r.read_id for r in reads]
         stored: dict[Key, set[Evidence]] = {}
-        found = self.query(lookup_sql("{db}"), {
-            "plates": sorted({r.plate for r in reads}),
-            "ids": sorted({str(r.read_id) for r in reads}),
-        })
+        found = self.query(lookup_sql("{db}"), {"ids": sorted({str(k) for k in keys})})
         wanted = set(keys)
-        for (plate, read_id), seen in zip(
-            zip(found.column("plate").to_pylist(), found.column("id").to_pylist(), strict=True),
-            evidence_rows(found), strict=True,
-        ):
-            key = (plate, uuid.UUID(read_id))
+        for read_id, seen in zip(found.column("id").to_pylist(), evidence_rows(found),
+                                 strict=True):
+            key = uuid.UUID(read_id)
             if key in wanted:
                 stored.setdefault(key, set()).add(seen)
         table = reads_to_arrow(reads)

@@ -147,7 +147,8 @@ def reads_ddl(
     (
         SELECT *
         ORDER BY camera_id, ts
-    )
+    ),
+    INDEX read_id_bloom read_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
 ENGINE = {engine}
 PARTITION BY {partition}
