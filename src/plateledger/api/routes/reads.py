@@ -4,11 +4,11 @@ The owner agency comes from the API key. In a batch each item stands alone: bad 
 reported with their index and field and nothing of them is stored; the good ones are
 stored and acknowledged only once durable.
 
-A key may only add to its own agency's data: a read whose id is already stored for its
-plate by another agency, or by the same agency with other content, is refused as an item
-(code ``read_conflict``) and the stored read is left as it was; an identical re-post (a
-retry) is accepted. A batch of which nothing is accepted answers 409 when some item was
-refused for a conflict, else 422.
+A key may only add to its own agency's data: a read whose id is already stored by another
+agency, or by the same agency with other content (another plate, camera or place included),
+is refused as an item (code ``read_conflict``) and the stored read is left as it was; an
+identical re-post (a retry) is accepted. A batch of which nothing is accepted answers 409
+when some item was refused for a conflict, else 422.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ItemErrorOut(BaseModel):
     code: str = Field(
         default=INVALID,
         description="`invalid_read`, or `read_conflict` when the read's id is already "
-        "stored for its plate by another agency or with other content (nothing is replaced)",
+        "stored by another agency or with other content, another plate included (nothing is replaced)",
     )
 
 
