@@ -1,0 +1,142 @@
+"""The audit export: the columns filled for the searching agency's auditors, exactly the
+visibility of the entries served one by one (a federal auditor exports nothing of a
+California officer's search), the export logged before any row is returned."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from plateledger.access import AuditUnavailable, NotPermitted
+from plateledger.access.audit_export import COLUMNS, AuditExporter, to_csv, to_ndjson
+from plateledger.access.audit_reads import AuditReader
+from plateledger.access.searches import SearchCreate, SearchParams, search
+from plateledger.audit.redaction import View, served
+from tests.access.conftest import (  # noqa: F401  (fixtures used by name)
+    CASE,
+    PURPOSE,
+    REASON,
+    BreakLog,
+    Office,
+    break_audit_log,
+    now,
+    office,
+)
+from tests.factories import make_read
+
+PLATE = "7EXPO88"
+
+
+@pytest.fixture
+def exporter(office: Office) -> AuditExporter:  # noqa: F811
+    return AuditExporter(AuditReader(office.audit_log, office.catalog, office.policy))
+
+
+def searched(office: Office, now: datetime) -> int:  # noqa: F811
+    """Union City's investigator searches a week; Fremont shares. The entry's index."""
+    office.share()
+    office.add(make_read(PLATE, owner=office.fpd.id, now=now))
+    ivy = office.user(office.ucpd, "ivy", "investigator")
+    params = SearchParams(plate=PLATE, since=now - timedelta(days=7), until=now)
+    body = SearchCreate(kind="exact", params=params, purpose=PURPOSE, case_number=CASE,
+                        reason=REASON)
+    answer = search(office.gate, office.store, office.holds, body, ivy)
+    assert answer.audit_index is not None and answer.total == 1
+    return answer.audit_index
+
+
+def test_the_searching_agencys_auditor_gets_every_column_of_its_search(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    index = searched(office, now)
+    audrey = office.user(office.ucpd, "audrey", "auditor")
+    [row] = exporter.rows(audrey)
+    assert row["Name"] == "ivy" and row["Org Name"] == "ucpd"
+    assert row["Org Class"] == "municipal"
+    assert row["License Plate"] == PLATE and row["Case #"] == CASE
+    assert row["Reason"] == REASON and row["Purpose"] == PURPOSE
+    assert row["Search Type"] == "exact"
+    assert row["Total Networks Searched"] == "2"  # both owners were asked
+    assert row["Networks Released"] == "fpd;ucpd" and row["Networks Denied"] == ""
+    assert row["Reads Returned"] == "1" and row["Reads Matched"] == "1"
+    assert row["Time Frame Start"] and row["Time Frame End"]
+    assert row["Leaf Index"] == str(index)
+    assert row["Inclusion Proof"].startswith(f"/v1/audit/proof/inclusion?index={index}&")
+    record = office.audit_log.entry(index)
+    assert row["Result Digest"] == record.entry["result_digest"]
+    assert row["Search Time (UTC)"] == record.entry["time"]
+    assert int(row["Checkpoint Size"]) > index
+    # the export itself is an entry, written before the rows were returned
+    last = office.entries(index + 1)[-1]
+    assert (last["type"], last["agency"], last["indexes"], last["export"]) == (
+        "audit_read", "ucpd", [index], True)
+
+
+def test_a_federal_auditor_exports_nothing_of_california_officers_searches(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    index = searched(office, now)
+    feds = office.catalog.add_agency("Federal Task Force", "ftf", "federal", "DC")
+    fiona = office.user(feds, "fiona", "auditor")
+    size = office.audit_log.size()
+    assert exporter.rows(fiona) == []
+    assert PLATE not in to_csv(exporter.rows(fiona))
+    assert office.audit_log.size() == size  # nothing exported, nothing to log
+    # and the one-by-one reading agrees: the federal agency is served the public view
+    assert AuditReader(office.audit_log, office.catalog, office.policy).entry(
+        fiona, index)["view"] == "public"
+
+
+def test_the_export_serves_exactly_the_full_views_of_the_reader(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    searched(office, now)
+    hayward = office.catalog.add_agency("Hayward PD", "hpd", "municipal", "CA")
+    hal = office.user(office.ucpd, "hal", "investigator")
+    denied_search = SearchCreate(kind="exact", params=SearchParams(plate="1DENY11"),
+                                 purpose="homicide", reason=REASON)
+    search(office.gate, office.store, office.holds, denied_search, hal)
+    for agency in (office.ucpd, office.fpd, hayward):
+        auditor = office.user(agency, f"aud-{agency.slug}", "auditor")
+        reader = AuditReader(office.audit_log, office.catalog, office.policy).reader(auditor)
+        size = office.audit_log.size()
+        expected = [r.index for r in office.audit_log.entries(0, size)
+                    if r.entry["type"] in {"search", "export"}
+                    and served(r.entry, reader)[0] is View.FULL]
+        got = [int(r["Leaf Index"]) for r in exporter.rows(auditor, 0, size)]
+        assert got == expected
+
+
+def test_an_investigator_may_not_export_the_log(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    searched(office, now)
+    ivy2 = office.user(office.ucpd, "ivy2", "investigator")
+    with pytest.raises(NotPermitted):
+        exporter.rows(ivy2)
+
+
+def test_no_record_of_the_export_no_rows(
+    office: Office, exporter: AuditExporter, now: datetime,  # noqa: F811
+    break_audit_log: BreakLog,  # noqa: F811
+) -> None:
+    searched(office, now)
+    audrey = office.user(office.ucpd, "audrey", "auditor")
+    break_audit_log()
+    with pytest.raises(AuditUnavailable):
+        exporter.rows(audrey)
+
+
+def test_csv_and_ndjson_carry_every_column(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    searched(office, now)
+    rows = exporter.rows(office.user(office.ucpd, "audrey", "auditor"))
+    parsed = list(csv.DictReader(io.StringIO(to_csv(rows))))
+    assert tuple(parsed[0]) == COLUMNS and parsed == rows
+    lines = [json.loads(line) for line in to_ndjson(rows).splitlines()]
+    assert lines == rows
