@@ -18,6 +18,7 @@ import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from plateledger.access.audit_reads import MAX_PAGE, AuditReader
@@ -27,7 +28,10 @@ from plateledger.audit.entry import EntryType, new_entry
 from plateledger.audit.redaction import Reader, View, denied, released, served
 from plateledger.catalog import Principal
 
-__all__ = ["COLUMNS", "EXPORTED_TYPES", "AuditExporter", "to_csv", "to_ndjson"]
+__all__ = ["COLUMNS", "EXPORTED_TYPES", "MEDIA_TYPES", "AuditExporter", "to_csv", "to_ndjson"]
+
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 EXPORTED_TYPES = frozenset({"search", "export"})
 """The entry types an audit export lists (accesses that reveal reads by a search)."""
@@ -97,11 +101,15 @@ class AuditExporter:
 
     reader: AuditReader
 
-    def rows(self, user: Principal, start: int = 0,
-             end: int | None = None) -> list[dict[str, str]]:
-        """The rows of the searches and exports in ``[start, end)`` that ``user``'s agency
-        is served in full; `NotPermitted` where policy lets ``user`` read no entries, and
-        `AuditUnavailable` (no rows) where the export cannot be logged first."""
+    def rows(self, user: Principal, start: int = 0, end: int | None = None, *,
+             since: datetime | None = None, until: datetime | None = None,
+             ) -> list[dict[str, str]]:
+        """The rows of the searches and exports in ``[start, end)`` (and logged in
+        ``[since, until)``) that ``user``'s agency is served in full; `NotPermitted` where
+        policy lets ``user`` read no entries, and `AuditUnavailable` (no rows) where the
+        export cannot be logged first."""
+        low = _stamp(since) if since else ""
+        high = _stamp(until) if until else ""
         reader = self.reader.reader(user)
         log = self.reader.log
         size = log.size()
@@ -110,6 +118,9 @@ class AuditExporter:
         rows: list[dict[str, str]] = []
         for record in self._records(start, stop):
             if record.entry.get("type") not in EXPORTED_TYPES:
+                continue
+            when = str(record.entry.get("time") or record.time)
+            if (low and when < low) or (high and when >= high):
                 continue
             view, content = served(record.entry, reader)
             if view is not View.FULL:
@@ -141,12 +152,24 @@ class AuditExporter:
                                    "were served") from exc
 
 
+def _stamp(when: datetime) -> str:
+    """``when`` as the log writes times (UTC, RFC 3339, milliseconds), to compare."""
+    moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (a reason may start with ``=``)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(rows: list[dict[str, str]]) -> str:
-    """``rows`` as CSV with a header of `COLUMNS`."""
+    """``rows`` as CSV with a header of `COLUMNS`; cells that would start a formula are
+    quoted with a leading apostrophe."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
+from plateledger.access.audit_export import MEDIA_TYPES, AuditExporter, to_csv, to_ndjson
 from plateledger.access.audit_reads import MAX_PAGE, AuditReader, entries_page, entry_item
 from plateledger.api.deps import (
     AuditLogDep,
@@ -145,6 +147,38 @@ def get_entry(
         return entry_item(log.entry(index), None)
     reader, user = full
     return reader.entry(user, index)
+
+
+@router.get(
+    "/export",
+    summary="Export the searches and exports your agency is served in full, as CSV or NDJSON",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["ndjson"]: {}},
+                     "description": "one row per search or export (docs/audit.md)"}},
+)
+def get_export(
+    request: Request,
+    log: AuditLogDep,
+    credentials: Credentials,
+    format: Literal["csv", "ndjson"] = "csv",
+    start: Index = 0,
+    end: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Response:
+    """Rows for the caller's agency's auditors and supervisors only, with exactly the
+    visibility of ``/entries?full=1``; the export is logged before it is served."""
+    found = _audit_reader(request, log, credentials, full=True)
+    assert found is not None
+    reader, user = found
+    rows = AuditExporter(reader).rows(user, start, end, since=since, until=until)
+    content = to_csv(rows) if format == "csv" else to_ndjson(rows)
+    headers = {
+        "Content-Disposition": f'attachment; filename="audit-export.{format}"',
+        "X-Exported-Count": str(len(rows)),
+        "Cache-Control": "no-store",
+    }
+    return Response(content, media_type=MEDIA_TYPES[format], headers=headers)
 
 
 @router.get("/counts")

@@ -1,0 +1,98 @@
+"""``GET /v1/audit/export`` over HTTP against the demo server: the searching agency's
+auditor gets its search with every column; a federal auditor exports no byte of a
+California officer's search; no token, or a role without ``view_audit``, gets nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from plateledger.access.audit_export import COLUMNS
+from plateledger.catalog import open_catalog
+from plateledger.catalog.passwords import FAST
+from plateledger.settings import Settings
+from tests.conftest import LiveServer
+
+PLATE, CASE, REASON = "7XPRT42", "UC-EXPORT-0099", "=HYPERLINK(\"x\") grey sedan taken"
+
+
+def export(server: LiveServer, user: str | None, **params: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {server.token(user)}"} if user else {}
+    return httpx.get(f"{server.url}/v1/audit/export", params=params, headers=headers,
+                     timeout=60)
+
+
+@pytest.fixture(scope="module")
+def federal_auditor(live_server: LiveServer) -> str:
+    catalog = open_catalog(Settings(data_dir=live_server.data_dir, require_totp=False),
+                           password_hasher=FAST)
+    try:
+        agency = catalog.agency_by_slug("ice-ero-sf")
+        assert agency is not None
+        if catalog.user_by_username("ice-ero-sf.auditor") is None:
+            catalog.add_user(agency.id, "ice-ero-sf.auditor", live_server.password,
+                             ["auditor"])
+    finally:
+        catalog.close()
+    return "ice-ero-sf.auditor"
+
+
+def a_search(server: LiveServer) -> int:
+    response = httpx.post(
+        f"{server.url}/v1/searches", timeout=60,
+        headers={"Authorization": f"Bearer {server.token('ucpd.investigator')}"},
+        json={"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
+              "case_number": CASE, "reason": REASON},
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["audit_index"])
+
+
+def test_the_agencys_auditor_exports_its_search_with_every_column(
+    live_server: LiveServer,
+) -> None:
+    index = a_search(live_server)
+    response = export(live_server, "ucpd.auditor", start=index, end=index + 1)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert tuple(row) == COLUMNS
+    assert row["License Plate"] == PLATE and row["Case #"] == CASE
+    assert row["Reason"] == "'" + REASON  # a spreadsheet shows it, never runs it
+    assert row["Name"] == "ucpd.investigator" and row["Leaf Index"] == str(index)
+    assert row["Org Class"] and row["Result Digest"] and row["Total Networks Searched"]
+    lines = export(live_server, "ucpd.auditor", start=index, end=index + 1,
+                   format="ndjson").text.splitlines()
+    assert json.loads(lines[0])["Reason"] == REASON
+
+
+def test_a_federal_auditor_exports_nothing_of_a_california_officers_search(
+    live_server: LiveServer, federal_auditor: str,
+) -> None:
+    index = a_search(live_server)
+    for params in ({"start": index, "end": index + 1}, {}, {"format": "ndjson"}):
+        response = export(live_server, federal_auditor, **params)
+        assert response.status_code == 200, response.text
+        for secret in (PLATE, CASE, "grey sedan taken", "ucpd.investigator"):
+            assert secret not in response.text
+    assert export(live_server, federal_auditor, start=index,
+                  end=index + 1).headers["X-Exported-Count"] == "0"
+
+
+def test_no_token_or_a_role_without_view_audit_gets_nothing(live_server: LiveServer) -> None:
+    index = a_search(live_server)
+    anonymous = export(live_server, None, start=index)
+    assert anonymous.status_code == 401 and PLATE not in anonymous.text
+    investigator = export(live_server, "ucpd.investigator", start=index)
+    assert investigator.status_code == 403 and PLATE not in investigator.text
+
+
+def test_bad_parameters_get_a_4xx_naming_them(live_server: LiveServer) -> None:
+    response = export(live_server, "ucpd.auditor", format="xls")
+    assert response.status_code == 422 and "format" in response.text
+    assert export(live_server, "ucpd.auditor", since="yesterday").status_code == 422
