@@ -23,6 +23,8 @@ class Action(StrEnum):
     SEARCH_CONVOY = "search_convoy"
     SEARCH_LOCATE = "search_locate"
     SEARCH_TIMELINE = "search_timeline"
+    SEARCH_STAKEOUT = "search_stakeout"
+    SEARCH_ATTRIBUTES = "search_attributes"
     EXPORT = "export"
     VIEW_IMAGE = "view_image"
     RECEIVE_ALERT = "receive_alert"
