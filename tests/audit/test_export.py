@@ -43,7 +43,7 @@ def searched(office: Office, now: datetime) -> int:  # noqa: F811
     ivy = office.user(office.ucpd, "ivy", "investigator")
     params = SearchParams(plate=PLATE, since=now - timedelta(days=7), until=now)
     body = SearchCreate(kind="exact", params=params, purpose=PURPOSE, case_number=CASE,
-                        reason=REASON)
+                        reason=REASON, offense_type="240")
     answer = search(office.gate, office.store, office.holds, body, ivy)
     assert answer.audit_index is not None and answer.total == 1
     return answer.audit_index
@@ -59,7 +59,7 @@ def test_the_searching_agencys_auditor_gets_every_column_of_its_search(
     assert row["Org Class"] == "municipal"
     assert row["License Plate"] == PLATE and row["Case #"] == CASE
     assert row["Reason"] == REASON and row["Purpose"] == PURPOSE
-    assert row["Search Type"] == "exact"
+    assert row["Search Type"] == "exact" and row["Offense Type"] == "240"
     assert row["Total Networks Searched"] == "2"  # both owners were asked
     assert row["Networks Released"] == "fpd;ucpd" and row["Networks Denied"] == ""
     assert row["Reads Returned"] == "1" and row["Reads Matched"] == "1"

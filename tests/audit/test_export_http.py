@@ -47,7 +47,7 @@ def a_search(server: LiveServer) -> int:
         f"{server.url}/v1/searches", timeout=60,
         headers={"Authorization": f"Bearer {server.token('ucpd.investigator')}"},
         json={"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
-              "case_number": CASE, "reason": REASON},
+              "case_number": CASE, "reason": REASON, "offense_type": "240"},
     )
     assert response.status_code == 200, response.text
     return int(response.json()["audit_index"])
@@ -65,6 +65,7 @@ def test_the_agencys_auditor_exports_its_search_with_every_column(
     assert row["License Plate"] == PLATE and row["Case #"] == CASE
     assert row["Reason"] == "'" + REASON  # a spreadsheet shows it, never runs it
     assert row["Name"] == "ucpd.investigator" and row["Leaf Index"] == str(index)
+    assert row["Offense Type"] == "240"
     assert row["Org Class"] and row["Result Digest"] and row["Total Networks Searched"]
     lines = export(live_server, "ucpd.auditor", start=index, end=index + 1,
                    format="ndjson").text.splitlines()
@@ -90,6 +91,19 @@ def test_no_token_or_a_role_without_view_audit_gets_nothing(live_server: LiveSer
     assert anonymous.status_code == 401 and PLATE not in anonymous.text
     investigator = export(live_server, "ucpd.investigator", start=index)
     assert investigator.status_code == 403 and PLATE not in investigator.text
+
+
+def test_a_search_naming_an_unknown_offense_gets_a_422_naming_the_list(
+    live_server: LiveServer,
+) -> None:
+    response = httpx.post(
+        f"{live_server.url}/v1/searches", timeout=60,
+        headers={"Authorization": f"Bearer {live_server.token('ucpd.investigator')}"},
+        json={"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
+              "offense_type": "999"},
+    )
+    assert response.status_code == 422
+    assert "offense_type" in response.text and "/v1/offense-types" in response.text
 
 
 def test_bad_parameters_get_a_4xx_naming_them(live_server: LiveServer) -> None:

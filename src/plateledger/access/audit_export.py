@@ -60,7 +60,7 @@ def _row(record: AuditRecord, entry: Mapping[str, Any], *, org_class: str,
     query = entry.get("query") if isinstance(entry.get("query"), Mapping) else {}
     assert isinstance(query, Mapping)
     filters = {k: v for k, v in query.items()
-               if k not in {"plate", "since", "until", "legal_basis"}}
+               if k not in {"plate", "since", "until", "legal_basis", "offense_type"}}
     denials = denied(entry)
     return {
         "ID": _text(entry.get("search_id")) or record.leaf_hash.hex(),
@@ -77,7 +77,7 @@ def _row(record: AuditRecord, entry: Mapping[str, Any], *, org_class: str,
         "License Plate": _text(query.get("plate")),
         "Reason": _text(entry.get("reason")),
         "Reason Flags": ";".join(str(f) for f in entry.get("reason_flags") or ()),
-        "Offense Type": _text(entry.get("offense_type")),
+        "Offense Type": _text(query.get("offense_type") or entry.get("offense_type")),
         "Case #": _text(entry.get("case_number")),
         "Filters": _text(filters) if filters else "",
         "Search Time (UTC)": _text(entry.get("time")) or record.time,

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from plateledger.access.errors import AccessDenied
 from plateledger.access.gate import AccessGate, lookback_days
 from plateledger.access.held import with_held_copies
 from plateledger.catalog import Principal
+from plateledger.policy.offense import OFFENSE_TYPES_URL, offense
 from plateledger.retention.holds import HoldStore
 from plateledger.search import (
     AreaError,
@@ -69,6 +70,15 @@ class SearchCreate(BaseModel):
     requested_by: str | None = Field(
         default=None, max_length=64, description="slug of the agency the search is run for"
     )
+    offense_type: str | None = Field(
+        default=None, max_length=8,
+        description=f"NIBRS offense code (e.g. 240, 09A) from the list at {OFFENSE_TYPES_URL}",
+    )
+
+    @field_validator("offense_type")
+    @classmethod
+    def _known_offense(cls, value: str | None) -> str | None:
+        return None if value is None else offense(value).code
 
 
 class OwnerOutcome(BaseModel):
@@ -131,6 +141,8 @@ def decide_run_log(
         lookback_days=lookback_days(body.params.since, now), now=now,
     )
     query = body.params.model_dump(mode="json", exclude_none=True)
+    if body.offense_type:
+        query["offense_type"] = body.offense_type
     decision, page, index = gate.run(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
     )
