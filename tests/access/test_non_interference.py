@@ -389,6 +389,8 @@ ROUTES: dict[str, str] = {
     # Writes: each only ever adds to or changes the caller's own agency's data.
     "POST /v1/reads": "write: a key adds reads of its own agency (tests/api/test_ingest_http.py)",
     "POST /v1/reads/{format_name}": "write: as POST /v1/reads",
+    "POST /v1/ingest/{credential}/{format_name}": "write: as POST /v1/reads, one camera "
+    "of the URL's agency; the credential opens nothing else (tests/api/test_reads_ingest_url.py)",
     "POST /v1/images": "write: as POST /v1/reads",
     "POST /v1/recognize/box": "reads only the caller's upload; stores and reveals nothing",
     "POST /v1/hotlists": "write: the caller's own list",

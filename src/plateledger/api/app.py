@@ -20,6 +20,7 @@ from plateledger.api.routes import (
     hotlists,
     image_views,
     images,
+    ingest,
     policy,
     reads,
     recognize,
@@ -77,7 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision, recognize,
+        supervision, recognize, ingest,
     ):
         app.include_router(module.router)
     install_pages(app)

@@ -12,13 +12,16 @@ from plateledger.catalog.agencies import AgencyRecords
 from plateledger.catalog.apikeys import KeyRecords
 from plateledger.catalog.database import catalog_engine
 from plateledger.catalog.errors import CatalogError
+from plateledger.catalog.ingest_urls import IngestUrlRecords
 from plateledger.catalog.passwords import STANDARD
 from plateledger.catalog.schema import upgrade
 from plateledger.catalog.sharing import SharingRecords
 from plateledger.catalog.zones import ZoneRecords
 
 
-class Catalog(AgencyRecords, AccountRecords, KeyRecords, SharingRecords, ZoneRecords):
+class Catalog(
+    AgencyRecords, AccountRecords, KeyRecords, SharingRecords, ZoneRecords, IngestUrlRecords
+):
     """Agencies, cameras, users, tokens, API keys, agreements, declarations and
     collection zones.
 

@@ -171,6 +171,23 @@ class ApiKey(Base):
         return f"ApiKey(prefix={self.prefix!r}, agency_id={self.agency_id!r})"
 
 
+class IngestUrl(Base):
+    """An ingest-only credential carried in a URL, for clients that cannot send a key
+    header (OpenALPR's ``alprd``): scoped to one camera of one agency; only the SHA-256 of
+    its secret is kept."""
+
+    __tablename__ = "ingest_urls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False, index=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.camera_id"), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class Token(Base):
     """A user's bearer token: only its SHA-256 is kept."""
 

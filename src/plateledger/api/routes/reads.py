@@ -44,7 +44,8 @@ class ItemErrorOut(BaseModel):
     code: str = Field(
         default=INVALID,
         description="`invalid_read`, or `read_conflict` when the read's id is already "
-        "stored by another agency or with other content, another plate included (nothing is replaced)",
+        "stored by another agency or with other content, another plate included "
+        "(nothing is replaced)",
     )
 
 
@@ -146,7 +147,7 @@ def keep(
     return retain(reads, hit_ids, ingest.retention_for)
 
 
-async def _ingest(
+async def ingest_body(
     request: Request, ingest: Ingest, settings: Settings, key: Any, format_name: str | None,
     camera: str | None,
 ) -> IngestResult:
@@ -201,7 +202,7 @@ async def _ingest(
 async def post_reads(
     request: Request, key: CameraKey, ingest: IngestDep, settings: SettingsDep
 ) -> IngestResult:
-    return await _ingest(request, ingest, settings, key, None, None)
+    return await ingest_body(request, ingest, settings, key, None, None)
 
 
 @router.post(
@@ -220,7 +221,7 @@ async def post_reads_in_format(
         Query(max_length=64, description="registered camera id; overrides the payload's"),
     ] = None,
 ) -> IngestResult:
-    return await _ingest(request, ingest, settings, key, format_name, camera)
+    return await ingest_body(request, ingest, settings, key, format_name, camera)
 
 
 def camera_info(catalog: Any, camera_id: str) -> CameraInfo | None:
