@@ -335,10 +335,11 @@ class AdminChanges:
                          owner_id: int | None = None) -> AgreementRow:
         with self._change() as session:
             agreement = self.catalog.revoke_agreement(agreement_id, owner_id=owner_id)
+            terms = _values(agreement, TERMS) | {"revoked_at": None}
             self._log(session, actor, EntryType.AGREEMENT_CHANGE, change="revoke",
                       agreement_id=agreement_id, owner_agency=self._slug(agreement.owner_id),
                       partner_agency=self._slug(agreement.recipient_id),
-                      before={"revoked_at": None},
+                      terms=terms, before={"revoked_at": None},
                       after={"revoked_at": _value(agreement.revoked_at)})
         return agreement
 
