@@ -409,6 +409,7 @@ ROUTES: dict[str, str] = {
     "POST /v1/retention/holds": "write: holds on the caller's own agency's reads",
     "POST /v1/retention/holds/{hold_id}/release": "write: the caller's own hold",
     "GET /v1/audit/key": "the log's public key",
+    "GET /v1/offense-types": "a fixed list shipped with the package: no read data",
     "GET /v1/audit/proof/inclusion": "hashes of entries the caller may already hold",
     "GET /v1/audit/proof/consistency": "hashes of tree heads",
     "POST /v1/auth/token": "a login: the caller's own token",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
 from plateledger.access.searches import SearchCreate, SearchParams
 from plateledger.policy.offense import OFFENSE_TYPES_URL, UnknownOffense, offense, offenses
+from tests.conftest import LiveServer
 
 
 def test_the_list_carries_the_fbis_codes_and_names() -> None:
@@ -39,3 +41,11 @@ def test_a_search_naming_an_unknown_offense_is_refused() -> None:
     body = SearchCreate(kind="exact", params=SearchParams(plate="7ABC123"),
                         purpose="stolen_vehicle", offense_type="23h")
     assert body.offense_type == "23H"
+
+
+def test_the_list_is_served_where_refusals_point(live_server: LiveServer) -> None:
+    response = httpx.get(f"{live_server.url}{OFFENSE_TYPES_URL}", timeout=30)
+    assert response.status_code == 200
+    served = {item["code"]: item for item in response.json()}
+    assert served["240"] == {"code": "240", "group": "A", "name": "Motor Vehicle Theft"}
+    assert len(served) == len(offenses())

@@ -18,6 +18,7 @@ from plateledger.api.errors import ApiError
 from plateledger.catalog import Principal
 from plateledger.policy import AccessRequest, Purpose, parse_action, parse_purpose
 from plateledger.policy.errors import PolicyError
+from plateledger.policy.offense import offenses
 
 router = APIRouter(prefix="/v1", tags=["policy"])
 
@@ -34,6 +35,18 @@ class PurposeOut(BaseModel):
             summary="The closed list of purposes a search may give")
 async def purposes() -> list[PurposeOut]:
     return [PurposeOut(value=p.value, description=(p.__doc__ or "").strip()) for p in Purpose]
+
+
+class OffenseOut(BaseModel):
+    code: str
+    group: str
+    name: str
+
+
+@router.get("/offense-types", response_model=list[OffenseOut],
+            summary="The closed list of NIBRS offense codes a search may name")
+async def offense_types() -> list[OffenseOut]:
+    return [OffenseOut(code=o.code, group=o.group, name=o.name) for o in offenses()]
 
 
 class ExplainRequest(BaseModel):
