@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from plateledger.access.errors import AccessDenied
 from plateledger.access.gate import AccessGate, lookback_days
 from plateledger.access.held import with_held_copies
+from plateledger.access.investigations import INVESTIGATIONS, run_investigation
 from plateledger.catalog import Principal
 from plateledger.policy.offense import OFFENSE_TYPES_URL, offense
 from plateledger.retention.holds import HoldStore
@@ -29,7 +30,10 @@ from plateledger.search import (
     search_fuzzy,
     search_wildcard,
 )
+from plateledger.search.attributes import Vehicle
+from plateledger.search.convoy import Convoy
 from plateledger.search.scope import Scope
+from plateledger.search.stakeout import Stakeout
 from plateledger.store import ReadStore
 
 __all__ = [
@@ -43,7 +47,8 @@ __all__ = [
     "search",
 ]
 
-SearchKind = Literal["exact", "wildcard", "fuzzy", "area"]
+SearchKind = Literal["exact", "wildcard", "fuzzy", "area", "timeline", "stakeout", "convoy",
+                     "attributes"]
 
 
 class SearchParams(Filters):
@@ -70,6 +75,9 @@ class SearchCreate(BaseModel):
     requested_by: str | None = Field(
         default=None, max_length=64, description="slug of the agency the search is run for"
     )
+    stakeout: Stakeout | None = Field(default=None, description="stakeout: areas and k")
+    convoy: Convoy | None = Field(default=None, description="convoy: time window and k")
+    vehicle: Vehicle | None = Field(default=None, description="attributes: make, colour, type")
     offense_type: str | None = Field(
         default=None, max_length=8,
         description=f"NIBRS offense code (e.g. 240, 09A) from the list at {OFFENSE_TYPES_URL}",
@@ -110,6 +118,8 @@ def run_kind(
     reaches the copies its legal holds kept, under the same scope and limits."""
     filters = body.params.filters()
     plate = body.params.plate
+    if body.kind in INVESTIGATIONS:
+        return run_investigation(store, body, scope, filters)
     if body.kind != "area" and not plate:
         raise AccessDenied("plate_required", f"a {body.kind} search needs `params.plate`")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -75,4 +76,13 @@ class SearchPage(BaseModel):
     )
     truncated: bool = Field(
         default=False, description="more candidate plates matched than were searched"
+    )
+    path: list[dict[str, Any]] | None = Field(
+        default=None, description="timeline: consecutive reads at one camera, in time order"
+    )
+    stakeout: list[dict[str, Any]] | None = Field(
+        default=None, description="stakeout: each plate, the areas it was seen in, its reads"
+    )
+    companions: list[dict[str, Any]] | None = Field(
+        default=None, description="convoy: vehicles seen with the target, ranked"
     )
