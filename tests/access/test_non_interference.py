@@ -68,6 +68,18 @@ def searches(s: Session, world: World) -> dict[str, Any]:
             {"kind": kind, "params": {**params, "limit": limit, "offset": offset}, **ASK})
     seen["GET /v1/searches"] = s.get("investigator", "/v1/searches", kind="fuzzy",
                                      plate="7ABC128", **ASK)
+    everywhere = {"shape": "box", "south": -90, "west": -180, "north": 90, "east": 180,
+                  **WINDOW}
+    investigations = {
+        "timeline": {"params": {"plate": "7ABC123", **WINDOW}},
+        "convoy": {"params": {"plate": "7ABC123", **WINDOW},
+                   "convoy": {"window_seconds": 3600, "min_places": 1}},
+        "stakeout": {"params": {}, "stakeout": {"areas": [everywhere], "min_areas": 1}},
+        "attributes": {"params": {"plate": "7A*", **WINDOW}, "vehicle": {"color": "red"}},
+    }
+    for kind, body in investigations.items():
+        seen[f"POST /v1/searches {kind}"] = s.post(
+            "investigator", "/v1/searches", {"kind": kind, **body, **ASK})
     return seen
 
 
@@ -420,6 +432,8 @@ ROUTES: dict[str, str] = {
     "POST /v1/admin/users/{username}/unlock": "admin of the caller's own agency",
     "POST /v1/admin/users/{username}/revoke-tokens": "admin of the caller's own agency",
     "GET /v1/admin/cameras": "admin of the caller's own agency",
+    "GET /v1/basemap": "the caller's own agency's cameras and their hull: no read data "
+    "(tests/web/test_workspace.py)",
     "POST /v1/admin/cameras": "admin of the caller's own agency",
     "GET /v1/admin/keys": "admin of the caller's own agency",
     "POST /v1/admin/keys": "admin of the caller's own agency",
@@ -444,6 +458,7 @@ ROUTES: dict[str, str] = {
     "GET /": "a page shell: data comes from the API routes above",
     "GET /login": "a page shell",
     "GET /search": "a page shell: data comes from the API routes above",
+    "GET /workspace": "a page shell: data comes from the API routes above",
     "GET /audit": "a page shell: data comes from the API routes above",
     "GET /transparency": "public page (tests/web): searches by agency, released/denied",
     "GET /transparency/{slug}": "transparency",
