@@ -30,6 +30,8 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
                                           "--import-rows", "10000"]),
     "retention": (["bench.retention_bench"], ["--reads", "200000"]),
     "recognition": (["bench.recognition.run"], ["--n", "10"]),
+    "investigations": (["bench.investigation_bench", "--reads", "10000000"],
+                       ["--reads", "300000", "--queries", "8"]),
 }
 
 
