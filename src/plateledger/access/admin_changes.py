@@ -289,6 +289,25 @@ class AdminChanges:
                       after={"revoked_at": _value(key.revoked_at)})
         return key
 
+    def issue_ingest_url(self, actor: Actor, agency_id: int, camera_id: str,
+                         label: str) -> str:
+        """A new ingest-URL credential of one camera (shown once, never logged)."""
+        with self._change() as session:
+            raw = self.catalog.issue_ingest_url(agency_id, camera_id, label)
+            prefix = raw.split("_")[1]
+            self._log(session, actor, EntryType.KEY_CHANGE, change="issue_ingest_url",
+                      prefix=prefix, agency=self._slug(agency_id), camera_id=camera_id,
+                      before=None, after={"camera_id": camera_id, "label": label})
+        return raw
+
+    def revoke_ingest_url(self, actor: Actor, prefix: str, *,
+                          agency_id: int | None = None) -> None:
+        with self._change() as session:
+            row = self.catalog.revoke_ingest_url(prefix, agency_id=agency_id)
+            self._log(session, actor, EntryType.KEY_CHANGE, change="revoke_ingest_url",
+                      prefix=prefix, agency=self._slug(row.agency_id),
+                      before={"revoked_at": None}, after={"revoked_at": _value(row.revoked_at)})
+
     # -- collection zones --------------------------------------------------------------
 
     def add_zone(self, actor: Actor, agency_id: int, name: str, place: str, *,

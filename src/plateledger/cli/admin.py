@@ -358,6 +358,35 @@ def key_revoke(
         out.print(f"key `{prefix}` revoked")
 
 
+@key_app.command("issue-url")
+def key_issue_url(
+    agency: Agency,
+    camera: Annotated[str, typer.Option(help="the one camera whose reads the URL adds")],
+    label: str = "",
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """Issue an ingest URL's credential for a client that cannot send a key header
+    (alprd): post to /v1/ingest/<credential>/<format>. Printed once (only its hash is
+    kept); it ends up in the logs of whatever the URL passes through (docs/formats.md)."""
+    with catalog_at(data_dir, catalog) as opened:
+        raw = changes(opened).issue_ingest_url(OPERATOR(), agency_id(opened, agency), camera,
+                                               label)
+        out.print(raw, soft_wrap=True)
+
+
+@key_app.command("revoke-url")
+def key_revoke_url(
+    prefix: Annotated[str, typer.Argument(help="the credential's public prefix")],
+    data_dir: DataDir = Path("data"),
+    catalog: CatalogUrl = None,
+) -> None:
+    """Revoke an ingest URL's credential."""
+    with catalog_at(data_dir, catalog) as opened:
+        changes(opened).revoke_ingest_url(OPERATOR(), prefix)
+        out.print(f"ingest URL `{prefix}` revoked")
+
+
 @key_app.command("list")
 def key_list(
     agency: Annotated[str | None, typer.Option(help="agency slug")] = None,
