@@ -7,14 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from plateledger.access.audit_export import COLUMNS
 from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
+from plateledger.cli.main import app
 from plateledger.settings import Settings
 from tests.conftest import LiveServer
 
@@ -110,3 +113,20 @@ def test_bad_parameters_get_a_4xx_naming_them(live_server: LiveServer) -> None:
     response = export(live_server, "ucpd.auditor", format="xls")
     assert response.status_code == 422 and "format" in response.text
     assert export(live_server, "ucpd.auditor", since="yesterday").status_code == 422
+
+
+def test_the_command_writes_the_export_an_auditor_may_read(
+    live_server: LiveServer, tmp_path: Path,
+) -> None:
+    index = a_search(live_server)
+    out = tmp_path / "audit.csv"
+    result = CliRunner().invoke(app, [
+        "audit", "export", "--url", live_server.url, "--out", str(out),
+        "--token", live_server.token("ucpd.auditor")])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert str(index) in [row["Leaf Index"] for row in rows]
+    refused = CliRunner().invoke(app, [
+        "audit", "export", "--url", live_server.url, "--out", str(tmp_path / "no.csv"),
+        "--token", live_server.token("ucpd.investigator")])
+    assert refused.exit_code != 0 and not (tmp_path / "no.csv").exists()

@@ -205,3 +205,30 @@ def rotate_key(
         raise _fail(str(exc)) from exc
     console.print(f"old key: {signer.verifier_key()}", highlight=False, soft_wrap=True)
     console.print(f"new key: {new.verifier_key()}", highlight=False, soft_wrap=True)
+
+
+@app.command("export")
+def export_entries(
+    url: Annotated[str, typer.Option("--url", help="base URL of a running server")],
+    token: Annotated[str, typer.Option("--token", envvar="PLATELEDGER_TOKEN",
+                                       help="an auditor's or supervisor's bearer token")],
+    out: Annotated[Path, typer.Option("--out", help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or ndjson")] = "csv",
+    since: Annotated[str | None, typer.Option("--since", help="from (RFC 3339)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="until (RFC 3339)")] = None,
+) -> None:
+    """Write the searches and exports your agency may see in full (GET /v1/audit/export)."""
+    import httpx
+
+    params = {"format": fmt} | ({"since": since} if since else {}) \
+        | ({"until": until} if until else {})
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/v1/audit/export", params=params,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=300)
+    except httpx.HTTPError as exc:
+        raise _fail(f"cannot reach {url}: {exc}") from exc
+    if response.status_code != 200:
+        raise _fail(f"{response.status_code}: {response.text[:500]}")
+    out.write_bytes(response.content)
+    console.print(f"wrote {response.headers.get('X-Exported-Count', '?')} rows to {out}",
+                  highlight=False)
