@@ -16,6 +16,7 @@ from plateledger.api.routes import (
     alerts,
     audit,
     auth,
+    basemap,
     exports,
     hotlists,
     image_views,
@@ -78,7 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision, recognize, ingest,
+        supervision, recognize, ingest, basemap,
     ):
         app.include_router(module.router)
     install_pages(app)

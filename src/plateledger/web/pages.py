@@ -75,6 +75,11 @@ def search(request: Request) -> HTMLResponse:
     )
 
 
+@router.get("/workspace", response_class=HTMLResponse)
+def workspace(request: Request) -> HTMLResponse:
+    return _page(request, "workspace.html", purposes=context.purposes())
+
+
 @router.get("/transparency", response_class=HTMLResponse)
 def transparency(request: Request) -> HTMLResponse:
     return _page(
