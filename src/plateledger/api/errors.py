@@ -23,6 +23,7 @@ from plateledger.access.errors import (
     NotVisible,
     Throttled,
 )
+from plateledger.audit.errors import TamperedLogError
 from plateledger.plates import PlateError
 from plateledger.store import StoreError
 
@@ -116,6 +117,11 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(TamperedLogError)
+    async def _tampered(request: Request, exc: TamperedLogError) -> JSONResponse:
+        log.error("audit log tampered, seen on %s: %s", request.url.path, exc)
+        return JSONResponse(error_body("audit_log_tampered", str(exc)), status_code=503)
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:

@@ -165,6 +165,7 @@ class Resources:
         )
         signer = NoteSigner.load_or_create(settings.data_dir, settings.audit_origin)
         self.audit_log = AuditLog(self.catalog.engine, signer=signer)
+        self.audit_log.check_contents()  # refuse to start on a tampered log
         self.policy = PolicySource(self.catalog)
         self.access = AccessGate(self.catalog, self.audit_log, PolicyDecider(self.policy))
         self.alarms = AlarmMonitor(self.audit_log, self.catalog, AlarmConfig(

@@ -16,6 +16,7 @@ from plateledger.audit.errors import (
     LogRangeError,
     NoteError,
     ProofError,
+    TamperedLogError,
 )
 from plateledger.audit.log import AuditLog
 from plateledger.audit.note import NoteSigner, NoteVerifier, open_note
@@ -41,6 +42,7 @@ __all__ = [
     "NoteVerifier",
     "ProofError",
     "RemoteLog",
+    "TamperedLogError",
     "WitnessResult",
     "WitnessStatus",
     "new_entry",

@@ -7,7 +7,8 @@
     ├── LogRangeError         an index or tree size outside the log (also a ValueError)
     ├── EntryError            an entry that cannot be logged (also a ValueError)
     ├── NoteError             a signed note or checkpoint that is malformed or not verified
-    └── AppendConflictError   another writer changed the log in the middle of an append
+    ├── AppendConflictError   another writer changed the log in the middle of an append
+    └── TamperedLogError      stored entries do not match the stored tree
 """
 
 from __future__ import annotations
@@ -35,3 +36,7 @@ class NoteError(AuditError):
 
 class AppendConflictError(AuditError):
     """The stored tree head moved while an append held the writer lock (should not happen)."""
+
+
+class TamperedLogError(AuditError):
+    """Stored entry contents do not match the stored tree: the log was edited outside it."""

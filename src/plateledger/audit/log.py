@@ -22,7 +22,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from plateledger.audit.checkpoint import Checkpoint
 from plateledger.audit.compact import CompactRange, Node, fold, node_id, subtrees
 from plateledger.audit.entry import AuditRecord, EntryType, canonical_entry, new_entry, utc_now
-from plateledger.audit.errors import AppendConflictError, AuditError, LogRangeError
+from plateledger.audit.errors import (
+    AppendConflictError,
+    AuditError,
+    LogRangeError,
+    TamperedLogError,
+)
 from plateledger.audit.hashing import EMPTY_ROOT, leaf_hash
 from plateledger.audit.note import KEY_FILE, VERIFIER_FILE, NoteSigner
 from plateledger.audit.proof import consistency_ranges, inclusion_ranges, ranges_nodes
@@ -70,6 +75,41 @@ class AuditLog:
             conn.execute(sqlite_insert(audit_head).values(values).on_conflict_do_nothing())
         elif conn.execute(select(audit_head.c.id)).first() is None:
             conn.execute(insert(audit_head).values(values))
+
+    def check_contents(self) -> None:
+        """Raise ``TamperedLogError`` unless every stored entry's content hashes to its leaf
+        and the leaves, in order, rebuild the stored tree head.
+
+        Run before serving or appending: an entry edited in the database while its stored
+        leaf hash was left alone would otherwise be served, and appended on top of.
+        """
+        size, root = self.head()
+        tree = CompactRange()
+        with self._engine.connect() as conn:
+            last = -1
+            while True:
+                rows = conn.execute(
+                    select(audit_entries.c.log_index, audit_entries.c.entry)
+                    .where(audit_entries.c.log_index > last)
+                    .order_by(audit_entries.c.log_index)
+                    .limit(_IN_CHUNK)
+                ).all()
+                if not rows:
+                    break
+                for row in rows:
+                    last = int(row.log_index)
+                    if last != tree.size:
+                        raise TamperedLogError(f"audit log entry {tree.size} is missing")
+                    tree.append(leaf_hash(bytes(row.entry)))
+        if tree.size != size:
+            raise TamperedLogError(
+                f"audit log holds {tree.size} entries but its tree head says {size}"
+            )
+        if tree.root() != root:
+            raise TamperedLogError(
+                "audit log entry contents do not rebuild its tree head: "
+                "an entry was edited outside the log"
+            )
 
     # -- appending ---------------------------------------------------------------
 
@@ -195,6 +235,11 @@ class AuditLog:
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
+        for row in rows:
+            if leaf_hash(bytes(row.entry)) != bytes(row.leaf_hash):
+                raise TamperedLogError(
+                    f"audit log entry {row.log_index}: content does not match its leaf hash"
+                )
         return [
             AuditRecord(
                 index=int(row.log_index),
