@@ -17,7 +17,8 @@ from plateledger.catalog.timeutil import utc_now
 AGREEMENT_ACTIONS = frozenset({
     "search", "alert", "export",
     "search_exact", "search_wildcard", "search_fuzzy", "search_area", "search_convoy",
-    "search_locate", "search_timeline", "view_image", "receive_alert",
+    "search_locate", "search_timeline", "search_stakeout", "search_attributes", "view_image",
+    "receive_alert",
 })
 """What an agreement can let the recipient do with the owner's data: the coarse names
 (``search``: every search kind; ``alert``: hot-list alerts; ``export``) or single actions
