@@ -17,6 +17,7 @@ from plateledger.api.routes import (
     audit,
     auth,
     basemap,
+    docs,
     exports,
     hotlists,
     image_views,
@@ -73,13 +74,15 @@ def create_app(settings: Settings) -> FastAPI:
         summary="ALPR reads, searches and alerts — every access decided by policy and logged",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: routes/docs.py, from vendored files
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision, recognize, ingest, basemap,
+        supervision, recognize, ingest, docs, basemap,
     ):
         app.include_router(module.router)
     install_pages(app)
