@@ -8,6 +8,7 @@ decision or no entry a `FailClosed`: no data either way.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
@@ -109,6 +110,11 @@ class SearchResponse(SearchPage):
     audit_index: int | None = Field(
         default=None, description="index of this search's entry in the audit log"
     )
+    search_id: str | None = Field(
+        default=None,
+        description="this search's UUID: the same in the answer, its audit entry (query "
+        "`search_id`), the audit export's ID column and case reports",
+    )
 
 
 def run_kind(
@@ -151,6 +157,8 @@ def decide_run_log(
         lookback_days=lookback_days(body.params.since, now), now=now,
     )
     query = body.params.model_dump(mode="json", exclude_none=True)
+    search_id = str(uuid.uuid4())
+    query["search_id"] = search_id
     if body.offense_type:
         query["offense_type"] = body.offense_type
     decision, page, index = gate.run(
@@ -162,7 +170,7 @@ def decide_run_log(
         for o in decision.outcomes.values()
     ]
     return SearchResponse(**page.model_dump(), owners=owners, audit_index=index,
-                          reason_flags=list(decision.reason_flags))
+                          reason_flags=list(decision.reason_flags), search_id=search_id)
 
 
 def search(
