@@ -37,8 +37,11 @@ def exporter(office: Office) -> AuditExporter:  # noqa: F811
 
 
 def searched(office: Office, now: datetime) -> int:  # noqa: F811
-    """Union City's investigator searches a week; Fremont shares. The entry's index."""
+    """Union City's investigator searches a week; Fremont (two cameras) shares, Union City
+    has one camera. The entry's index."""
     office.share()
+    for camera, owner in (("fpd-1", office.fpd), ("fpd-2", office.fpd), ("uc-1", office.ucpd)):
+        office.catalog.add_camera(camera, owner.id, lat=37.55, lon=-122.0)
     office.add(make_read(PLATE, owner=office.fpd.id, now=now))
     ivy = office.user(office.ucpd, "ivy", "investigator")
     params = SearchParams(plate=PLATE, since=now - timedelta(days=7), until=now)
@@ -55,21 +58,30 @@ def test_the_searching_agencys_auditor_gets_every_column_of_its_search(
     index = searched(office, now)
     audrey = office.user(office.ucpd, "audrey", "auditor")
     [row] = exporter.rows(audrey)
-    assert row["Name"] == "ivy" and row["Org Name"] == "ucpd"
-    assert row["Org Class"] == "municipal"
+    record = office.audit_log.entry(index)
+    assert row["ID"] == record.entry["query"]["search_id"]
+    assert row["Name"] == "ivy" and row["Org Name"] == "Union City PD"
+    assert row["Org Slug"] == "ucpd" and row["Org Class"] == "municipal"
+    assert row["Requester Jurisdiction"] == "CA" and row["Decision"] == "allowed"
+    assert row["Total Devices Searched"] == "3"  # both owners' cameras were in scope
+    assert row["Reads Returned Per Network"] == "fpd=1;ucpd=0"
+    assert row["Networks Released"].startswith("fpd(") and ";ucpd(" in row["Networks Released"]
+    local = datetime.fromisoformat(row["Search Time (Local)"].split(" ")[0])
+    assert local == datetime.fromisoformat(record.entry["time"].replace("Z", "+00:00"))
+    assert row["Search Time (Local)"].endswith((" PST", " PDT"))  # Union City keeps CA time
     assert row["License Plate"] == PLATE and row["Case #"] == CASE
     assert row["Reason"] == REASON and row["Purpose"] == PURPOSE
     assert row["Search Type"] == "exact" and row["Offense Type"] == "240"
     assert row["Total Networks Searched"] == "2"  # both owners were asked
-    assert row["Networks Released"] == "fpd;ucpd" and row["Networks Denied"] == ""
+    assert row["Networks Denied"] == ""
     assert row["Reads Returned"] == "1" and row["Reads Matched"] == "1"
     assert row["Time Frame Start"] and row["Time Frame End"]
     assert row["Leaf Index"] == str(index)
     assert row["Inclusion Proof"].startswith(f"/v1/audit/proof/inclusion?index={index}&")
-    record = office.audit_log.entry(index)
     assert row["Result Digest"] == record.entry["result_digest"]
     assert row["Search Time (UTC)"] == record.entry["time"]
     assert int(row["Checkpoint Size"]) > index
+    assert row["Time Frame Start"] < row["Time Frame End"]
     # the export itself is an entry, written before the rows were returned
     last = office.entries(index + 1)[-1]
     assert (last["type"], last["agency"], last["indexes"], last["export"]) == (

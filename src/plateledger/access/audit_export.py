@@ -1,14 +1,15 @@
-"""Exporting the audit log's accesses (searches and exports) as rows an auditor analyses:
-the columns of the vendors' audit exports and what they leave out (the decision per
-owner with its rule ids, the legal basis, the reads returned, the digest of what was
-returned, the leaf index, the link to its inclusion proof, the checkpoint size covering
-it).
+"""Exporting the audit log's accesses (searches, exports, hot-list alerts) as rows an
+auditor analyses: the columns of the vendors' audit exports and what they leave out (the
+decision per owner with its rule ids, the legal basis, the requester's jurisdiction, the
+reads returned per owner, the digest of what was returned, the leaf index, the link to its
+inclusion proof, the checkpoint size covering it).
 
 The export serves exactly what `plateledger.access.audit_reads` serves: an entry is a row
 only where the reader's agency is served its full view (`plateledger.audit.redaction`);
 entries seen denied or public are left out, never summarised into a row. Which user may
 export at all is the same policy decision (``view_audit``), and the export is logged as an
-``audit_read`` entry naming the indexes before any row is returned.
+``audit_read`` entry naming the indexes before any row is returned. Filters (user, agency,
+purpose, offense, case, flag, decision, kind, time) apply to those rows only.
 """
 
 from __future__ import annotations
@@ -16,35 +17,96 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from plateledger.access.audit_reads import MAX_PAGE, AuditReader
 from plateledger.access.errors import AuditUnavailable
+from plateledger.access.local_time import local_time, zone_of
 from plateledger.audit import AuditRecord
 from plateledger.audit.entry import EntryType, new_entry
 from plateledger.audit.redaction import Reader, View, denied, released, served
 from plateledger.catalog import Principal
 
-__all__ = ["COLUMNS", "EXPORTED_TYPES", "MEDIA_TYPES", "AuditExporter", "to_csv", "to_ndjson"]
+__all__ = ["COLUMNS", "EXPORTED_TYPES", "MEDIA_TYPES", "AuditExporter", "ExportFilter",
+           "row_id", "to_csv", "to_ndjson", "to_xlsx"]
 
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "ndjson": "application/x-ndjson",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-EXPORTED_TYPES = frozenset({"search", "export"})
-"""The entry types an audit export lists (accesses that reveal reads by a search)."""
+EXPORTED_TYPES = frozenset({"search", "export", "alert_delivery"})
+"""The entry types an audit export lists (accesses that reveal reads)."""
+
+LEAF_NAMESPACE = uuid.UUID("6b1d1c52-4a0e-5f0b-9a51-0c2f4e3a7d10")
+"""The namespace of the IDs derived from leaf hashes (entries logged without a search_id)."""
 
 COLUMNS = (
-    "ID", "Name", "Org Name", "Org Class", "Requested By", "Total Networks Searched",
-    "Networks Released", "Networks Denied", "Time Frame Start", "Time Frame End",
-    "License Plate", "Reason", "Reason Flags", "Offense Type", "Case #", "Filters",
-    "Search Time (UTC)", "Search Type", "Purpose", "Legal Basis", "Reads Returned",
-    "Reads Matched", "Result Digest", "Leaf Index", "Inclusion Proof", "Checkpoint Size",
-    "Policy Set",
+    "ID", "Name", "Org Name", "Org Slug", "Org Class", "Requested By",
+    "Requester Jurisdiction", "Total Networks Searched", "Total Devices Searched",
+    "Decision", "Networks Released", "Networks Denied", "Time Frame Start",
+    "Time Frame End", "License Plate", "Reason", "Reason Flags", "Offense Type", "Case #",
+    "Filters", "Search Time (UTC)", "Search Time (Local)", "Search Type", "Purpose",
+    "Legal Basis", "Reads Returned", "Reads Returned Per Network", "Reads Matched",
+    "Result Digest", "Leaf Index", "Inclusion Proof", "Checkpoint Size", "Policy Set",
 )
 """The columns of every format, in order."""
+
+UNBOUNDED = "unbounded"
+"""Time Frame Start of a search without ``since`` (as far back as retention keeps reads;
+its end without ``until`` is the search time)."""
+
+Decision = Literal["allowed", "denied"]
+_OWN_QUERY_KEYS = frozenset({"plate", "since", "until", "legal_basis", "offense_type",
+                             "search_id"})
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which rows to keep; ``None`` keeps all. ``agency`` is the slug of the agency whose
+    user acted or for which the access was made; ``decision`` ``allowed``: every owner
+    asked released data, ``denied``: at least one denied; ``flag``: a flag of the reason
+    screening; ``since``/``until``: when the entry was logged, ``until`` excluded."""
+
+    user: str | None = None
+    agency: str | None = None
+    purpose: str | None = None
+    offense: str | None = None
+    case: str | None = None
+    flag: str | None = None
+    decision: Decision | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def admits(self, row: Mapping[str, str]) -> bool:
+        """Whether ``row`` passes every filter given."""
+        wanted = (
+            (self.user, row["Name"]), (self.purpose, row["Purpose"]),
+            (self.offense, row["Offense Type"]), (self.case, row["Case #"]),
+            (self.kind, row["Search Type"]),
+        )
+        if any(want is not None and want != got for want, got in wanted):
+            return False
+        if self.agency is not None and self.agency not in (row["Org Slug"],
+                                                           row["Requested By"]):
+            return False
+        if self.flag is not None and self.flag not in row["Reason Flags"].split(";"):
+            return False
+        if self.decision is not None and \
+                (self.decision == "denied") != bool(row["Networks Denied"]):
+            return False
+        when = row["Search Time (UTC)"]
+        return not ((self.since and when < _stamp(self.since))
+                    or (self.until and when >= _stamp(self.until)))
 
 
 def _text(value: Any) -> str:
@@ -55,36 +117,99 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _row(record: AuditRecord, entry: Mapping[str, Any], *, org_class: str,
-         checkpoint_size: int) -> dict[str, str]:
+def row_id(record: AuditRecord, query: Mapping[str, Any]) -> str:
+    """The search's UUID (the same in its answer, its entry and case reports); for an
+    entry logged without one, a UUID derived from its leaf hash (stable: UUIDv5)."""
+    given = query.get("search_id")
+    if isinstance(given, str) and given:
+        return given
+    return str(uuid.uuid5(LEAF_NAMESPACE, record.leaf_hash.hex()))
+
+
+def _legal_basis(entry: Mapping[str, Any], query: Mapping[str, Any]) -> str:
+    basis = query.get("legal_basis") or entry.get("legal_basis")
+    if isinstance(basis, Mapping):
+        entry = {f"legal_basis_{k}": v for k, v in basis.items()}
+    elif basis:
+        return _text(basis)
+    kind, number, court = (entry.get(f"legal_basis_{k}") for k in ("kind", "number", "court"))
+    if not (kind or number):
+        return ""
+    text = f"{str(kind or '').replace('_', ' ')} {number or ''}".strip()
+    return f"{text} ({court})" if court else text
+
+
+@dataclass(frozen=True)
+class _Agency:
+    name: str
+    kind: str
+    zone: str
+    jurisdiction: str
+
+
+def _row(record: AuditRecord, entry: Mapping[str, Any], *,
+         agencies: Mapping[str, _Agency], checkpoint_size: int) -> dict[str, str]:
     query = entry.get("query") if isinstance(entry.get("query"), Mapping) else {}
     assert isinstance(query, Mapping)
-    filters = {k: v for k, v in query.items()
-               if k not in {"plate", "since", "until", "legal_basis", "offense_type"}}
+    kind = entry.get("type")
+    filters = {k: v for k, v in query.items() if k not in _OWN_QUERY_KEYS}
+    if kind == "export" and entry.get("kind"):
+        filters["search_kind"] = entry.get("kind")
+    if kind == "alert_delivery":
+        filters.update({k: entry[k] for k in ("list_id", "category", "list_class",
+                                                "match_kind") if k in entry})
     denials = denied(entry)
+    releases = released(entry)
+    allowed_ids = entry.get("owners_allowed_policy_ids")
+    if not isinstance(allowed_ids, Mapping):
+        allowed_ids = {o: entry.get("policy_ids") or [] for o in releases} \
+            if kind == "alert_delivery" else {}
+    by_owner = entry.get("returned_by_owner")
+    if kind == "alert_delivery":
+        by_owner = {str(entry.get("owner_agency")): 1}
+    slug = _text(entry.get("agency"))
+    acting = agencies.get(slug)
+    requester = _text(entry.get("requested_by_agency")) or slug
+    jurisdiction = agencies.get(requester)
+    when = _text(entry.get("time")) or record.time
+    returned = entry.get("returned", 1 if kind == "alert_delivery" else None)
+    searched = kind in {"search", "export"}
     return {
-        "ID": _text(entry.get("search_id")) or record.leaf_hash.hex(),
-        "Name": _text(entry.get("user")),
-        "Org Name": _text(entry.get("agency")),
-        "Org Class": org_class,
-        "Requested By": _text(entry.get("requested_by_agency")),
-        "Total Networks Searched": str(len(released(entry)) + len(denials)),
-        "Networks Released": ";".join(released(entry)),
+        "ID": row_id(record, query),
+        "Name": _text(entry.get("user")) or ("(hot-list match)" if kind == "alert_delivery"
+                                            else ""),
+        "Org Name": acting.name if acting else slug,
+        "Org Slug": slug,
+        "Org Class": acting.kind if acting else "",
+        "Requested By": requester,
+        "Requester Jurisdiction": jurisdiction.jurisdiction if jurisdiction else "",
+        "Total Networks Searched": str(len(releases) + len(denials)),
+        "Total Devices Searched": _text(entry.get("devices_searched")),
+        "Decision": ("denied" if not releases else "partly denied") if denials
+                    else "allowed",
+        "Networks Released": ";".join(
+            f"{owner}({','.join(str(i) for i in allowed_ids.get(owner) or ())})"
+            if allowed_ids.get(owner) else owner for owner in releases),
         "Networks Denied": ";".join(f"{owner}({','.join(rules)})"
                                     for owner, rules in denials.items()),
-        "Time Frame Start": _text(query.get("since")),
-        "Time Frame End": _text(query.get("until")),
+        "Time Frame Start": _text(query.get("since")) or (UNBOUNDED if searched else ""),
+        "Time Frame End": _text(query.get("until")) or (when if searched else ""),
         "License Plate": _text(query.get("plate")),
         "Reason": _text(entry.get("reason")),
         "Reason Flags": ";".join(str(f) for f in entry.get("reason_flags") or ()),
         "Offense Type": _text(query.get("offense_type") or entry.get("offense_type")),
         "Case #": _text(entry.get("case_number")),
         "Filters": _text(filters) if filters else "",
-        "Search Time (UTC)": _text(entry.get("time")) or record.time,
-        "Search Type": _text(entry.get("kind")),
+        "Search Time (UTC)": when,
+        "Search Time (Local)": local_time(when, acting.zone if acting else "UTC"),
+        "Search Type": "export" if kind == "export" else
+                       "alert" if kind == "alert_delivery" else _text(entry.get("kind")),
         "Purpose": _text(entry.get("purpose")),
-        "Legal Basis": _text(query.get("legal_basis") or entry.get("legal_basis")),
-        "Reads Returned": _text(entry.get("returned")),
+        "Legal Basis": _legal_basis(entry, query),
+        "Reads Returned": _text(returned),
+        "Reads Returned Per Network": ";".join(
+            f"{owner}={n}" for owner, n in sorted(by_owner.items())
+        ) if isinstance(by_owner, Mapping) else "",
         "Reads Matched": _text(entry.get("result_count")),
         "Result Digest": _text(entry.get("result_digest")),
         "Leaf Index": str(record.index),
@@ -103,18 +228,38 @@ class AuditExporter:
 
     def rows(self, user: Principal, start: int = 0, end: int | None = None, *,
              since: datetime | None = None, until: datetime | None = None,
-             ) -> list[dict[str, str]]:
-        """The rows of the searches and exports in ``[start, end)`` (and logged in
-        ``[since, until)``) that ``user``'s agency is served in full; `NotPermitted` where
-        policy lets ``user`` read no entries, and `AuditUnavailable` (no rows) where the
-        export cannot be logged first."""
+             where: ExportFilter | None = None) -> list[dict[str, str]]:
+        """The rows of the accesses in ``[start, end)`` (logged in ``[since, until)``,
+        passing ``where``) that ``user``'s agency is served in full, in log order;
+        `NotPermitted` where policy lets ``user`` read no entries, and `AuditUnavailable`
+        (no rows) where the export cannot be logged first."""
+        reader, rows = self._matching(user, start, end, since, until, where)
+        self._log_export(user, reader, [int(r["Leaf Index"]) for r in rows])
+        return rows
+
+    def page(self, user: Principal, *, where: ExportFilter | None = None, offset: int = 0,
+             limit: int = 50) -> dict[str, Any]:
+        """One page of the rows passing ``where``, newest first: ``total`` (rows passing),
+        ``offset``, ``limit`` and ``rows``; only the rows served are logged."""
+        reader, rows = self._matching(user, 0, None, None, None, where)
+        rows.reverse()
+        served_rows = rows[offset:offset + limit]
+        self._log_export(user, reader, [int(r["Leaf Index"]) for r in served_rows])
+        return {"total": len(rows), "offset": offset, "limit": limit,
+                "columns": list(COLUMNS), "rows": served_rows}
+
+    def _matching(self, user: Principal, start: int, end: int | None,
+                  since: datetime | None, until: datetime | None,
+                  where: ExportFilter | None) -> tuple[Reader, list[dict[str, str]]]:
         low = _stamp(since) if since else ""
         high = _stamp(until) if until else ""
         reader = self.reader.reader(user)
         log = self.reader.log
         size = log.size()
         stop = size if end is None else min(end, size)
-        classes = {a.slug: str(a.kind) for a in self.reader.catalog.agencies()}
+        agencies = {a.slug: _Agency(a.name, str(a.kind), zone_of(a.home_state),
+                                    ", ".join(p for p in (a.jurisdiction, a.home_state) if p))
+                    for a in self.reader.catalog.agencies()}
         rows: list[dict[str, str]] = []
         for record in self._records(start, stop):
             if record.entry.get("type") not in EXPORTED_TYPES:
@@ -125,10 +270,10 @@ class AuditExporter:
             view, content = served(record.entry, reader)
             if view is not View.FULL:
                 continue
-            rows.append(_row(record, content, checkpoint_size=size,
-                             org_class=classes.get(str(content.get("agency")), "")))
-        self._log_export(user, reader, [int(r["Leaf Index"]) for r in rows])
-        return rows
+            row = _row(record, content, checkpoint_size=size, agencies=agencies)
+            if where is None or where.admits(row):
+                rows.append(row)
+        return reader, rows
 
     def _records(self, start: int, stop: int) -> Iterator[AuditRecord]:
         at = start
@@ -176,3 +321,19 @@ def to_csv(rows: list[dict[str, str]]) -> str:
 def to_ndjson(rows: list[dict[str, str]]) -> str:
     """``rows`` as newline-delimited JSON, one object per row."""
     return "".join(json.dumps(row, sort_keys=False) + "\n" for row in rows)
+
+
+def to_xlsx(rows: list[dict[str, str]]) -> bytes:
+    """``rows`` as an XLSX workbook (one sheet, a header of `COLUMNS`); every cell is a
+    string, cells that would start a formula are quoted with a leading apostrophe, and
+    control characters a workbook cannot hold become U+FFFD."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Audit export")
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([_ILLEGAL_XLSX.sub("\ufffd", _cell(row[c])) for c in COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

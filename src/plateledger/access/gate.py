@@ -152,11 +152,32 @@ class AccessGate:
                  "policy_ids": list(o.policy_ids)}
                 for o in decision.outcomes.values() if not o.allowed
             ],
+            owners_allowed_policy_ids={names.get(o.owner_id, str(o.owner_id)): list(o.policy_ids)
+                                       for o in decision.outcomes.values() if o.allowed},
+            devices_searched=self._devices(decision, query),
+            returned_by_owner=self._returned_by_owner(decision, page, names),
             result_count=page.total,
             returned=len(page.results),
             result_digest=result_digest(r.read_id for r in page.results),
         )
         return decision, page, index
+
+    def _devices(self, decision: Decision, query: Mapping[str, Any]) -> int:
+        """The cameras in scope: those of the owners that released data, narrowed to the
+        cameras the query names, if it names any."""
+        named = set(query.get("cameras") or ())
+        return sum(1 for o in decision.outcomes.values() if o.allowed
+                   for c in self.catalog.cameras(o.owner_id)
+                   if not named or c.camera_id in named)
+
+    @staticmethod
+    def _returned_by_owner(decision: Decision, page: SearchPage,
+                           names: Mapping[int, str]) -> dict[str, int]:
+        """The reads returned per owner that released data (zero where none)."""
+        counts = {o.owner_id: 0 for o in decision.outcomes.values() if o.allowed}
+        for r in page.results:
+            counts[r.owner_id] = counts.get(r.owner_id, 0) + 1
+        return {names.get(owner, str(owner)): n for owner, n in counts.items()}
 
     def record(
         self, q: AccessQuestion, decision: Decision, entry_type: str, *,

@@ -14,9 +14,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from plateledger.access.audit_export import MEDIA_TYPES, AuditExporter, to_csv, to_ndjson
+from plateledger.access.audit_export import (
+    MEDIA_TYPES,
+    AuditExporter,
+    ExportFilter,
+    to_csv,
+    to_ndjson,
+    to_xlsx,
+)
 from plateledger.access.audit_reads import MAX_PAGE, AuditReader, entries_page, entry_item
 from plateledger.api.deps import (
     AuditLogDep,
@@ -151,28 +158,52 @@ def get_entry(
 
 @router.get(
     "/export",
-    summary="Export the searches and exports your agency is served in full, as CSV or NDJSON",
+    summary="Export the accesses your agency is served in full, as CSV, XLSX or NDJSON, "
+            "or one page of them as JSON",
     response_class=Response,
-    responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["ndjson"]: {}},
-                     "description": "one row per search or export (docs/audit.md)"}},
+    responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["ndjson"]: {},
+                                 MEDIA_TYPES["xlsx"]: {}, "application/json": {}},
+                     "description": "one row per search, export or alert (docs/audit.md); "
+                                    "`json`: one page, newest first, with the total"}},
 )
 def get_export(
     request: Request,
     log: AuditLogDep,
     credentials: Credentials,
-    format: Literal["csv", "ndjson"] = "csv",
+    format: Literal["csv", "ndjson", "xlsx", "json"] = "csv",
     start: Index = 0,
     end: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    user: Annotated[str | None, Query(max_length=128, description="who acted")] = None,
+    agency: Annotated[str | None, Query(
+        max_length=64, description="agency slug: whose user acted, or for whom")] = None,
+    purpose: Annotated[str | None, Query(max_length=64)] = None,
+    offense: Annotated[str | None, Query(max_length=8, description="NIBRS code")] = None,
+    case: Annotated[str | None, Query(max_length=64, description="case number")] = None,
+    flag: Annotated[str | None, Query(max_length=64, description="a reason flag")] = None,
+    decision: Annotated[Literal["allowed", "denied"] | None, Query(
+        description="`allowed`: every owner released; `denied`: at least one denied")] = None,
+    kind: Annotated[str | None, Query(max_length=32, description="search type")] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_INDEX, description="`json` only")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="`json` only")] = 50,
 ) -> Response:
     """Rows for the caller's agency's auditors and supervisors only, with exactly the
-    visibility of ``/entries?full=1``; the export is logged before it is served."""
+    visibility of ``/entries?full=1``, filtered; the rows served are logged before they
+    are served."""
     found = _audit_reader(request, log, credentials, full=True)
     assert found is not None
-    reader, user = found
-    rows = AuditExporter(reader).rows(user, start, end, since=since, until=until)
-    content = to_csv(rows) if format == "csv" else to_ndjson(rows)
+    reader, who = found
+    where = ExportFilter(user=user, agency=agency, purpose=purpose, offense=offense,
+                         case=case, flag=flag, decision=decision, kind=kind,
+                         since=since, until=until)
+    exporter = AuditExporter(reader)
+    if format == "json":
+        page = exporter.page(who, where=where, offset=offset, limit=limit)
+        return JSONResponse(page, headers={"Cache-Control": "no-store"})
+    rows = exporter.rows(who, start, end, where=where)
+    content: str | bytes = (to_csv(rows) if format == "csv" else to_xlsx(rows)
+                            if format == "xlsx" else to_ndjson(rows))
     headers = {
         "Content-Disposition": f'attachment; filename="audit-export.{format}"',
         "X-Exported-Count": str(len(rows)),
