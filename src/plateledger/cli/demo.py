@@ -32,7 +32,9 @@ from plateledger.demo import (
 from plateledger.hotlist.store import HotlistStore
 from plateledger.settings import Settings
 from plateledger.sim import City, default_plan
+from plateledger.sim.planted import PlantedCase, plant_case
 from plateledger.store import ReadStore
+from plateledger.store.images import open_image_store
 
 out = Console()
 
@@ -46,6 +48,20 @@ class Prepared:
     hot: list[tuple[str, str]]
     """hot-listed plates (and regions) that the live feed sends now and then"""
     ordinary: list[tuple[str, str]]
+    case: dict[str, object] | None = None
+    """the planted stolen car and its companions (`plateledger.sim.planted`)"""
+
+
+def case_summary(case: PlantedCase) -> dict[str, object]:
+    """What the demo prints about the planted case, kept beside the demo's data."""
+    return {
+        "stolen": case.stolen, "region": case.region, "companions": list(case.companions),
+        "since": case.since.isoformat(), "until": case.until.isoformat(),
+        "places": [{"camera_id": p.camera_id, "lat": p.lat, "lon": p.lon,
+                    "ts": p.ts.isoformat()} for p in case.places],
+        "home": {"camera_id": case.home.camera_id, "lat": case.home.lat,
+                 "lon": case.home.lon},
+    }
 
 
 def enrol_second_factors(catalog: Catalog, accounts: DemoAccounts) -> dict[str, str]:
@@ -63,6 +79,7 @@ def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> Prepar
     """Seed the catalog, load reads and import hot lists once; later runs reuse them."""
     city = City(default_plan())
     accounts_file = settings.data_dir / "demo-accounts.json"
+    case_file = settings.data_dir / "demo-case.json"
     catalog = open_catalog(settings)
     try:
         if not catalog.agencies():
@@ -86,10 +103,21 @@ def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> Prepar
             with bar:
                 load_reads(store, city, reads=reads, seed=seed, days=days,
                            owner_ids=owner_ids, retention_days=retention, progress=advance)
+            case = plant_case(city.plan, end=datetime.now(UTC), owner_ids=owner_ids,
+                              images=open_image_store(settings.images_url,
+                                                      settings.images_dir),
+                              retention_days=retention[city.plan.agencies[0].id])
+            store.insert_reads(case.reads)
+            case_file.write_text(json.dumps(case_summary(case), indent=2))
         plates = pick_plates(store, HOT_STOLEN + HOT_AMBER + FEED_PLATES)
     finally:
         store.close()
+    summary = json.loads(case_file.read_text()) if case_file.exists() else None
     hot, ordinary = plates[:HOT_STOLEN + HOT_AMBER], plates[HOT_STOLEN + HOT_AMBER:]
+    if summary is not None:
+        # The planted stolen car heads the stolen-vehicle list.
+        hot = [(str(summary["stolen"]), str(summary["region"])), *hot[:HOT_STOLEN - 1],
+               *hot[HOT_STOLEN:]]
     catalog = open_catalog(settings)
     try:
         hotlists = HotlistStore(catalog.engine)
@@ -97,7 +125,27 @@ def prepare(settings: Settings, *, reads: int, seed: int, days: float) -> Prepar
             seed_hotlists(hotlists, accounts.agency_ids, hot)
     finally:
         catalog.engine.dispose()
-    return Prepared(accounts, hot, ordinary)
+    return Prepared(accounts, hot, ordinary, summary)
+
+
+def case_instructions(case: dict[str, object] | None, url: str) -> str:
+    """How to find the planted stolen car, its companions and its places on the map."""
+    if case is None:
+        return ""
+    places = case["places"]
+    assert isinstance(places, list)
+    where = "\n".join(f"    {p['camera_id']} at {p['lat']:.5f}, {p['lon']:.5f} "
+                      f"({p['ts'][:16]} UTC)" for p in places)
+    companions = ", ".join(str(c) for c in case["companions"])  # type: ignore[attr-defined]
+    return (
+        f"A case to work on the map ({url}/workspace, as ucpd.investigator):\n"
+        f"  {case['stolen']} is on Union City's stolen-vehicle list. From "
+        f"{str(case['since'])[:16]} to {str(case['until'])[:16]} UTC:\n"
+        f"  - Plate timeline of {case['stolen']}: its path on the map, reads in time order;\n"
+        f"  - Convoy from its row: the vehicles that travelled with it ({companions});\n"
+        f"  - Stakeout: draw a circle (or use the form) over each of these three places,\n"
+        f"    seen in at least 3 areas:\n{where}\n\n"
+    )
 
 
 def demo(
@@ -142,6 +190,7 @@ def demo(
         f"{users}\n\n"
         f"Camera key for {accounts.camera_id}'s agency: {accounts.camera_key}\n\n"
         f"{feed}"
+        f"{case_instructions(prepared.case, url)}"
         f"Try:\n"
         f"  plateledger login --url {url} --username ucpd.investigator "
         f"--totp $(plateledger demo-code ucpd.investigator --data-dir {data_dir})\n"
