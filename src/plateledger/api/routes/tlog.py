@@ -1,0 +1,150 @@
+"""The log as C2SP tlog-tiles, its witnesses' cosignatures, and a C2SP tlog-witness.
+
+- ``GET /v1/audit/tlog/checkpoint`` and ``GET /v1/audit/tlog/tile/<L>/<N>[.p/<W>]``: the
+  log as https://c2sp.org/tlog-tiles (prefix ``/v1/audit/tlog``), hashes only; the
+  checkpoint carries the cosignatures of the witnesses this log trusts.
+- ``POST /v1/audit/tlog/cosignatures``: a witness hands in its cosignature of one of
+  this log's checkpoints (the checkpoint note with the cosignature lines added).
+- ``POST /v1/witness/add-checkpoint``: this server as a witness of other logs
+  (https://c2sp.org/tlog-witness), cosigning with ``<data-dir>/witness/cosigner.key``.
+
+Entry bundles (``tile/entries/...``) are not served: entries hold what only their
+agencies' auditors may read. Level-0 tiles hold every leaf hash, which is all a
+verifier or witness needs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from plateledger.api.deps import AuditLogDep, SettingsDep
+from plateledger.audit import AuditError, LogRangeError, NoteError
+from plateledger.audit.tiles import TILE_WIDTH, parse_tile_path, read_tile
+from plateledger.audit.witness import (
+    CosignatureStore,
+    Cosigner,
+    UnknownCosignerError,
+    WitnessRefusal,
+    WitnessService,
+)
+from plateledger.settings import Settings
+
+router = APIRouter(tags=["audit"])
+
+TEXT = "text/plain; charset=utf-8"
+BODY = {"requestBody": {"required": True,
+                        "content": {"text/plain": {"schema": {"type": "string"}}}}}
+MAX_BODY = 64 * 1024
+
+
+async def _text(request: Request) -> str | None:
+    data = await request.body()
+    if len(data) > MAX_BODY:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def cosignature_store(request: Request, settings: Settings) -> CosignatureStore:
+    """The log's store of cosignatures, one per app (``<data-dir>/cosignatures``)."""
+    store = getattr(request.app.state, "tlog_cosignatures", None)
+    if not isinstance(store, CosignatureStore):
+        store = CosignatureStore(settings.data_dir / "cosignatures")
+        request.app.state.tlog_cosignatures = store
+    return store
+
+
+def witness_service(request: Request, settings: Settings, origin: str) -> WitnessService:
+    """This server's witness, one per app (``<data-dir>/witness``), named ``<origin>/witness``."""
+    service = getattr(request.app.state, "tlog_witness", None)
+    if not isinstance(service, WitnessService):
+        directory = settings.data_dir / "witness"
+        service = WitnessService(directory, Cosigner.load_or_create(directory, f"{origin}/witness"))
+        request.app.state.tlog_witness = service
+    return service
+
+
+def _plain(status: int, text: str) -> PlainTextResponse:
+    return PlainTextResponse(text if text.endswith("\n") else text + "\n", status_code=status,
+                             media_type=TEXT)  # fmt: skip
+
+
+@router.get("/v1/audit/tlog/checkpoint", response_class=PlainTextResponse)
+def tlog_checkpoint(request: Request, log: AuditLogDep, settings: SettingsDep) -> Response:
+    """The signed checkpoint with its witnesses' cosignatures (C2SP tlog-tiles)."""
+    try:
+        note = cosignature_store(request, settings).cosigned(log.checkpoint())
+    except AuditError as exc:
+        return _plain(503, str(exc))
+    return PlainTextResponse(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/v1/audit/tlog/tile/{path:path}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}},
+                     "description": "the tile's hashes, 32 bytes each"}},
+)
+def tlog_tile(
+    log: AuditLogDep, path: Annotated[str, Path(max_length=200)]
+) -> Response:
+    """A hash tile ``<L>/<N>[.p/<W>]``: up to 256 hashes of tree level 8·L (C2SP tlog-tiles)."""
+    try:
+        tile = parse_tile_path(path)
+        if tile.level < 0:
+            return _plain(404, "entry bundles are not served: entries hold what only their "
+                          "agencies' auditors may read; level-0 tiles hold every leaf hash")
+        data = read_tile(log, tile)
+    except LogRangeError as exc:
+        return _plain(404, str(exc))
+    except AuditError as exc:
+        return _plain(503, str(exc))
+    cache = ("public, max-age=31536000, immutable" if tile.width == TILE_WIDTH
+             else "public, max-age=60")  # fmt: skip
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Cache-Control": cache})  # fmt: skip
+
+
+@router.post("/v1/audit/tlog/cosignatures", response_class=PlainTextResponse,
+             openapi_extra=BODY)
+async def add_cosignatures(request: Request, log: AuditLogDep, settings: SettingsDep) -> Response:
+    """Keep a trusted witness's cosignature of one of this log's checkpoints: the body is
+    the checkpoint note with the witness's cosignature lines added. 403: no line is by a
+    witness this log trusts; 400: not this log's signed checkpoint of its own tree."""
+    if log.signer is None:
+        return _plain(503, "the audit log has no signing key")
+    note = await _text(request)
+    if note is None:
+        return _plain(400, "the body must be a UTF-8 note of at most 64 KiB")
+    store = cosignature_store(request, settings)
+    try:
+        kept = store.add(note, log.signer.verifier_key(), root_at=log.root_hash)
+    except UnknownCosignerError as exc:
+        return _plain(403, str(exc))
+    except (NoteError, LogRangeError) as exc:
+        return _plain(400, str(exc))
+    return PlainTextResponse("".join(kept), media_type=TEXT)
+
+
+@router.post("/v1/witness/add-checkpoint", response_class=PlainTextResponse,
+             openapi_extra=BODY)
+async def add_checkpoint(request: Request, log: AuditLogDep, settings: SettingsDep) -> Response:
+    """C2SP tlog-witness: cosign a witnessed log's checkpoint that extends the last one
+    cosigned. 404 unknown origin, 403 no known key's signature, 409 stale old size
+    (body: the latest size, ``text/x.tlog.size``), 422 consistency proof rejected."""
+    origin = log.signer.name if log.signer is not None else settings.audit_origin
+    service = witness_service(request, settings, origin)
+    body = await _text(request)
+    if body is None:
+        return _plain(400, "the body must be UTF-8 text of at most 64 KiB")
+    try:
+        return PlainTextResponse(service.add_checkpoint(body), media_type=TEXT)
+    except WitnessRefusal as exc:
+        if exc.status == 409 and exc.size is not None:
+            return Response(f"{exc.size}\n", status_code=409, media_type="text/x.tlog.size")
+        return _plain(exc.status, str(exc))
