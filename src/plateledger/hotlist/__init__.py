@@ -10,6 +10,7 @@ from plateledger.hotlist.errors import (
     HotlistError,
     ImportRefused,
     SubscriptionError,
+    UnknownEntry,
     UnknownHit,
     UnknownList,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "SourceRow",
     "StoredEntry",
     "SubscriptionError",
+    "UnknownEntry",
     "UnknownFileType",
     "UnknownHit",
     "UnknownList",

@@ -49,6 +49,10 @@ class UnknownList(HotlistError):
     """No list with that id (for that owner)."""
 
 
+class UnknownEntry(HotlistError):
+    """No entry with that id in that list (of that owner)."""
+
+
 class UnknownHit(HotlistError):
     """No hit with that id (for that owner), or it has passed its retention."""
 

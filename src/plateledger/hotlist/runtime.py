@@ -45,9 +45,10 @@ class HotlistRuntime:
         agency_name: Callable[[int], str] = str,
         sinks: Sequence[AlertSink] = (),
     ) -> HotlistRuntime:
-        """Create missing tables, load the index and wire the channels (nothing started)."""
+        """Create missing tables, load the index and wire the channels (nothing started).
+        Every change of a list or its entries is written with its entry in ``audit``."""
         create_tables(engine)
-        store = HotlistStore(engine, file_gate=gate)
+        store = HotlistStore(engine, file_gate=gate, audit_log=audit, agency_name=agency_name)
         index = HotlistIndex()
         index.follow(store)
         hits = HitStore(engine, retention=hit_retention)

@@ -1,4 +1,11 @@
-"""``HotlistStore``: hot lists and their entries in the catalog database."""
+"""``HotlistStore``: hot lists and their entries in the catalog database.
+
+A store with an audit log writes every change — a list added, replaced, appended to or
+deleted; an entry added, removed or expired — in one transaction with its change entry
+(`plateledger.audit.changes`): ``hotlist_change`` (``object`` ``hotlist``) and
+``hotlist_entry_change`` (``object`` ``hotlist_entry``), each with the values before and
+after. If the entry cannot be appended, the change is not made (`ChangeNotLogged`).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 
+from plateledger.audit.changes import change_entry, log_change, who
+from plateledger.audit.log import AuditLog
 from plateledger.hotlist.category import Category, parse_category
 from plateledger.hotlist.entry import ListEntry, from_millis, parse_entry, to_millis
-from plateledger.hotlist.errors import FileTypeRefused, ImportRefused, UnknownList
+from plateledger.hotlist.errors import FileTypeRefused, ImportRefused, UnknownEntry, UnknownList
 from plateledger.hotlist.gate import FileTypeGate, import_gate_error
 from plateledger.hotlist.importing import ImportReport, RowError, SourceRow
 from plateledger.hotlist.schema import create_tables, hotlist_entries, hotlists
@@ -28,6 +37,16 @@ log = logging.getLogger("plateledger.hotlist")
 
 _INSERT_CHUNK = 10_000
 _IN_CHUNK = 500
+
+HOTLIST_CHANGE = "hotlist_change"
+HOTLIST_ENTRY_CHANGE = "hotlist_entry_change"
+LIST_VALUES = ("name", "source", "category", "description", "file_type", "entry_count")
+"""What a ``hotlist_change`` entry shows of a list, before and after."""
+ENTRY_VALUES = ("plate", "region", "reason", "case_number", "expires_at", "priority",
+                "category", "file_type")
+"""What a ``hotlist_entry_change`` entry shows of an entry, before and after."""
+Actor = Mapping[str, Any]
+"""Who makes a change: the actor fields of its entry (`plateledger.audit.changes.who`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +138,27 @@ class HotlistStore:
     always has one (`HotlistRuntime`). A store without one (tools, tests) imports any file
     type: delivery is decided by policy per hit all the same."""
 
-    def __init__(self, engine: Engine, file_gate: FileTypeGate | None = None) -> None:
+    def __init__(
+        self, engine: Engine, file_gate: FileTypeGate | None = None, *,
+        audit_log: AuditLog | None = None, agency_name: Callable[[int], str] = str,
+    ) -> None:
         self._engine = engine
         self._file_gate = file_gate
+        self._audit_log = audit_log
+        self._agency_name = agency_name
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+
+    def _log(self, conn: Connection, actor: Actor | None, entry_type: str, owner_id: int,
+             **fields: Any) -> None:
+        """Append the change's entry in the change's transaction (a store without an audit
+        log logs nothing)."""
+        if self._audit_log is None:
+            return
+        owner = self._agency_name(owner_id)
+        entry = change_entry(entry_type, actor or who("plateledger", via="library"),
+                             agency=owner, owner_agency=owner, **fields)
+        log_change(self._audit_log, conn, entry)
 
     @property
     def engine(self) -> Engine:
@@ -156,6 +191,7 @@ class HotlistStore:
         now: datetime | None = None,
         description: str = "",
         file_type: FileType | str = FileType.UNSPECIFIED,
+        changed_by: Actor | None = None,
     ) -> ImportReport:
         """Import ``rows`` as the list ``name`` of ``owner_id``, taken from a file of
         ``file_type`` (an entry may name its own).
@@ -202,10 +238,11 @@ class HotlistStore:
         expired = sum(1 for e in entries if e.expires_at is not None and e.expires_at <= stamp)
         with self._engine.begin() as conn:
             found = conn.execute(
-                select(hotlists.c.id).where(
+                select(hotlists).where(
                     hotlists.c.owner_id == owner_id, hotlists.c.name == name
                 )
             ).first()
+            before = None if found is None else _list_values(found)
             if found is None:
                 list_id = int(
                     conn.execute(
@@ -243,6 +280,12 @@ class HotlistStore:
                 .values(source=source, category=category.value, description=description,
                         entry_count=total, updated_at=stamp, file_type=list_file_type.value)
             )  # fmt: skip
+            after = _list_values(
+                conn.execute(select(hotlists).where(hotlists.c.id == list_id)).one())
+            change = "add" if found is None else "replace" if replace else "append"
+            self._log(conn, changed_by, HOTLIST_CHANGE, owner_id, object="hotlist",
+                      object_id=list_id, list_id=list_id, change=change, before=before,
+                      after=after, imported=len(entries), rows_left_out=len(errors))
         self._changed()
         classes = {kind[1] for kind in kinds} if entries else set()
         return ImportReport(
@@ -317,17 +360,117 @@ class HotlistStore:
                     found[r.id] = _stored(r)
         return found
 
-    def delete_list(self, list_id: int, owner_id: int | None = None) -> None:
+    def delete_list(self, list_id: int, owner_id: int | None = None, *,
+                    changed_by: Actor | None = None) -> None:
         """Delete a list and its entries (of ``owner_id`` when given), or ``UnknownList``."""
         with self._engine.begin() as conn:
-            query = select(hotlists.c.id).where(hotlists.c.id == list_id)
-            if owner_id is not None:
-                query = query.where(hotlists.c.owner_id == owner_id)
-            if conn.execute(query).first() is None:
-                raise UnknownList(f"no hot list `{list_id}`")
+            found = self._list_row(conn, list_id, owner_id)
             conn.execute(delete(hotlist_entries).where(hotlist_entries.c.list_id == list_id))
             conn.execute(delete(hotlists).where(hotlists.c.id == list_id))
+            self._log(conn, changed_by, HOTLIST_CHANGE, int(found.owner_id), object="hotlist",
+                      object_id=list_id, list_id=list_id, change="delete",
+                      before=_list_values(found), after=None)
         self._changed()
+
+    @staticmethod
+    def _list_row(conn: Connection, list_id: int, owner_id: int | None) -> Row[Any]:
+        query = select(hotlists).where(hotlists.c.id == list_id)
+        if owner_id is not None:
+            query = query.where(hotlists.c.owner_id == owner_id)
+        found = conn.execute(query).first()
+        if found is None:
+            raise UnknownList(f"no hot list `{list_id}`")
+        return found
+
+    @staticmethod
+    def _entry_row(conn: Connection, list_id: int, entry_id: int) -> Row[Any]:
+        found = conn.execute(select(hotlist_entries).where(
+            hotlist_entries.c.id == entry_id, hotlist_entries.c.list_id == list_id)).first()
+        if found is None:
+            raise UnknownEntry(f"no entry `{entry_id}` in hot list `{list_id}`")
+        return found
+
+    def _recount(self, conn: Connection, list_id: int, stamp: int) -> None:
+        total = conn.execute(
+            select(func.count()).where(hotlist_entries.c.list_id == list_id)).scalar_one()
+        conn.execute(update(hotlists).where(hotlists.c.id == list_id)
+                     .values(entry_count=total, updated_at=stamp))
+
+    def add_entry(
+        self, list_id: int, fields: Mapping[str, object], *, owner_id: int | None = None,
+        changed_by: Actor | None = None, now: datetime | None = None,
+    ) -> StoredEntry:
+        """Add one entry (fields as an import row's) to a list of ``owner_id`` (when given):
+        ``ValueError`` for a bad row, `UnknownList`, or `FileTypeRefused` when the owner's
+        law packs forbid it to hold the entry's file type."""
+        entry = parse_entry(fields)
+        with self._engine.connect() as conn:
+            hotlist = _hotlist(self._list_row(conn, list_id, owner_id))
+        words = hotlist.words
+        flags = (screen_words(words, entry.reason, entry.case_number)
+                 | _declared_flags(hotlist.category.value) | _declared_flags(entry.category))
+        file_type = entry.file_type or hotlist.file_type.value
+        self._check_file_types(hotlist.owner_id, {(file_type, screened_class(
+            entry.category or hotlist.category, flags, hotlist.category,
+            file_type=file_type))})
+        stamp = to_millis(now or datetime.now(UTC))
+        with self._engine.begin() as conn:
+            self._list_row(conn, list_id, owner_id)  # still there
+            entry_id = int(conn.execute(insert(hotlist_entries).values(
+                list_id=list_id, plate=entry.plate, plate_key=entry.plate_key,
+                region=entry.region, reason=entry.reason, case_number=entry.case_number,
+                expires_at=entry.expires_at, priority=entry.priority, category=entry.category,
+                file_type=entry.file_type,
+            )).inserted_primary_key[0])  # type: ignore[index]
+            self._recount(conn, list_id, stamp)
+            self._log(conn, changed_by, HOTLIST_ENTRY_CHANGE, hotlist.owner_id,
+                      object="hotlist_entry", object_id=entry_id, list_id=list_id,
+                      change="add", before=None, after=_entry_values(entry))
+        self._changed()
+        return StoredEntry(entry_id, list_id, entry)
+
+    def remove_entry(
+        self, list_id: int, entry_id: int, *, owner_id: int | None = None,
+        changed_by: Actor | None = None, now: datetime | None = None,
+    ) -> None:
+        """Remove one entry of a list (of ``owner_id`` when given), or `UnknownList` /
+        `UnknownEntry`."""
+        stamp = to_millis(now or datetime.now(UTC))
+        with self._engine.begin() as conn:
+            found = self._list_row(conn, list_id, owner_id)
+            row = self._entry_row(conn, list_id, entry_id)
+            conn.execute(delete(hotlist_entries).where(hotlist_entries.c.id == entry_id))
+            self._recount(conn, list_id, stamp)
+            self._log(conn, changed_by, HOTLIST_ENTRY_CHANGE, int(found.owner_id),
+                      object="hotlist_entry", object_id=entry_id, list_id=list_id,
+                      change="remove", before=_entry_values(_stored(row).entry), after=None)
+        self._changed()
+
+    def expire_entry(
+        self, list_id: int, entry_id: int, *, owner_id: int | None = None,
+        at: datetime | None = None, changed_by: Actor | None = None,
+    ) -> StoredEntry:
+        """Set when an entry of a list (of ``owner_id`` when given) stops matching: ``at``
+        (aware), or now. `UnknownList` / `UnknownEntry`."""
+        moment = at or datetime.now(UTC)
+        if moment.tzinfo is None:
+            raise ValueError("an expiry needs a time zone")
+        stamp = to_millis(moment)
+        with self._engine.begin() as conn:
+            found = self._list_row(conn, list_id, owner_id)
+            before = _stored(self._entry_row(conn, list_id, entry_id))
+            conn.execute(update(hotlist_entries).where(hotlist_entries.c.id == entry_id)
+                         .values(expires_at=stamp))
+            conn.execute(update(hotlists).where(hotlists.c.id == list_id)
+                         .values(updated_at=to_millis(datetime.now(UTC))))
+            after = _stored(self._entry_row(conn, list_id, entry_id))
+            self._log(conn, changed_by, HOTLIST_ENTRY_CHANGE, int(found.owner_id),
+                      object="hotlist_entry", object_id=entry_id, list_id=list_id,
+                      change="expire",
+                      before={"expires_at": _when(before.entry.expires_at)},
+                      after={"expires_at": _when(after.entry.expires_at)})
+        self._changed()
+        return after
 
     def active_entries(self, now: datetime | None = None) -> Iterator[ActiveEntry]:
         """Every entry not expired at ``now``, with its list's owner and category."""
@@ -348,6 +491,20 @@ def _declared_flags(category: str) -> frozenset[ReasonFlag]:
     if category == Category.IMMIGRATION_VIOLATOR:
         return frozenset({ReasonFlag.IMMIGRATION})
     return frozenset()
+
+
+def _when(millis: int | None) -> str | None:
+    return None if millis is None else from_millis(millis).isoformat().replace("+00:00", "Z")
+
+
+def _list_values(r: Row[Any]) -> dict[str, Any]:
+    return {name: getattr(r, name) for name in LIST_VALUES}
+
+
+def _entry_values(entry: ListEntry) -> dict[str, Any]:
+    values = {name: getattr(entry, name) for name in ENTRY_VALUES}
+    values["expires_at"] = _when(entry.expires_at)
+    return values
 
 
 def _hotlist(r: Row[Any]) -> Hotlist:

@@ -3,6 +3,10 @@
 Needs the server's `HotlistRuntime` (`HotlistDep`; 503 without one). Lists and webhooks
 are managed by supervisors and administrators; every user of the agency sees its hits and
 records dispositions. Nobody sees another agency's lists or hits here.
+
+Every change of a list or of one of its entries is written in one transaction with its
+``hotlist_change`` / ``hotlist_entry_change`` audit entry (who, when, the values before
+and after); if that entry cannot be written, nothing is changed (503).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from plateledger.access.errors import AuditUnavailable
 from plateledger.api.deps import CurrentUser, HotlistDep, Principal, require_action
 from plateledger.api.errors import ApiError
+from plateledger.audit.changes import ChangeNotLogged, who
 from plateledger.hotlist import (
     Category,
     Disposition,
@@ -27,11 +33,14 @@ from plateledger.hotlist import (
     Hotlist,
     ImportRefused,
     ImportReport,
+    StoredEntry,
     SubscriptionError,
+    UnknownEntry,
     UnknownHit,
     UnknownList,
     parse_file,
 )
+from plateledger.hotlist.entry import from_millis
 from plateledger.hotlist.importing import FileFormat
 from plateledger.policy import Action
 
@@ -94,6 +103,28 @@ class HotlistImport(BaseModel):
     entries: list[ImportRow] = Field(max_length=2_000_000)
     replace: bool = True
     on_error: Literal["keep", "refuse"] = "keep"
+
+
+class EntryPublic(BaseModel):
+    """One entry of a list, as stored."""
+
+    id: int
+    list_id: int
+    plate: str
+    region: str
+    reason: str
+    case_number: str
+    expires_at: datetime | None
+    priority: int
+    category: str = Field(description="the entry's own category; empty: its list's")
+    file_type: str = Field(description="the entry's own file type; empty: its list's")
+
+
+class EntryExpire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: datetime | None = Field(default=None, description="when it stops matching "
+                                "(with a time zone); default: now")
 
 
 class RowErrorPublic(BaseModel):
@@ -197,6 +228,20 @@ def _public(hotlist: Hotlist) -> HotlistPublic:
     )  # fmt: skip
 
 
+def _actor(user: Principal) -> dict[str, Any]:
+    return who(user.username, user.agency_id)
+
+
+def _entry(stored: StoredEntry) -> EntryPublic:
+    entry = stored.entry
+    return EntryPublic(
+        id=stored.id, list_id=stored.list_id, plate=entry.plate, region=entry.region,
+        reason=entry.reason, case_number=entry.case_number,
+        expires_at=None if entry.expires_at is None else from_millis(entry.expires_at),
+        priority=entry.priority, category=entry.category, file_type=entry.file_type,
+    )  # fmt: skip
+
+
 def _refused(exc: ImportRefused) -> ApiError:
     details = [{"field": f"line {e.line}", "message": e.message} for e in exc.errors[:1000]]
     return ApiError(422, "import_refused", str(exc), details)
@@ -225,8 +270,10 @@ def import_hotlist(body: HotlistImport, user: Manager, runtime: Runtime) -> Impo
         report = runtime.store.import_list(
             user.agency_id, body.name, body.source, body.category, rows,
             replace=body.replace, on_error=body.on_error, description=body.description,
-            file_type=body.file_type,
+            file_type=body.file_type, changed_by=_actor(user),
         )  # fmt: skip
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
     except ImportRefused as exc:
         raise _refused(exc) from None
     except FileTypeRefused as exc:
@@ -265,8 +312,10 @@ def upload_hotlist(
         report = runtime.store.import_list(
             user.agency_id, name, source or file.filename or "local", category, rows,
             replace=replace, on_error=on_error, description=description,
-            file_type=file_type,
+            file_type=file_type, changed_by=_actor(user),
         )  # fmt: skip
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
     except ImportRefused as exc:
         raise _refused(exc) from None
     except FileTypeRefused as exc:
@@ -279,9 +328,61 @@ def upload_hotlist(
 @router.delete("/hotlists/{list_id}", status_code=204)
 def delete_hotlist(list_id: int, user: Manager, runtime: Runtime) -> None:
     try:
-        runtime.store.delete_list(list_id, owner_id=user.agency_id)
+        runtime.store.delete_list(list_id, owner_id=user.agency_id, changed_by=_actor(user))
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
     except UnknownList as exc:
         raise ApiError(404, "unknown_list", str(exc)) from None
+
+
+@router.post("/hotlists/{list_id}/entries", response_model=EntryPublic, status_code=201)
+def add_hotlist_entry(
+    list_id: int, body: ImportRow, user: Manager, runtime: Runtime
+) -> EntryPublic:
+    """Add one plate to a list of the caller's agency (logged with its values)."""
+    row = {**body.model_dump(exclude={"category"}),
+           "category": body.category.value if body.category else ""}
+    try:
+        stored = runtime.store.add_entry(list_id, row, owner_id=user.agency_id,
+                                         changed_by=_actor(user))
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
+    except UnknownList as exc:
+        raise ApiError(404, "unknown_list", str(exc)) from None
+    except FileTypeRefused as exc:
+        raise _file_type_refused(exc) from None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_entry", str(exc)) from None
+    return _entry(stored)
+
+
+@router.delete("/hotlists/{list_id}/entries/{entry_id}", status_code=204)
+def remove_hotlist_entry(list_id: int, entry_id: int, user: Manager, runtime: Runtime) -> None:
+    """Remove one plate from a list of the caller's agency (logged with its values)."""
+    try:
+        runtime.store.remove_entry(list_id, entry_id, owner_id=user.agency_id,
+                                   changed_by=_actor(user))
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
+    except (UnknownList, UnknownEntry) as exc:
+        raise ApiError(404, "unknown_entry", str(exc)) from None
+
+
+@router.post("/hotlists/{list_id}/entries/{entry_id}/expire", response_model=EntryPublic)
+def expire_hotlist_entry(
+    list_id: int, entry_id: int, body: EntryExpire, user: Manager, runtime: Runtime
+) -> EntryPublic:
+    """Make one plate of a list stop matching at ``at`` (default: now)."""
+    try:
+        stored = runtime.store.expire_entry(list_id, entry_id, owner_id=user.agency_id,
+                                            at=body.at, changed_by=_actor(user))
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
+    except (UnknownList, UnknownEntry) as exc:
+        raise ApiError(404, "unknown_entry", str(exc)) from None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_expiry", str(exc)) from None
+    return _entry(stored)
 
 
 # -- hits and dispositions --------------------------------------------------------
