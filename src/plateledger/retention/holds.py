@@ -3,14 +3,15 @@
 A hold names its owner agency (whose reads it keeps), a case number, a reason, the
 approving supervisor, an expiry, and a selection of reads: any of plates, a time range
 and read ids. Placing and releasing a hold each append a ``legal_hold`` audit entry
-*before* the change is stored: no audit entry, no change.
+(a change entry: who, when, the values before and after) in the same transaction as the
+change: no audit entry, no change (`ChangeNotLogged`).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from plateledger.audit import AuditLog, EntryType, new_entry
+from plateledger.audit import AuditLog, EntryType
+from plateledger.audit.changes import change_entry, log_change, who
 from plateledger.plates import PlateError, normalize_plate
 from plateledger.retention.schema import legal_holds
 from plateledger.store import literals as sqltext
@@ -187,15 +189,20 @@ class HoldStore:
         self.engine = engine
         self.audit_log = audit_log
 
-    def place(self, hold: LegalHold, *, placed_by: str, now: datetime) -> LegalHold:
-        """Log and store ``hold``; returns it as stored. Requires ``hold.expires_at > now``."""
+    def place(self, hold: LegalHold, *, placed_by: str, now: datetime,
+              changed_by: Mapping[str, Any] | None = None) -> LegalHold:
+        """Store ``hold`` with its audit entry, in one transaction; returns it as stored.
+        Requires ``hold.expires_at > now``. ``changed_by`` names the actor in the entry
+        (`plateledger.audit.changes.who`; default: ``placed_by``)."""
         if not hold.expires_at > now:
             raise HoldError("a hold must expire after the moment it is placed")
         placed = replace(hold, placed_at=now, placed_by=placed_by)
-        entry = new_entry(EntryType.LEGAL_HOLD, action="place", **_audit_fields(placed))
-        index = self.audit_log.append(entry)
+        after = {k: v for k, v in placed.as_json().items()
+                 if k not in ("hold_id", "released_at", "released_by", "release_reason")}
+        entry = _entry(placed, "place", changed_by or who(placed_by), None, after)
         selection = placed.selection
         with self.engine.begin() as conn:
+            index = log_change(self.audit_log, conn, entry)
             conn.execute(
                 insert(legal_holds).values(
                     hold_id=placed.hold_id,
@@ -215,28 +222,32 @@ class HoldStore:
             )
         return placed
 
-    def release(self, hold_id: str, *, released_by: str, reason: str, now: datetime) -> LegalHold:
-        """Log and store the release of an unreleased hold; its held copies go at the
-        next purge."""
+    def release(self, hold_id: str, *, released_by: str, reason: str, now: datetime,
+                changed_by: Mapping[str, Any] | None = None) -> LegalHold:
+        """Store the release of an unreleased hold with its audit entry, in one
+        transaction; its held copies go at the next purge."""
         hold = self.get(hold_id)
         if hold.released_at is not None:
             raise HoldError(f"hold `{hold_id}` was already released")
         if not reason.strip():
             raise HoldError("releasing a hold needs a reason")
         released = replace(hold, released_at=now, released_by=released_by, release_reason=reason)
-        entry = new_entry(EntryType.LEGAL_HOLD, action="release", **_audit_fields(released))
-        index = self.audit_log.append(entry)
+        names = ("released_at", "released_by", "release_reason")
+        before = {name: hold.as_json()[name] for name in names}
+        after = {name: released.as_json()[name] for name in names}
+        entry = _entry(released, "release", changed_by or who(released_by), before, after)
         with self.engine.begin() as conn:
-            conn.execute(
+            moved = conn.execute(
                 update(legal_holds)
                 .where(legal_holds.c.hold_id == hold_id, legal_holds.c.released_at.is_(None))
-                .values(
-                    released_at=_stamp(now),
-                    released_by=released_by,
-                    release_reason=reason,
-                    released_audit_index=index,
-                )
+                .values(released_at=_stamp(now), released_by=released_by,
+                        release_reason=reason)
             )
+            if moved.rowcount != 1:
+                raise HoldError(f"hold `{hold_id}` was already released")
+            index = log_change(self.audit_log, conn, entry)
+            conn.execute(update(legal_holds).where(legal_holds.c.hold_id == hold_id)
+                         .values(released_audit_index=index))
         return released
 
     def get(self, hold_id: str) -> LegalHold:
@@ -271,16 +282,15 @@ class HoldStore:
         return [h for h in self.active(now) if h.case_number == case_number]
 
 
-def _audit_fields(hold: LegalHold) -> dict[str, Any]:
+def _entry(hold: LegalHold, action: str, actor: Mapping[str, Any],
+           before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``legal_hold`` change entry of placing or releasing ``hold``."""
     fields = hold.as_json()
-    return {
-        "hold_id": fields.pop("hold_id"),
-        "owner_agency": str(hold.owner_agency),
-        "case_number": fields["case_number"],
-        "reason": fields["reason"],
-        "approver": fields["approver"],
-        "selection": fields["selection"],
-        "expires_at": fields["expires_at"],
-        "user": fields["released_by"] if hold.released_at else fields["placed_by"],
-        "release_reason": fields["release_reason"],
-    }
+    return change_entry(
+        EntryType.LEGAL_HOLD, actor, object="legal_hold", object_id=hold.hold_id,
+        change=action, before=before, after=after, action=action,
+        hold_id=hold.hold_id, owner_agency=str(hold.owner_agency),
+        case_number=fields["case_number"], reason=fields["reason"],
+        approver=fields["approver"], selection=fields["selection"],
+        expires_at=fields["expires_at"], release_reason=fields["release_reason"],
+    )

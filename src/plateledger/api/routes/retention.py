@@ -3,7 +3,8 @@
 Needs the server's `RetentionScheduler` (`RetentionDep`, which carries the store, the audit
 log, the hold store and the policy source). A purge may be asked for by administrators
 only; holds are placed and released by supervisors (the approver is the caller) for their
-own agency's reads, or by administrators for any agency.
+own agency's reads, or by administrators for any agency. Placing or releasing a hold is
+one transaction with its ``legal_hold`` audit entry: no entry, no change (503).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from plateledger.access.errors import AuditUnavailable
 from plateledger.access.policy_source import PolicySource, decide_own
 from plateledger.api.deps import PolicyDep, Principal, RetentionDep, require_action
 from plateledger.api.errors import ApiError
+from plateledger.audit.changes import ChangeNotLogged, who
 from plateledger.policy import Action
 from plateledger.retention import (
     DeletionReceipt,
@@ -115,7 +118,10 @@ def place_hold(
             ),
             expires_at=body.expires_at,
         )
-        placed = retention.holds.place(hold, placed_by=str(user.user_id), now=datetime.now(UTC))
+        placed = retention.holds.place(hold, placed_by=str(user.user_id), now=datetime.now(UTC),
+                                       changed_by=who(user.username, user.agency_id))
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
     except HoldError as exc:
         raise ApiError(422, "invalid_hold", str(exc)) from None
     return placed.as_json()
@@ -130,8 +136,11 @@ def release_hold(
         if not _is_admin(source, user) and hold.owner_agency != int(user.agency_id):
             raise ApiError(403, "forbidden", "a hold may only be released by its own agency")
         released = retention.holds.release(
-            hold_id, released_by=str(user.user_id), reason=body.reason, now=datetime.now(UTC)
+            hold_id, released_by=str(user.user_id), reason=body.reason, now=datetime.now(UTC),
+            changed_by=who(user.username, user.agency_id),
         )
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
     except HoldError as exc:
         status = 404 if str(exc).startswith("no hold") else 409
         raise ApiError(status, "hold_not_released", str(exc)) from None
