@@ -427,6 +427,14 @@ ROUTES: dict[str, str] = {
     "GET /v1/offense-types": "a fixed list shipped with the package: no read data",
     "GET /v1/audit/proof/inclusion": "hashes of entries the caller may already hold",
     "GET /v1/audit/proof/consistency": "hashes of tree heads",
+    "GET /v1/audit/tlog/checkpoint": "the checkpoint of GET /v1/audit/checkpoint with its "
+    "witnesses' cosignatures: a tree head, no read data (tests/audit/test_tiles.py)",
+    "GET /v1/audit/tlog/tile/{path:path}": "hashes of entries, as the proofs; entry bundles "
+    "are not served (tests/audit/test_tiles.py)",
+    "POST /v1/audit/tlog/cosignatures": "write: a trusted witness's cosignature of a "
+    "checkpoint; no read data (tests/audit/test_witness_protocol.py)",
+    "POST /v1/witness/add-checkpoint": "write: another log's checkpoint, cosigned; no read "
+    "data (tests/audit/test_witness_protocol.py)",
     "POST /v1/auth/token": "a login: the caller's own token",
     "POST /v1/auth/logout": "a logout: the caller's own token",
     "GET /v1/admin/agency": "admin of the caller's own agency",

@@ -31,6 +31,7 @@ from plateledger.api.routes import (
     searches,
     sharing_presets,
     supervision,
+    tlog,
     transparency,
     zones,
 )
@@ -82,7 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision, recognize, ingest, docs, basemap,
+        supervision, recognize, ingest, docs, basemap, tlog,
     ):
         app.include_router(module.router)
     install_pages(app)

@@ -9,13 +9,30 @@ the evidence that the log was rewritten.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from plateledger.audit.checkpoint import Checkpoint, verify_checkpoint
 from plateledger.audit.errors import AuditError, NoteError, ProofError
+from plateledger.audit.hashing import EMPTY_ROOT
 from plateledger.audit.log import AuditLog
+from plateledger.audit.note import (
+    SIGNATURE_PREFIX,
+    NoteVerifier,
+    b64decode_strict,
+    check_key_name,
+)
 from plateledger.audit.remote import RemoteLog
 from plateledger.audit.verify import verify_consistency
 
@@ -147,3 +164,301 @@ def _save(directory: Path, note: str, checkpoint: Checkpoint) -> None:
 
 def _keep_conflict(directory: Path, note: str, label: str) -> None:
     (directory / f"conflict-{label}.txt").write_text(note, encoding="utf-8")
+
+
+# -- cosigning (C2SP tlog-cosignature, tlog-witness) --------------------------------
+
+COSIGNATURE_TYPE = b"\x04"  # Ed25519 cosignature/v1
+COSIGNER_KEY_FILE = "cosigner.key"
+LOG_KEYS_FILE = "logs.txt"
+
+
+def cosigner_key_id(name: str, public_key: bytes) -> bytes:
+    """Return ``SHA-256(name || 0x0A || 0x04 || public key)[:4]``: a cosigner's key ID."""
+    return hashlib.sha256(name.encode() + b"\n" + COSIGNATURE_TYPE + public_key).digest()[:4]
+
+
+def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
+    """Return what a cosignature/v1 signs: two header lines, then the checkpoint text."""
+    return f"cosignature/v1\ntime {timestamp}\n{checkpoint_text}".encode()
+
+
+@dataclass(frozen=True, slots=True)
+class CosignerVerifier:
+    """A cosigner's verifier key ``<name>+<key ID hex>+base64(0x04 || public key)``."""
+
+    name: str
+    key_id: bytes
+    public_key: bytes
+
+    @classmethod
+    def parse(cls, vkey: str) -> CosignerVerifier:
+        parts = vkey.strip().split("+", 2)
+        if len(parts) != 3:
+            raise NoteError(f"cosigner key `{vkey}` is not `name+id+key`")
+        name, id_hex, key_b64 = parts
+        check_key_name(name)
+        material = b64decode_strict(key_b64)
+        if len(material) != 33 or material[:1] != COSIGNATURE_TYPE:
+            raise NoteError("cosigner key is not an Ed25519 cosignature (type 0x04) key")
+        if cosigner_key_id(name, material[1:]).hex() != id_hex:
+            raise NoteError(f"key ID `{id_hex}` does not match the cosigner key and name")
+        return cls(name, bytes.fromhex(id_hex), material[1:])
+
+    def verify_line(self, checkpoint_text: str, line: str) -> int | None:
+        """Return the timestamp of ``line`` if it is this key's valid cosignature of
+        ``checkpoint_text``; ``None`` if the line is another key's; raise ``NoteError``
+        if it is this key's and does not verify."""
+        fields = line.removeprefix(SIGNATURE_PREFIX).split(" ")
+        if not line.startswith(SIGNATURE_PREFIX) or len(fields) != 2:
+            raise NoteError(f"`{line}` is not a signature line")
+        blob = b64decode_strict(fields[1])
+        if fields[0] != self.name or blob[:4] != self.key_id:
+            return None
+        if len(blob) != 4 + 8 + 64:
+            raise NoteError(f"cosignature of `{self.name}` has {len(blob)} bytes, not 76")
+        timestamp = int.from_bytes(blob[4:12], "big")
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(
+                blob[12:], cosigned_message(checkpoint_text, timestamp)
+            )
+        except InvalidSignature as exc:
+            raise NoteError(f"cosignature by `{self.name}` does not verify") from exc
+        return timestamp
+
+
+class Cosigner:
+    """A witness's Ed25519 cosigning key with its name."""
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        check_key_name(name)
+        self.name = name
+        self._key = private_key
+        self.public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.key_id = cosigner_key_id(name, self.public_key)
+
+    def verifier_key(self) -> str:
+        encoded = base64.b64encode(COSIGNATURE_TYPE + self.public_key).decode()
+        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+
+    def cosign(self, checkpoint_text: str, timestamp: int | None = None) -> str:
+        """Return the cosignature line (ending in a newline) of ``checkpoint_text``."""
+        when = int(time.time()) if timestamp is None else timestamp
+        signature = self._key.sign(cosigned_message(checkpoint_text, when))
+        blob = base64.b64encode(self.key_id + when.to_bytes(8, "big") + signature).decode()
+        return f"{SIGNATURE_PREFIX}{self.name} {blob}\n"
+
+    @classmethod
+    def load_or_create(cls, directory: Path, name: str | None) -> Cosigner:
+        """Load ``<directory>/cosigner.key`` or create it (mode 0600) named ``name``."""
+        path = directory / COSIGNER_KEY_FILE
+        if path.exists():
+            key_name, _, seed_b64 = path.read_text(encoding="utf-8").strip().partition(" ")
+            if name is not None and name != key_name:
+                raise AuditError(f"`{path}` holds the key of `{key_name}`, not `{name}`")
+            return cls(key_name, Ed25519PrivateKey.from_private_bytes(b64decode_strict(seed_b64)))
+        if name is None:
+            raise AuditError(f"no cosigning key in `{directory}`: give a witness name")
+        cosigner = cls(name, Ed25519PrivateKey.generate())
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        encoded = base64.b64encode(cosigner._key.private_bytes_raw()).decode()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"{name} {encoded}\n")
+        (directory / "cosigner.pub").write_text(cosigner.verifier_key() + "\n", encoding="utf-8")
+        return cosigner
+
+
+def split_note(note: str) -> tuple[str, list[str]]:
+    """Return the text of a signed note and its signature lines (without newlines)."""
+    split = note.rfind("\n\n")
+    if split < 0 or not note.endswith("\n"):
+        raise NoteError("note has no blank line before its signatures")
+    return note[: split + 1], note[split + 2 : -1].split("\n")
+
+
+# -- the log's side: cosignatures shown on its checkpoint ----------------------------
+
+
+class CosignatureStore:
+    """Cosignatures of this log's checkpoints by the witnesses it trusts.
+
+    ``<directory>/witnesses.txt`` lists the trusted cosigner keys, one a line; accepted
+    cosignatures are kept in ``<directory>/<size>-<root hex>.txt``.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+
+    def trusted(self) -> list[CosignerVerifier]:
+        path = self.directory / "witnesses.txt"
+        if not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [CosignerVerifier.parse(line) for line in lines if line.strip()]
+
+    def trust(self, vkey: str) -> None:
+        CosignerVerifier.parse(vkey)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / "witnesses.txt").open("a", encoding="utf-8") as handle:
+            handle.write(vkey.strip() + "\n")
+
+    def _file(self, checkpoint: Checkpoint) -> Path:
+        return self.directory / f"{checkpoint.size}-{checkpoint.root_hash.hex()}.txt"
+
+    def lines(self, checkpoint: Checkpoint) -> list[str]:
+        """Return the kept cosignature lines of ``checkpoint`` (each ending in a newline)."""
+        path = self._file(checkpoint)
+        if not path.exists():
+            return []
+        return [line + "\n" for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+    def add(self, note: str, log_key: str, *, root_at: Callable[[int], bytes]) -> list[str]:
+        """Keep the cosignatures on ``note`` (this log's checkpoint, signed by ``log_key``)
+        that verify under a trusted witness key; return the lines kept.
+
+        Raises ``NoteError`` if the note is not this log's signed checkpoint of its own
+        tree (``root_at(size)`` gives the log's root), ``UnknownCosignerError`` if no line
+        is by a trusted witness.
+        """
+        checkpoint = verify_checkpoint(note, log_key)
+        if root_at(checkpoint.size) != checkpoint.root_hash:
+            raise NoteError(f"the checkpoint of size {checkpoint.size} is not this log's")
+        text, signatures = split_note(note)
+        kept: list[str] = []
+        for verifier in self.trusted():
+            for line in signatures:
+                if verifier.verify_line(text, line) is not None:
+                    kept.append(line + "\n")
+                    break
+        if not kept:
+            raise UnknownCosignerError("no cosignature by a witness this log trusts")
+        with self._lock:
+            old = self.lines(checkpoint)
+            names = {line.split(" ")[1] for line in kept}
+            merged = [line for line in old if line.split(" ")[1] not in names] + kept
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary = self._file(checkpoint).with_suffix(".tmp")
+            temporary.write_text("".join(merged), encoding="utf-8")
+            temporary.replace(self._file(checkpoint))
+        return kept
+
+    def cosigned(self, note: str) -> str:
+        """Return ``note`` (this log's signed checkpoint) with its kept cosignatures."""
+        checkpoint = Checkpoint.parse(split_note(note)[0])
+        return note + "".join(self.lines(checkpoint))
+
+
+class UnknownCosignerError(AuditError):
+    """No cosignature on a note is by a witness the log trusts."""
+
+
+# -- the witness's side: POST /add-checkpoint ----------------------------------------
+
+
+class WitnessRefusal(AuditError):
+    """An ``add-checkpoint`` request the witness refuses, with its HTTP status."""
+
+    def __init__(self, status: int, message: str, *, size: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.size = size  # for 409: the size of the latest checkpoint cosigned
+
+
+class WitnessService:
+    """A tlog-witness witness over ``directory``: ``logs.txt`` (the verifier keys of
+    the logs it witnesses, one a line), ``cosigner.key`` and, per log, the latest
+    checkpoint it cosigned in ``state/<sha256(origin) hex>.txt``."""
+
+    def __init__(self, directory: Path, cosigner: Cosigner) -> None:
+        self.directory = directory
+        self.cosigner = cosigner
+        self._lock = threading.Lock()
+
+    def log_keys(self, origin: str) -> list[str]:
+        path = self.directory / LOG_KEYS_FILE
+        if not path.exists():
+            return []
+        keys = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        return [key for key in keys if key and key.split("+", 1)[0] == origin]
+
+    def add_log(self, verifier_key: str) -> None:
+        NoteVerifier.parse(verifier_key)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / LOG_KEYS_FILE).open("a", encoding="utf-8") as handle:
+            handle.write(verifier_key.strip() + "\n")
+
+    def _state(self, origin: str) -> Path:
+        return self.directory / "state" / f"{hashlib.sha256(origin.encode()).hexdigest()}.txt"
+
+    def latest(self, origin: str) -> Checkpoint | None:
+        path = self._state(origin)
+        return Checkpoint.parse(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def add_checkpoint(self, body: str) -> str:
+        """Answer one ``add-checkpoint`` request body; return the cosignature line(s).
+
+        Raises ``WitnessRefusal`` with the status the protocol prescribes.
+        """
+        head, sep, note = body.partition("\n\n")
+        if not sep:
+            raise WitnessRefusal(400, "request has no empty line before the checkpoint")
+        old_line, *proof_lines = head.split("\n")
+        old_text = old_line.removeprefix("old ")
+        if (not old_line.startswith("old ") or not old_text.isdigit()
+                or (old_text != "0" and old_text.startswith("0"))):  # fmt: skip
+            raise WitnessRefusal(400, f"`{old_line}` is not `old <size>`")
+        if len(proof_lines) > 63:
+            raise WitnessRefusal(400, "more than 63 consistency proof lines")
+        try:
+            proof = [b64decode_strict(line) for line in proof_lines]
+            text = split_note(note)[0]
+            origin = Checkpoint.parse(text).origin
+        except NoteError as exc:
+            raise WitnessRefusal(400, str(exc)) from exc
+        keys = self.log_keys(origin)
+        if not keys:
+            raise WitnessRefusal(404, f"this witness does not witness `{origin}`")
+        checkpoint = None
+        for key in keys:
+            try:
+                checkpoint = verify_checkpoint(note, key)
+                break
+            except NoteError:
+                continue
+        if checkpoint is None:
+            raise WitnessRefusal(403, f"no signature by a known key of `{origin}` verifies")
+        old = int(old_text)
+        if old > checkpoint.size:
+            raise WitnessRefusal(400, f"old size {old} is above the checkpoint's size")
+        with self._lock:
+            latest = self.latest(origin)
+            latest_size = 0 if latest is None else latest.size
+            if old != latest_size:
+                raise WitnessRefusal(409, f"the latest cosigned size is {latest_size}",
+                                     size=latest_size)  # fmt: skip
+            if latest is not None and old == checkpoint.size:
+                if latest.root_hash != checkpoint.root_hash:
+                    raise WitnessRefusal(409, "same size, another root hash", size=latest_size)
+            else:
+                if old == 0 and proof:
+                    raise WitnessRefusal(422, "the proof must be empty from size 0")
+                old_root = EMPTY_ROOT if latest is None else latest.root_hash
+                try:
+                    verify_consistency(old, checkpoint.size, proof, old_root,
+                                       checkpoint.root_hash)  # fmt: skip
+                except ProofError as exc:
+                    raise WitnessRefusal(422, f"consistency proof rejected: {exc}") from exc
+            path = self._state(origin)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(checkpoint.text(), encoding="utf-8")
+            temporary.replace(path)  # persisted before answering
+        return self.cosigner.cosign(checkpoint.text())
+
+
+def add_checkpoint_body(old: int, proof: list[bytes], note: str) -> str:
+    """Return a tlog-witness ``add-checkpoint`` request body."""
+    lines = [f"old {old}", *(base64.b64encode(h).decode() for h in proof)]
+    return "".join(f"{line}\n" for line in lines) + "\n" + note
