@@ -56,7 +56,7 @@ def auth(client: TestClient, username: str) -> dict[str, str]:
 def search(client: TestClient, headers: dict[str, str], reason: str = "stolen car") -> Any:
     return client.post("/v1/searches", headers=headers, json={
         "kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
-        "case_number": "F-2026-1", "reason": reason})
+        "offense_type": "240", "case_number": "F-2026-1", "reason": reason})
 
 
 def alarms(client: TestClient, username: str) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ def searched(office: Office, now: datetime) -> int:
     office.add(make_read(PLATE, owner=office.fpd.id, now=now))
     ivy = office.user(office.ucpd, "ivy", "investigator")
     body = SearchCreate(kind="exact", params=SearchParams(plate=PLATE), purpose=PURPOSE,
-                        case_number=CASE, reason=REASON)
+                        case_number=CASE, reason=REASON, offense_type="240")
     answer = search(office.gate, office.store, office.holds, body, ivy)
     assert answer.audit_index is not None
     return answer.audit_index

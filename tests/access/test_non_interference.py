@@ -45,7 +45,7 @@ from tests.access.world import (
     worlds,
 )
 
-ASK = {"purpose": PURPOSE, "case_number": CASE, "reason": REASON}
+ASK = {"purpose": PURPOSE, "case_number": CASE, "reason": REASON, "offense_type": "240"}
 WINDOW = {"since": (NOW.replace(hour=0) - timedelta(days=4)).isoformat(),
           "until": NOW.isoformat()}
 
@@ -408,6 +408,7 @@ ROUTES: dict[str, str] = {
     "POST /v1/hotlists": "write: the caller's own list",
     "POST /v1/hotlists/import": "write: the caller's own list",
     "DELETE /v1/hotlists/{list_id}": "write: the caller's own list",
+    "GET /v1/hotlists/{list_id}/entries": "the caller's own list's entries: no read data",
     "POST /v1/hotlists/{list_id}/entries": "write: the caller's own list",
     "DELETE /v1/hotlists/{list_id}/entries/{entry_id}": "write: the caller's own list",
     "POST /v1/hotlists/{list_id}/entries/{entry_id}/expire": "write: the caller's own list",
@@ -425,6 +426,14 @@ ROUTES: dict[str, str] = {
     "POST /v1/retention/holds/{hold_id}/release": "write: the caller's own hold",
     "GET /v1/audit/key": "the log's public key",
     "GET /v1/offense-types": "a fixed list shipped with the package: no read data",
+    "GET /v1/approvals": "pattern-of-life requests of the caller's own agency: what was "
+    "asked, never what was found (tests/api/test_approvals_http.py)",
+    "GET /v1/approvals/{approval_id}": "as GET /v1/approvals",
+    "POST /v1/approvals/{approval_id}/approve": "write: a supervisor's decision on a request "
+    "of the caller's own agency; no read data",
+    "POST /v1/approvals/{approval_id}/refuse": "as POST /v1/approvals/{approval_id}/approve",
+    "GET /v1/admin/search-rules": "admin of the caller's own agency",
+    "PUT /v1/admin/search-rules": "admin of the caller's own agency",
     "GET /v1/audit/proof/inclusion": "hashes of entries the caller may already hold",
     "GET /v1/audit/proof/consistency": "hashes of tree heads",
     "GET /v1/audit/tlog/checkpoint": "the checkpoint of GET /v1/audit/checkpoint with its "
@@ -445,6 +454,8 @@ ROUTES: dict[str, str] = {
     "GET /v1/admin/cameras": "admin of the caller's own agency",
     "GET /v1/basemap": "the caller's own agency's cameras and their hull: no read data "
     "(tests/web/test_workspace.py)",
+    "GET /v1/basemap/tiles.pmtiles": "the operator's PMTiles map file: map data, no read "
+    "data (tests/web/test_workspace.py)",
     "POST /v1/admin/cameras": "admin of the caller's own agency",
     "GET /v1/admin/keys": "admin of the caller's own agency",
     "POST /v1/admin/keys": "admin of the caller's own agency",

@@ -20,7 +20,8 @@ PLATE = "7VAN412"
 
 
 def ask(kind: str = "exact", plate: str | None = PLATE, **fields: object) -> SearchCreate:
-    asked = {"purpose": PURPOSE, "case_number": CASE, "reason": REASON, **fields}
+    asked = {"purpose": PURPOSE, "case_number": CASE, "reason": REASON, "offense_type": "240",
+             **fields}
     return SearchCreate.model_validate(
         {"kind": kind, "params": SearchParams(plate=plate), **asked})
 

@@ -21,7 +21,7 @@ PLATE = "7SUP123"
 
 def _search(client: TestClient, headers: dict[str, str], **body: Any) -> None:
     payload = {"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
-               "reason": "white pickup reported stolen on 4th street"} | body
+               "offense_type": "240", "reason": "white pickup reported stolen on 4th street"} | body
     response = client.post("/v1/searches", json=payload, headers=headers)
     assert response.status_code == 200, response.text
 

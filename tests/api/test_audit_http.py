@@ -28,7 +28,7 @@ def a_search(server: LiveServer) -> int:
         f"{server.url}/v1/searches", timeout=60,
         headers={"Authorization": f"Bearer {server.token('ucpd.investigator')}"},
         json={"kind": "exact", "params": {"plate": "4AUD1T5"}, "purpose": "stolen_vehicle",
-              "case_number": "UC-2026-0077", "reason": "stolen grey sedan"},
+              "offense_type": "240", "case_number": "UC-2026-0077", "reason": "stolen grey sedan"},
     )
     assert response.status_code == 200, response.text
     return int(response.json()["audit_index"])
@@ -97,7 +97,7 @@ def secret_search(server: LiveServer) -> int:
         f"{server.url}/v1/searches", timeout=60,
         headers={"Authorization": f"Bearer {server.token('ucpd.investigator')}"},
         json={"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
-              "case_number": CASE, "reason": REASON},
+              "offense_type": "240", "case_number": CASE, "reason": REASON},
     )
     assert response.status_code == 200, response.text
     return int(response.json()["audit_index"])

@@ -47,7 +47,7 @@ def seen(live_server: LiveServer) -> dict[str, Any]:
 
 
 def request(server: LiveServer, user: str, url: str, **body: Any) -> httpx.Response:
-    payload = {"kind": "exact", "params": {}, "purpose": "stolen_vehicle",
+    payload = {"kind": "exact", "params": {}, "purpose": "stolen_vehicle", "offense_type": "240",
                "case_number": "UC-2026-0042", "reason": "stolen white pickup"} | body
     return httpx.post(f"{server.url}{url}", json=payload, timeout=60,
                       headers={"Authorization": f"Bearer {server.token(user)}"})

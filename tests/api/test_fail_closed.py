@@ -13,7 +13,7 @@ from tests.api.conftest import Seed, login
 from tests.factories import make_read
 
 SEARCH = {"kind": "exact", "params": {"plate": "5FAIL55"}, "purpose": "stolen_vehicle",
-          "case_number": "UC-2026-0500", "reason": "stolen silver van"}
+          "offense_type": "240", "case_number": "UC-2026-0500", "reason": "stolen silver van"}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ CASE = "UC-2026-0777"
 def search(client: TestClient, headers: dict[str, str], case: str | None) -> dict[str, object]:
     response = client.post("/v1/searches", headers=headers, json={
         "kind": "exact", "params": {"plate": "6KEPT77"}, "purpose": "stolen_vehicle",
+        "offense_type": "240",
         "case_number": case, "reason": "stolen grey van, evidence under hold",
     })
     assert response.status_code == 200, response.text

@@ -15,6 +15,7 @@ from plateledger.settings import Settings
 from tests.api.conftest import PASSWORD, Seed, code, login
 
 SEARCH = {"kind": "exact", "params": {"plate": "7ABC123"}, "purpose": "homicide",
+          "offense_type": "09A",
           "case_number": "25-1", "reason": "white sedan seen leaving the shooting"}
 
 

@@ -78,7 +78,7 @@ def test_every_search_kind_is_decided_per_owner(
 
 
 def search(server: LiveServer, user: str, **body: Any) -> httpx.Response:
-    payload = {"kind": "exact", "params": {}, "purpose": "stolen_vehicle",
+    payload = {"kind": "exact", "params": {}, "purpose": "stolen_vehicle", "offense_type": "240",
                "case_number": "UC-2026-0042", "reason": "stolen white pickup"} | body
     return httpx.post(f"{server.url}/v1/searches", json=payload, timeout=60,
                       headers={"Authorization": f"Bearer {server.token(user)}"})

@@ -68,7 +68,7 @@ def investigators(client: TestClient, nevada: Nevada) -> dict[str, dict[str, str
 def decided(client: TestClient, headers: dict[str, str], owner: int) -> dict[str, Any]:
     response = client.post("/v1/searches", headers=headers, json={
         "kind": "exact", "params": {"plate": "7ABC123"}, "purpose": "stolen_vehicle",
-        "case_number": "RN-2026-0042", "reason": "stolen white pickup",
+        "offense_type": "240", "case_number": "RN-2026-0042", "reason": "stolen white pickup",
     })
     assert response.status_code == 200, response.text
     found: dict[str, Any] = {o["owner_id"]: o for o in response.json()["owners"]}[owner]

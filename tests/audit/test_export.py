@@ -110,7 +110,7 @@ def test_the_export_serves_exactly_the_full_views_of_the_reader(
     hayward = office.catalog.add_agency("Hayward PD", "hpd", "municipal", "CA")
     hal = office.user(office.ucpd, "hal", "investigator")
     denied_search = SearchCreate(kind="exact", params=SearchParams(plate="1DENY11"),
-                                 purpose="homicide", reason=REASON)
+                                 purpose="homicide", reason=REASON, offense_type="09A")
     search(office.gate, office.store, office.holds, denied_search, hal)
     for agency in (office.ucpd, office.fpd, hayward):
         auditor = office.user(agency, f"aud-{agency.slug}", "auditor")

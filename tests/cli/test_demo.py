@@ -85,6 +85,7 @@ def _search(url: str, username: str, kind: str, plate: str, **extra: Any) -> htt
     return httpx.post(
         f"{url}/v1/searches", headers={"Authorization": f"Bearer {_token(url, username)}"},
         timeout=30, json={"kind": kind, "params": {"plate": plate}, "purpose": "stolen_vehicle",
+                          "offense_type": "240",
                           "case_number": "UC-2026-0042", "reason": "stolen white pickup",
                           **extra})
 
@@ -156,6 +157,7 @@ def test_the_demo_data_is_searchable(demo: str) -> None:
     response = httpx.post(
         f"{demo}/v1/searches", headers={"Authorization": f"Bearer {token}"}, timeout=30,
         json={"kind": "exact", "params": {"plate": plate}, "purpose": "stolen_vehicle",
+              "offense_type": "240",
               "case_number": "UC-2026-0001", "reason": "stolen vehicle hot-list hit"},
     )
     assert response.status_code == 200, response.text

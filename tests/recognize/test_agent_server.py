@@ -43,6 +43,7 @@ def searchable(server: LiveServer, token: str, plate: str, kind: str = "exact") 
     response = httpx.post(
         f"{server.url}/v1/searches", timeout=60, headers={"Authorization": f"Bearer {token}"},
         json={"kind": kind, "params": {"plate": plate}, "purpose": "stolen_vehicle",
+              "offense_type": "240",
               "case_number": "UC-2026-0900", "reason": "stolen car seen by a camera"},
     )
     assert response.status_code == 200, response.text

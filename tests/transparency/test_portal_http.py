@@ -25,6 +25,7 @@ PLATE = "7TRN555"
 def _search(client: TestClient, seed: Seed, **extra: Any) -> None:
     headers = login(client, "ivy", code(seed.investigator_totp))
     body = {"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicle",
+            "offense_type": "240",
             "case_number": "C-1", "reason": "white pickup reported stolen on 4th street",
             **extra}
     response = client.post("/v1/searches", json=body, headers=headers)

@@ -133,6 +133,7 @@ def test_an_auditor_reads_the_whole_entry_of_a_search_of_their_agency(
         f"{web_server.url}/v1/searches", timeout=60,
         headers={"Authorization": f"Bearer {web_server.token('ucpd.investigator')}"},
         json={"kind": "exact", "params": {"plate": "6WEB123"}, "purpose": "stolen_vehicle",
+              "offense_type": "240",
               "case_number": "UC-2026-0101", "reason": "stolen blue hatchback"},
     )
     assert searched.status_code == 200, searched.text
@@ -163,7 +164,7 @@ def test_a_federal_auditor_sees_who_tried_and_no_plate_case_or_reason(
         f"{web_server.url}/v1/searches", timeout=60,
         headers={"Authorization": f"Bearer {web_server.token('ucpd.investigator')}"},
         json={"kind": "exact", "params": {"plate": secrets[0]}, "purpose": "stolen_vehicle",
-              "case_number": secrets[1], "reason": secrets[2]},
+              "offense_type": "240", "case_number": secrets[1], "reason": secrets[2]},
     )
     assert searched.status_code == 200, searched.text
     index = searched.json()["audit_index"]

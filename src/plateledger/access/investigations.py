@@ -1,5 +1,6 @@
-"""Running the investigative search kinds (timeline, stakeout, convoy, attributes) for
-`plateledger.access.searches`, over the scope policy decided."""
+"""Running the investigative search kinds (timeline, stakeout, convoy, attributes, and the
+pattern of life behind its legal-basis gate) for `plateledger.access.searches`, over the
+scope policy decided."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from plateledger.access.errors import AccessDenied
 from plateledger.search.attributes import AttributesError, search_attributes
 from plateledger.search.convoy import Convoy, ConvoyError, search_convoy
 from plateledger.search.filters import Filters
+from plateledger.search.locate import search_locate
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.search.stakeout import search_stakeout
@@ -17,7 +19,7 @@ from plateledger.search.timeline import search_timeline
 from plateledger.store import ReadStore
 
 if TYPE_CHECKING:
-    from plateledger.access.searches import SearchCreate
+    from plateledger.access.searches import LocatePage, SearchCreate
 
 INVESTIGATIONS = frozenset({"timeline", "stakeout", "convoy", "attributes"})
 
@@ -48,3 +50,16 @@ def run_investigation(
         return search_attributes(store, body.vehicle, scope, filters, plate)
     except (ConvoyError, AttributesError) as exc:
         raise AccessDenied("unbounded_search", str(exc)) from None
+
+
+def run_locate(store: ReadStore, body: SearchCreate, scope: Scope) -> LocatePage:
+    """The plate's pattern of life over ``scope``: counts, no rows (``total``: its reads)."""
+    from plateledger.access.searches import LocatePage
+
+    filters = body.params.filters()
+    pattern = search_locate(store, body.params.plate or "", scope, filters)
+    return LocatePage(
+        kind="locate", total=pattern.total, limit=filters.limit, offset=0, results=[],
+        pattern={"by_hour": pattern.by_hour, "by_weekday": pattern.by_weekday,
+                 "places": [asdict(p) for p in pattern.places]},
+    )

@@ -4,21 +4,37 @@ over the decided scope (with the held copies of the case), the audit entry, the 
 `search` is the whole workflow of ``POST /v1/searches``; `decide_run_log` is the part
 every access that reveals reads shares (exports too). A refusal raises `AccessDenied`, no
 decision or no entry a `FailClosed`: no data either way.
+
+Every search and export names an offense type from the closed NIBRS list
+(``/v1/offense-types``) beside its purpose, and its case number has the format the user's
+agency set, if it set one. A pattern-of-life (``locate``) search also carries its legal
+basis (a warrant or court-order number and the issuing court, recorded in its entry) and,
+where its owners' packs or the agencies' rules demand it, waits for a supervisor's
+approval (`plateledger.access.approvals`): it then raises `ApprovalPending` with the
+pending approval, and nothing about the reads is looked at.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from plateledger.access.approvals import (
+    ApprovalPending,
+    ApprovalRow,
+    Approvals,
+    audit_fields,
+    check_case_number,
+)
 from plateledger.access.errors import AccessDenied
 from plateledger.access.gate import AccessGate, lookback_days
 from plateledger.access.held import with_held_copies
-from plateledger.access.investigations import INVESTIGATIONS, run_investigation
+from plateledger.access.investigations import INVESTIGATIONS, run_investigation, run_locate
+from plateledger.access.legal_basis import LegalBasis, LegalBasisRequired, require_legal_basis
 from plateledger.catalog import Principal
 from plateledger.policy.offense import OFFENSE_TYPES_URL, offense
 from plateledger.retention.holds import HoldStore
@@ -49,7 +65,12 @@ __all__ = [
 ]
 
 SearchKind = Literal["exact", "wildcard", "fuzzy", "area", "timeline", "stakeout", "convoy",
-                     "attributes"]
+                     "locate", "attributes"]
+
+OFFENSE_REQUIRED = (
+    f"`offense_type` is required: the NIBRS offense code the search is for (e.g. 240, 09A), "
+    f"from the list at {OFFENSE_TYPES_URL}"
+)
 
 
 class SearchParams(Filters):
@@ -79,15 +100,30 @@ class SearchCreate(BaseModel):
     stakeout: Stakeout | None = Field(default=None, description="stakeout: areas and k")
     convoy: Convoy | None = Field(default=None, description="convoy: time window and k")
     vehicle: Vehicle | None = Field(default=None, description="attributes: make, colour, type")
-    offense_type: str | None = Field(
-        default=None, max_length=8,
-        description=f"NIBRS offense code (e.g. 240, 09A) from the list at {OFFENSE_TYPES_URL}",
+    offense_type: str = Field(
+        max_length=8,
+        description=f"required: the NIBRS offense code (e.g. 240, 09A) from the list at "
+        f"{OFFENSE_TYPES_URL}",
     )
+    legal_basis: LegalBasis | None = Field(
+        default=None, description="locate (pattern of life): the warrant or court order "
+        "(its number and issuing court) the search is made under; recorded in its audit entry")
+    approval_id: str | None = Field(
+        default=None, max_length=36,
+        description="locate: the supervisor's approval (from the 202 answer of the first "
+        "request, once approved) this search uses; once")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _offense_named(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("offense_type"):
+            raise ValueError(OFFENSE_REQUIRED)
+        return data
 
     @field_validator("offense_type")
     @classmethod
-    def _known_offense(cls, value: str | None) -> str | None:
-        return None if value is None else offense(value).code
+    def _known_offense(cls, value: str) -> str:
+        return offense(value).code
 
 
 class OwnerOutcome(BaseModel):
@@ -102,7 +138,15 @@ class OwnerOutcome(BaseModel):
     )
 
 
-class SearchResponse(SearchPage):
+class LocatePage(SearchPage):
+    """A pattern of life: counts of the plate's reads, no rows."""
+
+    pattern: dict[str, Any] | None = Field(
+        default=None, description="locate: the plate's reads by UTC hour of day (`by_hour`, "
+        "24 counts), by weekday (`by_weekday`, Monday first) and by camera (`places`)")
+
+
+class SearchResponse(LocatePage):
     owners: list[OwnerOutcome] = Field(description="each data owner asked, and the decision")
     reason_flags: list[str] = Field(
         default_factory=list, description="what the screening of the reason flagged"
@@ -124,6 +168,10 @@ def run_kind(
     reaches the copies its legal holds kept, under the same scope and limits."""
     filters = body.params.filters()
     plate = body.params.plate
+    if body.kind == "locate":
+        # Only `search` runs a pattern of life, behind its legal-basis gate.
+        raise AccessDenied("locate_not_here", "a pattern-of-life (locate) search runs only "
+                           "as POST /v1/searches, with its legal basis")
     if body.kind in INVESTIGATIONS:
         return run_investigation(store, body, scope, filters)
     if body.kind != "area" and not plate:
@@ -145,12 +193,14 @@ def run_kind(
 def decide_run_log(
     gate: AccessGate, body: SearchCreate, user: Principal, *, action: str,
     execute: Callable[[Scope], SearchPage], entry_type: str = "search",
-    now: datetime | None = None,
+    now: datetime | None = None, recorded: Mapping[str, Any] | None = None,
 ) -> SearchResponse:
     """Decide ``action`` per owner, run ``execute`` over the allowed owners, log, answer.
 
-    Every access that reveals reads by a search (searches, exports) goes through here."""
+    Every access that reveals reads by a search (searches, exports) goes through here;
+    ``recorded`` adds to the query its entry records (a locate's legal basis)."""
     now = now or datetime.now(UTC)
+    check_agency_rules(gate, body, user)
     question = gate.question(
         user, action=action, purpose=body.purpose, case_number=body.case_number,
         reason=body.reason, requested_by=body.requested_by,
@@ -159,8 +209,8 @@ def decide_run_log(
     query = body.params.model_dump(mode="json", exclude_none=True)
     search_id = str(uuid.uuid4())
     query["search_id"] = search_id
-    if body.offense_type:
-        query["offense_type"] = body.offense_type
+    query["offense_type"] = body.offense_type
+    query.update(recorded or {})
     decision, page, index = gate.run(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
     )
@@ -173,14 +223,65 @@ def decide_run_log(
                           reason_flags=list(decision.reason_flags), search_id=search_id)
 
 
+def check_agency_rules(gate: AccessGate, body: SearchCreate, user: Principal) -> None:
+    """The case number has the format the user's agency set (422 ``case_number_format``)."""
+    agency = gate.catalog.agency(user.agency_id)
+    slug = agency.slug if agency is not None else str(user.agency_id)
+    rules = Approvals(gate.catalog, gate.audit_log).rules(user.agency_id)
+    check_case_number(rules, body.case_number, slug)
+
+
 def search(
     gate: AccessGate, store: ReadStore, holds: HoldStore, body: SearchCreate,
     user: Principal, *, now: datetime | None = None,
 ) -> SearchResponse:
     """Run one search for ``user``: decided as ``search_<kind>`` per owner, logged as a
-    ``search`` entry before it is answered."""
+    ``search`` entry before it is answered. A pattern of life that must wait for a
+    supervisor raises `ApprovalPending` with its pending approval instead (logged too),
+    and reveals nothing."""
     now = now or datetime.now(UTC)
+    if body.kind == "locate":
+        return locate(gate, store, body, user, now)
     return decide_run_log(
         gate, body, user, action=f"search_{body.kind}", now=now,
         execute=lambda scope: run_kind(store, holds, body, scope, now),
     )
+
+
+def locate(
+    gate: AccessGate, store: ReadStore, body: SearchCreate, user: Principal, now: datetime,
+) -> SearchResponse:
+    """The legal-basis gate, then the pattern of life. Whether it waits for a supervisor is
+    decided from policy and settings before any read is looked at, so a pending answer
+    says nothing of the plate."""
+    try:
+        basis = require_legal_basis(body.legal_basis)
+    except LegalBasisRequired as exc:
+        raise AccessDenied(LegalBasisRequired.code, str(exc)) from None
+    if not body.params.plate:
+        raise AccessDenied("plate_required", "a locate search needs `params.plate`")
+    check_agency_rules(gate, body, user)
+    question = gate.question(
+        user, action="search_locate", purpose=body.purpose, case_number=body.case_number,
+        reason=body.reason, requested_by=body.requested_by,
+        lookback_days=lookback_days(body.params.since, now), now=now,
+    )
+    decision = gate.decide(question)
+    book = Approvals(gate.catalog, gate.audit_log)
+    because = book.needed(question, decision)
+    approval: ApprovalRow | None = None
+    if body.approval_id is not None:
+        approval = book.consume(body.approval_id, user, body, basis, question.requested_by_id,
+                                now)
+    elif because:
+        raise ApprovalPending(book.request(gate, question, decision, body, basis, because, now))
+    try:
+        return decide_run_log(
+            gate, body, user, action="search_locate", now=now,
+            recorded=audit_fields(basis, approval),
+            execute=lambda scope: run_locate(store, body, scope),
+        )
+    except BaseException:
+        if approval is not None:
+            book.restore(approval.id)
+        raise
