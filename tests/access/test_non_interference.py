@@ -408,7 +408,6 @@ ROUTES: dict[str, str] = {
     "POST /v1/hotlists": "write: the caller's own list",
     "POST /v1/hotlists/import": "write: the caller's own list",
     "DELETE /v1/hotlists/{list_id}": "write: the caller's own list",
-    "GET /v1/hotlists/{list_id}/entries": "the caller's own list's entries: no read data",
     "POST /v1/hotlists/{list_id}/entries": "write: the caller's own list",
     "DELETE /v1/hotlists/{list_id}/entries/{entry_id}": "write: the caller's own list",
     "POST /v1/hotlists/{list_id}/entries/{entry_id}/expire": "write: the caller's own list",
@@ -454,8 +453,6 @@ ROUTES: dict[str, str] = {
     "GET /v1/admin/cameras": "admin of the caller's own agency",
     "GET /v1/basemap": "the caller's own agency's cameras and their hull: no read data "
     "(tests/web/test_workspace.py)",
-    "GET /v1/basemap/tiles.pmtiles": "the operator's PMTiles map file: map data, no read "
-    "data (tests/web/test_workspace.py)",
     "POST /v1/admin/cameras": "admin of the caller's own agency",
     "GET /v1/admin/keys": "admin of the caller's own agency",
     "POST /v1/admin/keys": "admin of the caller's own agency",
