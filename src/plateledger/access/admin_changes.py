@@ -5,10 +5,11 @@ users and their roles, acting-for, unlocks, token revocations, passwords and sec
 factors, cameras, keys, collection zones, agreements, declarations — is one method here,
 used by the API's admin routes and by ``plateledger admin`` alike. Each writes the change
 and its entry in **one transaction** of the catalog database (which holds the audit log):
-the entry names who (``user``, their agency, ``via``), when (``time``), what (``change``
-and its subject), the values ``before`` and ``after``, and the hash of the policy set the
-change leaves in force. If the entry cannot be appended, the change is not made
-(`AuditUnavailable`).
+the entry names who (``user``, their agency, ``via``), when (``time``), what (``object``,
+``object_id``, ``change``), the values ``before`` and ``after`` (`plateledger.audit.changes`),
+and the hash of the policy set the change leaves in force. Secrets are never logged: a
+key is named by its prefix, a password or second factor only as changed. If the entry
+cannot be appended, the change is not made (`AuditUnavailable`).
 
 An auditor answers "who turned this sharing on, and when" from the log alone: the
 ``agreement_change`` entry names the owner and the partner (``owner_agency``,
@@ -28,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from plateledger.access.errors import AuditUnavailable
 from plateledger.access.policy_source import compile_engine
-from plateledger.audit import AuditLog, new_entry
+from plateledger.audit import AuditLog
+from plateledger.audit.changes import change_entry, log_change, who
 from plateledger.audit.entry import EntryType
 from plateledger.catalog import (
     Agency,
@@ -109,18 +111,18 @@ class AdminChanges:
             yield session
         self.on_change()
 
-    def _log(self, session: Session, actor: Actor, entry_type: str, **fields: Any) -> int:
+    def _log(self, session: Session, actor: Actor, entry_type: str, *, object: str,
+             object_id: str | int, change: str, before: dict[str, Any] | None,
+             after: dict[str, Any] | None, **fields: Any) -> int:
         """Append the change's entry in the change's transaction, with the hash of the
         policy set the change leaves in force (compiled from what the change wrote)."""
-        who: dict[str, Any] = {"user": actor.username, "via": actor.via}
-        if actor.agency_id is not None:
-            who["agency_id"] = actor.agency_id
         try:
             policy_hash = compile_engine(self.catalog).policy_hash
-            return self.audit_log.append(
-                new_entry(entry_type, **who, **fields, policy_set_hash=policy_hash),
-                connection=session.connection(),
-            )
+            entry = change_entry(
+                entry_type, who(actor.username, actor.agency_id, actor.via), object=object,
+                object_id=object_id, change=change, before=before, after=after, **fields,
+                policy_set_hash=policy_hash)
+            return log_change(self.audit_log, session.connection(), entry)
         except Exception as exc:  # fail closed: no entry, no change
             raise AuditUnavailable("the audit log could not record this change; nothing "
                                    "was changed") from exc
@@ -150,7 +152,8 @@ class AdminChanges:
         with self._change() as session:
             agency = self.catalog.add_agency(name, slug, kind, home_state, **settings)
             after = _values(agency, ("name", "kind", "home_state", *SETTINGS))
-            self._log(session, actor, AGENCY_CHANGE, change="add", agency=agency.slug,
+            self._log(session, actor, AGENCY_CHANGE, object="agency", object_id=agency.slug,
+                      change="add", agency=agency.slug,
                       kind=agency.kind, home_state=agency.home_state,
                       law_packs=list(agency.law_packs), before=None, after=after)
         return agency
@@ -159,7 +162,8 @@ class AdminChanges:
         with self._change() as session:
             before = _values(self._agency(agency_id), AGENCY_CLASS)
             agency = self.catalog.set_agency_class(agency_id, **changes)
-            self._log(session, actor, AGENCY_CHANGE, change="class", agency=agency.slug,
+            self._log(session, actor, AGENCY_CHANGE, object="agency", object_id=agency.slug,
+                      change="class", agency=agency.slug,
                       kind=agency.kind, home_state=agency.home_state,
                       law_enforcement=agency.is_law_enforcement, before=before,
                       after=_values(agency, AGENCY_CLASS))
@@ -172,9 +176,10 @@ class AdminChanges:
             before = _values(self._agency(agency_id), names)
             agency = self.catalog.update_agency(agency_id, **changes)
             after = _values(agency, names)
-            self._log(session, actor, EntryType.POLICY_CHANGE, change="agency_settings",
-                      agency=agency.slug, owner_agency=agency.slug, settings=names,
-                      values=after, before=before, after=after)
+            self._log(session, actor, EntryType.POLICY_CHANGE, object="agency",
+                      object_id=agency.slug, change="agency_settings", agency=agency.slug,
+                      owner_agency=agency.slug, settings=names, values=after, before=before,
+                      after=after)
         return agency
 
     # -- declarations ------------------------------------------------------------------
@@ -185,7 +190,8 @@ class AdminChanges:
             declaration = self.catalog.add_declaration(
                 agency_id, owner_state, signer=signer, signed_at=signed_at,
                 document_digest=document_digest)
-            self._log(session, actor, EntryType.POLICY_CHANGE, change="declaration",
+            self._log(session, actor, EntryType.POLICY_CHANGE, object="declaration",
+                      object_id=declaration.id, change="declaration",
                       agency=self._slug(agency_id), owner_agency=self._slug(agency_id),
                       declaration_id=declaration.id, owner_state=owner_state, signer=signer,
                       document_digest=document_digest, before=None,
@@ -196,7 +202,9 @@ class AdminChanges:
                            agency_id: int | None = None) -> DeclarationRow:
         with self._change() as session:
             declaration = self.catalog.revoke_declaration(declaration_id, agency_id=agency_id)
-            self._log(session, actor, EntryType.POLICY_CHANGE, change="declaration_revoke",
+            self._log(session, actor, EntryType.POLICY_CHANGE, object="declaration",
+                      object_id=declaration_id, change="declaration_revoke",
+                      agency=self._slug(declaration.agency_id),
                       declaration_id=declaration_id, owner_state=declaration.owner_state,
                       owner_agency=self._slug(declaration.agency_id),
                       before={"revoked_at": None},
@@ -209,7 +217,8 @@ class AdminChanges:
                  roles: Iterable[str], **options: Any) -> User:
         with self._change() as session:
             user = self.catalog.add_user(agency_id, username, password, roles, **options)
-            self._log(session, actor, EntryType.USER_CHANGE, change="add", subject=username,
+            self._log(session, actor, EntryType.USER_CHANGE, object="user", object_id=username,
+                      change="add", subject=username,
                       agency=self._slug(agency_id), roles=list(user.roles), before=None,
                       after=_values(user, ("roles", "display_name", "totp_required")))
         return user
@@ -218,7 +227,8 @@ class AdminChanges:
         with self._change() as session:
             before = self._slug(self._user(username).acting_for_agency_id)
             user = self.catalog.set_acting_for(username, agency_id)
-            self._log(session, actor, EntryType.USER_CHANGE, change="acting_for",
+            self._log(session, actor, EntryType.USER_CHANGE, object="user", object_id=username,
+                      change="acting_for",
                       subject=username, agency=self._slug(user.agency_id),
                       acting_for_agency_id=user.acting_for_agency_id,
                       before={"acting_for": before},
@@ -229,7 +239,8 @@ class AdminChanges:
         with self._change() as session:
             before = _values(self._user(username), ("failed_logins", "locked_until"))
             user = self.catalog.unlock_user(username)
-            self._log(session, actor, EntryType.USER_CHANGE, change="unlock", subject=username,
+            self._log(session, actor, EntryType.USER_CHANGE, object="user", object_id=username,
+                      change="unlock", subject=username,
                       agency=self._slug(user.agency_id), before=before,
                       after=_values(user, ("failed_logins", "locked_until")))
         return user
@@ -238,24 +249,36 @@ class AdminChanges:
         with self._change() as session:
             user = self._user(username)
             revoked = self.catalog.revoke_tokens(user.id)
-            self._log(session, actor, EntryType.USER_CHANGE, change="revoke_tokens",
-                      subject=username, agency=self._slug(user.agency_id), revoked=revoked)
+            self._log(session, actor, EntryType.USER_CHANGE, object="user", object_id=username,
+                      change="revoke_tokens", subject=username,
+                      agency=self._slug(user.agency_id), revoked=revoked,
+                      before={"live_tokens": revoked}, after={"live_tokens": 0})
         return revoked
 
     def set_password(self, actor: Actor, username: str, password: str) -> User:
         """A new password (never logged); unlocks the account and ends its sessions."""
         with self._change() as session:
+            before = _values(self._user(username), ("failed_logins", "locked_until"))
             user = self.catalog.set_password(username, password)
-            self._log(session, actor, EntryType.USER_CHANGE, change="reset_password",
-                      subject=username, agency=self._slug(user.agency_id))
+            self._log(session, actor, EntryType.USER_CHANGE, object="user", object_id=username,
+                      change="reset_password", subject=username,
+                      agency=self._slug(user.agency_id),
+                      before={**before, "password": "old"},
+                      after={**_values(user, ("failed_logins", "locked_until")),
+                             "password": "new"})
         return user
 
     def enroll_totp(self, actor: Actor, username: str, secret: str) -> User:
         """A new second factor (the secret is never logged)."""
         with self._change() as session:
+            enrolled = self._user(username).totp_secret_encrypted is not None
             user = self.catalog.enroll_totp(username, secret)
-            self._log(session, actor, EntryType.USER_CHANGE, change="enroll_totp",
-                      subject=username, agency=self._slug(user.agency_id))
+            self._log(session, actor, EntryType.USER_CHANGE, object="user", object_id=username,
+                      change="enroll_totp", subject=username,
+                      agency=self._slug(user.agency_id),
+                      before={"totp_enrolled": enrolled, "totp_secret": "old" if enrolled
+                              else None},
+                      after={"totp_enrolled": True, "totp_secret": "new"})
         return user
 
     # -- cameras and keys --------------------------------------------------------------
@@ -264,7 +287,8 @@ class AdminChanges:
                    **details: Any) -> Camera:
         with self._change() as session:
             camera = self.catalog.add_camera(camera_id, owner_id, kind, **details)
-            self._log(session, actor, CAMERA_CHANGE, change="add", camera_id=camera_id,
+            self._log(session, actor, CAMERA_CHANGE, object="camera", object_id=camera_id,
+                      change="add", camera_id=camera_id,
                       agency=self._slug(owner_id), before=None, after=_values(
                           camera, ("kind", "name", "lat", "lon", "heading", "active")))
         return camera
@@ -276,7 +300,8 @@ class AdminChanges:
             raw = self.catalog.issue_api_key(agency_id, camera_id, label)
             prefix = raw.split("_")[1]
             [key] = [k for k in self.catalog.api_keys(agency_id) if k.prefix == prefix]
-            self._log(session, actor, EntryType.KEY_CHANGE, change="issue", prefix=prefix,
+            self._log(session, actor, EntryType.KEY_CHANGE, object="api_key", object_id=prefix,
+                      change="issue", prefix=prefix,
                       agency=self._slug(agency_id), camera_id=camera_id, before=None,
                       after={"camera_id": camera_id, "label": label})
         return raw, key
@@ -284,7 +309,8 @@ class AdminChanges:
     def revoke_key(self, actor: Actor, prefix: str, *, agency_id: int | None = None) -> ApiKey:
         with self._change() as session:
             key = self.catalog.revoke_api_key(prefix, agency_id=agency_id)
-            self._log(session, actor, EntryType.KEY_CHANGE, change="revoke", prefix=prefix,
+            self._log(session, actor, EntryType.KEY_CHANGE, object="api_key", object_id=prefix,
+                      change="revoke", prefix=prefix,
                       agency=self._slug(key.agency_id), before={"revoked_at": None},
                       after={"revoked_at": _value(key.revoked_at)})
         return key
@@ -295,7 +321,8 @@ class AdminChanges:
         with self._change() as session:
             raw = self.catalog.issue_ingest_url(agency_id, camera_id, label)
             prefix = raw.split("_")[1]
-            self._log(session, actor, EntryType.KEY_CHANGE, change="issue_ingest_url",
+            self._log(session, actor, EntryType.KEY_CHANGE, object="ingest_url",
+                      object_id=prefix, change="issue_ingest_url",
                       prefix=prefix, agency=self._slug(agency_id), camera_id=camera_id,
                       before=None, after={"camera_id": camera_id, "label": label})
         return raw
@@ -304,7 +331,8 @@ class AdminChanges:
                           agency_id: int | None = None) -> None:
         with self._change() as session:
             row = self.catalog.revoke_ingest_url(prefix, agency_id=agency_id)
-            self._log(session, actor, EntryType.KEY_CHANGE, change="revoke_ingest_url",
+            self._log(session, actor, EntryType.KEY_CHANGE, object="ingest_url",
+                      object_id=prefix, change="revoke_ingest_url",
                       prefix=prefix, agency=self._slug(row.agency_id),
                       before={"revoked_at": None}, after={"revoked_at": _value(row.revoked_at)})
 
@@ -317,7 +345,8 @@ class AdminChanges:
         with self._change() as session:
             zone = self.catalog.add_zone(agency_id, name, place, centre=centre,
                                          radius_m=radius_m, polygon=polygon)
-            self._log(session, actor, ZONE_CHANGE, change="add", zone_id=zone.id,
+            self._log(session, actor, ZONE_CHANGE, object="zone", object_id=zone.id,
+                      change="add", zone_id=zone.id,
                       agency=self._slug(agency_id), owner_agency=self._slug(agency_id),
                       rule_id=zone.rule_id, before=None, after=_values(zone, ZONE_VALUES))
         return zone
@@ -326,7 +355,8 @@ class AdminChanges:
         """Revoke a zone (of ``agency_id``, when given): it no longer applies."""
         with self._change() as session:
             zone = self.catalog.revoke_zone(zone_id, agency_id=agency_id)
-            self._log(session, actor, ZONE_CHANGE, change="revoke", zone_id=zone_id,
+            self._log(session, actor, ZONE_CHANGE, object="zone", object_id=zone_id,
+                      change="revoke", zone_id=zone_id,
                       agency=self._slug(zone.agency_id),
                       owner_agency=self._slug(zone.agency_id), rule_id=zone.rule_id,
                       before={"revoked_at": None},
@@ -342,7 +372,9 @@ class AdminChanges:
         the law packs will always deny."""
         with self._change() as session:
             agreement = self.catalog.add_agreement(owner_id, recipient_id, **terms)
-            self._log(session, actor, EntryType.AGREEMENT_CHANGE, change="add",
+            self._log(session, actor, EntryType.AGREEMENT_CHANGE, object="agreement",
+                      object_id=agreement.id, change="add",
+                      agency=self._slug(owner_id),
                       agreement_id=agreement.id, owner_agency=self._slug(owner_id),
                       partner_agency=self._slug(recipient_id), recipient_id=recipient_id,
                       actions=list(agreement.actions), purposes=list(agreement.purposes),
@@ -355,7 +387,9 @@ class AdminChanges:
         with self._change() as session:
             agreement = self.catalog.revoke_agreement(agreement_id, owner_id=owner_id)
             terms = _values(agreement, TERMS) | {"revoked_at": None}
-            self._log(session, actor, EntryType.AGREEMENT_CHANGE, change="revoke",
+            self._log(session, actor, EntryType.AGREEMENT_CHANGE, object="agreement",
+                      object_id=agreement_id, change="revoke",
+                      agency=self._slug(agreement.owner_id),
                       agreement_id=agreement_id, owner_agency=self._slug(agreement.owner_id),
                       partner_agency=self._slug(agreement.recipient_id),
                       terms=terms, before={"revoked_at": None},
