@@ -213,15 +213,28 @@ def export_entries(
     token: Annotated[str, typer.Option("--token", envvar="PLATELEDGER_TOKEN",
                                        help="an auditor's or supervisor's bearer token")],
     out: Annotated[Path, typer.Option("--out", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or ndjson")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or ndjson")] = "csv",
     since: Annotated[str | None, typer.Option("--since", help="from (RFC 3339)")] = None,
     until: Annotated[str | None, typer.Option("--until", help="until (RFC 3339)")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="who acted")] = None,
+    agency: Annotated[str | None, typer.Option(
+        "--agency", help="agency slug: whose user acted, or for whom")] = None,
+    purpose: Annotated[str | None, typer.Option("--purpose")] = None,
+    offense: Annotated[str | None, typer.Option("--offense", help="NIBRS code")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="case number")] = None,
+    flag: Annotated[str | None, typer.Option("--flag", help="a reason flag")] = None,
+    decision: Annotated[str | None, typer.Option(
+        "--decision", help="allowed (every owner released) or denied (one or more denied)"
+    )] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="search type")] = None,
 ) -> None:
-    """Write the searches and exports your agency may see in full (GET /v1/audit/export)."""
+    """Write the accesses your agency may see in full, filtered (GET /v1/audit/export)."""
     import httpx
 
-    params = {"format": fmt} | ({"since": since} if since else {}) \
-        | ({"until": until} if until else {})
+    given = {"since": since, "until": until, "user": user, "agency": agency,
+             "purpose": purpose, "offense": offense, "case": case, "flag": flag,
+             "decision": decision, "kind": kind}
+    params = {"format": fmt} | {k: v for k, v in given.items() if v is not None}
     try:
         response = httpx.get(f"{url.rstrip('/')}/v1/audit/export", params=params,
                              headers={"Authorization": f"Bearer {token}"}, timeout=300)
