@@ -208,10 +208,13 @@ def test_the_legal_basis_of_a_pattern_of_life_search_is_its_column(
         ivy, action="search_locate", purpose=PURPOSE, case_number=CASE, reason=REASON,
         requested_by=None, lookback_days=30, now=now)
     decision = office.gate.decide(question)
-    facts: dict[str, object] = dict(basis.audit_facts())
-    index = office.gate.record(question, decision, "search", kind="locate",
-                               query={"plate": PLATE}, owners_allowed=["ucpd"],
-                               owners_denied=[], **facts)
+    facts = basis.audit_facts()
+    index = office.gate.record(
+        question, decision, "search", kind="locate", query={"plate": PLATE},
+        owners_allowed=["ucpd"], owners_denied=[],
+        legal_basis_kind=facts["legal_basis_kind"],
+        legal_basis_number=facts["legal_basis_number"],
+        legal_basis_court=facts["legal_basis_court"])
     [row] = exporter.rows(office.user(office.ucpd, "audrey", "auditor"), index, index + 1)
     assert row["Legal Basis"] == "court order CO-2026-77 (Alameda Superior Court)"
     assert row["Search Type"] == "locate"
