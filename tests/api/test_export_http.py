@@ -133,7 +133,8 @@ def test_the_cli_writes_an_export_file_and_names_the_denials(
 
     target = tmp_path / "reads.csv"
     result = CliRunner().invoke(app, [
-        "search", seen["plate"], "--purpose", "stolen_vehicle", "--case", "UC-2026-0042",
+        "search", seen["plate"], "--purpose", "stolen_vehicle", "--offense", "240",
+        "--case", "UC-2026-0042",
         "--reason", "stolen white pickup", "--export", str(target), "--url", live_server.url,
         "--token", live_server.token("hpd.investigator"),
     ])

@@ -107,7 +107,8 @@ def test_the_search_form_names_what_is_missing(web_server: WebServer, browser: B
     invalid = browser.evaluate(
         "[...document.querySelectorAll('[aria-invalid=true]')].map((e) => e.id)"
     )
-    assert invalid == ["plate", "purpose", "reason"]
+    assert invalid == ["plate", "purpose", "offense_type", "reason"]
+    assert "choose an offense type" in message
     assert browser.evaluate("document.activeElement.id") == "plate"
 
 
@@ -222,9 +223,11 @@ def test_export_buttons_ask_the_server_for_a_logged_export(
     _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
     browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
     browser.wait_for("document.getElementById('search-form') !== null")
+    browser.wait_for("document.getElementById('offense_type').dataset.loaded === 'true'")
     browser.evaluate(
         "(() => { const f = document.getElementById('search-form');"
         " f.plate.value = '7EXP123'; f.purpose.value = 'stolen_vehicle';"
+        " f.offense_type.value = '240';"
         " f.case_number.value = 'UC-2026-0404'; f.reason.value = 'stolen red pickup';"
         " f.requestSubmit(); })()"
     )

@@ -46,6 +46,9 @@ def search(
     plate: Annotated[str | None, typer.Argument(help="plate, or pattern with * and ?")] = None,
     kind: Annotated[str, typer.Option(help="exact, wildcard, fuzzy or area")] = "exact",
     purpose: Annotated[str, typer.Option(help="purpose from the closed list")] = "",
+    offense: Annotated[str, typer.Option(
+        "--offense", help="NIBRS offense code the search is for (required; e.g. 240, 09A; "
+                          "the list: GET /v1/offense-types)")] = "",
     case_number: Annotated[str | None, typer.Option("--case")] = None,
     reason: Annotated[str, typer.Option(help="why you search (it is logged)")] = "",
     requested_by: Annotated[
@@ -73,7 +76,7 @@ def search(
         params["cameras"] = camera
     body = {
         "kind": kind, "params": params, "purpose": purpose, "case_number": case_number,
-        "reason": reason, "requested_by": requested_by,
+        "reason": reason, "requested_by": requested_by, "offense_type": offense or None,
     }
     if export is not None:
         _export(url, token, body, export)

@@ -75,6 +75,7 @@ function buildBody() {
     problems.push(["lat", "an area search needs a radius, a box or cameras"]);
   }
   if (!form.purpose.value) problems.push(["purpose", "choose a purpose"]);
+  if (!form.offense_type.value) problems.push(["offense_type", "choose an offense type"]);
   const reason = form.reason.value.trim();
   if (!reason) problems.push(["reason", "give the reason for this search"]);
   if (problems.length) return { problems };
@@ -83,6 +84,7 @@ function buildBody() {
       kind: k,
       params,
       purpose: form.purpose.value,
+      offense_type: form.offense_type.value,
       case_number: form.case_number.value.trim() || null,
       reason,
       requested_by: form.requested_by.value || null,
@@ -258,6 +260,19 @@ document.getElementById("export-geojson").addEventListener("click", () => {
     kind: lastPage?.kind ?? lastBody.kind, total: rows.length, offset: 0, limit: rows.length,
   }));
 });
+// The offense types: the closed NIBRS list the API serves (GET /v1/offense-types).
+async function loadOffenses() {
+  try {
+    const offenses = await api("/v1/offense-types", { auth: false });
+    form.offense_type.append(...offenses.map((o) =>
+      el("option", { value: o.code }, `${o.code} — ${o.name}`)));
+    form.offense_type.dataset.loaded = "true";
+  } catch (error) {
+    showMessage(`The list of offense types could not be loaded: ${describe(error)}`);
+  }
+}
+
+loadOffenses();
 message.tabIndex = -1;
 document.getElementById("results-heading").tabIndex = -1;
 if (!token()) document.getElementById("need-login").hidden = false;
