@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -34,6 +35,7 @@ from plateledger.audit.note import (
     check_key_name,
 )
 from plateledger.audit.remote import RemoteLog
+from plateledger.audit.tiles import TileLog
 from plateledger.audit.verify import verify_consistency
 
 KEY_FILE = "verifier_key.txt"
@@ -63,9 +65,10 @@ class WitnessResult:
         return self.status in (WitnessStatus.FIRST, WitnessStatus.UNCHANGED, WitnessStatus.EXTENDED)
 
 
-def _pinned_key(
-    directory: Path, source: AuditLog | RemoteLog, given: str | None
-) -> tuple[str, bool]:
+Source = AuditLog | RemoteLog | TileLog
+
+
+def _pinned_key(directory: Path, source: Source, given: str | None) -> tuple[str, bool]:
     path = directory / KEY_FILE
     if path.exists():
         pinned = path.read_text(encoding="utf-8").strip()
@@ -77,6 +80,8 @@ def _pinned_key(
             if source.signer is None:
                 raise AuditError("the log has no key and no verifier key was given")
             given = source.signer.verifier_key()
+        elif isinstance(source, TileLog):
+            raise AuditError("a tlog-tiles log serves no key: give the log's verifier key")
         else:
             # trust on first use: a witness started later compares against this pin
             given = source.verifier_key()
@@ -85,7 +90,7 @@ def _pinned_key(
 
 
 def witness(
-    source: str | AuditLog | RemoteLog, directory: Path, *, verifier_key: str | None = None
+    source: str | Source, directory: Path, *, verifier_key: str | None = None
 ) -> WitnessResult:
     """Fetch the current checkpoint of ``source`` (URL or log) and check it against ``directory``.
 
@@ -462,3 +467,27 @@ def add_checkpoint_body(old: int, proof: list[bytes], note: str) -> str:
     """Return a tlog-witness ``add-checkpoint`` request body."""
     lines = [f"old {old}", *(base64.b64encode(h).decode() for h in proof)]
     return "".join(f"{line}\n" for line in lines) + "\n" + note
+
+
+def cosign_latest(directory: Path, cosigner: Cosigner) -> str:
+    """Return the latest checkpoint saved in a witness ``directory`` with this witness's
+    cosignature added (the log's own signature kept, other cosignatures dropped)."""
+    note = (directory / LATEST_FILE).read_text(encoding="utf-8")
+    text, signatures = split_note(note)
+    origin = Checkpoint.parse(text).origin
+    own = [line + "\n" for line in signatures if line.startswith(f"{SIGNATURE_PREFIX}{origin} ")]
+    return f"{text}\n{''.join(own)}{cosigner.cosign(text)}"
+
+
+def push_cosignature(prefix: str, note: str, *, timeout: float = 30.0) -> str:
+    """Hand a cosigned checkpoint to the log at tlog ``prefix`` (``POST <prefix>/cosignatures``);
+    return the lines it kept. Raises ``AuditError`` with the log's answer if it refuses."""
+    try:
+        response = httpx.post(prefix.rstrip("/") + "/cosignatures", content=note.encode(),
+                              headers={"Content-Type": "text/plain"}, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise AuditError(f"cannot reach the log: {exc}") from exc
+    if response.status_code != 200:
+        raise AuditError(f"the log refused the cosignature ({response.status_code}): "
+                         f"{response.text.strip()[:300]}")
+    return response.text

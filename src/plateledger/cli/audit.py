@@ -17,7 +17,10 @@ from sqlalchemy import Engine, create_engine
 from plateledger.audit import AuditError, AuditLog, NoteError, NoteSigner
 from plateledger.audit.note import VERIFIER_FILE
 from plateledger.audit.remote import RemoteLog
+from plateledger.audit.tiles import TileLog
 from plateledger.audit.verification import LogReport, verify_log
+from plateledger.audit.witness import KEY_FILE as WITNESS_KEY_FILE
+from plateledger.audit.witness import Cosigner, cosign_latest, push_cosignature
 from plateledger.audit.witness import witness as run_witness
 
 app = typer.Typer(
@@ -159,12 +162,34 @@ def verify(
 @app.command()
 def witness(
     url: Annotated[str, typer.Option("--url", help="base URL of a running server")],
-    directory: Annotated[Path, typer.Option("--dir", help="where saved checkpoints live")],
+    directory: Annotated[Path, typer.Option(
+        "--state", "--dir", help="the witness's state: saved checkpoints, pinned key, "
+        "cosigning key")],
     verifier_key: Key = None,
+    cosign: Annotated[str | None, typer.Option(
+        "--cosign", help="act as the witness NAME: read the log's tiles, cosign a checkpoint "
+        "that extends the last one saved and hand the cosignature to the log")] = None,
+    tiles: Annotated[str | None, typer.Option(
+        "--tiles", help="the log's tlog-tiles prefix (default: URL/v1/audit/tlog)")] = None,
 ) -> None:
-    """Save the server's checkpoint in DIR after checking it extends the last one saved."""
+    """Save the server's checkpoint in the state directory after checking it extends the
+    last one saved; with --cosign, also cosign it and hand the cosignature to the log."""
+    prefix = tiles or f"{url.rstrip('/')}/v1/audit/tlog"
     try:
-        result = run_witness(url, directory, verifier_key=verifier_key)
+        if cosign is None:
+            result = run_witness(url, directory, verifier_key=verifier_key)
+        else:
+            if verifier_key is None and not (directory / WITNESS_KEY_FILE).exists():
+                announced = RemoteLog.connect(url)
+                try:
+                    verifier_key = announced.verifier_key()  # trusted once, then pinned
+                finally:
+                    announced.close()
+            source = TileLog.connect(prefix)
+            try:
+                result = run_witness(source, directory, verifier_key=verifier_key)
+            finally:
+                source.close()
     except AuditError as exc:
         raise _fail(str(exc)) from exc
     if result.key_pinned_now:
@@ -172,6 +197,13 @@ def witness(
     if not result.ok:
         raise _fail(f"{result.status}: {result.message}")
     console.print(f"[bold green]{result.status}[/] {result.message}", highlight=False)
+    if cosign is not None:
+        try:
+            cosigner = Cosigner.load_or_create(directory, cosign)
+            push_cosignature(prefix, cosign_latest(directory, cosigner))
+        except AuditError as exc:
+            raise _fail(str(exc)) from exc
+        console.print(f"cosigned as {cosigner.verifier_key()}", highlight=False, soft_wrap=True)
 
 
 @app.command("rotate-key")

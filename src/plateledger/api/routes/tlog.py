@@ -24,6 +24,7 @@ from plateledger.api.deps import AuditLogDep, SettingsDep
 from plateledger.audit import AuditError, LogRangeError, NoteError
 from plateledger.audit.tiles import TILE_WIDTH, parse_tile_path, read_tile
 from plateledger.audit.witness import (
+    COSIGNER_KEY_FILE,
     CosignatureStore,
     Cosigner,
     UnknownCosignerError,
@@ -64,7 +65,9 @@ def witness_service(request: Request, settings: Settings, origin: str) -> Witnes
     service = getattr(request.app.state, "tlog_witness", None)
     if not isinstance(service, WitnessService):
         directory = settings.data_dir / "witness"
-        service = WitnessService(directory, Cosigner.load_or_create(directory, f"{origin}/witness"))
+        # an existing key is used whatever its name; a new one is named `<origin>/witness`
+        name = None if (directory / COSIGNER_KEY_FILE).exists() else f"{origin}/witness"
+        service = WitnessService(directory, Cosigner.load_or_create(directory, name))
         request.app.state.tlog_witness = service
     return service
 
@@ -146,5 +149,6 @@ async def add_checkpoint(request: Request, log: AuditLogDep, settings: SettingsD
         return PlainTextResponse(service.add_checkpoint(body), media_type=TEXT)
     except WitnessRefusal as exc:
         if exc.status == 409 and exc.size is not None:
-            return Response(f"{exc.size}\n", status_code=409, media_type="text/x.tlog.size")
+            return Response(f"{exc.size}\n", status_code=409,
+                            headers={"Content-Type": "text/x.tlog.size"})
         return _plain(exc.status, str(exc))
