@@ -24,8 +24,8 @@ from tests.conftest import LiveServer
 PLATE, CASE, REASON = "7XPRT42", "UC-EXPORT-0099", "=HYPERLINK(\"x\") grey sedan taken"
 
 
-def export(server: LiveServer, user: str | None, **params: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {server.token(user)}"} if user else {}
+def export(server: LiveServer, who: str | None, **params: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {server.token(who)}"} if who else {}
     return httpx.get(f"{server.url}/v1/audit/export", params=params, headers=headers,
                      timeout=60)
 
@@ -130,3 +130,48 @@ def test_the_command_writes_the_export_an_auditor_may_read(
         "audit", "export", "--url", live_server.url, "--out", str(tmp_path / "no.csv"),
         "--token", live_server.token("ucpd.investigator")])
     assert refused.exit_code != 0 and not (tmp_path / "no.csv").exists()
+
+
+def test_xlsx_and_a_filtered_json_page_over_http(live_server: LiveServer) -> None:
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    index = a_search(live_server)
+    response = export(live_server, "ucpd.auditor", format="xlsx", case=CASE)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    lines = [[cell.value for cell in line] for line in sheet.iter_rows()]
+    assert tuple(lines[0]) == COLUMNS and len(lines) > 1
+    rows = [dict(zip(COLUMNS, line, strict=True)) for line in lines[1:]]
+    assert all(row["Case #"] == CASE for row in rows)
+    assert str(index) in [row["Leaf Index"] for row in rows]
+    assert all(row["Reason"] == "'" + REASON for row in rows)
+    page = export(live_server, "ucpd.auditor", format="json", case=CASE, limit=1,
+                  user="ucpd.investigator", decision="denied", purpose="stolen_vehicle",
+                  offense="240", kind="exact").json()
+    assert page["total"] >= 1 and len(page["rows"]) == 1 and page["columns"] == list(COLUMNS)
+    [row] = page["rows"]
+    assert row["Leaf Index"] == str(index)  # newest first
+    assert row["Reason"] == REASON  # JSON is data, not a spreadsheet
+    assert row["Networks Denied"] and row["Search Time (Local)"]
+    none = export(live_server, "ucpd.auditor", format="json", case="NO-SUCH-CASE").json()
+    assert (none["total"], none["rows"]) == (0, [])
+    assert export(live_server, "ucpd.auditor", decision="maybe").status_code == 422
+
+
+def test_the_command_takes_the_filters_and_writes_xlsx(
+    live_server: LiveServer, tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+
+    a_search(live_server)
+    out = tmp_path / "audit.xlsx"
+    result = CliRunner().invoke(app, [
+        "audit", "export", "--url", live_server.url, "--out", str(out), "--format", "xlsx",
+        "--case", CASE, "--user", "ucpd.investigator", "--agency", "ucpd",
+        "--token", live_server.token("ucpd.auditor")])
+    assert result.exit_code == 0, result.output
+    lines = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert len(lines) > 1
+    assert {line[COLUMNS.index("Case #")] for line in lines[1:]} == {CASE}
