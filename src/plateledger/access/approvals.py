@@ -60,6 +60,7 @@ __all__ = [
     "SearchRulesOut",
     "audit_fields",
     "check_case_number",
+    "waits_because",
 ]
 
 APPROVAL_TTL = timedelta(days=7)
@@ -249,28 +250,20 @@ class Approvals:
 
     def needed(self, question: AccessQuestion, decision: Decision) -> list[str]:
         """Why a pattern-of-life search with this decision waits for a supervisor (empty:
-        it does not): the requester's agency's rule, and each allowed owner's pack or
-        rule. Only policy and settings count, never the reads."""
-        because: list[str] = []
+        it does not), by `waits_because` over the catalog's packs and rules."""
         user_agency = question.user.agency_id
+        allowed = {o.owner_id for o in decision.outcomes.values() if o.allowed}
+        agencies = {a.id: a for a in self.catalog.agencies()}
         with self.catalog.engine.connect() as conn:
-            if search_rules(conn, user_agency).locate_approval_required:
-                because.append(f"agency `{self._slug(user_agency)}` has every "
-                               "pattern-of-life search by its users approved by a supervisor")
-            for outcome in decision.outcomes.values():
-                if not outcome.allowed:
-                    continue
-                agency = self.catalog.agency(outcome.owner_id)
-                if agency is None:
-                    continue
-                if approval_required(agency.law_packs):
-                    because.append(f"`{agency.slug}` data: Minnesota's tracking rule "
-                                   "(Minn. Stat. 13.824 subd. 2)")
-                elif (outcome.owner_id != user_agency
-                      and search_rules(conn, outcome.owner_id).locate_approval_required):
-                    because.append(f"`{agency.slug}` has every pattern-of-life search of its "
-                                   "data approved by a supervisor")
-        return because
+            requiring = {i for i in {user_agency, *allowed}
+                         if search_rules(conn, i).locate_approval_required}
+        # The requester's own rule is said once, as the requester's.
+        return waits_because(
+            self._slug(user_agency), user_agency in requiring,
+            [(agencies[i].slug, tuple(agencies[i].law_packs),
+              i in requiring and i != user_agency)
+             for i in sorted(allowed) if i in agencies],
+        )
 
     def request(
         self, gate: AccessGate, question: AccessQuestion, decision: Decision,
@@ -449,6 +442,28 @@ class Approvals:
                                        "decided")
             row = approval_row(conn, row.id) or row
         return self.out(row, now)
+
+
+def waits_because(
+    requester: str, requester_requires: bool,
+    allowed_owners: Iterable[tuple[str, Iterable[str], bool]],
+) -> list[str]:
+    """Why a pattern-of-life search waits for a supervisor (empty: it does not): the
+    requester's agency's rule, and for each owner the decision *allowed* — ``(slug, law
+    packs, its own rule)`` — a pack that demands it (Minnesota) or the owner's rule. Only
+    policy and settings count, never the reads; a denied owner changes nothing."""
+    because: list[str] = []
+    if requester_requires:
+        because.append(f"agency `{requester}` has every pattern-of-life search by its users "
+                       "approved by a supervisor")
+    for slug, packs, requires in allowed_owners:
+        if approval_required(packs):
+            because.append(f"`{slug}` data: Minnesota's tracking rule (Minn. Stat. 13.824 "
+                           "subd. 2)")
+        elif requires:
+            because.append(f"`{slug}` has every pattern-of-life search of its data approved "
+                           "by a supervisor")
+    return because
 
 
 def audit_fields(basis: LegalBasis, approval: ApprovalRow | None) -> Mapping[str, Any]:
