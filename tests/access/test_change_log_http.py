@@ -132,3 +132,24 @@ def test_a_change_the_log_cannot_record_answers_503_and_is_not_made(
     assert catalog.agreements() == []
     holds = client.app.state.retention.holds  # type: ignore[attr-defined]
     assert holds.list() == []
+
+
+def test_a_retention_setting_is_changed_with_its_before_and_after(
+    client: TestClient, seed: Seed  # noqa: F811
+) -> None:
+    admin = login(client, "ucpd-admin")
+    changed = client.patch("/v1/admin/agency", headers=admin,
+                           json={"retention_nonhit_days": 30, "retention_image_days": None})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["retention_nonhit_days"] == 30
+    clocks = client.get("/v1/retention/policies", headers=admin).json()["policies"]
+    assert clocks[str(seed.ucpd_id)]["non_hit_s"] == 30 * 86400
+
+    auditor = login(client, "audrey", code(seed.auditor_totp))
+    [entry] = [e for e in _entries(client, auditor) if e.get("change") == "agency_settings"]
+    assert (entry["user"], entry["object"], entry["object_id"]) == ("ucpd-admin", "agency",
+                                                                    "ucpd")
+    assert entry["before"] == {"retention_image_days": None, "retention_nonhit_days": 60}
+    assert entry["after"] == {"retention_image_days": None, "retention_nonhit_days": 30}
+    refused = client.patch("/v1/admin/agency", headers=admin, json={"retention_hit_days": -1})
+    assert refused.status_code == 422

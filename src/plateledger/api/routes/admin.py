@@ -9,9 +9,9 @@ decision. Who may call each route is decided by the policy set (the role pack's
 ``role-manage``), not here.
 
 An agency's administrator may change its published settings (``PATCH /v1/admin/agency``:
-purposes, case number, custodian …) but never its requester class or law packs: those are
-the platform operator's (``plateledger admin agency-class``), or an agency could make
-itself lawful to share with.
+purposes, case number, custodian, retention clocks …) but never its requester class or law
+packs: those are the platform operator's (``plateledger admin agency-class``), or an
+agency could make itself lawful to share with.
 
 A new agreement is decided as a dry run first: the answer's ``dry_run`` says, for each
 action it grants, whether the law packs would let the recipient have it and which rules
@@ -119,6 +119,16 @@ class AgencyUpdate(BaseModel):
     )
     case_number_required: bool | None = None
     custodian_contact: str | None = Field(default=None, max_length=300)
+    retention_nonhit_days: int | None = Field(
+        default=None, ge=0, le=36_500,
+        description="days a read that hit no list is kept; null: the law packs' clock. "
+        "The shortest of this and the packs' clocks applies")
+    retention_hit_days: int | None = Field(
+        default=None, ge=0, le=36_500,
+        description="days a read that hit a list is kept; null: the law packs' clock")
+    retention_image_days: int | None = Field(
+        default=None, ge=0, le=36_500,
+        description="days an image is kept (never longer than its read); null: as its read")
 
 
 @router.patch("/agency", response_model=AgencyPublic,
