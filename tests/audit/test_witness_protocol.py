@@ -27,7 +27,7 @@ from plateledger.audit.witness import (
     split_note,
 )
 from plateledger.cli.audit import app as audit_cli
-from tests.audit.conftest import search
+from tests.audit.conftest import ORIGIN, search
 from tests.audit.tlog_server import serving, tlog_app
 
 with warnings.catch_warnings():
@@ -116,6 +116,7 @@ def test_the_server_witnesses_another_log(
         data_dir / "witness", None)).add_log(other_log.signer.verifier_key())
     status, body, _ = post(client, add_checkpoint_body(0, [], note5))
     assert status == 200, body
+    assert witness_key(data_dir).startswith(f"{ORIGIN}/witness+")  # made on first use
     verifier = CosignerVerifier.parse(witness_key(data_dir))
     assert body.startswith("— ") and body.endswith("\n") and body.count("\n") == 1
     assert verifier.verify_line(text_of(note5), body.rstrip("\n")) is not None
@@ -236,6 +237,8 @@ def test_the_cli_witnesses_cosigns_and_hands_the_cosignature_to_the_log(
                 "--cosign", "witness.test.example/cli"]
         first = runner.invoke(audit_cli, args)
         assert first.exit_code == 0, first.output
+        assert cosigner.verifier_key() in first.output
+        assert (state / "cosigner.pub").read_text().strip() == cosigner.verifier_key()
         served = TestClient(tlog_app(log, data_dir)).get("/v1/audit/tlog/checkpoint").text
         assert "— witness.test.example/cli " in served
 
@@ -245,6 +248,8 @@ def test_the_cli_witnesses_cosigns_and_hands_the_cosignature_to_the_log(
         served = TestClient(tlog_app(log, data_dir)).get("/v1/audit/tlog/checkpoint").text
         assert verify_checkpoint(served, signer.verifier_key()).size == 300
         assert "— witness.test.example/cli " in served
+        plain = runner.invoke(audit_cli, ["witness", "--url", url, "--dir", str(state)])
+        assert plain.exit_code == 0 and "unchanged at size 300" in plain.output  # no cosigning
 
         with log.engine.begin() as conn:  # rewrite the log whole: consistent on its own
             for table in (audit_entries, audit_nodes, audit_head):
