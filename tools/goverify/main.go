@@ -8,6 +8,10 @@
 //	         [-witness 'name+id+base64(0x04||key)']
 //
 // It prints one OK line and exits 0, or prints the first failure and exits 1.
+//
+// Build it offline from Debian's packages (golang-go, golang-golang-x-mod-dev):
+//
+//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o goverify .
 package main
 
 import (

@@ -10,11 +10,13 @@ the evidence that the log was rewritten.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -394,6 +396,19 @@ class WitnessService:
         with (self.directory / LOG_KEYS_FILE).open("a", encoding="utf-8") as handle:
             handle.write(verifier_key.strip() + "\n")
 
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """Hold ``state/.lock``: another process serving the same witness waits, so a
+        check and the record it leads to are one step (tlog-witness requires it)."""
+        path = self.directory / "state" / ".lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def _state(self, origin: str) -> Path:
         return self.directory / "state" / f"{hashlib.sha256(origin.encode()).hexdigest()}.txt"
 
@@ -437,7 +452,7 @@ class WitnessService:
         old = int(old_text)
         if old > checkpoint.size:
             raise WitnessRefusal(400, f"old size {old} is above the checkpoint's size")
-        with self._lock:
+        with self._lock, self._file_lock():
             latest = self.latest(origin)
             latest_size = 0 if latest is None else latest.size
             if old != latest_size:
