@@ -218,3 +218,14 @@ def test_the_legal_basis_of_a_pattern_of_life_search_is_its_column(
     [row] = exporter.rows(office.user(office.ucpd, "audrey", "auditor"), index, index + 1)
     assert row["Legal Basis"] == "court order CO-2026-77 (Alameda Superior Court)"
     assert row["Search Type"] == "locate"
+
+
+def test_the_docs_describe_every_column_in_order() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text()
+    section = doc.split("## Audit export\n", 1)[1].split("\n## ", 1)[0]
+    named = [name.strip() for line in section.splitlines()
+             if line.startswith("| ") and not line.startswith(("| column", "|---"))
+             for name in line.split(" | ")[0].removeprefix("| ").split(", ")]
+    assert named == list(COLUMNS)
