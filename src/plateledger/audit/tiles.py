@@ -76,10 +76,10 @@ def parse_tile_path(path: str) -> Tile:
     level_text, *groups = parts
     if level_text == "entries":
         level = -1
-    elif level_text.isdigit() and level_text == str(int(level_text)) and int(level_text) < 8:
+    elif level_text.isdigit() and level_text == str(int(level_text)) and int(level_text) < 64:
         level = int(level_text)
     else:
-        raise LogRangeError(f"tile level `{level_text}` is not 0..7 or `entries`")
+        raise LogRangeError(f"tile level `{level_text}` is not 0..63 or `entries`")
     if not all(_INDEX_PART.fullmatch(g) for g in groups[:-1]) or not (
         len(groups[-1]) == 3 and groups[-1].isdigit()
     ):

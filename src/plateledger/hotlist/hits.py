@@ -1,15 +1,21 @@
 """``HitStore``: delivered hits, their dispositions and retention. (A hit that policy
-withheld is not stored: it is an ``alert_withheld`` audit entry, see ``service``.)"""
+withheld is not stored: it is an ``alert_withheld`` audit entry, see ``service``.)
+
+A store with an audit log writes every disposition in one transaction with its
+``hit_disposition`` change entry (`plateledger.audit.changes`; ``object`` ``hit``, the
+disposition, action and note before and after): no entry, no disposition."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 
+from plateledger.audit.changes import change_entry, log_change, who
+from plateledger.audit.log import AuditLog
 from plateledger.hotlist.alert import Alert, AlertRead, HitRecord
 from plateledger.hotlist.disposition import (
     STOP_ACTIONS,
@@ -22,6 +28,7 @@ from plateledger.hotlist.entry import from_millis, to_millis
 from plateledger.hotlist.errors import UnknownHit
 from plateledger.hotlist.schema import hotlist_hits
 
+HIT_DISPOSITION = "hit_disposition"
 DEFAULT_HIT_RETENTION = timedelta(days=365)
 """How long a hit is kept unless the agency's retention policy says otherwise."""
 
@@ -64,9 +71,14 @@ class HitStore:
     """Hits over ``engine`` (the catalog database). A hit past ``retention`` is never
     returned, even before ``purge_expired`` deletes it."""
 
-    def __init__(self, engine: Engine, *, retention: timedelta = DEFAULT_HIT_RETENTION) -> None:
+    def __init__(
+        self, engine: Engine, *, retention: timedelta = DEFAULT_HIT_RETENTION,
+        audit_log: AuditLog | None = None, agency_name: Callable[[int], str] = str,
+    ) -> None:
         self._engine = engine
         self.retention = retention
+        self._audit_log = audit_log
+        self._agency_name = agency_name
 
     @property
     def engine(self) -> Engine:
@@ -133,14 +145,29 @@ class HitStore:
         by: str,
         note: str = "",
         now: datetime | None = None,
+        changed_by: Mapping[str, Any] | None = None,
     ) -> HitRecord:
         """Record what the officer ``by`` found and did; a later record replaces it.
-        Raises ``DispositionError`` for an action on an unconfirmed hit, ``UnknownHit``."""
+        Raises ``DispositionError`` for an action on an unconfirmed hit, ``UnknownHit``,
+        `ChangeNotLogged` (nothing recorded) when the audit log cannot take its entry."""
         disposition, action = Disposition(disposition), HitAction(action)
         check_disposition(disposition, action)
         moment = now or datetime.now(UTC)
-        self.get(hit_id, owner_id, moment)
+        before = self.get(hit_id, owner_id, moment)
         with self._engine.begin() as conn:
+            if self._audit_log is not None:
+                owner = self._agency_name(owner_id)
+                entry = change_entry(
+                    HIT_DISPOSITION, changed_by or who(by, owner_id), object="hit",
+                    object_id=hit_id, change="disposition", agency=owner,
+                    owner_agency=owner, list_id=before.list_id,
+                    before=None if before.disposition is None else {
+                        "disposition": before.disposition, "action": before.action,
+                        "note": before.disposition_note or ""},
+                    after={"disposition": disposition.value, "action": action.value,
+                           "note": note[:1000]},
+                )  # fmt: skip
+                log_change(self._audit_log, conn, entry)
             conn.execute(
                 update(hotlist_hits)
                 .where(hotlist_hits.c.hit_id == hit_id, hotlist_hits.c.list_owner_id == owner_id)

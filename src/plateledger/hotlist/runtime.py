@@ -46,12 +46,14 @@ class HotlistRuntime:
         sinks: Sequence[AlertSink] = (),
     ) -> HotlistRuntime:
         """Create missing tables, load the index and wire the channels (nothing started).
-        Every change of a list or its entries is written with its entry in ``audit``."""
+        Every change of a list or its entries, and every disposition, is written with its
+        entry in ``audit``."""
         create_tables(engine)
         store = HotlistStore(engine, file_gate=gate, audit_log=audit, agency_name=agency_name)
         index = HotlistIndex()
         index.follow(store)
-        hits = HitStore(engine, retention=hit_retention)
+        hits = HitStore(engine, retention=hit_retention, audit_log=audit,
+                        agency_name=agency_name)
         stream = AlertStream()
         webhooks = WebhookOutbox(engine)
         channels: list[AlertSink] = [stream, *sinks]

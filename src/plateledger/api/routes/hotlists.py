@@ -335,6 +335,14 @@ def delete_hotlist(list_id: int, user: Manager, runtime: Runtime) -> None:
         raise ApiError(404, "unknown_list", str(exc)) from None
 
 
+@router.get("/hotlists/{list_id}/entries", response_model=list[EntryPublic])
+def list_hotlist_entries(list_id: int, user: Manager, runtime: Runtime) -> list[EntryPublic]:
+    """The entries of a list of the caller's agency, in import order (expired ones too)."""
+    if all(h.id != list_id for h in runtime.store.lists(user.agency_id)):
+        raise ApiError(404, "unknown_list", f"no hot list `{list_id}`")
+    return [_entry(stored) for stored in runtime.store.entries(list_id)]
+
+
 @router.post("/hotlists/{list_id}/entries", response_model=EntryPublic, status_code=201)
 def add_hotlist_entry(
     list_id: int, body: ImportRow, user: Manager, runtime: Runtime
@@ -425,12 +433,15 @@ def get_hit(hit_id: str, user: Receiver, runtime: Runtime) -> HitRecord:
 def record_disposition(
     hit_id: str, body: DispositionCreate, user: Receiver, runtime: Runtime
 ) -> HitRecord:
-    """Record the officer's check (confirmed, misread, wrong state, dismissed) and action."""
+    """Record the officer's check (confirmed, misread, wrong state, dismissed) and action,
+    with its ``hit_disposition`` audit entry (nothing is recorded without it)."""
     try:
         return runtime.hits.record_disposition(
             hit_id, user.agency_id, body.disposition, body.action, by=user.username,
-            note=body.note,
+            note=body.note, changed_by=_actor(user),
         )  # fmt: skip
+    except ChangeNotLogged as exc:
+        raise AuditUnavailable(str(exc)) from exc
     except UnknownHit as exc:
         raise ApiError(404, "unknown_hit", str(exc)) from None
     except DispositionError as exc:

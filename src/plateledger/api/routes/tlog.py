@@ -22,7 +22,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from plateledger.api.deps import AuditLogDep, SettingsDep
 from plateledger.audit import AuditError, LogRangeError, NoteError
-from plateledger.audit.tiles import TILE_WIDTH, parse_tile_path, read_tile
+from plateledger.audit.tiles import parse_tile_path, read_tile
 from plateledger.audit.witness import (
     COSIGNER_KEY_FILE,
     CosignatureStore,
@@ -107,10 +107,9 @@ def tlog_tile(
         return _plain(404, str(exc))
     except AuditError as exc:
         return _plain(503, str(exc))
-    cache = ("public, max-age=31536000, immutable" if tile.width == TILE_WIDTH
-             else "public, max-age=60")  # fmt: skip
+    # a tile, full or partial, never changes once the tree has filled it: cache it for good
     return Response(data, media_type="application/octet-stream",
-                    headers={"Cache-Control": cache})  # fmt: skip
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
 @router.post("/v1/audit/tlog/cosignatures", response_class=PlainTextResponse,
