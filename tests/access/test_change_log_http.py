@@ -102,6 +102,11 @@ def test_hotlist_entry_changes_over_the_api_are_logged_with_before_and_after(
     assert changes[2]["before"] == {"expires_at": None}
     assert changes[2]["after"] == {"expires_at": "2030-01-01T00:00:00Z"}
     assert changes[3]["before"]["reason"] == "stolen 5/2" and changes[3]["after"] is None
+    # the listed plate and its reason are the list's agency's: never in the public summary
+    public = client.get("/v1/audit/entries", params={"limit": 1000}).json()["entries"]
+    summaries = [e["summary"] for e in public if e["summary"]["type"] == "hotlist_entry_change"]
+    assert len(summaries) == 3
+    assert "8XYZ999" not in str(public) and "stolen 5/2" not in str(public)
 
 
 def test_a_change_the_log_cannot_record_answers_503_and_is_not_made(
