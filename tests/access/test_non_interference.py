@@ -476,6 +476,7 @@ ROUTES: dict[str, str] = {
     "GET /v1/admin/declarations": "admin of the caller's own agency",
     "DELETE /v1/admin/declarations/{declaration_id}": "admin of the caller's own agency",
     "PUT /v1/admin/users/{username}/acting-for": "admin of the caller's own agency",
+    "PUT /v1/admin/users/{username}/roles": "admin of the caller's own agency",
     "GET /openapi.json": "the schema",
     "GET /docs": "the schema",
     "GET /docs/oauth2-redirect": "the schema",

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from plateledger import __version__
+from plateledger.hotlist import Category, FileType
 from plateledger.web import context
 
 __all__ = ["STATIC_DIR", "TEMPLATE_DIR", "install", "router"]
@@ -78,6 +79,17 @@ def search(request: Request) -> HTMLResponse:
 @router.get("/workspace", response_class=HTMLResponse)
 def workspace(request: Request) -> HTMLResponse:
     return _page(request, "workspace.html", purposes=context.purposes())
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request) -> HTMLResponse:
+    return _page(request, "alerts.html", purposes=context.purposes())
+
+
+@router.get("/hotlists", response_class=HTMLResponse)
+def hotlists(request: Request) -> HTMLResponse:
+    return _page(request, "hotlists.html", categories=[c.value for c in Category],
+                 file_types=[f.value for f in FileType])
 
 
 @router.get("/transparency", response_class=HTMLResponse)
