@@ -76,6 +76,8 @@ def searches(s: Session, world: World) -> dict[str, Any]:
                    "convoy": {"window_seconds": 3600, "min_places": 1}},
         "stakeout": {"params": {}, "stakeout": {"areas": [everywhere], "min_areas": 1}},
         "attributes": {"params": {"plate": "7A*", **WINDOW}, "vehicle": {"color": "red"}},
+        "locate": {"params": {"plate": "7ABC123", **WINDOW}, "legal_basis": {
+            "kind": "warrant", "number": "25-SW-0042", "court": "Alameda County Superior Court"}},
     }
     for kind, body in investigations.items():
         seen[f"POST /v1/searches {kind}"] = s.post(

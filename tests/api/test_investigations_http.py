@@ -13,7 +13,7 @@ from tests.api.conftest import Seed, login
 from tests.factories import make_read
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-BASE = {"purpose": "stolen_vehicle", "case_number": "UC-2026-0600",
+BASE = {"purpose": "stolen_vehicle", "case_number": "UC-2026-0600", "offense_type": "240",
         "reason": "stolen silver van seen leaving the lot"}
 WINDOW = {"since": (NOW - timedelta(days=1)).isoformat(), "until": NOW.isoformat()}
 
