@@ -158,3 +158,27 @@ def test_a_retention_setting_is_changed_with_its_before_and_after(
     assert entry["after"] == {"retention_image_days": None, "retention_nonhit_days": 30}
     refused = client.patch("/v1/admin/agency", headers=admin, json={"retention_hit_days": -1})
     assert refused.status_code == 422
+
+
+def test_a_role_change_is_logged_and_ends_the_users_sessions(
+    client: TestClient, seed: Seed  # noqa: F811
+) -> None:
+    admin = login(client, "ucpd-admin")
+    ivy = login(client, "ivy", code(seed.investigator_totp))
+    changed = client.put("/v1/admin/users/ivy/roles", headers=admin,
+                         json={"roles": ["supervisor", "investigator"]})
+    assert changed.status_code == 200, changed.text
+    assert sorted(changed.json()["roles"]) == ["investigator", "supervisor"]
+    assert client.get("/v1/hotlists", headers=ivy).status_code == 401  # logged out
+    own = client.put("/v1/admin/users/ucpd-admin/roles", headers=admin,
+                     json={"roles": ["auditor"]})
+    assert own.status_code == 422
+    other = client.put("/v1/admin/users/fpd-admin/roles", headers=admin,
+                       json={"roles": ["auditor"]})
+    assert other.status_code == 404
+
+    auditor = login(client, "audrey", code(seed.auditor_totp))
+    [entry] = [e for e in _entries(client, auditor) if e.get("change") == "roles"]
+    assert (entry["user"], entry["object_id"]) == ("ucpd-admin", "ivy")
+    assert entry["before"] == {"roles": ["investigator"]}
+    assert entry["after"] == {"roles": ["investigator", "supervisor"]}

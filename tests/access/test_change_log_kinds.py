@@ -80,6 +80,7 @@ def produce(desk: Desk) -> list[dict[str, Any]]:  # noqa: F811
     call("revoke_declaration", admin, declaration.id, agency_id=ucpd)
     call("add_user", admin, ucpd, "ivy", PASSWORD, ["investigator"])
     call("set_acting_for", admin, "ivy", fpd)
+    call("set_roles", admin, "ivy", ["supervisor"])
     call("unlock_user", admin, "ivy")
     call("revoke_tokens", admin, "ivy")
     call("set_password", admin, "ivy", PASSWORD + " again")

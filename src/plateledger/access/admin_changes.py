@@ -235,6 +235,16 @@ class AdminChanges:
                       after={"acting_for": self._slug(user.acting_for_agency_id)})
         return user
 
+    def set_roles(self, actor: Actor, username: str, roles: Iterable[str]) -> User:
+        """Replace a user's roles (`Catalog.set_roles`; their sessions end)."""
+        with self._change() as session:
+            before = list(self._user(username).roles)
+            user = self.catalog.set_roles(username, roles)
+            self._log(session, actor, EntryType.USER_CHANGE, object="user", object_id=username,
+                      change="roles", subject=username, agency=self._slug(user.agency_id),
+                      before={"roles": before}, after={"roles": list(user.roles)})
+        return user
+
     def unlock_user(self, actor: Actor, username: str) -> User:
         with self._change() as session:
             before = _values(self._user(username), ("failed_logins", "locked_until"))

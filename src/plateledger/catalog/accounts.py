@@ -169,6 +169,22 @@ class AccountRecords(CatalogDatabase):
             self._bump(session)
         return user
 
+    def set_roles(self, username: str, roles: Iterable[str]) -> User:
+        """Replace the user's roles (refused where the new roles need a second factor the
+        user has not enrolled); the user's tokens are revoked, so that no session keeps
+        the old roles."""
+        chosen = _check_roles(roles)
+        current = self.user_by_username(username)
+        if current is None:
+            raise NotFound(f"no user `{username}`")
+        needs = self.require_totp and bool(TOTP_ROLES.intersection(chosen))
+        if needs and current.totp_secret_encrypted is None:
+            raise CatalogError(f"user `{username}` needs a second factor for these roles: "
+                               "enrol one first")
+        user = self._change_user(username, roles=chosen)
+        self.revoke_tokens(user.id)
+        return user
+
     def set_password(self, username: str, password: str) -> User:
         """Replace the password, clear any lock-out and revoke the user's tokens."""
         try:

@@ -242,6 +242,27 @@ def create_user(
     )
 
 
+class RolesUpdate(BaseModel):
+    """The user's roles from now on (their sessions end: they log in again)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Role] = Field(min_length=1, max_length=5)
+
+
+@router.put("/users/{username}/roles", response_model=UserPublic,
+            summary="Replace a user's roles (their sessions end)")
+def set_roles(
+    username: str, body: RolesUpdate, admin: UserAdmin, catalog: CatalogDep,
+    changes: AdminChangesDep,
+) -> User:
+    _own_user(catalog, admin, username)
+    if username == admin.username:
+        raise ApiError(422, "refused", "an administrator may not change their own roles")
+    with catalog_errors():
+        return changes.set_roles(Actor.admin(admin), username, body.roles)
+
+
 class ActingFor(BaseModel):
     """The agency (a slug) the user acts for — a federal task-force officer with a local
     login acts for the federal agency; null: for your own agency."""
