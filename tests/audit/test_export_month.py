@@ -26,6 +26,7 @@ from plateledger.access.audit_export import (
 )
 from plateledger.access.audit_reads import AuditReader
 from plateledger.access.exports import ExportCreate, export
+from plateledger.access.legal_basis import LegalBasis
 from plateledger.access.policy_source import PolicyAlertGate
 from plateledger.access.searches import SearchCreate, SearchParams, search
 from plateledger.catalog import Agency, Principal
@@ -126,7 +127,7 @@ def month(office: Office, now: datetime) -> Iterator[Month]:  # noqa: F811
         plate = f"7MON{d:03d}"
         window = _window(day)
         kind = ("exact", "wildcard", "fuzzy", "area", "timeline", "stakeout", "convoy",
-                "attributes", "export")[d % 9]
+                "attributes", "export", "locate")[d % 10]
         user = ("uc-ivy", "uc-sam", "acso-kim", "ftf-fox")[d % 4]
         params: dict[str, Any] = {"plate": plate, **window}
         extra: dict[str, Any] = {}
@@ -142,6 +143,9 @@ def month(office: Office, now: datetime) -> Iterator[Month]:  # noqa: F811
             extra["convoy"] = Convoy(window_seconds=600, min_places=1)
         if kind == "attributes":
             extra["vehicle"] = Vehicle(color="red")
+        if kind == "locate":
+            extra["legal_basis"] = LegalBasis(kind="warrant", number=f"W-2026-{d:04d}",
+                                              court="Alameda County Superior Court")
         purpose = PURPOSE if d % 5 else "homicide"  # Fremont shares stolen vehicles only
         plans.append((kind, user, {
             "params": SearchParams.model_validate(params), "purpose": purpose,
@@ -182,7 +186,7 @@ def test_every_column_is_filled_wherever_it_applies(month: Month) -> None:
     assert set(searches) == set(month.ids)  # every search of the month, once its own agency's
     assert {r["Search Type"] for r in rows.values()} == {
         "exact", "wildcard", "fuzzy", "area", "timeline", "stakeout", "convoy", "attributes",
-        "export", "alert"}
+        "export", "locate", "alert"}
     assert {r["Org Class"] for r in rows.values()} == {"municipal", "county", "federal"}
     assert {r["Decision"] for r in searches.values()} == {"allowed", "partly denied", "denied"}
     for index, row in searches.items():
@@ -204,6 +208,11 @@ def test_every_column_is_filled_wherever_it_applies(month: Month) -> None:
             assert row["Networks Denied"] and "(" in row["Networks Denied"]
         if row["Search Type"] not in {"area", "stakeout"}:
             assert row["License Plate"].startswith("7MON")
+        if row["Search Type"] == "locate":
+            assert row["Legal Basis"].startswith("warrant W-2026-")
+            assert row["Legal Basis"].endswith("(Alameda County Superior Court)")
+        else:
+            assert row["Legal Basis"] == ""
         if "ICE" in row["Reason"]:
             assert row["Reason Flags"]
     assert any(r["Reason Flags"] for r in searches.values())
