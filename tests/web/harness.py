@@ -190,18 +190,29 @@ class Browser:
         The condition is polled inside the page, so a navigation in between (which
         destroys the page's context) is retried from here.
         """
-        poll = (
-            "new Promise((resolve) => { const check = () => { const v = (" + condition
-            + "); if (v) resolve(v); else setTimeout(check, 50); }; check(); })"
-        )
+        # The page gives up on its own just before the deadline (answering a marker), so a
+        # condition that never holds says so, instead of reading as a Chromium that stopped
+        # answering.
+        gave_up = "__plateledger_wait_gave_up__"
         deadline = time.monotonic() + timeout
         while True:
+            left = max(1.0, deadline - time.monotonic())
+            poll = (
+                "new Promise((resolve) => { const end = Date.now() + " + str(int(left * 1000))
+                + " - 500; const check = () => { const v = (" + condition
+                + "); if (v) resolve(v); else if (Date.now() > end) resolve("
+                + json.dumps(gave_up) + "); else setTimeout(check, 50); }; check(); })"
+            )
             try:
-                return self.evaluate(poll, timeout=max(1.0, deadline - time.monotonic()))
+                value = self.evaluate(poll, timeout=left + 10.0)
             except BrowserError as exc:
                 if time.monotonic() >= deadline or "did not answer" in str(exc):
                     raise
                 time.sleep(0.1)  # the context was replaced by a navigation; ask again
+                continue
+            if value == gave_up:
+                raise BrowserError(f"the page never met {condition!r} in {timeout:.0f} s")
+            return value
 
     def goto(self, url: str) -> None:
         self.send("Page.navigate", {"url": url}, session=True)
