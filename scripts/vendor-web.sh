@@ -14,3 +14,12 @@ cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
    node_modules/leaflet.markercluster/dist/MarkerCluster.css \
    node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
    node_modules/leaflet.markercluster/MIT-LICENCE.txt "$vendor/leaflet.markercluster/"
+# The PMTiles reader and its Leaflet renderer, for an operator's offline basemap file.
+# pmtiles ships no licence file: its package.json names BSD-3-Clause, the licence (and
+# copyright holder, Protomaps LLC) of protomaps-leaflet's LICENSE, which is kept with both.
+rm -rf "$vendor/pmtiles" "$vendor/protomaps-leaflet"
+mkdir -p "$vendor/pmtiles" "$vendor/protomaps-leaflet"
+cp node_modules/pmtiles/dist/pmtiles.js node_modules/pmtiles/package.json \
+   node_modules/protomaps-leaflet/LICENSE "$vendor/pmtiles/"
+cp node_modules/protomaps-leaflet/dist/protomaps-leaflet.js \
+   node_modules/protomaps-leaflet/LICENSE "$vendor/protomaps-leaflet/"

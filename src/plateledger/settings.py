@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     throttle_denials: int = Field(
         default=20, ge=1, description="denied accesses of one user in the window: 429s"
     )
+    pmtiles_path: Path | None = Field(
+        default=None,
+        description="a PMTiles file (e.g. cut from an OpenStreetMap extract) that the map "
+                    "workspace draws under its own layers; default: none",
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

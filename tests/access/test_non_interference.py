@@ -462,6 +462,8 @@ ROUTES: dict[str, str] = {
     "GET /v1/admin/cameras": "admin of the caller's own agency",
     "GET /v1/basemap": "the caller's own agency's cameras and their hull: no read data "
     "(tests/web/test_workspace.py)",
+    "GET /v1/basemap/tiles.pmtiles": "the operator's PMTiles map file: map data, no read "
+    "data (tests/web/test_workspace.py)",
     "POST /v1/admin/cameras": "admin of the caller's own agency",
     "GET /v1/admin/keys": "admin of the caller's own agency",
     "POST /v1/admin/keys": "admin of the caller's own agency",

@@ -8,6 +8,7 @@ the server, so that it reads without JavaScript.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,16 @@ def alerts(request: Request) -> HTMLResponse:
 def hotlists(request: Request) -> HTMLResponse:
     return _page(request, "hotlists.html", categories=[c.value for c in Category],
                  file_types=[f.value for f in FileType])
+
+
+@router.get("/reads/{read_id}", response_class=HTMLResponse)
+def read_page(request: Request, read_id: uuid.UUID) -> HTMLResponse:
+    return _page(request, "read.html", read_id=str(read_id), purposes=context.purposes())
+
+
+@router.get("/cameras", response_class=HTMLResponse)
+def cameras(request: Request) -> HTMLResponse:
+    return _page(request, "cameras.html")
 
 
 @router.get("/transparency", response_class=HTMLResponse)

@@ -4,19 +4,26 @@ Drawn from what the system knows, never from tiles fetched elsewhere: the signed
 user's own agency's cameras with a position, and that agency's area as the convex hull of
 them. Only the user's own agency is drawn, so the map reveals nothing about the cameras of
 an agency the user may not search.
+
+Where the operator set ``pmtiles_path`` (``PLATELEDGER_PMTILES_PATH``), the collection also
+names ``GET /v1/basemap/tiles.pmtiles``: that file, served in the byte ranges the map's
+PMTiles reader asks for, to signed-in users. It is map data (roads, places), not reads.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse
 
-from plateledger.api.deps import CatalogDep, CurrentUser
+from plateledger.api.deps import CatalogDep, CurrentUser, SettingsDep
 
 __all__ = ["convex_hull", "router"]
 
 router = APIRouter(prefix="/v1", tags=["search"])
+
+TILES_URL = "/v1/basemap/tiles.pmtiles"
 
 Point = tuple[float, float]
 
@@ -44,7 +51,7 @@ def convex_hull(points: list[Point]) -> list[Point]:
 
 
 @router.get("/basemap", summary="The offline basemap: your agency's cameras and area (GeoJSON)")
-def basemap(user: CurrentUser, catalog: CatalogDep) -> dict[str, Any]:
+def basemap(user: CurrentUser, catalog: CatalogDep, settings: SettingsDep) -> dict[str, Any]:
     cameras = [c for c in catalog.cameras(owner_id=user.agency_id)
                if c.lat is not None and c.lon is not None]
     features: list[dict[str, Any]] = []
@@ -62,4 +69,23 @@ def basemap(user: CurrentUser, catalog: CatalogDep) -> dict[str, Any]:
             "properties": {"kind": "camera", "camera_id": c.camera_id, "name": c.name,
                            "camera_kind": c.kind},
         })
-    return {"type": "FeatureCollection", "features": features}
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if settings.pmtiles_path is not None and settings.pmtiles_path.is_file():
+        collection["pmtiles"] = TILES_URL
+    return collection
+
+
+@router.get(
+    "/basemap/tiles.pmtiles", response_class=FileResponse,
+    summary="The operator's PMTiles basemap file, in byte ranges (map data, not reads)",
+    responses={200: {"content": {"application/vnd.pmtiles": {}}},
+               206: {"description": "the byte range asked for"},
+               404: {"description": "no PMTiles file is set on this server"}},
+)
+def basemap_tiles(user: CurrentUser, settings: SettingsDep) -> FileResponse:
+    path = settings.pmtiles_path
+    if path is None or not path.is_file():
+        raise HTTPException(404, "no PMTiles basemap is set on this server "
+                                 "(PLATELEDGER_PMTILES_PATH)")
+    return FileResponse(path, media_type="application/vnd.pmtiles",
+                        headers={"Cache-Control": "private, max-age=3600"})

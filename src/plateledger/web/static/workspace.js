@@ -2,31 +2,58 @@
 // /v1/searches, drawn on a Leaflet map served by this server (no tiles from outside).
 import { api, describe, token } from "/static/api.js";
 import { el } from "/static/format.js";
+import { context, facts, keepContext, showImages } from "/static/readview.js";
 
 const L = window.L;
 const form = document.getElementById("ws-form");
 const errorBox = document.getElementById("ws-error");
 const status = document.getElementById("ws-status");
 const areaList = document.getElementById("area-list");
-const map = L.map("map", { attributionControl: false, keyboard: true }).setView([39.5, -98.35], 4);
+const detail = document.getElementById("read-detail");
+const map = L.map("map", { attributionControl: false, keyboard: true, maxZoom: 19, minZoom: 3 }).setView([37.59, -122.04], 12);
 const basemap = L.layerGroup().addTo(map);
-const clusters = L.markerClusterGroup().addTo(map);
+const clusters = L.markerClusterGroup({ showCoverageOnHover: false }).addTo(map);
 const overlay = L.layerGroup().addTo(map);
 const drawn = L.layerGroup().addTo(map);
+const sketch = L.layerGroup().addTo(map);
+const AREA_STYLE = { color: "#b3261e", weight: 2, fillOpacity: 0.12 };
 const areas = [];
 let drawing = null;
+let current = null;
+// For people and tests driving the page: the map and the state of the last search.
+window.plateledgerWorkspace = { map, areas, state: () => current };
 
 async function loadBasemap() {
   try {
     const data = await api("/v1/basemap");
+    if (data.pmtiles && window.protomapsL && window.pmtiles) {
+      // The operator's PMTiles file, read in byte ranges with the user's token.
+      const source = new window.pmtiles.FetchSource(data.pmtiles,
+        new Headers({ Authorization: `Bearer ${token()}` }));
+      window.protomapsL.leafletLayer({ url: new window.pmtiles.PMTiles(source), flavor: "light" })
+        .addTo(basemap);
+    }
     const layer = L.geoJSON(data, {
-      pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 3, color: "#555" }),
-      style: (feature) => (feature.geometry.type === "Polygon"
-        ? { color: "#7a869a", weight: 1, fillOpacity: 0.04 } : { color: "#9aa5b1", weight: 2 }),
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng,
+        { radius: 4, color: "#445", weight: 1, fillColor: "#8893a3", fillOpacity: 0.8 })
+        .bindTooltip(`camera ${feature.properties.camera_id}`),
+      style: () => ({ color: "#7a869a", weight: 1, fillOpacity: 0.04 }),
     }).addTo(basemap);
     if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+    map.getContainer().dataset.basemap = "ready";
   } catch (error) {
-    status.textContent = `The basemap could not be loaded: ${describe(error)}`;
+    showError(`The basemap could not be loaded: ${describe(error)}`);
+  }
+}
+
+async function loadOffenses() {
+  const select = form.offense_type;
+  if (!select || select.options.length > 1) return;
+  try {
+    const offenses = await api("/v1/offense-types", { auth: false });
+    select.append(...offenses.map((o) => el("option", { value: o.code }, `${o.code} — ${o.name}`)));
+  } catch (error) {
+    showError(`The offense list could not be loaded: ${describe(error)}`);
   }
 }
 
@@ -38,10 +65,12 @@ function isoUtc(value) {
   return value ? `${value.length === 16 ? `${value}:00` : value}Z` : null;
 }
 
+function localInput(date) {
+  return date.toISOString().slice(0, 19);
+}
+
 function timeWindow() {
-  const since = isoUtc(form.since.value);
-  const until = isoUtc(form.until.value);
-  return { since, until };
+  return { since: isoUtc(form.since.value), until: isoUtc(form.until.value) };
 }
 
 function showError(text) {
@@ -49,67 +78,197 @@ function showError(text) {
   errorBox.hidden = !text;
 }
 
-function renderAreas() {
-  areaList.replaceChildren(...areas.map((a, i) => el("li", {},
-    a.shape === "circle"
-      ? `Area ${i + 1}: circle ${a.meters} m around ${a.lat.toFixed(5)}, ${a.lon.toFixed(5)}`
-      : `Area ${i + 1}: box ${a.south.toFixed(5)}, ${a.west.toFixed(5)} – ${a.north.toFixed(5)}, ${a.east.toFixed(5)}`)));
-  form.min_areas.max = String(Math.max(areas.length, 1));
+// Drawing --------------------------------------------------------------------------------
+
+function areaText(a, i) {
+  if (a.shape === "circle") {
+    return `Area ${i + 1}: circle ${a.meters} m around ${a.lat.toFixed(5)}, ${a.lon.toFixed(5)}`;
+  }
+  if (a.shape === "box") {
+    return `Area ${i + 1}: box ${a.south.toFixed(5)}, ${a.west.toFixed(5)} – ${a.north.toFixed(5)}, ${a.east.toFixed(5)}`;
+  }
+  return `Area ${i + 1}: polygon of ${a.points.length} corners`;
 }
 
+function areaLayer(a) {
+  if (a.shape === "circle") return L.circle([a.lat, a.lon], { radius: a.meters, ...AREA_STYLE });
+  if (a.shape === "box") return L.rectangle([[a.south, a.west], [a.north, a.east]], AREA_STYLE);
+  return L.polygon(a.points, AREA_STYLE);
+}
+
+function renderAreas() {
+  drawn.clearLayers();
+  areas.forEach((a, i) => areaLayer(a).bindTooltip(`Area ${i + 1}`, { permanent: true,
+    direction: "left", offset: [-12, 0], className: "area-label" }).addTo(drawn));
+  areaList.replaceChildren(...areas.map((a, i) => {
+    const remove = el("button", { type: "button", class: "link", "aria-label": `Remove area ${i + 1}` }, "remove");
+    remove.addEventListener("click", () => {
+      areas.splice(i, 1);
+      renderAreas();
+    });
+    return el("li", {}, areaText(a, i), " ", remove);
+  }));
+  form.min_areas.max = String(Math.max(areas.length, 1));
+  if (Number(form.min_areas.value) > areas.length) form.min_areas.value = String(Math.max(areas.length, 1));
+}
+
+function addArea(area) {
+  areas.push(area);
+  renderAreas();
+  status.textContent = `${areas.length} area(s) drawn.`;
+}
+
+function stopDrawing(message) {
+  drawing = null;
+  sketch.clearLayers();
+  map.doubleClickZoom.enable();
+  map.getContainer().classList.remove("drawing");
+  if (message !== undefined) status.textContent = message;
+}
+
+const PROMPTS = {
+  circle: "Click the centre of the circle (Escape cancels).",
+  box: "Click the first corner (Escape cancels).",
+  polygon: "Click each corner of the polygon; Enter finishes, Escape cancels.",
+};
+
 function startDrawing(shape) {
-  drawing = { shape, first: null };
+  stopDrawing();
+  drawing = { shape, points: [] };
+  map.doubleClickZoom.disable();
   map.getContainer().classList.add("drawing");
-  status.textContent = shape === "circle" ? "Click the centre of the circle." : "Click the first corner.";
+  status.textContent = PROMPTS[shape];
+  map.getContainer().focus();
+}
+
+function finishPolygon() {
+  if (!drawing || drawing.shape !== "polygon") return;
+  if (drawing.points.length < 3) {
+    status.textContent = "A polygon needs at least three corners; click more, or Escape to cancel.";
+    return;
+  }
+  const points = drawing.points.map((p) => [p.lat, p.lng]);
+  stopDrawing();
+  addArea({ shape: "polygon", points });
 }
 
 map.on("click", (event) => {
   if (!drawing) return;
-  if (!drawing.first) {
-    drawing.first = event.latlng;
-    status.textContent = drawing.shape === "circle" ? "Click the edge of the circle." : "Click the opposite corner.";
+  const p = event.latlng;
+  drawing.points.push(p);
+  if (drawing.shape === "polygon") {
+    sketch.clearLayers();
+    L.polyline(drawing.points, { ...AREA_STYLE, dashArray: "4 4" }).addTo(sketch);
+    drawing.points.forEach((q) => L.circleMarker(q, { radius: 4, color: "#b3261e" }).addTo(sketch));
+    status.textContent = `${drawing.points.length} corner(s); Enter finishes, Escape cancels.`;
     return;
   }
-  const a = drawing.first;
-  const b = event.latlng;
-  if (drawing.shape === "circle") {
-    const meters = Math.max(1, Math.round(map.distance(a, b)));
-    areas.push({ shape: "circle", lat: a.lat, lon: a.lng, meters });
-    L.circle(a, { radius: meters, color: "#b3261e" }).addTo(drawn);
+  if (drawing.points.length === 1) {
+    L.circleMarker(p, { radius: 4, color: "#b3261e" }).addTo(sketch);
+    status.textContent = drawing.shape === "circle"
+      ? "Click the edge of the circle." : "Click the opposite corner.";
+    return;
+  }
+  const [a, b] = drawing.points;
+  const shape = drawing.shape;
+  stopDrawing();
+  if (shape === "circle") {
+    addArea({ shape: "circle", lat: a.lat, lon: a.lng, meters: Math.max(1, Math.round(map.distance(a, b))) });
   } else {
     const bounds = L.latLngBounds(a, b);
-    areas.push({ shape: "box", south: bounds.getSouth(), west: bounds.getWest(),
+    addArea({ shape: "box", south: bounds.getSouth(), west: bounds.getWest(),
       north: bounds.getNorth(), east: bounds.getEast() });
-    L.rectangle(bounds, { color: "#b3261e" }).addTo(drawn);
   }
-  drawing = null;
-  map.getContainer().classList.remove("drawing");
-  status.textContent = `${areas.length} area(s) drawn.`;
-  renderAreas();
+});
+
+document.addEventListener("keydown", (event) => {
+  if (!drawing) return;
+  if (event.key === "Escape") {
+    event.preventDefault();
+    stopDrawing("Drawing cancelled.");
+  } else if (event.key === "Enter" && drawing.shape === "polygon") {
+    event.preventDefault();
+    finishPolygon();
+  }
 });
 
 document.getElementById("draw-circle").addEventListener("click", () => startDrawing("circle"));
 document.getElementById("draw-box").addEventListener("click", () => startDrawing("box"));
+document.getElementById("draw-polygon").addEventListener("click", () => startDrawing("polygon"));
 document.getElementById("clear-areas").addEventListener("click", () => {
+  stopDrawing();
   areas.length = 0;
-  drawn.clearLayers();
   renderAreas();
+  status.textContent = "Areas cleared.";
 });
+
+function numbers(text) {
+  return (text.match(/-?\d+(?:\.\d+)?/g) ?? []).map(Number);
+}
+
+/** An area typed in the form (the keyboard's way to draw), or a sentence saying what is wrong. */
+function typedArea() {
+  const shape = document.getElementById("area-shape").value;
+  const values = numbers(document.getElementById("area-coords").value);
+  const lat = (v) => v >= -90 && v <= 90;
+  const lon = (v) => v >= -180 && v <= 180;
+  if (shape === "circle") {
+    const meters = Number(document.getElementById("area-radius").value);
+    if (values.length !== 2 || !lat(values[0]) || !lon(values[1])) return "A circle needs its centre as: lat, lon.";
+    if (!(meters > 0 && meters <= 100000)) return "A circle's radius must be 1 to 100000 metres.";
+    return { shape, lat: values[0], lon: values[1], meters };
+  }
+  if (shape === "box") {
+    const [south, west, north, east] = values;
+    if (values.length !== 4 || !lat(south) || !lat(north) || !lon(west) || !lon(east)) {
+      return "A box needs: south, west, north, east.";
+    }
+    if (south > north || west > east) return "A box needs south below north and west left of east.";
+    return { shape, south, west, north, east };
+  }
+  if (values.length < 6 || values.length % 2) return "A polygon needs at least three corners, each: lat lon.";
+  const points = [];
+  for (let i = 0; i < values.length; i += 2) points.push([values[i], values[i + 1]]);
+  if (!points.every(([a, b]) => lat(a) && lon(b))) return "Each corner needs a latitude and a longitude.";
+  return { shape, points };
+}
+
+document.getElementById("add-area").addEventListener("click", () => {
+  const area = typedArea();
+  if (typeof area === "string") {
+    showError(area);
+    return;
+  }
+  showError("");
+  addArea(area);
+  const bounds = areaLayer(area).addTo(sketch).getBounds();
+  sketch.clearLayers();
+  map.fitBounds(bounds, { maxZoom: 15 });
+});
+
+// Searching ------------------------------------------------------------------------------
+
+function searchContext() {
+  return {
+    purpose: form.purpose.value, reason: form.reason.value.trim(),
+    case_number: form.case_number.value.trim() || null,
+    offense_type: form.offense_type?.value || null,
+  };
+}
 
 function buildBody(k, plate) {
   const { since, until } = timeWindow();
-  const params = { limit: 250, offset: 0 };
+  const params = { limit: 500, offset: 0 };
   if (plate) params.plate = plate;
   if (since) params.since = since;
   if (until) params.until = until;
-  const body = {
-    kind: k, params, purpose: form.purpose.value,
-    case_number: form.case_number.value.trim() || null, reason: form.reason.value.trim(),
-  };
+  const ctx = searchContext();
+  const body = { kind: k, params, purpose: ctx.purpose, case_number: ctx.case_number, reason: ctx.reason };
+  if (ctx.offense_type) body.offense_type = ctx.offense_type;
   if (k === "stakeout") {
     body.stakeout = {
       areas: areas.map((a) => ({ ...a, since, until })),
-      min_areas: Math.min(Number(form.min_areas.value) || 1, areas.length),
+      min_areas: Math.min(Math.max(Number(form.min_areas.value) || 1, 1), areas.length),
     };
   }
   if (k === "convoy") body.convoy = { window_seconds: 120, min_places: 2 };
@@ -118,16 +277,23 @@ function buildBody(k, plate) {
 
 function problems(k, plate) {
   if (k !== "stakeout" && !plate) return "Enter a plate.";
-  if (k === "stakeout" && !areas.length) return "Draw at least one area on the map.";
+  if (k === "stakeout" && !areas.length) return "Draw at least one area on the map, or add one by coordinates.";
+  const { since, until } = timeWindow();
+  if ((k !== "timeline") && (!since || !until)) return "Give both times: From and Until.";
+  if (since && until && since > until) return "From must not be after Until.";
   if (!form.purpose.value) return "Choose a purpose.";
+  if (form.offense_type && !form.offense_type.value) return "Choose the offense type.";
   if (!form.reason.value.trim()) return "Give the reason for this search.";
   return null;
 }
 
+// Results --------------------------------------------------------------------------------
+
 function readMarker(read) {
-  const marker = L.marker([read.lat, read.lon], { keyboard: true, title: read.plate });
-  marker.bindPopup(() => el("div", {},
-    el("strong", {}, read.plate), el("br"), read.ts, el("br"), `camera ${read.camera_id}`));
+  const marker = L.marker([read.lat, read.lon], { keyboard: true, title: `${read.plate} ${read.ts}`,
+    alt: `Read of ${read.plate} at ${read.camera_id}` });
+  marker.on("click", () => showDetail(read));
+  marker.on("keypress", (e) => { if (e.originalEvent.key === "Enter") showDetail(read); });
   return marker;
 }
 
@@ -137,42 +303,94 @@ function table(headers, rows) {
   tbl.tBodies[0].replaceChildren(...rows);
 }
 
-function actions(plate) {
-  const timeline = el("button", { type: "button", class: "row-timeline" }, "Timeline");
-  timeline.addEventListener("click", () => runFor("timeline", plate));
-  const convoy = el("button", { type: "button", class: "row-convoy" }, "Convoy");
-  convoy.addEventListener("click", () => runFor("convoy", plate));
-  return el("td", {}, timeline, " ", convoy);
+function button(label, cls, onClick) {
+  const b = el("button", { type: "button", class: cls }, label);
+  b.addEventListener("click", onClick);
+  return b;
 }
 
-function render(k, page) {
+function actions(plate, read) {
+  return el("td", { class: "row-actions" },
+    read ? button("Detail", "row-detail", () => showDetail(read)) : null, read ? " " : null,
+    button("Timeline", "row-timeline", () => runFor("timeline", plate)), " ",
+    button("Convoy", "row-convoy", () => runFor("convoy", plate)));
+}
+
+function place(r) {
+  return typeof r.lat === "number" ? `${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}` : "—";
+}
+
+function showDetail(read) {
+  current = { ...current, detail: read };
+  detail.hidden = false;
+  document.getElementById("read-detail-title").textContent = `Read of ${read.plate}`;
+  document.getElementById("read-facts").replaceChildren(facts(read));
+  document.getElementById("read-images-box").replaceChildren();
+  const page = new URLSearchParams({ plate: read.plate, ts: read.ts });
+  document.getElementById("read-page").href = `/reads/${encodeURIComponent(read.read_id)}?${page}`;
+  keepContext(searchContext());
+  detail.focus();
+}
+
+document.getElementById("read-images").addEventListener("click", () => {
+  const read = current?.detail;
+  if (!read) return;
+  const ctx = searchContext();
+  if (!ctx.purpose || !ctx.reason) {
+    showError("Choose a purpose and give a reason: viewing images is decided and logged too.");
+    return;
+  }
+  showImages(document.getElementById("read-images-box"), read, ctx);
+});
+
+function byTime(a, b) {
+  return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0;
+}
+
+function render(k, plate, page) {
   clusters.clearLayers();
   overlay.clearLayers();
-  const reads = (page.rows ?? []).filter((r) => typeof r.lat === "number");
-  clusters.addLayers(reads.map(readMarker));
+  const reads = [...(page.results ?? [])].sort(byTime);
+  clusters.addLayers(reads.filter((r) => typeof r.lat === "number").map(readMarker));
+  let count = reads.length;
   if (k === "timeline") {
-    const path = page.path ?? [];
-    if (path.length) L.polyline(path.map((p) => [p.lat, p.lon]), { color: "#1d4ed8" }).addTo(overlay);
-    table(["Time (UTC)", "Plate", "Camera", "Place", ""], (page.rows ?? []).map((r) => el("tr", {},
-      el("td", {}, r.ts), el("td", { class: "plate" }, r.plate), el("td", {}, r.camera_id),
-      el("td", {}, typeof r.lat === "number" ? `${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}` : "—"),
-      actions(r.plate))));
+    const path = (page.path ?? []).filter((p) => typeof p.lat === "number");
+    if (path.length) {
+      L.polyline(path.map((p) => [p.lat, p.lon]), { color: "#1d4ed8", weight: 4, opacity: 0.8,
+        className: "timeline-path" }).addTo(overlay);
+      path.forEach((p, i) => L.circleMarker([p.lat, p.lon], { radius: 9, color: "#1d4ed8", fillColor: "#fff",
+        fillOpacity: 1, weight: 2 }).bindTooltip(`${i + 1} · ${p.camera_id} · ${p.first_seen.slice(5, 16).replace("T", " ")}`, {
+        permanent: path.length <= 12, direction: "right", className: "stop-label" }).addTo(overlay));
+    }
+    table(["#", "Time (UTC)", "Plate", "Camera", "Place", "Vehicle", ""], reads.map((r, i) => el("tr", {},
+      el("td", {}, String(i + 1)), el("td", {}, r.ts), el("td", { class: "plate" }, r.plate),
+      el("td", {}, r.camera_id), el("td", {}, place(r)),
+      el("td", {}, [r.vehicle_color, r.vehicle_make, r.vehicle_model].filter(Boolean).join(" ")),
+      actions(r.plate, r))));
   } else if (k === "convoy") {
-    table(["Plate", "Places", "Together", "First seen", "Last seen", ""],
-      (page.companions ?? []).map((c) => el("tr", {}, el("td", { class: "plate" }, c.plate),
+    const companions = page.companions ?? [];
+    count = companions.length;
+    table(["Plate", "Places together", "Times together", "First seen", "Last seen", ""],
+      companions.map((c) => el("tr", {}, el("td", { class: "plate" }, c.plate),
         el("td", {}, String(c.places)), el("td", {}, String(c.co_occurrences)),
         el("td", {}, c.first_seen ?? ""), el("td", {}, c.last_seen ?? ""), actions(c.plate))));
   } else {
-    table(["Plate", "Areas matched", "Reads", ""], (page.stakeout ?? []).map((s) => el("tr", {},
+    const plates = page.stakeout ?? [];
+    count = plates.length;
+    table(["Plate", "Areas matched", "Reads", ""], plates.map((s) => el("tr", {},
       el("td", { class: "plate" }, s.plate),
       el("td", {}, s.areas_matched.map((i) => i + 1).join(", ")),
       el("td", {}, String(s.reads)), actions(s.plate))));
   }
-  const denied = (page.owners?.denied ?? []).length;
-  status.textContent = `${k}: ${page.total ?? 0} result(s); audit entry ${page.audit_index ?? "—"}`
+  const caption = { timeline: `Timeline of ${plate}: reads in time order`,
+    convoy: `Vehicles travelling with ${plate}`, stakeout: "Plates seen in the areas" }[k];
+  document.querySelector("#ws-results caption").textContent = caption;
+  const denied = (page.owners ?? []).filter((o) => !o.allowed).length;
+  status.textContent = `${caption}: ${count} result(s); audit entry ${page.audit_index ?? "—"}`
     + (denied ? `; ${denied} owner(s) refused this search` : "");
+  current = { kind: k, plate, count, page };
   const bounds = L.featureGroup([...clusters.getLayers(), ...overlay.getLayers()]).getBounds();
-  if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 15 });
+  if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 15, padding: [30, 30] });
 }
 
 async function runFor(k, plate) {
@@ -182,20 +400,36 @@ async function runFor(k, plate) {
     showError(problem);
     return;
   }
+  form.querySelector(`input[name=kind][value=${k}]`).checked = true;
+  if (plate) form.plate.value = plate;
   status.textContent = "Searching…";
+  current = { kind: k, plate, pending: true };
   try {
     const page = await api("/v1/searches", { method: "POST", body: buildBody(k, plate) });
-    render(k, page);
+    keepContext(searchContext());
+    render(k, plate, page);
   } catch (error) {
     status.textContent = "";
+    current = { kind: k, plate, error: describe(error) };
     showError(describe(error));
   }
 }
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  runFor(kind(), form.plate.value.trim());
+  runFor(kind(), form.plate.value.trim().toUpperCase());
 });
 
+const until = new Date();
+until.setUTCSeconds(0, 0);
+if (!form.until.value) form.until.value = localInput(until);
+if (!form.since.value) form.since.value = localInput(new Date(until.getTime() - 3 * 86400000));
+const kept = context();
+if (kept) {
+  if (kept.purpose) form.purpose.value = kept.purpose;
+  if (kept.reason) form.reason.value = kept.reason;
+  if (kept.case_number) form.case_number.value = kept.case_number;
+}
+loadOffenses().then(() => { if (kept?.offense_type) form.offense_type.value = kept.offense_type; });
 if (!token()) document.getElementById("need-login").hidden = false;
 else loadBasemap();

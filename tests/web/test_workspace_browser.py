@@ -1,0 +1,346 @@
+"""The map workspace in Chromium, at 1366×768, over a city with the demo's planted case: a
+stakeout drawn with the mouse over three places finds the stolen car, a convoy from its
+row lists the two vehicles that travelled with it, its timeline opens on the map, and a
+read's detail shows its plate crop and overview through the image-view decision. Polygons
+are drawn by clicks and finished with Enter; areas can be typed instead of drawn; the
+camera list and map open for administrators only. Screenshots go to docs/screens/."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from plateledger.catalog import open_catalog
+from plateledger.demo import DEMO_PASSWORD, load_reads, seed_catalog
+from plateledger.settings import Settings
+from plateledger.sim import City, default_plan
+from plateledger.sim.planted import PlantedCase, plant_case
+from plateledger.store import ReadStore
+from plateledger.store.images import ImageStore
+from tests.web.harness import SERVER, Browser, WebServer, free_port, wait_ready
+
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+INVESTIGATOR = "ucpd.investigator"
+
+
+@dataclass
+class CaseServer:
+    server: WebServer
+    case: PlantedCase
+
+
+@pytest.fixture(scope="module")
+def case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseServer]:
+    """A server over the demo city with simulated traffic and the planted case."""
+    data_dir = tmp_path_factory.mktemp("workspace-case")
+    settings = Settings(data_dir=data_dir, require_totp=False)
+    city = City(default_plan(vehicles=2000))
+    catalog = open_catalog(settings)
+    try:
+        accounts = seed_catalog(catalog, city.plan)
+    finally:
+        catalog.engine.dispose()
+    owner_ids = {a.id: accounts.agency_ids[a.slug] for a in city.plan.agencies}
+    end = datetime.now(UTC)
+    store = ReadStore.open(data_dir=settings.store_dir, partitioning=settings.partitioning)
+    try:
+        load_reads(store, city, reads=20_000, seed=11, days=3.0, owner_ids=owner_ids)
+        case = plant_case(city.plan, end=end, owner_ids=owner_ids,
+                          images=ImageStore(settings.images_dir))
+        store.insert_reads(case.reads)
+    finally:
+        store.close()
+    port = free_port()
+    env = {**os.environ, "PLATELEDGER_REQUIRE_TOTP": "false"}
+    with (data_dir / "server.log").open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-c", SERVER, str(data_dir), str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT, env=env)
+    server = WebServer(url=f"http://127.0.0.1:{port}", password=DEMO_PASSWORD,
+                       data_dir=data_dir)
+    try:
+        wait_ready(server.url, process)
+        yield CaseServer(server, case)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def _signed_in(browser: Browser, server: WebServer, username: str, path: str) -> None:
+    """Open ``path`` at 1366×768 with ``username``'s token in the tab's session storage."""
+    browser.send("Emulation.setDeviceMetricsOverride", {
+        "width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False}, session=True)
+    token = server.token(username)
+    browser.goto(f"{server.url}/login")
+    browser.evaluate(f"sessionStorage.setItem('plateledger.token', {json.dumps(token)})")
+    browser.goto(f"{server.url}{path}")
+
+
+def _fill(browser: Browser, case: PlantedCase, kind: str) -> None:
+    values = {"purpose": "stolen_vehicle", "offense_type": "240",
+              "reason": "stolen white pickup seen with two cars",
+              "case_number": "UC-2026-0042",
+              "since": case.since.strftime("%Y-%m-%dT%H:%M:%S"),
+              "until": case.until.strftime("%Y-%m-%dT%H:%M:%S")}
+    browser.evaluate(
+        "(() => { const f = document.getElementById('ws-form');"
+        f" for (const [k, v] of Object.entries({json.dumps(values)})) f[k].value = v;"
+        f" f.querySelector('input[name=kind][value={kind}]').checked = true; }})()"
+    )
+
+
+def _click_at(browser: Browser, x: float, y: float) -> None:
+    for event in ("mouseMoved", "mousePressed", "mouseReleased"):
+        params: dict[str, Any] = {"type": event, "x": x, "y": y}
+        if event != "mouseMoved":
+            params.update(button="left", clickCount=1)
+        browser.send("Input.dispatchMouseEvent", params, session=True)
+
+
+def _screen_point(browser: Browser, lat: float, lon: float) -> tuple[float, float]:
+    """Where (lat, lon) is in the window: the map's own projection plus its position."""
+    point = browser.evaluate(
+        "(() => { const m = window.plateledgerWorkspace.map;"
+        f" const p = m.latLngToContainerPoint([{lat}, {lon}]);"
+        " const r = m.getContainer().getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; })()"
+    )
+    return float(point[0]), float(point[1])
+
+
+def _key(browser: Browser, key: str) -> None:
+    for kind in ("keyDown", "keyUp"):
+        browser.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": key,
+                                                "windowsVirtualKeyCode": {"Enter": 13,
+                                                                          "Escape": 27}[key]},
+                     session=True)
+
+
+def _click(browser: Browser, selector: str) -> None:
+    browser.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+
+
+def _wait_results(browser: Browser, kind: str) -> dict[str, Any]:
+    state = browser.wait_for(
+        "(() => { const s = window.plateledgerWorkspace.state();"
+        f" return s && (s.kind === {json.dumps(kind)} && s.page || s.error) ? s : null; }})()"
+    )
+    assert "error" not in state, state.get("error")
+    result: dict[str, Any] = state
+    return result
+
+
+def _column(browser: Browser, index: int) -> list[str]:
+    values = browser.evaluate(
+        "[...document.querySelectorAll('#ws-results tbody tr')]"
+        f".map((tr) => tr.cells[{index}].textContent)"
+    )
+    return [str(v) for v in values]
+
+
+def _row_button(browser: Browser, plate: str, cls: str) -> None:
+    browser.evaluate(
+        "[...document.querySelectorAll('#ws-results tbody tr')]"
+        f".find((tr) => tr.textContent.includes({json.dumps(plate)}))"
+        f".querySelector('button.{cls}').click()"
+    )
+
+
+def _ready(browser: Browser) -> None:
+    browser.wait_for("document.getElementById('map').dataset.basemap === 'ready'"
+                     " && document.getElementById('offense_type').options.length > 1")
+
+
+def test_stakeout_convoy_timeline_and_read_detail(
+    case_server: CaseServer, browser: Browser
+) -> None:
+    server, case = case_server.server, case_server.case
+    _signed_in(browser, server, INVESTIGATOR, "/workspace")
+    _ready(browser)
+    _fill(browser, case, "stakeout")
+    places = json.dumps([[p.lat, p.lon] for p in case.places])
+    browser.evaluate(
+        f"void window.plateledgerWorkspace.map.fitBounds({places}, {{padding: [60, 60]}})")
+    browser.wait_for("!window.plateledgerWorkspace.map._animatingZoom")
+    for place in case.places:
+        _click(browser, "#draw-circle")
+        x, y = _screen_point(browser, place.lat, place.lon)
+        _click_at(browser, x, y)
+        _click_at(browser, x + 25, y)  # the edge: 25 px east of the centre
+    areas = browser.evaluate("window.plateledgerWorkspace.areas")
+    assert [a["shape"] for a in areas] == ["circle"] * 3
+    for area, place in zip(areas, case.places, strict=True):
+        assert abs(area["lat"] - place.lat) < 0.001 and abs(area["lon"] - place.lon) < 0.001
+        assert 20 < area["meters"] < 2000
+    browser.evaluate("document.getElementById('min_areas').value = '3'")
+    _click(browser, "#ws-run")
+    _wait_results(browser, "stakeout")
+    plates = _column(browser, 0)
+    assert case.stolen in plates
+    assert set(case.companions) <= set(plates)
+    assert case.decoy not in plates  # it passed one place only
+    row = plates.index(case.stolen)
+    assert _column(browser, 1)[row] == "1, 2, 3"
+    browser.screenshot(SCREENS / "workspace-stakeout.png")
+
+    _row_button(browser, case.stolen, "row-convoy")
+    state = _wait_results(browser, "convoy")
+    assert state["plate"] == case.stolen
+    companions = _column(browser, 0)
+    assert companions[:2] and set(companions[:2]) == set(case.companions)
+    assert case.decoy not in companions  # with the car at one place only: below min_places
+    assert _column(browser, 1)[:2] == ["3", "3"]
+    browser.screenshot(SCREENS / "workspace-convoy.png")
+
+    _row_button(browser, case.companions[0], "row-timeline")
+    _wait_results(browser, "timeline")
+    _row_button(browser, case.companions[0], "row-convoy")  # and back, from a row
+    _wait_results(browser, "convoy")
+    assert case.stolen in _column(browser, 0)
+
+    _row_button(browser, case.stolen, "row-timeline")
+    state = _wait_results(browser, "timeline")
+    stolen_reads = sorted(r.ts for r in case.reads if r.plate == case.stolen)
+    times = _column(browser, 1)
+    assert len(times) == len(stolen_reads)
+    assert times == sorted(times)  # the list is in time order
+    assert browser.evaluate("document.querySelectorAll('path.timeline-path').length") == 1
+    path = state["page"]["path"]
+    assert {p.camera_id for p in case.places} | {case.home.camera_id} == {
+        p["camera_id"] for p in path}
+    browser.screenshot(SCREENS / "workspace-timeline.png")
+
+    last = len(times) - 1
+    browser.evaluate(f"document.querySelectorAll('#ws-results tbody tr')[{last}]"
+                     ".querySelector('button.row-detail').click()")
+    browser.wait_for("!document.getElementById('read-detail').hidden")
+    assert case.places[-1].camera_id in _text(browser, "#read-facts")
+    _click(browser, "#read-images")
+    sources = browser.wait_for(
+        "(() => { const i = [...document.querySelectorAll('#read-images-box img')];"
+        " return i.length === 2 && i.every((x) => x.complete && x.naturalWidth > 0)"
+        " ? i.map((x) => x.src.slice(0, 23)) : null; })()"
+    )
+    assert sources == ["data:image/jpeg;base64,"] * 2
+    browser.evaluate("document.getElementById('read-detail').scrollIntoView()")
+    browser.screenshot(SCREENS / "workspace-read-detail.png")
+    href = browser.evaluate("document.getElementById('read-page').getAttribute('href')")
+
+    # The read's own page: the search that finds it and its images, decided and logged.
+    browser.goto(f"{server.url}{href}")
+    browser.wait_for("document.body.dataset.loaded === 'yes'")
+    assert "Read of " + case.stolen == _text(browser, "#read-title")
+    assert browser.evaluate("document.querySelectorAll('#read-images-box img').length") == 2
+    browser.screenshot(SCREENS / "workspace-read-page.png")
+
+
+def _text(browser: Browser, selector: str) -> str:
+    return str(browser.evaluate(f"document.querySelector({json.dumps(selector)})?.textContent")
+               or "")
+
+
+def test_polygon_by_clicks_and_enter_and_an_area_typed_by_keyboard(
+    case_server: CaseServer, browser: Browser
+) -> None:
+    server, case = case_server.server, case_server.case
+    _signed_in(browser, server, INVESTIGATOR, "/workspace")
+    _ready(browser)
+    _fill(browser, case, "stakeout")
+    home = case.places[1]
+    browser.evaluate(
+        f"void window.plateledgerWorkspace.map.setView([{home.lat}, {home.lon}], 16)")
+    browser.wait_for("!window.plateledgerWorkspace.map._animatingZoom")
+    # Escape cancels a polygon half drawn.
+    _click(browser, "#draw-polygon")
+    x, y = _screen_point(browser, home.lat, home.lon)
+    _click_at(browser, x - 40, y - 40)
+    _click_at(browser, x + 40, y - 40)
+    _key(browser, "Escape")
+    assert browser.evaluate("window.plateledgerWorkspace.areas.length") == 0
+    assert "cancelled" in _text(browser, "#ws-status")
+    # Enter with two corners asks for a third; with three it finishes.
+    _click(browser, "#draw-polygon")
+    _click_at(browser, x - 40, y - 40)
+    _click_at(browser, x + 40, y - 40)
+    _key(browser, "Enter")
+    assert "at least three corners" in _text(browser, "#ws-status")
+    _click_at(browser, x, y + 50)
+    _key(browser, "Enter")
+    areas = browser.evaluate("window.plateledgerWorkspace.areas")
+    assert len(areas) == 1 and areas[0]["shape"] == "polygon" and len(areas[0]["points"]) == 3
+    # A circle typed instead of drawn, over the last place.
+    last = case.places[2]
+    browser.evaluate(
+        "(() => { document.getElementById('area-shape').value = 'circle';"
+        f" document.getElementById('area-coords').value = '{last.lat}, {last.lon}';"
+        " document.getElementById('area-radius').value = '120';"
+        " document.getElementById('add-area').click(); })()")
+    # A box with its corners the wrong way round is refused with a clear error.
+    browser.evaluate(
+        "(() => { document.getElementById('area-shape').value = 'box';"
+        " document.getElementById('area-coords').value = '38, -122, 37, -121';"
+        " document.getElementById('add-area').click(); })()")
+    assert "south below north" in _text(browser, "#ws-error")
+    areas = browser.evaluate("window.plateledgerWorkspace.areas")
+    assert [a["shape"] for a in areas] == ["polygon", "circle"]
+    browser.evaluate("document.getElementById('min_areas').value = '2'")
+    _click(browser, "#ws-run")
+    _wait_results(browser, "stakeout")
+    plates = _column(browser, 0)
+    assert case.stolen in plates and set(case.companions) <= set(plates)
+    browser.screenshot(SCREENS / "workspace-polygon.png")
+
+
+def test_a_search_without_a_reason_says_what_is_missing(
+    case_server: CaseServer, browser: Browser
+) -> None:
+    server, case = case_server.server, case_server.case
+    _signed_in(browser, server, INVESTIGATOR, "/workspace")
+    _ready(browser)
+    _fill(browser, case, "timeline")
+    browser.evaluate(f"(() => {{ const f = document.getElementById('ws-form');"
+                     f" f.plate.value = {json.dumps(case.stolen)}; f.reason.value = ''; }})()")
+    _click(browser, "#ws-run")
+    assert _text(browser, "#ws-error") == "Give the reason for this search."
+    browser.evaluate("document.getElementById('ws-form').reason.value = 'x'")
+    browser.evaluate("document.getElementById('ws-form').purpose.value = 'not_a_purpose_'")
+    _click(browser, "#ws-run")
+    assert _text(browser, "#ws-error") == "Choose a purpose."
+
+
+def test_cameras_page_lists_and_maps_an_admins_cameras_only(
+    case_server: CaseServer, browser: Browser
+) -> None:
+    server = case_server.server
+    admin = server.token("ucpd.admin")
+    own = httpx.get(f"{server.url}/v1/admin/cameras", timeout=30,
+                    headers={"Authorization": f"Bearer {admin}"}).json()
+    _signed_in(browser, server, "ucpd.admin", "/cameras")
+    browser.wait_for("document.querySelectorAll('#camera-table tbody tr').length > 0")
+    shown = browser.evaluate(
+        "[...document.querySelectorAll('#camera-table tbody tr')].map((r) => r.dataset.camera)")
+    assert sorted(shown) == sorted(c["camera_id"] for c in own)
+    fixed = sum(1 for c in own if c["lat"] is not None)
+    assert browser.evaluate(
+        "document.querySelectorAll('#camera-map path.leaflet-interactive').length") == fixed
+    first = own[0]["camera_id"]
+    browser.evaluate("document.querySelector('#camera-table tbody tr button').click()")
+    assert browser.evaluate("document.querySelector('tr.selected').dataset.camera") == first
+    browser.screenshot(SCREENS / "workspace-cameras.png")
+
+    browser.evaluate("sessionStorage.setItem('plateledger.token', "
+                     f"{json.dumps(server.token(INVESTIGATOR))})")
+    browser.goto(f"{server.url}/cameras?again")
+    message = browser.wait_for("!document.getElementById('cam-error').hidden"
+                               " && document.getElementById('cam-error').textContent")
+    assert "Only your agency's administrators" in message
+    assert browser.evaluate("document.querySelectorAll('#camera-table tbody tr').length") == 0
