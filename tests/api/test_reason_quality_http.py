@@ -43,8 +43,8 @@ def test_a_search_or_export_without_an_offense_type_is_422_naming_the_list(
 def test_the_query_form_of_a_search_needs_an_offense_type_too(
     client: TestClient, ivy: dict[str, str]
 ) -> None:
-    query = {"kind": "exact", "plate": "7ABC123", "purpose": "stolen_vehicle",
-             "reason": ASK["reason"], "case_number": "UC-2026-0042"}
+    query: dict[str, str] = {"kind": "exact", "plate": "7ABC123", "purpose": "stolen_vehicle",
+                             "reason": str(ASK["reason"]), "case_number": "UC-2026-0042"}
     missing = client.get("/v1/searches", headers=ivy, params=query)
     assert missing.status_code == 422 and "/v1/offense-types" in missing.text
     named = client.get("/v1/searches", headers=ivy, params={**query, "offense_type": "240"})
