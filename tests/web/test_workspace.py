@@ -1,19 +1,31 @@
-"""The map workspace: its page, the vendored map libraries served by this server, the
-offline basemap (only the caller's own agency's cameras), and the page in Chromium."""
+"""The map workspace: its page, the read and camera pages, the vendored map libraries
+served by this server, the offline basemap (only the caller's own agency's cameras), the
+operator's PMTiles file in byte ranges, and the demo's planted case. The pages in Chromium
+are tests/web/test_workspace_browser.py."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from plateledger.api.routes.basemap import convex_hull
 from plateledger.catalog import open_catalog
+from plateledger.cli.demo import case_instructions, case_summary
+from plateledger.demo import DEMO_PASSWORD, seed_catalog
 from plateledger.settings import Settings
+from plateledger.sim import City, default_plan
+from plateledger.sim.planted import plant_case
+from plateledger.sim.registrations import FORMATS
+from plateledger.store.images import ImageStore
 from plateledger.web import STATIC_DIR
-from tests.web.harness import WebServer
+from tests.web.harness import SERVER, WebServer, free_port, wait_ready
 
 VENDOR = STATIC_DIR / "vendor"
 MAP_ASSETS = [
@@ -109,3 +121,135 @@ def test_convex_hull_keeps_the_corners_only() -> None:
     assert convex_hull(square) == [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
     assert convex_hull([(0.0, 0.0), (1.0, 1.0)]) == [(0.0, 0.0), (1.0, 1.0)]
 
+
+
+def test_read_and_camera_pages_are_served(web_server: WebServer) -> None:
+    read_id = "0b6f0e4e-9a43-4c55-9a0e-3f0f1f0d2c11"
+    response = httpx.get(f"{web_server.url}/reads/{read_id}", timeout=30)
+    assert response.status_code == 200
+    assert f'"{read_id}"' in response.text and 'id="read-images-box"' in response.text
+    assert 'id="offense_type"' in response.text and 'id="purpose"' in response.text
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert httpx.get(f"{web_server.url}/reads/not-a-read", timeout=30).status_code == 422
+    cameras = httpx.get(f"{web_server.url}/cameras", timeout=30)
+    assert cameras.status_code == 200
+    assert 'id="camera-map"' in cameras.text and 'id="camera-table"' in cameras.text
+    assert 'href="/cameras" aria-current="page"' in cameras.text
+    for page in (response.text, cameras.text):
+        assert "http://" not in page and "https://" not in page
+
+
+def test_the_pmtiles_reader_is_vendored_pinned_and_served(web_server: WebServer) -> None:
+    root = Path(__file__).resolve().parents[2]
+    lock = json.loads((root / "package-lock.json").read_text())
+    versions = {name.removeprefix("node_modules/"): entry["version"]
+                for name, entry in lock["packages"].items() if name}
+    assert versions["pmtiles"] == "4.5.0"
+    assert versions["protomaps-leaflet"] == "5.1.0"
+    assert json.loads((VENDOR / "pmtiles" / "package.json").read_text())["license"] == \
+        "BSD-3-Clause"
+    for name in ("pmtiles", "protomaps-leaflet"):
+        assert "Redistribution and use in source and binary forms" in \
+            (VENDOR / name / "LICENSE").read_text()
+    html = httpx.get(f"{web_server.url}/workspace", timeout=30).text
+    for asset in ("/static/vendor/pmtiles/pmtiles.js",
+                  "/static/vendor/protomaps-leaflet/protomaps-leaflet.js"):
+        assert asset in html
+        response = httpx.get(f"{web_server.url}{asset}", timeout=30)
+        assert response.status_code == 200 and "javascript" in response.headers["content-type"]
+
+
+def test_without_a_pmtiles_file_the_tiles_route_says_so(web_server: WebServer) -> None:
+    assert httpx.get(f"{web_server.url}/v1/basemap/tiles.pmtiles", timeout=30).status_code == 401
+    headers = {"Authorization": f"Bearer {web_server.token('ucpd.investigator')}"}
+    response = httpx.get(f"{web_server.url}/v1/basemap/tiles.pmtiles", headers=headers,
+                         timeout=30)
+    assert response.status_code == 404
+    assert "PLATELEDGER_PMTILES_PATH" in response.text
+    basemap = httpx.get(f"{web_server.url}/v1/basemap", headers=headers, timeout=30).json()
+    assert "pmtiles" not in basemap
+
+
+def test_a_pmtiles_file_set_by_the_operator_is_served_in_byte_ranges(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    catalog = open_catalog(Settings(data_dir=data_dir, require_totp=False))
+    try:
+        seed_catalog(catalog, City(default_plan(vehicles=100)).plan)
+    finally:
+        catalog.engine.dispose()
+    tiles = tmp_path / "city.pmtiles"
+    content = b"PMTiles\x03" + bytes(range(256)) * 40
+    tiles.write_bytes(content)
+    port = free_port()
+    env = {**os.environ, "PLATELEDGER_REQUIRE_TOTP": "false",
+           "PLATELEDGER_PMTILES_PATH": str(tiles)}
+    with (data_dir / "server.log").open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-c", SERVER, str(data_dir), str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT, env=env)
+    server = WebServer(url=f"http://127.0.0.1:{port}", password=DEMO_PASSWORD,
+                       data_dir=data_dir)
+    try:
+        wait_ready(server.url, process)
+        headers = {"Authorization": f"Bearer {server.token('ucpd.investigator')}"}
+        basemap = httpx.get(f"{server.url}/v1/basemap", headers=headers, timeout=30).json()
+        assert basemap["pmtiles"] == "/v1/basemap/tiles.pmtiles"
+        url = f"{server.url}{basemap['pmtiles']}"
+        part = httpx.get(url, headers={**headers, "Range": "bytes=0-126"}, timeout=30)
+        assert part.status_code == 206
+        assert part.content == content[:127]
+        assert part.headers["content-range"] == f"bytes 0-126/{len(content)}"
+        middle = httpx.get(url, headers={**headers, "Range": "bytes=5000-5099"}, timeout=30)
+        assert middle.status_code == 206 and middle.content == content[5000:5100]
+        whole = httpx.get(url, headers=headers, timeout=30)
+        assert whole.status_code == 200 and whole.content == content
+        assert whole.headers["accept-ranges"] == "bytes"
+        assert httpx.get(url, timeout=30).status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def test_the_planted_case_travels_together_past_three_places(tmp_path: Path) -> None:
+    plan = default_plan(vehicles=100)
+    end = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    case = plant_case(plan, end=end, owner_ids={a.id: a.id + 10 for a in plan.agencies},
+                      images=ImageStore(tmp_path / "images"))
+    assert len({p.camera_id for p in case.places}) == 3
+    assert case.home.camera_id not in {p.camera_id for p in case.places}
+    # A shape the simulated population never has: digit, two letters, four digits.
+    shapes = {fmt.slots.replace("N", "D") for fmt in FORMATS}
+    for plate in (case.stolen, *case.companions, case.decoy):
+        shape = "".join("D" if c.isdigit() else "L" for c in plate)
+        assert shape == "DLLDDDD" and shape not in shapes
+    by_plate: dict[str, list[tuple[str, datetime]]] = {}
+    for read in case.reads:
+        by_plate.setdefault(read.plate, []).append((read.camera_id, read.ts))
+        assert case.since <= read.ts <= case.until
+        assert read.owner_id == plan.agencies[0].id + 10
+        assert read.images.plate and read.images.overview
+    assert case.until - case.since <= timedelta(days=7)
+    for place in case.places:
+        for companion in case.companions:
+            seen = [ts for camera, ts in by_plate[companion] if camera == place.camera_id]
+            assert len(seen) == 1 and timedelta(0) < seen[0] - place.ts <= timedelta(seconds=120)
+    decoy_cameras = {camera for camera, _ in by_plate[case.decoy]}
+    assert decoy_cameras == {case.places[0].camera_id}
+    nights = [ts for camera, ts in by_plate[case.stolen] if camera == case.home.camera_id]
+    assert len(nights) == 3
+    store = ImageStore(tmp_path / "images")
+    crop = store.get(case.reads[0].images.plate)
+    assert crop is not None and crop[:2] == b"\xff\xd8"  # a JPEG
+
+
+def test_the_demo_says_how_to_find_the_case() -> None:
+    plan = default_plan(vehicles=100)
+    case = plant_case(plan, end=datetime(2026, 6, 1, 12, 0, tzinfo=UTC),
+                      owner_ids={a.id: a.id for a in plan.agencies})
+    text = case_instructions(json.loads(json.dumps(case_summary(case))), "http://127.0.0.1:8080")
+    assert "http://127.0.0.1:8080/workspace" in text
+    assert case.stolen in text and all(c in text for c in case.companions)
+    assert all(p.camera_id in text for p in case.places)
+    assert case_instructions(None, "http://x") == ""
