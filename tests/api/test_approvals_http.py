@@ -107,6 +107,14 @@ def test_a_locate_of_minnesota_data_waits_then_runs_once_approved(
 
     listed = api.get("/v1/approvals", headers=sam)
     assert [a["approval_id"] for a in listed.json()] == [pending["approval_id"]]
+    assert entries(api)[-1] == {**entries(api)[-1], "type": "approval_read", "user": "sam",
+                                "approvals": [pending["approval_id"]]}
+    own = api.get("/v1/approvals", headers=mia).json()
+    assert [(a["approval_id"], a["status"]) for a in own] == [(pending["approval_id"],
+                                                                "pending")]
+    early = api.post("/v1/searches", headers=mia,
+                     json={**LOCATE, "approval_id": pending["approval_id"]})
+    assert early.status_code == 409 and early.json()["error"]["code"] == "approval_pending"
     approved = _approve(api, sam, pending["approval_id"])
     assert (approved["status"], approved["decided_by"]) == ("approved", "sam")
     decision = entries(api)[approved["decision_index"]]
@@ -130,6 +138,17 @@ def test_a_locate_of_minnesota_data_waits_then_runs_once_approved(
     again = api.post("/v1/searches", headers=mia,
                      json={**LOCATE, "approval_id": pending["approval_id"]})
     assert again.status_code == 409 and again.json()["error"]["code"] == "approval_used"
+    unknown = api.post("/v1/searches", headers=mia,
+                       json={**LOCATE, "approval_id": "00000000-0000-0000-0000-000000000000"})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "approval_not_found"
+
+
+def test_an_export_never_runs_a_pattern_of_life(api: TestClient, mn: Mn) -> None:
+    response = api.post("/v1/exports", headers=as_(api, mn, "mia"), json=LOCATE)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "locate_not_here"
+    assert "mn-cam" not in response.text
 
 
 def test_without_an_approval_nothing_says_whether_the_plate_was_ever_read(
@@ -255,6 +274,9 @@ def test_an_agency_setting_makes_its_locates_wait_and_checks_case_numbers(
     broken = client.put("/v1/admin/search-rules", headers=admin,
                         json={"case_number_pattern": "^[0-9"})
     assert broken.status_code == 422 and "regular expression" in broken.text
+    empty = client.put("/v1/admin/search-rules", headers=admin,
+                       json={"case_number_pattern": ".*"})
+    assert empty.status_code == 422 and "empty case number" in empty.text
     rules = client.put("/v1/admin/search-rules", headers=admin, json={
         "case_number_pattern": r"^\d{2}-\d{4,6}$", "locate_approval_required": True})
     assert rules.status_code == 200, rules.text

@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Seed, code, login
+from plateledger.catalog import new_totp_secret, open_catalog
+from plateledger.catalog.passwords import FAST
+from plateledger.settings import Settings
+from tests.api.conftest import PASSWORD, Seed, code, login
 
 ASK = {"kind": "exact", "params": {"plate": "7ABC123"}, "purpose": "stolen_vehicle",
        "case_number": "UC-2026-0042", "offense_type": "240",
@@ -19,6 +22,29 @@ ASK = {"kind": "exact", "params": {"plate": "7ABC123"}, "purpose": "stolen_vehic
 @pytest.fixture
 def ivy(client: TestClient, seed: Seed) -> dict[str, str]:
     return login(client, "ivy", code(seed.investigator_totp))
+
+
+@pytest.fixture
+def dispatcher(settings: Settings, seed: Seed) -> str:
+    catalog = open_catalog(settings, password_hasher=FAST)
+    try:
+        secret = new_totp_secret()
+        catalog.add_user(seed.ucpd_id, "dot", PASSWORD, ["dispatcher"], totp_secret=secret)
+        return secret
+    finally:
+        catalog.close()
+
+
+def test_a_dispatchers_exact_lookup_to_confirm_a_hit_names_an_offense_too(
+    dispatcher: str, client: TestClient
+) -> None:
+    dot = login(client, "dot", code(dispatcher))
+    body = {**ASK, "reason": "confirming a stolen-vehicle hot-list hit"}
+    missing = client.post("/v1/searches", headers=dot,
+                          json={k: v for k, v in body.items() if k != "offense_type"})
+    assert missing.status_code == 422 and "/v1/offense-types" in missing.text
+    named = client.post("/v1/searches", headers=dot, json=body)
+    assert named.status_code == 200, named.text
 
 
 def size(client: TestClient) -> int:
