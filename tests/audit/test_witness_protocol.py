@@ -261,3 +261,25 @@ def test_the_cli_witnesses_cosigns_and_hands_the_cosignature_to_the_log(
         assert (state / "conflict-310.txt").exists()
         served = TestClient(tlog_app(log, data_dir)).get("/v1/audit/tlog/checkpoint").text
         assert "witness.test.example/cli" not in served  # no cosignature for the rewrite
+
+
+def test_a_log_that_cannot_serve_its_tiles_fails_the_run_without_a_conflict(
+    log: AuditLog, signer: NoteSigner, data_dir: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "witness-state"
+    cosigner = Cosigner.load_or_create(state, "witness.test.example/cli")
+    log.append_many([search(n) for n in range(7)])
+    with serving(tlog_app(log, data_dir)) as url:
+        args = ["witness", "--url", url, "--state", str(state), "--key", signer.verifier_key(),
+                "--cosign", "witness.test.example/cli"]
+        untrusted = CliRunner().invoke(audit_cli, args)  # the log does not know this witness
+        assert untrusted.exit_code == 1 and "refused the cosignature (403)" in untrusted.output
+        CosignatureStore(data_dir / "cosignatures").trust(cosigner.verifier_key())
+        assert CliRunner().invoke(audit_cli, args).exit_code == 0
+        log.append_many([search(n) for n in range(293)])
+        with log.engine.begin() as conn:  # a leaf the tile at 256..299 needs is gone: 503
+            conn.execute(delete(audit_entries).where(audit_entries.c.log_index == 299))
+        failed = CliRunner().invoke(audit_cli, args)
+    assert failed.exit_code == 1 and "503" in failed.output
+    assert not list(state.glob("conflict-*"))  # a failure to serve is not a rewrite
+    assert (state / "latest.txt").read_text().split("\n")[1] == "7"

@@ -133,16 +133,18 @@ def witness(
             f"unchanged at size {current.size}",
             pinned_now,
         )
+    # a proof the log cannot serve (unreachable, an error) fails the run with AuditError but
+    # is no evidence of a rewrite: only a proof that does not verify is kept as a conflict
+    proof = (
+        source.consistency_proof(previous.size, current.size)
+        if current.size >= previous.size
+        else []
+    )
     try:
-        proof = (
-            source.consistency_proof(previous.size, current.size)
-            if current.size >= previous.size
-            else []
-        )
         verify_consistency(
             previous.size, current.size, proof, previous.root_hash, current.root_hash
         )
-    except (ProofError, AuditError) as exc:
+    except ProofError as exc:
         _keep_conflict(directory, note, str(current.size))
         return WitnessResult(
             WitnessStatus.REWRITTEN,
