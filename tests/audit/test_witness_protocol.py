@@ -7,6 +7,7 @@ import base64
 import hashlib
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,31 @@ def test_a_log_that_cannot_serve_its_tiles_fails_the_run_without_a_conflict(
     assert failed.exit_code == 1 and "503" in failed.output
     assert not list(state.glob("conflict-*"))  # a failure to serve is not a rewrite
     assert (state / "latest.txt").read_text().split("\n")[1] == "7"
+
+
+def test_concurrent_requests_for_one_old_size_are_cosigned_once(
+    tmp_path: Path, other_log: AuditLog
+) -> None:
+    """Check and record are one step: of many requests from the same old size, one wins
+    and every other learns the new size (409), whichever order they run in."""
+    assert other_log.signer is not None
+    service = WitnessService(tmp_path, Cosigner.load_or_create(tmp_path, "w.test.example/w"))
+    service.add_log(other_log.signer.verifier_key())
+    other_log.append_many([search(n) for n in range(3)])
+    bodies = []
+    for _ in range(8):
+        other_log.append(search(0))
+        bodies.append(add_checkpoint_body(0, [], other_log.checkpoint()))
+
+    def submit(body: str) -> int:
+        try:
+            service.add_checkpoint(body)
+        except WitnessRefusal as refusal:
+            return refusal.status
+        return 200
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(submit, bodies))
+    assert sorted(statuses) == [200] + [409] * 7
+    latest = service.latest(OTHER)
+    assert latest is not None and latest.size == 4 + statuses.index(200)
