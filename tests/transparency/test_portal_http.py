@@ -40,7 +40,7 @@ def test_a_search_shows_on_the_portal_with_every_field(client: TestClient, seed:
     assert body.keys() >= FIELDS
     assert body["searches"] == 1
     assert body["figures"]["searches_by_purpose"]["rows"] == [["stolen_vehicle", 1, 0]]
-    assert body["figures"]["searches_by_offense"]["rows"] == [["not recorded", 1]]
+    assert body["figures"]["searches_by_offense"]["rows"] == [["240", 1]]
     # Fremont was asked and (no agreement) denied: a decision actually made.
     fpd = client.get("/v1/transparency/agencies/fpd").json()
     assert fpd["figures"]["partners"]["rows"] == [["ucpd", "municipal", 0, 1]]

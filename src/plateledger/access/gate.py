@@ -137,9 +137,10 @@ class AccessGate:
         query: Mapping[str, Any],
         execute: Callable[[Scope], SearchPage],
         entry_type: str = "search",
+        facts: Mapping[str, Any] | None = None,
     ) -> tuple[Decision, SearchPage, int]:
         """Decide, search within the decision, append the audit entry (a ``search`` or an
-        ``export``), return all three."""
+        ``export``, with ``facts`` such as its offense type), return all three."""
         decision = self.decide(question)
         page = execute(decision.scope())
         names = self._names()
@@ -159,6 +160,7 @@ class AccessGate:
             result_count=page.total,
             returned=len(page.results),
             result_digest=result_digest(r.read_id for r in page.results),
+            **(facts or {}),
         )
         return decision, page, index
 

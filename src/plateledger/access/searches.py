@@ -213,6 +213,7 @@ def decide_run_log(
     query.update(recorded or {})
     decision, page, index = gate.run(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
+        facts={"offense_type": body.offense_type},
     )
     owners = [
         OwnerOutcome(owner_id=o.owner_id, allowed=o.allowed, policy_ids=list(o.policy_ids),
