@@ -5,13 +5,14 @@ and in the audit log."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from plateledger.catalog import open_catalog
+from plateledger.recognize.synthetic import synthetic_frames
 from plateledger.settings import Settings
 from tests.web.harness import Browser, WebServer
 
@@ -99,8 +100,6 @@ def test_a_hit_arrives_live_and_is_dispositioned_from_the_keyboard(
     assert "stolen vehicles (alerts page)" in text and camera in text
     assert "UC-2026-4242" in text and "stolen grey sedan" in text
     hit_id = str(browser.evaluate(f"{card}.dataset.hit"))
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    browser.screenshot(SCREENS / "alerts.png")
 
     # An action on a hit nobody confirmed is refused, and the card says why.
     browser.evaluate(f"{card}.querySelector('select').value = 'arrest'")
@@ -157,3 +156,51 @@ def test_history_filters_and_a_role_that_may_not_receive_alerts_is_told(
     text = browser.wait_for("!document.getElementById('history-error').hidden"
                             " && document.getElementById('history-error').textContent")
     assert "a start before the end" in text
+
+
+def _post_photo(server: WebServer, key: str, camera: str, jpeg: bytes, ts: str) -> str:
+    """A camera's photo through POST /v1/images: the plate the server read (with its crop)."""
+    response = httpx.post(
+        f"{server.url}/v1/images", headers={"X-API-Key": key}, timeout=300,
+        files={"image": ("frame.jpg", jpeg, "image/jpeg")},
+        data={"camera_id": camera, "ts": ts},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accepted"], body
+    best = max(body["recognitions"], key=lambda r: r["confidence"])
+    return str(best["plate"])
+
+
+def test_the_plate_crop_of_an_alert_opens_through_the_image_view_route_and_is_logged(
+    web_server: WebServer, browser: Browser
+) -> None:
+    supervisor = web_server.token(SUPERVISOR)
+    key, camera = _camera_key(web_server)
+    jpeg = next(iter(synthetic_frames(1, 9001))).jpeg(quality=95)
+    # The plate as the server reads it, so that the list holds exactly that plate.
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    plate = _post_photo(web_server, key, camera, jpeg, earlier)
+    _hot_list(web_server, supervisor, plate, "UC-2026-5151")
+    browser.send("Emulation.setDeviceMetricsOverride", {
+        "width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False}, session=True)
+    _sign_in(browser, web_server, SUPERVISOR)
+    browser.goto(f"{web_server.url}/alerts")
+    browser.wait_for("document.body.dataset.stream === 'live'")
+
+    _post_photo(web_server, key, camera, jpeg, datetime.now(UTC).isoformat())
+    card = f"document.querySelector('.alert-card[data-plate=\"{plate}\"]')"
+    browser.wait_for(card)
+    browser.evaluate(f"{card}.focus()")
+    size = _size(web_server)
+    browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "v", "text": "v"},
+                 session=True)
+    source = browser.wait_for(f"{card}.querySelector('.crop img')?.src")
+    assert source.startswith("data:image/jpeg;base64,")
+    assert browser.evaluate(f"{card}.querySelector('.crop img').naturalWidth") > 0
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    browser.screenshot(SCREENS / "alerts.png")
+    entries = _audit_entries(web_server, web_server.token("ucpd.auditor"), size)
+    [viewed] = [e for e in entries if e.get("type") == "image_view"]
+    assert viewed["user"] == SUPERVISOR and viewed["purpose"] == "stolen_vehicle"
+    assert viewed["case_number"] == "UC-2026-5151" and viewed["returned"] == 1

@@ -31,6 +31,14 @@ const purposes = new Set(pageData("purposes-data", []).map((p) => p.value));
 const lists = new Map();
 const shown = new Map(); // hit id → its card
 let retryDelay = 1;
+const short = new Intl.DateTimeFormat(undefined, {
+  month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+});
+
+function shortTime(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso ?? "") : short.format(date);
+}
 
 function showError(node, text) {
   node.textContent = text;
@@ -145,7 +153,7 @@ function card(hit) {
     ACTIONS.map(([value, label]) => el("option", { value }, label)));
   const node = el("article", {
     class: `alert-card priority-${Math.min(hit.priority ?? 0, 9)}`, id, tabindex: 0,
-    "data-hit": hit.hit_id, "aria-labelledby": `${id}-title`,
+    "data-hit": hit.hit_id, "data-plate": read.plate, "aria-labelledby": `${id}-title`,
   },
   el("header", {},
     el("h3", { id: `${id}-title` }, el("span", { class: "plate" }, read.plate),
@@ -372,12 +380,12 @@ function historyRow(hit) {
       hit.disposed_by ? el("span", { class: "hint" }, ` by ${hit.disposed_by}`) : "")
     : el("span", { class: "state pending" }, "Awaiting");
   return el("tr", { "data-hit": hit.hit_id },
-    el("td", { class: "nowrap" }, el("time", { datetime: hit.read.ts, title: utcTime(hit.read.ts) },
-      localTime(hit.read.ts))),
+    el("td", {}, el("time", { datetime: hit.read.ts, title: `${localTime(hit.read.ts)} (${utcTime(hit.read.ts)})` },
+      shortTime(hit.read.ts))),
     el("td", { class: "plate" }, hit.read.plate),
     el("td", { class: "plate" }, hit.plate_listed),
     el("td", {}, listName(hit.list_id)),
-    el("td", { class: "nowrap" }, hit.read.camera_id),
+    el("td", {}, hit.read.camera_id),
     el("td", {}, state),
     el("td", {}, hit.disposition_note || ""));
 }
