@@ -32,6 +32,7 @@ from plateledger.api.routes import (
     searches,
     sharing_presets,
     supervision,
+    tlog,
     transparency,
     zones,
 )
@@ -83,7 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision, recognize, ingest, docs, basemap, approvals,
+        supervision, recognize, ingest, docs, basemap, tlog, approvals,
     ):
         app.include_router(module.router)
     install_pages(app)
