@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 
 from plateledger.api.app import create_app
 from plateledger.catalog import new_totp_secret, open_catalog
@@ -299,3 +299,45 @@ def test_an_agency_setting_makes_its_locates_wait_and_checks_case_numbers(
     pending = client.post("/v1/searches", headers=ivy, json={**body, "case_number": "26-00042"})
     assert pending.status_code == 202, pending.text
     assert "`ucpd` has every pattern-of-life search" in str(pending.json()["because"])
+
+
+def _drop_log(client: TestClient) -> None:
+    with client.app.state.catalog.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(text("DROP TABLE audit_entries"))
+
+
+def _statuses(client: TestClient) -> dict[str, str]:
+    with client.app.state.catalog.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(select(search_approvals.c.id, search_approvals.c.status))
+        return {row.id: row.status for row in rows}
+
+
+def test_a_request_the_log_cannot_record_is_not_made(api: TestClient, mn: Mn) -> None:
+    mia = as_(api, mn, "mia")
+    _drop_log(api)
+    response = api.post("/v1/searches", headers=mia, json=LOCATE)
+    assert response.status_code == 503 and "mn-cam" not in response.text
+    assert _statuses(api) == {}
+
+
+def test_a_decision_the_log_cannot_record_is_not_made(api: TestClient, mn: Mn) -> None:
+    mia, sam = as_(api, mn, "mia"), as_(api, mn, "sam")
+    pending = _pending(api, mia, LOCATE)
+    _drop_log(api)
+    response = api.post(f"/v1/approvals/{pending['approval_id']}/approve", headers=sam,
+                        json={"note": "ok"})
+    assert response.status_code == 503
+    assert _statuses(api) == {pending["approval_id"]: "pending"}
+
+
+def test_an_approved_search_the_log_cannot_record_keeps_its_approval(
+    api: TestClient, mn: Mn
+) -> None:
+    mia, sam = as_(api, mn, "mia"), as_(api, mn, "sam")
+    pending = _pending(api, mia, LOCATE)
+    _approve(api, sam, pending["approval_id"])
+    _drop_log(api)
+    response = api.post("/v1/searches", headers=mia,
+                        json={**LOCATE, "approval_id": pending["approval_id"]})
+    assert response.status_code == 503 and "pattern" not in response.text
+    assert _statuses(api) == {pending["approval_id"]: "approved"}
