@@ -229,3 +229,23 @@ def test_the_docs_describe_every_column_in_order() -> None:
              if line.startswith("| ") and not line.startswith(("| column", "|---"))
              for name in line.split(" | ")[0].removeprefix("| ").split(", ")]
     assert named == list(COLUMNS)
+
+
+def test_a_stakeouts_time_frame_spans_its_areas_where_its_entry_records_them(
+    office: Office, exporter: AuditExporter, now: datetime  # noqa: F811
+) -> None:
+    ivy = office.user(office.ucpd, "ivy", "investigator")
+    question = office.gate.question(
+        ivy, action="search_stakeout", purpose=PURPOSE, case_number=CASE, reason=REASON,
+        requested_by=None, lookback_days=30, now=now)
+    box = {"shape": "box", "south": 37.5, "west": -122.1, "north": 37.6, "east": -122.0}
+    areas = [{**box, "since": "2026-03-03T00:00:00.000Z", "until": "2026-03-04T00:00:00.000Z"},
+             {**box, "since": "2026-03-01T00:00:00.000Z", "until": "2026-03-02T00:00:00.000Z"}]
+    index = office.gate.record(
+        question, office.gate.decide(question), "search", kind="stakeout",
+        query={"stakeout": {"areas": areas, "min_areas": 2}}, owners_allowed=["ucpd"],
+        owners_denied=[])
+    [row] = exporter.rows(office.user(office.ucpd, "audrey", "auditor"), index, index + 1)
+    assert row["Time Frame Start"] == "2026-03-01T00:00:00.000Z"
+    assert row["Time Frame End"] == "2026-03-04T00:00:00.000Z"
+    assert row["License Plate"] == "" and '"min_areas":2' in row["Filters"]

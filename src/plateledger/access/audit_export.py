@@ -19,7 +19,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -139,6 +139,16 @@ def _legal_basis(entry: Mapping[str, Any], query: Mapping[str, Any]) -> str:
     return f"{text} ({court})" if court else text
 
 
+def _area_bound(query: Mapping[str, Any], pick: Callable[[list[str]], str]) -> str:
+    """The earliest ``since`` (``min``) or latest ``until`` (``max``) of a stakeout's
+    areas, where the query records them; ``""`` otherwise."""
+    stakeout = query.get("stakeout")
+    areas = stakeout.get("areas") if isinstance(stakeout, Mapping) else None
+    key = "since" if pick is min else "until"
+    times = [str(a[key]) for a in areas or () if isinstance(a, Mapping) and a.get(key)]
+    return pick(times) if times else ""
+
+
 @dataclass(frozen=True)
 class _Agency:
     name: str
@@ -192,8 +202,10 @@ def _row(record: AuditRecord, entry: Mapping[str, Any], *,
             if allowed_ids.get(owner) else owner for owner in releases),
         "Networks Denied": ";".join(f"{owner}({','.join(rules)})"
                                     for owner, rules in denials.items()),
-        "Time Frame Start": _text(query.get("since")) or (UNBOUNDED if searched else ""),
-        "Time Frame End": _text(query.get("until")) or (when if searched else ""),
+        "Time Frame Start": _text(query.get("since")) or _area_bound(query, min)
+                            or (UNBOUNDED if searched else ""),
+        "Time Frame End": _text(query.get("until")) or _area_bound(query, max)
+                          or (when if searched else ""),
         "License Plate": _text(query.get("plate")),
         "Reason": _text(entry.get("reason")),
         "Reason Flags": ";".join(str(f) for f in entry.get("reason_flags") or ()),
