@@ -31,6 +31,58 @@ from tests.web.harness import SERVER, Browser, WebServer, free_port, wait_ready
 
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 INVESTIGATOR = "ucpd.investigator"
+EARTH = (0xE2, 0xDF, 0xDA)  # the "light" flavour's land colour in protomaps-leaflet 5.1.0
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes | int) -> bytes:
+    if isinstance(payload, int):
+        return _varint(number << 3) + _varint(payload)
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _earth_tile() -> bytes:
+    """A vector tile (MVT 2) whose layer `earth` is one square over the whole tile."""
+    def zigzag(n: int) -> int:
+        return (n << 1) ^ (n >> 31)
+
+    ring = [9, zigzag(0), zigzag(0), 26, zigzag(4096), zigzag(0), zigzag(0), zigzag(4096),
+            zigzag(-4096), zigzag(0), 15]
+    geometry = b"".join(_varint(v) for v in ring)
+    feature = _field(1, 1) + _field(3, 3) + _field(4, geometry)
+    layer = _field(15, 2) + _field(1, b"earth") + _field(2, feature) + _field(5, 4096)
+    return _field(3, layer)
+
+
+def pmtiles_of(tile: bytes) -> bytes:
+    """A PMTiles 3 file (uncompressed) whose tiles at zoom 0 and 1 are all ``tile``: two
+    directory entries, z0/0/0 and a run of the four z1 tiles, pointing at one copy."""
+    directory = b"".join(_varint(v) for v in (
+        2, 0, 1,            # entries; tile id deltas (z0/0/0 is 0, the z1 tiles 1..4)
+        1, 4,               # run lengths
+        len(tile), len(tile),
+        1, 1))              # offsets + 1: both at the start of the tile data
+    metadata = b"{}"
+    root_offset = 127
+    metadata_offset = root_offset + len(directory)
+    data_offset = metadata_offset + len(metadata)
+    header = b"PMTiles" + bytes([3]) + b"".join(v.to_bytes(8, "little") for v in (
+        root_offset, len(directory), metadata_offset, len(metadata), data_offset, 0,
+        data_offset, len(tile), 5, 2, 1))
+    header += bytes([0, 1, 1, 1, 0, 1])  # not clustered; no compression; MVT; zooms 0..1
+    header += b"".join(v.to_bytes(4, "little", signed=True) for v in (
+        -1_800_000_000, -850_000_000, 1_800_000_000, 850_000_000))
+    header += bytes([0]) + (0).to_bytes(4, "little") + (0).to_bytes(4, "little")
+    assert len(header) == 127
+    return header + directory + metadata + tile
 
 
 @dataclass
@@ -60,8 +112,11 @@ def case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseServer
         store.insert_reads(case.reads)
     finally:
         store.close()
+    tiles = data_dir / "basemap.pmtiles"
+    tiles.write_bytes(pmtiles_of(_earth_tile()))
     port = free_port()
-    env = {**os.environ, "PLATELEDGER_REQUIRE_TOTP": "false"}
+    env = {**os.environ, "PLATELEDGER_REQUIRE_TOTP": "false",
+           "PLATELEDGER_PMTILES_PATH": str(tiles)}
     with (data_dir / "server.log").open("ab") as log:
         process = subprocess.Popen([sys.executable, "-c", SERVER, str(data_dir), str(port)],
                                    stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -344,3 +399,22 @@ def test_cameras_page_lists_and_maps_an_admins_cameras_only(
                                " && document.getElementById('cam-error').textContent")
     assert "Only your agency's administrators" in message
     assert browser.evaluate("document.querySelectorAll('#camera-table tbody tr').length") == 0
+
+
+def test_the_operators_pmtiles_basemap_is_drawn_under_the_results(
+    case_server: CaseServer, browser: Browser
+) -> None:
+    _signed_in(browser, case_server.server, INVESTIGATOR, "/workspace")
+    _ready(browser)
+    assert browser.evaluate("document.getElementById('map').dataset.pmtiles") == "drawn"
+    # The file's land, read in byte ranges and painted by the vendored renderer (the
+    # flavour's background, #cccccc, is painted first, with or without data).
+    seen = browser.wait_for(
+        "(() => { const seen = [];"
+        " for (const c of document.querySelectorAll('#map canvas')) { if (!c.width) continue;"
+        " const d = c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data;"
+        " seen.push([d[0], d[1], d[2], d[3]]); }"
+        f" return seen.some((p) => p[3] === 255 && Math.abs(p[0] - {EARTH[0]}) <= 2"
+        f" && Math.abs(p[1] - {EARTH[1]}) <= 2 && Math.abs(p[2] - {EARTH[2]}) <= 2) ? seen"
+        " : null; })()", timeout=30)
+    assert seen

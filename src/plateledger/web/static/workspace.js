@@ -30,8 +30,12 @@ async function loadBasemap() {
       // The operator's PMTiles file, read in byte ranges with the user's token.
       const source = new window.pmtiles.FetchSource(data.pmtiles,
         new Headers({ Authorization: `Bearer ${token()}` }));
-      window.protomapsL.leafletLayer({ url: new window.pmtiles.PMTiles(source), flavor: "light" })
+      const tiles = new window.pmtiles.PMTiles(source);
+      const header = await tiles.getHeader();
+      // Past the file's last zoom level its deepest tiles are drawn larger.
+      window.protomapsL.leafletLayer({ url: tiles, flavor: "light", maxDataZoom: header.maxZoom })
         .addTo(basemap);
+      map.getContainer().dataset.pmtiles = "drawn";
     }
     const layer = L.geoJSON(data, {
       pointToLayer: (feature, latlng) => L.circleMarker(latlng,
