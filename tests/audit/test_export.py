@@ -249,3 +249,14 @@ def test_a_stakeouts_time_frame_spans_its_areas_where_its_entry_records_them(
     assert row["Time Frame Start"] == "2026-03-01T00:00:00.000Z"
     assert row["Time Frame End"] == "2026-03-04T00:00:00.000Z"
     assert row["License Plate"] == "" and '"min_areas":2' in row["Filters"]
+
+
+def test_control_characters_a_workbook_cannot_hold_become_replacement_characters() -> None:
+    from openpyxl import load_workbook
+
+    from plateledger.access.audit_export import to_xlsx
+
+    row = {column: "grey\x07 sedan\x1b" for column in COLUMNS}
+    sheet = load_workbook(io.BytesIO(to_xlsx([row]))).active
+    assert {cell.value for cell in next(iter(sheet.iter_rows(min_row=2)))} == {
+        "grey\ufffd sedan\ufffd"}
