@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
+from plateledger.audit import AuditLog
 from plateledger.audit.changes import ChangeNotLogged, who
 from plateledger.hotlist import HotlistStore
 from tests.access.test_admin_changes import (  # noqa: F401  (fixtures used by name)
@@ -134,3 +137,19 @@ def test_no_entry_means_no_change_to_a_list(desk: Desk, name: str,  # noqa: F811
     assert store.lists() == lists_before, name
     assert store.entries(list_id) == entries_before, name
     assert heard == []  # the matcher's index was not told of a change that was not made
+
+
+def test_a_log_in_another_database_cannot_record_a_change_so_none_is_made(
+    desk: Desk, tmp_path: Path  # noqa: F811
+) -> None:
+    elsewhere = create_engine(f"sqlite:///{tmp_path / 'elsewhere.sqlite'}")
+    try:
+        log = AuditLog(elsewhere, signer=None)
+        log.create_tables()
+        store = HotlistStore(desk.catalog.engine, audit_log=log)
+        store.create_tables()
+        with pytest.raises(ChangeNotLogged, match="another database"):
+            store.import_list(desk.ucpd.id, "stolen", "NCIC", "stolen_vehicle", ROWS)
+        assert store.lists() == [] and log.size() == 0
+    finally:
+        elsewhere.dispose()
