@@ -2,28 +2,39 @@
 attributes on the embedded store against a PostgreSQL baseline on the same reads.
 
     python -m bench.investigation_bench --reads 1000000
+    python -m bench.investigation_bench --reads 100000000 --work /tmp/inv --phase load
+    python -m bench.investigation_bench --work /tmp/inv --phase load-pg
+    python -m bench.investigation_bench --work /tmp/inv --phase query
+    python -m bench.investigation_bench --work /tmp/inv --phase drop
 
-Loads N simulated reads into the read store and into PostgreSQL (B-trees on (plate, ts),
-(camera_id, ts) and ts), then runs the same questions on both: a timeline and a pattern of
-life of the simulator's vehicles of interest, convoys of the planted convoy leaders over
-the whole window, and stakeouts of three 300 m circles around reads, each ±1 h. Writes
-``bench/results/investigations-<N>.json`` and prints a Markdown table.
+Streams N simulated reads into the read store and the same reads (regenerated from the same
+seed and start) into PostgreSQL (B-trees on (plate, ts), (camera_id, ts) and ts), then asks
+both the same questions, each question on the store and then on PostgreSQL in turn: a
+timeline and a pattern of life of the simulator's vehicles of interest, convoys of the
+planted convoy leaders over 30 days, and stakeouts of three 300 m circles around reads,
+each ±1 h. Writes ``bench/results/investigations-<N>.json`` (medians and p99) and prints a
+Markdown table. Without ``--work`` the data lives in a temporary directory and is deleted
+afterwards; with it, the phases can run apart (loading 100 M reads takes long) and
+``--phase drop`` deletes the store and the PostgreSQL schema.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import shutil
+import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from bench.baselines import PostgresBaseline
-from bench.store_bench import PG_DSN, build
+from bench.store_bench import PG_DSN
 from bench.timing import machine, percentile, write_result
 from plateledger.search import Filters, OwnerLimit, Scope
 from plateledger.search.attributes import Vehicle, search_attributes
@@ -31,27 +42,22 @@ from plateledger.search.convoy import Convoy, search_convoy
 from plateledger.search.locate import search_locate
 from plateledger.search.stakeout import Stakeout, search_stakeout
 from plateledger.search.timeline import search_timeline
+from plateledger.sim import City, default_plan
 from plateledger.store import ReadStore
 
 WINDOW_S = 120
 SCENE_M = 300.0
 
 
+def _pg_schema(reads: int) -> str:
+    """One PostgreSQL schema per size, so that two loaded sizes can stand side by side."""
+    return f"bench_investigations_{reads}"
+
+
 def _summary(samples: list[float]) -> dict[str, float]:
     samples = sorted(samples)
-    return {"n": len(samples), "p50_ms": round(percentile(samples, 50), 3),
-            "p90_ms": round(percentile(samples, 90), 3)}
-
-
-def _timed(calls: list[Any]) -> dict[str, float]:
-    for call in calls[:2]:
-        call()
-    samples = []
-    for call in calls:
-        begin = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - begin) * 1000)
-    return _summary(samples)
+    return {"n": len(samples), "p50_ms": round(statistics.median(samples), 3),
+            "p99_ms": round(percentile(samples, 99), 3)}
 
 
 def _pg(base: PostgresBaseline, sql: str, params: tuple[Any, ...]) -> int:
@@ -107,45 +113,122 @@ def _pg_locate(base: PostgresBaseline, plate: str, since: datetime, until: datet
                "AND expires_at > now() GROUP BY 1, 2, 3", (plate, since, until))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reads", type=int, default=1_000_000)
-    parser.add_argument("--queries", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--days", type=float, default=30.0)
-    parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--work", type=Path, default=None)
-    args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="plateledger-inv-bench-"))
-    result: dict[str, Any] = {"reads": args.reads, "machine": machine(),
-                              "window_seconds": WINDOW_S, "scene_meters": SCENE_M}
-    city, batches, start = build(args.reads, args.seed, args.days,
-                                 keep=not args.skip_baseline)
-    until = start + timedelta(days=args.days)
+def _timed_pair(store_calls: list[Any], pg_calls: list[Any] | None
+                ) -> tuple[dict[str, float], dict[str, float] | None]:
+    """Each question on the store and then on PostgreSQL, interleaved, so that both see the
+    same moment of a shared machine; medians and p99 over every run."""
+    for call in store_calls[:2] + (pg_calls or [])[:2]:
+        call()
+    store_ms: list[float] = []
+    pg_ms: list[float] = []
+    for i, call in enumerate(store_calls):
+        begin = time.perf_counter()
+        call()
+        store_ms.append((time.perf_counter() - begin) * 1000)
+        if pg_calls:
+            begin = time.perf_counter()
+            pg_calls[i]()
+            pg_ms.append((time.perf_counter() - begin) * 1000)
+    return _summary(store_ms), (_summary(pg_ms) if pg_calls else None)
+
+
+def _meta_path(work: Path) -> Path:
+    return work / "meta.json"
+
+
+def _city(reads: int) -> City:
+    return City(default_plan(vehicles=max(20_000, reads // 100)))
+
+
+def load_store(work: Path, reads: int, seed: int, days: float) -> dict[str, Any]:
+    """Generate ``reads`` reads (streamed, never all in memory) into a store under ``work``
+    and note what the questions need: the window's start and scenes sampled from the
+    reads."""
+    city = _city(reads)
+    start = (datetime.now(UTC) - timedelta(days=days)).replace(microsecond=0)
     store = ReadStore.open(data_dir=work / "store")
-    rng = random.Random(args.seed)
-    scenes_pool: list[tuple[float, float, datetime]] = []
+    rng = random.Random(seed)
+    scenes: list[tuple[float, float, str]] = []
     load_s = 0.0
-    for batch in batches:
+    for batch in city.generate(seed, reads, start, days, batch_size=1_000_000):
         begin = time.perf_counter()
         store.insert_arrow(batch)
         load_s += time.perf_counter() - begin
         sample = batch.take(pa.array(rng.sample(range(batch.num_rows), 30)))
-        scenes_pool += [
-            (float(la), float(lo), t) for la, lo, t in zip(
+        scenes += [
+            (float(la), float(lo), t.isoformat()) for la, lo, t in zip(
                 sample.column("lat").to_pylist(), sample.column("lon").to_pylist(),
                 sample.column("ts").to_pylist(), strict=True) if la == la]
-    result["store_load_reads_per_s"] = round(args.reads / load_s)
+    begin = time.perf_counter()
     store.optimize()
+    optimize_s = time.perf_counter() - begin
+    store.close()
+    meta = {"reads": reads, "seed": seed, "days": days, "start": start.isoformat(),
+            "scenes": scenes, "store_load_reads_per_s": round(reads / load_s),
+            "store_optimize_s": round(optimize_s, 1)}
+    _meta_path(work).write_text(json.dumps(meta))
+    return meta
+
+
+def load_postgres(meta: dict[str, Any]) -> dict[str, Any]:
+    """The same reads (regenerated from the same seed and start) into PostgreSQL, with
+    B-trees on (plate, ts), (camera_id, ts) and ts."""
+    city = _city(meta["reads"])
+    schema = _pg_schema(meta["reads"])
+    base = PostgresBaseline(PG_DSN, schema=schema)
+    begin = time.perf_counter()
+    base.load(city.generate(meta["seed"], meta["reads"], datetime.fromisoformat(meta["start"]),
+                            meta["days"], batch_size=1_000_000))
+    load_s = time.perf_counter() - begin
+    begin = time.perf_counter()
+    with base.conn.cursor() as cur:
+        cur.execute(f"CREATE INDEX ON {schema}.reads (plate, ts)")
+        cur.execute(f"CREATE INDEX ON {schema}.reads (camera_id, ts)")
+        cur.execute(f"CREATE INDEX ON {schema}.reads (ts)")
+        cur.execute(f"ANALYZE {schema}.reads")
+    index_s = time.perf_counter() - begin
+    base.conn.close()
+    return {"load_reads_per_s": round(meta["reads"] / load_s), "index_s": round(index_s, 1)}
+
+
+class _Postgres:
+    """A connection to the loaded baseline (the schema is left as it is)."""
+
+    def __init__(self, reads: int) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(PG_DSN, autocommit=True)
+        self.schema = _pg_schema(reads)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def drop_postgres(reads: int) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_DSN, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f"DROP SCHEMA IF EXISTS {_pg_schema(reads)} CASCADE")
+
+
+def run_questions(work: Path, meta: dict[str, Any], queries: int, *, baseline: bool
+                  ) -> dict[str, Any]:
+    reads, days = meta["reads"], meta["days"]
+    start = datetime.fromisoformat(meta["start"])
+    until = start + timedelta(days=days)
+    city = _city(reads)
+    rng = random.Random(meta["seed"])
+    scenes_pool = [(la, lo, datetime.fromisoformat(t)) for la, lo, t in meta["scenes"]]
+    store = ReadStore.open(data_dir=work / "store")
     truth = city.ground_truth()
     owners = Scope({a.id: OwnerLimit() for a in city.plan.agencies})
     window = Filters(since=start, until=until, limit=100)
     month = Filters(since=max(start, until - timedelta(days=30)), until=until, limit=100)
     tracked = [v.plate for v in truth.vehicles_of_interest] or [g[0] for g in truth.convoys]
-    targets = [tracked[i % len(tracked)] for i in range(args.queries)]
+    targets = [tracked[i % len(tracked)] for i in range(queries)]
     leaders = [g[0] for g in truth.convoys]
-    convoy_targets = [leaders[i % len(leaders)] for i in range(args.queries)]
-    stakeouts = [rng.sample(scenes_pool, 3) for _ in range(args.queries)]
+    convoy_targets = [leaders[i % len(leaders)] for i in range(queries)]
+    stakeouts = [rng.sample(scenes_pool, 3) for _ in range(queries)]
 
     def stakeout_of(scenes: list[tuple[float, float, datetime]]) -> Stakeout:
         return Stakeout.model_validate({"areas": [
@@ -154,63 +237,103 @@ def main() -> None:
             for la, lo, t in scenes], "min_areas": 2})
 
     convoy = Convoy(window_seconds=WINDOW_S, min_places=2)
+    result: dict[str, Any] = {
+        "reads": reads, "machine": machine(), "window_seconds": WINDOW_S,
+        "scene_meters": SCENE_M, "queries_per_kind": queries,
+        "store_load_reads_per_s": meta.get("store_load_reads_per_s"),
+        "store_optimize_s": meta.get("store_optimize_s"),
+    }
     found = sum(
         any(c.plate in g[1:] for c in search_convoy(store, g[0], convoy, owners,
                                                      month).companions[:3])
-        for g in truth.convoys[: args.queries])
-    result["convoy_followers_found"] = f"{found}/{min(len(truth.convoys), args.queries)}"
-    result["store_queries"] = {
-        "timeline": _timed([lambda p=p: search_timeline(store, p, owners, window)
-                            for p in targets]),
-        "stakeout": _timed([lambda s=s: search_stakeout(store, stakeout_of(s), owners,
-                                                        Filters(limit=100))
-                            for s in stakeouts]),
-        "convoy": _timed([lambda p=p: search_convoy(store, p, convoy, owners, month)
-                          for p in convoy_targets]),
-        "locate": _timed([lambda p=p: search_locate(store, p, owners, window)
-                          for p in targets]),
-        "attributes": _timed([lambda c=c: search_attributes(
-            store, Vehicle(color=c), owners,
-            Filters(since=until - timedelta(days=1), until=until, limit=100))
-            for c in ["red", "white", "black", "silver"] * (args.queries // 4 + 1)]),
-    }
+        for g in truth.convoys[:queries])
+    result["convoy_followers_found"] = f"{found}/{min(len(truth.convoys), queries)}"
+    base = _Postgres(reads) if baseline else None
+    store_q: dict[str, Any] = {}
+    pg_q: dict[str, Any] = {}
+
+    def pair(kind: str, store_calls: list[Any], pg_calls: list[Any] | None) -> None:
+        s, p = _timed_pair(store_calls, pg_calls if base is not None else None)
+        store_q[kind] = s
+        if p is not None:
+            pg_q[kind] = p
+
+    b: Any = base
+    pair("timeline", [lambda p=p: search_timeline(store, p, owners, window) for p in targets],
+         [lambda p=p: _pg_timeline(b, p, start, until) for p in targets])
+    pair("stakeout", [lambda s=s: search_stakeout(store, stakeout_of(s), owners,
+                                                  Filters(limit=100)) for s in stakeouts],
+         [lambda s=s: _pg_stakeout(b, s) for s in stakeouts])
+    pair("convoy", [lambda p=p: search_convoy(store, p, convoy, owners, month)
+                    for p in convoy_targets],
+         [lambda p=p: _pg_convoy(b, p, month.since or start, until) for p in convoy_targets])
+    pair("locate", [lambda p=p: search_locate(store, p, owners, window) for p in targets],
+         [lambda p=p: _pg_locate(b, p, start, until) for p in targets])
+    pair("attributes", [lambda c=c: search_attributes(
+        store, Vehicle(color=c), owners,
+        Filters(since=until - timedelta(days=1), until=until, limit=100))
+        for c in ["red", "white", "black", "silver"] * (queries // 4 + 1)], None)
     store.close()
-    if not args.skip_baseline:
-        base = PostgresBaseline(PG_DSN, schema="bench_investigations")
-        begin = time.perf_counter()
-        base.load(batches)
-        pg_load = time.perf_counter() - begin
-        base.build_indexes()
-        with base.conn.cursor() as cur:
-            cur.execute(f"CREATE INDEX ON {base.schema}.reads (ts)")
-            cur.execute(f"ANALYZE {base.schema}.reads")
-        result["postgresql"] = {
-            "load_reads_per_s": round(args.reads / pg_load),
-            "queries": {
-                "timeline": _timed([lambda p=p: _pg_timeline(base, p, start, until)
-                                    for p in targets]),
-                "stakeout": _timed([lambda s=s: _pg_stakeout(base, s) for s in stakeouts]),
-                "convoy": _timed([lambda p=p: _pg_convoy(base, p, month.since or start, until)
-                                  for p in convoy_targets]),
-                "locate": _timed([lambda p=p: _pg_locate(base, p, start, until)
-                                  for p in targets]),
-            },
-        }
+    result["store_queries"] = store_q
+    if base is not None:
         base.close()
-    path = write_result(f"investigations-{args.reads}", result)
+        result["postgresql"] = {"queries": pg_q}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reads", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--days", type=float, default=30.0)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="data directory (kept); reused when it holds a loaded store")
+    parser.add_argument("--phase", choices=["all", "load", "load-pg", "query", "drop"],
+                        default="all")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="plateledger-inv-bench-"))
+    meta = (json.loads(_meta_path(work).read_text()) if _meta_path(work).exists()
+            else None)
+    if args.phase == "drop":
+        drop_postgres(meta["reads"] if meta else args.reads)
+        shutil.rmtree(work, ignore_errors=True)
+        return
+    if args.phase in ("all", "load") and meta is None:
+        meta = load_store(work, args.reads, args.seed, args.days)
+        print(f"store loaded: {meta['store_load_reads_per_s']:,} reads/s", flush=True)
+    if meta is None:
+        raise SystemExit(f"no loaded store under {work}: run --phase load first")
+    baseline = not args.skip_baseline
+    if baseline and args.phase in ("all", "load-pg") and not meta.get("postgresql"):
+        meta["postgresql"] = load_postgres(meta)
+        _meta_path(work).write_text(json.dumps(meta))
+        print(f"PostgreSQL loaded: {meta['postgresql']}", flush=True)
+    if args.phase not in ("all", "query"):
+        return
+    result = run_questions(work, meta, args.queries, baseline=baseline)
+    if baseline:
+        result["postgresql"].update(meta.get("postgresql") or {})
+    path = write_result(f"investigations-{meta['reads']}", result)
     print(markdown(result))
     print(f"\nwritten to {path}")
+    if args.work is None:
+        if baseline:
+            drop_postgres(meta["reads"])
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def markdown(r: dict[str, Any]) -> str:
-    lines = [f"Investigative searches at {r['reads']:,} reads (p50 / p90 ms)", "",
-             "| kind | plateledger | PostgreSQL | ratio (p50) |", "|---|---|---|---|"]
+    lines = [f"Investigative searches at {r['reads']:,} reads (median / p99 ms)", "",
+             "| kind | plateledger | PostgreSQL | PostgreSQL ÷ plateledger (median) |",
+             "|---|---|---|---|"]
     pg = r.get("postgresql", {}).get("queries", {})
     for kind, q in r["store_queries"].items():
         b = pg.get(kind)
-        base = f"{b['p50_ms']} / {b['p90_ms']}" if b else "—"
+        base = f"{b['p50_ms']} / {b['p99_ms']}" if b else "—"
         ratio = f"{b['p50_ms'] / q['p50_ms']:.1f}×" if b and q["p50_ms"] else "—"
-        lines.append(f"| {kind} | {q['p50_ms']} / {q['p90_ms']} | {base} | {ratio} |")
+        lines.append(f"| {kind} | {q['p50_ms']} / {q['p99_ms']} | {base} | {ratio} |")
     return "\n".join(lines)
 
 

@@ -10,7 +10,12 @@ from pydantic import ValidationError
 
 from plateledger.search import Filters, OwnerLimit, Scope
 from plateledger.search.attributes import AttributesError, Vehicle, search_attributes
-from plateledger.search.convoy import Convoy, ConvoyError, search_convoy
+from plateledger.search.convoy import (
+    Convoy,
+    ConvoyError,
+    places_and_buckets,
+    search_convoy,
+)
 from plateledger.search.locate import search_locate
 from plateledger.search.stakeout import Stakeout, search_stakeout
 from plateledger.search.timeline import search_timeline
@@ -82,6 +87,32 @@ def test_a_convoy_finds_the_follower_ranked_by_places(store: ReadStore, trip: No
     once = search_convoy(store, "7TGT001", Convoy(window_seconds=60, min_places=1), OWN,
                          _day())
     assert [c.plate for c in once.companions] == ["8FOL002", "9ONE003"]
+
+
+def test_a_convoys_rows_are_the_companions_reads_at_the_shared_places(
+    store: ReadStore, trip: None
+) -> None:
+    # 8FOL002 also passed cam-a long after the target: not a shared place and time.
+    store.insert_reads([make_read("8FOL002", camera="cam-a", minutes_ago=10, now=NOW)])
+    once = Convoy(window_seconds=60, min_places=1)
+    result = search_convoy(store, "7TGT001", once, OWN, _day())
+    assert [(r.plate, r.camera_id) for r in result.page.results] == [
+        ("8FOL002", "cam-a"), ("8FOL002", "cam-b"), ("8FOL002", "cam-c"),
+        ("9ONE003", "cam-b")]
+    second = search_convoy(store, "7TGT001", once, OWN,
+                           Filters(since=NOW - timedelta(days=1), until=NOW, limit=1, offset=1))
+    assert [c.plate for c in second.companions] == ["9ONE003"]
+    assert [r.plate for r in second.page.results] == ["9ONE003"] and second.total == 2
+    assert search_convoy(store, "7TGT001", once, Scope(), _day()).page.results == []
+
+
+def test_convoy_companions_are_looked_up_in_the_buckets_around_the_target() -> None:
+    at = datetime(2026, 11, 30, 12, 0, 30, tzinfo=UTC)
+    cams, buckets = places_and_buckets([("cam-a", at), ("cam-a", at)], timedelta(seconds=60))
+    assert cams == ["cam-a"] * 3
+    assert buckets == [at.replace(second=0) + timedelta(minutes=m) for m in (-1, 0, 1)]
+    _, wide = places_and_buckets([("cam-a", at)], timedelta(minutes=30))
+    assert len(wide) == 7 and all(b.minute % 10 == 0 for b in wide)
 
 
 def test_a_convoy_never_counts_a_denied_owners_reads(store: ReadStore, trip: None) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.plates import normalize_plate
-from plateledger.search.filters import Filters
-from plateledger.search.result import SearchPage
+from plateledger.search.filters import MAX_PAGE, Filters
+from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
+from plateledger.store.arrow import rows_to_reads
 from plateledger.store.schema import READ_IDENTITY
 
 MAX_WINDOW = timedelta(days=31)
@@ -45,15 +47,47 @@ class ConvoyResult:
     total: int
 
 
+TIME = "DateTime64(3, 'UTC')"
+
+
+def bucket_seconds(around: timedelta) -> int:
+    """The width of the time buckets companions are looked up by: a minute for windows up
+    to five minutes, ten minutes beyond (at most ~13 buckets a target read)."""
+    return 60 if around <= timedelta(minutes=5) else 600
+
+
+def places_and_buckets(targets: list[tuple[str, datetime]], around: timedelta
+                       ) -> tuple[list[str], list[datetime]]:
+    """Every (camera, time bucket) a companion read must fall in: the buckets that overlap
+    ``±around`` of a target read, at its camera; as two parallel lists, sorted."""
+    width = bucket_seconds(around)
+    found: set[tuple[str, datetime]] = set()
+    for camera, ts in targets:
+        lo = (ts - around).timestamp()
+        first = int(lo // width) * width
+        last = (ts + around).timestamp()
+        while first <= last:
+            found.add((camera, datetime.fromtimestamp(first, UTC)))
+            first += width
+    ordered = sorted(found)
+    return [c for c, _ in ordered], [b for _, b in ordered]
+
+
 def search_convoy(
     store: ReadStore, plate: str, convoy: Convoy, scope: Scope, filters: Filters
 ) -> ConvoyResult:
     """Plates read at the target's cameras within ``window_seconds`` of the target at at
-    least ``min_places`` distinct cameras, ranked by places then co-occurrences.
+    least ``min_places`` distinct cameras, ranked by places then co-occurrences (pairs of a
+    companion's read and a target read at one camera within the window).
 
-    The target's reads come from the plate index; the companions' from the
-    ``(camera_id, ts)`` projection, one join on camera with the time difference checked.
-    Only reads of owners in scope count, on both sides.
+    The target's reads come from the plate index (the sort key). The companions' reads are
+    fetched only in the (camera, time bucket) pairs around the target's reads
+    (`places_and_buckets`): an IN set over the ``(camera_id, ts)`` projection's key, so the
+    engine reads those granules only. They are joined with the target's reads (passed in as
+    arrays) for the exact time check. Only reads of owners in scope count, on both sides;
+    retried copies count once. The page's rows are the companions' reads at the shared
+    places (those of the page's companions that paired with a target read), companion by
+    companion in rank order, then by time.
     """
     if filters.since is None or filters.until is None:
         raise ConvoyError("a convoy search needs both `since` and `until`")
@@ -73,24 +107,37 @@ def search_convoy(
     scope_sql = scope.sql(params)
     t_where = f"plate = {{c_plate:String}} AND {scope_sql} AND {filters.sql(params)}"
     targets = store.query(
-        f"SELECT DISTINCT camera_id, ts FROM {{db}}.reads WHERE {t_where} "
-        "ORDER BY ts LIMIT {tcap:UInt32}",
+        f"SELECT camera_id, ts FROM {{db}}.reads WHERE {t_where} "
+        f"ORDER BY ts LIMIT 1 BY {READ_IDENTITY} LIMIT {{tcap:UInt32}}",
         params,
     )
     if not targets.num_rows:
         return empty
-    params["t_cams"] = sorted(set(targets.column("camera_id").to_pylist()))
-    times = targets.column("ts").to_pylist()
-    params["t_lo"] = min(times) - timedelta(seconds=convoy.window_seconds)
-    params["t_hi"] = max(times) + timedelta(seconds=convoy.window_seconds)
+    t_cams = [str(c) for c in targets.column("camera_id").to_pylist()]
+    t_times = targets.column("ts").to_pylist()
+    params["t_cams"] = t_cams
+    params["t_ts"] = t_times
+    around = timedelta(seconds=convoy.window_seconds)
+    by_camera: dict[str, list[datetime]] = {}
+    for camera, ts in zip(t_cams, t_times, strict=True):
+        by_camera.setdefault(camera, []).append(ts)
+    for times in by_camera.values():
+        times.sort()
+    params["w_cams"], params["w_buckets"] = places_and_buckets(
+        list(zip(t_cams, t_times, strict=True)), around)
+    # Key ranges of the (camera_id, ts) projection: the set of (camera, bucket) pairs.
+    width = bucket_seconds(around)
+    near = (f"(camera_id, toStartOfInterval(ts, INTERVAL {width} SECOND)) IN (SELECT "
+            f"arrayJoin(arrayZip({{w_cams:Array(String)}}, arrayMap(b -> toStartOfInterval("
+            f"b, INTERVAL {width} SECOND), {{w_buckets:Array({TIME})}}))))")
+    # The target's reads as a table: (camera_id, ts) pairs from two parallel arrays.
+    t_sql = (f"SELECT tupleElement(p, 1) AS camera_id, tupleElement(p, 2) AS ts FROM "
+             f"(SELECT arrayJoin(arrayZip({{t_cams:Array(String)}}, "
+             f"{{t_ts:Array({TIME})}})) AS p)")
     rows = store.query(
-        "WITH t AS (SELECT camera_id, ts FROM {db}.reads WHERE " + t_where + " "
-        "ORDER BY ts LIMIT {tcap:UInt32}), "
-        "c AS (SELECT plate, camera_id, ts FROM {db}.reads WHERE "
-        "camera_id IN {t_cams:Array(String)} "
-        "AND ts BETWEEN {t_lo:DateTime64(3, 'UTC')} AND {t_hi:DateTime64(3, 'UTC')} "
-        "AND plate != {c_plate:String} AND expires_at > now() AND " + scope_sql + " "
-        f"LIMIT 1 BY {READ_IDENTITY}) "
+        f"WITH t AS ({t_sql}), c AS (SELECT plate, camera_id, ts FROM {{db}}.reads "
+        f"WHERE {near} AND plate != {{c_plate:String}} AND expires_at > now() "
+        f"AND {scope_sql} LIMIT 1 BY {READ_IDENTITY}) "
         "SELECT c.plate AS plate, uniqExact(c.camera_id) AS places, count() AS co, "
         "min(c.ts) AS first_seen, max(c.ts) AS last_seen, count() OVER () AS companions_total "
         "FROM c INNER JOIN t ON c.camera_id = t.camera_id "
@@ -111,5 +158,33 @@ def search_convoy(
         )
     ]
     page = SearchPage(kind="convoy", total=total, limit=filters.limit, offset=filters.offset,
-                      results=[], candidates=[c.plate for c in companions])
+                      results=_companion_reads(store, companions, near, scope, params,
+                                               by_camera, around),
+                      candidates=[c.plate for c in companions])
     return ConvoyResult(page=page, companions=companions, total=total)
+
+
+def _companion_reads(
+    store: ReadStore, companions: list[Companion], near: str, scope: Scope,
+    params: dict[str, object], targets: dict[str, list[datetime]], around: timedelta,
+) -> list[ReadOut]:
+    """The reads of ``companions`` (one page of them) that paired with a target read
+    (``targets``: each camera's target read times, sorted), at most `MAX_PAGE`: by plate
+    (the sort key) inside the windows, each checked against the target's reads."""
+    params["page_plates"] = [c.plate for c in companions]
+    rows = store.query(
+        f"SELECT * FROM {{db}}.reads WHERE plate IN {{page_plates:Array(String)}} AND {near} "
+        f"AND expires_at > now() AND {scope.sql(params)} "
+        f"ORDER BY indexOf({{page_plates:Array(String)}}, plate), ts, read_id, owner_id "
+        f"LIMIT 1 BY {READ_IDENTITY}",
+        params,
+    )
+    out: list[ReadOut] = []
+    for read in rows_to_reads(rows) if rows.num_rows else []:
+        times = targets.get(read.camera_id, [])
+        i = bisect_left(times, read.ts - around)
+        if i < len(times) and times[i] <= read.ts + around:
+            out.append(ReadOut.from_read(read, images=scope.images_allowed(read.owner_id)))
+            if len(out) == MAX_PAGE:
+                break
+    return out
