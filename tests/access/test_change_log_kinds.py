@@ -61,8 +61,10 @@ def _fields(cell: str) -> Fields:
     return names, cell.startswith(SOME)
 
 
-def produce(desk: Desk) -> list[dict[str, Any]]:  # noqa: F811
-    """Make every kind of change once; return the entries they appended."""
+def produce(desk: Desk, secrets: list[str] | None = None) -> list[dict[str, Any]]:  # noqa: F811
+    """Make every kind of change once; return the entries they appended (and put the
+    secrets the changes made in ``secrets``)."""
+    made = [] if secrets is None else secrets
     start = desk.log.size()
     changes, admin, operator = desk.changes, desk.admin, Actor.operator()
     ucpd, fpd = desk.ucpd.id, desk.fpd.id
@@ -84,11 +86,14 @@ def produce(desk: Desk) -> list[dict[str, Any]]:  # noqa: F811
     call("unlock_user", admin, "ivy")
     call("revoke_tokens", admin, "ivy")
     call("set_password", admin, "ivy", PASSWORD + " again")
-    call("enroll_totp", admin, "ivy", new_totp_secret())
+    totp_secret = new_totp_secret()
+    made.append(totp_secret)
+    call("enroll_totp", admin, "ivy", totp_secret)
     call("add_camera", admin, "uc-1", ucpd, "fixed", lat=37.6, lon=-122.0)
-    _raw, key = call("issue_key", admin, ucpd, None, "gate")
+    raw_key, key = call("issue_key", admin, ucpd, None, "gate")
     call("revoke_key", admin, key.prefix, agency_id=ucpd)
     raw = call("issue_ingest_url", admin, ucpd, "uc-1", "alprd")
+    made += [str(raw_key), raw.split("_", 2)[2], PASSWORD + " again"]
     call("revoke_ingest_url", admin, raw.split("_")[1], agency_id=ucpd)
     zone = call("add_zone", admin, ucpd, "Clinic", "health_care", centre=(37.6, -122.0),
                 radius_m=200.0)
@@ -145,3 +150,47 @@ def test_the_change_log_table_lists_every_kind_with_its_before_and_after(
             else:
                 assert found == names, (kind, side, found)
         assert entry["user"] and entry["via"] and entry["time"] and entry["object_id"]
+
+
+def test_each_kind_records_the_values_before_and_after(desk: Desk) -> None:  # noqa: F811
+    secrets: list[str] = []
+    entries = produce(desk, secrets)
+
+    def one(entry_type: str, change: str) -> dict[str, Any]:
+        [found] = [e for e in entries if (e["type"], e["change"]) == (entry_type, change)]
+        return found
+
+    assert one("agency_change", "add")["after"]["kind"] == "municipal"
+    assert (one("agency_change", "class")["before"]["kind"],
+            one("agency_change", "class")["after"]["kind"]) == ("municipal", "county")
+    settings = one("policy_change", "agency_settings")
+    assert settings["before"] == {"purposes": None, "retention_nonhit_days": None}
+    assert settings["after"] == {"purposes": ["homicide"], "retention_nonhit_days": 30}
+    assert one("policy_change", "declaration")["after"]["signed_at"].startswith("2026-01-01")
+    assert one("policy_change", "declaration_revoke")["after"]["revoked_at"]
+    assert one("user_change", "add")["after"]["roles"] == ["investigator"]
+    acting = one("user_change", "acting_for")
+    assert (acting["before"], acting["after"]) == ({"acting_for": None}, {"acting_for": "fpd"})
+    roles = one("user_change", "roles")
+    assert (roles["before"], roles["after"]) == ({"roles": ["investigator"]},
+                                                 {"roles": ["supervisor"]})
+    assert one("user_change", "unlock")["after"] == {"failed_logins": 0, "locked_until": None}
+    assert one("user_change", "revoke_tokens")["after"] == {"live_tokens": 0}
+    password = one("user_change", "reset_password")
+    assert (password["before"]["password"], password["after"]["password"]) == ("old", "new")
+    totp = one("user_change", "enroll_totp")
+    assert (totp["before"]["totp_enrolled"], totp["after"]["totp_enrolled"]) == (False, True)
+    camera = one("camera_change", "add")
+    assert (camera["object_id"], camera["after"]["lat"]) == ("uc-1", 37.6)
+    issued, revoked = one("key_change", "issue"), one("key_change", "revoke")
+    assert issued["object_id"] == revoked["object_id"] and issued["after"]["label"] == "gate"
+    assert (revoked["before"]["revoked_at"], bool(revoked["after"]["revoked_at"])) == (None, True)
+    url = one("key_change", "issue_ingest_url")
+    assert (url["after"]["camera_id"], url["after"]["label"]) == ("uc-1", "alprd")
+    zone = one("zone_change", "add")
+    assert (zone["after"]["place"], zone["after"]["radius_m"]) == ("health_care", 200.0)
+    assert one("zone_change", "revoke")["after"]["revoked_at"]
+    # no secret anywhere in the log: a key's prefix, never the key; no password
+    text = str(entries)
+    assert len(secrets) == 4 and [s for s in secrets if s in text] == []
+    assert PASSWORD not in text
