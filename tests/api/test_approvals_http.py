@@ -341,3 +341,12 @@ def test_an_approved_search_the_log_cannot_record_keeps_its_approval(
                         json={**LOCATE, "approval_id": pending["approval_id"]})
     assert response.status_code == 503 and "pattern" not in response.text
     assert _statuses(api) == {pending["approval_id"]: "approved"}
+
+
+def test_the_query_form_never_runs_a_pattern_of_life(api: TestClient, mn: Mn) -> None:
+    response = api.get("/v1/searches", headers=as_(api, mn, "mia"), params={
+        "kind": "locate", "plate": "MN1234", "purpose": "warrant", "offense_type": "120",
+        "case_number": "25-004417", "reason": str(LOCATE["reason"])})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "legal_basis_required"
+    assert "mn-cam" not in response.text
