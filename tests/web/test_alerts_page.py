@@ -19,6 +19,7 @@ from tests.web.harness import Browser, WebServer
 SCREENS = Path(__file__).parents[2] / "docs" / "screens"
 SUPERVISOR = "ucpd.supervisor"
 PLATE = "7ALRT42"
+EARLIER = "5QZW318"
 NOTE = "plate and state checked by eye; vehicle parked, unit 12 notified"
 
 
@@ -84,18 +85,30 @@ def test_a_hit_arrives_live_and_is_dispositioned_from_the_keyboard(
 ) -> None:
     supervisor = web_server.token(SUPERVISOR)
     _hot_list(web_server, supervisor, PLATE, "UC-2026-4242")
+    _hot_list(web_server, supervisor, EARLIER, "UC-2026-4241")
     key, camera = _camera_key(web_server)
+    _post_read(web_server, key, camera, EARLIER)  # before the page opens
     browser.send("Emulation.setDeviceMetricsOverride", {
         "width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False}, session=True)
     _sign_in(browser, web_server, SUPERVISOR)
     browser.goto(f"{web_server.url}/alerts")
     browser.wait_for("document.body.dataset.stream === 'live'")
+    # What came while the page was closed is read from GET /v1/hits when the stream opens.
+    earlier = f"document.querySelector('.alert-card[data-plate=\"{EARLIER}\"]')"
+    assert browser.evaluate(f"{earlier} !== null")
     before = browser.evaluate("document.querySelectorAll('.alert-card').length")
 
     _post_read(web_server, key, camera, PLATE)  # the page is not reloaded
     card = "document.querySelector('.alert-card')"
     browser.wait_for(f"{card} && {card}.querySelector('h3 .plate').textContent === '{PLATE}'")
     assert browser.evaluate("document.querySelectorAll('.alert-card').length") == before + 1
+    # j and k move between the alerts, newest first.
+    browser.evaluate("document.activeElement.blur()")
+    focused = "document.activeElement.dataset.plate"
+    for key_name, plate in (("j", PLATE), ("j", EARLIER), ("k", PLATE)):
+        browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": key_name,
+                                                "text": key_name}, session=True)
+        assert browser.evaluate(focused) == plate
     text = str(browser.evaluate(f"{card}.textContent"))
     assert "stolen vehicles (alerts page)" in text and camera in text
     assert "UC-2026-4242" in text and "stolen grey sedan" in text
@@ -123,6 +136,22 @@ def test_a_hit_arrives_live_and_is_dispositioned_from_the_keyboard(
     row = browser.wait_for(
         f"document.querySelector('#history tr[data-hit=\"{hit_id}\"]')?.textContent")
     assert "Confirmed" in row and NOTE in row
+    # Focus went to the next alert; `n` records it as not actioned.
+    assert browser.evaluate(focused) == EARLIER
+    browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "n", "text": "n"},
+                 session=True)
+    browser.wait_for(f"{earlier} === null")
+    earlier_row = f"document.querySelector('#history tr[data-hit]:not([data-hit=\"{hit_id}\"])')"
+    assert "Not actioned" in str(browser.wait_for(f"{earlier_row}?.textContent"))
+
+    # The filters: confirmed hits of one plate.
+    browser.evaluate(
+        "(() => { const f = document.getElementById('history-form');"
+        f" f.status.value = 'confirmed'; f.plate.value = '{PLATE}'; f.requestSubmit(); }})()")
+    browser.wait_for("document.getElementById('history-status').textContent.includes('1 hit')")
+    assert browser.evaluate(
+        "[...document.querySelectorAll('#history tbody tr')].map((r) => r.dataset.hit)"
+    ) == [hit_id]
 
     hit = httpx.get(f"{web_server.url}/v1/hits/{hit_id}", timeout=30,
                     headers={"Authorization": f"Bearer {supervisor}"}).json()
@@ -146,7 +175,8 @@ def test_history_filters_and_a_role_that_may_not_receive_alerts_is_told(
     message = browser.wait_for(
         "!document.getElementById('alerts-error').hidden"
         " && document.getElementById('alerts-error').textContent")
-    assert "may not receive alerts" in message and "role" in message
+    assert "may not receive alerts" in message
+    assert "needs the dispatcher, investigator or supervisor role" in message
     assert browser.evaluate("document.body.dataset.stream") == "off"
     # A start after the end is named, not sent.
     browser.evaluate(

@@ -121,23 +121,28 @@ def test_a_csv_import_names_its_bad_line_and_keeps_the_good_ones(
                for h in _get(web_server, bearer, "/v1/hotlists"))
 
 
-def test_an_entry_is_added_with_its_case_number_and_expired(
+def test_a_list_is_created_and_its_entries_added_expired_and_removed(
     web_server: WebServer, browser: Browser
 ) -> None:
     bearer = _sign_in(browser, web_server, SUPERVISOR)
-    created = httpx.post(
-        f"{web_server.url}/v1/hotlists", headers={"Authorization": f"Bearer {bearer}"},
-        json={"name": "warrants (entries page)", "category": "warrant", "entries": []},
-        timeout=30)
-    assert created.status_code == 201, created.text
-    list_id = created.json()["list_id"]
     browser.goto(f"{web_server.url}/hotlists")
-    opener = (f"document.querySelector('#lists tr[data-list=\"{list_id}\"] button')")
-    browser.wait_for(opener)
-    browser.evaluate(f"{opener}.click()")
+    browser.wait_for("document.body.dataset.lists === 'loaded'")
+    create = ("(() => { const f = document.getElementById('create-form');"
+              " f.name.value = 'warrants (entries page)'; f.category.value = 'warrant';"
+              " f.requestSubmit(); })()")
+    browser.evaluate(create)
     browser.wait_for(
         "!document.getElementById('entries-panel').hidden"
         " && document.getElementById('entries-status').textContent.includes('0 entries')")
+    [listed] = [h for h in _get(web_server, bearer, "/v1/hotlists")
+                if h["name"] == "warrants (entries page)"]
+    assert (listed["category"], listed["file_type"], listed["entry_count"]) == (
+        "warrant", "local", 0)
+    list_id = listed["id"]
+    # The same name twice is named as the problem, before anything is sent.
+    browser.evaluate(create)
+    error = browser.wait_for("document.getElementById('create-error').textContent")
+    assert "exists already" in error
 
     # A plate that is not one is refused by the API, and the form says so.
     browser.evaluate(
@@ -170,3 +175,13 @@ def test_an_entry_is_added_with_its_case_number_and_expired(
     assert "expired" in _rows(browser, "#entries tbody tr")[0][4]
     [entry] = _get(web_server, bearer, f"/v1/hotlists/{list_id}/entries")
     assert datetime.fromisoformat(entry["expires_at"]) <= datetime.now(UTC)
+
+    # Remove the plate, then delete the list: each asks once more in place.
+    remove = "document.querySelectorAll('#entries tbody tr button')[1]"
+    browser.evaluate(f"{remove}.click(); {remove}.click()")
+    browser.wait_for("document.querySelectorAll('#entries tbody tr').length === 0")
+    assert _get(web_server, bearer, f"/v1/hotlists/{list_id}/entries") == []
+    delete = f"document.querySelectorAll('#lists tr[data-list=\"{list_id}\"] button')[1]"
+    browser.evaluate(f"{delete}.click(); {delete}.click()")
+    browser.wait_for(f"!document.querySelector('#lists tr[data-list=\"{list_id}\"]')")
+    assert all(h["id"] != list_id for h in _get(web_server, bearer, "/v1/hotlists"))
