@@ -125,7 +125,10 @@ def test_a_hit_arrives_live_and_is_dispositioned_from_the_keyboard(
 
     # The note is typed, then `c` confirms from the card.
     browser.evaluate(f"{card}.querySelector('select').value = 'none'")
-    browser.evaluate(f"{card}.querySelector('textarea').focus()")
+    browser.evaluate(f"{card}.focus()")
+    browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "e", "text": "e"},
+                 session=True)
+    assert browser.evaluate("document.activeElement.tagName") == "TEXTAREA"
     browser.send("Input.insertText", {"text": NOTE}, session=True)
     browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Escape"}, session=True)
     assert browser.evaluate("document.activeElement.classList.contains('alert-card')")
@@ -234,3 +237,11 @@ def test_the_plate_crop_of_an_alert_opens_through_the_image_view_route_and_is_lo
     [viewed] = [e for e in entries if e.get("type") == "image_view"]
     assert viewed["user"] == SUPERVISOR and viewed["purpose"] == "stolen_vehicle"
     assert viewed["case_number"] == "UC-2026-5151" and viewed["returned"] == 1
+    # `w`: the plate is another state's.
+    hit_id = str(browser.evaluate(f"{card}.dataset.hit"))
+    browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "w", "text": "w"},
+                 session=True)
+    row = browser.wait_for(
+        f"document.querySelector('#history tr[data-hit=\"{hit_id}\"]')?.textContent"
+        " .includes('Wrong state')")
+    assert row is True
