@@ -115,24 +115,24 @@ def test_request_decision_and_single_use_each_leave_their_entry(desk: Desk) -> N
     assert pending.status == "pending" and pending.legal_basis == BASIS
     request = desk.log.entry(pending.request_index or 0).entry
     assert (request["type"], request["approval_id"]) == ("search_approval_request",
-                                                         pending.approval_id)
+                                                         pending.id)
     assert request["legal_basis_court"] == BASIS["court"]
 
-    decided = desk.book.decide(desk.sam, pending.approval_id, approve=True, note="checked")
+    decided = desk.book.decide(desk.sam, pending.id, approve=True, note="checked")
     decision = desk.log.entry(decided.decision_index or 0).entry
     assert (decision["decision"], decision["user"], decision["note"]) == (
         "approved", "sam", "checked")
 
     with pytest.raises(ApprovalForbidden, match="plate"):
-        desk.run(body("MN0000", approval_id=pending.approval_id))
-    done = desk.run(body(approval_id=pending.approval_id))
+        desk.run(body("MN0000", approval_id=pending.id))
+    done = desk.run(body(approval_id=pending.id))
     assert getattr(done, "total", None) == 3
     index = getattr(done, "audit_index", None)
     assert isinstance(index, int)
     entry = desk.log.entry(index).entry
     assert entry["query"]["legal_basis"] == BASIS and entry["offense_type"] == "09A"
     with pytest.raises(ApprovalConflict):
-        desk.run(body(approval_id=pending.approval_id))
+        desk.run(body(approval_id=pending.id))
     assert [a.status for a in desk.book.listing(desk.sam, None)] == ["used"]
 
 
@@ -140,7 +140,7 @@ def test_request_decision_and_single_use_each_leave_their_entry(desk: Desk) -> N
 def test_an_open_approval_expires(desk: Desk) -> None:
     with pytest.raises(ApprovalPending) as waiting:
         desk.run(body())
-    approval_id = waiting.value.approval.approval_id
+    approval_id = waiting.value.approval.id
     with desk.catalog.engine.begin() as conn:
         conn.execute(update(search_approvals).where(search_approvals.c.id == approval_id)
                      .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))

@@ -106,16 +106,16 @@ def test_a_locate_of_minnesota_data_waits_then_runs_once_approved(
     assert "result_count" not in request
 
     listed = api.get("/v1/approvals", headers=sam)
-    assert [a["approval_id"] for a in listed.json()] == [pending["approval_id"]]
+    assert [a["id"] for a in listed.json()] == [pending["id"]]
     assert entries(api)[-1] == {**entries(api)[-1], "type": "approval_read", "user": "sam",
-                                "approvals": [pending["approval_id"]]}
+                                "approvals": [pending["id"]]}
     own = api.get("/v1/approvals", headers=mia).json()
-    assert [(a["approval_id"], a["status"]) for a in own] == [(pending["approval_id"],
+    assert [(a["id"], a["status"]) for a in own] == [(pending["id"],
                                                                 "pending")]
     early = api.post("/v1/searches", headers=mia,
-                     json={**LOCATE, "approval_id": pending["approval_id"]})
+                     json={**LOCATE, "approval_id": pending["id"]})
     assert early.status_code == 409 and early.json()["error"]["code"] == "approval_pending"
-    approved = _approve(api, sam, pending["approval_id"])
+    approved = _approve(api, sam, pending["id"])
     assert (approved["status"], approved["decided_by"]) == ("approved", "sam")
     decision = entries(api)[approved["decision_index"]]
     assert (decision["type"], decision["decision"], decision["user"]) == (
@@ -123,7 +123,7 @@ def test_a_locate_of_minnesota_data_waits_then_runs_once_approved(
     assert decision["note"] == "warrant checked against the court record"
 
     done = api.post("/v1/searches", headers=mia,
-                    json={**LOCATE, "approval_id": pending["approval_id"]})
+                    json={**LOCATE, "approval_id": pending["id"]})
     assert done.status_code == 200, done.text
     data = done.json()
     assert data["total"] == 5 and sum(data["pattern"]["by_weekday"]) == 5
@@ -132,11 +132,11 @@ def test_a_locate_of_minnesota_data_waits_then_runs_once_approved(
     entry = entries(api)[data["audit_index"]]
     assert entry["type"] == "search" and entry["kind"] == "locate"
     assert entry["query"]["legal_basis"] == BASIS
-    assert entry["query"]["approval_id"] == pending["approval_id"]
+    assert entry["query"]["approval_id"] == pending["id"]
     assert entry["query"]["approved_by"] == "sam"
 
     again = api.post("/v1/searches", headers=mia,
-                     json={**LOCATE, "approval_id": pending["approval_id"]})
+                     json={**LOCATE, "approval_id": pending["id"]})
     assert again.status_code == 409 and again.json()["error"]["code"] == "approval_used"
     unknown = api.post("/v1/searches", headers=mia,
                        json={**LOCATE, "approval_id": "00000000-0000-0000-0000-000000000000"})
@@ -157,7 +157,7 @@ def test_without_an_approval_nothing_says_whether_the_plate_was_ever_read(
     mia = as_(api, mn, "mia")
     seen = _pending(api, mia, LOCATE)
     never = _pending(api, mia, {**LOCATE, "params": {"plate": "ZZZ9999"}})
-    volatile = ("approval_id", "request_index", "created_at", "expires_at", "plate",
+    volatile = ("id", "request_index", "created_at", "expires_at", "plate",
                 "next_step")
     assert {k: v for k, v in seen.items() if k not in volatile} == {
         k: v for k, v in never.items() if k not in volatile}
@@ -171,24 +171,24 @@ def test_without_an_approval_nothing_says_whether_the_plate_was_ever_read(
 def test_a_refused_approval_gives_a_clear_error_and_no_data(api: TestClient, mn: Mn) -> None:
     mia, sam = as_(api, mn, "mia"), as_(api, mn, "sam")
     pending = _pending(api, mia, LOCATE)
-    refused = api.post(f"/v1/approvals/{pending['approval_id']}/refuse", headers=sam,
+    refused = api.post(f"/v1/approvals/{pending['id']}/refuse", headers=sam,
                        json={"note": "the warrant names another vehicle"})
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
     response = api.post("/v1/searches", headers=mia,
-                        json={**LOCATE, "approval_id": pending["approval_id"]})
+                        json={**LOCATE, "approval_id": pending["id"]})
     assert response.status_code == 403
     error = response.json()["error"]
     assert error["code"] == "approval_refused" and "another vehicle" in error["message"]
     assert "pattern" not in response.text and "mn-cam" not in response.text
-    twice = api.post(f"/v1/approvals/{pending['approval_id']}/approve", headers=sam, json={})
+    twice = api.post(f"/v1/approvals/{pending['id']}/approve", headers=sam, json={})
     assert twice.status_code == 409
 
 
 def test_an_approval_is_bound_to_its_plate_kind_basis_and_user(api: TestClient, mn: Mn) -> None:
     mia, max_, sam = as_(api, mn, "mia"), as_(api, mn, "max"), as_(api, mn, "sam")
     pending = _pending(api, mia, {**LOCATE, "params": {"plate": "ZZZ9999"}})
-    _approve(api, sam, pending["approval_id"])
-    approval = {"approval_id": pending["approval_id"]}
+    _approve(api, sam, pending["id"])
+    approval = {"approval_id": pending["id"]}
     other_plate = api.post("/v1/searches", headers=mia, json={**LOCATE, **approval})
     assert other_plate.status_code == 403, other_plate.text
     assert other_plate.json()["error"]["code"] == "approval_mismatch"
@@ -213,7 +213,7 @@ def test_only_a_supervisor_of_the_same_agency_other_than_the_requester_decides(
 ) -> None:
     sam, sue = as_(api, mn, "sam"), as_(api, mn, "sue")
     pending = _pending(api, sam, LOCATE)  # a supervisor may search, and ask
-    path = f"/v1/approvals/{pending['approval_id']}/approve"
+    path = f"/v1/approvals/{pending['id']}/approve"
     own = api.post(path, headers=sam, json={})
     assert own.status_code == 403 and own.json()["error"]["code"] == "own_request"
     ursula = as_(api, mn, "ursula")
@@ -226,20 +226,20 @@ def test_only_a_supervisor_of_the_same_agency_other_than_the_requester_decides(
     admin = api.post(path, headers=login(api, "mpd-admin"), json={})
     assert admin.status_code == 403
     assert api.get("/v1/approvals", headers=ursula).json() == []
-    assert _approve(api, sue, pending["approval_id"])["decided_by"] == "sue"
+    assert _approve(api, sue, pending["id"])["decided_by"] == "sue"
 
 
 def test_an_expired_approval_is_gone(api: TestClient, mn: Mn) -> None:
     mia, sam = as_(api, mn, "mia"), as_(api, mn, "sam")
     pending = _pending(api, mia, LOCATE)
-    _approve(api, sam, pending["approval_id"])
+    _approve(api, sam, pending["id"])
     catalog = api.app.state.catalog  # type: ignore[attr-defined]
     with catalog.engine.begin() as conn:
         conn.execute(update(search_approvals)
-                     .where(search_approvals.c.id == pending["approval_id"])
+                     .where(search_approvals.c.id == pending["id"])
                      .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     response = api.post("/v1/searches", headers=mia,
-                        json={**LOCATE, "approval_id": pending["approval_id"]})
+                        json={**LOCATE, "approval_id": pending["id"]})
     assert response.status_code == 410
     assert response.json()["error"]["code"] == "approval_expired"
 
@@ -324,10 +324,10 @@ def test_a_decision_the_log_cannot_record_is_not_made(api: TestClient, mn: Mn) -
     mia, sam = as_(api, mn, "mia"), as_(api, mn, "sam")
     pending = _pending(api, mia, LOCATE)
     _drop_log(api)
-    response = api.post(f"/v1/approvals/{pending['approval_id']}/approve", headers=sam,
+    response = api.post(f"/v1/approvals/{pending['id']}/approve", headers=sam,
                         json={"note": "ok"})
     assert response.status_code == 503
-    assert _statuses(api) == {pending["approval_id"]: "pending"}
+    assert _statuses(api) == {pending["id"]: "pending"}
 
 
 def test_an_approved_search_the_log_cannot_record_keeps_its_approval(
@@ -335,12 +335,12 @@ def test_an_approved_search_the_log_cannot_record_keeps_its_approval(
 ) -> None:
     mia, sam = as_(api, mn, "mia"), as_(api, mn, "sam")
     pending = _pending(api, mia, LOCATE)
-    _approve(api, sam, pending["approval_id"])
+    _approve(api, sam, pending["id"])
     _drop_log(api)
     response = api.post("/v1/searches", headers=mia,
-                        json={**LOCATE, "approval_id": pending["approval_id"]})
+                        json={**LOCATE, "approval_id": pending["id"]})
     assert response.status_code == 503 and "pattern" not in response.text
-    assert _statuses(api) == {pending["approval_id"]: "approved"}
+    assert _statuses(api) == {pending["id"]: "approved"}
 
 
 def test_the_query_form_never_runs_a_pattern_of_life(api: TestClient, mn: Mn) -> None:

@@ -105,7 +105,8 @@ class ApprovalPending(AccessError):
 class ApprovalOut(BaseModel):
     """An approval as its requester and their agency's supervisors see it."""
 
-    approval_id: str
+    id: str = Field(description="the approval's id: the `approval_id` of the search that "
+                    "uses it")
     status: Literal["pending", "approved", "refused", "used", "expired"]
     waits_for: str = Field(description="whose decision it waits for")
     because: list[str] = Field(description="why the search waits for a supervisor")
@@ -198,7 +199,7 @@ class Approvals:
             "expired": "ask again: the approval is past its time",
         }
         return ApprovalOut(
-            approval_id=row.id, status=status,
+            id=row.id, status=status,
             waits_for=f"a {SUPERVISOR} of `{self._slug(row.agency_id)}` other than the "
                       "requester",
             because=list(row.waits_for), kind=row.kind, plate=row.plate,
