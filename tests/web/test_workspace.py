@@ -253,3 +253,38 @@ def test_the_demo_says_how_to_find_the_case() -> None:
     assert case.stolen in text and all(c in text for c in case.companions)
     assert all(p.camera_id in text for p in case.places)
     assert case_instructions(None, "http://x") == ""
+
+
+def test_the_demo_plants_the_case_and_heads_the_stolen_list_with_it(tmp_path: Path) -> None:
+    from plateledger.catalog import open_catalog as catalog_at
+    from plateledger.cli.demo import prepare
+    from plateledger.hotlist.store import HotlistStore
+    from plateledger.store import ReadStore
+
+    settings = Settings(data_dir=tmp_path, require_totp=False)
+    prepared = prepare(settings, reads=3000, seed=5, days=3.0)
+    assert prepared.case is not None
+    stolen = str(prepared.case["stolen"])
+    companions = [str(c) for c in prepared.case["companions"]]  # type: ignore[attr-defined]
+    assert prepared.hot[0][0] == stolen
+    assert json.loads((tmp_path / "demo-case.json").read_text()) == prepared.case
+    catalog = catalog_at(settings)
+    try:
+        hotlists = HotlistStore(catalog.engine)
+        listed = {h.name: [e.entry.plate for e in hotlists.entries(h.id)] for h in hotlists.lists()}
+    finally:
+        catalog.engine.dispose()
+    assert listed["stolen vehicles"][0] == stolen
+    store = ReadStore.open(data_dir=settings.store_dir, partitioning=settings.partitioning)
+    try:
+        rows = store.query("SELECT plate, count() AS n FROM {db}.reads WHERE plate IN "
+                           "{plates:Array(String)} GROUP BY plate",
+                           {"plates": [stolen, *companions]})
+        counts = dict(zip(rows.column("plate").to_pylist(), rows.column("n").to_pylist(),
+                          strict=True))
+    finally:
+        store.close()
+    assert counts == {stolen: 6, **dict.fromkeys(companions, 3)}
+    # A second run keeps the data and the case.
+    again = prepare(settings, reads=3000, seed=5, days=3.0)
+    assert again.case == prepared.case and again.hot[0][0] == stolen

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -210,6 +211,14 @@ def _row_button(browser: Browser, plate: str, cls: str) -> None:
     )
 
 
+def _settled(browser: Browser) -> None:
+    """The page is at its top and the map has ended its zoom animation (a screenshot taken
+    during one is scaled)."""
+    browser.evaluate("window.scrollTo(0, 0)")
+    browser.wait_for("!window.plateledgerWorkspace.map._animatingZoom"
+                     " && !window.plateledgerWorkspace.map._panAnim?._inProgress")
+
+
 def _ready(browser: Browser) -> None:
     browser.wait_for("document.getElementById('map').dataset.basemap === 'ready'"
                      " && document.getElementById('offense_type').options.length > 1")
@@ -245,6 +254,14 @@ def test_stakeout_convoy_timeline_and_read_detail(
     assert case.decoy not in plates  # it passed one place only
     row = plates.index(case.stolen)
     assert _column(browser, 1)[row] == "1, 2, 3"
+    _settled(browser)
+    assert browser.evaluate("document.querySelectorAll('#map .marker-cluster').length") >= 1
+    # A read's marker opens its detail.
+    plate = browser.evaluate(
+        "(() => { const m = window.plateledgerWorkspace.clusters.getLayers()[0];"
+        " m.fire('click'); return document.getElementById('read-detail').hidden ? null"
+        " : document.getElementById('read-detail-title').textContent; })()")
+    assert plate and plate.removeprefix("Read of ") in plates
     browser.screenshot(SCREENS / "workspace-stakeout.png")
 
     _row_button(browser, case.stolen, "row-convoy")
@@ -254,6 +271,7 @@ def test_stakeout_convoy_timeline_and_read_detail(
     assert companions[:2] and set(companions[:2]) == set(case.companions)
     assert case.decoy not in companions  # with the car at one place only: below min_places
     assert _column(browser, 1)[:2] == ["3", "3"]
+    _settled(browser)
     browser.screenshot(SCREENS / "workspace-convoy.png")
 
     _row_button(browser, case.companions[0], "row-timeline")
@@ -270,8 +288,14 @@ def test_stakeout_convoy_timeline_and_read_detail(
     assert times == sorted(times)  # the list is in time order
     assert browser.evaluate("document.querySelectorAll('path.timeline-path').length") == 1
     path = state["page"]["path"]
+    labels = browser.evaluate(
+        "[...document.querySelectorAll('.stop-label')].map((t) => t.textContent)")
+    assert len(labels) == len(path)
+    assert all(label.startswith(f"{i} · {stop['camera_id']} · ")
+               for i, (label, stop) in enumerate(zip(labels, path, strict=True), 1))
     assert {p.camera_id for p in case.places} | {case.home.camera_id} == {
         p["camera_id"] for p in path}
+    _settled(browser)
     browser.screenshot(SCREENS / "workspace-timeline.png")
 
     last = len(times) - 1
@@ -322,6 +346,12 @@ def test_polygon_by_clicks_and_enter_and_an_area_typed_by_keyboard(
     _key(browser, "Escape")
     assert browser.evaluate("window.plateledgerWorkspace.areas.length") == 0
     assert "cancelled" in _text(browser, "#ws-status")
+    # So does it a circle half drawn.
+    _click(browser, "#draw-circle")
+    _click_at(browser, x, y)
+    _key(browser, "Escape")
+    _click_at(browser, x + 30, y)
+    assert browser.evaluate("window.plateledgerWorkspace.areas.length") == 0
     # Enter with two corners asks for a third; with three it finishes.
     _click(browser, "#draw-polygon")
     _click_at(browser, x - 40, y - 40)
@@ -345,6 +375,13 @@ def test_polygon_by_clicks_and_enter_and_an_area_typed_by_keyboard(
         " document.getElementById('area-coords').value = '38, -122, 37, -121';"
         " document.getElementById('add-area').click(); })()")
     assert "south below north" in _text(browser, "#ws-error")
+    # An area can be removed from the list.
+    browser.evaluate(
+        "(() => { document.getElementById('area-shape').value = 'box';"
+        " document.getElementById('area-coords').value = '37, -122.2, 37.1, -122.1';"
+        " document.getElementById('add-area').click(); })()")
+    assert browser.evaluate("window.plateledgerWorkspace.areas.length") == 3
+    _click(browser, "#area-list li:nth-child(3) button")
     areas = browser.evaluate("window.plateledgerWorkspace.areas")
     assert [a["shape"] for a in areas] == ["polygon", "circle"]
     browser.evaluate("document.getElementById('min_areas').value = '2'")
@@ -352,6 +389,7 @@ def test_polygon_by_clicks_and_enter_and_an_area_typed_by_keyboard(
     _wait_results(browser, "stakeout")
     plates = _column(browser, 0)
     assert case.stolen in plates and set(case.companions) <= set(plates)
+    _settled(browser)
     browser.screenshot(SCREENS / "workspace-polygon.png")
 
 
@@ -418,3 +456,26 @@ def test_the_operators_pmtiles_basemap_is_drawn_under_the_results(
         f" && Math.abs(p[1] - {EARTH[1]}) <= 2 && Math.abs(p[2] - {EARTH[2]}) <= 2) ? seen"
         " : null; })()", timeout=30)
     assert seen
+
+
+def test_a_read_page_opened_without_a_reason_asks_for_one(
+    case_server: CaseServer, browser: Browser
+) -> None:
+    server, case = case_server.server, case_server.case
+    read = next(r for r in case.reads if r.plate == case.companions[0])
+    query = urlencode({"plate": read.plate, "ts": read.ts.isoformat()})
+    _signed_in(browser, server, INVESTIGATOR, f"/reads/{read.read_id}?{query}")
+    browser.wait_for("!document.getElementById('read-why').hidden"
+                     " && document.getElementById('offense_type').options.length > 1")
+    assert browser.evaluate("document.getElementById('read-body').hidden") is True
+    browser.evaluate(
+        "(() => { const f = document.getElementById('read-why');"
+        " f.purpose.value = 'stolen_vehicle'; f.offense_type.value = '240';"
+        " f.reason.value = 'the car seen with the stolen pickup'; f.requestSubmit(); })()")
+    browser.wait_for("document.body.dataset.loaded === 'yes'")
+    assert _text(browser, "#read-title") == f"Read of {read.plate}"
+    assert read.camera_id in _text(browser, "#read-facts")
+    assert browser.evaluate(
+        "[...document.querySelectorAll('#read-images-box img')].map((i) => i.alt)") == [
+        f"Plate crop of {read.plate} at {read.camera_id}",
+        f"Overview of {read.plate} at {read.camera_id}"]

@@ -13,7 +13,7 @@ function select(cameraId) {
   for (const row of body.rows) row.classList.toggle("selected", row.dataset.camera === cameraId);
   const marker = markers.get(cameraId);
   if (marker) {
-    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 15));
+    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 15), { animate: false });
     marker.openTooltip();
   }
 }
@@ -51,7 +51,7 @@ async function load() {
     markers.set(c.camera_id, marker);
   }
   const fixed = [...markers.values()];
-  if (fixed.length) map.fitBounds(L.featureGroup(fixed).getBounds(), { padding: [20, 20] });
+  if (fixed.length) map.fitBounds(L.featureGroup(fixed).getBounds(), { padding: [20, 20], animate: false });
   status.textContent = `${cameras.length} camera(s), ${fixed.length} at a fixed place.`;
 }
 

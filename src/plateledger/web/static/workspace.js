@@ -21,7 +21,7 @@ const areas = [];
 let drawing = null;
 let current = null;
 // For people and tests driving the page: the map and the state of the last search.
-window.plateledgerWorkspace = { map, areas, state: () => current };
+window.plateledgerWorkspace = { map, areas, clusters, state: () => current };
 
 async function loadBasemap() {
   try {
@@ -352,6 +352,7 @@ function byTime(a, b) {
 }
 
 function render(k, plate, page) {
+  detail.hidden = true;
   clusters.clearLayers();
   overlay.clearLayers();
   const reads = [...(page.results ?? [])].sort(byTime);
@@ -362,12 +363,20 @@ function render(k, plate, page) {
     if (path.length) {
       L.polyline(path.map((p) => [p.lat, p.lon]), { color: "#1d4ed8", weight: 4, opacity: 0.8,
         className: "timeline-path" }).addTo(overlay);
-      path.forEach((p, i) => L.circleMarker([p.lat, p.lon], { radius: 9, color: "#1d4ed8", fillColor: "#fff",
-        fillOpacity: 1, weight: 2 }).bindTooltip(`${i + 1} · ${p.camera_id} · ${p.first_seen.slice(5, 16).replace("T", " ")}`, {
-        permanent: path.length <= 12, direction: "right", className: "stop-label" }).addTo(overlay));
+      path.forEach((p, i) => {
+        L.circleMarker([p.lat, p.lon], { radius: 9, color: "#1d4ed8", fillColor: "#fff", fillOpacity: 1,
+          weight: 2 }).addTo(overlay);
+        const text = `${i + 1} · ${p.camera_id} · ${p.first_seen.slice(5, 16).replace("T", " ")}`;
+        // Stops at one camera share a place: their labels stack below one another.
+        const before = path.slice(0, i).filter((q) => q.camera_id === p.camera_id).length;
+        L.marker([p.lat, p.lon], { interactive: false, keyboard: false, icon: L.divIcon({
+          className: "stop-label", html: el("span", {}, text), iconSize: null,
+          iconAnchor: [-14, 10 - 20 * before] }) }).addTo(overlay);
+      });
     }
     table(["#", "Time (UTC)", "Plate", "Camera", "Place", "Vehicle", ""], reads.map((r, i) => el("tr", {},
-      el("td", {}, String(i + 1)), el("td", {}, r.ts), el("td", { class: "plate" }, r.plate),
+      el("td", {}, String(i + 1)), el("td", { class: "time" }, r.ts.replace("T", " ").replace("Z", "")),
+      el("td", { class: "plate" }, r.plate),
       el("td", {}, r.camera_id), el("td", {}, place(r)),
       el("td", {}, [r.vehicle_color, r.vehicle_make, r.vehicle_model].filter(Boolean).join(" ")),
       actions(r.plate, r))));
