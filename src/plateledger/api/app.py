@@ -18,6 +18,7 @@ from plateledger.api.routes import (
     audit,
     auth,
     basemap,
+    cases,
     docs,
     exports,
     hotlists,
@@ -84,7 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision, recognize, ingest, docs, basemap, tlog, approvals,
+        supervision, recognize, ingest, docs, basemap, tlog, approvals, cases,
     ):
         app.include_router(module.router)
     install_pages(app)
