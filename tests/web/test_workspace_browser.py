@@ -242,6 +242,9 @@ def test_stakeout_convoy_timeline_and_read_detail(
         _click_at(browser, x + 25, y)  # the edge: 25 px east of the centre
     areas = browser.evaluate("window.plateledgerWorkspace.areas")
     assert [a["shape"] for a in areas] == ["circle"] * 3
+    assert browser.evaluate(
+        "[...document.querySelectorAll('#map .area-label')].map((t) => t.textContent)"
+    ) == ["Area 1", "Area 2", "Area 3"]
     for area, place in zip(areas, case.places, strict=True):
         assert abs(area["lat"] - place.lat) < 0.001 and abs(area["lon"] - place.lon) < 0.001
         assert 20 < area["meters"] < 2000
@@ -262,6 +265,7 @@ def test_stakeout_convoy_timeline_and_read_detail(
         " m.fire('click'); return document.getElementById('read-detail').hidden ? null"
         " : document.getElementById('read-detail-title').textContent; })()")
     assert plate and plate.removeprefix("Read of ") in plates
+    _settled(browser)
     browser.screenshot(SCREENS / "workspace-stakeout.png")
 
     _row_button(browser, case.stolen, "row-convoy")
@@ -346,12 +350,13 @@ def test_polygon_by_clicks_and_enter_and_an_area_typed_by_keyboard(
     _key(browser, "Escape")
     assert browser.evaluate("window.plateledgerWorkspace.areas.length") == 0
     assert "cancelled" in _text(browser, "#ws-status")
-    # So does it a circle half drawn.
-    _click(browser, "#draw-circle")
-    _click_at(browser, x, y)
-    _key(browser, "Escape")
-    _click_at(browser, x + 30, y)
-    assert browser.evaluate("window.plateledgerWorkspace.areas.length") == 0
+    # And a circle or a box half drawn.
+    for tool in ("#draw-circle", "#draw-box"):
+        _click(browser, tool)
+        _click_at(browser, x, y)
+        _key(browser, "Escape")
+        _click_at(browser, x + 30, y + 30)
+        assert browser.evaluate("window.plateledgerWorkspace.areas.length") == 0
     # Enter with two corners asks for a third; with three it finishes.
     _click(browser, "#draw-polygon")
     _click_at(browser, x - 40, y - 40)

@@ -102,8 +102,13 @@ function areaLayer(a) {
 
 function renderAreas() {
   drawn.clearLayers();
-  areas.forEach((a, i) => areaLayer(a).bindTooltip(`Area ${i + 1}`, { permanent: true,
-    direction: "left", offset: [-12, 0], className: "area-label" }).addTo(drawn));
+  areas.forEach((a, i) => {
+    const layer = areaLayer(a).addTo(drawn);
+    // A label of its own (a permanent tooltip would outlive its area in Leaflet 1.9.4).
+    L.marker(a.shape === "circle" ? [a.lat, a.lon] : layer.getBounds().getCenter(), {
+      interactive: false, keyboard: false, icon: L.divIcon({ className: "area-label",
+        html: el("span", {}, `Area ${i + 1}`), iconSize: null, iconAnchor: [70, 10] }) }).addTo(drawn);
+  });
   areaList.replaceChildren(...areas.map((a, i) => {
     const remove = el("button", { type: "button", class: "link", "aria-label": `Remove area ${i + 1}` }, "remove");
     remove.addEventListener("click", () => {
