@@ -104,6 +104,9 @@ def test_a_convoys_rows_are_the_companions_reads_at_the_shared_places(
     assert [c.plate for c in second.companions] == ["9ONE003"]
     assert [r.plate for r in second.page.results] == ["9ONE003"] and second.total == 2
     assert search_convoy(store, "7TGT001", once, Scope(), _day()).page.results == []
+    past = search_convoy(store, "7TGT001", once, OWN,
+                         Filters(since=NOW - timedelta(days=1), until=NOW, offset=5))
+    assert past.companions == [] and past.page.results == [] and past.total == 2
 
 
 def test_convoy_companions_are_looked_up_in_the_buckets_around_the_target() -> None:
@@ -154,6 +157,8 @@ def test_a_stakeout_finds_plates_seen_in_k_of_n_areas(store: ReadStore, trip: No
         "7TGT001", "8FOL002", "9ONE003", "6OTHR06"}
     paged = search_stakeout(store, one, BOTH, Filters(limit=1, offset=1))
     assert paged.total == 4 and len(paged.plates) == 1
+    past = search_stakeout(store, one, BOTH, Filters(limit=1, offset=9))
+    assert past.total == 4 and past.plates == [] and past.page.results == []
 
 
 def test_a_stakeout_refuses_bad_areas() -> None:

@@ -134,7 +134,7 @@ def search_convoy(
     t_sql = (f"SELECT tupleElement(p, 1) AS camera_id, tupleElement(p, 2) AS ts FROM "
              f"(SELECT arrayJoin(arrayZip({{t_cams:Array(String)}}, "
              f"{{t_ts:Array({TIME})}})) AS p)")
-    rows = store.query(
+    grouped = (
         f"WITH t AS ({t_sql}), c AS (SELECT plate, camera_id, ts FROM {{db}}.reads "
         f"WHERE {near} AND plate != {{c_plate:String}} AND expires_at > now() "
         f"AND {scope_sql} LIMIT 1 BY {READ_IDENTITY}) "
@@ -142,12 +142,21 @@ def search_convoy(
         "min(c.ts) AS first_seen, max(c.ts) AS last_seen, count() OVER () AS companions_total "
         "FROM c INNER JOIN t ON c.camera_id = t.camera_id "
         "WHERE abs(toUnixTimestamp64Milli(c.ts) - toUnixTimestamp64Milli(t.ts)) <= {dt:UInt32} "
-        "GROUP BY c.plate HAVING places >= {k:UInt32} "
-        "ORDER BY places DESC, co DESC, plate LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+        "GROUP BY c.plate HAVING places >= {k:UInt32}"
+    )
+    rows = store.query(
+        f"{grouped} ORDER BY places DESC, co DESC, plate LIMIT {{lim:UInt32}} "
+        "OFFSET {off:UInt32}",
         params,
     )
     if not rows.num_rows:
-        return empty
+        if not filters.offset:
+            return empty
+        # A page past the last companion: the total still counts them all.
+        counted = store.query(f"SELECT count() AS n FROM ({grouped})", params)
+        total = int(counted.column("n")[0].as_py())
+        return ConvoyResult(page=empty.page.model_copy(update={"total": total}),
+                            companions=[], total=total)
     total = int(rows.column("companions_total")[0].as_py())
     companions = [
         Companion(plate=p, places=int(pl), co_occurrences=int(co), first_seen=f, last_seen=la)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, Self
@@ -53,7 +54,15 @@ class Circle(_Window):
     meters: float = Field(gt=0, le=100_000)
 
     def sql(self) -> str:
-        return (f"greatCircleDistance(lon, lat, {self.lon!r}, {self.lat!r}) "
+        # A box around the circle first: two range checks on the float columns skip most
+        # reads before the distance is computed (the box holds the whole circle).
+        dlat = self.meters / 110_000 + 1e-4
+        cos = math.cos(math.radians(self.lat))
+        box = f"lat BETWEEN {self.lat - dlat!r} AND {self.lat + dlat!r} AND "
+        if cos > 0.05:
+            dlon = dlat / cos
+            box += f"lon BETWEEN {self.lon - dlon!r} AND {self.lon + dlon!r} AND "
+        return (f"{box}greatCircleDistance(lon, lat, {self.lon!r}, {self.lat!r}) "
                 f"<= {self.meters!r}")
 
 
@@ -143,17 +152,26 @@ def search_stakeout(
     where = f"{scope.sql(params)} AND expires_at > now() AND ({' OR '.join(conds)})"
     params["lim"] = filters.limit
     params["off"] = filters.offset
-    rows = store.query(
+    grouped = (
         "SELECT plate, arraySort(groupUniqArrayArray(matched)) AS areas, count() AS n, "
         "count() OVER () AS plates_total FROM ("
         f"SELECT plate, arrayFilter(x -> x >= 0, [{flags}]) AS matched FROM {{db}}.reads "
         f"WHERE {where} LIMIT 1 BY {READ_IDENTITY}) "
-        "GROUP BY plate HAVING length(areas) >= {k:UInt8} "
-        "ORDER BY length(areas) DESC, plate LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+        "GROUP BY plate HAVING length(areas) >= {k:UInt8}"
+    )
+    rows = store.query(
+        f"{grouped} ORDER BY length(areas) DESC, plate LIMIT {{lim:UInt32}} "
+        "OFFSET {off:UInt32}",
         params,
     )
     if not rows.num_rows:
-        return empty
+        if not filters.offset:
+            return empty
+        # A page past the last plate: the total still counts them all.
+        counted = store.query(f"SELECT count() AS n FROM ({grouped})", params)
+        total = int(counted.column("n")[0].as_py())
+        return StakeoutResult(page=empty.page.model_copy(update={"total": total}),
+                              plates=[], total=total)
     total = int(rows.column("plates_total")[0].as_py())
     plates = [
         StakeoutPlate(plate=p, areas_matched=[int(x) for x in a], reads=int(n))
