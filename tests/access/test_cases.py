@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_opening_and_closing_are_logged_with_the_change(office: Office, cases: C
     ivy = office.user(office.ucpd, "ivy", "investigator")
     opened = cases.open(ivy, f"  {CASE} ", "grey  van")
     assert (opened.number, opened.title, opened.status) == (CASE, "grey van", "open")
-    entry = office.entries(opened.change_index or 0)[0]
+    entry: dict[str, Any] = office.entries(opened.change_index or 0)[0]
     assert (entry["type"], entry["change"], entry["object"], entry["object_id"]) == (
         "case_change", "open", "case", CASE)
     assert entry["before"] is None and entry["after"]["status"] == "open"
@@ -119,7 +120,7 @@ def test_opening_and_closing_are_logged_with_the_change(office: Office, cases: C
         cases.open(ivy, CASE, "again")
 
     closed = cases.set_status(ivy, CASE, "closed")
-    entry = office.entries(closed.change_index or 0)[0]
+    entry = dict(office.entries(closed.change_index or 0)[0])
     assert entry["change"] == "close" and entry["before"]["status"] == "open"
     assert entry["after"]["status"] == "closed" and entry["after"]["closed_by"] == "ivy"
     with pytest.raises(CaseConflict):

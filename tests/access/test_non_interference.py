@@ -441,6 +441,13 @@ ROUTES: dict[str, str] = {
     "of the caller's own agency; no read data",
     "POST /v1/approvals/{approval_id}/refuse": "as POST /v1/approvals/{approval_id}/approve",
     "GET /v1/admin/search-rules": "admin of the caller's own agency",
+    "GET /v1/cases": "the caller's own agency's case numbers and titles: no read data",
+    "POST /v1/cases": "write: a case of the caller's own agency",
+    "PATCH /v1/cases/{number}": "write: a case of the caller's own agency",
+    "GET /v1/cases/{number}": "the caller's own agency's search entries under a case: the "
+    "counts and digests its searches' decisions allowed, as logged (tests/access/test_cases.py)",
+    "GET /v1/cases/{number}/report": "as GET /v1/cases/{number}, with inclusion proofs "
+    "(tests/api/test_cases_http.py)",
     "PUT /v1/admin/search-rules": "admin of the caller's own agency",
     "GET /v1/audit/proof/inclusion": "hashes of entries the caller may already hold",
     "GET /v1/audit/proof/consistency": "hashes of tree heads",
@@ -497,6 +504,8 @@ ROUTES: dict[str, str] = {
     "GET /transparency/{slug}": "transparency",
     "GET /reports": "a page shell: the statutes and links to GET /v1/reports/{code}",
     "GET /supervision": "a page shell: data comes from the API routes above",
+    "GET /cases": "a page shell: data comes from the API routes above",
+    "GET /cases/{number}": "a page shell: data comes from the API routes above",
 }
 
 

@@ -120,27 +120,28 @@ def report_html(report: CaseReport) -> str:
     )
 
 
-def _latin1(text: str) -> str:
-    plain = (text.replace("\u2014", "-").replace("\u2013", "-").replace("\u2019", "'")
-             .replace("\u00b7", "-").replace("\u2026", "..."))
-    return plain.encode("latin-1", "replace").decode("latin-1")
+def _cp1252(text: str) -> str:
+    """``text`` in the core fonts' Windows-1252 set (the checkpoint's em dash kept)."""
+    return text.encode("cp1252", "replace").decode("cp1252")
 
 
 def report_pdf(report: CaseReport) -> bytes:
-    """``report`` as a PDF (fpdf2, core fonts, uncompressed so that it can be searched)."""
+    """``report`` as a PDF (fpdf2, core fonts, uncompressed so that it can be searched;
+    each line of the checkpoint and each hash on a text line of its own)."""
     from fpdf import FPDF  # type: ignore[import-untyped]
     from fpdf.enums import XPos, YPos  # type: ignore[import-untyped]
 
     case = report.case
     pdf = FPDF(format="Letter")
+    pdf.core_fonts_encoding = "windows-1252"  # WinAnsiEncoding: a signed note's em dash
     pdf.set_compression(False)
-    pdf.set_title(_latin1(f"Case {case.number} - {report.agency_name}"))
+    pdf.set_title(_cp1252(f"Case {case.number} - {report.agency_name}"))
     pdf.add_page()
     width = pdf.epw
 
     def line(text: str, size: int = 10, style: str = "", font: str = "Helvetica") -> None:
         pdf.set_font(font, style, size)
-        pdf.multi_cell(width, size * 0.5, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(width, size * 0.5, _cp1252(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line(f"Case {case.number}: {case.title}", 16, "B")
     line(f"{report.agency_name} ({report.agency}); status {case.status}; opened by "
@@ -168,13 +169,13 @@ def report_pdf(report: CaseReport) -> bytes:
     line("Proofs", 13, "B")
     line(f"Signed checkpoint (tree size {report.checkpoint_size}):", 10)
     for text in report.checkpoint.splitlines() or [""]:
-        line(text or " ", 8, font="Courier")
+        line(text or " ", 6, font="Courier")  # small enough that no line wraps
     line(f"Verifier key: {report.verifier_key}", 8, font="Courier")
     line(VERIFY, 9, "I")
     for p in report.proofs:
         pdf.ln(1)
-        line(f"Leaf {p.index}", 9, "B")
-        line(f"leaf hash {p.leaf_hash}", 8, font="Courier")
+        line(f"Proof of leaf {p.index}", 9, "B")
+        line(f"leaf hash: {p.leaf_hash}", 8, font="Courier")
         for h in p.hashes:
-            line(f"path {h}", 8, font="Courier")
+            line(f"audit path: {h}", 8, font="Courier")
     return bytes(pdf.output())

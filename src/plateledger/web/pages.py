@@ -120,6 +120,16 @@ def audit(request: Request) -> HTMLResponse:
     )
 
 
+@router.get("/cases", response_class=HTMLResponse)
+def cases(request: Request) -> HTMLResponse:
+    return _page(request, "cases.html")
+
+
+@router.get("/cases/{number}", response_class=HTMLResponse)
+def case_page(request: Request, number: str) -> HTMLResponse:
+    return _page(request, "case.html", number=number[:64])
+
+
 def _has_pages(app: FastAPI) -> bool:
     for route in app.router.routes:
         # FastAPI may keep an included router whole, or copy its routes one by one.
