@@ -6,6 +6,7 @@ are tests/web/test_workspace_browser.py."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from plateledger.api.routes.basemap import convex_hull
+from plateledger.api.routes.basemap import convex_hull, road_through
 from plateledger.catalog import open_catalog
 from plateledger.cli.demo import case_instructions, case_summary
 from plateledger.demo import DEMO_PASSWORD, seed_catalog
@@ -288,3 +289,28 @@ def test_the_demo_plants_the_case_and_heads_the_stolen_list_with_it(tmp_path: Pa
     # A second run keeps the data and the case.
     again = prepare(settings, reads=3000, seed=5, days=3.0)
     assert again.case == prepared.case and again.hot[0][0] == stolen
+
+
+def test_basemap_draws_the_road_each_camera_watches(web_server: WebServer) -> None:
+    token = web_server.token("ucpd.investigator")
+    data = httpx.get(f"{web_server.url}/v1/basemap", timeout=30,
+                     headers={"Authorization": f"Bearer {token}"}).json()
+    cameras = {f["properties"]["camera_id"]: f["geometry"]["coordinates"]
+               for f in data["features"] if f["properties"]["kind"] == "camera"}
+    roads = [f for f in data["features"] if f["properties"]["kind"] == "road"]
+    assert roads and {r["properties"]["camera_id"] for r in roads} <= set(cameras)
+    for road in roads:
+        (lon0, lat0), (lon1, lat1) = road["geometry"]["coordinates"]
+        lon, lat = cameras[road["properties"]["camera_id"]]
+        # centred on its camera, 300 m long
+        assert abs((lon0 + lon1) / 2 - lon) < 1e-6 and abs((lat0 + lat1) / 2 - lat) < 1e-6
+        dy = (lat1 - lat0) * 111_320.0
+        dx = (lon1 - lon0) * 111_320.0 * math.cos(math.radians(lat))
+        assert abs(math.hypot(dx, dy) - 300.0) < 1.0
+
+
+def test_a_road_runs_along_its_cameras_heading() -> None:
+    (w_lon, w_lat), (e_lon, e_lat) = road_through(-122.0, 37.5, 90.0)  # facing east
+    assert w_lat == e_lat == 37.5 and w_lon < -122.0 < e_lon
+    (s_lon, s_lat), (n_lon, n_lat) = road_through(-122.0, 37.5, 0.0)  # facing north
+    assert s_lon == n_lon == -122.0 and s_lat < 37.5 < n_lat

@@ -1,9 +1,10 @@
 """GET /v1/basemap: the offline basemap of the map workspace, as GeoJSON.
 
 Drawn from what the system knows, never from tiles fetched elsewhere: the signed-in
-user's own agency's cameras with a position, and that agency's area as the convex hull of
-them. Only the user's own agency is drawn, so the map reveals nothing about the cameras of
-an agency the user may not search.
+user's own agency's cameras with a position, the stretch of road each camera with a
+heading watches (``ROAD_METRES`` either side of it, along its heading), and that agency's
+area as the convex hull of the cameras. Only the user's own agency is drawn, so the map
+reveals nothing about the cameras of an agency the user may not search.
 
 Where the operator set ``pmtiles_path`` (``PLATELEDGER_PMTILES_PATH``), the collection also
 names ``GET /v1/basemap/tiles.pmtiles``: that file, served in the byte ranges the map's
@@ -12,6 +13,7 @@ PMTiles reader asks for, to signed-in users. It is map data (roads, places), not
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -26,6 +28,18 @@ router = APIRouter(prefix="/v1", tags=["search"])
 TILES_URL = "/v1/basemap/tiles.pmtiles"
 
 Point = tuple[float, float]
+ROAD_METRES = 150.0
+METRES_PER_DEGREE = 111_320.0
+
+
+def road_through(lon: float, lat: float, heading: float) -> list[list[float]]:
+    """The road a camera at (lon, lat) facing ``heading`` (degrees from north) watches: a
+    line ``ROAD_METRES`` either side of it along that heading, as [[lon, lat], ...]."""
+    north = math.cos(math.radians(heading)) * ROAD_METRES / METRES_PER_DEGREE
+    east = (math.sin(math.radians(heading)) * ROAD_METRES
+            / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
+    return [[round(lon - east, 7), round(lat - north, 7)],
+            [round(lon + east, 7), round(lat + north, 7)]]
 
 
 def _cross(o: Point, a: Point, b: Point) -> float:
@@ -63,6 +77,15 @@ def basemap(user: CurrentUser, catalog: CatalogDep, settings: SettingsDep) -> di
             "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
             "properties": {"kind": "agency_area", "agency_id": user.agency_id},
         })
+    for c in cameras:
+        if c.heading is not None:
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "LineString",
+                             "coordinates": road_through(float(c.lon), float(c.lat),  # type: ignore[arg-type]
+                                                         float(c.heading))},
+                "properties": {"kind": "road", "camera_id": c.camera_id},
+            })
     for c in cameras:
         features.append({
             "type": "Feature", "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},

@@ -41,7 +41,8 @@ async function loadBasemap() {
       pointToLayer: (feature, latlng) => L.circleMarker(latlng,
         { radius: 4, color: "#445", weight: 1, fillColor: "#8893a3", fillOpacity: 0.8 })
         .bindTooltip(`camera ${feature.properties.camera_id}`),
-      style: () => ({ color: "#7a869a", weight: 1, fillOpacity: 0.04 }),
+      style: (feature) => (feature.properties.kind === "road"
+        ? { color: "#9aa5b1", weight: 5, opacity: 0.7 } : { color: "#7a869a", weight: 1, fillOpacity: 0.04 }),
     }).addTo(basemap);
     if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
     map.getContainer().dataset.basemap = "ready";
@@ -301,8 +302,7 @@ function problems(k, plate) {
 function readMarker(read) {
   const marker = L.marker([read.lat, read.lon], { keyboard: true, title: `${read.plate} ${read.ts}`,
     alt: `Read of ${read.plate} at ${read.camera_id}` });
-  marker.on("click", () => showDetail(read));
-  marker.on("keypress", (e) => { if (e.originalEvent.key === "Enter") showDetail(read); });
+  marker.on("click", () => showDetail(read)); // Leaflet fires it for Enter on a focused marker too
   return marker;
 }
 
