@@ -497,6 +497,8 @@ ROUTES: dict[str, str] = {
     "GET /login": "a page shell",
     "GET /search": "a page shell: data comes from the API routes above",
     "GET /workspace": "a page shell: data comes from the API routes above",
+    "GET /reads/{read_id}": "a page shell: data comes from the API routes above",
+    "GET /cameras": "a page shell: data comes from the API routes above",
     "GET /alerts": "a page shell: data comes from the API routes above",
     "GET /hotlists": "a page shell: data comes from the API routes above",
     "GET /audit": "a page shell: data comes from the API routes above",
