@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from plateledger.access import AuditUnavailable, NotPermitted, NotVisible
+from plateledger.access import AccessDenied, AuditUnavailable, NotPermitted, NotVisible
+from plateledger.access.approvals import Approvals
 from plateledger.access.cases import NO_BASIS, CaseConflict, Cases
 from plateledger.access.searches import SearchCreate, SearchParams, search
 from plateledger.audit import ProofError, verify_checkpoint, verify_inclusion
@@ -181,3 +182,19 @@ def test_each_proof_of_the_report_verifies_on_its_own(
     assert entry["type"] == "case_report" and entry["case_number"] == CASE
     assert entry["search_ids"] == [a.search_id for a in answers]
     assert report.reads_listed is False
+
+
+def test_a_case_number_has_the_agencys_format_and_names_the_case_in_urls(
+    office: Office, cases: Cases
+) -> None:
+    admin = office.user(office.ucpd, "ada", "admin")
+    Approvals(office.catalog, office.audit_log).set_rules(
+        admin, case_number_pattern=r"UC-\d{4}-\d{4}", locate_approval_required=False)
+    ivy = office.user(office.ucpd, "ivy", "investigator")
+    with pytest.raises(AccessDenied) as refused:
+        cases.open(ivy, "2026/0412", "")
+    assert refused.value.code == "bad_case_number"
+    with pytest.raises(AccessDenied) as refused:
+        cases.open(ivy, "case 12", "")
+    assert refused.value.code == "case_number_format"
+    assert cases.open(ivy, CASE, "").number == CASE
