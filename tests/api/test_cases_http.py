@@ -110,6 +110,11 @@ def test_a_case_holds_its_agencys_searches_and_refuses_everyone_else(
     assert closed.status_code == 200 and closed.json()["closed_by"] == "ivy"
     entry = api.get(f"/v1/audit/entries/{closed.json()['change_index']}").json()
     assert entry["summary"]["type"] == "case_change"
+    assert api.patch(f"/v1/cases/{CASE}", headers=ivy,
+                     json={"status": "closed"}).status_code == 409
+    assert api.get("/v1/cases", headers=ivy, params={"status": "open"}).json() == []
+    assert [c["status"] for c in api.get("/v1/cases", headers=ivy,
+                                         params={"status": "closed"}).json()] == ["closed"]
 
 
 def _pdf_parses(pdf: bytes) -> None:
@@ -193,3 +198,6 @@ def test_the_report_proves_each_search_against_the_signed_checkpoint(
     for index, leaf, path in proofs:
         verify_inclusion(index, checkpoint.size, leaf, path, checkpoint.root_hash)
     assert int(pdf.headers["X-Audit-Index"]) > report_index  # each report its own entry
+    as_json = api.get(f"/v1/cases/{CASE}/report", headers=ivy, params={"format": "json"})
+    assert as_json.json()["reads_listed"] is False
+    assert [s["search_id"] for s in as_json.json()["searches"]] == ids
