@@ -314,3 +314,20 @@ def test_a_road_runs_along_its_cameras_heading() -> None:
     assert w_lat == e_lat == 37.5 and w_lon < -122.0 < e_lon
     (s_lon, s_lat), (n_lon, n_lat) = road_through(-122.0, 37.5, 0.0)  # facing north
     assert s_lon == n_lon == -122.0 and s_lat < 37.5 < n_lat
+
+
+def test_the_pmtiles_reader_fetches_nothing_from_outside() -> None:
+    # What the two files hold that is never fetched: an error message's link, the
+    # attribution links (the workspace turns attribution off), the SVG namespace, and the
+    # base a relative address is parsed against.
+    known = {
+        "pmtiles/pmtiles.js": {"https://github.com/protomaps/PMTiles/tree/main/js"},
+        "protomaps-leaflet/protomaps-leaflet.js": {
+            "https://protomaps.com", "https://openstreetmap.org/copyright",
+            "http://www.w3.org/2000/svg", "http://example.com"},
+    }
+    for name, allowed in known.items():
+        text = (VENDOR / name).read_text(encoding="utf-8")
+        found = set(re.findall(r"https?://[^\"' )`]+", text))
+        assert found == allowed, name
+    assert "attributionControl: false" in (STATIC_DIR / "workspace.js").read_text()
