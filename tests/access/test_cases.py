@@ -13,6 +13,7 @@ import pytest
 from plateledger.access import AccessDenied, AuditUnavailable, NotPermitted, NotVisible
 from plateledger.access.approvals import Approvals
 from plateledger.access.cases import NO_BASIS, CaseConflict, Cases
+from plateledger.access.exports import ExportCreate, export
 from plateledger.access.searches import SearchCreate, SearchParams, search
 from plateledger.audit import ProofError, verify_checkpoint, verify_inclusion
 from plateledger.audit.hashing import leaf_hash
@@ -198,3 +199,18 @@ def test_a_case_number_has_the_agencys_format_and_names_the_case_in_urls(
         cases.open(ivy, "case 12", "")
     assert refused.value.code == "case_number_format"
     assert cases.open(ivy, CASE, "").number == CASE
+
+
+def test_an_export_under_the_case_is_one_of_its_searches(
+    office: Office, cases: Cases, now: datetime
+) -> None:
+    office.add(make_read(PLATE, owner=office.ucpd.id, now=now),
+               make_read(PLATE, owner=office.fpd.id, now=now))
+    ivy = office.user(office.ucpd, "ivy", "investigator")
+    exported = export(office.gate, office.store, office.holds,
+                      ExportCreate(**ask().model_dump(), format="csv"), ivy)
+    cases.open(ivy, CASE, "")
+    [listed] = cases.detail(ivy, CASE).searches
+    assert (listed.search_id, listed.entry_type, listed.kind) == (
+        exported.page.search_id, "export", "exact")
+    assert (listed.returned, listed.returned_by_owner) == (1, {"ucpd": 1})
