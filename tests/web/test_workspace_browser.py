@@ -307,6 +307,7 @@ def test_stakeout_convoy_timeline_and_read_detail(
                      ".querySelector('button.row-detail').click()")
     browser.wait_for("!document.getElementById('read-detail').hidden")
     assert case.places[-1].camera_id in _text(browser, "#read-facts")
+    assert "Union City PD" in _text(browser, "#read-facts")  # the owner, by name
     _click(browser, "#read-images")
     sources = browser.wait_for(
         "(() => { const i = [...document.querySelectorAll('#read-images-box img')];"

@@ -79,7 +79,8 @@ def search(request: Request) -> HTMLResponse:
 
 @router.get("/workspace", response_class=HTMLResponse)
 def workspace(request: Request) -> HTMLResponse:
-    return _page(request, "workspace.html", purposes=context.purposes())
+    return _page(request, "workspace.html", purposes=context.purposes(),
+                 agencies=context.agencies(request))
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -95,7 +96,8 @@ def hotlists(request: Request) -> HTMLResponse:
 
 @router.get("/reads/{read_id}", response_class=HTMLResponse)
 def read_page(request: Request, read_id: uuid.UUID) -> HTMLResponse:
-    return _page(request, "read.html", read_id=str(read_id), purposes=context.purposes())
+    return _page(request, "read.html", read_id=str(read_id), purposes=context.purposes(),
+                 agencies=context.agencies(request))
 
 
 @router.get("/cameras", response_class=HTMLResponse)

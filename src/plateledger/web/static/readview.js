@@ -2,7 +2,7 @@
 // crop and overview through GET /v1/reads/{id}/images/{kind}, which decides `view_image`
 // for every owner and logs the view before it answers.
 import { ApiError, describe, token } from "/static/api.js";
-import { el } from "/static/format.js";
+import { agencyIndex, el } from "/static/format.js";
 
 const CONTEXT_KEY = "plateledger.workspace.context";
 
@@ -69,7 +69,7 @@ export function facts(read) {
     ["Place", typeof read.lat === "number" ? `${read.lat.toFixed(5)}, ${read.lon.toFixed(5)}` : "—"],
     ["Vehicle", vehicleText(read)],
     ["Confidence", typeof read.confidence === "number" ? read.confidence.toFixed(2) : "—"],
-    ["Owner agency", String(read.owner_id)],
+    ["Owner agency", agencyIndex().byId(read.owner_id)],
   ];
   return el("dl", { class: "facts" }, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 }
