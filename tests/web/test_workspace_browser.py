@@ -431,8 +431,9 @@ def test_cameras_page_lists_and_maps_an_admins_cameras_only(
     fixed = sum(1 for c in own if c["lat"] is not None)
     assert browser.evaluate(
         "document.querySelectorAll('#camera-map path.leaflet-interactive').length") == fixed
-    first = own[0]["camera_id"]
-    browser.evaluate("document.querySelector('#camera-table tbody tr button').click()")
+    first = next(c["camera_id"] for c in own if c["lat"] is not None)
+    browser.evaluate(f"document.querySelector('tr[data-camera={json.dumps(first)}] button')"
+                     ".click()")
     assert browser.evaluate("document.querySelector('tr.selected').dataset.camera") == first
     browser.screenshot(SCREENS / "workspace-cameras.png")
 
