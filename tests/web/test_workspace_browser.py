@@ -414,6 +414,17 @@ def test_a_search_without_a_reason_says_what_is_missing(
     browser.evaluate("document.getElementById('ws-form').purpose.value = 'not_a_purpose_'")
     _click(browser, "#ws-run")
     assert _text(browser, "#ws-error") == "Choose a purpose."
+    # The server's own refusal is shown in its words: a stakeout area spans at most 7 days.
+    _fill(browser, case, "stakeout")
+    browser.evaluate(
+        "(() => { const f = document.getElementById('ws-form');"
+        " f.since.value = '2026-01-01T00:00:00'; f.until.value = '2026-01-20T00:00:00';"
+        " document.getElementById('area-shape').value = 'circle';"
+        f" document.getElementById('area-coords').value = '{case.home.lat}, {case.home.lon}';"
+        " document.getElementById('add-area').click(); f.requestSubmit(); })()")
+    message = browser.wait_for("!document.getElementById('ws-error').hidden"
+                               " && document.getElementById('ws-error').textContent")
+    assert "at most 7 days" in message
 
 
 def test_cameras_page_lists_and_maps_an_admins_cameras_only(
