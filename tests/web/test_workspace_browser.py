@@ -326,6 +326,24 @@ def test_stakeout_convoy_timeline_and_read_detail(
     assert browser.evaluate("document.querySelectorAll('#read-images-box img').length") == 2
     browser.screenshot(SCREENS / "workspace-read-page.png")
 
+    # Every step was decided and logged: the searches by kind, and the four image views
+    # (two from the detail, two from the read page) of the read that was opened.
+    auditor = {"Authorization": f"Bearer {server.token('ucpd.auditor')}"}
+    size = httpx.get(f"{server.url}/v1/audit/entries", params={"start": 0, "limit": 1},
+                     timeout=30).json()["size"]
+    page = httpx.get(f"{server.url}/v1/audit/entries", timeout=30, headers=auditor,
+                     params={"start": 0, "limit": min(size, 100), "full": 1}).json()
+    mine = [e["entry"] for e in page["entries"]
+            if e.get("entry", {}).get("user") == INVESTIGATOR]
+    kinds = [e["kind"] for e in mine if e["type"] == "search"]
+    assert kinds == ["stakeout", "convoy", "timeline", "convoy", "timeline", "exact"], kinds
+    assert all(e["offense_type"] == "240" and e["case_number"] == "UC-2026-0042"
+               for e in mine if e["type"] == "search")
+    read_id = href.split("/")[2].split("?")[0]
+    views = [e["query"]["image"] for e in mine
+             if e["type"] == "image_view" and e["query"]["read_id"] == read_id]
+    assert sorted(views) == ["overview", "overview", "plate", "plate"]
+
 
 def _text(browser: Browser, selector: str) -> str:
     return str(browser.evaluate(f"document.querySelector({json.dumps(selector)})?.textContent")
