@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
@@ -39,17 +39,30 @@ class Timeline:
     path: list[PathStop]
 
 
-def _stops(cameras: list[str], lats: list[float | None], lons: list[float | None],
-           times: list[datetime]) -> list[PathStop]:
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _clean(value: float | None) -> float | None:
+    return None if value is None or value != value else round(value, 6)
+
+
+def _stops(path: pa.Table) -> list[PathStop]:
+    """Runs of consecutive reads at one camera (``path`` in time order). Times are read as
+    integer milliseconds and made datetimes only for the stops' ends (a busy plate's path
+    has thousands of reads)."""
+    cameras = path.column("camera_id").to_pylist()
+    lats, lons = path.column("lat").to_pylist(), path.column("lon").to_pylist()
+    millis = path.column("ts").cast(pa.int64()).to_pylist()
     stops: list[PathStop] = []
-    for camera, lat, lon, ts in zip(cameras, lats, lons, times, strict=True):
-        last = stops[-1] if stops else None
-        if last is not None and last.camera_id == camera:
-            stops[-1] = PathStop(camera, last.lat, last.lon, last.first_seen, ts, last.reads + 1)
-        else:
-            clean_lat = None if lat is None or lat != lat else round(lat, 6)
-            clean_lon = None if lon is None or lon != lon else round(lon, 6)
-            stops.append(PathStop(camera, clean_lat, clean_lon, ts, ts, 1))
+    n, i = len(cameras), 0
+    while i < n:
+        j, camera = i, cameras[i]
+        while j + 1 < n and cameras[j + 1] == camera:
+            j += 1
+        first = EPOCH + timedelta(milliseconds=millis[i])
+        last = first if j == i else EPOCH + timedelta(milliseconds=millis[j])
+        stops.append(PathStop(camera, _clean(lats[i]), _clean(lons[i]), first, last, j - i + 1))
+        i = j + 1
     return stops
 
 
@@ -78,9 +91,7 @@ def search_timeline(store: ReadStore, plate: str, scope: Scope, filters: Filters
     capped = path.num_rows > MAX_PATH_READS
     if capped:
         path = path.slice(0, MAX_PATH_READS)
-    times = path.column("ts").to_pylist()
-    stops = _stops(path.column("camera_id").to_pylist(), path.column("lat").to_pylist(),
-                   path.column("lon").to_pylist(), times)
+    stops = _stops(path)
     if scope.caps() or capped:
         rows, total = fetch_page(store, scope, filters, where, params,
                                  order="ts, read_id, owner_id")
