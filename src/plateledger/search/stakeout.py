@@ -179,10 +179,16 @@ def search_stakeout(
                            rows.column("n").to_pylist(), strict=True)
     ]
     params["page_plates"] = [p.plate for p in plates]
+    # The areas' whole time span, implied by the area conditions: it narrows each plate's
+    # range of the sort key (plate, ts) to the stakeout's hours.
+    params["span_from"] = min(a.since for a in stakeout.areas)
+    params["span_to"] = max(a.until for a in stakeout.areas)
     inside = Filters(limit=MAX_PAGE)
     read_rows, _ = fetch_page(
-        store, scope, inside, f"plate IN {{page_plates:Array(String)}} AND {where}", params,
-        order="plate, ts, read_id, owner_id",
+        store, scope, inside,
+        f"plate IN {{page_plates:Array(String)}} AND ts BETWEEN "
+        f"{{span_from:DateTime64(3, 'UTC')}} AND {{span_to:DateTime64(3, 'UTC')}} AND {where}",
+        params, order="plate, ts, read_id, owner_id",
     )
     reads = rows_to_reads(read_rows) if read_rows.num_rows else []
     page = SearchPage(
