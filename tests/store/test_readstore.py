@@ -114,3 +114,10 @@ def test_cluster_ddl_shards_reads_by_plate_key() -> None:
     assert "Distributed(alpr, plateledger, reads_local, cityHash64(plate_key))" in ddl
     assert "fsync_after_insert = 1" in ddl
 
+
+
+def test_a_settings_clause_names_only_settings_the_engine_knows(store: ReadStore) -> None:
+    assert store.settings_clause(max_threads=1, no_such_setting_anywhere=3) == (
+        " SETTINGS max_threads = 1")
+    assert store.settings_clause(no_such_setting_anywhere=3) == ""
+    assert store.query("SELECT 1 AS x" + store.settings_clause(max_threads=1)).num_rows == 1

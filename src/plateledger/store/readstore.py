@@ -53,6 +53,7 @@ class ReadStore:
     """Insert reads; run read-only queries over them. Thread-safe."""
 
     def __init__(self, engine: ClickHouseEngine, *, partitioning: Partitioning = "month") -> None:
+        self._known_settings: frozenset[str] | None = None
         self.engine = engine
         self.db = engine.database
         self.partitioning = partitioning
@@ -188,6 +189,17 @@ class ReadStore:
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         """Run SQL in which ``{db}`` names the store's database."""
         return self.engine.query(sql.replace("{db}", self.db), params)
+
+    def settings_clause(self, **settings: int) -> str:
+        """`` SETTINGS name = value, …`` for those of ``settings`` this engine knows (an older
+        ClickHouse server refuses a setting it does not have); empty if none."""
+        known = self._known_settings
+        if known is None:
+            table = self.engine.query("SELECT name FROM system.settings")
+            known = frozenset(str(n) for n in table.column("name").to_pylist())
+            self._known_settings = known
+        chosen = [f"{name} = {int(value)}" for name, value in settings.items() if name in known]
+        return " SETTINGS " + ", ".join(chosen) if chosen else ""
 
     def count(self, *, include_expired: bool = False) -> int:
         where = "" if include_expired else "WHERE expires_at > now()"
