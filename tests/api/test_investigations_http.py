@@ -88,6 +88,11 @@ def test_a_stakeout_over_the_api(
     assert [(p["plate"], p["areas_matched"]) for p in data["stakeout"]] == [
         ("7TGT001", [0, 1]), ("8FOL002", [0, 1])]
     assert data["total"] == 2
+    log = client.app.state.audit_log  # type: ignore[attr-defined]
+    entry = log.entries(data["audit_index"], data["audit_index"] + 1)[0].entry
+    assert entry["query"]["search_id"] == data["search_id"]
+    assert entry["query"]["stakeout"]["min_areas"] == 2  # the areas searched are on record
+    assert [a["shape"] for a in entry["query"]["stakeout"]["areas"]] == ["circle", "box"]
 
 
 def test_an_attribute_search_over_the_api(

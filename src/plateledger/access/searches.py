@@ -210,6 +210,10 @@ def decide_run_log(
     search_id = str(uuid.uuid4())
     query["search_id"] = search_id
     query["offense_type"] = body.offense_type
+    for part in ("stakeout", "convoy", "vehicle"):  # what the kind searched for, not just params
+        value = getattr(body, part)
+        if value is not None:
+            query[part] = value.model_dump(mode="json", exclude_none=True)
     query.update(recorded or {})
     decision, page, index = gate.run(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
