@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -99,6 +100,14 @@ class Agency(Base):
     )
     sharing_radius_km: Mapped[float | None] = mapped_column(
         Float, nullable=True, comment="the radius a radius preset admits"
+    )
+    timezone: Mapped[str | None] = mapped_column(
+        String(64), nullable=True,
+        comment="IANA time zone of the agency's reports; null: derived from home_state",
+    )
+    portal_officer_names: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false(),
+        comment="whether the public page names the officers who searched",
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
