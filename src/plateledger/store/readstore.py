@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from plateledger.read import PlateRead
 from plateledger.store.arrow import reads_to_arrow, to_clickhouse_uuid_bytes
+from plateledger.store.candidates import ensure_candidates
 from plateledger.store.dictionary import distinct_plates, plate_variants
 from plateledger.store.embedded import EmbeddedEngine
 from plateledger.store.engine import ClickHouseEngine, StoreError
@@ -79,6 +80,7 @@ class ReadStore:
         self.engine.command(reads_ddl(self.db, partitioning=self.partitioning))
         for ddl in plates_ddl(self.db):
             self.engine.command(ddl)
+        ensure_candidates(self.engine)
 
     def close(self) -> None:
         self.engine.close()

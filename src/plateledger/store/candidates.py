@@ -1,0 +1,214 @@
+"""What vendors send beside the plate: candidate plates, the plate box, image size, vehicle.
+
+An ALPR engine reads several candidate plates per vehicle and reports the most confident;
+in a measured ``alprd`` post the top choice was wrong and the second right. The candidates
+are kept beside the read, in ``read_candidates``, sorted by the candidate's confusion key
+and plate, so an exact search finds a read whose candidate is the plate with a primary-key
+lookup (`plateledger.search.plate`). The plate box, the image size, the vehicle's year and
+orientation are kept in ``read_details``, by read id.
+
+Both tables hold a read's owner and expiry: rows are deleted with the read's clock
+(``TTL expires_at``), and every query filters on ``expires_at`` as the reads' do; a
+search joins them to ``reads`` within its decided scope, so nothing here is shown alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+CANDIDATES = "read_candidates"
+DETAILS = "read_details"
+
+MAX_CANDIDATES = 10
+"""Most candidates kept per read (``alprd``'s default ``topn``)."""
+
+
+def candidates_ddl(database: str) -> list[str]:
+    """The side tables' CREATE statements."""
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {database}.{CANDIDATES}
+(
+    `plate_key` String,
+    `plate` String,
+    `read_id` UUID,
+    `owner_id` UInt32,
+    `read_plate` String,
+    `confidence` Float32,
+    `rank` UInt8,
+    `expires_at` DateTime('UTC')
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (plate_key, plate, read_id, rank)
+TTL expires_at
+SETTINGS fsync_after_insert = 1""",
+        f"""CREATE TABLE IF NOT EXISTS {database}.{DETAILS}
+(
+    `read_id` UUID,
+    `owner_id` UInt32,
+    `box` Array(Int32),
+    `image_width` UInt32,
+    `image_height` UInt32,
+    `vehicle_year` String,
+    `vehicle_orientation` String,
+    `expires_at` DateTime('UTC')
+)
+ENGINE = ReplacingMergeTree
+ORDER BY read_id
+TTL expires_at
+SETTINGS fsync_after_insert = 1""",
+    ]
+
+
+class Engine(Protocol):
+    """What this module needs of a store engine (`plateledger.store.engine`)."""
+
+    database: str
+
+    def command(self, sql: str) -> None: ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table: ...
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None: ...
+
+
+def ensure_candidates(engine: Engine) -> None:
+    """Create the side tables if they are missing (the store does this when it opens)."""
+    for ddl in candidates_ddl(engine.database):
+        engine.command(ddl)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    plate: str
+    """Normalised candidate plate."""
+    plate_key: str
+    confidence: float
+    """0–1."""
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a vendor sent of one read beyond the read's own fields."""
+
+    candidates: tuple[Candidate, ...] = ()
+    box: tuple[int, ...] = ()
+    """The plate's box: x, y of each corner (OpenALPR), or xmin, ymin, xmax, ymax."""
+    image_width: int = 0
+    image_height: int = 0
+    vehicle_year: str = ""
+    vehicle_orientation: str = ""
+
+    def has_details(self) -> bool:
+        return bool(
+            self.box
+            or self.image_width
+            or self.image_height
+            or self.vehicle_year
+            or self.vehicle_orientation
+        )
+
+
+@dataclass(frozen=True)
+class StoredRead:
+    """The facts of a stored read its extras are kept with."""
+
+    read_id: uuid.UUID
+    owner_id: int
+    plate: str
+    expires_at: datetime
+
+
+@dataclass
+class _Rows:
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, **values: Any) -> None:
+        for name, value in values.items():
+            self.columns.setdefault(name, []).append(value)
+
+
+def add_extras(engine: Engine, reads: Sequence[tuple[StoredRead, Extras]]) -> None:
+    """Write the candidates and details of stored reads (a retry writes the same rows,
+    which the tables' keys collapse)."""
+    candidates, details = _Rows(), _Rows()
+    for read, extras in reads:
+        for rank, candidate in enumerate(extras.candidates[:MAX_CANDIDATES]):
+            candidates.add(
+                plate_key=candidate.plate_key,
+                plate=candidate.plate,
+                read_id=str(read.read_id),
+                owner_id=read.owner_id,
+                read_plate=read.plate,
+                confidence=candidate.confidence,
+                rank=rank,
+                expires_at=read.expires_at,
+            )
+        if extras.has_details():
+            details.add(
+                read_id=str(read.read_id),
+                owner_id=read.owner_id,
+                box=list(extras.box),
+                image_width=extras.image_width,
+                image_height=extras.image_height,
+                vehicle_year=extras.vehicle_year,
+                vehicle_orientation=extras.vehicle_orientation,
+                expires_at=read.expires_at,
+            )
+    if candidates.columns:
+        engine.insert_arrow(CANDIDATES, pa.table(candidates.columns))
+    if details.columns:
+        engine.insert_arrow(DETAILS, pa.table(details.columns))
+
+
+@dataclass(frozen=True)
+class CandidateMatch:
+    """A read (its id and stored plate) one of whose candidates is the plate searched."""
+
+    read_id: uuid.UUID
+    read_plate: str
+    confidence: float
+
+
+def candidate_matches(engine: Engine, plate: str, plate_key: str) -> list[CandidateMatch]:
+    """Unexpired reads that list ``plate`` among their candidates but were stored under
+    another plate (the caller fetches them within its scope)."""
+    table = engine.query(
+        f"SELECT read_id, any(read_plate) AS stored_plate, max(confidence) AS best "
+        f"FROM {engine.database}.{CANDIDATES} WHERE plate_key = {{key:String}} "
+        "AND plate = {plate:String} AND read_plate != {plate:String} AND expires_at > now() "
+        "GROUP BY read_id ORDER BY read_id",
+        {"key": plate_key, "plate": plate},
+    )
+    return [
+        CandidateMatch(uuid.UUID(str(row["read_id"])), str(row["stored_plate"]), float(row["best"]))
+        for row in table.to_pylist()
+    ]
+
+
+def candidates_of(engine: Engine, read_id: uuid.UUID) -> list[tuple[str, float]]:
+    """The unexpired candidates kept for one read, most confident first."""
+    table = engine.query(
+        f"SELECT plate, max(confidence) AS best FROM {engine.database}.{CANDIDATES} "
+        "WHERE read_id = {id:UUID} AND expires_at > now() GROUP BY plate "
+        "ORDER BY best DESC, plate",
+        {"id": str(read_id)},
+    )
+    return [(str(r["plate"]), float(r["best"])) for r in table.to_pylist()]
+
+
+def details_of(engine: Engine, read_id: uuid.UUID) -> dict[str, Any] | None:
+    """The unexpired details kept for one read, or None."""
+    table = engine.query(
+        f"SELECT box, image_width, image_height, vehicle_year, vehicle_orientation "
+        f"FROM {engine.database}.{DETAILS} WHERE read_id = {{id:UUID}} "
+        "AND expires_at > now() LIMIT 1",
+        {"id": str(read_id)},
+    )
+    rows = table.to_pylist()
+    return rows[0] if rows else None
