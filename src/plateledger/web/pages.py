@@ -29,16 +29,18 @@ TEMPLATE_DIR = PACKAGE_DIR / "templates"
 
 # Only this server's own assets and API: the pages work air-gapped, and an injected
 # script or a stray CDN reference fails loudly in the browser instead of leaking.
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -52,8 +54,9 @@ router = APIRouter(include_in_schema=False)
 
 def _page(request: Request, template: str, **values: Any) -> HTMLResponse:
     response = templates.TemplateResponse(
-        request, template, {"version": __version__, "page": template.removesuffix(".html"),
-                            **values},
+        request,
+        template,
+        {"version": __version__, "page": template.removesuffix(".html"), **values},
         headers=SECURITY_HEADERS,
     )
     return response
@@ -72,15 +75,18 @@ def login(request: Request) -> HTMLResponse:
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request) -> HTMLResponse:
     return _page(
-        request, "search.html",
-        purposes=context.purposes(), agencies=context.agencies(request),
+        request,
+        "search.html",
+        purposes=context.purposes(),
+        agencies=context.agencies(request),
     )
 
 
 @router.get("/workspace", response_class=HTMLResponse)
 def workspace(request: Request) -> HTMLResponse:
-    return _page(request, "workspace.html", purposes=context.purposes(),
-                 agencies=context.agencies(request))
+    return _page(
+        request, "workspace.html", purposes=context.purposes(), agencies=context.agencies(request)
+    )
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -90,14 +96,23 @@ def alerts(request: Request) -> HTMLResponse:
 
 @router.get("/hotlists", response_class=HTMLResponse)
 def hotlists(request: Request) -> HTMLResponse:
-    return _page(request, "hotlists.html", categories=[c.value for c in Category],
-                 file_types=[f.value for f in FileType])
+    return _page(
+        request,
+        "hotlists.html",
+        categories=[c.value for c in Category],
+        file_types=[f.value for f in FileType],
+    )
 
 
 @router.get("/reads/{read_id}", response_class=HTMLResponse)
 def read_page(request: Request, read_id: uuid.UUID) -> HTMLResponse:
-    return _page(request, "read.html", read_id=str(read_id), purposes=context.purposes(),
-                 agencies=context.agencies(request))
+    return _page(
+        request,
+        "read.html",
+        read_id=str(read_id),
+        purposes=context.purposes(),
+        agencies=context.agencies(request),
+    )
 
 
 @router.get("/cameras", response_class=HTMLResponse)
@@ -108,8 +123,10 @@ def cameras(request: Request) -> HTMLResponse:
 @router.get("/transparency", response_class=HTMLResponse)
 def transparency(request: Request) -> HTMLResponse:
     return _page(
-        request, "transparency.html",
-        checkpoint=context.checkpoint(request), purposes=context.purposes(),
+        request,
+        "transparency.html",
+        checkpoint=context.checkpoint(request),
+        purposes=context.purposes(),
         agencies=context.agencies(request),
     )
 
@@ -117,9 +134,16 @@ def transparency(request: Request) -> HTMLResponse:
 @router.get("/audit", response_class=HTMLResponse)
 def audit(request: Request) -> HTMLResponse:
     return _page(
-        request, "audit.html",
-        purposes=context.purposes(), agencies=context.agencies(request),
+        request,
+        "audit.html",
+        purposes=context.purposes(),
+        agencies=context.agencies(request),
     )
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+def approvals(request: Request) -> HTMLResponse:
+    return _page(request, "approvals.html")
 
 
 @router.get("/cases", response_class=HTMLResponse)

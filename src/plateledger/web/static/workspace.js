@@ -1,5 +1,7 @@
-// The investigator's map workspace: plate timelines, convoys and stakeouts over POST
-// /v1/searches, drawn on a Leaflet map served by this server (no tiles from outside).
+// The investigator's map workspace: plate timelines, convoys, stakeouts and patterns of
+// life over POST /v1/searches, drawn on a Leaflet map served by this server (no tiles from
+// outside). A pattern-of-life search that waits for a supervisor (HTTP 202) shows its
+// approval's status here; once approved it runs from here, once.
 import { api, describe, token } from "/static/api.js";
 import { el } from "/static/format.js";
 import { context, facts, keepContext, showImages } from "/static/readview.js";
@@ -20,6 +22,12 @@ const AREA_STYLE = { color: "#b3261e", weight: 2, fillOpacity: 0.12 };
 const areas = [];
 let drawing = null;
 let current = null;
+let approval = null; // the pattern-of-life request this page follows, if any
+const basisBox = document.getElementById("legal-basis");
+const approvalBox = document.getElementById("locate-approval");
+const patternBox = document.getElementById("locate-pattern");
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 // For people and tests driving the page: the map and the state of the last search.
 window.plateledgerWorkspace = { map, areas, clusters, state: () => current };
 
@@ -266,7 +274,12 @@ function searchContext() {
   };
 }
 
-function buildBody(k, plate) {
+function legalBasis() {
+  return { kind: form.basis_kind.value, number: form.basis_number.value.trim(),
+    court: form.basis_court.value.trim() };
+}
+
+function buildBody(k, plate, approvalId) {
   const { since, until } = timeWindow();
   const params = { limit: 500, offset: 0 };
   if (plate) params.plate = plate;
@@ -282,6 +295,10 @@ function buildBody(k, plate) {
     };
   }
   if (k === "convoy") body.convoy = { window_seconds: 120, min_places: 2 };
+  if (k === "locate") {
+    body.legal_basis = legalBasis();
+    if (approvalId) body.approval_id = approvalId;
+  }
   return body;
 }
 
@@ -290,6 +307,8 @@ function problems(k, plate) {
   if (k === "stakeout" && !areas.length) return "Draw at least one area on the map, or add one by coordinates.";
   const { since, until } = timeWindow();
   if ((k !== "timeline") && (!since || !until)) return "Give both times: From and Until.";
+  if (k === "locate" && !form.basis_number.value.trim()) return "Give the warrant or court-order number.";
+  if (k === "locate" && !form.basis_court.value.trim()) return "Give the issuing court.";
   if (since && until && since > until) return "From must not be after Until.";
   if (!form.purpose.value) return "Choose a purpose.";
   if (form.offense_type && !form.offense_type.value) return "Choose the offense type.";
@@ -356,8 +375,115 @@ function byTime(a, b) {
   return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0;
 }
 
+// Pattern of life ------------------------------------------------------------------------
+
+/** A bar chart of ``counts`` under ``figure``: one list item per bar, each with its count
+ * in words for screen readers; heights are set through the CSSOM (the page's policy
+ * allows no inline style attribute). */
+function barChart(figure, counts, labels, ticks, unit) {
+  const most = Math.max(1, ...counts);
+  const bars = counts.map((n, i) => {
+    const bar = el("span", { class: "bar", "aria-hidden": "true" });
+    bar.style.height = `${(n / most) * 5}rem`;
+    return el("li", { "data-count": String(n), title: `${labels[i]}: ${n} ${unit}` },
+      el("span", { class: "count", "aria-hidden": "true" }, n ? String(n) : ""), bar,
+      el("span", { class: "tick", "aria-hidden": "true" }, ticks[i]),
+      el("span", { class: "sr" }, `${labels[i]}: ${n} ${unit}`));
+  });
+  figure.querySelector(".bars").replaceChildren(...bars);
+}
+
+function renderPattern(page) {
+  const pattern = page.pattern ?? { by_hour: [], by_weekday: [], places: [] };
+  barChart(document.getElementById("by-hour"), pattern.by_hour,
+    HOURS.map((h) => `${h}:00 to ${h}:59 UTC`), HOURS.map((h, i) => (i % 3 === 0 ? h : "")), "reads");
+  barChart(document.getElementById("by-weekday"), pattern.by_weekday, WEEKDAYS,
+    WEEKDAYS.map((d) => d.slice(0, 3)), "reads");
+  patternBox.hidden = false;
+  const places = [...(pattern.places ?? [])].sort((a, b) => b.reads - a.reads);
+  const most = Math.max(1, ...places.map((p) => p.reads));
+  places.filter((p) => typeof p.lat === "number").forEach((p) => {
+    L.circleMarker([p.lat, p.lon], { radius: 6 + 12 * Math.sqrt(p.reads / most), color: "#7c3aed",
+      fillColor: "#7c3aed", fillOpacity: 0.35, weight: 2, className: "locate-place" })
+      .bindTooltip(`${p.camera_id}: ${p.reads} read(s)`).addTo(overlay);
+    L.marker([p.lat, p.lon], { interactive: false, keyboard: false, icon: L.divIcon({
+      className: "place-label", html: el("span", {}, `${p.camera_id} · ${p.reads}`), iconSize: null,
+      iconAnchor: [-16, 10] }) }).addTo(overlay);
+  });
+  table(["Camera", "Place", "Reads"], places.map((p) => el("tr", {},
+    el("td", {}, p.camera_id), el("td", {}, place(p)), el("td", {}, String(p.reads)))));
+  return places.length;
+}
+
+const APPROVAL_TEXT = {
+  pending: "waits for a supervisor's approval; it has not run and nothing about the reads was returned",
+  approved: "was approved: run it once, with the window you choose",
+  refused: "was refused; it may not run under this request",
+  used: "was approved and has run; a new search needs a new approval",
+  expired: "expired before it ran; ask again",
+};
+
+function showApproval(a) {
+  approval = a;
+  approvalBox.hidden = false;
+  approvalBox.dataset.status = a.status;
+  document.getElementById("locate-approval-title").textContent = a.status === "pending"
+    ? "Waiting for a supervisor" : `Approval request: ${a.status}`;
+  const decided = a.decided_by ? ` Decided by ${a.decided_by}${a.note ? `: ${a.note}` : ""}.` : "";
+  document.getElementById("approval-text").textContent = `The pattern-of-life search for ${a.plate}`
+    + ` (request ${a.id}) ${APPROVAL_TEXT[a.status] ?? a.status}.${decided}`;
+  document.getElementById("approval-because").replaceChildren(
+    ...(a.status === "pending" ? a.because ?? [] : []).map((b) => el("li", {}, b)));
+  document.getElementById("approval-run").hidden = a.status !== "approved";
+  document.getElementById("approval-check").hidden = !["pending", "approved"].includes(a.status);
+}
+
+async function checkApproval() {
+  if (!approval) return;
+  try {
+    showApproval(await api(`/v1/approvals/${encodeURIComponent(approval.id)}`));
+    showError("");
+  } catch (error) {
+    showError(`The request's status could not be read: ${describe(error)}`);
+  }
+}
+
+/** Open a request from the approvals page: its plate, legal basis and context in the form. */
+async function openApproval(id) {
+  try {
+    const a = await api(`/v1/approvals/${encodeURIComponent(id)}`);
+    form.querySelector("input[name=kind][value=locate]").checked = true;
+    kindChanged();
+    form.plate.value = a.plate;
+    form.basis_kind.value = a.legal_basis.kind;
+    form.basis_number.value = a.legal_basis.number;
+    form.basis_court.value = a.legal_basis.court;
+    form.purpose.value = a.purpose;
+    form.reason.value = a.reason;
+    form.case_number.value = a.case_number ?? "";
+    await offensesLoaded;
+    if (a.offense_type) form.offense_type.value = a.offense_type;
+    showApproval(a);
+    approvalBox.focus();
+  } catch (error) {
+    showError(`The request could not be opened: ${describe(error)}`);
+  }
+}
+
+document.getElementById("approval-check").addEventListener("click", checkApproval);
+document.getElementById("approval-run").addEventListener("click", () => {
+  if (approval?.status === "approved") runFor("locate", approval.plate, approval.id);
+});
+
+function kindChanged() {
+  basisBox.hidden = kind() !== "locate";
+}
+
+for (const radio of form.querySelectorAll("input[name=kind]")) radio.addEventListener("change", kindChanged);
+
 function render(k, plate, page) {
   detail.hidden = true;
+  patternBox.hidden = k !== "locate";
   clusters.clearLayers();
   overlay.clearLayers();
   const reads = [...(page.results ?? [])].sort(byTime);
@@ -392,6 +518,9 @@ function render(k, plate, page) {
       companions.map((c) => el("tr", {}, el("td", { class: "plate" }, c.plate),
         el("td", {}, String(c.places)), el("td", {}, String(c.co_occurrences)),
         el("td", {}, c.first_seen ?? ""), el("td", {}, c.last_seen ?? ""), actions(c.plate))));
+  } else if (k === "locate") {
+    renderPattern(page);
+    count = page.total ?? 0;
   } else {
     const plates = page.stakeout ?? [];
     count = plates.length;
@@ -401,7 +530,8 @@ function render(k, plate, page) {
       el("td", {}, String(s.reads)), actions(s.plate))));
   }
   const caption = { timeline: `Timeline of ${plate}: reads in time order`,
-    convoy: `Vehicles travelling with ${plate}`, stakeout: "Plates seen in the areas" }[k];
+    convoy: `Vehicles travelling with ${plate}`, stakeout: "Plates seen in the areas",
+    locate: `Pattern of life of ${plate}: places seen` }[k];
   document.querySelector("#ws-results caption").textContent = caption;
   const denied = (page.owners ?? []).filter((o) => !o.allowed).length;
   status.textContent = `${caption}: ${count} result(s); audit entry ${page.audit_index ?? "—"}`
@@ -411,7 +541,7 @@ function render(k, plate, page) {
   if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 15, padding: [30, 30] });
 }
 
-async function runFor(k, plate) {
+async function runFor(k, plate, approvalId) {
   showError("");
   const problem = problems(k, plate);
   if (problem) {
@@ -419,12 +549,27 @@ async function runFor(k, plate) {
     return;
   }
   form.querySelector(`input[name=kind][value=${k}]`).checked = true;
+  kindChanged();
   if (plate) form.plate.value = plate;
   status.textContent = "Searching…";
   current = { kind: k, plate, pending: true };
   try {
-    const page = await api("/v1/searches", { method: "POST", body: buildBody(k, plate) });
+    const page = await api("/v1/searches", { method: "POST", body: buildBody(k, plate, approvalId) });
     keepContext(searchContext());
+    if (k === "locate" && page.waits_for !== undefined) {
+      // HTTP 202: the search did not run; it waits for a supervisor.
+      clusters.clearLayers();
+      overlay.clearLayers();
+      patternBox.hidden = true;
+      table([], []);
+      showApproval(page);
+      status.textContent = `The search waits for a supervisor's approval (request ${page.id}).`;
+      current = { kind: k, plate, approval: page };
+      approvalBox.focus();
+      return;
+    }
+    if (approvalId) await checkApproval();
+    else if (k !== "locate") approvalBox.hidden = true;
     render(k, plate, page);
   } catch (error) {
     status.textContent = "";
@@ -448,6 +593,13 @@ if (kept) {
   if (kept.reason) form.reason.value = kept.reason;
   if (kept.case_number) form.case_number.value = kept.case_number;
 }
-loadOffenses().then(() => { if (kept?.offense_type) form.offense_type.value = kept.offense_type; });
+const offensesLoaded = loadOffenses().then(() => {
+  if (kept?.offense_type) form.offense_type.value = kept.offense_type;
+});
+kindChanged();
 if (!token()) document.getElementById("need-login").hidden = false;
-else loadBasemap();
+else {
+  loadBasemap();
+  const asked = new URLSearchParams(window.location.search).get("approval");
+  if (asked) openApproval(asked);
+}
