@@ -238,7 +238,8 @@ class Approvals:
                                      now=now)
             self._append(conn, new_entry(
                 "policy_change", user=admin.username, via="api", agency_id=admin.agency_id,
-                change="search_rules", agency=slug, owner_agency=slug,
+                change="search_rules", object="search_rules", object_id=slug, agency=slug,
+                owner_agency=slug,
                 before={"case_number_pattern": before.case_number_pattern,
                         "locate_approval_required": before.locate_approval_required},
                 after={"case_number_pattern": after.case_number_pattern,
