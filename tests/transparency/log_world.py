@@ -1,6 +1,6 @@
 """A real audit log filled with the entries the platform writes (searches, exports, alert
-deliveries, withheld hits, alarms, zone drops, reviews), for recomputing public figures
-and report figures from the entries themselves."""
+deliveries, withheld hits, alarms, zone drops, reviews, hit dispositions), for recomputing
+public figures and report figures from the entries themselves."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import create_engine
 
 from plateledger.audit import AuditLog, new_entry, search_entry
+from plateledger.audit.changes import change_entry
+from plateledger.audit.changes import who as actor
 
 AGENCIES = {"ucpd": "municipal", "fpd": "municipal", "sheriff": "county",
             "ice-ero": "federal", "chp": "state"}
@@ -19,6 +21,10 @@ PURPOSES = ("stolen_vehicle", "missing_person", "homicide", "other")
 OFFENSES = ("240", "09A", "13A", None)
 CLASSES = ("ncic_stolen_vehicle", "state_warrant", "local", "ncic_immigration_violator")
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+FINDINGS = ("confirmed", "confirmed", "misread", "wrong_state", "dismissed")
+ACTIONS = ("none", "stop", "warning", "citation", "arrest", "vehicle_recovered",
+           "person_located")
+NOTE = "stopped 7ABC123 near Main St, driver J. Doe"
 
 
 def entries(seed: int, count: int = 400) -> Iterator[dict[str, Any]]:
@@ -27,7 +33,8 @@ def entries(seed: int, count: int = 400) -> Iterator[dict[str, Any]]:
     for _ in range(count):
         at = NOW - timedelta(days=rng.randint(0, 420), minutes=rng.randint(0, 1439))
         kind = rng.choice(["search", "search", "search", "export", "alert_delivery",
-                           "alert_withheld", "alarm", "zone_drop", "search_review"])
+                           "alert_withheld", "alarm", "zone_drop", "search_review",
+                           "hit_disposition"])
         who = rng.choice(slugs)
         owners = rng.sample(slugs, rng.randint(1, len(slugs)))
         allowed = [o for o in owners if rng.random() < 0.6]
@@ -58,6 +65,13 @@ def entries(seed: int, count: int = 400) -> Iterator[dict[str, Any]]:
             del e["kind_"]
         elif kind == "zone_drop":
             e = new_entry(kind, owner_agency=who, counts={"wa-sb6002": rng.randint(1, 5)})
+        elif kind == "hit_disposition":
+            finding = rng.choice(FINDINGS)
+            action = rng.choice(ACTIONS) if finding == "confirmed" else "none"
+            e = change_entry(kind, actor(f"{who}.officer1", 1), object="hit",
+                             object_id=f"hit-{rng.randint(1, 40)}", change="disposition",
+                             agency=who, owner_agency=who, list_id=1, before=None,
+                             after={"disposition": finding, "action": action, "note": NOTE})
         else:
             e = new_entry(kind, agency=who, user=f"{who}.sup", sample=[1, 2])
         e["time"] = at.isoformat().replace("+00:00", "Z")

@@ -7,23 +7,29 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from plateledger.audit import search_entry
+from plateledger.hotlist.disposition import STOP_ACTIONS as HOTLIST_STOP_ACTIONS
 from plateledger.transparency import REPORTS, Period, facts_of, generate, reports_for
+from plateledger.transparency.facts import fact_of
 from plateledger.transparency.render import report_csv, report_html
-from plateledger.transparency.reports import AUDIT, AgencyProfile, Report
-from tests.transparency.log_world import AGENCIES, NOW, filled_log, raw
+from plateledger.transparency.reports import AUDIT, STOP_ACTIONS, AgencyProfile, Report
+from tests.transparency.log_world import AGENCIES, NOTE, NOW, filled_log, raw
 
 PERIOD = Period(date(2025, 3, 1), date(2026, 2, 28))
 SLUG = "ucpd"
+ZONE = "America/Los_Angeles"
 PROFILE = AgencyProfile(
     slug=SLUG, name="Union City PD", kind="municipal", home_state="CA", law_packs=("CA",),
     purposes=("stolen_vehicle", "homicide"), custodian="records@ucpd.example",
     retention_nonhit_days=60, retention_hit_days=None, case_number_required=True,
-    sharing_preset="agreements", cameras=4,
+    sharing_preset="agreements", cameras=4, timezone=ZONE,
 )
 
 Entry = dict[str, Any]
@@ -34,9 +40,22 @@ def entries(tmp_path_factory: pytest.TempPathFactory) -> list[Entry]:
     return raw(filled_log(tmp_path_factory.mktemp("log"), seed=3, count=1200))
 
 
+def _local_day(e: Entry, zone: str = ZONE) -> date:
+    return datetime.fromisoformat(e["time"].replace("Z", "+00:00")).astimezone(
+        ZoneInfo(zone)).date()
+
+
 def _inside(e: Entry) -> bool:
-    return PERIOD.start <= datetime.fromisoformat(e["time"].replace("Z", "+00:00")).date() \
-        <= PERIOD.end
+    return PERIOD.start <= _local_day(e) <= PERIOD.end
+
+
+def _last_dispositions(es: list[Entry]) -> list[dict[str, str]]:
+    """The last disposition of each hit the agency disposed of (entries in log order)."""
+    last: dict[str, dict[str, str]] = {}
+    for e in es:
+        if e["type"] == "hit_disposition" and e["agency"] == SLUG:
+            last[e["object_id"]] = e["after"]
+    return list(last.values())
 
 
 def _searches(es: list[Entry]) -> list[Entry]:
@@ -86,6 +105,9 @@ RECOMPUTE: dict[str, Callable[[list[Entry]], Any]] = {
                               and e["agency"] == SLUG),
     "requests_granted": lambda es: sum(_decided(es, True).values()),
     "requests_denied": lambda es: sum(_decided(es, False).values()),
+    "stops_outcomes": lambda es: sum(
+        1 for d in _last_dispositions(es)
+        if d["disposition"] == "confirmed" and d["action"] in HOTLIST_STOP_ACTIONS),
 }
 TABLES: dict[str, Callable[[list[Entry]], dict[str, int]]] = {
     "searches_by_purpose": lambda es: dict(Counter(e["purpose"] for e in _searches(es))),
@@ -99,6 +121,8 @@ TABLES: dict[str, Callable[[list[Entry]], dict[str, int]]] = {
         and (e.get("owner_agency") or e.get("read_owner")) == SLUG)),
     "alarms": lambda es: dict(Counter(e["kind"] for e in es if e["type"] == "alarm"
                                       and e["agency"] == SLUG)),
+    "dispositions": lambda es: dict(Counter(f"{d['disposition']}, {d['action']}"
+                                            for d in _last_dispositions(es))),
 }
 
 
@@ -157,3 +181,57 @@ def test_each_pack_names_its_reports() -> None:
     assert reports_for(["IL"]) == ()
     assert {c for p in ("CA", "VA", "OR", "MN", "VT", "NH") for c in reports_for([p])} \
         == set(REPORTS)
+
+
+def _search_at(time: str) -> Entry:
+    e = search_entry(user="ucpd.officer1", agency=SLUG, requested_by_agency=SLUG,
+                     purpose="homicide", case_number=None, kind="exact",
+                     query={"plate": "7ABC123"}, owners_allowed=[SLUG], owners_denied=[],
+                     result_count=1, result_digest="d", policy_set_hash="h")
+    return e | {"time": time}
+
+
+def test_the_period_is_counted_in_the_agencys_zone(entries: list[Entry]) -> None:
+    """A search late on the period's last evening in California is inside it though it is
+    past midnight in UTC; one late on the evening before the first day is outside it."""
+    edges = [_search_at("2025-03-01T07:30:00Z"),  # 2025-02-28 23:30 PST: before
+             _search_at("2025-03-01T09:00:00Z"),  # 2025-03-01 01:00 PST: inside
+             _search_at("2026-03-01T05:00:00Z")]  # 2026-02-28 21:00 PST: inside
+    facts = facts_of(enumerate(edges))
+    pacific = generate("va-annual", PROFILE, facts, AGENCIES, PERIOD, now=NOW, log_size=3)
+    utc = generate("va-annual", replace(PROFILE, timezone="UTC"), facts, AGENCIES, PERIOD,
+                   now=NOW, log_size=3)
+    assert pacific.element("queries").value == 2
+    assert utc.element("queries").value == 2
+    assert [f.index for f in facts if PERIOD.holds(f, ZONE)] == [1, 2]
+    assert [f.index for f in facts if PERIOD.holds(f)] == [0, 1]
+    assert pacific.timezone == ZONE and pacific.as_json()["period"]["timezone"] == ZONE
+    assert PERIOD.bounds(ZONE) == (datetime(2025, 3, 1, 8, tzinfo=UTC),
+                                   datetime(2026, 3, 1, 8, tzinfo=UTC))
+    # the whole world, too: every search is counted on its local day
+    whole = generate("va-annual", PROFILE, facts_of(enumerate(entries)), AGENCIES, PERIOD,
+                     now=NOW, log_size=len(entries))
+    assert whole.element("queries").value == len([e for e in _searches(entries)
+                                                  if _inside(e)])
+
+
+def test_stops_count_only_confirmed_hits_whose_action_was_a_stop(
+    entries: list[Entry],
+) -> None:
+    assert {a.value for a in HOTLIST_STOP_ACTIONS} == STOP_ACTIONS
+    report = generate("nh-annual", PROFILE, facts_of(enumerate(entries)), AGENCIES, PERIOD,
+                      now=NOW, log_size=len(entries))
+    element = report.element("stops_outcomes")
+    assert element.source == AUDIT
+    inside = [e for e in entries if _inside(e)]
+    disposed = _last_dispositions(inside)
+    assert element.value == RECOMPUTE["stops_outcomes"](inside)
+    assert 0 < element.value < len(disposed)
+    assert sum(r[1] for r in element.figure.rows) == len(disposed)  # type: ignore[union-attr]
+    assert element.note and "not counted" in element.note
+    for e in entries:
+        if e["type"] == "hit_disposition":
+            fact = fact_of(0, e)
+            assert NOTE not in repr(fact) and "officer" not in repr(fact)
+    page = report_html(report)
+    assert NOTE not in page and "7ABC123" not in page

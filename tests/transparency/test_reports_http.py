@@ -4,6 +4,7 @@ whole one, and a clear 4xx for what is wrong."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -13,7 +14,8 @@ from tests.transparency.test_portal_http import _search
 
 def test_a_report_counts_the_search_just_made(client: TestClient, seed: Seed) -> None:
     _search(client, seed)
-    today = datetime.now(UTC).date().isoformat()
+    # ucpd keeps no time zone of its own: its days are California's
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date().isoformat()
     params = {"agency": "ucpd", "start": today, "end": today}
     body = client.get("/v1/reports/ca-policy", params=params).json()
     assert body["statute"].startswith("Cal. Civ. Code 1798.90.51")
@@ -36,6 +38,7 @@ def test_the_default_period_is_the_last_whole_one(client: TestClient) -> None:
     body = client.get("/v1/reports/or-monthly", params={"agency": "ucpd"}).json()
     start = datetime.fromisoformat(body["period"]["start"]).date()
     assert start.day == 1 and start < datetime.now(UTC).date()
+    assert body["period"]["timezone"] == "America/Los_Angeles"
 
 
 def test_listing_names_each_agencys_reports(client: TestClient) -> None:

@@ -46,3 +46,15 @@ def test_a_written_report_is_not_due_again_until_its_next_period() -> None:
     assert due_reports(["or-monthly", "va-annual"], at(2026, 3, 31, 23), written) == []
     [again] = due_reports(["or-monthly", "va-annual"], at(2026, 4, 1), written)
     assert again.period == Period(date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_a_period_ends_at_midnight_in_the_agencys_zone() -> None:
+    # 2026-03-01 03:00 UTC is still February 28 in Chicago and in Honolulu
+    now = at(2026, 3, 1, 3)
+    assert due_reports(["or-monthly"], now, set())[0].period.end == date(2026, 2, 28)
+    assert due_reports(["or-monthly"], now, set(), "America/Chicago")[0].period.end \
+        == date(2026, 1, 31)
+    assert due_reports(["or-monthly"], at(2026, 3, 1, 6), set(), "America/Chicago")[0] \
+        .period.end == date(2026, 2, 28)
+    assert due_reports(["or-monthly"], at(2026, 3, 1, 6), set(), "Pacific/Honolulu")[0] \
+        .period.end == date(2026, 1, 31)

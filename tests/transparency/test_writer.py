@@ -47,7 +47,12 @@ def test_the_due_reports_are_written_once_and_logged(tmp_path: Path) -> None:
     try:
         log = AuditLog(catalog.engine, signer=None)
         before = log.size()
-        now = datetime(2026, 3, 1, 6, tzinfo=UTC)
+        # 06:00 UTC on March 1 is still February 28 in Portland: February is not over
+        early = write_due(log, catalog, tmp_path / "early", datetime(2026, 3, 1, 6, tzinfo=UTC))
+        assert {w.stem for w in early if w.code == "or-monthly"} == {
+            "ppb_or-monthly_2026-01-01_2026-01-31"}
+        before = log.size()
+        now = datetime(2026, 3, 1, 9, tzinfo=UTC)  # 01:00 in Portland
         written = write_due(log, catalog, folder, now)
         assert sorted((w.agency, w.code) for w in written) == [
             ("ppb", "or-monthly"), ("ppb", "or-quarterly"), ("ucpd", "ca-policy")]
@@ -66,7 +71,8 @@ def test_the_due_reports_are_written_once_and_logged(tmp_path: Path) -> None:
         assert entry["statute"] == "Or. SB 1516 (2026)"
         assert log.size() == before + 3
         assert write_due(log, catalog, folder, datetime(2026, 3, 2, tzinfo=UTC)) == []
-        april = write_due(log, catalog, folder, datetime(2026, 4, 1, tzinfo=UTC))
+        assert write_due(log, catalog, folder, datetime(2026, 4, 1, 6, tzinfo=UTC)) == []
+        april = write_due(log, catalog, folder, datetime(2026, 4, 1, 8, tzinfo=UTC))
         assert sorted(w.code for w in april) == ["or-monthly", "or-quarterly"]
     finally:
         catalog.close()
@@ -75,7 +81,7 @@ def test_the_due_reports_are_written_once_and_logged(tmp_path: Path) -> None:
 def test_the_command_writes_the_due_reports(tmp_path: Path) -> None:
     _install(tmp_path)
     result = CliRunner().invoke(app, ["reports", "schedule", "--data-dir", str(tmp_path),
-                                      "--now", "2026-03-01T06:00:00+00:00"])
+                                      "--now", "2026-03-01T09:00:00+00:00"])
     assert result.exit_code == 0, result.output
     assert {w["code"] for w in json.loads(result.output)} == {"or-monthly", "or-quarterly",
                                                               "ca-policy"}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from sqlalchemy import select
 
@@ -31,10 +33,53 @@ AGENCY_SETTINGS = frozenset({
     "name", "jurisdiction", "law_packs", "purposes", "case_number_required",
     "custodian_contact", "retention_nonhit_days", "retention_hit_days",
     "retention_image_days", "is_law_enforcement", "lat", "lon", "sharing_preset",
-    "sharing_states", "sharing_radius_km",
+    "sharing_states", "sharing_radius_km", "timezone", "portal_officer_names",
 })
 """What `update_agency` may change. ``kind``, ``home_state`` and ``slug`` are fixed at
 creation: the requester class must not drift."""
+
+
+_EASTERN, _CENTRAL, _MOUNTAIN, _PACIFIC = (
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
+
+STATE_ZONES: dict[str, str] = {
+    **dict.fromkeys(("CT", "DC", "DE", "GA", "MA", "MD", "ME", "NC", "NH", "NJ", "NY",
+                     "OH", "PA", "RI", "SC", "VA", "VT", "WV"), _EASTERN),
+    "FL": _EASTERN, "IN": "America/Indiana/Indianapolis", "KY": "America/Kentucky/Louisville",
+    "MI": "America/Detroit",
+    **dict.fromkeys(("AL", "AR", "IA", "IL", "KS", "LA", "MN", "MO", "MS", "ND", "NE",
+                     "OK", "SD", "TN", "TX", "WI"), _CENTRAL),
+    **dict.fromkeys(("CO", "MT", "NM", "UT", "WY"), _MOUNTAIN),
+    "ID": "America/Boise", "AZ": "America/Phoenix",
+    **dict.fromkeys(("CA", "NV", "OR", "WA"), _PACIFIC),
+    "AK": "America/Anchorage", "HI": "Pacific/Honolulu", "PR": "America/Puerto_Rico",
+    "GU": "Pacific/Guam", "VI": "America/St_Thomas", "AS": "Pacific/Pago_Pago",
+    "MP": "Pacific/Saipan",
+}
+"""The principal IANA zone of each state and territory (a state spanning two zones gets
+the one most of its people live in); the same table as the audit export's
+(`plateledger.access.local_time`, held equal by a test)."""
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    """``name`` if it is an IANA time zone this system knows (``America/Chicago``), else a
+    `CatalogError`."""
+    if len(name) > 64 or name not in _zones():
+        raise CatalogError(f"`{name[:64]}` is not an IANA time zone (like `America/Chicago`)")
+    return name
+
+
+def agency_timezone(agency: Agency) -> str:
+    """The IANA zone an agency's reports count its days in: its own ``timezone``, else the
+    principal zone of its home state (``UTC`` for a state not in `STATE_ZONES`)."""
+    if agency.timezone:
+        return agency.timezone
+    return STATE_ZONES.get(agency.home_state.strip().upper(), "UTC")
 
 
 def _check_days(name: str, value: int | None) -> None:
@@ -60,6 +105,11 @@ def _check_agency(values: dict[str, Any]) -> None:
     for state in values.get("sharing_states") or ():
         if not STATE.match(state):
             raise CatalogError(f"state `{state}` must be a two-letter code like `CA`")
+    if values.get("timezone") is not None:
+        check_timezone(str(values["timezone"]))
+    if "portal_officer_names" in values and not isinstance(values["portal_officer_names"],
+                                                           bool):
+        raise CatalogError("`portal_officer_names` is true or false")
 
 
 def _check_sharing(agency: Agency) -> None:

@@ -6,8 +6,10 @@ the type, the time, who acted, the owners that released and denied, the purpose,
 result count, an alarm's kind, the owners of a withheld hit and the reads dropped per
 rule), plus a few counts and classes that name no person, plate, case or reason: the
 offense type a search gave (NIBRS, when recorded), whether it gave a case number, the
-class of a hot list that matched (``list_class``) and its category. Nothing else of an
-entry reaches a public figure, so a figure cannot leak what the summary hides.
+class of a hot list that matched (``list_class``) and its category, and of a hit's
+disposition the hit's id, what the officer found and the action that followed (never the
+note). Nothing else of an entry reaches a public figure, so a figure cannot leak what the
+summary hides.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from typing import Any
 
 from plateledger.audit.redaction import denied, is_access, released
 
-__all__ = ["Fact", "fact_of", "facts_of"]
+__all__ = ["HIT_DISPOSITION", "Fact", "fact_of", "facts_of"]
+
+HIT_DISPOSITION = "hit_disposition"
+"""The change entry of a hit's disposition (`plateledger.hotlist.hits`)."""
 
 
 def _str(value: Any) -> str | None:
@@ -63,6 +68,12 @@ class Fact:
     category: str | None
     alarm: str | None
     reads_dropped: int
+    hit: str | None = None
+    """Of a ``hit_disposition`` entry: the hit it disposes of."""
+    disposition: str | None = None
+    """Of a ``hit_disposition`` entry: what the officer found (``confirmed``, ``misread`` …)."""
+    action: str | None = None
+    """Of a ``hit_disposition`` entry: what followed (``none``, ``stop``, ``arrest`` …)."""
 
     @property
     def day(self) -> date:
@@ -85,6 +96,9 @@ def fact_of(index: int, entry: Mapping[str, Any]) -> Fact:
     dropped = 0
     if kind == "zone_drop" and isinstance(counts, Mapping):
         dropped = sum(n for n in counts.values() if isinstance(n, int) and n > 0)
+    after = entry.get("after")
+    disposed: Mapping[str, Any] = (
+        after if kind == HIT_DISPOSITION and isinstance(after, Mapping) else {})
     return Fact(
         index=index,
         type=kind,
@@ -103,6 +117,9 @@ def fact_of(index: int, entry: Mapping[str, Any]) -> Fact:
         category=_str(entry.get("category")),
         alarm=_str(entry.get("kind")) if kind == "alarm" else None,
         reads_dropped=dropped,
+        hit=_str(entry.get("object_id")) if disposed else None,
+        disposition=_str(disposed.get("disposition")),
+        action=_str(disposed.get("action")),
     )
 
 

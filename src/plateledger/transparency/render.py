@@ -40,15 +40,16 @@ def report_csv(report: Report) -> str:
     """One row per element, then one row per row of each element's figure."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["report", "statute", "agency", "period", "element", "label", "citation",
-                     "source", "key", "value"])
-    head = [report.kind, report.statute, report.agency, report.period.label]
+    writer.writerow(["report", "statute", "agency", "period", "timezone", "element", "label",
+                     "citation", "source", "key", "value", "note"])
+    head = [report.kind, report.statute, report.agency, report.period.label, report.timezone]
     for e in report.elements:
-        writer.writerow([*head, e.key, e.label, e.citation, e.source, "", _cell(e.value)])
+        writer.writerow([*head, e.key, e.label, e.citation, e.source, "", _cell(e.value),
+                         _cell(e.note)])
         if e.figure is not None:
             for row in e.figure.rows:
                 writer.writerow([*head, e.key, e.label, e.citation, e.source,
-                                 _cell(row[0]), _cell(row[-1])])
+                                 _cell(row[0]), _cell(row[-1]), ""])
     return out.getvalue()
 
 
@@ -68,17 +69,19 @@ def report_html(report: Report) -> str:
     for e in report.elements:
         value = "" if e.value is None else f"<p class=\"value\">{escape(str(e.value))}</p>"
         table = _figure_table(e.figure) if e.figure is not None else ""
+        note = "" if e.note is None else f"<p class=\"note\">{escape(e.note)}</p>"
         items.append(
             f"<section id=\"{escape(e.key)}\"><h2>{escape(e.label)}</h2>"
             f"<p class=\"cite\">{escape(e.citation)} · source: {escape(e.source)}</p>"
-            f"{value}{table}</section>"
+            f"{value}{table}{note}</section>"
         )
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{escape(report.title)} — {escape(report.agency)}</title></head><body>"
         f"<h1>{escape(report.title)}</h1>"
         f"<p class=\"statute\">{escape(report.statute)}</p>"
-        f"<p>Agency: {escape(report.agency)} · period {escape(report.period.label)} · "
+        f"<p>Agency: {escape(report.agency)} · period {escape(report.period.label)} "
+        f"({escape(report.timezone)}) · "
         f"generated {escape(report.generated_at.isoformat())} from the first "
         f"{report.log_size} entries of the audit log</p>"
         + "".join(items) + "</body></html>"
@@ -128,7 +131,8 @@ def report_pdf(report: Report) -> bytes:
 
     line(report.title, 16, "B")
     line(report.statute, 11, "I")
-    line(f"Agency: {report.agency}; period {report.period.label}; generated "
+    line(f"Agency: {report.agency}; period {report.period.label} ({report.timezone}); "
+         "generated "
          f"{report.generated_at.isoformat()} from the first {report.log_size} entries of "
          "the audit log")
     for e in report.elements:
@@ -141,4 +145,6 @@ def report_pdf(report: Report) -> bytes:
             line(" | ".join(e.figure.columns), 9, "B")
             for row in e.figure.rows or (("none",),):
                 line(" | ".join(str(v) for v in row), 9)
+        if e.note is not None:
+            line(e.note, 9, "I")
     return bytes(pdf.output())

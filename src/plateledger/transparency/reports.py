@@ -2,10 +2,17 @@
 asks for it, each figure computed from the public facts of the audit log.
 
 A report is made of `Element` s: a figure computed from the log (``source="audit log"``),
-or a fact of the agency's configuration (its purposes, custodian, retention clock, law
-packs — ``source="configuration"``), or what the log does not record (``source="not
+from the reads the read store holds (``"read store"``: when and where the agency's readers
+collected, how many plates) or from the hit records (``"hit records"``: matches per
+device), or a fact of the agency's configuration (its purposes, custodian, retention clock,
+law packs — ``source="configuration"``), or what the system does not record (``source="not
 recorded"``, said plainly rather than guessed). Every ``audit log`` figure is recomputed from
-the entries in tests/transparency.
+the entries in tests/transparency, every ``read store`` and ``hit records`` figure from the
+reads and hits themselves.
+
+A report's days are the agency's days: its period runs from midnight to midnight in the
+agency's time zone (`AgencyProfile.timezone`), and an entry belongs to the day of its time
+in that zone.
 """
 
 from __future__ import annotations
@@ -13,16 +20,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from plateledger.transparency.facts import Fact
+from plateledger.transparency.facts import HIT_DISPOSITION, Fact
 from plateledger.transparency.figures import NOT_RECORDED, Figure
 
 __all__ = [
     "REPORTS",
     "AgencyProfile",
     "Element",
+    "Holdings",
     "Period",
     "Report",
     "ReportKind",
@@ -33,6 +42,12 @@ __all__ = [
 AUDIT = "audit log"
 CONFIG = "configuration"
 ABSENT = "not recorded"
+READ_STORE = "read store"
+HIT_RECORDS = "hit records"
+
+STOP_ACTIONS = frozenset({"stop", "warning", "citation", "arrest"})
+"""The disposition actions that mean a vehicle was stopped (`plateledger.hotlist.disposition`
+``STOP_ACTIONS``; a test holds the two equal)."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,9 @@ class Period:
         if self.end < self.start:
             raise ValueError("a period ends on or after its start")
 
-    def holds(self, fact: Fact) -> bool:
-        return self.start <= fact.day <= self.end
+    def holds(self, fact: Fact, zone: str = "UTC") -> bool:
+        """Whether ``fact`` falls on a day of the period, its day taken in ``zone``."""
+        return self.start <= fact.time.astimezone(ZoneInfo(zone)).date() <= self.end
 
     @property
     def label(self) -> str:
@@ -56,6 +72,14 @@ class Period:
     @property
     def first_instant(self) -> datetime:
         return datetime.combine(self.start, time(), UTC)
+
+    def bounds(self, zone: str = "UTC") -> tuple[datetime, datetime]:
+        """The period as instants (UTC): its first midnight in ``zone`` and the midnight
+        after its last day (excluded)."""
+        here = ZoneInfo(zone)
+        first = datetime.combine(self.start, time(), here)
+        after = datetime.combine(self.end + timedelta(days=1), time(), here)
+        return first.astimezone(UTC), after.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,27 @@ class AgencyProfile:
     sharing_preset: str
     cameras: int
     roles: tuple[str, ...] = ("investigator", "dispatcher", "supervisor", "auditor", "admin")
+    timezone: str = "UTC"
+    """The IANA zone the agency's days are counted in: its own setting, else its state's."""
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the read store and the hit records hold of the agency's devices over a
+    report's period (`plateledger.transparency.activity` gathers it)."""
+
+    readers: Figure
+    """Per reader (camera): the hours of the day, in the agency's zone, in which it
+    recorded reads; the days on which it did; its reads."""
+    plates: int
+    """Distinct plates the agency's readers read in the period."""
+    reads: int
+    held_from: datetime | None
+    """The earliest read of the agency the store still holds (older ones were purged)."""
+    note: str | None
+    """What the readers and plates do not cover (reads purged before the report)."""
+    matches_per_device: Figure
+    """Per device (camera): hits on its reads delivered in the period."""
 
 
 @dataclass(frozen=True)
@@ -87,11 +132,14 @@ class Element:
     source: str
     value: Any
     figure: Figure | None = None
+    note: str | None = None
+    """What the value does not cover (purged reads, deleted hits), said plainly."""
 
     def as_json(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "citation": self.citation,
                 "source": self.source, "value": self.value,
-                "figure": self.figure.as_json() if self.figure else None}
+                "figure": self.figure.as_json() if self.figure else None,
+                "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -104,12 +152,14 @@ class Report:
     generated_at: datetime
     log_size: int
     elements: tuple[Element, ...]
+    timezone: str = "UTC"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "title": self.title, "statute": self.statute,
             "agency": self.agency, "period": {"start": self.period.start.isoformat(),
-                                              "end": self.period.end.isoformat()},
+                                              "end": self.period.end.isoformat(),
+                                              "timezone": self.timezone},
             "generated_at": self.generated_at.isoformat(), "log_size": self.log_size,
             "elements": [e.as_json() for e in self.elements],
         }
@@ -197,7 +247,70 @@ def alarms(slug: str, facts: Sequence[Fact]) -> Figure:
 # -- the reports -----------------------------------------------------------------------
 
 
-Builder = Callable[[AgencyProfile, Sequence[Fact], Mapping[str, str]], list[Element]]
+Builder = Callable[[AgencyProfile, Sequence[Fact], Mapping[str, str], Holdings | None],
+                   list[Element]]
+
+NO_STORE = "not computed: this report was generated without the read store"
+NO_HITS = "not computed: this report was generated without the hit records"
+
+
+def dispositions(slug: str, facts: Sequence[Fact]) -> Figure:
+    """The hits the agency's officers disposed of, by what they found and what followed:
+    the last disposition recorded in the period for each hit."""
+    last: dict[str, Fact] = {}
+    for f in facts:
+        if f.type == HIT_DISPOSITION and f.agency == slug and f.hit:
+            last[f.hit] = f
+    return _counter_figure(
+        "dispositions", "Hits disposed of, by finding and action", "outcome",
+        Counter(f"{f.disposition or NOT_RECORDED}, {f.action or NOT_RECORDED}"
+                for f in last.values()))
+
+
+def stops(figure: Figure) -> int:
+    """The stops in a `dispositions` figure: confirmed hits whose action was a stop."""
+    total = 0
+    for outcome, count in figure.rows:
+        found, _, action = str(outcome).partition(", ")
+        if found == "confirmed" and action in STOP_ACTIONS:
+            total += int(count)
+    return total
+
+
+def _active_times(p: AgencyProfile, held: Holdings | None, citation: str) -> Element:
+    label = "Times of day readers actively collected data"
+    if held is None:
+        return Element("active_times", label, citation, ABSENT, NO_STORE)
+    active = len(held.readers.rows)
+    return Element(
+        "active_times", label, citation, READ_STORE,
+        f"{active} reader{'s' if active != 1 else ''} collected {held.reads} reads; "
+        f"hours of the day ({p.timezone}) in which each recorded reads, below",
+        held.readers, held.note)
+
+
+def _plates(held: Holdings | None, citation: str) -> Element:
+    label = "Vehicles or plates on which data were collected"
+    if held is None:
+        return Element("plates_collected", label, citation, ABSENT, NO_STORE)
+    return Element("plates_collected", label + " (distinct plates read)", citation,
+                   READ_STORE, held.plates, None, held.note)
+
+
+def _per_device(slug: str, facts: Sequence[Fact], held: Holdings | None,
+                citation: str) -> Element:
+    label = "Matches per device"
+    if held is None:
+        return Element("matches_per_device", label, citation, ABSENT, NO_HITS)
+    total = sum(int(n) for n in held.matches_per_device.column("matches"))
+    logged = len(hits(slug, facts))
+    note = None
+    if total < logged:
+        note = (f"{logged - total} of the period's {logged} matches in the audit log are no "
+                "longer in the hit records (deleted under the hit retention): their device "
+                "is not counted")
+    return Element("matches_per_device", label, citation, HIT_RECORDS, total,
+                   held.matches_per_device, note)
 
 
 def _retention(p: AgencyProfile) -> str:
@@ -206,8 +319,8 @@ def _retention(p: AgencyProfile) -> str:
     return f"{p.retention_nonhit_days:g} days (non-hit reads)"
 
 
-def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
-                ) -> list[Element]:
+def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
+                held: Holdings | None) -> list[Element]:
     c = "Cal. Civ. Code 1798.90.51(b) / 1798.90.53(b)"
     return [
         Element("authorized_purposes", "Authorized purposes", f"{c}(2)(A)", CONFIG,
@@ -236,8 +349,8 @@ def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, s
     ]
 
 
-def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
-              ) -> list[Element]:
+def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
+              held: Holdings | None) -> list[Element]:
     c = "Va. Code 2.2-5517 (as amended 2025)"
     return [
         Element("queries", "System queries (de-identified)", c, AUDIT,
@@ -254,8 +367,8 @@ def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str
     ]
 
 
-def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
-            ) -> list[Element]:
+def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
+            held: Holdings | None) -> list[Element]:
     c = "Or. SB 1516 (2026)"
     return [
         Element("searches", "Searches run by the agency's users", c, AUDIT,
@@ -277,15 +390,12 @@ def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
     ]
 
 
-def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
-               ) -> list[Element]:
+def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
+               held: Holdings | None) -> list[Element]:
     c = "Minn. Stat. 13.824"
     return [
-        Element("active_times", "Times of day readers actively collected data",
-                f"{c} subd. 5(a)(1)", ABSENT, "not recorded in the audit log"),
-        Element("plates_collected", "Vehicles or plates on which data were collected",
-                f"{c} subd. 5(a)(2)", ABSENT,
-                "counted by the read store, shown on the public page"),
+        _active_times(p, held, f"{c} subd. 5(a)(1)"),
+        _plates(held, f"{c} subd. 5(a)(2)"),
         Element("databases", "State and federal databases the data were compared with",
                 f"{c} subd. 5(a)(2)", AUDIT, None, databases_compared(p.slug, facts)),
         Element("hits_by_category", "Hits by category", f"{c} subd. 5(a)(3)", AUDIT,
@@ -300,8 +410,8 @@ def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, st
     ]
 
 
-def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
-             ) -> list[Element]:
+def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
+             held: Holdings | None) -> list[Element]:
     c = "23 V.S.A. 1607"
     released = decisions_by_class(p.slug, facts, classes, allowed=True)
     denied = decisions_by_class(p.slug, facts, classes, allowed=False)
@@ -319,17 +429,21 @@ def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
     ]
 
 
-def _new_hampshire(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
-                   ) -> list[Element]:
+def _new_hampshire(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
+                   held: Holdings | None) -> list[Element]:
     c = "N.H. RSA 261:75-b"
+    outcomes = dispositions(p.slug, facts)
     return [
         Element("devices", "Devices operated", c, CONFIG, p.cameras),
         Element("matches", "Matches (hits) on this agency's reads", c, AUDIT,
                 len(hits(p.slug, facts)), hits_by_category(p.slug, facts)),
-        Element("matches_per_device", "Matches per device", c, ABSENT,
-                "the audit log records the read, not the device; see the hit list"),
-        Element("stops_outcomes", "Stops made and their outcomes", c, ABSENT,
-                "recorded as hit dispositions, not in the audit log"),
+        _per_device(p.slug, facts, held, c),
+        Element("stops_outcomes", "Stops made and their outcomes", c, AUDIT,
+                stops(outcomes), outcomes,
+                "stops are confirmed hits whose recorded action was a stop, warning, "
+                "citation or arrest, by the last disposition the agency's officers recorded "
+                "in the period for each hit; a stop made on a hit nobody disposed of, or "
+                "without the system, is not counted"),
         Element("purge", "Non-hit reads purged within three minutes", c, CONFIG,
                 _retention(p)),
     ]
@@ -365,13 +479,14 @@ REPORTS: dict[str, ReportKind] = {k.code: k for k in (
 
 def generate(
     code: str, profile: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-    period: Period, *, now: datetime, log_size: int,
+    period: Period, *, now: datetime, log_size: int, held: Holdings | None = None,
 ) -> Report:
-    """Report ``code`` for ``profile``'s agency over ``period``, from ``facts``."""
+    """Report ``code`` for ``profile``'s agency over ``period`` (days in the agency's zone),
+    from ``facts`` and what the read store and hit records ``held`` over the period."""
     kind = REPORTS[code]
-    inside = [f for f in facts if period.holds(f)]
+    inside = [f for f in facts if period.holds(f, profile.timezone)]
     return Report(kind.code, kind.title, kind.statute, profile.slug, period, now, log_size,
-                  tuple(kind.build(profile, inside, classes)))
+                  tuple(kind.build(profile, inside, classes, held)), profile.timezone)
 
 
 PACK_REPORTS: dict[str, tuple[str, ...]] = {

@@ -1,7 +1,8 @@
 """When each statutory report is due, and which are due but not yet written.
 
 Oregon's monthly and quarterly audits are posted within two days of the end of their
-period (Or. SB 1516, 2026); the annual reports cover the calendar year before. The clock is
+period (Or. SB 1516, 2026); the annual reports cover the calendar year before. Periods are
+the agency's: a month has ended when it has ended in the agency's time zone. The clock is
 an argument: the due-date logic is tested at chosen instants, never by waiting.
 """
 
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from plateledger.transparency.reports import REPORTS, Period
 
-__all__ = ["POSTING_DAYS", "Due", "due_reports", "last_period"]
+__all__ = ["POSTING_DAYS", "Due", "due_reports", "last_period", "local_day"]
 
 POSTING_DAYS = 2
 """Or. SB 1516 (2026): audits posted within two days of the end of the period."""
@@ -64,13 +66,20 @@ def deadline(cadence: str, period: Period) -> date:
     return period.end + timedelta(days=90)
 
 
-def due_reports(codes: list[str], now: datetime, written: set[str]) -> list[Due]:
-    """The reports of ``codes`` whose latest period has ended by ``now`` and whose file
-    stem is not in ``written``, earliest deadline first."""
+def local_day(now: datetime, zone: str = "UTC") -> date:
+    """The day it is at ``now`` in ``zone``."""
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+def due_reports(codes: list[str], now: datetime, written: set[str],
+                zone: str = "UTC") -> list[Due]:
+    """The reports of ``codes`` whose latest period has ended by ``now`` in ``zone`` and
+    whose file stem is not in ``written``, earliest deadline first."""
     found = []
+    today = local_day(now, zone)
     for code in codes:
         kind = REPORTS[code]
-        period = last_period(kind.cadence, now.date())
+        period = last_period(kind.cadence, today)
         due = Due(code, period, deadline(kind.cadence, period))
         if due.file_stem not in written:
             found.append(due)

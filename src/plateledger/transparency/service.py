@@ -1,6 +1,6 @@
 """The live sources of the public pages and reports: the audit log's public facts (read
-once, then only the entries appended since), the catalog's agencies and cameras, and the
-read store's count of reads per owner."""
+once, then only the entries appended since), the catalog's agencies and cameras, the read
+store's reads per owner and the hit records (`plateledger.transparency.activity`)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Catalog
+from plateledger.catalog.agencies import agency_timezone
 from plateledger.catalog.models import Agency
 from plateledger.policy.lawpack import LAW_PACKS, default_packs
 from plateledger.policy.purpose import Purpose
 from plateledger.store import ReadStore
 from plateledger.store.schema import READ_IDENTITY, READS
+from plateledger.transparency.activity import holdings
 from plateledger.transparency.facts import Fact, fact_of
 from plateledger.transparency.reports import AgencyProfile, Period, Report, generate
 
-__all__ = ["REPORT_GENERATED", "FactCache", "profile_of", "reads_detected", "record_report"]
+__all__ = ["REPORT_GENERATED", "FactCache", "build_report", "profile_of", "reads_detected",
+           "record_report"]
 
 REPORT_GENERATED = "report_generated"
 """Audit entry type of a statutory report written (who, which report, which period)."""
@@ -73,6 +76,7 @@ def profile_of(catalog: Catalog, agency: Agency) -> AgencyProfile:
         case_number_required=agency.case_number_required,
         sharing_preset=agency.sharing_preset,
         cameras=len(catalog.cameras(agency.id)),
+        timezone=agency_timezone(agency),
     )
 
 
@@ -97,6 +101,20 @@ def record_report(log: AuditLog, report: Report, *, by: str, path: str | None) -
     ))
 
 
+def build_report(
+    catalog: Catalog, store: ReadStore | None, agency: Agency, code: str, period: Period,
+    facts: list[Fact], size: int, *, now: datetime,
+) -> Report:
+    """Report ``code`` of ``agency`` over ``period``, from the log's ``facts`` (the first
+    ``size`` entries) and, given a ``store``, what the read store and the hit records hold
+    (without one, those elements say they were not computed)."""
+    profile = profile_of(catalog, agency)
+    held = None if store is None else holdings(store, catalog.engine, agency.id, period,
+                                               profile.timezone)
+    return generate(code, profile, facts, classes(catalog), period, now=now, log_size=size,
+                    held=held)
+
+
 @dataclass(frozen=True)
 class Generated:
     report: Report
@@ -106,11 +124,11 @@ class Generated:
 def generate_logged(
     log: AuditLog, cache: FactCache, catalog: Catalog, agency: Agency, code: str,
     period: Period, *, now: datetime, by: str, path: str | None = None,
+    store: ReadStore | None = None,
 ) -> Generated:
     """Generate report ``code`` and log it; fail closed: no entry, no report."""
     facts, size = cache.facts()
-    report = generate(code, profile_of(catalog, agency), facts, classes(catalog), period,
-                      now=now, log_size=size)
+    report = build_report(catalog, store, agency, code, period, facts, size, now=now)
     index = record_report(log, report, by=by, path=path)
     return Generated(report, index)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog
+from plateledger.catalog.agencies import agency_timezone
+from plateledger.store import ReadStore
 from plateledger.transparency.render import report_csv, report_html, report_pdf
 from plateledger.transparency.reports import reports_for
 from plateledger.transparency.schedule import due_reports
@@ -39,8 +41,10 @@ def _written(folder: Path) -> set[str]:
 
 
 def write_due(log: AuditLog, catalog: Catalog, folder: Path, now: datetime,
-              *, by: str = "schedule") -> list[Written]:
-    """Write the reports due at ``now`` for every agency into ``folder``."""
+              *, by: str = "schedule", store: ReadStore | None = None) -> list[Written]:
+    """Write the reports due at ``now`` (in each agency's time zone) for every agency into
+    ``folder``; with ``store``, the reports carry what the read store and the hit records
+    hold."""
     folder.mkdir(parents=True, exist_ok=True)
     cache = FactCache(log)
     done = _written(folder)
@@ -49,10 +53,10 @@ def write_due(log: AuditLog, catalog: Catalog, folder: Path, now: datetime,
         codes = list(reports_for(packs_of(agency)))
         stems = {s.removeprefix(f"{agency.slug}_") for s in done
                  if s.startswith(f"{agency.slug}_")}
-        for due in due_reports(codes, now, stems):
+        for due in due_reports(codes, now, stems, agency_timezone(agency)):
             stem = f"{agency.slug}_{due.file_stem}"
             generated = generate_logged(log, cache, catalog, agency, due.code, due.period,
-                                        now=now, by=by, path=f"{stem}.html")
+                                        now=now, by=by, path=f"{stem}.html", store=store)
             report = generated.report
             texts = (report_html(report), report_csv(report),
                      json.dumps(report.as_json() | {"audit_index": generated.audit_index},

@@ -1,6 +1,7 @@
 """Statutory reports on demand: each generated from the public facts of the audit log,
 as JSON, CSV, printable HTML or PDF; no login (they are public documents). The schedule that
-writes them to the reports folder and logs each one is `plateledger reports schedule`."""
+writes them to the reports folder and logs each one runs in `plateledger serve` (and
+`plateledger reports schedule`). A report counts days in the agency's time zone."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from plateledger.api.deps import AuditLogDep, CatalogDep
+from plateledger.api.deps import AuditLogDep, CatalogDep, StoreDep
 from plateledger.api.errors import ApiError
 from plateledger.api.routes.transparency import public_facts
+from plateledger.catalog.agencies import agency_timezone
 from plateledger.transparency.render import report_csv, report_html, report_pdf
-from plateledger.transparency.reports import REPORTS, Period, generate, reports_for
-from plateledger.transparency.schedule import last_period
-from plateledger.transparency.service import classes, profile_of
+from plateledger.transparency.reports import REPORTS, Period, reports_for
+from plateledger.transparency.schedule import last_period, local_day
+from plateledger.transparency.service import build_report
 
 __all__ = ["router"]
 
@@ -38,7 +40,7 @@ def list_reports(catalog: CatalogDep) -> dict[str, Any]:
 
 @router.get("/{code}", summary="One statutory report of an agency over a period")
 async def get_report(
-    request: Request, code: Code, catalog: CatalogDep, log: AuditLogDep,
+    request: Request, code: Code, catalog: CatalogDep, log: AuditLogDep, store: StoreDep,
     agency: Annotated[str, Query(min_length=1, max_length=64)],
     start: date | None = None, end: date | None = None,
     format: Annotated[str, Query(pattern="^(json|csv|html|pdf)$")] = "json",
@@ -58,11 +60,10 @@ async def get_report(
             raise ApiError(422, "period_reversed", "`end` is before `start`")
         period = Period(start, end)
     else:
-        period = last_period(kind.cadence, now.date())
+        period = last_period(kind.cadence, local_day(now, agency_timezone(found)))
     facts, size = public_facts(request, log)
     report = await asyncio.to_thread(
-        generate, code, profile_of(catalog, found), facts, classes(catalog), period,
-        now=now, log_size=size)
+        build_report, catalog, store, found, code, period, facts, size, now=now)
     if format == "csv":
         return PlainTextResponse(report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "html":
