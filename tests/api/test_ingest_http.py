@@ -72,7 +72,7 @@ def test_native_batch_keeps_good_items_and_names_the_bad_ones(live_server: LiveS
     assert len(body["accepted"]) == 1
     assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "ts"), (2, "camera_id")]
     assert "future" in body["errors"][0]["message"]
-    assert "not registered to your agency" in body["errors"][1]["message"]
+    assert "unknown camera 'fpd-fx-001'" in body["errors"][1]["message"]
 
 
 def test_a_batch_with_no_valid_item_is_refused(live_server: LiveServer) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from plateledger.ingest.errors import BatchTooLarge, ItemError, MalformedBody
 from plateledger.read import ReadSubmission
+from plateledger.store.candidates import Extras
 
 MAX_BATCH_ITEMS = 10_000
 """Most items (reads, messages, lines, rows) one body may hold."""
@@ -35,6 +36,9 @@ class AdapterResult:
     """Items accepted and deliberately ignored (heartbeats, events that are not reads)."""
     images: dict[int, bytes] = field(default_factory=dict)
     """Images that came with the body (multipart webhooks): item index → JPEG bytes."""
+    extras: dict[int, Extras] = field(default_factory=dict)
+    """What the vendor sent beyond the read (candidates, plate box, image size, vehicle
+    year and orientation): position in ``submissions`` → extras."""
 
 
 @dataclass
@@ -45,10 +49,16 @@ class ResultBuilder:
     errors: list[ItemError] = field(default_factory=list)
     ignored: int = 0
     images: dict[int, bytes] = field(default_factory=dict)
+    extras: dict[int, Extras] = field(default_factory=dict)
 
-    def add(self, index: int, outcome: ReadSubmission | list[ItemError]) -> None:
-        """Keep a read of item ``index``, or its errors."""
+    def add(
+        self, index: int, outcome: ReadSubmission | list[ItemError], extras: Extras | None = None
+    ) -> None:
+        """Keep a read of item ``index`` (with what the vendor sent beside it), or its
+        errors."""
         if isinstance(outcome, ReadSubmission):
+            if extras is not None and (extras.candidates or extras.has_details()):
+                self.extras[len(self.submissions)] = extras
             self.submissions.append((index, outcome))
         else:
             self.errors.extend(outcome)
@@ -58,7 +68,8 @@ class ResultBuilder:
         self.ignored += 1
 
     def result(self) -> AdapterResult:
-        return AdapterResult(self.submissions, self.errors, self.ignored, self.images)
+        return AdapterResult(self.submissions, self.errors, self.ignored, self.images,
+                             self.extras)
 
 
 class Adapter(Protocol):

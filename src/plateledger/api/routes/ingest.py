@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from plateledger.api.deps import CatalogDep, IngestDep, SettingsDep
+from plateledger.api.deps import CatalogDep, ImagesDep, IngestDep, SettingsDep
 from plateledger.api.errors import ApiError
 from plateledger.api.routes.reads import IngestResult, ingest_body
 from plateledger.ingest import ADAPTERS
@@ -31,6 +31,7 @@ async def post_reads_by_url(
     catalog: CatalogDep,
     ingest: IngestDep,
     settings: SettingsDep,
+    images: ImagesDep,
     credential: Annotated[str, Path(max_length=200, description="the ingest URL's credential "
                                     "(`pli_…`), shown once when issued")],
     format_name: Annotated[str, Path(description=f"one of: {', '.join(sorted(ADAPTERS))}")],
@@ -40,4 +41,4 @@ async def post_reads_by_url(
         raise ApiError(401, "unknown_ingest_url",
                        "this ingest URL is unknown or revoked: ask the agency's admin for one")
     return await ingest_body(request, ingest, settings, principal, format_name,
-                             principal.camera_id)
+                             principal.camera_id, credential_kind="ingest_url", images=images)

@@ -21,12 +21,13 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from plateledger.api.body import read_limited
-from plateledger.api.deps import CameraKey, IngestDep, SettingsDep
+from plateledger.api.deps import CameraKey, ImagesDep, IngestDep, SettingsDep
 from plateledger.api.errors import ApiError
 from plateledger.api.resources import Ingest
 from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
 from plateledger.ingest.batcher import BatcherClosed
 from plateledger.ingest.enrich import CameraInfo, Rejection, drop_in_zones, enrich, retain
+from plateledger.ingest.intake import Intake
 from plateledger.read import PlateRead
 from plateledger.settings import Settings
 
@@ -131,6 +132,15 @@ class IngestResult(BaseModel):
         description="accepted reads placed inside an active collection zone of their owner, "
         "dropped before storing and counted (per rule id) in the audit log",
     )
+    quarantined: list[int] = Field(
+        default_factory=list,
+        description="ids of the items kept in the agency's quarantine (items that could "
+        "not be accepted, from a credential with quarantine on, and every version "
+        "refused for conflicting with a stored read), for its admins to replay or discard",
+    )
+    batch: str = Field(
+        default="", description="how the batch was treated: each item stands alone",
+    )
 
 
 def keep(
@@ -149,7 +159,7 @@ def keep(
 
 async def ingest_body(
     request: Request, ingest: Ingest, settings: Settings, key: Any, format_name: str | None,
-    camera: str | None,
+    camera: str | None, *, credential_kind: str = "api_key", images: Any = None,
 ) -> IngestResult:
     content_type = request.headers.get("content-type")
     try:
@@ -157,10 +167,22 @@ async def ingest_body(
     except UnknownFormat as exc:
         raise ApiError(415 if format_name is None else 404, "unknown_format", str(exc)) from None
     body = await read_limited(request, settings.max_body_bytes)
+    return await ingest_bytes(ingest, key, adapter, body, content_type, camera,
+                              credential_kind=credential_kind, images=images)
+
+
+async def ingest_bytes(
+    ingest: Ingest, key: Any, adapter: Any, body: bytes, content_type: str | None,
+    camera: str | None, *, credential_kind: str = "api_key", images: Any = None,
+) -> IngestResult:
+    """Ingest one body read with ``adapter`` (a post's, or a quarantined item's replay)."""
     try:
         owner = ingest.owner(key)
     except LookupError as exc:
         raise ApiError(403, "unknown_owner", str(exc)) from None
+
+    intake = Intake(ingest, images, owner.agency_id, credential_kind,
+                    key.key_prefix, adapter.name, content_type, camera)
 
     def prepare() -> tuple[Any, list[tuple[int, PlateRead]], list[Rejection], int]:
         parsed = adapter.parse(body, content_type=content_type, camera_hint=camera)
@@ -170,8 +192,12 @@ async def ingest_body(
             # over whatever the payload calls it (Frigate names, Rekor numeric ids …).
             submissions = [(i, s.model_copy(update={"camera_id": camera}))
                            for i, s in submissions]
+        else:  # the agency's camera aliases, before today's naming
+            submissions = intake.map_cameras(submissions)
+        submissions = intake.take_extras(parsed, submissions)
         reads, rejected = enrich(submissions, owner, ingest.camera)
         reads, dropped = drop_zone_reads(ingest, reads)
+        intake.put_images(reads)
         return parsed, reads, rejected, dropped
 
     try:
@@ -186,11 +212,14 @@ async def ingest_body(
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     accepted, conflicts, not_kept = await store_reads(ingest, reads)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
-    if not zone_dropped:
+    quarantined, held = await asyncio.to_thread(
+        intake.settle, body, reads, accepted, [(e.index, e.message, e.code) for e in errors])
+    if not zone_dropped and not held:
         refuse_if_none_accepted(accepted, errors)
     return IngestResult(
         accepted=accepted, errors=errors, ignored=parsed.ignored, not_kept=not_kept,
-        zone_dropped=zone_dropped,
+        zone_dropped=zone_dropped, quarantined=quarantined,
+        batch=intake.batch_note(len(accepted), errors, quarantined),
     )
 
 
@@ -215,13 +244,15 @@ async def post_reads_in_format(
     key: CameraKey,
     ingest: IngestDep,
     settings: SettingsDep,
+    images: ImagesDep,
     format_name: Annotated[str, Path(description=f"one of: {', '.join(sorted(ADAPTERS))}")],
     camera: Annotated[
         str | None,
         Query(max_length=64, description="registered camera id; overrides the payload's"),
     ] = None,
 ) -> IngestResult:
-    return await ingest_body(request, ingest, settings, key, format_name, camera)
+    return await ingest_body(request, ingest, settings, key, format_name, camera,
+                             images=images)
 
 
 def camera_info(catalog: Any, camera_id: str) -> CameraInfo | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plateledger.ingest.adapters import extras as sent
 from plateledger.ingest.adapters.fields import (
     FieldError,
     array,
@@ -82,7 +83,12 @@ def add_message(builder: ResultBuilder, index: int, item: Any, camera_hint: str 
         fields.update(camera_id=camera, ts=ts)
         paths = {name: f"{path}.{name}" for name in fields}
         paths.update(ts="epoch_time", camera_id="camera_id")
-        builder.add(index, validate(index, fields, paths))
+        kept = sent.extras(
+            candidates=sent.candidates(result.get("candidates"), 100),
+            box=sent.corners(result.get("coordinates")),
+            width=message.get("img_width"), height=message.get("img_height"),
+        )
+        builder.add(index, validate(index, fields, paths), kept)
 
 
 def _read(result: dict[str, Any], path: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
+from plateledger.ingest.adapters import extras as sent
 from plateledger.ingest.adapters.fields import (
     FieldError,
     array,
@@ -94,7 +95,13 @@ def add_webhook(builder: ResultBuilder, index: int, item: Any, camera_hint: str 
             "camera_id": "data.camera_id",
             "ts": "data.timestamp",
         }
-        builder.add(index, validate(index, fields, paths))
+        kept = sent.extras(
+            candidates=sent.candidates(result.get("candidates"), 1, score="score"),
+            box=sent.xyxy(result.get("box")),
+            orientation=sent.top_name(result.get("orientation"), key="orientation",
+                                      score="score"),
+        )
+        builder.add(index, validate(index, fields, paths), kept)
 
 
 def _read(result: dict[str, Any], path: str) -> dict[str, Any]:
@@ -138,6 +145,11 @@ def _first(candidates: Any) -> dict[str, Any]:
     if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict):
         return candidates[0]
     return {}
+
+
+def json_part(body: bytes, content_type: str) -> bytes:
+    """The ``json`` field of a multipart webhook (the item a quarantine keeps)."""
+    return _multipart(body, content_type)[0]
 
 
 def _multipart(body: bytes, content_type: str) -> tuple[bytes, bytes]:

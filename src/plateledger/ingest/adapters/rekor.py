@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plateledger.ingest.adapters import extras as sent
 from plateledger.ingest.adapters.fields import (
     FieldError,
     epoch,
@@ -28,6 +29,7 @@ from plateledger.ingest.adapters.openalpr import add_message
 from plateledger.ingest.batch import AdapterResult, ResultBuilder, json_items, load_body
 from plateledger.ingest.errors import ItemError
 from plateledger.read import ReadSubmission
+from plateledger.store.candidates import Extras
 
 _IGNORED = ("heartbeat", "vehicle")
 
@@ -52,7 +54,7 @@ class RekorAdapter:
             elif data_type == "alpr_results":
                 add_message(builder, index, item, camera_hint)
             else:
-                builder.add(index, group_read(index, item, camera_hint))
+                builder.add(index, group_read(index, item, camera_hint), group_extras(item))
         return builder.result()
 
 
@@ -71,6 +73,27 @@ def group_read(index: int, item: Any, camera_hint: str | None) -> ReadSubmission
     except FieldError as exc:
         return [exc.item_error(index)]
     return validate(index, fields, paths)
+
+
+def group_extras(item: Any) -> Extras:
+    """The candidates, plate box, image size and vehicle year and orientation of a group."""
+    group: Any = item
+    if isinstance(item, dict) and item.get("data_type") == "alpr_alert":
+        group = item.get("group")
+    if not isinstance(group, dict):
+        return sent.extras()
+    best: dict[str, Any] = group["best_plate"] if isinstance(group.get("best_plate"), dict) \
+        else {}
+    vehicle: dict[str, Any] = group["vehicle"] if isinstance(group.get("vehicle"), dict) \
+        else {}
+    found = sent.candidates(group.get("candidates"), 100) or sent.candidates(
+        best.get("candidates"), 100)
+    return sent.extras(
+        candidates=found, box=sent.corners(best.get("coordinates")),
+        width=group.get("best_image_width"), height=group.get("best_image_height"),
+        year=sent.top_name(vehicle.get("year")),
+        orientation=sent.top_name(vehicle.get("orientation")),
+    )
 
 
 def _group(

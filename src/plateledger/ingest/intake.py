@@ -1,0 +1,159 @@
+"""One post's way in, beside validation: camera aliases, what the vendor sent beyond the
+read (candidates, plate box, image size, vehicle year and orientation), a webhook's image,
+and the quarantine of what could not be accepted (`plateledger.ingest.quarantine`).
+
+Used by the ingest routes for each body, and for a replay of a quarantined item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from plateledger.catalog.quarantine import NewItem
+from plateledger.ingest.batch import AdapterResult
+from plateledger.ingest.quarantine import (
+    CONFLICT_REASON,
+    Quarantine,
+    map_cameras,
+    raw_items,
+)
+from plateledger.policy.clocks import searchable
+from plateledger.read import PlateRead, ReadSubmission
+from plateledger.store.arrow import rows_to_reads
+from plateledger.store.candidates import Extras, StoredRead, add_extras
+
+CONFLICT_CODE = "read_conflict"
+
+
+class Intake:
+    """The extra steps of one post. ``ingest`` is the server's `Ingest`; ``images`` its
+    image store (or None where the route takes no image)."""
+
+    def __init__(self, ingest: Any, images: Any, agency_id: int, credential_kind: str,
+                 prefix: str, format_name: str, content_type: str | None,
+                 camera_hint: str | None) -> None:
+        self.ingest = ingest
+        self.images = images
+        self.agency_id = agency_id
+        self.kind = credential_kind
+        self.prefix = prefix
+        self.format = format_name
+        self.content_type = content_type
+        self.camera_hint = camera_hint
+        self.quarantine = Quarantine(ingest.audit_log.engine, ingest.audit_log)
+        self.extras: dict[uuid.UUID, Extras] = {}
+        self.frames: dict[uuid.UUID, bytes] = {}
+
+    def map_cameras(
+        self, submissions: Sequence[tuple[int, ReadSubmission]]
+    ) -> list[tuple[int, ReadSubmission]]:
+        """Each vendor camera name the agency mapped, replaced by its registered camera."""
+        return map_cameras(submissions, self.quarantine.aliases(self.agency_id, self.format))
+
+    def take_extras(
+        self, parsed: AdapterResult, submissions: Sequence[tuple[int, ReadSubmission]]
+    ) -> list[tuple[int, ReadSubmission]]:
+        """Note each read's extras and frame by its id; a read that came with a frame names
+        it as its overview image (written once the read is to be stored)."""
+        out: list[tuple[int, ReadSubmission]] = []
+        for position, (index, sub) in enumerate(submissions):
+            extras = parsed.extras.get(position)
+            if extras is not None:
+                self.extras[sub.stable_id()] = extras
+            frame = parsed.images.get(index)
+            if frame and self.images is not None:
+                read_id = sub.stable_id()
+                self.frames[read_id] = frame
+                sub = sub.model_copy(update={
+                    "read_id": read_id,
+                    "images": sub.images.model_copy(
+                        update={"overview": self.images.ref(read_id, "overview")}),
+                })
+            out.append((index, sub))
+        return out
+
+    def put_images(self, reads: Sequence[tuple[int, PlateRead]]) -> None:
+        """Write the frames of the reads about to be stored (never over a stored image)."""
+        for _, read in reads:
+            frame = self.frames.get(read.read_id)
+            if frame is not None:
+                self.images.put(read.read_id, "overview", frame)
+
+    def settle(
+        self, body: bytes, reads: Sequence[tuple[int, PlateRead]], accepted: Sequence[uuid.UUID],
+        errors: Sequence[tuple[int, str, str]],
+    ) -> tuple[list[int], bool]:
+        """After the reads are stored: keep the accepted reads' extras, and quarantine the
+        items that could not be accepted. Returns the quarantined items' ids, and whether
+        an item other than a conflict was kept (then the post is answered 2xx)."""
+        store = self.ingest.batcher.store
+        taken = set(accepted)
+        if self.extras and searchable(self.ingest.retention_for(self.agency_id), False):
+            # (A pack that forbids keeping non-hits keeps no candidates either.)
+            add_extras(store.engine, [
+                (StoredRead(r.read_id, r.owner_id, r.plate, r.expires_at), self.extras[r.read_id])
+                for _, r in reads if r.read_id in taken and r.read_id in self.extras
+            ])
+        if not errors:
+            return [], False
+        keep_all = self.quarantine.enabled(self.kind, self.prefix)
+        reasons: dict[int, list[str]] = defaultdict(list)
+        conflicts: set[int] = set()
+        for index, message, code in errors:
+            if code == CONFLICT_CODE:
+                conflicts.add(index)
+                reasons[index].append(CONFLICT_REASON)
+            elif keep_all:
+                reasons[index].append(message)
+        if not reasons:
+            return [], False
+        media, raws = raw_items(body, self.content_type)
+        refused = {r.read_id: (i, r) for i, r in reads if r.read_id not in taken}
+        items: list[NewItem] = []
+        for index in sorted(reasons):
+            raw = raws.get(index)
+            item_index = index
+            if raw is None:
+                raw, item_index = raws.get(-1, ""), -1
+            read_id, versions = None, None
+            if index in conflicts:
+                posted = [r for i, r in refused.values() if i == index]
+                if posted:
+                    read_id = str(posted[0].read_id)
+                    versions = {"posted": posted[0].model_dump(mode="json"),
+                                "stored": self._stored(store, posted[0].read_id)}
+            items.append(NewItem(format=self.format, content_type=media,
+                                 camera_hint=self.camera_hint, item_index=item_index, raw=raw,
+                                 reasons=list(dict.fromkeys(reasons[index])), read_id=read_id,
+                                 stored_version=versions))
+        ids = self.quarantine.keep(self.agency_id, self.kind, self.prefix, items)
+        return ids, bool(set(reasons) - conflicts)
+
+    def _stored(self, store: Any, read_id: uuid.UUID) -> dict[str, Any] | str:
+        """The stored version of a read, if it is this agency's (another agency's read is
+        not shown here: only that it exists)."""
+        rows = store.query(
+            "SELECT * FROM {db}.reads WHERE read_id = {id:UUID} AND expires_at > now() "
+            "ORDER BY received_at LIMIT 1", {"id": str(read_id)})
+        found = rows_to_reads(rows)
+        if not found:
+            return "no longer stored"
+        if found[0].owner_id != self.agency_id:
+            return "stored by another agency"
+        return found[0].model_dump(mode="json")
+
+    @staticmethod
+    def batch_note(accepted: int, errors: Sequence[Any], quarantined: Sequence[int]) -> str:
+        """How the batch was treated, in words (docs/formats.md: each item stands alone)."""
+        conflicts = sum(1 for e in errors if e.code == CONFLICT_CODE)
+        note = (f"each item stands alone: {accepted} read(s) accepted, "
+                f"{len(errors)} refused")
+        if conflicts:
+            note += (f" ({conflicts} for conflicting with a stored read, which is kept as it "
+                     "was)")
+        if quarantined:
+            note += f"; {len(quarantined)} item(s) kept in quarantine"
+        return note
