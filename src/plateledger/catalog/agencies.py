@@ -63,7 +63,14 @@ the one most of its people live in); the same table as the audit export's
 
 @cache
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """The IANA names of the system's zone database, less the files that name no zone of
+    their own (the machine's ``localtime``, ``posixrules``, ``Factory``, the ``posix/`` and
+    ``right/`` copies)."""
+    return frozenset(
+        z for z in available_timezones()
+        if z not in ("localtime", "posixrules", "Factory")
+        and not z.startswith(("posix/", "right/"))
+    )
 
 
 def check_timezone(name: str) -> str:

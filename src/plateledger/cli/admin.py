@@ -144,6 +144,13 @@ def agency_set(
         "--case-number-required/--no-case-number-required")] = None,
     custodian: Annotated[str | None, typer.Option(help="custodian of records")] = None,
     jurisdiction: Annotated[str | None, typer.Option()] = None,
+    timezone: Annotated[str | None, typer.Option(
+        help="IANA time zone of the agency's reports (America/Chicago)")] = None,
+    state_timezone: Annotated[bool, typer.Option(
+        help="count the reports' days in the home state's zone (clears --timezone)")] = False,
+    portal_officer_names: Annotated[bool | None, typer.Option(
+        "--portal-officer-names/--no-portal-officer-names",
+        help="whether the public transparency page names the officers who searched")] = None,
     data_dir: DataDir = Path("data"),
     catalog: CatalogUrl = None,
 ) -> None:
@@ -151,6 +158,12 @@ def agency_set(
     settings: dict[str, Any] = {}
     if purpose and all_purposes:
         raise typer.BadParameter("give `--purpose` or `--all-purposes`, not both")
+    if timezone is not None and state_timezone:
+        raise typer.BadParameter("give `--timezone` or `--state-timezone`, not both")
+    if timezone is not None or state_timezone:
+        settings["timezone"] = timezone
+    if portal_officer_names is not None:
+        settings["portal_officer_names"] = portal_officer_names
     try:
         if purpose:
             settings["purposes"] = sorted({parse_purpose(p).value for p in purpose})

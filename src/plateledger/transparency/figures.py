@@ -15,7 +15,8 @@ from typing import Any
 
 from plateledger.transparency.facts import Fact
 
-__all__ = ["NOT_RECORDED", "Figure", "PortalCounts", "portal_figures", "window"]
+__all__ = ["NOT_RECORDED", "Figure", "PortalCounts", "portal_figures", "searches_by_officer",
+           "window"]
 
 NOT_RECORDED = "not recorded"
 """Shown for a search that gave no offense type."""
@@ -141,3 +142,21 @@ def portal_figures(
                tuple((k[0], k[1], n) for k, n in _sorted(sources))),
     ]
     return counts, figures
+
+
+def searches_by_officer(
+    slug: str, facts: Sequence[Fact], officers: Mapping[int, str], now: datetime, days: int,
+) -> Figure:
+    """The searches agency ``slug``'s own users ran over the ``days`` days up to ``now``, by
+    the user the log names (``officers``: entry index to user). Only for an agency that
+    publishes its officers' names; a search by another agency's user is never counted."""
+    runs: dict[str, list[int]] = {}
+    for f in window(facts, now, days):
+        if f.type == "search" and f.agency == slug:
+            row = runs.setdefault(officers.get(f.index, NOT_RECORDED), [0, 0])
+            row[0] += 1
+            row[1] += f.result_count or 0
+    return Figure("searches_by_officer", "Searches by officer",
+                  ("officer", "searches", "reads_matched"),
+                  tuple((o, v[0], v[1]) for o, v in sorted(runs.items(),
+                                                            key=lambda kv: (-kv[1][0], kv[0]))))

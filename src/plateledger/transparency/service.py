@@ -30,12 +30,20 @@ PAGE = 1000
 
 
 class FactCache:
-    """The public facts of every entry of ``log``, extended as the log grows."""
+    """The public facts of every entry of ``log``, extended as the log grows; beside them,
+    and never in a fact, the user who ran each search (`officers`), for the portals of the
+    agencies that publish their officers' names."""
 
     def __init__(self, log: AuditLog) -> None:
         self.log = log
         self._facts: list[Fact] = []
+        self._officers: dict[int, str] = {}
         self._lock = threading.Lock()
+
+    def officers(self) -> dict[int, str]:
+        """The user named by each ``search`` entry read so far, by the entry's index."""
+        with self._lock:
+            return dict(self._officers)
 
     def facts(self) -> tuple[list[Fact], int]:
         """Every fact so far and the log size they cover."""
@@ -47,6 +55,9 @@ class FactCache:
                 if not page:
                     break
                 self._facts += [fact_of(r.index, r.entry) for r in page]
+                self._officers.update(
+                    (r.index, str(r.entry["user"])) for r in page
+                    if r.entry.get("type") == "search" and isinstance(r.entry.get("user"), str))
                 at += len(page)
             return list(self._facts), len(self._facts)
 

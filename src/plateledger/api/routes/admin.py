@@ -93,6 +93,10 @@ class AgencyPublic(BaseModel):
     retention_hit_days: int | None
     retention_image_days: int | None
     is_law_enforcement: bool
+    timezone: str | None = Field(
+        description="IANA zone of the agency's reports; null: its home state's")
+    portal_officer_names: bool = Field(
+        description="whether the public transparency page names the officers who searched")
     created_at: datetime
     updated_at: datetime
 
@@ -129,13 +133,21 @@ class AgencyUpdate(BaseModel):
     retention_image_days: int | None = Field(
         default=None, ge=0, le=36_500,
         description="days an image is kept (never longer than its read); null: as its read")
+    timezone: str | None = Field(
+        default=None, max_length=64,
+        description="IANA time zone the agency's reports count days in (America/Chicago); "
+        "null: the home state's")
+    portal_officer_names: bool | None = Field(
+        default=None,
+        description="whether the public transparency page names the officers who searched")
 
 
 @router.patch("/agency", response_model=AgencyPublic,
               summary="Change your agency's published settings (in force at once)")
 def update_agency(body: AgencyUpdate, admin: AdminUser, changes_: AdminChangesDep) -> Agency:
     changes: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set}
-    for name in ("name", "jurisdiction", "case_number_required", "custodian_contact"):
+    for name in ("name", "jurisdiction", "case_number_required", "custodian_contact",
+                 "portal_officer_names"):
         if name in changes and changes[name] is None:
             raise ApiError(422, "refused", f"`{name}` cannot be null")
     if not changes:

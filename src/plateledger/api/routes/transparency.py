@@ -2,7 +2,9 @@
 
 Every figure is computed from the public facts of the audit log (`plateledger.transparency`),
 the catalog's public attributes of agencies and cameras, the enforced law packs, and the
-engine's answer to who can reach the agency's data. Plates and officers never appear. The
+engine's answer to who can reach the agency's data. Plates never appear; officers' names
+appear only on the page of an agency that publishes them (``portal_officer_names``), and
+only for its own users' searches. The
 count of reads an agency's cameras took is the agency's own published count (as every
 vendor portal publishes it); docs/transparency.md says so.
 """
@@ -10,6 +12,7 @@ vendor portal publishes it); docs/transparency.md says so.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -25,7 +28,7 @@ from plateledger.catalog.models import Agency
 from plateledger.policy.lawpack import LAW_PACKS, PLATFORM_PACKS
 from plateledger.store import ReadStore
 from plateledger.transparency.facts import Fact
-from plateledger.transparency.figures import Figure, portal_figures
+from plateledger.transparency.figures import Figure, portal_figures, searches_by_officer
 from plateledger.transparency.render import figure_csv
 from plateledger.transparency.service import (
     FactCache,
@@ -118,10 +121,16 @@ def _checkpoint(log: AuditLog) -> dict[str, Any] | None:
 def portal(
     agency: Agency, catalog: Catalog, store: ReadStore, facts: list[Fact],
     partners: list[dict[str, Any]], now: datetime, days: int,
+    officers: Mapping[int, str] | None = None,
 ) -> tuple[dict[str, Any], list[Figure]]:
-    """The portal of ``agency``: every field and figure, from live data."""
+    """The portal of ``agency``: every field and figure, from live data; with the agency's
+    ``portal_officer_names`` on, its searches by officer (``officers``: entry index to
+    user)."""
     profile = profile_of(catalog, agency)
     counts, figures = portal_figures(agency.slug, facts, classes(catalog), now, days)
+    named = bool(agency.portal_officer_names) and officers is not None
+    if named and officers is not None:
+        figures.append(searches_by_officer(agency.slug, facts, officers, now, days))
     since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), UTC)
     detected = reads_detected(store, agency.id, since)
     cameras = [c for c in catalog.cameras(agency.id) if c.active]
@@ -160,7 +169,8 @@ def portal(
         "agencies_with_access": partners,
         "accesses_released_to_others": counts.releases_to_others,
         "accesses_denied_to_others": counts.denials_to_others,
-        "officer_names": "never shown on public pages",
+        "officer_names": ("shown: the agency publishes the names of its officers who "
+                          "searched" if named else "not shown"),
         "figures": {f.name: f.as_json() for f in figures},
     }
     return body, figures
@@ -196,10 +206,12 @@ class PortalData:
     async def build(self, slug: str, days: int) -> tuple[dict[str, Any], list[Figure]]:
         agency = _agency(self.catalog, slug)
         facts, _ = public_facts(self.request, self.log)
+        officers = (fact_cache(self.request, self.log).officers()
+                    if agency.portal_officer_names else None)
         now = datetime.now(UTC)
         partners = await _partners(self.source, agency, now)
         body, figures = await asyncio.to_thread(
-            portal, agency, self.catalog, self.store, facts, partners, now, days)
+            portal, agency, self.catalog, self.store, facts, partners, now, days, officers)
         body["checkpoint"] = _checkpoint(self.log)
         return body, figures
 
