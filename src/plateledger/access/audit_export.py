@@ -32,8 +32,17 @@ from plateledger.audit.entry import EntryType, new_entry
 from plateledger.audit.redaction import Reader, View, denied, released, served
 from plateledger.catalog import Principal
 
-__all__ = ["COLUMNS", "EXPORTED_TYPES", "MEDIA_TYPES", "AuditExporter", "ExportFilter",
-           "row_id", "to_csv", "to_ndjson", "to_xlsx"]
+__all__ = [
+    "COLUMNS",
+    "EXPORTED_TYPES",
+    "MEDIA_TYPES",
+    "AuditExporter",
+    "ExportFilter",
+    "row_id",
+    "to_csv",
+    "to_ndjson",
+    "to_xlsx",
+]
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -50,13 +59,40 @@ LEAF_NAMESPACE = uuid.UUID("6b1d1c52-4a0e-5f0b-9a51-0c2f4e3a7d10")
 """The namespace of the IDs derived from leaf hashes (entries logged without a search_id)."""
 
 COLUMNS = (
-    "ID", "Name", "Org Name", "Org Slug", "Org Class", "Requested By",
-    "Requester Jurisdiction", "Total Networks Searched", "Total Devices Searched",
-    "Decision", "Networks Released", "Networks Denied", "Time Frame Start",
-    "Time Frame End", "License Plate", "Reason", "Reason Flags", "Offense Type", "Case #",
-    "Filters", "Search Time (UTC)", "Search Time (Local)", "Search Type", "Purpose",
-    "Legal Basis", "Reads Returned", "Reads Returned Per Network", "Reads Matched",
-    "Result Digest", "Leaf Index", "Inclusion Proof", "Checkpoint Size", "Policy Set",
+    "ID",
+    "Name",
+    "Org Name",
+    "Org Slug",
+    "Org Class",
+    "Requested By",
+    "Requester Jurisdiction",
+    "Total Networks Searched",
+    "Total Devices Searched",
+    "Decision",
+    "Networks Released",
+    "Networks Denied",
+    "Time Frame Start",
+    "Time Frame End",
+    "License Plate",
+    "Reason",
+    "Reason Flags",
+    "Offense Type",
+    "Case #",
+    "Filters",
+    "Search Time (UTC)",
+    "Search Time (Local)",
+    "Search Type",
+    "Purpose",
+    "Legal Basis",
+    "Reads Returned",
+    "Reads Returned Per Network",
+    "Reads Matched",
+    "Result Digest",
+    "Leaf Index",
+    "Inclusion Proof",
+    "Checkpoint Size",
+    "Policy Set",
+    "Agency Facts",
 )
 """The columns of every format, in order."""
 
@@ -65,8 +101,7 @@ UNBOUNDED = "unbounded"
 its end without ``until`` is the search time)."""
 
 Decision = Literal["allowed", "denied"]
-_OWN_QUERY_KEYS = frozenset({"plate", "since", "until", "legal_basis", "offense_type",
-                             "search_id"})
+_OWN_QUERY_KEYS = frozenset({"plate", "since", "until", "legal_basis", "offense_type", "search_id"})
 
 
 @dataclass(frozen=True)
@@ -90,23 +125,27 @@ class ExportFilter:
     def admits(self, row: Mapping[str, str]) -> bool:
         """Whether ``row`` passes every filter given."""
         wanted = (
-            (self.user, row["Name"]), (self.purpose, row["Purpose"]),
-            (self.offense, row["Offense Type"]), (self.case, row["Case #"]),
+            (self.user, row["Name"]),
+            (self.purpose, row["Purpose"]),
+            (self.offense, row["Offense Type"]),
+            (self.case, row["Case #"]),
             (self.kind, row["Search Type"]),
         )
         if any(want is not None and want != got for want, got in wanted):
             return False
-        if self.agency is not None and self.agency not in (row["Org Slug"],
-                                                           row["Requested By"]):
+        if self.agency is not None and self.agency not in (row["Org Slug"], row["Requested By"]):
             return False
         if self.flag is not None and self.flag not in row["Reason Flags"].split(";"):
             return False
-        if self.decision is not None and \
-                (self.decision == "denied") != bool(row["Networks Denied"]):
+        if self.decision is not None and (self.decision == "denied") != bool(
+            row["Networks Denied"]
+        ):
             return False
         when = row["Search Time (UTC)"]
-        return not ((self.since and when < _stamp(self.since))
-                    or (self.until and when >= _stamp(self.until)))
+        return not (
+            (self.since and when < _stamp(self.since))
+            or (self.until and when >= _stamp(self.until))
+        )
 
 
 def _text(value: Any) -> str:
@@ -149,6 +188,14 @@ def _area_bound(query: Mapping[str, Any], pick: Callable[[list[str]], str]) -> s
     return pick(times) if times else ""
 
 
+LOGGED = "logged"
+FROM_CATALOG = "catalog at export"
+"""``Agency Facts``: the agencies' names, classes and jurisdictions were recorded in the
+entry when the access was decided (`LOGGED`), or, for an entry logged before they were
+recorded, are read from the catalog as it is at export time (`FROM_CATALOG`: an agency
+reclassified since shows its new class)."""
+
+
 @dataclass(frozen=True)
 class _Agency:
     name: str
@@ -157,8 +204,28 @@ class _Agency:
     jurisdiction: str
 
 
-def _row(record: AuditRecord, entry: Mapping[str, Any], *,
-         agencies: Mapping[str, _Agency], checkpoint_size: int) -> dict[str, str]:
+def _logged(entry: Mapping[str, Any], slug: str) -> _Agency | None:
+    """The facts of agency ``slug`` as the entry recorded them when it was decided."""
+    facts = entry.get("agency_facts")
+    found = facts.get(slug) if isinstance(facts, Mapping) else None
+    if not isinstance(found, Mapping):
+        return None
+    state = str(found.get("home_state") or "")
+    return _Agency(
+        str(found.get("name") or slug),
+        str(found.get("class") or ""),
+        zone_of(state),
+        ", ".join(p for p in (str(found.get("jurisdiction") or ""), state) if p),
+    )
+
+
+def _row(
+    record: AuditRecord,
+    entry: Mapping[str, Any],
+    *,
+    agencies: Mapping[str, _Agency],
+    checkpoint_size: int,
+) -> dict[str, str]:
     query = entry.get("query") if isinstance(entry.get("query"), Mapping) else {}
     assert isinstance(query, Mapping)
     kind = entry.get("type")
@@ -166,28 +233,32 @@ def _row(record: AuditRecord, entry: Mapping[str, Any], *,
     if kind == "export" and entry.get("kind"):
         filters["search_kind"] = entry.get("kind")
     if kind == "alert_delivery":
-        filters.update({k: entry[k] for k in ("list_id", "category", "list_class",
-                                                "match_kind") if k in entry})
+        filters.update(
+            {k: entry[k] for k in ("list_id", "category", "list_class", "match_kind") if k in entry}
+        )
     denials = denied(entry)
     releases = released(entry)
     allowed_ids = entry.get("owners_allowed_policy_ids")
     if not isinstance(allowed_ids, Mapping):
-        allowed_ids = {o: entry.get("policy_ids") or [] for o in releases} \
-            if kind == "alert_delivery" else {}
+        allowed_ids = (
+            {o: entry.get("policy_ids") or [] for o in releases} if kind == "alert_delivery" else {}
+        )
     by_owner = entry.get("returned_by_owner")
     if kind == "alert_delivery":
         by_owner = {str(entry.get("owner_agency")): 1}
     slug = _text(entry.get("agency"))
-    acting = agencies.get(slug)
     requester = _text(entry.get("requested_by_agency")) or slug
-    jurisdiction = agencies.get(requester)
+    acting, jurisdiction = _logged(entry, slug), _logged(entry, requester)
+    logged = acting is not None and jurisdiction is not None
+    if not logged:  # an entry from before the facts were recorded
+        acting, jurisdiction = agencies.get(slug), agencies.get(requester)
     when = _text(entry.get("time")) or record.time
     returned = entry.get("returned", 1 if kind == "alert_delivery" else None)
     searched = kind in {"search", "export"}
     return {
         "ID": row_id(record, query),
-        "Name": _text(entry.get("user")) or ("(hot-list match)" if kind == "alert_delivery"
-                                            else ""),
+        "Name": _text(entry.get("user"))
+        or ("(hot-list match)" if kind == "alert_delivery" else ""),
         "Org Name": acting.name if acting else slug,
         "Org Slug": slug,
         "Org Class": acting.kind if acting else "",
@@ -195,17 +266,22 @@ def _row(record: AuditRecord, entry: Mapping[str, Any], *,
         "Requester Jurisdiction": jurisdiction.jurisdiction if jurisdiction else "",
         "Total Networks Searched": str(len(releases) + len(denials)),
         "Total Devices Searched": _text(entry.get("devices_searched")),
-        "Decision": ("denied" if not releases else "partly denied") if denials
-                    else "allowed",
+        "Decision": ("denied" if not releases else "partly denied") if denials else "allowed",
         "Networks Released": ";".join(
             f"{owner}({','.join(str(i) for i in allowed_ids.get(owner) or ())})"
-            if allowed_ids.get(owner) else owner for owner in releases),
-        "Networks Denied": ";".join(f"{owner}({','.join(rules)})"
-                                    for owner, rules in denials.items()),
-        "Time Frame Start": _text(query.get("since")) or _area_bound(query, min)
-                            or (UNBOUNDED if searched else ""),
-        "Time Frame End": _text(query.get("until")) or _area_bound(query, max)
-                          or (when if searched else ""),
+            if allowed_ids.get(owner)
+            else owner
+            for owner in releases
+        ),
+        "Networks Denied": ";".join(
+            f"{owner}({','.join(rules)})" for owner, rules in denials.items()
+        ),
+        "Time Frame Start": _text(query.get("since"))
+        or _area_bound(query, min)
+        or (UNBOUNDED if searched else ""),
+        "Time Frame End": _text(query.get("until"))
+        or _area_bound(query, max)
+        or (when if searched else ""),
         "License Plate": _text(query.get("plate")),
         "Reason": _text(entry.get("reason")),
         "Reason Flags": ";".join(str(f) for f in entry.get("reason_flags") or ()),
@@ -214,21 +290,26 @@ def _row(record: AuditRecord, entry: Mapping[str, Any], *,
         "Filters": _text(filters) if filters else "",
         "Search Time (UTC)": when,
         "Search Time (Local)": local_time(when, acting.zone if acting else "UTC"),
-        "Search Type": "export" if kind == "export" else
-                       "alert" if kind == "alert_delivery" else _text(entry.get("kind")),
+        "Search Type": "export"
+        if kind == "export"
+        else "alert"
+        if kind == "alert_delivery"
+        else _text(entry.get("kind")),
         "Purpose": _text(entry.get("purpose")),
         "Legal Basis": _legal_basis(entry, query),
         "Reads Returned": _text(returned),
         "Reads Returned Per Network": ";".join(
             f"{owner}={n}" for owner, n in sorted(by_owner.items())
-        ) if isinstance(by_owner, Mapping) else "",
+        )
+        if isinstance(by_owner, Mapping)
+        else "",
         "Reads Matched": _text(entry.get("result_count")),
         "Result Digest": _text(entry.get("result_digest")),
         "Leaf Index": str(record.index),
-        "Inclusion Proof": f"/v1/audit/proof/inclusion?index={record.index}"
-                           f"&size={checkpoint_size}",
+        "Inclusion Proof": f"/v1/audit/proof/inclusion?index={record.index}&size={checkpoint_size}",
         "Checkpoint Size": str(checkpoint_size),
         "Policy Set": _text(entry.get("policy_set_hash")),
+        "Agency Facts": LOGGED if logged else FROM_CATALOG,
     }
 
 
@@ -238,9 +319,16 @@ class AuditExporter:
 
     reader: AuditReader
 
-    def rows(self, user: Principal, start: int = 0, end: int | None = None, *,
-             since: datetime | None = None, until: datetime | None = None,
-             where: ExportFilter | None = None) -> list[dict[str, str]]:
+    def rows(
+        self,
+        user: Principal,
+        start: int = 0,
+        end: int | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        where: ExportFilter | None = None,
+    ) -> list[dict[str, str]]:
         """The rows of the accesses in ``[start, end)`` (logged in ``[since, until)``,
         passing ``where``) that ``user``'s agency is served in full, in log order;
         `NotPermitted` where policy lets ``user`` read no entries, and `AuditUnavailable`
@@ -249,29 +337,52 @@ class AuditExporter:
         self._log_export(user, reader, [int(r["Leaf Index"]) for r in rows])
         return rows
 
-    def page(self, user: Principal, *, where: ExportFilter | None = None, offset: int = 0,
-             limit: int = 50) -> dict[str, Any]:
+    def page(
+        self,
+        user: Principal,
+        *,
+        where: ExportFilter | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> dict[str, Any]:
         """One page of the rows passing ``where``, newest first: ``total`` (rows passing),
         ``offset``, ``limit`` and ``rows``; only the rows served are logged."""
         reader, rows = self._matching(user, 0, None, None, None, where)
         rows.reverse()
-        served_rows = rows[offset:offset + limit]
+        served_rows = rows[offset : offset + limit]
         self._log_export(user, reader, [int(r["Leaf Index"]) for r in served_rows])
-        return {"total": len(rows), "offset": offset, "limit": limit,
-                "columns": list(COLUMNS), "rows": served_rows}
+        return {
+            "total": len(rows),
+            "offset": offset,
+            "limit": limit,
+            "columns": list(COLUMNS),
+            "rows": served_rows,
+        }
 
-    def _matching(self, user: Principal, start: int, end: int | None,
-                  since: datetime | None, until: datetime | None,
-                  where: ExportFilter | None) -> tuple[Reader, list[dict[str, str]]]:
+    def _matching(
+        self,
+        user: Principal,
+        start: int,
+        end: int | None,
+        since: datetime | None,
+        until: datetime | None,
+        where: ExportFilter | None,
+    ) -> tuple[Reader, list[dict[str, str]]]:
         low = _stamp(since) if since else ""
         high = _stamp(until) if until else ""
         reader = self.reader.reader(user)
         log = self.reader.log
         size = log.size()
         stop = size if end is None else min(end, size)
-        agencies = {a.slug: _Agency(a.name, str(a.kind), zone_of(a.home_state),
-                                    ", ".join(p for p in (a.jurisdiction, a.home_state) if p))
-                    for a in self.reader.catalog.agencies()}
+        agencies = {
+            a.slug: _Agency(
+                a.name,
+                str(a.kind),
+                zone_of(a.home_state),
+                ", ".join(p for p in (a.jurisdiction, a.home_state) if p),
+            )
+            for a in self.reader.catalog.agencies()
+        }
         rows: list[dict[str, str]] = []
         for record in self._records(start, stop):
             if record.entry.get("type") not in EXPORTED_TYPES:
@@ -300,13 +411,20 @@ class AuditExporter:
         if not indexes:
             return
         try:
-            self.reader.log.append(new_entry(
-                EntryType.AUDIT_READ, user=user.username, agency=reader.slug,
-                indexes=indexes, views=[str(View.FULL)] * len(indexes), export=True,
-            ))
+            self.reader.log.append(
+                new_entry(
+                    EntryType.AUDIT_READ,
+                    user=user.username,
+                    agency=reader.slug,
+                    indexes=indexes,
+                    views=[str(View.FULL)] * len(indexes),
+                    export=True,
+                )
+            )
         except Exception as exc:  # fail closed: no record of the export, no rows
-            raise AuditUnavailable("the audit log could not record this export; no rows "
-                                   "were served") from exc
+            raise AuditUnavailable(
+                "the audit log could not record this export; no rows were served"
+            ) from exc
 
 
 def _stamp(when: datetime) -> str:

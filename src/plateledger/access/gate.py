@@ -8,6 +8,7 @@ on it — searches, exports, image views, audit reads — are the modules beside
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from plateledger.access.errors import (
     DecisionUnavailable,
 )
 from plateledger.audit import AuditLog, new_entry
-from plateledger.catalog import Catalog, Principal
+from plateledger.catalog import Agency, Catalog, Principal
 from plateledger.search import OwnerLimit, Scope, SearchPage
 
 log = logging.getLogger("plateledger.access")
@@ -63,13 +64,68 @@ class Decision:
     context: Mapping[str, Any] = field(default_factory=dict)
 
     def scope(self) -> Scope:
-        return Scope({
-            o.owner_id: o.limit or OwnerLimit() for o in self.outcomes.values() if o.allowed
-        })
+        return Scope(
+            {o.owner_id: o.limit or OwnerLimit() for o in self.outcomes.values() if o.allowed}
+        )
 
 
 class Decider(Protocol):
     def decide(self, question: AccessQuestion) -> Decision: ...
+
+
+def agency_facts(agency: Agency) -> dict[str, str]:
+    """What an entry records of an agency as it was when the access was decided: its
+    name, class (``kind``), jurisdiction and home state (a later reclassification in the
+    catalog does not rewrite what the log says it was)."""
+    return {
+        "name": agency.name,
+        "class": str(agency.kind),
+        "jurisdiction": agency.jurisdiction or "",
+        "home_state": agency.home_state,
+    }
+
+
+@dataclass
+class _Snapshot:
+    """The agencies, and the cameras of the owners asked so far, of one generation."""
+
+    generation: int
+    agencies: dict[int, Agency]
+    cameras: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+class CatalogView:
+    """Agencies and each owner's cameras, read once per catalog generation.
+
+    Each access reads the generation (one small query) and reuses what was read for that
+    generation; any change to agencies or cameras, by this process or another, bumps the
+    generation, so the next access reads them again — never a stale camera count. The
+    generation is read *before* the rows, so rows read are never older than the
+    generation they are kept under."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    def current(self) -> _Snapshot:
+        generation = self.catalog.generation()
+        with self._lock:
+            snapshot = self._snapshot
+        if snapshot is None or snapshot.generation != generation:
+            snapshot = _Snapshot(generation, {a.id: a for a in self.catalog.agencies()})
+            with self._lock:
+                self._snapshot = snapshot
+        return snapshot
+
+    def cameras(self, snapshot: _Snapshot, owner_id: int) -> tuple[str, ...]:
+        """The camera ids of ``owner_id`` (kept in ``snapshot``: a snapshot replaced
+        meanwhile keeps what it was given, the new one reads afresh)."""
+        found = snapshot.cameras.get(owner_id)
+        if found is None:
+            found = tuple(c.camera_id for c in self.catalog.cameras(owner_id))
+            snapshot.cameras[owner_id] = found
+        return found
 
 
 class AccessGate:
@@ -80,10 +136,11 @@ class AccessGate:
         self.audit_log = audit_log
         self.decider = decider
         self.alarms = AlarmMonitor(audit_log, catalog)  # the app sets its configured one
+        self.view = CatalogView(catalog)
 
     def owners(self) -> list[int]:
         """Every agency whose data could be in scope (the policy decides per owner)."""
-        return [a.id for a in self.catalog.agencies()]
+        return sorted(self.view.current().agencies)
 
     def requested_by(self, user: Principal, slug: str | None) -> int:
         """The agency a request is made for: the one named by ``slug``, the user's own
@@ -105,16 +162,30 @@ class AccessGate:
         return agency.id
 
     def question(
-        self, user: Principal, *, action: str, purpose: str, case_number: str | None,
-        reason: str, requested_by: str | None, lookback_days: int, now: datetime,
+        self,
+        user: Principal,
+        *,
+        action: str,
+        purpose: str,
+        case_number: str | None,
+        reason: str,
+        requested_by: str | None,
+        lookback_days: int,
+        now: datetime,
         hotlist_category: str | None = None,
     ) -> AccessQuestion:
         """The question of one request, asked of every owner; its agency from
         `requested_by`. Raises `AccessDenied` for an unknown or refused agency."""
         return AccessQuestion(
-            user=user, requested_by_id=self.requested_by(user, requested_by), action=action,
-            purpose=purpose, case_number=case_number or None, reason=reason,
-            lookback_days=lookback_days, owners=self.owners(), now=now,
+            user=user,
+            requested_by_id=self.requested_by(user, requested_by),
+            action=action,
+            purpose=purpose,
+            case_number=case_number or None,
+            reason=reason,
+            lookback_days=lookback_days,
+            owners=self.owners(),
+            now=now,
             hotlist_category=hotlist_category,
         )
 
@@ -127,7 +198,8 @@ class AccessGate:
         except Exception as exc:
             log.exception("policy decision failed")
             raise DecisionUnavailable(
-                "no policy decision could be made; no data was returned") from exc
+                "no policy decision could be made; no data was returned"
+            ) from exc
 
     def run(
         self,
@@ -143,19 +215,32 @@ class AccessGate:
         ``export``, with ``facts`` such as its offense type), return all three."""
         decision = self.decide(question)
         page = execute(decision.scope())
-        names = self._names()
+        snapshot = self.view.current()
+        names = {a.id: a.slug for a in snapshot.agencies.values()}
         index = self.record(
-            question, decision, entry_type, names=names, kind=kind, query=dict(query),
-            owners_allowed=[names.get(o.owner_id, str(o.owner_id))
-                            for o in decision.outcomes.values() if o.allowed],
-            owners_denied=[
-                {"agency": names.get(o.owner_id, str(o.owner_id)),
-                 "policy_ids": list(o.policy_ids)}
-                for o in decision.outcomes.values() if not o.allowed
+            question,
+            decision,
+            entry_type,
+            names=names,
+            snapshot=snapshot,
+            kind=kind,
+            query=dict(query),
+            owners_allowed=[
+                names.get(o.owner_id, str(o.owner_id))
+                for o in decision.outcomes.values()
+                if o.allowed
             ],
-            owners_allowed_policy_ids={names.get(o.owner_id, str(o.owner_id)): list(o.policy_ids)
-                                       for o in decision.outcomes.values() if o.allowed},
-            devices_searched=self._devices(decision, query),
+            owners_denied=[
+                {"agency": names.get(o.owner_id, str(o.owner_id)), "policy_ids": list(o.policy_ids)}
+                for o in decision.outcomes.values()
+                if not o.allowed
+            ],
+            owners_allowed_policy_ids={
+                names.get(o.owner_id, str(o.owner_id)): list(o.policy_ids)
+                for o in decision.outcomes.values()
+                if o.allowed
+            },
+            devices_searched=self._devices(decision, query, snapshot),
             returned_by_owner=self._returned_by_owner(decision, page, names),
             result_count=page.total,
             returned=len(page.results),
@@ -164,17 +249,22 @@ class AccessGate:
         )
         return decision, page, index
 
-    def _devices(self, decision: Decision, query: Mapping[str, Any]) -> int:
+    def _devices(self, decision: Decision, query: Mapping[str, Any], snapshot: _Snapshot) -> int:
         """The cameras in scope: those of the owners that released data, narrowed to the
-        cameras the query names, if it names any."""
+        cameras the query names, if it names any (read once per catalog generation)."""
         named = set(query.get("cameras") or ())
-        return sum(1 for o in decision.outcomes.values() if o.allowed
-                   for c in self.catalog.cameras(o.owner_id)
-                   if not named or c.camera_id in named)
+        return sum(
+            1
+            for o in decision.outcomes.values()
+            if o.allowed
+            for camera in self.view.cameras(snapshot, o.owner_id)
+            if not named or camera in named
+        )
 
     @staticmethod
-    def _returned_by_owner(decision: Decision, page: SearchPage,
-                           names: Mapping[int, str]) -> dict[str, int]:
+    def _returned_by_owner(
+        decision: Decision, page: SearchPage, names: Mapping[int, str]
+    ) -> dict[str, int]:
         """The reads returned per owner that released data (zero where none)."""
         counts = {o.owner_id: 0 for o in decision.outcomes.values() if o.allowed}
         for r in page.results:
@@ -182,18 +272,33 @@ class AccessGate:
         return {names.get(owner, str(owner)): n for owner, n in counts.items()}
 
     def record(
-        self, q: AccessQuestion, decision: Decision, entry_type: str, *,
-        names: Mapping[int, str] | None = None, **fields: Any,
+        self,
+        q: AccessQuestion,
+        decision: Decision,
+        entry_type: str,
+        *,
+        names: Mapping[int, str] | None = None,
+        snapshot: _Snapshot | None = None,
+        **fields: Any,
     ) -> int:
-        """Append the entry of one decided access — who, for whom, why, under which policy
-        set, and ``fields`` — and return its index; raise `AuditUnavailable` (so that
-        nothing is answered) when it cannot be written."""
-        names = names if names is not None else self._names()
+        """Append the entry of one decided access — who, for whom (each agency's name,
+        class, jurisdiction and home state as they are now: ``agency_facts``), why, under
+        which policy set, and ``fields`` — and return its index; raise
+        `AuditUnavailable` (so that nothing is answered) when it cannot be written."""
+        snapshot = snapshot or self.view.current()
+        if names is None:
+            names = {a.id: a.slug for a in snapshot.agencies.values()}
+        facts = {
+            names.get(i, str(i)): agency_facts(snapshot.agencies[i])
+            for i in (q.user.agency_id, q.requested_by_id)
+            if i in snapshot.agencies
+        }
         entry = new_entry(
             entry_type,
             user=q.user.username,
             agency=names.get(q.user.agency_id, str(q.user.agency_id)),
             requested_by_agency=names.get(q.requested_by_id, str(q.requested_by_id)),
+            agency_facts=facts,
             purpose=q.purpose,
             case_number=q.case_number,
             reason=q.reason,
@@ -205,13 +310,14 @@ class AccessGate:
             index = self.audit_log.append(entry)
         except Exception as exc:
             log.exception("audit append failed; the answer is withheld")
-            raise AuditUnavailable(f"the audit log could not record this {entry_type}; "
-                                   "no data was returned") from exc
+            raise AuditUnavailable(
+                f"the audit log could not record this {entry_type}; no data was returned"
+            ) from exc
         self.alarms.observe(q, decision, index)  # denial bursts, flagged reasons
         return index
 
     def _names(self) -> dict[int, str]:
-        return {a.id: a.slug for a in self.catalog.agencies()}
+        return {a.id: a.slug for a in self.view.current().agencies.values()}
 
 
 def lookback_days(since: datetime | None, now: datetime | None = None) -> int:
