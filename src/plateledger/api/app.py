@@ -26,6 +26,7 @@ from plateledger.api.routes import (
     images,
     ingest,
     policy,
+    quarantine,
     reads,
     recognize,
     reports,
@@ -85,7 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
-        supervision, recognize, ingest, docs, basemap, tlog, approvals, cases,
+        supervision, recognize, ingest, docs, basemap, tlog, approvals, cases, quarantine,
     ):
         app.include_router(module.router)
     install_pages(app)

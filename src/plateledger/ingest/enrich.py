@@ -71,8 +71,7 @@ def enrich(
         if camera is None or camera.owner_id != owner.agency_id:
             rejected.append(
                 Rejection(index, "camera_id",
-                          f"unknown camera '{sub.camera_id}': no camera or camera alias of "
-                          "your agency has this name")
+                          f"unknown camera '{sub.camera_id}'")
             )
             continue
         # A hit's longer clock is applied once the matcher has run (`retain`).

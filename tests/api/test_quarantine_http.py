@@ -1,0 +1,164 @@
+"""The ingest quarantine over HTTP, on the real app, catalog and store: the captured
+``alprd`` post from an unmapped camera is kept (2xx), listed for its agency's admin only,
+replayed once its camera alias exists (stored once, however often replayed), or
+discarded; a conflicting re-post is refused with both versions kept."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plateledger.catalog import open_catalog
+from plateledger.settings import Settings
+from tests.api.conftest import Seed, login
+
+FORMATS = Path(__file__).resolve().parents[3] / "shared" / "formats"
+BODY = (FORMATS / "openalpr_alprd_post.json").read_bytes()
+ALPRD = {"Accept": "application/json", "Content-Type": "application/json", "charsets": "utf-8"}
+
+
+@pytest.fixture
+def key(settings: Settings, seed: Seed) -> str:
+    catalog = open_catalog(settings)
+    try:
+        catalog.add_camera("ucpd-lot-north-1", seed.ucpd_id, lat=37.59, lon=-122.02)
+        return catalog.issue_api_key(seed.ucpd_id, label="lot north bridge")
+    finally:
+        catalog.close()
+
+
+def prefix(raw_key: str) -> str:
+    return raw_key.split("_")[1]
+
+
+def reads_of(client: TestClient, read_id: str) -> list[dict[str, object]]:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    rows = store.query("SELECT camera_id, plate FROM {db}.reads WHERE read_id = {id:UUID}",
+                       {"id": read_id})
+    return list(rows.to_pylist())
+
+
+def test_an_unmapped_camera_is_kept_listed_replayed_once_and_searchable(
+    client: TestClient, key: str, seed: Seed
+) -> None:
+    admin = login(client, "ucpd-admin")
+    # quarantine off: the unknown camera is refused, nothing kept
+    off = client.post("/v1/reads/openalpr", content=BODY, headers=ALPRD | {"X-API-Key": key})
+    assert off.status_code == 422, off.text
+    assert "unknown camera 'lot-north-cam1'" in off.text
+    turned = client.put(f"/v1/admin/quarantine/credentials/api_key/{prefix(key)}",
+                        json={"enabled": True}, headers=admin)
+    assert turned.status_code == 204, turned.text
+    posted = client.post("/v1/reads/openalpr", content=BODY, headers=ALPRD | {"X-API-Key": key})
+    assert posted.status_code == 200, posted.text  # alprd deletes the read on any answer
+    body = posted.json()
+    assert body["accepted"] == [] and len(body["quarantined"]) == 1
+    assert "1 item(s) kept in quarantine" in body["batch"]
+    [item_id] = body["quarantined"]
+
+    listed = client.get("/v1/admin/quarantine", params={"status": "held"}, headers=admin)
+    assert listed.status_code == 200, listed.text
+    page = listed.json()
+    assert page["total"] == 1
+    [item] = page["items"]
+    assert item["id"] == item_id and item["reasons"] == ["unknown camera 'lot-north-cam1'"]
+    assert json.loads(item["raw"]) == json.loads(BODY)  # the whole item, as sent
+    assert item["credential_kind"] == "api_key" and item["format"] == "openalpr"
+
+    # another agency's admin sees none of it, and cannot act on it
+    other = login(client, "fpd-admin")
+    assert client.get("/v1/admin/quarantine", headers=other).json()["total"] == 0
+    assert client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=other).status_code \
+        == 404
+    assert client.post(f"/v1/admin/quarantine/{item_id}/discard", headers=other).status_code \
+        == 404
+
+    # replay before the mapping is fixed: still refused, still held
+    early = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
+    assert early.status_code == 422, early.text
+
+    alias = client.post("/v1/admin/camera-aliases", headers=admin, json={
+        "source_format": "openalpr", "external_key": "lot-north-cam1",
+        "camera_id": "ucpd-lot-north-1"})
+    assert alias.status_code == 201, alias.text
+    replayed = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
+    assert replayed.status_code == 200, replayed.text
+    [read_id] = replayed.json()["result"]["accepted"]
+    assert replayed.json()["item"]["status"] == "replayed"
+    assert reads_of(client, read_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "YG9X2G"}]
+    again = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
+    assert again.status_code == 409
+    assert len(reads_of(client, read_id)) == 1
+
+    # now mapped, the daemon's next post is accepted directly, as the same read (a retry)
+    direct = client.post("/v1/reads/openalpr", content=BODY, headers=ALPRD | {"X-API-Key": key})
+    assert direct.status_code == 200 and direct.json()["accepted"] == [read_id]
+    assert len(reads_of(client, read_id)) == 1
+
+    log = client.app.state.audit_log  # type: ignore[attr-defined]
+    entry = log.entry(replayed.json()["change_index"]).entry
+    assert entry["type"] == "quarantine_change" and entry["change"] == "replay"
+    assert entry["before"]["status"] == "held" and entry["after"]["status"] == "replayed"
+
+
+def test_a_discard_is_logged_and_the_item_stays_listed_as_discarded(
+    client: TestClient, key: str
+) -> None:
+    admin = login(client, "ucpd-admin")
+    client.put(f"/v1/admin/quarantine/credentials/api_key/{prefix(key)}",
+               json={"enabled": True}, headers=admin)
+    stale = json.loads(BODY) | {"epoch_time": 1_000_000_000_000}  # 2001: outside retention
+    posted = client.post("/v1/reads/openalpr", content=json.dumps(stale),
+                         headers=ALPRD | {"X-API-Key": key},
+                         params={"camera": "ucpd-lot-north-1"})
+    assert posted.status_code == 200, posted.text
+    [item_id] = posted.json()["quarantined"]
+    listed = client.get("/v1/admin/quarantine", params={"reason": "retention"}, headers=admin)
+    assert [i["id"] for i in listed.json()["items"]] == [item_id]
+    discarded = client.post(f"/v1/admin/quarantine/{item_id}/discard", headers=admin)
+    assert discarded.status_code == 200, discarded.text
+    entry = client.app.state.audit_log.entry(  # type: ignore[attr-defined]
+        discarded.json()["change_index"]).entry
+    assert entry["type"] == "quarantine_change" and entry["change"] == "discard"
+    held = client.get("/v1/admin/quarantine", params={"status": "held"}, headers=admin)
+    assert held.json()["total"] == 0
+    gone = client.get("/v1/admin/quarantine", params={"status": "discarded"}, headers=admin)
+    assert [i["id"] for i in gone.json()["items"]] == [item_id]
+    assert client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin).status_code \
+        == 409
+
+
+def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
+    client: TestClient, key: str
+) -> None:
+    admin = login(client, "ucpd-admin")
+    read_id = str(uuid.uuid4())
+    first = {"read_id": read_id, "camera_id": "ucpd-lot-north-1", "plate": "7CONF01",
+             "ts": datetime.now(UTC).isoformat(), "confidence": 0.9}
+    other = first | {"plate": "7CONF02", "lat": 37.0, "lon": -122.0}
+    fresh = first | {"read_id": str(uuid.uuid4()), "plate": "7CONF03"}
+    assert client.post("/v1/reads", json=[first], headers={"X-API-Key": key}).status_code == 200
+    same = client.post("/v1/reads", json=[first], headers={"X-API-Key": key})
+    assert same.status_code == 200 and same.json()["accepted"] == [read_id]  # idempotent
+    mixed = client.post("/v1/reads", json=[other, fresh], headers={"X-API-Key": key})
+    assert mixed.status_code == 200, mixed.text
+    body = mixed.json()
+    assert body["accepted"] == [fresh["read_id"]]
+    [error] = body["errors"]
+    assert error["code"] == "read_conflict" and read_id in error["message"]
+    assert "each item stands alone: 1 read(s) accepted, 1 refused (1 for conflicting" \
+        in body["batch"]
+    alone = client.post("/v1/reads", json=[other], headers={"X-API-Key": key})
+    assert alone.status_code == 409 and read_id in alone.text
+    assert reads_of(client, read_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "7CONF01"}]
+    listed = client.get("/v1/admin/quarantine", headers=admin).json()
+    assert listed["total"] == 2  # kept although this key's quarantine is off
+    item = listed["items"][0]
+    assert item["reasons"] == ["conflicts with stored read"] and item["read_id"] == read_id
+    assert item["stored_version"]["stored"]["plate"] == "7CONF01"
+    assert item["stored_version"]["posted"]["plate"] == "7CONF02"
