@@ -467,8 +467,19 @@ ROUTES: dict[str, str] = {
     "POST /v1/admin/users/{username}/unlock": "admin of the caller's own agency",
     "POST /v1/admin/users/{username}/revoke-tokens": "admin of the caller's own agency",
     "GET /v1/admin/cameras": "admin of the caller's own agency",
-    "GET /v1/basemap": "the caller's own agency's cameras and their hull: no read data "
-    "(tests/web/test_workspace.py)",
+    "GET /v1/admin/quarantine": "admin of the caller's own agency: what its own credentials "
+    "sent; another agency's items are never listed (tests/api/test_quarantine_http.py)",
+    "POST /v1/admin/quarantine/{item_id}/replay": "write: an item of the caller's own agency, "
+    "stored as its own read (tests/api/test_quarantine_http.py)",
+    "POST /v1/admin/quarantine/{item_id}/discard": "write: an item of the caller's own agency",
+    "PUT /v1/admin/quarantine/credentials/{kind}/{prefix}": "write: a credential of the "
+    "caller's own agency",
+    "GET /v1/admin/camera-aliases": "admin of the caller's own agency",
+    "POST /v1/admin/camera-aliases": "write: an alias to a camera of the caller's own agency",
+    "DELETE /v1/admin/camera-aliases/{source_format}/{external_key}": "write: the caller's "
+    "own agency's alias",
+    "GET /v1/basemap": "the caller's own agency's cameras, their hull, zones and seat: no "
+    "read data (tests/web/test_workspace.py, tests/web/test_basemap.py)",
     "GET /v1/basemap/tiles.pmtiles": "the operator's PMTiles map file: map data, no read "
     "data (tests/web/test_workspace.py)",
     "POST /v1/admin/cameras": "admin of the caller's own agency",

@@ -31,6 +31,33 @@ const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satur
 // For people and tests driving the page: the map and the state of the last search.
 window.plateledgerWorkspace = { map, areas, clusters, state: () => current };
 
+// The default basemap is what the catalog knows, each kind drawn differently; no roads.
+const BASEMAP_STYLE = {
+  agency_area: { color: "#7a869a", weight: 1, fillOpacity: 0.04, dashArray: "6 4", className: "basemap-area" },
+  zone: { color: "#b45309", weight: 1.5, fillColor: "#f59e0b", fillOpacity: 0.15, className: "basemap-zone" },
+  heading: { color: "#5b6675", weight: 2, opacity: 0.9, className: "basemap-heading" },
+};
+
+function basemapPoint(p, latlng) {
+  if (p.kind === "seat") {
+    return L.circleMarker(latlng, { radius: 7, color: "#1b1f24", weight: 2, fillColor: "#fff",
+      fillOpacity: 1, className: "basemap-seat" }).bindTooltip(`seat of ${p.name}`);
+  }
+  const facingText = typeof p.heading === "number" ? `, faces ${Math.round(p.heading)}°` : "";
+  return L.circleMarker(latlng, { radius: 4, color: "#445", weight: 1, fillColor: "#8893a3",
+    fillOpacity: 0.8, className: "basemap-camera" })
+    .bindTooltip(`camera ${p.camera_id}${p.name ? ` (${p.name})` : ""}${facingText}`);
+}
+
+function basemapLegend(data) {
+  const legend = L.control({ position: "bottomleft" });
+  legend.onAdd = () => el("div", { class: "basemap-legend", id: "basemap-legend" },
+    el("strong", {}, data.pmtiles ? "Street map: the operator's PMTiles file. " : "Basemap: "),
+    `drawn from ${data.drawn_from ?? "the catalog"}.`,
+    data.pmtiles ? null : el("br"), data.pmtiles ? null : data.no_roads ?? "");
+  legend.addTo(map);
+}
+
 async function loadBasemap() {
   try {
     const data = await api("/v1/basemap");
@@ -46,13 +73,19 @@ async function loadBasemap() {
       map.getContainer().dataset.pmtiles = "drawn";
     }
     const layer = L.geoJSON(data, {
-      pointToLayer: (feature, latlng) => L.circleMarker(latlng,
-        { radius: 4, color: "#445", weight: 1, fillColor: "#8893a3", fillOpacity: 0.8 })
-        .bindTooltip(`camera ${feature.properties.camera_id}`),
-      style: (feature) => (feature.properties.kind === "road"
-        ? { color: "#9aa5b1", weight: 5, opacity: 0.7 } : { color: "#7a869a", weight: 1, fillOpacity: 0.04 }),
+      pointToLayer: (feature, latlng) => basemapPoint(feature.properties, latlng),
+      style: (feature) => BASEMAP_STYLE[feature.properties.kind] ?? {},
+      onEachFeature: (feature, drawnLayer) => {
+        const p = feature.properties;
+        if (p.kind === "zone") drawnLayer.bindTooltip(`collection zone: ${p.name} (${p.place.replaceAll("_", " ")})`);
+        if (p.kind === "heading") drawnLayer.bindTooltip(`camera ${p.camera_id} faces ${Math.round(p.heading)}°`);
+      },
     }).addTo(basemap);
-    if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+    // The legend sits at the bottom left: keep the drawn features above it.
+    if (layer.getBounds().isValid()) {
+      map.fitBounds(layer.getBounds(), { paddingTopLeft: [20, 20], paddingBottomRight: [20, 110] });
+    }
+    basemapLegend(data);
     map.getContainer().dataset.basemap = "ready";
   } catch (error) {
     showError(`The basemap could not be loaded: ${describe(error)}`);
