@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     throttle_denials: int = Field(
         default=20, ge=1, description="denied accesses of one user in the window: 429s"
     )
+    reports_schedule: bool = Field(
+        default=True,
+        description="the server writes each agency's statutory reports as they fall due",
+    )
+    reports_dir: Path | None = Field(
+        default=None, description="where the scheduled reports go; default: <data_dir>/reports"
+    )
+    reports_every_minutes: float = Field(
+        default=60.0, gt=0, description="how often the server looks for reports that are due"
+    )
     pmtiles_path: Path | None = Field(
         default=None,
         description="a PMTiles file (e.g. cut from an OpenStreetMap extract) that the map "
@@ -82,6 +92,10 @@ class Settings(BaseSettings):
         if self.catalog_url:
             return self.catalog_url
         return f"sqlite:///{(self.data_dir / 'catalog.sqlite').resolve()}"
+
+    @property
+    def reports_folder(self) -> Path:
+        return self.reports_dir or self.data_dir / "reports"
 
     @property
     def images_dir(self) -> Path:

@@ -81,7 +81,8 @@ def test_the_due_reports_are_written_once_and_logged(tmp_path: Path) -> None:
 def test_the_command_writes_the_due_reports(tmp_path: Path) -> None:
     _install(tmp_path)
     result = CliRunner().invoke(app, ["reports", "schedule", "--data-dir", str(tmp_path),
-                                      "--now", "2026-03-01T09:00:00+00:00"])
+                                      "--now", "2026-03-01T09:00:00+00:00",
+                                      "--without-store"])
     assert result.exit_code == 0, result.output
     assert {w["code"] for w in json.loads(result.output)} == {"or-monthly", "or-quarterly",
                                                               "ca-policy"}

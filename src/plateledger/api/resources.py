@@ -23,6 +23,7 @@ from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
 from plateledger.store.images import open_image_store
+from plateledger.transparency.scheduler import ReportScheduler
 
 
 @dataclass
@@ -191,6 +192,10 @@ class Resources:
             self.cache.all_retention,
             interval=timedelta(minutes=settings.purge_every_minutes),
         )
+        self.reports = ReportScheduler(
+            self.catalog, self.audit_log, self.store, settings.reports_folder,
+            interval=timedelta(minutes=settings.reports_every_minutes),
+        ) if settings.reports_schedule else None
 
     def _deliver_alerts(self, reads: list[PlateRead]) -> None:
         self.hotlist.service.process(reads)
@@ -207,12 +212,17 @@ class Resources:
         state.policy = self.policy
         state.hotlist = self.hotlist
         state.alarms = self.alarms
+        state.reports = self.reports
 
     def start(self) -> None:
         self.hotlist.start()
         self.retention.start()
+        if self.reports is not None:
+            self.reports.start()
 
     def close(self) -> None:
+        if self.reports is not None:
+            self.reports.stop(timeout=60)
         self.retention.stop(timeout=60)
         self.batcher.close()
         self.hotlist.close()

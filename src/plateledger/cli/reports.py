@@ -2,9 +2,12 @@
 
 ``schedule`` writes every report that is due (Oregon's monthly and quarterly audits within
 two days of the end of their period, the annual ones after the year) into the reports
-folder and logs each one in the audit log. Run it daily (cron or a systemd timer) against
-a local installation (``--data-dir``). ``--now`` sets the clock, to write a past period's
-reports or to check what would be written.
+folder and logs each one in the audit log. ``plateledger serve`` does the same on its own
+schedule (settings ``reports_schedule``, ``reports_dir``, ``reports_every_minutes``); this
+command is for an installation without a running server, or with that schedule off.
+``--now`` sets the clock, to write a past period's reports or to check what would be
+written. ``--without-store`` writes them without the read store's elements (their
+elements then say so), for a store another process holds open.
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ def schedule(
     = None,
     now: Annotated[str | None, typer.Option(help="the clock, RFC 3339 (default: now)")]
     = None,
+    without_store: Annotated[bool, typer.Option(
+        help="leave out what the read store holds (active times, plates)")] = False,
 ) -> None:
     """Write the reports that are due and log each generation."""
     from plateledger.audit import AuditLog, NoteSigner
     from plateledger.catalog import open_catalog
     from plateledger.settings import Settings
+    from plateledger.store import ReadStore
     from plateledger.transparency.writer import write_due
 
     try:
@@ -42,10 +48,14 @@ def schedule(
     clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
     settings = Settings(data_dir=data_dir)
     catalog = open_catalog(settings)
+    store = None if without_store else ReadStore.open(
+        data_dir=settings.store_dir, url=settings.store_url, partitioning=settings.partitioning)
     try:
         log = AuditLog(catalog.engine, signer=NoteSigner.load(data_dir))
         log.create_tables()
-        written = write_due(log, catalog, out or data_dir / "reports", clock)
+        written = write_due(log, catalog, out or settings.reports_folder, clock, store=store)
     finally:
+        if store is not None:
+            store.close()
         catalog.close()
     typer.echo(json.dumps([w.__dict__ for w in written], indent=1))
