@@ -518,6 +518,7 @@ ROUTES: dict[str, str] = {
     "GET /reports": "a page shell: the statutes and links to GET /v1/reports/{code}",
     "GET /supervision": "a page shell: data comes from the API routes above",
     "GET /cases": "a page shell: data comes from the API routes above",
+    "GET /approvals": "a page shell: data comes from the API routes above",
     "GET /cases/{number}": "a page shell: data comes from the API routes above",
 }
 
