@@ -20,8 +20,10 @@ from plateledger.access.cases import Cases
 from plateledger.access.policy_source import PolicySource
 from plateledger.audit.changes import who
 from plateledger.catalog import Agency, Principal, new_totp_secret
+from plateledger.catalog.quarantine import NewItem
 from plateledger.hotlist import HitStore, HotlistStore
 from plateledger.hotlist.alert import Alert, AlertRead
+from plateledger.ingest.quarantine import Quarantine
 from plateledger.retention import HoldStore, LegalHold, ReadSelection
 from tests.access.test_admin_changes import (  # noqa: F401  (fixtures used by name)
     PASSWORD,
@@ -186,6 +188,23 @@ def produce(desk: Desk, secrets: list[str] | None = None) -> list[dict[str, Any]
     cases.open(detective, "UC-1", "grey van")
     cases.set_status(detective, "UC-1", "closed")
     cases.set_status(detective, "UC-1", "open")
+
+    quarantine = Quarantine(desk.catalog.engine, desk.log)
+    chief_fields = who("chief", ucpd)
+    quarantine.add_alias(chief_fields, "ucpd", agency_id=ucpd, source_format="openalpr",
+                         external_key="lot-north-cam1", camera_id="uc-1",
+                         camera_owner=lambda camera: ucpd)
+    quarantine.remove_alias(chief_fields, "ucpd", agency_id=ucpd, source_format="openalpr",
+                            external_key="lot-north-cam1")
+    quarantine.set_credential(chief_fields, "ucpd", agency_id=ucpd, kind="api_key",
+                              prefix=key.prefix, enabled=True)
+    quarantine.set_credential(chief_fields, "ucpd", agency_id=ucpd, kind="ingest_url",
+                              prefix=raw.split("_")[1], enabled=True)
+    kept = NewItem(format="openalpr", content_type="application/json", camera_hint=None,
+                   item_index=0, raw="{}", reasons=["unknown camera 'lot-north-cam1'"])
+    for item_id, status in zip(quarantine.keep(ucpd, "api_key", key.prefix, [kept, kept]),
+                               ("replayed", "discarded"), strict=True):
+        quarantine.resolve(chief_fields, "ucpd", quarantine.item(ucpd, item_id), status, {})
     return [desk.log.entry(i).entry for i in range(start, desk.log.size())]
 
 

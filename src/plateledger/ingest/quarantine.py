@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from plateledger.audit import AuditLog
 from plateledger.audit.changes import change_entry, log_change, who
@@ -152,26 +152,24 @@ class Quarantine:
             raise QuarantineError("not_found", f"no quarantined item `{item_id}`")
         return item
 
-    def _log(self, conn: Connection, actor: Actor, entry_type: str, *, object: str,
-             object_id: str | int, change: str, agency: str, before: dict[str, Any] | None,
-             after: dict[str, Any] | None) -> int:
-        entry = change_entry(entry_type, who(**actor), object=object, object_id=object_id,
-                             change=change, agency=agency, before=before, after=after)
-        return log_change(self.audit_log, conn, entry)
-
     def resolve(self, actor: Actor, agency: str, item: QuarantineItem, status: str,
                 outcome: dict[str, Any]) -> tuple[QuarantineItem, int]:
         """Mark a held item replayed or discarded, with its entry, in one transaction."""
-        change = "replay" if status == "replayed" else "discard"
         with self.engine.begin() as conn:
             done = resolve_item(conn, item, status=status, by=str(actor["user"]),
                                 now=utc_now(), outcome=outcome)
             if done is None:
                 raise QuarantineError("already_resolved",
                                       f"quarantined item `{item.id}` is no longer held", 409)
-            index = self._log(conn, actor, QUARANTINE_CHANGE, object="quarantine_item",
-                              object_id=item.id, change=change, agency=agency,
-                              before=item.summary(), after=done.summary())
+            if status == "replayed":
+                entry = change_entry(QUARANTINE_CHANGE, who(**actor), object="quarantine_item",
+                                     object_id=item.id, change="replay", agency=agency,
+                                     before=item.summary(), after=done.summary())
+            else:
+                entry = change_entry(QUARANTINE_CHANGE, who(**actor), object="quarantine_item",
+                                     object_id=item.id, change="discard", agency=agency,
+                                     before=item.summary(), after=done.summary())
+            index = log_change(self.audit_log, conn, entry)
         return done, index
 
     def set_credential(self, actor: Actor, agency: str, *, agency_id: int, kind: str,
@@ -181,9 +179,10 @@ class Quarantine:
             before = set_credential_quarantine(conn, kind=kind, prefix=prefix,
                                                agency_id=agency_id, enabled=enabled,
                                                now=utc_now())
-            index = self._log(conn, actor, "key_change", object=kind, object_id=prefix,
-                              change="quarantine", agency=agency,
-                              before={"quarantine": before}, after={"quarantine": enabled})
+            index = log_change(self.audit_log, conn, change_entry(
+                "key_change", who(**actor), object=kind, object_id=prefix,
+                change="quarantine", agency=agency, before={"quarantine": before},
+                after={"quarantine": enabled}))
         self.on_change()
         return index
 
@@ -200,8 +199,9 @@ class Quarantine:
             alias = add_alias(conn, agency_id=agency_id, source_format=source_format,
                               external_key=external_key, camera_id=camera_id,
                               by=str(actor["user"]), now=utc_now())
-            self._log(conn, actor, CAMERA_CHANGE, object="camera_alias", object_id=alias.id,
-                      change="alias_add", agency=agency, before=None, after=alias.values())
+            log_change(self.audit_log, conn, change_entry(
+                CAMERA_CHANGE, who(**actor), object="camera_alias", object_id=alias.id,
+                change="alias_add", agency=agency, before=None, after=alias.values()))
         self.on_change()
         return alias
 
@@ -213,9 +213,9 @@ class Quarantine:
                 raise QuarantineError("not_found", f"no alias `{external_key}` of "
                                       f"{source_format}")
             remove_alias(conn, alias)
-            self._log(conn, actor, CAMERA_CHANGE, object="camera_alias", object_id=alias.id,
-                      change="alias_remove", agency=agency, before=alias.values(),
-                      after=None)
+            log_change(self.audit_log, conn, change_entry(
+                CAMERA_CHANGE, who(**actor), object="camera_alias", object_id=alias.id,
+                change="alias_remove", agency=agency, before=alias.values(), after=None))
         self.on_change()
         return alias
 
