@@ -25,10 +25,14 @@ WARRANT = {"kind": "warrant", "number": "25-SW-0042", "court": "Alameda County S
 
 
 def ask(kind: str = "exact", case: str | None = CASE, **fields: object) -> SearchCreate:
-    asked = {"purpose": PURPOSE, "case_number": case, "reason": REASON, "offense_type": "240",
-             **fields}
-    return SearchCreate.model_validate(
-        {"kind": kind, "params": SearchParams(plate=PLATE), **asked})
+    asked = {
+        "purpose": PURPOSE,
+        "case_number": case,
+        "reason": REASON,
+        "offense_type": "240",
+        **fields,
+    }
+    return SearchCreate.model_validate({"kind": kind, "params": SearchParams(plate=PLATE), **asked})
 
 
 @pytest.fixture
@@ -39,13 +43,16 @@ def cases(office: Office) -> Cases:
 def test_a_case_lists_its_agencys_searches_under_its_number_only(
     office: Office, cases: Cases, now: datetime
 ) -> None:
-    office.add(make_read(PLATE, owner=office.ucpd.id, camera="uc-1", now=now),
-               make_read(PLATE, owner=office.fpd.id, camera="fr-1", now=now))
+    office.add(
+        make_read(PLATE, owner=office.ucpd.id, camera="uc-1", now=now),
+        make_read(PLATE, owner=office.fpd.id, camera="fr-1", now=now),
+    )
     ivy = office.user(office.ucpd, "ivy", "investigator")
     finn = office.user(office.fpd, "finn", "investigator")
     exact = search(office.gate, office.store, office.holds, ask(), ivy)
-    located = search(office.gate, office.store, office.holds,
-                     ask("locate", legal_basis=WARRANT), ivy)
+    located = search(
+        office.gate, office.store, office.holds, ask("locate", legal_basis=WARRANT), ivy
+    )
     search(office.gate, office.store, office.holds, ask(case="UC-2026-9999"), ivy)
     # Fremont's investigator uses the same number, and says it searched for Union City.
     search(office.gate, office.store, office.holds, ask(), finn)
@@ -57,7 +64,12 @@ def test_a_case_lists_its_agencys_searches_under_its_number_only(
     assert [s.search_id for s in detail.searches] == [exact.search_id, located.search_id]
     first, second = detail.searches
     assert (first.user, first.kind, first.plate, first.purpose, first.offense_type) == (
-        "ivy", "exact", PLATE, PURPOSE, "240")
+        "ivy",
+        "exact",
+        PLATE,
+        PURPOSE,
+        "240",
+    )
     assert first.legal_basis == NO_BASIS
     assert second.legal_basis == "warrant 25-SW-0042 (Alameda County Superior Court)"
     assert first.owners_allowed == ["ucpd"]
@@ -101,8 +113,12 @@ def test_only_investigators_and_supervisors_work_cases(
     ivy = office.user(office.ucpd, "ivy", "investigator")
     cases.open(ivy, CASE, "")
     other = office.user(office.ucpd, f"someone-{role}", role)
-    for attempt in (lambda: cases.detail(other, CASE), lambda: cases.report(other, CASE, "html"),
-                    lambda: cases.open(other, "UC-2026-0001", ""), lambda: cases.listing(other)):
+    for attempt in (
+        lambda: cases.detail(other, CASE),
+        lambda: cases.report(other, CASE, "html"),
+        lambda: cases.open(other, "UC-2026-0001", ""),
+        lambda: cases.listing(other),
+    ):
         with pytest.raises(NotPermitted, match="role-export"):
             attempt()
     sam = office.user(office.ucpd, "sam", "supervisor")
@@ -115,7 +131,11 @@ def test_opening_and_closing_are_logged_with_the_change(office: Office, cases: C
     assert (opened.number, opened.title, opened.status) == (CASE, "grey van", "open")
     entry: dict[str, Any] = office.entries(opened.change_index or 0)[0]
     assert (entry["type"], entry["change"], entry["object"], entry["object_id"]) == (
-        "case_change", "open", "case", CASE)
+        "case_change",
+        "open",
+        "case",
+        CASE,
+    )
     assert entry["before"] is None and entry["after"]["status"] == "open"
     assert entry["agency_id"] == office.ucpd.id and entry["user"] == "ivy"
     with pytest.raises(CaseConflict):
@@ -177,8 +197,7 @@ def test_each_proof_of_the_report_verifies_on_its_own(
         if path:  # a proof with one hash changed does not verify
             bent = [path[0][:-1] + bytes([path[0][-1] ^ 1]), *path[1:]]
             with pytest.raises(ProofError):
-                verify_inclusion(proof.index, checkpoint.size, leaf, bent,
-                                 checkpoint.root_hash)
+                verify_inclusion(proof.index, checkpoint.size, leaf, bent, checkpoint.root_hash)
     entry = office.entries(report.report_index)[0]
     assert entry["type"] == "case_report" and entry["case_number"] == CASE
     assert entry["search_ids"] == [a.search_id for a in answers]
@@ -190,7 +209,8 @@ def test_a_case_number_has_the_agencys_format_and_names_the_case_in_urls(
 ) -> None:
     admin = office.user(office.ucpd, "ada", "admin")
     Approvals(office.catalog, office.audit_log).set_rules(
-        admin, case_number_pattern=r"UC-\d{4}-\d{4}", locate_approval_required=False)
+        admin, case_number_pattern=r"UC-\d{4}-\d{4}", locate_approval_required=False
+    )
     ivy = office.user(office.ucpd, "ivy", "investigator")
     with pytest.raises(AccessDenied) as refused:
         cases.open(ivy, "2026/0412", "")
@@ -204,13 +224,55 @@ def test_a_case_number_has_the_agencys_format_and_names_the_case_in_urls(
 def test_an_export_under_the_case_is_one_of_its_searches(
     office: Office, cases: Cases, now: datetime
 ) -> None:
-    office.add(make_read(PLATE, owner=office.ucpd.id, now=now),
-               make_read(PLATE, owner=office.fpd.id, now=now))
+    office.add(
+        make_read(PLATE, owner=office.ucpd.id, now=now),
+        make_read(PLATE, owner=office.fpd.id, now=now),
+    )
     ivy = office.user(office.ucpd, "ivy", "investigator")
-    exported = export(office.gate, office.store, office.holds,
-                      ExportCreate(**ask().model_dump(), format="csv"), ivy)
+    exported = export(
+        office.gate,
+        office.store,
+        office.holds,
+        ExportCreate(**ask().model_dump(), format="csv"),
+        ivy,
+    )
     cases.open(ivy, CASE, "")
     [listed] = cases.detail(ivy, CASE).searches
     assert (listed.search_id, listed.entry_type, listed.kind) == (
-        exported.page.search_id, "export", "exact")
+        exported.page.search_id,
+        "export",
+        "exact",
+    )
     assert (listed.returned, listed.returned_by_owner) == (1, {"ucpd": 1})
+
+
+@pytest.mark.parametrize("number", ["UC_1", "UC%1", 'UC"1\\2', "uc-1", "ÜC-1"])
+def test_a_case_found_through_the_database_lists_exactly_its_own_number(
+    office: Office, cases: Cases, number: str
+) -> None:
+    """The database narrows the log to the entries naming the number and the agency
+    (loosely: ``_`` and ``%`` are wildcards of ``LIKE``, SQLite ignores ASCII case); the
+    case still lists exactly the searches under its own number."""
+    ivy = office.user(office.ucpd, "ivy", "investigator")
+    finn = office.user(office.fpd, "finn", "investigator")
+    look_alikes = [
+        "UCX1",
+        "UC1",
+        "UC-1",
+        "UCx1",
+        'UC"1X2',
+        "ÜC-10",
+        number.upper(),
+        number.lower(),
+        number + " ",
+    ]
+    for other in dict.fromkeys(n for n in look_alikes if n.strip() != number):
+        search(office.gate, office.store, office.holds, ask(case=other), ivy)
+    ours = search(office.gate, office.store, office.holds, ask(case=number), ivy)
+    search(office.gate, office.store, office.holds, ask(case=number), finn)
+    cases.open(ivy, number, "")
+
+    listed = cases.detail(ivy, number).searches
+
+    assert [s.search_id for s in listed] == [ours.search_id]
+    assert [s.audit_index for s in listed] == [ours.audit_index]

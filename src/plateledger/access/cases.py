@@ -25,11 +25,12 @@ can check, from the report alone, that each listed entry is in the log.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import rfc8785
 from pydantic import BaseModel, Field
 
 from plateledger.access.approvals import Approvals, check_case_number
@@ -68,7 +69,6 @@ CHANGE = "case_change"
 READ = "case_read"
 REPORT = "case_report"
 NO_BASIS = "none recorded"
-PAGE = 1000
 
 
 class CaseConflict(AccessDenied):
@@ -86,7 +86,8 @@ class CaseOut(BaseModel):
     closed_by: str | None = None
     closed_at: datetime | None = None
     change_index: int | None = Field(
-        default=None, description="audit index of the change just made (open, close)")
+        default=None, description="audit index of the change just made (open, close)"
+    )
 
 
 class OwnerDenied(BaseModel):
@@ -138,17 +139,21 @@ class CaseReport(BaseModel):
     generated_at: datetime
     generated_by: str
     report_index: int = Field(description="audit index of the `case_report` entry")
-    checkpoint: str = Field(description="the signed checkpoint (C2SP signed note) the "
-                            "proofs lead to")
+    checkpoint: str = Field(
+        description="the signed checkpoint (C2SP signed note) the proofs lead to"
+    )
     checkpoint_size: int
     root_hash: str
-    verifier_key: str = Field(description="the log's verifier key, to check the "
-                              "checkpoint's signature (compare it with one published "
-                              "elsewhere)")
-    proofs: list[InclusionProof] = Field(description="one per search, then the report's "
-                                         "own entry")
-    reads_listed: bool = Field(default=False, description="always false: a case report "
-                               "lists counts and digests, never the reads")
+    verifier_key: str = Field(
+        description="the log's verifier key, to check the "
+        "checkpoint's signature (compare it with one published "
+        "elsewhere)"
+    )
+    proofs: list[InclusionProof] = Field(description="one per search, then the report's own entry")
+    reads_listed: bool = Field(
+        default=False,
+        description="always false: a case report lists counts and digests, never the reads",
+    )
 
 
 def legal_basis_text(entry: Mapping[str, Any]) -> str:
@@ -189,16 +194,17 @@ def case_search(record: AuditRecord) -> CaseSearch:
         kind=str(entry.get("kind") or ""),
         plate=str(plate) if plate else None,
         purpose=str(entry.get("purpose") or ""),
-        offense_type=str(query.get("offense_type") or entry.get("offense_type") or "")
-        or None,
+        offense_type=str(query.get("offense_type") or entry.get("offense_type") or "") or None,
         legal_basis=legal_basis_text(entry),
         owners_allowed=released(entry),
-        owners_denied=[OwnerDenied(agency=a, policy_ids=p)
-                       for a, p in denied_owners(entry).items()],
+        owners_denied=[
+            OwnerDenied(agency=a, policy_ids=p) for a, p in denied_owners(entry).items()
+        ],
         result_count=_int(entry.get("result_count")),
         returned=_int(entry.get("returned")),
         returned_by_owner={str(k): int(v) for k, v in by_owner.items() if _int(v) is not None}
-        if isinstance(by_owner, Mapping) else {},
+        if isinstance(by_owner, Mapping)
+        else {},
         result_digest=str(entry.get("result_digest") or ""),
         audit_index=record.index,
     )
@@ -209,18 +215,27 @@ def _b64(data: bytes) -> str:
 
 
 def _out(row: CaseRow, change_index: int | None = None) -> CaseOut:
-    return CaseOut(number=row.number, title=row.title, status=row.status,
-                   opened_by=row.opened_by, created_at=row.created_at,
-                   closed_by=row.closed_by, closed_at=row.closed_at,
-                   change_index=change_index)
+    return CaseOut(
+        number=row.number,
+        title=row.title,
+        status=row.status,
+        opened_by=row.opened_by,
+        created_at=row.created_at,
+        closed_by=row.closed_by,
+        closed_at=row.closed_at,
+        change_index=change_index,
+    )
 
 
 def clean_number(number: str) -> str:
     """A case number as stored: surrounding blanks removed; 1 to 64 printable characters."""
     text = number.strip()
     if not text or len(text) > 64 or not text.isprintable() or "/" in text:
-        raise AccessDenied("bad_case_number", "a case number has 1 to 64 printable "
-                           "characters, none of them `/` (it names the case in URLs)")
+        raise AccessDenied(
+            "bad_case_number",
+            "a case number has 1 to 64 printable "
+            "characters, none of them `/` (it names the case in URLs)",
+        )
     return text
 
 
@@ -240,8 +255,10 @@ class Cases:
         rule otherwise."""
         verdict = may_act(self.policy, user, Action.EXPORT)
         if not verdict.allowed:
-            raise NotPermitted("forbidden", "cases are for investigators and supervisors: "
-                               + "; ".join(verdict.reasons))
+            raise NotPermitted(
+                "forbidden",
+                "cases are for investigators and supervisors: " + "; ".join(verdict.reasons),
+            )
         agency = self.catalog.agency(user.agency_id)
         return str(user.agency_id) if agency is None else str(agency.slug)
 
@@ -255,14 +272,30 @@ class Cases:
 
     # -- changes -----------------------------------------------------------------------
 
-    def _log_change(self, conn: Any, user: Principal, slug: str, change: str,
-                    before: CaseRow | None, after: CaseRow) -> int:
+    def _log_change(
+        self,
+        conn: Any,
+        user: Principal,
+        slug: str,
+        change: str,
+        before: CaseRow | None,
+        after: CaseRow,
+    ) -> int:
         try:
-            return log_change(self.audit_log, conn, change_entry(
-                CHANGE, who(user.username, user.agency_id), object="case",
-                object_id=after.number, change=change, agency=slug,
-                before=None if before is None else before.values(), after=after.values(),
-            ))
+            return log_change(
+                self.audit_log,
+                conn,
+                change_entry(
+                    CHANGE,
+                    who(user.username, user.agency_id),
+                    object="case",
+                    object_id=after.number,
+                    change=change,
+                    agency=slug,
+                    before=None if before is None else before.values(),
+                    after=after.values(),
+                ),
+            )
         except ChangeNotLogged as exc:
             raise AuditUnavailable(str(exc)) from exc
 
@@ -277,9 +310,14 @@ class Cases:
         with self.catalog.engine.begin() as conn:
             if case_row(conn, user.agency_id, number) is not None:
                 raise CaseConflict("case_exists", f"your agency already has case `{number}`")
-            row = insert_case(conn, agency_id=user.agency_id, number=number,
-                              title=" ".join(title.split()), opened_by=user.username,
-                              now=now)
+            row = insert_case(
+                conn,
+                agency_id=user.agency_id,
+                number=number,
+                title=" ".join(title.split()),
+                opened_by=user.username,
+                now=now,
+            )
             index = self._log_change(conn, user, slug, "open", None, row)
         return _out(row, index)
 
@@ -299,8 +337,9 @@ class Cases:
             after = set_case_status(conn, row, status=status, by=user.username, now=now)
             if after is None:
                 raise CaseConflict("case_changed", f"case `{number}` was just changed")
-            index = self._log_change(conn, user, slug,
-                                     "close" if status == "closed" else "reopen", row, after)
+            index = self._log_change(
+                conn, user, slug, "close" if status == "closed" else "reopen", row, after
+            )
         return _out(after, index)
 
     # -- readings ----------------------------------------------------------------------
@@ -311,35 +350,50 @@ class Cases:
         with self.catalog.engine.connect() as conn:
             return [_out(r) for r in list_cases(conn, user.agency_id, status=status)]
 
-    def _records(self) -> Iterator[AuditRecord]:
-        size = self.audit_log.size()
-        at = 0
-        while at < size:
-            page = self.audit_log.entries(at, min(PAGE, size - at))
-            if not page:
-                return
-            yield from page
-            at += len(page)
-
     def searches(self, slug: str, number: str) -> list[CaseSearch]:
         """The searches of case ``number`` of the agency ``slug``, in log order: entries
-        of its users (``agency``) naming the number, never another agency's."""
-        return [case_search(r) for r in self._records()
-                if r.entry.get("type") in CASE_ENTRY_TYPES
-                and r.entry.get("agency") == slug
-                and r.entry.get("case_number") == number]
+        of its users (``agency``) naming the number, never another agency's.
 
-    def _log_reading(self, user: Principal, slug: str, entry_type: str, number: str,
-                     found: list[CaseSearch], **fields: Any) -> int:
+        The database finds the entries whose stored bytes name both (`AuditLog.containing`:
+        the canonical JSON of ``"case_number":<number>`` and ``"agency":<slug>``), so a
+        case is not a read of the whole log; each found entry is then checked field by
+        field, and against its leaf hash."""
+        found = self.audit_log.containing(
+            b'"case_number":' + rfc8785.dumps(number), b'"agency":' + rfc8785.dumps(slug)
+        )
+        return [
+            case_search(r)
+            for r in found
+            if r.entry.get("type") in CASE_ENTRY_TYPES
+            and r.entry.get("agency") == slug
+            and r.entry.get("case_number") == number
+        ]
+
+    def _log_reading(
+        self,
+        user: Principal,
+        slug: str,
+        entry_type: str,
+        number: str,
+        found: list[CaseSearch],
+        **fields: Any,
+    ) -> int:
         try:
-            return self.audit_log.append(new_entry(
-                entry_type, user=user.username, agency=slug, case_number=number,
-                indexes=[s.audit_index for s in found],
-                search_ids=[s.search_id for s in found], **fields,
-            ))
+            return self.audit_log.append(
+                new_entry(
+                    entry_type,
+                    user=user.username,
+                    agency=slug,
+                    case_number=number,
+                    indexes=[s.audit_index for s in found],
+                    search_ids=[s.search_id for s in found],
+                    **fields,
+                )
+            )
         except Exception as exc:  # fail closed: no record of the reading, nothing served
-            raise AuditUnavailable(f"the audit log could not record this {entry_type}; "
-                                   "nothing was served") from exc
+            raise AuditUnavailable(
+                f"the audit log could not record this {entry_type}; nothing was served"
+            ) from exc
 
     def detail(self, user: Principal, number: str) -> CaseDetail:
         """Case ``number`` of ``user``'s agency with its searches; logged first."""
@@ -356,24 +410,37 @@ class Cases:
         row = self._case(user, number)
         agency = self.catalog.agency(user.agency_id)
         found = self.searches(slug, row.number)
-        index = self._log_reading(user, slug, REPORT, row.number, found, format=fmt,
-                                  reads_listed=False)
+        index = self._log_reading(
+            user, slug, REPORT, row.number, found, format=fmt, reads_listed=False
+        )
         signer = self.audit_log.signer
         if signer is None:
-            raise AuditUnavailable("the audit log has no signing key: no checkpoint to prove "
-                                   "the report against")
+            raise AuditUnavailable(
+                "the audit log has no signing key: no checkpoint to prove the report against"
+            )
         note = self.audit_log.checkpoint()
         checkpoint = Checkpoint.parse(note.partition("\n\n")[0] + "\n")
         proofs = []
         for at in [*(s.audit_index for s in found), index]:
             path = self.audit_log.inclusion_proof(at, checkpoint.size)
-            proofs.append(InclusionProof(
-                index=at, leaf_hash=_b64(self.audit_log.entry(at).leaf_hash),
-                hashes=[_b64(h) for h in path]))
+            proofs.append(
+                InclusionProof(
+                    index=at,
+                    leaf_hash=_b64(self.audit_log.entry(at).leaf_hash),
+                    hashes=[_b64(h) for h in path],
+                )
+            )
         return CaseReport(
-            case=_out(row), agency=slug, agency_name=agency.name if agency else slug,
-            searches=found, generated_at=datetime.now(UTC), generated_by=user.username,
-            report_index=index, checkpoint=note, checkpoint_size=checkpoint.size,
-            root_hash=_b64(checkpoint.root_hash), verifier_key=signer.verifier_key(),
+            case=_out(row),
+            agency=slug,
+            agency_name=agency.name if agency else slug,
+            searches=found,
+            generated_at=datetime.now(UTC),
+            generated_by=user.username,
+            report_index=index,
+            checkpoint=note,
+            checkpoint_size=checkpoint.size,
+            root_hash=_b64(checkpoint.root_hash),
+            verifier_key=signer.verifier_key(),
             proofs=proofs,
         )

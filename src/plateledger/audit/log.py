@@ -15,7 +15,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    LargeBinary,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -250,6 +260,44 @@ class AuditLog:
             )
             for row in rows
         ]
+
+    def containing(self, *fragments: bytes) -> list[AuditRecord]:
+        """The entries whose stored bytes contain every one of ``fragments``, in order —
+        found by the database (SQLite ``instr``, PostgreSQL ``LIKE`` on the stored bytes),
+        not by reading the whole log here. On PostgreSQL a fragment is matched loosely
+        (``%``, ``_`` and a backslash in it match any character): the caller checks the
+        fields it wants exactly. Raises ``TamperedLogError`` for a found entry whose
+        content does not hash to its leaf."""
+        if not fragments:
+            raise LogRangeError("name at least one fragment of the entries to find")
+        column = audit_entries.c.entry
+        if self._engine.dialect.name == "sqlite":
+            found = [func.instr(column, literal(f, LargeBinary)) > 0 for f in fragments]
+        else:
+            found = [
+                column.op("LIKE", is_comparison=True)(
+                    literal(b"%" + f.replace(b"\\", b"_") + b"%", LargeBinary)
+                )
+                for f in fragments
+            ]
+        query = select(audit_entries).where(*found).order_by(audit_entries.c.log_index)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [self._record(row) for row in rows]
+
+    @staticmethod
+    def _record(row: Any) -> AuditRecord:
+        if leaf_hash(bytes(row.entry)) != bytes(row.leaf_hash):
+            raise TamperedLogError(
+                f"audit log entry {row.log_index}: content does not match its leaf hash"
+            )
+        return AuditRecord(
+            index=int(row.log_index),
+            entry=json.loads(row.entry),
+            entry_bytes=bytes(row.entry),
+            leaf_hash=bytes(row.leaf_hash),
+            time=row.logged_at,
+        )
 
     # -- proofs ------------------------------------------------------------------
 
