@@ -1,6 +1,10 @@
 // Live hot-list alerts: the agency's hits as they come (GET /v1/alerts/stream, read with
 // fetch so that the token travels in a header, never in the URL), each checked and
 // dispositioned by the officer (POST /v1/hits/{id}/disposition), and the recent hits.
+// The stream is live only: when it drops (a server restart, a closed connection) the page
+// reconnects and catches up from GET /v1/hits — the pending hits, and every hit since the
+// newest one it had seen (its cursor) — so a hit that came in between shows once, and one
+// dispositioned meanwhile leaves the pending cards.
 import { ApiError, api, describe, forgetToken, token } from "/static/api.js";
 import { el, localTime, pageData, utcTime } from "/static/format.js";
 
@@ -31,6 +35,7 @@ const purposes = new Set(pageData("purposes-data", []).map((p) => p.value));
 const lists = new Map();
 const shown = new Map(); // hit id → its card
 let retryDelay = 1;
+let cursor = null; // the newest hit's created_at seen on this page (ISO text)
 const short = new Intl.DateTimeFormat(undefined, {
   month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
 });
@@ -190,13 +195,24 @@ function card(hit) {
   return node;
 }
 
+function seen(hit) {
+  if (hit.created_at && (!cursor || Date.parse(hit.created_at) > Date.parse(cursor))) cursor = hit.created_at;
+}
+
+/** Put ``node`` among ``parent``'s children newest first, by the hits' created_at. */
+function insertByTime(parent, node, hit, selector) {
+  const at = Date.parse(hit.created_at);
+  node.dataset.created = String(at);
+  const after = [...parent.querySelectorAll(selector)].find((n) => Number(n.dataset.created) < at);
+  parent.insertBefore(node, after ?? null);
+}
+
 function addCard(hit, live) {
+  seen(hit);
   if (hit.disposition || shown.has(hit.hit_id)) return;
   const node = card(hit);
   shown.set(hit.hit_id, node);
-  // Newest first: a live alert goes on top; the catch-up list comes newest first.
-  if (live) cards.prepend(node);
-  else cards.append(node);
+  insertByTime(cards, node, hit, ".alert-card");
   if (live) node.classList.add("fresh");
   updateCount();
 }
@@ -266,8 +282,18 @@ function* events(block) {
 }
 
 async function catchUp() {
+  const since = cursor;
   const pending = await api("/v1/hits?pending=true&limit=200");
   for (const hit of pending) addCard(hit, false);
+  if (!since) return;
+  // Everything since the newest hit this page had seen, dispositioned or not.
+  const missed = await api(`/v1/hits?${new URLSearchParams({ since, limit: "1000" })}`);
+  for (const hit of missed) {
+    seen(hit);
+    if (hit.disposition) removeCard(hit.hit_id, false);
+    else addCard(hit, false);
+    upsertHistory(hit);
+  }
 }
 
 async function listen() {
@@ -379,7 +405,7 @@ function historyRow(hit) {
       hit.action && hit.action !== "none" ? ` · ${words(hit.action)}` : "",
       hit.disposed_by ? el("span", { class: "hint" }, ` by ${hit.disposed_by}`) : "")
     : el("span", { class: "state pending" }, "Awaiting");
-  return el("tr", { "data-hit": hit.hit_id },
+  return el("tr", { "data-hit": hit.hit_id, "data-created": String(Date.parse(hit.created_at)) },
     el("td", {}, el("time", { datetime: hit.read.ts, title: `${localTime(hit.read.ts)} (${utcTime(hit.read.ts)})` },
       shortTime(hit.read.ts))),
     el("td", { class: "plate" }, hit.read.plate),
@@ -397,8 +423,8 @@ function upsertHistory(hit) {
     return;
   }
   const row = historyRow(hit);
-  if (old) old.replaceWith(row);
-  else historyBody.prepend(row);
+  if (old) old.remove();
+  insertByTime(historyBody, row, hit, "tr[data-hit]");
   countHistory();
 }
 
