@@ -38,8 +38,9 @@ def prefix(raw_key: str) -> str:
 
 def reads_of(client: TestClient, read_id: str) -> list[dict[str, object]]:
     store = client.app.state.store  # type: ignore[attr-defined]
-    rows = store.query("SELECT camera_id, plate FROM {db}.reads WHERE read_id = {id:UUID}",
-                       {"id": read_id})
+    rows = store.query(
+        "SELECT camera_id, plate FROM {db}.reads WHERE read_id = {id:UUID}", {"id": read_id}
+    )
     return list(rows.to_pylist())
 
 
@@ -51,8 +52,11 @@ def test_an_unmapped_camera_is_kept_listed_replayed_once_and_searchable(
     off = client.post("/v1/reads/openalpr", content=BODY, headers=ALPRD | {"X-API-Key": key})
     assert off.status_code == 422, off.text
     assert "unknown camera 'lot-north-cam1'" in off.text
-    turned = client.put(f"/v1/admin/quarantine/credentials/api_key/{prefix(key)}",
-                        json={"enabled": True}, headers=admin)
+    turned = client.put(
+        f"/v1/admin/quarantine/credentials/api_key/{prefix(key)}",
+        json={"enabled": True},
+        headers=admin,
+    )
     assert turned.status_code == 204, turned.text
     posted = client.post("/v1/reads/openalpr", content=BODY, headers=ALPRD | {"X-API-Key": key})
     assert posted.status_code == 200, posted.text  # alprd deletes the read on any answer
@@ -73,18 +77,22 @@ def test_an_unmapped_camera_is_kept_listed_replayed_once_and_searchable(
     # another agency's admin sees none of it, and cannot act on it
     other = login(client, "fpd-admin")
     assert client.get("/v1/admin/quarantine", headers=other).json()["total"] == 0
-    assert client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=other).status_code \
-        == 404
-    assert client.post(f"/v1/admin/quarantine/{item_id}/discard", headers=other).status_code \
-        == 404
+    assert client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=other).status_code == 404
+    assert client.post(f"/v1/admin/quarantine/{item_id}/discard", headers=other).status_code == 404
 
     # replay before the mapping is fixed: still refused, still held
     early = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
     assert early.status_code == 422, early.text
 
-    alias = client.post("/v1/admin/camera-aliases", headers=admin, json={
-        "source_format": "openalpr", "external_key": "lot-north-cam1",
-        "camera_id": "ucpd-lot-north-1"})
+    alias = client.post(
+        "/v1/admin/camera-aliases",
+        headers=admin,
+        json={
+            "source_format": "openalpr",
+            "external_key": "lot-north-cam1",
+            "camera_id": "ucpd-lot-north-1",
+        },
+    )
     assert alias.status_code == 201, alias.text
     replayed = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
     assert replayed.status_code == 200, replayed.text
@@ -110,12 +118,18 @@ def test_a_discard_is_logged_and_the_item_stays_listed_as_discarded(
     client: TestClient, key: str
 ) -> None:
     admin = login(client, "ucpd-admin")
-    client.put(f"/v1/admin/quarantine/credentials/api_key/{prefix(key)}",
-               json={"enabled": True}, headers=admin)
+    client.put(
+        f"/v1/admin/quarantine/credentials/api_key/{prefix(key)}",
+        json={"enabled": True},
+        headers=admin,
+    )
     stale = json.loads(BODY) | {"epoch_time": 1_000_000_000_000}  # 2001: outside retention
-    posted = client.post("/v1/reads/openalpr", content=json.dumps(stale),
-                         headers=ALPRD | {"X-API-Key": key},
-                         params={"camera": "ucpd-lot-north-1"})
+    posted = client.post(
+        "/v1/reads/openalpr",
+        content=json.dumps(stale),
+        headers=ALPRD | {"X-API-Key": key},
+        params={"camera": "ucpd-lot-north-1"},
+    )
     assert posted.status_code == 200, posted.text
     [item_id] = posted.json()["quarantined"]
     listed = client.get("/v1/admin/quarantine", params={"reason": "retention"}, headers=admin)
@@ -123,14 +137,14 @@ def test_a_discard_is_logged_and_the_item_stays_listed_as_discarded(
     discarded = client.post(f"/v1/admin/quarantine/{item_id}/discard", headers=admin)
     assert discarded.status_code == 200, discarded.text
     entry = client.app.state.audit_log.entry(  # type: ignore[attr-defined]
-        discarded.json()["change_index"]).entry
+        discarded.json()["change_index"]
+    ).entry
     assert entry["type"] == "quarantine_change" and entry["change"] == "discard"
     held = client.get("/v1/admin/quarantine", params={"status": "held"}, headers=admin)
     assert held.json()["total"] == 0
     gone = client.get("/v1/admin/quarantine", params={"status": "discarded"}, headers=admin)
     assert [i["id"] for i in gone.json()["items"]] == [item_id]
-    assert client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin).status_code \
-        == 409
+    assert client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin).status_code == 409
 
 
 def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
@@ -138,8 +152,13 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
 ) -> None:
     admin = login(client, "ucpd-admin")
     read_id = str(uuid.uuid4())
-    first = {"read_id": read_id, "camera_id": "ucpd-lot-north-1", "plate": "7CONF01",
-             "ts": datetime.now(UTC).isoformat(), "confidence": 0.9}
+    first = {
+        "read_id": read_id,
+        "camera_id": "ucpd-lot-north-1",
+        "plate": "7CONF01",
+        "ts": datetime.now(UTC).isoformat(),
+        "confidence": 0.9,
+    }
     other = first | {"plate": "7CONF02", "lat": 37.0, "lon": -122.0}
     fresh = first | {"read_id": str(uuid.uuid4()), "plate": "7CONF03"}
     assert client.post("/v1/reads", json=[first], headers={"X-API-Key": key}).status_code == 200
@@ -151,8 +170,9 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
     assert body["accepted"] == [fresh["read_id"]]
     [error] = body["errors"]
     assert error["code"] == "read_conflict" and read_id in error["message"]
-    assert "each item stands alone: 1 read(s) accepted, 1 refused (1 for conflicting" \
-        in body["batch"]
+    assert (
+        "each item stands alone: 1 read(s) accepted, 1 refused (1 for conflicting" in body["batch"]
+    )
     alone = client.post("/v1/reads", json=[other], headers={"X-API-Key": key})
     assert alone.status_code == 409 and read_id in alone.text
     assert reads_of(client, read_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "7CONF01"}]

@@ -66,26 +66,37 @@ class CameraAlias:
     created_at: datetime
 
     def values(self) -> dict[str, Any]:
-        return {"source_format": self.source_format, "external_key": self.external_key,
-                "camera_id": self.camera_id}
+        return {
+            "source_format": self.source_format,
+            "external_key": self.external_key,
+            "camera_id": self.camera_id,
+        }
 
 
 def _alias(row: Any) -> CameraAlias:
     return CameraAlias(**{c.name: row[c.name] for c in camera_aliases.columns})
 
 
-def find_alias(conn: Connection, agency_id: int, source_format: str,
-               external_key: str) -> CameraAlias | None:
-    found = conn.execute(select(camera_aliases).where(
-        camera_aliases.c.agency_id == agency_id,
-        camera_aliases.c.source_format == source_format,
-        camera_aliases.c.external_key == external_key,
-    )).mappings().first()
+def find_alias(
+    conn: Connection, agency_id: int, source_format: str, external_key: str
+) -> CameraAlias | None:
+    found = (
+        conn.execute(
+            select(camera_aliases).where(
+                camera_aliases.c.agency_id == agency_id,
+                camera_aliases.c.source_format == source_format,
+                camera_aliases.c.external_key == external_key,
+            )
+        )
+        .mappings()
+        .first()
+    )
     return None if found is None else _alias(found)
 
 
-def aliases_of(conn: Connection, agency_id: int,
-               source_format: str | None = None) -> list[CameraAlias]:
+def aliases_of(
+    conn: Connection, agency_id: int, source_format: str | None = None
+) -> list[CameraAlias]:
     query = select(camera_aliases).where(camera_aliases.c.agency_id == agency_id)
     if source_format is not None:
         query = query.where(camera_aliases.c.source_format == source_format)
@@ -93,13 +104,28 @@ def aliases_of(conn: Connection, agency_id: int,
     return [_alias(r) for r in conn.execute(query).mappings()]
 
 
-def add_alias(conn: Connection, *, agency_id: int, source_format: str, external_key: str,
-              camera_id: str, by: str, now: datetime) -> CameraAlias:
+def add_alias(
+    conn: Connection,
+    *,
+    agency_id: int,
+    source_format: str,
+    external_key: str,
+    camera_id: str,
+    by: str,
+    now: datetime,
+) -> CameraAlias:
     """Map ``external_key`` (the caller checks it is not mapped and the camera is the
     agency's)."""
-    conn.execute(insert(camera_aliases).values(
-        agency_id=agency_id, source_format=source_format, external_key=external_key,
-        camera_id=camera_id, created_by=by, created_at=now))
+    conn.execute(
+        insert(camera_aliases).values(
+            agency_id=agency_id,
+            source_format=source_format,
+            external_key=external_key,
+            camera_id=camera_id,
+            created_by=by,
+            created_at=now,
+        )
+    )
     found = find_alias(conn, agency_id, source_format, external_key)
     assert found is not None
     return found

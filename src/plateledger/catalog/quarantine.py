@@ -126,9 +126,13 @@ class QuarantineItem:
     def summary(self) -> dict[str, Any]:
         """What a change entry records of the item (no raw content: the plate stays out
         of the log)."""
-        return {"status": self.status, "format": self.format, "reasons": self.reasons,
-                "credential": f"{self.credential_kind}:{self.credential_prefix}",
-                "read_id": self.read_id}
+        return {
+            "status": self.status,
+            "format": self.format,
+            "reasons": self.reasons,
+            "credential": f"{self.credential_kind}:{self.credential_prefix}",
+            "read_id": self.read_id,
+        }
 
 
 def _item(row: Any) -> QuarantineItem:
@@ -139,21 +143,37 @@ def _item(row: Any) -> QuarantineItem:
     return QuarantineItem(**values)
 
 
-def add_items(conn: Connection, *, agency_id: int, credential_kind: str,
-              credential_prefix: str, items: list[NewItem], now: datetime) -> list[int]:
+def add_items(
+    conn: Connection,
+    *,
+    agency_id: int,
+    credential_kind: str,
+    credential_prefix: str,
+    items: list[NewItem],
+    now: datetime,
+) -> list[int]:
     """Keep ``items``; their ids."""
     ids: list[int] = []
     for item in items:
-        result = conn.execute(insert(ingest_quarantine).values(
-            agency_id=agency_id, credential_kind=credential_kind,
-            credential_prefix=credential_prefix, format=item.format,
-            content_type=item.content_type[:200], camera_hint=item.camera_hint,
-            item_index=item.item_index, raw=item.raw, reasons=json.dumps(item.reasons),
-            read_id=item.read_id,
-            stored_version=None if item.stored_version is None
-            else json.dumps(item.stored_version, default=str),
-            status="held", received_at=now,
-        ))
+        result = conn.execute(
+            insert(ingest_quarantine).values(
+                agency_id=agency_id,
+                credential_kind=credential_kind,
+                credential_prefix=credential_prefix,
+                format=item.format,
+                content_type=item.content_type[:200],
+                camera_hint=item.camera_hint,
+                item_index=item.item_index,
+                raw=item.raw,
+                reasons=json.dumps(item.reasons),
+                read_id=item.read_id,
+                stored_version=None
+                if item.stored_version is None
+                else json.dumps(item.stored_version, default=str),
+                status="held",
+                received_at=now,
+            )
+        )
         key = result.inserted_primary_key
         assert key is not None
         ids.append(int(key[0]))
@@ -161,16 +181,25 @@ def add_items(conn: Connection, *, agency_id: int, credential_kind: str,
 
 
 def quarantine_item(conn: Connection, item_id: int) -> QuarantineItem | None:
-    found = conn.execute(
-        select(ingest_quarantine).where(ingest_quarantine.c.id == item_id)
-    ).mappings().first()
+    found = (
+        conn.execute(select(ingest_quarantine).where(ingest_quarantine.c.id == item_id))
+        .mappings()
+        .first()
+    )
     return None if found is None else _item(found)
 
 
-def list_items(conn: Connection, agency_id: int, *, status: str | None = None,
-               format: str | None = None, reason: str | None = None,
-               credential: str | None = None, limit: int = 100,
-               offset: int = 0) -> tuple[list[QuarantineItem], int]:
+def list_items(
+    conn: Connection,
+    agency_id: int,
+    *,
+    status: str | None = None,
+    format: str | None = None,
+    reason: str | None = None,
+    credential: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[QuarantineItem], int]:
     """One page of ``agency_id``'s kept items, newest first, and the total; ``reason``
     matches part of a reason, ``credential`` a prefix."""
     where = [ingest_quarantine.c.agency_id == agency_id]
@@ -182,24 +211,35 @@ def list_items(conn: Connection, agency_id: int, *, status: str | None = None,
         where.append(ingest_quarantine.c.credential_prefix == credential)
     if reason is not None:
         where.append(ingest_quarantine.c.reasons.contains(reason, autoescape=True))
-    total = int(conn.execute(
-        select(func.count()).select_from(ingest_quarantine).where(*where)
-    ).scalar_one())
+    total = int(
+        conn.execute(select(func.count()).select_from(ingest_quarantine).where(*where)).scalar_one()
+    )
     rows = conn.execute(
-        select(ingest_quarantine).where(*where)
-        .order_by(ingest_quarantine.c.id.desc()).limit(limit).offset(offset)
+        select(ingest_quarantine)
+        .where(*where)
+        .order_by(ingest_quarantine.c.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).mappings()
     return [_item(r) for r in rows], total
 
 
-def resolve_item(conn: Connection, item: QuarantineItem, *, status: str, by: str,
-                 now: datetime, outcome: dict[str, Any]) -> QuarantineItem | None:
+def resolve_item(
+    conn: Connection,
+    item: QuarantineItem,
+    *,
+    status: str,
+    by: str,
+    now: datetime,
+    outcome: dict[str, Any],
+) -> QuarantineItem | None:
     """Move a held item to ``status``; ``None`` when a concurrent change resolved it."""
     done = conn.execute(
         update(ingest_quarantine)
         .where(ingest_quarantine.c.id == item.id, ingest_quarantine.c.status == "held")
-        .values(status=status, resolved_by=by, resolved_at=now,
-                outcome=json.dumps(outcome, default=str))
+        .values(
+            status=status, resolved_by=by, resolved_at=now, outcome=json.dumps(outcome, default=str)
+        )
     )
     if done.rowcount != 1:
         return None
@@ -208,23 +248,33 @@ def resolve_item(conn: Connection, item: QuarantineItem, *, status: str, by: str
 
 def credential_quarantines(conn: Connection, kind: str, prefix: str) -> bool:
     """Whether the credential's refused items are kept."""
-    return conn.execute(
-        select(quarantine_credentials.c.agency_id).where(
-            quarantine_credentials.c.credential_kind == kind,
-            quarantine_credentials.c.credential_prefix == prefix)
-    ).first() is not None
+    return (
+        conn.execute(
+            select(quarantine_credentials.c.agency_id).where(
+                quarantine_credentials.c.credential_kind == kind,
+                quarantine_credentials.c.credential_prefix == prefix,
+            )
+        ).first()
+        is not None
+    )
 
 
-def set_credential_quarantine(conn: Connection, *, kind: str, prefix: str, agency_id: int,
-                              enabled: bool, now: datetime) -> bool:
+def set_credential_quarantine(
+    conn: Connection, *, kind: str, prefix: str, agency_id: int, enabled: bool, now: datetime
+) -> bool:
     """Turn quarantine on or off for a credential; whether it was on before."""
     before = credential_quarantines(conn, kind, prefix)
     if enabled and not before:
-        conn.execute(insert(quarantine_credentials).values(
-            credential_kind=kind, credential_prefix=prefix, agency_id=agency_id,
-            enabled_at=now))
+        conn.execute(
+            insert(quarantine_credentials).values(
+                credential_kind=kind, credential_prefix=prefix, agency_id=agency_id, enabled_at=now
+            )
+        )
     elif not enabled and before:
-        conn.execute(delete(quarantine_credentials).where(
-            quarantine_credentials.c.credential_kind == kind,
-            quarantine_credentials.c.credential_prefix == prefix))
+        conn.execute(
+            delete(quarantine_credentials).where(
+                quarantine_credentials.c.credential_kind == kind,
+                quarantine_credentials.c.credential_prefix == prefix,
+            )
+        )
     return before

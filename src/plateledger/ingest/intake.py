@@ -32,9 +32,17 @@ class Intake:
     """The extra steps of one post. ``ingest`` is the server's `Ingest`; ``images`` its
     image store (or None where the route takes no image)."""
 
-    def __init__(self, ingest: Any, images: Any, agency_id: int, credential_kind: str,
-                 prefix: str, format_name: str, content_type: str | None,
-                 camera_hint: str | None) -> None:
+    def __init__(
+        self,
+        ingest: Any,
+        images: Any,
+        agency_id: int,
+        credential_kind: str,
+        prefix: str,
+        format_name: str,
+        content_type: str | None,
+        camera_hint: str | None,
+    ) -> None:
         self.ingest = ingest
         self.images = images
         self.agency_id = agency_id
@@ -67,11 +75,14 @@ class Intake:
             if frame and self.images is not None:
                 read_id = sub.stable_id()
                 self.frames[read_id] = frame
-                sub = sub.model_copy(update={
-                    "read_id": read_id,
-                    "images": sub.images.model_copy(
-                        update={"overview": self.images.ref(read_id, "overview")}),
-                })
+                sub = sub.model_copy(
+                    update={
+                        "read_id": read_id,
+                        "images": sub.images.model_copy(
+                            update={"overview": self.images.ref(read_id, "overview")}
+                        ),
+                    }
+                )
             out.append((index, sub))
         return out
 
@@ -83,7 +94,10 @@ class Intake:
                 self.images.put(read.read_id, "overview", frame)
 
     def settle(
-        self, body: bytes, reads: Sequence[tuple[int, PlateRead]], accepted: Sequence[uuid.UUID],
+        self,
+        body: bytes,
+        reads: Sequence[tuple[int, PlateRead]],
+        accepted: Sequence[uuid.UUID],
         errors: Sequence[tuple[int, str, str]],
     ) -> tuple[list[int], bool]:
         """After the reads are stored: keep the accepted reads' extras, and quarantine the
@@ -93,10 +107,17 @@ class Intake:
         taken = set(accepted)
         if self.extras and searchable(self.ingest.retention_for(self.agency_id), False):
             # (A pack that forbids keeping non-hits keeps no candidates either.)
-            add_extras(store.engine, [
-                (StoredRead(r.read_id, r.owner_id, r.plate, r.expires_at), self.extras[r.read_id])
-                for _, r in reads if r.read_id in taken and r.read_id in self.extras
-            ])
+            add_extras(
+                store.engine,
+                [
+                    (
+                        StoredRead(r.read_id, r.owner_id, r.plate, r.expires_at),
+                        self.extras[r.read_id],
+                    )
+                    for _, r in reads
+                    if r.read_id in taken and r.read_id in self.extras
+                ],
+            )
         if not errors:
             return [], False
         keep_all = self.quarantine.enabled(self.kind, self.prefix)
@@ -123,12 +144,22 @@ class Intake:
                 posted = [r for i, r in refused.values() if i == index]
                 if posted:
                     read_id = str(posted[0].read_id)
-                    versions = {"posted": posted[0].model_dump(mode="json"),
-                                "stored": self._stored(store, posted[0].read_id)}
-            items.append(NewItem(format=self.format, content_type=media,
-                                 camera_hint=self.camera_hint, item_index=item_index, raw=raw,
-                                 reasons=list(dict.fromkeys(reasons[index])), read_id=read_id,
-                                 stored_version=versions))
+                    versions = {
+                        "posted": posted[0].model_dump(mode="json"),
+                        "stored": self._stored(store, posted[0].read_id),
+                    }
+            items.append(
+                NewItem(
+                    format=self.format,
+                    content_type=media,
+                    camera_hint=self.camera_hint,
+                    item_index=item_index,
+                    raw=raw,
+                    reasons=list(dict.fromkeys(reasons[index])),
+                    read_id=read_id,
+                    stored_version=versions,
+                )
+            )
         ids = self.quarantine.keep(self.agency_id, self.kind, self.prefix, items)
         return ids, bool(set(reasons) - conflicts)
 
@@ -137,7 +168,9 @@ class Intake:
         not shown here: only that it exists)."""
         rows = store.query(
             "SELECT * FROM {db}.reads WHERE read_id = {id:UUID} AND expires_at > now() "
-            "ORDER BY received_at LIMIT 1", {"id": str(read_id)})
+            "ORDER BY received_at LIMIT 1",
+            {"id": str(read_id)},
+        )
         found = rows_to_reads(rows)
         if not found:
             return "no longer stored"
@@ -149,11 +182,9 @@ class Intake:
     def batch_note(accepted: int, errors: Sequence[Any], quarantined: Sequence[int]) -> str:
         """How the batch was treated, in words (docs/formats.md: each item stands alone)."""
         conflicts = sum(1 for e in errors if e.code == CONFLICT_CODE)
-        note = (f"each item stands alone: {accepted} read(s) accepted, "
-                f"{len(errors)} refused")
+        note = f"each item stands alone: {accepted} read(s) accepted, {len(errors)} refused"
         if conflicts:
-            note += (f" ({conflicts} for conflicting with a stored read, which is kept as it "
-                     "was)")
+            note += f" ({conflicts} for conflicting with a stored read, which is kept as it was)"
         if quarantined:
             note += f"; {len(quarantined)} item(s) kept in quarantine"
         return note

@@ -104,7 +104,8 @@ def map_cameras(
         return list(submissions)
     return [
         (i, s.model_copy(update={"camera_id": aliases[s.camera_id]}))
-        if s.camera_id in aliases else (i, s)
+        if s.camera_id in aliases
+        else (i, s)
         for i, s in submissions
     ]
 
@@ -112,8 +113,9 @@ def map_cameras(
 class Quarantine:
     """The quarantine and camera aliases of one catalog database (which holds the log)."""
 
-    def __init__(self, engine: Engine, audit_log: AuditLog,
-                 on_change: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, engine: Engine, audit_log: AuditLog, on_change: Callable[[], None] = lambda: None
+    ) -> None:
         self.engine = engine
         self.audit_log = audit_log
         self.on_change = on_change
@@ -127,16 +129,21 @@ class Quarantine:
     def aliases(self, agency_id: int, source_format: str) -> dict[str, str]:
         """External key → camera id, of one agency and format."""
         with self.engine.connect() as conn:
-            return {a.external_key: a.camera_id for a in aliases_of(conn, agency_id,
-                                                                     source_format)}
+            return {a.external_key: a.camera_id for a in aliases_of(conn, agency_id, source_format)}
 
     def keep(self, agency_id: int, kind: str, prefix: str, items: list[NewItem]) -> list[int]:
         """Keep ``items`` sent with a credential; their ids."""
         if not items:
             return []
         with self.engine.begin() as conn:
-            return add_items(conn, agency_id=agency_id, credential_kind=kind,
-                             credential_prefix=prefix, items=items, now=utc_now())
+            return add_items(
+                conn,
+                agency_id=agency_id,
+                credential_kind=kind,
+                credential_prefix=prefix,
+                items=items,
+                now=utc_now(),
+            )
 
     # -- the agency's admins -----------------------------------------------------------
 
@@ -152,75 +159,140 @@ class Quarantine:
             raise QuarantineError("not_found", f"no quarantined item `{item_id}`")
         return item
 
-    def resolve(self, actor: Actor, agency: str, item: QuarantineItem, status: str,
-                outcome: dict[str, Any]) -> tuple[QuarantineItem, int]:
+    def resolve(
+        self, actor: Actor, agency: str, item: QuarantineItem, status: str, outcome: dict[str, Any]
+    ) -> tuple[QuarantineItem, int]:
         """Mark a held item replayed or discarded, with its entry, in one transaction."""
         with self.engine.begin() as conn:
-            done = resolve_item(conn, item, status=status, by=str(actor["user"]),
-                                now=utc_now(), outcome=outcome)
+            done = resolve_item(
+                conn, item, status=status, by=str(actor["user"]), now=utc_now(), outcome=outcome
+            )
             if done is None:
-                raise QuarantineError("already_resolved",
-                                      f"quarantined item `{item.id}` is no longer held", 409)
+                raise QuarantineError(
+                    "already_resolved", f"quarantined item `{item.id}` is no longer held", 409
+                )
             if status == "replayed":
-                entry = change_entry(QUARANTINE_CHANGE, who(**actor), object="quarantine_item",
-                                     object_id=item.id, change="replay", agency=agency,
-                                     before=item.summary(), after=done.summary())
+                entry = change_entry(
+                    QUARANTINE_CHANGE,
+                    who(**actor),
+                    object="quarantine_item",
+                    object_id=item.id,
+                    change="replay",
+                    agency=agency,
+                    before=item.summary(),
+                    after=done.summary(),
+                )
             else:
-                entry = change_entry(QUARANTINE_CHANGE, who(**actor), object="quarantine_item",
-                                     object_id=item.id, change="discard", agency=agency,
-                                     before=item.summary(), after=done.summary())
+                entry = change_entry(
+                    QUARANTINE_CHANGE,
+                    who(**actor),
+                    object="quarantine_item",
+                    object_id=item.id,
+                    change="discard",
+                    agency=agency,
+                    before=item.summary(),
+                    after=done.summary(),
+                )
             index = log_change(self.audit_log, conn, entry)
         return done, index
 
-    def set_credential(self, actor: Actor, agency: str, *, agency_id: int, kind: str,
-                       prefix: str, enabled: bool) -> int:
+    def set_credential(
+        self, actor: Actor, agency: str, *, agency_id: int, kind: str, prefix: str, enabled: bool
+    ) -> int:
         """Turn quarantine on or off for a credential, with its entry."""
         with self.engine.begin() as conn:
-            before = set_credential_quarantine(conn, kind=kind, prefix=prefix,
-                                               agency_id=agency_id, enabled=enabled,
-                                               now=utc_now())
-            index = log_change(self.audit_log, conn, change_entry(
-                "key_change", who(**actor), object=kind, object_id=prefix,
-                change="quarantine", agency=agency, before={"quarantine": before},
-                after={"quarantine": enabled}))
+            before = set_credential_quarantine(
+                conn, kind=kind, prefix=prefix, agency_id=agency_id, enabled=enabled, now=utc_now()
+            )
+            index = log_change(
+                self.audit_log,
+                conn,
+                change_entry(
+                    "key_change",
+                    who(**actor),
+                    object=kind,
+                    object_id=prefix,
+                    change="quarantine",
+                    agency=agency,
+                    before={"quarantine": before},
+                    after={"quarantine": enabled},
+                ),
+            )
         self.on_change()
         return index
 
-    def add_alias(self, actor: Actor, agency: str, *, agency_id: int, source_format: str,
-                  external_key: str, camera_id: str,
-                  camera_owner: Callable[[str], int | None]) -> CameraAlias:
+    def add_alias(
+        self,
+        actor: Actor,
+        agency: str,
+        *,
+        agency_id: int,
+        source_format: str,
+        external_key: str,
+        camera_id: str,
+        camera_owner: Callable[[str], int | None],
+    ) -> CameraAlias:
         """Map ``external_key`` of ``source_format`` to the agency's ``camera_id``."""
         if camera_owner(camera_id) != agency_id:
             raise QuarantineError("unknown_camera", f"your agency has no camera `{camera_id}`")
         with self.engine.begin() as conn:
             if find_alias(conn, agency_id, source_format, external_key) is not None:
-                raise QuarantineError("alias_exists", f"`{external_key}` of {source_format} "
-                                      "is mapped already: remove it first", 409)
-            alias = add_alias(conn, agency_id=agency_id, source_format=source_format,
-                              external_key=external_key, camera_id=camera_id,
-                              by=str(actor["user"]), now=utc_now())
-            log_change(self.audit_log, conn, change_entry(
-                CAMERA_CHANGE, who(**actor), object="camera_alias", object_id=alias.id,
-                change="alias_add", agency=agency, before=None, after=alias.values()))
+                raise QuarantineError(
+                    "alias_exists",
+                    f"`{external_key}` of {source_format} is mapped already: remove it first",
+                    409,
+                )
+            alias = add_alias(
+                conn,
+                agency_id=agency_id,
+                source_format=source_format,
+                external_key=external_key,
+                camera_id=camera_id,
+                by=str(actor["user"]),
+                now=utc_now(),
+            )
+            log_change(
+                self.audit_log,
+                conn,
+                change_entry(
+                    CAMERA_CHANGE,
+                    who(**actor),
+                    object="camera_alias",
+                    object_id=alias.id,
+                    change="alias_add",
+                    agency=agency,
+                    before=None,
+                    after=alias.values(),
+                ),
+            )
         self.on_change()
         return alias
 
-    def remove_alias(self, actor: Actor, agency: str, *, agency_id: int, source_format: str,
-                     external_key: str) -> CameraAlias:
+    def remove_alias(
+        self, actor: Actor, agency: str, *, agency_id: int, source_format: str, external_key: str
+    ) -> CameraAlias:
         with self.engine.begin() as conn:
             alias = find_alias(conn, agency_id, source_format, external_key)
             if alias is None:
-                raise QuarantineError("not_found", f"no alias `{external_key}` of "
-                                      f"{source_format}")
+                raise QuarantineError("not_found", f"no alias `{external_key}` of {source_format}")
             remove_alias(conn, alias)
-            log_change(self.audit_log, conn, change_entry(
-                CAMERA_CHANGE, who(**actor), object="camera_alias", object_id=alias.id,
-                change="alias_remove", agency=agency, before=alias.values(), after=None))
+            log_change(
+                self.audit_log,
+                conn,
+                change_entry(
+                    CAMERA_CHANGE,
+                    who(**actor),
+                    object="camera_alias",
+                    object_id=alias.id,
+                    change="alias_remove",
+                    agency=agency,
+                    before=alias.values(),
+                    after=None,
+                ),
+            )
         self.on_change()
         return alias
 
     def list_aliases(self, agency_id: int) -> list[CameraAlias]:
         with self.engine.connect() as conn:
             return aliases_of(conn, agency_id)
-
-

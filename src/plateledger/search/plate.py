@@ -17,10 +17,12 @@ from plateledger.plates import (
     plate_distance,
 )
 from plateledger.search.filters import Filters
-from plateledger.search.reads import page_for_plates
-from plateledger.search.result import SearchPage
+from plateledger.search.reads import fetch_page, page_for_plates
+from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
+from plateledger.store.arrow import rows_to_reads
+from plateledger.store.candidates import candidate_matches
 
 MAX_CANDIDATES = 500
 """Most distinct plates a wildcard or fuzzy search fetches reads for."""
@@ -30,8 +32,35 @@ FUZZY_MAX_DISTANCE = 1.5
 
 
 def search_exact(store: ReadStore, plate: str, scope: Scope, filters: Filters) -> SearchPage:
-    """Reads of exactly this plate (after normalisation)."""
-    return page_for_plates(store, "exact", [normalize_plate(plate)], scope, filters)
+    """Reads of exactly this plate (after normalisation), and reads stored under another
+    plate that the vendor listed this plate among their candidates (``candidate_confidence``
+    set): both within the same scope and filters, newest first."""
+    normalized = normalize_plate(plate)
+    if scope.is_empty():
+        return page_for_plates(store, "exact", [normalized], scope, filters)
+    matches = candidate_matches(store.engine, normalized, confusion_key(normalized))
+    if not matches:
+        return page_for_plates(store, "exact", [normalized], scope, filters)
+    confidence = {m.read_id: m.confidence for m in matches}
+    params: dict[str, object] = {
+        "plate": normalized, "c_plates": sorted({m.read_plate for m in matches}),
+        "c_ids": [str(m.read_id) for m in matches],
+    }
+    # Each candidate read is looked up by its own plate (the head of the key) and its id.
+    where = (
+        "(plate = {plate:String} OR (plate IN {c_plates:Array(String)} AND "
+        f"read_id IN {{c_ids:Array(UUID)}})) AND {scope.sql(params)} AND {filters.sql(params)}"
+    )
+    rows, total = fetch_page(store, scope, filters, where, params,
+                             order="ts DESC, read_id, owner_id")
+    results = []
+    for read in rows_to_reads(rows):
+        out = ReadOut.from_read(read, images=scope.images_allowed(read.owner_id))
+        if read.plate != normalized:
+            out.candidate_confidence = round(confidence.get(read.read_id, 0.0), 4)
+        results.append(out)
+    return SearchPage(kind="exact", total=total, limit=filters.limit, offset=filters.offset,
+                      results=results)
 
 
 def search_wildcard(store: ReadStore, pattern: str, scope: Scope, filters: Filters) -> SearchPage:

@@ -36,6 +36,10 @@ class ReadOut(BaseModel):
     held_for: str | None = Field(
         default=None, description="legal hold that keeps this read past its clock (its id)"
     )
+    candidate_confidence: float | None = Field(
+        default=None, description="exact search: the read's plate is another, and the searched "
+        "plate was among the vendor's candidates, with this confidence",
+    )
 
     @classmethod
     def from_read(

@@ -45,7 +45,8 @@ class QuarantineItemOut(BaseModel):
     reasons: list[str]
     read_id: str | None = Field(default=None, description="a conflicting read's id")
     stored_version: dict[str, Any] | None = Field(
-        default=None, description="for a conflict: the version posted and the one stored")
+        default=None, description="for a conflict: the version posted and the one stored"
+    )
     received_at: datetime
     resolved_at: datetime | None
     resolved_by: str | None
@@ -93,10 +94,15 @@ def _fail(exc: QuarantineError) -> ApiError:
     return ApiError(exc.status, exc.code, str(exc))
 
 
-@router.get("/quarantine", response_model=QuarantinePage,
-            summary="Items your agency's credentials sent that could not be accepted")
+@router.get(
+    "/quarantine",
+    response_model=QuarantinePage,
+    summary="Items your agency's credentials sent that could not be accepted",
+)
 def list_quarantine(
-    admin: AdminUser, ingest: IngestDep, catalog: CatalogDep,
+    admin: AdminUser,
+    ingest: IngestDep,
+    catalog: CatalogDep,
     status: Annotated[Literal["held", "replayed", "discarded"] | None, Query()] = None,
     format: Annotated[str | None, Query(max_length=32)] = None,
     reason: Annotated[str | None, Query(max_length=200, description="part of a reason")] = None,
@@ -105,26 +111,58 @@ def list_quarantine(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> QuarantinePage:
     quarantine = _quarantine(ingest)
-    items, total = quarantine.items(admin.agency_id, status=status, format=format,
-                                    reason=reason, credential=credential, limit=limit,
-                                    offset=offset)
+    items, total = quarantine.items(
+        admin.agency_id,
+        status=status,
+        format=format,
+        reason=reason,
+        credential=credential,
+        limit=limit,
+        offset=offset,
+    )
     try:  # no entry, no answer
-        index = ingest.audit_log.append(new_entry(
-            "quarantine_read", user=admin.username, agency=_slug(catalog, admin.agency_id),
-            filters={"status": status, "format": format, "reason": reason,
-                     "credential": credential, "limit": limit, "offset": offset},
-            item_ids=[i.id for i in items]))
+        index = ingest.audit_log.append(
+            new_entry(
+                "quarantine_read",
+                user=admin.username,
+                agency=_slug(catalog, admin.agency_id),
+                filters={
+                    "status": status,
+                    "format": format,
+                    "reason": reason,
+                    "credential": credential,
+                    "limit": limit,
+                    "offset": offset,
+                },
+                item_ids=[i.id for i in items],
+            )
+        )
     except Exception as exc:
-        raise ApiError(503, "audit_unavailable", "the audit log could not record this "
-                       "reading; nothing is shown") from exc
-    return QuarantinePage(total=total, limit=limit, offset=offset,
-                          items=[QuarantineItemOut.of(i) for i in items], read_index=index)
+        raise ApiError(
+            503,
+            "audit_unavailable",
+            "the audit log could not record this reading; nothing is shown",
+        ) from exc
+    return QuarantinePage(
+        total=total,
+        limit=limit,
+        offset=offset,
+        items=[QuarantineItemOut.of(i) for i in items],
+        read_index=index,
+    )
 
 
-@router.post("/quarantine/{item_id}/replay", response_model=ReplayResult,
-             summary="Run a quarantined item through ingest again (after fixing the mapping)")
+@router.post(
+    "/quarantine/{item_id}/replay",
+    response_model=ReplayResult,
+    summary="Run a quarantined item through ingest again (after fixing the mapping)",
+)
 async def replay_quarantined(
-    item_id: int, admin: AdminUser, ingest: IngestDep, catalog: CatalogDep, images: ImagesDep,
+    item_id: int,
+    admin: AdminUser,
+    ingest: IngestDep,
+    catalog: CatalogDep,
+    images: ImagesDep,
 ) -> ReplayResult:
     quarantine = _quarantine(ingest)
     try:
@@ -132,35 +170,58 @@ async def replay_quarantined(
     except QuarantineError as exc:
         raise _fail(exc) from None
     if item.status != "held":
-        raise ApiError(409, "already_resolved", f"quarantined item `{item_id}` was "
-                       f"{item.status} already")
+        raise ApiError(
+            409, "already_resolved", f"quarantined item `{item_id}` was {item.status} already"
+        )
     camera = item.camera_hint if item.credential_kind == "ingest_url" else None
     key = KeyPrincipal(item.agency_id, camera, item.credential_prefix)
-    result = await ingest_bytes(ingest, key, ADAPTERS[item.format], item.raw.encode(),
-                                item.content_type, item.camera_hint,
-                                credential_kind="replay", images=images)
+    result = await ingest_bytes(
+        ingest,
+        key,
+        ADAPTERS[item.format],
+        item.raw.encode(),
+        item.content_type,
+        item.camera_hint,
+        credential_kind="replay",
+        images=images,
+    )
     if result.errors:
-        raise ApiError(422, "still_refused", "the item is still refused; it stays held",
-                       [e.model_dump() for e in result.errors])
+        raise ApiError(
+            422,
+            "still_refused",
+            "the item is still refused; it stays held",
+            [e.model_dump() for e in result.errors],
+        )
     try:
         done, index = quarantine.resolve(
-            _actor(admin), _slug(catalog, admin.agency_id), item, "replayed",
-            {"accepted": [str(r) for r in result.accepted]})
+            _actor(admin),
+            _slug(catalog, admin.agency_id),
+            item,
+            "replayed",
+            {"accepted": [str(r) for r in result.accepted]},
+        )
     except QuarantineError as exc:
         raise _fail(exc) from None
     return ReplayResult(item=QuarantineItemOut.of(done), result=result, change_index=index)
 
 
-@router.post("/quarantine/{item_id}/discard", response_model=DiscardResult,
-             summary="Discard a quarantined item (logged)")
+@router.post(
+    "/quarantine/{item_id}/discard",
+    response_model=DiscardResult,
+    summary="Discard a quarantined item (logged)",
+)
 def discard_quarantined(
-    item_id: int, admin: AdminUser, ingest: IngestDep, catalog: CatalogDep,
+    item_id: int,
+    admin: AdminUser,
+    ingest: IngestDep,
+    catalog: CatalogDep,
 ) -> DiscardResult:
     quarantine = _quarantine(ingest)
     try:
         item = quarantine.item(admin.agency_id, item_id)
-        done, index = quarantine.resolve(_actor(admin), _slug(catalog, admin.agency_id),
-                                         item, "discarded", {})
+        done, index = quarantine.resolve(
+            _actor(admin), _slug(catalog, admin.agency_id), item, "discarded", {}
+        )
     except QuarantineError as exc:
         raise _fail(exc) from None
     return DiscardResult(item=QuarantineItemOut.of(done), change_index=index)
@@ -170,17 +231,29 @@ class QuarantineSetting(BaseModel):
     enabled: bool
 
 
-@router.put("/quarantine/credentials/{kind}/{prefix}", status_code=204,
-            summary="Turn quarantine on or off for one of your agency's credentials")
+@router.put(
+    "/quarantine/credentials/{kind}/{prefix}",
+    status_code=204,
+    summary="Turn quarantine on or off for one of your agency's credentials",
+)
 def set_quarantine(
-    kind: Literal["api_key", "ingest_url"], prefix: str, setting: QuarantineSetting,
-    admin: AdminUser, ingest: IngestDep, catalog: CatalogDep,
+    kind: Literal["api_key", "ingest_url"],
+    prefix: str,
+    setting: QuarantineSetting,
+    admin: AdminUser,
+    ingest: IngestDep,
+    catalog: CatalogDep,
 ) -> Response:
     if not _owns_credential(catalog, admin.agency_id, kind, prefix):
         raise ApiError(404, "not_found", f"your agency has no {kind} `{prefix}`")
     _quarantine(ingest).set_credential(
-        _actor(admin), _slug(catalog, admin.agency_id), agency_id=admin.agency_id, kind=kind,
-        prefix=prefix, enabled=setting.enabled)
+        _actor(admin),
+        _slug(catalog, admin.agency_id),
+        agency_id=admin.agency_id,
+        kind=kind,
+        prefix=prefix,
+        enabled=setting.enabled,
+    )
     return Response(status_code=204)
 
 
@@ -198,9 +271,11 @@ def _owns_credential(catalog: Any, agency_id: int, kind: str, prefix: str) -> bo
 class AliasIn(BaseModel):
     source_format: str = Field(max_length=32, description="openalpr, rekor, frigate, …")
     external_key: str = Field(
-        min_length=1, max_length=128,
+        min_length=1,
+        max_length=128,
         description="the adapter's name for the camera: `<site_id>-cam<camera_id>` "
-        "(OpenALPR), `<agent_uid>-cam<camera_id>` (Rekor), the camera name (Frigate)")
+        "(OpenALPR), `<agent_uid>-cam<camera_id>` (Rekor), the camera name (Frigate)",
+    )
     camera_id: str = Field(max_length=64, description="your registered camera")
 
 
@@ -212,17 +287,23 @@ class AliasOut(BaseModel):
     created_at: datetime
 
 
-@router.get("/camera-aliases", response_model=list[AliasOut],
-            summary="Your agency's camera aliases")
+@router.get(
+    "/camera-aliases", response_model=list[AliasOut], summary="Your agency's camera aliases"
+)
 def list_aliases(admin: AdminUser, ingest: IngestDep) -> list[AliasOut]:
-    return [AliasOut(**{k: getattr(a, k) for k in AliasOut.model_fields})
-            for a in _quarantine(ingest).list_aliases(admin.agency_id)]
+    return [
+        AliasOut(**{k: getattr(a, k) for k in AliasOut.model_fields})
+        for a in _quarantine(ingest).list_aliases(admin.agency_id)
+    ]
 
 
-@router.post("/camera-aliases", response_model=AliasOut, status_code=201,
-             summary="Map a vendor's camera name to one of your cameras")
-def add_alias(alias: AliasIn, admin: AdminUser, ingest: IngestDep,
-              catalog: CatalogDep) -> AliasOut:
+@router.post(
+    "/camera-aliases",
+    response_model=AliasOut,
+    status_code=201,
+    summary="Map a vendor's camera name to one of your cameras",
+)
+def add_alias(alias: AliasIn, admin: AdminUser, ingest: IngestDep, catalog: CatalogDep) -> AliasOut:
     if alias.source_format not in ADAPTERS:
         raise ApiError(422, "unknown_format", f"unknown format `{alias.source_format}`")
 
@@ -232,22 +313,35 @@ def add_alias(alias: AliasIn, admin: AdminUser, ingest: IngestDep,
 
     try:
         added = _quarantine(ingest).add_alias(
-            _actor(admin), _slug(catalog, admin.agency_id), agency_id=admin.agency_id,
-            source_format=alias.source_format, external_key=alias.external_key,
-            camera_id=alias.camera_id, camera_owner=owner)
+            _actor(admin),
+            _slug(catalog, admin.agency_id),
+            agency_id=admin.agency_id,
+            source_format=alias.source_format,
+            external_key=alias.external_key,
+            camera_id=alias.camera_id,
+            camera_owner=owner,
+        )
     except QuarantineError as exc:
         raise _fail(exc) from None
     return AliasOut(**{k: getattr(added, k) for k in AliasOut.model_fields})
 
 
-@router.delete("/camera-aliases/{source_format}/{external_key}", status_code=204,
-               summary="Remove a camera alias")
-def remove_alias(source_format: str, external_key: str, admin: AdminUser, ingest: IngestDep,
-                 catalog: CatalogDep) -> Response:
+@router.delete(
+    "/camera-aliases/{source_format}/{external_key}",
+    status_code=204,
+    summary="Remove a camera alias",
+)
+def remove_alias(
+    source_format: str, external_key: str, admin: AdminUser, ingest: IngestDep, catalog: CatalogDep
+) -> Response:
     try:
         _quarantine(ingest).remove_alias(
-            _actor(admin), _slug(catalog, admin.agency_id), agency_id=admin.agency_id,
-            source_format=source_format, external_key=external_key)
+            _actor(admin),
+            _slug(catalog, admin.agency_id),
+            agency_id=admin.agency_id,
+            source_format=source_format,
+            external_key=external_key,
+        )
     except QuarantineError as exc:
         raise _fail(exc) from None
     return Response(status_code=204)

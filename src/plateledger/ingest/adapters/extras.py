@@ -95,8 +95,19 @@ def top_name(values: Any, key: str = "name", score: str = "confidence") -> str:
 
 
 def extras(
-    *, candidates: tuple[Candidate, ...] = (), box: tuple[int, ...] = (), width: Any = None,
-    height: Any = None, year: str = "", orientation: str = "",
+    *,
+    candidates: tuple[Candidate, ...] = (),
+    box: tuple[int, ...] = (),
+    width: Any = None,
+    height: Any = None,
+    year: str = "",
+    orientation: str = "",
 ) -> Extras:
-    return Extras(candidates=candidates, box=box, image_width=_int(width),
-                  image_height=_int(height), vehicle_year=year, vehicle_orientation=orientation)
+    return Extras(
+        candidates=candidates,
+        box=box,
+        image_width=_int(width),
+        image_height=_int(height),
+        vehicle_year=year,
+        vehicle_orientation=orientation,
+    )

@@ -39,16 +39,18 @@ def upgrade() -> None:
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_quarantine")),
     )
-    op.create_index(op.f("ix_ingest_quarantine_agency_id"), "ingest_quarantine",
-                    ["agency_id"], unique=False)
+    op.create_index(
+        op.f("ix_ingest_quarantine_agency_id"), "ingest_quarantine", ["agency_id"], unique=False
+    )
     op.create_table(
         "quarantine_credentials",
         sa.Column("credential_kind", sa.String(length=16), nullable=False),
         sa.Column("credential_prefix", sa.String(length=16), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("enabled_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("credential_kind", "credential_prefix",
-                                name=op.f("pk_quarantine_credentials")),
+        sa.PrimaryKeyConstraint(
+            "credential_kind", "credential_prefix", name=op.f("pk_quarantine_credentials")
+        ),
     )
     op.create_table(
         "camera_aliases",
@@ -60,8 +62,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_camera_aliases")),
-        sa.UniqueConstraint("agency_id", "source_format", "external_key",
-                            name=op.f("uq_camera_aliases_agency_id")),
+        sa.UniqueConstraint(
+            "agency_id", "source_format", "external_key", name=op.f("uq_camera_aliases_agency_id")
+        ),
     )
 
 
