@@ -220,14 +220,18 @@ def audit(s: Session, world: World) -> dict[str, Any]:
 
 # Counted on purpose, never a function of the requester's decision: hits withheld from the
 # requester (as in /v1/audit/counts), what each owner's own cameras detected (the owner
-# publishes it, docs/transparency.md), and the log's size and head (withheld hits are
-# entries too).
+# publishes it, docs/transparency.md; in a report, the elements taken from the read store
+# and the hit records, always of the report's own agency), and the log's size and head
+# (withheld hits are entries too).
 PUBLISHED_BY_OWNER = ("withheld", "vehicles_detected", "hit_ratio", "checkpoint",
                       "log_size", "generated_at")
 WITHHELD_FIGURES = ("withheld_alerts_by_list_class", "databases_compared")
+OWN_SOURCES = ("read store", "hit records")
 
 
 def _published(value: Any) -> Any:
+    if isinstance(value, dict) and value.get("source") in OWN_SOURCES:
+        return None
     if isinstance(value, dict):
         if isinstance(value.get("figure"), dict) \
                 and value["figure"].get("name") in WITHHELD_FIGURES:
