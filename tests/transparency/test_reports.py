@@ -160,6 +160,7 @@ def test_california_carries_the_seven_policy_elements_and_the_access_log(
     assert report.element("custodian").value == "records@ucpd.example"
     assert report.element("retention").value == "60 days (non-hit reads)"
     assert report.element("access_log").citation == "Cal. Civ. Code 1798.90.52"
+    assert "training: not recorded by the system" in report.element("job_titles").value
 
 
 def test_reports_render_as_csv_and_html_with_the_statute(entries: list[Entry]) -> None:
@@ -167,6 +168,8 @@ def test_reports_render_as_csv_and_html_with_the_statute(entries: list[Entry]) -
                       now=NOW, log_size=len(entries))
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
     assert {r["statute"] for r in rows} == {"Minn. Stat. 13.824"}
+    assert {r["timezone"] for r in rows} == {ZONE}
+    assert f"({ZONE})" in report_html(report)
     hits = [r for r in rows if r["element"] == "hits_by_category" and r["key"]]
     assert {r["key"]: int(r["value"]) for r in hits} == TABLES["hits_by_category"](
         [e for e in entries if _inside(e)])

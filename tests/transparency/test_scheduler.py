@@ -98,6 +98,9 @@ def test_a_failed_run_is_kept_not_raised_and_logs_nothing(tmp_path: Path) -> Non
         scheduler.tick()
         assert scheduler.last_error is not None and "FileExistsError" in scheduler.last_error
         assert log.size() == size
+        blocked.unlink()  # the next look tries again, and writes
+        scheduler.tick()
+        assert scheduler.last_error is None and scheduler.last_written
         with pytest.raises(ValueError):
             ReportScheduler(catalog, log, None, blocked, interval=timedelta(0))
     finally:
@@ -118,6 +121,7 @@ def test_the_server_starts_the_schedule_unless_it_is_turned_off(
         assert scheduler.interval == timedelta(minutes=30)
         assert scheduler.store is app.state.store
         assert scheduler._thread is not None and scheduler._thread.is_alive()
+        assert scheduler.last_run is None  # the first look is one interval after start
     assert scheduler._thread is None  # stopped on shutdown
     off = create_app(settings.model_copy(update={"reports_schedule": False}))
     with TestClient(off):
