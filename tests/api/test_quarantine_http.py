@@ -182,3 +182,116 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
     assert item["reasons"] == ["conflicts with stored read"] and item["read_id"] == read_id
     assert item["stored_version"]["stored"]["plate"] == "7CONF01"
     assert item["stored_version"]["posted"]["plate"] == "7CONF02"
+
+
+def test_an_ingest_url_in_quarantine_mode_answers_alprd_2xx_and_keeps_the_bad_read(
+    client: TestClient, seed: Seed, settings: Settings
+) -> None:
+    catalog = open_catalog(settings)
+    try:
+        catalog.add_camera("ucpd-lot-north-1", seed.ucpd_id, lat=37.59, lon=-122.02)
+        url = catalog.issue_ingest_url(seed.ucpd_id, "ucpd-lot-north-1", "alprd")
+    finally:
+        catalog.close()
+    admin = login(client, "ucpd-admin")
+    turned = client.put(
+        f"/v1/admin/quarantine/credentials/ingest_url/{url.split('_')[1]}",
+        json={"enabled": True},
+        headers=admin,
+    )
+    assert turned.status_code == 204, turned.text
+    bad = json.loads(BODY)
+    bad["results"][0]["confidence"] = "high"  # a bad field
+    posted = client.post(f"/v1/ingest/{url}/openalpr", content=json.dumps(bad), headers=ALPRD)
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["accepted"] == [] and len(posted.json()["quarantined"]) == 1
+    listed = client.get("/v1/admin/quarantine", headers=admin).json()
+    [item] = listed["items"]
+    assert item["credential_kind"] == "ingest_url"
+    assert item["camera_hint"] == "ucpd-lot-north-1"
+    assert any("confidence" in reason for reason in item["reasons"])
+    # each listing is logged before it is answered
+    entry = client.app.state.audit_log.entry(listed["read_index"]).entry  # type: ignore[attr-defined]
+    assert entry["type"] == "quarantine_read" and entry["item_ids"] == [item["id"]]
+
+
+def test_frigate_and_rekor_camera_names_map_through_aliases_listed_and_removed(
+    client: TestClient, key: str
+) -> None:
+    admin = login(client, "ucpd-admin")
+    now = datetime.now(UTC).timestamp()
+    frigate = {
+        "type": "lpr",
+        "camera": "driveway",
+        "plate": "7FRG001",
+        "score": 0.91,
+        "timestamp": now,
+    }
+    rekor = json.loads((FORMATS / "rekor_alpr_group.json").read_text())
+    rekor["epoch_start"] = int(now * 1000)
+    refused = client.post("/v1/reads/frigate", json=frigate, headers={"X-API-Key": key})
+    assert refused.status_code == 422 and "unknown camera 'driveway'" in refused.text
+    for source, name in (("frigate", "driveway"), ("rekor", "K8sWq0tX2rJm-cam1130204785")):
+        added = client.post(
+            "/v1/admin/camera-aliases",
+            headers=admin,
+            json={"source_format": source, "external_key": name, "camera_id": "ucpd-lot-north-1"},
+        )
+        assert added.status_code == 201, added.text
+    listed = client.get("/v1/admin/camera-aliases", headers=admin).json()
+    assert [(a["source_format"], a["external_key"]) for a in listed] == [
+        ("frigate", "driveway"),
+        ("rekor", "K8sWq0tX2rJm-cam1130204785"),
+    ]
+    # another agency's camera cannot be an alias target
+    foreign = client.post(
+        "/v1/admin/camera-aliases",
+        headers=login(client, "fpd-admin"),
+        json={
+            "source_format": "frigate",
+            "external_key": "driveway",
+            "camera_id": "ucpd-lot-north-1",
+        },
+    )
+    assert foreign.status_code == 404
+    for path, body in (("/v1/reads/frigate", frigate), ("/v1/reads/rekor", rekor)):
+        stored = client.post(path, json=body, headers={"X-API-Key": key})
+        assert stored.status_code == 200, stored.text
+        [read_id] = stored.json()["accepted"]
+        assert reads_of(client, read_id)[0]["camera_id"] == "ucpd-lot-north-1"
+    removed = client.delete("/v1/admin/camera-aliases/frigate/driveway", headers=admin)
+    assert removed.status_code == 204
+    again = client.post(
+        "/v1/reads/frigate", json=frigate | {"plate": "7FRG002"}, headers={"X-API-Key": key}
+    )
+    assert again.status_code == 422 and "unknown camera 'driveway'" in again.text
+
+
+def test_a_conflict_with_another_agencys_read_keeps_that_read_out_of_the_quarantine(
+    client: TestClient, key: str, settings: Settings, seed: Seed
+) -> None:
+    catalog = open_catalog(settings)
+    try:
+        catalog.add_camera("fpd-gate", seed.fpd_id, lat=37.55, lon=-121.98)
+        fremont = catalog.issue_api_key(seed.fpd_id, label="gate")
+    finally:
+        catalog.close()
+    read_id = str(uuid.uuid4())
+    ours = {
+        "read_id": read_id,
+        "camera_id": "ucpd-lot-north-1",
+        "plate": "7SECRET",
+        "ts": datetime.now(UTC).isoformat(),
+        "confidence": 0.9,
+    }
+    assert client.post("/v1/reads", json=[ours], headers={"X-API-Key": key}).status_code == 200
+    theirs = ours | {"camera_id": "fpd-gate", "plate": "7OTHER1"}
+    refused = client.post("/v1/reads", json=[theirs], headers={"X-API-Key": fremont})
+    assert refused.status_code == 409
+    listed = client.get("/v1/admin/quarantine", headers=login(client, "fpd-admin")).json()
+    [item] = listed["items"]
+    assert item["stored_version"]["stored"] == "stored by another agency"
+    assert "7SECRET" not in json.dumps(listed)
+    assert (
+        client.get("/v1/admin/quarantine", headers=login(client, "ucpd-admin")).json()["total"] == 0
+    )
