@@ -134,6 +134,11 @@ def test_reads_purged_before_the_report_are_said_not_counted(
     note = report.element("plates_collected").note
     assert note is not None and "from 2024-12-31 on" in note and "not counted" in note
     assert report.element("plates_collected").value == 1  # the one read of 2024, locally
+    before = build_report(catalog, store, agency, "mn-audit", Period(date(2023, 1, 1),
+                          date(2023, 12, 31)), [], 0, now=NOW)
+    none = before.element("active_times")
+    assert none.figure is not None and none.figure.rows == ()
+    assert none.note is not None and "no read of this agency from this period" in none.note
 
 
 def test_without_the_store_the_elements_say_so(

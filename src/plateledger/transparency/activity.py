@@ -68,29 +68,32 @@ def readers_active(store: ReadStore, owner_id: int, period: Period, zone: str) -
                   ("camera", "hours_active", "hours", "days_active", "reads"), rows)
 
 
-def _plates(store: ReadStore, owner_id: int, period: Period, zone: str) -> tuple[int, int]:
+def _plates(store: ReadStore, owner_id: int, period: Period,
+            zone: str) -> tuple[int, int, datetime | None]:
+    """Distinct plates and reads of the period, and its first read's time (None: none)."""
     since, until = period.bounds(zone)
     table = store.query(
-        f"SELECT uniqExact(plate) AS plates, uniqExact({READ_IDENTITY}) AS reads "
-        f"FROM {{db}}.{READS} {_WHERE}",
+        f"SELECT uniqExact(plate) AS plates, uniqExact({READ_IDENTITY}) AS reads, "
+        f"min(ts) AS first FROM {{db}}.{READS} {_WHERE}",
         {"owner": owner_id, "since": since, "until": until},
     )
     row = table.to_pylist()[0]
-    return int(row["plates"]), int(row["reads"])
+    first = row["first"] if row["reads"] else None
+    if isinstance(first, datetime) and first.tzinfo is None:
+        first = first.replace(tzinfo=UTC)
+    return int(row["plates"]), int(row["reads"]), first
 
 
-def _held_from(store: ReadStore, owner_id: int) -> datetime | None:
+def _held_before(store: ReadStore, owner_id: int, period: Period, zone: str) -> bool:
+    """Whether the store holds any read of ``owner_id`` from before the period (the scan
+    stops at the first one found)."""
+    since, _ = period.bounds(zone)
     table = store.query(
-        f"SELECT count() AS n, min(ts) AS first FROM {{db}}.{READS} "
-        "WHERE owner_id = {owner:UInt32}",
-        {"owner": owner_id},
+        f"SELECT count() AS n FROM (SELECT 1 FROM {{db}}.{READS} "
+        "WHERE owner_id = {owner:UInt32} AND ts < {since:DateTime64(3, 'UTC')} LIMIT 1)",
+        {"owner": owner_id, "since": since},
     )
-    row = table.to_pylist()[0]
-    if not row["n"]:
-        return None
-    first = row["first"]
-    assert isinstance(first, datetime)
-    return first if first.tzinfo else first.replace(tzinfo=UTC)
+    return bool(table.column("n")[0].as_py())
 
 
 def matches_per_device(engine: Engine, owner_id: int, period: Period, zone: str) -> Figure:
@@ -117,8 +120,9 @@ def _millis(moment: datetime) -> int:
 def _note(period: Period, zone: str, held_from: datetime | None) -> str | None:
     first, _ = period.bounds(zone)
     if held_from is None:
-        return ("the read store holds no read of this agency: any reads of the period were "
-                "deleted under the retention policy before this report and are not counted")
+        return ("the read store holds no read of this agency from this period or before it: "
+                "any reads of the period were deleted under the retention policy before this "
+                "report and are not counted")
     if held_from > first:
         day = held_from.astimezone(ZoneInfo(zone)).date().isoformat()
         return (f"the read store holds this agency's reads from {day} on: reads of the "
@@ -130,8 +134,9 @@ def _note(period: Period, zone: str, held_from: datetime | None) -> str | None:
 def holdings(store: ReadStore, hits_engine: Engine, owner_id: int, period: Period,
              zone: str) -> Holdings:
     """Everything a report takes from the read store and the hit records."""
-    plates, reads = _plates(store, owner_id, period, zone)
-    held_from = _held_from(store, owner_id)
+    plates, reads, first = _plates(store, owner_id, period, zone)
+    complete = _held_before(store, owner_id, period, zone)
+    held_from = period.bounds(zone)[0] if complete else first
     return Holdings(
         readers=readers_active(store, owner_id, period, zone), plates=plates, reads=reads,
         held_from=held_from, note=_note(period, zone, held_from),

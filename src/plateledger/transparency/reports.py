@@ -115,7 +115,9 @@ class Holdings:
     """Distinct plates the agency's readers read in the period."""
     reads: int
     held_from: datetime | None
-    """The earliest read of the agency the store still holds (older ones were purged)."""
+    """From when the store holds the agency's reads of the period: the period's first
+    instant when it holds reads from before it, else the period's first read (older ones
+    were purged), None when it holds none of the period or before."""
     note: str | None
     """What the readers and plates do not cover (reads purged before the report)."""
     matches_per_device: Figure
