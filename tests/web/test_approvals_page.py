@@ -196,6 +196,12 @@ def test_locate_waits_is_approved_by_keyboard_and_runs_once_with_its_charts(
         "!document.getElementById('ws-error').hidden"
         " && document.getElementById('ws-error').textContent"
     )
+    browser.evaluate("document.getElementById('basis_number').value = 'W-1'")
+    browser.evaluate("document.getElementById('ws-run').click()")
+    assert browser.evaluate("document.getElementById('ws-error').textContent") == (
+        "Give the issuing court."
+    )
+    assert browser.evaluate("window.plateledgerWorkspace.state()") is None
 
     _locate_form(browser, window)
     browser.evaluate("document.getElementById('ws-run').click()")
@@ -221,6 +227,8 @@ def test_locate_waits_is_approved_by_keyboard_and_runs_once_with_its_charts(
     browser.wait_for(row)
     cells = browser.evaluate(f"[...{row}.cells].map((c) => c.textContent)")
     assert cells[1] == INVESTIGATOR and cells[2] == PLATE
+    assert cells[3] == "Pattern of life (locate)" and "expires" in cells[0]
+    assert "offense 120" in cells[6] and "agency `ucpd`" in cells[7]
     assert cells[4] == f"Warrant {BASIS['number']}" and cells[5] == BASIS["court"]
     assert cells[6].startswith("UC-2026-0311") and WHY in cells[7]
     browser.screenshot(SCREENS / "approvals.png")
@@ -262,6 +270,11 @@ def test_locate_waits_is_approved_by_keyboard_and_runs_once_with_its_charts(
     )
     assert browser.evaluate("document.getElementById('plate').value") == PLATE
     assert browser.evaluate("document.getElementById('basis_court').value") == BASIS["court"]
+    filled = browser.evaluate(
+        "['purpose', 'offense_type', 'case_number', 'reason']"
+        ".map((n) => document.getElementById(n).value)"
+    )
+    assert filled == ["warrant", "120", "UC-2026-0311", WHY]
     browser.evaluate(
         "(() => { const f = document.getElementById('ws-form');"
         f" f.since.value = {json.dumps(window[0].strftime('%Y-%m-%dT%H:%M:%S'))};"
@@ -298,6 +311,19 @@ def test_locate_waits_is_approved_by_keyboard_and_runs_once_with_its_charts(
         ".map((tr) => [tr.cells[0].textContent, +tr.cells[2].textContent])"
     )
     assert dict(rows) == locate_server.cameras
+    # One circle per camera, larger for more reads, labelled with the camera and its count.
+    circles = browser.evaluate(
+        "Object.values(window.plateledgerWorkspace.map._layers)"
+        ".filter((l) => l.options?.className === 'locate-place')"
+        ".map((l) => [l.getTooltip().getContent(), l.getRadius()])"
+    )
+    radius = {text.split(":")[0]: r for text, r in circles}
+    (most, _), (fewest, _) = sorted(locate_server.cameras.items(), key=lambda c: -c[1])
+    assert radius[most] > radius[fewest]
+    labels = browser.evaluate(
+        "[...document.querySelectorAll('.place-label')].map((l) => l.textContent)"
+    )
+    assert sorted(labels) == sorted(f"{c} · {n}" for c, n in locate_server.cameras.items())
     browser.wait_for("document.getElementById('locate-approval').dataset.status === 'used'")
     assert browser.evaluate("document.getElementById('approval-run').hidden") is True
     browser.wait_for("!window.plateledgerWorkspace.map._animatingZoom")
@@ -409,3 +435,42 @@ def test_as_an_attacker_no_one_decides_their_own_or_reads_anothers_request(
         "Sign in"
     )
     assert browser.evaluate("document.querySelectorAll('tr[data-approval]').length") == 0
+
+
+def test_check_the_status_follows_a_request_from_the_workspace(
+    locate_server: LocateServer, browser: Browser
+) -> None:
+    server, now = locate_server.server, locate_server.now
+    _as(browser, server, INVESTIGATOR, "/workspace")
+    _locate_form(browser, (now - timedelta(days=2), now))
+    browser.evaluate("document.getElementById('plate').value = '6NONE00'")
+    browser.evaluate("document.getElementById('ws-run').click()")
+    state = browser.wait_for("window.plateledgerWorkspace.state()?.approval")
+    assert browser.evaluate("document.getElementById('approval-run').hidden") is True
+    decided = httpx.post(
+        f"{server.url}/v1/approvals/{state['id']}/approve",
+        timeout=30,
+        headers=_auth(server, SUPERVISOR),
+        json={"note": "checked"},
+    )
+    assert decided.status_code == 200, decided.text
+    assert browser.evaluate("document.getElementById('locate-approval').dataset.status") == (
+        "pending"
+    )
+    browser.evaluate("document.getElementById('approval-check').click()")
+    browser.wait_for("document.getElementById('locate-approval').dataset.status === 'approved'")
+    assert "Decided by ucpd.supervisor: checked" in browser.evaluate(
+        "document.getElementById('approval-text').textContent"
+    )
+    browser.evaluate("document.getElementById('approval-run').click()")
+    result = browser.wait_for(
+        "(() => { const s = window.plateledgerWorkspace.state();"
+        " return s && (s.kind === 'locate' && s.page || s.error) ? s : null; })()"
+    )
+    assert "error" not in result and result["page"]["total"] == 0
+    assert (
+        browser.evaluate(
+            "[...document.querySelectorAll('#by-weekday .bars li')].map((li) => +li.dataset.count)"
+        )
+        == [0] * 7
+    )

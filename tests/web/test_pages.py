@@ -31,6 +31,8 @@ PAGES = {
                       'id="withheld-counts"', "Released data", "/static/transparency.js"],
     "/audit": ['id="entries-table"', 'id="detail"', 'id="jump"', 'id="alarm-list"',
                "/static/audit.js"],
+    "/approvals": ['id="pending-table"', 'id="mine-table"', 'role="alert"',
+                   "recorded in the audit log", "/static/approvals.js"],
 }
 
 # An asset reference: a script or stylesheet, a CSS url(), or a JavaScript import.

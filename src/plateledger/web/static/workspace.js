@@ -522,6 +522,7 @@ function render(k, plate, page) {
   const reads = [...(page.results ?? [])].sort(byTime);
   clusters.addLayers(reads.filter((r) => typeof r.lat === "number").map(readMarker));
   let count = reads.length;
+  let unit = "result(s)";
   if (k === "timeline") {
     const path = (page.path ?? []).filter((p) => typeof p.lat === "number");
     if (path.length) {
@@ -552,8 +553,9 @@ function render(k, plate, page) {
         el("td", {}, String(c.places)), el("td", {}, String(c.co_occurrences)),
         el("td", {}, c.first_seen ?? ""), el("td", {}, c.last_seen ?? ""), actions(c.plate))));
   } else if (k === "locate") {
-    renderPattern(page);
+    const places = renderPattern(page);
     count = page.total ?? 0;
+    unit = `read(s) at ${places} place(s)`;
   } else {
     const plates = page.stakeout ?? [];
     count = plates.length;
@@ -567,7 +569,7 @@ function render(k, plate, page) {
     locate: `Pattern of life of ${plate}: places seen` }[k];
   document.querySelector("#ws-results caption").textContent = caption;
   const denied = (page.owners ?? []).filter((o) => !o.allowed).length;
-  status.textContent = `${caption}: ${count} result(s); audit entry ${page.audit_index ?? "—"}`
+  status.textContent = `${caption}: ${count} ${unit}; audit entry ${page.audit_index ?? "—"}`
     + (denied ? `; ${denied} owner(s) refused this search` : "");
   current = { kind: k, plate, count, page };
   const bounds = L.featureGroup([...clusters.getLayers(), ...overlay.getLayers()]).getBounds();
