@@ -11,6 +11,7 @@ from plateledger.cli import (
     hotlist,
     ingesting,
     profiles,
+    quarantine,
     recognize,
     reports,
     retention,
@@ -42,6 +43,8 @@ app.add_typer(admin.app, name="admin")
 admin.app.add_typer(profiles.app, name="profile")
 admin.app.add_typer(zones.app, name="zone")
 admin.app.add_typer(sharing.app, name="sharing")
+admin.app.add_typer(quarantine.app, name="quarantine")
+admin.app.add_typer(quarantine.alias_app, name="camera-alias")
 app.add_typer(retention.app, name="retention")
 app.add_typer(reports.app, name="reports")
 app.add_typer(hotlist.app, name="hotlist")
