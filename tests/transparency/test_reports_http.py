@@ -61,3 +61,13 @@ def test_bad_requests_name_what_is_wrong(client: TestClient) -> None:
     assert client.get("/v1/reports/va-annual", params={"agency": "ucpd",
                                                         "start": "soon"}).status_code == 422
     assert client.get("/v1/reports/va-annual").status_code == 422
+
+
+def test_a_report_on_demand_reads_the_store(client: TestClient) -> None:
+    body = client.get("/v1/reports/mn-audit", params={"agency": "ucpd"}).json()
+    elements = {e["key"]: e for e in body["elements"]}
+    assert elements["plates_collected"]["source"] == "read store"
+    assert elements["plates_collected"]["value"] == 0
+    assert elements["active_times"]["figure"]["rows"] == []
+    nh = client.get("/v1/reports/nh-annual", params={"agency": "ucpd", "format": "csv"}).text
+    assert "matches_per_device" in nh and "hit records" in nh
