@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from plateledger.api.app import create_app
-from plateledger.audit import AuditLog, NoteSigner
+from plateledger.audit import AuditLog, NoteSigner, search_entry
 from plateledger.catalog import Catalog, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.cli.main import app as cli
@@ -80,8 +80,16 @@ def test_the_schedule_writes_each_due_report_once_with_the_store(
         # a restarted server (a new scheduler on the same folder) writes nothing twice
         again = ReportScheduler(catalog, log, store, folder)
         assert again.run_once(NEW_YEAR + timedelta(days=1)) == []
-        february = again.run_once(datetime(2026, 2, 1, 9, tzinfo=UTC))
+        # a search logged after the scheduler first read the log counts in the next report
+        log.append(search_entry(
+            user="o", agency="ppb", requested_by_agency="ppb", purpose="homicide",
+            case_number=None, kind="exact", query={"plate": "1ABC234"},
+            owners_allowed=["ppb"], owners_denied=[], result_count=1, result_digest="d",
+            policy_set_hash="h") | {"time": "2026-01-20T10:00:00Z"})
+        february = scheduler.run_once(datetime(2026, 2, 1, 9, tzinfo=UTC))
         assert [w.stem for w in february] == ["ppb_or-monthly_2026-01-01_2026-01-31"]
+        body = json.loads((folder / f"{february[0].stem}.json").read_text())
+        assert next(e for e in body["elements"] if e["key"] == "searches")["value"] == 1
         scheduler.tick()  # the clock's time: nothing new
         assert scheduler.last_error is None and scheduler.last_written == []
     finally:

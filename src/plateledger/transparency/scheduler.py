@@ -18,6 +18,7 @@ from pathlib import Path
 from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog
 from plateledger.store import ReadStore
+from plateledger.transparency.service import FactCache
 from plateledger.transparency.writer import Written, write_due
 
 __all__ = ["ReportScheduler"]
@@ -42,6 +43,7 @@ class ReportScheduler:
         self.folder = folder
         self.interval = interval
         self.clock = clock
+        self.facts = FactCache(audit_log)
         self.last_run: datetime | None = None
         self.last_written: list[Written] = []
         self.last_error: str | None = None
@@ -56,7 +58,7 @@ class ReportScheduler:
             return []
         try:
             written = write_due(self.audit_log, self.catalog, self.folder, now,
-                                by="schedule", store=self.store)
+                                by="schedule", store=self.store, cache=self.facts)
             self.last_run, self.last_written, self.last_error = now, written, None
             return written
         finally:

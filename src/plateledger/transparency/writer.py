@@ -41,12 +41,14 @@ def _written(folder: Path) -> set[str]:
 
 
 def write_due(log: AuditLog, catalog: Catalog, folder: Path, now: datetime,
-              *, by: str = "schedule", store: ReadStore | None = None) -> list[Written]:
+              *, by: str = "schedule", store: ReadStore | None = None,
+              cache: FactCache | None = None) -> list[Written]:
     """Write the reports due at ``now`` (in each agency's time zone) for every agency into
     ``folder``; with ``store``, the reports carry what the read store and the hit records
-    hold."""
+    hold. ``cache`` (of ``log``) keeps the facts read between runs; the log is read only
+    when a report is due."""
     folder.mkdir(parents=True, exist_ok=True)
-    cache = FactCache(log)
+    cache = cache if cache is not None and cache.log is log else FactCache(log)
     done = _written(folder)
     out: list[Written] = []
     for agency in catalog.agencies():
