@@ -5,6 +5,7 @@ opens nothing else."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,34 @@ def test_an_ingest_url_credential_opens_no_other_route(
     searched = client.post("/v1/searches", headers=as_bearer,
                            json={"plate": "YG9X2G", "purpose": "x", "case_number": "1"})
     assert searched.status_code == 401
+
+
+def test_one_alprd_posts_several_streams_to_one_url_mapped_by_camera_aliases(
+    client: TestClient, credential: str, settings: Settings, seed: Seed
+) -> None:
+    from tests.api.conftest import login
+
+    catalog = open_catalog(settings)
+    try:
+        catalog.add_camera("ucpd-lot-north-2", seed.ucpd_id, lat=37.59, lon=-122.02)
+    finally:
+        catalog.close()
+    admin = login(client, "ucpd-admin")
+    mapped = client.post("/v1/admin/camera-aliases", headers=admin, json={
+        "source_format": "openalpr", "external_key": "lot-north-cam2",
+        "camera_id": "ucpd-lot-north-2"})
+    assert mapped.status_code == 201, mapped.text
+    store = client.app.state.store  # type: ignore[attr-defined]
+    stored: dict[int, str] = {}
+    for stream in (1, 2, 3):
+        message = json.loads(BODY)
+        message.update(camera_id=stream, uuid=f"lot-north-cam{stream}-1795539749341")
+        response = client.post(f"/v1/ingest/{credential}/openalpr",
+                               content=json.dumps(message), headers=alprd_headers())
+        assert response.status_code == 200, response.text
+        [read_id] = response.json()["accepted"]
+        rows = store.query("SELECT camera_id FROM {db}.reads WHERE read_id = {id:UUID}",
+                           {"id": read_id}).to_pylist()
+        stored[stream] = rows[0]["camera_id"]
+    # stream 2 is mapped; the others stay the URL's camera (today's naming)
+    assert stored == {1: "ucpd-lot-north-1", 2: "ucpd-lot-north-2", 3: "ucpd-lot-north-1"}

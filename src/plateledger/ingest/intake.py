@@ -56,10 +56,12 @@ class Intake:
         self.frames: dict[uuid.UUID, bytes] = {}
 
     def map_cameras(
-        self, submissions: Sequence[tuple[int, ReadSubmission]]
+        self, submissions: Sequence[tuple[int, ReadSubmission]], fallback: str | None = None
     ) -> list[tuple[int, ReadSubmission]]:
-        """Each vendor camera name the agency mapped, replaced by its registered camera."""
-        return map_cameras(submissions, self.quarantine.aliases(self.agency_id, self.format))
+        """Each vendor camera name the agency mapped, replaced by its registered camera;
+        any other name by ``fallback``, if given."""
+        aliases = self.quarantine.aliases(self.agency_id, self.format)
+        return map_cameras(submissions, aliases, fallback)
 
     def take_extras(
         self, parsed: AdapterResult, submissions: Sequence[tuple[int, ReadSubmission]]

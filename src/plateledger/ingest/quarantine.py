@@ -97,17 +97,21 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
 
 
 def map_cameras(
-    submissions: Sequence[tuple[int, ReadSubmission]], aliases: Mapping[str, str]
+    submissions: Sequence[tuple[int, ReadSubmission]],
+    aliases: Mapping[str, str],
+    fallback: str | None = None,
 ) -> list[tuple[int, ReadSubmission]]:
-    """The submissions with each camera name an alias maps replaced by its camera."""
-    if not aliases:
+    """The submissions with each camera name an alias maps replaced by its camera, and any
+    other name by ``fallback`` (when given)."""
+    if not aliases and fallback is None:
         return list(submissions)
-    return [
-        (i, s.model_copy(update={"camera_id": aliases[s.camera_id]}))
-        if s.camera_id in aliases
-        else (i, s)
-        for i, s in submissions
-    ]
+    mapped: list[tuple[int, ReadSubmission]] = []
+    for index, sub in submissions:
+        camera = aliases.get(sub.camera_id, fallback or sub.camera_id)
+        if camera != sub.camera_id:
+            sub = sub.model_copy(update={"camera_id": camera})
+        mapped.append((index, sub))
+    return mapped
 
 
 class Quarantine:

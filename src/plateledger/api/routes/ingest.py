@@ -3,7 +3,9 @@
 ``POST /v1/ingest/{credential}/{format}`` takes what ``POST /v1/reads/{format}`` takes, with
 the credential in the path instead of the ``X-API-Key`` header. The credential is an
 ingest-only one of one camera (`plateledger.catalog.ingest_urls`): its reads are stored as
-that camera's, whatever the payload calls the camera, and it opens no other route.
+that camera's, whatever the payload calls the camera — unless the agency mapped the
+payload's camera name to another of its cameras for this format (a camera alias: one
+``alprd`` posting several streams to one address) — and it opens no other route.
 """
 
 from __future__ import annotations
@@ -40,5 +42,6 @@ async def post_reads_by_url(
     if principal is None:
         raise ApiError(401, "unknown_ingest_url",
                        "this ingest URL is unknown or revoked: ask the agency's admin for one")
-    return await ingest_body(request, ingest, settings, principal, format_name,
-                             principal.camera_id, credential_kind="ingest_url", images=images)
+    return await ingest_body(request, ingest, settings, principal, format_name, None,
+                             credential_kind="ingest_url", images=images,
+                             url_camera=principal.camera_id)

@@ -173,17 +173,20 @@ async def replay_quarantined(
         raise ApiError(
             409, "already_resolved", f"quarantined item `{item_id}` was {item.status} already"
         )
-    camera = item.camera_hint if item.credential_kind == "ingest_url" else None
-    key = KeyPrincipal(item.agency_id, camera, item.credential_prefix)
+    # As its credential posted it: an ingest URL's item with the URL's camera (after the
+    # aliases), an API key's with the `?camera=` it came with.
+    by_url = item.credential_kind == "ingest_url"
+    key = KeyPrincipal(item.agency_id, None, item.credential_prefix)
     result = await ingest_bytes(
         ingest,
         key,
         ADAPTERS[item.format],
         item.raw.encode(),
         item.content_type,
-        item.camera_hint,
+        None if by_url else item.camera_hint,
         credential_kind="replay",
         images=images,
+        url_camera=item.camera_hint if by_url else None,
     )
     if result.errors:
         raise ApiError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -160,6 +161,7 @@ def keep(
 async def ingest_body(
     request: Request, ingest: Ingest, settings: Settings, key: Any, format_name: str | None,
     camera: str | None, *, credential_kind: str = "api_key", images: Any = None,
+    url_camera: str | None = None,
 ) -> IngestResult:
     content_type = request.headers.get("content-type")
     try:
@@ -168,32 +170,39 @@ async def ingest_body(
         raise ApiError(415 if format_name is None else 404, "unknown_format", str(exc)) from None
     body = await read_limited(request, settings.max_body_bytes)
     return await ingest_bytes(ingest, key, adapter, body, content_type, camera,
-                              credential_kind=credential_kind, images=images)
+                              credential_kind=credential_kind, images=images,
+                              url_camera=url_camera)
 
 
 async def ingest_bytes(
     ingest: Ingest, key: Any, adapter: Any, body: bytes, content_type: str | None,
     camera: str | None, *, credential_kind: str = "api_key", images: Any = None,
+    url_camera: str | None = None,
 ) -> IngestResult:
-    """Ingest one body read with ``adapter`` (a post's, or a quarantined item's replay)."""
+    """Ingest one body read with ``adapter`` (a post's, or a quarantined item's replay).
+
+    ``url_camera``: an ingest URL's camera, which its reads are stored as unless the agency
+    mapped the payload's camera name to another of its cameras for this format."""
     try:
-        owner = ingest.owner(key)
+        # (an ingest URL's reads are bound to its camera, or an alias's, below)
+        owner = ingest.owner(replace(key, camera_id=None) if url_camera else key)
     except LookupError as exc:
         raise ApiError(403, "unknown_owner", str(exc)) from None
 
     intake = Intake(ingest, images, owner.agency_id, credential_kind,
-                    key.key_prefix, adapter.name, content_type, camera)
+                    key.key_prefix, adapter.name, content_type, camera or url_camera)
 
     def prepare() -> tuple[Any, list[tuple[int, PlateRead]], list[Rejection], int]:
-        parsed = adapter.parse(body, content_type=content_type, camera_hint=camera)
+        parsed = adapter.parse(body, content_type=content_type,
+                               camera_hint=camera or url_camera)
         submissions = parsed.submissions
         if camera is not None:
             # The operator's mapping of a vendor camera name to a registered camera wins
             # over whatever the payload calls it (Frigate names, Rekor numeric ids …).
             submissions = [(i, s.model_copy(update={"camera_id": camera}))
                            for i, s in submissions]
-        else:  # the agency's camera aliases, before today's naming
-            submissions = intake.map_cameras(submissions)
+        else:  # the agency's camera aliases, before today's naming (or the URL's camera)
+            submissions = intake.map_cameras(submissions, fallback=url_camera)
         submissions = intake.take_extras(parsed, submissions)
         reads, rejected = enrich(submissions, owner, ingest.camera)
         reads, dropped = drop_zone_reads(ingest, reads)
