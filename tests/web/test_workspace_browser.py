@@ -481,6 +481,9 @@ def test_the_operators_pmtiles_basemap_is_drawn_under_the_results(
     _signed_in(browser, case_server.server, INVESTIGATOR, "/workspace")
     _ready(browser)
     assert browser.evaluate("document.getElementById('map').dataset.pmtiles") == "drawn"
+    legend = browser.evaluate("document.getElementById('basemap-legend').textContent")
+    assert legend.startswith("Street map: the operator's PMTiles file.")
+    assert "no road" not in legend
     # The file's land, read in byte ranges and painted by the vendored renderer (the
     # flavour's background, #cccccc, is painted first, with or without data).
     seen = browser.wait_for(

@@ -92,15 +92,12 @@ def convex_hull(points: list[Point]) -> list[Point]:
 def _zones(catalog: CatalogDep, agency_id: int) -> list[dict[str, Any]]:
     features: list[dict[str, Any]] = []
     for zone in catalog.zones(agency_id, active_only=True):
+        lat, lon, metres = zone.centre_lat, zone.centre_lon, zone.radius_m
         if zone.polygon:
-            ring = [[lon, lat] for lat, lon in zone.polygon]
+            ring = [[p_lon, p_lat] for p_lat, p_lon in zone.polygon]
             ring = ring if ring[0] == ring[-1] else [*ring, ring[0]]
-        elif None not in (zone.centre_lat, zone.centre_lon, zone.radius_m):
-            ring = _circle(
-                float(zone.centre_lat),
-                float(zone.centre_lon),  # type: ignore[arg-type]
-                float(zone.radius_m),
-            )  # type: ignore[arg-type]
+        elif lat is not None and lon is not None and metres is not None:
+            ring = _circle(lat, lon, metres)
         else:
             continue
         features.append(
@@ -125,17 +122,13 @@ def _zones(catalog: CatalogDep, agency_id: int) -> list[dict[str, Any]]:
 )
 def basemap(user: CurrentUser, catalog: CatalogDep, settings: SettingsDep) -> dict[str, Any]:
     cameras = [
-        c
+        (c, float(lon), float(lat))
         for c in catalog.cameras(owner_id=user.agency_id)
-        if c.lat is not None and c.lon is not None
+        for lon, lat in [(c.lon, c.lat)]
+        if lon is not None and lat is not None
     ]
     features: list[dict[str, Any]] = []
-    hull = convex_hull(
-        [
-            (float(c.lon), float(c.lat))
-            for c in cameras  # type: ignore[arg-type]
-        ]
-    )
+    hull = convex_hull([(lon, lat) for _, lon, lat in cameras])
     if len(hull) >= 3:
         ring = [[lon, lat] for lon, lat in hull]
         features.append(
@@ -146,18 +139,14 @@ def basemap(user: CurrentUser, catalog: CatalogDep, settings: SettingsDep) -> di
             }
         )
     features.extend(_zones(catalog, user.agency_id))
-    for c in cameras:
+    for c, lon, lat in cameras:
         if c.heading is not None:
             features.append(
                 {
                     "type": "Feature",
                     "geometry": {
                         "type": "LineString",
-                        "coordinates": facing(
-                            float(c.lon),
-                            float(c.lat),  # type: ignore[arg-type]
-                            float(c.heading),
-                        ),
+                        "coordinates": facing(lon, lat, float(c.heading)),
                     },
                     "properties": {
                         "kind": "heading",
@@ -166,11 +155,11 @@ def basemap(user: CurrentUser, catalog: CatalogDep, settings: SettingsDep) -> di
                     },
                 }
             )
-    for c in cameras:
+    for c, lon, lat in cameras:
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 "properties": {
                     "kind": "camera",
                     "camera_id": c.camera_id,

@@ -52,9 +52,10 @@ function basemapPoint(p, latlng) {
 function basemapLegend(data) {
   const legend = L.control({ position: "bottomleft" });
   legend.onAdd = () => el("div", { class: "basemap-legend", id: "basemap-legend" },
-    el("strong", {}, data.pmtiles ? "Street map: the operator's PMTiles file. " : "Basemap: "),
-    `drawn from ${data.drawn_from ?? "the catalog"}.`,
-    data.pmtiles ? null : el("br"), data.pmtiles ? null : data.no_roads ?? "");
+    ...(data.pmtiles
+      ? [el("strong", {}, "Street map: the operator's PMTiles file."),
+        " Over it, from the catalog: your agency's cameras, their area, zones and seat."]
+      : [el("strong", {}, "Basemap"), ` drawn from ${data.drawn_from}.`, el("br"), data.no_roads]));
   legend.addTo(map);
 }
 
