@@ -70,6 +70,12 @@ def world(tmp_path: Path, store: ReadStore) -> Iterator[tuple[Catalog, ReadStore
         yield catalog, store, mpd.id, other.id
     finally:
         catalog.close()
+        _empty(store)  # the session shares one store: leave no read behind
+
+
+def _empty(store: ReadStore) -> None:
+    for table in ("reads", "plates", "plate_variants"):
+        store.engine.command(f"TRUNCATE TABLE IF EXISTS {store.db}.{table}")
 
 
 def _expected(zone: ZoneInfo) -> tuple[dict[str, tuple[set[int], set[date], int]], int]:

@@ -22,6 +22,7 @@ from plateledger.settings import Settings
 from plateledger.store import ReadStore
 from plateledger.transparency.scheduler import ReportScheduler
 from tests.factories import make_read
+from tests.transparency.test_activity import _empty
 
 NEW_YEAR = datetime(2026, 1, 1, 9, tzinfo=UTC)  # 03:00 in Minneapolis, 01:00 in Portland
 
@@ -94,6 +95,7 @@ def test_the_schedule_writes_each_due_report_once_with_the_store(
         assert scheduler.last_error is None and scheduler.last_written == []
     finally:
         catalog.close()
+        _empty(store)
 
 
 def test_a_failed_run_is_kept_not_raised_and_logs_nothing(tmp_path: Path) -> None:
