@@ -106,6 +106,9 @@ def test_the_report_time_zone_is_set_by_the_agencys_admin(
     assert entry["user"] == "ucpd-admin"
     report = client.get("/v1/reports/va-annual", params={"agency": "ucpd"}).json()
     assert report["period"]["timezone"] == "America/Denver"
+    listing = client.get("/reports").text
+    assert "Union City PD</a> <small class=\"zone\">(America/Denver)</small>" in listing
+    assert "Fremont PD</a> <small class=\"zone\">(America/Los_Angeles)</small>" in listing
     fpd = client.get("/v1/reports/va-annual", params={"agency": "fpd"}).json()
     assert fpd["period"]["timezone"] == "America/Los_Angeles"
     cleared = client.patch("/v1/admin/agency", headers=admin, json={"timezone": None})

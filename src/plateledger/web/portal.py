@@ -18,6 +18,7 @@ from plateledger.api.errors import ApiError
 from plateledger.api.routes.transparency import WINDOW_DAYS, PortalData
 from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog
+from plateledger.catalog.agencies import agency_timezone
 from plateledger.store import ReadStore
 from plateledger.transparency.render import bar_chart_svg
 from plateledger.transparency.reports import REPORTS, reports_for
@@ -69,8 +70,8 @@ async def reports_page(request: Request) -> HTMLResponse:
 
     catalog = service(request, "catalog", Catalog)
     agencies = await asyncio.to_thread(catalog.agencies) if catalog is not None else []
-    rows = [{"slug": a.slug, "name": a.name, "reports": reports_for(packs_of(a))}
-            for a in agencies]
+    rows = [{"slug": a.slug, "name": a.name, "reports": reports_for(packs_of(a)),
+             "timezone": agency_timezone(a)} for a in agencies]
     return _page(request, "reports.html", kinds=list(REPORTS.values()), agencies=rows,
                  today=datetime.now(UTC).date().isoformat())
 
