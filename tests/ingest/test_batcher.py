@@ -65,3 +65,25 @@ def test_each_request_learns_which_of_its_reads_were_refused(store: ReadStore) -
     batcher.close()
     assert committed == [[agency_a, other]]
     assert store.count() == 2
+
+
+def test_the_extras_of_the_reads_written_are_written_with_them(store: ReadStore) -> None:
+    """A read's candidates are stored in its group commit, before it is acknowledged; a
+    version refused for its taken id leaves the stored read's candidates as they were."""
+    from plateledger.plates import confusion_key
+    from plateledger.store.candidates import Candidate, Extras, candidates_of, details_of
+
+    def extras(*plates: str) -> Extras:
+        return Extras(candidates=tuple(Candidate(p, confusion_key(p), 0.5) for p in plates),
+                      image_width=1920)
+
+    batcher = ReadBatcher(store, max_reads=10_000, max_delay=0.05)
+    first = make_read("8ABC123")
+    batcher.submit([first], {first.read_id: extras("8ABC123", "8A8C123")}).result(timeout=60)
+    assert [p for p, _ in candidates_of(store.engine, first.read_id)] == ["8A8C123", "8ABC123"]
+    assert details_of(store.engine, first.read_id) is not None
+    other = first.model_copy(update={"plate": "9ZZZ999", "plate_raw": "9ZZZ999"})
+    refused = batcher.submit([other], {other.read_id: extras("9ZZZ999")}).result(timeout=60)
+    batcher.close()
+    assert refused == frozenset({0})
+    assert [p for p, _ in candidates_of(store.engine, first.read_id)] == ["8A8C123", "8ABC123"]

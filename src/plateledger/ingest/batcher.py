@@ -9,6 +9,8 @@ The batch is added with `ReadStore.add_reads`: one look-up per batch refuses rea
 is already taken for their plate (by another owner, or with other evidence), also between
 requests of one batch, and each request's future resolves to the positions of its reads
 that were refused. Only this thread writes, so two requests cannot both claim an id.
+What vendors sent beside the reads written (candidates, plate box, …) is written in the
+same group commit, before the requests are acknowledged (`plateledger.store.candidates`).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from plateledger.read import PlateRead
 from plateledger.store import ReadStore
+from plateledger.store.candidates import Extras, StoredRead, add_extras
 
 log = logging.getLogger("plateledger.ingest")
 
@@ -37,6 +41,7 @@ class _Pending:
     futures: list[Future[frozenset[int]]] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     """Where each future's reads begin in ``reads``."""
+    extras: dict[uuid.UUID, Extras] = field(default_factory=dict)
     since: float = 0.0
 
 
@@ -72,9 +77,12 @@ class ReadBatcher:
         self._thread = threading.Thread(target=self._run, name="read-batcher", daemon=True)
         self._thread.start()
 
-    def submit(self, reads: Sequence[PlateRead]) -> Future[frozenset[int]]:
-        """Queue reads; the future completes when they are durably stored (or fails), with
-        the positions in ``reads`` of those refused because their id is taken."""
+    def submit(
+        self, reads: Sequence[PlateRead], extras: Mapping[uuid.UUID, Extras] | None = None
+    ) -> Future[frozenset[int]]:
+        """Queue reads (with what the vendor sent beside them, by read id); the future
+        completes when they are durably stored (or fails), with the positions in ``reads``
+        of those refused because their id is taken."""
         future: Future[frozenset[int]] = Future()
         if not reads:
             future.set_result(frozenset())
@@ -87,6 +95,9 @@ class ReadBatcher:
                 self._pending.since = time.monotonic()
             self._pending.starts.append(len(self._pending.reads))
             self._pending.reads.extend(reads)
+            if extras:
+                self._pending.extras.update(
+                    (r.read_id, extras[r.read_id]) for r in reads if r.read_id in extras)
             self._pending.futures.append(future)
             # wake the writer to start the delay clock, or to write a full batch now
             if first or len(self._pending.reads) >= self.max_reads:
@@ -120,6 +131,7 @@ class ReadBatcher:
                 for future in batch.futures:
                     future.set_exception(exc)
                 continue
+            self._add_extras(batch.extras, added.written)
             self.batches_written += 1
             self.reads_written += len(added.written)
             ends = [*batch.starts[1:], len(batch.reads)]
@@ -127,6 +139,17 @@ class ReadBatcher:
                 future.set_result(frozenset(p - start for p in added.refused if start <= p < end))
             if self.on_commit is not None and added.written:
                 self._committed.put(added.written)
+
+    def _add_extras(self, extras: dict[uuid.UUID, Extras], written: list[PlateRead]) -> None:
+        """Write the extras of the reads just written (a refused read's are dropped)."""
+        rows = [(StoredRead(r.read_id, r.owner_id, r.plate, r.expires_at), extras[r.read_id])
+                for r in written if r.read_id in extras]
+        if not rows:
+            return
+        try:
+            add_extras(self.store.engine, rows)
+        except Exception:  # the reads are stored: their candidates are not worth a refusal
+            log.exception("storing the candidates of %d reads failed", len(rows))
 
     def _follow(self) -> None:
         assert self.on_commit is not None

@@ -20,10 +20,9 @@ from plateledger.ingest.quarantine import (
     map_cameras,
     raw_items,
 )
-from plateledger.policy.clocks import searchable
 from plateledger.read import PlateRead, ReadSubmission
 from plateledger.store.arrow import rows_to_reads
-from plateledger.store.candidates import Extras, StoredRead, add_extras
+from plateledger.store.candidates import Extras
 
 CONFLICT_CODE = "read_conflict"
 
@@ -102,24 +101,11 @@ class Intake:
         accepted: Sequence[uuid.UUID],
         errors: Sequence[tuple[int, str, str]],
     ) -> tuple[list[int], bool]:
-        """After the reads are stored: keep the accepted reads' extras, and quarantine the
-        items that could not be accepted. Returns the quarantined items' ids, and whether
-        an item other than a conflict was kept (then the post is answered 2xx)."""
+        """After the reads are stored (their extras with them, by the batcher): quarantine
+        the items that could not be accepted. Returns the quarantined items' ids, and
+        whether an item other than a conflict was kept (then the post is answered 2xx)."""
         store = self.ingest.batcher.store
         taken = set(accepted)
-        if self.extras and searchable(self.ingest.retention_for(self.agency_id), False):
-            # (A pack that forbids keeping non-hits keeps no candidates either.)
-            add_extras(
-                store.engine,
-                [
-                    (
-                        StoredRead(r.read_id, r.owner_id, r.plate, r.expires_at),
-                        self.extras[r.read_id],
-                    )
-                    for _, r in reads
-                    if r.read_id in taken and r.read_id in self.extras
-                ],
-            )
         if not errors:
             return [], False
         keep_all = self.quarantine.enabled(self.kind, self.prefix)

@@ -133,6 +133,34 @@ class _Rows:
             self.columns.setdefault(name, []).append(value)
 
 
+_EXPIRY = pa.timestamp("us", tz="UTC")
+_CANDIDATE_ROWS = pa.schema(
+    [
+        ("plate_key", pa.string()),
+        ("plate", pa.string()),
+        ("read_id", pa.string()),
+        ("owner_id", pa.uint32()),
+        ("read_plate", pa.string()),
+        ("confidence", pa.float32()),
+        ("rank", pa.uint8()),
+        ("expires_at", _EXPIRY),
+    ]
+)
+_DETAIL_ROWS = pa.schema(
+    [
+        ("read_id", pa.string()),
+        ("owner_id", pa.uint32()),
+        ("box", pa.list_(pa.int32())),
+        ("image_width", pa.uint32()),
+        ("image_height", pa.uint32()),
+        ("vehicle_year", pa.string()),
+        ("vehicle_orientation", pa.string()),
+        ("expires_at", _EXPIRY),
+    ]
+)
+"""The Arrow layout of each table's rows (an empty box is still a list of integers)."""
+
+
 def add_extras(engine: Engine, reads: Sequence[tuple[StoredRead, Extras]]) -> None:
     """Write the candidates and details of stored reads (a retry writes the same rows,
     which the tables' keys collapse)."""
@@ -161,9 +189,9 @@ def add_extras(engine: Engine, reads: Sequence[tuple[StoredRead, Extras]]) -> No
                 expires_at=read.expires_at,
             )
     if candidates.columns:
-        engine.insert_arrow(CANDIDATES, pa.table(candidates.columns))
+        engine.insert_arrow(CANDIDATES, pa.table(candidates.columns, schema=_CANDIDATE_ROWS))
     if details.columns:
-        engine.insert_arrow(DETAILS, pa.table(details.columns))
+        engine.insert_arrow(DETAILS, pa.table(details.columns, schema=_DETAIL_ROWS))
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def conflict_error(index: int, read: PlateRead) -> ItemErrorOut:
 
 
 async def store_reads(
-    ingest: Ingest, reads: list[tuple[int, PlateRead]]
+    ingest: Ingest, reads: list[tuple[int, PlateRead]], extras: Any = None,
 ) -> tuple[list[uuid.UUID], list[ItemErrorOut], int]:
     """Keep (retention), then durably add ``reads`` (item index, read): the ids accepted in
     batch order, an error per read refused for a conflict, and how many were not kept."""
@@ -68,7 +68,7 @@ async def store_reads(
     refused: frozenset[int] = frozenset()
     if stored:
         try:
-            future = ingest.batcher.submit([read for _, read in stored])
+            future = ingest.batcher.submit([read for _, read in stored], extras)
         except BatcherClosed as exc:
             raise ApiError(503, "shutting_down", str(exc)) from None
         refused = await asyncio.wrap_future(future)
@@ -219,7 +219,7 @@ async def ingest_bytes(
         raise zone_refusal() from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
-    accepted, conflicts, not_kept = await store_reads(ingest, reads)
+    accepted, conflicts, not_kept = await store_reads(ingest, reads, intake.extras)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     quarantined, held = await asyncio.to_thread(
         intake.settle, body, reads, accepted, [(e.index, e.message, e.code) for e in errors])
