@@ -22,8 +22,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from plateledger.catalog import open_catalog
+from plateledger.catalog.approvals import search_approvals
 from plateledger.demo import DEMO_PASSWORD, seed_catalog
 from plateledger.settings import Settings
 from plateledger.sim import City, default_plan
@@ -474,3 +476,32 @@ def test_check_the_status_follows_a_request_from_the_workspace(
         )
         == [0] * 7
     )
+
+
+def test_an_expired_request_reads_as_expired_and_cannot_be_run(
+    locate_server: LocateServer, browser: Browser
+) -> None:
+    server = locate_server.server
+    expired = _request(server, INVESTIGATOR, "5EXP404")
+    catalog = open_catalog(Settings(data_dir=server.data_dir, require_totp=False))
+    try:
+        with catalog.engine.begin() as conn:
+            conn.execute(
+                update(search_approvals)
+                .where(search_approvals.c.id == expired)
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+    finally:
+        catalog.close()
+    _as(browser, server, INVESTIGATOR, "/approvals")
+    row = f"document.querySelector('#mine-table tr[data-approval=\"{expired}\"]')"
+    browser.wait_for(row)
+    assert browser.evaluate(f"{row}.dataset.status") == "expired"
+    assert browser.evaluate(f"{row}.cells[4].textContent") == "Expired"
+    assert browser.evaluate(f"{row}.querySelector('a.run-approved')") is None
+    _as(browser, server, INVESTIGATOR, f"/workspace?approval={expired}")
+    browser.wait_for("document.getElementById('locate-approval').dataset.status === 'expired'")
+    assert "expired before it ran" in browser.evaluate(
+        "document.getElementById('approval-text').textContent"
+    )
+    assert browser.evaluate("document.getElementById('approval-run').hidden") is True
