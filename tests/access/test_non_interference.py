@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, example, given, note, settings
 from starlette.routing import Mount, Route
 
 from plateledger.api.app import create_app
+from plateledger.audit.tiles import Tile, split_entry_bundle
 from plateledger.read import derive_read_id
 from plateledger.settings import Settings
 from tests.access.world import (
@@ -215,7 +216,26 @@ def audit(s: Session, world: World) -> dict[str, Any]:
         seen[f"GET /v1/alarms {user}"] = s.get(user, "/v1/alarms")
     status, checkpoint = s.get(None, "/v1/audit/checkpoint")
     seen["GET /v1/audit/checkpoint"] = (status, str(checkpoint).splitlines()[:1])
+    for user in ("auditor", "supervisor", None):
+        seen[f"GET /v1/audit/tlog/tile/entries {user}"] = _bundles(s, user)
     return seen
+
+
+def _bundles(s: Session, user: str | None) -> Any:
+    """Every entry bundle of the log as ``user`` is served it: the statuses met, and the
+    entries of the bundles served (the withheld-hit ones set aside, see DECLASSIFIED)."""
+    status, note = s.get(None, "/v1/audit/tlog/checkpoint")
+    assert status == 200, note
+    size = int(str(note).splitlines()[1])
+    statuses, entries = set(), []
+    for first in range(0, size, 256):
+        path = Tile(-1, first // 256, min(256, size - first)).path()
+        status, body = s.get(user, f"/v1/audit/tlog/{path}")
+        statuses.add(status)
+        if status == 200 and isinstance(body, bytes):
+            entries += [e for e in map(json.loads, split_entry_bundle(body))
+                        if e.get("type") != DECLASSIFIED]
+    return sorted(statuses), entries
 
 
 # Counted on purpose, never a function of the requester's decision: hits withheld from the
@@ -457,8 +477,9 @@ ROUTES: dict[str, str] = {
     "GET /v1/audit/proof/consistency": "hashes of tree heads",
     "GET /v1/audit/tlog/checkpoint": "the checkpoint of GET /v1/audit/checkpoint with its "
     "witnesses' cosignatures: a tree head, no read data (tests/audit/test_tiles.py)",
-    "GET /v1/audit/tlog/tile/{path:path}": "hashes of entries, as the proofs; entry bundles "
-    "are not served (tests/audit/test_tiles.py)",
+    "GET /v1/audit/tlog/tile/{path:path}": "hashes of entries, as the proofs "
+    "(tests/audit/test_tiles.py)",
+    "GET /v1/audit/tlog/tile/entries/{path:path}": "audit",
     "POST /v1/audit/tlog/cosignatures": "write: a trusted witness's cosignature of a "
     "checkpoint; no read data (tests/audit/test_witness_protocol.py)",
     "POST /v1/witness/add-checkpoint": "write: another log's checkpoint, cosigned; no read "

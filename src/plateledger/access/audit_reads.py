@@ -19,7 +19,8 @@ from plateledger.access.errors import AuditUnavailable, NotPermitted, NotVisible
 from plateledger.access.policy_source import PolicySource, decide_own
 from plateledger.audit import AuditLog, AuditRecord, redact
 from plateledger.audit.entry import EntryType, new_entry
-from plateledger.audit.redaction import Reader, View, served
+from plateledger.audit.redaction import Reader, View, served, view_of
+from plateledger.audit.tiles import Tile, entry_bundle
 from plateledger.catalog import Catalog, Principal
 from plateledger.policy import Action
 
@@ -49,7 +50,11 @@ def entry_item(record: AuditRecord, reader: Reader | None) -> dict[str, Any]:
 
 
 def entries_page(
-    log: AuditLog, start: int, limit: int, *, reader: Reader | None = None,
+    log: AuditLog,
+    start: int,
+    limit: int,
+    *,
+    reader: Reader | None = None,
 ) -> dict[str, Any]:
     """A page of entries from ``start`` (``limit`` capped at `MAX_PAGE`), each as
     `entry_item` makes it for ``reader`` (``None``: the public summaries only)."""
@@ -71,8 +76,10 @@ class AuditReader:
         `NotPermitted` (naming the rule) otherwise."""
         verdict = decide_own(self.policy, user, Action.VIEW_AUDIT)
         if not verdict.allowed:
-            raise NotPermitted("forbidden", "full entries are for auditors and supervisors: "
-                               + "; ".join(verdict.reasons))
+            raise NotPermitted(
+                "forbidden",
+                "full entries are for auditors and supervisors: " + "; ".join(verdict.reasons),
+            )
         agency = self.catalog.agency(user.agency_id)
         return Reader("" if agency is None else str(agency.slug), user.agency_id)
 
@@ -94,17 +101,57 @@ class AuditReader:
         self._log_reading(user, reader, [item])
         return item
 
-    def _log_reading(self, user: Principal, reader: Reader, items: list[dict[str, Any]]) -> None:
+    def bundle(self, user: Principal, tile: Tile) -> bytes:
+        """The C2SP tlog-tiles entry bundle ``tile`` (each entry's stored bytes, which hash
+        to its leaf), served only when ``user``'s agency is served *every* entry in it in
+        full: a bundle cannot be redacted — an entry with a field left out would no
+        longer hash to its leaf — so it is served whole or not at all. `NotVisible` for a
+        bundle the log has not filled; `NotPermitted` when any entry in it is another
+        agency's to read. The reading is logged first (``audit_read``; ``bundle``: its
+        ``N``)."""
+        reader = self.reader(user)
+        size = self.log.size()
+        if tile.level != -1 or tile.first + tile.width > size:
+            raise NotVisible(
+                "no_such_bundle", f"`{tile.path()}` is beyond the log of {size} entries"
+            )
+        records = self.log.entries(tile.first, tile.width)
+        if any(view_of(r.entry, reader) is not View.FULL for r in records):
+            raise NotPermitted(
+                "bundle_not_full",
+                "this bundle holds entries your agency is not served in full; a bundle "
+                "holds each entry's exact bytes and cannot be redacted: read the entries "
+                "one by one at /v1/audit/entries?full=1, and the leaf hashes at "
+                "/v1/audit/tlog/tile/0/...",
+            )
+        data = entry_bundle(r.entry_bytes for r in records)
+        self._log_reading(
+            user,
+            reader,
+            [{"index": r.index, "view": str(View.FULL), "entry": r.entry} for r in records],
+            bundle=tile.index,
+        )
+        return data
+
+    def _log_reading(
+        self, user: Principal, reader: Reader, items: list[dict[str, Any]], **fields: Any
+    ) -> None:
         """Append the ``audit_read`` entry of what is about to be served, or refuse."""
         shown = [item for item in items if "entry" in item]
         if not shown:
             return
         try:
-            self.log.append(new_entry(
-                EntryType.AUDIT_READ, user=user.username, agency=reader.slug,
-                indexes=[item["index"] for item in shown],
-                views=[item["view"] for item in shown],
-            ))
+            self.log.append(
+                new_entry(
+                    EntryType.AUDIT_READ,
+                    user=user.username,
+                    agency=reader.slug,
+                    indexes=[item["index"] for item in shown],
+                    views=[item["view"] for item in shown],
+                    **fields,
+                )
+            )
         except Exception as exc:  # fail closed: no record of the reading, no content
-            raise AuditUnavailable("the audit log could not record this reading; no entry "
-                                   "was served") from exc
+            raise AuditUnavailable(
+                "the audit log could not record this reading; no entry was served"
+            ) from exc

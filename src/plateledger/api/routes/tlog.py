@@ -8,9 +8,12 @@
 - ``POST /v1/witness/add-checkpoint``: this server as a witness of other logs
   (https://c2sp.org/tlog-witness), cosigning with ``<data-dir>/witness/cosigner.key``.
 
-Entry bundles (``tile/entries/...``) are not served: entries hold what only their
-agencies' auditors may read. Level-0 tiles hold every leaf hash, which is all a
-verifier or witness needs.
+- ``GET /v1/audit/tlog/tile/entries/<N>[.p/<W>]``: an entry bundle, for an auditor or
+  supervisor whose agency is served every entry in it in full (bearer token; logged
+  first). Entries hold what only their agencies' auditors may read, and a bundle holds
+  each entry's exact bytes (they hash to its leaf), so it cannot be redacted: it is
+  served whole to such a reader or not at all — never to the public. Level-0 tiles hold
+  every leaf hash, which is all a verifier or witness needs.
 """
 
 from __future__ import annotations
@@ -20,7 +23,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from plateledger.api.deps import AuditLogDep, SettingsDep
+from plateledger.access.audit_reads import AuditReader
+from plateledger.api.deps import (
+    AuditLogDep,
+    Credentials,
+    SettingsDep,
+    get_catalog,
+    get_policy,
+    optional_user,
+)
+from plateledger.api.errors import ApiError
 from plateledger.audit import AuditError, LogRangeError, NoteError
 from plateledger.audit.tiles import parse_tile_path, read_tile
 from plateledger.audit.witness import (
@@ -36,8 +48,9 @@ from plateledger.settings import Settings
 router = APIRouter(tags=["audit"])
 
 TEXT = "text/plain; charset=utf-8"
-BODY = {"requestBody": {"required": True,
-                        "content": {"text/plain": {"schema": {"type": "string"}}}}}
+BODY = {
+    "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
+}
 MAX_BODY = 64 * 1024
 
 
@@ -88,32 +101,79 @@ def tlog_checkpoint(request: Request, log: AuditLogDep, settings: SettingsDep) -
 
 
 @router.get(
+    "/v1/audit/tlog/tile/entries/{path:path}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {}},
+            "description": "the bundle: each entry as a big-endian 16-bit length "
+            "and its stored bytes",
+        }
+    },
+)
+def tlog_entry_bundle(
+    request: Request,
+    log: AuditLogDep,
+    credentials: Credentials,
+    path: Annotated[str, Path(max_length=200)],
+) -> Response:
+    """An entry bundle ``<N>[.p/<W>]`` (C2SP tlog-tiles), for an auditor or supervisor
+    whose agency is served every entry in it in full; logged before it is served. 401
+    without a token, 403 when any entry in it is another agency's to read, 404 for a
+    bundle the log has not filled."""
+    try:
+        tile = parse_tile_path("tile/entries/" + path)
+    except LogRangeError as exc:
+        return _plain(404, str(exc))
+    if credentials is None:  # answered before the catalog is asked anything
+        raise ApiError(
+            401,
+            "not_authenticated",
+            "entry bundles hold whole entries: they need an auditor's or supervisor's bearer token",
+        )
+    catalog = get_catalog(request)
+    user = optional_user(catalog, credentials)
+    assert user is not None  # a token was given: a bad one is answered 401 there
+    try:
+        data = AuditReader(log, catalog, get_policy(request)).bundle(user, tile)
+    except LogRangeError as exc:  # an entry too long for a bundle's 16-bit length
+        return _plain(404, str(exc))
+    # whole entries: never kept by a shared cache, whatever the spec's caching advice
+    return Response(
+        data, media_type="application/octet-stream", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+@router.get(
     "/v1/audit/tlog/tile/{path:path}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}},
-                     "description": "the tile's hashes, 32 bytes each"}},
+    responses={
+        200: {
+            "content": {"application/octet-stream": {}},
+            "description": "the tile's hashes, 32 bytes each",
+        }
+    },
 )
-def tlog_tile(
-    log: AuditLogDep, path: Annotated[str, Path(max_length=200)]
-) -> Response:
+def tlog_tile(log: AuditLogDep, path: Annotated[str, Path(max_length=200)]) -> Response:
     """A hash tile ``<L>/<N>[.p/<W>]``: up to 256 hashes of tree level 8·L (C2SP tlog-tiles)."""
     try:
         tile = parse_tile_path(path)
-        if tile.level < 0:
-            return _plain(404, "entry bundles are not served: entries hold what only their "
-                          "agencies' auditors may read; level-0 tiles hold every leaf hash")
+        if tile.level < 0:  # (answered by `tlog_entry_bundle`, registered first)
+            return _plain(404, "entry bundles are served at tile/entries/ to auditors")
         data = read_tile(log, tile)
     except LogRangeError as exc:
         return _plain(404, str(exc))
     except AuditError as exc:
         return _plain(503, str(exc))
     # a tile, full or partial, never changes once the tree has filled it: cache it for good
-    return Response(data, media_type="application/octet-stream",
-                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
-@router.post("/v1/audit/tlog/cosignatures", response_class=PlainTextResponse,
-             openapi_extra=BODY)
+@router.post("/v1/audit/tlog/cosignatures", response_class=PlainTextResponse, openapi_extra=BODY)
 async def add_cosignatures(request: Request, log: AuditLogDep, settings: SettingsDep) -> Response:
     """Keep a trusted witness's cosignature of one of this log's checkpoints: the body is
     the checkpoint note with the witness's cosignature lines added. 403: no line is by a
@@ -133,8 +193,7 @@ async def add_cosignatures(request: Request, log: AuditLogDep, settings: Setting
     return PlainTextResponse("".join(kept), media_type=TEXT)
 
 
-@router.post("/v1/witness/add-checkpoint", response_class=PlainTextResponse,
-             openapi_extra=BODY)
+@router.post("/v1/witness/add-checkpoint", response_class=PlainTextResponse, openapi_extra=BODY)
 async def add_checkpoint(request: Request, log: AuditLogDep, settings: SettingsDep) -> Response:
     """C2SP tlog-witness: cosign a witnessed log's checkpoint that extends the last one
     cosigned. 404 unknown origin, 403 no known key's signature, 409 stale old size
@@ -148,6 +207,7 @@ async def add_checkpoint(request: Request, log: AuditLogDep, settings: SettingsD
         return PlainTextResponse(service.add_checkpoint(body), media_type=TEXT)
     except WitnessRefusal as exc:
         if exc.status == 409 and exc.size is not None:
-            return Response(f"{exc.size}\n", status_code=409,
-                            headers={"Content-Type": "text/x.tlog.size"})
+            return Response(
+                f"{exc.size}\n", status_code=409, headers={"Content-Type": "text/x.tlog.size"}
+            )
         return _plain(exc.status, str(exc))
