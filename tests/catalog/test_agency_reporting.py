@@ -25,8 +25,18 @@ def test_the_state_table_is_the_audit_exports() -> None:
     assert STATE_ZONES == EXPORT_ZONES
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "../../etc/passwd", "", "america/chicago",
-                                  "America/Chicago ", "localtime", "A" * 65])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Mars/Olympus",
+        "../../etc/passwd",
+        "",
+        "america/chicago",
+        "America/Chicago ",
+        "localtime",
+        "A" * 65,
+    ],
+)
 def test_a_time_zone_that_is_not_an_iana_name_is_refused(name: str) -> None:
     with pytest.raises(CatalogError):
         check_timezone(name)
@@ -56,11 +66,15 @@ def test_a_change_is_logged_with_its_before_and_after(catalog: Catalog) -> None:
     mpd = catalog.add_agency("Minneapolis PD", "mpd", "municipal", "MN")
     changes = AdminChanges(catalog, log)
     size = log.size()
-    changes.update_agency(Actor("mpd-admin", mpd.id), mpd.id, timezone="America/Chicago",
-                          portal_officer_names=True)
+    changes.update_agency(
+        Actor("mpd-admin", mpd.id), mpd.id, timezone="America/Chicago", portal_officer_names=True
+    )
     entry = log.entry(size).entry
     assert (entry["change"], entry["object_id"], entry["user"]) == (
-        "agency_settings", "mpd", "mpd-admin")
+        "agency_settings",
+        "mpd",
+        "mpd-admin",
+    )
     assert entry["before"] == {"portal_officer_names": False, "timezone": None}
     assert entry["after"] == {"portal_officer_names": True, "timezone": "America/Chicago"}
     with pytest.raises(CatalogError):
@@ -74,10 +88,24 @@ def _cli(tmp_path: Path, *args: str) -> tuple[int, str]:
 
 
 def test_the_command_sets_the_zone_and_the_officer_names(tmp_path: Path) -> None:
-    assert _cli(tmp_path, "agency", "add", "Minneapolis PD", "--slug", "mpd", "--kind",
-                "municipal", "--state", "MN")[0] == 0
-    code, output = _cli(tmp_path, "agency", "set", "mpd", "--timezone", "America/Denver",
-                        "--portal-officer-names")
+    assert (
+        _cli(
+            tmp_path,
+            "agency",
+            "add",
+            "Minneapolis PD",
+            "--slug",
+            "mpd",
+            "--kind",
+            "municipal",
+            "--state",
+            "MN",
+        )[0]
+        == 0
+    )
+    code, output = _cli(
+        tmp_path, "agency", "set", "mpd", "--timezone", "America/Denver", "--portal-officer-names"
+    )
     assert code == 0, output
     refused = _cli(tmp_path, "agency", "set", "mpd", "--timezone", "Mars/Olympus")
     assert refused[0] != 0 and "IANA" in refused[1]
@@ -89,20 +117,21 @@ def test_the_command_sets_the_zone_and_the_officer_names(tmp_path: Path) -> None
         last = log.entry(log.size() - 1).entry
         assert (last["before"], last["after"]) == (
             {"portal_officer_names": False, "timezone": None},
-            {"portal_officer_names": True, "timezone": "America/Denver"})
+            {"portal_officer_names": True, "timezone": "America/Denver"},
+        )
         assert last["via"] == "plateledger admin"
         size = log.size()
     finally:
         catalog.close()
-    code, output = _cli(tmp_path, "agency", "set", "mpd", "--state-timezone",
-                        "--no-portal-officer-names")
+    code, output = _cli(
+        tmp_path, "agency", "set", "mpd", "--state-timezone", "--no-portal-officer-names"
+    )
     assert code == 0, output
     catalog = open_catalog(Settings(data_dir=tmp_path))
     try:
         log = AuditLog(catalog.engine, signer=None)
         assert log.size() == size + 1
-        assert log.entry(size).entry["after"] == {"portal_officer_names": False,
-                                                  "timezone": None}
+        assert log.entry(size).entry["after"] == {"portal_officer_names": False, "timezone": None}
         agency = catalog.agency_by_slug("mpd")
         assert agency is not None and agency_timezone(agency) == "America/Chicago"
     finally:

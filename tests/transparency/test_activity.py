@@ -50,22 +50,29 @@ def _at(text: str) -> datetime:
 
 
 def _read(owner: int, camera: str, plate: str, when: datetime) -> PlateRead:
-    return make_read(plate, camera=camera, owner=owner, now=when + timedelta(minutes=1),
-                     minutes_ago=1, keep_days=3650, state="MN")
+    return make_read(
+        plate,
+        camera=camera,
+        owner=owner,
+        now=when + timedelta(minutes=1),
+        minutes_ago=1,
+        keep_days=3650,
+        state="MN",
+    )
 
 
 @pytest.fixture
 def world(tmp_path: Path, store: ReadStore) -> Iterator[tuple[Catalog, ReadStore, int, int]]:
-    catalog = open_catalog(Settings(data_dir=tmp_path, secret_key="k" * 32),
-                           password_hasher=FAST)
+    catalog = open_catalog(Settings(data_dir=tmp_path, secret_key="k" * 32), password_hasher=FAST)
     mpd = catalog.add_agency("Minneapolis PD", "mpd", "municipal", "MN")
     other = catalog.add_agency("Other PD", "opd", "municipal", "MN")
     reads = [_read(mpd.id, c, p, _at(t)) for c, p, t in READS]
     store.insert_reads(reads)
     store.insert_reads(reads[2:3])  # a retried batch: the same read again
     # another agency's reads on the same camera ids and times: never counted for mpd
-    store.insert_reads([_read(other.id, c, "OTHER" + str(i), _at(t))
-                        for i, (c, _, t) in enumerate(READS)])
+    store.insert_reads(
+        [_read(other.id, c, "OTHER" + str(i), _at(t)) for i, (c, _, t) in enumerate(READS)]
+    )
     try:
         yield catalog, store, mpd.id, other.id
     finally:
@@ -106,7 +113,8 @@ def test_readers_and_plates_are_recomputed_from_the_reads(
     assert active.source == READ_STORE
     assert active.figure is not None
     assert {r[0]: (r[1], r[2], r[3], r[4]) for r in active.figure.rows} == {
-        camera: (hour_ranges(h), len(h), len(d), n) for camera, (h, d, n) in per.items()}
+        camera: (hour_ranges(h), len(h), len(d), n) for camera, (h, d, n) in per.items()
+    }
     assert per["cam-a"][0] == {1, 21, 9, 10} and per["cam-b"][2] == 2
     assert active.note is None  # the store holds reads from before the period
     collected = report.element("plates_collected")
@@ -124,8 +132,7 @@ def test_the_agencys_own_zone_moves_the_hours(
     per, plates = _expected(ZoneInfo("America/Denver"))
     figure = report.element("active_times").figure
     assert figure is not None
-    assert {r[0]: r[1] for r in figure.rows} == {c: hour_ranges(h) for c, (h, _, _) in
-                                                  per.items()}
+    assert {r[0]: r[1] for r in figure.rows} == {c: hour_ranges(h) for c, (h, _, _) in per.items()}
     assert report.element("plates_collected").value == plates
 
 
@@ -140,8 +147,16 @@ def test_reads_purged_before_the_report_are_said_not_counted(
     note = report.element("plates_collected").note
     assert note is not None and "from 2024-12-31 on" in note and "not counted" in note
     assert report.element("plates_collected").value == 1  # the one read of 2024, locally
-    before = build_report(catalog, store, agency, "mn-audit", Period(date(2023, 1, 1),
-                          date(2023, 12, 31)), [], 0, now=NOW)
+    before = build_report(
+        catalog,
+        store,
+        agency,
+        "mn-audit",
+        Period(date(2023, 1, 1), date(2023, 12, 31)),
+        [],
+        0,
+        now=NOW,
+    )
     none = before.element("active_times")
     assert none.figure is not None and none.figure.rows == ()
     assert none.note is not None and "no read of this agency from this period" in none.note
@@ -160,12 +175,22 @@ def test_without_the_store_the_elements_say_so(
 
 def _alert(owner: int, camera: str, when: datetime, n: int) -> Alert:
     return Alert(
-        hit_id=f"hit-{owner}-{n}", created_at=when, list_id=1, list_owner_id=owner,
-        entry_id=1, category="stolen_vehicle", match_kind="exact", plate_listed="ABC123",
-        region_listed="MN", region_mismatch=False, priority=1, reason="stolen",
+        hit_id=f"hit-{owner}-{n}",
+        created_at=when,
+        list_id=1,
+        list_owner_id=owner,
+        entry_id=1,
+        category="stolen_vehicle",
+        match_kind="exact",
+        plate_listed="ABC123",
+        region_listed="MN",
+        region_mismatch=False,
+        priority=1,
+        reason="stolen",
         case_number="C-1",
-        read=AlertRead(read_id=f"r-{n}", owner_id=owner, camera_id=camera, ts=when,
-                       plate="ABC123", region="MN"),
+        read=AlertRead(
+            read_id=f"r-{n}", owner_id=owner, camera_id=camera, ts=when, plate="ABC123", region="MN"
+        ),
     )
 
 
@@ -176,21 +201,42 @@ def test_matches_per_device_come_from_the_hit_records(
     agency = catalog.agency(mpd_id)
     assert agency is not None
     hits = HitStore(catalog.engine)
-    mine = [("cam-a", "2025-03-01T12:00:00"), ("cam-a", "2025-08-01T12:00:00"),
-            ("cam-b", "2026-01-01T05:00:00"),   # December 31 in Minnesota: inside
-            ("cam-b", "2025-01-01T05:00:00")]   # December 31, 2024: outside
+    mine = [
+        ("cam-a", "2025-03-01T12:00:00"),
+        ("cam-a", "2025-08-01T12:00:00"),
+        ("cam-b", "2026-01-01T05:00:00"),  # December 31 in Minnesota: inside
+        ("cam-b", "2025-01-01T05:00:00"),
+    ]  # December 31, 2024: outside
     with catalog.engine.begin() as conn:
         hits.insert(conn, [(_alert(mpd_id, c, _at(t), i), []) for i, (c, t) in enumerate(mine)])
         hits.insert(conn, [(_alert(other_id, "cam-a", _at("2025-05-05T12:00:00"), 9), [])])
     # the audit log delivered one more hit of the year than the records still hold
-    deliveries = [new_entry("alert_delivery", hit_id=f"h{i}", agency="mpd", owner_agency="mpd",
-                            list_id=1, category="stolen_vehicle", list_class="local",
-                            match_kind="exact", read_id="r", policy_ids=[])
-                  | {"time": t + "Z"}
-                  for i, t in enumerate(["2025-03-01T12:00:00", "2025-08-01T12:00:00",
-                                         "2026-01-01T05:00:00", "2025-10-10T12:00:00"])]
-    report = build_report(catalog, store, agency, "nh-annual", YEAR,
-                          facts_of(enumerate(deliveries)), 4, now=NOW)
+    deliveries = [
+        new_entry(
+            "alert_delivery",
+            hit_id=f"h{i}",
+            agency="mpd",
+            owner_agency="mpd",
+            list_id=1,
+            category="stolen_vehicle",
+            list_class="local",
+            match_kind="exact",
+            read_id="r",
+            policy_ids=[],
+        )
+        | {"time": t + "Z"}
+        for i, t in enumerate(
+            [
+                "2025-03-01T12:00:00",
+                "2025-08-01T12:00:00",
+                "2026-01-01T05:00:00",
+                "2025-10-10T12:00:00",
+            ]
+        )
+    ]
+    report = build_report(
+        catalog, store, agency, "nh-annual", YEAR, facts_of(enumerate(deliveries)), 4, now=NOW
+    )
     element = report.element("matches_per_device")
     assert element.source == HIT_RECORDS
     assert element.figure is not None

@@ -28,8 +28,7 @@ NEW_YEAR = datetime(2026, 1, 1, 9, tzinfo=UTC)  # 03:00 in Minneapolis, 01:00 in
 
 
 def _catalog(tmp_path: Path) -> tuple[Catalog, AuditLog]:
-    catalog = open_catalog(Settings(data_dir=tmp_path, secret_key="k" * 32),
-                           password_hasher=FAST)
+    catalog = open_catalog(Settings(data_dir=tmp_path, secret_key="k" * 32), password_hasher=FAST)
     catalog.add_agency("Portland PB", "ppb", "municipal", "OR")
     catalog.add_agency("Minneapolis PD", "mpd", "municipal", "MN")
     catalog.add_agency("Chicago PD", "cpd", "municipal", "IL")
@@ -39,16 +38,26 @@ def _catalog(tmp_path: Path) -> tuple[Catalog, AuditLog]:
 
 
 def test_the_schedule_writes_each_due_report_once_with_the_store(
-    tmp_path: Path, store: ReadStore,
+    tmp_path: Path,
+    store: ReadStore,
 ) -> None:
     catalog, log = _catalog(tmp_path)
     mpd = catalog.agency_by_slug("mpd")
     assert mpd is not None
-    store.insert_reads([
-        make_read(p, camera="cam-1", owner=mpd.id, now=datetime(2025, 7, 1, 12, tzinfo=UTC),
-                  minutes_ago=m, keep_days=3650, state="MN")
-        for p, m in (("ABC123", 1), ("ABC123", 60), ("XYZ789", 120))
-    ])
+    store.insert_reads(
+        [
+            make_read(
+                p,
+                camera="cam-1",
+                owner=mpd.id,
+                now=datetime(2025, 7, 1, 12, tzinfo=UTC),
+                minutes_ago=m,
+                keep_days=3650,
+                state="MN",
+            )
+            for p, m in (("ABC123", 1), ("ABC123", 60), ("XYZ789", 120))
+        ]
+    )
     folder = tmp_path / "out"
     try:
         scheduler = ReportScheduler(catalog, log, store, folder, clock=lambda: NEW_YEAR)
@@ -59,17 +68,21 @@ def test_the_schedule_writes_each_due_report_once_with_the_store(
         assert sorted(w.stem for w in early) == [
             "mpd_mn-audit_2024-01-01_2024-12-31",
             "ppb_or-monthly_2025-11-01_2025-11-30",
-            "ppb_or-quarterly_2025-07-01_2025-09-30"]
+            "ppb_or-quarterly_2025-07-01_2025-09-30",
+        ]
         written = scheduler.run_once(NEW_YEAR)
         assert sorted(w.stem for w in written) == [
             "mpd_mn-audit_2025-01-01_2025-12-31",
             "ppb_or-monthly_2025-12-01_2025-12-31",
-            "ppb_or-quarterly_2025-10-01_2025-12-31"]
+            "ppb_or-quarterly_2025-10-01_2025-12-31",
+        ]
         assert log.size() == before + 6
         body = json.loads((folder / "mpd_mn-audit_2025-01-01_2025-12-31.json").read_text())
         elements = {e["key"]: e for e in body["elements"]}
-        assert (elements["plates_collected"]["source"], elements["plates_collected"]["value"]) \
-            == ("read store", 2)
+        assert (elements["plates_collected"]["source"], elements["plates_collected"]["value"]) == (
+            "read store",
+            2,
+        )
         assert elements["active_times"]["figure"]["rows"][0][0] == "cam-1"
         assert body["period"]["timezone"] == "America/Chicago"
         entry = log.entry(body["audit_index"]).entry
@@ -82,11 +95,23 @@ def test_the_schedule_writes_each_due_report_once_with_the_store(
         again = ReportScheduler(catalog, log, store, folder)
         assert again.run_once(NEW_YEAR + timedelta(days=1)) == []
         # a search logged after the scheduler first read the log counts in the next report
-        log.append(search_entry(
-            user="o", agency="ppb", requested_by_agency="ppb", purpose="homicide",
-            case_number=None, kind="exact", query={"plate": "1ABC234"},
-            owners_allowed=["ppb"], owners_denied=[], result_count=1, result_digest="d",
-            policy_set_hash="h") | {"time": "2026-01-20T10:00:00Z"})
+        log.append(
+            search_entry(
+                user="o",
+                agency="ppb",
+                requested_by_agency="ppb",
+                purpose="homicide",
+                case_number=None,
+                kind="exact",
+                query={"plate": "1ABC234"},
+                owners_allowed=["ppb"],
+                owners_denied=[],
+                result_count=1,
+                result_digest="d",
+                policy_set_hash="h",
+            )
+            | {"time": "2026-01-20T10:00:00Z"}
+        )
         february = scheduler.run_once(datetime(2026, 2, 1, 9, tzinfo=UTC))
         assert [w.stem for w in february] == ["ppb_or-monthly_2026-01-01_2026-01-31"]
         body = json.loads((folder / f"{february[0].stem}.json").read_text())
@@ -118,11 +143,16 @@ def test_a_failed_run_is_kept_not_raised_and_logs_nothing(tmp_path: Path) -> Non
 
 
 def test_the_server_starts_the_schedule_unless_it_is_turned_off(
-    tmp_path: Path, store_path: Path,
+    tmp_path: Path,
+    store_path: Path,
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", store_path=store_path,
-                        secret_key="k" * 32, reports_dir=tmp_path / "posted",
-                        reports_every_minutes=30)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        store_path=store_path,
+        secret_key="k" * 32,
+        reports_dir=tmp_path / "posted",
+        reports_every_minutes=30,
+    )
     app = create_app(settings)
     with TestClient(app):
         scheduler = app.state.reports
@@ -139,7 +169,8 @@ def test_the_server_starts_the_schedule_unless_it_is_turned_off(
 
 
 def test_the_settings_default_to_on_under_the_data_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.reports_schedule is True
@@ -151,22 +182,47 @@ def test_the_settings_default_to_on_under_the_data_dir(
 
 
 def test_the_command_reads_the_store_unless_told_not_to(
-    tmp_path: Path, store: ReadStore, store_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    store: ReadStore,
+    store_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     catalog, _ = _catalog(tmp_path)
     catalog.close()
     monkeypatch.setenv("PLATELEDGER_STORE_PATH", str(store_path))
     store.close()  # the command opens the store itself
     runner = CliRunner()
-    result = runner.invoke(cli, ["reports", "schedule", "--data-dir", str(tmp_path),
-                                 "--now", NEW_YEAR.isoformat(), "--out", str(tmp_path / "a")])
+    result = runner.invoke(
+        cli,
+        [
+            "reports",
+            "schedule",
+            "--data-dir",
+            str(tmp_path),
+            "--now",
+            NEW_YEAR.isoformat(),
+            "--out",
+            str(tmp_path / "a"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     body = json.loads((tmp_path / "a" / "mpd_mn-audit_2025-01-01_2025-12-31.json").read_text())
     plates = next(e for e in body["elements"] if e["key"] == "plates_collected")
     assert plates["source"] == "read store"
-    bare = runner.invoke(cli, ["reports", "schedule", "--data-dir", str(tmp_path), "--now",
-                               NEW_YEAR.isoformat(), "--out", str(tmp_path / "b"),
-                               "--without-store"])
+    bare = runner.invoke(
+        cli,
+        [
+            "reports",
+            "schedule",
+            "--data-dir",
+            str(tmp_path),
+            "--now",
+            NEW_YEAR.isoformat(),
+            "--out",
+            str(tmp_path / "b"),
+            "--without-store",
+        ],
+    )
     assert bare.exit_code == 0, bare.output
     body = json.loads((tmp_path / "b" / "mpd_mn-audit_2025-01-01_2025-12-31.json").read_text())
     plates = next(e for e in body["elements"] if e["key"] == "plates_collected")

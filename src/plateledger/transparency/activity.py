@@ -32,8 +32,10 @@ __all__ = [
 
 HIT_RECORDS_TABLE = "hotlist_hits"
 
-_WHERE = ("WHERE owner_id = {owner:UInt32} AND ts >= {since:DateTime64(3, 'UTC')} "
-          "AND ts < {until:DateTime64(3, 'UTC')}")
+_WHERE = (
+    "WHERE owner_id = {owner:UInt32} AND ts >= {since:DateTime64(3, 'UTC')} "
+    "AND ts < {until:DateTime64(3, 'UTC')}"
+)
 
 
 def hour_ranges(hours: Iterable[int]) -> str:
@@ -60,16 +62,26 @@ def readers_active(store: ReadStore, owner_id: int, period: Period, zone: str) -
         {"owner": owner_id, "since": since, "until": until, "zone": zone},
     )
     rows = tuple(
-        (str(r["camera_id"]), hour_ranges(r["hours"]), len(set(r["hours"])), int(r["days"]),
-         int(r["reads"]))
+        (
+            str(r["camera_id"]),
+            hour_ranges(r["hours"]),
+            len(set(r["hours"])),
+            int(r["days"]),
+            int(r["reads"]),
+        )
         for r in table.to_pylist()
     )
-    return Figure("readers_active", f"Hours of the day each reader collected data ({zone})",
-                  ("camera", "hours_active", "hours", "days_active", "reads"), rows)
+    return Figure(
+        "readers_active",
+        f"Hours of the day each reader collected data ({zone})",
+        ("camera", "hours_active", "hours", "days_active", "reads"),
+        rows,
+    )
 
 
-def _plates(store: ReadStore, owner_id: int, period: Period,
-            zone: str) -> tuple[int, int, datetime | None]:
+def _plates(
+    store: ReadStore, owner_id: int, period: Period, zone: str
+) -> tuple[int, int, datetime | None]:
     """Distinct plates and reads of the period, and its first read's time (None: none)."""
     since, until = period.bounds(zone)
     table = store.query(
@@ -103,14 +115,16 @@ def matches_per_device(engine: Engine, owner_id: int, period: Period, zone: str)
     if inspect(engine).has_table(HIT_RECORDS_TABLE):
         since, until = period.bounds(zone)
         with engine.connect() as conn:
-            found = conn.execute(text(
-                f"SELECT camera_id, count(*) FROM {HIT_RECORDS_TABLE} "
-                "WHERE read_owner_id = :owner AND created_at >= :since "
-                "AND created_at < :until GROUP BY camera_id ORDER BY camera_id"
-            ), {"owner": owner_id, "since": _millis(since), "until": _millis(until)})
+            found = conn.execute(
+                text(
+                    f"SELECT camera_id, count(*) FROM {HIT_RECORDS_TABLE} "
+                    "WHERE read_owner_id = :owner AND created_at >= :since "
+                    "AND created_at < :until GROUP BY camera_id ORDER BY camera_id"
+                ),
+                {"owner": owner_id, "since": _millis(since), "until": _millis(until)},
+            )
             rows = tuple((str(camera), int(n)) for camera, n in found)
-    return Figure("matches_per_device", "Matches (hits) per device", ("camera", "matches"),
-                  rows)
+    return Figure("matches_per_device", "Matches (hits) per device", ("camera", "matches"), rows)
 
 
 def _millis(moment: datetime) -> int:
@@ -120,25 +134,33 @@ def _millis(moment: datetime) -> int:
 def _note(period: Period, zone: str, held_from: datetime | None) -> str | None:
     first, _ = period.bounds(zone)
     if held_from is None:
-        return ("the read store holds no read of this agency from this period or before it: "
-                "any reads of the period were deleted under the retention policy before this "
-                "report and are not counted")
+        return (
+            "the read store holds no read of this agency from this period or before it: "
+            "any reads of the period were deleted under the retention policy before this "
+            "report and are not counted"
+        )
     if held_from > first:
         day = held_from.astimezone(ZoneInfo(zone)).date().isoformat()
-        return (f"the read store holds this agency's reads from {day} on: reads of the "
-                "period before that, if any, were deleted under the retention policy and "
-                "are not counted")
+        return (
+            f"the read store holds this agency's reads from {day} on: reads of the "
+            "period before that, if any, were deleted under the retention policy and "
+            "are not counted"
+        )
     return None
 
 
-def holdings(store: ReadStore, hits_engine: Engine, owner_id: int, period: Period,
-             zone: str) -> Holdings:
+def holdings(
+    store: ReadStore, hits_engine: Engine, owner_id: int, period: Period, zone: str
+) -> Holdings:
     """Everything a report takes from the read store and the hit records."""
     plates, reads, first = _plates(store, owner_id, period, zone)
     complete = _held_before(store, owner_id, period, zone)
     held_from = period.bounds(zone)[0] if complete else first
     return Holdings(
-        readers=readers_active(store, owner_id, period, zone), plates=plates, reads=reads,
-        held_from=held_from, note=_note(period, zone, held_from),
+        readers=readers_active(store, owner_id, period, zone),
+        plates=plates,
+        reads=reads,
+        held_from=held_from,
+        note=_note(period, zone, held_from),
         matches_per_device=matches_per_device(hits_engine, owner_id, period, zone),
     )

@@ -31,8 +31,13 @@ class ReportScheduler:
     run one interval after start, as the retention purge's)."""
 
     def __init__(
-        self, catalog: Catalog, audit_log: AuditLog, store: ReadStore | None, folder: Path,
-        *, interval: timedelta = timedelta(hours=1),
+        self,
+        catalog: Catalog,
+        audit_log: AuditLog,
+        store: ReadStore | None,
+        folder: Path,
+        *,
+        interval: timedelta = timedelta(hours=1),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if interval <= timedelta(0):
@@ -57,8 +62,15 @@ class ReportScheduler:
         if not self._run_lock.acquire(blocking=False):
             return []
         try:
-            written = write_due(self.audit_log, self.catalog, self.folder, now,
-                                by="schedule", store=self.store, cache=self.facts)
+            written = write_due(
+                self.audit_log,
+                self.catalog,
+                self.folder,
+                now,
+                by="schedule",
+                store=self.store,
+                cache=self.facts,
+            )
             self.last_run, self.last_written, self.last_error = now, written, None
             return written
         finally:
