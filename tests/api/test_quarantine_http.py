@@ -182,6 +182,12 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
     assert item["reasons"] == ["conflicts with stored read"] and item["read_id"] == read_id
     assert item["stored_version"]["stored"]["plate"] == "7CONF01"
     assert item["stored_version"]["posted"]["plate"] == "7CONF02"
+    # replaying a conflicting version conflicts again: it stays held, and is not kept twice
+    again = client.post(f"/v1/admin/quarantine/{item['id']}/replay", headers=admin)
+    assert again.status_code == 409 and read_id in again.text
+    assert client.get("/v1/admin/quarantine", headers=admin).json()["total"] == 2
+    held = client.get("/v1/admin/quarantine", params={"status": "held"}, headers=admin)
+    assert held.json()["total"] == 2
 
 
 def test_an_ingest_url_in_quarantine_mode_answers_alprd_2xx_and_keeps_the_bad_read(

@@ -25,6 +25,8 @@ from plateledger.store.arrow import rows_to_reads
 from plateledger.store.candidates import Extras
 
 CONFLICT_CODE = "read_conflict"
+REPLAY = "replay"
+"""The credential kind of a quarantined item's replay: nothing of it is quarantined again."""
 
 
 class Intake:
@@ -106,8 +108,8 @@ class Intake:
         whether an item other than a conflict was kept (then the post is answered 2xx)."""
         store = self.ingest.batcher.store
         taken = set(accepted)
-        if not errors:
-            return [], False
+        if not errors or self.kind == REPLAY:
+            return [], False  # (a replay still refused stays held as the one item it is)
         keep_all = self.quarantine.enabled(self.kind, self.prefix)
         reasons: dict[int, list[str]] = defaultdict(list)
         conflicts: set[int] = set()
