@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -176,6 +177,40 @@ def test_go_verifies_the_real_server(goverify: Path, tmp_path: Path) -> None:
         code, out = run_go(goverify, base, key)
         assert code == 0, out
         assert "size=270 " in out or "size=271 " in out
+        # An auditor of the agency every entry is of reads the entry bundles too: Go checks
+        # that each entry hashes to its leaf. Another agency's auditor is refused them.
+        olive, bert = auditors(data_dir, base)
+        code, out = run_go(goverify, base, key, "-token", olive)
+        assert code == 0, out
+        assert "entries=270" in out, out
+        code, out = run_go(goverify, base, key, "-token", bert)
+        assert code == 1 and "403" in out and "bundle_not_full" in out, out
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def auditors(data_dir: Path, base: str) -> tuple[str, str]:
+    """Tokens of an auditor of `ca-oakland-pd` (whose users made every entry of `search`)
+    and of another agency's auditor, added to the served catalog."""
+    from plateledger.catalog import new_totp_secret, open_catalog, totp_code
+    from plateledger.catalog.passwords import FAST
+    from plateledger.settings import Settings
+
+    catalog = open_catalog(Settings(data_dir=data_dir), password_hasher=FAST)
+    secrets = {"olive": new_totp_secret(), "bert": new_totp_secret()}
+    try:
+        for slug, user in (("ca-oakland-pd", "olive"), ("ca-berkeley-pd", "bert")):
+            agency = catalog.add_agency(slug, slug, "municipal", "CA")
+            catalog.add_user(agency.id, user, "correct horse battery staple", ["auditor"],
+                             totp_secret=secrets[user])
+    finally:
+        catalog.close()
+    tokens = []
+    for user, secret in secrets.items():
+        answer = httpx.post(f"{base}/v1/auth/token", timeout=30, json={
+            "username": user, "password": "correct horse battery staple",
+            "totp": totp_code(secret, datetime.now(UTC))})
+        assert answer.status_code == 200, answer.text
+        tokens.append(str(answer.json()["access_token"]))
+    return tokens[0], tokens[1]

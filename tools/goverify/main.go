@@ -5,7 +5,11 @@
 // builds from the tiles and those the server's proof endpoints serve.
 //
 //	goverify -url http://host/v1/audit -key 'name+id+base64' [-saved old-checkpoint.txt]
-//	         [-witness 'name+id+base64(0x04||key)']
+//	         [-witness 'name+id+base64(0x04||key)'] [-token 'bearer token']
+//
+// With -token (an auditor's, whose agency is served every entry in full) it also reads
+// every entry bundle (tile/entries/...) and checks that each entry hashes to its leaf in
+// the level-0 tiles.
 //
 // It prints one OK line and exits 0, or prints the first failure and exits 1.
 //
@@ -33,10 +37,17 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-var base string
+var base, token string
 
 func get(path string) ([]byte, error) {
-	resp, err := http.Get(base + path)
+	req, err := http.NewRequest("GET", base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +165,7 @@ func run() (string, error) {
 	key := flag.String("key", "", "verifier key of the log")
 	saved := flag.String("saved", "", "a checkpoint saved earlier: the log must extend it")
 	witness := flag.String("witness", "", "cosigner key whose cosignature must be on the checkpoint")
+	flag.StringVar(&token, "token", "", "an auditor's bearer token: also check every entry bundle")
 	flag.Parse()
 	base = strings.TrimRight(*url, "/")
 	verifier, err := note.NewVerifier(*key)
@@ -286,8 +298,57 @@ func run() (string, error) {
 		}
 		consistencies++
 	}
-	return fmt.Sprintf("OK origin=%s size=%d inclusion=%d consistency=%d", cp.origin, n,
-		inclusions, consistencies), nil
+	entries := int64(0)
+	if token != "" {
+		if entries, err = checkBundles(n, reader); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("OK origin=%s size=%d inclusion=%d consistency=%d entries=%d",
+		cp.origin, n, inclusions, consistencies, entries), nil
+}
+
+// checkBundles reads every entry bundle of the tree of size n (Go's level -1 tiles, the
+// "data" tiles, are C2SP's tile/entries) and checks that each entry's record hash is its
+// leaf in the level-0 tiles, already checked against the signed root.
+func checkBundles(n int64, reader tlog.HashReader) (int64, error) {
+	checked := int64(0)
+	for first := int64(0); first < n; first += 256 {
+		width := n - first
+		if width > 256 {
+			width = 256
+		}
+		t := tlog.Tile{H: 8, L: -1, N: first / 256, W: int(width)}
+		path := strings.Replace(t.Path(), "tile/8/data/", "tile/entries/", 1)
+		data, err := get("/tlog/" + path)
+		if err != nil {
+			return 0, err
+		}
+		for at := 0; at < len(data); checked++ {
+			if at+2 > len(data) {
+				return 0, fmt.Errorf("%s ends inside a length", path)
+			}
+			size := int(binary.BigEndian.Uint16(data[at:]))
+			if at+2+size > len(data) {
+				return 0, fmt.Errorf("%s ends inside an entry", path)
+			}
+			if checked >= first+width {
+				return 0, fmt.Errorf("%s holds more than %d entries", path, width)
+			}
+			leaf, err := reader.ReadHashes([]int64{tlog.StoredHashIndex(0, checked)})
+			if err != nil {
+				return 0, fmt.Errorf("leaf %d: %v", checked, err)
+			}
+			if tlog.RecordHash(data[at+2:at+2+size]) != leaf[0] {
+				return 0, fmt.Errorf("entry %d of %s does not hash to its leaf", checked, path)
+			}
+			at += 2 + size
+		}
+		if checked != first+width {
+			return 0, fmt.Errorf("%s holds %d entries, not %d", path, checked-first, width)
+		}
+	}
+	return checked, nil
 }
 
 func main() {
