@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.catalog import open_catalog
+from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import Seed, login
+from tests.api.conftest import PASSWORD, Seed, login
 
 FORMATS = Path(__file__).resolve().parents[3] / "shared" / "formats"
 BODY = (FORMATS / "openalpr_alprd_post.json").read_bytes()
@@ -301,3 +302,28 @@ def test_a_conflict_with_another_agencys_read_keeps_that_read_out_of_the_quarant
     assert (
         client.get("/v1/admin/quarantine", headers=login(client, "ucpd-admin")).json()["total"] == 0
     )
+
+
+def test_an_agency_whose_law_forbids_keeping_non_hits_keeps_nothing_in_quarantine(
+    client: TestClient, settings: Settings
+) -> None:
+    catalog = open_catalog(settings, password_hasher=FAST)
+    try:
+        nashua = catalog.add_agency("Nashua PD", "npd", "municipal", "NH", law_packs=["NH"])
+        catalog.add_user(nashua.id, "npd-admin", PASSWORD, ["admin"])
+        catalog.add_camera("npd-main-st", nashua.id, lat=42.76, lon=-71.46)
+        nashua_key = catalog.issue_api_key(nashua.id, label="bridge")
+    finally:
+        catalog.close()
+    admin = login(client, "npd-admin")
+    turned = client.put(
+        f"/v1/admin/quarantine/credentials/api_key/{prefix(nashua_key)}",
+        json={"enabled": True},
+        headers=admin,
+    )
+    assert turned.status_code == 204
+    posted = client.post(
+        "/v1/reads/openalpr", content=BODY, headers=ALPRD | {"X-API-Key": nashua_key}
+    )
+    assert posted.status_code == 422 and "unknown camera 'lot-north-cam1'" in posted.text
+    assert client.get("/v1/admin/quarantine", headers=admin).json()["total"] == 0

@@ -110,6 +110,8 @@ class Intake:
         taken = set(accepted)
         if not errors or self.kind == REPLAY:
             return [], False  # (a replay still refused stays held as the one item it is)
+        if not self.ingest.retention_for(self.agency_id).non_hits_searchable:
+            return [], False  # a law that forbids keeping non-hits (NH) keeps no item either
         keep_all = self.quarantine.enabled(self.kind, self.prefix)
         reasons: dict[int, list[str]] = defaultdict(list)
         conflicts: set[int] = set()
