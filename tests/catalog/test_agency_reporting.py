@@ -11,18 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from plateledger.access.admin_changes import Actor, AdminChanges
-from plateledger.access.local_time import STATE_ZONES as EXPORT_ZONES
 from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog, CatalogError, open_catalog
-from plateledger.catalog.agencies import STATE_ZONES, agency_timezone, check_timezone
+from plateledger.catalog.agencies import agency_timezone, check_timezone
 from plateledger.cli.admin import app
 from plateledger.settings import Settings
 
 runner = CliRunner()
-
-
-def test_the_state_table_is_the_audit_exports() -> None:
-    assert STATE_ZONES == EXPORT_ZONES
 
 
 @pytest.mark.parametrize(

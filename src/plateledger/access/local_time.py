@@ -1,7 +1,10 @@
 """An agency's local time, for the audit export's "Search Time (Local)" column.
 
-The catalog keeps no time zone per agency; an agency's local time is that of the
-principal zone of its home state (``home_state``), and UTC for a state not in the table.
+An agency keeps time in its own zone (the catalog's ``timezone`` setting) or, while that is
+null, in the principal zone of its home state (``home_state``), and UTC for a state the
+catalog's table does not know: the same zone its statutory reports and its public portal
+count days in (`plateledger.catalog.agencies.agency_timezone`, whose table of states is the
+only one).
 """
 
 from __future__ import annotations
@@ -9,32 +12,22 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["STATE_ZONES", "local_time", "zone_of"]
+from plateledger.catalog import Agency
+from plateledger.catalog.agencies import agency_timezone, timezone_of
 
-_EASTERN, _CENTRAL, _MOUNTAIN, _PACIFIC = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
-
-STATE_ZONES: dict[str, str] = {
-    **dict.fromkeys(("CT", "DC", "DE", "GA", "MA", "MD", "ME", "NC", "NH", "NJ", "NY",
-                     "OH", "PA", "RI", "SC", "VA", "VT", "WV"), _EASTERN),
-    "FL": _EASTERN, "IN": "America/Indiana/Indianapolis", "KY": "America/Kentucky/Louisville",
-    "MI": "America/Detroit",
-    **dict.fromkeys(("AL", "AR", "IA", "IL", "KS", "LA", "MN", "MO", "MS", "ND", "NE",
-                     "OK", "SD", "TN", "TX", "WI"), _CENTRAL),
-    **dict.fromkeys(("CO", "MT", "NM", "UT", "WY"), _MOUNTAIN),
-    "ID": "America/Boise", "AZ": "America/Phoenix",
-    **dict.fromkeys(("CA", "NV", "OR", "WA"), _PACIFIC),
-    "AK": "America/Anchorage", "HI": "Pacific/Honolulu", "PR": "America/Puerto_Rico",
-    "GU": "Pacific/Guam", "VI": "America/St_Thomas", "AS": "Pacific/Pago_Pago",
-    "MP": "Pacific/Saipan",
-}
-"""The principal IANA zone of each state and territory (a state spanning two zones gets
-the one most of its people live in)."""
+__all__ = ["agency_zone", "local_time", "zone_of"]
 
 
-def zone_of(home_state: str) -> str:
-    """The IANA zone an agency of ``home_state`` keeps time in (``UTC`` if unknown)."""
-    return STATE_ZONES.get(home_state.strip().upper(), "UTC")
+def zone_of(home_state: str, timezone: str | None = None) -> str:
+    """The IANA zone an agency of ``home_state`` keeps time in: ``timezone`` (the agency's
+    own setting) when it is set, else its state's principal zone (``UTC`` if unknown)."""
+    return timezone_of(timezone, home_state)
+
+
+def agency_zone(agency: Agency) -> str:
+    """The IANA zone ``agency`` keeps time in: its ``timezone`` when set, else its home
+    state's."""
+    return agency_timezone(agency)
 
 
 def local_time(utc: str, zone: str) -> str:

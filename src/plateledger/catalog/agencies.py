@@ -57,8 +57,8 @@ STATE_ZONES: dict[str, str] = {
     "MP": "Pacific/Saipan",
 }
 """The principal IANA zone of each state and territory (a state spanning two zones gets
-the one most of its people live in); the same table as the audit export's
-(`plateledger.access.local_time`, held equal by a test)."""
+the one most of its people live in): the one table of it, which the reports, the portal
+and the audit export's local time (`plateledger.access.local_time`) all read."""
 
 
 @cache
@@ -81,12 +81,22 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def state_zone(home_state: str) -> str:
+    """The principal IANA zone of ``home_state`` (``UTC`` for a state not in
+    `STATE_ZONES`)."""
+    return STATE_ZONES.get(home_state.strip().upper(), "UTC")
+
+
+def timezone_of(timezone: str | None, home_state: str) -> str:
+    """The zone of an agency whose ``timezone`` setting and home state are these: the
+    setting when it is set, else the home state's principal zone."""
+    return timezone if timezone else state_zone(home_state)
+
+
 def agency_timezone(agency: Agency) -> str:
     """The IANA zone an agency's reports count its days in: its own ``timezone``, else the
     principal zone of its home state (``UTC`` for a state not in `STATE_ZONES`)."""
-    if agency.timezone:
-        return agency.timezone
-    return STATE_ZONES.get(agency.home_state.strip().upper(), "UTC")
+    return timezone_of(agency.timezone, agency.home_state)
 
 
 def _check_days(name: str, value: int | None) -> None:
