@@ -44,19 +44,37 @@ def _gopath() -> str | None:
 def goverify(tmp_path_factory: pytest.TempPathFactory) -> Path:
     go, gopath = shutil.which("go"), _gopath()
     if go is None or gopath is None:
-        pytest.skip("Go and golang.org/x/mod are needed to build tools/goverify: "
-                    "apt-get install golang-go golang-golang-x-mod-dev")
+        pytest.skip(
+            "Go and golang.org/x/mod are needed to build tools/goverify: "
+            "apt-get install golang-go golang-golang-x-mod-dev"
+        )
     out = tmp_path_factory.mktemp("goverify")
-    env = {**os.environ, "GO111MODULE": "off", "GOPATH": gopath, "GOPROXY": "off",
-           "GOFLAGS": "", "GOCACHE": str(out / "cache")}
-    subprocess.run([go, "build", "-o", str(out / "goverify"), "."], cwd=SOURCE, env=env,
-                   check=True, capture_output=True, timeout=300)
+    env = {
+        **os.environ,
+        "GO111MODULE": "off",
+        "GOPATH": gopath,
+        "GOPROXY": "off",
+        "GOFLAGS": "",
+        "GOCACHE": str(out / "cache"),
+    }
+    subprocess.run(
+        [go, "build", "-o", str(out / "goverify"), "."],
+        cwd=SOURCE,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return out / "goverify"
 
 
 def run_go(binary: Path, url: str, key: str, *extra: str) -> tuple[int, str]:
-    done = subprocess.run([str(binary), "-url", f"{url}/v1/audit", "-key", key, *extra],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(binary), "-url", f"{url}/v1/audit", "-key", key, *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
@@ -202,15 +220,26 @@ def auditors(data_dir: Path, base: str) -> tuple[str, str]:
     try:
         for slug, user in (("ca-oakland-pd", "olive"), ("ca-berkeley-pd", "bert")):
             agency = catalog.add_agency(slug, slug, "municipal", "CA")
-            catalog.add_user(agency.id, user, "correct horse battery staple", ["auditor"],
-                             totp_secret=secrets[user])
+            catalog.add_user(
+                agency.id,
+                user,
+                "correct horse battery staple",
+                ["auditor"],
+                totp_secret=secrets[user],
+            )
     finally:
         catalog.close()
     tokens = []
     for user, secret in secrets.items():
-        answer = httpx.post(f"{base}/v1/auth/token", timeout=30, json={
-            "username": user, "password": "correct horse battery staple",
-            "totp": totp_code(secret, datetime.now(UTC))})
+        answer = httpx.post(
+            f"{base}/v1/auth/token",
+            timeout=30,
+            json={
+                "username": user,
+                "password": "correct horse battery staple",
+                "totp": totp_code(secret, datetime.now(UTC)),
+            },
+        )
         assert answer.status_code == 200, answer.text
         tokens.append(str(answer.json()["access_token"]))
     return tokens[0], tokens[1]

@@ -69,8 +69,19 @@ def test_tile_paths_round_trip(tile: Tile, path: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["tile/0/1", "tile/0/x000/001", "tile/0/000.p/256", "tile/0/000.p/0", "tile/0/000.p/07",
-     "tile/64/000", "tile/00/000", "tile/0", "tile/a/000", "tile/0/1234", "tile/0/001/002"],
+    [
+        "tile/0/1",
+        "tile/0/x000/001",
+        "tile/0/000.p/256",
+        "tile/0/000.p/0",
+        "tile/0/000.p/07",
+        "tile/64/000",
+        "tile/00/000",
+        "tile/0",
+        "tile/a/000",
+        "tile/0/1234",
+        "tile/0/001/002",
+    ],
 )
 def test_non_canonical_tile_paths_are_refused(path: str) -> None:
     with pytest.raises(LogRangeError):
@@ -96,9 +107,15 @@ def test_tiles_hold_the_leaf_and_subtree_hashes(client: TestClient, log: AuditLo
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("tile/0/001.p/45", 404), ("tile/0/002", 404), ("tile/1/000.p/2", 404),
-     ("tile/63/000.p/1", 404), ("tile/0/01", 404), ("tile/entries/000", 401),
-     ("tile/entries/01", 404)],
+    [
+        ("tile/0/001.p/45", 404),
+        ("tile/0/002", 404),
+        ("tile/1/000.p/2", 404),
+        ("tile/63/000.p/1", 404),
+        ("tile/0/01", 404),
+        ("tile/entries/000", 401),
+        ("tile/entries/01", 404),
+    ],
 )
 def test_tiles_beyond_the_tree_and_entry_bundles_are_not_served(
     client: TestClient, log: AuditLog, path: str, status: int
@@ -154,13 +171,18 @@ def test_a_tampered_tile_fails_the_proofs_built_from_it(tiles: TileLog, log: Aud
 def test_entry_bundles_round_trip_and_hash_to_the_level_0_tile(log: AuditLog) -> None:
     log.append_many([search(n) for n in range(5)])
     with log.engine.connect() as conn:
-        entries = [bytes(e) for e in conn.execute(
-            select(audit_entries.c.entry).order_by(audit_entries.c.log_index)).scalars()]
+        entries = [
+            bytes(e)
+            for e in conn.execute(
+                select(audit_entries.c.entry).order_by(audit_entries.c.log_index)
+            ).scalars()
+        ]
     bundle = entry_bundle(entries)
     assert bundle[:2] == len(entries[0]).to_bytes(2, "big")
     assert split_entry_bundle(bundle) == entries
     assert [leaf_hash(e) for e in split_entry_bundle(bundle)] == [
-        r.leaf_hash for r in log.entries(0, 5)]
+        r.leaf_hash for r in log.entries(0, 5)
+    ]
     with pytest.raises(LogRangeError):
         split_entry_bundle(bundle[:-1])
 
