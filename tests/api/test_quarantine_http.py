@@ -327,3 +327,67 @@ def test_an_agency_whose_law_forbids_keeping_non_hits_keeps_nothing_in_quarantin
     )
     assert posted.status_code == 422 and "unknown camera 'lot-north-cam1'" in posted.text
     assert client.get("/v1/admin/quarantine", headers=admin).json()["total"] == 0
+
+
+def test_no_item_is_kept_past_the_agencys_clock_for_reads_without_a_hit(
+    client: TestClient, key: str, seed: Seed
+) -> None:
+    from datetime import timedelta
+
+    from plateledger.catalog.quarantine import NewItem, add_items
+
+    log = client.app.state.audit_log  # type: ignore[attr-defined]
+    item = NewItem(
+        format="openalpr",
+        content_type="application/json",
+        camera_hint=None,
+        item_index=0,
+        raw=BODY.decode(),
+        reasons=["unknown camera 'lot-north-cam1'"],
+    )
+    with log.engine.begin() as conn:  # Union City keeps reads without a hit 60 days
+        [old] = add_items(
+            conn,
+            agency_id=seed.ucpd_id,
+            credential_kind="api_key",
+            credential_prefix=prefix(key),
+            items=[item],
+            now=datetime.now(UTC) - timedelta(days=61),
+        )
+        [recent] = add_items(
+            conn,
+            agency_id=seed.ucpd_id,
+            credential_kind="api_key",
+            credential_prefix=prefix(key),
+            items=[item],
+            now=datetime.now(UTC) - timedelta(days=59),
+        )
+    admin = login(client, "ucpd-admin")
+    listed = client.get("/v1/admin/quarantine", headers=admin).json()
+    assert [i["id"] for i in listed["items"]] == [recent]
+    purge = log.entry(listed["read_index"] - 1).entry
+    assert purge["type"] == "quarantine_purge" and purge["items"] == [old]
+    assert purge["agency"] == "ucpd"
+    # a post that keeps an item deletes what is past the clock, too
+    with log.engine.begin() as conn:
+        add_items(
+            conn,
+            agency_id=seed.ucpd_id,
+            credential_kind="api_key",
+            credential_prefix=prefix(key),
+            items=[item],
+            now=datetime.now(UTC) - timedelta(days=90),
+        )
+    client.put(
+        f"/v1/admin/quarantine/credentials/api_key/{prefix(key)}",
+        json={"enabled": True},
+        headers=admin,
+    )
+    posted = client.post("/v1/reads/openalpr", content=BODY, headers=ALPRD | {"X-API-Key": key})
+    assert len(posted.json()["quarantined"]) == 1
+    with log.engine.connect() as conn:
+        ages = sorted(
+            (datetime.now(UTC).replace(tzinfo=None) - datetime.fromisoformat(str(row[0]))).days
+            for row in conn.exec_driver_sql("SELECT received_at FROM ingest_quarantine")
+        )
+    assert ages == [0, 59]  # the 90-day-old item is gone; the new one and the recent kept

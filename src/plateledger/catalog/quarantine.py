@@ -44,6 +44,7 @@ __all__ = [
     "add_items",
     "credential_quarantines",
     "list_items",
+    "purge_items",
     "quarantine_item",
     "quarantine_metadata",
     "resolve_item",
@@ -278,3 +279,19 @@ def set_credential_quarantine(
             )
         )
     return before
+
+
+def purge_items(conn: Connection, agency_id: int, before: datetime) -> list[int]:
+    """Delete ``agency_id``'s items received before ``before``; their ids."""
+    ids = [
+        int(i)
+        for i in conn.execute(
+            select(ingest_quarantine.c.id).where(
+                ingest_quarantine.c.agency_id == agency_id,
+                ingest_quarantine.c.received_at < before,
+            )
+        ).scalars()
+    ]
+    if ids:
+        conn.execute(delete(ingest_quarantine).where(ingest_quarantine.c.id.in_(ids)))
+    return ids

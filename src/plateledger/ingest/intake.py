@@ -110,7 +110,8 @@ class Intake:
         taken = set(accepted)
         if not errors or self.kind == REPLAY:
             return [], False  # (a replay still refused stays held as the one item it is)
-        if not self.ingest.retention_for(self.agency_id).non_hits_searchable:
+        policy = self.ingest.retention_for(self.agency_id)
+        if not policy.non_hits_searchable:
             return [], False  # a law that forbids keeping non-hits (NH) keeps no item either
         keep_all = self.quarantine.enabled(self.kind, self.prefix)
         reasons: dict[int, list[str]] = defaultdict(list)
@@ -123,6 +124,9 @@ class Intake:
                 reasons[index].append(message)
         if not reasons:
             return [], False
+        # An item is raw read data: none is kept past the agency's clock for non-hits.
+        agency_name = getattr(self.ingest, "_agency_name", str)(self.agency_id)
+        self.quarantine.purge(self.agency_id, agency_name, policy.non_hit)
         media, raws = raw_items(body, self.content_type)
         refused = {r.read_id: (i, r) for i, r in reads if r.read_id not in taken}
         items: list[NewItem] = []

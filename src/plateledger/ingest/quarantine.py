@@ -20,11 +20,12 @@ import csv
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
-from plateledger.audit import AuditLog
+from plateledger.audit import AuditLog, new_entry
 from plateledger.audit.changes import change_entry, log_change, who
 from plateledger.catalog.camera_aliases import (
     CameraAlias,
@@ -39,6 +40,7 @@ from plateledger.catalog.quarantine import (
     add_items,
     credential_quarantines,
     list_items,
+    purge_items,
     quarantine_item,
     resolve_item,
     set_credential_quarantine,
@@ -148,6 +150,25 @@ class Quarantine:
                 items=items,
                 now=utc_now(),
             )
+
+    def purge(self, agency_id: int, agency: str, clock: timedelta) -> list[int]:
+        """Delete the agency's items received longer ago than ``clock`` (its clock for
+        reads without a hit: an item is raw read data), with a ``quarantine_purge`` entry
+        in the same transaction; the ids deleted."""
+        before = utc_now() - clock
+        with self.engine.begin() as conn:
+            ids = purge_items(conn, agency_id, before)
+            if ids:
+                self.audit_log.append(
+                    new_entry(
+                        "quarantine_purge",
+                        agency=agency,
+                        items=ids,
+                        received_before=before.isoformat(),
+                    ),
+                    connection=conn,
+                )
+        return ids
 
     # -- the agency's admins -----------------------------------------------------------
 

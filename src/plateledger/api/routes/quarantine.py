@@ -111,6 +111,9 @@ def list_quarantine(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> QuarantinePage:
     quarantine = _quarantine(ingest)
+    # An item is raw read data: none is kept past the agency's clock for non-hits.
+    clock = ingest.retention_for(admin.agency_id).non_hit
+    quarantine.purge(admin.agency_id, _slug(catalog, admin.agency_id), clock)
     items, total = quarantine.items(
         admin.agency_id,
         status=status,
