@@ -1,8 +1,10 @@
 """An agency's public figures, computed from the public facts of the audit log.
 
 Every figure is a `Figure`: a name, a title, its columns and its rows, served as JSON and
-as CSV alike. Sharing partners are derived from the decisions the log records (who was
-released data, who was denied, by requester class), never from a list an agency types.
+as CSV alike. Days are the agency's: a window of days, and the day an entry counts on, are
+taken in the agency's time zone (``zone``), as its statutory reports take them. Sharing
+partners are derived from the decisions the log records (who was released data, who was
+denied, by requester class), never from a list an agency types.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plateledger.transparency.facts import Fact
 
-__all__ = ["NOT_RECORDED", "Figure", "PortalCounts", "portal_figures", "searches_by_officer",
-           "window"]
+__all__ = ["NOT_RECORDED", "Figure", "PortalCounts", "day_in", "local_days", "portal_figures",
+           "searches_by_officer", "window"]
 
 NOT_RECORDED = "not recorded"
 """Shown for a search that gave no offense type."""
@@ -56,10 +59,23 @@ class PortalCounts:
     by_day: Mapping[date, tuple[int, int, int]] = field(default_factory=dict)
 
 
-def window(facts: Iterable[Fact], now: datetime, days: int) -> list[Fact]:
-    """The facts of the ``days`` days up to ``now`` (the day of ``now`` included)."""
-    first = now.date() - timedelta(days=days - 1)
-    return [f for f in facts if first <= f.day <= now.date()]
+def local_days(now: datetime, days: int, zone: str = "UTC") -> tuple[date, date]:
+    """The first and the last of the ``days`` days up to ``now`` (its day included), as
+    days in ``zone``."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    return today - timedelta(days=days - 1), today
+
+
+def day_in(fact: Fact, zone: str = "UTC") -> date:
+    """The day of ``fact``'s time in ``zone``."""
+    return fact.time.astimezone(ZoneInfo(zone)).date()
+
+
+def window(facts: Iterable[Fact], now: datetime, days: int, zone: str = "UTC") -> list[Fact]:
+    """The facts of the ``days`` days up to ``now`` (the day of ``now`` included), each
+    on its day in ``zone``."""
+    first, last = local_days(now, days, zone)
+    return [f for f in facts if first <= day_in(f, zone) <= last]
 
 
 def _sorted(counter: Mapping[Any, int]) -> list[tuple[Any, int]]:
@@ -68,14 +84,16 @@ def _sorted(counter: Mapping[Any, int]) -> list[tuple[Any, int]]:
 
 def portal_figures(
     slug: str, facts: Sequence[Fact], classes: Mapping[str, str], now: datetime, days: int,
+    zone: str = "UTC",
 ) -> tuple[PortalCounts, list[Figure]]:
-    """The figures of agency ``slug`` over the ``days`` days up to ``now``.
+    """The figures of agency ``slug`` over the ``days`` days up to ``now``, days taken in
+    the agency's ``zone``.
 
     ``classes`` is each agency's requester class (``municipal``, ``federal`` …) as the
     catalog records it. A search counts for the agency that ran it; a hit for the agency
     whose read matched a list; an alert for the agency whose list it went to."""
-    facts = window(facts, now, days)
-    first = now.date() - timedelta(days=days - 1)
+    facts = window(facts, now, days, zone)
+    first, _ = local_days(now, days, zone)
     by_day: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
     purposes: dict[str, list[int]] = {}
     offenses: Counter[str] = Counter()
@@ -88,7 +106,7 @@ def portal_figures(
         if f.type == "search" and f.agency == slug:
             searches += 1
             reads += f.result_count or 0
-            by_day[f.day][0] += 1
+            by_day[day_in(f, zone)][0] += 1
             row = purposes.setdefault(f.purpose or NOT_RECORDED, [0, 0])
             row[0] += 1
             row[1] += f.result_count or 0
@@ -96,10 +114,10 @@ def portal_figures(
         if f.type == "alert_delivery":
             if f.owner == slug:
                 hits += 1
-                by_day[f.day][1] += 1
+                by_day[day_in(f, zone)][1] += 1
             if f.list_owner == slug:
                 alerts += 1
-                by_day[f.day][2] += 1
+                by_day[day_in(f, zone)][2] += 1
                 sources[(f.list_class or NOT_RECORDED, f.category or NOT_RECORDED)] += 1
         if f.type == "alert_withheld" and f.owner == slug:
             withheld[f.list_class or NOT_RECORDED] += 1
@@ -146,12 +164,13 @@ def portal_figures(
 
 def searches_by_officer(
     slug: str, facts: Sequence[Fact], officers: Mapping[int, str], now: datetime, days: int,
+    zone: str = "UTC",
 ) -> Figure:
     """The searches agency ``slug``'s own users ran over the ``days`` days up to ``now``, by
     the user the log names (``officers``: entry index to user). Only for an agency that
     publishes its officers' names; a search by another agency's user is never counted."""
     runs: dict[str, list[int]] = {}
-    for f in window(facts, now, days):
+    for f in window(facts, now, days, zone):
         if f.type == "search" and f.agency == slug:
             row = runs.setdefault(officers.get(f.index, NOT_RECORDED), [0, 0])
             row[0] += 1

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -28,7 +29,12 @@ from plateledger.catalog.models import Agency
 from plateledger.policy.lawpack import LAW_PACKS, PLATFORM_PACKS
 from plateledger.store import ReadStore
 from plateledger.transparency.facts import Fact
-from plateledger.transparency.figures import Figure, portal_figures, searches_by_officer
+from plateledger.transparency.figures import (
+    Figure,
+    local_days,
+    portal_figures,
+    searches_by_officer,
+)
 from plateledger.transparency.render import figure_csv
 from plateledger.transparency.service import (
     FactCache,
@@ -123,15 +129,18 @@ def portal(
     partners: list[dict[str, Any]], now: datetime, days: int,
     officers: Mapping[int, str] | None = None,
 ) -> tuple[dict[str, Any], list[Figure]]:
-    """The portal of ``agency``: every field and figure, from live data; with the agency's
+    """The portal of ``agency``: every field and figure, from live data, its days taken in
+    the agency's time zone (as its reports take them); with the agency's
     ``portal_officer_names`` on, its searches by officer (``officers``: entry index to
     user)."""
     profile = profile_of(catalog, agency)
-    counts, figures = portal_figures(agency.slug, facts, classes(catalog), now, days)
+    zone = profile.timezone
+    counts, figures = portal_figures(agency.slug, facts, classes(catalog), now, days, zone)
     named = bool(agency.portal_officer_names) and officers is not None
     if named and officers is not None:
-        figures.append(searches_by_officer(agency.slug, facts, officers, now, days))
-    since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), UTC)
+        figures.append(searches_by_officer(agency.slug, facts, officers, now, days, zone))
+    first, _ = local_days(now, days, zone)
+    since = datetime.combine(first, time(), ZoneInfo(zone))
     detected = reads_detected(store, agency.id, since)
     cameras = [c for c in catalog.cameras(agency.id) if c.active]
     prohibited = [
@@ -143,6 +152,7 @@ def portal(
                    "home_state": agency.home_state, "jurisdiction": agency.jurisdiction},
         "generated_at": now.isoformat(),
         "window_days": days,
+        "timezone": zone,
         "detected": list(DETECTED),
         "not_detected": list(NOT_DETECTED),
         "acceptable_uses": list(profile.purposes),
