@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -115,7 +116,8 @@ def test_a_sample_is_drawn_reviewed_and_signed_off_in_the_log(
     shown = client.get(path, headers=audrey).json()
     assert [r["user"] for r in shown["reviews"]] == ["audrey"]
     # The sign-off counts in the agency's reports.
-    today = datetime.now(UTC).date().isoformat()
+    # Reports count the agency's local days (California): today in UTC may be tomorrow there.
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date().isoformat()
     report = client.get("/v1/reports/or-monthly", params={
         "agency": "ucpd", "start": today, "end": today}).json()
     assert next(e for e in report["elements"] if e["key"] == "reviews")["value"] == 1
