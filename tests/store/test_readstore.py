@@ -8,7 +8,12 @@ import pytest
 
 from plateledger.store import ReadStore, StoreError
 from plateledger.store.arrow import reads_to_arrow, rows_to_reads
-from plateledger.store.schema import ARROW_SCHEMA, cluster_ddl, partitioning_for_retention
+from plateledger.store.schema import (
+    ARROW_SCHEMA,
+    camera_hours_ddl,
+    cluster_ddl,
+    partitioning_for_retention,
+)
 from tests.factories import make_read
 
 
@@ -44,10 +49,12 @@ def test_a_retried_batch_never_counts_twice(store: ReadStore) -> None:
 
 def test_expired_reads_are_not_counted(store: ReadStore) -> None:
     now = datetime.now(UTC)
-    store.insert_reads([
-        make_read("8ABC123", minutes_ago=60, keep_days=0.01, now=now),  # expired 45 min ago
-        make_read("8ABC124", now=now),
-    ])
+    store.insert_reads(
+        [
+            make_read("8ABC123", minutes_ago=60, keep_days=0.01, now=now),  # expired 45 min ago
+            make_read("8ABC124", now=now),
+        ]
+    )
     assert store.count() == 1
     assert store.count(include_expired=True) == 2
 
@@ -115,9 +122,49 @@ def test_cluster_ddl_shards_reads_by_plate_key() -> None:
     assert "fsync_after_insert = 1" in ddl
 
 
-
 def test_a_settings_clause_names_only_settings_the_engine_knows(store: ReadStore) -> None:
     assert store.settings_clause(max_threads=1, no_such_setting_anywhere=3) == (
-        " SETTINGS max_threads = 1")
+        " SETTINGS max_threads = 1"
+    )
     assert store.settings_clause(no_such_setting_anywhere=3) == ""
     assert store.query("SELECT 1 AS x" + store.settings_clause(max_threads=1)).num_rows == 1
+
+
+def _camera_hours(store: ReadStore) -> list[tuple[str, float, float]]:
+    return [
+        (r["camera_id"], round(r["s"], 4), round(r["n"], 4))
+        for r in store.query(
+            "SELECT camera_id, min(south) AS s, max(north) AS n FROM {db}.camera_hours "
+            "GROUP BY camera_id ORDER BY camera_id"
+        ).to_pylist()
+    ]
+
+
+def test_each_insert_summarises_where_each_camera_read(store: ReadStore) -> None:
+    store.engine.command(f"TRUNCATE TABLE {store.db}.camera_hours")
+    store.insert_reads(
+        [
+            make_read("1AAA111", camera="car-1", lat=37.10, lon=-122.0, minutes_ago=5),
+            make_read("2BBB222", camera="car-1", lat=37.30, lon=-122.0, minutes_ago=4),
+            make_read("3CCC333", camera="fix-1", lat=None, lon=None),
+        ]
+    )
+    assert _camera_hours(store) == [("car-1", 37.1, 37.3)]
+
+
+@pytest.mark.parametrize("cut_short", [False, True])
+def test_a_store_made_before_the_camera_summary_is_filled_when_opened(
+    store: ReadStore, cut_short: bool
+) -> None:
+    store.engine.command(f"TRUNCATE TABLE {store.db}.camera_hours")
+    store.insert_reads([make_read("1AAA111", camera="cam-9", lat=37.5, lon=-122.0)])
+    store.engine.command(f"DROP VIEW {store.db}.camera_hours_mv SYNC")
+    store.engine.command(f"DROP TABLE {store.db}.camera_hours SYNC")
+    if cut_short:  # the table was made, and the fill did not finish
+        store.engine.command(camera_hours_ddl(store.db)[0])
+    reopened = ReadStore(store.engine)
+    assert _camera_hours(reopened) == [("cam-9", 37.5, 37.5)]
+    reopened.insert_reads([make_read("2BBB222", camera="cam-8", lat=37.6, lon=-122.0)])
+    assert _camera_hours(reopened) == [("cam-8", 37.6, 37.6), ("cam-9", 37.5, 37.5)]
+    ReadStore(store.engine)  # opened again: not filled twice
+    assert store.query("SELECT count() AS n FROM {db}.camera_hours").column("n")[0].as_py() == 2

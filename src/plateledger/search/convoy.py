@@ -6,6 +6,9 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.plates import normalize_plate
@@ -18,6 +21,10 @@ from plateledger.store.schema import READ_IDENTITY
 
 MAX_WINDOW = timedelta(days=31)
 MAX_TARGET_READS = 5_000
+CANDIDATE_CAP = 200_000
+"""Up to this many reads in the target's places and buckets, the companions are paired and
+grouped here from one query of whole rows; beyond it, the engine groups them and a second
+query fetches the page's rows."""
 
 
 class ConvoyError(ValueError):
@@ -63,8 +70,9 @@ def bucket_seconds(around: timedelta) -> int:
     return 60 if around <= timedelta(minutes=5) else 600
 
 
-def places_and_buckets(targets: list[tuple[str, datetime]], around: timedelta
-                       ) -> tuple[list[str], list[datetime]]:
+def places_and_buckets(
+    targets: list[tuple[str, datetime]], around: timedelta
+) -> tuple[list[str], list[datetime]]:
     """Every (camera, time bucket) a companion read must fall in: the buckets that overlap
     ``±around`` of a target read, at its camera; as two parallel lists, sorted."""
     width = bucket_seconds(around)
@@ -102,15 +110,22 @@ def search_convoy(
         raise ConvoyError("a convoy search window may be at most 31 days")
     target = normalize_plate(plate)
     empty = ConvoyResult(
-        page=SearchPage(kind="convoy", total=0, limit=filters.limit, offset=filters.offset,
-                        results=[]),
-        companions=[], total=0,
+        page=SearchPage(
+            kind="convoy", total=0, limit=filters.limit, offset=filters.offset, results=[]
+        ),
+        companions=[],
+        total=0,
     )
     if not target or scope.is_empty():
         return empty
-    params: dict[str, object] = {"c_plate": target, "dt": convoy.window_seconds * 1000,
-                                 "k": convoy.min_places, "tcap": MAX_TARGET_READS,
-                                 "lim": filters.limit, "off": filters.offset}
+    params: dict[str, object] = {
+        "c_plate": target,
+        "dt": convoy.window_seconds * 1000,
+        "k": convoy.min_places,
+        "tcap": MAX_TARGET_READS,
+        "lim": filters.limit,
+        "off": filters.offset,
+    }
     scope_sql = scope.sql(params)
     t_where = f"plate = {{c_plate:String}} AND {scope_sql} AND {filters.sql(params)}"
     targets = store.query(
@@ -131,16 +146,31 @@ def search_convoy(
     for times in by_camera.values():
         times.sort()
     params["w_cams"], params["w_buckets"] = places_and_buckets(
-        list(zip(t_cams, t_times, strict=True)), around)
+        list(zip(t_cams, t_times, strict=True)), around
+    )
     # Key ranges of the (camera_id, ts) projection: the set of (camera, bucket) pairs.
     width = bucket_seconds(around)
-    near = (f"(camera_id, toStartOfInterval(ts, INTERVAL {width} SECOND)) IN (SELECT "
-            f"arrayJoin(arrayZip({{w_cams:Array(String)}}, arrayMap(b -> toStartOfInterval("
-            f"b, INTERVAL {width} SECOND), {{w_buckets:Array({TIME})}}))))")
+    near = (
+        f"(camera_id, toStartOfInterval(ts, INTERVAL {width} SECOND)) IN (SELECT "
+        f"arrayJoin(arrayZip({{w_cams:Array(String)}}, arrayMap(b -> toStartOfInterval("
+        f"b, INTERVAL {width} SECOND), {{w_buckets:Array({TIME})}}))))"
+    )
     # The target's reads as a table: (camera_id, ts) pairs from two parallel arrays.
-    t_sql = (f"SELECT tupleElement(p, 1) AS camera_id, tupleElement(p, 2) AS ts FROM "
-             f"(SELECT arrayJoin(arrayZip({{t_cams:Array(String)}}, "
-             f"{{t_ts:Array({TIME})}})) AS p)")
+    t_sql = (
+        f"SELECT tupleElement(p, 1) AS camera_id, tupleElement(p, 2) AS ts FROM "
+        f"(SELECT arrayJoin(arrayZip({{t_cams:Array(String)}}, "
+        f"{{t_ts:Array({TIME})}})) AS p)"
+    )
+    budget = store.settings_clause(merge_tree_generic_exclusion_search_max_steps=EXCLUSION_STEPS)
+    params["ccap"] = CANDIDATE_CAP + 1
+    candidates = store.query(
+        f"SELECT * FROM {{db}}.reads WHERE {near} AND plate != {{c_plate:String}} "
+        f"AND expires_at > now() AND {scope_sql} ORDER BY ts, read_id, owner_id "
+        f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{ccap:UInt32}}{budget}",
+        params,
+    )
+    if candidates.num_rows <= CANDIDATE_CAP:
+        return _paired(candidates, targets, convoy, scope, filters, empty)
     grouped = (
         f"WITH t AS ({t_sql}), c AS (SELECT plate, camera_id, ts FROM {{db}}.reads "
         f"WHERE {near} AND plate != {{c_plate:String}} AND expires_at > now() "
@@ -151,7 +181,6 @@ def search_convoy(
         "WHERE abs(toUnixTimestamp64Milli(c.ts) - toUnixTimestamp64Milli(t.ts)) <= {dt:UInt32} "
         "GROUP BY c.plate HAVING places >= {k:UInt32}"
     )
-    budget = store.settings_clause(merge_tree_generic_exclusion_search_max_steps=EXCLUSION_STEPS)
     rows = store.query(
         f"{grouped} ORDER BY places DESC, co DESC, plate LIMIT {{lim:UInt32}} "
         f"OFFSET {{off:UInt32}}{budget}",
@@ -163,27 +192,138 @@ def search_convoy(
         # A page past the last companion: the total still counts them all.
         counted = store.query(f"SELECT count() AS n FROM ({grouped}){budget}", params)
         total = int(counted.column("n")[0].as_py())
-        return ConvoyResult(page=empty.page.model_copy(update={"total": total}),
-                            companions=[], total=total)
+        return ConvoyResult(
+            page=empty.page.model_copy(update={"total": total}), companions=[], total=total
+        )
     total = int(rows.column("companions_total")[0].as_py())
     companions = [
         Companion(plate=p, places=int(pl), co_occurrences=int(co), first_seen=f, last_seen=la)
         for p, pl, co, f, la in zip(
-            *(rows.column(c).to_pylist()
-              for c in ("plate", "places", "co", "first_seen", "last_seen")),
+            *(
+                rows.column(c).to_pylist()
+                for c in ("plate", "places", "co", "first_seen", "last_seen")
+            ),
             strict=True,
         )
     ]
-    page = SearchPage(kind="convoy", total=total, limit=filters.limit, offset=filters.offset,
-                      results=_companion_reads(store, companions, near, scope, params,
-                                               by_camera, around),
-                      candidates=[c.plate for c in companions])
+    page = SearchPage(
+        kind="convoy",
+        total=total,
+        limit=filters.limit,
+        offset=filters.offset,
+        results=_companion_reads(store, companions, near, scope, params, by_camera, around),
+        candidates=[c.plate for c in companions],
+    )
     return ConvoyResult(page=page, companions=companions, total=total)
 
 
+def _paired(
+    candidates: pa.Table,
+    targets: pa.Table,
+    convoy: Convoy,
+    scope: Scope,
+    filters: Filters,
+    empty: ConvoyResult,
+) -> ConvoyResult:
+    """The convoy from the companions' candidate reads (every read in the target's places
+    and buckets, in time order) and the target's reads: each candidate is paired with the
+    target reads at its camera within the window by binary search over (camera, time)
+    keys, and the paired reads are grouped by plate, ranked and paged as the engine would
+    (`search_convoy`)."""
+    dt = convoy.window_seconds * 1000
+    places = pa.array(sorted(set(targets.column("camera_id").cast(pa.string()).to_pylist())))
+    t_code = pc.index_in(targets.column("camera_id").cast(pa.string()), value_set=places)
+    t_ms = targets.column("ts").cast(pa.int64()).to_numpy()
+    c_cams = candidates.column("camera_id").cast(pa.string())
+    c_code = pc.index_in(c_cams, value_set=places)
+    c_ms = candidates.column("ts").cast(pa.int64()).to_numpy()
+    known = np.asarray(c_code.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+    base = int(min(t_ms.min(), c_ms.min() if len(c_ms) else t_ms.min())) - dt
+    span = int(max(t_ms.max(), c_ms.max() if len(c_ms) else t_ms.max())) - base + dt + 1
+    t_keys = np.sort(
+        np.asarray(t_code.to_numpy(zero_copy_only=False), np.int64) * span + (t_ms - base)
+    )
+    c_keys = np.asarray(c_code.fill_null(0).to_numpy(zero_copy_only=False), np.int64) * span + (
+        c_ms - base
+    )
+    pairs = np.searchsorted(t_keys, c_keys + dt, side="right") - np.searchsorted(
+        t_keys, c_keys - dt, side="left"
+    )
+    pairs[~known] = 0
+    paired_at = np.flatnonzero(pairs > 0)
+    paired = candidates.take(pa.array(paired_at)).append_column(
+        "pairs", pa.array(pairs[paired_at], pa.int64())
+    )
+    paired = paired.set_column(
+        paired.column_names.index("camera_id"),
+        "camera_id",
+        paired.column("camera_id").cast(pa.string()),
+    )
+    ranked = paired.group_by("plate", use_threads=False).aggregate(
+        [("camera_id", "count_distinct"), ("pairs", "sum"), ("ts", "min"), ("ts", "max")]
+    )
+    ranked = pa.table(
+        {
+            "plate": ranked.column("plate"),
+            "places": ranked.column("camera_id_count_distinct"),
+            "co": ranked.column("pairs_sum"),
+            "first_seen": ranked.column("ts_min"),
+            "last_seen": ranked.column("ts_max"),
+        }
+    )
+    ranked = ranked.filter(pc.greater_equal(ranked.column("places"), convoy.min_places))
+    ranked = ranked.sort_by(
+        [("places", "descending"), ("co", "descending"), ("plate", "ascending")]
+    )
+    total = ranked.num_rows
+    if not total:
+        return empty
+    page = ranked.slice(filters.offset, filters.limit)
+    if not page.num_rows:
+        return ConvoyResult(
+            page=empty.page.model_copy(update={"total": total}), companions=[], total=total
+        )
+    companions = [
+        Companion(plate=p, places=int(pl), co_occurrences=int(co), first_seen=f, last_seen=la)
+        for p, pl, co, f, la in zip(
+            *(
+                page.column(c).to_pylist()
+                for c in ("plate", "places", "co", "first_seen", "last_seen")
+            ),
+            strict=True,
+        )
+    ]
+    # The page's rows: its companions' paired reads, companion by companion in rank order,
+    # then in time order (the candidates' order), at most MAX_PAGE.
+    rank = pc.index_in(paired.column("plate"), value_set=page.column("plate"))
+    on_page = np.flatnonzero(np.asarray(rank.is_valid().to_numpy(zero_copy_only=False)))
+    ranks = np.asarray(rank.fill_null(0).to_numpy(zero_copy_only=False))[on_page]
+    chosen = on_page[np.lexsort((on_page, ranks))][:MAX_PAGE]
+    rows = paired.take(pa.array(chosen)).drop_columns(["pairs"])
+    reads = rows_to_reads(rows) if rows.num_rows else []
+    results = [ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads]
+    return ConvoyResult(
+        page=SearchPage(
+            kind="convoy",
+            total=total,
+            limit=filters.limit,
+            offset=filters.offset,
+            results=results,
+            candidates=[c.plate for c in companions],
+        ),
+        companions=companions,
+        total=total,
+    )
+
+
 def _companion_reads(
-    store: ReadStore, companions: list[Companion], near: str, scope: Scope,
-    params: dict[str, object], targets: dict[str, list[datetime]], around: timedelta,
+    store: ReadStore,
+    companions: list[Companion],
+    near: str,
+    scope: Scope,
+    params: dict[str, object],
+    targets: dict[str, list[datetime]],
+    around: timedelta,
 ) -> list[ReadOut]:
     """The reads of ``companions`` (one page of them) that paired with a target read
     (``targets``: each camera's target read times, sorted), at most `MAX_PAGE`: by plate

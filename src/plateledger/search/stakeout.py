@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, Self
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from plateledger.read import to_utc_millis
@@ -16,11 +19,15 @@ from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 from plateledger.store.arrow import rows_to_reads
-from plateledger.store.schema import READ_IDENTITY
+from plateledger.store.schema import CAMERA_HOURS, READ_IDENTITY
 
 MAX_AREAS = 10
 MAX_AREA_WINDOW = timedelta(days=7)
 MAX_PLATES = 10_000
+READ_CAP = 200_000
+"""Up to this many reads inside the areas, they are fetched whole in one query and
+grouped here; beyond it, the engine groups them and a second query fetches the page's
+rows."""
 
 
 class StakeoutError(ValueError):
@@ -53,17 +60,29 @@ class Circle(_Window):
     lon: float = Field(ge=-180, le=180)
     meters: float = Field(gt=0, le=100_000)
 
-    def sql(self) -> str:
-        # A box around the circle first: two range checks on the float columns skip most
-        # reads before the distance is computed (the box holds the whole circle).
-        dlat = self.meters / 110_000 + 1e-4
+    def bounds(self) -> tuple[float, float, float, float]:
+        """South, north, west, east of a box that holds the whole circle (with a margin
+        for the engine's approximate distance); the whole longitude range near a pole."""
+        arc = self.meters / 6_371_000 * 1.05
+        dlat = math.degrees(arc) + 1e-4
         cos = math.cos(math.radians(self.lat))
-        box = f"lat BETWEEN {self.lat - dlat!r} AND {self.lat + dlat!r} AND "
-        if cos > 0.05:
-            dlon = dlat / cos
-            box += f"lon BETWEEN {self.lon - dlon!r} AND {self.lon + dlon!r} AND "
-        return (f"{box}greatCircleDistance(lon, lat, {self.lon!r}, {self.lat!r}) "
-                f"<= {self.meters!r}")
+        if cos <= 0.05 or math.sin(arc) >= cos:
+            return self.lat - dlat, self.lat + dlat, -180.0, 180.0
+        dlon = math.degrees(math.asin(math.sin(arc) / cos)) * 1.05 + 1e-4
+        return self.lat - dlat, self.lat + dlat, self.lon - dlon, self.lon + dlon
+
+    def sql(self) -> str:
+        # The box around the circle first: two range checks on the float columns skip most
+        # reads before the distance is computed.
+        return (
+            f"{_box_sql(self.bounds())} AND greatCircleDistance(lon, lat, {self.lon!r}, "
+            f"{self.lat!r}) <= {self.meters!r}"
+        )
+
+
+def _box_sql(bounds: tuple[float, float, float, float]) -> str:
+    south, north, west, east = bounds
+    return f"lat BETWEEN {south!r} AND {north!r} AND lon BETWEEN {west!r} AND {east!r}"
 
 
 class Box(_Window):
@@ -79,21 +98,30 @@ class Box(_Window):
             raise ValueError("a box needs south <= north and west <= east")
         return self
 
+    def bounds(self) -> tuple[float, float, float, float]:
+        return self.south, self.north, self.west, self.east
+
     def sql(self) -> str:
-        return (f"lat BETWEEN {self.south!r} AND {self.north!r} "
-                f"AND lon BETWEEN {self.west!r} AND {self.east!r}")
+        return _box_sql(self.bounds())
 
 
 class Polygon(_Window):
     shape: Literal["polygon"]
-    points: list[tuple[Annotated[float, Field(ge=-90, le=90)],
-                       Annotated[float, Field(ge=-180, le=180)]]] = Field(
-        min_length=3, max_length=200, description="[lat, lon] corners"
-    )
+    points: list[
+        tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
+    ] = Field(min_length=3, max_length=200, description="[lat, lon] corners")
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        lats = [lat for lat, _ in self.points]
+        lons = [lon for _, lon in self.points]
+        return min(lats), max(lats), min(lons), max(lons)
 
     def sql(self) -> str:
         ring = ", ".join(f"({lon!r}, {lat!r})" for lat, lon in self.points)
-        return f"pointInPolygon((toFloat64(lon), toFloat64(lat)), [{ring}])"
+        return (
+            f"{_box_sql(self.bounds())} AND "
+            f"pointInPolygon((toFloat64(lon), toFloat64(lat)), [{ring}])"
+        )
 
 
 Area = Annotated[Circle | Box | Polygon, Field(discriminator="shape")]
@@ -129,8 +157,100 @@ class StakeoutResult:
 def _area_sql(area: Circle | Box | Polygon, i: int, params: dict[str, object]) -> str:
     params[f"a{i}_s"] = area.since
     params[f"a{i}_u"] = area.until
-    return (f"(ts BETWEEN {{a{i}_s:DateTime64(3, 'UTC')}} AND {{a{i}_u:DateTime64(3, 'UTC')}} "
-            f"AND {area.sql()})")
+    return (
+        f"(camera_id IN {{a{i}_cams:Array(String)}} AND ts BETWEEN "
+        f"{{a{i}_s:DateTime64(3, 'UTC')}} AND {{a{i}_u:DateTime64(3, 'UTC')}} "
+        f"AND {area.sql()})"
+    )
+
+
+def _cameras(store: ReadStore, areas: list[Area], params: dict[str, object]) -> list[list[str]]:
+    """For each area, the cameras that read something inside its box in its hours (from
+    the camera-hours summary): every read inside the area is at one of them."""
+    conds = []
+    for i, area in enumerate(areas):
+        south, north, west, east = area.bounds()
+        conds.append(
+            f"(hour BETWEEN toStartOfHour({{a{i}_s:DateTime64(3, 'UTC')}}) "
+            f"AND {{a{i}_u:DateTime64(3, 'UTC')}} AND north >= {south!r} "
+            f"AND south <= {north!r} AND east >= {west!r} AND west <= {east!r})"
+        )
+    flags = " + ".join(f"if({c}, {1 << i}, 0)" for i, c in enumerate(conds))
+    rows = store.query(
+        f"SELECT camera_id, groupBitOr({flags}) AS areas FROM {{db}}.{CAMERA_HOURS} "
+        f"WHERE {' OR '.join(conds)} GROUP BY camera_id ORDER BY camera_id",
+        params,
+    )
+    found: list[list[str]] = [[] for _ in areas]
+    for camera, mask in zip(
+        rows.column("camera_id").to_pylist(), rows.column("areas").to_pylist(), strict=True
+    ):
+        for i in range(len(areas)):
+            if int(mask) >> i & 1:
+                found[i].append(str(camera))
+    return found
+
+
+def _grouped(
+    inside: pa.Table, stakeout: Stakeout, scope: Scope, filters: Filters, empty: StakeoutResult
+) -> StakeoutResult:
+    """The stakeout from the reads inside some area (whole rows, one column ``area_<i>`` a
+    flag per area, in plate then time order): grouped by plate, ranked and paged as the
+    engine would (`search_stakeout`)."""
+    areas = len(stakeout.areas)
+    flags = [f"area_{i}" for i in range(areas)]
+    grouped = inside.group_by("plate", use_threads=False).aggregate(
+        [(f, "max") for f in flags] + [("plate", "count")]
+    )
+    matched = np.column_stack(
+        [np.asarray(grouped.column(f"{f}_max").to_numpy(zero_copy_only=False)) > 0 for f in flags]
+    )
+    counts = matched.sum(axis=1)
+    ranked = pa.table(
+        {
+            "plate": grouped.column("plate"),
+            "k": pa.array(counts, pa.int64()),
+            "n": grouped.column("plate_count"),
+            "row": pa.array(np.arange(grouped.num_rows), pa.int64()),
+        }
+    )
+    ranked = ranked.filter(pc.greater_equal(ranked.column("k"), stakeout.min_areas))
+    ranked = ranked.sort_by([("k", "descending"), ("plate", "ascending")])
+    total = ranked.num_rows
+    if not total:
+        return empty
+    page = ranked.slice(filters.offset, filters.limit)
+    if not page.num_rows:
+        return StakeoutResult(
+            page=empty.page.model_copy(update={"total": total}), plates=[], total=total
+        )
+    plates = [
+        StakeoutPlate(
+            plate=p, areas_matched=[int(i) for i in np.flatnonzero(matched[row])], reads=int(n)
+        )
+        for p, n, row in zip(
+            page.column("plate").to_pylist(),
+            page.column("n").to_pylist(),
+            page.column("row").to_pylist(),
+            strict=True,
+        )
+    ]
+    # The page's rows: the reads of its plates inside the areas, by plate then time.
+    on_page = pc.is_in(inside.column("plate"), value_set=page.column("plate"))
+    rows = inside.filter(on_page).slice(0, MAX_PAGE).drop_columns(flags)
+    reads = rows_to_reads(rows) if rows.num_rows else []
+    return StakeoutResult(
+        page=SearchPage(
+            kind="stakeout",
+            total=total,
+            limit=filters.limit,
+            offset=filters.offset,
+            results=[ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads],
+            candidates=[p.plate for p in plates],
+        ),
+        plates=plates,
+        total=total,
+    )
 
 
 def search_stakeout(
@@ -138,18 +258,46 @@ def search_stakeout(
 ) -> StakeoutResult:
     """Plates in scope read inside at least ``min_areas`` of the areas, ranked by the
     number of areas matched then plate; one grouping query, paged over plates. The page's
-    rows are the reads of those plates inside the areas."""
+    rows are the reads of those plates inside the areas.
+
+    The cameras that were in each area come first, from the camera-hours summary
+    (`_cameras`); the reads are then fetched by camera and time from the ``(camera_id,
+    ts)`` projection and tested against the area's exact shape. An area no camera was in
+    matches nothing, and the search ends early when fewer than ``min_areas`` areas had
+    a camera in them."""
     empty = StakeoutResult(
-        page=SearchPage(kind="stakeout", total=0, limit=filters.limit,
-                        offset=filters.offset, results=[]),
-        plates=[], total=0,
+        page=SearchPage(
+            kind="stakeout", total=0, limit=filters.limit, offset=filters.offset, results=[]
+        ),
+        plates=[],
+        total=0,
     )
     if scope.is_empty():
         return empty
     params: dict[str, object] = {"k": stakeout.min_areas}
     conds = [_area_sql(a, i, params) for i, a in enumerate(stakeout.areas)]
+    cameras = _cameras(store, stakeout.areas, params)
+    if sum(1 for c in cameras if c) < stakeout.min_areas:
+        return empty
+    for i, cams in enumerate(cameras):
+        params[f"a{i}_cams"] = cams
     flags = ", ".join(f"if({c}, {i}, -1)" for i, c in enumerate(conds))
-    where = f"{scope.sql(params)} AND expires_at > now() AND ({' OR '.join(conds)})"
+    where = (
+        f"{scope.sql(params)} AND expires_at > now() AND "
+        f"({' OR '.join(c for c, cams in zip(conds, cameras, strict=True) if cams)})"
+    )
+    if not scope.caps():
+        params["rcap"] = READ_CAP + 1
+        inside = store.query(
+            f"SELECT *, {', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
+            f"FROM {{db}}.reads WHERE {where} ORDER BY plate, ts, read_id, owner_id "
+            f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{rcap:UInt32}}"
+            # the order is the main key's: reading in it would pass over the projection
+            + store.settings_clause(optimize_read_in_order=0),
+            params,
+        )
+        if inside.num_rows <= READ_CAP:
+            return _grouped(inside, stakeout, scope, filters, empty)
     params["lim"] = filters.limit
     params["off"] = filters.offset
     grouped = (
@@ -160,8 +308,7 @@ def search_stakeout(
         "GROUP BY plate HAVING length(areas) >= {k:UInt8}"
     )
     rows = store.query(
-        f"{grouped} ORDER BY length(areas) DESC, plate LIMIT {{lim:UInt32}} "
-        "OFFSET {off:UInt32}",
+        f"{grouped} ORDER BY length(areas) DESC, plate LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
         params,
     )
     if not rows.num_rows:
@@ -170,13 +317,18 @@ def search_stakeout(
         # A page past the last plate: the total still counts them all.
         counted = store.query(f"SELECT count() AS n FROM ({grouped})", params)
         total = int(counted.column("n")[0].as_py())
-        return StakeoutResult(page=empty.page.model_copy(update={"total": total}),
-                              plates=[], total=total)
+        return StakeoutResult(
+            page=empty.page.model_copy(update={"total": total}), plates=[], total=total
+        )
     total = int(rows.column("plates_total")[0].as_py())
     plates = [
         StakeoutPlate(plate=p, areas_matched=[int(x) for x in a], reads=int(n))
-        for p, a, n in zip(rows.column("plate").to_pylist(), rows.column("areas").to_pylist(),
-                           rows.column("n").to_pylist(), strict=True)
+        for p, a, n in zip(
+            rows.column("plate").to_pylist(),
+            rows.column("areas").to_pylist(),
+            rows.column("n").to_pylist(),
+            strict=True,
+        )
     ]
     params["page_plates"] = [p.plate for p in plates]
     # The areas' whole time span, implied by the area conditions: it narrows each plate's
@@ -185,14 +337,20 @@ def search_stakeout(
     params["span_to"] = max(a.until for a in stakeout.areas)
     inside = Filters(limit=MAX_PAGE)
     read_rows, _ = fetch_page(
-        store, scope, inside,
+        store,
+        scope,
+        inside,
         f"plate IN {{page_plates:Array(String)}} AND ts BETWEEN "
         f"{{span_from:DateTime64(3, 'UTC')}} AND {{span_to:DateTime64(3, 'UTC')}} AND {where}",
-        params, order="plate, ts, read_id, owner_id",
+        params,
+        order="plate, ts, read_id, owner_id",
     )
     reads = rows_to_reads(read_rows) if read_rows.num_rows else []
     page = SearchPage(
-        kind="stakeout", total=total, limit=filters.limit, offset=filters.offset,
+        kind="stakeout",
+        total=total,
+        limit=filters.limit,
+        offset=filters.offset,
         results=[ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads],
         candidates=[p.plate for p in plates],
     )

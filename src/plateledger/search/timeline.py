@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from plateledger.plates import normalize_plate
 from plateledger.search.filters import Filters
@@ -47,72 +49,110 @@ def _clean(value: float | None) -> float | None:
 
 
 def _stops(path: pa.Table) -> list[PathStop]:
-    """Runs of consecutive reads at one camera (``path`` in time order). Times are read as
-    integer milliseconds and made datetimes only for the stops' ends (a busy plate's path
-    has thousands of reads)."""
-    cameras = path.column("camera_id").to_pylist()
-    lats, lons = path.column("lat").to_pylist(), path.column("lon").to_pylist()
-    millis = path.column("ts").cast(pa.int64()).to_pylist()
+    """Runs of consecutive reads at one camera (``path`` in time order). The runs' ends are
+    found on the columns (a busy plate's path has thousands of reads); Python values are
+    made for the stops' ends only."""
+    n = path.num_rows
+    if not n:
+        return []
+    cameras = path.column("camera_id").combine_chunks()
+    if pa.types.is_dictionary(cameras.type):
+        cameras = cameras.cast(pa.string())
+    moved = pc.not_equal(cameras.slice(1), cameras.slice(0, n - 1))
+    firsts = np.flatnonzero(np.concatenate(([True], moved.to_numpy(zero_copy_only=False))))
+    lasts = np.append(firsts[1:] - 1, n - 1)
+    at_first = path.select(["camera_id", "lat", "lon"]).take(pa.array(firsts))
+    names = at_first.column("camera_id").to_pylist()
+    lats, lons = at_first.column("lat").to_pylist(), at_first.column("lon").to_pylist()
+    millis = path.column("ts").cast(pa.int64()).to_numpy()
+    starts, ends = millis[firsts].tolist(), millis[lasts].tolist()
+    counts = (lasts - firsts + 1).tolist()
     stops: list[PathStop] = []
-    n, i = len(cameras), 0
-    while i < n:
-        j, camera = i, cameras[i]
-        while j + 1 < n and cameras[j + 1] == camera:
-            j += 1
-        first = EPOCH + timedelta(milliseconds=millis[i])
-        last = first if j == i else EPOCH + timedelta(milliseconds=millis[j])
-        stops.append(PathStop(camera, _clean(lats[i]), _clean(lons[i]), first, last, j - i + 1))
-        i = j + 1
+    for camera, lat, lon, first_ms, last_ms, count in zip(
+        names, lats, lons, starts, ends, counts, strict=True
+    ):
+        first = EPOCH + timedelta(milliseconds=first_ms)
+        last = first if count == 1 else EPOCH + timedelta(milliseconds=last_ms)
+        stops.append(PathStop(camera, _clean(lat), _clean(lon), first, last, count))
     return stops
+
+
+ONE_QUERY_READS = 20_000
+"""Up to this many reads in the window, a timeline is one query of whole rows (the path's
+columns cost as much to read as the whole row at 10 M reads: a granule is decompressed
+either way); beyond it, the path is read as its few columns by a second query."""
 
 
 def search_timeline(store: ReadStore, plate: str, scope: Scope, filters: Filters) -> Timeline:
     """Every read of ``plate`` in scope and window, oldest first, with the camera path.
 
     Both come from the plate's range of the sort key ``(plate, ts, …)``. One query reads
-    the path's few columns of every read (retried copies collapsed): its length is the
-    total, and its rows name the page's reads, which a second query fetches whole from the
-    page's time range only. Where an owner's reads are capped per search, the page and
-    total come from `fetch_page`, which applies the caps.
+    the whole rows of the first `ONE_QUERY_READS` reads in time order (retried copies
+    collapsed): when that is every read, its length is the total, the path is drawn from
+    it and the page is a slice of it. A plate read more often in the window has its path
+    read as a few columns by a second query (up to `MAX_PATH_READS`). Where an owner's
+    reads are capped per search, the page and total come from `fetch_page`, which applies
+    the caps.
     """
     target = normalize_plate(plate)
-    empty = SearchPage(kind="timeline", total=0, limit=filters.limit, offset=filters.offset,
-                       results=[])
+    empty = SearchPage(
+        kind="timeline", total=0, limit=filters.limit, offset=filters.offset, results=[]
+    )
     if not target or scope.is_empty():
         return Timeline(page=empty, path=[])
     params: dict[str, object] = {"t_plate": target}
     where = f"plate = {{t_plate:String}} AND {scope.sql(params)} AND {filters.sql(params)}"
-    params["path_cap"] = MAX_PATH_READS + 1
-    path = store.query(
-        f"SELECT camera_id, lat, lon, ts, read_id, owner_id FROM {{db}}.reads WHERE {where} "
-        f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY} LIMIT {{path_cap:UInt32}}",
-        params,
+    order = f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY}"
+    params["first_cap"] = ONE_QUERY_READS + 1
+    first = store.query(
+        f"SELECT * FROM {{db}}.reads WHERE {where} {order} LIMIT {{first_cap:UInt32}}", params
     )
+    path = first
+    if first.num_rows > ONE_QUERY_READS:
+        params["path_cap"] = MAX_PATH_READS + 1
+        path = store.query(
+            f"SELECT camera_id, lat, lon, ts, read_id, owner_id FROM {{db}}.reads "
+            f"WHERE {where} {order} LIMIT {{path_cap:UInt32}}",
+            params,
+        )
     capped = path.num_rows > MAX_PATH_READS
     if capped:
         path = path.slice(0, MAX_PATH_READS)
     stops = _stops(path)
     if scope.caps() or capped:
-        rows, total = fetch_page(store, scope, filters, where, params,
-                                 order="ts, read_id, owner_id")
+        rows, total = fetch_page(
+            store, scope, filters, where, params, order="ts, read_id, owner_id"
+        )
     else:
         total = path.num_rows
-        rows = _page_rows(store, path, where, params, filters)
+        rows = _page_rows(store, first, path, where, params, filters)
     reads = rows_to_reads(rows) if rows.num_rows else []
     page = SearchPage(
-        kind="timeline", total=total, limit=filters.limit, offset=filters.offset,
+        kind="timeline",
+        total=total,
+        limit=filters.limit,
+        offset=filters.offset,
         results=[ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads],
     )
     return Timeline(page=page, path=stops)
 
 
-def _page_rows(store: ReadStore, path: pa.Table, where: str, params: dict[str, object],
-               filters: Filters) -> pa.Table:
-    """The whole rows of the page ``path`` (every read, in page order) names: fetched from
-    the page's first to last time, then kept only if the path listed them there."""
+def _page_rows(
+    store: ReadStore,
+    first: pa.Table,
+    path: pa.Table,
+    where: str,
+    params: dict[str, object],
+    filters: Filters,
+) -> pa.Table:
+    """The whole rows of the page: a slice of ``first`` (the first reads' whole rows) when
+    the page lies inside it, else fetched from the page's first to last time and kept only
+    if ``path`` (every read, in page order) lists them there."""
+    if filters.offset + filters.limit <= ONE_QUERY_READS or first.num_rows <= ONE_QUERY_READS:
+        return first.slice(filters.offset, filters.limit)
     wanted = path.slice(filters.offset, filters.limit)
     if not wanted.num_rows:
-        return store.query("SELECT * FROM {db}.reads WHERE 0")
+        return first.slice(0, 0)
     times = wanted.column("ts").to_pylist()
     params["page_from"] = times[0]
     params["page_to"] = times[-1]
@@ -122,9 +162,21 @@ def _page_rows(store: ReadStore, path: pa.Table, where: str, params: dict[str, o
         f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY}",
         params,
     )
-    keep = set(zip(wanted.column("read_id").to_pylist(), wanted.column("owner_id").to_pylist(),
-                   times, strict=True))
-    mask = [k in keep for k in zip(rows.column("read_id").to_pylist(),
-                                   rows.column("owner_id").to_pylist(),
-                                   rows.column("ts").to_pylist(), strict=True)]
+    keep = set(
+        zip(
+            wanted.column("read_id").to_pylist(),
+            wanted.column("owner_id").to_pylist(),
+            times,
+            strict=True,
+        )
+    )
+    mask = [
+        k in keep
+        for k in zip(
+            rows.column("read_id").to_pylist(),
+            rows.column("owner_id").to_pylist(),
+            rows.column("ts").to_pylist(),
+            strict=True,
+        )
+    ]
     return rows.filter(pa.array(mask, pa.bool_()))

@@ -35,12 +35,16 @@ from plateledger.store.identity import (
 )
 from plateledger.store.schema import (
     ARROW_SCHEMA,
+    CAMERA_HOURS,
+    CAMERA_HOURS_FILLED,
     PLATE_VARIANTS,
     PLATES,
     READ_COLUMN_NAMES,
     READ_IDENTITY,
     READS,
     Partitioning,
+    camera_hours_ddl,
+    camera_hours_select,
     plates_ddl,
     reads_ddl,
 )
@@ -81,6 +85,7 @@ class ReadStore:
         for ddl in plates_ddl(self.db):
             self.engine.command(ddl)
         ensure_candidates(self.engine)
+        self._camera_hours()
 
     def close(self) -> None:
         self.engine.close()
@@ -92,6 +97,28 @@ class ReadStore:
             {"db": self.db, "name": name},
         ).to_pylist()
         return {k: str(v) for k, v in rows[0].items()} if rows else None
+
+    def _camera_hours(self) -> None:
+        """Create the camera-hours summary and its view, and fill it from the stored reads
+        the first time (a store made before it existed, or a fill cut short).
+
+        The view is made before the fill, so a read inserted meanwhile is summarised at
+        least once (twice does no harm: the columns are minima and maxima); the table's
+        comment says the fill is done, and a fill cut short is simply run again.
+        """
+        rows = self.engine.query(
+            "SELECT comment FROM system.tables WHERE database = {db:String} "
+            "AND name = {name:String}",
+            {"db": self.db, "name": CAMERA_HOURS},
+        ).to_pylist()
+        if rows and rows[0]["comment"] == CAMERA_HOURS_FILLED:
+            return
+        for ddl in camera_hours_ddl(self.db):
+            self.engine.command(ddl)
+        self.engine.command(f"INSERT INTO {self.db}.{CAMERA_HOURS} {camera_hours_select(self.db)}")
+        self.engine.command(
+            f"ALTER TABLE {self.db}.{CAMERA_HOURS} MODIFY COMMENT '{CAMERA_HOURS_FILLED}'"
+        )
 
     def _rekey_reads(self) -> None:
         """Move a ``reads`` table sorted by an older key (without the owner) to the current
@@ -114,9 +141,13 @@ class ReadStore:
                     f"not `{READ_IDENTITY}`; migrate it as docs/scale-out.md describes"
                 )
             return
-        self.engine.command(reads_ddl(
-            self.db, table=REKEYED, partition_by=table["partition_key"] or None,
-        ))
+        self.engine.command(
+            reads_ddl(
+                self.db,
+                table=REKEYED,
+                partition_by=table["partition_key"] or None,
+            )
+        )
         columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
         self.engine.command(
             f"INSERT INTO {self.db}.{REKEYED} ({columns}) SELECT {columns} "
@@ -143,8 +174,7 @@ class ReadStore:
         stored: dict[Key, set[Evidence]] = {}
         found = self.query(lookup_sql("{db}"), {"ids": sorted({str(k) for k in keys})})
         wanted = set(keys)
-        for read_id, seen in zip(found.column("id").to_pylist(), evidence_rows(found),
-                                 strict=True):
+        for read_id, seen in zip(found.column("id").to_pylist(), evidence_rows(found), strict=True):
             key = uuid.UUID(read_id)
             if key in wanted:
                 stored.setdefault(key, set()).add(seen)
@@ -205,9 +235,7 @@ class ReadStore:
 
     def count(self, *, include_expired: bool = False) -> int:
         where = "" if include_expired else "WHERE expires_at > now()"
-        table = self.query(
-            f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{READS} {where}"
-        )
+        table = self.query(f"SELECT uniqExact({READ_IDENTITY}) AS n FROM {{db}}.{READS} {where}")
         return int(table.column("n")[0].as_py())
 
     def disk_usage(self) -> dict[str, int]:
@@ -221,5 +249,5 @@ class ReadStore:
 
     def optimize(self) -> None:
         """Merge parts (collapses retried duplicates); for benchmarks and maintenance."""
-        for table in (READS, PLATES, PLATE_VARIANTS):
+        for table in (READS, PLATES, PLATE_VARIANTS, CAMERA_HOURS):
             self.engine.command(f"OPTIMIZE TABLE {self.db}.{table} FINAL")

@@ -31,6 +31,10 @@ import pyarrow as pa
 READS = "reads"
 PLATES = "plates"
 PLATE_VARIANTS = "plate_variants"
+CAMERA_HOURS = "camera_hours"
+CAMERA_HOURS_VIEW = "camera_hours_mv"
+CAMERA_HOURS_FILLED = "filled from reads"
+"""The comment ``camera_hours`` carries once every stored read is summarised in it."""
 
 Partitioning = Literal["month", "week", "day"]
 
@@ -192,6 +196,43 @@ ORDER BY (variant, plate)""",
     ]
 
 
+def camera_hours_ddl(database: str) -> list[str]:
+    """Where each camera read in each hour: the box around its placed reads.
+
+    A stakeout looks up the cameras whose box in an area's hours meets the area's box
+    here (a few thousand rows an hour at most), then fetches reads by camera and time from
+    the ``by_camera`` projection, instead of testing the place of every read in the
+    window: mobile cameras are boxes, not points. A materialized view fills it on every
+    insert into ``reads`` (`ReadStore.ensure_schema` fills it once from the stored reads);
+    reads without a place are left out, as no area holds them. It may hold more than the
+    reads (expired, purged or truncated ones), never less.
+    """
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {database}.{CAMERA_HOURS}
+(
+    `hour` DateTime('UTC'),
+    `camera_id` LowCardinality(String),
+    `south` SimpleAggregateFunction(min, Float32),
+    `north` SimpleAggregateFunction(max, Float32),
+    `west` SimpleAggregateFunction(min, Float32),
+    `east` SimpleAggregateFunction(max, Float32)
+)
+ENGINE = AggregatingMergeTree
+ORDER BY (hour, camera_id)""",
+        f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{CAMERA_HOURS_VIEW}
+TO {database}.{CAMERA_HOURS} AS {camera_hours_select(database)}""",
+    ]
+
+
+def camera_hours_select(database: str) -> str:
+    """The summary rows of ``reads`` (the view's query, and the fill of an existing store)."""
+    return (
+        "SELECT toStartOfHour(ts) AS hour, camera_id, min(lat) AS south, max(lat) AS north, "
+        f"min(lon) AS west, max(lon) AS east FROM {database}.{READS} "
+        "WHERE NOT isNaN(lat) AND NOT isNaN(lon) GROUP BY hour, camera_id"
+    )
+
+
 def cluster_ddl(database: str, cluster: str, *, partitioning: Partitioning = "month") -> list[str]:
     """The same schema for a ClickHouse cluster.
 
@@ -215,7 +256,5 @@ def cluster_ddl(database: str, cluster: str, *, partitioning: Partitioning = "mo
     )
     # Each shard keeps the plate dictionary of its own reads; the Distributed table over
     # reads_local routes a plate's whole confusion class to one shard.
-    statements.extend(
-        plates_ddl(database, engine=replicated, on_cluster=cluster)
-    )
+    statements.extend(plates_ddl(database, engine=replicated, on_cluster=cluster))
     return statements
