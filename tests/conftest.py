@@ -21,6 +21,11 @@ import pytest
 
 from plateledger.store import ReadStore
 
+# The servers tests start (here or as subprocesses, which inherit this) write no scheduled
+# reports, nor their audit entries, a minute after they start: a test that wants the
+# schedule turns it on (tests/transparency/test_scheduler.py).
+os.environ.setdefault("PLATELEDGER_REPORTS_SCHEDULE", "false")
+
 
 @pytest.fixture(scope="session")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:

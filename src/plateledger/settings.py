@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     reports_every_minutes: float = Field(
         default=60.0, gt=0, description="how often the server looks for reports that are due"
     )
+    reports_first_minutes: float = Field(
+        default=1.0,
+        ge=0,
+        description="how soon after the server starts it first looks for reports that are due",
+    )
     pmtiles_path: Path | None = Field(
         default=None,
         description="a PMTiles file (e.g. cut from an OpenStreetMap extract) that the map "

@@ -6,6 +6,7 @@ not, with the setting off)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -142,6 +143,69 @@ def test_a_failed_run_is_kept_not_raised_and_logs_nothing(tmp_path: Path) -> Non
         catalog.close()
 
 
+def _first_look(scheduler: ReportScheduler) -> datetime:
+    """When the scheduler's thread first looked (by its clock), waited for in short steps."""
+    deadline = time.monotonic() + 30
+    while scheduler.last_run is None and scheduler.last_error is None:
+        assert time.monotonic() < deadline, "the schedule never looked"
+        time.sleep(0.02)
+    assert scheduler.last_error is None, scheduler.last_error
+    assert scheduler.last_run is not None
+    return scheduler.last_run
+
+
+def test_the_first_look_comes_after_the_first_delay_not_an_interval(tmp_path: Path) -> None:
+    catalog, log = _catalog(tmp_path)
+    folder = tmp_path / "out"
+    scheduler = ReportScheduler(
+        catalog,
+        log,
+        None,
+        folder,
+        interval=timedelta(hours=1),
+        first_delay=timedelta(milliseconds=50),
+        clock=lambda: NEW_YEAR,
+    )
+    try:
+        scheduler.start()
+        assert _first_look(scheduler) == NEW_YEAR
+        assert "ppb_or-monthly_2025-12-01_2025-12-31" in {w.stem for w in scheduler.last_written}
+        assert (folder / "ppb_or-monthly_2025-12-01_2025-12-31.pdf").is_file()
+    finally:
+        scheduler.stop(timeout=60)
+        catalog.close()
+    with pytest.raises(ValueError):
+        ReportScheduler(catalog, log, None, folder, first_delay=timedelta(seconds=-1))
+
+
+def test_a_server_writes_its_due_reports_soon_after_it_starts(
+    tmp_path: Path,
+    store_path: Path,
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        store_path=store_path,
+        secret_key="k" * 32,
+        reports_schedule=True,
+        reports_dir=tmp_path / "posted",
+        reports_first_minutes=0.001,  # 60 ms; the interval stays an hour
+    )
+    catalog = open_catalog(settings, password_hasher=FAST)
+    catalog.add_agency("Portland PB", "ppb", "municipal", "OR")
+    catalog.close()
+    app = create_app(settings)
+    with TestClient(app):
+        scheduler = app.state.reports
+        assert isinstance(scheduler, ReportScheduler)
+        _first_look(scheduler)
+        stems = {w.stem for w in scheduler.last_written}
+        log: AuditLog = app.state.audit_log
+        entries = [log.entry(w.audit_index).entry for w in scheduler.last_written]
+    assert {s.split("_")[1] for s in stems} == {"or-monthly", "or-quarterly"}
+    assert {e["type"] for e in entries} == {"report_generated"}
+    assert {p.stem for p in (tmp_path / "posted").glob("*.json")} == stems
+
+
 def test_the_server_starts_the_schedule_unless_it_is_turned_off(
     tmp_path: Path,
     store_path: Path,
@@ -150,8 +214,10 @@ def test_the_server_starts_the_schedule_unless_it_is_turned_off(
         data_dir=tmp_path / "data",
         store_path=store_path,
         secret_key="k" * 32,
+        reports_schedule=True,
         reports_dir=tmp_path / "posted",
         reports_every_minutes=30,
+        reports_first_minutes=5,
     )
     app = create_app(settings)
     with TestClient(app):
@@ -159,9 +225,10 @@ def test_the_server_starts_the_schedule_unless_it_is_turned_off(
         assert isinstance(scheduler, ReportScheduler)
         assert scheduler.folder == tmp_path / "posted"
         assert scheduler.interval == timedelta(minutes=30)
+        assert scheduler.first_delay == timedelta(minutes=5)
         assert scheduler.store is app.state.store
         assert scheduler._thread is not None and scheduler._thread.is_alive()
-        assert scheduler.last_run is None  # the first look is one interval after start
+        assert scheduler.last_run is None  # the first look is five minutes after start
     assert scheduler._thread is None  # stopped on shutdown
     off = create_app(settings.model_copy(update={"reports_schedule": False}))
     with TestClient(off):
@@ -172,8 +239,10 @@ def test_the_settings_default_to_on_under_the_data_dir(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("PLATELEDGER_REPORTS_SCHEDULE", raising=False)  # tests/conftest.py
     settings = Settings(data_dir=tmp_path)
     assert settings.reports_schedule is True
+    assert settings.reports_first_minutes == 1.0 and settings.reports_every_minutes == 60.0
     assert settings.reports_folder == tmp_path / "reports"
     monkeypatch.setenv("PLATELEDGER_REPORTS_SCHEDULE", "false")
     monkeypatch.setenv("PLATELEDGER_REPORTS_DIR", str(tmp_path / "x"))

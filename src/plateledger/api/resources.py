@@ -195,6 +195,7 @@ class Resources:
         self.reports = ReportScheduler(
             self.catalog, self.audit_log, self.store, settings.reports_folder,
             interval=timedelta(minutes=settings.reports_every_minutes),
+            first_delay=timedelta(minutes=settings.reports_first_minutes),
         ) if settings.reports_schedule else None
 
     def _deliver_alerts(self, reads: list[PlateRead]) -> None:

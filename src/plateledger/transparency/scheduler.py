@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 
 class ReportScheduler:
-    """Writes the due reports of every agency into ``folder`` every ``interval`` (the first
-    run one interval after start, as the retention purge's)."""
+    """Writes the due reports of every agency into ``folder``: a first look ``first_delay``
+    after start (soon: a server restarted more often than ``interval`` still writes its
+    reports), then every ``interval``."""
 
     def __init__(
         self,
@@ -38,15 +39,19 @@ class ReportScheduler:
         folder: Path,
         *,
         interval: timedelta = timedelta(hours=1),
+        first_delay: timedelta = timedelta(minutes=1),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if interval <= timedelta(0):
             raise ValueError("the report interval must be positive")
+        if first_delay < timedelta(0):
+            raise ValueError("the delay of the first look cannot be negative")
         self.catalog = catalog
         self.audit_log = audit_log
         self.store = store
         self.folder = folder
         self.interval = interval
+        self.first_delay = first_delay
         self.clock = clock
         self.facts = FactCache(audit_log)
         self.last_run: datetime | None = None
@@ -104,5 +109,7 @@ class ReportScheduler:
             self._thread = None
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval.total_seconds()):
+        delay = self.first_delay
+        while not self._stop.wait(delay.total_seconds()):
             self.tick()
+            delay = self.interval
