@@ -33,7 +33,7 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _empty(store: ReadStore) -> None:
-    for table in ("reads", "plates", "plate_variants"):
+    for table in ("reads", "plates", "plate_variants", "read_candidates", "read_details"):
         store.engine.command(f"TRUNCATE TABLE IF EXISTS {store.db}.{table}")
 
 

@@ -72,14 +72,14 @@ def test_an_exact_search_finds_the_alprd_read_by_its_second_candidate(
     assert details["box"] == [936, 354, 1031, 358, 1027, 421, 932, 417]
 
     ivy = login(client, "ivy", code(seed.investigator_totp))
-    found = exact(client, ivy, TRUE_PLATE)
-    assert found["total"] == 1
-    [read] = found["results"]
-    assert read["read_id"] == read_id and read["plate"] == "YG9X2G"
+    # (the store is shared between tests: other posts of this capture may show too)
+    found = {r["read_id"]: r for r in exact(client, ivy, TRUE_PLATE)["results"]}
+    read = found[read_id]
+    assert read["plate"] == "YG9X2G"
     assert read["candidate_confidence"] == pytest.approx(0.8188, abs=1e-4)
-    top = exact(client, ivy, "YG9X2G")
-    assert [r["read_id"] for r in top["results"]] == [read_id]
-    assert top["results"][0]["candidate_confidence"] is None  # the plate itself
+    assert all(r["plate"] == TRUE_PLATE or r["candidate_confidence"] for r in found.values())
+    top = {r["read_id"]: r for r in exact(client, ivy, "YG9X2G")["results"]}
+    assert top[read_id]["candidate_confidence"] is None  # the plate itself
     assert exact(client, ivy, "YGSX2Z")["total"] == 0  # not a candidate
 
     # Fremont has no agreement with Union City: neither the plate nor its candidate shows
