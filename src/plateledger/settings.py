@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         ge=0,
         description="how soon after the server starts it first looks for reports that are due",
     )
+    transparency_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="how long a public portal or on-demand report answer is reused while the "
+        "audit log and the catalog are unchanged; 0: never",
+    )
     pmtiles_path: Path | None = Field(
         default=None,
         description="a PMTiles file (e.g. cut from an OpenStreetMap extract) that the map "

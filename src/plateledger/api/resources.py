@@ -23,6 +23,7 @@ from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
 from plateledger.store.images import open_image_store
+from plateledger.transparency.answers import AnswerCache
 from plateledger.transparency.scheduler import ReportScheduler
 
 
@@ -197,6 +198,7 @@ class Resources:
             interval=timedelta(minutes=settings.reports_every_minutes),
             first_delay=timedelta(minutes=settings.reports_first_minutes),
         ) if settings.reports_schedule else None
+        self.answers = AnswerCache(timedelta(seconds=settings.transparency_cache_seconds))
 
     def _deliver_alerts(self, reads: list[PlateRead]) -> None:
         self.hotlist.service.process(reads)
@@ -214,6 +216,7 @@ class Resources:
         state.hotlist = self.hotlist
         state.alarms = self.alarms
         state.reports = self.reports
+        state.transparency_answers = self.answers
 
     def start(self) -> None:
         self.hotlist.start()

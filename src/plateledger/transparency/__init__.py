@@ -6,7 +6,8 @@
 - `schedule`: which reports are due, against an injected clock;
 - `render`: CSV, HTML and server-side SVG;
 - `service`: the live sources (log, catalog, read store) and the logged generation;
-- `tokens`: plates shown as keyed tokens.
+- `tokens`: plates shown as keyed tokens;
+- `answers`: the public answers (portal, on-demand report) kept a short while.
 """
 
 from plateledger.transparency.facts import Fact, fact_of, facts_of

@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from plateledger.api.deps import AuditLogDep, CatalogDep, StoreDep
 from plateledger.api.errors import ApiError
-from plateledger.api.routes.transparency import public_facts
+from plateledger.api.routes.transparency import answer_cache, freshness, public_facts
 from plateledger.catalog.agencies import agency_timezone
 from plateledger.transparency.render import report_csv, report_html, report_pdf
-from plateledger.transparency.reports import REPORTS, Period, reports_for
+from plateledger.transparency.reports import REPORTS, Period, Report, reports_for
 from plateledger.transparency.schedule import last_period, local_day
 from plateledger.transparency.service import build_report
 
@@ -61,15 +61,23 @@ async def get_report(
         period = Period(start, end)
     else:
         period = last_period(kind.cadence, local_day(now, agency_timezone(found)))
-    facts, size = public_facts(request, log)
-    report = await asyncio.to_thread(
-        build_report, catalog, store, found, code, period, facts, size, now=now)
+    # The same report of the same period, log and catalog: the answer kept, if any.
+    key = ("report", code, found.slug, period.start, period.end, *freshness(log, catalog))
+    answers = answer_cache(request)
+    report: Report | None = answers.get(key)
+    if report is None:
+        facts, size = public_facts(request, log)
+        report = await asyncio.to_thread(
+            build_report, catalog, store, found, code, period, facts, size, now=now)
+        answers.put(key, report)
     if format == "csv":
         return PlainTextResponse(report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "html":
         return HTMLResponse(report_html(report))
     if format == "pdf":
-        pdf = await asyncio.to_thread(report_pdf, report)
+        pdf: bytes | None = answers.get((*key, "pdf"))
+        if pdf is None:
+            pdf = answers.put((*key, "pdf"), await asyncio.to_thread(report_pdf, report))
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f"attachment; filename={found.slug}-{code}.pdf"})
     return report.as_json()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -21,13 +21,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from plateledger.access.policy_source import PolicySource
-from plateledger.api.deps import AuditLogDep, CatalogDep, PolicyDep, StoreDep
+from plateledger.api.deps import AuditLogDep, CatalogDep, PolicyDep, StoreDep, service
 from plateledger.api.errors import ApiError
 from plateledger.audit import AuditError, AuditLog
 from plateledger.catalog import Catalog
+from plateledger.catalog.agencies import agency_timezone
 from plateledger.catalog.models import Agency
 from plateledger.policy.lawpack import LAW_PACKS, PLATFORM_PACKS
 from plateledger.store import ReadStore
+from plateledger.transparency.answers import AnswerCache
 from plateledger.transparency.facts import Fact
 from plateledger.transparency.figures import (
     Figure,
@@ -44,7 +46,7 @@ from plateledger.transparency.service import (
     reads_detected,
 )
 
-__all__ = ["fact_cache", "portal", "public_facts", "router"]
+__all__ = ["answer_cache", "fact_cache", "freshness", "portal", "public_facts", "router"]
 
 router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
 
@@ -72,6 +74,22 @@ def fact_cache(request: Request, log: AuditLog) -> FactCache:
         cache = FactCache(log)
         request.app.state.transparency_facts = cache
     return cache
+
+
+def answer_cache(request: Request) -> AnswerCache:
+    """The server's public answers kept a short while (`plateledger.transparency.answers`);
+    none kept where the server installed none."""
+    found = service(request, "transparency_answers", AnswerCache)
+    return found if found is not None else AnswerCache(timedelta(0))
+
+
+def freshness(log: AuditLog, catalog: Catalog) -> tuple[int, int]:
+    """What a public answer was computed from, besides its agency and period: the audit
+    log's size and the catalog's generation (either changed: a new answer)."""
+    try:
+        return log.size(), catalog.generation()
+    except AuditError as exc:
+        raise ApiError(503, "audit_unavailable", str(exc)) from exc
 
 
 def public_facts(request: Request, log: AuditLog) -> tuple[list[Fact], int]:
@@ -214,15 +232,25 @@ class PortalData:
             request, catalog, store, log, source)
 
     async def build(self, slug: str, days: int) -> tuple[dict[str, Any], list[Figure]]:
+        """The portal of ``slug`` over ``days``: the answer kept for the same agency, window
+        (its days in the agency's zone), log size and catalog generation, if one is kept,
+        else computed (and kept)."""
         agency = _agency(self.catalog, slug)
+        now = datetime.now(UTC)
+        today = now.astimezone(ZoneInfo(agency_timezone(agency))).date()
+        key = ("portal", agency.slug, days, today, *freshness(self.log, self.catalog))
+        answers = answer_cache(self.request)
+        kept: tuple[dict[str, Any], list[Figure]] | None = answers.get(key)
+        if kept is not None:
+            return kept
         facts, _ = public_facts(self.request, self.log)
         officers = (fact_cache(self.request, self.log).officers()
                     if agency.portal_officer_names else None)
-        now = datetime.now(UTC)
         partners = await _partners(self.source, agency, now)
         body, figures = await asyncio.to_thread(
             portal, agency, self.catalog, self.store, facts, partners, now, days, officers)
         body["checkpoint"] = _checkpoint(self.log)
+        answers.put(key, (body, figures))
         return body, figures
 
 
