@@ -29,31 +29,97 @@ STATE = re.compile(r"^[A-Z]{2}$")
 PACK_CODE = re.compile(r"^[A-Z]{2}(?:-[A-Z]{2,16})?$")
 """A law pack code: a state's (``WA``) or an opt-in profile of one (``CA-STRICT``)."""
 
-AGENCY_SETTINGS = frozenset({
-    "name", "jurisdiction", "law_packs", "purposes", "case_number_required",
-    "custodian_contact", "retention_nonhit_days", "retention_hit_days",
-    "retention_image_days", "is_law_enforcement", "lat", "lon", "sharing_preset",
-    "sharing_states", "sharing_radius_km", "timezone", "portal_officer_names",
-})
+AGENCY_SETTINGS = frozenset(
+    {
+        "name",
+        "jurisdiction",
+        "law_packs",
+        "purposes",
+        "case_number_required",
+        "custodian_contact",
+        "retention_nonhit_days",
+        "retention_hit_days",
+        "retention_image_days",
+        "is_law_enforcement",
+        "lat",
+        "lon",
+        "sharing_preset",
+        "sharing_states",
+        "sharing_radius_km",
+        "timezone",
+        "portal_officer_names",
+    }
+)
 """What `update_agency` may change. ``kind``, ``home_state`` and ``slug`` are fixed at
 creation: the requester class must not drift."""
 
 
 _EASTERN, _CENTRAL, _MOUNTAIN, _PACIFIC = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+)
 
 STATE_ZONES: dict[str, str] = {
-    **dict.fromkeys(("CT", "DC", "DE", "GA", "MA", "MD", "ME", "NC", "NH", "NJ", "NY",
-                     "OH", "PA", "RI", "SC", "VA", "VT", "WV"), _EASTERN),
-    "FL": _EASTERN, "IN": "America/Indiana/Indianapolis", "KY": "America/Kentucky/Louisville",
+    **dict.fromkeys(
+        (
+            "CT",
+            "DC",
+            "DE",
+            "GA",
+            "MA",
+            "MD",
+            "ME",
+            "NC",
+            "NH",
+            "NJ",
+            "NY",
+            "OH",
+            "PA",
+            "RI",
+            "SC",
+            "VA",
+            "VT",
+            "WV",
+        ),
+        _EASTERN,
+    ),
+    "FL": _EASTERN,
+    "IN": "America/Indiana/Indianapolis",
+    "KY": "America/Kentucky/Louisville",
     "MI": "America/Detroit",
-    **dict.fromkeys(("AL", "AR", "IA", "IL", "KS", "LA", "MN", "MO", "MS", "ND", "NE",
-                     "OK", "SD", "TN", "TX", "WI"), _CENTRAL),
+    **dict.fromkeys(
+        (
+            "AL",
+            "AR",
+            "IA",
+            "IL",
+            "KS",
+            "LA",
+            "MN",
+            "MO",
+            "MS",
+            "ND",
+            "NE",
+            "OK",
+            "SD",
+            "TN",
+            "TX",
+            "WI",
+        ),
+        _CENTRAL,
+    ),
     **dict.fromkeys(("CO", "MT", "NM", "UT", "WY"), _MOUNTAIN),
-    "ID": "America/Boise", "AZ": "America/Phoenix",
+    "ID": "America/Boise",
+    "AZ": "America/Phoenix",
     **dict.fromkeys(("CA", "NV", "OR", "WA"), _PACIFIC),
-    "AK": "America/Anchorage", "HI": "Pacific/Honolulu", "PR": "America/Puerto_Rico",
-    "GU": "Pacific/Guam", "VI": "America/St_Thomas", "AS": "Pacific/Pago_Pago",
+    "AK": "America/Anchorage",
+    "HI": "Pacific/Honolulu",
+    "PR": "America/Puerto_Rico",
+    "GU": "Pacific/Guam",
+    "VI": "America/St_Thomas",
+    "AS": "Pacific/Pago_Pago",
     "MP": "Pacific/Saipan",
 }
 """The principal IANA zone of each state and territory (a state spanning two zones gets
@@ -67,7 +133,8 @@ def _zones() -> frozenset[str]:
     their own (the machine's ``localtime``, ``posixrules``, ``Factory``, the ``posix/`` and
     ``right/`` copies)."""
     return frozenset(
-        z for z in available_timezones()
+        z
+        for z in available_timezones()
         if z not in ("localtime", "posixrules", "Factory")
         and not z.startswith(("posix/", "right/"))
     )
@@ -124,8 +191,7 @@ def _check_agency(values: dict[str, Any]) -> None:
             raise CatalogError(f"state `{state}` must be a two-letter code like `CA`")
     if values.get("timezone") is not None:
         check_timezone(str(values["timezone"]))
-    if "portal_officer_names" in values and not isinstance(values["portal_officer_names"],
-                                                           bool):
+    if "portal_officer_names" in values and not isinstance(values["portal_officer_names"], bool):
         raise CatalogError("`portal_officer_names` is true or false")
 
 
@@ -220,7 +286,11 @@ class AgencyRecords(CatalogDatabase):
         return agency
 
     def set_agency_class(
-        self, agency_id: int, *, kind: str | None = None, home_state: str | None = None,
+        self,
+        agency_id: int,
+        *,
+        kind: str | None = None,
+        home_state: str | None = None,
         is_law_enforcement: bool | None = None,
     ) -> Agency:
         """Change the requester class of an agency — what the law packs ask about. For the
@@ -233,9 +303,7 @@ class AgencyRecords(CatalogDatabase):
             changes["kind"] = kind
         if home_state is not None:
             if not STATE.match(home_state):
-                raise CatalogError(
-                    f"home state `{home_state}` must be a two-letter code like `CA`"
-                )
+                raise CatalogError(f"home state `{home_state}` must be a two-letter code like `CA`")
             changes["home_state"] = home_state
         if is_law_enforcement is not None:
             changes["is_law_enforcement"] = is_law_enforcement
@@ -297,8 +365,11 @@ class AgencyRecords(CatalogDatabase):
             if session.scalar(taken) is not None:
                 raise Conflict(f"a camera `{camera_id}` exists")
             if lat is not None and lon is not None:
-                in_force = select(Zone).where(Zone.agency_id == owner_id,
-                                              Zone.revoked_at.is_(None)).order_by(Zone.id)
+                in_force = (
+                    select(Zone)
+                    .where(Zone.agency_id == owner_id, Zone.revoked_at.is_(None))
+                    .order_by(Zone.id)
+                )
                 for zone in session.scalars(in_force):
                     if zone_area(zone).contains(lat, lon):
                         raise CatalogError(
@@ -306,8 +377,14 @@ class AgencyRecords(CatalogDatabase):
                             f"(`{zone.name}`), where rule `{zone.rule_id}` forbids collection"
                         )
             camera = Camera(
-                camera_id=camera_id, owner_id=owner_id, kind=kind, name=name, lat=lat,
-                lon=lon, heading=heading, active=active,
+                camera_id=camera_id,
+                owner_id=owner_id,
+                kind=kind,
+                name=name,
+                lat=lat,
+                lon=lon,
+                heading=heading,
+                active=active,
             )
             session.add(camera)
             self._bump(session)

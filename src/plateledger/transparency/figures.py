@@ -18,8 +18,16 @@ from zoneinfo import ZoneInfo
 
 from plateledger.transparency.facts import Fact
 
-__all__ = ["NOT_RECORDED", "Figure", "PortalCounts", "day_in", "local_days", "portal_figures",
-           "searches_by_officer", "window"]
+__all__ = [
+    "NOT_RECORDED",
+    "Figure",
+    "PortalCounts",
+    "day_in",
+    "local_days",
+    "portal_figures",
+    "searches_by_officer",
+    "window",
+]
 
 NOT_RECORDED = "not recorded"
 """Shown for a search that gave no offense type."""
@@ -37,8 +45,12 @@ class Figure:
     rows: tuple[tuple[Any, ...], ...]
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "columns": list(self.columns),
-                "rows": [list(r) for r in self.rows]}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "columns": list(self.columns),
+            "rows": [list(r) for r in self.rows],
+        }
 
     def column(self, name: str) -> list[Any]:
         at = self.columns.index(name)
@@ -83,7 +95,11 @@ def _sorted(counter: Mapping[Any, int]) -> list[tuple[Any, int]]:
 
 
 def portal_figures(
-    slug: str, facts: Sequence[Fact], classes: Mapping[str, str], now: datetime, days: int,
+    slug: str,
+    facts: Sequence[Fact],
+    classes: Mapping[str, str],
+    now: datetime,
+    days: int,
     zone: str = "UTC",
 ) -> tuple[PortalCounts, list[Figure]]:
     """The figures of agency ``slug`` over the ``days`` days up to ``now``, days taken in
@@ -128,42 +144,73 @@ def portal_figures(
                 klass = classes.get(f.agency, UNKNOWN_CLASS)
                 classes_seen.setdefault(klass, [0, 0])[outcome] += 1
     counts = PortalCounts(
-        searches=searches, reads_matched=reads, hits=hits, alerts_received=alerts,
+        searches=searches,
+        reads_matched=reads,
+        hits=hits,
+        alerts_received=alerts,
         alerts_withheld=sum(withheld.values()),
         denials_to_others=sum(v[1] for v in partners.values()),
         releases_to_others=sum(v[0] for v in partners.values()),
         by_day={d: (v[0], v[1], v[2]) for d, v in by_day.items()},
     )
     figures = [
-        Figure("searches_by_day", "Searches, hits and alerts by day",
-               ("day", "searches", "hits", "alerts"),
-               tuple((d.isoformat(), *v) for d, v in sorted(by_day.items()))),
-        Figure("searches_by_purpose", "Searches by stated purpose",
-               ("purpose", "searches", "reads_matched"),
-               tuple((p, v[0], v[1]) for p, v in sorted(purposes.items(),
-                                                          key=lambda kv: (-kv[1][0], kv[0])))),
-        Figure("searches_by_offense", "Searches by offense type (NIBRS)",
-               ("offense_type", "searches"), tuple(_sorted(offenses))),
-        Figure("partners", "Agencies that asked for this agency's data, as decided",
-               ("agency", "class", "released", "denied"),
-               tuple((a, classes.get(a, UNKNOWN_CLASS), v[0], v[1])
-                     for a, v in sorted(partners.items()))),
-        Figure("decisions_by_requester_class",
-               "Accesses to this agency's data by requester class",
-               ("requester_class", "released", "denied"),
-               tuple((k, v[0], v[1]) for k, v in sorted(classes_seen.items()))),
-        Figure("withheld_alerts_by_list_class",
-               "Hot-list hits on this agency's reads withheld from other agencies' lists",
-               ("list_class", "withheld"), tuple(_sorted(withheld))),
-        Figure("hotlist_sources", "Alerts received by hot-list source",
-               ("list_class", "category", "alerts"),
-               tuple((k[0], k[1], n) for k, n in _sorted(sources))),
+        Figure(
+            "searches_by_day",
+            "Searches, hits and alerts by day",
+            ("day", "searches", "hits", "alerts"),
+            tuple((d.isoformat(), *v) for d, v in sorted(by_day.items())),
+        ),
+        Figure(
+            "searches_by_purpose",
+            "Searches by stated purpose",
+            ("purpose", "searches", "reads_matched"),
+            tuple(
+                (p, v[0], v[1])
+                for p, v in sorted(purposes.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            ),
+        ),
+        Figure(
+            "searches_by_offense",
+            "Searches by offense type (NIBRS)",
+            ("offense_type", "searches"),
+            tuple(_sorted(offenses)),
+        ),
+        Figure(
+            "partners",
+            "Agencies that asked for this agency's data, as decided",
+            ("agency", "class", "released", "denied"),
+            tuple(
+                (a, classes.get(a, UNKNOWN_CLASS), v[0], v[1]) for a, v in sorted(partners.items())
+            ),
+        ),
+        Figure(
+            "decisions_by_requester_class",
+            "Accesses to this agency's data by requester class",
+            ("requester_class", "released", "denied"),
+            tuple((k, v[0], v[1]) for k, v in sorted(classes_seen.items())),
+        ),
+        Figure(
+            "withheld_alerts_by_list_class",
+            "Hot-list hits on this agency's reads withheld from other agencies' lists",
+            ("list_class", "withheld"),
+            tuple(_sorted(withheld)),
+        ),
+        Figure(
+            "hotlist_sources",
+            "Alerts received by hot-list source",
+            ("list_class", "category", "alerts"),
+            tuple((k[0], k[1], n) for k, n in _sorted(sources)),
+        ),
     ]
     return counts, figures
 
 
 def searches_by_officer(
-    slug: str, facts: Sequence[Fact], officers: Mapping[int, str], now: datetime, days: int,
+    slug: str,
+    facts: Sequence[Fact],
+    officers: Mapping[int, str],
+    now: datetime,
+    days: int,
     zone: str = "UTC",
 ) -> Figure:
     """The searches agency ``slug``'s own users ran over the ``days`` days up to ``now``, by
@@ -175,7 +222,9 @@ def searches_by_officer(
             row = runs.setdefault(officers.get(f.index, NOT_RECORDED), [0, 0])
             row[0] += 1
             row[1] += f.result_count or 0
-    return Figure("searches_by_officer", "Searches by officer",
-                  ("officer", "searches", "reads_matched"),
-                  tuple((o, v[0], v[1]) for o, v in sorted(runs.items(),
-                                                            key=lambda kv: (-kv[1][0], kv[0]))))
+    return Figure(
+        "searches_by_officer",
+        "Searches by officer",
+        ("officer", "searches", "reads_matched"),
+        tuple((o, v[0], v[1]) for o, v in sorted(runs.items(), key=lambda kv: (-kv[1][0], kv[0]))),
+    )

@@ -31,24 +31,33 @@ Code = Annotated[str, Path(max_length=32)]
 @router.get("", summary="The statutory reports, each with its statute and cadence")
 def list_reports(catalog: CatalogDep) -> dict[str, Any]:
     return {
-        "reports": [{"code": k.code, "title": k.title, "statute": k.statute,
-                     "cadence": k.cadence} for k in REPORTS.values()],
-        "agencies": {a.slug: list(reports_for(a.law_packs or (a.home_state,)))
-                     for a in catalog.agencies()},
+        "reports": [
+            {"code": k.code, "title": k.title, "statute": k.statute, "cadence": k.cadence}
+            for k in REPORTS.values()
+        ],
+        "agencies": {
+            a.slug: list(reports_for(a.law_packs or (a.home_state,))) for a in catalog.agencies()
+        },
     }
 
 
 @router.get("/{code}", summary="One statutory report of an agency over a period")
 async def get_report(
-    request: Request, code: Code, catalog: CatalogDep, log: AuditLogDep, store: StoreDep,
+    request: Request,
+    code: Code,
+    catalog: CatalogDep,
+    log: AuditLogDep,
+    store: StoreDep,
     agency: Annotated[str, Query(min_length=1, max_length=64)],
-    start: date | None = None, end: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
     format: Annotated[str, Query(pattern="^(json|csv|html|pdf)$")] = "json",
 ) -> Any:
     kind = REPORTS.get(code)
     if kind is None:
-        raise ApiError(404, "unknown_report",
-                       f"no report `{code}`: reports are {', '.join(REPORTS)}")
+        raise ApiError(
+            404, "unknown_report", f"no report `{code}`: reports are {', '.join(REPORTS)}"
+        )
     found = catalog.agency_by_slug(agency)
     if found is None:
         raise ApiError(404, "unknown_agency", f"no agency `{agency}`")
@@ -68,7 +77,8 @@ async def get_report(
     if report is None:
         facts, size = public_facts(request, log)
         report = await asyncio.to_thread(
-            build_report, catalog, store, found, code, period, facts, size, now=now)
+            build_report, catalog, store, found, code, period, facts, size, now=now
+        )
         answers.put(key, report)
     if format == "csv":
         return PlainTextResponse(report_csv(report), media_type="text/csv; charset=utf-8")
@@ -78,6 +88,9 @@ async def get_report(
         pdf: bytes | None = answers.get((*key, "pdf"))
         if pdf is None:
             pdf = answers.put((*key, "pdf"), await asyncio.to_thread(report_pdf, report))
-        return Response(pdf, media_type="application/pdf", headers={
-            "Content-Disposition": f"attachment; filename={found.slug}-{code}.pdf"})
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f"attachment; filename={found.slug}-{code}.pdf"},
+        )
     return report.as_json()

@@ -54,12 +54,18 @@ WINDOW_DAYS = 30
 MAX_DAYS = 366
 
 DETECTED = (
-    "plate characters, as read", "the state or region of the plate, when read",
-    "date and time", "the camera, its place and heading", "a crop image of the plate",
+    "plate characters, as read",
+    "the state or region of the plate, when read",
+    "date and time",
+    "the camera, its place and heading",
+    "a crop image of the plate",
     "vehicle colour, make, model and type, when the camera reports them",
 )
 NOT_DETECTED = (
-    "faces or people", "vehicle occupants", "speed", "audio",
+    "faces or people",
+    "vehicle occupants",
+    "speed",
+    "audio",
     "any plate read inside a collection zone the agency records (dropped, only counted)",
 )
 
@@ -114,12 +120,19 @@ def _policy(agency: Agency) -> list[dict[str, Any]]:
         pack = LAW_PACKS.get(code)
         if pack is None:
             continue
-        out.append({
-            "code": pack.code, "title": pack.title, "citation": pack.citation,
-            "version": pack.version, "status": pack.status,
-            "rules": [{"id": n.policy_id, "citation": n.citation, "text": n.reason}
-                      for n in pack.notes],
-        })
+        out.append(
+            {
+                "code": pack.code,
+                "title": pack.title,
+                "citation": pack.citation,
+                "version": pack.version,
+                "status": pack.status,
+                "rules": [
+                    {"id": n.policy_id, "citation": n.citation, "text": n.reason}
+                    for n in pack.notes
+                ],
+            }
+        )
     return out
 
 
@@ -130,21 +143,27 @@ def _checkpoint(log: AuditLog) -> dict[str, Any] | None:
         return None
     lines = note.splitlines()
     return {
-        "note": note, "origin": lines[0] if lines else "",
+        "note": note,
+        "origin": lines[0] if lines else "",
         "size": int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else None,
         "root_hash": lines[2] if len(lines) > 2 else "",
         "verify": [
             "plateledger audit checkpoint --url SERVER > checkpoint.txt",
             "plateledger audit verify --url SERVER --checkpoint checkpoint.txt "
-            "--key \"$(cat verifier.key)\"",
+            '--key "$(cat verifier.key)"',
         ],
         "key_url": "/v1/audit/key",
     }
 
 
 def portal(
-    agency: Agency, catalog: Catalog, store: ReadStore, facts: list[Fact],
-    partners: list[dict[str, Any]], now: datetime, days: int,
+    agency: Agency,
+    catalog: Catalog,
+    store: ReadStore,
+    facts: list[Fact],
+    partners: list[dict[str, Any]],
+    now: datetime,
+    days: int,
     officers: Mapping[int, str] | None = None,
 ) -> tuple[dict[str, Any], list[Figure]]:
     """The portal of ``agency``: every field and figure, from live data, its days taken in
@@ -163,11 +182,17 @@ def portal(
     cameras = [c for c in catalog.cameras(agency.id) if c.active]
     prohibited = [
         {"rule": r["id"], "citation": r["citation"], "text": r["text"]}
-        for p in _policy(agency) for r in p["rules"]
+        for p in _policy(agency)
+        for r in p["rules"]
     ]
     body = {
-        "agency": {"slug": agency.slug, "name": agency.name, "class": agency.kind,
-                   "home_state": agency.home_state, "jurisdiction": agency.jurisdiction},
+        "agency": {
+            "slug": agency.slug,
+            "name": agency.name,
+            "class": agency.kind,
+            "home_state": agency.home_state,
+            "jurisdiction": agency.jurisdiction,
+        },
         "generated_at": now.isoformat(),
         "window_days": days,
         "timezone": zone,
@@ -181,9 +206,11 @@ def portal(
             "sharing_preset": agency.sharing_preset,
             "every_access_logged": True,
         },
-        "retention": {"non_hit_days": profile.retention_nonhit_days,
-                      "hit_days": agency.retention_hit_days,
-                      "image_days": agency.retention_image_days},
+        "retention": {
+            "non_hit_days": profile.retention_nonhit_days,
+            "hit_days": agency.retention_hit_days,
+            "image_days": agency.retention_image_days,
+        },
         "policy": _policy(agency),
         "custodian": agency.custodian_contact,
         "cameras_owned": len(cameras),
@@ -197,8 +224,11 @@ def portal(
         "agencies_with_access": partners,
         "accesses_released_to_others": counts.releases_to_others,
         "accesses_denied_to_others": counts.denials_to_others,
-        "officer_names": ("shown: the agency publishes the names of its officers who "
-                          "searched" if named else "not shown"),
+        "officer_names": (
+            "shown: the agency publishes the names of its officers who searched"
+            if named
+            else "not shown"
+        ),
         "figures": {f.name: f.as_json() for f in figures},
     }
     return body, figures
@@ -209,27 +239,52 @@ async def _partners(source: PolicySource, agency: Agency, now: datetime) -> list
     if agency.id not in engine.agencies:
         return []
     found = await asyncio.to_thread(engine.sharing_partners, agency.id, now)
-    return [{"agency_id": p.agency_id, "name": p.name,
-             "class": str(engine.agencies[p.agency_id].kind),
-             "actions": [a.value for a in p.actions]} for p in found]
+    return [
+        {
+            "agency_id": p.agency_id,
+            "name": p.name,
+            "class": str(engine.agencies[p.agency_id].kind),
+            "actions": [a.value for a in p.actions],
+        }
+        for p in found
+    ]
 
 
 @router.get("/agencies", summary="Every agency with a public portal")
 def list_agencies(catalog: CatalogDep) -> dict[str, Any]:
-    return {"agencies": [
-        {"slug": a.slug, "name": a.name, "class": a.kind, "home_state": a.home_state,
-         "portal": f"/transparency/{a.slug}", "json": f"/v1/transparency/agencies/{a.slug}"}
-        for a in catalog.agencies()
-    ]}
+    return {
+        "agencies": [
+            {
+                "slug": a.slug,
+                "name": a.name,
+                "class": a.kind,
+                "home_state": a.home_state,
+                "portal": f"/transparency/{a.slug}",
+                "json": f"/v1/transparency/agencies/{a.slug}",
+            }
+            for a in catalog.agencies()
+        ]
+    }
 
 
 class PortalData:
     """The dependencies of a portal request, gathered once."""
 
-    def __init__(self, request: Request, catalog: CatalogDep, store: StoreDep,
-                 log: AuditLogDep, source: PolicyDep) -> None:
+    def __init__(
+        self,
+        request: Request,
+        catalog: CatalogDep,
+        store: StoreDep,
+        log: AuditLogDep,
+        source: PolicyDep,
+    ) -> None:
         self.request, self.catalog, self.store, self.log, self.source = (
-            request, catalog, store, log, source)
+            request,
+            catalog,
+            store,
+            log,
+            source,
+        )
 
     async def build(self, slug: str, days: int) -> tuple[dict[str, Any], list[Figure]]:
         """The portal of ``slug`` over ``days``: the answer kept for the same agency, window
@@ -244,11 +299,13 @@ class PortalData:
         if kept is not None:
             return kept
         facts, _ = public_facts(self.request, self.log)
-        officers = (fact_cache(self.request, self.log).officers()
-                    if agency.portal_officer_names else None)
+        officers = (
+            fact_cache(self.request, self.log).officers() if agency.portal_officer_names else None
+        )
         partners = await _partners(self.source, agency, now)
         body, figures = await asyncio.to_thread(
-            portal, agency, self.catalog, self.store, facts, partners, now, days, officers)
+            portal, agency, self.catalog, self.store, facts, partners, now, days, officers
+        )
         body["checkpoint"] = _checkpoint(self.log)
         answers.put(key, (body, figures))
         return body, figures
@@ -263,21 +320,28 @@ async def get_portal(slug: Slug, data: Data, days: Days = WINDOW_DAYS) -> dict[s
     return body
 
 
-@router.get("/agencies/{slug}/figures/{figure}",
-            summary="One figure of an agency's portal, as JSON or CSV")
+@router.get(
+    "/agencies/{slug}/figures/{figure}", summary="One figure of an agency's portal, as JSON or CSV"
+)
 async def get_figure(
-    slug: Slug, figure: Annotated[str, Path(max_length=64)], data: Data,
+    slug: Slug,
+    figure: Annotated[str, Path(max_length=64)],
+    data: Data,
     days: Days = WINDOW_DAYS,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Any:
     _, figures = await data.build(slug, days)
     found = {f.name: f for f in figures}
     if figure not in found:
-        raise ApiError(404, "unknown_figure",
-                       f"no figure `{figure[:64]}`: figures are {', '.join(sorted(found))}")
+        raise ApiError(
+            404,
+            "unknown_figure",
+            f"no figure `{figure[:64]}`: figures are {', '.join(sorted(found))}",
+        )
     if format == "csv":
         return PlainTextResponse(
-            figure_csv(found[figure]), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition":
-                     f"attachment; filename={slug}-{figure}.csv"})
+            figure_csv(found[figure]),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={slug}-{figure}.csv"},
+        )
     return found[figure].as_json()
