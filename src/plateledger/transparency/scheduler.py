@@ -1,7 +1,7 @@
-"""The report schedule inside the server: every ``interval`` it writes the statutory
-reports that have fallen due for every agency (`plateledger.transparency.writer.write_due`:
-each period written once, each generation logged before its files appear), with what the
-read store and the hit records hold.
+"""The report schedule inside the server: soon after start, then every ``interval``, it
+writes the statutory reports that have fallen due for every agency
+(`plateledger.transparency.writer.write_due`: each period written once, each generation
+logged before its files appear), with what the read store and the hit records hold.
 
 `run_once` takes the clock as an argument, so the schedule is tested at chosen instants,
 never by waiting; the thread only calls it with the current time.
