@@ -1,5 +1,5 @@
 """The export shows each agency as it was when the access was decided: its entry records
-the name, class, jurisdiction and home state of the user's agency and of the agency the
+the name, class, jurisdiction, home state and time zone of the user's agency and of the agency the
 search was made for, so reclassifying an agency later does not rewrite its past searches.
 An entry logged before that record falls back to the catalog, and says so."""
 
@@ -63,8 +63,15 @@ def test_a_later_reclassification_does_not_rewrite_the_exported_search(
             "class": "municipal",
             "jurisdiction": "",
             "home_state": "CA",
+            "timezone": "",
         },
-        "fpd": {"name": "Fremont PD", "class": "municipal", "jurisdiction": "", "home_state": "CA"},
+        "fpd": {
+            "name": "Fremont PD",
+            "class": "municipal",
+            "jurisdiction": "",
+            "home_state": "CA",
+            "timezone": "",
+        },
     }
     # Afterwards the catalog says Union City is federal, renamed, and Fremont is in Nevada.
     office.catalog.set_agency_class(office.ucpd.id, kind="federal")
@@ -125,3 +132,23 @@ def test_facts_naming_only_one_of_the_two_agencies_are_not_half_trusted(
 
     assert rows[str(at)]["Agency Facts"] == FROM_CATALOG
     assert rows[str(at)]["Org Class"] == "county"
+
+
+def test_local_time_is_the_agencys_own_zone_as_it_was_when_it_searched(
+    office: Office,
+    exporter: AuditExporter,
+    now: datetime,
+) -> None:
+    """An agency that set its own report zone sees its searches in that zone; moving the
+    zone later does not move the searches already logged."""
+    office.catalog.update_agency(office.ucpd.id, timezone="Pacific/Honolulu")
+    index = searched_for_fremont(office, now)
+    assert office.audit_log.entry(index).entry["agency_facts"]["ucpd"]["timezone"] == (
+        "Pacific/Honolulu"
+    )
+    office.catalog.update_agency(office.ucpd.id, timezone="America/New_York")
+    audrey = office.user(office.ucpd, "audrey", "auditor")
+
+    [row] = [r for r in exporter.rows(audrey) if r["Leaf Index"] == str(index)]
+
+    assert row["Search Time (Local)"].endswith(" HST")

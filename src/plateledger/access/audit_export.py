@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from plateledger.access.audit_reads import MAX_PAGE, AuditReader
 from plateledger.access.errors import AuditUnavailable
-from plateledger.access.local_time import local_time, zone_of
+from plateledger.access.local_time import agency_zone, local_time, zone_of
 from plateledger.audit import AuditRecord
 from plateledger.audit.entry import EntryType, new_entry
 from plateledger.audit.redaction import Reader, View, denied, released, served
@@ -214,7 +214,7 @@ def _logged(entry: Mapping[str, Any], slug: str) -> _Agency | None:
     return _Agency(
         str(found.get("name") or slug),
         str(found.get("class") or ""),
-        zone_of(state),
+        zone_of(state, str(found.get("timezone") or "") or None),
         ", ".join(p for p in (str(found.get("jurisdiction") or ""), state) if p),
     )
 
@@ -378,7 +378,7 @@ class AuditExporter:
             a.slug: _Agency(
                 a.name,
                 str(a.kind),
-                zone_of(a.home_state),
+                agency_zone(a),
                 ", ".join(p for p in (a.jurisdiction, a.home_state) if p),
             )
             for a in self.reader.catalog.agencies()

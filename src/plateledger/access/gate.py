@@ -75,13 +75,14 @@ class Decider(Protocol):
 
 def agency_facts(agency: Agency) -> dict[str, str]:
     """What an entry records of an agency as it was when the access was decided: its
-    name, class (``kind``), jurisdiction and home state (a later reclassification in the
-    catalog does not rewrite what the log says it was)."""
+    name, class (``kind``), jurisdiction, home state and report time zone (a later
+    reclassification in the catalog does not rewrite what the log says it was)."""
     return {
         "name": agency.name,
         "class": str(agency.kind),
         "jurisdiction": agency.jurisdiction or "",
         "home_state": agency.home_state,
+        "timezone": agency.timezone or "",
     }
 
 
