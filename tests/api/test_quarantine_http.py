@@ -45,6 +45,24 @@ def reads_of(client: TestClient, read_id: str) -> list[dict[str, object]]:
     return list(rows.to_pylist())
 
 
+def stored_raw(client: TestClient, item_id: int) -> str:
+    from plateledger.catalog.quarantine import quarantine_item
+
+    with client.app.state.audit_log.engine.connect() as conn:  # type: ignore[attr-defined]
+        item = quarantine_item(conn, item_id)
+    assert item is not None
+    return item.raw
+
+
+def stored_outcome(client: TestClient, item_id: int) -> dict[str, list[str]]:
+    from plateledger.catalog.quarantine import quarantine_item
+
+    with client.app.state.audit_log.engine.connect() as conn:  # type: ignore[attr-defined]
+        item = quarantine_item(conn, item_id)
+    assert item is not None and item.outcome is not None
+    return item.outcome
+
+
 def test_an_unmapped_camera_is_kept_listed_replayed_once_and_searchable(
     client: TestClient, key: str, seed: Seed
 ) -> None:
@@ -72,7 +90,8 @@ def test_an_unmapped_camera_is_kept_listed_replayed_once_and_searchable(
     assert page["total"] == 1
     [item] = page["items"]
     assert item["id"] == item_id and item["reasons"] == ["unknown camera 'lot-north-cam1'"]
-    assert json.loads(item["raw"]) == json.loads(BODY)  # the whole item, as sent
+    assert "YG9X2G" not in json.dumps(page)  # shown masked ...
+    assert json.loads(stored_raw(client, item_id)) == json.loads(BODY)  # ... and kept whole
     assert item["credential_kind"] == "api_key" and item["format"] == "openalpr"
 
     # another agency's admin sees none of it, and cannot act on it
@@ -97,8 +116,9 @@ def test_an_unmapped_camera_is_kept_listed_replayed_once_and_searchable(
     assert alias.status_code == 201, alias.text
     replayed = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
     assert replayed.status_code == 200, replayed.text
-    [read_id] = replayed.json()["result"]["accepted"]
-    assert replayed.json()["item"]["status"] == "replayed"
+    [token] = replayed.json()["result"]["accepted"]
+    assert token.startswith("rt_") and replayed.json()["item"]["status"] == "replayed"
+    [read_id] = stored_outcome(client, item_id)["accepted"]
     assert reads_of(client, read_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "YG9X2G"}]
     again = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
     assert again.status_code == 409
@@ -180,12 +200,17 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
     listed = client.get("/v1/admin/quarantine", headers=admin).json()
     assert listed["total"] == 2  # kept although this key's quarantine is off
     item = listed["items"][0]
-    assert item["reasons"] == ["conflicts with stored read"] and item["read_id"] == read_id
-    assert item["stored_version"]["stored"]["plate"] == "7CONF01"
-    assert item["stored_version"]["posted"]["plate"] == "7CONF02"
+    assert item["reasons"] == ["conflicts with stored read"]
+    assert item["read_id"].startswith("rt_") and read_id not in json.dumps(listed)
+    conflict = item["conflict"]
+    assert conflict["differs"] == ["lat", "lon", "plate", "plate_key", "plate_raw"]
+    assert conflict["posted"]["lat"] == 37.0 and conflict["stored"]["lat"] != 37.0
+    assert conflict["posted"]["plate"] != conflict["stored"]["plate"]  # tokens, not plates
+    assert "7CONF01" not in json.dumps(listed) and "7CONF02" not in json.dumps(listed)
     # replaying a conflicting version conflicts again: it stays held, and is not kept twice
     again = client.post(f"/v1/admin/quarantine/{item['id']}/replay", headers=admin)
-    assert again.status_code == 409 and read_id in again.text
+    assert again.status_code == 409 and again.json()["error"]["code"] == "read_conflict"
+    assert read_id not in again.text and "7CONF02" not in again.text
     assert client.get("/v1/admin/quarantine", headers=admin).json()["total"] == 2
     held = client.get("/v1/admin/quarantine", params={"status": "held"}, headers=admin)
     assert held.json()["total"] == 2
@@ -297,7 +322,7 @@ def test_a_conflict_with_another_agencys_read_keeps_that_read_out_of_the_quarant
     assert refused.status_code == 409
     listed = client.get("/v1/admin/quarantine", headers=login(client, "fpd-admin")).json()
     [item] = listed["items"]
-    assert item["stored_version"]["stored"] == "stored by another agency"
+    assert item["conflict"]["stored"] == "stored by another agency"
     assert "7SECRET" not in json.dumps(listed)
     assert (
         client.get("/v1/admin/quarantine", headers=login(client, "ucpd-admin")).json()["total"] == 0

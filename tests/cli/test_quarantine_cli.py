@@ -54,12 +54,13 @@ def test_an_admin_lists_maps_replays_and_discards_from_the_command_line(
         assert posted.status_code == 200 and len(posted.json()["quarantined"]) == 1
     listed = cli("quarantine", "list", "--status", "held", "--credential", key.split("_")[1])
     assert "2 item(s)" in listed and "unknown camera 'cli-porch'" in listed
+    assert "7CLI00" not in listed  # an admin is never shown a plate
     first, second = sorted(int(line.split("\t")[0]) for line in listed.splitlines()[1:])
 
     cli("camera-alias", "add", "frigate", "cli-porch", live_server.camera_id)
     assert "cli-porch" in cli("camera-alias", "list")
     replayed = cli("quarantine", "replay", str(first))
-    assert "1 read(s) stored" in replayed
+    assert "1 read(s) stored" in replayed and "rt_" in replayed  # read ids as tokens
     again = runner.invoke(app, ["admin", "quarantine", "replay", str(first), *where])
     assert again.exit_code == 1 and "409" in again.output
     cli("quarantine", "discard", str(second))

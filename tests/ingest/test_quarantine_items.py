@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+from plateledger.catalog.quarantine import QuarantineItem
 from plateledger.ingest import adapter_for
-from plateledger.ingest.quarantine import raw_items
+from plateledger.ingest.quarantine import raw_items, shown
 
 FORMATS = Path(__file__).resolve().parents[3] / "shared" / "formats"
 
@@ -69,3 +71,63 @@ def test_unreadable_extras_are_left_out_and_the_read_kept() -> None:
     [extras] = parsed.extras.values()
     assert extras.candidates == () and extras.box == ()
     assert (extras.image_width, extras.image_height) == (0, 1080)  # the readable one kept
+
+
+def _item(raw: str, content_type: str = "application/json", item_id: int = 1) -> QuarantineItem:
+    return QuarantineItem(
+        id=item_id,
+        agency_id=1,
+        credential_kind="api_key",
+        credential_prefix="abcd",
+        format="native",
+        content_type=content_type,
+        camera_hint=None,
+        item_index=0,
+        raw=raw,
+        reasons=["plate `QZX4821` of read 0b7f6f2e-3c4d-4f39-9a0e-2a4c8c1b9d10 is bad"],
+        read_id=None,
+        stored_version=None,
+        status="held",
+        received_at=datetime.now(UTC),
+        resolved_at=None,
+        resolved_by=None,
+        outcome=None,
+    )
+
+
+def test_what_an_admin_is_shown_has_no_plate_picture_or_read_id() -> None:
+    sent = {
+        "camera_id": "lot-9",
+        "ts": "2026-12-01T10:00:00Z",
+        "plate": "QZX4821",
+        "results": [{"best_plate_number": 4821555, "candidates": [{"plate": "qzx-4821"}]}],
+        "vehicle_crop_jpeg": "/9j/4AAQSkZJRg",
+        "note": "seen QZX4821 at the gate; " + "A" * 300,
+        "read_id": "0b7f6f2e-3c4d-4f39-9a0e-2a4c8c1b9d10",
+    }
+    shown_now = shown(_item(json.dumps(sent)), "secret")
+    text = json.dumps(shown_now)
+    for secret in ("QZX4821", "qzx-4821", "4821555", "/9j/4AAQ", "0b7f6f2e", "AAAAAAAA"):
+        assert secret not in text, secret
+    raw = json.loads(shown_now["raw"])
+    assert raw["camera_id"] == "lot-9" and raw["ts"] == "2026-12-01T10:00:00Z"
+    assert raw["plate"].startswith("pt_")
+    assert raw["results"][0]["candidates"][0]["plate"] == raw["plate"]  # one plate, one token
+    assert raw["vehicle_crop_jpeg"] == "[withheld: image]"
+    assert raw["read_id"].startswith("rt_")
+    assert shown_now["reasons"][0].startswith(f"plate `{raw['plate']}` of read rt_")
+    # another item, another key: the same plate is another token
+    other = json.loads(shown(_item(json.dumps(sent), item_id=2), "secret")["raw"])
+    assert other["plate"] != raw["plate"]
+    # another secret, another token: the admin cannot compute one
+    assert json.loads(shown(_item(json.dumps(sent)), "other")["raw"])["plate"] != raw["plate"]
+    # a CSV row: the plate column masked, the rest as sent
+    csv_shown = shown(_item("camera_id,ts,plate\nlot-9,2026,QZX4821\n", "text/csv"), "k")
+    assert "QZX4821" not in json.dumps(csv_shown) and "lot-9,2026,pt_" in csv_shown["raw"]
+    # what cannot be parsed to be masked is not shown at all
+    broken = shown(_item('{"plate": "QZX4821", '), "secret")
+    assert broken["raw"] is None and "not shown" in broken["raw_withheld"]
+    assert "QZX4821" not in json.dumps(broken)
+    garbled = _item("QZX4821;;", "text/plain")
+    garbled = QuarantineItem(**(vars(garbled) | {"reasons": ["bad body near `QZX4821;;`"]}))
+    assert "QZX4821" not in json.dumps(shown(garbled, "secret"))

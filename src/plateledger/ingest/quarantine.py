@@ -12,13 +12,27 @@ already is an identical re-post), or discard it; each replay and discard is a
 
 Camera aliases map a vendor's camera name to a registered camera (`map_cameras`); adding
 or removing one is a ``camera_change`` entry, likewise.
+
+What an admin is shown of an item is masked (`shown`): admins never reach reads, and an
+admin fixes a mapping from the reasons, the source, the camera name and the time, not from
+the plate. Each plate becomes a token keyed by the server's secret and the item's id (the
+same plate reads the same within one item, and cannot be matched across items or against a
+plate the admin posts), read ids become tokens too (a read id may be derived from camera,
+time and plate), images and long strings are withheld, and a conflict is shown as the
+fields that differ with the values that are not plates. The stored item stays whole: a
+replay runs what was sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
+import hmac
 import io
 import json
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -47,6 +61,7 @@ from plateledger.catalog.quarantine import (
 )
 from plateledger.catalog.timeutil import utc_now
 from plateledger.ingest.batch import decode, json_items, load_body, media_type
+from plateledger.plates import PlateError, normalize_plate
 from plateledger.read import ReadSubmission
 
 QUARANTINE_CHANGE = "quarantine_change"
@@ -96,6 +111,225 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
         return "application/json", {i: json.dumps(v) for i, v in enumerate(values)}
     except Exception:  # kept whole: a replay parses it as it came
         return media or "application/json", {-1: decode(body)}
+
+
+_PLATE_KEY = re.compile(r"plate", re.I)
+"""A field whose text is a plate (``plate``, ``plate_raw``, ``best_plate_number``,
+``recognized_license_plate``, a candidate's ``plate``, …): shown as its token."""
+_PLATE_NUMBER_KEYS = frozenset(
+    {
+        "plate",
+        "plate_raw",
+        "plate_number",
+        "best_plate_number",
+        "license_plate",
+        "recognized_license_plate",
+        "plate_text",
+    }
+)
+"""Fields whose number, too, is a plate (an all-digit plate sent as a JSON number)."""
+_IMAGE_KEY = re.compile(r"jpe?g|png|image|crop|thumb|frame|snapshot|base64", re.I)
+"""A field that holds or names a picture (which shows the plate): withheld."""
+_PLATE_PAIR = re.compile(r'"[^"]*plate[^"]*"\s*:\s*"([^"]{1,64})"', re.I)
+_QUOTED = re.compile(r"`([^`]{1,64})`|'([^']{1,64})'")
+_LONG = 256
+"""Longer text is withheld (an embedded image, whatever its field is called)."""
+_READ_HIDDEN = ("read_id", "images")
+_BOOKKEEPING = ("received_at", "expires_at", "hit")
+"""A read's fields of when and how long it is kept, not of what it says: never a conflict."""
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+class Masker:
+    """Tokens for what one item shows: ``pt_`` for a plate, ``rt_`` for a read id, each an
+    HMAC-SHA256 under the server's secret and the item's id (never reversible by whoever
+    sees it, and not comparable across items)."""
+
+    def __init__(self, secret: str, item_id: int) -> None:
+        self._key = f"{secret}\x00quarantine-item\x00{item_id}".encode()
+        self._plates: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def token(self, value: str, prefix: str = "pt_") -> str:
+        text = value.strip().upper()
+        if prefix == "pt_":
+            with contextlib.suppress(PlateError):
+                text = normalize_plate(text)
+        digest = hmac.new(self._key, prefix.encode() + text.encode(), hashlib.sha256)
+        return prefix + digest.hexdigest()[:16]
+
+    def note(self, value: Any) -> None:
+        """Remember a plate, so that it is masked wherever else it appears."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and value.strip():
+            self._plates.add(value.strip())
+            with contextlib.suppress(PlateError):
+                self._plates.add(normalize_plate(value))
+            self._pattern = None
+
+    def text(self, value: str) -> str:
+        """``value`` with every read id (a UUID) and every noted plate (of three characters
+        or more) replaced by its token, in one pass."""
+        if self._pattern is None:
+            plates = sorted((p for p in self._plates if len(p) >= 3), key=len, reverse=True)
+            self._pattern = re.compile(
+                "|".join([_UUID.pattern, *(re.escape(p) for p in plates)]), re.I
+            )
+        return self._pattern.sub(self._replace, value)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        return self.token(found, "rt_") if _UUID.fullmatch(found) else self.token(found)
+
+    def collect(self, value: Any, plate: bool = False, key: str = "") -> None:
+        """Note the plates of a decoded JSON value (by their fields' names)."""
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self.collect(v, bool(_PLATE_KEY.search(str(k))), str(k))
+        elif isinstance(value, list):
+            for v in value:
+                self.collect(v, plate, key)
+        elif plate and (isinstance(value, str) or key.lower() in _PLATE_NUMBER_KEYS):
+            self.note(value)
+
+    def value(self, value: Any, key: str = "") -> Any:
+        """A decoded JSON value as shown: plates as tokens, pictures and long text withheld,
+        any noted plate in other text replaced."""
+        if _IMAGE_KEY.search(key):
+            return None if value is None else "[withheld: image]"
+        if isinstance(value, dict):
+            return {k: self.value(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v, key) for v in value]
+        if isinstance(value, bool) or value is None:
+            return value
+        plate = bool(_PLATE_KEY.search(key))
+        if isinstance(value, str):
+            if plate:
+                return self.token(value) if value.strip() else value
+            if len(value) > _LONG:
+                return f"[withheld: {len(value)} characters]"
+            return self.text(value)
+        if plate and key.lower() in _PLATE_NUMBER_KEYS:
+            return self.token(str(value))
+        return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values of a read's field are the same (a stored number is single
+    precision: 0.9 is stored as 0.8999999761…)."""
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9)
+    return bool(a == b)
+
+
+def _csv_shown(raw: str, masker: Masker) -> str:
+    rows = list(csv.reader(io.StringIO(raw)))
+    if not rows:
+        return ""
+    header = rows[0]
+    for row in rows[1:]:
+        for name, cell in zip(header, row, strict=False):
+            if _PLATE_KEY.search(name):
+                masker.note(cell)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([masker.text(h) for h in header])
+    for row in rows[1:]:
+        shown = []
+        for position, cell in enumerate(row):
+            name = header[position] if position < len(header) else ""
+            if _IMAGE_KEY.search(name):
+                shown.append("[withheld: image]" if cell else "")
+            elif _PLATE_KEY.search(name):
+                shown.append(masker.token(cell) if cell.strip() else cell)
+            elif len(cell) > _LONG:
+                shown.append(f"[withheld: {len(cell)} characters]")
+            else:
+                shown.append(masker.text(cell))
+        writer.writerow(shown)
+    return out.getvalue()
+
+
+def item_masker(item: QuarantineItem, secret: str) -> Masker:
+    """The masker of ``item``, knowing every plate of its raw item and versions (so that a
+    replay's messages about it are masked, too)."""
+    masker = Masker(secret, item.id)
+    version = item.stored_version or {}
+    for side in ("posted", "stored"):
+        if isinstance(version.get(side), dict):
+            masker.collect(version[side])
+    for match in _PLATE_PAIR.finditer(item.raw):  # a body too broken to parse, too
+        masker.note(match.group(1))
+    try:
+        if item.content_type == "text/csv":
+            _csv_shown(item.raw, masker)
+        else:
+            masker.collect(json.loads(item.raw))
+    except (ValueError, csv.Error):
+        pass
+    return masker
+
+
+def shown(item: QuarantineItem, secret: str) -> dict[str, Any]:
+    """What an admin is shown of ``item``: its source, reasons and times as kept, and its
+    content masked (the module's docstring says how). Keys: ``raw`` (the item with plates
+    as tokens, or ``None`` when it cannot be parsed to be masked), ``raw_withheld`` (why
+    not, then), ``reasons``, ``read_id`` (a token), ``conflict`` (the fields that differ
+    and the values that are not plates) and ``outcome``."""
+    masker = item_masker(item, secret)
+    version = item.stored_version or {}
+    raw: str | None = None
+    withheld: str | None = None
+    try:
+        if item.content_type == "text/csv":
+            raw = _csv_shown(item.raw, masker)
+        else:
+            raw = json.dumps(masker.value(json.loads(item.raw)))
+    except (ValueError, csv.Error):
+        withheld = (
+            f"the item ({len(item.raw)} characters) could not be parsed, so its plates cannot "
+            "be masked: it is not shown, nor any quoted value of its reasons"
+        )
+    conflict: dict[str, Any] | None = None
+    if item.stored_version is not None:
+        found = version.get("posted")
+        posted: dict[str, Any] = found if isinstance(found, dict) else {}
+        stored = version.get("stored")
+        differs: list[str] = []
+        if isinstance(stored, dict):
+            differs = sorted(
+                k
+                for k in set(posted) | set(stored)
+                if k not in _READ_HIDDEN
+                and k not in _BOOKKEEPING
+                and not _same(posted.get(k), stored.get(k))
+            )
+
+        def side(values: Any) -> Any:
+            if not isinstance(values, dict):
+                return masker.text(str(values))
+            return masker.value({k: v for k, v in values.items() if k not in _READ_HIDDEN})
+
+        conflict = {"differs": differs, "posted": side(posted), "stored": side(stored)}
+    outcome = item.outcome
+    if outcome is not None:
+        outcome = {
+            k: [masker.token(str(v), "rt_") for v in vs] if k == "accepted" else masker.value(vs)
+            for k, vs in outcome.items()
+        }
+    return {
+        "raw": raw,
+        "raw_withheld": withheld,
+        "reasons": [
+            masker.text(r) if withheld is None else _QUOTED.sub("`…`", masker.text(r))
+            for r in item.reasons
+        ],
+        "read_id": None if item.read_id is None else masker.token(item.read_id, "rt_"),
+        "conflict": conflict,
+        "outcome": outcome,
+    }
 
 
 def map_cameras(

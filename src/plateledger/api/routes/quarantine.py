@@ -10,6 +10,12 @@ off per credential (``PUT /v1/admin/quarantine/credentials/{kind}/{prefix}``), a
 aliases are managed under ``/v1/admin/camera-aliases``. Who may: the agency's admins
 (``manage_agency``), for their own agency only — another agency's item answers as one
 that does not exist.
+
+Admins never reach reads, so no plate is shown here: each item, conflict, outcome and
+replay answer is masked (`plateledger.ingest.quarantine.shown`); the stored item stays
+whole. A replay is made as the item's credential would make it now: with its camera
+restriction (a key limited to one camera replays reads of that camera only), and not at
+all when the credential has been revoked (409 ``credential_revoked``; the item stays held).
 """
 
 from __future__ import annotations
@@ -20,19 +26,22 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from plateledger.api.deps import AdminUser, CatalogDep, ImagesDep, IngestDep
+from plateledger.api.deps import AdminUser, CatalogDep, ImagesDep, IngestDep, SettingsDep
 from plateledger.api.errors import ApiError
-from plateledger.api.routes.reads import IngestResult, ingest_bytes
+from plateledger.api.routes.reads import IngestResult, ItemErrorOut, ingest_bytes
 from plateledger.audit import new_entry
 from plateledger.catalog import KeyPrincipal
 from plateledger.catalog.quarantine import QuarantineItem
 from plateledger.ingest import ADAPTERS
-from plateledger.ingest.quarantine import Quarantine, QuarantineError
+from plateledger.ingest.quarantine import Masker, Quarantine, QuarantineError, item_masker, shown
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
 class QuarantineItemOut(BaseModel):
+    """An item as its agency's admin sees it: source, reasons and times as kept; plates,
+    read ids and images masked (the stored item stays whole)."""
+
     id: int
     status: Literal["held", "replayed", "discarded"]
     credential_kind: str
@@ -41,20 +50,37 @@ class QuarantineItemOut(BaseModel):
     content_type: str
     camera_hint: str | None
     item_index: int = Field(description="the item's position in its batch (-1: the whole body)")
-    raw: str = Field(description="the whole item as sent")
-    reasons: list[str]
-    read_id: str | None = Field(default=None, description="a conflicting read's id")
-    stored_version: dict[str, Any] | None = Field(
-        default=None, description="for a conflict: the version posted and the one stored"
+    raw: str | None = Field(
+        description="the item as sent, each plate (and candidate plate) replaced by a token "
+        "(`pt_…`, keyed by the server's secret and the item: the same plate reads the same "
+        "within the item, never across items), pictures and long text withheld; null when "
+        "the item could not be parsed to be masked"
+    )
+    raw_withheld: str | None = Field(default=None, description="why `raw` is null")
+    reasons: list[str] = Field(description="why it was refused (any plate in it as a token)")
+    read_id: str | None = Field(
+        default=None, description="a conflicting read's id, as a token (`rt_…`)"
+    )
+    conflict: dict[str, Any] | None = Field(
+        default=None,
+        description="for a conflict: `differs`, the fields in which the posted version "
+        "differs from the stored one, and `posted` and `stored`, each version's values with "
+        "plates as tokens (`stored` is text when that read is another agency's or gone)",
     )
     received_at: datetime
     resolved_at: datetime | None
     resolved_by: str | None
-    outcome: dict[str, Any] | None
+    outcome: dict[str, Any] | None = Field(
+        description="what a replay stored (`accepted`: read ids as tokens)"
+    )
 
     @classmethod
-    def of(cls, item: QuarantineItem) -> QuarantineItemOut:
-        values = {name: getattr(item, name) for name in cls.model_fields}
+    def of(cls, item: QuarantineItem, secret: str) -> QuarantineItemOut:
+        masked = shown(item, secret)
+        values = {
+            name: masked[name] if name in masked else getattr(item, name)
+            for name in cls.model_fields
+        }
         return cls(**values)
 
 
@@ -66,9 +92,51 @@ class QuarantinePage(BaseModel):
     read_index: int = Field(description="audit index of the `quarantine_read` entry")
 
 
+class ReplayIngest(BaseModel):
+    """A replay's ingest result as the admin sees it: read ids as tokens, plates in
+    messages as tokens."""
+
+    accepted: list[str] = Field(description="the reads stored, as tokens (`rt_…`)")
+    errors: list[ItemErrorOut]
+    ignored: int = 0
+    not_kept: int = 0
+    zone_dropped: int = 0
+    batch: str = ""
+
+    @classmethod
+    def of(cls, result: IngestResult, masker: Masker) -> ReplayIngest:
+        return cls(
+            accepted=[masker.token(str(r), "rt_") for r in result.accepted],
+            errors=[_masked_error(e, masker) for e in result.errors],
+            ignored=result.ignored,
+            not_kept=result.not_kept,
+            zone_dropped=result.zone_dropped,
+            batch=masker.text(result.batch),
+        )
+
+
+def _masked_error(error: ItemErrorOut, masker: Masker) -> ItemErrorOut:
+    return error.model_copy(update={"message": _masked_text(error.message, masker)})
+
+
+def _masked_text(text: str, masker: Masker) -> str:
+    """``text`` with the item's plates and any read id (a UUID) as tokens."""
+    return masker.text(text)
+
+
+def _masked_details(details: Any, masker: Masker) -> Any:
+    if isinstance(details, list):
+        return [_masked_details(d, masker) for d in details]
+    if isinstance(details, dict):
+        return {k: _masked_details(v, masker) for k, v in details.items()}
+    if isinstance(details, str):
+        return _masked_text(details, masker)
+    return details
+
+
 class ReplayResult(BaseModel):
     item: QuarantineItemOut
-    result: IngestResult
+    result: ReplayIngest
     change_index: int
 
 
@@ -103,6 +171,7 @@ def list_quarantine(
     admin: AdminUser,
     ingest: IngestDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
     status: Annotated[Literal["held", "replayed", "discarded"] | None, Query()] = None,
     format: Annotated[str | None, Query(max_length=32)] = None,
     reason: Annotated[str | None, Query(max_length=200, description="part of a reason")] = None,
@@ -150,7 +219,7 @@ def list_quarantine(
         total=total,
         limit=limit,
         offset=offset,
-        items=[QuarantineItemOut.of(i) for i in items],
+        items=[QuarantineItemOut.of(i, settings.secret_key) for i in items],
         read_index=index,
     )
 
@@ -166,6 +235,7 @@ async def replay_quarantined(
     ingest: IngestDep,
     catalog: CatalogDep,
     images: ImagesDep,
+    settings: SettingsDep,
 ) -> ReplayResult:
     quarantine = _quarantine(ingest)
     try:
@@ -176,27 +246,46 @@ async def replay_quarantined(
         raise ApiError(
             409, "already_resolved", f"quarantined item `{item_id}` was {item.status} already"
         )
-    # As its credential posted it: an ingest URL's item with the URL's camera (after the
-    # aliases), an API key's with the `?camera=` it came with.
+    masker = item_masker(item, settings.secret_key)
+    # As its credential would post it now: with the camera it is limited to (an ingest
+    # URL's reads are stored as its camera, after the aliases; a camera-scoped key's may
+    # only be of its camera), an API key's with the `?camera=` it came with — and not at
+    # all once the credential is revoked.
+    credential = _credential_now(catalog, item.credential_kind, item.credential_prefix)
+    if credential is None or credential.agency_id != item.agency_id:
+        raise ApiError(
+            409,
+            "credential_revoked",
+            f"the {item.credential_kind} `{item.credential_prefix}` that sent this item has "
+            "been revoked (or no longer exists): the item is not replayed and stays held; "
+            "discard it, or have the camera post again with a valid credential",
+        )
     by_url = item.credential_kind == "ingest_url"
-    key = KeyPrincipal(item.agency_id, None, item.credential_prefix)
-    result = await ingest_bytes(
-        ingest,
-        key,
-        ADAPTERS[item.format],
-        item.raw.encode(),
-        item.content_type,
-        None if by_url else item.camera_hint,
-        credential_kind="replay",
-        images=images,
-        url_camera=item.camera_hint if by_url else None,
-    )
+    try:
+        result = await ingest_bytes(
+            ingest,
+            credential,
+            ADAPTERS[item.format],
+            item.raw.encode(),
+            item.content_type,
+            None if by_url else item.camera_hint,
+            credential_kind="replay",
+            images=images,
+            url_camera=credential.camera_id if by_url else None,
+        )
+    except ApiError as exc:  # refused whole (a conflict again): plates masked in the answer
+        raise ApiError(
+            exc.status,
+            exc.code,
+            _masked_text(exc.message, masker),
+            _masked_details(exc.details, masker),
+        ) from None
     if result.errors:
         raise ApiError(
             422,
             "still_refused",
             "the item is still refused; it stays held",
-            [e.model_dump() for e in result.errors],
+            [_masked_error(e, masker).model_dump() for e in result.errors],
         )
     try:
         done, index = quarantine.resolve(
@@ -208,7 +297,11 @@ async def replay_quarantined(
         )
     except QuarantineError as exc:
         raise _fail(exc) from None
-    return ReplayResult(item=QuarantineItemOut.of(done), result=result, change_index=index)
+    return ReplayResult(
+        item=QuarantineItemOut.of(done, settings.secret_key),
+        result=ReplayIngest.of(result, masker),
+        change_index=index,
+    )
 
 
 @router.post(
@@ -221,6 +314,7 @@ def discard_quarantined(
     admin: AdminUser,
     ingest: IngestDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> DiscardResult:
     quarantine = _quarantine(ingest)
     try:
@@ -230,7 +324,7 @@ def discard_quarantined(
         )
     except QuarantineError as exc:
         raise _fail(exc) from None
-    return DiscardResult(item=QuarantineItemOut.of(done), change_index=index)
+    return DiscardResult(item=QuarantineItemOut.of(done, settings.secret_key), change_index=index)
 
 
 class QuarantineSetting(BaseModel):
@@ -261,6 +355,23 @@ def set_quarantine(
         enabled=setting.enabled,
     )
     return Response(status_code=204)
+
+
+def _credential_now(catalog: Any, kind: str, prefix: str) -> KeyPrincipal | None:
+    """The credential ``prefix`` of ``kind`` as it stands now, with its camera restriction;
+    ``None`` when it is revoked or gone."""
+    from sqlalchemy import select
+
+    from plateledger.catalog.models import ApiKey, IngestUrl
+
+    model: Any = ApiKey if kind == "api_key" else IngestUrl
+    with catalog.engine.connect() as conn:
+        row = conn.execute(
+            select(model.agency_id, model.camera_id, model.revoked_at).where(model.prefix == prefix)
+        ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    return KeyPrincipal(int(row.agency_id), row.camera_id, prefix)
 
 
 def _owns_credential(catalog: Any, agency_id: int, kind: str, prefix: str) -> bool:
