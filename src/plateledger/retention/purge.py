@@ -4,8 +4,10 @@ A read is expired when its stamped ``expires_at`` has passed, or when its owner'
 policy is stricter than the one it was stamped under (a clock shortened after ingest).
 Whole partitions whose every read is expired are dropped (``DROP PARTITION``, a metadata
 operation); the expired reads of other partitions are deleted by a synchronous mutation
-(one ``ALTER … DELETE`` after the drops). The table's projection rules out lightweight
-``DELETE FROM`` unless ``lightweight_mutation_projection_mode`` is changed; see
+(one ``ALTER … DELETE`` after the drops); their candidates and details are deleted
+with them, except a held read's, which stay until its hold is released. The table's
+projection rules out lightweight ``DELETE FROM`` unless
+``lightweight_mutation_projection_mode`` is changed; see
 docs/retention.md for the measured difference.
 
 Precondition: no other purge runs on the same store at the same time (`RetentionScheduler`
@@ -25,8 +27,9 @@ from plateledger.retention.holds import LegalHold
 from plateledger.retention.plates import collect_purged_plates, prune_plates
 from plateledger.retention.receipt import AgencyDayCount, DeletionReceipt, HoldHonoured
 from plateledger.store import ReadStore
-from plateledger.store.held import ensure_held_table
-from plateledger.store.literals import moment, string
+from plateledger.store.candidates import delete_extras
+from plateledger.store.held import HELD_READS, ensure_held_table
+from plateledger.store.literals import moment, string, strings
 from plateledger.store.schema import READS
 
 
@@ -76,6 +79,16 @@ def purge(
     trimmed = [(r["p"], int(r["gone"])) for r in partitions if 0 < r["gone"] < r["total"]]
 
     collect_purged_plates(store, expired)
+    # A read's candidates and details go with it (and with a released hold's copy); those
+    # of the reads an active hold keeps stay.
+    held = f"SELECT read_id FROM {store.db}.{HELD_READS}"
+    keeping = f"hold_id IN {strings([h.hold_id for h in active])}" if active else "0"
+    delete_extras(
+        store.engine,
+        f"SELECT read_id FROM {store.db}.{READS} WHERE {expired} "
+        f"UNION ALL {held} WHERE NOT ({keeping})",
+        f"{held} WHERE {keeping}",
+    )
     for partition, _ in dropped:
         store.engine.command(
             f"ALTER TABLE {store.db}.{READS} DROP PARTITION ID {string(partition)}"

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from plateledger.plates import normalize_plate
+from plateledger.plates import confusion_key, normalize_plate
 from plateledger.search.filters import Filters
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.store import ReadStore, literals
 from plateledger.store.arrow import rows_to_reads
+from plateledger.store.candidates import held_candidate_matches
 from plateledger.store.held import HELD_READS, ensure_held_table
 from plateledger.store.schema import READ_COLUMN_NAMES, READ_IDENTITY
 
@@ -67,8 +68,14 @@ def search_held(
         raise RuntimeError("filters no longer start with the expiry rule")
     where = f"{scope.sql()} AND 1{rules[len(EXPIRY_RULE):]}"
     if plate is not None:
-        params["held_plate"] = normalize_plate(plate)
-        where += " AND plate = {held_plate:String}"
+        normalized = params["held_plate"] = normalize_plate(plate)
+        # a held copy whose vendor candidates include the plate is found too (the hold
+        # keeps its candidates with it)
+        matches = held_candidate_matches(
+            store.engine, normalized, confusion_key(normalized), HELD_READS, scope.sql()
+        )
+        params["held_ids"] = [str(m.read_id) for m in matches]
+        where += " AND (plate = {held_plate:String} OR read_id IN {held_ids:Array(UUID)})"
     if since is not None:
         params["held_since"] = since
         where += " AND ts >= {held_since:DateTime64(3, 'UTC')}"

@@ -7,9 +7,13 @@ and plate, so an exact search finds a read whose candidate is the plate with a p
 lookup (`plateledger.search.plate`). The plate box, the image size, the vehicle's year and
 orientation are kept in ``read_details``, by read id.
 
-Both tables hold a read's owner and expiry: rows are deleted with the read's clock
-(``TTL expires_at``), and every query filters on ``expires_at`` as the reads' do; a
-search joins them to ``reads`` within its decided scope, so nothing here is shown alone.
+Both tables hold a read's owner and expiry, and every query filters on ``expires_at`` as
+the reads' do; a search joins them to ``reads`` within its decided scope, so nothing here
+is shown alone. Rows follow their read: they are deleted by the retention purge that
+deletes the read (`delete_extras`), not by a clock of their own, so a read kept for a
+legal hold keeps its candidates and details (found through `held_candidate_matches`) and
+a read purged early (a clock shortened after ingest) loses them with it. A store created
+with the earlier ``TTL expires_at`` has it removed when it opens.
 """
 
 from __future__ import annotations
@@ -45,7 +49,6 @@ def candidates_ddl(database: str) -> list[str]:
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (plate_key, plate, read_id, rank)
-TTL expires_at
 SETTINGS fsync_after_insert = 1""",
         f"""CREATE TABLE IF NOT EXISTS {database}.{DETAILS}
 (
@@ -60,7 +63,6 @@ SETTINGS fsync_after_insert = 1""",
 )
 ENGINE = ReplacingMergeTree
 ORDER BY read_id
-TTL expires_at
 SETTINGS fsync_after_insert = 1""",
     ]
 
@@ -78,9 +80,37 @@ class Engine(Protocol):
 
 
 def ensure_candidates(engine: Engine) -> None:
-    """Create the side tables if they are missing (the store does this when it opens)."""
+    """Create the side tables if they are missing (the store does this when it opens), and
+    remove the table TTL a store made before kept (rows follow their read's purge)."""
     for ddl in candidates_ddl(engine.database):
         engine.command(ddl)
+    for table in (CANDIDATES, DETAILS):
+        found = engine.query(
+            "SELECT create_table_query AS q FROM system.tables "
+            "WHERE database = {db:String} AND name = {name:String}",
+            {"db": engine.database, "name": table},
+        ).to_pylist()
+        if found and " TTL " in str(found[0]["q"]):
+            engine.command(f"ALTER TABLE {engine.database}.{table} REMOVE TTL")
+
+
+def delete_extras(engine: Engine, doomed: str, kept: str) -> int:
+    """Delete the candidates and details of the reads ``doomed`` selects (a subquery of
+    read ids) except those ``kept`` selects (the reads legal holds keep); rows deleted.
+    The purge calls this before it deletes the reads themselves."""
+    where = f"read_id IN ({doomed}) AND read_id NOT IN ({kept})"
+    deleted = 0
+    for table in (CANDIDATES, DETAILS):
+        count = engine.query(
+            f"SELECT count() AS n FROM {engine.database}.{table} WHERE {where}"
+        ).to_pylist()[0]["n"]
+        if count:
+            engine.command(
+                f"ALTER TABLE {engine.database}.{table} DELETE WHERE {where} "
+                "SETTINGS mutations_sync = 2"
+            )
+            deleted += int(count)
+    return deleted
 
 
 @dataclass(frozen=True)
@@ -210,6 +240,26 @@ def candidate_matches(engine: Engine, plate: str, plate_key: str) -> list[Candid
         f"SELECT read_id, any(read_plate) AS stored_plate, max(confidence) AS best "
         f"FROM {engine.database}.{CANDIDATES} WHERE plate_key = {{key:String}} "
         "AND plate = {plate:String} AND read_plate != {plate:String} AND expires_at > now() "
+        "GROUP BY read_id ORDER BY read_id",
+        {"key": plate_key, "plate": plate},
+    )
+    return [
+        CandidateMatch(uuid.UUID(str(row["read_id"])), str(row["stored_plate"]), float(row["best"]))
+        for row in table.to_pylist()
+    ]
+
+
+def held_candidate_matches(
+    engine: Engine, plate: str, plate_key: str, held_table: str, hold_sql: str
+) -> list[CandidateMatch]:
+    """Held copies (rows of ``held_table`` that ``hold_sql`` selects: the case's active
+    holds) that list ``plate`` among their candidates but were stored under another plate.
+    No expiry rule: the hold is what keeps them, candidates included."""
+    table = engine.query(
+        f"SELECT read_id, any(read_plate) AS stored_plate, max(confidence) AS best "
+        f"FROM {engine.database}.{CANDIDATES} WHERE plate_key = {{key:String}} "
+        "AND plate = {plate:String} AND read_plate != {plate:String} "
+        f"AND read_id IN (SELECT read_id FROM {engine.database}.{held_table} WHERE {hold_sql}) "
         "GROUP BY read_id ORDER BY read_id",
         {"key": plate_key, "plate": plate},
     )
