@@ -293,3 +293,31 @@ class Zone(Base):
     rule_id: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Node(Base):
+    """A partner plateledger node: its name, URL, Ed25519 public key (raw, base64) and
+    key id, and the owner agencies (slugs of this catalog's agencies) it answers for.
+    Registered out of band by an operator; a revoked node is refused at once."""
+
+    __tablename__ = "nodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    url: Mapped[str] = mapped_column(String(300), nullable=False)
+    public_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    key_id: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    agencies: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NodeNonce(Base):
+    """A signed node request's nonce, seen at ``seen_at``: a second request with the same
+    key id and nonce is a replay. Rows older than the signature window are purged."""
+
+    __tablename__ = "node_nonces"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
