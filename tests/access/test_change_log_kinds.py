@@ -21,6 +21,7 @@ from plateledger.access.policy_source import PolicySource
 from plateledger.audit.changes import who
 from plateledger.catalog import Agency, Principal, new_totp_secret
 from plateledger.catalog.quarantine import NewItem
+from plateledger.federation import NodeKey, NodeRegistry
 from plateledger.hotlist import HitStore, HotlistStore
 from plateledger.hotlist.alert import Alert, AlertRead
 from plateledger.ingest.quarantine import Quarantine
@@ -205,6 +206,10 @@ def produce(desk: Desk, secrets: list[str] | None = None) -> list[dict[str, Any]
     for item_id, status in zip(quarantine.keep(ucpd, "api_key", key.prefix, [kept, kept]),
                                ("replayed", "discarded"), strict=True):
         quarantine.resolve(chief_fields, "ucpd", quarantine.item(ucpd, item_id), status, {})
+    nodes = NodeRegistry(desk.catalog, desk.log)
+    nodes.add(chief_fields, "fremont", "https://fremont.example",
+              NodeKey.generate().public.text(), ["fpd"])
+    nodes.revoke(chief_fields, "fremont")
     return [desk.log.entry(i).entry for i in range(start, desk.log.size())]
 
 

@@ -45,11 +45,13 @@ def rfc_key() -> NodeKey:
 
 def test_the_signature_base_of_rfc_9421_b_2_6_byte_for_byte() -> None:
     parts = request_parts("post", "https://example.com/foo?param=Value&Pet=dog")
-    fields = {"date": "Tue, 20 Apr 2021 02:07:55 GMT", "content-type": "application/json",
-              "content-length": "18"}
+    fields = {
+        "date": "Tue, 20 Apr 2021 02:07:55 GMT",
+        "content-type": "application/json",
+        "content-length": "18",
+    }
     components = ("date", "@method", "@path", "@authority", "content-type", "content-length")
-    base = signature_base(components, ';created=1618884473;keyid="test-key-ed25519"', parts,
-                          fields)
+    base = signature_base(components, ';created=1618884473;keyid="test-key-ed25519"', parts, fields)
     assert base.decode() == RFC_BASE
     assert base64.b64encode(rfc_key().sign(base)).decode() == RFC_SIGNATURE
 
@@ -77,36 +79,62 @@ def test_authority_and_query_are_derived_as_the_recipient_sees_them() -> None:
 
 def test_a_signed_request_parses_back_to_what_was_signed() -> None:
     key = NodeKey.generate()
-    headers = sign_request(key, "POST", "http://h/v1/federation/searches", b"{}",
-                           created=1_700_000_000, nonce="n" * 20)
+    headers = sign_request(
+        key, "POST", "http://h/v1/federation/searches", b"{}", created=1_700_000_000, nonce="n" * 20
+    )
     signed = parse_signature(headers["Signature-Input"], headers["Signature"])
     assert signed.components == COVERED
     assert (signed.created, signed.keyid, signed.nonce, signed.alg) == (
-        1_700_000_000, key.public.key_id, "n" * 20, "ed25519")
-    base = signature_base(signed.components, signed.params,
-                          request_parts("POST", "http://h/v1/federation/searches"),
-                          {k.lower(): v for k, v in headers.items()})
+        1_700_000_000,
+        key.public.key_id,
+        "n" * 20,
+        "ed25519",
+    )
+    base = signature_base(
+        signed.components,
+        signed.params,
+        request_parts("POST", "http://h/v1/federation/searches"),
+        {k.lower(): v for k, v in headers.items()},
+    )
     assert key.public.verify(signed.signature, base)
     assert NodePublicKey.parse(key.public.text()) == key.public
 
 
-@pytest.mark.parametrize(("signature_input", "signature", "code"), [
-    (None, None, "signature_missing"),
-    ('sig1=("@method");created=1;keyid="k";nonce="0123456789abcdef"', None,
-     "signature_missing"),
-    ('sig1=("@method")created=1', "sig1=:AA==:", "signature_invalid"),
-    ('sig1=("@method");created=1;keyid="k";nonce="0123456789abcdef"', "sig2=:AA==:",
-     "signature_invalid"),
-    ('sig1=("@method");keyid="k";nonce="0123456789abcdef"', "sig1=:AA==:", "signature_invalid"),
-    ('sig1=("@method");created=1;nonce="0123456789abcdef"', "sig1=:AA==:", "signature_invalid"),
-    ('sig1=("@method");created=1;keyid="k";nonce="short"', "sig1=:AA==:", "signature_invalid"),
-    ('sig1=("@method");created=1;created=2;keyid="k";nonce="0123456789abcdef"', "sig1=:AA==:",
-     "signature_invalid"),
-    ('sig1=("@method" "@method");created=1;keyid="k";nonce="0123456789abcdef"', "sig1=:AA==:",
-     "signature_invalid"),
-    ('sig1=("@method");created=1;keyid="k";nonce="0123456789abcdef"', "sig1=:not base64!:",
-     "signature_invalid"),
-])
+@pytest.mark.parametrize(
+    ("signature_input", "signature", "code"),
+    [
+        (None, None, "signature_missing"),
+        (
+            'sig1=("@method");created=1;keyid="k";nonce="0123456789abcdef"',
+            None,
+            "signature_missing",
+        ),
+        ('sig1=("@method")created=1', "sig1=:AA==:", "signature_invalid"),
+        (
+            'sig1=("@method");created=1;keyid="k";nonce="0123456789abcdef"',
+            "sig2=:AA==:",
+            "signature_invalid",
+        ),
+        ('sig1=("@method");keyid="k";nonce="0123456789abcdef"', "sig1=:AA==:", "signature_invalid"),
+        ('sig1=("@method");created=1;nonce="0123456789abcdef"', "sig1=:AA==:", "signature_invalid"),
+        ('sig1=("@method");created=1;keyid="k";nonce="short"', "sig1=:AA==:", "signature_invalid"),
+        (
+            'sig1=("@method");created=1;created=2;keyid="k";nonce="0123456789abcdef"',
+            "sig1=:AA==:",
+            "signature_invalid",
+        ),
+        (
+            'sig1=("@method" "@method");created=1;keyid="k";nonce="0123456789abcdef"',
+            "sig1=:AA==:",
+            "signature_invalid",
+        ),
+        (
+            'sig1=("@method");created=1;keyid="k";nonce="0123456789abcdef"',
+            "sig1=:not base64!:",
+            "signature_invalid",
+        ),
+    ],
+)
 def test_a_signature_outside_this_profile_is_refused(
     signature_input: str | None, signature: str | None, code: str
 ) -> None:

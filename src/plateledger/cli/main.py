@@ -10,6 +10,7 @@ from plateledger.cli import (
     demo,
     hotlist,
     ingesting,
+    node,
     profiles,
     quarantine,
     recognize,
@@ -52,6 +53,7 @@ app.command()(recognize.recognize)
 app.command()(recognize.agent)
 app.command()(recognize.mqtt)
 app.add_typer(store_commands.app, name="store")
+app.add_typer(node.app, name="node")
 
 
 def main() -> None:
