@@ -270,3 +270,44 @@ def test_a_replay_keeps_a_camera_scoped_keys_camera_and_refuses_a_revoked_creden
         "SELECT count() AS n FROM {db}.reads WHERE camera_id = 'ucpd-gate-b'", {}
     ).to_pylist()
     assert rows == [{"n": 1}]  # only the read the live key sent once mapped
+
+
+def test_a_quarantined_webhook_with_image_keeps_its_frame_and_a_replay_stores_it(
+    client: TestClient, key: str
+) -> None:
+    from tests.api.test_candidates_http import multipart
+
+    admin = login(client, "ucpd-admin")
+    _quarantine_on(client, admin, key)
+    webhook = json.loads(WEBHOOK)
+    webhook["data"]["timestamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame = b"\xff\xd8\xff\xe0" + b"\x00frame of camera 12" * 40 + b"\xff\xd9"
+    body, content_type = multipart(webhook, frame)
+    posted = client.post(
+        "/v1/reads/platerecognizer",
+        content=body,
+        headers={"X-API-Key": key, "Content-Type": content_type},
+    )
+    assert posted.status_code == 200, posted.text
+    [item_id] = posted.json()["quarantined"]  # camera-12 is not mapped yet
+    listed = client.get("/v1/admin/quarantine", headers=admin)
+    [item] = listed.json()["items"]
+    assert "6trj244" not in listed.text.lower() and "frame of camera" not in listed.text
+    assert json.loads(item["raw"])["data"]["camera_id"] == "camera-12"
+    assert "frame" in item["raw_withheld"]
+    added = client.post(
+        "/v1/admin/camera-aliases",
+        headers=admin,
+        json={
+            "source_format": "platerecognizer",
+            "external_key": "camera-12",
+            "camera_id": "ucpd-lot-north-1",
+        },
+    )
+    assert added.status_code == 201, added.text
+    replayed = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
+    assert replayed.status_code == 200, replayed.text
+    [read_id] = stored_outcome(client, item_id)["accepted"]
+    assert reads_of(client, read_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "6TRJ244"}]
+    images = client.app.state.images  # type: ignore[attr-defined]
+    assert images.get(images.ref(uuid.UUID(read_id), "overview")) == frame

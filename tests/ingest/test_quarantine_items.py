@@ -4,6 +4,7 @@ what vendors send beside the plate, read leniently."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from plateledger.catalog.quarantine import QuarantineItem
 from plateledger.ingest import adapter_for
-from plateledger.ingest.quarantine import raw_items, shown
+from plateledger.ingest.quarantine import item_body, raw_items, shown
 
 FORMATS = Path(__file__).resolve().parents[3] / "shared" / "formats"
 
@@ -34,7 +35,14 @@ def test_each_item_is_kept_in_the_form_it_came() -> None:
         f"--{boundary}--\r\n"
     ).encode()
     media, items = raw_items(body, f"multipart/form-data; boundary={boundary}")
-    assert media == "application/json" and json.loads(items[0]) == {"data": {}}
+    # a multipart webhook is kept whole, its frame with it (base64), for a replay to store
+    assert media == f"multipart/form-data; boundary={boundary}"
+    assert base64.b64decode(items[-1]) == body and list(items) == [-1]
+    webhook = _item(items[-1], media)
+    assert item_body(webhook) == body
+    seen = shown(webhook, "secret")
+    assert json.loads(seen["raw"]) == {"data": {}} and "JPEG" not in json.dumps(seen)
+    assert "frame" in seen["raw_withheld"]
     # a body that cannot be split is kept whole
     assert raw_items(b"not json", "application/json")[1] == {-1: "not json"}
 

@@ -25,6 +25,7 @@ replay runs what was sent.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import hashlib
@@ -67,6 +68,7 @@ from plateledger.read import ReadSubmission
 QUARANTINE_CHANGE = "quarantine_change"
 CAMERA_CHANGE = "camera_change"
 CONFLICT_REASON = "conflicts with stored read"
+MULTIPART = "multipart/form-data"
 
 Actor = Mapping[str, Any]
 """Who acts: the fields `plateledger.audit.changes.who` makes."""
@@ -89,7 +91,8 @@ def unknown_camera(name: str) -> str:
 def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str]]:
     """The content type to replay items with, and each item of ``body`` as a body of its
     own (a JSON item, an NDJSON line, a CSV row under its header). A body that cannot be
-    split is kept whole under index -1."""
+    split is kept whole under index -1; so is a multipart webhook (its JSON and its frame),
+    in base64 (`item_body` gives it back)."""
     media = media_type(content_type)
     try:
         if media == "text/csv":
@@ -103,10 +106,8 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
         if media in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
             lines = [line for line in decode(body).splitlines() if line.strip()]
             return media, dict(enumerate(lines))
-        if media == "multipart/form-data":
-            from plateledger.ingest.adapters.platerecognizer import json_part
-
-            body = json_part(body, content_type or "")
+        if media == MULTIPART:  # kept whole, its frame with it, so a replay stores the frame
+            return (content_type or media)[:200], {-1: base64.b64encode(body).decode("ascii")}
         values = json_items(load_body(body))
         return "application/json", {i: json.dumps(v) for i, v in enumerate(values)}
     except Exception:  # kept whole: a replay parses it as it came
@@ -266,8 +267,11 @@ def item_masker(item: QuarantineItem, secret: str) -> Masker:
         if item.content_type == "text/csv":
             _csv_shown(item.raw, masker)
         else:
-            masker.collect(json.loads(item.raw))
-    except (ValueError, csv.Error):
+            text, _ = _json_text(item)
+            for match in _PLATE_PAIR.finditer(text):
+                masker.note(match.group(1))
+            masker.collect(json.loads(text))
+    except Exception:  # what cannot be parsed is not shown (see `shown`)
         pass
     return masker
 
@@ -275,8 +279,9 @@ def item_masker(item: QuarantineItem, secret: str) -> Masker:
 def shown(item: QuarantineItem, secret: str) -> dict[str, Any]:
     """What an admin is shown of ``item``: its source, reasons and times as kept, and its
     content masked (the module's docstring says how). Keys: ``raw`` (the item with plates
-    as tokens, or ``None`` when it cannot be parsed to be masked), ``raw_withheld`` (why
-    not, then), ``reasons``, ``read_id`` (a token), ``conflict`` (the fields that differ
+    as tokens, or ``None`` when it cannot be parsed to be masked), ``raw_withheld`` (what
+    of it is not shown and why: all of it, or a webhook's frame), ``reasons``,
+    ``read_id`` (a token), ``conflict`` (the fields that differ
     and the values that are not plates) and ``outcome``."""
     masker = item_masker(item, secret)
     version = item.stored_version or {}
@@ -286,8 +291,10 @@ def shown(item: QuarantineItem, secret: str) -> dict[str, Any]:
         if item.content_type == "text/csv":
             raw = _csv_shown(item.raw, masker)
         else:
-            raw = json.dumps(masker.value(json.loads(item.raw)))
-    except (ValueError, csv.Error):
+            text, withheld = _json_text(item)
+            raw = json.dumps(masker.value(json.loads(text)))
+    except Exception:  # anything unparseable is withheld whole
+        raw = None
         withheld = (
             f"the item ({len(item.raw)} characters) could not be parsed, so its plates cannot "
             "be masked: it is not shown, nor any quoted value of its reasons"
@@ -323,13 +330,35 @@ def shown(item: QuarantineItem, secret: str) -> dict[str, Any]:
         "raw": raw,
         "raw_withheld": withheld,
         "reasons": [
-            masker.text(r) if withheld is None else _QUOTED.sub("`…`", masker.text(r))
+            masker.text(r) if raw is not None else _QUOTED.sub("`…`", masker.text(r))
             for r in item.reasons
         ],
         "read_id": None if item.read_id is None else masker.token(item.read_id, "rt_"),
         "conflict": conflict,
         "outcome": outcome,
     }
+
+
+def item_body(item: QuarantineItem) -> bytes:
+    """The body a replay posts: the item as sent (a multipart webhook's bytes, frame
+    included, decoded from the base64 it is kept in)."""
+    if media_type(item.content_type) == MULTIPART:
+        return base64.b64decode(item.raw)
+    return item.raw.encode()
+
+
+def _json_text(item: QuarantineItem) -> tuple[str, str | None]:
+    """The item's JSON text to mask, and what of it is withheld besides (a webhook's
+    frame)."""
+    if media_type(item.content_type) != MULTIPART:
+        return item.raw, None
+    from plateledger.ingest.adapters.platerecognizer import json_part
+
+    body = base64.b64decode(item.raw)
+    return json_part(body, item.content_type).decode("utf-8"), (
+        f"the webhook's frame ({len(body)} bytes with its JSON) is kept with the item for a "
+        "replay, and not shown: it pictures the plate"
+    )
 
 
 def map_cameras(

@@ -33,7 +33,14 @@ from plateledger.audit import new_entry
 from plateledger.catalog import KeyPrincipal
 from plateledger.catalog.quarantine import QuarantineItem
 from plateledger.ingest import ADAPTERS
-from plateledger.ingest.quarantine import Masker, Quarantine, QuarantineError, item_masker, shown
+from plateledger.ingest.quarantine import (
+    Masker,
+    Quarantine,
+    QuarantineError,
+    item_body,
+    item_masker,
+    shown,
+)
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -56,7 +63,11 @@ class QuarantineItemOut(BaseModel):
         "within the item, never across items), pictures and long text withheld; null when "
         "the item could not be parsed to be masked"
     )
-    raw_withheld: str | None = Field(default=None, description="why `raw` is null")
+    raw_withheld: str | None = Field(
+        default=None,
+        description="what of the item is not shown and why: all of it (`raw` is null), or a "
+        "multipart webhook's frame (kept with the item, which a replay stores)",
+    )
     reasons: list[str] = Field(description="why it was refused (any plate in it as a token)")
     read_id: str | None = Field(
         default=None, description="a conflicting read's id, as a token (`rt_…`)"
@@ -266,7 +277,7 @@ async def replay_quarantined(
             ingest,
             credential,
             ADAPTERS[item.format],
-            item.raw.encode(),
+            item_body(item),
             item.content_type,
             None if by_url else item.camera_hint,
             credential_kind="replay",
