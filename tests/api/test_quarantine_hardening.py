@@ -49,6 +49,11 @@ def key(settings: Settings, seed: Seed) -> str:
         catalog.close()
 
 
+def stored_reasons_of(client: TestClient) -> list[str]:
+    with client.app.state.audit_log.engine.connect() as conn:  # type: ignore[attr-defined]
+        return [str(r[0]) for r in conn.exec_driver_sql("SELECT reasons FROM ingest_quarantine")]
+
+
 def _quarantine_on(client: TestClient, admin: dict[str, str], raw_key: str) -> None:
     turned = client.put(
         f"/v1/admin/quarantine/credentials/api_key/{raw_key.split('_')[1]}",
@@ -138,6 +143,14 @@ def test_no_plate_candidate_or_read_id_is_shown_to_an_admin_and_a_replay_stores_
         for form in (plate, plate.upper(), plate.lower()):
             assert form not in shown, form
     assert read_id not in shown
+    # a filter on the reasons matches them as shown: it cannot spell out a quoted plate
+    stored_reasons = " ".join(stored_reasons_of(client))
+    assert "7BADF22" in stored_reasons or "QX%%77" in stored_reasons  # a reason quotes one
+    for probe in ("7BADF", "QX%%", "QX"):
+        probed = client.get("/v1/admin/quarantine", params={"reason": probe}, headers=admin)
+        assert probed.json()["total"] == 0, probe
+    template = client.get("/v1/admin/quarantine", params={"reason": "CAMERA"}, headers=admin)
+    assert template.json()["total"] >= 1
     # what the admin needs is there: reasons, source, camera name, time
     items = {i["id"]: i for i in page.json()["items"]}
     alprd = items[min(items)]

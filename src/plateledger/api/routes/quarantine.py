@@ -44,6 +44,9 @@ from plateledger.ingest.quarantine import (
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
+MAX_SCANNED = 100_000
+"""Most items a listing filtered by reason looks through (newest first)."""
+
 
 class QuarantineItemOut(BaseModel):
     """An item as its agency's admin sees it: source, reasons and times as kept; plates,
@@ -194,15 +197,33 @@ def list_quarantine(
     # An item is raw read data: none is kept past the agency's clock for non-hits.
     clock = ingest.retention_for(admin.agency_id).non_hit
     quarantine.purge(admin.agency_id, _slug(catalog, admin.agency_id), clock)
-    items, total = quarantine.items(
-        admin.agency_id,
-        status=status,
-        format=format,
-        reason=reason,
-        credential=credential,
-        limit=limit,
-        offset=offset,
-    )
+    if reason is None:
+        items, total = quarantine.items(
+            admin.agency_id,
+            status=status,
+            format=format,
+            credential=credential,
+            limit=limit,
+            offset=offset,
+        )
+    else:
+        # matched against the reasons as shown, never as stored: a reason may quote a
+        # plate, and a filter on the stored text would tell its characters one by one
+        every, _ = quarantine.items(
+            admin.agency_id,
+            status=status,
+            format=format,
+            credential=credential,
+            limit=MAX_SCANNED,
+            offset=0,
+        )
+        part = reason.lower()
+        found = [
+            i
+            for i in every
+            if any(part in r.lower() for r in shown(i, settings.secret_key)["reasons"])
+        ]
+        items, total = found[offset : offset + limit], len(found)
     try:  # no entry, no answer
         index = ingest.audit_log.append(
             new_entry(
