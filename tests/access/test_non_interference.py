@@ -403,6 +403,9 @@ ROUTES: dict[str, str] = {
     # Routes that reveal reads or anything derived from them: each names its probe.
     "POST /v1/searches": "searches",
     "GET /v1/searches": "searches",
+    "POST /v1/federation/searches": "a partner node's signed exact search, decided per owner "
+    "by the same gate as POST /v1/searches and logged; only allowed owners' reads "
+    "(tests/federation/test_searches.py)",
     "POST /v1/exports": "exports",
     "GET /v1/reads/{read_id}/images/{kind}": "image_views",
     "GET /v1/hits": "hits",

@@ -21,6 +21,7 @@ from plateledger.api.routes import (
     cases,
     docs,
     exports,
+    federation,
     hotlists,
     image_views,
     images,
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
         supervision, recognize, ingest, docs, basemap, tlog, approvals, cases, quarantine,
+        federation,
     ):
         app.include_router(module.router)
     install_pages(app)

@@ -1,0 +1,79 @@
+"""Node-to-node requests: ``POST /v1/federation/searches``.
+
+Only a request signed by a registered, unrevoked partner node is read (RFC 9421, see
+`plateledger.federation.verify`); user tokens are not accepted here. The signature is
+checked before the body is used; the search then runs through the gate as a local one
+(`plateledger.access.federated`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from plateledger.access.federated import (
+    FederatedSearch,
+    FederatedSearchResponse,
+    federated_search,
+)
+from plateledger.api.deps import CatalogDep, GateDep, StoreDep
+from plateledger.api.errors import ApiError
+from plateledger.federation import NodeVerifier, RequestRefused, VerifiedNode
+from plateledger.federation.signatures import RequestParts
+
+router = APIRouter(prefix="/v1/federation", tags=["search"])
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {
+        "description": "not signed by a registered node, a changed body, a stale or "
+        "replayed request (`signature_missing`, `signature_invalid`, `digest_mismatch`, "
+        "`unknown_node`, `signature_expired`, `replayed_request`)"
+    },
+    403: {"description": "a revoked node key (`node_revoked`)"},
+}
+
+
+async def signed_node(request: Request, catalog: CatalogDep) -> VerifiedNode:
+    """The registered node that signed this request, or 401/403 with its code."""
+    body = await request.body()
+    query = request.url.query
+    parts = RequestParts(request.method, request.headers.get("host", ""), request.url.path, query)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    try:
+        return await asyncio.to_thread(NodeVerifier(catalog.engine).verify, parts, headers, body)
+    except RequestRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+
+
+SignedNode = Annotated[VerifiedNode, Depends(signed_node)]
+
+
+@router.post(
+    "/searches",
+    response_model=FederatedSearchResponse,
+    responses=REFUSED,
+    summary="Answer a partner node's signed search under this node's policies",
+)
+async def federation_search(
+    node: SignedNode,
+    body: FederatedSearch,
+    gate: GateDep,
+    store: StoreDep,
+) -> FederatedSearchResponse:
+    if not node.answers_for(body.requester.agency):
+        raise ApiError(
+            403,
+            "agency_not_registered",
+            f"node `{node.name}` is not registered for agency `{body.requester.agency[:64]}`",
+        )
+    return await asyncio.to_thread(
+        federated_search,
+        gate,
+        store,
+        body,
+        node=node.name,
+        key_id=node.key_id,
+        node_agencies=node.agencies,
+    )

@@ -1,0 +1,294 @@
+"""A partner node's signed search, answered by the owner's node — the real app, catalog
+(SQLite), audit log and read store (chDB). The partner's side is its key and the request
+it signs; the owner's node is the app under test.
+
+The owner, Union City (a California city), keeps its reads. Two partners are registered:
+Fremont's node (a California city, under an agreement with Union City) and a federal
+unit's node. Every attack is refused with its own code, no data and no 500; a refused
+request leaves no search in the owner's log.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from plateledger.api.app import create_app
+from plateledger.audit import AuditLog
+from plateledger.catalog import open_catalog
+from plateledger.catalog.passwords import FAST
+from plateledger.federation import NodeKey, NodeRegistry, sign_request
+from plateledger.federation.registry import operator
+from plateledger.settings import Settings
+
+URL = "http://testserver/v1/federation/searches"
+PATH = "/v1/federation/searches"
+
+
+@dataclass
+class World:
+    client: TestClient
+    settings: Settings
+    plate: str
+    fremont: NodeKey
+    federal: NodeKey
+
+    def log(self) -> AuditLog:
+        catalog = open_catalog(self.settings, password_hasher=FAST)
+        self._opened.append(catalog)
+        return AuditLog(catalog.engine, signer=None)
+
+    def registry(self) -> NodeRegistry:
+        catalog = open_catalog(self.settings, password_hasher=FAST)
+        self._opened.append(catalog)
+        return NodeRegistry(catalog, AuditLog(catalog.engine, signer=None))
+
+    def __post_init__(self) -> None:
+        self._opened: list[Any] = []
+
+    def close(self) -> None:
+        for catalog in self._opened:
+            catalog.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path, store_path: Path) -> Iterator[World]:
+    settings = Settings(
+        data_dir=tmp_path / "owner", store_path=store_path, secret_key="k" * 32, require_totp=True
+    )
+    catalog = open_catalog(settings, password_hasher=FAST)
+    fremont, federal = NodeKey.generate(), NodeKey.generate()
+    try:
+        ucpd = catalog.add_agency("Union City PD", "ucpd", "municipal", "CA")
+        fpd = catalog.add_agency("Fremont PD", "fpd", "municipal", "CA")
+        catalog.add_agency("ICE ERO San Francisco", "ice-ero-sf", "federal", "CA")
+        catalog.add_agreement(
+            ucpd.id, fpd.id, actions=["search"], purposes=["stolen_vehicle"], created_by="chief"
+        )
+        catalog.add_camera("uc-1", ucpd.id, lat=37.59, lon=-122.02)
+        key = catalog.issue_api_key(ucpd.id, label="camera")
+        registry = NodeRegistry(catalog, AuditLog(catalog.engine, signer=None))
+        registry.add(
+            operator(), "fremont", "https://fremont.example", fremont.public.text(), ["fpd"]
+        )
+        registry.add(
+            operator(), "federal", "https://ice.example", federal.public.text(), ["ice-ero-sf"]
+        )
+    finally:
+        catalog.close()
+    plate = "7F" + uuid.uuid4().hex[:5].upper().replace("0", "A").replace("O", "B")
+    with TestClient(create_app(settings)) as client:
+        read = {
+            "camera_id": "uc-1",
+            "ts": int(time.time() * 1000) - 60_000,
+            "plate": plate,
+            "confidence": 0.9,
+            "region": "CA",
+        }
+        posted = client.post("/v1/reads", json=[read], headers={"X-API-Key": key})
+        assert posted.status_code == 200, posted.text
+        found = World(client, settings, plate, fremont, federal)
+        try:
+            yield found
+        finally:
+            found.close()
+
+
+def body(plate: str, agency: str = "fpd", **changes: Any) -> dict[str, Any]:
+    return {
+        "search_id": str(uuid.uuid4()),
+        "kind": "exact",
+        "params": {"plate": plate},
+        "requester": {
+            "user": "fred",
+            "agency": agency,
+            "agency_class": "municipal",
+            "roles": ["investigator"],
+        },
+        "purpose": "stolen_vehicle",
+        "offense_type": "240",
+        "case_number": "FR-2026-0042",
+        "reason": "stolen white pickup seen leaving the lot",
+    } | changes
+
+
+def send(
+    world: World,
+    key: NodeKey,
+    payload: dict[str, Any],
+    *,
+    created: int | None = None,
+    nonce: str | None = None,
+    tamper: bytes | None = None,
+) -> httpx.Response:
+    raw = json.dumps(payload).encode()
+    headers = sign_request(key, "POST", URL, raw, created=created or int(time.time()), nonce=nonce)
+    return world.client.post(PATH, content=tamper if tamper is not None else raw, headers=headers)
+
+
+def searches_logged(world: World) -> list[dict[str, Any]]:
+    log = world.log()
+    return [r.entry for r in log.entries(0, log.size()) if r.entry["type"] == "search"]
+
+
+def refused(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert "results" not in response.json()
+
+
+def test_a_registered_partner_search_is_answered_and_logged_under_its_uuid(
+    world: World,
+) -> None:
+    payload = body(world.plate)
+    response = send(world, world.fremont, payload)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["search_id"] == payload["search_id"]
+    assert [r["plate"] for r in answer["results"]] == [world.plate]
+    assert answer["owners"] == [
+        {
+            "agency": "ucpd",
+            "allowed": True,
+            "policy_ids": answer["owners"][0]["policy_ids"],
+            "reasons": answer["owners"][0]["reasons"],
+            "returned": 1,
+        }
+    ]
+    entry = world.log().entry(answer["audit_index"]).entry
+    assert entry["type"] == "search"
+    assert entry["query"]["search_id"] == payload["search_id"]
+    assert (entry["user"], entry["agency"], entry["requesting_node"]) == (
+        "fred@fremont",
+        "fpd",
+        "fremont",
+    )
+    assert entry["agency_facts"]["fpd"]["class"] == "municipal"
+    assert entry["owners_allowed"] == ["ucpd"]
+    assert (entry["purpose"], entry["case_number"]) == ("stolen_vehicle", "FR-2026-0042")
+
+
+def test_the_federal_unit_gets_no_plate_from_a_california_owner(world: World) -> None:
+    # it claims to be a municipal agency: the owner's catalog says federal, and decides
+    payload = body(world.plate, agency="ice-ero-sf", purpose="stolen_vehicle")
+    response = send(world, world.federal, payload)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["results"] == [] and answer["total"] == 0
+    [owner] = answer["owners"]
+    assert owner["agency"] == "ucpd" and not owner["allowed"]
+    assert "ca-civ-1798.90.55b-no-federal" in owner["policy_ids"]
+    assert world.plate not in response.text
+    entry = world.log().entry(answer["audit_index"]).entry
+    assert entry["query"]["search_id"] == payload["search_id"]
+    assert entry["agency_facts"]["ice-ero-sf"]["class"] == "federal"
+    assert entry["owners_denied"][0]["agency"] == "ucpd"
+    assert entry["result_count"] == 0
+
+
+def test_an_unsigned_request_is_refused(world: World) -> None:
+    response = world.client.post(PATH, json=body(world.plate))
+    refused(response, 401, "signature_missing")
+
+
+def test_a_user_token_is_not_a_node_signature(world: World) -> None:
+    response = world.client.post(
+        PATH, json=body(world.plate), headers={"Authorization": "Bearer anything"}
+    )
+    refused(response, 401, "signature_missing")
+
+
+def test_a_bad_signature_is_refused(world: World) -> None:
+    raw = json.dumps(body(world.plate)).encode()
+    headers = sign_request(world.fremont, "POST", URL, raw, created=int(time.time()))
+    signature = headers["Signature"]
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    response = world.client.post(PATH, content=raw, headers=headers | {"Signature": flipped})
+    refused(response, 401, "signature_invalid")
+
+
+def test_a_signature_by_another_key_under_a_registered_key_id_is_refused(
+    world: World,
+) -> None:
+    raw = json.dumps(body(world.plate)).encode()
+    forged = sign_request(NodeKey.generate(), "POST", URL, raw, created=int(time.time()))
+    key_id = world.fremont.public.key_id
+    forged["Signature-Input"] = forged["Signature-Input"].replace(
+        forged["Signature-Input"].split('keyid="')[1].split('"')[0], key_id
+    )
+    refused(world.client.post(PATH, content=raw, headers=forged), 401, "signature_invalid")
+
+
+def test_a_request_signed_for_another_path_is_refused(world: World) -> None:
+    raw = json.dumps(body(world.plate)).encode()
+    headers = sign_request(
+        world.fremont, "POST", "http://testserver/v1/other", raw, created=int(time.time())
+    )
+    refused(world.client.post(PATH, content=raw, headers=headers), 401, "signature_invalid")
+
+
+def test_a_body_changed_after_signing_is_refused(world: World) -> None:
+    payload = body(world.plate)
+    changed = json.dumps(
+        body(world.plate, agency="ice-ero-sf") | {"search_id": payload["search_id"]}
+    ).encode()
+    response = send(world, world.fremont, payload, tamper=changed)
+    refused(response, 401, "digest_mismatch")
+
+
+def test_an_old_signature_is_refused(world: World) -> None:
+    response = send(world, world.fremont, body(world.plate), created=int(time.time()) - 3600)
+    refused(response, 401, "signature_expired")
+
+
+def test_a_signature_from_the_future_is_refused(world: World) -> None:
+    response = send(world, world.fremont, body(world.plate), created=int(time.time()) + 3600)
+    refused(response, 401, "signature_expired")
+
+
+def test_a_replayed_request_is_refused(world: World) -> None:
+    raw = json.dumps(body(world.plate)).encode()
+    headers = sign_request(world.fremont, "POST", URL, raw, created=int(time.time()))
+    first = world.client.post(PATH, content=raw, headers=headers)
+    assert first.status_code == 200, first.text
+    again = world.client.post(PATH, content=raw, headers=headers)
+    refused(again, 401, "replayed_request")
+    assert len(searches_logged(world)) == 1
+
+
+def test_an_unknown_key_is_refused(world: World) -> None:
+    refused(send(world, NodeKey.generate(), body(world.plate)), 401, "unknown_node")
+
+
+def test_a_revoked_key_is_refused_from_the_next_request(world: World) -> None:
+    assert send(world, world.fremont, body(world.plate)).status_code == 200
+    world.registry().revoke(operator(), "fremont")
+    refused(send(world, world.fremont, body(world.plate)), 403, "node_revoked")
+
+
+def test_a_node_claiming_an_agency_it_is_not_registered_for_is_refused(world: World) -> None:
+    response = send(world, world.federal, body(world.plate, agency="fpd"))
+    refused(response, 403, "agency_not_registered")
+    assert world.plate not in response.text
+
+
+def test_refused_requests_leave_no_search_in_the_log(world: World) -> None:
+    send(world, NodeKey.generate(), body(world.plate))
+    send(world, world.fremont, body(world.plate), created=1)
+    send(world, world.federal, body(world.plate, agency="fpd"))
+    assert searches_logged(world) == []
+
+
+def test_a_malformed_signed_body_is_a_clear_422(world: World) -> None:
+    response = send(world, world.fremont, {"search_id": "not a uuid"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
