@@ -112,6 +112,7 @@ def test_what_an_admin_is_shown_has_no_plate_picture_or_read_id() -> None:
         "vehicle_crop_jpeg": "/9j/4AAQSkZJRg",
         "note": "seen QZX4821 at the gate; " + "A" * 300,
         "read_id": "0b7f6f2e-3c4d-4f39-9a0e-2a4c8c1b9d10",
+        "by_plate": {"QZX4821": 1},
     }
     shown_now = shown(_item(json.dumps(sent)), "secret")
     text = json.dumps(shown_now)

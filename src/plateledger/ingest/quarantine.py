@@ -199,8 +199,8 @@ class Masker:
         any noted plate in other text replaced."""
         if _IMAGE_KEY.search(key):
             return None if value is None else "[withheld: image]"
-        if isinstance(value, dict):
-            return {k: self.value(v, str(k)) for k, v in value.items()}
+        if isinstance(value, dict):  # (a plate used as a field's name is masked, too)
+            return {self.text(str(k)): self.value(v, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v, key) for v in value]
         if isinstance(value, bool) or value is None:
