@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from plateledger.audit import AuditLog
 from plateledger.audit.changes import ChangeNotLogged
 from plateledger.catalog import Catalog, CatalogError, Conflict, NotFound, open_catalog
 from plateledger.catalog.database import catalog_engine
+from plateledger.catalog.nodes import remember_nonce
 from plateledger.catalog.passwords import FAST
 from plateledger.catalog.schema import upgrade
 from plateledger.cli.main import app
@@ -85,6 +87,9 @@ def test_a_node_is_refused_for_an_unknown_agency_a_known_key_or_name(catalog: Ca
         )
     with pytest.raises(NotFound):
         registry.revoke(operator(), "nobody")
+    registry.revoke(operator(), "fremont")
+    with pytest.raises(Conflict):  # a revoked key never comes back, under any name
+        registry.add(operator(), "fremont-3", "https://f.example", key, ["fpd"])
 
 
 def test_the_node_key_is_made_once_private_and_kept(tmp_path: Path) -> None:
@@ -133,3 +138,17 @@ def test_the_node_commands(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "not a base64 Ed25519 public key" in bad.output
     revoked = runner.invoke(app, ["node", "revoke", "fremont", "--data-dir", owner])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
+
+
+def test_a_nonce_is_refused_again_within_the_window_and_forgotten_after_it(
+    catalog: Catalog,
+) -> None:
+    window = timedelta(minutes=5)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with catalog.engine.begin() as connection:
+        assert remember_nonce(connection, "k1", "n" * 20, start, window)
+        assert not remember_nonce(connection, "k1", "n" * 20, start + window, window)
+        assert remember_nonce(connection, "k2", "n" * 20, start, window)  # another key's
+        # past twice the window it is forgotten (its request is refused by its time)
+        assert remember_nonce(connection, "k1", "m" * 20, start + 3 * window, window)
+        assert remember_nonce(connection, "k1", "n" * 20, start + 3 * window, window)

@@ -173,6 +173,7 @@ def test_a_registered_partner_search_is_answered_and_logged_under_its_uuid(
         "fremont",
     )
     assert entry["agency_facts"]["fpd"]["class"] == "municipal"
+    assert entry["requesting_key_id"] == world.fremont.public.key_id
     assert entry["owners_allowed"] == ["ucpd"]
     assert (entry["purpose"], entry["case_number"]) == ("stolen_vehicle", "FR-2026-0042")
 
@@ -248,6 +249,15 @@ def test_a_body_changed_after_signing_is_refused(world: World) -> None:
 def test_an_old_signature_is_refused(world: World) -> None:
     response = send(world, world.fremont, body(world.plate), created=int(time.time()) - 3600)
     refused(response, 401, "signature_expired")
+
+
+def test_the_window_is_five_minutes_either_way(world: World) -> None:
+    now = int(time.time())
+    assert send(world, world.fremont, body(world.plate), created=now - 280).status_code == 200
+    assert send(world, world.fremont, body(world.plate), created=now + 280).status_code == 200
+    refused(
+        send(world, world.fremont, body(world.plate), created=now - 320), 401, "signature_expired"
+    )
 
 
 def test_a_signature_from_the_future_is_refused(world: World) -> None:
