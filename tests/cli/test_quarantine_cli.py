@@ -4,6 +4,7 @@ admin turns quarantine on for a key, lists what it kept, maps the camera, replay
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -61,6 +62,7 @@ def test_an_admin_lists_maps_replays_and_discards_from_the_command_line(
     assert "cli-porch" in cli("camera-alias", "list")
     replayed = cli("quarantine", "replay", str(first))
     assert "1 read(s) stored" in replayed and "rt_" in replayed  # read ids as tokens
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", replayed) and "7CLI00" not in replayed
     again = runner.invoke(app, ["admin", "quarantine", "replay", str(first), *where])
     assert again.exit_code == 1 and "409" in again.output
     cli("quarantine", "discard", str(second))
