@@ -1,7 +1,7 @@
-"""Partner nodes in the catalog: registered and revoked each with its audit entry in the
-same transaction (no entry, no change), refused when they name an agency the catalog does
-not hold or a key already registered; the node key made once and kept; the
-``plateledger node`` commands."""
+"""Partner nodes in the catalog, on SQLite and on PostgreSQL: registered and revoked each
+with its audit entry in the same transaction (no entry, no change), refused when they name
+an agency the catalog does not hold or a key already registered; nonces refused within the
+window; the node key made once and kept; the ``plateledger node`` commands."""
 
 from __future__ import annotations
 
@@ -24,11 +24,20 @@ from plateledger.cli.main import app
 from plateledger.federation import NodeKey, NodeRegistry
 from plateledger.federation.registry import operator
 from plateledger.settings import Settings
+from tests.catalog.conftest import (  # noqa: F401  (fixtures used by name)
+    _empty_postgres,
+    catalog_url,
+    postgres_catalog_url,
+    settings,
+)
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    opened = open_catalog(Settings(data_dir=tmp_path / "data"), password_hasher=FAST)
+def catalog(settings: Settings) -> Iterator[Catalog]:  # noqa: F811
+    """A catalog on SQLite and on PostgreSQL (tests/catalog), holding Fremont PD."""
+    opened = open_catalog(settings, password_hasher=FAST)
+    if opened.engine.dialect.name == "postgresql":
+        _empty_postgres(opened)
     opened.add_agency("Fremont PD", "fpd", "municipal", "CA")
     try:
         yield opened
