@@ -324,3 +324,35 @@ def test_a_quarantined_webhook_with_image_keeps_its_frame_and_a_replay_stores_it
     assert reads_of(client, read_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "6TRJ244"}]
     images = client.app.state.images  # type: ignore[attr-defined]
     assert images.get(images.ref(uuid.UUID(read_id), "overview")) == frame
+
+
+def test_a_revoked_ingest_urls_item_is_not_replayed_and_stays_held(
+    client: TestClient, settings: Settings, seed: Seed
+) -> None:
+    catalog = open_catalog(settings)
+    try:
+        catalog.add_camera("ucpd-lot-north-1", seed.ucpd_id, lat=37.59, lon=-122.02)
+        url = catalog.issue_ingest_url(seed.ucpd_id, "ucpd-lot-north-1", "alprd")
+    finally:
+        catalog.close()
+    admin = login(client, "ucpd-admin")
+    turned = client.put(
+        f"/v1/admin/quarantine/credentials/ingest_url/{url.split('_')[1]}",
+        json={"enabled": True},
+        headers=admin,
+    )
+    assert turned.status_code == 204
+    bad = json.loads(ALPRD_BODY)
+    bad["results"][0]["confidence"] = "high"
+    posted = client.post(f"/v1/ingest/{url}/openalpr", content=json.dumps(bad), headers=ALPRD)
+    [item_id] = posted.json()["quarantined"]
+    catalog = open_catalog(settings)
+    try:
+        catalog.revoke_ingest_url(url.split("_")[1])
+    finally:
+        catalog.close()
+    replayed = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
+    assert replayed.status_code == 409
+    assert replayed.json()["error"]["code"] == "credential_revoked"
+    held = client.get("/v1/admin/quarantine", params={"status": "held"}, headers=admin).json()
+    assert [i["id"] for i in held["items"]] == [item_id]
