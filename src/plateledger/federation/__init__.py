@@ -1,10 +1,11 @@
 """Federation: each agency's node keeps its reads and answers its partners itself.
 
 Nodes hold Ed25519 keys (`keys`), register their partners out of band (`registry`), sign
-their requests with HTTP Message Signatures (`signatures`, RFC 9421) and verify the
-requests they receive (`verify`). See docs/federation.md.
+their requests with HTTP Message Signatures (`signatures`, RFC 9421) and send them once
+(`client`), and verify the requests they receive (`verify`). See docs/federation.md.
 """
 
+from plateledger.federation.client import NodeAnswer, NodeClient
 from plateledger.federation.errors import FederationError, RequestRefused
 from plateledger.federation.keys import NodeKey, NodePublicKey
 from plateledger.federation.registry import NODE_CHANGE, NodeRecord, NodeRegistry
@@ -14,6 +15,8 @@ from plateledger.federation.verify import NodeVerifier, VerifiedNode
 __all__ = [
     "NODE_CHANGE",
     "FederationError",
+    "NodeAnswer",
+    "NodeClient",
     "NodeKey",
     "NodePublicKey",
     "NodeRecord",

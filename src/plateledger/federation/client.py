@@ -1,0 +1,70 @@
+"""The requesting side: one signed request to one partner node, and how it ended.
+
+`NodeClient.post` signs the JSON body with this node's key (`sign_request`) and sends it
+once. It never retries: the owner may have decided and logged the request before an
+answer was lost, and a retry would be a second search in the owner's log. A request
+that gets no HTTP answer (refused connection, timeout) ends ``unavailable``; one the
+owner refuses ends ``refused`` with the owner's error code; an answer ends ``answered``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urljoin
+
+import httpx
+
+from plateledger.federation.keys import NodeKey
+from plateledger.federation.signatures import sign_request
+
+__all__ = ["NodeAnswer", "NodeClient"]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeAnswer:
+    """How one request to one node ended."""
+
+    outcome: Literal["answered", "refused", "unavailable"]
+    status: int | None = None
+    body: dict[str, Any] | None = None
+    code: str | None = None
+    """The owner's error code (``refused``), or what went wrong on the way
+    (``unavailable``: ``timeout``, ``unreachable``, ``bad_answer``)."""
+
+
+class NodeClient:
+    """Signed requests from this node, over ``http`` (one client, shared; its timeout is
+    how long a partner may take)."""
+
+    def __init__(self, key: NodeKey, http: httpx.Client) -> None:
+        self.key = key
+        self.http = http
+
+    def post(self, base_url: str, path: str, payload: Mapping[str, Any]) -> NodeAnswer:
+        """Sign ``payload`` and post it to ``path`` under ``base_url``, once."""
+        url = urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        headers = sign_request(self.key, "POST", url, raw, created=int(time.time()))
+        try:
+            response = self.http.post(url, content=raw, headers=headers)
+        except httpx.TimeoutException:
+            return NodeAnswer("unavailable", code="timeout")
+        except httpx.TransportError:
+            return NodeAnswer("unavailable", code="unreachable")
+        try:
+            body = response.json()
+        except ValueError:
+            return NodeAnswer("unavailable", response.status_code, code="bad_answer")
+        if not isinstance(body, dict):
+            return NodeAnswer("unavailable", response.status_code, code="bad_answer")
+        if response.status_code == 200:
+            return NodeAnswer("answered", 200, body)
+        error = body.get("error")
+        code = error.get("code") if isinstance(error, dict) else None
+        if response.status_code >= 500:
+            return NodeAnswer("unavailable", response.status_code, body, str(code or "error"))
+        return NodeAnswer("refused", response.status_code, body, str(code or "refused"))

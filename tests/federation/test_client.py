@@ -1,0 +1,68 @@
+"""The requesting side: one signed request, sent once, and how it ended — answered by the
+owner's real app, refused by it with its code, or unavailable (nothing listening, or a
+node that accepts and never answers) without a retry."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from plateledger.federation import NodeClient, NodeKey
+from tests.federation.test_searches import (  # noqa: F401  (fixture used by name)
+    PATH,
+    World,
+    body,
+    searches_logged,
+    world,
+)
+
+
+def test_a_partner_search_is_signed_sent_and_answered(world: World) -> None:  # noqa: F811
+    payload = body(world.plate)
+    answer = NodeClient(world.fremont, world.client).post("http://testserver", PATH, payload)
+    assert (answer.outcome, answer.status) == ("answered", 200)
+    assert answer.body is not None
+    assert [r["plate"] for r in answer.body["results"]] == [world.plate]
+    assert [e["query"]["search_id"] for e in searches_logged(world)] == [payload["search_id"]]
+
+
+def test_a_refusal_comes_back_with_the_owner_code(world: World) -> None:  # noqa: F811
+    answer = NodeClient(NodeKey.generate(), world.client).post(
+        "http://testserver", PATH, body(world.plate)
+    )
+    assert (answer.outcome, answer.status, answer.code) == ("refused", 401, "unknown_node")
+
+
+def test_nothing_listening_is_unavailable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with httpx.Client() as http:
+        answer = NodeClient(NodeKey.generate(), http).post(f"http://127.0.0.1:{port}", PATH, {})
+    assert (answer.outcome, answer.code) == ("unavailable", "unreachable")
+
+
+@pytest.fixture
+def silent() -> Iterator[tuple[int, socket.socket]]:
+    """A node that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        yield listener.getsockname()[1], listener
+
+
+def test_a_node_that_never_answers_is_unavailable_once(
+    silent: tuple[int, socket.socket],
+) -> None:
+    port, listener = silent
+    with httpx.Client(timeout=0.5) as http:
+        answer = NodeClient(NodeKey.generate(), http).post(f"http://127.0.0.1:{port}", PATH, {})
+    assert (answer.outcome, answer.code) == ("unavailable", "timeout")
+    listener.settimeout(0.5)
+    connection, _ = listener.accept()  # the one connection it made
+    connection.close()
+    with pytest.raises(TimeoutError):
+        listener.accept()  # and no second: it did not retry
