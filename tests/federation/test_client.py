@@ -66,3 +66,12 @@ def test_a_node_that_never_answers_is_unavailable_once(
     connection.close()
     with pytest.raises(TimeoutError):
         listener.accept()  # and no second: it did not retry
+
+
+def test_an_answer_that_is_not_the_api_json_is_unavailable() -> None:
+    def page(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>a captive portal</html>")
+
+    with httpx.Client(transport=httpx.MockTransport(page)) as http:
+        answer = NodeClient(NodeKey.generate(), http).post("http://node.example", PATH, {})
+    assert (answer.outcome, answer.status, answer.code) == ("unavailable", 200, "bad_answer")

@@ -302,3 +302,39 @@ def test_a_malformed_signed_body_is_a_clear_422(world: World) -> None:
     response = send(world, world.fremont, {"search_id": "not a uuid"})
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_denied_owner_reads_change_nothing_in_the_answer(world: World) -> None:
+    """Non-interference: Hayward (an owner with no agreement with Fremont) reading the
+    same plate changes nothing a Fremont search is answered, but the owners listed."""
+    catalog = open_catalog(world.settings, password_hasher=FAST)
+    try:
+        hayward = catalog.add_agency("Hayward PD", "hpd", "municipal", "CA")
+        catalog.add_camera("hw-1", hayward.id, lat=37.67, lon=-122.08)
+        key = catalog.issue_api_key(hayward.id, label="camera")
+    finally:
+        catalog.close()
+
+    def asked() -> dict[str, Any]:
+        response = send(world, world.fremont, body(world.plate))
+        assert response.status_code == 200, response.text
+        answer = dict(response.json())
+        for varying in ("search_id", "audit_index"):
+            answer.pop(varying)
+        return answer
+
+    before = asked()
+    read = {
+        "camera_id": "hw-1",
+        "ts": int(time.time() * 1000) - 30_000,
+        "plate": world.plate,
+        "confidence": 0.9,
+        "region": "CA",
+    }
+    posted = world.client.post("/v1/reads", json=[read], headers={"X-API-Key": key})
+    assert posted.status_code == 200, posted.text
+    after = asked()
+    assert after == before
+    denied = {o["agency"]: o for o in after["owners"]}["hpd"]
+    assert not denied["allowed"] and denied["policy_ids"] and denied["returned"] == 0
+    assert [r["camera_id"] for r in after["results"]] == ["uc-1"]
