@@ -5,12 +5,20 @@ node that accepts and never answers) without a retry."""
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from plateledger.access.errors import AccessDenied
+from plateledger.access.federated import partner_request
+from plateledger.access.searches import SearchCreate
+from plateledger.catalog import open_catalog
+from plateledger.catalog.passwords import FAST
 from plateledger.federation import NodeClient, NodeKey
+from plateledger.settings import Settings
 from tests.federation.test_searches import (  # noqa: F401  (fixture used by name)
     PATH,
     World,
@@ -75,3 +83,47 @@ def test_an_answer_that_is_not_the_api_json_is_unavailable() -> None:
     with httpx.Client(transport=httpx.MockTransport(page)) as http:
         answer = NodeClient(NodeKey.generate(), http).post("http://node.example", PATH, {})
     assert (answer.outcome, answer.status, answer.code) == ("unavailable", 200, "bad_answer")
+
+
+def test_a_local_users_search_becomes_the_partner_request_under_its_own_uuid(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The requesting node's side, with its own catalog: its user's search, sent signed,
+    is decided and logged by the owner under the same UUID."""
+    requester = open_catalog(
+        Settings(data_dir=tmp_path / "fremont", require_totp=False), password_hasher=FAST
+    )
+    try:
+        fpd = requester.add_agency("Fremont PD", "fpd", "municipal", "CA")
+        account = requester.add_user(fpd.id, "fred", "correct horse battery", ["investigator"])
+        user = requester.user_for_token(requester.issue_token(account))
+        assert user is not None
+        search = SearchCreate.model_validate(
+            {
+                "kind": "exact",
+                "params": {"plate": world.plate},
+                "purpose": "stolen_vehicle",
+                "offense_type": "240",
+                "case_number": "FR-1",
+                "reason": "stolen pickup",
+            }
+        )
+        search_id = uuid.uuid4()
+        payload = partner_request(user, fpd, search, search_id).model_dump(mode="json")
+        with pytest.raises(AccessDenied) as refused:
+            partner_request(user, fpd, search.model_copy(update={"kind": "wildcard"}), search_id)
+        assert refused.value.code == "not_federated"
+    finally:
+        requester.close()
+    answer = NodeClient(world.fremont, world.client).post("http://testserver", PATH, payload)
+    assert answer.outcome == "answered" and answer.body is not None
+    assert answer.body["search_id"] == str(search_id)
+    [entry] = searches_logged(world)
+    assert (entry["query"]["search_id"], entry["user"]) == (str(search_id), "fred@fremont")
+    assert payload["requester"] == {
+        "user": "fred",
+        "agency": "fpd",
+        "agency_class": "municipal",
+        "roles": ["investigator"],
+    }

@@ -16,7 +16,8 @@ module maps it to the gate's question and runs it as a local search is run
 - the answer lists each owner asked, allowed (with the number of reads it released) or
   denied (with its rule ids), and only the reads of the owners that allowed it.
 
-Only exact plate searches are answered for now.
+Only exact plate searches are answered for now. `partner_request` is the other end: the
+body a requesting node sends for one of its users' searches.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from sqlalchemy.orm import Session
 from plateledger.access.errors import AccessDenied
 from plateledger.access.gate import AccessGate, AccessQuestion, lookback_days
 from plateledger.access.legal_basis import LegalBasis
-from plateledger.access.searches import SearchParams
-from plateledger.catalog import Principal
+from plateledger.access.searches import SearchCreate, SearchParams
+from plateledger.catalog import Agency, Principal
 from plateledger.catalog.nodes import remote_agency_slugs
 from plateledger.policy.offense import OFFENSE_TYPES_URL, offense
 from plateledger.search import ReadOut, search_exact
@@ -46,6 +47,7 @@ __all__ = [
     "FederatedSearchResponse",
     "RemoteRequester",
     "federated_search",
+    "partner_request",
     "remote_principal",
 ]
 
@@ -199,4 +201,32 @@ def federated_search(
         owners=owners,
         total=page.total,
         results=page.results,
+    )
+
+
+def partner_request(
+    user: Principal, agency: Agency, body: SearchCreate, search_id: uuid.UUID
+) -> FederatedSearch:
+    """The body this node sends a partner for ``user``'s search ``body``, made for
+    ``agency`` (the one the search is requested by, as this catalog records it), under
+    the search's own UUID. Raises `AccessDenied` for a kind partners do not answer yet."""
+    if body.kind != "exact":
+        raise AccessDenied(
+            "not_federated", f"a {body.kind} search is not sent to partner nodes yet"
+        )
+    return FederatedSearch(
+        search_id=search_id,
+        kind="exact",
+        params=body.params,
+        requester=RemoteRequester(
+            user=user.username,
+            agency=agency.slug,
+            agency_class=str(agency.kind),
+            roles=sorted(user.roles & SEARCH_ROLES),
+        ),
+        purpose=body.purpose,
+        offense_type=body.offense_type,
+        case_number=body.case_number,
+        reason=body.reason,
+        legal_basis=body.legal_basis,
     )
