@@ -338,3 +338,40 @@ def test_a_denied_owner_reads_change_nothing_in_the_answer(world: World) -> None
     denied = {o["agency"]: o for o in after["owners"]}["hpd"]
     assert not denied["allowed"] and denied["policy_ids"] and denied["returned"] == 0
     assert [r["camera_id"] for r in after["results"]] == ["uc-1"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Signature-Input": "sig1=()", "Signature": "sig1=::"},
+        {
+            "Signature-Input": 'sig1=("@method");created=999999999999999;keyid="'
+            + "k" * 500
+            + '";nonce="'
+            + "n" * 64
+            + '"',
+            "Signature": "sig1=:AA==:",
+        },
+        {
+            "Signature-Input": 'sig1=("@target-uri" "@method" "@authority" "@path" "@query" '
+            '"content-digest" "content-type");created=1;keyid="k";nonce="0123456789abcdef";'
+            'tag="plateledger-federation"',
+            "Signature": "sig1=:AA==:",
+            "Content-Digest": "sha-512=:AA==:",
+        },
+        {
+            "Signature-Input": 'sig1=("@method");created=1;keyid="k\u00e9";nonce="x"',
+            "Signature": "sig1=:AA==:",
+        },
+    ],
+)
+def test_odd_signature_headers_are_refused_never_a_500(
+    world: World, headers: dict[str, str]
+) -> None:
+    response = world.client.post(
+        PATH,
+        content=json.dumps(body(world.plate)).encode(),
+        headers={"Content-Type": "application/json"} | {k: v.encode() for k, v in headers.items()},
+    )
+    assert response.status_code in (401, 403), response.text
+    assert response.json()["error"]["code"].startswith(("signature_", "digest_"))

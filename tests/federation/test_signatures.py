@@ -8,6 +8,8 @@ import base64
 
 import pytest
 from cryptography.hazmat.primitives.serialization import load_der_private_key
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plateledger.federation import NodeKey, RequestRefused
 from plateledger.federation.keys import NodePublicKey
@@ -146,3 +148,27 @@ def test_a_signature_outside_this_profile_is_refused(
 def test_a_key_that_is_not_ed25519_base64_is_refused() -> None:
     with pytest.raises(Exception, match="not a base64 Ed25519 public key"):
         NodePublicKey.parse("not a key")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    signature_input=st.one_of(
+        st.none(),
+        st.text(max_size=200),
+        st.builds(
+            lambda inner, params: f"sig1=({inner}){params}",
+            st.text(alphabet='"@abc- ', max_size=40),
+            st.text(alphabet=';=created"keyidnoncealg0123456789-', max_size=80),
+        ),
+    ),
+    signature=st.one_of(st.none(), st.text(max_size=120), st.just("sig1=:AA==:")),
+)
+def test_any_header_text_is_parsed_or_refused_never_an_error(
+    signature_input: str | None, signature: str | None
+) -> None:
+    try:
+        parsed = parse_signature(signature_input, signature)
+    except RequestRefused as refused:
+        assert refused.code in ("signature_missing", "signature_invalid")
+    else:
+        assert 16 <= len(parsed.nonce) <= 64 and parsed.keyid
