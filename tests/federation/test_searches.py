@@ -375,3 +375,15 @@ def test_odd_signature_headers_are_refused_never_a_500(
     )
     assert response.status_code in (401, 403), response.text
     assert response.json()["error"]["code"].startswith(("signature_", "digest_"))
+
+
+def test_a_remote_user_without_a_searching_role_is_denied_by_the_role_pack(
+    world: World,
+) -> None:
+    payload = body(world.plate)
+    payload["requester"] = payload["requester"] | {"roles": ["admin", "auditor"]}
+    response = send(world, world.fremont, payload)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["results"] == [] and world.plate not in response.text
+    assert "role-search" in answer["owners"][0]["policy_ids"]
