@@ -99,6 +99,10 @@ def test_a_node_is_refused_for_an_unknown_agency_a_known_key_or_name(catalog: Ca
     registry.revoke(operator(), "fremont")
     with pytest.raises(Conflict):  # a revoked key never comes back, under any name
         registry.add(operator(), "fremont-3", "https://f.example", key, ["fpd"])
+    with pytest.raises(Conflict):  # nor a revoked name, with any key
+        registry.add(
+            operator(), "fremont", "https://f.example", NodeKey.generate().public.text(), ["fpd"]
+        )
 
 
 def test_the_node_key_is_made_once_private_and_kept(tmp_path: Path) -> None:
