@@ -56,8 +56,11 @@ def _pg_schema(reads: int) -> str:
 
 def _summary(samples: list[float]) -> dict[str, float]:
     samples = sorted(samples)
-    return {"n": len(samples), "p50_ms": round(statistics.median(samples), 3),
-            "p99_ms": round(percentile(samples, 99), 3)}
+    return {
+        "n": len(samples),
+        "p50_ms": round(statistics.median(samples), 3),
+        "p99_ms": round(percentile(samples, 99), 3),
+    }
 
 
 def _pg(base: PostgresBaseline, sql: str, params: tuple[Any, ...]) -> int:
@@ -76,45 +79,68 @@ def _pg_stakeout(base: PostgresBaseline, scenes: list[tuple[float, float, dateti
             "AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s AND expires_at > now() "
             "AND 6371000 * 2 * asin(sqrt(power(sin(radians(lat - %s) / 2), 2) + "
             "cos(radians(%s)) * cos(radians(lat)) * power(sin(radians(lon - %s) / 2), 2))) "
-            "<= %s")
-        params += [t - timedelta(hours=1), t + timedelta(hours=1), lat - dlat, lat + dlat,
-                   lon - 2 * dlat, lon + 2 * dlat, lat, lat, lon, SCENE_M]
-    return _pg(base,
-               f"SELECT plate, count(DISTINCT area) AS k FROM ({' UNION ALL '.join(parts)}) x "
-               "GROUP BY plate HAVING count(DISTINCT area) >= 2 ORDER BY k DESC, plate "
-               "LIMIT 100", tuple(params))
+            "<= %s"
+        )
+        params += [
+            t - timedelta(hours=1),
+            t + timedelta(hours=1),
+            lat - dlat,
+            lat + dlat,
+            lon - 2 * dlat,
+            lon + 2 * dlat,
+            lat,
+            lat,
+            lon,
+            SCENE_M,
+        ]
+    return _pg(
+        base,
+        f"SELECT plate, count(DISTINCT area) AS k FROM ({' UNION ALL '.join(parts)}) x "
+        "GROUP BY plate HAVING count(DISTINCT area) >= 2 ORDER BY k DESC, plate "
+        "LIMIT 100",
+        tuple(params),
+    )
 
 
 def _pg_convoy(base: PostgresBaseline, plate: str, since: datetime, until: datetime) -> int:
     s = base.schema
-    return _pg(base,
-               f"WITH t AS (SELECT camera_id, ts FROM {s}.reads WHERE plate = %s "
-               "AND ts BETWEEN %s AND %s AND expires_at > now()) "
-               "SELECT c.plate, count(DISTINCT c.camera_id) AS places, count(*) AS co "
-               f"FROM t JOIN {s}.reads c ON c.camera_id = t.camera_id "
-               "AND c.ts BETWEEN t.ts - make_interval(secs => %s) "
-               "AND t.ts + make_interval(secs => %s) "
-               "WHERE c.plate <> %s AND c.expires_at > now() GROUP BY c.plate "
-               "HAVING count(DISTINCT c.camera_id) >= 2 ORDER BY places DESC, co DESC LIMIT 100",
-               (plate, since, until, WINDOW_S, WINDOW_S, plate))
+    return _pg(
+        base,
+        f"WITH t AS (SELECT camera_id, ts FROM {s}.reads WHERE plate = %s "
+        "AND ts BETWEEN %s AND %s AND expires_at > now()) "
+        "SELECT c.plate, count(DISTINCT c.camera_id) AS places, count(*) AS co "
+        f"FROM t JOIN {s}.reads c ON c.camera_id = t.camera_id "
+        "AND c.ts BETWEEN t.ts - make_interval(secs => %s) "
+        "AND t.ts + make_interval(secs => %s) "
+        "WHERE c.plate <> %s AND c.expires_at > now() GROUP BY c.plate "
+        "HAVING count(DISTINCT c.camera_id) >= 2 ORDER BY places DESC, co DESC LIMIT 100",
+        (plate, since, until, WINDOW_S, WINDOW_S, plate),
+    )
 
 
 def _pg_timeline(base: PostgresBaseline, plate: str, since: datetime, until: datetime) -> int:
-    return _pg(base,
-               f"SELECT * FROM {base.schema}.reads WHERE plate = %s AND ts BETWEEN %s AND %s "
-               "AND expires_at > now() ORDER BY ts LIMIT 1000", (plate, since, until))
+    return _pg(
+        base,
+        f"SELECT * FROM {base.schema}.reads WHERE plate = %s AND ts BETWEEN %s AND %s "
+        "AND expires_at > now() ORDER BY ts LIMIT 1000",
+        (plate, since, until),
+    )
 
 
 def _pg_locate(base: PostgresBaseline, plate: str, since: datetime, until: datetime) -> int:
-    return _pg(base,
-               "SELECT camera_id, extract(hour FROM ts AT TIME ZONE 'UTC') AS h, "
-               "extract(isodow FROM ts AT TIME ZONE 'UTC') AS d, count(*), avg(lat), avg(lon) "
-               f"FROM {base.schema}.reads WHERE plate = %s AND ts BETWEEN %s AND %s "
-               "AND expires_at > now() GROUP BY 1, 2, 3", (plate, since, until))
+    return _pg(
+        base,
+        "SELECT camera_id, extract(hour FROM ts AT TIME ZONE 'UTC') AS h, "
+        "extract(isodow FROM ts AT TIME ZONE 'UTC') AS d, count(*), avg(lat), avg(lon) "
+        f"FROM {base.schema}.reads WHERE plate = %s AND ts BETWEEN %s AND %s "
+        "AND expires_at > now() GROUP BY 1, 2, 3",
+        (plate, since, until),
+    )
 
 
-def _timed_pair(store_calls: list[Any], pg_calls: list[Any] | None
-                ) -> tuple[dict[str, float], dict[str, float] | None]:
+def _timed_pair(
+    store_calls: list[Any], pg_calls: list[Any] | None
+) -> tuple[dict[str, float], dict[str, float] | None]:
     """Each question on the store and then on PostgreSQL, interleaved, so that both see the
     same moment of a shared machine; medians and p99 over every run."""
     for call in store_calls[:2] + (pg_calls or [])[:2]:
@@ -156,16 +182,28 @@ def load_store(work: Path, reads: int, seed: int, days: float) -> dict[str, Any]
         load_s += time.perf_counter() - begin
         sample = batch.take(pa.array(rng.sample(range(batch.num_rows), 30)))
         scenes += [
-            (float(la), float(lo), t.isoformat()) for la, lo, t in zip(
-                sample.column("lat").to_pylist(), sample.column("lon").to_pylist(),
-                sample.column("ts").to_pylist(), strict=True) if la == la]
+            (float(la), float(lo), t.isoformat())
+            for la, lo, t in zip(
+                sample.column("lat").to_pylist(),
+                sample.column("lon").to_pylist(),
+                sample.column("ts").to_pylist(),
+                strict=True,
+            )
+            if la == la
+        ]
     begin = time.perf_counter()
     store.optimize()
     optimize_s = time.perf_counter() - begin
     store.close()
-    meta = {"reads": reads, "seed": seed, "days": days, "start": start.isoformat(),
-            "scenes": scenes, "store_load_reads_per_s": round(reads / load_s),
-            "store_optimize_s": round(optimize_s, 1)}
+    meta = {
+        "reads": reads,
+        "seed": seed,
+        "days": days,
+        "start": start.isoformat(),
+        "scenes": scenes,
+        "store_load_reads_per_s": round(reads / load_s),
+        "store_optimize_s": round(optimize_s, 1),
+    }
     _meta_path(work).write_text(json.dumps(meta))
     return meta
 
@@ -177,8 +215,15 @@ def load_postgres(meta: dict[str, Any]) -> dict[str, Any]:
     schema = _pg_schema(meta["reads"])
     base = PostgresBaseline(PG_DSN, schema=schema)
     begin = time.perf_counter()
-    base.load(city.generate(meta["seed"], meta["reads"], datetime.fromisoformat(meta["start"]),
-                            meta["days"], batch_size=1_000_000))
+    base.load(
+        city.generate(
+            meta["seed"],
+            meta["reads"],
+            datetime.fromisoformat(meta["start"]),
+            meta["days"],
+            batch_size=1_000_000,
+        )
+    )
     load_s = time.perf_counter() - begin
     begin = time.perf_counter()
     with base.conn.cursor() as cur:
@@ -211,15 +256,19 @@ def drop_postgres(reads: int) -> None:
         cur.execute(f"DROP SCHEMA IF EXISTS {_pg_schema(reads)} CASCADE")
 
 
-def run_questions(work: Path, meta: dict[str, Any], queries: int, *, baseline: bool
-                  ) -> dict[str, Any]:
+def run_questions(
+    work: Path, meta: dict[str, Any], queries: int, *, baseline: bool
+) -> dict[str, Any]:
     reads, days = meta["reads"], meta["days"]
     start = datetime.fromisoformat(meta["start"])
     until = start + timedelta(days=days)
     city = _city(reads)
     rng = random.Random(meta["seed"])
     scenes_pool = [(la, lo, datetime.fromisoformat(t)) for la, lo, t in meta["scenes"]]
+    begin = time.perf_counter()
+    # A store loaded before the camera-hours summary existed is summarised on this open.
     store = ReadStore.open(data_dir=work / "store")
+    open_s = time.perf_counter() - begin
     truth = city.ground_truth()
     owners = Scope({a.id: OwnerLimit() for a in city.plan.agencies})
     window = Filters(since=start, until=until, limit=100)
@@ -231,22 +280,41 @@ def run_questions(work: Path, meta: dict[str, Any], queries: int, *, baseline: b
     stakeouts = [rng.sample(scenes_pool, 3) for _ in range(queries)]
 
     def stakeout_of(scenes: list[tuple[float, float, datetime]]) -> Stakeout:
-        return Stakeout.model_validate({"areas": [
-            {"shape": "circle", "lat": la, "lon": lo, "meters": SCENE_M,
-             "since": t - timedelta(hours=1), "until": t + timedelta(hours=1)}
-            for la, lo, t in scenes], "min_areas": 2})
+        return Stakeout.model_validate(
+            {
+                "areas": [
+                    {
+                        "shape": "circle",
+                        "lat": la,
+                        "lon": lo,
+                        "meters": SCENE_M,
+                        "since": t - timedelta(hours=1),
+                        "until": t + timedelta(hours=1),
+                    }
+                    for la, lo, t in scenes
+                ],
+                "min_areas": 2,
+            }
+        )
 
     convoy = Convoy(window_seconds=WINDOW_S, min_places=2)
     result: dict[str, Any] = {
-        "reads": reads, "machine": machine(), "window_seconds": WINDOW_S,
-        "scene_meters": SCENE_M, "queries_per_kind": queries,
+        "reads": reads,
+        "machine": machine(),
+        "window_seconds": WINDOW_S,
+        "scene_meters": SCENE_M,
+        "queries_per_kind": queries,
         "store_load_reads_per_s": meta.get("store_load_reads_per_s"),
         "store_optimize_s": meta.get("store_optimize_s"),
+        "store_open_s": round(open_s, 1),
     }
     found = sum(
-        any(c.plate in g[1:] for c in search_convoy(store, g[0], convoy, owners,
-                                                     month).companions[:3])
-        for g in truth.convoys[:queries])
+        any(
+            c.plate in g[1:]
+            for c in search_convoy(store, g[0], convoy, owners, month).companions[:3]
+        )
+        for g in truth.convoys[:queries]
+    )
     result["convoy_followers_found"] = f"{found}/{min(len(truth.convoys), queries)}"
     base = _Postgres(reads) if baseline else None
     store_q: dict[str, Any] = {}
@@ -259,20 +327,42 @@ def run_questions(work: Path, meta: dict[str, Any], queries: int, *, baseline: b
             pg_q[kind] = p
 
     b: Any = base
-    pair("timeline", [lambda p=p: search_timeline(store, p, owners, window) for p in targets],
-         [lambda p=p: _pg_timeline(b, p, start, until) for p in targets])
-    pair("stakeout", [lambda s=s: search_stakeout(store, stakeout_of(s), owners,
-                                                  Filters(limit=100)) for s in stakeouts],
-         [lambda s=s: _pg_stakeout(b, s) for s in stakeouts])
-    pair("convoy", [lambda p=p: search_convoy(store, p, convoy, owners, month)
-                    for p in convoy_targets],
-         [lambda p=p: _pg_convoy(b, p, month.since or start, until) for p in convoy_targets])
-    pair("locate", [lambda p=p: search_locate(store, p, owners, window) for p in targets],
-         [lambda p=p: _pg_locate(b, p, start, until) for p in targets])
-    pair("attributes", [lambda c=c: search_attributes(
-        store, Vehicle(color=c), owners,
-        Filters(since=until - timedelta(days=1), until=until, limit=100))
-        for c in ["red", "white", "black", "silver"] * (queries // 4 + 1)], None)
+    pair(
+        "timeline",
+        [lambda p=p: search_timeline(store, p, owners, window) for p in targets],
+        [lambda p=p: _pg_timeline(b, p, start, until) for p in targets],
+    )
+    pair(
+        "stakeout",
+        [
+            lambda s=s: search_stakeout(store, stakeout_of(s), owners, Filters(limit=100))
+            for s in stakeouts
+        ],
+        [lambda s=s: _pg_stakeout(b, s) for s in stakeouts],
+    )
+    pair(
+        "convoy",
+        [lambda p=p: search_convoy(store, p, convoy, owners, month) for p in convoy_targets],
+        [lambda p=p: _pg_convoy(b, p, month.since or start, until) for p in convoy_targets],
+    )
+    pair(
+        "locate",
+        [lambda p=p: search_locate(store, p, owners, window) for p in targets],
+        [lambda p=p: _pg_locate(b, p, start, until) for p in targets],
+    )
+    pair(
+        "attributes",
+        [
+            lambda c=c: search_attributes(
+                store,
+                Vehicle(color=c),
+                owners,
+                Filters(since=until - timedelta(days=1), until=until, limit=100),
+            )
+            for c in ["red", "white", "black", "silver"] * (queries // 4 + 1)
+        ],
+        None,
+    )
     store.close()
     result["store_queries"] = store_q
     if base is not None:
@@ -288,14 +378,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--days", type=float, default=30.0)
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="data directory (kept); reused when it holds a loaded store")
-    parser.add_argument("--phase", choices=["all", "load", "load-pg", "query", "drop"],
-                        default="all")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="data directory (kept); reused when it holds a loaded store",
+    )
+    parser.add_argument(
+        "--phase", choices=["all", "load", "load-pg", "query", "drop"], default="all"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="plateledger-inv-bench-"))
-    meta = (json.loads(_meta_path(work).read_text()) if _meta_path(work).exists()
-            else None)
+    meta = json.loads(_meta_path(work).read_text()) if _meta_path(work).exists() else None
     if args.phase == "drop":
         drop_postgres(meta["reads"] if meta else args.reads)
         shutil.rmtree(work, ignore_errors=True)
@@ -325,9 +419,12 @@ def main() -> None:
 
 
 def markdown(r: dict[str, Any]) -> str:
-    lines = [f"Investigative searches at {r['reads']:,} reads (median / p99 ms)", "",
-             "| kind | plateledger | PostgreSQL | PostgreSQL ÷ plateledger (median) |",
-             "|---|---|---|---|"]
+    lines = [
+        f"Investigative searches at {r['reads']:,} reads (median / p99 ms)",
+        "",
+        "| kind | plateledger | PostgreSQL | PostgreSQL ÷ plateledger (median) |",
+        "|---|---|---|---|",
+    ]
     pg = r.get("postgresql", {}).get("queries", {})
     for kind, q in r["store_queries"].items():
         b = pg.get(kind)

@@ -168,3 +168,15 @@ def test_a_store_made_before_the_camera_summary_is_filled_when_opened(
     assert _camera_hours(reopened) == [("cam-8", 37.6, 37.6), ("cam-9", 37.5, 37.5)]
     ReadStore(store.engine)  # opened again: not filled twice
     assert store.query("SELECT count() AS n FROM {db}.camera_hours").column("n")[0].as_py() == 2
+
+
+def test_optimize_leaves_one_part_a_partition(store: ReadStore) -> None:
+    for minutes in (1, 2, 3):
+        store.insert_reads([make_read("8ABC123", minutes_ago=minutes)])
+    store.optimize()
+    parts = store.query(
+        "SELECT partition_id, count() AS n FROM system.parts WHERE database = {d:String} "
+        "AND table = 'reads' AND active GROUP BY partition_id",
+        {"d": store.db},
+    ).to_pylist()
+    assert parts and all(p["n"] == 1 for p in parts)

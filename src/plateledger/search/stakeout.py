@@ -164,30 +164,42 @@ def _area_sql(area: Circle | Box | Polygon, i: int, params: dict[str, object]) -
     )
 
 
-def _cameras(store: ReadStore, areas: list[Area], params: dict[str, object]) -> list[list[str]]:
+def _cameras(store: ReadStore, areas: list[Area]) -> list[list[str]]:
     """For each area, the cameras that read something inside its box in its hours (from
-    the camera-hours summary): every read inside the area is at one of them."""
-    conds = []
-    for i, area in enumerate(areas):
-        south, north, west, east = area.bounds()
-        conds.append(
-            f"(hour BETWEEN toStartOfHour({{a{i}_s:DateTime64(3, 'UTC')}}) "
-            f"AND {{a{i}_u:DateTime64(3, 'UTC')}} AND north >= {south!r} "
-            f"AND south <= {north!r} AND east >= {west!r} AND west <= {east!r})"
-        )
-    flags = " + ".join(f"if({c}, {1 << i}, 0)" for i, c in enumerate(conds))
+    the camera-hours summary): every read inside the area is at one of them.
+
+    The summary's rows of the areas' hours come by key (an ``IN`` list of hours: one
+    range per area in the condition cost the planner more than the rows); each area's
+    hours and box are checked here."""
+    hours: set[int] = set()
+    for area in areas:
+        first = int(area.since.timestamp()) // 3600 * 3600
+        hours.update(range(first, int(area.until.timestamp()) + 1, 3600))
     rows = store.query(
-        f"SELECT camera_id, groupBitOr({flags}) AS areas FROM {{db}}.{CAMERA_HOURS} "
-        f"WHERE {' OR '.join(conds)} GROUP BY camera_id ORDER BY camera_id",
-        params,
+        "SELECT toUInt32(hour) AS h, camera_id, south, north, west, east "
+        f"FROM {{db}}.{CAMERA_HOURS} WHERE hour IN {{ch_hours:Array(DateTime('UTC'))}}",
+        {"ch_hours": sorted(hours)},
     )
-    found: list[list[str]] = [[] for _ in areas]
-    for camera, mask in zip(
-        rows.column("camera_id").to_pylist(), rows.column("areas").to_pylist(), strict=True
-    ):
-        for i in range(len(areas)):
-            if int(mask) >> i & 1:
-                found[i].append(str(camera))
+    if not rows.num_rows:
+        return [[] for _ in areas]
+    cameras = np.asarray(rows.column("camera_id").cast(pa.string()).to_pylist(), dtype=object)
+    hour = rows.column("h").to_numpy().astype(np.int64)
+    # float64 so that each bound is compared exactly, as the engine compares it
+    south, north, west, east = (
+        rows.column(c).to_numpy().astype(np.float64) for c in ("south", "north", "west", "east")
+    )
+    found: list[list[str]] = []
+    for area in areas:
+        s, n, w, e = area.bounds()
+        inside = (
+            (hour >= int(area.since.timestamp()) // 3600 * 3600)
+            & (hour <= area.until.timestamp())
+            & (north >= s)
+            & (south <= n)
+            & (east >= w)
+            & (west <= e)
+        )
+        found.append(sorted(set(cameras[inside].tolist())))
     return found
 
 
@@ -276,7 +288,7 @@ def search_stakeout(
         return empty
     params: dict[str, object] = {"k": stakeout.min_areas}
     conds = [_area_sql(a, i, params) for i, a in enumerate(stakeout.areas)]
-    cameras = _cameras(store, stakeout.areas, params)
+    cameras = _cameras(store, stakeout.areas)
     if sum(1 for c in cameras if c) < stakeout.min_areas:
         return empty
     for i, cams in enumerate(cameras):
