@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="how long a public portal or on-demand report answer is reused while the "
         "audit log and the catalog are unchanged; 0: never",
     )
+    federation_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="how long a search waits for the partner nodes it is sent to; a node "
+        "that has not answered by then is listed unavailable",
+    )
     pmtiles_path: Path | None = Field(
         default=None,
         description="a PMTiles file (e.g. cut from an OpenStreetMap extract) that the map "

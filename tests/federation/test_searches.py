@@ -158,6 +158,7 @@ def test_a_registered_partner_search_is_answered_and_logged_under_its_uuid(
     assert answer["owners"] == [
         {
             "agency": "ucpd",
+            "owner_id": answer["results"][0]["owner_id"],
             "allowed": True,
             "policy_ids": answer["owners"][0]["policy_ids"],
             "reasons": answer["owners"][0]["reasons"],

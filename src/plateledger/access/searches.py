@@ -55,6 +55,7 @@ from plateledger.store import ReadStore
 
 __all__ = [
     "OwnerOutcome",
+    "RemoteOwner",
     "SearchCreate",
     "SearchKind",
     "SearchParams",
@@ -138,6 +139,23 @@ class OwnerOutcome(BaseModel):
     )
 
 
+class RemoteOwner(BaseModel):
+    """An owner a partner node answers for, as that node decided (docs/federation.md)."""
+
+    node: str = Field(description="the partner node the search was sent to")
+    agency: str = Field(description="the owner agency (its slug)")
+    owner_id: int | None = Field(default=None, description="its id in this catalog")
+    status: Literal["allowed", "denied", "unavailable"]
+    returned: int = Field(default=0, description="its reads in this answer")
+    policy_ids: list[str] = Field(default_factory=list, description="denied: the owner's rules")
+    reasons: list[str] = Field(default_factory=list)
+    code: str | None = Field(
+        default=None, description="unavailable: `timeout`, `unreachable`, `bad_answer`, or "
+        "the node's refusal code")
+    audit_index: int | None = Field(
+        default=None, description="the index of the search's entry in the node's own log")
+
+
 class LocatePage(SearchPage):
     """A pattern of life: counts of the plate's reads, no rows."""
 
@@ -159,6 +177,12 @@ class SearchResponse(LocatePage):
         description="this search's UUID: the same in the answer, its audit entry (query "
         "`search_id`), the audit export's ID column and case reports",
     )
+    remote_owners: list[RemoteOwner] | None = Field(
+        default=None, description="exact search with partner nodes registered: each owner "
+        "a partner node answers for, as it decided; its allowed reads are in `results`")
+    federation_audit_index: int | None = Field(
+        default=None, description="index of the entry recording the search's fan-out to "
+        "partner nodes in this node's log")
 
 
 def run_kind(

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from plateledger.access.federated import (
     FederatedSearch,
     FederatedSearchResponse,
+    SearchIdReused,
     federated_search,
 )
 from plateledger.api.deps import CatalogDep, GateDep, StoreDep
@@ -32,6 +33,10 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "`unknown_node`, `signature_expired`, `replayed_request`)"
     },
     403: {"description": "a revoked node key (`node_revoked`)"},
+    409: {
+        "description": "a search UUID already answered for this node (`search_id_reused`): "
+        "one search, one entry in the owner's log"
+    },
 }
 
 
@@ -68,12 +73,15 @@ async def federation_search(
             "agency_not_registered",
             f"node `{node.name}` is not registered for agency `{body.requester.agency[:64]}`",
         )
-    return await asyncio.to_thread(
-        federated_search,
-        gate,
-        store,
-        body,
-        node=node.name,
-        key_id=node.key_id,
-        node_agencies=node.agencies,
-    )
+    try:
+        return await asyncio.to_thread(
+            federated_search,
+            gate,
+            store,
+            body,
+            node=node.name,
+            key_id=node.key_id,
+            node_agencies=node.agencies,
+        )
+    except SearchIdReused as exc:
+        raise ApiError(409, exc.code, exc.message) from None

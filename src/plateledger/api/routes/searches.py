@@ -17,11 +17,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from plateledger.access import searches
+from plateledger.access import federated, searches
 from plateledger.access.approvals import ApprovalError, ApprovalOut, ApprovalPending
 from plateledger.access.searches import SearchCreate, SearchKind, SearchParams, SearchResponse
-from plateledger.api.deps import CurrentUser, GateDep, HoldsDep, StoreDep
+from plateledger.api.deps import CurrentUser, GateDep, HoldsDep, SettingsDep, StoreDep
 from plateledger.api.errors import ApiError
+from plateledger.federation import NodeKey
 from plateledger.policy.offense import OFFENSE_TYPES_URL
 from plateledger.search import BoundingBox, Radius
 
@@ -46,12 +47,20 @@ PENDING: dict[int | str, dict[str, Any]] = {
 @router.post("", response_model=SearchResponse, summary="Run a search", responses=PENDING)
 async def create_search(
     body: SearchCreate, user: CurrentUser, gate: GateDep, store: StoreDep, holds: HoldsDep,
+    settings: SettingsDep,
 ) -> Any:
     try:
         with approval_errors():
-            return await asyncio.to_thread(searches.search, gate, store, holds, body, user)
+            answer = await asyncio.to_thread(searches.search, gate, store, holds, body, user)
     except ApprovalPending as pending:
         return JSONResponse(pending.approval.model_dump(mode="json"), status_code=202)
+    # An exact search is also sent to the partner nodes that answer for other owners
+    # (docs/federation.md); with none registered the answer is the local one, unchanged.
+    return await asyncio.to_thread(
+        federated.fan_out, gate, body, user, answer,
+        node_key=lambda: NodeKey.load_or_create(settings.data_dir),
+        timeout=settings.federation_timeout_seconds,
+    )
 
 
 @router.get("", response_model=SearchResponse, summary="Run a search given as query parameters")
