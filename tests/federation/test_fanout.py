@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from subprocess import Popen
 from typing import Any
@@ -26,12 +27,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from plateledger.access.federated import SEARCH_PATH
+from plateledger.access.federated import SEARCH_PATH, Partner, _merge_one
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog
 from plateledger.catalog import open_catalog
+from plateledger.catalog.nodes import remember_nonce
 from plateledger.catalog.passwords import FAST
-from plateledger.federation import NodeClient, NodeKey, NodeRegistry
+from plateledger.federation import NodeAnswer, NodeClient, NodeKey, NodeRegistry
 from plateledger.federation.registry import operator
 from plateledger.settings import Settings
 from tests.access.conftest import PASSWORD
@@ -226,6 +228,8 @@ def test_the_partners_allowed_reads_are_merged_and_counted(nodes: Nodes) -> None
     assert [r["plate"] for r in page["results"]] == [plate, plate]
     assert owners == {nodes.fpd_id, nodes.ucpd_id}
     assert page["total"] == 2
+    stamps = [r["ts"] for r in page["results"]]
+    assert stamps == sorted(stamps, reverse=True)
     union_city = remote(page)["ucpd"]
     assert (union_city["node"], union_city["status"], union_city["returned"]) == (
         "unioncity",
@@ -321,9 +325,76 @@ def test_a_search_uuid_already_answered_is_refused(nodes: Nodes) -> None:
         fresh = NodeClient(nodes.key, http).post(nodes.owner.url, SEARCH_PATH, body(plate))
     assert (replay.outcome, replay.status, replay.code) == ("refused", 409, "search_id_reused")
     assert fresh.outcome == "answered"
+    catalog = open_catalog(nodes.owner.settings, password_hasher=FAST)
+    try:  # a purge of the nonces, ten years on, forgets no answered search UUID
+        with catalog.engine.begin() as connection:
+            later = datetime.now(UTC) + timedelta(days=3650)
+            remember_nonce(connection, "purge", uuid.uuid4().hex, later, timedelta(minutes=5))
+    finally:
+        catalog.close()
+    with httpx.Client(timeout=30) as http:
+        later_replay = NodeClient(nodes.key, http).post(
+            nodes.owner.url, SEARCH_PATH, body(plate, search_id=page["search_id"])
+        )
+    assert (later_replay.status, later_replay.code) == (409, "search_id_reused")
     logged = [
         e
         for _, e in entries(nodes.owner.settings, "search")
         if e["query"].get("search_id") == page["search_id"]
     ]
     assert len(logged) == 1
+
+
+def test_only_the_registered_owners_allowed_reads_are_taken_from_an_answer(nodes: Nodes) -> None:
+    """A partner's answer is read for the agencies it is registered for, and no further:
+    another owner's reads, candidates, or an answer to another search are dropped."""
+    plate = new_plate("7E")
+    nodes.plant(plate)
+    with httpx.Client(timeout=30) as http:
+        answered = NodeClient(nodes.key, http).post(nodes.owner.url, SEARCH_PATH, body(plate))
+    assert answered.outcome == "answered" and answered.body is not None
+    reply = dict(answered.body)
+    ucpd = reply["owners"][0]
+    stray = dict(reply["results"][0], owner_id=ucpd["owner_id"] + 100, read_id=str(uuid.uuid4()))
+    reply["results"] = [*reply["results"], stray]
+    reply["owners"] = [*reply["owners"], dict(ucpd, agency="xpd", owner_id=stray["owner_id"])]
+    reply["candidates"] = [plate]
+    partner = Partner("unioncity", nodes.owner.url, "k", {"ucpd": nodes.ucpd_id})
+    taken = _merge_one(partner, reply["search_id"], NodeAnswer("answered", 200, reply))
+    assert [(r.owner_id, r.plate) for r in taken.reads] == [(nodes.ucpd_id, plate)]
+    assert [(o.agency, o.status, o.returned) for o in taken.owners] == [("ucpd", "allowed", 1)]
+    assert taken.total == 1
+    refused = _merge_one(
+        partner, reply["search_id"], NodeAnswer("refused", 403, None, "node_revoked")
+    )
+    assert [(o.status, o.code) for o in refused.owners] == [("unavailable", "node_revoked")]
+    other = _merge_one(partner, str(uuid.uuid4()), NodeAnswer("answered", 200, reply))
+    assert other.reads == [] and [(o.status, o.code) for o in other.owners] == [
+        ("unavailable", "bad_answer")
+    ]
+
+
+def test_without_the_fan_out_entry_nothing_of_the_partners_is_returned(nodes: Nodes) -> None:
+    """The requester's log refuses the fan-out entry (a trigger in its own database): the
+    search answers 503, no read at all."""
+    plate = new_plate("7F")
+    nodes.plant(plate)
+    catalog = open_catalog(nodes.settings, password_hasher=FAST)
+    try:
+        with catalog.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse_fan_out BEFORE INSERT ON audit_entries "
+                'WHEN instr(CAST(NEW.entry AS TEXT), \'"type":"federated_search"\') > 0 '
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        try:
+            response = nodes.search("fred", plate)
+        finally:
+            with catalog.engine.begin() as connection:
+                connection.exec_driver_sql("DROP TRIGGER refuse_fan_out")
+    finally:
+        catalog.close()
+    assert response.status_code == 503, response.text
+    assert "results" not in response.json() and plate not in response.text
+    after = nodes.search("fred", new_plate("7G"))
+    assert after.status_code == 200 and after.json()["federation_audit_index"] is not None

@@ -16,8 +16,15 @@ module maps it to the gate's question and runs it as a local search is run
 - the answer lists each owner asked, allowed (with the number of reads it released) or
   denied (with its rule ids), and only the reads of the owners that allowed it.
 
-Only exact plate searches are answered for now. `partner_request` is the other end: the
-body a requesting node sends for one of its users' searches.
+Only exact plate searches are answered for now; a search UUID already answered for the
+same node is refused (`SearchIdReused`, 409).
+
+The other end: `partner_request` is the body a requesting node sends for one of its
+users' searches, and `fan_out` sends a local user's exact search, once decided, run and
+logged here, to every registered partner node in parallel, logs the fan-out (a
+``federated_search`` entry: the UUID, each node asked, how it ended, the owner's entry
+index) and only then merges the partners' allowed reads and lists their owners as
+allowed, denied or unavailable.
 """
 
 from __future__ import annotations
