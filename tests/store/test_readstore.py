@@ -122,6 +122,54 @@ def test_cluster_ddl_shards_reads_by_plate_key() -> None:
     assert "fsync_after_insert = 1" in ddl
 
 
+def test_cluster_ddl_summarises_camera_hours_on_each_shard() -> None:
+    """Each shard's view summarises its own reads_local; a stakeout reads all shards'
+    summaries through the Distributed camera_hours, and the view carries the name the
+    store looks for, so opening the store makes no second view on the Distributed reads."""
+    ddl = cluster_ddl("plateledger", "alpr")
+    [view] = [s for s in ddl if "MATERIALIZED VIEW" in s]
+    assert "plateledger.camera_hours_mv ON CLUSTER alpr" in view
+    assert "TO plateledger.camera_hours_local" in view
+    assert "FROM plateledger.reads_local" in view
+    assert any(
+        "ReplicatedAggregatingMergeTree" in s and "camera_hours_local" in s for s in ddl
+    )
+    assert any(
+        "Distributed(alpr, plateledger, camera_hours_local, cityHash64(camera_id))" in s
+        for s in ddl
+    )
+
+
+def test_store_ddl_prints_every_table_the_store_reads(store: ReadStore) -> None:
+    """`plateledger store ddl` (one server) creates, in a fresh chDB, every table the
+    store opens with: the reads, the plate dictionary, the camera-hours summary and the
+    candidates and details."""
+    from typer.testing import CliRunner
+
+    from plateledger.cli.main import app
+
+    out = CliRunner().invoke(app, ["store", "ddl", "--database", "ddlcheck"])
+    assert out.exit_code == 0, out.output
+    cluster = CliRunner().invoke(app, ["store", "ddl", "--cluster", "alpr"])
+    assert cluster.exit_code == 0, cluster.output
+    for table in ("read_candidates_local", "read_details_local", "camera_hours_local"):
+        assert f"plateledger.{table} ON CLUSTER alpr" in cluster.output
+    try:
+        for statement in out.output.split(";\n"):
+            if statement.strip():
+                store.engine.command(statement.strip().rstrip(";"))
+        tables = {
+            r["name"]
+            for r in store.query(
+                "SELECT name FROM system.tables WHERE database = 'ddlcheck'"
+            ).to_pylist()
+        }
+    finally:
+        store.engine.command("DROP DATABASE IF EXISTS ddlcheck")
+    assert {"reads", "plates", "plate_variants", "camera_hours", "camera_hours_mv",
+            "read_candidates", "read_details"} <= tables
+
+
 def test_a_settings_clause_names_only_settings_the_engine_knows(store: ReadStore) -> None:
     assert store.settings_clause(max_threads=1, no_such_setting_anywhere=3) == (
         " SETTINGS max_threads = 1"

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from plateledger.store.schema import cluster_ddl, plates_ddl, reads_ddl
+from plateledger.store.candidates import candidates_ddl, cluster_candidates_ddl
+from plateledger.store.schema import (
+    camera_hours_ddl,
+    cluster_ddl,
+    plates_ddl,
+    reads_ddl,
+    replicated_engine,
+)
 
 app = typer.Typer(help="The read store's schema.", no_args_is_help=True)
 
@@ -25,11 +32,16 @@ def ddl(
         raise typer.BadParameter("partitioning must be month, week or day")
     part = partitioning  # narrowed by the check above
     if cluster:
-        statements = cluster_ddl(database, cluster, partitioning=part)  # type: ignore[arg-type]
+        statements = [
+            *cluster_ddl(database, cluster, partitioning=part),  # type: ignore[arg-type]
+            *cluster_candidates_ddl(database, cluster, replicated_engine(database)),
+        ]
     else:
         statements = [
             f"CREATE DATABASE IF NOT EXISTS {database}",
             reads_ddl(database, partitioning=part),  # type: ignore[arg-type]
             *plates_ddl(database),
+            *camera_hours_ddl(database),
+            *candidates_ddl(database),
         ]
     typer.echo(";\n\n".join(statements) + ";")

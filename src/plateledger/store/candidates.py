@@ -33,10 +33,18 @@ MAX_CANDIDATES = 10
 """Most candidates kept per read (``alprd``'s default ``topn``)."""
 
 
-def candidates_ddl(database: str) -> list[str]:
-    """The side tables' CREATE statements."""
+def candidates_ddl(
+    database: str,
+    *,
+    engine: str = "ReplacingMergeTree",
+    on_cluster: str = "",
+    suffix: str = "",
+) -> list[str]:
+    """The side tables' CREATE statements (``suffix`` ``_local`` and a replicated
+    ``engine`` for a cluster's shards: see `cluster_candidates_ddl`)."""
+    on = f" ON CLUSTER {on_cluster}" if on_cluster else ""
     return [
-        f"""CREATE TABLE IF NOT EXISTS {database}.{CANDIDATES}
+        f"""CREATE TABLE IF NOT EXISTS {database}.{CANDIDATES}{suffix}{on}
 (
     `plate_key` String,
     `plate` String,
@@ -47,10 +55,10 @@ def candidates_ddl(database: str) -> list[str]:
     `rank` UInt8,
     `expires_at` DateTime('UTC')
 )
-ENGINE = ReplacingMergeTree
+ENGINE = {engine}
 ORDER BY (plate_key, plate, read_id, rank)
 SETTINGS fsync_after_insert = 1""",
-        f"""CREATE TABLE IF NOT EXISTS {database}.{DETAILS}
+        f"""CREATE TABLE IF NOT EXISTS {database}.{DETAILS}{suffix}{on}
 (
     `read_id` UUID,
     `owner_id` UInt32,
@@ -61,10 +69,24 @@ SETTINGS fsync_after_insert = 1""",
     `vehicle_orientation` String,
     `expires_at` DateTime('UTC')
 )
-ENGINE = ReplacingMergeTree
+ENGINE = {engine}
 ORDER BY read_id
 SETTINGS fsync_after_insert = 1""",
     ]
+
+
+def cluster_candidates_ddl(database: str, cluster: str, replicated: str) -> list[str]:
+    """The side tables on a cluster: each shard keeps ``*_local`` tables (``replicated``
+    engine), read through Distributed tables of the usual names; candidates are sharded by
+    the candidate's plate key, details by read id."""
+    statements = candidates_ddl(database, engine=replicated, on_cluster=cluster, suffix="_local")
+    for table, key in ((CANDIDATES, "cityHash64(plate_key)"), (DETAILS, "cityHash64(read_id)")):
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {database}.{table} ON CLUSTER {cluster} "
+            f"AS {database}.{table}_local\n"
+            f"ENGINE = Distributed({cluster}, {database}, {table}_local, {key})"
+        )
+    return statements
 
 
 class Engine(Protocol):

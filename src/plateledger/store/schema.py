@@ -196,7 +196,14 @@ ORDER BY (variant, plate)""",
     ]
 
 
-def camera_hours_ddl(database: str) -> list[str]:
+def camera_hours_ddl(
+    database: str,
+    *,
+    engine: str = "AggregatingMergeTree",
+    on_cluster: str = "",
+    table: str = CAMERA_HOURS,
+    source: str = READS,
+) -> list[str]:
     """Where each camera read in each hour: the box around its placed reads.
 
     A stakeout looks up the cameras whose box in an area's hours meets the area's box
@@ -207,8 +214,12 @@ def camera_hours_ddl(database: str) -> list[str]:
     reads without a place are left out, as no area holds them. It may hold more than the
     reads (expired, purged or truncated ones), never less.
     """
+    on = f" ON CLUSTER {on_cluster}" if on_cluster else ""
+    # One view name everywhere: on a cluster the shards' view on reads_local is the one
+    # `ReadStore.ensure_schema` finds, so it makes no second view on the Distributed reads.
+    view = CAMERA_HOURS_VIEW
     return [
-        f"""CREATE TABLE IF NOT EXISTS {database}.{CAMERA_HOURS}
+        f"""CREATE TABLE IF NOT EXISTS {database}.{table}{on}
 (
     `hour` DateTime('UTC'),
     `camera_id` LowCardinality(String),
@@ -217,20 +228,25 @@ def camera_hours_ddl(database: str) -> list[str]:
     `west` SimpleAggregateFunction(min, Float32),
     `east` SimpleAggregateFunction(max, Float32)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {engine}
 ORDER BY (hour, camera_id)""",
-        f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{CAMERA_HOURS_VIEW}
-TO {database}.{CAMERA_HOURS} AS {camera_hours_select(database)}""",
+        f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{view}{on}
+TO {database}.{table} AS {camera_hours_select(database, source)}""",
     ]
 
 
-def camera_hours_select(database: str) -> str:
-    """The summary rows of ``reads`` (the view's query, and the fill of an existing store)."""
+def camera_hours_select(database: str, source: str = READS) -> str:
+    """The summary rows of ``source`` (the view's query, and the fill of an existing store)."""
     return (
         "SELECT toStartOfHour(ts) AS hour, camera_id, min(lat) AS south, max(lat) AS north, "
-        f"min(lon) AS west, max(lon) AS east FROM {database}.{READS} "
+        f"min(lon) AS west, max(lon) AS east FROM {database}.{source} "
         "WHERE NOT isNaN(lat) AND NOT isNaN(lon) GROUP BY hour, camera_id"
     )
+
+
+def replicated_engine(database: str, kind: str = "ReplacingMergeTree") -> str:
+    """The replicated ``kind`` engine of a cluster's shard tables (one path per table)."""
+    return f"Replicated{kind}('/clickhouse/tables/{{shard}}/{database}/{{table}}', '{{replica}}')"
 
 
 def cluster_ddl(database: str, cluster: str, *, partitioning: Partitioning = "month") -> list[str]:
@@ -241,11 +257,7 @@ def cluster_ddl(database: str, cluster: str, *, partitioning: Partitioning = "mo
     on one shard and a fuzzy search can be answered shard-locally.
     """
     on = f"ON CLUSTER {cluster}"
-    replicated = (
-        "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/"
-        + database
-        + "/{table}', '{replica}')"
-    )
+    replicated = replicated_engine(database)
     local_reads = reads_ddl(
         database, partitioning=partitioning, engine=replicated, table=f"{READS}_local"
     ).replace(f"{database}.{READS}_local", f"{database}.{READS}_local {on}", 1)
@@ -257,4 +269,20 @@ def cluster_ddl(database: str, cluster: str, *, partitioning: Partitioning = "mo
     # Each shard keeps the plate dictionary of its own reads; the Distributed table over
     # reads_local routes a plate's whole confusion class to one shard.
     statements.extend(plates_ddl(database, engine=replicated, on_cluster=cluster))
+    # Each shard summarises its own reads (a view on reads_local); a stakeout reads the
+    # summary of all shards through a Distributed table. The store fills it once from the
+    # reads when it first opens (`ReadStore.ensure_schema`), as on one server.
+    statements.extend(camera_hours_ddl(
+        database,
+        engine=replicated_engine(database, "AggregatingMergeTree"),
+        on_cluster=cluster,
+        table=f"{CAMERA_HOURS}_local",
+        source=f"{READS}_local",
+    ))
+    statements.append(
+        f"CREATE TABLE IF NOT EXISTS {database}.{CAMERA_HOURS} {on} "
+        f"AS {database}.{CAMERA_HOURS}_local\n"
+        f"ENGINE = Distributed({cluster}, {database}, {CAMERA_HOURS}_local, "
+        "cityHash64(camera_id))"
+    )
     return statements
