@@ -88,6 +88,8 @@ class MqttBridge:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+        self._subscribing: int | None = None
         self._loop = NetworkLoop(self._client, "bridge")
 
     def start(self) -> None:
@@ -124,9 +126,19 @@ class MqttBridge:
         if reason.is_failure:
             self.stats.last_error = f"broker refused the connection: {reason}"
             return
+        # Connected counts once the broker has acknowledged the subscriptions: before
+        # that, a message published to the topics would not reach this bridge.
+        _, self._subscribing = client.subscribe([(topic, 1) for topic in self.topics])
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int,
+                      reasons: list[ReasonCode], properties: object) -> None:
+        if mid != self._subscribing:
+            return
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            self.stats.last_error = f"broker refused the subscriptions: {', '.join(refused)}"
+            return
         self.stats.connected = True
-        for topic in self.topics:
-            client.subscribe(topic, qos=1)
         log.info("connected to %s:%s, subscribed to %s", self.broker.host, self.broker.port,
                  ", ".join(self.topics))
 
