@@ -79,8 +79,10 @@ def test_a_device_that_must_wait_is_told_when_to_try_again(
     web_server: WebServer, browser: Browser
 ) -> None:
     _sign_in(browser, web_server, LOCKED_USER, web_server.password)
+    # The page may be between documents while the sign-in posts: read the message only
+    # once it is there.
     message = browser.wait_for(
-        "document.getElementById('login-message').textContent.includes('Too many')"
+        "(document.getElementById('login-message')?.textContent || '').includes('Too many')"
         " && document.getElementById('login-message').textContent"
     )
     assert "Try again in" in message and "another device" in message
