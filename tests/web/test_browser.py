@@ -11,7 +11,7 @@ import httpx
 from plateledger.catalog import open_catalog
 from plateledger.settings import Settings
 from tests.web.conftest import DumpDom
-from tests.web.harness import LOCKED_USER, Browser, WebServer
+from tests.web.harness import LOCKED_USER, Browser, WebServer, lock
 
 
 def _text(browser: Browser, selector: str) -> str:
@@ -78,9 +78,11 @@ def test_a_wrong_password_says_so_and_names_the_back_off(
 def test_a_device_that_must_wait_is_told_when_to_try_again(
     web_server: WebServer, browser: Browser
 ) -> None:
+    # The session's server locked this account when it started; that wait lasts minutes
+    # and may have run out once many browser tests ran before this one, so fail its
+    # sign-ins again just before.
+    lock(web_server, LOCKED_USER)
     _sign_in(browser, web_server, LOCKED_USER, web_server.password)
-    # The page may be between documents while the sign-in posts: read the message only
-    # once it is there.
     message = browser.wait_for(
         "(document.getElementById('login-message')?.textContent || '').includes('Too many')"
         " && document.getElementById('login-message').textContent"
