@@ -227,9 +227,9 @@ def test_the_server_starts_the_schedule_unless_it_is_turned_off(
         assert scheduler.interval == timedelta(minutes=30)
         assert scheduler.first_delay == timedelta(minutes=5)
         assert scheduler.store is app.state.store
-        assert scheduler._thread is not None and scheduler._thread.is_alive()
+        assert scheduler._periodic._thread is not None and scheduler._periodic._thread.is_alive()
         assert scheduler.last_run is None  # the first look is five minutes after start
-    assert scheduler._thread is None  # stopped on shutdown
+    assert scheduler._periodic._thread is None  # stopped on shutdown
     off = create_app(settings.model_copy(update={"reports_schedule": False}))
     with TestClient(off):
         assert off.state.reports is None

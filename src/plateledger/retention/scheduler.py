@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from plateledger.audit import AuditLog
+from plateledger.periodic import Periodic
 from plateledger.policy.clocks import RetentionPolicy
 from plateledger.retention.holds import HoldStore
 from plateledger.retention.purge import purge
@@ -41,8 +42,7 @@ class RetentionScheduler:
         *,
         interval: timedelta = timedelta(minutes=15),
     ) -> None:
-        if interval <= timedelta(0):
-            raise ValueError("the purge interval must be positive")
+        self._periodic = Periodic("retention", self.tick, interval)
         self.store = store
         self.audit_log = audit_log
         self.holds = holds
@@ -51,8 +51,6 @@ class RetentionScheduler:
         self.last_receipt: DeletionReceipt | None = None
         self.last_error: str | None = None
         self._run_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self, now: datetime | None = None) -> DeletionReceipt:
         """Purge at ``now`` (default: the current time); raises `PurgeRunning` if busy."""
@@ -71,22 +69,11 @@ class RetentionScheduler:
 
     def start(self) -> None:
         """Start the background thread (first run after one interval); idempotent."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="retention", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self, timeout: float | None = None) -> None:
         """Ask the thread to stop and wait for a run in flight to finish."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval.total_seconds()):
-            self.tick()
+        self._periodic.stop(timeout)
 
     def tick(self) -> None:
         """One scheduled run: errors are logged and remembered, never raised."""

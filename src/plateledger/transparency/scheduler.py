@@ -17,6 +17,7 @@ from pathlib import Path
 
 from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog
+from plateledger.periodic import Periodic
 from plateledger.store import ReadStore
 from plateledger.transparency.service import FactCache
 from plateledger.transparency.writer import Written, write_due
@@ -42,10 +43,7 @@ class ReportScheduler:
         first_delay: timedelta = timedelta(minutes=1),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        if interval <= timedelta(0):
-            raise ValueError("the report interval must be positive")
-        if first_delay < timedelta(0):
-            raise ValueError("the delay of the first look cannot be negative")
+        self._periodic = Periodic("reports", self.tick, interval, first_delay)
         self.catalog = catalog
         self.audit_log = audit_log
         self.store = store
@@ -58,8 +56,6 @@ class ReportScheduler:
         self.last_written: list[Written] = []
         self.last_error: str | None = None
         self._run_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self, now: datetime) -> list[Written]:
         """Write the reports due at ``now``; none twice (a run in flight makes this one
@@ -95,21 +91,8 @@ class ReportScheduler:
 
     def start(self) -> None:
         """Start the background thread; idempotent."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="reports", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self, timeout: float | None = None) -> None:
         """Ask the thread to stop and wait for a run in flight to finish."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        delay = self.first_delay
-        while not self._stop.wait(delay.total_seconds()):
-            self.tick()
-            delay = self.interval
+        self._periodic.stop(timeout)
