@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from plateledger.audit import AuditLog, new_entry
 from plateledger.audit.changes import change_entry, log_change, who
@@ -539,20 +539,8 @@ class Quarantine:
                 by=str(actor["user"]),
                 now=utc_now(),
             )
-            log_change(
-                self.audit_log,
-                conn,
-                change_entry(
-                    CAMERA_CHANGE,
-                    who(**actor),
-                    object="camera_alias",
-                    object_id=alias.id,
-                    change="alias_add",
-                    agency=agency,
-                    before=None,
-                    after=alias.values(),
-                ),
-            )
+            self._log_alias(conn, actor, agency, alias, change="alias_add",
+                            before=None, after=alias.values())
         self.on_change()
         return alias
 
@@ -564,22 +552,37 @@ class Quarantine:
             if alias is None:
                 raise QuarantineError("not_found", f"no alias `{external_key}` of {source_format}")
             remove_alias(conn, alias)
-            log_change(
-                self.audit_log,
-                conn,
-                change_entry(
-                    CAMERA_CHANGE,
-                    who(**actor),
-                    object="camera_alias",
-                    object_id=alias.id,
-                    change="alias_remove",
-                    agency=agency,
-                    before=alias.values(),
-                    after=None,
-                ),
-            )
+            self._log_alias(conn, actor, agency, alias, change="alias_remove",
+                            before=alias.values(), after=None)
         self.on_change()
         return alias
+
+    def _log_alias(
+        self,
+        conn: Connection,
+        actor: Actor,
+        agency: str,
+        alias: CameraAlias,
+        *,
+        change: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """Log an alias change in the transaction ``conn`` that makes it."""
+        log_change(
+            self.audit_log,
+            conn,
+            change_entry(
+                CAMERA_CHANGE,
+                who(**actor),
+                object="camera_alias",
+                object_id=alias.id,
+                change=change,
+                agency=agency,
+                before=before,
+                after=after,
+            ),
+        )
 
     def list_aliases(self, agency_id: int) -> list[CameraAlias]:
         with self.engine.connect() as conn:
