@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog, new_totp_secret
+from plateledger.federation import NodeRegistry
+from plateledger.federation.registry import operator
 from plateledger.hotlist.category import Category
 from plateledger.hotlist.store import HotlistStore
 from plateledger.sim import City, CityPlan
@@ -50,10 +53,19 @@ class DemoAccounts:
     agency's users enrol their own authenticator and no file keeps the secret)."""
 
 
-def seed_catalog(catalog: Catalog, plan: CityPlan) -> DemoAccounts:
-    """Add the plan's agencies, cameras, users and agreements to an empty catalog."""
+def seed_catalog(
+    catalog: Catalog, plan: CityPlan, *, agencies: Collection[str] | None = None,
+    own: Collection[str] | None = None,
+) -> DemoAccounts:
+    """Add the plan's agencies, cameras, users and agreements to an empty catalog.
+
+    A node of the federated demo holds only ``agencies`` (slugs; default all), and the
+    cameras, users and camera key of only those it keeps reads for (``own``; default all);
+    the agreements it holds are those among ``agencies``."""
     accounts = DemoAccounts()
-    for agency in plan.agencies:
+    present = [a for a in plan.agencies if agencies is None or a.slug in agencies]
+    mine = {a.id for a in present if own is None or a.slug in own}
+    for agency in present:
         row = catalog.add_agency(
             agency.name, agency.slug, agency.kind, agency.home_state,
             custodian_contact=f"records@{agency.slug}.example",
@@ -61,8 +73,10 @@ def seed_catalog(catalog: Catalog, plan: CityPlan) -> DemoAccounts:
             retention_nonhit_days=RETENTION_DAYS.get(agency.slug, 180),
         )
         accounts.agency_ids[agency.slug] = row.id
-    by_sim_id = {a.id: accounts.agency_ids[a.slug] for a in plan.agencies}
+    by_sim_id = {a.id: accounts.agency_ids[a.slug] for a in present}
     for camera in plan.cameras:
+        if camera.owner_id not in mine:
+            continue
         catalog.add_camera(
             camera.camera_id, by_sim_id[camera.owner_id], camera.kind,
             lat=camera.lat if camera.kind == "fixed" else None,
@@ -75,7 +89,9 @@ def seed_catalog(catalog: Catalog, plan: CityPlan) -> DemoAccounts:
         "admin": ("admin",),
         "auditor": ("auditor",),
     }
-    for agency in plan.agencies:
+    for agency in present:
+        if agency.id not in mine:
+            continue
         for suffix, roles in roles_by_user.items():
             username = f"{agency.slug}.{suffix}"
             # Every role but the admin reaches reads or audit contents: a second factor.
@@ -88,7 +104,7 @@ def seed_catalog(catalog: Catalog, plan: CityPlan) -> DemoAccounts:
                 accounts.totp_secrets[username] = secret
             accounts.users[username] = f"{agency.name}, {', '.join(roles)}"
     # Lawful sharing among the California agencies in the city (and with CHP).
-    california = [a for a in plan.agencies if a.home_state == "CA" and a.kind != "federal"]
+    california = [a for a in present if a.home_state == "CA" and a.kind != "federal"]
     for owner in california:
         for recipient in california:
             if owner.id == recipient.id:
@@ -102,27 +118,33 @@ def seed_catalog(catalog: Catalog, plan: CityPlan) -> DemoAccounts:
     # Union City shares "with everyone" — the California pack still forbids the federal
     # and out-of-state recipients, and the denial names the statute.
     union_city = plan.agencies[0]
-    for other in plan.agencies:
+    for other in present if union_city in present else ():
         if other.home_state != "CA" or other.kind == "federal":
             catalog.add_agreement(
                 by_sim_id[union_city.id], by_sim_id[other.id],
                 actions=("search", "alert"), purposes=SHARED_PURPOSES,
                 created_by=f"{union_city.slug}.admin", case_number_required=True,
             )
-    intake = next(c for c in plan.cameras if c.owner_id == union_city.id and c.kind == "fixed")
-    accounts.camera_id = intake.camera_id
-    accounts.camera_key = catalog.issue_api_key(
-        by_sim_id[union_city.id], label="demo intake (all Union City cameras)"
-    )
+    keeper = union_city if union_city.id in mine else next(
+        (a for a in present if a.id in mine), None)
+    intake = next((c for c in plan.cameras if keeper is not None
+                   and c.owner_id == keeper.id and c.kind == "fixed"), None)
+    if keeper is not None and intake is not None:
+        accounts.camera_id = intake.camera_id
+        accounts.camera_key = catalog.issue_api_key(
+            by_sim_id[keeper.id], label=f"demo intake (all {keeper.name} cameras)"
+        )
     return accounts
 
 
 def load_reads(
     store: ReadStore, city: City, *, reads: int, seed: int, days: float,
     owner_ids: dict[int, int], retention_days: dict[int, int] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, only: Collection[int] | None = None,
 ) -> int:
-    """Generate ``reads`` reads ending now into ``store``; owner ids mapped to the catalog's."""
+    """Generate ``reads`` reads ending now into ``store``; owner ids mapped to the catalog's.
+    With ``only`` (simulated agency ids), only those agencies' reads are kept (a node of
+    the federated demo keeps its own agencies' share of the same city's traffic)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -133,6 +155,9 @@ def load_reads(
     for table in city.generate(
         seed, reads, start, days, retention_days=retention_days, progress=progress
     ):
+        if only is not None:
+            table = table.filter(pc.is_in(table.column("owner_id"),
+                                          value_set=pa.array(sorted(only), pa.uint32())))
         owners = table.column("owner_id")
         if sim_ids != catalog_ids:
             mapped = pc.take(catalog_ids, pc.index_in(owners, value_set=sim_ids))
@@ -251,3 +276,52 @@ class LiveFeed(threading.Thread):
                 except httpx.TransportError as exc:
                     log.warning("demo feed: %s", exc)
                 number += 1
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    """One node of the federated demo: its name, the agencies it keeps reads for (and
+    answers for to its partners), and a line on what it stands for."""
+
+    name: str
+    agencies: tuple[str, ...]
+    about: str
+
+
+FEDERATED_NODES: tuple[DemoNode, ...] = (
+    DemoNode("unioncity", ("ucpd",), "Union City's own node"),
+    DemoNode("alameda", ("acso", "fpd", "hpd"),
+             "Alameda County's hub: the sheriff's node, also kept for two smaller cities"),
+    DemoNode("federal", ("ice-ero-sf",), "the federal immigration unit's node"),
+)
+"""The federated demo's nodes. The Highway Patrol and Reno PD are not in it."""
+
+
+def federated_agencies(nodes: Collection[DemoNode] = FEDERATED_NODES) -> list[str]:
+    """Every agency some node of the federated demo keeps: each node's catalog holds them."""
+    return [slug for node in nodes for slug in node.agencies]
+
+
+def register_partners(catalog: Catalog, node: DemoNode, partners: dict[DemoNode, str],
+                      keys: dict[str, str]) -> list[str]:
+    """Register, in ``node``'s catalog, each partner node at its URL (``partners``) with its
+    public key (``keys``, by node name) for the agencies it keeps, as an operator does
+    with ``plateledger node add``; a node registered already is left as it is. Returns
+    the names registered now. A node registered at another URL is refused (`ValueError`):
+    a registration is never changed, so the demo runs on the ports it was set up on."""
+    registry = NodeRegistry(catalog, AuditLog(catalog.engine, signer=None))
+    known = {n.name: n.url for n in registry.list()}
+    added = []
+    for partner, url in partners.items():
+        if partner.name == node.name:
+            continue
+        if partner.name in known:
+            if known[partner.name] != url:
+                raise ValueError(
+                    f"node `{partner.name}` is registered at {known[partner.name]} in "
+                    f"`{node.name}`'s catalog: run the demo on the same ports, or in "
+                    f"another data directory")
+            continue
+        registry.add(operator(), partner.name, url, keys[partner.name], partner.agencies)
+        added.append(partner.name)
+    return added

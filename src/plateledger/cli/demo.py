@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -18,17 +24,22 @@ from plateledger.cli.serving import run_server
 from plateledger.cli.simulating import progress_bar
 from plateledger.demo import (
     DEMO_PASSWORD,
+    FEDERATED_NODES,
     HOT_AMBER,
     HOT_STOLEN,
     RETENTION_DAYS,
     DemoAccounts,
+    DemoNode,
     LiveFeed,
+    federated_agencies,
     feed_order,
     load_reads,
     pick_plates,
+    register_partners,
     seed_catalog,
     seed_hotlists,
 )
+from plateledger.federation import NodeKey
 from plateledger.hotlist.store import HotlistStore
 from plateledger.settings import Settings
 from plateledger.sim import City, default_plan
@@ -161,9 +172,24 @@ def demo(
     live: Annotated[bool, typer.Option(
         help="while serving, post a few reads a second from a demo camera, some of them "
              "hot-listed, so that alerts arrive live")] = True,
+    federated: Annotated[bool, typer.Option(
+        help="run the demo as three nodes (Union City, Alameda County's hub, the federal "
+             "unit), each its own process, data directory, log and key, on consecutive "
+             "ports from --port, the partners registered with each other; data under "
+             "DATA_DIR/federated")] = False,
+    federated_node: Annotated[str | None, typer.Option(
+        hidden=True, help="prepare this node of the federated demo in DATA_DIR and exit "
+                          "(each node's store is opened by its own process)")] = None,
 ) -> None:
     """Simulate a small city (five California agencies, Reno PD and a federal immigration
     unit), load its reads, and serve the API with demo logins."""
+    if federated_node is not None:
+        prepare_node(data_dir, federated_node, reads=reads, seed=seed, days=days)
+        return
+    if federated:
+        run_federated(data_dir / "federated", reads=reads, seed=seed, days=days, host=host,
+                      port=port, serve=serve)
+        return
     settings = Settings(data_dir=data_dir, host=host, port=port)
     data_dir.mkdir(parents=True, exist_ok=True)
     prepared = prepare(settings, reads=reads, seed=seed, days=days)
@@ -233,3 +259,195 @@ def demo_code(
                   f"these are: {known}[/red]")
         raise typer.Exit(2)
     typer.echo(totp_code(secret, datetime.now(UTC)))
+
+
+NODES_FILE = "demo-nodes.json"
+"""Written beside the federated demo's nodes once every node answers; removed at exit."""
+NODE_FILE = "demo-node.json"
+"""In each node's directory: its name, agencies, and a plate its cameras read often."""
+
+
+def prepare_node(data_dir: Path, name: str, *, reads: int, seed: int, days: float) -> None:
+    """Prepare one node of the federated demo in ``data_dir``, in this process (a node's
+    read store is opened by one process only): a catalog holding every node's agencies
+    with their class, the users, cameras and agreements of this node's own agencies, and
+    their share of the simulated city's reads. Later runs reuse them."""
+    node = next((n for n in FEDERATED_NODES if n.name == name), None)
+    if node is None:
+        out.print(f"[red]no node `{name}` in the federated demo[/red]")
+        raise typer.Exit(2)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(data_dir=data_dir)
+    plan = City(default_plan()).plan
+    accounts_file = data_dir / "demo-accounts.json"
+    catalog = open_catalog(settings)
+    try:
+        if not catalog.agencies():
+            accounts = seed_catalog(catalog, plan, agencies=federated_agencies(),
+                                    own=node.agencies)
+            accounts_file.write_text(json.dumps(accounts.__dict__, indent=2))
+            accounts_file.chmod(0o600)
+        else:
+            accounts = DemoAccounts(**json.loads(accounts_file.read_text()))
+    finally:
+        catalog.engine.dispose()
+    own = {a.id for a in plan.agencies if a.slug in node.agencies}
+    plate = None
+    if any(c.owner_id in own for c in plan.cameras):
+        store = ReadStore.open(data_dir=settings.store_dir, partitioning=settings.partitioning)
+        try:
+            if store.count(include_expired=True) == 0:
+                present = [a for a in plan.agencies if a.slug in accounts.agency_ids]
+                load_reads(store, City(plan), reads=reads, seed=seed, days=days,
+                           owner_ids={a.id: accounts.agency_ids[a.slug] for a in present},
+                           retention_days={a.id: RETENTION_DAYS.get(a.slug, 180)
+                                           for a in present},
+                           only=own)
+            picked = pick_plates(store, 1)
+            plate = picked[0][0] if picked else None
+        finally:
+            store.close()
+    (data_dir / NODE_FILE).write_text(json.dumps(
+        {"node": node.name, "agencies": list(node.agencies), "plate": plate}, indent=2))
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the node at {url} exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/v1/audit/checkpoint", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the node at {url} did not start in time")
+
+
+def url_node(urls: dict[DemoNode, str], url: str) -> str:
+    return next(node.name for node, u in urls.items() if u == url)
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def federated_panel(base: Path, urls: dict[DemoNode, str]) -> tuple[str, list[dict[str, object]]]:
+    """What the federated demo prints, and what it writes to `NODES_FILE`."""
+    rows: list[dict[str, object]] = []
+    lines = []
+    for node, url in urls.items():
+        accounts = DemoAccounts(**json.loads((base / node.name / "demo-accounts.json")
+                                             .read_text()))
+        about = json.loads((base / node.name / NODE_FILE).read_text())
+        logins = [u for u in accounts.users if u.endswith((".investigator", ".auditor"))]
+        rows.append({"node": node.name, "url": url, "agencies": list(node.agencies),
+                     "data_dir": str(base / node.name), "logins": logins,
+                     "plate": about["plate"]})
+        lines.append(f"  [bold]{node.name:<10}[/bold] {url}  {node.about} "
+                     f"({', '.join(node.agencies)})\n"
+                     f"  {'':<10} logins: {', '.join(logins)}\n"
+                     f"  {'':<10} data:   {base / node.name}")
+    plate = next((str(r["plate"]) for r in rows if r["plate"]), "7ABC123")
+    county = next((r for r in rows if r["node"] == "alameda"), rows[0])
+    federal = next((r for r in rows if r["node"] == "federal"), rows[-1])
+    text = (
+        f"[bold]plateledger federated demo[/bold] — {len(rows)} nodes, each its own process, "
+        f"data directory, catalog, audit log and node key;\n"
+        f"each registered the others for their agencies (plateledger node list --data-dir "
+        f"DIR)\n\n" + "\n\n".join(lines) + "\n\n"
+        f"Password [bold]{DEMO_PASSWORD}[/bold]; the one-time code of a login:\n"
+        f"  plateledger demo-code USERNAME --data-dir <that node's data directory>\n\n"
+        f"Try, on the county's node ({plate} is often read by Union City's cameras):\n"
+        f"  plateledger login --url {county['url']} --username acso.investigator "
+        f"--totp $(plateledger demo-code acso.investigator --data-dir {county['data_dir']})\n"
+        f"  plateledger search {plate} --url {county['url']} --purpose stolen_vehicle "
+        f"--offense 240 --case AC-2026-0042 --reason 'stolen white pickup' -o json\n"
+        f"  Union City's node decides under its own agreements and logs the search in its "
+        f"own log;\n  the answer's remote_owners lists it, with the index of its entry. "
+        f"The same search as\n  ice-ero-sf.investigator on {federal['url']} is refused by "
+        f"every California node\n  (ca-civ-1798.90.55b-no-federal), and logged on both "
+        f"sides under one search UUID."
+    )
+    return text, rows
+
+
+def run_federated(base: Path, *, reads: int, seed: int, days: float, host: str, port: int,
+                  serve: bool) -> None:
+    """The demo as `FEDERATED_NODES`: each node prepared by its own process, the node keys
+    exchanged (each node registers the others, as ``plateledger node add`` does), then
+    each served by its own ``plateledger serve`` process on consecutive ports from
+    ``port`` until interrupted. `NODES_FILE` lists them once every node answers."""
+    base.mkdir(parents=True, exist_ok=True)
+    (base / NODES_FILE).unlink(missing_ok=True)
+    urls = {node: f"http://{host}:{port + i}" for i, node in enumerate(FEDERATED_NODES)}
+    out.print(f"preparing {len(urls)} nodes under {base} (each in its own process) …")
+    preparing = [
+        subprocess.Popen([sys.executable, "-m", "plateledger.cli.main", "demo", "--data-dir",
+                          str(base / node.name), "--federated-node", node.name, "--reads",
+                          str(reads), "--seed", str(seed), "--days", str(days)])
+        for node in urls
+    ]
+    try:
+        failed = [p.args for p in preparing if p.wait() != 0]
+    finally:
+        _stop(preparing)
+    if failed:
+        out.print("[red]a node could not be prepared[/red]")
+        raise typer.Exit(1)
+    keys = {node.name: NodeKey.load_or_create(base / node.name).public.text() for node in urls}
+    for node in urls:
+        catalog = open_catalog(Settings(data_dir=base / node.name))
+        try:
+            register_partners(catalog, node, urls, keys)
+        except ValueError as exc:
+            out.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        finally:
+            catalog.engine.dispose()
+    text, rows = federated_panel(base, urls)
+    if not serve:
+        out.rule("prepared (not serving)")
+        out.print(text, soft_wrap=True)
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        for node, url in urls.items():
+            with (base / node.name / "server.log").open("ab") as log:
+                servers.append(subprocess.Popen(
+                    [sys.executable, "-m", "plateledger.cli.main", "serve", "--data-dir",
+                     str(base / node.name), "--host", host, "--port", url.rsplit(":", 1)[1]],
+                    stdout=log, stderr=subprocess.STDOUT))
+        for server, url in zip(servers, urls.values(), strict=True):
+            try:
+                _wait_ready(url, server)
+            except RuntimeError as exc:
+                out.print(f"[red]{exc}; its log: {base / url_node(urls, url)}/server.log[/red]")
+                raise typer.Exit(1) from None
+        out.rule("ready")
+        out.print(text, soft_wrap=True)
+        (base / NODES_FILE).write_text(json.dumps(rows, indent=2))
+        while all(s.poll() is None for s in servers):
+            time.sleep(0.5)
+        out.print("[red]a node stopped; stopping the others[/red]")
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        (base / NODES_FILE).unlink(missing_ok=True)
+        _stop(servers)
+        signal.signal(signal.SIGTERM, previous)
