@@ -17,6 +17,7 @@ The nodes start once for the module; the last test stops one of them for good.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -35,7 +36,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plateledger.access.federated import SEARCH_PATH
-from plateledger.audit import AuditLog
+from plateledger.audit import AuditLog, verify_checkpoint, verify_inclusion
 from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.cli.main import app
@@ -156,6 +157,27 @@ class Node:
     def searches_under(self, search_id: str) -> list[int]:
         """The indexes of this node's ``search`` entries made under ``search_id``."""
         return [i for i, e in self.logged("search") if e["query"].get("search_id") == search_id]
+
+
+def proven_entry(url: str, index: int) -> dict[str, Any]:
+    """Entry ``index`` of the log at ``url`` as anyone reads it, without a token: its public
+    summary, once its leaf is proven included under the log's signed checkpoint."""
+    key = httpx.get(f"{url}/v1/audit/key", timeout=60).text.strip()
+    checkpoint = verify_checkpoint(httpx.get(f"{url}/v1/audit/checkpoint", timeout=60).text, key)
+    item = httpx.get(f"{url}/v1/audit/entries/{index}", timeout=60).json()
+    proof = httpx.get(
+        f"{url}/v1/audit/proof/inclusion",
+        params={"index": index, "size": checkpoint.size},
+        timeout=60,
+    ).json()
+    leaf = base64.b64decode(item["leaf_hash"])
+    assert base64.b64decode(proof["leaf_hash"]) == leaf
+    verify_inclusion(
+        index, checkpoint.size, leaf, [base64.b64decode(h) for h in proof["proof"]],
+        checkpoint.root_hash,
+    )  # fmt: skip
+    summary: dict[str, Any] = item["summary"]
+    return summary
 
 
 def new_plate(prefix: str) -> str:
@@ -301,6 +323,15 @@ def test_the_federal_units_search_is_refused_by_each_california_node_and_logged_
         assert plate not in json.dumps(theirs)
         # The entry itself carries the federal unit's search UUID and its leaf index.
         assert node.searches_under(page["search_id"]) == [index]
+        # Anyone, the federal unit included, can prove that entry is in the California
+        # node's log under its signed checkpoint, and read who asked and who refused.
+        public = proven_entry(node.url, index)
+        assert public["type"] == "search" and "ice-ero-sf" in public["agencies"]
+        assert (public["denied"], public["released"], public["result_count"]) == (
+            [node.slug],
+            [],
+            0,
+        )
         entry = dict(node.logged("search"))[index]
         assert entry["requesting_node"] == "federal"
         assert entry["requesting_audit_index"] == page["audit_index"]
@@ -326,6 +357,10 @@ def test_the_county_searching_its_city_gets_the_citys_reads(nodes: dict[str, Nod
     assert entry["requesting_node"] == "alameda"
     assert entry["requesting_audit_index"] == page["audit_index"]
     assert entry["owners_allowed"] == ["hpd"] and entry["result_count"] == 1
+    # The city can prove that the county logged the search first, at the index it sent.
+    asker = proven_entry(county.url, entry["requesting_audit_index"])
+    assert asker["type"] == "search" and asker["agencies"] == ["acso"]
+    assert asker["purpose"] == "stolen_vehicle"
     mine = county.audit_entry(page["federation_audit_index"])["entry"]
     assert mine["search_id"] == page["search_id"]
     assert asked(mine)["hayward"]["audit_index"] == hayward["audit_index"]
