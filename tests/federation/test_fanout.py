@@ -361,15 +361,15 @@ def test_only_the_registered_owners_allowed_reads_are_taken_from_an_answer(nodes
     reply["candidates"] = [plate]
     partner = Partner("unioncity", nodes.owner.url, "k", {"ucpd": nodes.ucpd_id})
     taken = _merge_one(partner, reply["search_id"], NodeAnswer("answered", 200, reply))
-    assert [(r.owner_id, r.plate) for r in taken.reads] == [(nodes.ucpd_id, plate)]
+    assert [(r.owner_id, r.plate) for r in taken.page.reads] == [(nodes.ucpd_id, plate)]
     assert [(o.agency, o.status, o.returned) for o in taken.owners] == [("ucpd", "allowed", 1)]
-    assert taken.total == 1
+    assert taken.page.total == 1
     refused = _merge_one(
         partner, reply["search_id"], NodeAnswer("refused", 403, None, "node_revoked")
     )
     assert [(o.status, o.code) for o in refused.owners] == [("unavailable", "node_revoked")]
     other = _merge_one(partner, str(uuid.uuid4()), NodeAnswer("answered", 200, reply))
-    assert other.reads == [] and [(o.status, o.code) for o in other.owners] == [
+    assert other.page.reads == [] and [(o.status, o.code) for o in other.owners] == [
         ("unavailable", "bad_answer")
     ]
 

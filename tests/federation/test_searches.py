@@ -163,6 +163,7 @@ def test_a_registered_partner_search_is_answered_and_logged_under_its_uuid(
             "policy_ids": answer["owners"][0]["policy_ids"],
             "reasons": answer["owners"][0]["reasons"],
             "returned": 1,
+            "code": None,
         }
     ]
     entry = world.log().entry(answer["audit_index"]).entry

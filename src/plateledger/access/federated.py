@@ -1,8 +1,11 @@
-"""A partner node's search, answered by this (the owner's) node through the same gate.
+"""A partner node's search, answered by this (the owner's) node through the same gate;
+and a local user's search, sent to the partner nodes that answer for other owners.
 
-A request arrives signed by a registered node (`plateledger.federation.verify`); this
-module maps it to the gate's question and runs it as a local search is run
-(`AccessGate.run`: decision per owner, search within the decision, audit entry, answer):
+The owner's side. A request arrives signed by a registered node
+(`plateledger.federation.verify`); this module maps it to the question of a local search
+and runs it through the same workflow (`plateledger.access.searches.search`: the same
+action per kind, lookback, caps, legal-basis gate, decision per owner, search within the
+decision, audit entry):
 
 - the principal is the remote user, of the agency the request names — which must be one
   the node is registered for — with that agency's class, home state and jurisdiction as
@@ -14,16 +17,20 @@ module maps it to the gate's question and runs it as a local search is run
 - the entry carries the search UUID the requester sent (query ``search_id``) and the node
   (``requesting_node``, ``requesting_key_id``), so the two nodes' logs can be joined;
 - the answer lists each owner asked, allowed (with the number of reads it released) or
-  denied (with its rule ids), and only the reads of the owners that allowed it.
+  denied (with its rule ids), and only the reads (and the ranked plates, path or pattern)
+  of the owners that allowed it;
+- a pattern of life (locate) that this node's packs or rules make wait for a supervisor
+  is not run: each owner is answered denied, those the decision allowed with the code
+  ``approval_required`` and why, and the refusal is logged (no approval is requested
+  here: the requester's supervisors are not this node's users).
 
-Only exact plate searches are answered for now; a search UUID already answered for the
-same node is refused (`SearchIdReused`, 409).
+A search UUID already answered for the same node is refused (`SearchIdReused`, 409).
 
-The other end: `partner_request` is the body a requesting node sends for one of its
-users' searches, and `fan_out` sends a local user's exact search, once decided, run and
-logged here, to every registered partner node in parallel, logs the fan-out (a
-``federated_search`` entry: the UUID, each node asked, how it ended, the owner's entry
-index) and only then merges the partners' allowed reads and lists their owners as
+The requesting side: `search` runs a local user's search here over this node's own
+owners only, then `fan_out` sends it to every registered partner node in parallel, logs
+the fan-out (a ``federated_search`` entry: the UUID, each node asked, how it ended, the
+owner's entry index, the page returned) and only then merges the partners' allowed
+results into the page (`plateledger.access.federated_pages`) and lists their owners as
 allowed, denied or unavailable.
 """
 
@@ -36,7 +43,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -44,17 +51,32 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from plateledger.access import searches
+from plateledger.access.digest import result_digest
 from plateledger.access.errors import AccessDenied, AuditUnavailable
-from plateledger.access.gate import AccessGate, AccessQuestion, lookback_days
+from plateledger.access.federated_pages import NodePage, merge_pages, window
+from plateledger.access.gate import AccessGate
 from plateledger.access.legal_basis import LegalBasis
-from plateledger.access.searches import RemoteOwner, SearchCreate, SearchParams, SearchResponse
+from plateledger.access.searches import (
+    ApprovalRequired,
+    Asking,
+    RemoteOwner,
+    SearchCreate,
+    SearchKind,
+    SearchParams,
+    SearchResponse,
+)
 from plateledger.audit.entry import new_entry
 from plateledger.catalog import Agency, Principal
 from plateledger.catalog.models import NodeNonce
 from plateledger.catalog.nodes import nodes, remote_agency_slugs
 from plateledger.federation import NodeAnswer, NodeClient, NodeKey
 from plateledger.policy.offense import OFFENSE_TYPES_URL, offense
-from plateledger.search import ReadOut, search_exact
+from plateledger.retention.holds import HoldStore
+from plateledger.search import ReadOut
+from plateledger.search.attributes import Vehicle
+from plateledger.search.convoy import Convoy
+from plateledger.search.stakeout import Stakeout
 from plateledger.store import ReadStore
 
 __all__ = [
@@ -68,8 +90,10 @@ __all__ = [
     "SearchIdReused",
     "fan_out",
     "federated_search",
+    "local_owners",
     "partner_request",
     "remote_principal",
+    "search",
 ]
 
 SEARCH_ROLES = frozenset({"investigator", "supervisor", "dispatcher"})
@@ -82,6 +106,8 @@ FEDERATED_SEARCH = "federated_search"
 SEARCH_ID_KEPT = datetime(9999, 12, 31, tzinfo=UTC)
 """The ``seen_at`` of a search UUID a node has answered (``node_nonces``, nonce
 ``search:<uuid>``): never purged, so that the UUID is refused for good."""
+
+APPROVAL_REQUIRED = "approval_required"
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +135,11 @@ class FederatedSearch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     search_id: uuid.UUID = Field(description="the requester's search UUID: both logs record it")
-    kind: Literal["exact"] = "exact"
+    kind: SearchKind = "exact"
     params: SearchParams
+    stakeout: Stakeout | None = Field(default=None, description="stakeout: areas and k")
+    convoy: Convoy | None = Field(default=None, description="convoy: time window and k")
+    vehicle: Vehicle | None = Field(default=None, description="attributes: make, colour, type")
     requester: RemoteRequester
     purpose: str = Field(max_length=64)
     offense_type: str = Field(
@@ -131,6 +160,21 @@ class FederatedSearch(BaseModel):
     def _known_offense(cls, value: str) -> str:
         return offense(value).code
 
+    def search(self) -> SearchCreate:
+        """The same search as a local user's (made for the requester's own agency)."""
+        return SearchCreate(
+            kind=self.kind,
+            params=self.params,
+            purpose=self.purpose,
+            case_number=self.case_number,
+            reason=self.reason,
+            stakeout=self.stakeout,
+            convoy=self.convoy,
+            vehicle=self.vehicle,
+            offense_type=self.offense_type,
+            legal_basis=self.legal_basis,
+        )
+
 
 class FederatedOwner(BaseModel):
     agency: str
@@ -141,14 +185,24 @@ class FederatedOwner(BaseModel):
     policy_ids: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     returned: int = Field(default=0, description="reads of this owner in the answer")
+    code: str | None = Field(
+        default=None,
+        description="denied: `approval_required` where this node's packs or rules make a "
+        "pattern of life wait for a supervisor (`reasons` say why)",
+    )
 
 
 class FederatedSearchResponse(BaseModel):
     search_id: str
+    kind: str = "exact"
     audit_index: int = Field(description="this search's entry in the owner node's log")
     owners: list[FederatedOwner]
     total: int
     results: list[ReadOut]
+    path: list[dict[str, Any]] | None = Field(default=None, description="timeline")
+    stakeout: list[dict[str, Any]] | None = Field(default=None, description="stakeout")
+    companions: list[dict[str, Any]] | None = Field(default=None, description="convoy")
+    pattern: dict[str, Any] | None = Field(default=None, description="locate")
 
 
 def remote_principal(gate: AccessGate, node: str, requester: RemoteRequester) -> Principal:
@@ -168,11 +222,16 @@ def remote_principal(gate: AccessGate, node: str, requester: RemoteRequester) ->
     )
 
 
-def local_owners(gate: AccessGate) -> list[int]:
-    """This node's own agencies: every agency no registered node answers for."""
+def local_owners(gate: AccessGate) -> tuple[int, ...] | None:
+    """This node's own agencies: every agency no registered node answers for (revoked
+    nodes' too: their reads are not kept here either); ``None`` where no node is
+    registered (then every agency is)."""
     with Session(gate.catalog.engine) as session:
         remote = remote_agency_slugs(session)
-    return sorted(a.id for a in gate.catalog.agencies() if a.slug not in remote)
+    if not remote:
+        return None
+    agencies = gate.view.current().agencies.values()
+    return tuple(sorted(a.id for a in agencies if a.slug not in remote))
 
 
 def federated_search(
@@ -185,69 +244,119 @@ def federated_search(
     node_agencies: tuple[str, ...],
     now: datetime | None = None,
 ) -> FederatedSearchResponse:
-    """Decide, search, log and answer one partner's exact search (see the module)."""
+    """Decide, search, log and answer one partner's search of any kind (see the module)."""
     now = now or datetime.now(UTC)
     if body.requester.agency not in node_agencies:
         raise AccessDenied(
             "agency_not_registered",
             f"node `{node}` is not registered for agency `{body.requester.agency[:64]}`",
         )
-    plate = body.params.plate
-    if not plate:
-        raise AccessDenied("plate_required", "an exact search needs `params.plate`")
     user = remote_principal(gate, node, body.requester)
+    request = body.search()
     claim_search_id(gate, key_id, body.search_id, now)
-    question = AccessQuestion(
-        user=user,
-        requested_by_id=user.agency_id,
-        action="search_exact",
-        purpose=body.purpose,
-        case_number=body.case_number or None,
-        reason=body.reason,
-        lookback_days=lookback_days(body.params.since, now),
+    asking = Asking(
         owners=local_owners(gate),
-        now=now,
-    )
-    query = body.params.model_dump(mode="json", exclude_none=True)
-    query["search_id"] = str(body.search_id)
-    query["offense_type"] = body.offense_type
-    if body.legal_basis is not None:
-        query["legal_basis"] = body.legal_basis.model_dump(mode="json")
-    filters = body.params.filters()
-    decision, page, index = gate.run(
-        question,
-        kind="exact",
-        query=query,
-        execute=lambda scope: search_exact(store, plate, scope, filters),
+        search_id=str(body.search_id),
+        partner=True,
         facts={
-            "offense_type": body.offense_type,
             "requesting_node": node,
             "requesting_key_id": key_id,
             "requesting_audit_index": body.requester_audit_index,
             "requester_agency_class_claimed": body.requester.agency_class,
         },
     )
-    names = {a.id: a.slug for a in gate.catalog.agencies()}
+    names = {a.id: a.slug for a in gate.view.current().agencies.values()}
+    try:
+        answer = searches.search(gate, store, None, request, user, now=now, asking=asking)
+    except ApprovalRequired as waiting:
+        return _awaiting(gate, request, waiting, asking, names)
+    if answer.audit_index is None:  # `search` always logs; never answer without the entry
+        raise AuditUnavailable("the search's entry is missing; no data was returned")
     counts: dict[int, int] = {}
-    for read in page.results:
+    for read in answer.results:
         counts[read.owner_id] = counts.get(read.owner_id, 0) + 1
-    owners = [
-        FederatedOwner(
-            agency=names.get(o.owner_id, str(o.owner_id)),
-            owner_id=o.owner_id,
-            allowed=o.allowed,
-            policy_ids=list(o.policy_ids),
-            reasons=list(o.reasons),
-            returned=counts.get(o.owner_id, 0),
-        )
-        for o in decision.outcomes.values()
-    ]
     return FederatedSearchResponse(
         search_id=str(body.search_id),
+        kind=answer.kind,
+        audit_index=answer.audit_index,
+        owners=[
+            FederatedOwner(
+                agency=names.get(o.owner_id, str(o.owner_id)),
+                owner_id=o.owner_id,
+                allowed=o.allowed,
+                policy_ids=list(o.policy_ids),
+                reasons=list(o.reasons),
+                returned=counts.get(o.owner_id, 0),
+            )
+            for o in answer.owners
+        ],
+        total=answer.total,
+        results=answer.results,
+        path=answer.path,
+        stakeout=answer.stakeout,
+        companions=answer.companions,
+        pattern=answer.pattern,
+    )
+
+
+def _awaiting(
+    gate: AccessGate,
+    request: SearchCreate,
+    waiting: ApprovalRequired,
+    asking: Asking,
+    names: dict[int, str],
+) -> FederatedSearchResponse:
+    """A partner's pattern of life that would wait for a supervisor here: nothing is
+    searched; the refusal is logged as a ``search`` entry releasing nothing (the owners
+    the decision allowed listed in ``owners_awaiting_approval``, and why), and every
+    owner is answered denied."""
+    outcomes = list(waiting.decision.outcomes.values())
+    query = request.params.model_dump(mode="json", exclude_none=True)
+    query["search_id"] = asking.search_id
+    query["offense_type"] = request.offense_type
+    if request.legal_basis is not None:
+        query["legal_basis"] = request.legal_basis.model_dump(mode="json")
+    index = gate.record(
+        waiting.question,
+        waiting.decision,
+        "search",
+        kind=request.kind,
+        query=query,
+        owners_allowed=[],
+        owners_denied=[
+            {"agency": names.get(o.owner_id, str(o.owner_id)), "policy_ids": list(o.policy_ids)}
+            for o in outcomes
+            if not o.allowed
+        ],
+        owners_awaiting_approval=[
+            names.get(o.owner_id, str(o.owner_id)) for o in outcomes if o.allowed
+        ],
+        approval_required=list(waiting.because),
+        devices_searched=0,
+        returned_by_owner={},
+        result_count=0,
+        returned=0,
+        result_digest=result_digest([]),
+        offense_type=request.offense_type,
+        **asking.facts,
+    )
+    return FederatedSearchResponse(
+        search_id=asking.search_id or "",
+        kind=request.kind,
         audit_index=index,
-        owners=owners,
-        total=page.total,
-        results=page.results,
+        owners=[
+            FederatedOwner(
+                agency=names.get(o.owner_id, str(o.owner_id)),
+                owner_id=o.owner_id,
+                allowed=False,
+                policy_ids=[] if o.allowed else list(o.policy_ids),
+                reasons=list(waiting.because) if o.allowed else list(o.reasons),
+                code=APPROVAL_REQUIRED if o.allowed else None,
+            )
+            for o in outcomes
+        ],
+        total=0,
+        results=[],
     )
 
 
@@ -260,15 +369,15 @@ def partner_request(
 ) -> FederatedSearch:
     """The body this node sends a partner for ``user``'s search ``body``, made for
     ``agency`` (the one the search is requested by, as this catalog records it), under
-    the search's own UUID. Raises `AccessDenied` for a kind partners do not answer yet."""
-    if body.kind != "exact":
-        raise AccessDenied(
-            "not_federated", f"a {body.kind} search is not sent to partner nodes yet"
-        )
+    the search's own UUID. A supervisor's approval given here is not sent: it is this
+    node's."""
     return FederatedSearch(
         search_id=search_id,
-        kind="exact",
+        kind=body.kind,
         params=body.params,
+        stakeout=body.stakeout,
+        convoy=body.convoy,
+        vehicle=body.vehicle,
         requester=RemoteRequester(
             user=user.username,
             agency=agency.slug,
@@ -330,11 +439,11 @@ def partners(gate: AccessGate) -> list[Partner]:
 
 @dataclass
 class _Asked:
-    """What one node's answer adds: its owners, its reads, its total and its record."""
+    """What one node's answer adds: its owners, its page and its record."""
 
+    partner: Partner
     owners: list[RemoteOwner]
-    reads: list[ReadOut]
-    total: int
+    page: NodePage
     record: dict[str, Any]
 
 
@@ -344,13 +453,15 @@ def _unavailable(partner: Partner, code: str, record: dict[str, Any]) -> _Asked:
         for slug, local in sorted(partner.agencies.items())
     ]
     record["owners_unavailable"] = sorted(partner.agencies)
-    return _Asked(owners, [], 0, record)
+    return _Asked(partner, owners, NodePage(), record)
 
 
 def _merge_one(partner: Partner, search_id: str, answer: NodeAnswer | None) -> _Asked:
     """Read one node's answer: only the owners it is registered for, only the reads of
     those it allowed (their ``owner_id`` this catalog's, no image references: those name
-    the owner's files), never its candidates or anything else."""
+    the owner's files), never its candidates or anything else; its total, ranked plates,
+    path or pattern only where every owner it allowed is one it is registered for (they
+    count all of them)."""
     record: dict[str, Any] = {"node": partner.name, "key_id": partner.key_id}
     if answer is None:
         record |= {"outcome": "unavailable", "code": "timeout", "audit_index": None}
@@ -390,6 +501,7 @@ def _merge_one(partner: Partner, search_id: str, answer: NodeAnswer | None) -> _
                     "image_plate": "",
                     "image_overview": "",
                     "held_for": None,
+                    "candidate_confidence": r.candidate_confidence,
                 }
             )
             for r in reply.results
@@ -405,18 +517,54 @@ def _merge_one(partner: Partner, search_id: str, answer: NodeAnswer | None) -> _
                 returned=len(mine),
                 policy_ids=[] if owner.allowed else list(owner.policy_ids),
                 reasons=[] if owner.allowed else list(owner.reasons),
+                code=None if owner.allowed else owner.code,
                 audit_index=reply.audit_index,
             )
         )
+    registered = {decided[slug].owner_id for slug in partner.agencies if slug in decided}
+    whole = all(o.owner_id in registered for o in reply.owners if o.allowed)
     record["owners_allowed"] = [o.agency for o in owners if o.status == "allowed"]
     record["owners_denied"] = [
-        {"agency": o.agency, "policy_ids": o.policy_ids} for o in owners if o.status == "denied"
+        {"agency": o.agency, "policy_ids": o.policy_ids} | ({"code": o.code} if o.code else {})
+        for o in owners
+        if o.status == "denied"
     ]
     record["owners_unavailable"] = [o.agency for o in owners if o.status == "unavailable"]
-    record["returned"] = len(reads)
-    whole = len(reads) == len(reply.results)
-    total = reply.total if whole else len(reads)
-    return _Asked(owners, reads, total, record)
+    record["received"] = len(reads)
+    page = NodePage(reads=reads, total=reply.total if whole else len(reads))
+    if whole:
+        page.path, page.stakeout = reply.path, reply.stakeout
+        page.companions, page.pattern = reply.companions, reply.pattern
+    return _Asked(partner, owners, page, record)
+
+
+def search(
+    gate: AccessGate,
+    store: ReadStore,
+    holds: HoldStore,
+    body: SearchCreate,
+    user: Principal,
+    *,
+    node_key: Callable[[], NodeKey],
+    timeout: float,
+) -> SearchResponse:
+    """A local user's search of any kind: decided, run and logged here over this node's
+    own owners only (`local_owners`), then — where registered, unrevoked nodes answer for
+    other owners — sent to them (`fan_out`) and merged into one page
+    (`plateledger.access.federated_pages`). Without partners, the local search as it was.
+    A pattern of life that waits for a supervisor here raises `ApprovalPending` before
+    anything is sent."""
+    here = local_owners(gate)
+    found = [p for p in partners(gate) if p.agencies]
+    if not found:
+        return searches.search(gate, store, holds, body, user, asking=Asking(owners=here))
+    wanted = window(body)
+    page = {"offset": body.params.offset, "limit": body.params.limit}
+    asking = Asking(owners=here, facts={"federated_page": page} if wanted is not body else {})
+    answer = searches.search(gate, store, holds, wanted, user, asking=asking)
+    return fan_out(
+        gate, body, user, answer, node_key=node_key, timeout=timeout, found=found, sent=wanted
+    )
 
 
 def fan_out(
@@ -427,26 +575,27 @@ def fan_out(
     *,
     node_key: Callable[[], NodeKey],
     timeout: float,
+    found: list[Partner] | None = None,
+    sent: SearchCreate | None = None,
 ) -> SearchResponse:
-    """Send a local user's exact search, already decided, run and logged here
-    (``answer``), to every registered, unrevoked partner node, in parallel, each signed
-    with this node's key under the search's own UUID; wait ``timeout`` seconds at most;
-    log the fan-out (the UUID, each node asked, how it ended and the index of the owner's
-    entry) and only then merge the partners' allowed reads into the page and list each
-    of their owners as allowed, denied or unavailable.
+    """Send a local user's search, already decided, run and logged here (``answer``, the
+    window ``sent``: its first ``offset + limit`` results), to every registered, unrevoked
+    partner node (``found``), in parallel, each signed with this node's key under the
+    search's own UUID; wait ``timeout`` seconds at most; log the fan-out (the UUID, each
+    node asked, how it ended, the index of the owner's entry, the page returned) and only
+    then merge the partners' allowed results with this node's into ``body``'s page and
+    list each of their owners as allowed, denied or unavailable.
 
-    With no partner registered, or for another kind, ``answer`` is returned unchanged.
-    If the fan-out entry cannot be written, `AuditUnavailable`: nothing is returned."""
-    if body.kind != "exact" or answer.search_id is None:
-        return answer
-    found = [p for p in partners(gate) if p.agencies]
-    if not found:
-        return answer
+    With no partner, ``answer`` cut to ``body``'s page. If the fan-out entry cannot be
+    written, `AuditUnavailable`: nothing is returned."""
+    sent = sent or body
+    if found is None:
+        found = [p for p in partners(gate) if p.agencies]
     agency = gate.catalog.agency(gate.requested_by(user, body.requested_by))
-    if agency is None:
-        return answer
-    request = partner_request(user, agency, body, uuid.UUID(answer.search_id), answer.audit_index)
-    payload = request.model_dump(mode="json")
+    if not found or answer.search_id is None or agency is None:
+        return answer.model_copy(update=merge_pages(body, answer, []))
+    request = partner_request(user, agency, sent, uuid.UUID(answer.search_id), answer.audit_index)
+    payload = request.model_dump(mode="json", exclude_none=True)
     key = node_key()
     results: dict[str, NodeAnswer | None] = {}
     pool = ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="federation")
@@ -460,6 +609,20 @@ def fan_out(
         for name, future in futures.items():
             results[name] = _result(future)
     asked = [_merge_one(p, answer.search_id, results[p.name]) for p in found]
+    merged = merge_pages(body, answer, [a.page for a in asked])
+    shown: dict[int, int] = {}
+    for read in merged["results"]:
+        shown[read.owner_id] = shown.get(read.owner_id, 0) + 1
+    for a in asked:
+        a.owners = [
+            o.model_copy(update={"returned": shown.get(o.owner_id or 0, 0)})
+            if o.status == "allowed"
+            else o
+            for o in a.owners
+        ]
+        a.record["returned"] = sum(o.returned for o in a.owners)
+    names = {a.id: a.slug for a in gate.view.current().agencies.values()}
+    remote_reads = sum(a.record["returned"] for a in asked)
     entry = new_entry(
         FEDERATED_SEARCH,
         user=user.username,
@@ -468,7 +631,14 @@ def fan_out(
         kind=body.kind,
         search_audit_index=answer.audit_index,
         nodes=[a.record for a in asked],
-        result_count=sum(len(a.reads) for a in asked),
+        result_count=remote_reads,
+        page={
+            "offset": body.params.offset,
+            "limit": body.params.limit,
+            "total": merged["total"],
+            "returned_by_owner": {names.get(o, str(o)): n for o, n in sorted(shown.items())},
+            "result_digest": result_digest(r.read_id for r in merged["results"]),
+        },
     )
     try:
         index = gate.audit_log.append(entry)
@@ -477,12 +647,9 @@ def fan_out(
         raise AuditUnavailable(
             "the audit log could not record this search's fan-out; no data was returned"
         ) from exc
-    reads = list(answer.results) + [r for a in asked for r in a.reads]
-    reads.sort(key=lambda r: r.ts, reverse=True)
     return answer.model_copy(
-        update={
-            "results": reads,
-            "total": answer.total + sum(a.total for a in asked),
+        update=merged
+        | {
             "remote_owners": [o for a in asked for o in a.owners],
             "federation_audit_index": index,
         }

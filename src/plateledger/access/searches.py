@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -31,7 +32,7 @@ from plateledger.access.approvals import (
     check_case_number,
 )
 from plateledger.access.errors import AccessDenied
-from plateledger.access.gate import AccessGate, lookback_days
+from plateledger.access.gate import AccessGate, AccessQuestion, Decision, lookback_days
 from plateledger.access.held import with_held_copies
 from plateledger.access.investigations import INVESTIGATIONS, run_investigation, run_locate
 from plateledger.access.legal_basis import LegalBasis, LegalBasisRequired, require_legal_basis
@@ -54,6 +55,8 @@ from plateledger.search.stakeout import Stakeout
 from plateledger.store import ReadStore
 
 __all__ = [
+    "ApprovalRequired",
+    "Asking",
     "OwnerOutcome",
     "RemoteOwner",
     "SearchCreate",
@@ -67,6 +70,36 @@ __all__ = [
 
 SearchKind = Literal["exact", "wildcard", "fuzzy", "area", "timeline", "stakeout", "convoy",
                      "locate", "attributes"]
+
+
+
+@dataclass(frozen=True)
+class Asking:
+    """Where partner nodes take part (docs/federation.md): the owners this node decides
+    (``None``: every agency of the catalog; with partners registered, only those no
+    partner node answers for), the search UUID a partner node sent, what the entry records
+    beside (the partner's node, the page asked), and whether a partner node asks (then no
+    held copy of a case is reached, and a locate that must wait for a supervisor is
+    refused with `ApprovalRequired` instead of waiting here)."""
+
+    owners: tuple[int, ...] | None = None
+    search_id: str | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    partner: bool = False
+
+
+class ApprovalRequired(AccessDenied):
+    """A partner node's pattern-of-life search that this node's packs or rules make wait
+    for a supervisor: refused, no approval is requested here, nothing about the reads is
+    looked at."""
+
+    def __init__(self, question: AccessQuestion, decision: Decision, because: list[str]) -> None:
+        super().__init__("approval_required", "this pattern-of-life search waits for a "
+                         "supervisor's approval here: " + "; ".join(because))
+        self.question = question
+        self.decision = decision
+        self.because = because
+
 
 OFFENSE_REQUIRED = (
     f"`offense_type` is required: the NIBRS offense code the search is for (e.g. 240, 09A), "
@@ -151,7 +184,8 @@ class RemoteOwner(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     code: str | None = Field(
         default=None, description="unavailable: `timeout`, `unreachable`, `bad_answer`, or "
-        "the node's refusal code")
+        "the node's refusal code; denied: `approval_required` where the owner's packs or "
+        "rules make a pattern of life wait for a supervisor")
     audit_index: int | None = Field(
         default=None, description="the index of the search's entry in the node's own log")
 
@@ -178,18 +212,19 @@ class SearchResponse(LocatePage):
         "`search_id`), the audit export's ID column and case reports",
     )
     remote_owners: list[RemoteOwner] | None = Field(
-        default=None, description="exact search with partner nodes registered: each owner "
-        "a partner node answers for, as it decided; its allowed reads are in `results`")
+        default=None, description="with partner nodes registered: each owner a partner "
+        "node answers for, as it decided; its allowed reads are in `results`")
     federation_audit_index: int | None = Field(
         default=None, description="index of the entry recording the search's fan-out to "
         "partner nodes in this node's log")
 
 
 def run_kind(
-    store: ReadStore, holds: HoldStore, body: SearchCreate, scope: Scope, now: datetime
+    store: ReadStore, holds: HoldStore | None, body: SearchCreate, scope: Scope, now: datetime
 ) -> SearchPage:
     """Run ``body``'s search kind over ``scope`` only. An exact search made for a case also
-    reaches the copies its legal holds kept, under the same scope and limits."""
+    reaches the copies its legal holds kept, under the same scope and limits (not with
+    ``holds`` ``None``: a partner node's case numbers are not this node's cases)."""
     filters = body.params.filters()
     plate = body.params.plate
     if body.kind == "locate":
@@ -203,6 +238,8 @@ def run_kind(
     try:
         if body.kind == "exact":
             page = search_exact(store, plate or "", scope, filters)
+            if holds is None:
+                return page
             return with_held_copies(store, holds, body.case_number, plate or "", filters,
                                     scope, page, now)
         if body.kind == "wildcard":
@@ -218,20 +255,19 @@ def decide_run_log(
     gate: AccessGate, body: SearchCreate, user: Principal, *, action: str,
     execute: Callable[[Scope], SearchPage], entry_type: str = "search",
     now: datetime | None = None, recorded: Mapping[str, Any] | None = None,
+    asking: Asking | None = None,
 ) -> SearchResponse:
     """Decide ``action`` per owner, run ``execute`` over the allowed owners, log, answer.
 
     Every access that reveals reads by a search (searches, exports) goes through here;
-    ``recorded`` adds to the query its entry records (a locate's legal basis)."""
+    ``recorded`` adds to the query its entry records (a locate's legal basis); ``asking``
+    narrows the owners decided and names a partner's search UUID (`Asking`)."""
     now = now or datetime.now(UTC)
+    asking = asking or Asking()
     check_agency_rules(gate, body, user)
-    question = gate.question(
-        user, action=action, purpose=body.purpose, case_number=body.case_number,
-        reason=body.reason, requested_by=body.requested_by,
-        lookback_days=lookback_days(body.params.since, now), now=now,
-    )
+    question = ask(gate, body, user, action, now, asking)
     query = body.params.model_dump(mode="json", exclude_none=True)
-    search_id = str(uuid.uuid4())
+    search_id = asking.search_id or str(uuid.uuid4())
     query["search_id"] = search_id
     query["offense_type"] = body.offense_type
     for part in ("stakeout", "convoy", "vehicle"):  # what the kind searched for, not just params
@@ -241,7 +277,7 @@ def decide_run_log(
     query.update(recorded or {})
     decision, page, index = gate.run(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
-        facts={"offense_type": body.offense_type},
+        facts={"offense_type": body.offense_type, **asking.facts},
     )
     owners = [
         OwnerOutcome(owner_id=o.owner_id, allowed=o.allowed, policy_ids=list(o.policy_ids),
@@ -250,6 +286,22 @@ def decide_run_log(
     ]
     return SearchResponse(**page.model_dump(), owners=owners, audit_index=index,
                           reason_flags=list(decision.reason_flags), search_id=search_id)
+
+
+def ask(
+    gate: AccessGate, body: SearchCreate, user: Principal, action: str, now: datetime,
+    asking: Asking,
+) -> AccessQuestion:
+    """The question of ``body``, asked of the owners ``asking`` names (every agency
+    without)."""
+    question = gate.question(
+        user, action=action, purpose=body.purpose, case_number=body.case_number,
+        reason=body.reason, requested_by=body.requested_by,
+        lookback_days=lookback_days(body.params.since, now), now=now,
+    )
+    if asking.owners is None:
+        return question
+    return replace(question, owners=list(asking.owners))
 
 
 def check_agency_rules(gate: AccessGate, body: SearchCreate, user: Principal) -> None:
@@ -261,24 +313,27 @@ def check_agency_rules(gate: AccessGate, body: SearchCreate, user: Principal) ->
 
 
 def search(
-    gate: AccessGate, store: ReadStore, holds: HoldStore, body: SearchCreate,
-    user: Principal, *, now: datetime | None = None,
+    gate: AccessGate, store: ReadStore, holds: HoldStore | None, body: SearchCreate,
+    user: Principal, *, now: datetime | None = None, asking: Asking | None = None,
 ) -> SearchResponse:
     """Run one search for ``user``: decided as ``search_<kind>`` per owner, logged as a
     ``search`` entry before it is answered. A pattern of life that must wait for a
     supervisor raises `ApprovalPending` with its pending approval instead (logged too),
-    and reveals nothing."""
+    and reveals nothing (`ApprovalRequired` where a partner node asks)."""
     now = now or datetime.now(UTC)
+    asking = asking or Asking()
     if body.kind == "locate":
-        return locate(gate, store, body, user, now)
+        return locate(gate, store, body, user, now, asking)
+    held = None if asking.partner else holds
     return decide_run_log(
-        gate, body, user, action=f"search_{body.kind}", now=now,
-        execute=lambda scope: run_kind(store, holds, body, scope, now),
+        gate, body, user, action=f"search_{body.kind}", now=now, asking=asking,
+        execute=lambda scope: run_kind(store, held, body, scope, now),
     )
 
 
 def locate(
     gate: AccessGate, store: ReadStore, body: SearchCreate, user: Principal, now: datetime,
+    asking: Asking | None = None,
 ) -> SearchResponse:
     """The legal-basis gate, then the pattern of life. Whether it waits for a supervisor is
     decided from policy and settings before any read is looked at, so a pending answer
@@ -289,24 +344,24 @@ def locate(
         raise AccessDenied(LegalBasisRequired.code, str(exc)) from None
     if not body.params.plate:
         raise AccessDenied("plate_required", "a locate search needs `params.plate`")
+    asking = asking or Asking()
     check_agency_rules(gate, body, user)
-    question = gate.question(
-        user, action="search_locate", purpose=body.purpose, case_number=body.case_number,
-        reason=body.reason, requested_by=body.requested_by,
-        lookback_days=lookback_days(body.params.since, now), now=now,
-    )
+    question = ask(gate, body, user, "search_locate", now, asking)
     decision = gate.decide(question)
     book = Approvals(gate.catalog, gate.audit_log)
     because = book.needed(question, decision)
     approval: ApprovalRow | None = None
-    if body.approval_id is not None:
+    if asking.partner:
+        if because:
+            raise ApprovalRequired(question, decision, because)
+    elif body.approval_id is not None:
         approval = book.consume(body.approval_id, user, body, basis, question.requested_by_id,
                                 now)
     elif because:
         raise ApprovalPending(book.request(gate, question, decision, body, basis, because, now))
     try:
         return decide_run_log(
-            gate, body, user, action="search_locate", now=now,
+            gate, body, user, action="search_locate", now=now, asking=asking,
             recorded=audit_fields(basis, approval),
             execute=lambda scope: run_locate(store, body, scope),
         )

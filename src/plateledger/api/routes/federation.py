@@ -2,8 +2,8 @@
 
 Only a request signed by a registered, unrevoked partner node is read (RFC 9421, see
 `plateledger.federation.verify`); user tokens are not accepted here. The signature is
-checked before the body is used; the search then runs through the gate as a local one
-(`plateledger.access.federated`).
+checked before the body is used; the search, of any kind, then runs through the same
+workflow as a local one (`plateledger.access.federated`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "a search UUID already answered for this node (`search_id_reused`): "
         "one search, one entry in the owner's log"
+    },
+    422: {
+        "description": "a search this node refuses as it would a local one, before any "
+        "read is looked at (`plate_required`, `stakeout_required`, `unbounded_area`, "
+        "`legal_basis_required` …), or a malformed body (`invalid_request`)"
     },
 }
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from plateledger.access import federated, searches
+from plateledger.access import federated
 from plateledger.access.approvals import ApprovalError, ApprovalOut, ApprovalPending
 from plateledger.access.searches import SearchCreate, SearchKind, SearchParams, SearchResponse
 from plateledger.api.deps import CurrentUser, GateDep, HoldsDep, SettingsDep, StoreDep
@@ -49,18 +49,18 @@ async def create_search(
     body: SearchCreate, user: CurrentUser, gate: GateDep, store: StoreDep, holds: HoldsDep,
     settings: SettingsDep,
 ) -> Any:
+    # Decided here for this node's own owners, then sent to the partner nodes that answer
+    # for the others and merged into one page (docs/federation.md); with none registered
+    # the answer is the local one.
     try:
         with approval_errors():
-            answer = await asyncio.to_thread(searches.search, gate, store, holds, body, user)
+            return await asyncio.to_thread(
+                federated.search, gate, store, holds, body, user,
+                node_key=lambda: NodeKey.load_or_create(settings.data_dir),
+                timeout=settings.federation_timeout_seconds,
+            )
     except ApprovalPending as pending:
         return JSONResponse(pending.approval.model_dump(mode="json"), status_code=202)
-    # An exact search is also sent to the partner nodes that answer for other owners
-    # (docs/federation.md); with none registered the answer is the local one, unchanged.
-    return await asyncio.to_thread(
-        federated.fan_out, gate, body, user, answer,
-        node_key=lambda: NodeKey.load_or_create(settings.data_dir),
-        timeout=settings.federation_timeout_seconds,
-    )
 
 
 @router.get("", response_model=SearchResponse, summary="Run a search given as query parameters")
@@ -69,6 +69,7 @@ async def get_search(
     gate: GateDep,
     store: StoreDep,
     holds: HoldsDep,
+    settings: SettingsDep,
     kind: SearchKind = "exact",
     plate: Annotated[str | None, Query(max_length=32)] = None,
     since: datetime | None = None,
@@ -109,4 +110,8 @@ async def get_search(
     if body.kind == "locate":
         raise ApiError(422, "legal_basis_required", "a pattern-of-life (locate) search is "
                        "posted (POST /v1/searches) with its `legal_basis`")
-    return await asyncio.to_thread(searches.search, gate, store, holds, body, user)
+    return await asyncio.to_thread(
+        federated.search, gate, store, holds, body, user,
+        node_key=lambda: NodeKey.load_or_create(settings.data_dir),
+        timeout=settings.federation_timeout_seconds,
+    )
