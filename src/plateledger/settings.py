@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         description="how long a search waits for the partner nodes it is sent to; a node "
         "that has not answered by then is listed unavailable",
     )
+    witness_every_minutes: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often the server sends its latest checkpoint to its partner nodes' "
+        "witnesses and keeps their cosignatures (cross-witnessing), the first time one "
+        "interval after start",
+    )
     pmtiles_path: Path | None = Field(
         default=None,
         description="a PMTiles file (e.g. cut from an OpenStreetMap extract) that the map "

@@ -18,6 +18,7 @@ from plateledger.access.admin_changes import Actor, AdminChanges
 from plateledger.access.approvals import Approvals
 from plateledger.access.cases import Cases
 from plateledger.access.policy_source import PolicySource
+from plateledger.audit import NoteSigner
 from plateledger.audit.changes import who
 from plateledger.catalog import Agency, Principal, new_totp_secret
 from plateledger.catalog.quarantine import NewItem
@@ -209,6 +210,8 @@ def produce(desk: Desk, secrets: list[str] | None = None) -> list[dict[str, Any]
     nodes = NodeRegistry(desk.catalog, desk.log)
     nodes.add(chief_fields, "fremont", "https://fremont.example",
               NodeKey.generate().public.text(), ["fpd"])
+    nodes.set_log_keys(chief_fields, "fremont",
+                       NoteSigner.generate("fremont.example/audit").verifier_key())
     nodes.revoke(chief_fields, "fremont")
     return [desk.log.entry(i).entry for i in range(start, desk.log.size())]
 

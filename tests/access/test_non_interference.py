@@ -487,6 +487,8 @@ ROUTES: dict[str, str] = {
     "checkpoint; no read data (tests/audit/test_witness_protocol.py)",
     "POST /v1/witness/add-checkpoint": "write: another log's checkpoint, cosigned; no read "
     "data (tests/audit/test_witness_protocol.py)",
+    "GET /v1/witness/status": "partners' checkpoints as this node's witness holds them: "
+    "tree heads, no read data (tests/federation/test_cross_witness.py)",
     "POST /v1/auth/token": "a login: the caller's own token",
     "POST /v1/auth/logout": "a logout: the caller's own token",
     "GET /v1/admin/agency": "admin of the caller's own agency",

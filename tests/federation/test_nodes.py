@@ -64,6 +64,8 @@ def test_add_and_revoke_are_logged_with_the_values_before_and_after(catalog: Cat
         "url": "https://fremont.example",
         "key_id": key.public.key_id,
         "agencies": ["fpd"],
+        "log_key": None,
+        "witness_key": None,
         "revoked_at": None,
     }
     assert entries[1]["before"]["revoked_at"] is None and entries[1]["after"]["revoked_at"]

@@ -37,6 +37,7 @@ from plateledger.api.routes import (
     supervision,
     tlog,
     transparency,
+    witnessing,
     zones,
 )
 from plateledger.settings import Settings
@@ -88,7 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
         supervision, recognize, ingest, docs, basemap, tlog, approvals, cases, quarantine,
-        federation,
+        federation, witnessing,
     ):
         app.include_router(module.router)
     install_pages(app)

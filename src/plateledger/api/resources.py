@@ -13,7 +13,9 @@ from plateledger.access import AccessGate
 from plateledger.access.alarm import AlarmConfig, AlarmMonitor
 from plateledger.access.policy_source import PolicyAlertGate, PolicyDecider, PolicySource
 from plateledger.audit import AuditLog, NoteSigner, new_entry
+from plateledger.audit.witness import CosignatureStore
 from plateledger.catalog import ActiveZone, Agency, Catalog, KeyPrincipal, open_catalog
+from plateledger.federation.witnessing import CrossWitness
 from plateledger.hotlist.runtime import HotlistRuntime
 from plateledger.ingest.batcher import ReadBatcher
 from plateledger.ingest.enrich import CameraInfo, Owner, zone_drop_fields
@@ -199,6 +201,11 @@ class Resources:
             first_delay=timedelta(minutes=settings.reports_first_minutes),
         ) if settings.reports_schedule else None
         self.answers = AnswerCache(timedelta(seconds=settings.transparency_cache_seconds))
+        self.cosignatures = CosignatureStore(settings.data_dir / "cosignatures")
+        self.cross_witness = CrossWitness(
+            self.catalog, self.audit_log, self.cosignatures,
+            interval=timedelta(minutes=settings.witness_every_minutes),
+        )
 
     def _deliver_alerts(self, reads: list[PlateRead]) -> None:
         self.hotlist.service.process(reads)
@@ -217,14 +224,18 @@ class Resources:
         state.alarms = self.alarms
         state.reports = self.reports
         state.transparency_answers = self.answers
+        state.tlog_cosignatures = self.cosignatures
+        state.cross_witness = self.cross_witness
 
     def start(self) -> None:
         self.hotlist.start()
         self.retention.start()
         if self.reports is not None:
             self.reports.start()
+        self.cross_witness.start()
 
     def close(self) -> None:
+        self.cross_witness.stop(timeout=60)
         if self.reports is not None:
             self.reports.stop(timeout=60)
         self.retention.stop(timeout=60)

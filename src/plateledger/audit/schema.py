@@ -6,13 +6,27 @@
   O(log n) keys. Leaves (level 0) are read from ``audit_entries``.
 - ``audit_head``: one row (``id = 1``): the tree size and root after the last append,
   and a counter every append bumps first so that writers queue on that row.
+- ``witness_logs`` and ``witness_conflicts``: this server as a witness of other logs
+  (`plateledger.audit.witness.CatalogWitnessState`): per log, the latest checkpoint it
+  cosigned and the last one it was shown; and each checkpoint it refused as
+  inconsistent with the one it held, kept as evidence.
 
 The catalog's migrations include this ``metadata``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -46,3 +60,32 @@ audit_head = Table(
 )
 
 HEAD_ID = 1
+
+witness_logs = Table(
+    "witness_logs",
+    metadata,
+    Column("origin", String(300), primary_key=True),
+    Column("size", BigInteger, nullable=False),  # the latest cosigned (0: none yet)
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("checkpoint", Text, nullable=True),  # that checkpoint as signed by the log
+    Column("cosigned_at", String(40), nullable=True),
+    Column("seen_size", BigInteger, nullable=True),  # the last checkpoint shown, signed
+    Column("seen_at", String(40), nullable=True),
+)
+
+witness_conflicts = Table(
+    "witness_conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("origin", String(300), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("checkpoint", Text, nullable=False),  # as signed by the log
+    Column("request", Text, nullable=False),  # the whole add-checkpoint body
+    Column("held_size", BigInteger, nullable=False),
+    Column("held_checkpoint", Text, nullable=True),
+    Column("reason", String(40), nullable=False),
+    Column("seen_at", String(40), nullable=False),
+    Column("audit_index", BigInteger, nullable=True),
+    UniqueConstraint("origin", "size", "root_hash"),
+)

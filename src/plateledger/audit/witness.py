@@ -15,18 +15,23 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from plateledger.audit.checkpoint import Checkpoint, verify_checkpoint
+from plateledger.audit.entry import new_entry
 from plateledger.audit.errors import AuditError, NoteError, ProofError
 from plateledger.audit.hashing import EMPTY_ROOT
 from plateledger.audit.log import AuditLog
@@ -37,6 +42,7 @@ from plateledger.audit.note import (
     check_key_name,
 )
 from plateledger.audit.remote import RemoteLog
+from plateledger.audit.schema import witness_conflicts, witness_logs
 from plateledger.audit.tiles import TileLog
 from plateledger.audit.verify import verify_consistency
 
@@ -323,9 +329,17 @@ class CosignatureStore:
             return []
         return [line + "\n" for line in path.read_text(encoding="utf-8").splitlines() if line]
 
-    def add(self, note: str, log_key: str, *, root_at: Callable[[int], bytes]) -> list[str]:
+    def add(
+        self,
+        note: str,
+        log_key: str,
+        *,
+        root_at: Callable[[int], bytes],
+        also_trusted: Sequence[CosignerVerifier] = (),
+    ) -> list[str]:
         """Keep the cosignatures on ``note`` (this log's checkpoint, signed by ``log_key``)
-        that verify under a trusted witness key; return the lines kept.
+        that verify under a trusted witness key (``witnesses.txt``, and ``also_trusted``:
+        the witnesses of registered partner nodes); return the lines kept.
 
         Raises ``NoteError`` if the note is not this log's signed checkpoint of its own
         tree (``root_at(size)`` gives the log's root), ``UnknownCosignerError`` if no line
@@ -336,7 +350,7 @@ class CosignatureStore:
             raise NoteError(f"the checkpoint of size {checkpoint.size} is not this log's")
         text, signatures = split_note(note)
         kept: list[str] = []
-        for verifier in self.trusted():
+        for verifier in [*self.trusted(), *also_trusted]:
             for line in signatures:
                 if verifier.verify_line(text, line) is not None:
                     kept.append(line + "\n")
@@ -375,33 +389,51 @@ class WitnessRefusal(AuditError):
         self.size = size  # for 409: the size of the latest checkpoint cosigned
 
 
-class WitnessService:
-    """A tlog-witness witness over ``directory``: ``logs.txt`` (the verifier keys of
-    the logs it witnesses, one a line), ``cosigner.key`` and, per log, the latest
-    checkpoint it cosigned in ``state/<sha256(origin) hex>.txt``."""
+class WitnessState(Protocol):
+    """Where a witness keeps, per log origin, the latest checkpoint it cosigned, and the
+    checkpoints it refused as inconsistent with that one (the evidence of a rewrite)."""
 
-    def __init__(self, directory: Path, cosigner: Cosigner) -> None:
+    def hold(self) -> AbstractContextManager[None]:
+        """Held while one request is checked and recorded (may do nothing, if `advance`
+        itself refuses a change made meanwhile)."""
+        ...
+
+    def latest(self, origin: str) -> Checkpoint | None: ...
+
+    def seen(self, origin: str, checkpoint: Checkpoint) -> None:
+        """A checkpoint of ``origin`` signed by its key was shown (cosigned or not)."""
+        ...
+
+    def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
+        """Record ``new`` (signed ``note``) as the latest of ``origin`` if ``held`` still
+        is; return whether it was recorded."""
+        ...
+
+    def keep_conflict(self, conflict: Conflict) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A checkpoint signed by a witnessed log's key that does not extend the one held."""
+
+    origin: str
+    checkpoint: Checkpoint
+    note: str  # as the log signed it
+    request: str  # the whole add-checkpoint body (its consistency proof included)
+    held: Checkpoint
+    reason: str  # `fork`: same size, another root; `proof_rejected`: no valid proof
+
+
+class FileWitnessState:
+    """State in files: ``state/<sha256(origin) hex>.txt`` holds the latest checkpoint
+    cosigned, ``state/conflict-<sha256(origin) hex>-<size>.txt`` each conflict; a file
+    lock makes one request's check and record one step across processes of one host."""
+
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.cosigner = cosigner
-        self._lock = threading.Lock()
-
-    def log_keys(self, origin: str) -> list[str]:
-        path = self.directory / LOG_KEYS_FILE
-        if not path.exists():
-            return []
-        keys = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-        return [key for key in keys if key and key.split("+", 1)[0] == origin]
-
-    def add_log(self, verifier_key: str) -> None:
-        NoteVerifier.parse(verifier_key)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / LOG_KEYS_FILE).open("a", encoding="utf-8") as handle:
-            handle.write(verifier_key.strip() + "\n")
 
     @contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        """Hold ``state/.lock``: another process serving the same witness waits, so a
-        check and the record it leads to are one step (tlog-witness requires it)."""
+    def hold(self) -> Iterator[None]:
         path = self.directory / "state" / ".lock"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as handle:
@@ -411,17 +443,279 @@ class WitnessService:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _state(self, origin: str) -> Path:
-        return self.directory / "state" / f"{hashlib.sha256(origin.encode()).hexdigest()}.txt"
+    def _name(self, origin: str) -> str:
+        return hashlib.sha256(origin.encode()).hexdigest()
 
     def latest(self, origin: str) -> Checkpoint | None:
-        path = self._state(origin)
+        path = self.directory / "state" / f"{self._name(origin)}.txt"
         return Checkpoint.parse(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def seen(self, origin: str, checkpoint: Checkpoint) -> None:
+        return None
+
+    def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
+        path = self.directory / "state" / f"{self._name(origin)}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(new.text(), encoding="utf-8")
+        temporary.replace(path)  # persisted before answering
+        return True
+
+    def keep_conflict(self, conflict: Conflict) -> None:
+        name = f"conflict-{self._name(conflict.origin)}-{conflict.checkpoint.size}.txt"
+        path = self.directory / "state" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(conflict.note, encoding="utf-8")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessedLog:
+    """What the witness holds of one log: the latest checkpoint cosigned (size 0: none
+    yet), when, the size of the last checkpoint shown to it, and its conflicts kept."""
+
+    origin: str
+    size: int
+    cosigned_at: str | None
+    seen_size: int | None
+    seen_at: str | None
+    conflicts: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeptConflict:
+    """One conflicting checkpoint kept as evidence, with the one held when it came."""
+
+    origin: str
+    size: int
+    root_hash: bytes
+    reason: str
+    checkpoint: str
+    held_size: int
+    held_checkpoint: str | None
+    request: str
+    seen_at: str
+    audit_index: int | None
+
+
+class CatalogWitnessState:
+    """State in the catalog database (tables ``witness_logs`` and ``witness_conflicts``),
+    shared by every API process of a node. Recording is a compare-and-set on the row
+    (``UPDATE … WHERE size = held AND root_hash = held``): of two requests from the same
+    held checkpoint one wins, in any process, with no lock held across the check. A new
+    conflict is kept with a ``witness_conflict`` entry in ``audit_log``, in one
+    transaction; the same conflicting checkpoint shown again is kept once."""
+
+    def __init__(self, engine: Engine, audit_log: AuditLog | None = None) -> None:
+        self.engine = engine
+        self.audit_log = audit_log
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        yield
+
+    def latest(self, origin: str) -> Checkpoint | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(witness_logs.c.size, witness_logs.c.checkpoint).where(
+                    witness_logs.c.origin == origin
+                )
+            ).first()
+        if row is None or row.size == 0 or row.checkpoint is None:
+            return None
+        return Checkpoint.parse(split_note(row.checkpoint)[0])
+
+    def _ensure(self, conn: Connection, origin: str) -> None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(witness_logs).values(origin=origin, size=0, root_hash=EMPTY_ROOT)
+                )
+        except IntegrityError:
+            pass
+
+    def seen(self, origin: str, checkpoint: Checkpoint) -> None:
+        with self.engine.begin() as conn:
+            self._ensure(conn, origin)
+            conn.execute(
+                update(witness_logs)
+                .where(witness_logs.c.origin == origin)
+                .values(seen_size=checkpoint.size, seen_at=_now())
+            )
+
+    def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
+        size, root = (0, EMPTY_ROOT) if held is None else (held.size, held.root_hash)
+        with self.engine.begin() as conn:
+            self._ensure(conn, origin)
+            done = conn.execute(
+                update(witness_logs)
+                .where(
+                    witness_logs.c.origin == origin,
+                    witness_logs.c.size == size,
+                    witness_logs.c.root_hash == root,
+                )
+                .values(size=new.size, root_hash=new.root_hash, checkpoint=note, cosigned_at=_now())
+            )
+            return done.rowcount == 1
+
+    def _held_note(self, conn: Connection, origin: str) -> str | None:
+        return conn.execute(
+            select(witness_logs.c.checkpoint).where(witness_logs.c.origin == origin)
+        ).scalar()
+
+    def keep_conflict(self, conflict: Conflict) -> None:
+        checkpoint = conflict.checkpoint
+        with self.engine.begin() as conn:
+            known = conn.execute(
+                select(witness_conflicts.c.id).where(
+                    witness_conflicts.c.origin == conflict.origin,
+                    witness_conflicts.c.size == checkpoint.size,
+                    witness_conflicts.c.root_hash == checkpoint.root_hash,
+                )
+            ).first()
+            if known is not None:
+                return
+            held_note = self._held_note(conn, conflict.origin)
+            index = None
+            if self.audit_log is not None:
+                entry = new_entry(
+                    "witness_conflict",
+                    origin=conflict.origin,
+                    reason=conflict.reason,
+                    size=checkpoint.size,
+                    root_hash=base64.b64encode(checkpoint.root_hash).decode(),
+                    held_size=conflict.held.size,
+                    held_root_hash=base64.b64encode(conflict.held.root_hash).decode(),
+                    checkpoint=conflict.note,
+                    held_checkpoint=held_note,
+                )
+                index = self.audit_log.append(entry, connection=conn)
+            conn.execute(
+                insert(witness_conflicts).values(
+                    origin=conflict.origin,
+                    size=checkpoint.size,
+                    root_hash=checkpoint.root_hash,
+                    checkpoint=conflict.note,
+                    request=conflict.request,
+                    held_size=conflict.held.size,
+                    held_checkpoint=held_note,
+                    reason=conflict.reason,
+                    seen_at=_now(),
+                    audit_index=index,
+                )
+            )
+
+    def import_files(self, directory: Path) -> int:
+        """Take the latest checkpoints a file-kept witness recorded in ``directory``
+        (``state/*.txt``) for the logs this database holds nothing of yet; return how
+        many. (The files held the checkpoint's text, without its signature.)"""
+        taken = 0
+        for path in sorted((directory / "state").glob("*.txt")):
+            if path.name.startswith("conflict-"):
+                continue
+            checkpoint = Checkpoint.parse(path.read_text(encoding="utf-8"))
+            with self.engine.begin() as conn:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(witness_logs).values(
+                            origin=checkpoint.origin, size=checkpoint.size,
+                            root_hash=checkpoint.root_hash, checkpoint=checkpoint.text() + "\n",
+                            cosigned_at=_now()))  # fmt: skip
+                    taken += 1
+                except IntegrityError:
+                    continue
+        return taken
+
+    def logs(self) -> list[WitnessedLog]:
+        """Every log this witness was shown a signed checkpoint of, by origin."""
+        counts = (
+            select(witness_conflicts.c.origin, func.count().label("n"))
+            .group_by(witness_conflicts.c.origin)
+            .subquery()
+        )
+        query = (
+            select(witness_logs, func.coalesce(counts.c.n, 0).label("conflicts"))
+            .outerjoin(counts, counts.c.origin == witness_logs.c.origin)
+            .order_by(witness_logs.c.origin)
+        )
+        with self.engine.connect() as conn:
+            return [
+                WitnessedLog(r.origin, r.size, r.cosigned_at, r.seen_size, r.seen_at, r.conflicts)
+                for r in conn.execute(query)
+            ]
+
+    def conflicts(self, origin: str | None = None) -> list[KeptConflict]:
+        query = select(witness_conflicts).order_by(witness_conflicts.c.id)
+        if origin is not None:
+            query = query.where(witness_conflicts.c.origin == origin)
+        with self.engine.connect() as conn:
+            return [
+                KeptConflict(
+                    r.origin,
+                    r.size,
+                    r.root_hash,
+                    r.reason,
+                    r.checkpoint,
+                    r.held_size,
+                    r.held_checkpoint,
+                    r.request,
+                    r.seen_at,
+                    r.audit_index,
+                )
+                for r in conn.execute(query)
+            ]
+
+
+class WitnessService:
+    """A tlog-witness witness over ``directory``: ``logs.txt`` (the verifier keys of
+    the logs it witnesses, one a line), ``cosigner.key``, and its `WitnessState` (by
+    default files: the latest checkpoint cosigned per log in
+    ``state/<sha256(origin) hex>.txt``). ``log_keys_of`` adds the keys of an origin kept
+    elsewhere (a node's registered partners), looked up on each request."""
+
+    def __init__(
+        self,
+        directory: Path,
+        cosigner: Cosigner,
+        *,
+        state: WitnessState | None = None,
+        log_keys_of: Callable[[str], list[str]] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.cosigner = cosigner
+        self.state: WitnessState = state if state is not None else FileWitnessState(directory)
+        self.log_keys_of = log_keys_of
+        self._lock = threading.Lock()
+
+    def log_keys(self, origin: str) -> list[str]:
+        keys: list[str] = []
+        path = self.directory / LOG_KEYS_FILE
+        if path.exists():
+            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+            keys = [key for key in lines if key and key.split("+", 1)[0] == origin]
+        if self.log_keys_of is not None:
+            keys += [key for key in self.log_keys_of(origin) if key not in keys]
+        return keys
+
+    def add_log(self, verifier_key: str) -> None:
+        NoteVerifier.parse(verifier_key)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / LOG_KEYS_FILE).open("a", encoding="utf-8") as handle:
+            handle.write(verifier_key.strip() + "\n")
+
+    def latest(self, origin: str) -> Checkpoint | None:
+        return self.state.latest(origin)
 
     def add_checkpoint(self, body: str) -> str:
         """Answer one ``add-checkpoint`` request body; return the cosignature line(s).
 
-        Raises ``WitnessRefusal`` with the status the protocol prescribes.
+        Raises ``WitnessRefusal`` with the status the protocol prescribes. A checkpoint
+        signed by the log's key that does not extend the one held — the same size with
+        another root (409), or no valid consistency proof from it (422) — is kept as
+        evidence (`WitnessState.keep_conflict`) before the refusal.
         """
         head, sep, note = body.partition("\n\n")
         if not sep:
@@ -454,14 +748,18 @@ class WitnessService:
         old = int(old_text)
         if old > checkpoint.size:
             raise WitnessRefusal(400, f"old size {old} is above the checkpoint's size")
-        with self._lock, self._file_lock():
-            latest = self.latest(origin)
+        self.state.seen(origin, checkpoint)
+        with self._lock, self.state.hold():
+            latest = self.state.latest(origin)
             latest_size = 0 if latest is None else latest.size
             if old != latest_size:
                 raise WitnessRefusal(409, f"the latest cosigned size is {latest_size}",
                                      size=latest_size)  # fmt: skip
             if latest is not None and old == checkpoint.size:
                 if latest.root_hash != checkpoint.root_hash:
+                    self.state.keep_conflict(
+                        Conflict(origin, checkpoint, note, body, latest, "fork")
+                    )
                     raise WitnessRefusal(409, "same size, another root hash", size=latest_size)
             else:
                 if old == 0 and proof:
@@ -471,12 +769,15 @@ class WitnessService:
                     verify_consistency(old, checkpoint.size, proof, old_root,
                                        checkpoint.root_hash)  # fmt: skip
                 except ProofError as exc:
+                    if latest is not None:
+                        self.state.keep_conflict(
+                            Conflict(origin, checkpoint, note, body, latest, "proof_rejected")
+                        )
                     raise WitnessRefusal(422, f"consistency proof rejected: {exc}") from exc
-            path = self._state(origin)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
-            temporary.write_text(checkpoint.text(), encoding="utf-8")
-            temporary.replace(path)  # persisted before answering
+            if not self.state.advance(origin, latest, note, checkpoint):
+                now = self.state.latest(origin)
+                size = 0 if now is None else now.size
+                raise WitnessRefusal(409, f"the latest cosigned size is {size}", size=size)
         return self.cosigner.cosign(checkpoint.text())
 
 
@@ -500,11 +801,17 @@ def push_cosignature(prefix: str, note: str, *, timeout: float = 30.0) -> str:
     """Hand a cosigned checkpoint to the log at tlog ``prefix`` (``POST <prefix>/cosignatures``);
     return the lines it kept. Raises ``AuditError`` with the log's answer if it refuses."""
     try:
-        response = httpx.post(prefix.rstrip("/") + "/cosignatures", content=note.encode(),
-                              headers={"Content-Type": "text/plain"}, timeout=timeout)
+        response = httpx.post(
+            prefix.rstrip("/") + "/cosignatures",
+            content=note.encode(),
+            headers={"Content-Type": "text/plain"},
+            timeout=timeout,
+        )
     except httpx.HTTPError as exc:
         raise AuditError(f"cannot reach the log: {exc}") from exc
     if response.status_code != 200:
-        raise AuditError(f"the log refused the cosignature ({response.status_code}): "
-                         f"{response.text.strip()[:300]}")
+        raise AuditError(
+            f"the log refused the cosignature ({response.status_code}): "
+            f"{response.text.strip()[:300]}"
+        )
     return response.text

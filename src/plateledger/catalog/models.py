@@ -310,6 +310,10 @@ class Node(Base):
     agencies: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # cross-witnessing (migration 0023_node_log_keys): the partner's audit log's note
+    # verifier key (its name is the log's origin), and its witness's cosigner key
+    log_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    witness_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class NodeNonce(Base):

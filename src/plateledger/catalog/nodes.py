@@ -6,6 +6,11 @@ key and key id, and the owner agencies it answers for — slugs of agencies this
 holds, whose class this catalog records (a request never sets it). Every function takes a
 ``Session`` or a ``Connection``, so that a change commits with its audit entry.
 
+For cross-witnessing (migration ``0023_node_log_keys``) a node also records its partner's
+audit-log verifier key (``log_key``: its name is the log's origin) and the cosigner key of
+the partner's witness (``witness_key``): this node witnesses that log while the node is not
+revoked, and sends its own checkpoints to that witness.
+
 Nonces are kept in the catalog database, not in a process's memory: several API processes
 may serve one node (DESIGN.md, "many nodes"), and a request replayed to a sibling process
 must be refused too. The primary key (key id, nonce) makes the check and the remembering
@@ -34,9 +39,11 @@ __all__ = [
     "remember_nonce",
     "remote_agency_slugs",
     "revoke_node",
+    "set_log_keys",
+    "witnessed_log_keys",
 ]
 
-NODE_VALUES = ("url", "key_id", "agencies", "revoked_at")
+NODE_VALUES = ("url", "key_id", "agencies", "log_key", "witness_key", "revoked_at")
 """What a node's change entry records of it (the public key is named by its key id)."""
 
 
@@ -45,6 +52,8 @@ def node_values(node: Node) -> dict[str, object]:
         "url": node.url,
         "key_id": node.key_id,
         "agencies": list(node.agencies),
+        "log_key": node.log_key,
+        "witness_key": node.witness_key,
         "revoked_at": None if node.revoked_at is None else node.revoked_at.isoformat(),
     }
 
@@ -70,6 +79,8 @@ def add_node(
     key_id: str,
     agencies: Iterable[str],
     now: datetime,
+    log_key: str | None = None,
+    witness_key: str | None = None,
 ) -> Node:
     """Register a node; raise `Conflict` for a name or key already registered (revoked
     ones included: a revoked key never comes back) and `CatalogError` for an agency
@@ -88,12 +99,67 @@ def add_node(
         raise Conflict(f"a node `{name}` is already registered")
     if node_by_key_id(session, key_id) is not None:
         raise Conflict(f"key `{key_id}` is already registered")
+    _check_origin(session, name, log_key)
     node = Node(
-        name=name, url=url, public_key=public_key, key_id=key_id, agencies=slugs, created_at=now
+        name=name,
+        url=url,
+        public_key=public_key,
+        key_id=key_id,
+        agencies=slugs,
+        created_at=now,
+        log_key=log_key,
+        witness_key=witness_key,
     )
     session.add(node)
     session.flush()
     return node
+
+
+def _origin(log_key: str) -> str:
+    return log_key.split("+", 1)[0]
+
+
+def _check_origin(session: Session, name: str, log_key: str | None) -> None:
+    """Refuse a log origin another unrevoked node holds: the witness finds a log by it."""
+    if log_key is None:
+        return
+    for other in nodes(session):
+        if (
+            other.name != name
+            and other.revoked_at is None
+            and other.log_key is not None
+            and _origin(other.log_key) == _origin(log_key)
+        ):
+            raise Conflict(f"node `{other.name}` holds the log `{_origin(log_key)}` already")
+
+
+def set_log_keys(
+    session: Session, name: str, log_key: str, witness_key: str | None
+) -> tuple[Node, dict[str, object]]:
+    """Record node ``name``'s log verifier key and its witness's cosigner key (``None``:
+    keep the one recorded); return the node and its values before. Raises `NotFound`,
+    `Conflict` for a revoked node or an origin another unrevoked node holds."""
+    node = node_by_name(session, name)
+    if node is None:
+        raise NotFound(f"no node `{name}`")
+    if node.revoked_at is not None:
+        raise Conflict(f"node `{name}` is revoked")
+    _check_origin(session, name, log_key)
+    before = node_values(node)
+    node.log_key = log_key
+    if witness_key is not None:
+        node.witness_key = witness_key
+    session.flush()
+    return node, before
+
+
+def witnessed_log_keys(session: Session, origin: str) -> list[str]:
+    """The log keys of ``origin`` that unrevoked nodes registered: the logs witnessed."""
+    return [
+        node.log_key
+        for node in nodes(session)
+        if node.revoked_at is None and node.log_key is not None and _origin(node.log_key) == origin
+    ]
 
 
 def revoke_node(session: Session, name: str, now: datetime) -> tuple[Node, dict[str, object]]:

@@ -1,8 +1,10 @@
 """Registering and revoking partner nodes, each change with its audit entry.
 
-An add or a revoke writes the ``nodes`` row and a ``node_change`` entry (``object``
-``node``, ``object_id`` the node's name; before and after: its ``url``, ``key_id``,
-``agencies`` and ``revoked_at``) in one transaction of the catalog database, which holds
+An add, a revoke or a change of the node's log keys (``log_keys``: its audit log's
+verifier key and its witness's cosigner key, for cross-witnessing) writes the ``nodes``
+row and a ``node_change`` entry (``object`` ``node``, ``object_id`` the node's name;
+before and after: its ``url``, ``key_id``, ``agencies``, ``log_key``, ``witness_key`` and
+``revoked_at``) in one transaction of the catalog database, which holds
 the audit log (`plateledger.audit.changes`): if the entry cannot be written, nothing is
 changed.
 """
@@ -15,11 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from plateledger.audit import AuditLog
+from plateledger.audit import AuditLog, NoteError
 from plateledger.audit.changes import change_entry, log_change, who
+from plateledger.audit.note import NoteVerifier
+from plateledger.audit.witness import CosignerVerifier
 from plateledger.catalog import Catalog
 from plateledger.catalog.models import Node
-from plateledger.catalog.nodes import add_node, node_values, nodes, revoke_node
+from plateledger.catalog.nodes import add_node, node_values, nodes, revoke_node, set_log_keys
+from plateledger.federation.errors import FederationError
 from plateledger.federation.keys import NodePublicKey
 
 __all__ = ["NODE_CHANGE", "NodeRecord", "NodeRegistry", "operator"]
@@ -43,6 +48,8 @@ class NodeRecord:
     agencies: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None
+    log_key: str | None = None
+    witness_key: str | None = None
 
     @classmethod
     def of(cls, node: Node) -> NodeRecord:
@@ -54,7 +61,28 @@ class NodeRecord:
             tuple(node.agencies),
             node.created_at,
             node.revoked_at,
+            node.log_key,
+            node.witness_key,
         )
+
+
+def checked_log_key(text: str) -> str:
+    """A log's note verifier key (``origin+id+key``, Ed25519); raise `FederationError`."""
+    try:
+        NoteVerifier.parse(text)
+    except NoteError as exc:
+        raise FederationError("invalid_key", f"log key: {exc}") from None
+    return text.strip()
+
+
+def checked_witness_key(text: str) -> str:
+    """A witness's cosigner verifier key (``name+id+key``, type 0x04); raise
+    `FederationError`."""
+    try:
+        CosignerVerifier.parse(text)
+    except NoteError as exc:
+        raise FederationError("invalid_key", f"witness key: {exc}") from None
+    return text.strip()
 
 
 class NodeRegistry:
@@ -71,12 +99,28 @@ class NodeRegistry:
         url: str,
         public_key: str,
         agencies: Iterable[str],
+        *,
+        log_key: str | None = None,
+        witness_key: str | None = None,
     ) -> NodeRecord:
         """Register node ``name`` at ``url`` with ``public_key`` (base64, `NodePublicKey`)
-        for ``agencies`` (slugs this catalog holds, with their class)."""
+        for ``agencies`` (slugs this catalog holds, with their class), and, to witness
+        each other's logs, its ``log_key`` and ``witness_key``."""
         key = NodePublicKey.parse(public_key)
+        log_key = None if log_key is None else checked_log_key(log_key)
+        witness_key = None if witness_key is None else checked_witness_key(witness_key)
         with self.catalog.change() as session:
-            node = add_node(session, name, url, key.text(), key.key_id, agencies, datetime.now(UTC))
+            node = add_node(
+                session,
+                name,
+                url,
+                key.text(),
+                key.key_id,
+                agencies,
+                datetime.now(UTC),
+                log_key=log_key,
+                witness_key=witness_key,
+            )
             entry = change_entry(
                 NODE_CHANGE,
                 actor,
@@ -100,6 +144,33 @@ class NodeRegistry:
                 object="node",
                 object_id=name,
                 change="revoke",
+                node=name,
+                before=before,
+                after=node_values(node),
+            )
+            log_change(self.audit_log, session.connection(), entry)
+            return NodeRecord.of(node)
+
+    def set_log_keys(
+        self,
+        actor: Mapping[str, Any],
+        name: str,
+        log_key: str,
+        witness_key: str | None = None,
+    ) -> NodeRecord:
+        """Record node ``name``'s audit-log verifier key (this node then witnesses that log)
+        and its witness's cosigner key (this node then sends its checkpoints there;
+        ``None`` keeps the one recorded)."""
+        log_key = checked_log_key(log_key)
+        witness_key = None if witness_key is None else checked_witness_key(witness_key)
+        with self.catalog.change() as session:
+            node, before = set_log_keys(session, name, log_key, witness_key)
+            entry = change_entry(
+                NODE_CHANGE,
+                actor,
+                object="node",
+                object_id=name,
+                change="log_keys",
                 node=name,
                 before=before,
                 after=node_values(node),

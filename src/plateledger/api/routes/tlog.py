@@ -34,15 +34,16 @@ from plateledger.api.deps import (
 )
 from plateledger.api.errors import ApiError
 from plateledger.audit import AuditError, LogRangeError, NoteError
+from plateledger.audit.log import AuditLog
 from plateledger.audit.tiles import parse_tile_path, read_tile
 from plateledger.audit.witness import (
-    COSIGNER_KEY_FILE,
+    CatalogWitnessState,
     CosignatureStore,
-    Cosigner,
     UnknownCosignerError,
     WitnessRefusal,
     WitnessService,
 )
+from plateledger.federation.witnessing import partner_log_keys, witness_cosigner
 from plateledger.settings import Settings
 
 router = APIRouter(tags=["audit"])
@@ -73,14 +74,25 @@ def cosignature_store(request: Request, settings: Settings) -> CosignatureStore:
     return store
 
 
-def witness_service(request: Request, settings: Settings, origin: str) -> WitnessService:
-    """This server's witness, one per app (``<data-dir>/witness``), named ``<origin>/witness``."""
+def witness_service(
+    request: Request, settings: Settings, log: AuditLog, origin: str
+) -> WitnessService:
+    """This server's witness, one per app (``<data-dir>/witness``), named ``<origin>/witness``.
+    It witnesses the logs of ``logs.txt`` and those of the registered, unrevoked partner
+    nodes (read from the catalog on each request); its state is in the catalog database
+    (checkpoints a file-kept witness recorded are taken over once)."""
     service = getattr(request.app.state, "tlog_witness", None)
     if not isinstance(service, WitnessService):
         directory = settings.data_dir / "witness"
-        # an existing key is used whatever its name; a new one is named `<origin>/witness`
-        name = None if (directory / COSIGNER_KEY_FILE).exists() else f"{origin}/witness"
-        service = WitnessService(directory, Cosigner.load_or_create(directory, name))
+        state = CatalogWitnessState(log.engine, log)
+        state.import_files(directory)
+        catalog = getattr(request.app.state, "catalog", None)  # none: an app of the log alone
+        service = WitnessService(
+            directory,
+            witness_cosigner(directory, origin),
+            state=state,
+            log_keys_of=None if catalog is None else partner_log_keys(catalog.engine),
+        )
         request.app.state.tlog_witness = service
     return service
 
@@ -199,7 +211,7 @@ async def add_checkpoint(request: Request, log: AuditLogDep, settings: SettingsD
     cosigned. 404 unknown origin, 403 no known key's signature, 409 stale old size
     (body: the latest size, ``text/x.tlog.size``), 422 consistency proof rejected."""
     origin = log.signer.name if log.signer is not None else settings.audit_origin
-    service = witness_service(request, settings, origin)
+    service = witness_service(request, settings, log, origin)
     body = await _text(request)
     if body is None:
         return _plain(400, "the body must be UTF-8 text of at most 64 KiB")
