@@ -18,12 +18,13 @@ from plateledger.catalog.cases import cases_metadata
 from plateledger.catalog.models import Base
 from plateledger.catalog.quarantine import quarantine_metadata
 from plateledger.catalog.schema import alembic_config
+from plateledger.catalog.shared_hotlists import shared_hotlists_metadata
 from plateledger.hotlist.schema import metadata as hotlist_metadata
 from plateledger.retention.schema import metadata as retention_metadata
 
 TARGET_METADATA: tuple[MetaData, ...] = (
     Base.metadata, audit_metadata, retention_metadata, hotlist_metadata, approvals_metadata,
-    cases_metadata, quarantine_metadata, alias_metadata,
+    cases_metadata, quarantine_metadata, alias_metadata, shared_hotlists_metadata,
 )
 """The ``MetaData`` of every package with tables in the catalog database. A package that
 adds tables there adds its ``metadata`` here and writes a migration."""
