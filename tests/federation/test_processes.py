@@ -320,6 +320,7 @@ def test_the_federal_units_search_is_refused_by_each_california_node_and_logged_
         assert seen["type"] == "search"
         assert (seen["user"], seen["agency"]) == ("ice-ero-sf.investigator@federal", "ice-ero-sf")
         assert NO_FEDERAL in seen["denied"]["policy_ids"]
+        assert "query" not in seen  # nor, with it, the search UUID: the join is by index
         assert plate not in json.dumps(theirs)
         # The entry itself carries the federal unit's search UUID and its leaf index.
         assert node.searches_under(page["search_id"]) == [index]
