@@ -32,6 +32,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "recognition": (["bench.recognition.run"], ["--n", "10"]),
     "investigations": (["bench.investigation_bench", "--reads", "10000000"],
                        ["--reads", "300000", "--queries", "8"]),
+    "federation": (["bench.federation_bench"], ["--reads", "2000", "--searches", "30"]),
 }
 
 
