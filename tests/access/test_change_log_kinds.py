@@ -18,11 +18,12 @@ from plateledger.access.admin_changes import Actor, AdminChanges
 from plateledger.access.approvals import Approvals
 from plateledger.access.cases import Cases
 from plateledger.access.policy_source import PolicySource
+from plateledger.access.shared_hotlists import HotlistShares, SharedListPush, SharedLists
 from plateledger.audit import NoteSigner
 from plateledger.audit.changes import who
 from plateledger.catalog import Agency, Principal, new_totp_secret
 from plateledger.catalog.quarantine import NewItem
-from plateledger.federation import NodeKey, NodeRegistry
+from plateledger.federation import NodeKey, NodeRegistry, VerifiedNode
 from plateledger.hotlist import HitStore, HotlistStore
 from plateledger.hotlist.alert import Alert, AlertRead
 from plateledger.ingest.quarantine import Quarantine
@@ -213,6 +214,22 @@ def produce(desk: Desk, secrets: list[str] | None = None) -> list[dict[str, Any]
     nodes.set_log_keys(chief_fields, "fremont",
                        NoteSigner.generate("fremont.example/audit").verifier_key())
     nodes.revoke(chief_fields, "fremont")
+    nodes.add(chief_fields, "newark", "https://newark.example",
+              NodeKey.generate().public.text(), ["fpd"])
+    shared = store.import_list(ucpd, "shared", "NCIC", "stolen_vehicle", rows,
+                               changed_by=officer)
+    shares = HotlistShares(desk.catalog, desk.log, store, None,
+                           {ucpd: "ucpd", fpd: "fpd"}.__getitem__)
+    shares.share(officer, shared.list_id, ucpd, "newark")
+    shares.unshare(officer, shared.list_id, ucpd, "newark")
+    shares.share(officer, shared.list_id, ucpd, "newark")
+    partner = VerifiedNode("newark", "k" * 32, ("fpd",), "n" * 16)
+    held = SharedLists(desk.catalog, desk.log, str)
+    for version, change in enumerate(("share", "update", "unshare"), start=1):
+        held.receive(partner, SharedListPush.model_validate({
+            "list_id": 7, "agency": "fpd", "change": change, "version": version,
+            "name": "stolen", "category": "stolen_vehicle",
+            "entries": [] if change == "unshare" else [{"id": 1, "plate": "7ABC123"}]}))
     return [desk.log.entry(i).entry for i in range(start, desk.log.size())]
 
 

@@ -406,6 +406,15 @@ ROUTES: dict[str, str] = {
     "POST /v1/federation/searches": "a partner node's signed exact search, decided per owner "
     "by the same gate as POST /v1/searches and logged; only allowed owners' reads "
     "(tests/federation/test_searches.py)",
+    "POST /v1/federation/hits": "a partner node's signed hit on a list this node shared "
+    "with it, decided by the partner's gate; stored for the list's owner only and answered "
+    "with the entry index alone (tests/federation/test_shared_hotlists.py)",
+    "POST /v1/federation/hotlists": "a partner node's signed list, stored under its remote "
+    "agency; answered with counts and an entry index, no read data "
+    "(tests/federation/test_shared_hotlists.py)",
+    "POST /v1/hotlists/{list_id}/shares": "write: the caller's own list; no read data",
+    "GET /v1/hotlists/{list_id}/shares": "the caller's own list's shares: no read data",
+    "DELETE /v1/hotlists/{list_id}/shares/{node}": "write: the caller's own list",
     "POST /v1/exports": "exports",
     "GET /v1/reads/{read_id}/images/{kind}": "image_views",
     "GET /v1/hits": "hits",

@@ -22,6 +22,7 @@ from plateledger.api.routes import (
     docs,
     exports,
     federation,
+    federation_hotlists,
     hotlists,
     image_views,
     images,
@@ -89,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,
         audit, auth, admin, alarms, zones, sharing_presets, transparency, reports,
         supervision, recognize, ingest, docs, basemap, tlog, approvals, cases, quarantine,
-        federation, witnessing,
+        federation, witnessing, federation_hotlists,
     ):
         app.include_router(module.router)
     install_pages(app)

@@ -12,9 +12,11 @@ from typing import Any
 from plateledger.access import AccessGate
 from plateledger.access.alarm import AlarmConfig, AlarmMonitor
 from plateledger.access.policy_source import PolicyAlertGate, PolicyDecider, PolicySource
+from plateledger.access.shared_hotlists import SharedHotlists
 from plateledger.audit import AuditLog, NoteSigner, new_entry
 from plateledger.audit.witness import CosignatureStore
 from plateledger.catalog import ActiveZone, Agency, Catalog, KeyPrincipal, open_catalog
+from plateledger.federation import NodeKey
 from plateledger.federation.witnessing import CrossWitness
 from plateledger.hotlist.runtime import HotlistRuntime
 from plateledger.ingest.batcher import ReadBatcher
@@ -178,10 +180,16 @@ class Resources:
         ))
         self.access.alarms = self.alarms
         self.cache = CatalogCache(self.catalog)
+        self.shared_hotlists = SharedHotlists(
+            self.catalog, self.audit_log, agency_name=self.cache.agency_name,
+            node_key=lambda: NodeKey.load_or_create(settings.data_dir),
+            timeout=settings.federation_timeout_seconds,
+        )
         self.hotlist = HotlistRuntime.open(
             self.catalog.engine, self.audit_log, PolicyAlertGate(self.policy),
-            agency_name=self.cache.agency_name,
+            agency_name=self.cache.agency_name, shared=self.shared_hotlists.lists,
         )
+        self.shared_hotlists.attach(self.hotlist)
         self.batcher = ReadBatcher(
             self.store, max_reads=settings.ingest_batch_reads,
             max_delay=settings.ingest_batch_seconds,
@@ -221,6 +229,7 @@ class Resources:
         state.access = self.access
         state.policy = self.policy
         state.hotlist = self.hotlist
+        state.shared_hotlists = self.shared_hotlists
         state.alarms = self.alarms
         state.reports = self.reports
         state.transparency_answers = self.answers
@@ -229,6 +238,7 @@ class Resources:
 
     def start(self) -> None:
         self.hotlist.start()
+        self.shared_hotlists.start()
         self.retention.start()
         if self.reports is not None:
             self.reports.start()
@@ -240,6 +250,7 @@ class Resources:
             self.reports.stop(timeout=60)
         self.retention.stop(timeout=60)
         self.batcher.close()
+        self.shared_hotlists.close()
         self.hotlist.close()
         self.store.close()
         self.catalog.engine.dispose()

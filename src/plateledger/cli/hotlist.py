@@ -78,3 +78,69 @@ def list_hotlists(url: Url = DEFAULT_URL, token: Token = None) -> None:
         table.add_row(str(item["id"]), item["name"], item["category"], item["screened_class"],
                       item["source"], str(item["entry_count"]), item["updated_at"])  # fmt: skip
     out.print(table)
+
+
+@app.command("share")
+def share(
+    list_id: Annotated[int, typer.Argument(help="a list of your agency")],
+    node: Annotated[str, typer.Option(help="a registered partner node (`plateledger node list`)")],
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Share a list with a partner node: the node matches its reads against it and sends
+    the hits its policy allows (docs/federation.md, "Hot lists across nodes")."""
+    response = httpx.post(
+        f"{url}/v1/hotlists/{list_id}/shares",
+        headers={"Authorization": f"Bearer {load_token(url, token)}"},
+        json={"node": node},
+        timeout=60,
+    )
+    _print_share(fail_on_error(response))
+
+
+@app.command("unshare")
+def unshare(
+    list_id: Annotated[int, typer.Argument(help="a list of your agency")],
+    node: Annotated[str, typer.Option(help="the partner node to take it back from")],
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """End a share: the node is told to drop the list."""
+    response = httpx.delete(
+        f"{url}/v1/hotlists/{list_id}/shares/{node}",
+        headers={"Authorization": f"Bearer {load_token(url, token)}"},
+        timeout=60,
+    )
+    _print_share(fail_on_error(response))
+
+
+@app.command("shares")
+def shares(
+    list_id: Annotated[int, typer.Argument(help="a list of your agency")],
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """The nodes a list is shared with, and whether each holds it as it is now."""
+    response = httpx.get(
+        f"{url}/v1/hotlists/{list_id}/shares",
+        headers={"Authorization": f"Bearer {load_token(url, token)}"},
+        timeout=30,
+    )
+    table = Table("node", "shared", "unshared", "version held", "up to date", "last error")
+    for item in fail_on_error(response):
+        table.add_row(item["node"], item["shared_at"], item["unshared_at"] or "",
+                      str(item["pushed_version"]), "yes" if item["current"] else "no",
+                      item["last_error"])  # fmt: skip
+    out.print(table)
+
+
+def _print_share(answer: dict[str, object]) -> None:
+    state = answer["share"]
+    assert isinstance(state, dict)
+    ended = " (unshared)" if state["unshared_at"] else ""
+    held = "holds it as it is now" if state["current"] else "does not hold it as it is yet"
+    out.print(f"list {state['list_id']} with node `{state['node']}`{ended}: the node {held}")
+    pushes = answer.get("pushes")
+    for push in pushes if isinstance(pushes, list) else []:
+        code = f" ({push['code']})" if push.get("code") else ""
+        out.print(f"  push {push['change']} v{push['version']}: {push['outcome']}{code}")

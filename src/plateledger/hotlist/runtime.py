@@ -14,7 +14,7 @@ from plateledger.hotlist.hits import DEFAULT_HIT_RETENTION, HitStore
 from plateledger.hotlist.index import HotlistIndex
 from plateledger.hotlist.mqtt import MqttPublisher
 from plateledger.hotlist.schema import create_tables
-from plateledger.hotlist.service import AlertSink, HitService
+from plateledger.hotlist.service import AlertSink, HitService, SharedHits
 from plateledger.hotlist.store import HotlistStore
 from plateledger.hotlist.stream import AlertStream
 from plateledger.hotlist.webhook import WebhookOutbox
@@ -44,10 +44,11 @@ class HotlistRuntime:
         hit_retention: timedelta = DEFAULT_HIT_RETENTION,
         agency_name: Callable[[int], str] = str,
         sinks: Sequence[AlertSink] = (),
+        shared: SharedHits | None = None,
     ) -> HotlistRuntime:
         """Create missing tables, load the index and wire the channels (nothing started).
         Every change of a list or its entries, and every disposition, is written with its
-        entry in ``audit``."""
+        entry in ``audit``. Hits on lists partner nodes shared go out through ``shared``."""
         create_tables(engine)
         store = HotlistStore(engine, file_gate=gate, audit_log=audit, agency_name=agency_name)
         index = HotlistIndex()
@@ -60,7 +61,8 @@ class HotlistRuntime:
         if mqtt is not None:
             channels.append(mqtt)
         service = HitService(index, store, hits, gate, audit, webhooks=webhooks,
-                             sinks=channels, agency_name=agency_name)  # fmt: skip
+                             sinks=channels, agency_name=agency_name,
+                             shared=shared)  # fmt: skip
         return cls(store, index, hits, stream, webhooks, service, mqtt)
 
     def start(self) -> None:

@@ -13,16 +13,25 @@ delivery.
 An ``alert_withheld`` entry holds exactly ``read_owner`` and ``list_owner`` (agency
 slugs), ``list_class`` (the screened class) and ``policy_ids``: no plate, no read, no
 time of the read beyond the entry's own, no list or entry.
+
+A list a partner node shared with this one (``shared``, see
+`plateledger.access.shared_hotlists`) is matched and decided as a local list of its
+remote agency; both entries of its hits also name ``list_node`` and ``remote_list_id``
+(and the withheld one a ``hit_id``), and an allowed hit is not stored or published here
+but queued for the list owner's node in the same transaction (``shared.enqueue``). A hit
+on a list of a node whose key was revoked is dropped (counted withdrawn).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from sqlalchemy import Connection
 
 from plateledger.audit import AuditLog, EntryType, new_entry
 from plateledger.hotlist.alert import Alert, AlertRead
@@ -43,6 +52,24 @@ class AlertSink(Protocol):
     """A live channel (SSE hub, MQTT publisher). ``publish`` must not block for long."""
 
     def publish(self, alert: Alert) -> None: ...
+
+
+class SharedHits(Protocol):
+    """The lists partner nodes shared with this node, and their hits' way out."""
+
+    def lists(self, list_ids: Collection[int]) -> Mapping[int, Mapping[str, Any] | None]:
+        """Of ``list_ids``, the shared ones: the fields their hits' entries add, or
+        ``None`` for a list of a node no longer trusted (its hits are dropped)."""
+        ...
+
+    def enqueue(self, conn: Connection, alerts: Sequence[tuple[Alert, Sequence[str]]]) -> None:
+        """Queue allowed hits (with the policy ids that allowed them) for their list
+        owner's node, in ``conn``'s transaction."""
+        ...
+
+    def wake(self) -> None:
+        """Deliver what was queued, soon."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +93,7 @@ ALERT_WITHHELD = "alert_withheld"
 
 def _audit_entry(
     alert: Alert, question: AlertQuestion, policy_ids: Sequence[str],
-    agency: Callable[[int], str],
+    agency: Callable[[int], str], shared: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     return new_entry(
         EntryType.ALERT_DELIVERY,
@@ -79,18 +106,21 @@ def _audit_entry(
         match_kind=alert.match_kind,
         read_id=alert.read.read_id,
         policy_ids=list(policy_ids),
+        **(shared or {}),
     )
 
 
 def _withheld_entry(
-    question: AlertQuestion, policy_ids: Sequence[str], agency: Callable[[int], str]
-) -> dict[str, Any]:
+    question: AlertQuestion, policy_ids: Sequence[str], agency: Callable[[int], str],
+    shared: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     return new_entry(
         ALERT_WITHHELD,
         read_owner=agency(question.read_owner_id),
         list_owner=agency(question.list_owner_id),
         list_class=question.screened_class,
         policy_ids=list(policy_ids),
+        **({} if shared is None else {"hit_id": str(uuid.uuid4()), **shared}),
     )
 
 
@@ -108,6 +138,7 @@ class HitService:
         webhooks: WebhookOutbox | None = None,
         sinks: Sequence[AlertSink] = (),
         agency_name: Callable[[int], str] = str,
+        shared: SharedHits | None = None,
     ) -> None:
         self.index = index
         self.store = store
@@ -117,6 +148,7 @@ class HitService:
         self.webhooks = webhooks
         self.sinks = list(sinks)
         self.agency_name = agency_name
+        self.shared = shared
 
     def _decide(self, question: AlertQuestion) -> OwnerDecision:
         try:
@@ -180,36 +212,47 @@ class HitService:
         if not candidates:
             return DeliveryReport()
         judged, withdrawn = self._judge(candidates)
+        shared = ({} if self.shared is None
+                  else self.shared.lists({hit.list_id for hit, _, _, _ in judged}))  # fmt: skip
         alerts: list[tuple[Alert, AlertQuestion, tuple[str, ...]]] = []
-        withheld: list[tuple[AlertQuestion, tuple[str, ...]]] = []
+        withheld: list[tuple[AlertQuestion, tuple[str, ...], Mapping[str, Any] | None]] = []
         for hit, entry, question, decision in judged:
+            if hit.list_id in shared and shared[hit.list_id] is None:
+                withdrawn += 1  # a list of a node whose key was revoked
+                continue
             if decision.allowed:
                 alert = self._alert(hit, question.category, entry.reason, entry.case_number,
                                     moment)  # fmt: skip
                 alerts.append((alert, question, decision.policy_ids))
             else:
-                withheld.append((question, decision.policy_ids))
-        entries = [_audit_entry(a, q, ids, self.agency_name) for a, q, ids in alerts]
-        entries += [_withheld_entry(q, ids, self.agency_name) for q, ids in withheld]
+                withheld.append((question, decision.policy_ids, shared.get(hit.list_id)))
+        entries = [_audit_entry(a, q, ids, self.agency_name, shared.get(a.list_id))
+                   for a, q, ids in alerts]  # fmt: skip
+        entries += [_withheld_entry(q, ids, self.agency_name, s) for q, ids, s in withheld]
         indices = self.audit.append_many(entries) if entries else []
         delivered = tuple(
             a.model_copy(update={"audit_index": i})
             for (a, _, _), i in zip(alerts, indices, strict=False)
         )
+        paired = [(a, ids) for a, (_, _, ids) in zip(delivered, alerts, strict=True)]
+        local = [(a, ids) for a, ids in paired if a.list_id not in shared]
+        remote = [(a, ids) for a, ids in paired if a.list_id in shared]
         if delivered:
             with self.hits.engine.begin() as conn:
-                self.hits.insert(
-                    conn, [(a, ids) for a, (_, _, ids) in zip(delivered, alerts, strict=True)]
-                )
+                self.hits.insert(conn, local)
                 if self.webhooks is not None:
-                    self.webhooks.enqueue(conn, list(delivered))
-        for alert in delivered:
+                    self.webhooks.enqueue(conn, [a for a, _ in local])
+                if remote and self.shared is not None:
+                    self.shared.enqueue(conn, remote)
+        if remote and self.shared is not None:
+            self.shared.wake()
+        for alert, _ in local:
             for sink in self.sinks:
                 try:
                     sink.publish(alert)
                 except Exception:  # a live channel failing must not undo a stored hit
                     log.exception("alert channel %s failed", type(sink).__name__)
-        if self.webhooks is not None and delivered:
+        if self.webhooks is not None and local:
             self.webhooks.wake()
         return DeliveryReport(
             candidates=len(candidates),
