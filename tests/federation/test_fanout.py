@@ -359,11 +359,13 @@ def test_only_the_registered_owners_allowed_reads_are_taken_from_an_answer(nodes
     reply["results"] = [*reply["results"], stray]
     reply["owners"] = [*reply["owners"], dict(ucpd, agency="xpd", owner_id=stray["owner_id"])]
     reply["candidates"] = [plate]
+    reply["pattern"] = {"by_hour": [1] + [0] * 23, "by_weekday": [1] + [0] * 6, "places": []}
     partner = Partner("unioncity", nodes.owner.url, "k", {"ucpd": nodes.ucpd_id})
     taken = _merge_one(partner, reply["search_id"], NodeAnswer("answered", 200, reply))
     assert [(r.owner_id, r.plate) for r in taken.page.reads] == [(nodes.ucpd_id, plate)]
     assert [(o.agency, o.status, o.returned) for o in taken.owners] == [("ucpd", "allowed", 1)]
     assert taken.page.total == 1
+    assert taken.page.pattern is None  # it counts an owner not registered for that node
     refused = _merge_one(
         partner, reply["search_id"], NodeAnswer("refused", 403, None, "node_revoked")
     )

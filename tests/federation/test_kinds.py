@@ -495,3 +495,44 @@ def test_a_request_missing_what_its_kind_needs_is_refused_by_the_owner(pair: Pai
             pair.owner_url, SEARCH_PATH, node_body(plate, kind="stakeout", params={})
         )
     assert (answer.outcome, answer.status, answer.code) == ("refused", 422, "stakeout_required")
+
+
+def test_the_get_form_is_sent_to_the_partners_too(pair: Pair) -> None:
+    plate = new_plate("7G")
+    pair.plant([read("uc-1", UC1, plate, 3200)], [read("fr-1", FR1, plate, 3300)])
+    response = pair.requester.get(
+        "/v1/searches",
+        params={
+            "kind": "fuzzy",
+            "plate": plate,
+            "purpose": "stolen_vehicle",
+            "offense_type": "240",
+            "case_number": "FR-2026-0042",
+            "reason": "stolen white pickup seen leaving the lot",
+        },
+        headers={"Authorization": f"Bearer {pair.token('fred')}"},
+    )
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert owners_of(page) == {pair.ucpd_id, pair.fpd_id}
+    assert union_city(page)["status"] == "allowed" and page["federation_audit_index"] is not None
+
+
+def test_a_stakeout_is_decided_by_each_node_over_its_own_reads(pair: Pair) -> None:
+    """A plate seen once at Union City and once at Fremont, with one area around each and
+    both areas required, is found by neither node: no node sees another's reads."""
+    plate = new_plate("7J")
+    pair.plant([read("uc-1", UC1, plate, 3400)], [read("fr-1", FR1, plate, 3500)])
+    window = {"since": at(3300).isoformat(), "until": at(3600).isoformat()}
+    areas = {
+        "areas": [
+            {"shape": "circle", "lat": UC1[0], "lon": UC1[1], "meters": 300} | window,
+            {"shape": "circle", "lat": FR1[0], "lon": FR1[1], "meters": 300} | window,
+        ],
+        "min_areas": 2,
+    }
+    page = pair.search("fred", "stakeout", {"limit": 1000}, stakeout=areas)
+    assert plate not in [s["plate"] for s in page["stakeout"]]
+    either = dict(areas, min_areas=1)
+    page = pair.search("fred", "stakeout", {"limit": 1000}, stakeout=either)
+    assert [s["areas_matched"] for s in page["stakeout"] if s["plate"] == plate] == [[0, 1]]

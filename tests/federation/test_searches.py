@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.federation import NodeKey, NodeRegistry, sign_request
 from plateledger.federation.registry import operator
+from plateledger.retention.holds import LegalHold, ReadSelection
 from plateledger.settings import Settings
+from tests.factories import make_read
 
 URL = "http://testserver/v1/federation/searches"
 PATH = "/v1/federation/searches"
@@ -389,3 +392,39 @@ def test_a_remote_user_without_a_searching_role_is_denied_by_the_role_pack(
     answer = response.json()
     assert answer["results"] == [] and world.plate not in response.text
     assert "role-search" in answer["owners"][0]["policy_ids"]
+
+
+def test_a_partners_case_number_reaches_no_held_copy_of_this_node(world: World) -> None:
+    """A legal hold here keeps a Union City read for a case numbered as Fremont's case is:
+    Fremont's search under that number is answered from the live reads only (a partner's
+    case number names its own case, not this node's)."""
+    state = world.client.app.state
+    now = datetime.now(UTC)
+    catalog = open_catalog(world.settings, password_hasher=FAST)
+    try:
+        ucpd = catalog.agency_by_slug("ucpd")
+        assert ucpd is not None
+    finally:
+        catalog.close()
+    kept = make_read(world.plate, camera="uc-1", owner=ucpd.id, minutes_ago=300, keep_days=0.1)
+    state.store.insert_reads([kept])
+    state.retention.holds.place(
+        LegalHold(
+            case_number="FR-2026-0042",
+            reason="evidence in a robbery",
+            approver="sgt. ramos",
+            owner_agency=ucpd.id,
+            selection=ReadSelection(plates=(world.plate,)),
+            expires_at=now + timedelta(days=30),
+        ),
+        placed_by="ucpd-admin",
+        now=now,
+    )
+    state.retention.run_once(now)  # the read's clock has passed: copied, then purged
+    response = send(world, world.fremont, body(world.plate))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert [r["read_id"] for r in answer["results"]] != [] and all(
+        r["held_for"] is None for r in answer["results"]
+    )
+    assert str(kept.read_id) not in response.text
