@@ -300,7 +300,7 @@ class HotlistShares:
         current = (
             (row.pushed_digest == UNSHARED)
             if row.unshared_at is not None
-            else (row.pushed_version > 0 and row.pushed_digest == self._payload_digest(row.list_id))
+            else (row.pushed_version > 0 and row.pushed_digest == self._key(row.list_id))
         )
         return ShareState(
             list_id=row.list_id, node=row.node, shared_at=from_millis(row.shared_at),
@@ -415,9 +415,21 @@ class HotlistShares:
                         for e in entries],
         }  # fmt: skip
 
-    def _payload_digest(self, list_id: int) -> str | None:
-        payload = self._payload(list_id)
-        return None if payload is None else _digest(payload)
+    def _key(self, list_id: int) -> str | None:
+        """What changes whenever the list does, read without reading its entries: the
+        list's row (every change of it or of an entry sets ``updated_at`` and the count)
+        and its entries' count, ids and expiries summed; ``None`` for a list gone."""
+        h, e = hotlists.c, hotlist_entries.c
+        with self.catalog.engine.connect() as conn:
+            found = conn.execute(select(hotlists).where(h.id == list_id)).first()
+            if found is None:
+                return None
+            count, top, ids, expiries = conn.execute(
+                select(func.count(), func.max(e.id), func.sum(e.id),
+                       func.sum(func.coalesce(e.expires_at, -1))).where(e.list_id == list_id)
+            ).one()  # fmt: skip
+        row = {k: getattr(found, k) for k in (*LIST_VALUES[:-1], "owner_id", "updated_at")}
+        return _digest({**row, "entries": [count, top, ids, expiries]})
 
     def push_pending(self, client: NodeClient, list_id: int | None = None) -> list[PushResult]:
         """Bring every partner (of ``list_id``'s shares, when given) up to date: push the
@@ -437,11 +449,12 @@ class HotlistShares:
             node = known.get(row.node)
             if node is None or node[1]:
                 continue  # a revoked node is sent nothing
-            payload = None if row.unshared_at is not None else self._payload(row.list_id)
-            if payload is not None:
-                digest = _digest(payload)
-                if digest == row.pushed_digest:
-                    continue
+            key = None if row.unshared_at is not None else self._key(row.list_id)
+            if key == row.pushed_digest:
+                continue  # the partner holds the list as it is
+            payload = None if key is None else self._payload(row.list_id)
+            if payload is not None and key is not None:
+                digest = key
                 fresh = row.pushed_version == 0 or row.pushed_digest == UNSHARED
                 change = "share" if fresh else "update"
             else:
