@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from plateledger.access.federated import SEARCH_PATH
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog
+from plateledger.audit.redaction import Reader, View, served
 from plateledger.catalog import open_catalog
 from plateledger.catalog.approvals import set_search_rules
 from plateledger.catalog.passwords import FAST
@@ -418,6 +419,9 @@ def test_a_pattern_of_life_the_owner_makes_wait_is_denied_as_approval_required(
         if e["query"].get("search_id") == page["search_id"]
     ]
     assert entry["owners_allowed"] == [] and entry["owners_awaiting_approval"] == ["ucpd"]
+    assert entry["owners_denied"] == [{"agency": "ucpd", "policy_ids": ["approval_required"]}]
+    view, shown = served(entry, Reader("ucpd", ucpd.id))  # Union City's auditor reads it
+    assert view is View.DENIED and shown["denied"]["policy_ids"] == ["approval_required"]
     assert entry["approval_required"] and entry["result_count"] == 0
     assert entry["query"]["legal_basis"]["number"] == "FR-W-0042"
     approvals = [e for _, e in entries(pair.owner_settings, "search_approval_request")]

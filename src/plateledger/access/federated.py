@@ -307,9 +307,10 @@ def _awaiting(
     names: dict[int, str],
 ) -> FederatedSearchResponse:
     """A partner's pattern of life that would wait for a supervisor here: nothing is
-    searched; the refusal is logged as a ``search`` entry releasing nothing (the owners
-    the decision allowed listed in ``owners_awaiting_approval``, and why), and every
-    owner is answered denied."""
+    searched; the refusal is logged as a ``search`` entry releasing nothing — every owner
+    in ``owners_denied`` (so that each owner's auditor is served it), those the decision
+    allowed with ``approval_required`` and listed in ``owners_awaiting_approval`` too, and
+    why — and every owner is answered denied."""
     outcomes = list(waiting.decision.outcomes.values())
     query = request.params.model_dump(mode="json", exclude_none=True)
     query["search_id"] = asking.search_id
@@ -324,9 +325,11 @@ def _awaiting(
         query=query,
         owners_allowed=[],
         owners_denied=[
-            {"agency": names.get(o.owner_id, str(o.owner_id)), "policy_ids": list(o.policy_ids)}
+            {
+                "agency": names.get(o.owner_id, str(o.owner_id)),
+                "policy_ids": [APPROVAL_REQUIRED] if o.allowed else list(o.policy_ids),
+            }
             for o in outcomes
-            if not o.allowed
         ],
         owners_awaiting_approval=[
             names.get(o.owner_id, str(o.owner_id)) for o in outcomes if o.allowed
