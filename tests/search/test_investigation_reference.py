@@ -134,15 +134,31 @@ def _areas_around(table: pa.Table, rng: random.Random) -> list[dict[str, object]
     return out
 
 
-@pytest.mark.parametrize("grouped_by_engine", [False, True])
+def _through_table(store: ReadStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read by camera through the table (the planner picks the projection), as a store
+    whose engine cannot read the projection itself does."""
+    monkeypatch.setattr(store, "by_camera", lambda: f"{store.db}.reads")
+
+
+ROUTES = [
+    pytest.param(False, False, id="python"),
+    pytest.param(True, False, id="engine"),
+    pytest.param(False, True, id="python-through-table"),
+]
+
+
+@pytest.mark.parametrize(("grouped_by_engine", "through_table"), ROUTES)
 def test_stakeouts_match_a_scan_of_every_read(
     store: ReadStore,
     city_reads: pa.Table,
     grouped_by_engine: bool,
+    through_table: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if grouped_by_engine:  # more reads inside the areas than are grouped in Python
         monkeypatch.setattr(stakeout, "READ_CAP", 0)
+    if through_table:
+        _through_table(store, monkeypatch)
     rng = random.Random(5)
     compared = 0
     for _ in range(6):
@@ -245,15 +261,18 @@ def _convoy_reference(
     return sorted(ranked, key=lambda x: (-x[1], -x[2], x[0])), paired
 
 
-@pytest.mark.parametrize("grouped_by_engine", [False, True])
+@pytest.mark.parametrize(("grouped_by_engine", "through_table"), ROUTES)
 def test_convoys_match_pairing_every_read(
     store: ReadStore,
     city_reads: pa.Table,
     grouped_by_engine: bool,
+    through_table: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if grouped_by_engine:  # more candidate reads than are paired in Python
         monkeypatch.setattr(convoy, "CANDIDATE_CAP", 0)
+    if through_table:
+        _through_table(store, monkeypatch)
     rows = _rows(store)
     truth = City(default_plan(vehicles=3_000)).ground_truth()
     rng = random.Random(3)
@@ -324,3 +343,19 @@ def test_timelines_match_every_read_of_the_plate(
                 assert [(r.camera_id, r.ts) for r in got.page.results] == [
                     (r["camera_id"], r["ts"]) for r in mine[offset : offset + limit]
                 ]
+
+
+def test_the_embedded_store_reads_cameras_from_the_projection_itself(store: ReadStore) -> None:
+    """`ReadStore.by_camera` names the ``by_camera`` projection of the embedded store, and
+    it holds every stored row of every part (three inserts, a retried copy among them),
+    as the table does."""
+    source = store.by_camera()
+    assert source == f"mergeTreeProjection('{store.db}', 'reads', 'by_camera')"
+    first = make_read("1AAA111", camera="cam-a", minutes_ago=5)
+    store.insert_reads([first, make_read("2BBB222", camera="cam-b", minutes_ago=4)])
+    store.insert_reads([make_read("3CCC333", camera="cam-a", minutes_ago=3)])
+    store.insert_reads([first])
+    keys = "plate, camera_id, ts, owner_id, read_id"
+    direct = store.query(f"SELECT {keys} FROM {source} ORDER BY {keys}").to_pylist()
+    table = store.query(f"SELECT {keys} FROM {{db}}.reads ORDER BY {keys}").to_pylist()
+    assert len(direct) == 4 and direct == table

@@ -16,11 +16,14 @@ from plateledger.search.convoy import (
     places_and_buckets,
     search_convoy,
 )
+from plateledger.search.keyed import read_outs
 from plateledger.search.locate import search_locate
+from plateledger.search.result import ReadOut
 from plateledger.search.stakeout import Stakeout, search_stakeout
 from plateledger.search.timeline import search_timeline
 from plateledger.sim import City, default_plan
 from plateledger.store import ReadStore
+from plateledger.store.arrow import rows_to_reads
 from tests.factories import make_read
 
 OWN = Scope({1: OwnerLimit()})
@@ -227,3 +230,32 @@ def test_convoys_the_simulator_plants_are_found(store: ReadStore) -> None:
 
 
 OWN_ALL = Scope({o: OwnerLimit() for o in range(1, 64)})
+
+
+def test_a_pages_rows_are_shown_as_the_stored_reads_are(store: ReadStore) -> None:
+    """The searches make results straight from a page's columns (`read_outs`): each is what
+    `ReadOut.from_read` makes of the stored read (an unknown place and heading stay
+    unknown, numbers rounded as there), with images only where the owner's are allowed."""
+    images = {"plate": "crop-1.jpg", "overview": "scene-1.jpg"}
+    store.insert_reads([
+        make_read("7ABC123", now=NOW, minutes_ago=3, heading=271.5, region="CA",
+                  lat=37.123456789, lon=-122.987654321, images=images,
+                  vehicle={"make": "Ford", "color": "blue", "model": "F-150", "type": "truck"}),
+        make_read("7ABC123", owner=2, now=NOW, minutes_ago=2, lat=None, lon=None,
+                  images=images),
+        make_read("8XYZ999", owner=2, now=NOW, minutes_ago=1, heading=0.0, images=images),
+    ])
+    rows = store.query("SELECT * FROM {db}.reads ORDER BY ts")
+    scope = Scope({1: OwnerLimit(), 2: OwnerLimit(images=False)})
+    got = read_outs(rows, scope)
+    want = [ReadOut.from_read(r, images=scope.images_allowed(r.owner_id))
+            for r in rows_to_reads(rows)]
+    assert [g.model_dump() for g in got] == [w.model_dump() for w in want]
+    assert [g.model_fields_set for g in got] == [w.model_fields_set for w in want]
+    first, placeless, level = got
+    assert (first.lat, first.lon, first.heading) == (37.123455, -122.987656, 272.0)
+    assert (first.image_plate, first.vehicle_make) == ("crop-1.jpg", "Ford")
+    assert (placeless.lat, placeless.lon, placeless.heading) == (None, None, None)
+    assert placeless.image_plate == placeless.image_overview == ""
+    assert level.heading == 0.0
+    assert read_outs(rows.slice(0, 0), scope) == []

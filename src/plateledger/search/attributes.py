@@ -8,11 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from plateledger.plates import parse_wildcard
 from plateledger.search.filters import Filters
+from plateledger.search.keyed import read_outs
 from plateledger.search.reads import fetch_page
-from plateledger.search.result import ReadOut, SearchPage
+from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.arrow import rows_to_reads
 
 MAX_WINDOW = timedelta(days=31)
 
@@ -63,8 +63,7 @@ def search_attributes(
         parts.append("plate LIKE {v_like:String}")
     rows, total = fetch_page(store, scope, filters, " AND ".join(parts), params,
                              order="ts DESC, read_id, owner_id")
-    reads = rows_to_reads(rows) if rows.num_rows else []
     return SearchPage(
         kind="attributes", total=total, limit=filters.limit, offset=filters.offset,
-        results=[ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads],
+        results=read_outs(rows, scope),
     )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.plates import normalize_plate
 from plateledger.search.filters import MAX_PAGE, Filters
+from plateledger.search.keyed import read_outs
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
@@ -97,12 +98,12 @@ def search_convoy(
 
     The target's reads come from the plate index (the sort key). The companions' reads are
     fetched only in the (camera, time bucket) pairs around the target's reads
-    (`places_and_buckets`): an IN set over the ``(camera_id, ts)`` projection's key, so the
-    engine reads those granules only. They are joined with the target's reads (passed in as
-    arrays) for the exact time check. Only reads of owners in scope count, on both sides;
-    retried copies count once. The page's rows are the companions' reads at the shared
-    places (those of the page's companions that paired with a target read), companion by
-    companion in rank order, then by time.
+    (`places_and_buckets`): an IN set over the ``(camera_id, ts)`` projection's key, read
+    from the projection itself (`ReadStore.by_camera`), so the engine reads those granules
+    only. They are paired with the target's reads for the exact time check. Only reads of
+    owners in scope count, on both sides; retried copies count once. The page's rows are
+    the companions' reads at the shared places (those of the page's companions that paired
+    with a target read), companion by companion in rank order, then by time.
     """
     if filters.since is None or filters.until is None:
         raise ConvoyError("a convoy search needs both `since` and `until`")
@@ -162,17 +163,18 @@ def search_convoy(
         f"{{t_ts:Array({TIME})}})) AS p)"
     )
     budget = store.settings_clause(merge_tree_generic_exclusion_search_max_steps=EXCLUSION_STEPS)
+    source = store.by_camera()
     params["ccap"] = CANDIDATE_CAP + 1
     candidates = store.query(
-        f"SELECT * FROM {{db}}.reads WHERE {near} AND plate != {{c_plate:String}} "
-        f"AND expires_at > now() AND {scope_sql} ORDER BY ts, read_id, owner_id "
-        f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{ccap:UInt32}}{budget}",
+        f"SELECT * FROM {source} WHERE {near} "
+        f"AND plate != {{c_plate:String}} AND expires_at > now() AND {scope_sql} "
+        f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY} LIMIT {{ccap:UInt32}}{budget}",
         params,
     )
     if candidates.num_rows <= CANDIDATE_CAP:
         return _paired(candidates, targets, convoy, scope, filters, empty)
     grouped = (
-        f"WITH t AS ({t_sql}), c AS (SELECT plate, camera_id, ts FROM {{db}}.reads "
+        f"WITH t AS ({t_sql}), c AS (SELECT plate, camera_id, ts FROM {source} "
         f"WHERE {near} AND plate != {{c_plate:String}} AND expires_at > now() "
         f"AND {scope_sql} LIMIT 1 BY {READ_IDENTITY}) "
         "SELECT c.plate AS plate, uniqExact(c.camera_id) AS places, count() AS co, "
@@ -225,11 +227,11 @@ def _paired(
     filters: Filters,
     empty: ConvoyResult,
 ) -> ConvoyResult:
-    """The convoy from the companions' candidate reads (every read in the target's places
-    and buckets, in time order) and the target's reads: each candidate is paired with the
-    target reads at its camera within the window by binary search over (camera, time)
-    keys, and the paired reads are grouped by plate, ranked and paged as the engine would
-    (`search_convoy`)."""
+    """The convoy from the companions' candidate reads (the key and camera of every read
+    in the target's places and buckets, in time order) and the target's reads: each
+    candidate is paired with the target reads at its camera within the window by binary
+    search over (camera, time) keys, and the paired reads are grouped by plate, ranked and
+    paged as the engine would (`search_convoy`)."""
     dt = convoy.window_seconds * 1000
     places = pa.array(sorted(set(targets.column("camera_id").cast(pa.string()).to_pylist())))
     t_code = pc.index_in(targets.column("camera_id").cast(pa.string()), value_set=places)
@@ -251,13 +253,15 @@ def _paired(
     )
     pairs[~known] = 0
     paired_at = np.flatnonzero(pairs > 0)
-    paired = candidates.take(pa.array(paired_at)).append_column(
-        "pairs", pa.array(pairs[paired_at], pa.int64())
-    )
-    paired = paired.set_column(
-        paired.column_names.index("camera_id"),
-        "camera_id",
-        paired.column("camera_id").cast(pa.string()),
+    # Grouped on the four columns it needs; the whole rows are taken for the page only.
+    at = pa.array(paired_at)
+    paired = pa.table(
+        {
+            "plate": candidates.column("plate").take(at),
+            "camera_id": c_cams.take(at),
+            "ts": candidates.column("ts").take(at),
+            "pairs": pa.array(pairs[paired_at], pa.int64()),
+        }
     )
     ranked = paired.group_by("plate", use_threads=False).aggregate(
         [("camera_id", "count_distinct"), ("pairs", "sum"), ("ts", "min"), ("ts", "max")]
@@ -299,16 +303,14 @@ def _paired(
     on_page = np.flatnonzero(np.asarray(rank.is_valid().to_numpy(zero_copy_only=False)))
     ranks = np.asarray(rank.fill_null(0).to_numpy(zero_copy_only=False))[on_page]
     chosen = on_page[np.lexsort((on_page, ranks))][:MAX_PAGE]
-    rows = paired.take(pa.array(chosen)).drop_columns(["pairs"])
-    reads = rows_to_reads(rows) if rows.num_rows else []
-    results = [ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads]
+    rows = candidates.take(pa.array(paired_at[chosen]))
     return ConvoyResult(
         page=SearchPage(
             kind="convoy",
             total=total,
             limit=filters.limit,
             offset=filters.offset,
-            results=results,
+            results=read_outs(rows, scope),
             candidates=[c.plate for c in companions],
         ),
         companions=companions,

@@ -13,7 +13,9 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from plateledger.read import to_utc_millis
+from plateledger.search.convoy import EXCLUSION_STEPS
 from plateledger.search.filters import MAX_PAGE, Filters
+from plateledger.search.keyed import read_outs
 from plateledger.search.reads import fetch_page
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
@@ -250,14 +252,13 @@ def _grouped(
     # The page's rows: the reads of its plates inside the areas, by plate then time.
     on_page = pc.is_in(inside.column("plate"), value_set=page.column("plate"))
     rows = inside.filter(on_page).slice(0, MAX_PAGE).drop_columns(flags)
-    reads = rows_to_reads(rows) if rows.num_rows else []
     return StakeoutResult(
         page=SearchPage(
             kind="stakeout",
             total=total,
             limit=filters.limit,
             offset=filters.offset,
-            results=[ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads],
+            results=read_outs(rows, scope),
             candidates=[p.plate for p in plates],
         ),
         plates=plates,
@@ -298,14 +299,18 @@ def search_stakeout(
         f"{scope.sql(params)} AND expires_at > now() AND "
         f"({' OR '.join(c for c, cams in zip(conds, cameras, strict=True) if cams)})"
     )
+    source = store.by_camera()
+    budget = store.settings_clause(
+        # the order is the main key's: reading in it would pass over the projection
+        optimize_read_in_order=0,
+        merge_tree_generic_exclusion_search_max_steps=EXCLUSION_STEPS,
+    )
     if not scope.caps():
         params["rcap"] = READ_CAP + 1
         inside = store.query(
             f"SELECT *, {', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
-            f"FROM {{db}}.reads WHERE {where} ORDER BY plate, ts, read_id, owner_id "
-            f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{rcap:UInt32}}"
-            # the order is the main key's: reading in it would pass over the projection
-            + store.settings_clause(optimize_read_in_order=0),
+            f"FROM {source} WHERE {where} ORDER BY plate, ts, read_id, owner_id "
+            f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{rcap:UInt32}}{budget}",
             params,
         )
         if inside.num_rows <= READ_CAP:
@@ -315,19 +320,20 @@ def search_stakeout(
     grouped = (
         "SELECT plate, arraySort(groupUniqArrayArray(matched)) AS areas, count() AS n, "
         "count() OVER () AS plates_total FROM ("
-        f"SELECT plate, arrayFilter(x -> x >= 0, [{flags}]) AS matched FROM {{db}}.reads "
+        f"SELECT plate, arrayFilter(x -> x >= 0, [{flags}]) AS matched FROM {source} "
         f"WHERE {where} LIMIT 1 BY {READ_IDENTITY}) "
         "GROUP BY plate HAVING length(areas) >= {k:UInt8}"
     )
     rows = store.query(
-        f"{grouped} ORDER BY length(areas) DESC, plate LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
+        f"{grouped} ORDER BY length(areas) DESC, plate LIMIT {{lim:UInt32}} "
+        f"OFFSET {{off:UInt32}}{budget}",
         params,
     )
     if not rows.num_rows:
         if not filters.offset:
             return empty
         # A page past the last plate: the total still counts them all.
-        counted = store.query(f"SELECT count() AS n FROM ({grouped})", params)
+        counted = store.query(f"SELECT count() AS n FROM ({grouped}){budget}", params)
         total = int(counted.column("n")[0].as_py())
         return StakeoutResult(
             page=empty.page.model_copy(update={"total": total}), plates=[], total=total

@@ -11,11 +11,11 @@ import pyarrow.compute as pc
 
 from plateledger.plates import normalize_plate
 from plateledger.search.filters import Filters
+from plateledger.search.keyed import read_outs
 from plateledger.search.reads import fetch_page
-from plateledger.search.result import ReadOut, SearchPage
+from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.arrow import rows_to_reads
 from plateledger.store.schema import READ_IDENTITY
 
 MAX_PATH_READS = 100_000
@@ -67,13 +67,15 @@ def _stops(path: pa.Table) -> list[PathStop]:
     millis = path.column("ts").cast(pa.int64()).to_numpy()
     starts, ends = millis[firsts].tolist(), millis[lasts].tolist()
     counts = (lasts - firsts + 1).tolist()
+    # A path's stops are mostly at fixed cameras: each place is rounded once.
+    places = {value: _clean(value) for value in (*lats, *lons)}
     stops: list[PathStop] = []
     for camera, lat, lon, first_ms, last_ms, count in zip(
         names, lats, lons, starts, ends, counts, strict=True
     ):
         first = EPOCH + timedelta(milliseconds=first_ms)
         last = first if count == 1 else EPOCH + timedelta(milliseconds=last_ms)
-        stops.append(PathStop(camera, _clean(lat), _clean(lon), first, last, count))
+        stops.append(PathStop(camera, places[lat], places[lon], first, last, count))
     return stops
 
 
@@ -126,13 +128,12 @@ def search_timeline(store: ReadStore, plate: str, scope: Scope, filters: Filters
     else:
         total = path.num_rows
         rows = _page_rows(store, first, path, where, params, filters)
-    reads = rows_to_reads(rows) if rows.num_rows else []
     page = SearchPage(
         kind="timeline",
         total=total,
         limit=filters.limit,
         offset=filters.offset,
-        results=[ReadOut.from_read(r, images=scope.images_allowed(r.owner_id)) for r in reads],
+        results=read_outs(rows, scope),
     )
     return Timeline(page=page, path=stops)
 
