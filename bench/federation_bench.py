@@ -135,6 +135,9 @@ def start(node: Node) -> None:
         **os.environ,
         "PLATELEDGER_REQUIRE_TOTP": "false",
         "PLATELEDGER_REPORTS_SCHEDULE": "false",
+        # a partner slow on a loaded machine is waited for, not dropped: every answer is
+        # checked, and a search with a partner left behind stops the run
+        "PLATELEDGER_FEDERATION_TIMEOUT_SECONDS": "30",
     }
     with (node.data_dir / "server.log").open("ab") as log:
         node.process = subprocess.Popen(
