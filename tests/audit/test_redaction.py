@@ -26,8 +26,13 @@ def a_search() -> dict[str, Any]:
                        {"agency": "us-ice-ero", "policy_ids": ["default-deny"]}],
         result_count=3, result_digest="sha256:00", policy_set_hash="sha256:11",
     )  # fmt: skip
-    return {**entry, "reason": "immigration hold", "reason_flags": ["immigration"],
-            "time": "2026-05-01T10:00:00.000Z", "log_index": 4}
+    return {
+        **entry,
+        "reason": "immigration hold",
+        "reason_flags": ["immigration"],
+        "time": "2026-05-01T10:00:00.000Z",
+        "log_index": 4,
+    }
 
 
 def test_search_summary_names_who_searched_who_released_and_who_denied() -> None:
@@ -47,8 +52,8 @@ def test_an_owner_that_denied_is_not_listed_as_taking_part() -> None:
 @pytest.mark.parametrize(
     ("slug", "view"),
     [
-        ("ca-oakland-pd", View.FULL),   # its user searched
-        ("ca-alameda-so", View.FULL),   # it released data
+        ("ca-oakland-pd", View.FULL),  # its user searched
+        ("ca-alameda-so", View.FULL),  # it released data
         ("ca-berkeley-pd", View.DENIED),  # it denied
         ("ca-fremont-pd", View.PUBLIC),  # not asked, or nothing to do with it
     ],
@@ -83,26 +88,39 @@ def test_an_unrelated_agency_is_served_the_public_summary_only() -> None:
 
 
 def test_an_image_view_released_or_denied_by_its_owner() -> None:
-    entry = {"type": "image_view", "v": 1, "user": "jsmith", "agency": "ca-oakland-pd",
-             "owner_agency": "ca-berkeley-pd", "read_id": "r-1", "allowed": False,
-             "policy_ids": ["ca.sb34.no_federal"], "case_number": "24-0001"}
+    entry = {
+        "type": "image_view",
+        "v": 1,
+        "user": "jsmith",
+        "agency": "ca-oakland-pd",
+        "owner_agency": "ca-berkeley-pd",
+        "read_id": "r-1",
+        "allowed": False,
+        "policy_ids": ["ca.sb34.no_federal"],
+        "case_number": "24-0001",
+    }
     assert redact(entry)["denied"] == ["ca-berkeley-pd"]
     assert view_of(entry, Reader("ca-berkeley-pd", 2)) is View.DENIED
     assert view_of({**entry, "allowed": True}, Reader("ca-berkeley-pd", 2)) is View.FULL
 
 
 def test_a_withheld_hot_list_hit_names_its_two_owners_and_no_plate() -> None:
-    entry = {"type": "alert_withheld", "v": 1, "read_owner": "ca-oakland-pd",
-             "list_owner": "us-ice-ero", "list_class": "immigration",
-             "policy_ids": ["ca.sb54.no_immigration_alerts"], "plate": "7ABC123"}
+    entry = {
+        "type": "alert_withheld",
+        "v": 1,
+        "read_owner": "ca-oakland-pd",
+        "list_owner": "us-ice-ero",
+        "list_class": "immigration",
+        "policy_ids": ["ca.sb54.no_immigration_alerts"],
+        "plate": "7ABC123",
+    }
     summary = redact(entry)
     assert (summary["read_owner"], summary["list_owner"]) == ("ca-oakland-pd", "us-ice-ero")
     assert summary["denied"] == ["ca-oakland-pd"] and "7ABC123" not in str(summary)
 
 
 def test_administrative_entries_are_whole_for_the_acting_agency_only() -> None:
-    entry = {"type": "user_change", "v": 1, "user": "admin", "agency_id": 3,
-             "username": "newhire"}
+    entry = {"type": "user_change", "v": 1, "user": "admin", "agency_id": 3, "username": "newhire"}
     assert view_of(entry, Reader("ucpd", 3)) is View.FULL
     assert view_of(entry, Reader("fpd", 4)) is View.PUBLIC
 
@@ -131,7 +149,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 
 def documented_views() -> dict[str, set[str]]:
     text = DOC.read_text()
-    table = text[text.index("<!-- views-table"):].split("\n\n")[0]
+    table = text[text.index("<!-- views-table") :].split("\n\n")[0]
     rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| `")]
     # the third column names the fields served, each in backticks
     return {row[0].strip(" `"): set(re.findall(r"`([a-z_]+)`", row[2])) for row in rows}
@@ -141,8 +159,33 @@ def test_the_doc_lists_each_view() -> None:
     assert set(documented_views()) == {v.value for v in View}
 
 
+def a_partner_search() -> dict[str, Any]:
+    """A search a partner node sent: the owner's entry names the node and the UUID."""
+    entry = a_search()
+    return {
+        **entry,
+        "query": {**entry["query"], "search_id": "5b0f0000-0000-4000-8000-000000000001"},
+        "requesting_node": "oakland",
+        "requesting_key_id": "9f2c",
+        "requesting_audit_index": 12,
+    }
+
+
+def test_a_denied_owner_can_join_a_partner_search_to_the_requesting_node() -> None:
+    view = denied_view(a_partner_search(), "ca-berkeley-pd")
+    assert view["search_id"] == "5b0f0000-0000-4000-8000-000000000001"
+    assert (view["requesting_node"], view["requesting_key_id"], view["requesting_audit_index"]) == (
+        "oakland",
+        "9f2c",
+        12,
+    )
+    text = json.dumps(view)
+    for secret in SECRETS[1:]:
+        assert secret not in text
+
+
 def test_the_denied_view_serves_exactly_the_documented_fields() -> None:
-    assert set(denied_view(a_search(), "ca-berkeley-pd")) == documented_views()["denied"]
+    assert set(denied_view(a_partner_search(), "ca-berkeley-pd")) == documented_views()["denied"]
 
 
 def test_the_public_summary_serves_exactly_the_documented_fields() -> None:

@@ -320,7 +320,10 @@ def test_the_federal_units_search_is_refused_by_each_california_node_and_logged_
         assert seen["type"] == "search"
         assert (seen["user"], seen["agency"]) == ("ice-ero-sf.investigator@federal", "ice-ero-sf")
         assert NO_FEDERAL in seen["denied"]["policy_ids"]
-        assert "query" not in seen  # nor, with it, the search UUID: the join is by index
+        assert "query" not in seen
+        # ... but the search UUID and the requesting node, so that it joins the two logs
+        assert (seen["search_id"], seen["requesting_node"]) == (page["search_id"], "federal")
+        assert seen["requesting_audit_index"] == record["search_audit_index"]
         assert plate not in json.dumps(theirs)
         # The entry itself carries the federal unit's search UUID and its leaf index.
         assert node.searches_under(page["search_id"]) == [index]

@@ -28,10 +28,22 @@ ACCESS_TYPES = frozenset({"search", "export", "image_view", "alert_delivery", "a
 _AGENCY_KEYS = ("agency", "requested_by_agency", "partner_agency", "list_owner")
 _AGENCY_LIST_KEYS = ("agencies", "partners")
 
-DENIED_FIELDS = ("type", "v", "time", "log_index", "user", "agency", "requested_by_agency",
-                 "purpose")
+DENIED_FIELDS = (
+    "type",
+    "v",
+    "time",
+    "log_index",
+    "user",
+    "agency",
+    "requested_by_agency",
+    "purpose",
+    "requesting_node",
+    "requesting_key_id",
+    "requesting_audit_index",
+)
 """The fields of an access an owner that denied it sees (with ``denied``: its own rule
-ids); everything else stays private."""
+ids, and ``search_id``: the search's UUID, which joins a partner node's search to the
+requesting node's entry); everything else stays private."""
 
 
 class View(StrEnum):
@@ -56,8 +68,9 @@ def _str_list(value: Any) -> list[str]:
 
 def is_access(entry: Mapping[str, Any]) -> bool:
     """Whether ``entry`` records an access to an owner's data."""
-    return entry.get("type") in ACCESS_TYPES or "owners_allowed" in entry \
-        or "owners_denied" in entry
+    return (
+        entry.get("type") in ACCESS_TYPES or "owners_allowed" in entry or "owners_denied" in entry
+    )
 
 
 def released(entry: Mapping[str, Any]) -> list[str]:
@@ -118,6 +131,9 @@ def view_of(entry: Mapping[str, Any], reader: Reader) -> View:
 def denied_view(entry: Mapping[str, Any], owner: str) -> dict[str, Any]:
     """What ``owner``, which denied the access ``entry``, sees of it."""
     view = {key: entry[key] for key in DENIED_FIELDS if key in entry}
+    query = entry.get("query")
+    if isinstance(query, Mapping) and isinstance(query.get("search_id"), str):
+        view["search_id"] = query["search_id"]
     view["denied"] = {"agency": owner, "policy_ids": denied(entry).get(owner, [])}
     return view
 
@@ -187,7 +203,8 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
         counts = entry.get("counts")
         if isinstance(counts, Mapping):
             summary["counts"] = {
-                str(rule): n for rule, n in counts.items()
+                str(rule): n
+                for rule, n in counts.items()
                 if isinstance(n, int) and not isinstance(n, bool) and n >= 0
             }
     return summary
