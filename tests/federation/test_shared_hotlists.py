@@ -613,6 +613,16 @@ def test_revoking_the_list_owners_key_stops_list_updates_and_deliveries_at_once(
 ) -> None:
     plate = new_plate("7R")
     list_id = nodes.share([plate])
+    catalog = nodes.unioncity.state.catalog
+    ucpd = catalog.agency_by_slug("ucpd")
+    now = datetime.now(UTC)
+    read = PlateRead(
+        read_id=uuid.uuid4(), owner_id=ucpd.id, origin_state="CA", camera_id="uc-1", ts=now,
+        plate_raw=plate, plate=plate, plate_key=confusion_key(plate), region="CA",
+        confidence=0.9, received_at=now, expires_at=now + timedelta(days=1),
+    )  # fmt: skip
+    service = nodes.unioncity.state.hotlist.service
+    assert service.deliverable_read_ids([read]) == {read.read_id}  # a hit keeps a read longer
     nodes.stop_fremont()  # so that the hit below waits in the outbox
     try:
         known = {r["hit_id"] for r in nodes.shared.lists.outbox()}
@@ -638,15 +648,8 @@ def test_revoking_the_list_owners_key_stops_list_updates_and_deliveries_at_once(
     assert nodes.fremont_hits(row["hit_id"]) == 0
     # a new read of the plate: matched, but nothing is decided, logged or queued for Fremont
     size, queued = nodes.log.size(), len(nodes.shared.lists.outbox())
-    catalog = nodes.unioncity.state.catalog
-    ucpd = catalog.agency_by_slug("ucpd")
-    now = datetime.now(UTC)
-    read = PlateRead(
-        read_id=uuid.uuid4(), owner_id=ucpd.id, origin_state="CA", camera_id="uc-1", ts=now,
-        plate_raw=plate, plate=plate, plate_key=confusion_key(plate), region="CA",
-        confidence=0.9, received_at=now, expires_at=now + timedelta(days=1),
-    )  # fmt: skip
-    report = nodes.unioncity.state.hotlist.service.process([read])
+    assert service.deliverable_read_ids([read]) == frozenset()  # nor kept longer as a hit
+    report = service.process([read])
     assert (report.candidates, report.withdrawn, report.delivered, report.denied) == (1, 1, 0, 0)
     assert nodes.log.size() == size and len(nodes.shared.lists.outbox()) == queued
     # Fremont's changes are no longer taken

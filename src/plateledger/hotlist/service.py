@@ -195,14 +195,19 @@ class HitService:
         """The reads among ``reads`` that would raise a hit policy lets its list's owner
         receive, by an exact or confusable match (one-edit candidates are too many to
         extend every matching read's life). Retention keeps these as hits: a list whose
-        owner may not receive a read's hits must not lengthen that read's life either."""
+        owner may not receive a read's hits must not lengthen that read's life either, nor
+        may a list of a partner node whose key was revoked (its hits are dropped)."""
         moment = now or datetime.now(UTC)
         candidates = [h for h in self.index.match_reads(reads, moment)
                       if h.kind != MatchKind.ONE_EDIT]
         if not candidates:
             return frozenset()
         judged, _ = self._judge(candidates)
-        return frozenset(hit.read.read_id for hit, _, _, d in judged if d.allowed)
+        shared = ({} if self.shared is None
+                  else self.shared.lists({hit.list_id for hit, _, _, _ in judged}))  # fmt: skip
+        return frozenset(hit.read.read_id for hit, _, _, d in judged
+                         if d.allowed and not (hit.list_id in shared
+                                               and shared[hit.list_id] is None))  # fmt: skip
 
     def process(self, reads: Sequence[PlateRead], now: datetime | None = None) -> DeliveryReport:
         """Match ``reads`` (already stored) and deliver what policy allows. Raises what the
