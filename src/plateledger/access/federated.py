@@ -39,13 +39,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -70,7 +68,7 @@ from plateledger.audit.entry import new_entry
 from plateledger.catalog import Agency, Principal
 from plateledger.catalog.models import NodeNonce
 from plateledger.catalog.nodes import nodes, remote_agency_slugs
-from plateledger.federation import NodeAnswer, NodeClient, NodeKey
+from plateledger.federation import NodeAnswer, NodeLink
 from plateledger.policy.offense import OFFENSE_TYPES_URL, offense
 from plateledger.retention.holds import HoldStore
 from plateledger.search import ReadOut
@@ -548,8 +546,7 @@ def search(
     body: SearchCreate,
     user: Principal,
     *,
-    node_key: Callable[[], NodeKey],
-    timeout: float,
+    link: NodeLink,
 ) -> SearchResponse:
     """A local user's search of any kind: decided, run and logged here over this node's
     own owners only (`local_owners`), then — where registered, unrevoked nodes answer for
@@ -565,9 +562,7 @@ def search(
     page = {"offset": body.params.offset, "limit": body.params.limit}
     asking = Asking(owners=here, facts={"federated_page": page} if wanted is not body else {})
     answer = searches.search(gate, store, holds, wanted, user, asking=asking)
-    return fan_out(
-        gate, body, user, answer, node_key=node_key, timeout=timeout, found=found, sent=wanted
-    )
+    return fan_out(gate, body, user, answer, link=link, found=found, sent=wanted)
 
 
 def fan_out(
@@ -576,15 +571,15 @@ def fan_out(
     user: Principal,
     answer: SearchResponse,
     *,
-    node_key: Callable[[], NodeKey],
-    timeout: float,
+    link: NodeLink,
     found: list[Partner] | None = None,
     sent: SearchCreate | None = None,
 ) -> SearchResponse:
     """Send a local user's search, already decided, run and logged here (``answer``, the
     window ``sent``: its first ``offset + limit`` results), to every registered, unrevoked
     partner node (``found``), in parallel, each signed with this node's key under the
-    search's own UUID; wait ``timeout`` seconds at most; log the fan-out (the UUID, each
+    search's own UUID (``link``: the key and the kept HTTP client); wait the link's
+    ``timeout`` seconds at most; log the fan-out (the UUID, each
     node asked, how it ended, the index of the owner's entry, the page returned) and only
     then merge the partners' allowed results with this node's into ``body``'s page and
     list each of their owners as allowed, denied or unavailable.
@@ -599,18 +594,16 @@ def fan_out(
         return answer.model_copy(update=merge_pages(body, answer, []))
     request = partner_request(user, agency, sent, uuid.UUID(answer.search_id), answer.audit_index)
     payload = request.model_dump(mode="json", exclude_none=True)
-    key = node_key()
+    client = link.client()
     results: dict[str, NodeAnswer | None] = {}
     pool = ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="federation")
-    with httpx.Client(timeout=timeout) as http:
-        client = NodeClient(key, http)
-        futures: dict[str, Future[NodeAnswer]] = {
-            p.name: pool.submit(client.post, p.url, SEARCH_PATH, payload) for p in found
-        }
-        wait(futures.values(), timeout=timeout)
-        pool.shutdown(wait=False, cancel_futures=True)
-        for name, future in futures.items():
-            results[name] = _result(future)
+    futures: dict[str, Future[NodeAnswer]] = {
+        p.name: pool.submit(client.post, p.url, SEARCH_PATH, payload) for p in found
+    }
+    wait(futures.values(), timeout=link.timeout)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for name, future in futures.items():
+        results[name] = _result(future)
     asked = [_merge_one(p, answer.search_id, results[p.name]) for p in found]
     merged = merge_pages(body, answer, [a.page for a in asked])
     shown: dict[int, int] = {}

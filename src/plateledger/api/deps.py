@@ -38,6 +38,7 @@ from plateledger.api.errors import ApiError
 from plateledger.api.resources import Ingest
 from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog, KeyPrincipal, Principal
+from plateledger.federation import NodeLink
 from plateledger.hotlist import HotlistRuntime
 from plateledger.policy import Action
 from plateledger.retention import HoldStore, RetentionScheduler
@@ -116,6 +117,7 @@ get_retention = _required("retention", RetentionScheduler, "retention")
 get_alarms = _required("alarms", AlarmMonitor, "the alarm monitor")
 get_ingest = _required("ingest", Ingest, "ingest")
 get_settings = _required("settings", Settings, "the settings")
+get_node_link = _required("node_link", NodeLink, "federation")
 
 
 def get_images(request: Request) -> CropStore:
@@ -141,6 +143,7 @@ def get_admin_changes(
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+NodeLinkDep = Annotated[NodeLink, Depends(get_node_link)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 StoreDep = Annotated[ReadStore, Depends(get_store)]
 AuditLogDep = Annotated[AuditLog, Depends(get_audit_log)]

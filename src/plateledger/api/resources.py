@@ -16,7 +16,7 @@ from plateledger.access.shared_hotlists import SharedHotlists
 from plateledger.audit import AuditLog, NoteSigner, new_entry
 from plateledger.audit.witness import CosignatureStore
 from plateledger.catalog import ActiveZone, Agency, Catalog, KeyPrincipal, open_catalog
-from plateledger.federation import NodeKey
+from plateledger.federation import NodeKey, NodeLink
 from plateledger.federation.witnessing import CrossWitness
 from plateledger.hotlist.runtime import HotlistRuntime
 from plateledger.ingest.batcher import ReadBatcher
@@ -180,6 +180,10 @@ class Resources:
         ))
         self.access.alarms = self.alarms
         self.cache = CatalogCache(self.catalog)
+        self.node_link = NodeLink(
+            lambda: NodeKey.load_or_create(settings.data_dir),
+            timeout=settings.federation_timeout_seconds,
+        )
         self.shared_hotlists = SharedHotlists(
             self.catalog, self.audit_log, agency_name=self.cache.agency_name,
             node_key=lambda: NodeKey.load_or_create(settings.data_dir),
@@ -235,6 +239,7 @@ class Resources:
         state.transparency_answers = self.answers
         state.tlog_cosignatures = self.cosignatures
         state.cross_witness = self.cross_witness
+        state.node_link = self.node_link
 
     def start(self) -> None:
         self.hotlist.start()
@@ -253,6 +258,7 @@ class Resources:
         self.shared_hotlists.close()
         self.hotlist.close()
         self.store.close()
+        self.node_link.close()
         self.catalog.engine.dispose()
 
 

@@ -5,7 +5,7 @@ their requests with HTTP Message Signatures (`signatures`, RFC 9421) and send th
 (`client`), and verify the requests they receive (`verify`). See docs/federation.md.
 """
 
-from plateledger.federation.client import NodeAnswer, NodeClient
+from plateledger.federation.client import NodeAnswer, NodeClient, NodeLink
 from plateledger.federation.errors import FederationError, RequestRefused
 from plateledger.federation.keys import NodeKey, NodePublicKey
 from plateledger.federation.registry import NODE_CHANGE, NodeRecord, NodeRegistry
@@ -18,6 +18,7 @@ __all__ = [
     "NodeAnswer",
     "NodeClient",
     "NodeKey",
+    "NodeLink",
     "NodePublicKey",
     "NodeRecord",
     "NodeRegistry",

@@ -10,8 +10,9 @@ owner refuses ends ``refused`` with the owner's error code; an answer ends ``ans
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -21,7 +22,7 @@ import httpx
 from plateledger.federation.keys import NodeKey
 from plateledger.federation.signatures import sign_request
 
-__all__ = ["NodeAnswer", "NodeClient"]
+__all__ = ["NodeAnswer", "NodeClient", "NodeLink"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +69,28 @@ class NodeClient:
         if response.status_code >= 500:
             return NodeAnswer("unavailable", response.status_code, body, str(code or "error"))
         return NodeAnswer("refused", response.status_code, body, str(code or "refused"))
+
+
+class NodeLink:
+    """This node's key and one HTTP client for all its requests to partners, made on first
+    use and kept until `close`: building a client costs tens of milliseconds (its TLS
+    context), more than a partner's whole search, and a kept client reuses connections.
+    ``timeout`` is how long a partner may take."""
+
+    def __init__(self, key: Callable[[], NodeKey], timeout: float) -> None:
+        self._key = key
+        self.timeout = timeout
+        self._client: NodeClient | None = None
+        self._lock = threading.Lock()
+
+    def client(self) -> NodeClient:
+        with self._lock:
+            if self._client is None:
+                self._client = NodeClient(self._key(), httpx.Client(timeout=self.timeout))
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.http.close()
+                self._client = None

@@ -20,9 +20,8 @@ from fastapi.responses import JSONResponse
 from plateledger.access import federated
 from plateledger.access.approvals import ApprovalError, ApprovalOut, ApprovalPending
 from plateledger.access.searches import SearchCreate, SearchKind, SearchParams, SearchResponse
-from plateledger.api.deps import CurrentUser, GateDep, HoldsDep, SettingsDep, StoreDep
+from plateledger.api.deps import CurrentUser, GateDep, HoldsDep, NodeLinkDep, StoreDep
 from plateledger.api.errors import ApiError
-from plateledger.federation import NodeKey
 from plateledger.policy.offense import OFFENSE_TYPES_URL
 from plateledger.search import BoundingBox, Radius
 
@@ -47,7 +46,7 @@ PENDING: dict[int | str, dict[str, Any]] = {
 @router.post("", response_model=SearchResponse, summary="Run a search", responses=PENDING)
 async def create_search(
     body: SearchCreate, user: CurrentUser, gate: GateDep, store: StoreDep, holds: HoldsDep,
-    settings: SettingsDep,
+    link: NodeLinkDep,
 ) -> Any:
     # Decided here for this node's own owners, then sent to the partner nodes that answer
     # for the others and merged into one page (docs/federation.md); with none registered
@@ -55,9 +54,7 @@ async def create_search(
     try:
         with approval_errors():
             return await asyncio.to_thread(
-                federated.search, gate, store, holds, body, user,
-                node_key=lambda: NodeKey.load_or_create(settings.data_dir),
-                timeout=settings.federation_timeout_seconds,
+                federated.search, gate, store, holds, body, user, link=link
             )
     except ApprovalPending as pending:
         return JSONResponse(pending.approval.model_dump(mode="json"), status_code=202)
@@ -69,7 +66,7 @@ async def get_search(
     gate: GateDep,
     store: StoreDep,
     holds: HoldsDep,
-    settings: SettingsDep,
+    link: NodeLinkDep,
     kind: SearchKind = "exact",
     plate: Annotated[str | None, Query(max_length=32)] = None,
     since: datetime | None = None,
@@ -111,7 +108,5 @@ async def get_search(
         raise ApiError(422, "legal_basis_required", "a pattern-of-life (locate) search is "
                        "posted (POST /v1/searches) with its `legal_basis`")
     return await asyncio.to_thread(
-        federated.search, gate, store, holds, body, user,
-        node_key=lambda: NodeKey.load_or_create(settings.data_dir),
-        timeout=settings.federation_timeout_seconds,
+        federated.search, gate, store, holds, body, user, link=link
     )
