@@ -44,6 +44,7 @@ from plateledger.federation import NodeKey, sign_request
 from plateledger.settings import Settings
 from tests.conftest import _free_port, _wait_ready
 from tests.federation.test_searches import body
+from tests.web.harness import Browser, chromium_missing
 
 pytestmark = pytest.mark.slow
 
@@ -369,6 +370,49 @@ def test_the_county_searching_its_city_gets_the_citys_reads(nodes: dict[str, Nod
     assert mine["search_id"] == page["search_id"]
     assert asked(mine)["hayward"]["audit_index"] == hayward["audit_index"]
     assert asked(mine)["hayward"]["owners_allowed"] == ["hpd"]
+
+
+def search_in_browser(node: Node, plate: str, profile: Path) -> str:
+    """Sign in to ``node``'s search page as its investigator in headless Chromium, search
+    ``plate`` and return the owners list as the page shows it."""
+    if chromium_missing():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    browser = Browser(profile)
+    try:
+        browser.goto(f"{node.url}/login")
+        browser.evaluate(
+            "(() => { const f = document.getElementById('login-form');"
+            f" f.username.value = {json.dumps(node.slug + '.investigator')};"
+            f" f.password.value = {json.dumps(PASSWORD)}; f.requestSubmit(); }})()"
+        )
+        browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+        browser.wait_for("document.getElementById('offense_type').dataset.loaded === 'true'")
+        browser.evaluate(
+            "(() => { const f = document.getElementById('search-form');"
+            f" f.plate.value = {json.dumps(plate)}; f.purpose.value = 'stolen_vehicle';"
+            " f.offense_type.value = '240'; f.case_number.value = 'AC-2026-0042';"
+            " f.reason.value = 'stolen white pickup seen leaving the lot';"
+            " f.requestSubmit(); })()"
+        )
+        browser.wait_for("!document.getElementById('results').hidden", timeout=120)
+        return str(browser.evaluate("document.getElementById('owners').innerText"))
+    finally:
+        browser.close()
+
+
+def test_the_search_page_lists_each_partners_owner_as_its_node_decided(
+    nodes: dict[str, Node], tmp_path: Path
+) -> None:
+    plate = new_plate("7W")
+    nodes["hayward"].plant(plate)
+    shown = search_in_browser(nodes["alameda"], plate, tmp_path / "county")
+    assert "Hayward PD (node hayward): searched — 1 read in this page" in shown, shown
+    refused = search_in_browser(nodes["federal"], plate, tmp_path / "federal")
+    assert f"Hayward PD (node hayward): denied by {NO_FEDERAL}" in refused, refused
+    assert "(node alameda): denied by" in refused, refused
+    assert "(node hayward): searched" not in refused
+    assert "(node alameda): searched" not in refused
+    assert plate not in refused
 
 
 def test_a_replayed_signed_request_is_refused(nodes: dict[str, Node]) -> None:

@@ -109,6 +109,26 @@ function ownerItem(outcome) {
     " by ", el("code", {}, by));
 }
 
+// An owner a partner node answers for: that node decided, under its own policy.
+function remoteItem(remote) {
+  const name = `${remote.owner_id != null ? owner(remote.owner_id) : remote.agency} (node ${remote.node})`;
+  const entry = remote.audit_index != null ? `; its log's entry #${remote.audit_index}` : "";
+  if (remote.status === "allowed") {
+    return el("li", { class: "allowed" }, `${name}: `, el("span", { class: "verdict" }, "searched"),
+      ` — ${remote.returned} read${remote.returned === 1 ? "" : "s"} in this page${entry}`);
+  }
+  if (remote.status === "denied") {
+    const ids = remote.policy_ids ?? [];
+    const by = remote.code === "approval_required" ? "approval_required"
+      : (ids.length ? ids.join(", ") : "no policy permits it");
+    return el("li", { class: "denied" }, `${name}: `, el("span", { class: "verdict" }, "denied"),
+      " by ", el("code", {}, by), entry);
+  }
+  return el("li", { class: "unavailable" }, `${name}: `,
+    el("span", { class: "verdict" }, "unavailable"), " (", el("code", {}, remote.code ?? "no answer"),
+    "): its reads are not in these results");
+}
+
 function coordinates(read) {
   if (typeof read.lat !== "number" || typeof read.lon !== "number") return "—";
   return `${read.lat.toFixed(5)}, ${read.lon.toFixed(5)}`;
@@ -154,8 +174,8 @@ function render(page) {
       page.truncated ? " (more matched than were searched: narrow the pattern)" : "");
   }
   const owners = document.getElementById("owners");
-  owners.replaceChildren(...page.owners.map(ownerItem));
-  if (!page.owners.length) owners.append(el("li", { class: "denied" }, "No data owner was in scope."));
+  owners.replaceChildren(...page.owners.map(ownerItem), ...(page.remote_owners ?? []).map(remoteItem));
+  if (!page.owners.length && !page.remote_owners?.length) owners.append(el("li", { class: "denied" }, "No data owner was in scope."));
   document.getElementById("col-distance").hidden = !fuzzy;
   document.querySelector("#results-table tbody")
     .replaceChildren(...page.results.map((read) => row(read, fuzzy)));

@@ -569,9 +569,13 @@ function render(k, plate, page) {
     convoy: `Vehicles travelling with ${plate}`, stakeout: "Plates seen in the areas",
     locate: `Pattern of life of ${plate}: places seen` }[k];
   document.querySelector("#ws-results caption").textContent = caption;
-  const denied = (page.owners ?? []).filter((o) => !o.allowed).length;
+  const remote = page.remote_owners ?? [];
+  const denied = (page.owners ?? []).filter((o) => !o.allowed).length
+    + remote.filter((o) => o.status === "denied").length;
+  const away = remote.filter((o) => o.status === "unavailable").length;
   status.textContent = `${caption}: ${count} ${unit}; audit entry ${page.audit_index ?? "—"}`
-    + (denied ? `; ${denied} owner(s) refused this search` : "");
+    + (denied ? `; ${denied} owner(s) refused this search` : "")
+    + (away ? `; ${away} owner(s) on partner nodes did not answer` : "");
   current = { kind: k, plate, count, page };
   const bounds = L.featureGroup([...clusters.getLayers(), ...overlay.getLayers()]).getBounds();
   if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 15, padding: [30, 30] });
