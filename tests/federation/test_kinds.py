@@ -11,6 +11,7 @@ Union City's California pack and gets no plate of Union City's, for every kind.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -489,6 +490,32 @@ def test_the_local_gate_decides_only_this_nodes_owners(pair: Pair) -> None:
     decided = set(entry["owners_allowed"]) | {d["agency"] for d in entry["owners_denied"]}
     assert "ucpd" not in decided and "fpd" in decided
     assert entry["federated_page"] == {"offset": 0, "limit": 100}
+
+
+def test_an_export_is_of_this_nodes_own_reads_and_decides_only_its_owners(pair: Pair) -> None:
+    """An export is not sent to partners: its file holds this node's reads only, and its
+    entry does not list the agency a partner node answers for as decided here."""
+    plate = new_plate("7X")
+    pair.plant([read("uc-1", UC1, plate, 3000)], [read("fr-1", FR1, plate, 3100)])
+    response = pair.requester.post(
+        "/v1/exports",
+        json={
+            "kind": "exact",
+            "params": {"plate": plate},
+            "purpose": "stolen_vehicle",
+            "offense_type": "240",
+            "case_number": "FR-2026-0042",
+            "reason": "stolen white pickup seen leaving the lot",
+            "format": "ndjson",
+        },
+        headers={"Authorization": f"Bearer {pair.token('fred')}"},
+    )
+    assert response.status_code == 200, response.text
+    rows = [json.loads(line) for line in response.text.splitlines() if line.strip()]
+    assert [r["camera_id"] for r in rows] == ["fr-1"]
+    [entry] = entries(pair.settings, "export")[-1:]
+    decided = set(entry[1]["owners_allowed"]) | {d["agency"] for d in entry[1]["owners_denied"]}
+    assert "fpd" in decided and "ucpd" not in decided
 
 
 def test_a_request_missing_what_its_kind_needs_is_refused_by_the_owner(pair: Pair) -> None:

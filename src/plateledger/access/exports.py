@@ -16,8 +16,15 @@ from typing import Literal
 
 from pydantic import Field
 
+from plateledger.access.federated import local_owners
 from plateledger.access.gate import AccessGate
-from plateledger.access.searches import SearchCreate, SearchResponse, decide_run_log, run_kind
+from plateledger.access.searches import (
+    Asking,
+    SearchCreate,
+    SearchResponse,
+    decide_run_log,
+    run_kind,
+)
 from plateledger.catalog import Principal
 from plateledger.retention.holds import HoldStore
 from plateledger.search import SearchPage
@@ -103,10 +110,13 @@ def export(
     user: Principal, *, now: datetime | None = None,
 ) -> ExportFile:
     """Decide ``export`` per owner, collect the reads of the allowed owners, log an
-    ``export`` entry, then render the file."""
+    ``export`` entry, then render the file. An export is of this node's own reads: the
+    agencies a partner node answers for are not decided here (they hold no reads here)
+    and it is not sent to partners."""
     now = now or datetime.now(UTC)
     page = decide_run_log(gate, body, user, action="export", entry_type="export", now=now,
-                          execute=lambda scope: collect(store, holds, body, scope, now))
+                          execute=lambda scope: collect(store, holds, body, scope, now),
+                          asking=Asking(owners=local_owners(gate)))
     return ExportFile(
         content=render(page, body.format), media_type=MEDIA_TYPES[body.format],
         filename=f"plateledger-export-{page.audit_index}.{body.format}", page=page,
