@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.plates import normalize_plate
 from plateledger.search.filters import MAX_PAGE, Filters
-from plateledger.search.keyed import read_outs
+from plateledger.search.keyed import SHOWN_SQL, read_outs
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
@@ -166,7 +166,7 @@ def search_convoy(
     source = store.by_camera()
     params["ccap"] = CANDIDATE_CAP + 1
     candidates = store.query(
-        f"SELECT * FROM {source} WHERE {near} "
+        f"SELECT {SHOWN_SQL} FROM {source} WHERE {near} "
         f"AND plate != {{c_plate:String}} AND expires_at > now() AND {scope_sql} "
         f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY} LIMIT {{ccap:UInt32}}{budget}",
         params,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from plateledger.read import to_utc_millis
 from plateledger.search.convoy import EXCLUSION_STEPS
 from plateledger.search.filters import MAX_PAGE, Filters
-from plateledger.search.keyed import read_outs
+from plateledger.search.keyed import SHOWN_SQL, read_outs
 from plateledger.search.reads import fetch_page
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
@@ -308,7 +308,8 @@ def search_stakeout(
     if not scope.caps():
         params["rcap"] = READ_CAP + 1
         inside = store.query(
-            f"SELECT *, {', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
+            f"SELECT {SHOWN_SQL}, "
+            f"{', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
             f"FROM {source} WHERE {where} ORDER BY plate, ts, read_id, owner_id "
             f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{rcap:UInt32}}{budget}",
             params,
