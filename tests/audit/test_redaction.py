@@ -171,6 +171,11 @@ def a_partner_search() -> dict[str, Any]:
     }
 
 
+def test_a_local_search_keeps_its_uuid_from_a_denied_owner() -> None:
+    entry = {**a_search(), "query": {"plate": "7ABC123", "search_id": "5b0f"}}
+    assert "search_id" not in denied_view(entry, "ca-berkeley-pd")
+
+
 def test_a_denied_owner_can_join_a_partner_search_to_the_requesting_node() -> None:
     view = denied_view(a_partner_search(), "ca-berkeley-pd")
     assert view["search_id"] == "5b0f0000-0000-4000-8000-000000000001"

@@ -42,8 +42,8 @@ DENIED_FIELDS = (
     "requesting_audit_index",
 )
 """The fields of an access an owner that denied it sees (with ``denied``: its own rule
-ids, and ``search_id``: the search's UUID, which joins a partner node's search to the
-requesting node's entry); everything else stays private."""
+ids, and, for a partner node's search, ``search_id``: the search's UUID, which joins it
+to the requesting node's entry); everything else stays private."""
 
 
 class View(StrEnum):
@@ -132,7 +132,11 @@ def denied_view(entry: Mapping[str, Any], owner: str) -> dict[str, Any]:
     """What ``owner``, which denied the access ``entry``, sees of it."""
     view = {key: entry[key] for key in DENIED_FIELDS if key in entry}
     query = entry.get("query")
-    if isinstance(query, Mapping) and isinstance(query.get("search_id"), str):
+    if (
+        "requesting_node" in entry
+        and isinstance(query, Mapping)
+        and isinstance(query.get("search_id"), str)
+    ):
         view["search_id"] = query["search_id"]
     view["denied"] = {"agency": owner, "policy_ids": denied(entry).get(owner, [])}
     return view
