@@ -403,7 +403,7 @@ ROUTES: dict[str, str] = {
     # Routes that reveal reads or anything derived from them: each names its probe.
     "POST /v1/searches": "searches",
     "GET /v1/searches": "searches",
-    "POST /v1/federation/searches": "a partner node's signed exact search, decided per owner "
+    "POST /v1/federation/searches": "a partner node's signed search of any kind, decided per owner "
     "by the same gate as POST /v1/searches and logged; only allowed owners' reads "
     "(tests/federation/test_searches.py)",
     "POST /v1/federation/hits": "a partner node's signed hit on a list this node shared "
