@@ -406,6 +406,9 @@ ROUTES: dict[str, str] = {
     "POST /v1/federation/searches": "a partner node's signed search of any kind, decided per owner "
     "by the same gate as POST /v1/searches and logged; only allowed owners' reads "
     "(tests/federation/test_searches.py)",
+    "POST /v1/federation/exports": "a partner node's signed export, decided per owner as "
+    "`export` by the same gate as POST /v1/exports and logged; only allowed owners' reads "
+    "(tests/federation/test_exports.py, tests/federation/test_kinds.py)",
     "POST /v1/federation/hits": "a partner node's signed hit on a list this node shared "
     "with it, decided by the partner's gate; stored for the list's owner only and answered "
     "with the entry index alone (tests/federation/test_shared_hotlists.py)",

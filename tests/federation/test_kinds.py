@@ -140,10 +140,15 @@ def pair(tmp_path_factory: pytest.TempPathFactory, store_path: Path) -> Iterator
 
 @contextmanager
 def two_nodes(
-    tmp_path_factory: pytest.TempPathFactory, store_path: Path, *, cap: int | None
+    tmp_path_factory: pytest.TempPathFactory,
+    store_path: Path,
+    *,
+    cap: int | None,
+    actions: tuple[str, ...] = ("search",),
 ) -> Iterator[Pair]:
-    """Union City's node (a server process) sharing with Fremont (at most ``cap`` reads
-    per search), and Fremont's node (the app here), each registered with the other."""
+    """Union City's node (a server process) sharing with Fremont (``actions``, at most
+    ``cap`` reads per search), and Fremont's node (the app here), each registered with
+    the other."""
     owner_dir = tmp_path_factory.mktemp("union-city")
     requester_dir = tmp_path_factory.mktemp("fremont")
     requester_key = NodeKey.load_or_create(requester_dir)
@@ -156,7 +161,7 @@ def two_nodes(
         catalog.add_agreement(
             ucpd.id,
             fpd.id,
-            actions=["search"],
+            actions=list(actions),
             purposes=["stolen_vehicle"],
             created_by="chief",
             result_cap=cap,
@@ -492,32 +497,6 @@ def test_the_local_gate_decides_only_this_nodes_owners(pair: Pair) -> None:
     assert entry["federated_page"] == {"offset": 0, "limit": 100}
 
 
-def test_an_export_is_of_this_nodes_own_reads_and_decides_only_its_owners(pair: Pair) -> None:
-    """An export is not sent to partners: its file holds this node's reads only, and its
-    entry does not list the agency a partner node answers for as decided here."""
-    plate = new_plate("7X")
-    pair.plant([read("uc-1", UC1, plate, 3000)], [read("fr-1", FR1, plate, 3100)])
-    response = pair.requester.post(
-        "/v1/exports",
-        json={
-            "kind": "exact",
-            "params": {"plate": plate},
-            "purpose": "stolen_vehicle",
-            "offense_type": "240",
-            "case_number": "FR-2026-0042",
-            "reason": "stolen white pickup seen leaving the lot",
-            "format": "ndjson",
-        },
-        headers={"Authorization": f"Bearer {pair.token('fred')}"},
-    )
-    assert response.status_code == 200, response.text
-    rows = [json.loads(line) for line in response.text.splitlines() if line.strip()]
-    assert [r["camera_id"] for r in rows] == ["fr-1"]
-    [entry] = entries(pair.settings, "export")[-1:]
-    decided = set(entry[1]["owners_allowed"]) | {d["agency"] for d in entry[1]["owners_denied"]}
-    assert "fpd" in decided and "ucpd" not in decided
-
-
 def test_a_request_missing_what_its_kind_needs_is_refused_by_the_owner(pair: Pair) -> None:
     """What a local search of the kind refuses, the owner refuses too, before any read."""
     plate = new_plate("7N")
@@ -567,3 +546,45 @@ def test_a_stakeout_is_decided_by_each_node_over_its_own_reads(pair: Pair) -> No
     either = dict(areas, min_areas=1)
     page = pair.search("fred", "stakeout", {"limit": 1000}, stakeout=either)
     assert [s["areas_matched"] for s in page["stakeout"] if s["plate"] == plate] == [[0, 1]]
+
+
+def test_an_export_is_an_action_of_its_own_a_search_agreement_does_not_grant_it(
+    pair: Pair,
+) -> None:
+    """Union City shares with Fremont for searches only: Fremont's export reaches Union
+    City's node, which decides `export` itself, refuses it under its own rules and logs the
+    refusal; the file holds Fremont's reads only."""
+    plate = new_plate("7E")
+    pair.plant([read("uc-1", UC1, plate, 900)], [read("fr-1", FR1, plate, 905)])
+    body = {
+        "kind": "exact",
+        "params": {"plate": plate},
+        "purpose": "stolen_vehicle",
+        "offense_type": "240",
+        "case_number": "FR-2026-0042",
+        "reason": "stolen white pickup seen leaving the lot",
+        "format": "ndjson",
+    }
+    response = pair.requester.post(
+        "/v1/exports", json=body, headers={"Authorization": f"Bearer {pair.token('fred')}"}
+    )
+    assert response.status_code == 200, response.text
+    got = [json.loads(line) for line in response.text.splitlines()]
+    assert [r["owner_id"] for r in got] == [pair.fpd_id]
+    denied = dict(d.split(":") for d in response.headers["x-owners-denied"].split(";") if d)
+    rules = denied[str(pair.ucpd_id)]
+    local_index = int(response.headers["x-audit-index"])
+    [local] = [e for i, e in entries(pair.settings, "export") if i == local_index]
+    [logged] = [
+        e for _, e in entries(pair.owner_settings, "export")
+        if e["query"]["search_id"] == local["query"]["search_id"]
+    ]
+    assert logged["requesting_node"] == "fremont" and logged["result_count"] == 0
+    assert [d["agency"] for d in logged["owners_denied"]] == ["ucpd"]
+    # this node's own entry decided its own agencies only, never the partner's
+    decided = set(local["owners_allowed"]) | {d["agency"] for d in local["owners_denied"]}
+    assert "fpd" in decided and "ucpd" not in decided
+    assert logged["owners_denied"][0]["policy_ids"] == rules.split(",")
+    # the same investigator's search of the plate is allowed by the same node
+    page = pair.search("fred", "exact", {"plate": plate})
+    assert union_city(page)["status"] == "allowed"

@@ -33,7 +33,10 @@ from plateledger.search.result import ReadOut
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 
-__all__ = ["MAX_EXPORT_ROWS", "MEDIA_TYPES", "ExportCreate", "ExportFile", "export"]
+__all__ = [
+    "MAX_EXPORT_ROWS", "MEDIA_TYPES", "ExportCreate", "ExportFile", "collect",
+    "collect_logged", "export", "file_of",
+]
 
 MAX_EXPORT_ROWS = 10_000
 COLUMNS = tuple(ReadOut.model_fields)
@@ -59,13 +62,22 @@ class ExportFile:
     page: SearchResponse
 
     def owners_denied(self) -> str:
-        """``owner:rule,rule;…`` for each owner that denied the export."""
-        return ";".join(f"{o.owner_id}:{','.join(o.policy_ids)}"
-                        for o in self.page.owners if not o.allowed)
+        """``owner:rule,rule;…`` for each owner that denied the export, this node's and
+        the partners' (their ids in this catalog)."""
+        here = [(o.owner_id, o.policy_ids) for o in self.page.owners if not o.allowed]
+        there = [(o.owner_id or 0, o.policy_ids) for o in self.page.remote_owners or []
+                 if o.status == "denied"]
+        return ";".join(f"{owner}:{','.join(rules)}" for owner, rules in here + there)
+
+    def owners_unavailable(self) -> str:
+        """``owner:code;…`` for each partner's owner whose node did not answer (down, too
+        slow) or was not asked (an export of its kind is of this node's reads only)."""
+        return ";".join(f"{o.owner_id}:{o.code}" for o in self.page.remote_owners or []
+                        if o.status == "unavailable")
 
 
 def collect(
-    store: ReadStore, holds: HoldStore, body: ExportCreate, scope: Scope, now: datetime
+    store: ReadStore, holds: HoldStore | None, body: ExportCreate, scope: Scope, now: datetime
 ) -> SearchPage:
     """Page through the search until ``max_rows`` reads or the end."""
     results: list[ReadOut] = []
@@ -106,18 +118,31 @@ def render(page: SearchPage, fmt: str) -> bytes:
 
 
 def export(
-    gate: AccessGate, store: ReadStore, holds: HoldStore, body: ExportCreate,
-    user: Principal, *, now: datetime | None = None,
+    gate: AccessGate, store: ReadStore, holds: HoldStore | None, body: ExportCreate,
+    user: Principal, *, now: datetime | None = None, asking: Asking | None = None,
 ) -> ExportFile:
     """Decide ``export`` per owner, collect the reads of the allowed owners, log an
-    ``export`` entry, then render the file. An export is of this node's own reads: the
-    agencies a partner node answers for are not decided here (they hold no reads here)
-    and it is not sent to partners."""
+    ``export`` entry, then render the file. Of this node's own owners only (``asking``;
+    by default `local_owners`): the agencies a partner node answers for hold no reads here
+    (`plateledger.access.federated_exports` sends the export to their nodes)."""
+    page = collect_logged(gate, store, holds, body, user, now=now, asking=asking)
+    return file_of(page, body.format)
+
+
+def collect_logged(
+    gate: AccessGate, store: ReadStore, holds: HoldStore | None, body: ExportCreate,
+    user: Principal, *, now: datetime | None = None, asking: Asking | None = None,
+) -> SearchResponse:
+    """The export decided, collected and logged (an ``export`` entry), not yet rendered."""
     now = now or datetime.now(UTC)
-    page = decide_run_log(gate, body, user, action="export", entry_type="export", now=now,
+    return decide_run_log(gate, body, user, action="export", entry_type="export", now=now,
                           execute=lambda scope: collect(store, holds, body, scope, now),
-                          asking=Asking(owners=local_owners(gate)))
+                          asking=asking or Asking(owners=local_owners(gate)))
+
+
+def file_of(page: SearchResponse, fmt: str) -> ExportFile:
+    """``page`` rendered as ``fmt``, named after its entry."""
     return ExportFile(
-        content=render(page, body.format), media_type=MEDIA_TYPES[body.format],
-        filename=f"plateledger-export-{page.audit_index}.{body.format}", page=page,
+        content=render(page, fmt), media_type=MEDIA_TYPES[fmt],
+        filename=f"plateledger-export-{page.audit_index}.{fmt}", page=page,
     )

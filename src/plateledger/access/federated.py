@@ -86,10 +86,15 @@ __all__ = [
     "FederatedSearchResponse",
     "RemoteRequester",
     "SearchIdReused",
+    "admit",
+    "ask_partners",
     "fan_out",
     "federated_search",
     "local_owners",
+    "owner_answer",
     "partner_request",
+    "partners",
+    "record_fan_out",
     "remote_principal",
     "search",
 ]
@@ -244,13 +249,35 @@ def federated_search(
 ) -> FederatedSearchResponse:
     """Decide, search, log and answer one partner's search of any kind (see the module)."""
     now = now or datetime.now(UTC)
+    request = body.search()
+    user, asking = admit(gate, body, node=node, key_id=key_id, node_agencies=node_agencies,
+                         now=now)
+    names = {a.id: a.slug for a in gate.view.current().agencies.values()}
+    try:
+        answer = searches.search(gate, store, None, request, user, now=now, asking=asking)
+    except ApprovalRequired as waiting:
+        return _awaiting(gate, request, waiting, asking, names)
+    return owner_answer(gate, answer)
+
+
+def admit(
+    gate: AccessGate,
+    body: FederatedSearch,
+    *,
+    node: str,
+    key_id: str,
+    node_agencies: tuple[str, ...],
+    now: datetime,
+) -> tuple[Principal, Asking]:
+    """A partner's request let in: the remote user (of an agency ``node`` is registered
+    for), its search UUID claimed for the node (`claim_search_id`), and what the owner's
+    entry records of the asking node (`Asking`)."""
     if body.requester.agency not in node_agencies:
         raise AccessDenied(
             "agency_not_registered",
             f"node `{node}` is not registered for agency `{body.requester.agency[:64]}`",
         )
     user = remote_principal(gate, node, body.requester)
-    request = body.search()
     claim_search_id(gate, key_id, body.search_id, now)
     asking = Asking(
         owners=local_owners(gate),
@@ -263,18 +290,21 @@ def federated_search(
             "requester_agency_class_claimed": body.requester.agency_class,
         },
     )
-    names = {a.id: a.slug for a in gate.view.current().agencies.values()}
-    try:
-        answer = searches.search(gate, store, None, request, user, now=now, asking=asking)
-    except ApprovalRequired as waiting:
-        return _awaiting(gate, request, waiting, asking, names)
-    if answer.audit_index is None:  # `search` always logs; never answer without the entry
+    return user, asking
+
+
+def owner_answer(gate: AccessGate, answer: SearchResponse) -> FederatedSearchResponse:
+    """The answer to a partner: each owner asked, allowed (with its reads' count) or
+    denied (with its rule ids), and only what the allowed owners released; never without
+    the entry that logged it."""
+    if answer.audit_index is None:  # the workflow always logs; never answer without it
         raise AuditUnavailable("the search's entry is missing; no data was returned")
+    names = {a.id: a.slug for a in gate.view.current().agencies.values()}
     counts: dict[int, int] = {}
     for read in answer.results:
         counts[read.owner_id] = counts.get(read.owner_id, 0) + 1
     return FederatedSearchResponse(
-        search_id=str(body.search_id),
+        search_id=str(answer.search_id),
         kind=answer.kind,
         audit_index=answer.audit_index,
         owners=[
@@ -594,20 +624,50 @@ def fan_out(
         return answer.model_copy(update=merge_pages(body, answer, []))
     request = partner_request(user, agency, sent, uuid.UUID(answer.search_id), answer.audit_index)
     payload = request.model_dump(mode="json", exclude_none=True)
-    client = link.client()
-    results: dict[str, NodeAnswer | None] = {}
-    pool = ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="federation")
-    futures: dict[str, Future[NodeAnswer]] = {
-        p.name: pool.submit(client.post, p.url, SEARCH_PATH, payload) for p in found
-    }
-    wait(futures.values(), timeout=link.timeout)
-    pool.shutdown(wait=False, cancel_futures=True)
-    for name, future in futures.items():
-        results[name] = _result(future)
-    asked = [_merge_one(p, answer.search_id, results[p.name]) for p in found]
+    asked = ask_partners(link, found, SEARCH_PATH, payload, answer.search_id)
     merged = merge_pages(body, answer, [a.page for a in asked])
+    index = record_fan_out(
+        gate,
+        FEDERATED_SEARCH,
+        user=user,
+        agency=agency,
+        search_id=answer.search_id,
+        kind=body.kind,
+        linked={"search_audit_index": answer.audit_index},
+        asked=asked,
+        results=merged["results"],
+        window={"offset": body.params.offset, "limit": body.params.limit, "total": merged["total"]},
+        part="page",
+    )
+    return answer.model_copy(
+        update=merged
+        | {
+            "remote_owners": [o for a in asked for o in a.owners],
+            "federation_audit_index": index,
+        }
+    )
+
+
+def record_fan_out(
+    gate: AccessGate,
+    entry_type: str,
+    *,
+    user: Principal,
+    agency: Agency,
+    search_id: str,
+    kind: str,
+    linked: dict[str, Any],
+    asked: list[_Asked],
+    results: list[ReadOut],
+    window: dict[str, Any],
+    part: str,
+) -> int:
+    """Count each partner owner's reads among ``results`` (what the user is shown), then
+    log the fan-out (``entry_type``: the UUID, each node asked, how it ended, its entry
+    index, and ``part``: ``window`` with every owner's reads shown and their digest);
+    its index. If the entry cannot be written, `AuditUnavailable`: nothing is returned."""
     shown: dict[int, int] = {}
-    for read in merged["results"]:
+    for read in results:
         shown[read.owner_id] = shown.get(read.owner_id, 0) + 1
     for a in asked:
         a.owners = [
@@ -618,38 +678,46 @@ def fan_out(
         ]
         a.record["returned"] = sum(o.returned for o in a.owners)
     names = {a.id: a.slug for a in gate.view.current().agencies.values()}
-    remote_reads = sum(a.record["returned"] for a in asked)
     entry = new_entry(
-        FEDERATED_SEARCH,
+        entry_type,
         user=user.username,
         agency=agency.slug,
-        search_id=answer.search_id,
-        kind=body.kind,
-        search_audit_index=answer.audit_index,
+        search_id=search_id,
+        kind=kind,
+        **linked,
         nodes=[a.record for a in asked],
-        result_count=remote_reads,
-        page={
-            "offset": body.params.offset,
-            "limit": body.params.limit,
-            "total": merged["total"],
-            "returned_by_owner": {names.get(o, str(o)): n for o, n in sorted(shown.items())},
-            "result_digest": result_digest(r.read_id for r in merged["results"]),
+        result_count=sum(a.record["returned"] for a in asked),
+        **{
+            part: window
+            | {
+                "returned_by_owner": {names.get(o, str(o)): n for o, n in sorted(shown.items())},
+                "result_digest": result_digest(r.read_id for r in results),
+            }
         },
     )
     try:
-        index = gate.audit_log.append(entry)
+        return gate.audit_log.append(entry)
     except Exception as exc:
         log.exception("audit append failed; the partners' answers are withheld")
         raise AuditUnavailable(
-            "the audit log could not record this search's fan-out; no data was returned"
+            "the audit log could not record this fan-out to partner nodes; no data was returned"
         ) from exc
-    return answer.model_copy(
-        update=merged
-        | {
-            "remote_owners": [o for a in asked for o in a.owners],
-            "federation_audit_index": index,
-        }
-    )
+
+
+def ask_partners(
+    link: NodeLink, found: list[Partner], path: str, payload: dict[str, Any], search_id: str
+) -> list[_Asked]:
+    """Send ``payload`` to ``path`` of every node of ``found`` in parallel, signed with this
+    node's key (``link``); wait ``link.timeout`` seconds at most (a node still running is
+    unavailable, ``timeout``: never asked twice); read each answer (`_merge_one`)."""
+    client = link.client()
+    pool = ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="federation")
+    futures: dict[str, Future[NodeAnswer]] = {
+        p.name: pool.submit(client.post, p.url, path, payload) for p in found
+    }
+    wait(futures.values(), timeout=link.timeout)
+    pool.shutdown(wait=False, cancel_futures=True)
+    return [_merge_one(p, search_id, _result(futures[p.name])) for p in found]
 
 
 def _result(future: Future[NodeAnswer]) -> NodeAnswer | None:

@@ -142,6 +142,12 @@ def _export(url: str, token: str | None, body: dict[str, Any], path: Path) -> No
     for denied in filter(None, response.headers.get("x-owners-denied", "").split(";")):
         owner, _, ids = denied.partition(":")
         out.print(f"[yellow]owner {owner} denied[/yellow]: {ids}")
+    for missing in filter(None, response.headers.get("x-owners-unavailable", "").split(";")):
+        owner, _, code = missing.partition(":")
+        out.print(f"[yellow]owner {owner} unavailable[/yellow]: {code}")
+    fanned = response.headers.get("x-federation-audit-index")
+    if fanned:
+        out.print(f"sent to partner nodes: audit entry {fanned}")
 
 
 # -- the investigative kinds --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Node-to-node requests: ``POST /v1/federation/searches``.
+"""Node-to-node requests: ``POST /v1/federation/searches`` and ``/v1/federation/exports``.
 
 Only a request signed by a registered, unrevoked partner node is read (RFC 9421, see
 `plateledger.federation.verify`); user tokens are not accepted here. The signature is
@@ -19,6 +19,7 @@ from plateledger.access.federated import (
     SearchIdReused,
     federated_search,
 )
+from plateledger.access.federated_exports import FederatedExport, answer_export
 from plateledger.api.deps import CatalogDep, GateDep, StoreDep
 from plateledger.api.errors import ApiError
 from plateledger.federation import NodeVerifier, RequestRefused, VerifiedNode
@@ -81,6 +82,38 @@ async def federation_search(
     try:
         return await asyncio.to_thread(
             federated_search,
+            gate,
+            store,
+            body,
+            node=node.name,
+            key_id=node.key_id,
+            node_agencies=node.agencies,
+        )
+    except SearchIdReused as exc:
+        raise ApiError(409, exc.code, exc.message) from None
+
+
+@router.post(
+    "/exports",
+    response_model=FederatedSearchResponse,
+    responses=REFUSED,
+    summary="Answer a partner node's signed export under this node's policies (`export`)",
+)
+async def federation_export(
+    node: SignedNode,
+    body: FederatedExport,
+    gate: GateDep,
+    store: StoreDep,
+) -> FederatedSearchResponse:
+    if not node.answers_for(body.requester.agency):
+        raise ApiError(
+            403,
+            "agency_not_registered",
+            f"node `{node.name}` is not registered for agency `{body.requester.agency[:64]}`",
+        )
+    try:
+        return await asyncio.to_thread(
+            answer_export,
             gate,
             store,
             body,
