@@ -4,6 +4,7 @@ nodes once, in the kind's order, each page a search of its own in both logs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,18 +120,54 @@ def test_a_stakeouts_pages_are_pages_of_plates_across_both_nodes(pair: Pair) -> 
     ]
 
 
-def test_a_page_past_one_api_page_of_results_is_refused_with_partners(pair: Pair) -> None:
+def test_pages_past_the_first_thousand_reads_come_from_both_nodes_in_order(pair: Pair) -> None:
+    """1,200 reads of one plate, alternating between the nodes second by second: a page
+    deeper than one page of the API asks each node for its first ``offset + limit`` reads
+    (``window``) and cuts the merge, as the first pages do."""
+    plate = new_plate("8T")
+    pair.plant(
+        [read("uc-1", UC1, plate, s) for s in range(0, 1200, 2)],
+        [read("fr-1", FR1, plate, s) for s in range(1, 1200, 2)],
+    )
+    newest_first = list(range(1199, -1, -1))
+    for offset, limit in ((1000, 100), (1150, 100)):
+        page = pair.search("fred", "exact", {"plate": plate, "limit": limit, "offset": offset})
+        want = newest_first[offset : offset + limit]
+        assert page["total"] == 1200
+        stamps = [datetime.fromisoformat(r["ts"].replace("Z", "+00:00")) for r in page["results"]]
+        assert stamps == [at(s) for s in want]
+        assert [r["camera_id"] for r in page["results"]] == [
+            "fr-1" if s % 2 else "uc-1" for s in want
+        ]
+        [(_, theirs)] = [
+            (i, e) for i, e in entries(pair.owner_settings, "search")
+            if e["query"].get("search_id") == page["search_id"]
+        ]
+        assert (theirs["query"]["limit"], theirs["returned"]) == (offset + limit, 600)
+
+
+@pytest.mark.parametrize(("kind", "offset", "limit"), [("exact", 9_995, 10),
+                                                       ("stakeout", 995, 10)])
+def test_a_page_past_the_window_is_refused_with_partners(
+    pair: Pair, kind: str, offset: int, limit: int
+) -> None:
+    body: dict[str, Any] = {
+        "kind": kind,
+        "params": {"plate": new_plate("8D"), "limit": limit, "offset": offset},
+        "purpose": "stolen_vehicle",
+        "offense_type": "240",
+        "case_number": "FR-2026-0042",
+        "reason": "stolen white pickup seen leaving the lot",
+    }
+    if kind == "stakeout":
+        window = {"since": at(0).isoformat(), "until": at(60).isoformat()}
+        body["params"] = {"limit": limit, "offset": offset}
+        body["stakeout"] = {
+            "areas": [{"shape": "circle", "lat": UC1[0], "lon": UC1[1], "meters": 300} | window],
+            "min_areas": 1,
+        }
     response = pair.requester.post(
-        "/v1/searches",
-        json={
-            "kind": "exact",
-            "params": {"plate": new_plate("8D"), "limit": 10, "offset": 995},
-            "purpose": "stolen_vehicle",
-            "offense_type": "240",
-            "case_number": "FR-2026-0042",
-            "reason": "stolen white pickup seen leaving the lot",
-        },
-        headers={"Authorization": f"Bearer {pair.token('fred')}"},
+        "/v1/searches", json=body, headers={"Authorization": f"Bearer {pair.token('fred')}"}
     )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "page_too_deep"

@@ -52,7 +52,13 @@ from sqlalchemy.orm import Session
 from plateledger.access import searches
 from plateledger.access.digest import result_digest
 from plateledger.access.errors import AccessDenied, AuditUnavailable
-from plateledger.access.federated_pages import NodePage, merge_pages, window
+from plateledger.access.federated_pages import (
+    MAX_WINDOW,
+    NodePage,
+    deepest,
+    merge_pages,
+    window,
+)
 from plateledger.access.gate import AccessGate
 from plateledger.access.legal_basis import LegalBasis
 from plateledger.access.searches import (
@@ -74,6 +80,7 @@ from plateledger.retention.holds import HoldStore
 from plateledger.search import ReadOut
 from plateledger.search.attributes import Vehicle
 from plateledger.search.convoy import Convoy
+from plateledger.search.filters import MAX_PAGE
 from plateledger.search.stakeout import Stakeout
 from plateledger.store import ReadStore
 
@@ -157,6 +164,13 @@ class FederatedSearch(BaseModel):
         description="the index of the search's entry in the requesting "
         "node's log: the owner's entry records it (`requesting_audit_index`)",
     )
+    window: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WINDOW,
+        description="a page of reads deeper than one page of the API: the first `window` "
+        "results are asked for (`params.offset` 0), in place of `params.limit`",
+    )
 
     @field_validator("offense_type")
     @classmethod
@@ -164,10 +178,20 @@ class FederatedSearch(BaseModel):
         return offense(value).code
 
     def search(self) -> SearchCreate:
-        """The same search as a local user's (made for the requester's own agency)."""
+        """The same search as a local user's (made for the requester's own agency); raises
+        `AccessDenied` (``page_too_deep``) for a ``window`` past `deepest` for its kind."""
+        params = self.params
+        if self.window is not None:
+            if self.window > deepest(self.kind) or params.offset:
+                raise AccessDenied(
+                    "page_too_deep", f"a window of {self.window} results from offset "
+                    f"{params.offset} is not answered for a {self.kind} search",
+                )
+            # a copy, not validated: the window may pass one page of the API
+            params = params.model_copy(update={"limit": self.window})
         return SearchCreate(
             kind=self.kind,
-            params=self.params,
+            params=params,
             purpose=self.purpose,
             case_number=self.case_number,
             reason=self.reason,
@@ -401,11 +425,15 @@ def partner_request(
     """The body this node sends a partner for ``user``'s search ``body``, made for
     ``agency`` (the one the search is requested by, as this catalog records it), under
     the search's own UUID. A supervisor's approval given here is not sent: it is this
-    node's."""
+    node's. A window deeper than one page of the API is sent as ``window``."""
+    params, deep = body.params, None
+    if params.limit > MAX_PAGE:
+        params, deep = params.model_copy(update={"limit": MAX_PAGE}), params.limit
     return FederatedSearch(
         search_id=search_id,
         kind=body.kind,
-        params=body.params,
+        params=params,
+        window=deep,
         stakeout=body.stakeout,
         convoy=body.convoy,
         vehicle=body.vehicle,

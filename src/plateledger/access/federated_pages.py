@@ -7,8 +7,9 @@ partner — is asked for the *window*, its first ``offset + limit`` results (rea
 plates for a stakeout, companions for a convoy) in the kind's order, under its own
 policy and caps; any result of the merged page is among the first ``offset + limit`` of
 the node that holds it, so the merged window cut to ``[offset, offset + limit)`` is the
-page a single store of all the allowed reads would give. The window is at most one page
-of the API (`MAX_PAGE`): a deeper page is refused (``page_too_deep``) where partners are
+page a single store of all the allowed reads would give. The window is at most
+`MAX_WINDOW` reads, or one page of the API (`MAX_PAGE`) of a stakeout's plates or a
+convoy's companions: a deeper page is refused (``page_too_deep``) where partners are
 asked. ``total`` sums the nodes' totals.
 
 The kinds' orders: newest first (exact, wildcard, area, attributes), closest first then
@@ -32,7 +33,7 @@ from plateledger.search import ReadOut
 from plateledger.search.filters import MAX_PAGE
 from plateledger.search.locate import MAX_PLACES
 
-__all__ = ["RANKED", "NodePage", "merge_pages", "window"]
+__all__ = ["MAX_WINDOW", "RANKED", "NodePage", "deepest", "merge_pages", "window"]
 
 RANKED = frozenset({"stakeout", "convoy"})
 """Kinds whose page is a page of ranked entries (plates, companions), not of reads."""
@@ -52,19 +53,32 @@ class NodePage:
     pattern: dict[str, Any] | None = None
 
 
+MAX_WINDOW = 10_000
+"""Most reads a node is asked for to make one page of a search across nodes (its first
+``offset + limit``): as many as an export takes."""
+
+
+def deepest(kind: str) -> int:
+    """How far into a search's results a page may end where partners are asked: a page of
+    reads within `MAX_WINDOW`; a stakeout's plates or a convoy's companions (whose rows come
+    with them) within one page of the API."""
+    return MAX_PAGE if kind in RANKED else MAX_WINDOW
+
+
 def window(body: SearchCreate) -> SearchCreate:
-    """``body`` asking for its first ``offset + limit`` results, from the first one; a
-    pattern of life (no rows, no page) as it is. Raises `AccessDenied`
-    (``page_too_deep``) past one page of the API."""
+    """``body`` asking for its first ``offset + limit`` results, from the first one (its
+    ``limit`` may pass one page of the API: a copy, not validated); a pattern of life (no
+    rows, no page) as it is. Raises `AccessDenied` (``page_too_deep``) past `deepest`."""
     if body.kind == "locate":
         return body
     params = body.params
     end = params.offset + params.limit
-    if end > MAX_PAGE:
+    if end > deepest(body.kind):
         raise AccessDenied(
             "page_too_deep",
-            f"with partner nodes asked, a page must end within the first {MAX_PAGE} "
-            f"results (offset + limit = {end}): narrow the search instead",
+            f"with partner nodes asked, a page of a {body.kind} search must end within its "
+            f"first {deepest(body.kind)} results (offset + limit = {end}): narrow the "
+            "search instead",
         )
     return body.model_copy(update={"params": params.model_copy(update={"limit": end, "offset": 0})})
 

@@ -50,6 +50,7 @@ from plateledger.search import (
 )
 from plateledger.search.attributes import Vehicle
 from plateledger.search.convoy import Convoy
+from plateledger.search.filters import MAX_PAGE
 from plateledger.search.scope import Scope
 from plateledger.search.stakeout import Stakeout
 from plateledger.store import ReadStore
@@ -117,7 +118,13 @@ class SearchParams(Filters):
     )
 
     def filters(self) -> Filters:
-        return Filters.model_validate(self.model_dump(exclude={"plate"}))
+        data = self.model_dump(exclude={"plate"})
+        # A page across nodes asks each node for its first `offset + limit` results, which
+        # may pass one page of the API (`plateledger.access.federated_pages.window`: a copy
+        # made here, never a client's input, which was validated on the way in).
+        limit = data["limit"]
+        data["limit"] = min(limit, MAX_PAGE)
+        return Filters.model_validate(data).model_copy(update={"limit": limit})
 
 
 class SearchCreate(BaseModel):
