@@ -383,11 +383,10 @@ def test_a_pattern_of_life_adds_both_nodes_counts(pair: Pair) -> None:
     denied_without_a_plate(pair, ivan, plate)
 
 
-def test_a_pattern_of_life_the_owner_makes_wait_is_denied_as_approval_required(
-    pair: Pair,
-) -> None:
-    plate = new_plate("7P")
-    pair.plant([read("uc-1", UC1, plate, 1300)], [read("fr-1", FR1, plate, 1400)])
+@contextmanager
+def owner_waits_for_a_supervisor(pair: Pair) -> Iterator[int]:
+    """Union City has every pattern of life of its data approved by a supervisor, for the
+    time of the block; its agency id."""
     catalog = open_catalog(pair.owner_settings, password_hasher=FAST)
     try:
         ucpd = catalog.agency_by_slug("ucpd")
@@ -405,11 +404,20 @@ def test_a_pattern_of_life_the_owner_makes_wait_is_denied_as_approval_required(
 
         wait_here(True)
         try:
-            page = pair.search("fred", "locate", {"plate": plate}, legal_basis=BASIS)
+            yield ucpd.id
         finally:
             wait_here(False)
     finally:
         catalog.close()
+
+
+def test_a_pattern_of_life_the_owner_makes_wait_is_denied_as_approval_required(
+    pair: Pair,
+) -> None:
+    plate = new_plate("7P")
+    pair.plant([read("uc-1", UC1, plate, 1300)], [read("fr-1", FR1, plate, 1400)])
+    with owner_waits_for_a_supervisor(pair) as ucpd_id:
+        page = pair.search("fred", "locate", {"plate": plate}, legal_basis=BASIS)
     owner = union_city(page)
     assert (owner["status"], owner["code"], owner["returned"]) == (
         "denied",
@@ -426,12 +434,104 @@ def test_a_pattern_of_life_the_owner_makes_wait_is_denied_as_approval_required(
     ]
     assert entry["owners_allowed"] == [] and entry["owners_awaiting_approval"] == ["ucpd"]
     assert entry["owners_denied"] == [{"agency": "ucpd", "policy_ids": ["approval_required"]}]
-    view, shown = served(entry, Reader("ucpd", ucpd.id))  # Union City's auditor reads it
+    view, shown = served(entry, Reader("ucpd", ucpd_id))  # Union City's auditor reads it
     assert view is View.DENIED and shown["denied"]["policy_ids"] == ["approval_required"]
     assert entry["approval_required"] and entry["result_count"] == 0
     assert entry["query"]["legal_basis"]["number"] == "FR-W-0042"
     approvals = [e for _, e in entries(pair.owner_settings, "search_approval_request")]
     assert approvals == []  # no approval is requested on the owner's node
+    # the requester's node asks its own supervisors, saying whose rule it waits for
+    pending = page["approval"]
+    assert pending["status"] == "pending" and pending["plate"] == plate
+    assert [b for b in pending["because"] if "`ucpd` at node `unioncity`" in b]
+
+
+def supervisor(pair: Pair) -> str:
+    """A supervisor of Fremont's (added once); their token."""
+    catalog = open_catalog(pair.settings, password_hasher=FAST)
+    try:
+        if catalog.user_by_username("sara") is None:
+            catalog.add_user(pair.fpd_id, "sara", PASSWORD, ["supervisor"])
+    finally:
+        catalog.close()
+    return pair.token("sara")
+
+
+def test_a_pattern_of_life_the_owner_makes_wait_runs_once_the_requesters_supervisor_approves(
+    pair: Pair,
+) -> None:
+    """Union City's rule makes Fremont's pattern of life wait; Fremont's supervisor (of
+    the requester's agency, as for a local search) approves it on Fremont's node; run
+    again with the approval, Fremont's node vouches for it and Union City answers,
+    recording who approved where. The approval runs one search."""
+    plate = new_plate("7V")
+    pair.plant([read("uc-1", UC1, plate, 1500)], [read("fr-1", FR1, plate, 1600)])
+    with owner_waits_for_a_supervisor(pair):
+        first = pair.search("fred", "locate", {"plate": plate}, legal_basis=BASIS)
+        assert union_city(first)["code"] == "approval_required"
+        approval_id = first["approval"]["id"]
+        decided = pair.requester.post(
+            f"/v1/approvals/{approval_id}/approve",
+            json={"note": "warrant FR-W-0042 checked"},
+            headers={"Authorization": f"Bearer {supervisor(pair)}"},
+        )
+        assert decided.status_code == 200, decided.text
+        second = pair.search(
+            "fred", "locate", {"plate": plate}, legal_basis=BASIS, approval_id=approval_id
+        )
+        again = pair.requester.post(
+            "/v1/searches",
+            json={"kind": "locate", "params": {"plate": plate}, "legal_basis": BASIS,
+                  "approval_id": approval_id, "purpose": "stolen_vehicle",
+                  "offense_type": "240", "case_number": "FR-2026-0042",
+                  "reason": "stolen white pickup seen leaving the lot"},
+            headers={"Authorization": f"Bearer {pair.token('fred')}"},
+        )
+    assert union_city(second)["status"] == "allowed" and second["approval"] is None
+    assert {p["camera_id"] for p in second["pattern"]["places"]} == {"uc-1", "fr-1"}
+    [theirs] = [
+        e for _, e in entries(pair.owner_settings, "search")
+        if e["query"].get("search_id") == second["search_id"]
+    ]
+    assert theirs["owners_allowed"] == ["ucpd"]
+    assert theirs["query"]["approval_id"] == approval_id
+    assert theirs["query"]["approved_by"] == "sara@fremont"
+    assert theirs["query"]["approval_node"] == "fremont"
+    assert theirs["query"]["approval_index"] == decided.json()["decision_index"]
+    [fanned] = [
+        e for _, e in entries(pair.settings, "federated_search")
+        if e["search_id"] == second["search_id"]
+    ]
+    assert fanned["approval_id"] == approval_id
+    assert again.status_code == 409 and again.json()["error"]["code"] == "approval_used"
+
+
+def test_a_vouched_approval_is_bound_to_its_plate_and_runs_one_search_at_the_owner(
+    pair: Pair,
+) -> None:
+    plate = new_plate("7B")
+    pair.plant([read("uc-1", UC1, plate, 1700)], [])
+    approval = {
+        "approval_id": "fr-approval-0001",
+        "approved_by": "sara",
+        "decided_at": datetime.now(UTC).isoformat(),
+        "plate": plate,
+        "legal_basis": BASIS,
+    }
+
+    def locate(**change: Any) -> Any:
+        payload = node_body(plate, kind="locate", legal_basis=BASIS, approval=approval | change)
+        with httpx.Client(timeout=30) as http:
+            return NodeClient(pair.key, http).post(pair.owner_url, SEARCH_PATH, payload)
+
+    with owner_waits_for_a_supervisor(pair):
+        other = locate(plate=new_plate("7Z"))
+        first = locate()
+        replayed = locate()
+    assert (other.outcome, other.code) == ("refused", "approval_mismatch")
+    assert first.outcome == "answered" and first.body is not None
+    assert [o["allowed"] for o in first.body["owners"]] == [True]
+    assert (replayed.outcome, replayed.code) == ("refused", "approval_used")
 
 
 def test_a_pattern_of_life_without_a_legal_basis_is_refused_by_the_owner(pair: Pair) -> None:

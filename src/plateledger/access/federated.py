@@ -40,7 +40,7 @@ import hashlib
 import logging
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +50,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plateledger.access import searches
+from plateledger.access.approvals import Approvals
 from plateledger.access.digest import result_digest
 from plateledger.access.errors import AccessDenied, AuditUnavailable
 from plateledger.access.federated_pages import (
@@ -72,9 +73,11 @@ from plateledger.access.searches import (
 )
 from plateledger.audit.entry import new_entry
 from plateledger.catalog import Agency, Principal
+from plateledger.catalog.approvals import approval_row
 from plateledger.catalog.models import NodeNonce
 from plateledger.catalog.nodes import nodes, remote_agency_slugs
 from plateledger.federation import NodeAnswer, NodeLink
+from plateledger.plates import normalize_plate
 from plateledger.policy.offense import OFFENSE_TYPES_URL, offense
 from plateledger.retention.holds import HoldStore
 from plateledger.search import ReadOut
@@ -91,6 +94,7 @@ __all__ = [
     "FederatedOwner",
     "FederatedSearch",
     "FederatedSearchResponse",
+    "RemoteApproval",
     "RemoteRequester",
     "SearchIdReused",
     "admit",
@@ -126,6 +130,10 @@ class SearchIdReused(AccessDenied):
     """A search UUID this node already answered for the same node (HTTP 409)."""
 
 
+class ApprovalReused(SearchIdReused):
+    """A vouched approval that already ran a search here for the same node (HTTP 409)."""
+
+
 class RemoteRequester(BaseModel):
     """Who asks, as the requesting node vouches: its user, their agency (a slug this node
     registered that node for), and their roles. The agency's class named here is
@@ -137,6 +145,23 @@ class RemoteRequester(BaseModel):
     agency: str = Field(min_length=1, max_length=64)
     agency_class: str | None = Field(default=None, max_length=16)
     roles: list[str] = Field(default_factory=list, max_length=8)
+
+
+class RemoteApproval(BaseModel):
+    """A supervisor's approval of a pattern of life, as the requesting node vouches: given
+    there, by a supervisor of the requester's agency, for this plate and legal basis (and
+    used there once, by this search)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    approval_id: str = Field(min_length=1, max_length=64)
+    approved_by: str = Field(min_length=1, max_length=64, description="the supervisor")
+    decided_at: datetime
+    plate: str = Field(max_length=32, description="the plate it was granted for")
+    legal_basis: LegalBasis
+    decision_audit_index: int | None = Field(
+        default=None, ge=0, description="the approval's decision entry in the requesting "
+        "node's log")
 
 
 class FederatedSearch(BaseModel):
@@ -164,6 +189,9 @@ class FederatedSearch(BaseModel):
         description="the index of the search's entry in the requesting "
         "node's log: the owner's entry records it (`requesting_audit_index`)",
     )
+    approval: RemoteApproval | None = Field(
+        default=None, description="locate: the supervisor's approval the requesting node "
+        "vouches for, where this node's packs or rules make the search wait for one")
     window: int | None = Field(
         default=None,
         ge=1,
@@ -276,12 +304,46 @@ def federated_search(
     request = body.search()
     user, asking = admit(gate, body, node=node, key_id=key_id, node_agencies=node_agencies,
                          now=now)
+    if body.approval is not None:
+        asking = replace(asking, approval=vouched(gate, body, body.approval, node, key_id, now))
     names = {a.id: a.slug for a in gate.view.current().agencies.values()}
     try:
         answer = searches.search(gate, store, None, request, user, now=now, asking=asking)
     except ApprovalRequired as waiting:
         return _awaiting(gate, request, waiting, asking, names)
     return owner_answer(gate, answer)
+
+
+def vouched(
+    gate: AccessGate,
+    body: FederatedSearch,
+    approval: RemoteApproval,
+    node: str,
+    key_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """What the entry records of an approval ``node`` vouches for, once it is checked to
+    be of this pattern of life (its plate and legal basis) and claimed for the node (an
+    approval runs one search: `ApprovalReused` the second time)."""
+    if body.kind != "locate":
+        raise AccessDenied("approval_mismatch", "an approval is of a pattern-of-life search")
+    plate = normalize_plate(body.params.plate or "")
+    if normalize_plate(approval.plate) != plate or approval.legal_basis != body.legal_basis:
+        raise AccessDenied(
+            "approval_mismatch", f"approval `{approval.approval_id}` was granted for another "
+            "plate or legal basis: it is bound to those it was asked for",
+        )
+    claim(gate, key_id, f"approval:{approval.approval_id}", now, ApprovalReused(
+        "approval_used", f"approval `{approval.approval_id}` of node `{node}` already ran a "
+        "search here; an approval is used once",
+    ))
+    return {
+        "approval_id": approval.approval_id,
+        "approved_by": f"{approval.approved_by}@{node}",
+        "approval_index": approval.decision_audit_index,
+        "approval_node": node,
+        "approval_decided_at": approval.decided_at.isoformat(),
+    }
 
 
 def admit(
@@ -424,8 +486,8 @@ def partner_request(
 ) -> FederatedSearch:
     """The body this node sends a partner for ``user``'s search ``body``, made for
     ``agency`` (the one the search is requested by, as this catalog records it), under
-    the search's own UUID. A supervisor's approval given here is not sent: it is this
-    node's. A window deeper than one page of the API is sent as ``window``."""
+    the search's own UUID (a supervisor's approval given here is added by `fan_out`,
+    vouched for). A window deeper than one page of the API is sent as ``window``."""
     params, deep = body.params, None
     if params.limit > MAX_PAGE:
         params, deep = params.model_copy(update={"limit": MAX_PAGE}), params.limit
@@ -456,17 +518,21 @@ def claim_search_id(gate: AccessGate, key_id: str, search_id: uuid.UUID, now: da
     """Remember that ``search_id`` is answered for the node of ``key_id``, before the search
     runs; raise `SearchIdReused` when it was already (a replayed search UUID under a fresh
     nonce: the owner's log would hold two searches under one UUID)."""
+    claim(gate, key_id, f"search:{search_id}", now, SearchIdReused(
+        "search_id_reused", f"search `{search_id}` was already answered for this node"
+    ))
+
+
+def claim(gate: AccessGate, key_id: str, what: str, now: datetime, refusal: AccessDenied) -> None:
+    """Remember ``what`` for the node of ``key_id`` for good (``node_nonces``); raise
+    ``refusal`` when it was already."""
     try:
         with gate.catalog.engine.begin() as connection:
             connection.execute(
-                insert(NodeNonce).values(
-                    key_id=key_id, nonce=f"search:{search_id}", seen_at=SEARCH_ID_KEPT
-                )
+                insert(NodeNonce).values(key_id=key_id, nonce=what, seen_at=SEARCH_ID_KEPT)
             )
     except IntegrityError:
-        raise SearchIdReused(
-            "search_id_reused", f"search `{search_id}` was already answered for this node"
-        ) from None
+        raise refusal from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,7 +677,8 @@ def search(
     other owners — sent to them (`fan_out`) and merged into one page
     (`plateledger.access.federated_pages`). Without partners, the local search as it was.
     A pattern of life that waits for a supervisor here raises `ApprovalPending` before
-    anything is sent."""
+    anything is sent; one a partner's owner makes wait gets a pending approval here
+    (`approval`), and once run with it, the approval is vouched for to the partners."""
     here = local_owners(gate)
     found = [p for p in partners(gate) if p.agencies]
     if not found:
@@ -620,7 +687,55 @@ def search(
     page = {"offset": body.params.offset, "limit": body.params.limit}
     asking = Asking(owners=here, facts={"federated_page": page} if wanted is not body else {})
     answer = searches.search(gate, store, holds, wanted, user, asking=asking)
-    return fan_out(gate, body, user, answer, link=link, found=found, sent=wanted)
+    granted = granted_approval(gate, body)
+    answer = fan_out(gate, body, user, answer, link=link, found=found, sent=wanted,
+                     approval=granted)
+    if body.kind == "locate" and granted is None:
+        return ask_approval_for_partners(gate, body, user, answer)
+    return answer
+
+
+def granted_approval(gate: AccessGate, body: SearchCreate) -> RemoteApproval | None:
+    """The approval a pattern of life ran with here (the local search has just used it),
+    as it is vouched for to the partners."""
+    if body.kind != "locate" or body.approval_id is None:
+        return None
+    with gate.catalog.engine.connect() as conn:
+        row = approval_row(conn, body.approval_id)
+    if row is None or row.decided_by is None or row.decided_at is None:
+        return None
+    return RemoteApproval(
+        approval_id=row.id,
+        approved_by=row.decided_by,
+        decided_at=row.decided_at,
+        plate=row.plate,
+        legal_basis=LegalBasis.model_validate(row.legal_basis),
+        decision_audit_index=row.decision_index,
+    )
+
+
+def ask_approval_for_partners(
+    gate: AccessGate, body: SearchCreate, user: Principal, answer: SearchResponse
+) -> SearchResponse:
+    """A pattern of life that partners' owners answered ``approval_required``: a pending
+    approval here (a supervisor of the requester's agency decides, as for this node's
+    own owners), saying whose rules it waits for; ``answer`` otherwise as it is."""
+    waiting = [o for o in answer.remote_owners or [] if o.code == APPROVAL_REQUIRED]
+    if not waiting or body.legal_basis is None:
+        return answer
+    now = datetime.now(UTC)
+    question = searches.ask(gate, body, user, "search_locate", now,
+                            Asking(owners=local_owners(gate)))
+    decision = gate.decide(question)
+    because = [
+        f"`{o.agency}` at node `{o.node}`: {reason}"
+        for o in waiting
+        for reason in (o.reasons or ["its rules make this search wait for a supervisor"])
+    ]
+    pending = Approvals(gate.catalog, gate.audit_log).request(
+        gate, question, decision, body, body.legal_basis, because, now
+    )
+    return answer.model_copy(update={"approval": pending})
 
 
 def fan_out(
@@ -632,6 +747,7 @@ def fan_out(
     link: NodeLink,
     found: list[Partner] | None = None,
     sent: SearchCreate | None = None,
+    approval: RemoteApproval | None = None,
 ) -> SearchResponse:
     """Send a local user's search, already decided, run and logged here (``answer``, the
     window ``sent``: its first ``offset + limit`` results), to every registered, unrevoked
@@ -651,9 +767,14 @@ def fan_out(
     if not found or answer.search_id is None or agency is None:
         return answer.model_copy(update=merge_pages(body, answer, []))
     request = partner_request(user, agency, sent, uuid.UUID(answer.search_id), answer.audit_index)
+    if approval is not None:
+        request = request.model_copy(update={"approval": approval})
     payload = request.model_dump(mode="json", exclude_none=True)
     asked = ask_partners(link, found, SEARCH_PATH, payload, answer.search_id)
     merged = merge_pages(body, answer, [a.page for a in asked])
+    linked: dict[str, Any] = {"search_audit_index": answer.audit_index}
+    if approval is not None:
+        linked["approval_id"] = approval.approval_id
     index = record_fan_out(
         gate,
         FEDERATED_SEARCH,
@@ -661,7 +782,7 @@ def fan_out(
         agency=agency,
         search_id=answer.search_id,
         kind=body.kind,
-        linked={"search_audit_index": answer.audit_index},
+        linked=linked,
         asked=asked,
         results=merged["results"],
         window={"offset": body.params.offset, "limit": body.params.limit, "total": merged["total"]},

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from plateledger.access.approvals import (
+    ApprovalOut,
     ApprovalPending,
     ApprovalRow,
     Approvals,
@@ -87,6 +88,10 @@ class Asking:
     search_id: str | None = None
     facts: Mapping[str, Any] = field(default_factory=dict)
     partner: bool = False
+    approval: Mapping[str, Any] | None = None
+    """A partner's pattern of life: the supervisor's approval the asking node vouches for
+    (what the entry records of it); a locate that waits for a supervisor here runs with
+    it instead of being refused."""
 
 
 class ApprovalRequired(AccessDenied):
@@ -224,6 +229,11 @@ class SearchResponse(LocatePage):
     federation_audit_index: int | None = Field(
         default=None, description="index of the entry recording the search's fan-out to "
         "partner nodes in this node's log")
+    approval: ApprovalOut | None = Field(
+        default=None, description="locate: a partner node's owner makes the search wait for "
+        "a supervisor's approval — this node's pending approval for it (`because` says "
+        "whose); once approved, post the search again with its `approval_id`: the partner "
+        "is told of the approval and answers")
 
 
 def run_kind(
@@ -359,7 +369,7 @@ def locate(
     because = book.needed(question, decision)
     approval: ApprovalRow | None = None
     if asking.partner:
-        if because:
+        if because and asking.approval is None:
             raise ApprovalRequired(question, decision, because)
     elif body.approval_id is not None:
         approval = book.consume(body.approval_id, user, body, basis, question.requested_by_id,
@@ -369,7 +379,7 @@ def locate(
     try:
         return decide_run_log(
             gate, body, user, action="search_locate", now=now, asking=asking,
-            recorded=audit_fields(basis, approval),
+            recorded={**audit_fields(basis, approval), **(asking.approval or {})},
             execute=lambda scope: run_locate(store, body, scope),
         )
     except BaseException:

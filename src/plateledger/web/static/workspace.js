@@ -611,6 +611,15 @@ async function runFor(k, plate, approvalId) {
     if (approvalId) await checkApproval();
     else if (k !== "locate") approvalBox.hidden = true;
     render(k, plate, page);
+    if (k === "locate" && page.approval) {
+      // A partner's owner makes it wait: this node's part ran and is shown; the approval
+      // asked here lets the partner answer when the search is run again with it.
+      showApproval(page.approval);
+      document.getElementById("approval-text").textContent = "Part of the pattern-of-life search for "
+        + `${page.approval.plate} (request ${page.approval.id}) waits for a supervisor's approval:`
+        + " the partners' owners listed below make it wait. What the others allow is shown;"
+        + " once approved, run it again from here.";
+    }
   } catch (error) {
     status.textContent = "";
     current = { kind: k, plate, error: describe(error) };
