@@ -27,7 +27,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ from typer.testing import CliRunner
 from plateledger.access.federated import SEARCH_PATH
 from plateledger.audit import AuditLog, verify_checkpoint, verify_inclusion
 from plateledger.catalog import open_catalog
+from plateledger.catalog.approvals import set_search_rules
 from plateledger.catalog.passwords import FAST
 from plateledger.cli.main import app
 from plateledger.federation import NodeKey, sign_request
@@ -476,6 +479,114 @@ def _request_waiting(port: int) -> bool:
     return False
 
 
+def test_the_workspace_asks_the_county_supervisor_when_the_citys_rule_makes_a_locate_wait(
+    nodes: dict[str, Node], tmp_path: Path
+) -> None:
+    """Hayward has every pattern of life of its data approved by a supervisor. The county's
+    investigator's locate, in the county node's workspace, shows that Hayward makes it
+    wait and the approval asked on the county's node; the county's supervisor approves;
+    run again from the workspace, Hayward answers and its camera is in the pattern."""
+    if chromium_missing():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    hayward, alameda = nodes["hayward"], nodes["alameda"]
+    plate = new_plate("7A")
+    hayward.plant(plate)
+    catalog = open_catalog(alameda.settings, password_hasher=FAST)
+    try:
+        catalog.add_user(alameda.ids["acso"], "acso.supervisor", PASSWORD, ["supervisor"])
+    finally:
+        catalog.close()
+    now = datetime.now(UTC).replace(microsecond=0)
+    values = {
+        "plate": plate,
+        "basis_kind": "warrant",
+        "basis_number": "AC-W-0042",
+        "basis_court": "Alameda County Superior Court",
+        "purpose": "stolen_vehicle",
+        "offense_type": "240",
+        "case_number": "AC-2026-0042",
+        "reason": "stolen white pickup seen leaving the lot",
+        "since": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "until": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    settled = (
+        "(() => { const s = window.plateledgerWorkspace.state();"
+        " return s && (s.kind === 'locate' && s.page || s.error) ? s : null; })()"
+    )
+    browser = Browser(tmp_path / "profile")
+    try:
+        with approvals_required(hayward):
+            browser.goto(f"{alameda.url}/login")
+            token = json.dumps(alameda.token("investigator"))
+            browser.evaluate(f"sessionStorage.setItem('plateledger.token', {token})")
+            browser.goto(f"{alameda.url}/workspace")
+            browser.wait_for("document.getElementById('offense_type').options.length > 1")
+            browser.evaluate("document.querySelector('input[name=kind][value=locate]').click()")
+            browser.evaluate(
+                "(() => { const f = document.getElementById('ws-form');"
+                f" for (const [k, v] of Object.entries({json.dumps(values)})) f[k].value = v;"
+                " f.requestSubmit(); })()"
+            )
+            first = browser.wait_for(settled, timeout=120)
+            assert "error" not in first, first
+            approval_id = first["page"]["approval"]["id"]
+            assert remote(first["page"])["hpd"]["code"] == "approval_required"
+            text = browser.evaluate("document.getElementById('approval-text').textContent")
+            assert "Part of the pattern-of-life search" in text and approval_id in text, text
+            because = browser.evaluate("document.getElementById('approval-because').textContent")
+            assert "`hpd` at node `hayward`" in because, because
+
+            decided = httpx.post(
+                f"{alameda.url}/v1/approvals/{approval_id}/approve",
+                json={"note": "warrant AC-W-0042 checked"},
+                headers={"Authorization": f"Bearer {alameda.token('supervisor')}"},
+                timeout=60,
+            )
+            assert decided.status_code == 200, decided.text
+            browser.evaluate("document.getElementById('approval-check').click()")
+            browser.wait_for(
+                "document.getElementById('locate-approval').dataset.status === 'approved'"
+            )
+            browser.evaluate("document.getElementById('approval-run').click()")
+            earlier = json.dumps(first["page"]["search_id"])
+            second = browser.wait_for(
+                f"(() => {{ const s = {settled};"
+                f" return s && s.page && s.page.search_id !== {earlier} ? s : null; }})()",
+                timeout=120,
+            )
+    finally:
+        browser.close()
+    page = second["page"]
+    assert remote(page)["hpd"]["status"] == "allowed"
+    assert "hpd-1" in {p["camera_id"] for p in page["pattern"]["places"]}
+    [theirs] = [
+        e for i, e in hayward.logged("search") if e["query"].get("search_id") == page["search_id"]
+    ]
+    assert theirs["query"]["approved_by"] == "acso.supervisor@alameda"
+
+
+@contextmanager
+def approvals_required(node: Node) -> Iterator[None]:
+    """``node``'s own agency has every pattern of life of its data approved by a
+    supervisor, for the time of the block."""
+    catalog = open_catalog(node.settings, password_hasher=FAST)
+    try:
+        def rule(on: bool) -> None:
+            with catalog.engine.begin() as conn:
+                set_search_rules(
+                    conn, node.ids[node.slug], case_number_pattern=None,
+                    locate_approval_required=on, now=datetime.now(UTC),
+                )  # fmt: skip
+
+        rule(True)
+        try:
+            yield
+        finally:
+            rule(False)
+    finally:
+        catalog.close()
+
+
 def test_a_node_killed_mid_search_leaves_a_partial_answer_and_one_entry_a_side(
     nodes: dict[str, Node],
 ) -> None:
@@ -522,3 +633,4 @@ def test_a_node_killed_mid_search_leaves_a_partial_answer_and_one_entry_a_side(
     # Reno's log, cut off mid-search, still verifies.
     verified = cli.invoke(app, ["audit", "verify", "--data-dir", str(reno.data_dir)])
     assert verified.exit_code == 0, verified.output
+
