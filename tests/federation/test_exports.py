@@ -34,26 +34,11 @@ from tests.federation.test_kinds import FR1, UC1, UC2, Pair, at, read, two_nodes
 
 pytestmark = pytest.mark.slow
 
-EXPORT = {
-    "kind": "exact",
-    "purpose": "stolen_vehicle",
-    "offense_type": "240",
-    "case_number": "FR-2026-0042",
-    "reason": "stolen white pickup seen leaving the lot",
-}
-
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory, store_path: Path) -> Iterator[Pair]:
     with two_nodes(tmp_path_factory, store_path, cap=None, actions=("search", "export")) as found:
         yield found
-
-
-def export(pair: Pair, username: str, body: dict[str, Any]) -> httpx.Response:
-    response = pair.requester.post(
-        "/v1/exports", json=body, headers={"Authorization": f"Bearer {pair.token(username)}"}
-    )
-    return response  # type: ignore[return-value]
 
 
 def rows(response: httpx.Response) -> list[dict[str, Any]]:
@@ -74,7 +59,7 @@ def test_an_export_holds_the_partners_allowed_reads_and_both_logs_join(pair: Pai
         [read("uc-1", UC1, plate, 10), read("uc-2", UC2, plate, 30)],
         [read("fr-1", FR1, plate, 20)],
     )
-    response = export(pair, "fred", EXPORT | {"params": {"plate": plate}, "format": "ndjson"})
+    response = pair.export("fred", "exact", {"plate": plate}, format="ndjson")
     assert response.status_code == 200, response.text
     got = rows(response)
     # newest first across both nodes; Union City's reads under its id in this catalog,
@@ -113,7 +98,7 @@ def test_an_export_holds_the_partners_allowed_reads_and_both_logs_join(pair: Pai
 def test_a_csv_export_lists_the_partners_reads_too(pair: Pair) -> None:
     plate = new_plate("8C")
     pair.plant([read("uc-1", UC1, plate, 40)], [])
-    response = export(pair, "fred", EXPORT | {"params": {"plate": plate}})
+    response = pair.export("fred", "exact", {"plate": plate})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(response.text)))
@@ -123,7 +108,7 @@ def test_a_csv_export_lists_the_partners_reads_too(pair: Pair) -> None:
 def test_the_federal_unit_export_is_refused_by_the_partners_pack(pair: Pair) -> None:
     plate = new_plate("8F")
     pair.plant([read("uc-1", UC1, plate, 50)], [])
-    response = export(pair, "ivan", EXPORT | {"params": {"plate": plate}, "format": "ndjson"})
+    response = pair.export("ivan", "exact", {"plate": plate}, format="ndjson")
     assert response.status_code == 200, response.text
     assert rows(response) == []
     denied = dict(d.split(":") for d in response.headers["x-owners-denied"].split(";") if d)
@@ -139,8 +124,8 @@ def test_an_export_past_the_partners_window_is_refused_before_anything_is_sent(
     pair: Pair,
 ) -> None:
     before = len(entries(pair.owner_settings, "export"))
-    body = EXPORT | {"params": {"plate": new_plate("8D"), "offset": 5}, "max_rows": MAX_EXPORT_ROWS}
-    response = export(pair, "fred", body)
+    params = {"plate": new_plate("8D"), "offset": 5}
+    response = pair.export("fred", "exact", params, max_rows=MAX_EXPORT_ROWS)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "export_too_deep"
     assert len(entries(pair.owner_settings, "export")) == before
@@ -152,8 +137,8 @@ def test_a_later_slice_is_cut_from_the_merged_order(pair: Pair) -> None:
         [read("uc-1", UC1, plate, 60), read("uc-2", UC2, plate, 80)],
         [read("fr-1", FR1, plate, 70)],
     )
-    body = EXPORT | {"params": {"plate": plate, "offset": 1}, "max_rows": 1, "format": "ndjson"}
-    response = export(pair, "fred", body)
+    params = {"plate": plate, "offset": 1}
+    response = pair.export("fred", "exact", params, max_rows=1, format="ndjson")
     assert response.status_code == 200, response.text
     assert [r["camera_id"] for r in rows(response)] == ["fr-1"]
     assert response.headers["x-total-count"] == "3"
@@ -167,8 +152,7 @@ def test_a_stakeout_export_is_of_this_nodes_reads_and_says_so(pair: Pair) -> Non
         "areas": [{"shape": "circle", "lat": FR1[0], "lon": FR1[1], "meters": 300} | window],
         "min_areas": 1,
     }
-    body = EXPORT | {"kind": "stakeout", "params": {}, "stakeout": stakeout, "format": "ndjson"}
-    response = export(pair, "fred", body)
+    response = pair.export("fred", "stakeout", {}, stakeout=stakeout, format="ndjson")
     assert response.status_code == 200, response.text
     assert response.headers["x-owners-unavailable"] == f"{pair.ucpd_id}:export_kind_local"
     assert "x-federation-audit-index" not in response.headers
@@ -187,7 +171,7 @@ def test_a_replayed_export_uuid_is_refused_by_the_owner(pair: Pair) -> None:
         "params": {"plate": plate},
         "requester": {"user": "fred", "agency": "fpd", "roles": ["investigator"]},
         "max_rows": 10,
-    } | {k: EXPORT[k] for k in ("purpose", "offense_type", "case_number", "reason")}
+    } | {k: v for k, v in Pair.body("exact", {}).items() if k not in ("kind", "params")}
     try:
         first = client.post(pair.owner_url, EXPORT_PATH, body)
         again = client.post(pair.owner_url, EXPORT_PATH, body)
@@ -219,7 +203,7 @@ def test_a_partner_that_is_down_is_listed_unavailable_and_the_rest_is_exported(
     try:
         plate = new_plate("8U")
         pair.plant([read("uc-1", UC1, plate, 110)], [read("fr-1", FR1, plate, 120)])
-        response = export(pair, "fred", EXPORT | {"params": {"plate": plate}, "format": "ndjson"})
+        response = pair.export("fred", "exact", {"plate": plate}, format="ndjson")
         assert response.status_code == 200, response.text
         assert {r["camera_id"] for r in rows(response)} == {"uc-1", "fr-1"}
         owner, _, code = response.headers["x-owners-unavailable"].partition(":")

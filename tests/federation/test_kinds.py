@@ -71,8 +71,10 @@ class Pair:
             self.tokens[username] = str(response.json()["access_token"])
         return self.tokens[username]
 
-    def search(self, username: str, kind: str, params: dict[str, Any], **extra: Any) -> Any:
-        payload = {
+    @staticmethod
+    def body(kind: str, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """A Fremont investigator's search of ``kind``: stolen vehicle, its case and reason."""
+        return {
             "kind": kind,
             "params": params,
             "purpose": "stolen_vehicle",
@@ -80,13 +82,23 @@ class Pair:
             "case_number": "FR-2026-0042",
             "reason": "stolen white pickup seen leaving the lot",
         } | extra
+
+    def search(self, username: str, kind: str, params: dict[str, Any], **extra: Any) -> Any:
         response = self.requester.post(
             "/v1/searches",
-            json=payload,
+            json=self.body(kind, params, **extra),
             headers={"Authorization": f"Bearer {self.token(username)}"},
         )
         assert response.status_code == 200, response.text
         return response.json()
+
+    def export(self, username: str, kind: str, params: dict[str, Any], **extra: Any) -> Any:
+        """``POST /v1/exports`` of that search; the response, as it came."""
+        return self.requester.post(
+            "/v1/exports",
+            json=self.body(kind, params, **extra),
+            headers={"Authorization": f"Bearer {self.token(username)}"},
+        )
 
     def plant(self, owner: list[dict[str, Any]], local: list[dict[str, Any]]) -> None:
         if local:
@@ -656,18 +668,7 @@ def test_an_export_is_an_action_of_its_own_a_search_agreement_does_not_grant_it(
     refusal; the file holds Fremont's reads only."""
     plate = new_plate("7E")
     pair.plant([read("uc-1", UC1, plate, 900)], [read("fr-1", FR1, plate, 905)])
-    body = {
-        "kind": "exact",
-        "params": {"plate": plate},
-        "purpose": "stolen_vehicle",
-        "offense_type": "240",
-        "case_number": "FR-2026-0042",
-        "reason": "stolen white pickup seen leaving the lot",
-        "format": "ndjson",
-    }
-    response = pair.requester.post(
-        "/v1/exports", json=body, headers={"Authorization": f"Bearer {pair.token('fred')}"}
-    )
+    response = pair.export("fred", "exact", {"plate": plate}, format="ndjson")
     assert response.status_code == 200, response.text
     got = [json.loads(line) for line in response.text.splitlines()]
     assert [r["owner_id"] for r in got] == [pair.fpd_id]

@@ -9,6 +9,7 @@ workflow as a local one (`plateledger.access.federated`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,10 +21,12 @@ from plateledger.access.federated import (
     federated_search,
 )
 from plateledger.access.federated_exports import FederatedExport, answer_export
+from plateledger.access.gate import AccessGate
 from plateledger.api.deps import CatalogDep, GateDep, StoreDep
 from plateledger.api.errors import ApiError
 from plateledger.federation import NodeVerifier, RequestRefused, VerifiedNode
 from plateledger.federation.signatures import RequestParts
+from plateledger.store import ReadStore
 
 router = APIRouter(prefix="/v1/federation", tags=["search"])
 
@@ -36,7 +39,8 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     403: {"description": "a revoked node key (`node_revoked`)"},
     409: {
         "description": "a search UUID already answered for this node (`search_id_reused`): "
-        "one search, one entry in the owner's log"
+        "one search, one entry in the owner's log; or a vouched approval that already ran "
+        "a search here (`approval_used`)"
     },
     422: {
         "description": "a search this node refuses as it would a local one, before any "
@@ -73,24 +77,7 @@ async def federation_search(
     gate: GateDep,
     store: StoreDep,
 ) -> FederatedSearchResponse:
-    if not node.answers_for(body.requester.agency):
-        raise ApiError(
-            403,
-            "agency_not_registered",
-            f"node `{node.name}` is not registered for agency `{body.requester.agency[:64]}`",
-        )
-    try:
-        return await asyncio.to_thread(
-            federated_search,
-            gate,
-            store,
-            body,
-            node=node.name,
-            key_id=node.key_id,
-            node_agencies=node.agencies,
-        )
-    except SearchIdReused as exc:
-        raise ApiError(409, exc.code, exc.message) from None
+    return await _answer(node, body, federated_search, gate, store)
 
 
 @router.post(
@@ -105,6 +92,19 @@ async def federation_export(
     gate: GateDep,
     store: StoreDep,
 ) -> FederatedSearchResponse:
+    return await _answer(node, body, answer_export, gate, store)
+
+
+async def _answer(
+    node: VerifiedNode,
+    body: Any,
+    answer: Callable[..., FederatedSearchResponse],
+    gate: AccessGate,
+    store: ReadStore,
+) -> FederatedSearchResponse:
+    """``answer`` the request of ``node`` (registered for the requester's agency, or 403)
+    through the same workflow as a local user's; a search UUID or approval it already
+    used is 409."""
     if not node.answers_for(body.requester.agency):
         raise ApiError(
             403,
@@ -113,7 +113,7 @@ async def federation_export(
         )
     try:
         return await asyncio.to_thread(
-            answer_export,
+            answer,
             gate,
             store,
             body,
