@@ -263,7 +263,8 @@ class FederatedSearchResponse(BaseModel):
 def remote_principal(gate: AccessGate, node: str, requester: RemoteRequester) -> Principal:
     """The gate's principal of a remote user; raise `AccessDenied` for an agency this
     catalog does not hold."""
-    agency = gate.catalog.agency_by_slug(requester.agency)
+    agencies = gate.view.current().agencies.values()  # read once per catalog generation
+    agency = next((a for a in agencies if a.slug == requester.agency), None)
     if agency is None:
         raise AccessDenied("unknown_agency", f"no agency `{requester.agency[:64]}` here")
     digest = hashlib.sha256(f"{node}\n{requester.user}".encode()).digest()
@@ -280,13 +281,18 @@ def remote_principal(gate: AccessGate, node: str, requester: RemoteRequester) ->
 def local_owners(gate: AccessGate) -> tuple[int, ...] | None:
     """This node's own agencies: every agency no registered node answers for (revoked
     nodes' too: their reads are not kept here either); ``None`` where no node is
-    registered (then every agency is)."""
-    with Session(gate.catalog.engine) as session:
-        remote = remote_agency_slugs(session)
-    if not remote:
-        return None
-    agencies = gate.view.current().agencies.values()
-    return tuple(sorted(a.id for a in agencies if a.slug not in remote))
+    registered (then every agency is). Read once per catalog generation (registering or
+    revoking a node is a change of the catalog)."""
+    snapshot = gate.view.current()
+    if "local_owners" not in snapshot.derived:
+        with Session(gate.catalog.engine) as session:
+            remote = remote_agency_slugs(session)
+        agencies = snapshot.agencies.values()
+        snapshot.derived["local_owners"] = (
+            tuple(sorted(a.id for a in agencies if a.slug not in remote)) if remote else None
+        )
+    found: tuple[int, ...] | None = snapshot.derived["local_owners"]
+    return found
 
 
 def federated_search(
@@ -546,20 +552,21 @@ class Partner:
 
 
 def partners(gate: AccessGate) -> list[Partner]:
-    """The registered nodes not revoked, by name."""
-    with Session(gate.catalog.engine) as session:
-        rows = [
-            (n.name, n.url, n.key_id, list(n.agencies))
-            for n in nodes(session)
-            if n.revoked_at is None
-        ]
-    if not rows:
-        return []
-    ids = {a.slug: a.id for a in gate.catalog.agencies()}
-    return [
-        Partner(name, url, key_id, {slug: ids[slug] for slug in slugs if slug in ids})
-        for name, url, key_id, slugs in rows
-    ]
+    """The registered nodes not revoked, by name (read once per catalog generation)."""
+    snapshot = gate.view.current()
+    if "partners" not in snapshot.derived:
+        with Session(gate.catalog.engine) as session:
+            rows = [
+                (n.name, n.url, n.key_id, list(n.agencies))
+                for n in nodes(session)
+                if n.revoked_at is None
+            ]
+        ids = {a.slug: a.id for a in snapshot.agencies.values()}
+        snapshot.derived["partners"] = tuple(
+            Partner(name, url, key_id, {slug: ids[slug] for slug in slugs if slug in ids})
+            for name, url, key_id, slugs in rows
+        )
+    return list(snapshot.derived["partners"])
 
 
 @dataclass

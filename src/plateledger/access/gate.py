@@ -93,6 +93,9 @@ class _Snapshot:
     generation: int
     agencies: dict[int, Agency]
     cameras: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict)
+    """What other modules read once per generation (the partner nodes, this node's own
+    owners): kept here, read again with the next generation."""
 
 
 class CatalogView:

@@ -51,6 +51,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_GENERATION = select(Generation.value).where(Generation.id == 1)
+
+
 class CatalogDatabase:
     """The plumbing under the `Catalog`. Safe to share between threads: each call opens
     its own short session."""
@@ -113,6 +116,12 @@ class CatalogDatabase:
             finally:
                 _CHANGE.reset(token)
 
+    def note_change(self, session: Session) -> None:
+        """Count a change made in ``session``'s transaction (by code outside the catalog's
+        own methods, such as the partner-node registry), so that what is kept per
+        generation is read again."""
+        self._bump(session)
+
     def _bump(self, session: Session) -> None:
         """Count one change (in ``session``'s transaction) and forget cached keys."""
         session.execute(
@@ -122,9 +131,15 @@ class CatalogDatabase:
 
     def generation(self) -> int:
         """The catalog generation: it grows with every change to agencies, users, cameras,
-        keys, agreements or declarations (by this process or any other)."""
-        with self._sessions() as session:
-            value = session.scalar(select(Generation.value).where(Generation.id == 1))
+        keys, agreements, declarations or partner nodes (by this process or any other).
+        Read on a bare connection (a third of an ORM session's cost: it is read several
+        times per search), or in the change under way."""
+        within = self._change_session()
+        if within is not None:
+            value = within.scalar(_GENERATION)
+        else:
+            with self.engine.connect() as conn:
+                value = conn.execute(_GENERATION).scalar()
         return int(value or 0)
 
     def _forget_keys(self) -> None:

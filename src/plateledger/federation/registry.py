@@ -110,6 +110,7 @@ class NodeRegistry:
         log_key = None if log_key is None else checked_log_key(log_key)
         witness_key = None if witness_key is None else checked_witness_key(witness_key)
         with self.catalog.change() as session:
+            self.catalog.note_change(session)
             node = add_node(
                 session,
                 name,
@@ -137,6 +138,7 @@ class NodeRegistry:
     def revoke(self, actor: Mapping[str, Any], name: str) -> NodeRecord:
         """Revoke node ``name``'s key: its next request is refused."""
         with self.catalog.change() as session:
+            self.catalog.note_change(session)
             node, before = revoke_node(session, name, datetime.now(UTC))
             entry = change_entry(
                 NODE_CHANGE,
@@ -164,6 +166,7 @@ class NodeRegistry:
         log_key = checked_log_key(log_key)
         witness_key = None if witness_key is None else checked_witness_key(witness_key)
         with self.catalog.change() as session:
+            self.catalog.note_change(session)
             node, before = set_log_keys(session, name, log_key, witness_key)
             entry = change_entry(
                 NODE_CHANGE,
@@ -180,4 +183,5 @@ class NodeRegistry:
 
     def list(self) -> list[NodeRecord]:
         with self.catalog.change() as session:
+            self.catalog.note_change(session)
             return [NodeRecord.of(n) for n in nodes(session)]
