@@ -482,6 +482,11 @@ def test_a_pattern_of_life_the_owner_makes_wait_runs_once_the_requesters_supervi
         first = pair.search("fred", "locate", {"plate": plate}, legal_basis=BASIS)
         assert union_city(first)["code"] == "approval_required"
         approval_id = first["approval"]["id"]
+        # run again while it waits: the same request, the supervisors are not asked twice
+        asked = len(entries(pair.settings, "search_approval_request"))
+        repeat = pair.search("fred", "locate", {"plate": plate}, legal_basis=BASIS)
+        assert repeat["approval"]["id"] == approval_id
+        assert len(entries(pair.settings, "search_approval_request")) == asked
         decided = pair.requester.post(
             f"/v1/approvals/{approval_id}/approve",
             json={"note": "warrant FR-W-0042 checked"},
