@@ -407,7 +407,8 @@ ROUTES: dict[str, str] = {
     "by the same gate as POST /v1/searches and logged; only allowed owners' reads "
     "(tests/federation/test_searches.py)",
     "POST /v1/federation/exports": "a partner node's signed export, decided per owner as "
-    "`export` by the same gate as POST /v1/exports and logged; only allowed owners' reads "
+    "`export` by the same gate as POST /v1/exports and logged; a denied owner's read "
+    "changes no byte of it (tests/federation/test_searches.py), only allowed owners' reads "
     "(tests/federation/test_exports.py, tests/federation/test_kinds.py)",
     "POST /v1/federation/hits": "a partner node's signed hit on a list this node shared "
     "with it, decided by the partner's gate; stored for the list's owner only and answered "

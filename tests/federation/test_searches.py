@@ -23,6 +23,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from plateledger.access.federated_exports import EXPORT_PATH
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog
 from plateledger.catalog import open_catalog
@@ -33,8 +34,8 @@ from plateledger.retention.holds import LegalHold, ReadSelection
 from plateledger.settings import Settings
 from tests.factories import make_read
 
-URL = "http://testserver/v1/federation/searches"
 PATH = "/v1/federation/searches"
+URL = f"http://testserver{PATH}"
 
 
 @dataclass
@@ -75,7 +76,8 @@ def world(tmp_path: Path, store_path: Path) -> Iterator[World]:
         fpd = catalog.add_agency("Fremont PD", "fpd", "municipal", "CA")
         catalog.add_agency("ICE ERO San Francisco", "ice-ero-sf", "federal", "CA")
         catalog.add_agreement(
-            ucpd.id, fpd.id, actions=["search"], purposes=["stolen_vehicle"], created_by="chief"
+            ucpd.id, fpd.id, actions=["search", "export"], purposes=["stolen_vehicle"],
+            created_by="chief",
         )
         catalog.add_camera("uc-1", ucpd.id, lat=37.59, lon=-122.02)
         key = catalog.issue_api_key(ucpd.id, label="camera")
@@ -132,10 +134,12 @@ def send(
     created: int | None = None,
     nonce: str | None = None,
     tamper: bytes | None = None,
+    path: str = PATH,
 ) -> httpx.Response:
     raw = json.dumps(payload).encode()
-    headers = sign_request(key, "POST", URL, raw, created=created or int(time.time()), nonce=nonce)
-    return world.client.post(PATH, content=tamper if tamper is not None else raw, headers=headers)
+    url = f"http://testserver{path}"
+    headers = sign_request(key, "POST", url, raw, created=created or int(time.time()), nonce=nonce)
+    return world.client.post(path, content=tamper if tamper is not None else raw, headers=headers)
 
 
 def searches_logged(world: World) -> list[dict[str, Any]]:
@@ -311,7 +315,8 @@ def test_a_malformed_signed_body_is_a_clear_422(world: World) -> None:
 
 def test_a_denied_owner_reads_change_nothing_in_the_answer(world: World) -> None:
     """Non-interference: Hayward (an owner with no agreement with Fremont) reading the
-    same plate changes nothing a Fremont search is answered, but the owners listed."""
+    same plate changes nothing a Fremont search or export is answered, but the owners
+    listed."""
     catalog = open_catalog(world.settings, password_hasher=FAST)
     try:
         hayward = catalog.add_agency("Hayward PD", "hpd", "municipal", "CA")
@@ -327,8 +332,11 @@ def test_a_denied_owner_reads_change_nothing_in_the_answer(world: World) -> None
         "timeline": {"plate": world.plate},
     }
 
-    def asked(kind: str = "exact") -> dict[str, Any]:
-        response = send(world, world.fremont, body(world.plate, kind=kind, params=kinds[kind]))
+    def asked(kind: str = "exact", path: str = PATH) -> dict[str, Any]:
+        payload = body(world.plate, kind=kind, params=kinds[kind])
+        if path == EXPORT_PATH:
+            payload["max_rows"] = 100
+        response = send(world, world.fremont, payload, path=path)
         assert response.status_code == 200, response.text
         answer = dict(response.json())
         for varying in ("search_id", "audit_index"):
@@ -336,6 +344,8 @@ def test_a_denied_owner_reads_change_nothing_in_the_answer(world: World) -> None
         return answer
 
     before = {kind: asked(kind) for kind in kinds}
+    exported = {kind: asked(kind, EXPORT_PATH) for kind in kinds}
+    assert [r["camera_id"] for r in exported["exact"]["results"]] == ["uc-1"]
     read = {
         "camera_id": "hw-1",
         "ts": int(time.time() * 1000) - 30_000,
@@ -347,6 +357,7 @@ def test_a_denied_owner_reads_change_nothing_in_the_answer(world: World) -> None
     assert posted.status_code == 200, posted.text
     for kind in kinds:
         assert asked(kind) == before[kind], kind
+        assert asked(kind, EXPORT_PATH) == exported[kind], f"export {kind}"
     after = asked("exact")
     denied = {o["agency"]: o for o in after["owners"]}["hpd"]
     assert not denied["allowed"] and denied["policy_ids"] and denied["returned"] == 0
