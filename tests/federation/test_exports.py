@@ -156,7 +156,9 @@ def test_a_stakeout_export_is_of_this_nodes_reads_and_says_so(pair: Pair) -> Non
     assert response.status_code == 200, response.text
     assert response.headers["x-owners-unavailable"] == f"{pair.ucpd_id}:export_kind_local"
     assert "x-federation-audit-index" not in response.headers
-    assert all(r["owner_id"] == pair.fpd_id for r in rows(response))
+    got = rows(response)
+    assert plate in {r["plate"] for r in got}  # Fremont's own read of the plate is there
+    assert all(r["owner_id"] == pair.fpd_id for r in got)
 
 
 def test_a_replayed_export_uuid_is_refused_by_the_owner(pair: Pair) -> None:
@@ -220,3 +222,25 @@ def test_a_partner_that_is_down_is_listed_unavailable_and_the_rest_is_exported(
             )
         finally:
             catalog.close()
+
+
+def test_an_export_carrying_an_approval_is_refused(pair: Pair) -> None:
+    """Only a pattern of life takes a supervisor's approval, and it is not exported: an
+    export that carries one is refused before anything is decided or logged."""
+    before = len(entries(pair.owner_settings, "export"))
+    body = {
+        "search_id": str(uuid.uuid4()),
+        "kind": "exact",
+        "params": {"plate": new_plate("8A")},
+        "requester": {"user": "fred", "agency": "fpd", "roles": ["investigator"]},
+        "approval": {"approval_id": "fr-1", "approved_by": "sara", "plate": "X",
+                     "decided_at": "2026-12-04T00:00:00Z",
+                     "legal_basis": {"kind": "warrant", "number": "W-1", "court": "C"}},
+    } | {k: v for k, v in Pair.body("exact", {}).items() if k not in ("kind", "params")}
+    client = NodeClient(pair.key, httpx.Client(timeout=30))
+    try:
+        answer = client.post(pair.owner_url, EXPORT_PATH, body)
+    finally:
+        client.http.close()
+    assert (answer.outcome, answer.code) == ("refused", "approval_mismatch")
+    assert len(entries(pair.owner_settings, "export")) == before

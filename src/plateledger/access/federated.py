@@ -312,10 +312,10 @@ def federated_search(
                          now=now)
     if body.approval is not None:
         asking = replace(asking, approval=vouched(gate, body, body.approval, node, key_id, now))
-    names = {a.id: a.slug for a in gate.view.current().agencies.values()}
     try:
         answer = searches.search(gate, store, None, request, user, now=now, asking=asking)
     except ApprovalRequired as waiting:
+        names = {a.id: a.slug for a in gate.view.current().agencies.values()}
         return _awaiting(gate, request, waiting, asking, names)
     return owner_answer(gate, answer)
 

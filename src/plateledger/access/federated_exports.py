@@ -109,6 +109,8 @@ def answer_export(
             KIND_LOCAL, f"an export of a {body.kind} is not answered for partner nodes: "
             "only exports of reads are (" + ", ".join(sorted(READ_KINDS)) + ")",
         )
+    if body.approval is not None:  # only a pattern of life takes one, and it is not exported
+        raise AccessDenied("approval_mismatch", "an approval is of a pattern-of-life search")
     request = body.export()
     user, asking = admit(gate, body, node=node, key_id=key_id, node_agencies=node_agencies,
                          now=now)
