@@ -17,11 +17,11 @@ from plateledger.plates import (
     plate_distance,
 )
 from plateledger.search.filters import Filters
+from plateledger.search.keyed import SHOWN_SQL, read_outs
 from plateledger.search.reads import fetch_page, page_for_plates
-from plateledger.search.result import ReadOut, SearchPage
+from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.arrow import rows_to_reads
 from plateledger.store.candidates import candidate_matches
 
 MAX_CANDIDATES = 500
@@ -52,13 +52,11 @@ def search_exact(store: ReadStore, plate: str, scope: Scope, filters: Filters) -
         f"read_id IN {{c_ids:Array(UUID)}})) AND {scope.sql(params)} AND {filters.sql(params)}"
     )
     rows, total = fetch_page(store, scope, filters, where, params,
-                             order="ts DESC, read_id, owner_id")
-    results = []
-    for read in rows_to_reads(rows):
-        out = ReadOut.from_read(read, images=scope.images_allowed(read.owner_id))
-        if read.plate != normalized:
-            out.candidate_confidence = round(confidence.get(read.read_id, 0.0), 4)
-        results.append(out)
+                             order="ts DESC, read_id, owner_id", select=SHOWN_SQL)
+    results = read_outs(rows, scope)
+    for out in results:
+        if out.plate != normalized:
+            out.candidate_confidence = round(confidence.get(out.read_id, 0.0), 4)
     return SearchPage(kind="exact", total=total, limit=filters.limit, offset=filters.offset,
                       results=results)
 

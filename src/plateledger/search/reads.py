@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 import pyarrow as pa
 
 from plateledger.search.filters import Filters
-from plateledger.search.result import ReadOut, SearchPage
+from plateledger.search.keyed import SHOWN_SQL, read_outs
+from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.arrow import rows_to_reads
 from plateledger.store.schema import READ_IDENTITY
 
 
@@ -39,25 +39,20 @@ def page_for_plates(
     params: dict[str, object] = {"plates": list(plates)}
     where = f"plate IN {{plates:Array(String)}} AND {scope.sql(params)} AND {filters.sql(params)}"
     order = "ts DESC, read_id, owner_id"
-    select = "*"
+    select = SHOWN_SQL
     if distances:
         params["d_plates"] = list(distances)
         params["d_values"] = [float(v) for v in distances.values()]
         select = (
-            "*, transform(plate, {d_plates:Array(String)}, {d_values:Array(Float64)}, 99.0)"
-            " AS distance"
+            f"{SHOWN_SQL}, transform(plate, {{d_plates:Array(String)}}, "
+            "{d_values:Array(Float64)}, 99.0) AS distance"
         )
         order = "distance, ts DESC, read_id, owner_id"
     rows, total = fetch_page(store, scope, filters, where, params, order=order, select=select)
-    reads = rows_to_reads(rows.drop_columns(["distance"]) if distances else rows)
-    results = [
-        ReadOut.from_read(
-            read,
-            images=scope.images_allowed(read.owner_id),
-            distance=None if distances is None else distances.get(read.plate),
-        )
-        for read in reads
-    ]
+    results = read_outs(rows, scope)
+    if distances is not None:
+        for out in results:
+            out.distance = distances.get(out.plate)
     return SearchPage(
         kind=kind, total=total, limit=filters.limit, offset=filters.offset, results=results,
         candidates=list(candidates), truncated=truncated,
