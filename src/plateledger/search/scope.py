@@ -35,14 +35,18 @@ class Scope:
         if unlimited:
             params["scope_all"] = unlimited
             parts.append("owner_id IN {scope_all:Array(UInt32)}")
-        limited = sorted(
-            (lim.since, o) for o, lim in self.owners.items() if lim.since is not None
-        )
-        for i, (since, owner) in enumerate(limited):
-            params[f"scope_o{i}"] = owner
+        # Owners with the same lookback (one decision's clock) share one condition: each
+        # condition costs the engine ~0.3 ms per query.
+        by_since: dict[datetime, list[int]] = {}
+        for owner, lim in sorted(self.owners.items()):
+            if lim.since is not None:
+                by_since.setdefault(lim.since, []).append(owner)
+        for i, (since, owners) in enumerate(sorted(by_since.items())):
+            params[f"scope_o{i}"] = owners
             params[f"scope_s{i}"] = since
             parts.append(
-                f"(owner_id = {{scope_o{i}:UInt32}} AND ts >= {{scope_s{i}:DateTime64(3, 'UTC')}})"
+                f"(owner_id IN {{scope_o{i}:Array(UInt32)}} "
+                f"AND ts >= {{scope_s{i}:DateTime64(3, 'UTC')}})"
             )
         return "(" + " OR ".join(parts) + ")"
 
