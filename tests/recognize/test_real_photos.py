@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.recognition.real import DATA, edits, photos, wilson
+from bench.recognition.real import DATA, edits, photos, still_and_video, wilson
 from plateledger.recognize import Recognizer, read_box
 
 pytestmark = pytest.mark.skipif(
@@ -26,6 +26,21 @@ def test_read_box_reads_most_labelled_plates_within_one_character(
         read = read_box(recognizer, item.path, item.box)
         close += read is not None and edits(read.plate, item.plate) <= 1
     assert close >= 9, f"{close} of {len(items)}"
+
+
+def test_a_plate_read_in_a_still_is_read_in_a_compressed_video_of_the_same_size(
+    recognizer: Recognizer,
+) -> None:
+    """The photos become an MPEG-4 clip at their own resolution (~17 kB a frame); every
+    plate read exactly from a still is read exactly from the clip's frame of it."""
+    items = photos("dev")[:10]
+    pairs = still_and_video(recognizer, items)
+    read_in_stills = [i.plate for (still, _), i in zip(pairs, items, strict=True)
+                      if still == i.plate]
+    lost = [i.plate for (still, video), i in zip(pairs, items, strict=True)
+            if still == i.plate and video != i.plate]
+    assert len(read_in_stills) >= 7, pairs
+    assert not lost, pairs
 
 
 def test_the_wilson_interval_brackets_the_proportion() -> None:
