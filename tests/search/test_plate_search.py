@@ -53,6 +53,25 @@ def test_a_lookback_limit_hides_older_reads_of_that_owner(city: ReadStore) -> No
     assert [r.camera_id for r in page.results] == ["cam-1"]
 
 
+def test_each_owner_keeps_its_own_lookback_when_others_share_one(store: ReadStore) -> None:
+    """Owners whose lookback ends at the same moment share one condition; an owner with
+    another lookback keeps its own, and no owner gets another's."""
+    now = datetime.now(UTC)
+    store.insert_reads([
+        make_read("8ABC123", camera=f"cam-{owner}-{age}", owner=owner, minutes_ago=age, now=now)
+        for owner in (1, 2, 3) for age in (10, 40, 80)
+    ])
+    scope = Scope({
+        1: OwnerLimit(since=now - timedelta(minutes=30)),
+        2: OwnerLimit(since=now - timedelta(minutes=60)),
+        3: OwnerLimit(since=now - timedelta(minutes=30)),
+    })
+    page = search_exact(store, "8ABC123", scope, Filters())
+    assert sorted(r.camera_id for r in page.results) == [
+        "cam-1-10", "cam-2-10", "cam-2-40", "cam-3-10",
+    ]
+
+
 def test_filters_narrow_by_time_camera_and_region(city: ReadStore) -> None:
     now = datetime.now(UTC)
     assert search_exact(city, "8ABC123", OWN, Filters(cameras=("cam-2",))).total == 1
