@@ -137,6 +137,24 @@ def test_request_decision_and_single_use_each_leave_their_entry(desk: Desk) -> N
 
 
 @pytest.mark.parametrize("catalog_url", ENGINES, indirect=True)
+def test_a_search_run_again_while_it_waits_does_not_ask_twice(desk: Desk) -> None:
+    """The same pattern of life run again gets the request it already waits on, with no
+    second entry; another plate is another request."""
+    with pytest.raises(ApprovalPending) as first:
+        desk.run(body())
+    with pytest.raises(ApprovalPending) as again:
+        desk.run(body())
+    assert again.value.approval.id == first.value.approval.id
+    assert [a.id for a in desk.book.listing(desk.sam)] == [first.value.approval.id]
+    with pytest.raises(ApprovalPending) as other:
+        desk.run(body("MN0000"))
+    assert other.value.approval.id != first.value.approval.id
+    requests = [r for r in desk.log.entries(0, desk.log.size())
+                if r.entry["type"] == "search_approval_request"]
+    assert len(requests) == 2
+
+
+@pytest.mark.parametrize("catalog_url", ENGINES, indirect=True)
 def test_an_open_approval_expires(desk: Desk) -> None:
     with pytest.raises(ApprovalPending) as waiting:
         desk.run(body())

@@ -272,9 +272,20 @@ class Approvals:
         body: SearchCreate, basis: LegalBasis, because: Iterable[str], now: datetime,
     ) -> ApprovalOut:
         """Record a pending approval and its ``search_approval_request`` entry together;
-        nothing about the reads is asked or answered."""
-        approval_id = str(uuid.uuid4())
+        nothing about the reads is asked or answered. A search run again while the user
+        already waits for the same kind, plate, legal basis and requesting agency gets that
+        request back: the supervisors are not asked twice."""
         plate = normalize_plate(body.params.plate or "")
+        with self.catalog.engine.connect() as conn:
+            for waiting in list_approvals(conn, question.user.agency_id,
+                                          user_id=question.user.user_id,
+                                          statuses=("pending",)):
+                if (waiting.status_at(now) == "pending"
+                        and (waiting.kind, waiting.plate, waiting.legal_basis,
+                             waiting.requested_by_agency_id)
+                        == (body.kind, plate, basis.model_dump(), question.requested_by_id)):
+                    return self.out(waiting, now)
+        approval_id = str(uuid.uuid4())
         names = {a.id: a.slug for a in self.catalog.agencies()}
         query = body.params.model_dump(mode="json", exclude_none=True)
         query["plate"] = plate

@@ -73,7 +73,7 @@ from plateledger.access.searches import (
 )
 from plateledger.audit.entry import new_entry
 from plateledger.catalog import Agency, Principal
-from plateledger.catalog.approvals import approval_row, list_approvals
+from plateledger.catalog.approvals import approval_row
 from plateledger.catalog.models import NodeNonce
 from plateledger.catalog.nodes import nodes, remote_agency_slugs
 from plateledger.federation import NodeAnswer, NodeLink
@@ -726,23 +726,12 @@ def ask_approval_for_partners(
 ) -> SearchResponse:
     """A pattern of life that partners' owners answered ``approval_required``: a pending
     approval here (a supervisor of the requester's agency decides, as for this node's
-    own owners), saying whose rules it waits for — the one the user already waits on for
-    the same plate, legal basis and requesting agency, if there is one, so that running
-    the search again does not ask the supervisors twice; ``answer`` otherwise as it is."""
+    own owners, and, as for them, the one the user already waits on if the search is run
+    again), saying whose rules it waits for; ``answer`` otherwise as it is."""
     waiting = [o for o in answer.remote_owners or [] if o.code == APPROVAL_REQUIRED]
     if not waiting or body.legal_basis is None:
         return answer
     now = datetime.now(UTC)
-    book = Approvals(gate.catalog, gate.audit_log)
-    requested_by = gate.requested_by(user, body.requested_by)
-    wanted = (normalize_plate(body.params.plate or ""), body.legal_basis.model_dump(),
-              requested_by)
-    with gate.catalog.engine.connect() as conn:
-        open_ = list_approvals(conn, user.agency_id, user_id=user.user_id, statuses=("pending",))
-    for row in open_:
-        if (row.kind == "locate" and row.status_at(now) == "pending"
-                and (row.plate, row.legal_basis, row.requested_by_agency_id) == wanted):
-            return answer.model_copy(update={"approval": book.out(row, now)})
     question = searches.ask(gate, body, user, "search_locate", now,
                             Asking(owners=local_owners(gate)))
     decision = gate.decide(question)
@@ -751,7 +740,9 @@ def ask_approval_for_partners(
         for o in waiting
         for reason in (o.reasons or ["its rules make this search wait for a supervisor"])
     ]
-    pending = book.request(gate, question, decision, body, body.legal_basis, because, now)
+    pending = Approvals(gate.catalog, gate.audit_log).request(
+        gate, question, decision, body, body.legal_basis, because, now
+    )
     return answer.model_copy(update={"approval": pending})
 
 
