@@ -32,6 +32,7 @@ import cv2
 
 from bench.timing import RESULTS as RESULTS_DIR
 from plateledger.recognize import Recognizer, load_recognizer
+from plateledger.recognize.frame import load_frame
 from plateledger.recognize.source import frames
 
 RESULTS = RESULTS_DIR / "recognition-real.json"
@@ -136,25 +137,18 @@ VIDEO_FPS = 5
 def encode_clip(items: list[Photo], path: Path) -> None:
     """An MPEG-4 Part 2 clip (OpenCV's ``mp4v``, at its default quality: ~17 kB a frame
     for 640×480) of ``items`` at their own resolution, each photo held for one second."""
-    height, width = _image(items[0].path).shape[:2]
+    height, width = load_frame(items[0].path).shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), float(VIDEO_FPS),
                              (width, height))
     try:
         for item in items:
-            image = _image(item.path)
+            image = load_frame(item.path)
             if image.shape[:2] != (height, width):
                 image = cv2.resize(image, (width, height))
             for _ in range(VIDEO_FPS):
                 writer.write(image)
     finally:
         writer.release()
-
-
-def _image(path: Path) -> Any:
-    image = cv2.imread(str(path))
-    if image is None:
-        raise RuntimeError(f"cannot read `{path}`")
-    return image
 
 
 def best_plate(recognizer: Recognizer, image: Any) -> str | None:
