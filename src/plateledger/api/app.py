@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from plateledger import __version__
+from plateledger.api import heap
 from plateledger.api.errors import install_error_handlers
 from plateledger.api.resources import Resources
 from plateledger.api.routes import (
@@ -61,15 +62,19 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, settle_heap: bool = False) -> FastAPI:
     """Build the app. The catalog, read store and audit log open in the lifespan, so that
-    building an app (for its OpenAPI schema, say) touches no data."""
+    building an app (for its OpenAPI schema, say) touches no data. ``settle_heap``: once
+    started, leave the long-lived heap out of garbage collection (`heap.settle`; for a
+    server process, not for apps built and dropped in one process, as tests do)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = Resources(settings)
         resources.install(app.state)
         resources.start()
+        if settle_heap:
+            heap.settle()
         try:
             yield
         finally:

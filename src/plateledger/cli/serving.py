@@ -37,7 +37,7 @@ def settings_from(
 def run_server(settings: Settings) -> None:
     # One process and no reloader: chDB is neither multi-process nor fork-safe.
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, workers=1,
+        create_app(settings, settle_heap=True), host=settings.host, port=settings.port, workers=1,
         log_level="info", access_log=False,
     )
 
