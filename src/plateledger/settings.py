@@ -39,7 +39,11 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 8 * 60
     require_totp: bool = True
 
-    ingest_batch_reads: int = Field(default=10_000, ge=1)
+    ingest_batch_reads: int = Field(
+        default=1_000, ge=1,
+        description="reads enough to write at once (group commit); reads arriving while a "
+        "batch is written gather for the next",
+    )
     ingest_batch_seconds: float = Field(
         default=0.2, gt=0, le=1.0,
         description="longest a read waits to be written with others (group commit)",

@@ -87,3 +87,44 @@ def test_the_extras_of_the_reads_written_are_written_with_them(store: ReadStore)
     batcher.close()
     assert refused == frozenset({0})
     assert [p for p, _ in candidates_of(store.engine, first.read_id)] == ["8A8C123", "8ABC123"]
+
+
+def test_a_batch_big_enough_is_written_at_once_without_waiting_for_the_delay(
+    store: ReadStore,
+) -> None:
+    batcher = ReadBatcher(store, max_reads=10, max_delay=3600)
+    future = batcher.submit([make_read(f"8ABC{j:03d}") for j in range(10)])
+    assert future.result(timeout=60) == frozenset()  # not an hour later
+    assert store.count() == 10
+    batcher.close()
+
+
+def test_reads_arriving_during_a_write_go_together_in_the_next(store: ReadStore) -> None:
+    """Under load each INSERT carries every read that came in while the one before it was
+    written (the group commit), however small each request is."""
+    import threading
+    from collections.abc import Sequence
+
+    from plateledger.store.identity import Added
+
+    writing, release = threading.Event(), threading.Event()
+    sizes: list[int] = []
+    add = store.add_reads
+
+    def held(reads: Sequence[PlateRead]) -> Added:
+        sizes.append(len(reads))
+        writing.set()
+        release.wait(60)
+        return add(reads)
+
+    store.add_reads = held  # type: ignore[method-assign]
+    batcher = ReadBatcher(store, max_reads=5, max_delay=3600)
+    first = batcher.submit([make_read(f"1ABC{j:03d}") for j in range(5)])
+    assert writing.wait(60)
+    later = [batcher.submit([make_read(f"{i}XYZ{j:03d}") for j in range(2)]) for i in range(2, 5)]
+    release.set()
+    done, _ = wait([first, *later], timeout=60)
+    batcher.close()
+    assert len(done) == 4 and all(f.exception() is None for f in done)
+    assert sizes == [5, 6]
+    assert store.count() == 11
