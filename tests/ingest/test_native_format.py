@@ -161,3 +161,26 @@ def test_a_body_over_the_byte_limit_is_too_large() -> None:
 def test_a_broken_pretty_printed_object_is_malformed_not_many_lines() -> None:
     with pytest.raises(MalformedBody):
         native.parse(b'{\n  "camera_id": "cam-1",\n  "plate": "7ABC123",\n')
+
+
+def test_a_batch_says_of_each_item_what_the_item_alone_would() -> None:
+    """Items are validated together; one invalid item sends the batch item by item, so
+    each item's reads and messages are the same in any batch, in item order."""
+    items: list[Any] = [
+        READ, READ | {"confidence": True}, READ | {"plate": "7abc 124"}, "not an object",
+        READ | {"ts": 10**30}, READ | {"camera_id": None, "plate": ""}, READ,
+    ]
+    batch = native.parse(body(items))
+    alone = [native.parse(body([item])) for item in items]
+    assert [i for i, _ in batch.submissions] == [0, 2, 6]
+    assert [s for _, s in batch.submissions] == [
+        s for result in alone for _, s in result.submissions
+    ]
+    assert [(e.index, e.field, e.message) for e in batch.errors] == [
+        (i, e.field, e.message) for i, result in enumerate(alone) for e in result.errors
+    ]
+    lines = [json.dumps(item) for item in items]
+    lines.insert(3, "{not json")
+    as_ndjson = native.parse("\n".join(lines).encode(), content_type="application/x-ndjson")
+    assert [i for i, _ in as_ndjson.submissions] == [0, 2, 7]
+    assert [e.index for e in as_ndjson.errors] == [1, 3, 4, 5, 6, 6]
