@@ -190,3 +190,32 @@ def test_within_one_batch_an_id_reused_for_another_plate_is_refused(store: ReadS
     other = read.model_copy(update={"plate": "7XYZ981", "plate_raw": "7XYZ981"})
     added = store.add_reads([read, other])
     assert added.refused == frozenset({1}) and added.written == [read]
+
+
+def test_a_derived_id_is_looked_up_within_the_batchs_time_and_still_found(
+    store: ReadStore,
+) -> None:
+    """A derived id names its read's time, so its look-up is bounded by the batch's time
+    range: a retry that arrives with reads of days later is still recognised."""
+    read = make_read("8ABC123", owner=A, minutes_ago=3 * 24 * 60)
+    store.add_reads([read])
+    later = [make_read(f"7XYZ{i:03d}", owner=A, minutes_ago=i) for i in range(3)]
+    retry = read.model_copy(update={"received_at": read.received_at.replace(year=2030)})
+    changed = read.model_copy(update={"confidence": 0.42})
+    added = store.add_reads([*later, retry, changed])
+    assert added.written == later and added.refused == frozenset({4})
+    store.optimize()
+    assert rows_of(store, read) == [as_stored(read)]
+
+
+def test_a_clients_own_id_is_looked_up_everywhere(store: ReadStore) -> None:
+    """An id the client sent may name a read of any time and plate: a read months apart
+    that reuses a stored read's (derived) id is refused, and the first is kept."""
+    first = make_read("8ABC123", owner=A, minutes_ago=90 * 24 * 60, keep_days=365)
+    reuse = make_read("9XYZ999", owner=A, minutes_ago=1, read_id=str(first.read_id))
+    assert reuse.read_id == first.read_id
+    assert store.add_reads([first]).refused == frozenset()
+    added = store.add_reads([reuse])
+    assert added.refused == frozenset({0}) and added.written == []
+    store.optimize()
+    assert rows_of(store, first) == [as_stored(first)]

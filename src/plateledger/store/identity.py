@@ -28,7 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from plateledger.read import PlateRead
+from plateledger.read import PlateRead, derive_read_id
 
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     "owner_id", "camera_id", "ts", "plate_raw", "plate", "region", "region_confidence",
@@ -52,14 +52,37 @@ class Added:
     """Positions in the batch of reads refused: their id is taken."""
 
 
-def lookup_sql(database: str) -> str:
-    """The live rows with the batch's read ids, whatever their plate, with their evidence."""
+def lookup_sql(database: str, *, bounded: bool = False) -> str:
+    """The live rows with the batch's read ids, whatever their plate, with their evidence;
+    ``bounded``: only rows read between ``{lo}`` and ``{hi}`` (see `derived_positions`)."""
     columns = ", ".join(f"`{c}`" for c in EVIDENCE_COLUMNS)
+    within = (
+        "AND ts BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')} "
+        if bounded else ""
+    )
     return (
         f"SELECT toString(read_id) AS id, {columns} FROM {database}.reads "
-        "WHERE read_id IN {ids:Array(UUID)} "
+        f"WHERE read_id IN {{ids:Array(UUID)}} {within}"
         "AND expires_at > now()"
     )
+
+
+def derived_positions(reads: Sequence[PlateRead]) -> list[int]:
+    """Positions of the reads whose id the server derived from camera, time and plate
+    (`plateledger.read.derive_read_id`), not one the client sent.
+
+    A derived id names its read's time, so a stored copy of it was read at the same
+    moment: its look-up is bounded by the batch's time range, which the table's partitions
+    and sort key narrow to a few granules (timed by hand at 20 M reads over 24 months: 257 ms
+    for 8,000 ids looked up everywhere, 35–44 ms within their time range). A client's own
+    ids are looked up everywhere. What this leaves open: an id a client chose to equal the
+    derived id of a later read at another time — a crafted SHA-1 name of a read to come —
+    would not be seen by that read's look-up (the two would be two rows, neither changed)."""
+    return [
+        i
+        for i, r in enumerate(reads)
+        if r.read_id.version == 5 and r.read_id == derive_read_id(r.camera_id, r.ts, r.plate)
+    ]
 
 
 def evidence_rows(table: pa.Table) -> list[Evidence]:

@@ -30,6 +30,7 @@ from plateledger.store.identity import (
     Evidence,
     Key,
     decide,
+    derived_positions,
     evidence_rows,
     lookup_sql,
 )
@@ -173,12 +174,13 @@ class ReadStore:
             return Added()
         keys: list[Key] = [r.read_id for r in reads]
         stored: dict[Key, set[Evidence]] = {}
-        found = self.query(lookup_sql("{db}"), {"ids": sorted({str(k) for k in keys})})
         wanted = set(keys)
-        for read_id, seen in zip(found.column("id").to_pylist(), evidence_rows(found), strict=True):
-            key = uuid.UUID(read_id)
-            if key in wanted:
-                stored.setdefault(key, set()).add(seen)
+        for found in self._stored_copies(reads):
+            rows = zip(found.column("id").to_pylist(), evidence_rows(found), strict=True)
+            for read_id, seen in rows:
+                key = uuid.UUID(read_id)
+                if key in wanted:
+                    stored.setdefault(key, set()).add(seen)
         table = reads_to_arrow(reads)
         # Evidence is only compared where a key is stored or repeats within the batch.
         repeated = {k for k, n in Counter(keys).items() if n > 1}
@@ -192,6 +194,23 @@ class ReadStore:
             table = table.take(pa.array(write, pa.int64()))
         self.insert_arrow(table)
         return Added([reads[i] for i in write], refused)
+
+    def _stored_copies(self, reads: Sequence[PlateRead]) -> list[pa.Table]:
+        """The live rows holding the ids of ``reads``: derived ids within the batch's time
+        range, clients' own ids anywhere (`plateledger.store.identity.derived_positions`)."""
+        derived = derived_positions(reads)
+        own = sorted({str(r.read_id) for r in reads} - {str(reads[i].read_id) for i in derived})
+        found = []
+        if derived:
+            times = [reads[i].ts for i in derived]
+            found.append(self.query(
+                lookup_sql("{db}", bounded=True),
+                {"ids": sorted({str(reads[i].read_id) for i in derived}),
+                 "lo": min(times), "hi": max(times)},
+            ))
+        if own:
+            found.append(self.query(lookup_sql("{db}"), {"ids": own}))
+        return found
 
     def insert_reads(self, reads: Sequence[PlateRead]) -> None:
         """Insert validated reads without looking for stored ones (see `add_reads`);
