@@ -10,7 +10,7 @@ is written gather, and the next INSERT takes them all. The server's default is 1
 relay's post). Clients wait for their acknowledgement before posting again (cameras and
 relays do), so with a higher threshold every client ends up waiting on the same INSERT
 and nothing is prepared while it is written: 8 clients posting 1,000 reads each made
-13.6–15.3 k reads/s with 10,000 and 18.4–19.4 k with 500 to 3,000 (docs/benchmarks.md).
+13.6–15.3 k reads/s with 10,000 and 17.7–19.4 k with 500 to 3,000 (docs/benchmarks.md).
 
 The batch is added with `ReadStore.add_reads`: one look-up per batch refuses reads whose id
 is already taken for their plate (by another owner, or with other evidence), also between
