@@ -103,6 +103,39 @@ class Images(BaseModel):
     overview: str = Field(default="", max_length=512, description="overview image reference")
 
 
+MAX_CANDIDATES = 10
+"""Most candidate plates kept per read (``alprd``'s default ``topn``)."""
+
+
+class PlateCandidate(BaseModel):
+    """Another reading of the plate, with its probability (0–1)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    plate: str = Field(min_length=1, max_length=32)
+    confidence: Confidence
+
+    @field_validator("plate")
+    @classmethod
+    def _plate_is_plate(cls, value: str) -> str:
+        try:
+            normalize_plate(value)
+        except PlateError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class PlateBox(BaseModel):
+    """The plate's box in the camera's frame, in pixels from the top left."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    x: int = Field(ge=0, lt=2**31)
+    y: int = Field(ge=0, lt=2**31)
+    w: int = Field(ge=1, lt=2**31)
+    h: int = Field(ge=1, lt=2**31)
+
+
 class ReadSubmission(BaseModel):
     """One read as a camera submits it (native JSON; every adapter produces these)."""
 
@@ -120,6 +153,15 @@ class ReadSubmission(BaseModel):
     heading: float | None = Field(default=None, ge=0.0, lt=360.0)
     vehicle: Vehicle = Vehicle()
     images: Images = Images()
+    candidates: tuple[PlateCandidate, ...] = Field(
+        default=(), max_length=MAX_CANDIDATES,
+        description="other readings of the plate (a recogniser's alternatives), most likely "
+        "first: kept beside the read, so that an exact search for one of them finds it, "
+        "marked as a candidate match",
+    )
+    plate_box: PlateBox | None = Field(
+        default=None, description="the plate's box in the camera's frame, in pixels"
+    )
 
     @field_validator("ts", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from plateledger.catalog import new_totp_secret, open_catalog
 from plateledger.catalog.passwords import FAST
+from plateledger.recognize.synthetic import synthetic_frames
 from plateledger.settings import Settings
 from plateledger.store.candidates import candidates_of, details_of
 from tests.api.conftest import PASSWORD, Seed, code, login
@@ -127,3 +128,69 @@ def test_a_webhook_image_is_stored_and_shown_only_to_an_allowed_user(
     fred = login(client, "fred", code(world["fremont"]))
     denied = client.get(f"/v1/reads/{read_id}/images/overview", params=params, headers=fred)
     assert denied.status_code in (403, 404) and denied.content != frame
+
+
+def test_a_native_reads_candidates_find_it_within_scope_only(
+    client: TestClient, seed: Seed, world: dict[str, str]
+) -> None:
+    """Our own agent sends what its recogniser was unsure of (the raw read and the second
+    choices of unsure characters): an exact search for a candidate finds the read, marked
+    with the candidate's probability, for an allowed user and for nobody else."""
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    read = {"camera_id": "ucpd-lot-north-1", "ts": when, "plate": "4SQH590",
+            "confidence": 0.61,
+            "candidates": [{"plate": "4SQH590", "confidence": 0.61},
+                           {"plate": "LSQH590", "confidence": 0.34}],
+            "plate_box": {"x": 264, "y": 219, "w": 76, "h": 25}}
+    posted = client.post("/v1/reads", json=[read], headers={"X-API-Key": world["key"]})
+    assert posted.status_code == 200, posted.text
+    [read_id] = posted.json()["accepted"]
+    store = client.app.state.store  # type: ignore[attr-defined]
+    assert candidates_of(store.engine, uuid.UUID(read_id)) == [
+        ("4SQH590", pytest.approx(0.61)), ("LSQH590", pytest.approx(0.34))]
+    details = details_of(store.engine, uuid.UUID(read_id))
+    assert details is not None and details["box"] == [264, 219, 340, 244]
+
+    ivy = login(client, "ivy", code(seed.investigator_totp))
+    found = {r["read_id"]: r for r in exact(client, ivy, "LSQH590")["results"]}
+    assert found[read_id]["plate"] == "4SQH590"
+    assert found[read_id]["candidate_confidence"] == pytest.approx(0.34)
+    fred = login(client, "fred", code(world["fremont"]))
+    assert exact(client, fred, "LSQH590")["total"] == 0
+
+    # a bad candidate refuses its read with the field named, and nothing else
+    bad = dict(read, plate="4SQH591", candidates=[{"plate": "LSQH5?0", "confidence": 0.3}])
+    refused = client.post("/v1/reads", json=[bad], headers={"X-API-Key": world["key"]})
+    assert refused.status_code == 422
+    [error] = refused.json()["error"]["details"]
+    assert error["field"] == "candidates[0].plate" and "may hold only" in error["message"]
+
+
+def test_a_photos_readings_are_stored_with_its_read(
+    client: TestClient, seed: Seed, world: dict[str, str]
+) -> None:
+    """``POST /v1/images``: the recogniser read ``MZQ8431`` and was unsure of the ``Q``
+    (``MZO8431`` 8 %): the answer lists the readings kept, and an exact search for the
+    second one finds the read, marked as a candidate match."""
+    shot = list(synthetic_frames(27, 9001))[26]
+    posted = client.post(
+        "/v1/images", headers={"X-API-Key": world["key"]},
+        files={"image": ("frame.jpg", shot.jpeg(quality=95), "image/jpeg")},
+        data={"camera_id": "ucpd-lot-north-1"},
+    )
+    assert posted.status_code == 200, posted.text
+    body = posted.json()
+    [read] = [r for r in body["recognitions"] if r["plate"] == shot.plate == "MZQ8431"]
+    assert read["raw"] == "MZQ8431"
+    kept = dict(read["candidates"])
+    assert kept["MZQ8431"] > 0.5 and 0.01 < kept["MZO8431"] < 0.5
+    assert all(p > 0 for p in kept.values())
+    assert len(body["accepted"]) == len(body["recognitions"])  # (in the same order)
+    read_id = body["accepted"][body["recognitions"].index(read)]
+    store = client.app.state.store  # type: ignore[attr-defined]
+    assert dict(candidates_of(store.engine, uuid.UUID(read_id))) == pytest.approx(kept)
+
+    ivy = login(client, "ivy", code(seed.investigator_totp))
+    found = {r["read_id"]: r for r in exact(client, ivy, "MZO8431")["results"]}
+    assert found[read_id]["plate"] == "MZQ8431"
+    assert found[read_id]["candidate_confidence"] == pytest.approx(kept["MZO8431"])

@@ -15,6 +15,7 @@ from plateledger.ingest import (
     ItemError,
     MalformedBody,
 )
+from plateledger.plates import confusion_key
 from plateledger.read import Vehicle
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -80,6 +81,19 @@ def test_ndjson_is_recognised_without_its_content_type() -> None:
         ({"vehicle": ["red"]}, "vehicle", "valid dictionary"),
         ({"vehicle": {"color": "x" * 100}}, "vehicle.color", "at most 32"),
         ({"read_id": "not-a-uuid"}, "read_id", "valid UUID"),
+        ({"candidates": "7ABC128"}, "candidates", "valid tuple"),
+        ({"candidates": [{"plate": "7ABC128", "confidence": 1.2}]}, "candidates[0].confidence",
+         "less than or equal to 1"),
+        ({"candidates": [{"plate": "7AB?128", "confidence": 0.2}]}, "candidates[0].plate",
+         "may hold only"),
+        ({"candidates": [{"confidence": 0.2}]}, "candidates[0].plate", "field required"),
+        ({"candidates": [{"plate": "7ABC12", "confidence": 0.1}] * 11}, "candidates",
+         "at most 10"),
+        ({"plate_box": {"x": 10, "y": 5, "w": 0, "h": 20}}, "plate_box.w",
+         "greater than or equal to 1"),
+        ({"plate_box": {"x": -1, "y": 5, "w": 90, "h": 20}}, "plate_box.x",
+         "greater than or equal to 0"),
+        ({"plate_box": [10, 5, 90, 20]}, "plate_box", "valid dictionary"),
     ],
 )
 def test_validation_errors_name_the_field(
@@ -184,3 +198,34 @@ def test_a_batch_says_of_each_item_what_the_item_alone_would() -> None:
     as_ndjson = native.parse("\n".join(lines).encode(), content_type="application/x-ndjson")
     assert [i for i, _ in as_ndjson.submissions] == [0, 2, 7]
     assert [e.index for e in as_ndjson.errors] == [1, 3, 4, 5, 6, 6]
+
+
+def test_candidates_and_the_plate_box_are_kept_beside_the_read() -> None:
+    """A recogniser's other readings (the raw read, an unsure character's second choice)
+    go to the store with the read, so that an exact search for one of them finds it."""
+    evidence = {
+        "candidates": [{"plate": "7abc-128", "confidence": 0.31},
+                       {"plate": "7ABC123", "confidence": 0.9},
+                       {"plate": "7ABC128", "confidence": 0.2}],  # the same plate again
+        "plate_box": {"x": 264, "y": 219, "w": 76, "h": 25},
+    }
+    parsed = native.parse(body([READ, READ | evidence, READ | {"plate_box": evidence[
+        "plate_box"]}]))
+    assert [i for i, _ in parsed.submissions] == [0, 1, 2] and parsed.errors == []
+    assert sorted(parsed.extras) == [1, 2]  # a read with neither has no extras
+    extras = parsed.extras[1]
+    assert [(c.plate, c.confidence) for c in extras.candidates] == [
+        ("7ABC128", 0.31), ("7ABC123", 0.9)]
+    assert extras.candidates[0].plate_key == confusion_key("7ABC128")
+    assert extras.box == (264, 219, 340, 244)  # xmin, ymin, xmax, ymax
+    assert parsed.extras[2].candidates == () and parsed.extras[2].box == (264, 219, 340, 244)
+
+
+def test_an_invalid_neighbour_does_not_move_a_reads_candidates() -> None:
+    """Extras follow their read's position among the reads kept, whichever way the batch
+    was validated (together, or item by item because one item is invalid)."""
+    read = READ | {"candidates": [{"plate": "7ABC128", "confidence": 0.31}]}
+    parsed = native.parse(body([READ | {"plate": ""}, read, READ]))
+    assert [i for i, _ in parsed.submissions] == [1, 2]
+    assert list(parsed.extras) == [0]
+    assert parsed.extras[0].candidates[0].plate == "7ABC128"

@@ -55,3 +55,36 @@ def test_a_sighting_is_a_valid_native_read_with_a_stable_id() -> None:
     submission = ReadSubmission.model_validate_json(body)
     assert submission.plate == "7ABC123" and submission.camera_id == "cam-1"
     assert submission.ts == T0 and submission.read_id is not None
+
+
+def test_a_sighting_carries_every_reading_of_its_frames_as_candidates() -> None:
+    """The best frame read ``7A8C123``; another read ``7ABC123``, and the recogniser's
+    second choice in the first frame was ``7ABC128``: all three travel with the read, each
+    with its best probability, so an exact search for any of them finds it."""
+    merger = SightingMerger("cam-1")
+    first = seen("7ABC123", 0, 0.7)
+    first = Recognition(**{**{f: getattr(first, f) for f in first.__slots__},
+                           "candidates": (("7ABC123", 0.7), ("7ABC128", 0.2))})
+    merger.add(first)
+    merger.add(seen("7A8C123", 0.5, 0.95))
+    merger.add(seen("7ABC123", 1, 0.8))
+    (sighting,) = merger.flush()
+    submission = ReadSubmission.model_validate_json(sighting.to_json())
+    assert submission.plate == "7A8C123"
+    assert [(c.plate, c.confidence) for c in submission.candidates] == [
+        ("7A8C123", 0.95), ("7ABC123", 0.8), ("7ABC128", 0.2)]
+    assert submission.plate_box is not None
+    assert (submission.plate_box.w, submission.plate_box.h) == (90, 45)
+
+
+def test_at_most_ten_readings_travel_and_unreadable_ones_are_left_out() -> None:
+    alternatives = tuple((f"7ABC1{d:02d}", 0.01 * d) for d in range(12)) + (("", 0.99),
+                                                                              ("7-AB?", 0.9))
+    rec = seen("7ABC199", 0, 0.6)
+    rec = Recognition(**{**{f: getattr(rec, f) for f in rec.__slots__},
+                         "candidates": alternatives, "box": (0, 0, 0, 0)})
+    submission = ReadSubmission.model_validate(rec.evidence() | {
+        "camera_id": "cam-1", "ts": T0, "plate": rec.plate, "confidence": rec.confidence})
+    plates = [c.plate for c in submission.candidates]
+    assert plates == ["7ABC199", *(f"7ABC1{d:02d}" for d in range(11, 2, -1))]
+    assert submission.plate_box is None  # an empty box is not sent

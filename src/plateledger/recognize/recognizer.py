@@ -12,10 +12,13 @@ Engines:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from plateledger.plates import PlateError, normalize_plate
+from plateledger.read import MAX_CANDIDATES
 from plateledger.recognize.errors import EngineError, ImageError
 from plateledger.recognize.frame import FrameSource
 
@@ -42,6 +45,54 @@ class Recognition:
     ts: datetime
     raw: str = ""
     candidates: tuple[tuple[str, float], ...] = ()
+
+    def readings(self) -> dict[str, float]:
+        """Every plate this recognition gives evidence for, with its probability: the
+        reported plate, the raw read and the candidates (normalised, the highest
+        probability of each kept)."""
+        return merged_readings([(self.plate, self.confidence), *self.candidates])
+
+    def evidence(self) -> dict[str, object]:
+        """The native read's ``candidates`` and ``plate_box`` for this recognition."""
+        return native_evidence(self.readings(), self.box)
+
+
+def merged_readings(pairs: Iterable[tuple[str, float]],
+                    into: dict[str, float] | None = None) -> dict[str, float]:
+    """``pairs`` of plate and probability folded into ``into`` (a new dict by default):
+    plates normalised, the highest probability of each kept, unreadable plates left out."""
+    out = {} if into is None else into
+    for plate, probability in pairs:
+        try:
+            key = normalize_plate(plate)
+        except PlateError:
+            continue
+        value = min(1.0, max(0.0, float(probability)))
+        if value > out.get(key, -1.0):
+            out[key] = value
+    return out
+
+
+def kept(readings: dict[str, float]) -> list[tuple[str, float]]:
+    """The `MAX_CANDIDATES` most probable readings, best first, probabilities rounded to
+    four places: the candidates a read is stored with. A reading whose probability rounds
+    to 0 (a format's look-alike the recogniser all but ruled out) is not one."""
+    rounded = [(plate, round(p, 4)) for plate, p in readings.items()]
+    best = sorted(((plate, p) for plate, p in rounded if p > 0.0),
+                  key=lambda item: (-item[1], item[0]))
+    return best[:MAX_CANDIDATES]
+
+
+def native_evidence(readings: dict[str, float],
+                    box: tuple[int, int, int, int] | None) -> dict[str, object]:
+    """The native format's ``candidates`` (the `MAX_CANDIDATES` most probable readings,
+    best first) and ``plate_box`` (``x, y, w, h``; left out when it is empty)."""
+    out: dict[str, object] = {
+        "candidates": [{"plate": plate, "confidence": p} for plate, p in kept(readings)],
+    }
+    if box is not None and box[2] > 0 and box[3] > 0 and min(box[0], box[1]) >= 0:
+        out["plate_box"] = {"x": box[0], "y": box[1], "w": box[2], "h": box[3]}
+    return out
 
 
 @runtime_checkable

@@ -4,7 +4,10 @@ A car in front of a camera is recognised in many frames, and not always the same
 (``7ABC123`` in one frame, ``7A8C123`` in the next). Recognitions of one camera whose
 plates are within one character of each other (confusable characters counted cheap) and
 that follow each other within ``gap`` seconds are one sighting: it keeps the best read, the
-first and last times, and a read id that is fixed from its first recognition.
+first and last times, a read id that is fixed from its first recognition, and every
+reading of the plate across its frames (the best probability of each) as the read's
+candidates: a plate read ``7A8C123`` in its best frame is still found by an exact search
+for ``7ABC123`` read in another.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta
 
 from plateledger.plates import plate_distance
 from plateledger.read import derive_read_id
-from plateledger.recognize.recognizer import Recognition
+from plateledger.recognize.recognizer import Recognition, merged_readings, native_evidence
 
 SAME_PLATE_DISTANCE = 1.0
 """Two reads at most this far apart (`plate_distance`) are taken for the same plate."""
@@ -33,11 +36,17 @@ class Sighting:
     last_seen: datetime
     frames: int = 1
     plates: set[str] = field(default_factory=set)
+    readings: dict[str, float] = field(default_factory=dict)
+    """Every plate read in the sighting's frames, with its best probability."""
+
+    def __post_init__(self) -> None:
+        merged_readings(self.best.readings().items(), self.readings)
 
     def add(self, recognition: Recognition) -> None:
         """Fold in a later recognition of the same plate."""
         self.frames += 1
         self.plates.add(recognition.plate)
+        merged_readings(recognition.readings().items(), self.readings)
         self.last_seen = max(self.last_seen, recognition.ts)
         if recognition.confidence > self.best.confidence:
             self.best = recognition
@@ -54,6 +63,7 @@ class Sighting:
             "region": self.best.region,
             "region_confidence": round(min(1.0, max(0.0, self.best.region_confidence)), 4),
         }
+        body |= native_evidence(self.readings, self.best.box)
         if lat is not None and lon is not None:
             body["lat"], body["lon"] = lat, lon
         return body

@@ -26,11 +26,11 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from plateledger.read import MAX_CANDIDATES
+
 CANDIDATES = "read_candidates"
 DETAILS = "read_details"
 
-MAX_CANDIDATES = 10
-"""Most candidates kept per read (``alprd``'s default ``topn``)."""
 
 
 def candidates_ddl(

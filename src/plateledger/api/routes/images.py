@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from plateledger.api.deps import CameraKey, ImagesDep, IngestDep
 from plateledger.api.errors import ApiError
@@ -19,9 +19,11 @@ from plateledger.api.routes.reads import (
     store_reads,
     zone_refusal,
 )
+from plateledger.ingest.adapters.native import extras_of
 from plateledger.ingest.enrich import enrich
 from plateledger.read import ReadSubmission, derive_read_id, to_utc_millis
 from plateledger.recognize import ImageError, Recognition
+from plateledger.recognize.recognizer import kept
 
 router = APIRouter(prefix="/v1/images", tags=["ingest"])
 
@@ -30,6 +32,10 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 class RecognitionOut(BaseModel):
     plate: str
+    raw: str = Field(description="the recogniser's own text, before a state's format chose")
+    candidates: list[tuple[str, float]] = Field(
+        description="the readings kept beside the read (plate, probability), best first: an "
+        "exact search for any of them finds the read")
     confidence: float
     region: str
     box: tuple[int, int, int, int]
@@ -76,10 +82,13 @@ async def post_image(
                 "read_id": read_id, "camera_id": camera_id, "ts": when, "plate": rec.plate,
                 "confidence": rec.confidence, "region": rec.region,
                 "region_confidence": rec.region_confidence, "lat": lat, "lon": lon,
-                "images": {"plate": ref},
+                "images": {"plate": ref}, **rec.evidence(),
             })))
         except ValidationError as exc:
             errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
+    # the raw read and the recogniser's alternatives are kept beside each read, so that
+    # an exact search for one of them finds it (marked as a candidate match)
+    extras = {sub.stable_id(): extras_of(sub) for _, sub in items}
     reads, rejected = enrich(items, owner, ingest.camera)
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     # A read inside a collection zone of its owner is dropped (and counted) before its crop
@@ -97,7 +106,7 @@ async def post_image(
     # The same retention and conflict steps as POST /v1/reads: hot-list hits are kept
     # longer, a pack that forbids keeping non-hits (NH) has them matched and then dropped,
     # and a read whose id is taken is refused.
-    accepted, conflicts, not_kept = await store_reads(ingest, reads)
+    accepted, conflicts, not_kept = await store_reads(ingest, reads, extras)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     return ImageResult(
         accepted=accepted,
@@ -105,8 +114,9 @@ async def post_image(
         not_kept=not_kept,
         zone_dropped=zone_dropped,
         recognitions=[
-            RecognitionOut(plate=r.plate, confidence=round(r.confidence, 4), region=r.region,
-                           box=r.box)
+            RecognitionOut(plate=r.plate, raw=r.raw or r.plate, confidence=round(r.confidence, 4),
+                           candidates=kept(r.readings()), region=r.region, box=r.box)
             for r in found
         ],
     )
+

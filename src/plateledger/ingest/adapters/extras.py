@@ -11,7 +11,8 @@ import math
 from typing import Any
 
 from plateledger.plates import PlateError, confusion_key, normalize_plate
-from plateledger.store.candidates import MAX_CANDIDATES, Candidate, Extras
+from plateledger.read import MAX_CANDIDATES
+from plateledger.store.candidates import Candidate, Extras
 
 
 def _number(value: Any) -> float | None:

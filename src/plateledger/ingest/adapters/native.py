@@ -17,7 +17,9 @@ from plateledger.ingest.batch import (
     ndjson_lines,
 )
 from plateledger.ingest.errors import ItemError, MalformedBody
+from plateledger.plates import confusion_key, normalize_plate
 from plateledger.read import ReadSubmission
+from plateledger.store.candidates import Candidate, Extras
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
@@ -90,9 +92,26 @@ def _all_items(items: Iterable[tuple[int, Any]], camera_hint: str | None) -> Ada
             else:
                 result.errors.extend(read)
         result.errors.sort(key=lambda e: e.index)
-        return result
-    result.submissions.extend((i, read) for (i, _), read in zip(checked, reads, strict=True))
+    else:
+        result.submissions.extend((i, read) for (i, _), read in zip(checked, reads, strict=True))
+    for position, (_, read) in enumerate(result.submissions):
+        if read.candidates or read.plate_box is not None:
+            result.extras[position] = extras_of(read)
     return result
+
+
+def extras_of(read: ReadSubmission) -> Extras:
+    """A native read's candidates (normalised, the first of equal plates kept) and plate
+    box (kept as xmin, ymin, xmax, ymax, as Plate Recognizer sends it)."""
+    found: dict[str, Candidate] = {}
+    for candidate in read.candidates:
+        plate = normalize_plate(candidate.plate)
+        found.setdefault(plate, Candidate(plate, confusion_key(plate), candidate.confidence))
+    box = read.plate_box
+    return Extras(
+        candidates=tuple(found.values()),
+        box=(box.x, box.y, box.x + box.w, box.y + box.h) if box is not None else (),
+    )
 
 
 def _fields(index: int, item: Any, camera_hint: str | None) -> dict[str, Any] | ItemError:
