@@ -45,6 +45,32 @@ def test_recognize_refuses_an_unknown_engine(tmp_path: Path) -> None:
     assert "unknown engine `nope`" in result.output
 
 
+def test_recognize_looks_only_inside_the_region_of_interest(tmp_path: Path) -> None:
+    shot = next(synthetic_frames(1, 7))
+    (tmp_path / "a.jpg").write_bytes(shot.jpeg(quality=95))
+    plates = {}
+    for roi in ("0,0,1,1", "0,0,1,0.05"):  # the whole frame; a strip of sky at the top
+        result = runner.invoke(app, ["recognize", str(tmp_path), "--json", "--roi", roi,
+                                     "--detect-side", "1280"])
+        assert result.exit_code == 0, result.output
+        plates[roi] = [json.loads(line)["plate"] for line in result.stdout.splitlines()
+                       if line.startswith("{")]
+    assert shot.plate in plates["0,0,1,1"] and plates["0,0,1,0.05"] == []
+
+
+def test_recognize_refuses_a_bad_region_or_detector_side(tmp_path: Path) -> None:
+    for args, message in [
+        (["--roi", "0.5,0.5,0.6,0.2"], "inside the frame"),
+        (["--roi", "half"], "is not x,y,w,h"),
+        (["--detect-side", "100"], "320"),
+        (["--roi", "0,0,1,1", "--engine", "rapidocr-edge"], "takes no region of interest"),
+    ]:
+        result = runner.invoke(app, ["recognize", str(tmp_path), *args])
+        assert result.exit_code == 2, (args, result.output)
+        said = " ".join(result.output.replace("│", " ").split())  # (Rich wraps the box)
+        assert message in said, (args, said)
+
+
 def test_the_agent_command_sends_a_folder_to_the_server(tmp_path: Path, intake: Intake) -> None:
     shot = next(synthetic_frames(1, 7))
     folder = tmp_path / "frames"
@@ -57,6 +83,9 @@ def test_the_agent_command_sends_a_folder_to_the_server(tmp_path: Path, intake: 
     ])
     assert result.exit_code == 0, result.output
     assert [r["plate"] for r in intake.reads()] == [shot.plate]
+    # the read carries its readings and the plate's box (native `candidates`, `plate_box`)
+    [read] = intake.reads()
+    assert read["candidates"][0]["plate"] == shot.plate and read["plate_box"]["w"] > 0
 
 
 def test_mqtt_refuses_a_malformed_camera_map(tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ from PIL import Image, ImageDraw
 
 from plateledger.plates.formats import ALPHABET
 from plateledger.recognize import ImageError, Recognizer, load_recognizer, read_box
-from plateledger.recognize.detect import Roi
 from plateledger.recognize.engine import signs_like, timestamp_like, words_like
 from plateledger.recognize.formats import format_for_region
+from plateledger.recognize.framing import Roi
 from plateledger.recognize.reading import choose_for_state, read_plate, vote
 from plateledger.recognize.synthetic import render_plate
 

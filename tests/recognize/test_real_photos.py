@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.recognition.real import DATA, edits, photos, still_and_video, wilson
+from bench.recognition.real import DATA, edits, photos, still_and_video, wide_frames, wilson
 from plateledger.recognize import Recognizer, read_box
 
 pytestmark = pytest.mark.skipif(
@@ -46,3 +46,18 @@ def test_a_plate_read_in_a_still_is_read_in_a_compressed_video_of_the_same_size(
 def test_the_wilson_interval_brackets_the_proportion() -> None:
     low, high = wilson(40, 48)
     assert low < 40 / 48 < high and low > 0.6 and high < 0.95
+
+
+
+def test_three_photos_side_by_side_are_read_as_one_full_hd_frame(
+    recognizer: Recognizer,
+) -> None:
+    """Three photos side by side make a 1920 px wide frame with three cars, each plate at
+    the size it has in its photo (the bench's ``--wide 3``): most plates are read."""
+    items = photos("dev")[:9]
+    read = 0
+    for image, plates in wide_frames(items, 3):
+        assert image.shape[1] == 1920
+        found = {r.plate for r in recognizer.recognize(image)}
+        read += sum(p in found for p in plates)
+    assert read >= 6, read

@@ -19,6 +19,7 @@ from plateledger.recognize import (
     load_frame,
     load_recognizer,
 )
+from plateledger.recognize.framing import DETECT_SIDE, detector_scale
 from plateledger.recognize.synthetic import SyntheticFrame, render_frame, synthetic_frames
 
 TEST_SEED = 7
@@ -133,3 +134,19 @@ def test_grey_and_bgra_arrays_become_bgr() -> None:
     assert load_frame(np.zeros((10, 20, 4), dtype=np.uint8)).shape == (10, 20, 3)
     with pytest.raises(ImageError, match="shape"):
         load_frame(np.zeros((10, 20, 2), dtype=np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("size", "scale"),
+    [((1080, 1920), 1.0),   # full HD: never shrunk (a 60 px plate stays 60 px)
+     ((720, 1280), 1.5),    # enlarged as far as MAX_ENLARGE
+     ((480, 640), 1.5),
+     ((1200, 1600), 1.2),   # enlarged up to the side
+     ((2160, 3840), 0.5)],  # larger than the side: shrunk to it
+)
+def test_the_detector_sees_frames_up_to_full_hd_unshrunk(
+    size: tuple[int, int], scale: float
+) -> None:
+    assert DETECT_SIDE == 1920
+    assert detector_scale(*size) == pytest.approx(scale)
+    assert detector_scale(2160, 3840, side=1280) == pytest.approx(1 / 3)

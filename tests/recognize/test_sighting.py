@@ -78,8 +78,8 @@ def test_a_sighting_carries_every_reading_of_its_frames_as_candidates() -> None:
 
 
 def test_at_most_ten_readings_travel_and_unreadable_ones_are_left_out() -> None:
-    alternatives = tuple((f"7ABC1{d:02d}", 0.01 * d) for d in range(12)) + (("", 0.99),
-                                                                              ("7-AB?", 0.9))
+    alternatives = (*((f"7ABC1{d:02d}", 0.01 * d) for d in range(12)), ("", 0.99),
+                    ("7-AB?", 0.9))
     rec = seen("7ABC199", 0, 0.6)
     rec = Recognition(**{**{f: getattr(rec, f) for f in rec.__slots__},
                          "candidates": alternatives, "box": (0, 0, 0, 0)})

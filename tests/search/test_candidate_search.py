@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from plateledger.plates import confusion_key
 from plateledger.read import PlateRead
-from plateledger.search import search_exact
+from plateledger.search import search_exact, search_fuzzy
 from plateledger.search.filters import Filters
 from plateledger.search.scope import OwnerLimit, Scope
 from plateledger.store import ReadStore
@@ -61,3 +63,46 @@ def test_candidate_matches_keep_to_the_scope_and_filters(store: ReadStore) -> No
     assert theirs.read_id in {r.read_id for r in page.results}
     assert all(r.camera_id == "cam-2" for r in page.results) and page.total == 2
     assert search_exact(store, TRUE, Scope(), Filters()).total == 0
+
+
+
+def stored_with(store: ReadStore, read: PlateRead, candidate: str) -> PlateRead:
+    store.insert_reads([read])
+    extras = Extras(candidates=(Candidate(read.plate, read.plate_key, 0.6),
+                                Candidate(candidate, confusion_key(candidate), 0.4)))
+    add_extras(store.engine, [
+        (StoredRead(read.read_id, read.owner_id, read.plate, read.expires_at), extras)])
+    return read
+
+
+def test_a_fuzzy_search_reaches_a_read_through_a_near_candidate_within_scope_only(
+    store: ReadStore,
+) -> None:
+    """``KXW4818`` is one plain edit from the candidate ``KXW4817`` and far from the stored
+    plate ``DLP2053``: the fuzzy search finds the read through its candidate, at the
+    candidate's distance, for the owner's own scope only; the candidate plate is never
+    listed among the plates considered (another owner's read may be what holds it)."""
+    mine = stored_with(store, make_read("DLP2053", owner=1, camera="cam-1"), "KXW4817")
+    theirs = stored_with(store, make_read("DLP2053", owner=2, camera="cam-2"), "KXW4817")
+    store.insert_reads([near := make_read("KXW4819", owner=1, camera="cam-1")])  # a plate
+    stored_with(store, make_read("DLP2054", owner=1, minutes_ago=60 * 24 * 40, keep_days=30),
+                "KXW4817")  # expired
+
+    page = search_fuzzy(store, "KXW4818", Scope({1: OwnerLimit()}), Filters())
+    found = {r.read_id: r for r in page.results}
+    assert set(found) == {mine.read_id, near.read_id} and page.total == 2
+    assert found[mine.read_id].plate == "DLP2053"
+    assert found[mine.read_id].candidate_confidence == pytest.approx(0.4)
+    assert found[mine.read_id].distance == found[near.read_id].distance == 1.0
+    assert found[near.read_id].candidate_confidence is None
+    assert page.candidates == ["KXW4819"]  # the read plate in scope, not the candidate
+
+    other = search_fuzzy(store, "KXW4818", Scope({2: OwnerLimit()}), Filters())
+    assert [r.read_id for r in other.results] == [theirs.read_id]
+    assert other.candidates == [] and other.total == 1
+    nobody = search_fuzzy(store, "KXW4818", Scope({3: OwnerLimit()}), Filters())
+    assert nobody.results == [] and nobody.total == 0 and nobody.candidates == []
+    assert search_fuzzy(store, "KXW4818", Scope(), Filters()).total == 0
+    # a read whose candidate is the plate searched ranks first, at distance 0
+    same = search_fuzzy(store, "KXW4817", Scope({1: OwnerLimit()}), Filters())
+    assert (same.results[0].read_id, same.results[0].distance) == (mine.read_id, 0.0)

@@ -20,9 +20,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from plateledger.recognize import ENGINES, RecognizeError, load_recognizer
+from plateledger.recognize import ENGINES, RecognizeError, Recognizer, load_recognizer
 from plateledger.recognize.agent import Agent, AgentConfig
 from plateledger.recognize.bridge import Broker, MqttBridge
+from plateledger.recognize.framing import DETECT_SIDE, Roi
 from plateledger.recognize.sender import ReadSender, SenderThread
 from plateledger.recognize.source import frames
 from plateledger.recognize.spool import Spool
@@ -40,16 +41,43 @@ def _engine_option(value: str) -> str:
     return value
 
 
+def _roi_option(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            Roi.parse(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+RoiOption = Annotated[str | None, typer.Option(
+    callback=_roi_option, help="region of interest x,y,w,h as fractions of the frame "
+    "(plates are looked for only inside it)")]
+DetectSideOption = Annotated[int | None, typer.Option(
+    min=320, max=4096, help="longest side of the detector's input, px (default "
+    f"{DETECT_SIDE}: larger finds smaller plates, smaller is faster)")]
+
+
+def _recognizer(engine: str, roi: str | None, detect_side: int | None) -> Recognizer:
+    try:
+        return load_recognizer(engine, roi=Roi.parse(roi) if roi else None,
+                               detect_side=detect_side)
+    except RecognizeError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command()
 def recognize(
     source: Annotated[str, typer.Argument(help="image file, folder of images, or video")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per read")] = False,
     engine: Annotated[str, typer.Option(callback=_engine_option)] = "rapidocr",
     every: Annotated[float, typer.Option(min=0.04, help="seconds between video frames")] = 0.5,
+    roi: RoiOption = None,
+    detect_side: DetectSideOption = None,
 ) -> None:
     """Read the plates in an image, a folder of images or a video (a folder's files that
     are neither images nor videos are skipped); ``--json`` names each read's file."""
-    recognizer = load_recognizer(engine)
+    recognizer = _recognizer(engine, roi, detect_side)
     table = Table("frame", "plate", "confidence", "region", "box")
     failures = 0
     try:
@@ -104,6 +132,8 @@ def agent(
     lon: Annotated[float | None, typer.Option(min=-180, max=180)] = None,
     drain_timeout: Annotated[float, typer.Option(help="seconds to wait for the spool "
                                                       "to empty at the end")] = 30.0,
+    roi: RoiOption = None,
+    detect_side: DetectSideOption = None,
 ) -> None:
     """Run a camera: recognise, merge sightings, spool them and send them to the server.
 
@@ -114,7 +144,7 @@ def agent(
     config = AgentConfig(server=server, key=key, camera_id=camera_id, spool=spool,
                          every=every, gap=timedelta(seconds=gap),
                          min_confidence=min_confidence, lat=lat, lon=lon)
-    runner = Agent(load_recognizer(engine), config)
+    runner = Agent(_recognizer(engine, roi, detect_side), config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     result: list[BaseException] = []

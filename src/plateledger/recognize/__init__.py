@@ -2,11 +2,13 @@
 
 `load_recognizer` gives a `Recognizer` (default engine ``rapidocr``: PP-OCRv4's text
 detector and recogniser from the rapidocr wheel, raw reads with candidates, formats as
-evidence); `read_box` reads a box found elsewhere.
+evidence; a camera's region of interest `Roi` and the detector's input side
+``detect_side``); `read_box` reads a box found elsewhere.
 """
 
 from plateledger.recognize.errors import EngineError, ImageError, RecognizeError, VideoError
 from plateledger.recognize.frame import MAX_PIXELS, load_frame
+from plateledger.recognize.framing import DETECT_SIDE, Roi
 from plateledger.recognize.recognizer import (
     ENGINES,
     Recognition,
@@ -16,6 +18,7 @@ from plateledger.recognize.recognizer import (
 )
 
 __all__ = [
+    "DETECT_SIDE",
     "ENGINES",
     "MAX_PIXELS",
     "EngineError",
@@ -23,6 +26,7 @@ __all__ = [
     "Recognition",
     "RecognizeError",
     "Recognizer",
+    "Roi",
     "VideoError",
     "load_frame",
     "load_recognizer",

@@ -18,11 +18,9 @@ import numpy as np
 import onnxruntime as ort
 
 from plateledger.recognize.errors import EngineError
+from plateledger.recognize.framing import DETECT_SIDE, MAX_ENLARGE, Roi, detector_scale
 from plateledger.recognize.localize import Box
 from plateledger.recognize.textline import rapidocr_model_dir
-
-DETECT_SIDE = 1280
-"""Longest side of the detector's input; frames are scaled to it (a multiple of 32)."""
 
 THRESHOLD = 0.3
 """Text probability from which a pixel is text (DB's binarisation threshold)."""
@@ -35,42 +33,6 @@ SIDE_MARGIN = 0.03
 
 UNCLIP = 1.6
 """How much a region grows, as DB's unclip ratio (area × ratio / perimeter on each side)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Roi:
-    """A camera's region of interest, as fractions of the frame: ``(x, y, w, h)`` in 0..1.
-
-    Plates are looked for only inside it; the rest of the frame (a sky, a timestamp bar,
-    the next lane) is never read.
-    """
-
-    x: float = 0.0
-    y: float = 0.0
-    w: float = 1.0
-    h: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not (0.0 <= self.x < 1.0 and 0.0 <= self.y < 1.0 and self.w > 0.0 and self.h > 0.0
-                and self.x + self.w <= 1.0 + 1e-9 and self.y + self.h <= 1.0 + 1e-9):
-            raise ValueError("a region of interest is x, y, w, h in 0..1 inside the frame")
-
-    @classmethod
-    def parse(cls, text: str) -> Roi:
-        """``"x,y,w,h"`` fractions; raise ValueError naming what is wrong."""
-        parts = text.split(",")
-        if len(parts) != 4:
-            raise ValueError(f"`{text}` is not x,y,w,h")
-        try:
-            x, y, w, h = (float(p) for p in parts)
-        except ValueError:
-            raise ValueError(f"`{text}` is not four numbers x,y,w,h") from None
-        return cls(x, y, w, h)
-
-    def box(self, width: int, height: int) -> Box:
-        """The region in pixels of a ``width``×``height`` frame."""
-        x0, y0 = round(self.x * width), round(self.y * height)
-        return Box(x0, y0, max(1, round(self.w * width)), max(1, round(self.h * height)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +85,7 @@ class LineDetector:
     """PP-OCRv4's text detector on one CPU thread."""
 
     def __init__(self, model: Path | None = None, *, side: int = DETECT_SIDE,
-                 threads: int = 1) -> None:
+                 enlarge: float = MAX_ENLARGE, threads: int = 1) -> None:
         path = model or rapidocr_model_dir() / "ch_PP-OCRv4_det_infer.onnx"
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -137,17 +99,20 @@ class LineDetector:
             raise EngineError(f"cannot load detector model `{path}`: {exc}") from None
         self._input = self._session.get_inputs()[0].name
         self._side = side
+        self._enlarge = enlarge
 
     def lines(self, frame: np.ndarray, roi: Roi | None = None) -> list[Line]:
         """Text lines in ``frame`` (BGR) inside ``roi``, in frame pixels, best first."""
         height, width = frame.shape[:2]
         area = (roi or Roi()).box(width, height)
-        image = area.crop(frame)
-        h, w = image.shape[:2]
-        scale = min(1.0, self._side / max(h, w)) if max(h, w) > self._side else 1.0
         # small frames are enlarged a little: plate characters of ~12 px are hard for DB
-        if max(h, w) < self._side:
-            scale = min(self._side / max(h, w), 1.5)
+        scale = detector_scale(area.h, area.w, self._side, self._enlarge)
+        return self._detect(area.crop(frame), scale, area.x, area.y)
+
+    def _detect(self, image: np.ndarray, scale: float, x0: int, y0: int) -> list[Line]:
+        """Lines in ``image`` (a part of a frame whose top left is ``x0, y0``) with the
+        detector run at ``scale``, in frame pixels, best first."""
+        h, w = image.shape[:2]
         sh = max(32, round(h * scale / 32) * 32)
         sw = max(32, round(w * scale / 32) * 32)
         resized = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_LINEAR)
@@ -175,13 +140,14 @@ class LineDetector:
             qh = rh + 2 * grow + (2 * along if rh > rw else 0.0)
             quad = cv2.boxPoints(((cx, cy), (qw, qh), angle))
             quad = quad * np.array([fx, fy], dtype=np.float32) + np.array(
-                [area.x, area.y], dtype=np.float32)
-            x0 = max(0.0, (x - grow) * fx)
-            y0 = max(0.0, (y - grow) * fy)
-            x1 = min(float(w), (x + bw + grow) * fx)
-            y1 = min(float(h), (y + bh + grow) * fy)
-            box = Box(area.x + math.floor(x0), area.y + math.floor(y0),
-                      max(1, math.ceil(x1 - x0)), max(1, math.ceil(y1 - y0)))
+                [x0, y0], dtype=np.float32)
+            left = max(0.0, (x - grow) * fx)
+            top = max(0.0, (y - grow) * fy)
+            right = min(float(w), (x + bw + grow) * fx)
+            bottom = min(float(h), (y + bh + grow) * fy)
+            box = Box(x0 + math.floor(left), y0 + math.floor(top),
+                      max(1, math.ceil(right - left)), max(1, math.ceil(bottom - top)))
             out.append(Line(box, score, quad))
         out.sort(key=lambda line: -line.score)
         return out
+

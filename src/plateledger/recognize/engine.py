@@ -24,10 +24,11 @@ from datetime import UTC, datetime
 import cv2
 import numpy as np
 
-from plateledger.recognize.detect import Line, LineDetector, Roi
+from plateledger.recognize.detect import Line, LineDetector
 from plateledger.recognize.errors import ImageError
 from plateledger.recognize.formats import format_for_region, region_from_name
 from plateledger.recognize.frame import FrameSource, load_frame
+from plateledger.recognize.framing import Roi
 from plateledger.recognize.localize import Box
 from plateledger.recognize.reading import PlateRead, choose_for_state, read_plate, vote
 from plateledger.recognize.recognizer import Recognition

@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from plateledger.plates import PlateError, normalize_plate
 from plateledger.read import MAX_CANDIDATES
 from plateledger.recognize.errors import EngineError, ImageError
 from plateledger.recognize.frame import FrameSource
+
+if TYPE_CHECKING:
+    from plateledger.recognize.framing import Roi
 
 ENGINES = ("rapidocr", "rapidocr-full", "rapidocr-edge")
 
@@ -109,13 +112,22 @@ class Recognizer(Protocol):
         ...
 
 
-def load_recognizer(engine: str = "rapidocr") -> Recognizer:
+def load_recognizer(engine: str = "rapidocr", *, roi: Roi | None = None,
+                    detect_side: int | None = None) -> Recognizer:
     """A ready recogniser for ``engine`` (one of `ENGINES`); models load from the
-    installed wheel, never from the network. Raise `EngineError` for an unknown name."""
+    installed wheel, never from the network. ``roi`` (a camera's region of interest) and
+    ``detect_side`` (the detector's longest input side, `framing.DETECT_SIDE` by default)
+    are the default engine's. Raise `EngineError` for an unknown name, or for either
+    option given to another engine."""
     if engine == "rapidocr":
+        from plateledger.recognize.detect import LineDetector
         from plateledger.recognize.engine import DetectorRecognizer
 
-        return DetectorRecognizer()
+        detector = LineDetector(side=detect_side) if detect_side is not None else None
+        return DetectorRecognizer(roi=roi, detector=detector)
+    if roi is not None or detect_side is not None:
+        raise EngineError(f"engine `{engine}` takes no region of interest or detection side "
+                          "(only `rapidocr` does)")
     if engine == "rapidocr-edge":
         from plateledger.recognize.pipeline import PlateRecognizer
 

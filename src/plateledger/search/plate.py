@@ -5,9 +5,17 @@ plate dictionary (every owner's distinct plates) only narrows where to look: a c
 is kept only if a read of it lies inside the decided scope — an allowed owner, within its
 lookback, not expired, within its result cap — so a denied owner's plates change nothing
 in the answer, not even the list of plates considered or the ``truncated`` flag.
+
+Both exact and fuzzy searches also find reads through the candidates a vendor or our own
+recogniser kept beside them (`plateledger.store.candidates`): a read stored as ``7A8C123``
+with the candidate ``7ABC123`` is found by an exact search for ``7ABC123`` and a fuzzy one
+for ``7ABC128``, within the same scope, marked with the candidate's confidence; such
+candidate plates are never listed among a fuzzy search's plates considered.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from plateledger.plates import (
     confusion_key,
@@ -22,7 +30,7 @@ from plateledger.search.reads import fetch_page, page_for_plates
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.candidates import candidate_matches
+from plateledger.store.candidates import NearMatch, candidate_matches, near_candidate_matches
 
 MAX_CANDIDATES = 500
 """Most distinct plates a wildcard or fuzzy search fetches reads for."""
@@ -127,10 +135,56 @@ def search_fuzzy(store: ReadStore, plate: str, scope: Scope, filters: Filters) -
     ranked = [p for p in scored if p in in_scope]
     truncated = len(ranked) > MAX_CANDIDATES
     kept = {p: scored[p] for p in ranked[:MAX_CANDIDATES]}
-    return page_for_plates(
-        store, "fuzzy", list(kept), scope, filters, distances=kept, candidates=list(kept),
-        truncated=truncated,
+    near = {} if scope.is_empty() else _near_candidates(store, scored)
+    if not near:
+        return page_for_plates(
+            store, "fuzzy", list(kept), scope, filters, distances=kept, candidates=list(kept),
+            truncated=truncated,
+        )
+    # Reads whose vendor or recogniser candidate is near the plate, stored under a plate
+    # that is not: found within the same scope and filters, ranked by the candidate's
+    # distance. The candidate plates are not listed (a denied owner's read may hold them).
+    ids = list(near)
+    params = {
+        "plates": list(kept), "d_plates": list(kept),
+        "d_values": [float(v) for v in kept.values()],
+        "c_plates": sorted({m.read_plate for m, _ in near.values()}),
+        "c_ids": [str(i) for i in ids], "c_texts": [str(i) for i in ids],
+        "c_values": [near[i][1] for i in ids],
+    }
+    where = (
+        "(plate IN {plates:Array(String)} OR (plate IN {c_plates:Array(String)} AND "
+        f"read_id IN {{c_ids:Array(UUID)}})) AND {scope.sql(params)} AND {filters.sql(params)}"
     )
+    select = (
+        f"{SHOWN_SQL}, least(transform(plate, {{d_plates:Array(String)}}, "
+        "{d_values:Array(Float64)}, 99.0), transform(toString(read_id), "
+        "{c_texts:Array(String)}, {c_values:Array(Float64)}, 99.0)) AS distance"
+    )
+    rows, total = fetch_page(store, scope, filters, where, params,
+                             order="distance, ts DESC, read_id, owner_id", select=select)
+    results = read_outs(rows, scope)
+    for out in results:
+        out.distance = kept.get(out.plate)
+        match = near.get(out.read_id)
+        if match is not None and (out.distance is None or match[1] < out.distance):
+            out.distance = match[1]
+            out.candidate_confidence = round(match[0].confidence, 4)
+    return SearchPage(kind="fuzzy", total=total, limit=filters.limit, offset=filters.offset,
+                      results=results, candidates=list(kept), truncated=truncated)
+
+
+def _near_candidates(
+    store: ReadStore, scored: dict[str, float]
+) -> dict[uuid.UUID, tuple[NearMatch, float]]:
+    """Reads (of any owner: the caller fetches them within its scope) listing a candidate
+    among the ``scored`` plates, each with its nearest such candidate and that distance."""
+    best: dict[uuid.UUID, tuple[NearMatch, float]] = {}
+    for match in near_candidate_matches(store.engine, list(scored)[:MAX_CANDIDATES]):
+        distance = scored[match.candidate]
+        if match.read_id not in best or distance < best[match.read_id][1]:
+            best[match.read_id] = (match, distance)
+    return best
 
 
 def plates_in_scope(

@@ -26,7 +26,10 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from plateledger.plates import confusion_key
 from plateledger.read import MAX_CANDIDATES
+from plateledger.store.dictionary import distinct_plates, plate_variants
+from plateledger.store.schema import PLATE_VARIANTS, PLATES
 
 CANDIDATES = "read_candidates"
 DETAILS = "read_details"
@@ -241,7 +244,13 @@ def add_extras(engine: Engine, reads: Sequence[tuple[StoredRead, Extras]]) -> No
                 expires_at=read.expires_at,
             )
     if candidates.columns:
-        engine.insert_arrow(CANDIDATES, pa.table(candidates.columns, schema=_CANDIDATE_ROWS))
+        rows = pa.table(candidates.columns, schema=_CANDIDATE_ROWS)
+        # candidate plates join the plate dictionary first (as read plates do), so that a
+        # fuzzy search can reach a read through a candidate near the plate searched
+        plates = distinct_plates(rows)
+        engine.insert_arrow(PLATES, plates)
+        engine.insert_arrow(PLATE_VARIANTS, plate_variants(plates))
+        engine.insert_arrow(CANDIDATES, rows)
     if details.columns:
         engine.insert_arrow(DETAILS, pa.table(details.columns, schema=_DETAIL_ROWS))
 
@@ -267,6 +276,36 @@ def candidate_matches(engine: Engine, plate: str, plate_key: str) -> list[Candid
     )
     return [
         CandidateMatch(uuid.UUID(str(row["read_id"])), str(row["stored_plate"]), float(row["best"]))
+        for row in table.to_pylist()
+    ]
+
+
+@dataclass(frozen=True)
+class NearMatch:
+    """A read one of whose candidates is ``candidate``, a plate near the one searched."""
+
+    read_id: uuid.UUID
+    read_plate: str
+    candidate: str
+    confidence: float
+
+
+def near_candidate_matches(engine: Engine, plates: Sequence[str]) -> list[NearMatch]:
+    """Unexpired reads that list one of ``plates`` (normalised) among their candidates but
+    were stored under another plate, each with its candidates among ``plates`` (the caller
+    fetches them within its scope)."""
+    if not plates:
+        return []
+    table = engine.query(
+        f"SELECT read_id, plate, any(read_plate) AS stored_plate, max(confidence) AS best "
+        f"FROM {engine.database}.{CANDIDATES} WHERE plate_key IN {{keys:Array(String)}} "
+        "AND plate IN {plates:Array(String)} AND read_plate != plate AND expires_at > now() "
+        "GROUP BY read_id, plate ORDER BY read_id, plate",
+        {"keys": sorted({confusion_key(p) for p in plates}), "plates": list(plates)},
+    )
+    return [
+        NearMatch(uuid.UUID(str(row["read_id"])), str(row["stored_plate"]), str(row["plate"]),
+                  float(row["best"]))
         for row in table.to_pylist()
     ]
 
