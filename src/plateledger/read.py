@@ -103,6 +103,15 @@ class Images(BaseModel):
     overview: str = Field(default="", max_length=512, description="overview image reference")
 
 
+def plate_text(value: str) -> str:
+    """``value`` if it normalises to a plate; ValueError saying why not."""
+    try:
+        normalize_plate(value)
+    except PlateError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
 MAX_CANDIDATES = 10
 """Most candidate plates kept per read (``alprd``'s default ``topn``)."""
 
@@ -118,11 +127,7 @@ class PlateCandidate(BaseModel):
     @field_validator("plate")
     @classmethod
     def _plate_is_plate(cls, value: str) -> str:
-        try:
-            normalize_plate(value)
-        except PlateError as exc:
-            raise ValueError(str(exc)) from None
-        return value
+        return plate_text(value)
 
 
 class PlateBox(BaseModel):
@@ -178,11 +183,7 @@ class ReadSubmission(BaseModel):
     @field_validator("plate")
     @classmethod
     def _plate_is_plate(cls, value: str) -> str:
-        try:
-            normalize_plate(value)
-        except PlateError as exc:
-            raise ValueError(str(exc)) from None
-        return value
+        return plate_text(value)
 
     @field_validator("region")
     @classmethod
