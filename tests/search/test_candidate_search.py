@@ -14,7 +14,13 @@ from plateledger.search import search_exact, search_fuzzy
 from plateledger.search.filters import Filters
 from plateledger.search.scope import OwnerLimit, Scope
 from plateledger.store import ReadStore
-from plateledger.store.candidates import Candidate, Extras, StoredRead, add_extras
+from plateledger.store.candidates import (
+    Candidate,
+    Extras,
+    StoredRead,
+    add_extras,
+    fill_dictionary,
+)
 from tests.factories import make_read
 
 TRUE = "Y69X2G"
@@ -106,3 +112,31 @@ def test_a_fuzzy_search_reaches_a_read_through_a_near_candidate_within_scope_onl
     # a read whose candidate is the plate searched ranks first, at distance 0
     same = search_fuzzy(store, "KXW4817", Scope({1: OwnerLimit()}), Filters())
     assert (same.results[0].read_id, same.results[0].distance) == (mine.read_id, 0.0)
+
+
+def test_candidates_stored_before_they_joined_the_dictionary_are_added_when_the_store_opens(
+    store: ReadStore,
+) -> None:
+    """A store that kept candidates before candidate plates joined the plate dictionary:
+    opening it adds them (live ones only), once, and fuzzy search then reaches the read."""
+    old = make_read("DLP2053", owner=1, camera="cam-1")
+    expired = make_read("DLP2054", owner=1, minutes_ago=60 * 24 * 40, keep_days=30)
+    store.insert_reads([old, expired])
+    rows = [(old, "KXW4817"), (expired, "QRZ5550")]
+    for read, plate in rows:  # as the earlier version wrote them: no dictionary rows
+        store.engine.command(
+            f"INSERT INTO {store.db}.read_candidates VALUES ('{confusion_key(plate)}', "
+            f"'{plate}', '{read.read_id}', {read.owner_id}, '{read.plate}', 0.4, 1, "
+            f"'{read.expires_at:%Y-%m-%d %H:%M:%S}')"
+        )
+    store.engine.command(f"ALTER TABLE {store.db}.read_candidates MODIFY COMMENT ''")
+    scope = Scope({1: OwnerLimit()})
+    assert search_fuzzy(store, "KXW4818", scope, Filters()).total == 0  # not in the dictionary
+
+    reopened = ReadStore(store.engine)
+    page = search_fuzzy(reopened, "KXW4818", scope, Filters())
+    assert [r.read_id for r in page.results] == [old.read_id]
+    assert page.results[0].candidate_confidence == pytest.approx(0.4)
+    plates = reopened.query("SELECT DISTINCT plate FROM {db}.plates").column("plate").to_pylist()
+    assert "KXW4817" in plates and "QRZ5550" not in plates  # an expired candidate stays out
+    assert fill_dictionary(reopened.engine) == 0  # once: the table says it is done

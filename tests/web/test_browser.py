@@ -194,6 +194,7 @@ def test_exports_are_safe_csv_and_geojson_in_lon_lat_order(
         "origin_state": "NV", "camera_id": "rpd-fx-001", "ts": "2026-01-02T03:04:05Z",
         "plate": "7ABC123", "plate_raw": "=HYPERLINK(\"x\")", "region": "CA",
         "confidence": 0.9, "lat": 39.5, "lon": -119.8, "heading": None,
+        "candidate_confidence": 0.41,
     }
     exported = browser.evaluate(
         "import('/static/export.js').then((m) => { const r = " + json.dumps(read) + ";"
@@ -204,6 +205,8 @@ def test_exports_are_safe_csv_and_geojson_in_lon_lat_order(
     header, row = csv.strip().split("\r\n")
     assert header.startswith("read_id,time_utc,plate,plate_raw")
     assert "\"'=HYPERLINK(\"\"x\"\")\"" in row and ",Reno PD," in row
+    assert header.split(",")[header.split(",").index("distance") + 1] == "candidate_confidence"
+    assert ",0.9,,0.41," in row  # confidence, no distance, the candidate's confidence
     collection = json.loads(geojson)
     assert collection["features"][0]["geometry"]["coordinates"] == [-119.8, 39.5]
     assert collection["plateledger"] == {"audit_index": 3}
@@ -260,3 +263,43 @@ def test_a_supervisor_sees_the_agencys_alarms_on_the_audit_page(
     browser.goto(f"{web_server.url}/audit")
     alarms = browser.wait_for("document.getElementById('alarm-list').textContent")
     assert "Failed sign-ins" in alarms and LOCKED_USER in alarms
+
+
+def test_a_read_found_through_a_candidate_reading_is_marked_in_the_results(
+    web_server: WebServer, browser: Browser
+) -> None:
+    catalog = open_catalog(Settings(data_dir=web_server.data_dir, require_totp=False))
+    try:
+        ucpd = catalog.agency_by_slug("ucpd")
+        assert ucpd is not None
+        key = catalog.issue_api_key(ucpd.id, label="candidate test")
+        camera = catalog.cameras(owner_id=ucpd.id)[0].camera_id
+    finally:
+        catalog.close()
+    now = int(time.time() * 1000)
+    posted = httpx.post(
+        f"{web_server.url}/v1/reads", headers={"X-API-Key": key}, timeout=30,
+        json=[{"camera_id": camera, "ts": now - 90_000, "plate": "7CNB482", "confidence": 0.62,
+               "candidates": [{"plate": "7CNB482", "confidence": 0.62},
+                              {"plate": "7CN8482", "confidence": 0.41}]},
+              {"camera_id": camera, "ts": now - 30_000, "plate": "7CN8482", "confidence": 0.9}],
+    )
+    assert posted.status_code == 200, posted.text
+    _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.wait_for("document.getElementById('offense_type').dataset.loaded === 'true'")
+    browser.evaluate(
+        "(() => { const f = document.getElementById('search-form');"
+        " f.plate.value = '7CN8482'; f.purpose.value = 'stolen_vehicle';"
+        " f.offense_type.value = '240';"
+        " f.case_number.value = 'UC-2026-0405'; f.reason.value = 'stolen grey sedan';"
+        " f.requestSubmit(); })()"
+    )
+    browser.wait_for("!document.getElementById('results').hidden")
+    cells = browser.evaluate(
+        "[...document.querySelectorAll('#results-table tbody td.plate')].map((c) => c.textContent)"
+    )
+    # newest first: the read of the plate itself, then the one whose second reading it was
+    assert cells[0] == "7CN8482"
+    assert cells[1].startswith("7CNB482") and "matched a candidate reading (41%)" in cells[1]
+    assert len(cells) == 2

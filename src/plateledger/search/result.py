@@ -37,8 +37,9 @@ class ReadOut(BaseModel):
         default=None, description="legal hold that keeps this read past its clock (its id)"
     )
     candidate_confidence: float | None = Field(
-        default=None, description="exact search: the read's plate is another, and the searched "
-        "plate was among the vendor's candidates, with this confidence",
+        default=None, description="the read's plate is another, and the searched plate (exact "
+        "search) or a plate near it (fuzzy) was among the vendor's candidates, with this "
+        "confidence",
     )
 
     @classmethod

@@ -105,8 +105,9 @@ class Engine(Protocol):
 
 
 def ensure_candidates(engine: Engine) -> None:
-    """Create the side tables if they are missing (the store does this when it opens), and
-    remove the table TTL a store made before kept (rows follow their read's purge)."""
+    """Create the side tables if they are missing (the store does this when it opens),
+    remove the table TTL a store made before kept (rows follow their read's purge), and add
+    candidate plates stored before they joined the plate dictionary (`fill_dictionary`)."""
     for ddl in candidates_ddl(engine.database):
         engine.command(ddl)
     for table in (CANDIDATES, DETAILS):
@@ -117,6 +118,45 @@ def ensure_candidates(engine: Engine) -> None:
         ).to_pylist()
         if found and " TTL " in str(found[0]["q"]):
             engine.command(f"ALTER TABLE {engine.database}.{table} REMOVE TTL")
+    fill_dictionary(engine)
+
+
+DICTIONARY_FILLED = "candidate plates are in the plate dictionary"
+"""The comment ``read_candidates`` carries once the candidate plates stored before they
+joined the plate dictionary have been added to it (`fill_dictionary`)."""
+
+
+def fill_dictionary(engine: Engine) -> int:
+    """Add the plates of live candidates to the plate dictionary, once per store: a store
+    that kept candidates before they joined the dictionary (`add_extras` adds them since)
+    would otherwise find those reads by fuzzy search only through their read's plate.
+
+    Done when the store opens; the table's comment (`DICTIONARY_FILLED`) says it is done,
+    and a fill cut short is simply run again (dictionary rows are collapsed by their key).
+    A cluster's Distributed table is left to the operator (docs/scale-out.md). Returns the
+    number of distinct candidate plates added."""
+    found = engine.query(
+        "SELECT engine, comment FROM system.tables WHERE database = {db:String} "
+        "AND name = {name:String}",
+        {"db": engine.database, "name": CANDIDATES},
+    ).to_pylist()
+    if not found or found[0]["comment"] == DICTIONARY_FILLED:
+        return 0
+    if "MergeTree" not in str(found[0]["engine"]):
+        return 0
+    plates = engine.query(
+        f"SELECT DISTINCT plate, plate_key FROM {engine.database}.{CANDIDATES} "
+        "WHERE expires_at > now()"
+    )
+    if plates.num_rows:
+        plates = plates.select(["plate", "plate_key"]).cast(
+            pa.schema([("plate", pa.string()), ("plate_key", pa.string())]))
+        engine.insert_arrow(PLATES, plates)
+        engine.insert_arrow(PLATE_VARIANTS, plate_variants(plates))
+    engine.command(
+        f"ALTER TABLE {engine.database}.{CANDIDATES} MODIFY COMMENT '{DICTIONARY_FILLED}'"
+    )
+    return int(plates.num_rows)
 
 
 def delete_extras(engine: Engine, doomed: str, kept: str) -> int:

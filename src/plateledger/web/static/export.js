@@ -15,6 +15,7 @@ const COLUMNS = [
   ["heading", (r) => r.heading],
   ["confidence", (r) => r.confidence],
   ["distance", (r) => r.distance],
+  ["candidate_confidence", (r) => r.candidate_confidence],
   ["vehicle_color", (r) => r.vehicle_color],
   ["vehicle_make", (r) => r.vehicle_make],
   ["vehicle_model", (r) => r.vehicle_model],

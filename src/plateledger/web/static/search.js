@@ -139,11 +139,23 @@ function vehicle(read) {
     .filter(Boolean).join(" ") || "—";
 }
 
+// A read stored under another plate, found because the camera listed the searched plate
+// (or, fuzzy, a plate near it) among its other readings: say so, and how sure it was.
+function candidateNote(read, fuzzy) {
+  if (typeof read.candidate_confidence !== "number") return null;
+  const sure = `${Math.round(read.candidate_confidence * 100)}%`;
+  const what = fuzzy ? "a plate near the one searched" : "the plate searched";
+  return el("span", { class: "candidate-match", title: `The camera read ${read.plate}; it also ` +
+    `listed ${what} as a possible reading, at ${sure}.` },
+    `matched a candidate reading (${sure})`);
+}
+
 function row(read, fuzzy) {
   return el("tr", {},
     el("td", {}, el("time", { datetime: read.ts }, localTime(read.ts))),
     el("td", {}, utcTime(read.ts)),
-    el("td", { class: "plate" }, read.plate, read.region ? ` (${read.region})` : ""),
+    el("td", { class: "plate" }, read.plate, read.region ? ` (${read.region})` : "",
+      candidateNote(read, fuzzy)),
     fuzzy ? el("td", { class: "num" }, read.distance ?? "—") : null,
     el("td", {}, owner(read.owner_id)),
     el("td", { class: "nowrap" }, read.camera_id),
