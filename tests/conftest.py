@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from plateledger.store import ReadStore
 
@@ -25,6 +26,12 @@ from plateledger.store import ReadStore
 # reports, nor their audit entries, a minute after they start: a test that wants the
 # schedule turns it on (tests/transparency/test_scheduler.py).
 os.environ.setdefault("PLATELEDGER_REPORTS_SCHEDULE", "false")
+
+# No test depends on timing, property tests included: Hypothesis's per-example deadline
+# (200 ms by default) is off everywhere. (A pure Arrow property test failed once on a busy
+# two-core machine and passed on every rerun.)
+settings.register_profile("plateledger", deadline=None)
+settings.load_profile("plateledger")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 from concurrent.futures import wait
+from typing import Any
 
 import pytest
 
@@ -111,11 +112,11 @@ def test_reads_arriving_during_a_write_go_together_in_the_next(store: ReadStore)
     sizes: list[int] = []
     add = store.add_reads
 
-    def held(reads: Sequence[PlateRead]) -> Added:
+    def held(reads: Sequence[PlateRead], **prepared: Any) -> Added:
         sizes.append(len(reads))
         writing.set()
         release.wait(60)
-        return add(reads)
+        return add(reads, **prepared)
 
     store.add_reads = held  # type: ignore[method-assign]
     batcher = ReadBatcher(store, max_reads=5, max_delay=3600)

@@ -16,6 +16,9 @@ The batch is added with `ReadStore.add_reads`: one look-up per batch refuses rea
 is already taken for their plate (by another owner, or with other evidence), also between
 requests of one batch, and each request's future resolves to the positions of its reads
 that were refused. Only this thread writes, so two requests cannot both claim an id.
+This thread is the one thing every read waits on: what can be prepared beforehand — the
+reads' Arrow table and which of them have server-derived ids — is prepared by each
+request on its own thread (`prepared`) and handed over with its reads.
 What vendors sent beside the reads written (candidates, plate box, …) is written in the
 same group commit, before the requests are acknowledged (`plateledger.store.candidates`).
 """
@@ -31,9 +34,13 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from plateledger.read import PlateRead
 from plateledger.store import ReadStore
+from plateledger.store.arrow import reads_to_arrow
 from plateledger.store.candidates import Extras, StoredRead, add_extras
+from plateledger.store.identity import derived_positions
 
 log = logging.getLogger("plateledger.ingest")
 
@@ -50,6 +57,32 @@ class _Pending:
     """Where each future's reads begin in ``reads``."""
     extras: dict[uuid.UUID, Extras] = field(default_factory=dict)
     since: float = 0.0
+    tables: list[pa.Table] = field(default_factory=list)
+    """Each request's reads as Arrow, where every request brought them (`Prepared`)."""
+    derived: list[int] = field(default_factory=list)
+    """Positions in ``reads`` of reads with server-derived ids, likewise."""
+    prepared: bool = True
+    """Whether every request so far brought its `Prepared` (else the writer prepares)."""
+
+    def table(self) -> pa.Table | None:
+        if not self.prepared or not self.tables:
+            return None
+        return self.tables[0] if len(self.tables) == 1 else pa.concat_tables(self.tables)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a request prepares of its reads for the writer, on its own thread."""
+
+    table: pa.Table
+    """The reads as `plateledger.store.arrow.reads_to_arrow` makes them."""
+    derived: list[int]
+    """Positions of the reads whose id the server derived (`derived_positions`)."""
+
+
+def prepared(reads: Sequence[PlateRead]) -> Prepared:
+    """The Arrow table and derived-id positions of ``reads``, made off the writer's thread."""
+    return Prepared(reads_to_arrow(reads), derived_positions(reads))
 
 
 class ReadBatcher:
@@ -85,11 +118,15 @@ class ReadBatcher:
         self._thread.start()
 
     def submit(
-        self, reads: Sequence[PlateRead], extras: Mapping[uuid.UUID, Extras] | None = None
+        self,
+        reads: Sequence[PlateRead],
+        extras: Mapping[uuid.UUID, Extras] | None = None,
+        ready: Prepared | None = None,
     ) -> Future[frozenset[int]]:
-        """Queue reads (with what the vendor sent beside them, by read id); the future
-        completes when they are durably stored (or fails), with the positions in ``reads``
-        of those refused because their id is taken."""
+        """Queue reads (with what the vendor sent beside them, by read id, and what the
+        request prepared of them: `prepared`); the future completes when they are durably
+        stored (or fails), with the positions in ``reads`` of those refused because their
+        id is taken."""
         future: Future[frozenset[int]] = Future()
         if not reads:
             future.set_result(frozenset())
@@ -100,7 +137,13 @@ class ReadBatcher:
             first = not self._pending.reads
             if first:
                 self._pending.since = time.monotonic()
-            self._pending.starts.append(len(self._pending.reads))
+            start = len(self._pending.reads)
+            self._pending.starts.append(start)
+            if ready is None or ready.table.num_rows != len(reads):
+                self._pending.prepared = False
+            elif self._pending.prepared:
+                self._pending.tables.append(ready.table)
+                self._pending.derived.extend(start + p for p in ready.derived)
             self._pending.reads.extend(reads)
             if extras:
                 self._pending.extras.update(
@@ -133,7 +176,9 @@ class ReadBatcher:
     def _run(self) -> None:
         while (batch := self._take()) is not None:
             try:
-                added = self.store.add_reads(batch.reads)
+                table = batch.table()
+                derived = batch.derived if table is not None else None
+                added = self.store.add_reads(batch.reads, table=table, derived=derived)
             except Exception as exc:  # every waiting request must learn of the failure
                 for future in batch.futures:
                     future.set_exception(exc)

@@ -70,6 +70,19 @@ class EmbeddedEngine:
             raise StoreError("the engine returned no table")
         return result
 
+    def query_keys(self, sql: str, keys: pa.Table) -> pa.Table:
+        """Run SQL in which ``{keys}`` names ``keys``, a table of this process (chDB reads
+        it in place: no text to write and parse, as an array parameter needs)."""
+        batch_keys = keys  # noqa: F841 - referenced by name from the SQL below
+        try:
+            result = self._conn().query(sql.replace("{keys}", "Python(batch_keys)"),
+                                        "ArrowTable")
+        except Exception as exc:
+            raise StoreError(str(exc)) from None
+        if not isinstance(result, pa.Table):
+            raise StoreError("the engine returned no table")
+        return result
+
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         columns = ", ".join(f"`{name}`" for name in data.column_names)
         # chDB reads the Arrow table through its Python() table function by variable name.

@@ -32,6 +32,7 @@ from plateledger.store.identity import (
     decide,
     derived_positions,
     evidence_rows,
+    key_lookup_sql,
     lookup_sql,
 )
 from plateledger.store.schema import (
@@ -160,28 +161,38 @@ class ReadStore:
 
     # -- writing -----------------------------------------------------------------------
 
-    def add_reads(self, reads: Sequence[PlateRead]) -> Added:
+    def add_reads(
+        self,
+        reads: Sequence[PlateRead],
+        *,
+        table: pa.Table | None = None,
+        derived: Sequence[int] | None = None,
+    ) -> Added:
         """Add reads without ever replacing or changing a stored one; the reads written are
         durable (fsynced) when this returns.
 
-        One query looks up the live rows with the batch's read ids; a read whose id is
+        The live rows with the batch's read ids are looked up first; a read whose id is
         stored with another owner or other evidence (another plate, camera or place too)
         is refused, an identical copy of a stored read is accepted and not written again
         (see `plateledger.store.identity`). Callers that write concurrently to one store
         must go through one writer (the ingest batcher) for the look-up to be decisive.
+        ``table`` (the reads as `reads_to_arrow` makes them) and ``derived`` (the positions
+        `derived_positions` gives) may be given where the caller made them already.
         """
         if not reads:
             return Added()
+        if table is None:
+            table = reads_to_arrow(reads)
+        positions = derived_positions(reads) if derived is None else list(derived)
         keys: list[Key] = [r.read_id for r in reads]
         stored: dict[Key, set[Evidence]] = {}
         wanted = set(keys)
-        for found in self._stored_copies(reads):
+        for found in self._stored_copies(reads, table, positions):
             rows = zip(found.column("id").to_pylist(), evidence_rows(found), strict=True)
             for read_id, seen in rows:
                 key = uuid.UUID(read_id)
                 if key in wanted:
                     stored.setdefault(key, set()).add(seen)
-        table = reads_to_arrow(reads)
         # Evidence is only compared where a key is stored or repeats within the batch.
         repeated = {k for k, n in Counter(keys).items() if n > 1}
         compare = [i for i, k in enumerate(keys) if k in stored or k in repeated]
@@ -195,19 +206,34 @@ class ReadStore:
         self.insert_arrow(table)
         return Added([reads[i] for i in write], refused)
 
-    def _stored_copies(self, reads: Sequence[PlateRead]) -> list[pa.Table]:
-        """The live rows holding the ids of ``reads``: derived ids within the batch's time
-        range, clients' own ids anywhere (`plateledger.store.identity.derived_positions`)."""
-        derived = derived_positions(reads)
-        own = sorted({str(r.read_id) for r in reads} - {str(reads[i].read_id) for i in derived})
+    def _stored_copies(
+        self, reads: Sequence[PlateRead], table: pa.Table, derived: Sequence[int]
+    ) -> list[pa.Table]:
+        """The live rows that may hold the ids of ``reads`` (the caller keeps those that
+        do): for derived ids, the rows of the same plate and moment (the head of the sort
+        key, so the look-up reads the granules of the batch's plates only, however long
+        the history) — or, on an engine that cannot take the batch as a table, the rows
+        with those ids within the batch's time range; clients' own ids anywhere
+        (`plateledger.store.identity`)."""
+        derived_ids = {reads[i].read_id for i in derived}
+        taken = set(derived)
+        own = sorted(
+            {str(r.read_id) for i, r in enumerate(reads) if i not in taken
+             and r.read_id not in derived_ids}
+        )
         found = []
         if derived:
-            times = [reads[i].ts for i in derived]
-            found.append(self.query(
-                lookup_sql("{db}", bounded=True),
-                {"ids": sorted({str(reads[i].read_id) for i in derived}),
-                 "lo": min(times), "hi": max(times)},
-            ))
+            by_key = getattr(self.engine, "query_keys", None)
+            if by_key is not None:
+                keys = table.select(["plate", "ts"]).take(pa.array(derived, pa.int64()))
+                found.append(by_key(key_lookup_sql(self.db), keys))
+            else:
+                times = [reads[i].ts for i in derived]
+                found.append(self.query(
+                    lookup_sql("{db}", bounded=True),
+                    {"ids": sorted(str(k) for k in derived_ids),
+                     "lo": min(times), "hi": max(times)},
+                ))
         if own:
             found.append(self.query(lookup_sql("{db}"), {"ids": own}))
         return found

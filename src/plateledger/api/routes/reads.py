@@ -26,7 +26,7 @@ from plateledger.api.deps import CameraKey, ImagesDep, IngestDep, SettingsDep
 from plateledger.api.errors import ApiError
 from plateledger.api.resources import Ingest
 from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
-from plateledger.ingest.batcher import BatcherClosed
+from plateledger.ingest.batcher import BatcherClosed, Prepared, prepared
 from plateledger.ingest.enrich import CameraInfo, Rejection, drop_in_zones, enrich, retain
 from plateledger.ingest.intake import Intake
 from plateledger.read import PlateRead
@@ -64,11 +64,16 @@ async def store_reads(
 ) -> tuple[list[uuid.UUID], list[ItemErrorOut], int]:
     """Keep (retention), then durably add ``reads`` (item index, read): the ids accepted in
     batch order, an error per read refused for a conflict, and how many were not kept."""
-    stored, not_kept = await asyncio.to_thread(keep, ingest, reads)
+    def kept_and_prepared() -> tuple[list[tuple[int, PlateRead]], int, Prepared | None]:
+        stored, not_kept = keep(ingest, reads)
+        # what the single writer would otherwise do itself, done here on the request's thread
+        return stored, not_kept, prepared([r for _, r in stored]) if stored else None
+
+    stored, not_kept, ready = await asyncio.to_thread(kept_and_prepared)
     refused: frozenset[int] = frozenset()
     if stored:
         try:
-            future = ingest.batcher.submit([read for _, read in stored], extras)
+            future = ingest.batcher.submit([read for _, read in stored], extras, ready)
         except BatcherClosed as exc:
             raise ApiError(503, "shutting_down", str(exc)) from None
         refused = await asyncio.wrap_future(future)
