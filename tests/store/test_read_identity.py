@@ -3,7 +3,11 @@ or hidden by another agency's rows, and a stored read never changes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
 
 from plateledger.read import PlateRead
 from plateledger.search import Filters, OwnerLimit, Scope, search_exact
@@ -192,11 +196,12 @@ def test_within_one_batch_an_id_reused_for_another_plate_is_refused(store: ReadS
     assert added.refused == frozenset({1}) and added.written == [read]
 
 
-def test_a_derived_id_is_looked_up_within_the_batchs_time_and_still_found(
+def test_a_derived_id_is_looked_up_by_its_plate_and_moment_and_still_found(
     store: ReadStore,
 ) -> None:
-    """A derived id names its read's time, so its look-up is bounded by the batch's time
-    range: a retry that arrives with reads of days later is still recognised."""
+    """A derived id names its read's plate and moment, so it is looked up by those (the head
+    of the sort key): a retry that arrives with reads of days later is still recognised,
+    and a changed copy refused."""
     read = make_read("8ABC123", owner=A, minutes_ago=3 * 24 * 60)
     store.add_reads([read])
     later = [make_read(f"7XYZ{i:03d}", owner=A, minutes_ago=i) for i in range(3)]
@@ -219,3 +224,42 @@ def test_a_clients_own_id_is_looked_up_everywhere(store: ReadStore) -> None:
     assert added.refused == frozenset({0}) and added.written == []
     store.optimize()
     assert rows_of(store, first) == [as_stored(first)]
+
+
+class _WithoutTables:
+    """The store's own chDB engine as a ClickHouse server's engine is seen: it cannot take
+    a batch as a table (no ``query_keys``), so derived ids are looked up by id."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+        self.database = engine.database
+
+    def command(self, sql: str) -> None:
+        self._engine.command(sql)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        return self._engine.query(sql, params)
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        self._engine.insert_arrow(table, data)
+
+    def close(self) -> None:
+        """The store fixture closes the engine itself."""
+
+
+def test_an_engine_without_table_look_ups_decides_derived_ids_alike(store: ReadStore) -> None:
+    """Looked up by id within the batch's time instead of by plate and moment, the same
+    batch gets the same decisions: new reads written, a retry accepted and not written
+    again, a changed copy and another owner's copy refused."""
+    server_like = ReadStore(_WithoutTables(store.engine))
+    assert not hasattr(server_like.engine, "query_keys") and hasattr(store.engine, "query_keys")
+    outcomes = []
+    for n, target in enumerate((store, server_like)):
+        first = make_read(f"{n + 1}ABC123", owner=A, minutes_ago=3 * 24 * 60)
+        target.add_reads([first])
+        later = [make_read(f"{n + 1}XYZ{i:03d}", owner=A, minutes_ago=i) for i in range(3)]
+        retry = first.model_copy(update={"received_at": first.received_at.replace(year=2030)})
+        changed = first.model_copy(update={"confidence": 0.42})
+        added = target.add_reads([*later, retry, changed, other_owners_copy(first)])
+        outcomes.append((len(added.written), added.written == later, added.refused))
+    assert outcomes[0] == outcomes[1] == (3, True, frozenset({4, 5}))
