@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from plateledger.ingest.batcher import BatcherClosed, ReadBatcher
+from plateledger.ingest.batcher import BatcherClosed, ReadBatcher, prepared
 from plateledger.read import PlateRead
 from plateledger.store import ReadStore
 from tests.factories import make_read
@@ -66,6 +66,37 @@ def test_each_request_learns_which_of_its_reads_were_refused(store: ReadStore) -
     batcher.close()
     assert committed == [[agency_a, other]]
     assert store.count() == 2
+
+
+def test_what_requests_prepare_is_used_as_the_writer_would_make_it(store: ReadStore) -> None:
+    """Requests hand over their reads' Arrow table and derived-id positions (`prepared`);
+    the writer joins them over the group commit, positions shifted to the batch, and
+    decides as it does without them: a client's own id reused for another plate refused, a
+    stored read's retry accepted and not written, an id another agency holds refused. A
+    request without them makes the writer prepare the whole batch itself."""
+    stored = make_read("8ABC123", owner=1, minutes_ago=90)
+    own = make_read("6DEF456", owner=1, read_id="6a3a0a44-8d0a-4a43-9a5f-1b1b7c7d2b10")
+    reused = make_read("5GHI789", owner=1, read_id=str(own.read_id))
+    taken = stored.model_copy(update={"owner_id": 2, "camera_id": "cam-b"})
+    new = make_read("7XYZ981", owner=2)
+    # batch positions: 0 reused (own id), 1 the retry (derived), 2 new (derived), 3 taken;
+    # the second request's derived position 0 is the batch's 2 — left unshifted, it would
+    # make the reused own id look derived, looked up by its own plate, and not refused
+    requests = [[reused, stored], [new, taken]]
+    assert [prepared(r).derived for r in requests] == [[1], [0]]
+    for with_one_unprepared in (False, True):
+        store.engine.command(f"TRUNCATE TABLE {store.db}.reads")
+        store.add_reads([stored, own])
+        committed: list[list[PlateRead]] = []
+        batcher = ReadBatcher(store, max_reads=4, max_delay=60, on_commit=committed.append)
+        futures = [
+            batcher.submit(reads, None, None if with_one_unprepared and i else prepared(reads))
+            for i, reads in enumerate(requests)
+        ]
+        assert [f.result(timeout=60) for f in futures] == [frozenset({0}), frozenset({1})]
+        batcher.close()
+        assert committed == [[new]]
+        assert store.count() == 3
 
 
 def test_the_extras_of_the_reads_written_are_written_with_them(store: ReadStore) -> None:
