@@ -18,7 +18,7 @@ from plateledger.recognize import ImageError, Recognizer, load_recognizer, read_
 from plateledger.recognize.engine import signs_like, timestamp_like, words_like
 from plateledger.recognize.formats import format_for_region
 from plateledger.recognize.framing import Roi
-from plateledger.recognize.reading import choose_for_state, read_plate, vote
+from plateledger.recognize.reading import PlateRead, choose_for_state, read_plate, vote
 from plateledger.recognize.synthetic import render_plate
 
 ONE_SHORT_CEILING = 0.6
@@ -121,6 +121,23 @@ def test_disagreeing_re_reads_lower_the_confidence() -> None:
     assert voted.text == "4SYK188"
     assert voted.confidence < a.confidence
     assert "LSYK188" in [t for t, _ in voted.candidates]
+
+
+def test_re_reads_elect_the_reading_likelier_over_all_crops_not_the_surest_crop() -> None:
+    """Two crops read California's open-topped ``4`` as ``L``, sure of themselves; one
+    reads ``4``. Each crop also gives the other reading's probability: averaged over the
+    three, ``4JPY855`` is likelier (0.41 against 0.37), so it wins though ``L`` was read
+    twice; the confidence says the crops disagreed."""
+    ell = PlateRead("LJPY855", (0.9,) * 7, (("LJPY855", 0.45), ("4JPY855", 0.40)))
+    four = PlateRead("4JPY855", (0.8,) * 7, (("4JPY855", 0.50), ("LJPY855", 0.30)))
+    ell_again = PlateRead("LJPY855", (0.88,) * 7, (("LJPY855", 0.35), ("4JPY855", 0.33)))
+    voted = vote([ell, four, ell_again])
+    assert voted.text == "4JPY855"
+    assert voted.confidence < four.confidence
+    assert [t for t, _ in voted.candidates] == ["4JPY855", "LJPY855"]
+    # a reading no crop put forward as its text is never elected, however probable
+    doubtful = PlateRead("LJPY855", (0.7,) * 7, (("LJPY855", 0.30), ("4JPY855", 0.50)))
+    assert vote([ell, doubtful]).text == "LJPY855"
 
 
 def test_timestamps_words_and_signs_are_told_from_plate_lines() -> None:

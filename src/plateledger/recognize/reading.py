@@ -210,21 +210,27 @@ def choose_for_state(read: PlateRead, fmt: PlateFormat | None) -> str:
 
 
 def vote(reads: list[PlateRead]) -> PlateRead:
-    """One read from several reads of the same plate (other crops): the text with the most
-    summed confidence wins; each character's confidence is its mean over the agreeing
-    reads times the share of reads that agree. Candidates of all reads are merged."""
-    weight: dict[str, float] = {}
-    for r in reads:
-        weight[r.text] = weight.get(r.text, 0.0) + r.confidence
-    winner = max(weight, key=lambda t: (weight[t], t == reads[0].text))
-    same = [r for r in reads if r.text == winner]
-    share = len(same) / len(reads)
-    confidences = tuple(float(np.mean([r.char_confidences[i] for r in same])) * share
-                        for i in range(len(winner)))
+    """One read from several reads of the same plate (other crops): of the texts read, the
+    one most probable over all the reads wins — each read's candidates give a text's
+    probability under that crop, and a text's probabilities are averaged over the reads
+    (a crop that did not consider it gives 0) — then the most summed confidence, then the
+    first read. A character one crop reads one way and another the other (California's
+    open-topped ``4`` and ``L``) goes to the reading the crops find likelier together,
+    not to the one crop most sure of itself. Each character's confidence is its mean over
+    the agreeing reads times the share of reads that agree. Candidates of all reads are
+    merged."""
     merged: dict[str, float] = {}
     for r in reads:
         for text, p in r.candidates:
             merged[text] = merged.get(text, 0.0) + p / len(reads)
+    weight: dict[str, float] = {}
+    for r in reads:
+        weight[r.text] = weight.get(r.text, 0.0) + r.confidence
+    winner = max(weight, key=lambda t: (merged.get(t, 0.0), weight[t], t == reads[0].text))
+    same = [r for r in reads if r.text == winner]
+    share = len(same) / len(reads)
+    confidences = tuple(float(np.mean([r.char_confidences[i] for r in same])) * share
+                        for i in range(len(winner)))
     ranked = sorted(merged.items(), key=lambda kv: (kv[0] != winner, -kv[1]))
     return PlateRead(winner, confidences,
                      tuple((t, round(p, 4)) for t, p in ranked[:CANDIDATES]))
