@@ -38,7 +38,7 @@ router = APIRouter(tags=["hotlists"])
 Manager = Annotated[Principal, Depends(require_action(Action.MANAGE_HOTLISTS))]
 
 
-def get_shared(request: Request) -> SharedHotlists:
+async def get_shared(request: Request) -> SharedHotlists:
     shared = getattr(request.app.state, "shared_hotlists", None)
     if not isinstance(shared, SharedHotlists):
         raise ApiError(503, "unavailable", "hot lists across nodes are not running")
