@@ -29,6 +29,38 @@ def _sign_in(browser: Browser, server: WebServer, username: str, password: str) 
     )
 
 
+def _post_ucpd_reads(server: WebServer, reads: list[dict[str, object]], label: str) -> None:
+    """Post ``reads`` (``camera_id`` filled in: UCPD's first camera) with a new UCPD key."""
+    catalog = open_catalog(Settings(data_dir=server.data_dir, require_totp=False))
+    try:
+        ucpd = catalog.agency_by_slug("ucpd")
+        assert ucpd is not None
+        key = catalog.issue_api_key(ucpd.id, label=label)
+        camera = catalog.cameras(owner_id=ucpd.id)[0].camera_id
+    finally:
+        catalog.close()
+    posted = httpx.post(f"{server.url}/v1/reads", headers={"X-API-Key": key}, timeout=30,
+                        json=[{"camera_id": camera, **read} for read in reads])
+    assert posted.status_code == 200, posted.text
+
+
+def _search_as_investigator(browser: Browser, server: WebServer, plate: str, case: str,
+                            reason: str) -> None:
+    """Sign in as UCPD's investigator, search ``plate`` exactly and wait for the results."""
+    _sign_in(browser, server, "ucpd.investigator", server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.wait_for("document.getElementById('search-form') !== null")
+    browser.wait_for("document.getElementById('offense_type').dataset.loaded === 'true'")
+    fields = json.dumps({"plate": plate, "purpose": "stolen_vehicle", "offense_type": "240",
+                         "case_number": case, "reason": reason})
+    browser.evaluate(
+        "(() => { const f = document.getElementById('search-form');"
+        f" for (const [k, v] of Object.entries({fields})) f[k].value = v;"
+        " f.requestSubmit(); })()"
+    )
+    browser.wait_for("!document.getElementById('results').hidden")
+
+
 def test_transparency_lists_entries_and_counts_them(
     web_server: WebServer, dump_dom: DumpDom
 ) -> None:
@@ -215,30 +247,10 @@ def test_exports_are_safe_csv_and_geojson_in_lon_lat_order(
 def test_export_buttons_ask_the_server_for_a_logged_export(
     web_server: WebServer, browser: Browser
 ) -> None:
-    catalog = open_catalog(Settings(data_dir=web_server.data_dir, require_totp=False))
-    try:
-        ucpd = catalog.agency_by_slug("ucpd")
-        assert ucpd is not None
-        key = catalog.issue_api_key(ucpd.id, label="export test")
-        camera = catalog.cameras(owner_id=ucpd.id)[0].camera_id
-    finally:
-        catalog.close()
-    posted = httpx.post(f"{web_server.url}/v1/reads", headers={"X-API-Key": key}, timeout=30,
-                        json=[{"camera_id": camera, "ts": int(time.time() * 1000) - 60_000,
-                               "plate": "7EXP123", "confidence": 0.9}])
-    assert posted.status_code == 200, posted.text
-    _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
-    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
-    browser.wait_for("document.getElementById('search-form') !== null")
-    browser.wait_for("document.getElementById('offense_type').dataset.loaded === 'true'")
-    browser.evaluate(
-        "(() => { const f = document.getElementById('search-form');"
-        " f.plate.value = '7EXP123'; f.purpose.value = 'stolen_vehicle';"
-        " f.offense_type.value = '240';"
-        " f.case_number.value = 'UC-2026-0404'; f.reason.value = 'stolen red pickup';"
-        " f.requestSubmit(); })()"
-    )
-    browser.wait_for("!document.getElementById('results').hidden")
+    _post_ucpd_reads(web_server, [{"ts": int(time.time() * 1000) - 60_000, "plate": "7EXP123",
+                                   "confidence": 0.9}], "export test")
+    _search_as_investigator(browser, web_server, "7EXP123", "UC-2026-0404",
+                            "stolen red pickup")
     size = httpx.get(f"{web_server.url}/v1/audit/entries", params={"limit": 1},
                      timeout=30).json()["size"]
     browser.evaluate("document.getElementById('export-csv').click()")
@@ -268,34 +280,15 @@ def test_a_supervisor_sees_the_agencys_alarms_on_the_audit_page(
 def test_a_read_found_through_a_candidate_reading_is_marked_in_the_results(
     web_server: WebServer, browser: Browser
 ) -> None:
-    catalog = open_catalog(Settings(data_dir=web_server.data_dir, require_totp=False))
-    try:
-        ucpd = catalog.agency_by_slug("ucpd")
-        assert ucpd is not None
-        key = catalog.issue_api_key(ucpd.id, label="candidate test")
-        camera = catalog.cameras(owner_id=ucpd.id)[0].camera_id
-    finally:
-        catalog.close()
     now = int(time.time() * 1000)
-    posted = httpx.post(
-        f"{web_server.url}/v1/reads", headers={"X-API-Key": key}, timeout=30,
-        json=[{"camera_id": camera, "ts": now - 90_000, "plate": "7CNB482", "confidence": 0.62,
-               "candidates": [{"plate": "7CNB482", "confidence": 0.62},
-                              {"plate": "7CN8482", "confidence": 0.41}]},
-              {"camera_id": camera, "ts": now - 30_000, "plate": "7CN8482", "confidence": 0.9}],
-    )
-    assert posted.status_code == 200, posted.text
-    _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
-    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
-    browser.wait_for("document.getElementById('offense_type').dataset.loaded === 'true'")
-    browser.evaluate(
-        "(() => { const f = document.getElementById('search-form');"
-        " f.plate.value = '7CN8482'; f.purpose.value = 'stolen_vehicle';"
-        " f.offense_type.value = '240';"
-        " f.case_number.value = 'UC-2026-0405'; f.reason.value = 'stolen grey sedan';"
-        " f.requestSubmit(); })()"
-    )
-    browser.wait_for("!document.getElementById('results').hidden")
+    _post_ucpd_reads(web_server, [
+        {"ts": now - 90_000, "plate": "7CNB482", "confidence": 0.62,
+         "candidates": [{"plate": "7CNB482", "confidence": 0.62},
+                        {"plate": "7CN8482", "confidence": 0.41}]},
+        {"ts": now - 30_000, "plate": "7CN8482", "confidence": 0.9},
+    ], "candidate test")
+    _search_as_investigator(browser, web_server, "7CN8482", "UC-2026-0405",
+                            "stolen grey sedan")
     cells = browser.evaluate(
         "[...document.querySelectorAll('#results-table tbody td.plate')].map((c) => c.textContent)"
     )
