@@ -108,3 +108,32 @@ def test_a_store_made_with_the_side_tables_ttl_loses_it_when_it_opens(reads: Rea
         )
         assert " TTL " not in query
     assert all("TTL" not in ddl for ddl in candidates_ddl(reads.db))
+
+
+def test_candidate_plates_leave_the_dictionary_with_their_reads_and_stay_while_listed(
+    reads: ReadStore, holds: HoldStore, audit_log: AuditLog
+) -> None:
+    """Candidate plates are in the plate dictionary (fuzzy search reaches reads through
+    them): the purge takes out those of purged reads, and keeps a plate a live read still
+    lists as a candidate though the read that had it as its plate is gone."""
+    now = datetime.now(UTC)
+    live = make_read("6LIV001", minutes_ago=5, keep_days=30, now=now)
+    gone = make_read("6SHR001", minutes_ago=300, keep_days=0.1, now=now)
+    reads.insert_reads([live, gone])
+    _with_candidate(reads, live, "6SHR001")  # the purged read's plate, listed by a live read
+    _with_candidate(reads, gone, "6GCD001")  # a plate only the purged read listed
+
+    def dictionary() -> set[str]:
+        table = reads.query("SELECT DISTINCT plate FROM {db}.plates WHERE startsWith(plate, "
+                            "'6') ORDER BY plate")
+        return set(table.column("plate").to_pylist())
+
+    def variants_of(plate: str) -> int:
+        table = reads.query("SELECT count() AS n FROM {db}.plate_variants "
+                            "WHERE plate = {p:String}", {"p": plate})
+        return int(table.column("n")[0].as_py())
+
+    assert dictionary() == {"6LIV001", "6SHR001", "6GCD001"}
+    purge(reads, now, {}, [], audit_log)
+    assert dictionary() == {"6LIV001", "6SHR001"}
+    assert variants_of("6GCD001") == 0 and variants_of("6SHR001") > 0

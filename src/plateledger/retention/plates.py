@@ -2,8 +2,11 @@
 
 The dictionary (``plates``, ``plate_variants``) feeds wildcard and fuzzy search and names
 its candidate plates in results, so a plate left there after its reads are gone would
-outlive its retention clock. Only plates of the reads a purge deletes are examined (the
-reads table is sorted by plate, so checking them is a primary-key lookup).
+outlive its retention clock. It holds read plates and the plates of reads' candidates
+(`plateledger.store.candidates`): a plate stays while a read has it or a kept candidate
+row lists it. Only the plates of the reads a purge deletes and of their candidates are
+examined (the reads table is sorted by plate, the candidates by plate key: both checks are
+primary-key lookups).
 
 The store writes dictionary entries before their reads; a read of a purged plate that
 arrives while the purge runs could lose its entry. After pruning, entries are written
@@ -14,54 +17,74 @@ for a read whose insert is still in flight at that last check.
 from __future__ import annotations
 
 from plateledger.store import ReadStore
-from plateledger.store.dictionary import plate_variants
+from plateledger.store.candidates import CANDIDATES
+from plateledger.store.dictionary import add_to_dictionary
 from plateledger.store.schema import PLATE_VARIANTS, PLATES, READS
 
 PURGED_PLATES = "retention_purged_plates"
 
 
 def collect_purged_plates(store: ReadStore, expired: str) -> None:
-    """Remember the distinct plates of the reads about to be purged (scratch table)."""
+    """Remember the distinct plates (and plate keys) of the reads about to be purged and
+    of their candidates (scratch table); called before the candidates are deleted."""
+    db = store.db
+    # made anew each time: a store from before candidates joined it held plates only
+    store.engine.command(f"DROP TABLE IF EXISTS {db}.{PURGED_PLATES}")
     store.engine.command(
-        f"CREATE TABLE IF NOT EXISTS {store.db}.{PURGED_PLATES} (`plate` String) "
+        f"CREATE TABLE {db}.{PURGED_PLATES} (`plate` String, `plate_key` String) "
         "ENGINE = MergeTree ORDER BY plate"
     )
-    store.engine.command(f"TRUNCATE TABLE {store.db}.{PURGED_PLATES}")
     store.engine.command(
-        f"INSERT INTO {store.db}.{PURGED_PLATES} "
-        f"SELECT DISTINCT plate FROM {store.db}.{READS} WHERE {expired}"
+        f"INSERT INTO {db}.{PURGED_PLATES} "
+        f"SELECT DISTINCT plate, plate_key FROM {db}.{READS} WHERE {expired}"
+    )
+    store.engine.command(
+        f"INSERT INTO {db}.{PURGED_PLATES} SELECT DISTINCT plate, plate_key FROM "
+        f"{db}.{CANDIDATES} WHERE read_id IN (SELECT read_id FROM {db}.{READS} WHERE {expired})"
+    )
+
+
+def _listed(db: str, columns: str) -> str:
+    """``columns`` of the examined plates that a read or a kept candidate row still has."""
+    examined = f"SELECT plate FROM {db}.{PURGED_PLATES}"
+    keyed = f"SELECT plate_key, plate FROM {db}.{PURGED_PLATES}"
+    return (
+        f"SELECT {columns} FROM {db}.{READS} WHERE plate IN ({examined}) UNION ALL "
+        f"SELECT {columns} FROM {db}.{CANDIDATES} WHERE (plate_key, plate) IN ({keyed})"
     )
 
 
 def prune_plates(store: ReadStore) -> int:
-    """Delete dictionary entries of collected plates that no read has any more; count."""
+    """Delete dictionary entries of collected plates that no read and no candidate row has
+    any more; count."""
     db = store.db
-    candidates = f"SELECT plate FROM {db}.{PURGED_PLATES}"
     orphan = (
-        f"plate IN ({candidates}) AND plate NOT IN "
-        f"(SELECT plate FROM {db}.{READS} WHERE plate IN ({candidates}))"
+        f"plate IN (SELECT plate FROM {db}.{PURGED_PLATES}) "
+        f"AND plate NOT IN ({_listed(db, 'plate')})"
     )
     removed = int(
         store.query(f"SELECT uniqExact(plate) AS n FROM {{db}}.{PLATES} WHERE {orphan}")
         .column("n")[0].as_py()
     )
     if removed:
-        # variants first: the orphan rule reads only the reads table, so it holds for both
+        # variants first: the orphan rule reads neither dictionary table
         for table in (PLATE_VARIANTS, PLATES):
             store.engine.command(
                 f"ALTER TABLE {db}.{table} DELETE WHERE {orphan} SETTINGS mutations_sync = 2"
             )
-        _restore_entries(store, candidates)
+        _restore_entries(store)
     store.engine.command(f"TRUNCATE TABLE {db}.{PURGED_PLATES}")
     return removed
 
 
-def _restore_entries(store: ReadStore, candidates: str) -> None:
-    """Write entries again for examined plates that have reads now (inserted meanwhile)."""
+def _restore_entries(store: ReadStore) -> None:
+    """Write entries again for examined plates that have reads or candidate rows now
+    (inserted meanwhile)."""
+    db = store.db
     back = store.query(
-        f"SELECT DISTINCT plate, plate_key FROM {{db}}.{READS} WHERE plate IN ({candidates}) "
-        f"AND plate NOT IN (SELECT plate FROM {{db}}.{PLATES} WHERE plate IN ({candidates}))"
+        f"SELECT DISTINCT plate, plate_key FROM ({_listed(db, 'plate, plate_key')}) "
+        f"WHERE plate NOT IN (SELECT plate FROM {db}.{PLATES} WHERE plate IN "
+        f"(SELECT plate FROM {db}.{PURGED_PLATES}))"
     )
     if back.num_rows:
-        store.engine.insert_arrow(PLATES, back)
-        store.engine.insert_arrow(PLATE_VARIANTS, plate_variants(back))
+        add_to_dictionary(store.engine, back)

@@ -28,8 +28,7 @@ import pyarrow as pa
 
 from plateledger.plates import confusion_key
 from plateledger.read import MAX_CANDIDATES
-from plateledger.store.dictionary import distinct_plates, plate_variants
-from plateledger.store.schema import PLATE_VARIANTS, PLATES
+from plateledger.store.dictionary import add_to_dictionary, distinct_plates
 
 CANDIDATES = "read_candidates"
 DETAILS = "read_details"
@@ -149,10 +148,8 @@ def fill_dictionary(engine: Engine) -> int:
         "WHERE expires_at > now()"
     )
     if plates.num_rows:
-        plates = plates.select(["plate", "plate_key"]).cast(
-            pa.schema([("plate", pa.string()), ("plate_key", pa.string())]))
-        engine.insert_arrow(PLATES, plates)
-        engine.insert_arrow(PLATE_VARIANTS, plate_variants(plates))
+        add_to_dictionary(engine, plates.select(["plate", "plate_key"]).cast(
+            pa.schema([("plate", pa.string()), ("plate_key", pa.string())])))
     engine.command(
         f"ALTER TABLE {engine.database}.{CANDIDATES} MODIFY COMMENT '{DICTIONARY_FILLED}'"
     )
@@ -287,9 +284,7 @@ def add_extras(engine: Engine, reads: Sequence[tuple[StoredRead, Extras]]) -> No
         rows = pa.table(candidates.columns, schema=_CANDIDATE_ROWS)
         # candidate plates join the plate dictionary first (as read plates do), so that a
         # fuzzy search can reach a read through a candidate near the plate searched
-        plates = distinct_plates(rows)
-        engine.insert_arrow(PLATES, plates)
-        engine.insert_arrow(PLATE_VARIANTS, plate_variants(plates))
+        add_to_dictionary(engine, distinct_plates(rows))
         engine.insert_arrow(CANDIDATES, rows)
     if details.columns:
         engine.insert_arrow(DETAILS, pa.table(details.columns, schema=_DETAIL_ROWS))

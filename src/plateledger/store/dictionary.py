@@ -8,10 +8,26 @@ arrive is harmless, a read missing from the dictionary would be invisible to fuz
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from plateledger.plates import MAX_PLATE_LENGTH
+from plateledger.store.schema import PLATE_VARIANTS, PLATES
+
+
+class Inserts(Protocol):
+    """An engine that inserts Arrow tables (`plateledger.store.engine.ClickHouseEngine`)."""
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None: ...
+
+
+def add_to_dictionary(engine: Inserts, plates: pa.Table) -> None:
+    """Write ``plates`` (``plate``, ``plate_key``; distinct) and their variants: the one
+    way entries are written, for read plates, candidate plates and restored entries."""
+    engine.insert_arrow(PLATES, plates)
+    engine.insert_arrow(PLATE_VARIANTS, plate_variants(plates))
 
 
 def distinct_plates(batch: pa.Table) -> pa.Table:

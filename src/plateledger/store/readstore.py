@@ -22,7 +22,7 @@ import pyarrow as pa
 from plateledger.read import PlateRead
 from plateledger.store.arrow import reads_to_arrow, to_clickhouse_uuid_bytes
 from plateledger.store.candidates import ensure_candidates
-from plateledger.store.dictionary import distinct_plates, plate_variants
+from plateledger.store.dictionary import add_to_dictionary, distinct_plates
 from plateledger.store.embedded import EmbeddedEngine
 from plateledger.store.engine import ClickHouseEngine, StoreError
 from plateledger.store.identity import (
@@ -252,9 +252,7 @@ class ReadStore:
             return
         if not table.schema.equals(ARROW_SCHEMA):
             table = table.select(ARROW_SCHEMA.names).cast(ARROW_SCHEMA)
-        plates = distinct_plates(table)
-        self.engine.insert_arrow(PLATES, plates)
-        self.engine.insert_arrow(PLATE_VARIANTS, plate_variants(plates))
+        add_to_dictionary(self.engine, distinct_plates(table))
         ids = pa.chunked_array(
             [to_clickhouse_uuid_bytes(chunk) for chunk in table.column("read_id").chunks],
             pa.binary(16),
