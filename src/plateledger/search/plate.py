@@ -25,12 +25,11 @@ from plateledger.plates import (
     plate_distance,
 )
 from plateledger.search.filters import Filters
-from plateledger.search.keyed import SHOWN_SQL, read_outs
-from plateledger.search.reads import fetch_page, page_for_plates
+from plateledger.search.reads import Through, page_for_plates
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.candidates import NearMatch, candidate_matches, near_candidate_matches
+from plateledger.store.candidates import candidate_matches, near_candidate_matches
 
 MAX_CANDIDATES = 500
 """Most distinct plates a wildcard or fuzzy search fetches reads for."""
@@ -46,27 +45,9 @@ def search_exact(store: ReadStore, plate: str, scope: Scope, filters: Filters) -
     normalized = normalize_plate(plate)
     if scope.is_empty():
         return page_for_plates(store, "exact", [normalized], scope, filters)
-    matches = candidate_matches(store.engine, normalized, confusion_key(normalized))
-    if not matches:
-        return page_for_plates(store, "exact", [normalized], scope, filters)
-    confidence = {m.read_id: m.confidence for m in matches}
-    params: dict[str, object] = {
-        "plate": normalized, "c_plates": sorted({m.read_plate for m in matches}),
-        "c_ids": [str(m.read_id) for m in matches],
-    }
-    # Each candidate read is looked up by its own plate (the head of the key) and its id.
-    where = (
-        "(plate = {plate:String} OR (plate IN {c_plates:Array(String)} AND "
-        f"read_id IN {{c_ids:Array(UUID)}})) AND {scope.sql(params)} AND {filters.sql(params)}"
-    )
-    rows, total = fetch_page(store, scope, filters, where, params,
-                             order="ts DESC, read_id, owner_id", select=SHOWN_SQL)
-    results = read_outs(rows, scope)
-    for out in results:
-        if out.plate != normalized:
-            out.candidate_confidence = round(confidence.get(out.read_id, 0.0), 4)
-    return SearchPage(kind="exact", total=total, limit=filters.limit, offset=filters.offset,
-                      results=results)
+    through = {m.read_id: Through(m.read_plate, m.confidence)
+               for m in candidate_matches(store.engine, normalized, confusion_key(normalized))}
+    return page_for_plates(store, "exact", [normalized], scope, filters, through=through)
 
 
 def search_wildcard(store: ReadStore, pattern: str, scope: Scope, filters: Filters) -> SearchPage:
@@ -135,55 +116,24 @@ def search_fuzzy(store: ReadStore, plate: str, scope: Scope, filters: Filters) -
     ranked = [p for p in scored if p in in_scope]
     truncated = len(ranked) > MAX_CANDIDATES
     kept = {p: scored[p] for p in ranked[:MAX_CANDIDATES]}
-    near = {} if scope.is_empty() else _near_candidates(store, scored)
-    if not near:
-        return page_for_plates(
-            store, "fuzzy", list(kept), scope, filters, distances=kept, candidates=list(kept),
-            truncated=truncated,
-        )
-    # Reads whose vendor or recogniser candidate is near the plate, stored under a plate
-    # that is not: found within the same scope and filters, ranked by the candidate's
-    # distance. The candidate plates are not listed (a denied owner's read may hold them).
-    ids = list(near)
-    params = {
-        "plates": list(kept), "d_plates": list(kept),
-        "d_values": [float(v) for v in kept.values()],
-        "c_plates": sorted({m.read_plate for m, _ in near.values()}),
-        "c_ids": [str(i) for i in ids], "c_texts": [str(i) for i in ids],
-        "c_values": [near[i][1] for i in ids],
-    }
-    where = (
-        "(plate IN {plates:Array(String)} OR (plate IN {c_plates:Array(String)} AND "
-        f"read_id IN {{c_ids:Array(UUID)}})) AND {scope.sql(params)} AND {filters.sql(params)}"
+    # Reads whose candidate is near the plate, stored under a plate that is not: found
+    # within the same scope and filters, ranked at the candidate's distance. The candidate
+    # plates are not listed (a denied owner's read may be what holds them).
+    through = {} if scope.is_empty() else _near_candidates(store, scored)
+    return page_for_plates(
+        store, "fuzzy", list(kept), scope, filters, distances=kept, candidates=list(kept),
+        truncated=truncated, through=through,
     )
-    select = (
-        f"{SHOWN_SQL}, least(transform(plate, {{d_plates:Array(String)}}, "
-        "{d_values:Array(Float64)}, 99.0), transform(toString(read_id), "
-        "{c_texts:Array(String)}, {c_values:Array(Float64)}, 99.0)) AS distance"
-    )
-    rows, total = fetch_page(store, scope, filters, where, params,
-                             order="distance, ts DESC, read_id, owner_id", select=select)
-    results = read_outs(rows, scope)
-    for out in results:
-        out.distance = kept.get(out.plate)
-        match = near.get(out.read_id)
-        if match is not None and (out.distance is None or match[1] < out.distance):
-            out.distance = match[1]
-            out.candidate_confidence = round(match[0].confidence, 4)
-    return SearchPage(kind="fuzzy", total=total, limit=filters.limit, offset=filters.offset,
-                      results=results, candidates=list(kept), truncated=truncated)
 
 
-def _near_candidates(
-    store: ReadStore, scored: dict[str, float]
-) -> dict[uuid.UUID, tuple[NearMatch, float]]:
+def _near_candidates(store: ReadStore, scored: dict[str, float]) -> dict[uuid.UUID, Through]:
     """Reads (of any owner: the caller fetches them within its scope) listing a candidate
-    among the ``scored`` plates, each with its nearest such candidate and that distance."""
-    best: dict[uuid.UUID, tuple[NearMatch, float]] = {}
+    among the ``scored`` plates, each through its nearest such candidate."""
+    best: dict[uuid.UUID, Through] = {}
     for match in near_candidate_matches(store.engine, list(scored)[:MAX_CANDIDATES]):
         distance = scored[match.candidate]
-        if match.read_id not in best or distance < best[match.read_id][1]:
-            best[match.read_id] = (match, distance)
+        if match.read_id not in best or distance < best[match.read_id].distance:
+            best[match.read_id] = Through(match.read_plate, match.confidence, distance)
     return best
 
 

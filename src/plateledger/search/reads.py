@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -12,6 +14,16 @@ from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 from plateledger.store.schema import READ_IDENTITY
+
+
+@dataclass(frozen=True)
+class Through:
+    """A read reached through one of its candidates (`plateledger.store.candidates`): the
+    plate it is stored under, the candidate's confidence, and its ranking distance."""
+
+    read_plate: str
+    confidence: float
+    distance: float = 0.0
 
 
 def page_for_plates(
@@ -24,35 +36,57 @@ def page_for_plates(
     distances: Mapping[str, float] | None = None,
     candidates: Sequence[str] = (),
     truncated: bool = False,
+    through: Mapping[uuid.UUID, Through] | None = None,
 ) -> SearchPage:
-    """Reads of ``plates`` (primary-key lookups), newest first or best distance first.
+    """Reads of ``plates`` (primary-key lookups), newest first or best distance first;
+    with ``through``, also those reads (of any owner: fetched within the same scope and
+    filters, each by its own plate and id), marked with the candidate's confidence where
+    the candidate ranks it better than its own plate does.
 
     Retried duplicates are collapsed with ``LIMIT 1 BY`` the read's whole identity (owner
     included, `READ_IDENTITY`) before paging, so a read never shows twice even before a
     background merge removed its copy, and one owner's row never hides another's.
     """
-    if not plates or scope.is_empty():
+    through = through or {}
+    if (not plates and not through) or scope.is_empty():
         return SearchPage(
             kind=kind, total=0, limit=filters.limit, offset=filters.offset, results=[],
             candidates=list(candidates), truncated=truncated,
         )
     params: dict[str, object] = {"plates": list(plates)}
-    where = f"plate IN {{plates:Array(String)}} AND {scope.sql(params)} AND {filters.sql(params)}"
+    match = "plate IN {plates:Array(String)}"
+    if through:
+        params["c_plates"] = sorted({t.read_plate for t in through.values()})
+        params["c_ids"] = [str(i) for i in through]
+        match = (f"({match} OR (plate IN {{c_plates:Array(String)}} AND "
+                 "read_id IN {c_ids:Array(UUID)}))")
+    where = f"{match} AND {scope.sql(params)} AND {filters.sql(params)}"
     order = "ts DESC, read_id, owner_id"
     select = SHOWN_SQL
-    if distances:
+    if distances is not None:
         params["d_plates"] = list(distances)
         params["d_values"] = [float(v) for v in distances.values()]
-        select = (
-            f"{SHOWN_SQL}, transform(plate, {{d_plates:Array(String)}}, "
-            "{d_values:Array(Float64)}, 99.0) AS distance"
-        )
+        distance = "transform(plate, {d_plates:Array(String)}, {d_values:Array(Float64)}, 99.0)"
+        if through:
+            params["c_texts"] = params["c_ids"]
+            params["c_values"] = [t.distance for t in through.values()]
+            distance = (f"least({distance}, transform(toString(read_id), "
+                        "{c_texts:Array(String)}, {c_values:Array(Float64)}, 99.0))")
+        select = f"{SHOWN_SQL}, {distance} AS distance"
         order = "distance, ts DESC, read_id, owner_id"
     rows, total = fetch_page(store, scope, filters, where, params, order=order, select=select)
     results = read_outs(rows, scope)
-    if distances is not None:
-        for out in results:
-            out.distance = distances.get(out.plate)
+    own_plates = set(plates)
+    for out in results:
+        own = (distances.get(out.plate) if distances is not None
+               else 0.0 if out.plate in own_plates else None)
+        if distances is not None:
+            out.distance = own
+        via = through.get(out.read_id)
+        if via is not None and (own is None or via.distance < own):
+            out.candidate_confidence = round(via.confidence, 4)
+            if distances is not None:
+                out.distance = via.distance
     return SearchPage(
         kind=kind, total=total, limit=filters.limit, offset=filters.offset, results=results,
         candidates=list(candidates), truncated=truncated,
