@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from plateledger.plates import confusion_key
 from plateledger.read import MAX_CANDIDATES
@@ -283,8 +284,11 @@ def add_extras(engine: Engine, reads: Sequence[tuple[StoredRead, Extras]]) -> No
     if candidates.columns:
         rows = pa.table(candidates.columns, schema=_CANDIDATE_ROWS)
         # candidate plates join the plate dictionary first (as read plates do), so that a
-        # fuzzy search can reach a read through a candidate near the plate searched
-        add_to_dictionary(engine, distinct_plates(rows))
+        # fuzzy search can reach a read through a candidate near the plate searched; a
+        # candidate equal to its read's plate (most top choices) is in it already
+        other = rows.filter(pc.not_equal(rows.column("plate"), rows.column("read_plate")))
+        if other.num_rows:
+            add_to_dictionary(engine, distinct_plates(other))
         engine.insert_arrow(CANDIDATES, rows)
     if details.columns:
         engine.insert_arrow(DETAILS, pa.table(details.columns, schema=_DETAIL_ROWS))
