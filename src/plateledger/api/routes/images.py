@@ -14,6 +14,7 @@ from plateledger.api.errors import ApiError
 from plateledger.api.routes.reads import (
     IngestResult,
     ItemErrorOut,
+    Unstored,
     ZoneDropUnrecorded,
     drop_zone_reads,
     store_reads,
@@ -106,7 +107,10 @@ async def post_image(
     # The same retention and conflict steps as POST /v1/reads: hot-list hits are kept
     # longer, a pack that forbids keeping non-hits (NH) has them matched and then dropped,
     # and a read whose id is taken is refused.
-    accepted, conflicts, not_kept = await store_reads(ingest, reads, extras)
+    try:
+        accepted, conflicts, not_kept = await store_reads(ingest, reads, extras)
+    except Unstored as exc:  # no quarantine for photos: the client still has its photo
+        raise exc.cause from None
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     return ImageResult(
         accepted=accepted,

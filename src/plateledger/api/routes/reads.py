@@ -9,6 +9,12 @@ agency, or by the same agency with other content (another plate, camera or place
 is refused as an item (code ``read_conflict``) and the stored read is left as it was; an
 identical re-post (a retry) is accepted. A batch of which nothing is accepted answers 409
 when some item was refused for a conflict, else 422.
+
+A post whose reads the read store cannot take (the store fails, or the server is shutting
+down) answers 503 and nothing of it is stored — unless its credential is in quarantine
+mode: then its items are kept in the agency's quarantine (code ``store_unavailable``) and
+the post is answered 200, since a client that takes any answer as delivered (alprd) would
+otherwise lose them; the admin replays them once the store is back.
 """
 
 from __future__ import annotations
@@ -31,12 +37,14 @@ from plateledger.ingest.enrich import CameraInfo, Rejection, drop_in_zones, enri
 from plateledger.ingest.intake import Intake
 from plateledger.read import PlateRead
 from plateledger.settings import Settings
+from plateledger.store import StoreError
 
 router = APIRouter(prefix="/v1/reads", tags=["ingest"])
 
 
 INVALID = "invalid_read"
 CONFLICT = "read_conflict"
+UNSTORED = "store_unavailable"
 
 
 class ItemErrorOut(BaseModel):
@@ -47,7 +55,9 @@ class ItemErrorOut(BaseModel):
         default=INVALID,
         description="`invalid_read`, or `read_conflict` when the read's id is already "
         "stored by another agency or with other content, another plate included "
-        "(nothing is replaced)",
+        "(nothing is replaced), or `store_unavailable` when the read store could not take "
+        "the read (only from a credential in quarantine mode, whose items are then kept "
+        "in `quarantined` for replay)",
     )
 
 
@@ -59,11 +69,21 @@ def conflict_error(index: int, read: PlateRead) -> ItemErrorOut:
     )
 
 
+class Unstored(Exception):
+    """The read store could not take a post's reads (``cause``: the `StoreError`, or the
+    503 `ApiError` of a server shutting down); nothing of them was stored."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 async def store_reads(
     ingest: Ingest, reads: list[tuple[int, PlateRead]], extras: Any = None,
 ) -> tuple[list[uuid.UUID], list[ItemErrorOut], int]:
     """Keep (retention), then durably add ``reads`` (item index, read): the ids accepted in
-    batch order, an error per read refused for a conflict, and how many were not kept."""
+    batch order, an error per read refused for a conflict, and how many were not kept.
+    `Unstored` if the store cannot take them."""
     def kept_and_prepared() -> tuple[list[tuple[int, PlateRead]], int, Prepared | None]:
         stored, not_kept = keep(ingest, reads)
         # what the single writer would otherwise do itself, done here on the request's thread
@@ -75,8 +95,11 @@ async def store_reads(
         try:
             future = ingest.batcher.submit([read for _, read in stored], extras, ready)
         except BatcherClosed as exc:
-            raise ApiError(503, "shutting_down", str(exc)) from None
-        refused = await asyncio.wrap_future(future)
+            raise Unstored(ApiError(503, "shutting_down", str(exc))) from None
+        try:
+            refused = await asyncio.wrap_future(future)
+        except StoreError as exc:
+            raise Unstored(exc) from exc
     refused_items = {stored[p][0] for p in refused}
     errors = [conflict_error(stored[p][0], stored[p][1]) for p in sorted(refused)]
     accepted = [read.read_id for index, read in reads if index not in refused_items]
@@ -224,7 +247,10 @@ async def ingest_bytes(
         raise zone_refusal() from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
-    accepted, conflicts, not_kept = await store_reads(ingest, reads, intake.extras)
+    try:
+        accepted, conflicts, not_kept = await store_reads(ingest, reads, intake.extras)
+    except Unstored as exc:
+        return await hold_unstored(intake, body, reads, errors, parsed.ignored, exc)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     quarantined, held = await asyncio.to_thread(
         intake.settle, body, reads, accepted, [(e.index, e.message, e.code) for e in errors])
@@ -234,6 +260,28 @@ async def ingest_bytes(
         accepted=accepted, errors=errors, ignored=parsed.ignored, not_kept=not_kept,
         zone_dropped=zone_dropped, quarantined=quarantined,
         batch=intake.batch_note(len(accepted), errors, quarantined),
+    )
+
+
+async def hold_unstored(
+    intake: Intake, body: bytes, reads: list[tuple[int, PlateRead]],
+    errors: list[ItemErrorOut], ignored: int, failure: Unstored,
+) -> IngestResult:
+    """A post whose reads the store could not take: with quarantine mode on, every item
+    kept in quarantine (those refused anyway with their own reasons) and answered 200;
+    otherwise the store's 503, as without quarantine."""
+    message = ("the read store could not take this read (it is down or the server is "
+               "shutting down); kept for replay once it is back")
+    unstored = [ItemErrorOut(index=i, field="read", code=UNSTORED, message=message)
+                for i, _ in reads]
+    errors = sorted(errors + unstored, key=lambda e: e.index)
+    quarantined, held = await asyncio.to_thread(
+        intake.settle, body, [], [], [(e.index, e.message, e.code) for e in errors])
+    if not held:
+        raise failure.cause
+    return IngestResult(
+        accepted=[], errors=errors, ignored=ignored, quarantined=quarantined,
+        batch=intake.batch_note(0, errors, quarantined),
     )
 
 
