@@ -72,7 +72,11 @@ def view_image(
                          "whose images you may view", {"owners_denied": denied})
     read = page.results[0]
     ref = read.image_plate if asked.kind == "plate" else read.image_overview
-    data = images.get(ref) if ref else None
+    # Only the image this server stored for this very read is served: a reference is
+    # text a client may have posted, and one naming another read's image (another
+    # agency's, say) must not lend it out under this read's decision.
+    own = ref == images.ref(read.read_id, asked.kind)
+    data = images.get(ref) if ref and own else None
     if data is None:
         raise NotVisible("no_image", f"read {asked.read_id} has no {asked.kind} image on "
                          "this server")

@@ -9,6 +9,7 @@ whole raises (`MalformedBody`, `BatchTooLarge`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -109,12 +110,37 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"`{name}` is not a JSON number")
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""A JSON escape of a UTF-16 surrogate: a pair is one character, a lone one is no text."""
+
+
 def loads(text: str | bytes) -> Any:
-    """Strict JSON: no NaN or Infinity, bounded nesting; raise `ValueError` if not JSON."""
+    """Strict JSON: no NaN or Infinity, bounded nesting, no lone UTF-16 surrogate (JSON
+    can escape one, ``"\\ud800"``, but it is no character: it can be neither stored nor
+    quoted back as UTF-8); raise `ValueError` if not such JSON."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+    source = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    if _SURROGATE_ESCAPE.search(source) and _has_lone_surrogate(value):
+        raise ValueError("a string holds a lone UTF-16 surrogate (an escape such as "
+                         "\\ud800 that is no character)")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def decode(body: bytes) -> str:

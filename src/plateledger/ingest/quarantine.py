@@ -62,6 +62,7 @@ from plateledger.catalog.quarantine import (
 )
 from plateledger.catalog.timeutil import utc_now
 from plateledger.ingest.batch import decode, json_items, load_body, media_type
+from plateledger.ingest.errors import MalformedBody
 from plateledger.plates import PlateError, normalize_plate
 from plateledger.read import ReadSubmission
 
@@ -104,14 +105,25 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
                 items[index] = out.getvalue()
             return "text/csv", items
         if media in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
-            lines = [line for line in decode(body).splitlines() if line.strip()]
+            # line by line, as `ndjson_lines` numbers them: one line that is not UTF-8
+            # is kept as text (its bad bytes escaped), the others as they came
+            lines = [_text(line) for line in body.splitlines() if line.strip()]
             return media, dict(enumerate(lines))
         if media == MULTIPART:  # kept whole, its frame with it, so a replay stores the frame
             return (content_type or media)[:200], {-1: base64.b64encode(body).decode("ascii")}
         values = json_items(load_body(body))
         return "application/json", {i: json.dumps(v) for i, v in enumerate(values)}
     except Exception:  # kept whole: a replay parses it as it came
-        return media or "application/json", {-1: decode(body)}
+        return media or "application/json", {-1: _text(body)}
+
+
+def _text(raw: bytes) -> str:
+    """``raw`` as UTF-8 text; bytes that are not UTF-8 escaped (``\\xff``), never lost to
+    an error: the item is kept, and its reason says what was wrong with it."""
+    try:
+        return decode(raw)
+    except MalformedBody:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 _PLATE_KEY = re.compile(r"plate", re.I)
