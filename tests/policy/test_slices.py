@@ -79,19 +79,26 @@ def test_the_slice_decides_as_the_whole_set(city: City) -> None:
             hotlist_file_type=rng.choice([None, "ncic_stolen_vehicle",
                                           "ncic_immigration_violator"]),
         )
-        store = engine.entity_json
-        if request.user_id is not None:
-            store.append(user_entity(
-                request.user_id, engine.agency(agency), roles,
-                None if acting_for is None else engine.agency(acting_for),
-            ))
+        stores: dict[str, list[dict[str, object]]] = {}
+        for side, judged_as in (("user", acting_for), ("user_as_own_agency", agency)):
+            stores[side] = engine.entity_json
+            if request.user_id is not None:
+                stores[side].append(user_entity(
+                    request.user_id, engine.agency(agency), roles,
+                    None if acting_for is None else engine.agency(acting_for),
+                    as_class=None if judged_as is None else engine.agency(judged_as),
+                ))
         explanation = engine.explain(request)
-        for calls in explanation.calls.values():
+        every = [c for calls in explanation.calls.values() for c in calls]
+        for side, store in stores.items():
+            # an acting-for user's own-class side is judged with a user entity of that class
+            calls = [c for c in every
+                     if (c.side == "user_as_own_agency") == (side == "user_as_own_agency")]
             batch = [{
                 "principal": call.principal, "action": f'Action::"{call.action}"',
                 "resource": call.resource, "context": dict(call.context),
             } for call in calls]
-            results = cedarpy.is_authorized_batch(batch, full, json.dumps(store))
+            results = cedarpy.is_authorized_batch(batch, full, json.dumps(store)) if batch else []
             for call, result in zip(calls, results, strict=True):
                 names = result.diagnostics.id_annotations_by_reason
                 assert call.allowed == result.allowed

@@ -286,8 +286,9 @@ class AccessGate:
         **fields: Any,
     ) -> int:
         """Append the entry of one decided access — who, for whom (each agency's name,
-        class, jurisdiction and home state as they are now: ``agency_facts``), why, under
-        which policy set, and ``fields`` — and return its index; raise
+        class, jurisdiction and home state as they are now: ``agency_facts``), the agency
+        the user acts for where one is recorded (``acting_for``), why, under which policy
+        set, and ``fields`` — and return its index; raise
         `AuditUnavailable` (so that nothing is answered) when it cannot be written."""
         snapshot = snapshot or self.view.current()
         if names is None:
@@ -297,6 +298,11 @@ class AccessGate:
             for i in (q.user.agency_id, q.requested_by_id)
             if i in snapshot.agencies
         }
+        acting = q.user.acting_for_id
+        if acting is not None and acting != q.user.agency_id:
+            # The classes policy judged the user as: its own agency's and this one's (both
+            # must allow), so the entry does not read as if only one class was asked.
+            fields = {"acting_for": names.get(acting, str(acting)), **fields}
         entry = new_entry(
             entry_type,
             user=q.user.username,

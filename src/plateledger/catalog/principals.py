@@ -15,7 +15,9 @@ class Principal:
 
     ``acting_for_id`` is the agency an administrator recorded the user as acting for (a
     federal task-force officer with a local login): policy treats every request of the
-    user as made for that agency, and the user as of its class."""
+    user as made for that agency, and the user as of its class — and also as of its own
+    agency's class: an owner is allowed only if both allow, so acting for another agency
+    only ever narrows what a user may see."""
 
     user_id: int
     username: str

@@ -317,17 +317,19 @@ def requester_attrs(agency: AgencyFacts) -> dict[str, Any]:
 
 def user_entity(
     user_id: int, agency: AgencyFacts, roles: Iterable[str] = (),
-    acting_for: AgencyFacts | None = None,
+    acting_for: AgencyFacts | None = None, *, as_class: AgencyFacts | None = None,
 ) -> dict[str, Any]:
     """A user: a member of its agency (whose permits it may use), with its ``roles`` and
-    the requester class of the agency it acts for — ``acting_for`` where an administrator
-    recorded one (a federal task-force officer with a local login is federal), its own
-    agency's otherwise."""
+    the requester class of ``as_class`` — by default the agency it acts for, ``acting_for``
+    where an administrator recorded one (a federal task-force officer with a local login
+    is federal), its own agency's otherwise. The engine also asks an acting-for user with
+    ``as_class`` its own agency, since acting-for may only narrow what a user gets."""
+    judged_as = as_class or acting_for or agency
     attrs = {
         "agency": ref("Agency", agency.id),
         "acting_for": ref("Agency", (acting_for or agency).id),
         "roles": sorted(set(roles)),
-        **requester_attrs(acting_for or agency),
+        **requester_attrs(judged_as),
     }
     return _entity("User", user_id, attrs, [("Agency", str(agency.id))])
 

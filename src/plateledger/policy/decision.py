@@ -38,9 +38,10 @@ class AccessRequest:
     ``user_roles`` are the user's roles as the catalog records them (the role pack decides
     what each may do; a user with none may do nothing). ``acting_for_agency_id`` is the
     agency an administrator recorded the user as acting for (a federal task-force officer
-    with a local login): policy treats the user as of that agency's class and every request
-    of theirs as requested by it. ``purpose`` ``None`` is for administration, which names
-    no purpose.
+    with a local login): every request of theirs is requested by it, and the user is asked
+    as of that agency's class and as of its own — both must allow, so acting-for never
+    widens what a user gets. ``purpose`` ``None`` is for administration, which names no
+    purpose.
     """
 
     user_id: int | None
@@ -132,8 +133,10 @@ class AccessDecision:
 
 @dataclass(frozen=True)
 class CedarCall:
-    """One Cedar request as evaluated: which side of the request it checks (``user`` or
-    ``requested_by``), the principal, action, resource and context, and the result."""
+    """One Cedar request as evaluated: which side of the request it checks (``user``,
+    ``user_as_own_agency`` — an acting-for user judged as of its own agency's class —,
+    ``acting_for``, ``requested_by`` or ``agency``), the principal, action, resource and
+    context, and the result."""
 
     side: str
     principal: str

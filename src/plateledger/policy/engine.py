@@ -9,6 +9,11 @@ user as principal, and once with the ``requested_by`` agency itself as principal
 must be allowed, so a local officer searching for a federal unit gets no more than the
 unit would. The law packs also look at ``context.requested_by`` on the user's side.
 
+A user an administrator recorded as acting for another agency is asked as a user twice:
+with the acting-for agency's requester class and with its own agency's. Acting-for only
+ever narrows: a federal unit's admin who records its officer as acting for a California
+city must not make the officer Californian to the packs and presets that admit by class.
+
 Evaluation asks each owner with the slice of the set that can apply to its data: the core
 pack, the owner's own law packs, and the compiled permits and forbids scoped to that
 owner's dataset whose principal scope is one of the acting agencies (or everyone). Other
@@ -81,7 +86,8 @@ agreement for a recipient share one)."""
 class _Side:
     """One side of a request: ``agency`` is the one whose permits the principal may use
     (a user's own agency), ``as_class`` the one whose requester class and declarations
-    policy sees (the agency a user acts for, where one is recorded)."""
+    policy sees (the agency a user acts for, where one is recorded; its own agency on the
+    ``user_as_own_agency`` side of such a user)."""
 
     name: str
     principal: dict[str, str]
@@ -234,17 +240,28 @@ class PolicyEngine:
             return self.agency(request.acting_for_agency_id)
         return self.agency(request.requested_by_agency_id)
 
+    def _acting_for(self, request: AccessRequest) -> AgencyFacts | None:
+        """The agency an administrator recorded the user as acting for, if any."""
+        if request.acting_for_agency_id is None:
+            return None
+        return self.agency(request.acting_for_agency_id)
+
     def _sides(self, request: AccessRequest) -> list[_Side]:
         user_agency = self.agency(request.user_agency_id)
         requested_by = self.agency(request.requested_by_agency_id)
-        acting_for = (None if request.acting_for_agency_id is None
-                      else self.agency(request.acting_for_agency_id))
+        acting_for = self._acting_for(request)
         if request.user_id is None:
             first = _Side("agency", _uid("Agency", user_agency.id), user_agency, user_agency)
         else:
             first = _Side("user", _uid("User", request.user_id), user_agency,
                           acting_for or user_agency)
         sides = [first]
+        if request.user_id is not None and acting_for is not None \
+                and acting_for.id != user_agency.id:
+            # Acting-for only narrows: the user must also be allowed as of its own
+            # agency's class (asked only for such users, so no one else pays for it).
+            sides.append(_Side("user_as_own_agency", _uid("User", request.user_id),
+                               user_agency, user_agency))
         asked = {user_agency.id}
         for name, other in (("acting_for", acting_for), ("requested_by", requested_by)):
             if other is not None and other.id not in asked:
@@ -260,11 +277,18 @@ class PolicyEngine:
         flags = screen_reason(request.reason)
         sides = self._sides(request)
         on_behalf = self._on_behalf(request)
-        store = self._entities
-        if request.user_id is not None:
-            user = user_entity(request.user_id, sides[0].agency, request.user_roles,
-                               sides[0].as_class)
-            store = store.with_added_json_str(json.dumps([user]))
+        # One entity store per requester class a user side is asked with (the user entity
+        # carries its class as attributes); agency sides use the first one, so that they
+        # share its Cedar calls as before.
+        stores: dict[int, cedarpy.Entities] = {}
+        for side in sides:
+            if request.user_id is not None and side.principal["type"] == "User" \
+                    and side.as_class.id not in stores:
+                user = user_entity(request.user_id, side.agency, request.user_roles,
+                                   self._acting_for(request), as_class=side.as_class)
+                stores[side.as_class.id] = self._entities.with_added_json_str(
+                    json.dumps([user]))
+        first_store = stores.get(sides[0].as_class.id, self._entities)
         owners = list(dict.fromkeys(request.owners))
         base_context = {
             "now": epoch(request.now),
@@ -282,7 +306,7 @@ class PolicyEngine:
         # each side is asked with its own agency's slice (a principal is only `in` its own
         # agency, so the other side's permits cannot match it), and owners whose slices are
         # the same text (same packs, no agreement with the acting agency) share one set.
-        groups: dict[int, tuple[cedarpy.PolicySet, list[int]]] = {}
+        groups: dict[tuple[int, int], tuple[cedarpy.PolicySet, cedarpy.Entities, list[int]]] = {}
         known = [o for o in owners if o in self.agencies]
         for owner in known:
             state = self.agencies[owner].home_state
@@ -293,13 +317,16 @@ class PolicyEngine:
                                                               request.now)
                 context["requested_by_declared"] = rb_declared
                 policy_set = self._owner_set((side.agency.id,), owner)
-                groups.setdefault(id(policy_set), (policy_set, []))[1].append(len(batch))
+                store = stores[side.as_class.id] if side.principal["type"] == "User" \
+                    else first_store
+                groups.setdefault((id(policy_set), id(store)),
+                                  (policy_set, store, []))[2].append(len(batch))
                 batch.append({
                     "principal": side.principal, "action": action,
                     "resource": _uid("Dataset", owner), "context": context,
                 })
         results: list[Any] = [None] * len(batch)
-        for policy_set, positions in groups.values():
+        for policy_set, store, positions in groups.values():
             answers = cedarpy.is_authorized_batch([batch[i] for i in positions], policy_set,
                                                   store)
             for i, answer in zip(positions, answers, strict=True):

@@ -101,14 +101,17 @@ def _explain(
     catalog = gate.catalog
     subject = user
     if body.as_user:
+        # Only users of the caller's own agency, whatever the caller's roles: another
+        # agency's user answers as an unknown one does (the answer would confirm the
+        # account and show its roles).
         other = catalog.user_by_username(body.as_user)
-        if other is None or (other.agency_id != user.agency_id and "auditor" not in user.roles):
+        agency = None if other is None else catalog.agency(other.agency_id)
+        if other is None or agency is None or other.agency_id != user.agency_id:
             raise ApiError(404, "unknown_user", f"no user `{body.as_user[:64]}` you may explain")
-        agency = catalog.agency(other.agency_id)
-        if agency is None:
-            raise ApiError(404, "unknown_user", f"no user `{body.as_user[:64]}` you may explain")
+        # With its acting-for agency, so that the explanation is the decision it gets.
         subject = Principal(other.id, other.username, other.agency_id, agency.kind,
-                            agency.home_state, frozenset(other.roles))
+                            agency.home_state, frozenset(other.roles),
+                            acting_for_id=other.acting_for_agency_id)
     try:
         requested_by = gate.requested_by(subject, body.requested_by)
         request_ = AccessRequest(
