@@ -1,6 +1,7 @@
 """Who sees what of an entry: the public summary shows who, when, why and how many; an
 owner that denied an access sees who tried and under which rule; the agencies whose users
-acted, and the owners that released data, see the whole entry."""
+acted see the whole entry, and the owners whose reads were returned all of it but the
+other owners' part."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ def a_search() -> dict[str, Any]:
         "reason_flags": ["immigration"],
         "time": "2026-05-01T10:00:00.000Z",
         "log_index": 4,
+        "owners_allowed_policy_ids": {"ca-oakland-pd": ["own-agency-1"],
+                                      "ca-alameda-so": ["agreement-3"]},
+        "returned_by_owner": {"ca-oakland-pd": 2, "ca-alameda-so": 1},
+        "devices_searched": 12,
+        "returned": 3,
     }
 
 
@@ -53,13 +59,53 @@ def test_an_owner_that_denied_is_not_listed_as_taking_part() -> None:
     ("slug", "view"),
     [
         ("ca-oakland-pd", View.FULL),  # its user searched
-        ("ca-alameda-so", View.FULL),  # it released data
+        ("ca-alameda-so", View.OWNER),  # its reads were returned
         ("ca-berkeley-pd", View.DENIED),  # it denied
         ("ca-fremont-pd", View.PUBLIC),  # not asked, or nothing to do with it
     ],
 )
 def test_each_agency_gets_the_view_its_part_earns(slug: str, view: View) -> None:
     assert view_of(a_search(), Reader(slug, 99)) is view
+
+
+def test_an_owner_whose_reads_were_returned_sees_its_own_part_only() -> None:
+    view, content = served(a_search(), Reader("ca-alameda-so", 2))
+    assert view is View.OWNER
+    for secret in SECRETS[:4]:  # who, the plate, the case and the reason: its reads went
+        assert secret in json.dumps(content)
+    assert content["returned_by_owner"] == {"ca-alameda-so": 1}
+    assert content["owners_allowed_policy_ids"] == {"ca-alameda-so": ["agreement-3"]}
+    assert content["owners_denied"] == ["ca-berkeley-pd", "us-ice-ero"]  # names, no rules
+    for other in ("devices_searched", "returned", "result_digest"):
+        assert other not in content
+    assert "ca-oakland-pd" not in json.dumps(content["returned_by_owner"])
+
+
+@pytest.mark.parametrize("counts", [{"ca-oakland-pd": 3, "ca-alameda-so": 0},
+                                    {"ca-oakland-pd": 3}, None])
+def test_an_owner_the_decision_allowed_but_that_returned_nothing_sees_the_public(
+    counts: dict[str, int] | None,
+) -> None:
+    """Allowed is not released: an agency that shares its (empty) data with a recipient
+    is allowed on every search of that recipient, and must not read them."""
+    entry = a_search()
+    if counts is None:
+        del entry["returned_by_owner"]  # no counts: nothing shows that its reads came back
+    else:
+        entry["returned_by_owner"] = counts
+    view, content = served(entry, Reader("ca-alameda-so", 2))
+    assert view is View.PUBLIC and content == redact(entry)
+    for secret in SECRETS:
+        assert secret not in json.dumps(content)
+
+
+def test_an_image_view_that_returned_another_owners_read_is_not_full_to_the_others() -> None:
+    entry = {**a_search(), "type": "image_view",
+             "returned_by_owner": {"ca-oakland-pd": 0, "ca-alameda-so": 1}}
+    assert view_of(entry, Reader("ca-alameda-so", 2)) is View.OWNER
+    assert view_of(entry, Reader("ca-oakland-pd", 1)) is View.FULL  # its user looked
+    entry["agency"] = "ca-fremont-pd"
+    assert view_of(entry, Reader("ca-oakland-pd", 1)) is View.PUBLIC
 
 
 def test_the_requesting_agency_is_not_the_acting_one() -> None:

@@ -5,11 +5,13 @@ reads returned per owner, the digest of what was returned, the leaf index, the l
 inclusion proof, the checkpoint size covering it).
 
 The export serves exactly what `plateledger.access.audit_reads` serves: an entry is a row
-only where the reader's agency is served its full view (`plateledger.audit.redaction`);
-entries seen denied or public are left out, never summarised into a row. Which user may
-export at all is the same policy decision (``view_audit``), and the export is logged as an
-``audit_read`` entry naming the indexes before any row is returned. Filters (user, agency,
-purpose, offense, case, flag, decision, kind, time) apply to those rows only.
+only where the reader's agency is served its full view or its owner view
+(`plateledger.audit.redaction`), built from that view (an owner's row holds its own part
+of the result only); entries seen denied or public are left out, never summarised into a
+row. Which user may export at all is the same policy decision (``view_audit``), and the
+export is logged as an ``audit_read`` entry naming the indexes (and each one's view)
+before any row is returned. Filters (user, agency, purpose, offense, case, flag, decision,
+kind, time) apply to those rows only.
 """
 
 from __future__ import annotations
@@ -274,7 +276,7 @@ def _row(
             for owner in releases
         ),
         "Networks Denied": ";".join(
-            f"{owner}({','.join(rules)})" for owner, rules in denials.items()
+            f"{owner}({','.join(rules)})" if rules else owner for owner, rules in denials.items()
         ),
         "Time Frame Start": _text(query.get("since"))
         or _area_bound(query, min)
@@ -330,11 +332,11 @@ class AuditExporter:
         where: ExportFilter | None = None,
     ) -> list[dict[str, str]]:
         """The rows of the accesses in ``[start, end)`` (logged in ``[since, until)``,
-        passing ``where``) that ``user``'s agency is served in full, in log order;
-        `NotPermitted` where policy lets ``user`` read no entries, and `AuditUnavailable`
+        passing ``where``) that ``user``'s agency is served in full or as an owner, in log
+        order; `NotPermitted` where policy lets ``user`` read no entries, and `AuditUnavailable`
         (no rows) where the export cannot be logged first."""
-        reader, rows = self._matching(user, start, end, since, until, where)
-        self._log_export(user, reader, [int(r["Leaf Index"]) for r in rows])
+        reader, rows, views = self._matching(user, start, end, since, until, where)
+        self._log_export(user, reader, [int(r["Leaf Index"]) for r in rows], views)
         return rows
 
     def page(
@@ -347,10 +349,10 @@ class AuditExporter:
     ) -> dict[str, Any]:
         """One page of the rows passing ``where``, newest first: ``total`` (rows passing),
         ``offset``, ``limit`` and ``rows``; only the rows served are logged."""
-        reader, rows = self._matching(user, 0, None, None, None, where)
+        reader, rows, views = self._matching(user, 0, None, None, None, where)
         rows.reverse()
         served_rows = rows[offset : offset + limit]
-        self._log_export(user, reader, [int(r["Leaf Index"]) for r in served_rows])
+        self._log_export(user, reader, [int(r["Leaf Index"]) for r in served_rows], views)
         return {
             "total": len(rows),
             "offset": offset,
@@ -367,7 +369,7 @@ class AuditExporter:
         since: datetime | None,
         until: datetime | None,
         where: ExportFilter | None,
-    ) -> tuple[Reader, list[dict[str, str]]]:
+    ) -> tuple[Reader, list[dict[str, str]], dict[int, View]]:
         low = _stamp(since) if since else ""
         high = _stamp(until) if until else ""
         reader = self.reader.reader(user)
@@ -384,6 +386,7 @@ class AuditExporter:
             for a in self.reader.catalog.agencies()
         }
         rows: list[dict[str, str]] = []
+        views: dict[int, View] = {}
         for record in self._records(start, stop):
             if record.entry.get("type") not in EXPORTED_TYPES:
                 continue
@@ -391,12 +394,14 @@ class AuditExporter:
             if (low and when < low) or (high and when >= high):
                 continue
             view, content = served(record.entry, reader)
-            if view is not View.FULL:
+            if view not in (View.FULL, View.OWNER):
                 continue
+            # built from what is served: an owner's row holds its own part of the result
             row = _row(record, content, checkpoint_size=size, agencies=agencies)
             if where is None or where.admits(row):
                 rows.append(row)
-        return reader, rows
+                views[record.index] = view
+        return reader, rows, views
 
     def _records(self, start: int, stop: int) -> Iterator[AuditRecord]:
         at = start
@@ -407,7 +412,9 @@ class AuditExporter:
             yield from page
             at += len(page)
 
-    def _log_export(self, user: Principal, reader: Reader, indexes: list[int]) -> None:
+    def _log_export(
+        self, user: Principal, reader: Reader, indexes: list[int], views: Mapping[int, View]
+    ) -> None:
         if not indexes:
             return
         try:
@@ -417,7 +424,7 @@ class AuditExporter:
                     user=user.username,
                     agency=reader.slug,
                     indexes=indexes,
-                    views=[str(View.FULL)] * len(indexes),
+                    views=[str(views[i]) for i in indexes],
                     export=True,
                 )
             )

@@ -2,17 +2,27 @@
 summary (DESIGN.md rule 7; the table in docs/audit.md, held to this module by a test).
 
 - **full**: the agency whose user acted (``agency``, or ``agency_id`` for administrative
-  entries), and for an access (a search, export, image view, alert) every owner that
-  *released* data to it (``owners_allowed``); for other entries also the agency the entry
-  is about (``owner_agency``, ``partner_agency``).
+  entries); for an alert delivered (or an image view logged without per-owner counts),
+  the owner whose read it released; for other entries also the agency the entry is about
+  (``owner_agency``, ``partner_agency``).
+- **owner**: for an access of another agency that counts its reads per owner (a search,
+  an export, an image view), an owner whose reads were actually *returned* to it
+  (``returned_by_owner[owner] > 0``): the whole entry but what
+  describes the other owners' data — their counts, the cameras in scope, the total
+  returned, the digest of every read, their rule ids (`owner_view`). An owner the decision
+  allowed but none of whose reads came back gets no more than the public: otherwise any
+  agency could promote itself to "owner" of every search of a recipient by sharing its
+  (empty) data with it.
 - **denied**: an owner that *denied* the access sees who tried (user and agency), on whose
   behalf, when, for what purpose, the entry type and the rule ids that denied *this*
   owner — never the query, plate, case number, reason, flags or result digest.
 - **public**: what anyone sees: who searched (agencies), which owners released data and
   which denied, the purpose and the result count.
 
-Every view is built from an allow-list, never by deleting sensitive fields: a field a
-future entry type adds stays private until someone decides otherwise.
+The denied and public views are built from an allow-list, never by deleting sensitive
+fields: a field a future entry type adds stays private until someone decides otherwise.
+The owner view is the full entry less `OTHER_OWNERS_FIELDS` (narrowed to the reader's own
+part): a field a future access adds that describes every owner's data must be added there.
 """
 
 from __future__ import annotations
@@ -46,10 +56,23 @@ ids, and, for a partner node's search, ``search_id``: the search's UUID, which j
 to the requesting node's entry); everything else stays private."""
 
 
+OTHER_OWNERS_FIELDS = (
+    "returned_by_owner",
+    "owners_allowed_policy_ids",
+    "owners_denied",
+    "devices_searched",
+    "returned",
+    "result_digest",
+)
+"""The fields of an access that describe every owner's data or decision; the owner view
+narrows each to the reader's own part or leaves it out (`owner_view`)."""
+
+
 class View(StrEnum):
     """How much of an entry a reader is served."""
 
     FULL = "full"
+    OWNER = "owner"
     DENIED = "denied"
     PUBLIC = "public"
 
@@ -85,6 +108,28 @@ def released(entry: Mapping[str, Any]) -> list[str]:
     return sorted(found)
 
 
+def _counted(entry: Mapping[str, Any]) -> bool:
+    """Whether ``entry`` counts the reads it returned per owner (every access the gate
+    decides does: searches, exports, image views)."""
+    return isinstance(entry.get("returned_by_owner"), Mapping)
+
+
+def returned_to(entry: Mapping[str, Any]) -> list[str]:
+    """The owners whose reads this access actually returned, sorted: those with a
+    positive count in ``returned_by_owner`` where the entry counts them; otherwise, for
+    an entry about one owner's read (an allowed image view, an alert delivered), that
+    owner; otherwise none (nothing shows that any read came back)."""
+    counts = entry.get("returned_by_owner")
+    if isinstance(counts, Mapping):
+        return sorted(
+            str(owner) for owner, n in counts.items()
+            if isinstance(n, int) and not isinstance(n, bool) and n > 0
+        )
+    kind, owner = entry.get("type"), entry.get("owner_agency")
+    one = (kind == "image_view" and entry.get("allowed") is True) or kind == "alert_delivery"
+    return [owner] if one and isinstance(owner, str) else []
+
+
 def denied(entry: Mapping[str, Any]) -> dict[str, list[str]]:
     """The owners that denied this access, each with the rule ids that denied it."""
     found: dict[str, list[str]] = {}
@@ -117,8 +162,10 @@ def view_of(entry: Mapping[str, Any], reader: Reader) -> View:
     if _actor(entry, reader):
         return View.FULL
     if is_access(entry):
-        if reader.slug in released(entry):
-            return View.FULL
+        if reader.slug in returned_to(entry):
+            # an entry that counts per owner may describe other owners' reads too; one
+            # that does not is about this owner's read alone (an alert delivered)
+            return View.OWNER if _counted(entry) else View.FULL
         if reader.slug in denied(entry):
             return View.DENIED
         return View.PUBLIC
@@ -142,12 +189,30 @@ def denied_view(entry: Mapping[str, Any], owner: str) -> dict[str, Any]:
     return view
 
 
+def owner_view(entry: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    """What ``owner``, whose reads the access ``entry`` returned, sees of it: who, for
+    whom, why and what was asked, and of the result its own part only — its count and
+    the rule ids that released it; the owners that denied it by name only (as the public
+    summary names them); the other owners' counts and rule ids, the cameras in scope, the
+    total returned and the digest over every owner's reads are left out."""
+    view = {key: value for key, value in entry.items() if key not in OTHER_OWNERS_FIELDS}
+    for key in ("returned_by_owner", "owners_allowed_policy_ids"):
+        value = entry.get(key)
+        if isinstance(value, Mapping) and owner in value:
+            view[key] = {owner: value[owner]}
+    if "owners_denied" in entry:  # who denied is public; by which rules is theirs
+        view["owners_denied"] = sorted(denied(entry))
+    return view
+
+
 def served(entry: Mapping[str, Any], reader: Reader) -> tuple[View, dict[str, Any]]:
     """The view of ``entry`` for ``reader`` and its content (the public summary for
     `View.PUBLIC`)."""
     view = view_of(entry, reader)
     if view is View.FULL:
         return view, dict(entry)
+    if view is View.OWNER:
+        return view, owner_view(entry, reader.slug)
     if view is View.DENIED:
         return view, denied_view(entry, reader.slug)
     return view, redact(entry)

@@ -12,7 +12,8 @@ const ALARM_LABELS = {
   login_backoff: "Failed sign-ins: a device must wait",
 };
 const VIEW_NOTES = {
-  full: "Full content: a user of your agency acted, or your agency's data was released.",
+  full: "Full content: a user of your agency acted, or the entry is about your agency alone.",
+  owner: "Your agency's reads were released to this search: the search, and your agency's part of it — not the other owners'.",
   denied: "Your agency denied this access: who tried, when, for what purpose and under which rule — not the query, case number or reason.",
   public: "Public summary: your agency took no part in this access.",
 };
@@ -153,7 +154,7 @@ async function start() {
     if (full && items.length && !served) {
       note.textContent = "Your agency took no part in the entries on this page: these are the public summaries.";
     } else if (full) {
-      note.textContent = "You see each entry as your agency's part earns: whole where your users acted or your data was released; who tried and which rule where your agency denied; the public summary otherwise. Reading entries is itself a matter of record.";
+      note.textContent = "You see each entry as your agency's part earns: whole where your users acted; the search and your part of it where your reads were released to it; who tried and which rule where your agency denied; the public summary otherwise. Reading entries is itself a matter of record.";
     } else {
       note.textContent = token()
         ? "Public summaries: full content is for auditors and supervisors."
