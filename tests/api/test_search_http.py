@@ -208,8 +208,10 @@ def test_sharing_partners_come_from_the_enforced_policy_set(live_server: LiveSer
 
 
 def test_an_auditor_can_explain_a_denial_with_the_cedar_requests(live_server: LiveServer) -> None:
+    # as one of its own agency's users (another agency's users are not its to explain),
+    # searching for the federal unit
     body = {"action": "search_exact", "purpose": "stolen_vehicle", "case_number": "X-1",
-            "as_user": "ice-ero-sf.investigator", "owners": [1]}
+            "as_user": "ucpd.investigator", "requested_by": "ice-ero-sf", "owners": [1]}
     response = httpx.post(f"{live_server.url}/v1/policy/explain", json=body, timeout=60,
                           headers={"Authorization": f"Bearer {live_server.token('ucpd.auditor')}"})
     assert response.status_code == 200, response.text
@@ -217,6 +219,10 @@ def test_an_auditor_can_explain_a_denial_with_the_cedar_requests(live_server: Li
     assert not owner["allowed"]
     assert "ca-civ-1798.90.55b-no-federal" in owner["policy_ids"]
     assert owner["cedar"] and owner["cedar"][0]["principal"]
+    other = {**body, "as_user": "ice-ero-sf.investigator", "requested_by": None}
+    response = httpx.post(f"{live_server.url}/v1/policy/explain", json=other, timeout=60,
+                          headers={"Authorization": f"Bearer {live_server.token('ucpd.auditor')}"})
+    assert response.status_code == 404, response.text
 
 
 def test_an_investigator_cannot_explain(live_server: LiveServer) -> None:

@@ -122,7 +122,7 @@ def _duration(seconds: int) -> str:
 
 @holds_app.command("list")
 def list_holds(url: Url = DEFAULT_URL, token: Token = None) -> None:
-    """List legal holds (your agency's; every agency's for administrators)."""
+    """List your agency's legal holds (another agency's are its own to list)."""
     body = _call("GET", url, "/v1/retention/holds", token)
     table = Table("hold", "case", "owner", "approver", "expires", "active")
     for h in body["holds"]:

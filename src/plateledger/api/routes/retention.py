@@ -2,9 +2,11 @@
 
 Needs the server's `RetentionScheduler` (`RetentionDep`, which carries the store, the audit
 log, the hold store and the policy source). A purge may be asked for by administrators
-only; holds are placed and released by supervisors (the approver is the caller) for their
-own agency's reads, or by administrators for any agency. Placing or releasing a hold is
-one transaction with its ``legal_hold`` audit entry: no entry, no change (503).
+only; holds are listed, placed and released by supervisors and administrators (the
+approver is the caller) for their own agency's reads only — a hold names a case, a reason
+and the plates one agency keeps, which no other agency's user may read or change, so
+another agency's hold answers as an absent one does. Placing or releasing a hold is one
+transaction with its ``legal_hold`` audit entry: no entry, no change (503).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.access.errors import AuditUnavailable
-from plateledger.access.policy_source import PolicySource, decide_own
-from plateledger.api.deps import PolicyDep, Principal, RetentionDep, require_action
+from plateledger.api.deps import Principal, RetentionDep, require_action
 from plateledger.api.errors import ApiError
 from plateledger.audit.changes import ChangeNotLogged, who
 from plateledger.policy import Action
@@ -53,7 +54,7 @@ class HoldCreate(BaseModel):
     until: datetime | None = None
     read_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10_000)
     owner_agency: int | None = Field(
-        default=None, description="administrators only; default: the caller's agency"
+        default=None, description="the caller's agency (the default): no other agency's"
     )
 
 
@@ -61,12 +62,6 @@ class HoldRelease(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
-
-
-def _is_admin(source: PolicySource, user: Principal) -> bool:
-    """Whether the policy set lets ``user`` administer (`manage_agency`): an administrator
-    sees and places holds for any agency."""
-    return decide_own(source, user, Action.MANAGE_AGENCY).allowed
 
 
 @router.post("/run", response_model=DeletionReceipt, summary="Run a purge now")
@@ -83,9 +78,9 @@ def get_policies(retention: Retention, user: Supervisor) -> dict[str, Any]:
     return {"policies": {str(o): p.as_json() for o, p in sorted(policies.items())}}
 
 
-@router.get("/holds", summary="Legal holds (the caller's agency; all for administrators)")
-def list_holds(retention: Retention, user: Supervisor, source: PolicyDep) -> dict[str, Any]:
-    owner = None if _is_admin(source, user) else int(user.agency_id)
+@router.get("/holds", summary="Legal holds of the caller's agency")
+def list_holds(retention: Retention, user: Supervisor) -> dict[str, Any]:
+    owner = int(user.agency_id)  # an agency's admin too: holds are never platform-wide here
     now = datetime.now(UTC)
     return {
         "holds": [
@@ -96,14 +91,12 @@ def list_holds(retention: Retention, user: Supervisor, source: PolicyDep) -> dic
 
 
 @router.post("/holds", status_code=201, summary="Place a legal hold")
-def place_hold(
-    body: HoldCreate, retention: Retention, user: Supervisor, source: PolicyDep
-) -> dict[str, Any]:
+def place_hold(body: HoldCreate, retention: Retention, user: Supervisor) -> dict[str, Any]:
     owner = int(user.agency_id)
     if body.owner_agency is not None and body.owner_agency != owner:
-        if not _is_admin(source, user):
-            raise ApiError(403, "forbidden", "a hold may only keep your own agency's reads")
-        owner = body.owner_agency
+        raise ApiError(403, "forbidden",
+                       "a hold may only keep your own agency's reads: another agency's "
+                       "reads are held by that agency's supervisors or administrators")
     try:
         hold = LegalHold(
             case_number=body.case_number,
@@ -129,12 +122,13 @@ def place_hold(
 
 @router.post("/holds/{hold_id}/release", summary="Release a legal hold")
 def release_hold(
-    hold_id: str, body: HoldRelease, retention: Retention, user: Supervisor, source: PolicyDep
+    hold_id: str, body: HoldRelease, retention: Retention, user: Supervisor
 ) -> dict[str, Any]:
     try:
         hold = retention.holds.get(hold_id)
-        if not _is_admin(source, user) and hold.owner_agency != int(user.agency_id):
-            raise ApiError(403, "forbidden", "a hold may only be released by its own agency")
+        if hold.owner_agency != int(user.agency_id):
+            # as if absent: whether another agency holds reads under this id is not ours
+            raise HoldError(f"no hold `{hold_id}`")
         released = retention.holds.release(
             hold_id, released_by=str(user.user_id), reason=body.reason, now=datetime.now(UTC),
             changed_by=who(user.username, user.agency_id),
