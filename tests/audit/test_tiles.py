@@ -81,6 +81,10 @@ def test_tile_paths_round_trip(tile: Tile, path: str) -> None:
         "tile/a/000",
         "tile/0/1234",
         "tile/0/001/002",
+        # `str.isdigit` takes superscripts, which int() refuses: refused, never a 500
+        "tile/0/00²",
+        "tile/²/000",
+        "tile/0/000.p/²",
     ],
 )
 def test_non_canonical_tile_paths_are_refused(path: str) -> None:

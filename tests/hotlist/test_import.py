@@ -100,6 +100,7 @@ def test_layout_is_detected(text: str, filename: str, fmt: str) -> None:
     [
         ({"plate": ""}, "plate is missing"),
         ({"plate": "7ABC123", "priority": "11"}, "priority `11` is not a whole number 0-9"),
+        ({"plate": "7ABC123", "priority": "²"}, "priority `²` is not a whole number 0-9"),
         ({"plate": "7ABC123", "expires": "31/12/2030"}, "expiry `31/12/2030` is not a date"),
         ({"plate": "7ABC123", "expires": "2030-12-31T00:00"}, "has no time zone"),
         ({"plate": "7ABC123", "region": "C A!"}, "region `C A!` must be letters and digits"),

@@ -67,7 +67,8 @@ def parse_tile_path(path: str) -> Tile:
     width = TILE_WIDTH
     if ".p/" in text:
         text, _, width_text = text.partition(".p/")
-        if not width_text.isdigit() or not 1 <= int(width_text) < TILE_WIDTH:
+        digits = width_text.isascii() and width_text.isdigit()  # `²` is a digit to isdigit
+        if not digits or not 1 <= int(width_text) < TILE_WIDTH:
             raise LogRangeError(f"tile width `{width_text}` is not between 1 and 255")
         width = int(width_text)
     parts = text.split("/")
@@ -76,12 +77,13 @@ def parse_tile_path(path: str) -> Tile:
     level_text, *groups = parts
     if level_text == "entries":
         level = -1
-    elif level_text.isdigit() and level_text == str(int(level_text)) and int(level_text) < 64:
+    elif (level_text.isascii() and level_text.isdigit() and level_text == str(int(level_text))
+          and int(level_text) < 64):
         level = int(level_text)
     else:
         raise LogRangeError(f"tile level `{level_text}` is not 0..63 or `entries`")
     if not all(_INDEX_PART.fullmatch(g) for g in groups[:-1]) or not (
-        len(groups[-1]) == 3 and groups[-1].isdigit()
+        len(groups[-1]) == 3 and groups[-1].isascii() and groups[-1].isdigit()
     ):
         raise LogRangeError(f"tile index `{'/'.join(groups)}` is not in `x001/x234/067` form")
     index = 0

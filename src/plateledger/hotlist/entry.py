@@ -50,7 +50,7 @@ def parse_expiry(text: str) -> int | None:
     value = text.strip()
     if not value:
         return None
-    if len(value) == 8 and value.isdigit():
+    if len(value) == 8 and value.isascii() and value.isdigit():
         value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
     if len(value) == 10:
         try:
@@ -103,7 +103,7 @@ def parse_entry(fields: Mapping[str, object]) -> ListEntry:
     priority_text = "" if priority_value is None else str(priority_value).strip()
     if not priority_text:
         priority = 0
-    elif priority_text.isdigit() and int(priority_text) <= MAX_PRIORITY:
+    elif priority_text.isascii() and priority_text.isdigit() and int(priority_text) <= MAX_PRIORITY:
         priority = int(priority_text)
     else:
         raise ValueError(f"priority `{priority_text[:12]}` is not a whole number 0-{MAX_PRIORITY}")
