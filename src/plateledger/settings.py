@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-do-not-use"
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8080
+    public_url: str | None = Field(
+        default=None,
+        description="this node's URL as its partner nodes register it (`plateledger node "
+        "add NAME --url URL`): a partner's signed request is accepted only if signed for "
+        "its authority (host, and port unless the default); default: http://HOST:PORT",
+    )
     secret_key: str = DEV_SECRET
     token_ttl_minutes: int = 8 * 60
     require_totp: bool = True
@@ -105,11 +112,35 @@ class Settings(BaseSettings):
                     "workspace draws under its own layers; default: none",
     )
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """A node's URL is http(s) with a host and, if any, a numeric port: its authority
+        is what partners sign their requests for, so a URL without one is refused at
+        start, not found out at the first partner's request."""
+        if value is None:
+            return None
+        split = urlsplit(value)
+        try:
+            split.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise ValueError(f"public_url `{value}` has no valid port") from None
+        if split.scheme not in ("http", "https") or not split.hostname or split.username:
+            raise ValueError(f"public_url `{value}` is not http(s)://host[:port]")
+        return value
+
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("set PLATELEDGER_SECRET_KEY: the default secret is for development")
         return self
+
+    @property
+    def node_url(self) -> str:
+        """This node's URL as its partners register it: `public_url`, or the address it
+        is served at (which a wildcard address such as ``0.0.0.0`` is not)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return self.public_url or f"http://{host}:{self.port}"
 
     @property
     def store_dir(self) -> Path:

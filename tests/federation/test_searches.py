@@ -67,7 +67,11 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path, store_path: Path) -> Iterator[World]:
     settings = Settings(
-        data_dir=tmp_path / "owner", store_path=store_path, secret_key="k" * 32, require_totp=True
+        data_dir=tmp_path / "owner",
+        store_path=store_path,
+        secret_key="k" * 32,
+        require_totp=True,
+        public_url="http://testserver",  # the URL its partners reach it at (the test client)
     )
     catalog = open_catalog(settings, password_hasher=FAST)
     fremont, federal = NodeKey.generate(), NodeKey.generate()
@@ -246,6 +250,67 @@ def test_a_request_signed_for_another_path_is_refused(world: World) -> None:
     refused(world.client.post(PATH, content=raw, headers=headers), 401, "signature_invalid")
 
 
+def test_a_request_signed_for_another_nodes_authority_takes_nothing_here(world: World) -> None:
+    """Relayed with the ``Host`` it was signed for, a request for Hayward's node does not
+    verify here, names the authority this node checks, and leaves its nonce and search
+    UUID free: the same search, signed for this node, is answered."""
+    payload = body(world.plate)
+    raw = json.dumps(payload).encode()
+    nonce = "relayed-0123456789"
+    headers = sign_request(
+        world.fremont, "POST", f"https://hayward.example{PATH}", raw,
+        created=int(time.time()), nonce=nonce,
+    )
+    response = world.client.post(PATH, content=raw, headers=headers | {"Host": "hayward.example"})
+    refused(response, 401, "signature_invalid")
+    assert "`testserver`" in response.json()["error"]["message"]
+    assert world.plate not in response.text
+    assert searches_logged(world) == []
+    assert send(world, world.fremont, payload, nonce=nonce).status_code == 200
+
+
+def test_without_a_public_url_a_node_checks_the_address_it_is_served_at(world: World) -> None:
+    """Unset, the public URL is ``http://HOST:PORT`` (127.0.0.1:8080 by default): a
+    request signed for any other authority is refused, the message naming the one
+    checked."""
+    app: Any = world.client.app
+    app.state.settings = world.settings.model_copy(update={"public_url": None})
+    raw = json.dumps(body(world.plate)).encode()
+    headers = sign_request(world.fremont, "POST", URL, raw, created=int(time.time()))
+    response = world.client.post(PATH, content=raw, headers=headers)
+    refused(response, 401, "signature_invalid")
+    assert "`127.0.0.1:8080`" in response.json()["error"]["message"]
+    served = f"http://127.0.0.1:8080{PATH}"
+    headers = sign_request(world.fremont, "POST", served, raw, created=int(time.time()))
+    assert world.client.post(PATH, content=raw, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/federation/hotlists", "/v1/federation/hits"])
+def test_the_hot_list_routes_refuse_a_request_signed_for_another_node(
+    world: World, path: str
+) -> None:
+    raw = b'{"list_id": 1}'
+    headers = sign_request(
+        world.fremont, "POST", f"https://hayward.example{path}", raw, created=int(time.time())
+    )
+    response = world.client.post(path, content=raw, headers=headers | {"Host": "hayward.example"})
+    refused(response, 401, "signature_invalid")
+    unsigned = world.client.post(
+        path, content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    refused(unsigned, 401, "signature_missing")
+
+
+def test_the_authority_checked_is_this_nodes_own_whatever_host_arrives(world: World) -> None:
+    """A proxy in front of this node may rewrite ``Host``: a request signed for this
+    node's public URL is answered whatever ``Host`` it arrives with."""
+    raw = json.dumps(body(world.plate)).encode()
+    headers = sign_request(world.fremont, "POST", URL, raw, created=int(time.time()))
+    response = world.client.post(PATH, content=raw, headers=headers | {"Host": "10.0.0.7:8080"})
+    assert response.status_code == 200, response.text
+    assert [r["plate"] for r in response.json()["results"]] == [world.plate]
+
+
 def test_a_body_changed_after_signing_is_refused(world: World) -> None:
     payload = body(world.plate)
     changed = json.dumps(
@@ -311,6 +376,45 @@ def test_a_malformed_signed_body_is_a_clear_422(world: World) -> None:
     response = send(world, world.fremont, {"search_id": "not a uuid"})
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_signed_body_that_is_not_json_is_a_422_once_verified(world: World) -> None:
+    raw = b"{not json"
+    headers = sign_request(world.fremont, "POST", URL, raw, created=int(time.time()))
+    refused(world.client.post(PATH, content=raw, headers=headers), 422, "invalid_request")
+
+
+def test_an_unsigned_body_that_is_not_json_is_refused_as_unsigned(world: World) -> None:
+    response = world.client.post(
+        PATH, content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    refused(response, 401, "signature_missing")
+
+
+@pytest.mark.parametrize("index", [2**53, 2**64, -1])
+def test_an_index_the_log_cannot_write_is_a_422_that_takes_nothing(
+    world: World, index: int
+) -> None:
+    """Indexes a request carries are at most 2**53 - 1 (RFC 8785 writes no larger integer
+    exactly): a larger one is refused before the search UUID is taken or anything is
+    logged; the same UUID with the largest index is then answered and recorded."""
+    payload = body(world.plate, requester_audit_index=index)
+    refused(send(world, world.fremont, payload), 422, "invalid_request")
+    approval = {
+        "approval_id": str(uuid.uuid4()),
+        "approved_by": "sgt-fran",
+        "decided_at": datetime.now(UTC).isoformat(),
+        "plate": world.plate,
+        "legal_basis": {"kind": "warrant", "number": "W-1", "court": "Alameda County"},
+        "decision_audit_index": index,
+    }
+    refused(send(world, world.fremont, body(world.plate, approval=approval)), 422,
+            "invalid_request")  # fmt: skip
+    assert searches_logged(world) == []
+    answered = send(world, world.fremont, payload | {"requester_audit_index": 2**53 - 1})
+    assert answered.status_code == 200, answered.text
+    [entry] = searches_logged(world)
+    assert entry["requesting_audit_index"] == 2**53 - 1
 
 
 def test_a_denied_owner_reads_change_nothing_in_the_answer(world: World) -> None:

@@ -249,6 +249,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory, store_path: Path) -> Iterato
         secret_key="k" * 32,
         require_totp=False,
         ingest_batch_seconds=0.2,
+        public_url=unioncity_url,  # served below on its own port, not the default one
     )
     catalog = open_catalog(unioncity_settings, password_hasher=FAST)
     try:

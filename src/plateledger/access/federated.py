@@ -54,6 +54,7 @@ from plateledger.access.approvals import Approvals
 from plateledger.access.digest import result_digest
 from plateledger.access.errors import AccessDenied, AuditUnavailable
 from plateledger.access.federated_pages import (
+    MAX_COUNT,
     MAX_WINDOW,
     NodePage,
     deepest,
@@ -160,8 +161,8 @@ class RemoteApproval(BaseModel):
     plate: str = Field(max_length=32, description="the plate it was granted for")
     legal_basis: LegalBasis
     decision_audit_index: int | None = Field(
-        default=None, ge=0, description="the approval's decision entry in the requesting "
-        "node's log")
+        default=None, ge=0, le=MAX_COUNT, description="the approval's decision entry in the "
+        "requesting node's log")
 
 
 class FederatedSearch(BaseModel):
@@ -186,6 +187,7 @@ class FederatedSearch(BaseModel):
     requester_audit_index: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_COUNT,
         description="the index of the search's entry in the requesting "
         "node's log: the owner's entry records it (`requesting_audit_index`)",
     )
@@ -232,14 +234,21 @@ class FederatedSearch(BaseModel):
 
 
 class FederatedOwner(BaseModel):
+    """One owner's decision in a node's answer. Its integers are bounded (`MAX_COUNT`) as
+    the answer's are."""
+
     agency: str
     owner_id: int = Field(
-        description="the agency's id in the owner node's catalog, as in the reads' `owner_id`"
+        ge=0,
+        le=MAX_COUNT,
+        description="the agency's id in the owner node's catalog, as in the reads' `owner_id`",
     )
     allowed: bool
     policy_ids: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
-    returned: int = Field(default=0, description="reads of this owner in the answer")
+    returned: int = Field(
+        default=0, ge=0, le=MAX_COUNT, description="reads of this owner in the answer"
+    )
     code: str | None = Field(
         default=None,
         description="denied: `approval_required` where this node's packs or rules make a "
@@ -248,11 +257,17 @@ class FederatedOwner(BaseModel):
 
 
 class FederatedSearchResponse(BaseModel):
+    """A node's answer. The requester logs its ``audit_index`` and ``total`` in its
+    fan-out entry, so they are bounded (`MAX_COUNT`): an answer past them is a
+    ``bad_answer`` (the node listed unavailable), never a fan-out this node cannot log."""
+
     search_id: str
     kind: str = "exact"
-    audit_index: int = Field(description="this search's entry in the owner node's log")
+    audit_index: int = Field(
+        ge=0, le=MAX_COUNT, description="this search's entry in the owner node's log"
+    )
     owners: list[FederatedOwner]
-    total: int
+    total: int = Field(ge=0, le=MAX_COUNT)
     results: list[ReadOut]
     path: list[dict[str, Any]] | None = Field(default=None, description="timeline")
     stakeout: list[dict[str, Any]] | None = Field(default=None, description="stakeout")

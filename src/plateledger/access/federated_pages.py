@@ -10,7 +10,7 @@ the node that holds it, so the merged window cut to ``[offset, offset + limit)``
 page a single store of all the allowed reads would give. The window is at most
 `MAX_WINDOW` reads, or one page of the API (`MAX_PAGE`) of a stakeout's plates or a
 convoy's companions: a deeper page is refused (``page_too_deep``) where partners are
-asked. ``total`` sums the nodes' totals.
+asked. ``total`` sums the nodes' totals (at most `MAX_COUNT`).
 
 The kinds' orders: newest first (exact, wildcard, area, attributes), closest first then
 newest (fuzzy), oldest first (timeline); a stakeout's plates by areas matched then plate,
@@ -33,7 +33,7 @@ from plateledger.search import ReadOut
 from plateledger.search.filters import MAX_PAGE
 from plateledger.search.locate import MAX_PLACES
 
-__all__ = ["MAX_WINDOW", "RANKED", "NodePage", "deepest", "merge_pages", "window"]
+__all__ = ["MAX_COUNT", "MAX_WINDOW", "RANKED", "NodePage", "deepest", "merge_pages", "window"]
 
 RANKED = frozenset({"stakeout", "convoy"})
 """Kinds whose page is a page of ranked entries (plates, companions), not of reads."""
@@ -52,6 +52,11 @@ class NodePage:
     companions: list[dict[str, Any]] | None = None
     pattern: dict[str, Any] | None = None
 
+
+MAX_COUNT = 2**53 - 1
+"""The largest count or log index a node's answer may carry: the largest integer the
+audit log's canonical JSON (RFC 8785, I-JSON) writes exactly. A partner's answer past it
+is a bad answer, never an entry this node cannot write."""
 
 MAX_WINDOW = 10_000
 """Most reads a node is asked for to make one page of a search across nodes (its first
@@ -172,7 +177,8 @@ def merge_pages(
     )
     pages = [here, *nodes]
     update: dict[str, Any] = {
-        "total": sum(p.total for p in pages),
+        # each node's total is at most MAX_COUNT, their sum may not be: it is logged
+        "total": min(sum(p.total for p in pages), MAX_COUNT),
         "limit": limit,
         "offset": offset,
     }

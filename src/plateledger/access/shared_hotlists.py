@@ -55,6 +55,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from plateledger.access.federated_pages import MAX_COUNT
 from plateledger.audit import AuditLog, new_entry
 from plateledger.audit.changes import change_entry, log_change
 from plateledger.catalog import Catalog
@@ -134,7 +135,7 @@ class SharedEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: int = Field(ge=1)
+    id: int = Field(ge=1, le=MAX_COUNT)
     plate: str = Field(min_length=1, max_length=32)
     region: str = Field(default="", max_length=8)
     reason: str = Field(default="", max_length=500)
@@ -151,10 +152,12 @@ class SharedListPush(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    list_id: int = Field(ge=1, description="the list's id on the list owner's node")
+    list_id: int = Field(ge=1, le=MAX_COUNT, description="the list's id on the list owner's node")
     agency: str = Field(min_length=1, max_length=64, description="the list owner's slug")
     change: Literal["share", "update", "unshare"]
-    version: int = Field(ge=1, description="grows with each push of this list to this node")
+    version: int = Field(
+        ge=1, le=MAX_COUNT, description="grows with each push of this list to this node"
+    )
     name: str = Field(min_length=1, max_length=128)
     source: str = Field(default="", max_length=128)
     category: Category
@@ -196,13 +199,16 @@ class SharedRead(BaseModel):
 
 class SharedHit(BaseModel):
     """The body of a signed ``POST /v1/federation/hits``: one hit on a shared list, as
-    the data owner's gate let the list owner receive it."""
+    the data owner's gate let the list owner receive it. Its ids and index are logged
+    here: at most `MAX_COUNT`, or 422 before anything is looked up."""
 
     model_config = ConfigDict(extra="forbid")
 
     hit_id: uuid.UUID
-    list_id: int = Field(ge=1, description="the list's id on the list owner's node")
-    entry_id: int = Field(ge=1, description="the entry's id on the list owner's node")
+    list_id: int = Field(ge=1, le=MAX_COUNT, description="the list's id on the list owner's node")
+    entry_id: int = Field(
+        ge=1, le=MAX_COUNT, description="the entry's id on the list owner's node"
+    )
     agency: str = Field(min_length=1, max_length=64, description="the list owner's slug")
     read_owner: str = Field(min_length=1, max_length=64, description="the read owner's slug")
     created_at: datetime
@@ -216,7 +222,9 @@ class SharedHit(BaseModel):
     case_number: str = Field(default="", max_length=64)
     read: SharedRead
     policy_ids: list[str] = Field(default_factory=list, max_length=64)
-    audit_index: int = Field(ge=0, description="the data owner's `alert_delivery` entry")
+    audit_index: int = Field(
+        ge=0, le=MAX_COUNT, description="the data owner's `alert_delivery` entry"
+    )
 
 
 class SharedHitAnswer(BaseModel):
@@ -515,8 +523,10 @@ class HotlistShares:
         s = hotlist_shares.c
         try:
             with self.catalog.engine.begin() as conn:
+                # a live share only: once the list owner ended it, no hit is taken
                 share = conn.execute(select(hotlist_shares).where(
-                    s.list_id == hit.list_id, s.node == node.name)).first()  # fmt: skip
+                    s.list_id == hit.list_id, s.node == node.name,
+                    s.unshared_at.is_(None))).first()  # fmt: skip
                 if share is None or self.agency_name(share.owner_id) != hit.agency:
                     raise ShareRefused(
                         404,

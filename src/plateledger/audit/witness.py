@@ -13,6 +13,7 @@ import base64
 import fcntl
 import hashlib
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,10 @@ from plateledger.audit.remote import RemoteLog
 from plateledger.audit.schema import witness_conflicts, witness_logs
 from plateledger.audit.tiles import TileLog
 from plateledger.audit.verify import verify_consistency
+
+_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
+"""A tree size in an ``old`` line: ASCII digits without leading zeros (C2SP tlog-witness),
+at most 20 of them (a uint64; a longer one is no size and not read as an integer)."""
 
 KEY_FILE = "verifier_key.txt"
 LATEST_FILE = "latest.txt"
@@ -722,9 +727,9 @@ class WitnessService:
             raise WitnessRefusal(400, "request has no empty line before the checkpoint")
         old_line, *proof_lines = head.split("\n")
         old_text = old_line.removeprefix("old ")
-        if (not old_line.startswith("old ") or not old_text.isdigit()
-                or (old_text != "0" and old_text.startswith("0"))):  # fmt: skip
-            raise WitnessRefusal(400, f"`{old_line}` is not `old <size>`")
+        # ASCII digits only (C2SP tlog-witness): `str.isdigit` also takes `²` or `٣`
+        if not old_line.startswith("old ") or not _SIZE.fullmatch(old_text):
+            raise WitnessRefusal(400, f"`{old_line[:64]}` is not `old <size>`")
         if len(proof_lines) > 63:
             raise WitnessRefusal(400, "more than 63 consistency proof lines")
         try:

@@ -14,7 +14,10 @@ The components are those RFC 9421 §2.2 derives from the request: ``@method`` (u
 case), ``@authority`` (host, and port unless the default, lower case), ``@path`` and
 ``@query`` (``?`` and the query; ``?`` alone without one). ``@target-uri`` is left out on
 purpose: a TLS-terminating proxy changes its scheme, while the authority, path and query
-it forwards unchanged.
+it forwards unchanged. The signer takes ``@authority`` from the URL it registered for the
+receiver; the receiver from its own public URL (`url_authority`), never from the
+``Host`` a request arrives with: a request signed for one node does not verify at
+another.
 
 The parser reads only this profile (one signature, string and integer parameters): a
 request outside it is refused, never guessed at.
@@ -45,6 +48,7 @@ __all__ = [
     "request_parts",
     "sign_request",
     "signature_base",
+    "url_authority",
 ]
 
 LABEL = "sig1"
@@ -82,15 +86,20 @@ class RequestParts:
         }[name]
 
 
-def request_parts(method: str, url: str) -> RequestParts:
-    """The components of a request for ``url``, as its recipient will derive them."""
+def url_authority(url: str) -> str:
+    """The ``@authority`` of a request for ``url``: its host, and its port unless the
+    scheme's default, lower case. A node derives its own from its public URL, never from
+    a request's ``Host``."""
     split = urlsplit(url)
     host = (split.hostname or "").lower()
     port = split.port
-    authority = (
-        host if port is None or _DEFAULT_PORTS.get(split.scheme) == port else f"{host}:{port}"
-    )
-    return RequestParts(method, authority, split.path, split.query)
+    return host if port is None or _DEFAULT_PORTS.get(split.scheme) == port else f"{host}:{port}"
+
+
+def request_parts(method: str, url: str) -> RequestParts:
+    """The components of a request for ``url``, as its recipient will derive them."""
+    split = urlsplit(url)
+    return RequestParts(method, url_authority(url), split.path, split.query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +205,7 @@ def parse_signature(signature_input: str | None, signature: str | None) -> Signa
     if len(values) != len(matched):
         raise RequestRefused("signature_invalid", "a signature parameter is given twice")
     created, keyid, nonce = values.get("created"), values.get("keyid"), values.get("nonce")
-    if created is None or not created.lstrip("-").isdigit():
+    if created is None or not (created.isascii() and created.lstrip("-").isdigit()):
         raise RequestRefused("signature_invalid", "the signature has no `created` time")
     if keyid is None or not keyid.startswith('"'):
         raise RequestRefused("signature_invalid", "the signature names no `keyid`")

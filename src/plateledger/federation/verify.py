@@ -16,8 +16,11 @@ first failure (nothing is looked up for a refused request):
 6. its nonce has not been seen with this key within the window (``replayed_request``);
    it is remembered in the catalog database (`plateledger.catalog.nodes.remember_nonce`).
 
-Whether the node may ask for the agency a request names is the caller's check
-(`VerifiedNode.answers_for`), made once the body is read.
+The signature is checked over the ``parts`` the caller gives: its ``authority`` must be
+the receiver's own (from its public URL), not the request's ``Host``, or a request
+signed for another node would verify here. Whether the node may ask for the agency a
+request names is the caller's check (`VerifiedNode.answers_for`), made once the body is
+read.
 """
 
 from __future__ import annotations

@@ -218,8 +218,12 @@ class CrossWitness:
             ):
                 # the witness holds another size of this log: send the proof from that one
                 held = response.text.strip()
-                if held.isdigit() and int(held) <= size and int(held) != old:
-                    old = int(held)
+                # at most 20 ASCII digits (a uint64): `str.isdigit` takes `²`, which int()
+                # refuses, and int() refuses a number of thousands of digits
+                readable = held.isascii() and held.isdigit() and len(held) <= 20
+                size_held = int(held) if readable else -1
+                if 0 <= size_held <= size and size_held != old:
+                    old = size_held
                     continue
             if status != 200:
                 self._held.pop(node.name, None)

@@ -2,17 +2,21 @@
 
 Only a request signed by a registered, unrevoked partner node is read (RFC 9421, see
 `plateledger.federation.verify`); user tokens are not accepted here. The signature is
-checked before the body is used; the search, of any kind, then runs through the same
-workflow as a local one (`plateledger.access.federated`).
+checked, over this node's own authority (`Settings.node_url`), before the body is read as
+JSON (`SignedFirst`, which the hot-list routes between nodes use too); the search, of any
+kind, then runs through the same workflow as a local one
+(`plateledger.access.federated`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from plateledger.access.federated import (
     FederatedSearch,
@@ -22,19 +26,19 @@ from plateledger.access.federated import (
 )
 from plateledger.access.federated_exports import FederatedExport, answer_export
 from plateledger.access.gate import AccessGate
-from plateledger.api.deps import CatalogDep, GateDep, StoreDep
+from plateledger.api.deps import GateDep, StoreDep, get_catalog, get_settings
 from plateledger.api.errors import ApiError
 from plateledger.federation import NodeVerifier, RequestRefused, VerifiedNode
-from plateledger.federation.signatures import RequestParts
+from plateledger.federation.signatures import RequestParts, url_authority
 from plateledger.store import ReadStore
-
-router = APIRouter(prefix="/v1/federation", tags=["search"])
 
 REFUSED: dict[int | str, dict[str, Any]] = {
     401: {
-        "description": "not signed by a registered node, a changed body, a stale or "
-        "replayed request (`signature_missing`, `signature_invalid`, `digest_mismatch`, "
-        "`unknown_node`, `signature_expired`, `replayed_request`)"
+        "description": "not signed by a registered node, signed for another node's "
+        "authority than this node's public URL, a changed body, a stale or replayed "
+        "request (`signature_missing`, `signature_invalid`, `digest_mismatch`, "
+        "`unknown_node`, `signature_expired`, `replayed_request`); checked before the "
+        "body is read"
     },
     403: {"description": "a revoked node key (`node_revoked`)"},
     409: {
@@ -45,24 +49,70 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "a search this node refuses as it would a local one, before any "
         "read is looked at (`plate_required`, `stakeout_required`, `unbounded_area`, "
-        "`legal_basis_required` …), or a malformed body (`invalid_request`)"
+        "`legal_basis_required` …), or a malformed body (`invalid_request`), such as an "
+        "entry index past 2**53 - 1"
     },
 }
 
 
-async def signed_node(request: Request, catalog: CatalogDep) -> VerifiedNode:
-    """The registered node that signed this request, or 401/403 with its code."""
+async def signed_node(request: Request) -> VerifiedNode:
+    """The registered node that signed this request, or 401/403 with its code; verified
+    once per request (`SignedFirst` verifies it before the body is parsed).
+
+    ``@authority`` is this node's own (`Settings.node_url`), never the ``Host`` the
+    request arrived with: a request signed for another node — relayed here by that node,
+    or by anyone on the way to it — does not verify (``signature_invalid``), whatever
+    ``Host`` it carries. A proxy in front of this node may rewrite ``Host``; the
+    authority partners sign for is the URL they registered, which `public_url` names."""
+    known = getattr(request.state, "signed_node", None)
+    if isinstance(known, VerifiedNode):
+        return known
+    catalog, settings = get_catalog(request), get_settings(request)
     body = await request.body()
-    query = request.url.query
-    parts = RequestParts(request.method, request.headers.get("host", ""), request.url.path, query)
+    own = url_authority(settings.node_url)
+    parts = RequestParts(request.method, own, request.url.path, request.url.query)
     headers = {name.lower(): value for name, value in request.headers.items()}
     try:
-        return await asyncio.to_thread(NodeVerifier(catalog.engine).verify, parts, headers, body)
+        verified: VerifiedNode = await asyncio.to_thread(
+            NodeVerifier(catalog.engine).verify, parts, headers, body
+        )
     except RequestRefused as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
+        message = exc.message
+        if exc.code == "signature_invalid":  # say which authority, for a misconfigured pair
+            message += f"; this node verifies requests signed for `{own}` (its public URL)"
+            arrived = request.headers.get("host", "").lower()
+            if arrived != own:
+                message += f", this one arrived for `{arrived[:128]}`"
+        raise ApiError(exc.status, exc.code, message) from None
+    request.state.signed_node = verified
+    return verified
+
+
+def _signed(dependant: Dependant) -> bool:
+    return any(d.call is signed_node or _signed(d) for d in dependant.dependencies)
+
+
+class SignedFirst(APIRoute):
+    """A route that takes a node's signed request verifies the signature before FastAPI
+    reads the body as JSON: an unsigned or badly signed request is refused as such (401,
+    403) and learns nothing of how its body would be read; only a verified request's body
+    is validated (422). Routes without `signed_node` are left as they are."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if not _signed(self.dependant):
+            return handler
+
+        async def verified_first(request: Request) -> Response:
+            await signed_node(request)
+            return await handler(request)
+
+        return verified_first
 
 
 SignedNode = Annotated[VerifiedNode, Depends(signed_node)]
+
+router = APIRouter(prefix="/v1/federation", tags=["search"], route_class=SignedFirst)
 
 
 @router.post(

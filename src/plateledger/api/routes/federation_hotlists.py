@@ -29,11 +29,11 @@ from plateledger.access.shared_hotlists import (
 )
 from plateledger.api.deps import Principal, require_action
 from plateledger.api.errors import ApiError
-from plateledger.api.routes.federation import REFUSED, SignedNode
+from plateledger.api.routes.federation import REFUSED, SignedFirst, SignedNode
 from plateledger.audit.changes import ChangeNotLogged, who
 from plateledger.policy import Action
 
-router = APIRouter(tags=["hotlists"])
+router = APIRouter(tags=["hotlists"], route_class=SignedFirst)
 
 Manager = Annotated[Principal, Depends(require_action(Action.MANAGE_HOTLISTS))]
 
