@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from plateledger.catalog import open_catalog
-from plateledger.settings import Settings
-from tests.api.conftest import Seed, login
+from tests.api import test_quarantine_http as captured
+from tests.api.conftest import login
 
+ALPRD = captured.ALPRD
+key = captured.key  # the fixture: a key of Union City's, its camera ucpd-lot-north-1 registered
 FORMATS = Path(__file__).resolve().parents[3] / "shared" / "formats"
 CAPTURED = json.loads((FORMATS / "openalpr_alprd_post.json").read_text())
 
@@ -33,17 +35,6 @@ def fresh_post() -> tuple[bytes, str]:
     post["results"][0]["plate"] = plate
     post["results"][0]["candidates"][0]["plate"] = plate
     return json.dumps(post).encode(), plate
-ALPRD = {"Accept": "application/json", "Content-Type": "application/json", "charsets": "utf-8"}
-
-
-@pytest.fixture
-def key(settings: Settings, seed: Seed) -> str:
-    catalog = open_catalog(settings)
-    try:
-        catalog.add_camera("ucpd-lot-north-1", seed.ucpd_id, lat=37.59, lon=-122.02)
-        return catalog.issue_api_key(seed.ucpd_id, label="lot north bridge")
-    finally:
-        catalog.close()
 
 
 def mapped(client: TestClient, admin: dict[str, str]) -> None:
@@ -57,14 +48,15 @@ def mapped(client: TestClient, admin: dict[str, str]) -> None:
     assert alias.status_code == 201, alias.text
 
 
-def store_down(client: TestClient) -> None:
+@contextmanager
+def store_down(client: TestClient) -> Iterator[None]:
+    """The read store's ``reads`` table detached for the block, attached again after."""
     store = client.app.state.store  # type: ignore[attr-defined]
     store.engine.command(f"DETACH TABLE {store.db}.reads")
-
-
-def store_back(client: TestClient) -> None:
-    store = client.app.state.store  # type: ignore[attr-defined]
-    store.engine.command(f"ATTACH TABLE {store.db}.reads")
+    try:
+        yield
+    finally:
+        store.engine.command(f"ATTACH TABLE {store.db}.reads")
 
 
 def stored(client: TestClient, plate: str) -> int:
@@ -88,12 +80,9 @@ def test_without_quarantine_mode_a_store_outage_is_a_503_and_nothing_is_kept(
     mapped(client, admin)
     body, plate = fresh_post()
     before = stored(client, plate)
-    store_down(client)
-    try:
+    with store_down(client):
         posted = client.post("/v1/reads/openalpr", content=body,
                              headers=ALPRD | {"X-API-Key": key})
-    finally:
-        store_back(client)
     assert posted.status_code == 503, posted.text
     assert posted.json()["error"]["code"] == "store_unavailable"
     assert "Traceback" not in posted.text
@@ -112,12 +101,9 @@ def test_in_quarantine_mode_a_post_the_store_cannot_take_is_kept_and_replayed_on
     body, plate = fresh_post()
     before = stored(client, plate)
 
-    store_down(client)
-    try:
+    with store_down(client):
         posted = client.post("/v1/reads/openalpr", content=body,
                              headers=ALPRD | {"X-API-Key": key})
-    finally:
-        store_back(client)
     assert posted.status_code == 200, posted.text  # alprd deletes the read on any answer
     answer = posted.json()
     assert answer["accepted"] == [] and len(answer["quarantined"]) == 1
@@ -152,11 +138,8 @@ def test_each_item_of_a_batch_the_store_cannot_take_is_kept_with_its_own_reason(
         {"camera_id": "ucpd-lot-north-1", "ts": now, "plate": "7ABC123", "confidence": 0.9},
         {"camera_id": "ucpd-lot-north-1", "ts": now, "plate": "", "confidence": 0.9},
     ]
-    store_down(client)
-    try:
+    with store_down(client):
         posted = client.post("/v1/reads", json=batch, headers={"X-API-Key": key})
-    finally:
-        store_back(client)
     assert posted.status_code == 200, posted.text
     answer = posted.json()
     assert [(e["index"], e["code"]) for e in answer["errors"]] == [
