@@ -49,6 +49,7 @@ from plateledger.federation.witnessing import partner_log_keys, witness_cosigner
 from plateledger.settings import Settings
 from tests.access.conftest import PASSWORD
 from tests.audit.conftest import search as search_entry
+from tests.federation.test_searches import body
 
 PATH = "/v1/federation/searches"
 URL = f"http://testserver{PATH}"
@@ -150,24 +151,6 @@ def owner(tmp_path: Path, store_path: Path) -> Iterator[Owner]:
             yield found
         finally:
             found.close()
-
-
-def body(plate: str, agency: str = "fpd", **changes: Any) -> dict[str, Any]:
-    return {
-        "search_id": str(uuid.uuid4()),
-        "kind": "exact",
-        "params": {"plate": plate},
-        "requester": {
-            "user": "fred",
-            "agency": agency,
-            "agency_class": "municipal",
-            "roles": ["investigator"],
-        },
-        "purpose": "stolen_vehicle",
-        "offense_type": "240",
-        "case_number": "FR-2026-0042",
-        "reason": "stolen white pickup seen leaving the lot",
-    } | changes
 
 
 def signed(
