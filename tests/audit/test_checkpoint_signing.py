@@ -78,6 +78,9 @@ def test_every_one_character_edit_of_a_checkpoint_is_rejected() -> None:
         "example.com/log\n7\nAAECAw==\n",  # short root
         "example.com/log\n7\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",  # no final newline
         "example.com/log\n7\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\nx\n",  # empty line
+        "example.com/log\n\u00b2\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",  # superscript
+        "example.com/log\n\u0663\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",  # Arabic 3
+        "example.com/log\n" + "9" * 5000 + "\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
     ],
 )
 def test_malformed_checkpoint_text_is_rejected(text: str) -> None:

@@ -7,11 +7,21 @@ optional extension lines, each ending in a newline.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 
 from plateledger.audit.errors import NoteError
 from plateledger.audit.hashing import HASH_SIZE
 from plateledger.audit.note import b64decode_strict, open_note
+
+_TREE_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
+
+
+def tree_size(text: str) -> int | None:
+    """A tree size as C2SP writes it — ASCII decimal digits without leading zeros, at most
+    20 of them (a uint64) — or None. (`str.isdigit` also takes ``²`` or ``٣``, and
+    `int` refuses the first and reads the second.)"""
+    return int(text) if _TREE_SIZE.fullmatch(text) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +47,13 @@ class Checkpoint:
         if len(lines) < 3 or any(not line for line in lines):
             raise NoteError("checkpoint needs origin, size and root hash on non-empty lines")
         origin, size_text, root_b64, *extensions = lines
-        if (
-            not size_text.isascii()
-            or not size_text.isdigit()
-            or (len(size_text) > 1 and size_text[0] == "0")
-        ):
-            raise NoteError(f"tree size `{size_text}` is not a decimal without leading zeros")
+        size = tree_size(size_text)
+        if size is None:
+            raise NoteError(f"tree size `{size_text[:32]}` is not a decimal without leading zeros")
         root_hash = b64decode_strict(root_b64)
         if len(root_hash) != HASH_SIZE:
             raise NoteError(f"root hash has {len(root_hash)} bytes, not {HASH_SIZE}")
-        return cls(origin, int(size_text), root_hash, tuple(extensions))
+        return cls(origin, size, root_hash, tuple(extensions))
 
 
 def verify_checkpoint(note_text: str, verifier_key: str) -> Checkpoint:

@@ -13,7 +13,6 @@ import base64
 import fcntl
 import hashlib
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from plateledger.audit.checkpoint import Checkpoint, verify_checkpoint
+from plateledger.audit.checkpoint import Checkpoint, tree_size, verify_checkpoint
 from plateledger.audit.entry import new_entry
 from plateledger.audit.errors import AuditError, NoteError, ProofError
 from plateledger.audit.hashing import EMPTY_ROOT
@@ -46,10 +45,6 @@ from plateledger.audit.remote import RemoteLog
 from plateledger.audit.schema import witness_conflicts, witness_logs
 from plateledger.audit.tiles import TileLog
 from plateledger.audit.verify import verify_consistency
-
-_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
-"""A tree size in an ``old`` line: ASCII digits without leading zeros (C2SP tlog-witness),
-at most 20 of them (a uint64; a longer one is no size and not read as an integer)."""
 
 KEY_FILE = "verifier_key.txt"
 LATEST_FILE = "latest.txt"
@@ -726,9 +721,8 @@ class WitnessService:
         if not sep:
             raise WitnessRefusal(400, "request has no empty line before the checkpoint")
         old_line, *proof_lines = head.split("\n")
-        old_text = old_line.removeprefix("old ")
-        # ASCII digits only (C2SP tlog-witness): `str.isdigit` also takes `²` or `٣`
-        if not old_line.startswith("old ") or not _SIZE.fullmatch(old_text):
+        old = tree_size(old_line.removeprefix("old ")) if old_line.startswith("old ") else None
+        if old is None:
             raise WitnessRefusal(400, f"`{old_line[:64]}` is not `old <size>`")
         if len(proof_lines) > 63:
             raise WitnessRefusal(400, "more than 63 consistency proof lines")
@@ -750,7 +744,6 @@ class WitnessService:
                 continue
         if checkpoint is None:
             raise WitnessRefusal(403, f"no signature by a known key of `{origin}` verifies")
-        old = int(old_text)
         if old > checkpoint.size:
             raise WitnessRefusal(400, f"old size {old} is above the checkpoint's size")
         self.state.seen(origin, checkpoint)

@@ -43,7 +43,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from plateledger.audit import AuditLog, NoteError
-from plateledger.audit.checkpoint import Checkpoint
+from plateledger.audit.checkpoint import Checkpoint, tree_size
 from plateledger.audit.witness import (
     COSIGNER_KEY_FILE,
     CatalogWitnessState,
@@ -218,11 +218,8 @@ class CrossWitness:
             ):
                 # the witness holds another size of this log: send the proof from that one
                 held = response.text.strip()
-                # at most 20 ASCII digits (a uint64): `str.isdigit` takes `²`, which int()
-                # refuses, and int() refuses a number of thousands of digits
-                readable = held.isascii() and held.isdigit() and len(held) <= 20
-                size_held = int(held) if readable else -1
-                if 0 <= size_held <= size and size_held != old:
+                size_held = tree_size(held)
+                if size_held is not None and size_held <= size and size_held != old:
                     old = size_held
                     continue
             if status != 200:
