@@ -236,9 +236,7 @@ class PolicyEngine:
     def _on_behalf(self, request: AccessRequest) -> AgencyFacts:
         """Whom the request is for: the agency the user acts for, where one is recorded,
         whatever the request says; the requested-by agency otherwise."""
-        if request.acting_for_agency_id is not None:
-            return self.agency(request.acting_for_agency_id)
-        return self.agency(request.requested_by_agency_id)
+        return self._acting_for(request) or self.agency(request.requested_by_agency_id)
 
     def _acting_for(self, request: AccessRequest) -> AgencyFacts | None:
         """The agency an administrator recorded the user as acting for, if any."""
@@ -281,11 +279,12 @@ class PolicyEngine:
         # carries its class as attributes); agency sides use the first one, so that they
         # share its Cedar calls as before.
         stores: dict[int, cedarpy.Entities] = {}
+        acting_for = self._acting_for(request)
         for side in sides:
             if request.user_id is not None and side.principal["type"] == "User" \
                     and side.as_class.id not in stores:
                 user = user_entity(request.user_id, side.agency, request.user_roles,
-                                   self._acting_for(request), as_class=side.as_class)
+                                   acting_for, as_class=side.as_class)
                 stores[side.as_class.id] = self._entities.with_added_json_str(
                     json.dumps([user]))
         first_store = stores.get(sides[0].as_class.id, self._entities)
