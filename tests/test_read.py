@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from plateledger.read import READ_NAMESPACE, PlateRead, ReadSubmission, derive_read_id
+from plateledger.read import (
+    OWNER_NAMESPACE,
+    READ_NAMESPACE,
+    PlateRead,
+    ReadSubmission,
+    derive_read_id,
+    owner_read_id,
+)
 
 
 def test_a_derived_read_id_is_the_version_5_uuid_of_camera_time_and_plate() -> None:
@@ -32,7 +39,27 @@ def test_the_id_is_derived_from_the_normalised_plate() -> None:
     ts = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
     spaced = ReadSubmission(camera_id="cam-1", ts=ts, plate=" 7abc-123 ", confidence=0.9)
     plain = ReadSubmission(camera_id="cam-1", ts=ts, plate="7ABC123", confidence=0.9)
-    assert spaced.stable_id() == plain.stable_id() == derive_read_id("cam-1", ts, "7ABC123")
+    assert spaced.stable_id(3) == plain.stable_id(3) == derive_read_id("cam-1", ts, "7ABC123")
+
+
+def test_a_clients_own_id_names_a_read_of_its_owner_only() -> None:
+    """A client's id is stored scoped to the agency that sent it: the version-5 UUID of
+    owner and client id. The same id sent by two agencies names two reads (neither can
+    learn of, or claim, the other's), a retry by one agency the same read, and no client
+    id can be stored as an id the server derives."""
+    ts = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    chosen = derive_read_id("b-cam", ts, "7ABC123")  # another agency's read, guessed
+    sub = ReadSubmission(read_id=chosen, camera_id="a-cam", ts=ts, plate="7ABC123",
+                         confidence=0.9)
+    assert sub.stable_id(3) == uuid.uuid5(OWNER_NAMESPACE, f"3\x1f{chosen}")
+    assert sub.stable_id(3) == owner_read_id(3, chosen) == sub.stable_id(3)
+    assert sub.stable_id(3) != sub.stable_id(4)
+    assert chosen not in (sub.stable_id(3), sub.stable_id(4))
+    assert _stored(sub).read_id == owner_read_id(3, chosen)
+    for owner in range(50):
+        made = owner_read_id(owner, uuid.UUID(int=owner))
+        assert made == uuid.uuid5(OWNER_NAMESPACE, f"{owner}\x1f{uuid.UUID(int=owner)}")
+        assert made.version == 5 and made.variant == uuid.RFC_4122
 
 
 def _stored(sub: ReadSubmission) -> PlateRead:
@@ -71,7 +98,7 @@ def test_a_stored_read_is_the_read_model_construct_would_build(fields: dict[str,
     assert read.model_copy(update={"hit": True}).hit is True and read.hit is False
     with pytest.raises(ValidationError):
         read.hit = True  # type: ignore[misc]  # stored reads are frozen
-    assert read.read_id == sub.stable_id()
+    assert read.read_id == sub.stable_id(3)
 
 
 def test_a_stored_read_takes_the_cameras_position_only_when_it_carries_none() -> None:

@@ -26,6 +26,9 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 READ_NAMESPACE = uuid.UUID("5b1f3f3e-3a53-4b8e-8f0b-6a1d2c7e9a10")
 """Namespace of the UUIDv5 read ids derived from camera, time and plate."""
 
+OWNER_NAMESPACE = uuid.UUID("ef676038-a112-4780-9f2d-bf4db001cbfe")
+"""Namespace of the UUIDv5 ids of reads whose client chose an id (`owner_read_id`)."""
+
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -45,6 +48,21 @@ def derive_read_id(camera_id: str, ts: datetime, plate: str) -> uuid.UUID:
     digest = hashlib.sha1(_NAMESPACE_BYTES + f"{camera_id}\x1f{millis}\x1f{plate}".encode())
     value = (int.from_bytes(digest.digest()[:16], "big") & _V5_KEEP) | _V5_SET
     return _uuid_of(value)
+
+
+def owner_read_id(owner_id: int, client_id: uuid.UUID) -> uuid.UUID:
+    """The stored id of a read whose client sent ``client_id``: the version-5 UUID of
+    ``owner\x1fclient id`` in `OWNER_NAMESPACE`.
+
+    A client's id names a read within its owner's reads only. Ids are unique in the store,
+    so were a client's id stored as sent, a post carrying an id another agency holds would
+    be refused as taken — telling whoever holds an ingest credential that the other agency
+    has that read (ids derived from camera, time and plate, and vendors' ids such as
+    ``alprd``'s ``<site>-cam<n>-<epoch ms>``, can be guessed), and letting it claim the ids
+    another agency's cameras will send next. Scoped to the owner, the same client id sent
+    by two agencies names two reads; a retry by the same owner names the same one."""
+    digest = hashlib.sha1(OWNER_NAMESPACE.bytes + f"{owner_id}\x1f{client_id}".encode())
+    return _uuid_of((int.from_bytes(digest.digest()[:16], "big") & _V5_KEEP) | _V5_SET)
 
 
 def _uuid_of(value: int) -> uuid.UUID:
@@ -146,7 +164,12 @@ class ReadSubmission(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    read_id: uuid.UUID | None = None
+    read_id: uuid.UUID | None = Field(
+        default=None,
+        description="the client's own id of the read, so that a retry is recognised; "
+        "scoped to the owner: the read is stored under the id the answer lists as accepted "
+        "(the same for every retry by the same agency, another for another agency)",
+    )
     camera_id: str = Field(min_length=1, max_length=64)
     ts: datetime
     plate: str = Field(min_length=1, max_length=32, description="plate text as read")
@@ -212,11 +235,13 @@ class ReadSubmission(BaseModel):
     def plate_normalized(self) -> str:
         return normalize_plate(self.plate)
 
-    def stable_id(self, plate: str | None = None) -> uuid.UUID:
-        """The client's id, or one derived from camera, time and plate (``plate``: the
-        normalised plate, where the caller has it already)."""
+    def stable_id(self, owner_id: int, plate: str | None = None) -> uuid.UUID:
+        """The id this read is stored under when ``owner_id`` sends it: the client's id
+        scoped to the owner (`owner_read_id`), or one derived from camera, time and plate
+        (a camera has one owner; ``plate``: the normalised plate, where the caller has it
+        already)."""
         if self.read_id is not None:
-            return self.read_id
+            return owner_read_id(owner_id, self.read_id)
         return derive_read_id(self.camera_id, self.ts, plate or self.plate_normalized)
 
 
@@ -265,7 +290,7 @@ class PlateRead(BaseModel):
         # defaults pass (a third of what was left of building a read): `_assemble`.
         return cls._assemble(
             {
-                "read_id": sub.stable_id(plate),
+                "read_id": sub.stable_id(owner_id, plate),
                 "owner_id": owner_id,
                 "origin_state": origin_state,
                 "camera_id": sub.camera_id,

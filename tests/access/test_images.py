@@ -11,7 +11,7 @@ import pytest
 
 from plateledger.access import AuditUnavailable, NotVisible
 from plateledger.access.images import ImageRequest, view_image
-from plateledger.read import PlateRead
+from plateledger.read import PlateRead, owner_read_id
 from tests.access.conftest import CASE, PURPOSE, REASON, BreakLog, Office
 from tests.factories import make_read
 
@@ -20,9 +20,9 @@ JPEG = b"\xff\xd8\xff\xe0 a plate crop"
 
 
 def photographed(office: Office, owner: int, camera: str, now: datetime) -> PlateRead:
-    read_id = uuid.uuid4()
-    ref = office.images.put(read_id, "plate", JPEG)
-    read = make_read(PLATE, owner=owner, camera=camera, now=now, read_id=read_id,
+    client_id = uuid.uuid4()  # the read is stored under it scoped to its owner
+    ref = office.images.put(owner_read_id(owner, client_id), "plate", JPEG)
+    read = make_read(PLATE, owner=owner, camera=camera, now=now, read_id=client_id,
                      images={"plate": ref})
     office.add(read)
     return read

@@ -165,41 +165,46 @@ def _stored_rows(data_dir: Path, read_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def test_a_key_may_not_reuse_another_agencys_read_id(
+def test_a_clients_read_id_names_its_own_agencys_read_and_never_changes(
     live_server: LiveServer, fremont_key: str
 ) -> None:
-    read_id = str(uuid.uuid4())
+    """A client's id is scoped to the agency whose key sent it: another agency reusing it
+    makes a read of its own (never a conflict that would tell it the id is taken); the
+    owner's retry is the same read, and a changed version of it is refused."""
+    client_id = str(uuid.uuid4())
     ts = now_ms() - 60_000
-    union_city = {"read_id": read_id, "camera_id": live_server.camera_id, "ts": ts,
+    union_city = {"read_id": client_id, "camera_id": live_server.camera_id, "ts": ts,
                   "plate": "7IDN001", "confidence": 0.9}
     response = post(live_server, "/v1/reads", [union_city])
     assert response.status_code == 200, response.text
-    assert response.json()["accepted"] == [read_id]
+    [read_id] = response.json()["accepted"]
+    assert read_id != client_id
 
     fremont = union_city | {"camera_id": "fpd-fx-001", "confidence": 0.3}
     as_fremont = {"X-API-Key": fremont_key}
-    refused = post(live_server, "/v1/reads", [fremont], headers=as_fremont)
-    assert refused.status_code == 409, refused.text
-    error = refused.json()["error"]
-    assert error["code"] == "read_conflict" and read_id in error["message"]
-    assert [(e["index"], e["field"], e["code"]) for e in error["details"]] == [
-        (0, "read_id", "read_conflict")
-    ]
+    own = post(live_server, "/v1/reads", [fremont], headers=as_fremont)
+    assert own.status_code == 200 and own.json()["errors"] == [], own.text
+    [fremonts] = own.json()["accepted"]
+    assert fremonts not in (read_id, client_id)
 
-    # In a batch the conflicting read is refused and the others are kept, as for any bad item.
-    own = {"camera_id": "fpd-fx-001", "ts": ts, "plate": "7IDN002", "confidence": 0.8}
-    mixed = post(live_server, "/v1/reads", [fremont, own], headers=as_fremont)
-    assert mixed.status_code == 200, mixed.text
-    assert len(mixed.json()["accepted"]) == 1
-    [item] = mixed.json()["errors"]
-    assert (item["index"], item["field"], item["code"]) == (0, "read_id", "read_conflict")
-    assert read_id in item["message"]
-
-    # Retries are normal: the owner's identical re-post is accepted; changed evidence is not.
+    # Retries are normal: the owner's identical re-post is accepted; changed evidence is
+    # refused, and in a batch the others are kept, as for any bad item.
     again = post(live_server, "/v1/reads", [union_city])
     assert again.status_code == 200 and again.json()["accepted"] == [read_id]
     changed = post(live_server, "/v1/reads", [union_city | {"confidence": 0.5}])
     assert changed.status_code == 409, changed.text
+    error = changed.json()["error"]
+    assert error["code"] == "read_conflict" and read_id in error["message"]
+    assert [(e["index"], e["field"], e["code"]) for e in error["details"]] == [
+        (0, "read_id", "read_conflict")
+    ]
+    other = {"camera_id": live_server.camera_id, "ts": ts, "plate": "7IDN002",
+             "confidence": 0.8}
+    mixed = post(live_server, "/v1/reads", [union_city | {"confidence": 0.5}, other])
+    assert mixed.status_code == 200, mixed.text
+    assert len(mixed.json()["accepted"]) == 1
+    [item] = mixed.json()["errors"]
+    assert (item["index"], item["field"], item["code"]) == (0, "read_id", "read_conflict")
 
     live_server.stop()
     try:

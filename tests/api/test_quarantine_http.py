@@ -182,26 +182,29 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
     }
     other = first | {"plate": "7CONF02", "lat": 37.0, "lon": -122.0}
     fresh = first | {"read_id": str(uuid.uuid4()), "plate": "7CONF03"}
-    assert client.post("/v1/reads", json=[first], headers={"X-API-Key": key}).status_code == 200
+    posted = client.post("/v1/reads", json=[first], headers={"X-API-Key": key})
+    assert posted.status_code == 200
+    [stored_id] = posted.json()["accepted"]  # the client's id, scoped to its agency
     same = client.post("/v1/reads", json=[first], headers={"X-API-Key": key})
-    assert same.status_code == 200 and same.json()["accepted"] == [read_id]  # idempotent
+    assert same.status_code == 200 and same.json()["accepted"] == [stored_id]  # idempotent
     mixed = client.post("/v1/reads", json=[other, fresh], headers={"X-API-Key": key})
     assert mixed.status_code == 200, mixed.text
     body = mixed.json()
-    assert body["accepted"] == [fresh["read_id"]]
+    assert len(body["accepted"]) == 1 and stored_id not in body["accepted"]
     [error] = body["errors"]
-    assert error["code"] == "read_conflict" and read_id in error["message"]
+    assert error["code"] == "read_conflict" and stored_id in error["message"]
     assert (
         "each item stands alone: 1 read(s) accepted, 1 refused (1 for conflicting" in body["batch"]
     )
     alone = client.post("/v1/reads", json=[other], headers={"X-API-Key": key})
-    assert alone.status_code == 409 and read_id in alone.text
-    assert reads_of(client, read_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "7CONF01"}]
+    assert alone.status_code == 409 and stored_id in alone.text
+    assert reads_of(client, stored_id) == [{"camera_id": "ucpd-lot-north-1", "plate": "7CONF01"}]
     listed = client.get("/v1/admin/quarantine", headers=admin).json()
     assert listed["total"] == 2  # kept although this key's quarantine is off
     item = listed["items"][0]
     assert item["reasons"] == ["conflicts with stored read"]
-    assert item["read_id"].startswith("rt_") and read_id not in json.dumps(listed)
+    assert item["read_id"].startswith("rt_")
+    assert read_id not in json.dumps(listed) and stored_id not in json.dumps(listed)
     conflict = item["conflict"]
     assert conflict["differs"] == ["lat", "lon", "plate", "plate_key", "plate_raw"]
     assert conflict["posted"]["lat"] == 37.0 and conflict["stored"]["lat"] != 37.0
@@ -210,7 +213,7 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
     # replaying a conflicting version conflicts again: it stays held, and is not kept twice
     again = client.post(f"/v1/admin/quarantine/{item['id']}/replay", headers=admin)
     assert again.status_code == 409 and again.json()["error"]["code"] == "read_conflict"
-    assert read_id not in again.text and "7CONF02" not in again.text
+    assert stored_id not in again.text and "7CONF02" not in again.text
     assert client.get("/v1/admin/quarantine", headers=admin).json()["total"] == 2
     held = client.get("/v1/admin/quarantine", params={"status": "held"}, headers=admin)
     assert held.json()["total"] == 2
@@ -299,9 +302,12 @@ def test_frigate_and_rekor_camera_names_map_through_aliases_listed_and_removed(
     assert again.status_code == 422 and "unknown camera 'driveway'" in again.text
 
 
-def test_a_conflict_with_another_agencys_read_keeps_that_read_out_of_the_quarantine(
+def test_another_agency_reusing_a_client_id_neither_conflicts_nor_sees_the_first_read(
     client: TestClient, key: str, settings: Settings, seed: Seed
 ) -> None:
+    """A client's id names a read of its own agency only: Fremont's post carrying the id
+    Union City's client used is a read of Fremont's own — not a conflict, nothing held in
+    either quarantine, and Union City's read neither shown nor changed."""
     catalog = open_catalog(settings)
     try:
         catalog.add_camera("fpd-gate", seed.fpd_id, lat=37.55, lon=-121.98)
@@ -316,17 +322,20 @@ def test_a_conflict_with_another_agencys_read_keeps_that_read_out_of_the_quarant
         "ts": datetime.now(UTC).isoformat(),
         "confidence": 0.9,
     }
-    assert client.post("/v1/reads", json=[ours], headers={"X-API-Key": key}).status_code == 200
+    posted = client.post("/v1/reads", json=[ours], headers={"X-API-Key": key})
+    assert posted.status_code == 200
+    [union_city] = posted.json()["accepted"]
     theirs = ours | {"camera_id": "fpd-gate", "plate": "7OTHER1"}
-    refused = client.post("/v1/reads", json=[theirs], headers={"X-API-Key": fremont})
-    assert refused.status_code == 409
-    listed = client.get("/v1/admin/quarantine", headers=login(client, "fpd-admin")).json()
-    [item] = listed["items"]
-    assert item["conflict"]["stored"] == "stored by another agency"
-    assert "7SECRET" not in json.dumps(listed)
-    assert (
-        client.get("/v1/admin/quarantine", headers=login(client, "ucpd-admin")).json()["total"] == 0
-    )
+    answer = client.post("/v1/reads", json=[theirs], headers={"X-API-Key": fremont})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["errors"] == [] and answer.json()["quarantined"] == []
+    [fremont_read] = answer.json()["accepted"]
+    assert fremont_read != union_city and "7SECRET" not in answer.text
+    for admin in ("fpd-admin", "ucpd-admin"):
+        listed = client.get("/v1/admin/quarantine", headers=login(client, admin)).json()
+        assert listed["total"] == 0
+    assert reads_of(client, union_city) == [{"camera_id": "ucpd-lot-north-1", "plate": "7SECRET"}]
+    assert reads_of(client, fremont_read) == [{"camera_id": "fpd-gate", "plate": "7OTHER1"}]
 
 
 def test_an_agency_whose_law_forbids_keeping_non_hits_keeps_nothing_in_quarantine(

@@ -76,7 +76,7 @@ def test_what_requests_prepare_is_used_as_the_writer_would_make_it(store: ReadSt
     request without them makes the writer prepare the whole batch itself."""
     stored = make_read("8ABC123", owner=1, minutes_ago=90)
     own = make_read("6DEF456", owner=1, read_id="6a3a0a44-8d0a-4a43-9a5f-1b1b7c7d2b10")
-    reused = make_read("5GHI789", owner=1, read_id=str(own.read_id))
+    reused = make_read("5GHI789", owner=1, read_id="6a3a0a44-8d0a-4a43-9a5f-1b1b7c7d2b10")
     taken = stored.model_copy(update={"owner_id": 2, "camera_id": "cam-b"})
     new = make_read("7XYZ981", owner=2)
     # batch positions: 0 reused (own id), 1 the retry (derived), 2 new (derived), 3 taken;

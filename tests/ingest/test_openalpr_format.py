@@ -148,7 +148,7 @@ def test_plate_minder_messages_take_the_camera_from_the_hint() -> None:
     assert (read.camera_id, read.plate, read.region) == ("garage", "4FGH771", "CA")
     assert read.confidence == pytest.approx(0.876)
     assert int(read.ts.timestamp() * 1000) == 1732449800412
-    assert read.stable_id() == read.stable_id()
+    assert read.stable_id(1) == read.stable_id(1)
 
 
 def test_plate_minder_without_a_camera_hint_says_how_to_name_one() -> None:

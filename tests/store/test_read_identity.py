@@ -215,9 +215,12 @@ def test_a_derived_id_is_looked_up_by_its_plate_and_moment_and_still_found(
 
 def test_a_clients_own_id_is_looked_up_everywhere(store: ReadStore) -> None:
     """An id the client sent may name a read of any time and plate: a read months apart
-    that reuses a stored read's (derived) id is refused, and the first is kept."""
-    first = make_read("8ABC123", owner=A, minutes_ago=90 * 24 * 60, keep_days=365)
-    reuse = make_read("9XYZ999", owner=A, minutes_ago=1, read_id=str(first.read_id))
+    that reuses a stored read's id (the same client id, from the same owner) is refused,
+    and the first is kept."""
+    client_id = "0b8e9d3c-4a1f-4c2e-9d7a-5e6f7a8b9c0d"
+    first = make_read("8ABC123", owner=A, minutes_ago=90 * 24 * 60, keep_days=365,
+                      read_id=client_id)
+    reuse = make_read("9XYZ999", owner=A, minutes_ago=1, read_id=client_id)
     assert reuse.read_id == first.read_id
     assert store.add_reads([first]).refused == frozenset()
     added = store.add_reads([reuse])

@@ -71,16 +71,15 @@ class Intake:
         it as its overview image (written once the read is to be stored)."""
         out: list[tuple[int, ReadSubmission]] = []
         for position, (index, sub) in enumerate(submissions):
+            read_id = sub.stable_id(self.agency_id)  # the id it is stored under
             extras = parsed.extras.get(position)
             if extras is not None:
-                self.extras[sub.stable_id()] = extras
+                self.extras[read_id] = extras
             frame = parsed.images.get(index)
             if frame and self.images is not None:
-                read_id = sub.stable_id()
                 self.frames[read_id] = frame
                 sub = sub.model_copy(
                     update={
-                        "read_id": read_id,
                         "images": sub.images.model_copy(
                             update={"overview": self.images.ref(read_id, "overview")}
                         ),

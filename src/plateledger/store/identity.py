@@ -1,7 +1,9 @@
 """Which reads of a batch may be added: a stored read is never replaced or changed.
 
-A read's id is chosen by the client (or derived from camera, time and plate), so two
-agencies can send the same id, and a camera can resend an id with other content. Before
+A read's id is its client's id scoped to its owner (`plateledger.read.owner_read_id`) or
+derived from camera, time and plate (a camera has one owner), so an agency's posts can only
+name its own reads — whether another agency holds an id is never told — while a camera can
+resend an id with other content. Before
 a batch is written, the live rows that hold the batch's read ids are looked up: those of
 clients' own ids whatever their plate (a skip index on ``read_id`` keeps it from reading
 every granule), those of derived ids by their plate and moment (`derived_positions`), and
@@ -89,10 +91,9 @@ def derived_positions(reads: Sequence[PlateRead]) -> list[int]:
     so only the granules of the batch's plates are read (on an engine that cannot take the
     batch as a table, by id within the batch's time range; timed by hand at 20 M reads over
     24 months: 257 ms for 8,000 ids looked up everywhere, 44 ms within ten minutes). A
-    client's own ids are looked up everywhere. What this leaves open: an id a client chose
-    to equal the derived id of a read to come, sent with another plate or time — a crafted
-    SHA-1 name — would not be seen by that read's look-up (the two would be two rows,
-    neither changed)."""
+    client's own ids (stored scoped to their owner) are looked up everywhere. A client's
+    id cannot be made to equal a derived one: its stored id is a SHA-1 name in another
+    namespace, so that would take a second preimage."""
     return [
         i
         for i, r in enumerate(reads)

@@ -22,7 +22,7 @@ from plateledger.api.routes.reads import (
 )
 from plateledger.ingest.adapters.native import extras_of
 from plateledger.ingest.enrich import enrich
-from plateledger.read import ReadSubmission, derive_read_id, to_utc_millis
+from plateledger.read import ReadSubmission, to_utc_millis
 from plateledger.recognize import ImageError, Recognition
 from plateledger.recognize.recognizer import kept
 
@@ -76,20 +76,23 @@ async def post_image(
     items: list[tuple[int, ReadSubmission]] = []
     errors: list[ItemErrorOut] = []
     for index, rec in enumerate(found):
-        read_id = derive_read_id(camera_id, when, rec.plate)
-        ref = images.ref(read_id, "plate") if rec.crop_jpeg else ""
         try:
-            items.append((index, ReadSubmission.model_validate({
-                "read_id": read_id, "camera_id": camera_id, "ts": when, "plate": rec.plate,
+            sub = ReadSubmission.model_validate({
+                "camera_id": camera_id, "ts": when, "plate": rec.plate,
                 "confidence": rec.confidence, "region": rec.region,
                 "region_confidence": rec.region_confidence, "lat": lat, "lon": lon,
-                "images": {"plate": ref}, **rec.evidence(),
-            })))
+                **rec.evidence(),
+            })
         except ValidationError as exc:
             errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
+            continue
+        if rec.crop_jpeg:  # named by the id the read is stored under (derived, no client id)
+            ref = images.ref(sub.stable_id(owner.agency_id), "plate")
+            sub = sub.model_copy(update={"images": sub.images.model_copy(update={"plate": ref})})
+        items.append((index, sub))
     # the raw read and the recogniser's alternatives are kept beside each read, so that
     # an exact search for one of them finds it (marked as a candidate match)
-    extras = {sub.stable_id(): extras_of(sub) for _, sub in items}
+    extras = {sub.stable_id(owner.agency_id): extras_of(sub) for _, sub in items}
     reads, rejected = enrich(items, owner, ingest.camera)
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     # A read inside a collection zone of its owner is dropped (and counted) before its crop
