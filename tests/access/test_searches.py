@@ -106,15 +106,16 @@ def test_an_export_is_its_own_action(office: Office, now: datetime) -> None:
 
 
 def hold_fremont_copies(office: Office, now: datetime, *ages: timedelta) -> list[str]:
-    """Fremont reads of `PLATE` at ``ages``, past their clock, kept by a hold for `CASE`."""
+    """Fremont reads of `PLATE` at ``ages``, past their clock, kept by a hold for Union
+    City's case `CASE` (placed by Fremont at Union City's request)."""
     reads = [make_read(PLATE, owner=office.fpd.id, camera="fr-1",
                        minutes_ago=age / timedelta(minutes=1), keep_days=0.0001, now=now)
              for age in ages]
     office.add(*reads)
     hold = office.holds.place(LegalHold(
         case_number=CASE, reason="evidence in a robbery", approver="sgt. ramos",
-        owner_agency=office.fpd.id, selection=ReadSelection(plates=(PLATE,)),
-        expires_at=now + timedelta(days=30),
+        owner_agency=office.fpd.id, case_agency=office.ucpd.id,
+        selection=ReadSelection(plates=(PLATE,)), expires_at=now + timedelta(days=30),
     ), placed_by="fpd-admin", now=now)
     ensure_held_table(office.store)
     copy_held_reads(office.store, [hold], "1", now)

@@ -56,7 +56,8 @@ def test_active_holds_exclude_released_and_expired_ones(holds: HoldStore) -> Non
     later = now + timedelta(days=2)
     assert [h.hold_id for h in holds.active(later)] == [kept.hold_id]
     assert {h.hold_id for h in holds.list()} == {kept.hold_id, released.hold_id, short.hold_id}
-    assert [h.hold_id for h in holds.for_case("26-000123", later)] == [kept.hold_id]
+    assert [h.hold_id for h in holds.for_case("26-000123", later, case_agency=1)] == [
+        kept.hold_id]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from plateledger.access.searches import (
     SearchCreate,
     SearchResponse,
     decide_run_log,
+    held_asking,
     run_kind,
 )
 from plateledger.catalog import Principal
@@ -77,16 +78,19 @@ class ExportFile:
 
 
 def collect(
-    store: ReadStore, holds: HoldStore | None, body: ExportCreate, scope: Scope, now: datetime
+    store: ReadStore, holds: HoldStore | None, body: ExportCreate, scope: Scope, now: datetime,
+    *, asking: frozenset[int],
 ) -> SearchPage:
-    """Page through the search until ``max_rows`` reads or the end."""
+    """Page through the search until ``max_rows`` reads or the end (``asking``: as for
+    `run_kind`)."""
     results: list[ReadOut] = []
     start = body.params.offset
     first: SearchPage | None = None
     while len(results) < body.max_rows:
         size = min(MAX_PAGE, body.max_rows - len(results))
         params = body.params.model_copy(update={"limit": size, "offset": start + len(results)})
-        page = run_kind(store, holds, body.model_copy(update={"params": params}), scope, now)
+        page = run_kind(store, holds, body.model_copy(update={"params": params}), scope, now,
+                        asking=asking)
         first = first or page
         results.extend(page.results)
         if len(page.results) < size:
@@ -136,7 +140,8 @@ def collect_logged(
     """The export decided, collected and logged (an ``export`` entry), not yet rendered."""
     now = now or datetime.now(UTC)
     return decide_run_log(gate, body, user, action="export", entry_type="export", now=now,
-                          execute=lambda scope: collect(store, holds, body, scope, now),
+                          execute=lambda scope: collect(store, holds, body, scope, now,
+                                                        asking=held_asking(gate, body, user)),
                           asking=asking or Asking(owners=local_owners(gate)))
 
 

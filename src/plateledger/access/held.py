@@ -1,5 +1,13 @@
 """Held copies in a case search: the reads a legal hold kept past their clock, reached by
-an exact search made for that hold's case — under the search's decision and limits.
+an exact search made by the hold's case agency for that hold's case — under the search's
+decision and limits.
+
+A case is its agency's: the number alone names none (numbers are short and guessable,
+and two agencies may use the same one). So held copies reach a search only when every
+agency it is made by and for (`asking_agencies`: the user's own agency, the agency the
+user acts for where one is recorded, and the agency the search is requested by) is the
+hold's case agency. A user acting for another agency, or a search made at another
+agency's request, reaches none: acting for another agency never widens what a user sees.
 
 A hold keeps a read; it does not widen what a requester may see. So a held copy is added
 only for an owner the decision allowed, only within that owner's lookback, never past its
@@ -12,6 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from plateledger.catalog import Principal
 from plateledger.retention.holds import HoldStore
 from plateledger.search.filters import Filters
 from plateledger.search.held import held_scope, search_held
@@ -19,19 +28,32 @@ from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 
-__all__ = ["with_held_copies"]
+__all__ = ["asking_agencies", "with_held_copies"]
+
+
+def asking_agencies(user: Principal, requested_by_id: int) -> frozenset[int]:
+    """Every agency a search of ``user`` is made by and for: the user's own, the one the
+    user acts for (if recorded) and the one the search is requested by."""
+    agencies = {user.agency_id, requested_by_id}
+    if user.acting_for_id is not None:
+        agencies.add(user.acting_for_id)
+    return frozenset(agencies)
 
 
 def with_held_copies(
     store: ReadStore, holds: HoldStore, case_number: str | None, plate: str,
-    filters: Filters, scope: Scope, page: SearchPage, now: datetime,
+    filters: Filters, scope: Scope, page: SearchPage, now: datetime, *,
+    asking: frozenset[int],
 ) -> SearchPage:
     """``page`` of an exact search for ``plate``, with the held copies of the active holds
-    of ``case_number`` that ``scope`` lets the search reach; ``page`` as it is without a
-    case number or past the first page."""
-    if not case_number or filters.offset:
+    of ``case_number`` that ``scope`` lets the search reach, where ``asking`` (the agencies
+    the search is made by and for, `asking_agencies`) is the holds' case agency alone;
+    ``page`` as it is otherwise, without a case number or past the first page."""
+    if not case_number or filters.offset or len(asking) != 1:
         return page
-    chosen = [h for h in holds.for_case(case_number, now) if h.owner_agency in scope.owners]
+    [case_agency] = asking
+    chosen = [h for h in holds.for_case(case_number, now, case_agency=case_agency)
+              if h.owner_agency in scope.owners]
     if not chosen:
         return page
     shown: dict[int, int] = {}

@@ -34,7 +34,7 @@ from plateledger.access.approvals import (
 )
 from plateledger.access.errors import AccessDenied
 from plateledger.access.gate import AccessGate, AccessQuestion, Decision, lookback_days
-from plateledger.access.held import with_held_copies
+from plateledger.access.held import asking_agencies, with_held_copies
 from plateledger.access.investigations import INVESTIGATIONS, run_investigation, run_locate
 from plateledger.access.legal_basis import LegalBasis, LegalBasisRequired, require_legal_basis
 from plateledger.catalog import Principal
@@ -66,6 +66,7 @@ __all__ = [
     "SearchParams",
     "SearchResponse",
     "decide_run_log",
+    "held_asking",
     "run_kind",
     "search",
 ]
@@ -237,11 +238,13 @@ class SearchResponse(LocatePage):
 
 
 def run_kind(
-    store: ReadStore, holds: HoldStore | None, body: SearchCreate, scope: Scope, now: datetime
+    store: ReadStore, holds: HoldStore | None, body: SearchCreate, scope: Scope, now: datetime,
+    *, asking: frozenset[int],
 ) -> SearchPage:
     """Run ``body``'s search kind over ``scope`` only. An exact search made for a case also
-    reaches the copies its legal holds kept, under the same scope and limits (not with
-    ``holds`` ``None``: a partner node's case numbers are not this node's cases)."""
+    reaches the copies its legal holds kept, under the same scope and limits, where
+    ``asking`` (`held_asking`) is the case's agency alone (not with ``holds`` ``None``: a
+    partner node's case numbers are not this node's cases)."""
     filters = body.params.filters()
     plate = body.params.plate
     if body.kind == "locate":
@@ -258,7 +261,7 @@ def run_kind(
             if holds is None:
                 return page
             return with_held_copies(store, holds, body.case_number, plate or "", filters,
-                                    scope, page, now)
+                                    scope, page, now, asking=asking)
         if body.kind == "wildcard":
             return search_wildcard(store, plate or "", scope, filters)
         if body.kind == "fuzzy":
@@ -266,6 +269,12 @@ def run_kind(
         return search_area(store, scope, filters, plate)
     except AreaError as exc:
         raise AccessDenied("unbounded_area", str(exc)) from None
+
+
+def held_asking(gate: AccessGate, body: SearchCreate, user: Principal) -> frozenset[int]:
+    """The agencies ``user``'s search ``body`` is made by and for (`asking_agencies`):
+    held copies reach it only where they are one, the hold's case agency."""
+    return asking_agencies(user, gate.requested_by(user, body.requested_by))
 
 
 def decide_run_log(
@@ -344,7 +353,8 @@ def search(
     held = None if asking.partner else holds
     return decide_run_log(
         gate, body, user, action=f"search_{body.kind}", now=now, asking=asking,
-        execute=lambda scope: run_kind(store, held, body, scope, now),
+        execute=lambda scope: run_kind(store, held, body, scope, now,
+                                       asking=held_asking(gate, body, user)),
     )
 
 

@@ -124,10 +124,11 @@ def _duration(seconds: int) -> str:
 def list_holds(url: Url = DEFAULT_URL, token: Token = None) -> None:
     """List your agency's legal holds (another agency's are its own to list)."""
     body = _call("GET", url, "/v1/retention/holds", token)
-    table = Table("hold", "case", "owner", "approver", "expires", "active")
+    table = Table("hold", "case", "owner", "case agency", "approver", "expires", "active")
     for h in body["holds"]:
-        table.add_row(h["hold_id"], h["case_number"], str(h["owner_agency"]), h["approver"],
-                      h["expires_at"], "yes" if h["active"] else "no")
+        table.add_row(h["hold_id"], h["case_number"], str(h["owner_agency"]),
+                      str(h["case_agency"]), h["approver"], h["expires_at"],
+                      "yes" if h["active"] else "no")
     out.print(table)
 
 
@@ -140,6 +141,9 @@ def place(
     since: Annotated[str | None, typer.Option(help="ISO-8601 start of a time range")] = None,
     until: Annotated[str | None, typer.Option(help="ISO-8601 end of a time range")] = None,
     read_id: Annotated[list[str] | None, typer.Option(help="read id (repeatable)")] = None,
+    case_agency: Annotated[str | None, typer.Option(
+        help="slug of the agency whose case it is (default: yours); only its searches for "
+             "the case number reach the held copies")] = None,
     url: Url = DEFAULT_URL,
     token: Token = None,
 ) -> None:
@@ -147,6 +151,7 @@ def place(
     body = {
         "case_number": case_number, "reason": reason, "expires_at": expires,
         "plates": plate or [], "since": since, "until": until, "read_ids": read_id or [],
+        "case_agency": case_agency,
     }
     hold = _call("POST", url, "/v1/retention/holds", token, body)
     out.print(f"hold {hold['hold_id']} placed for case {hold['case_number']}")

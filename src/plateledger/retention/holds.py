@@ -1,6 +1,8 @@
 """Legal holds: reads kept past their clock for one case, by a supervisor's approval.
 
-A hold names its owner agency (whose reads it keeps), a case number, a reason, the
+A hold names its owner agency (whose reads it keeps), its case agency (whose case it is:
+the owner unless the hold names another, a partner that asked the owner to keep them), a
+case number, a reason, the
 approving supervisor, an expiry, and a selection of reads: any of plates, a time range
 and read ids. Placing and releasing a hold each append a ``legal_hold`` audit entry
 (a change entry: who, when, the values before and after) in the same transaction as the
@@ -107,7 +109,10 @@ def _new_hold_id() -> str:
 
 @dataclass(frozen=True)
 class LegalHold:
-    """A preservation order for one case over one owner agency's reads."""
+    """A preservation order for one case over one owner agency's reads.
+
+    ``case_agency`` is the agency whose case it is (``None`` when placed: the owner):
+    only a search made by that agency, for ``case_number``, reaches the hold's copies."""
 
     case_number: str
     reason: str
@@ -121,8 +126,11 @@ class LegalHold:
     released_at: datetime | None = None
     released_by: str | None = None
     release_reason: str | None = None
+    case_agency: int | None = None
 
     def __post_init__(self) -> None:
+        if self.case_agency is None:
+            object.__setattr__(self, "case_agency", self.owner_agency)
         for name in ("case_number", "reason", "approver"):
             if not str(getattr(self, name)).strip():
                 raise HoldError(f"a hold needs a `{name}`")
@@ -146,6 +154,7 @@ class LegalHold:
             "reason": self.reason,
             "approver": self.approver,
             "owner_agency": self.owner_agency,
+            "case_agency": self.case_agency,
             "selection": self.selection.as_json(),
             "expires_at": _stamp(self.expires_at),
             "placed_at": None if self.placed_at is None else _stamp(self.placed_at),
@@ -167,6 +176,7 @@ def _from_row(row: RowMapping) -> LegalHold:
         reason=row["reason"],
         approver=row["approver"],
         owner_agency=int(row["owner_agency"]),
+        case_agency=int(row["case_agency"]),
         selection=ReadSelection(
             plates=tuple(json.loads(row["plates"])),
             since=since,
@@ -210,6 +220,7 @@ class HoldStore:
                     reason=placed.reason,
                     approver=placed.approver,
                     owner_agency=placed.owner_agency,
+                    case_agency=placed.case_agency,
                     plates=json.dumps(list(selection.plates)),
                     since=None if selection.since is None else _stamp(selection.since),
                     until=None if selection.until is None else _stamp(selection.until),
@@ -277,9 +288,13 @@ class HoldStore:
             rows = conn.execute(query.order_by(legal_holds.c.placed_at)).mappings().all()
         return [_from_row(row) for row in rows]
 
-    def for_case(self, case_number: str, now: datetime) -> Sequence[LegalHold]:
-        """Active holds of one case: what a search for that case may reach."""
-        return [h for h in self.active(now) if h.case_number == case_number]
+    def for_case(self, case_number: str, now: datetime, *,
+                 case_agency: int) -> Sequence[LegalHold]:
+        """Active holds of one case — ``case_agency``'s case ``case_number``: what a search
+        made by that agency for that case may reach. The number alone names no case: case
+        numbers are short and guessable, and another agency's may read the same."""
+        return [h for h in self.active(now)
+                if h.case_number == case_number and h.case_agency == case_agency]
 
 
 def _entry(hold: LegalHold, action: str, actor: Mapping[str, Any],
@@ -290,6 +305,7 @@ def _entry(hold: LegalHold, action: str, actor: Mapping[str, Any],
         EntryType.LEGAL_HOLD, actor, object="legal_hold", object_id=hold.hold_id,
         change=action, before=before, after=after, action=action,
         hold_id=hold.hold_id, owner_agency=str(hold.owner_agency),
+        case_agency=str(hold.case_agency),
         case_number=fields["case_number"], reason=fields["reason"],
         approver=fields["approver"], selection=fields["selection"],
         expires_at=fields["expires_at"], release_reason=fields["release_reason"],

@@ -18,6 +18,8 @@ legal_holds = Table(
     Column("reason", Text, nullable=False),
     Column("approver", String(64), nullable=False, comment="supervisor's user id"),
     Column("owner_agency", Integer, nullable=False, index=True),
+    Column("case_agency", Integer, nullable=False,
+           comment="agency whose case it is: the only one whose searches reach its copies"),
     Column("plates", Text, nullable=False, comment="JSON list of normalised plates"),
     Column("since", String(32), nullable=True),
     Column("until", String(32), nullable=True),

@@ -3,7 +3,8 @@
 A purge copies every expiring read a hold selects into ``held_reads``
 (`plateledger.retention.held`). A search made for a case reaches those copies only
 through `held_scope` and `search_held`, and the caller is responsible for passing only
-the active holds whose case number the search gives (`HoldStore.for_case`).
+the active holds of the case the search gives, whose case agency made the search
+(`HoldStore.for_case`, `plateledger.access.held`).
 """
 
 from __future__ import annotations

@@ -5,8 +5,12 @@ log, the hold store and the policy source). A purge may be asked for by administ
 only; holds are listed, placed and released by supervisors and administrators (the
 approver is the caller) for their own agency's reads only — a hold names a case, a reason
 and the plates one agency keeps, which no other agency's user may read or change, so
-another agency's hold answers as an absent one does. Placing or releasing a hold is one
-transaction with its ``legal_hold`` audit entry: no entry, no change (503).
+another agency's hold answers as an absent one does. A hold's case agency (whose case it
+is, the only agency whose searches for its case number reach its copies) is the caller's
+own unless the hold names another catalog agency (a partner that asked for the reads to
+be kept for its case); an agency not in the catalog is refused (422 ``unknown_agency``).
+Placing or releasing a hold is one transaction with its ``legal_hold`` audit entry: no
+entry, no change (503).
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from plateledger.access.errors import AuditUnavailable
-from plateledger.api.deps import Principal, RetentionDep, require_action
+from plateledger.api.deps import CatalogDep, Principal, RetentionDep, require_action
 from plateledger.api.errors import ApiError
 from plateledger.audit.changes import ChangeNotLogged, who
+from plateledger.catalog import Catalog
 from plateledger.policy import Action
 from plateledger.retention import (
     DeletionReceipt,
@@ -55,6 +60,12 @@ class HoldCreate(BaseModel):
     read_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10_000)
     owner_agency: int | None = Field(
         default=None, description="the caller's agency (the default): no other agency's"
+    )
+    case_agency: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | Annotated[
+        str, Field(max_length=64)] | None = Field(
+        default=None, description="whose case it is, by id or slug: the caller's agency "
+        "(the default) or a partner that asked for the reads to be kept for its case; only "
+        "that agency's searches for the case number reach the held copies"
     )
 
 
@@ -90,16 +101,32 @@ def list_holds(retention: Retention, user: Supervisor) -> dict[str, Any]:
     }
 
 
+def _case_agency(catalog: Catalog, named: int | str | None, owner: int) -> int:
+    """The id of the hold's case agency: ``named`` (an id or a slug) if given, else
+    ``owner``; 422 ``unknown_agency`` for an agency not in the catalog."""
+    if named is None:
+        return owner
+    found = catalog.agency(named) if isinstance(named, int) else catalog.agency_by_slug(named)
+    if found is None:
+        raise ApiError(422, "unknown_agency",
+                       f"no agency `{named}` in the catalog to be the hold's case agency")
+    return int(found.id)
+
+
 @router.post("/holds", status_code=201, summary="Place a legal hold")
-def place_hold(body: HoldCreate, retention: Retention, user: Supervisor) -> dict[str, Any]:
+def place_hold(
+    body: HoldCreate, retention: Retention, user: Supervisor, catalog: CatalogDep,
+) -> dict[str, Any]:
     owner = int(user.agency_id)
     if body.owner_agency is not None and body.owner_agency != owner:
         raise ApiError(403, "forbidden",
                        "a hold may only keep your own agency's reads: another agency's "
                        "reads are held by that agency's supervisors or administrators")
+    case_agency = _case_agency(catalog, body.case_agency, owner)
     try:
         hold = LegalHold(
             case_number=body.case_number,
+            case_agency=case_agency,
             reason=body.reason,
             approver=str(user.user_id),
             owner_agency=owner,
