@@ -102,6 +102,23 @@ def test_a_local_investigator_sees_own_and_shared_data_once_each(
     assert isinstance(page["audit_index"], int)
 
 
+def test_every_owner_in_an_answer_is_named_by_its_slug_and_name(
+    live_server: LiveServer, seen: dict[str, Any]
+) -> None:
+    """An investigator reads which agencies allowed and denied by name, not by a catalog
+    id: each owner outcome carries the agency's slug and name, as the catalog has them."""
+    response = search(live_server, "ucpd.investigator", params={"plate": seen["plate"]})
+    assert response.status_code == 200, response.text
+    catalog = open_catalog(Settings(data_dir=live_server.data_dir, require_totp=False))
+    try:
+        expected = {a.id: (a.slug, a.name) for a in catalog.agencies()}
+    finally:
+        catalog.close()
+    named = {o["owner_id"]: (o["agency"], o["agency_name"]) for o in response.json()["owners"]}
+    assert named == expected
+    assert named[2][0] == "fpd" and named[6][0] == "rpd"
+
+
 def test_a_federal_immigration_unit_is_denied_california_data_by_statute(
     live_server: LiveServer, seen: dict[str, Any]
 ) -> None:

@@ -165,3 +165,19 @@ def test_a_plate_search_still_runs_as_before(trip: dict[str, Any]) -> None:
     result = run(trip, trip["target"], "--kind", "exact", "-o", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["total"] == 2
+
+
+def test_a_plate_search_table_names_owners_and_the_agencies_that_denied(
+    trip: dict[str, Any]
+) -> None:
+    """The table's owner column and the lines under it name agencies by slug and name:
+    Union City's reads as `ucpd`, and Reno PD (which shares nothing with Union City) as
+    denied with its rule ids."""
+    result = CliRunner().invoke(app, [
+        "search", trip["target"], "--kind", "exact", *WHY, "--url", trip["url"],
+        "--token", trip["token"]], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if trip["target"] in line]
+    assert len(rows) == 2 and all("│ ucpd " in row for row in rows), result.output
+    assert "(rpd) denied: default-deny" in result.output
+    assert "owner 6 denied" not in result.output

@@ -175,6 +175,8 @@ class SearchCreate(BaseModel):
 
 class OwnerOutcome(BaseModel):
     owner_id: int
+    agency: str | None = Field(default=None, description="the owner agency's slug")
+    agency_name: str | None = Field(default=None, description="the owner agency's name")
     allowed: bool
     policy_ids: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(
@@ -305,9 +307,12 @@ def decide_run_log(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
         facts={"offense_type": body.offense_type, **asking.facts},
     )
+    agencies = gate.view.current().agencies  # names are public (the transparency portals)
     owners = [
         OwnerOutcome(owner_id=o.owner_id, allowed=o.allowed, policy_ids=list(o.policy_ids),
-                     reasons=list(o.reasons), notes=list(o.notes))
+                     reasons=list(o.reasons), notes=list(o.notes),
+                     agency=getattr(agencies.get(o.owner_id), "slug", None),
+                     agency_name=getattr(agencies.get(o.owner_id), "name", None))
         for o in decision.outcomes.values()
     ]
     return SearchResponse(**page.model_dump(), owners=owners, audit_index=index,

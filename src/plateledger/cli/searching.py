@@ -115,15 +115,32 @@ def search(
         plate_text = r["plate"]
         if r.get("distance") not in (None, 0):
             plate_text += f" (~{r['distance']})"
-        table.add_row(r["ts"][:23], plate_text, r["region"], r["camera_id"], str(r["owner_id"]),
-                      where, f"{r['confidence']:.2f}")
+        table.add_row(r["ts"][:23], plate_text, r["region"], r["camera_id"],
+                      owner_label(page, r["owner_id"]), where, f"{r['confidence']:.2f}")
     out.print(table)
-    for owner in page.get("owners", []):
-        if not owner["allowed"]:
-            out.print(f"[yellow]owner {owner['owner_id']} denied[/yellow]: "
-                      f"{', '.join(owner['policy_ids'])}")
+    print_denied(page)
     if page.get("audit_index") is not None:
         out.print(f"logged as audit entry {page['audit_index']}")
+
+
+def owner_label(page: dict[str, Any], owner_id: int | None) -> str:
+    """The owner's slug as the answer names it (its id where it names none)."""
+    for owner in page.get("owners", []):
+        if owner["owner_id"] == owner_id and owner.get("agency"):
+            return str(owner["agency"])
+    for remote in page.get("remote_owners") or []:
+        if remote.get("owner_id") == owner_id and remote.get("agency"):
+            return str(remote["agency"])
+    return str(owner_id)
+
+
+def print_denied(page: dict[str, Any]) -> None:
+    """One line per owner that denied the search: its name, slug and rule ids."""
+    for owner in page.get("owners", []):
+        if not owner["allowed"]:
+            who = (f"{owner['agency_name']} ({owner['agency']})" if owner.get("agency")
+                   else f"owner {owner['owner_id']}")
+            out.print(f"[yellow]{who} denied[/yellow]: {', '.join(owner['policy_ids'])}")
 
 
 def _export(url: str, token: str | None, body: dict[str, Any], path: Path) -> None:
@@ -227,7 +244,8 @@ def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
     writer.writerows(rows)
 
 
-def _reads_table(title: str, rows: list[dict[str, Any]]) -> Table:
+def _reads_table(title: str, rows: list[dict[str, Any]],
+                 page: dict[str, Any] | None = None) -> Table:
     table = Table(title=title)
     for column in ("time (UTC)", "plate", "region", "camera", "owner", "lat, lon", "vehicle"):
         table.add_column(column)
@@ -236,15 +254,12 @@ def _reads_table(title: str, rows: list[dict[str, Any]]) -> Table:
         vehicle = " ".join(v for v in (r.get("vehicle_color"), r.get("vehicle_make"),
                                        r.get("vehicle_type")) if v)
         table.add_row(r["ts"][:23], r["plate"], r["region"], r["camera_id"],
-                      str(r["owner_id"]), where, vehicle)
+                      owner_label(page or {}, r["owner_id"]), where, vehicle)
     return table
 
 
 def _footer(page: dict[str, Any]) -> None:
-    for owner in page.get("owners", []):
-        if not owner["allowed"]:
-            out.print(f"[yellow]owner {owner['owner_id']} denied[/yellow]: "
-                      f"{', '.join(owner['policy_ids'])}")
+    print_denied(page)
     if page.get("audit_index") is not None:
         out.print(f"search {page.get('search_id')}, logged as audit entry "
                   f"{page['audit_index']}")
@@ -274,7 +289,7 @@ def timeline(
         _write_csv(page["results"], READ_COLUMNS)
         return
     out.print(_reads_table(f"timeline of {plate}: {page['total']} reads "
-                           f"({_shown(page, offset)})", page["results"]))
+                           f"({_shown(page, offset)})", page["results"], page))
     path = Table(title=f"path: {len(page.get('path') or [])} stops")
     for column in ("camera", "first seen (UTC)", "last seen (UTC)", "reads", "lat, lon"):
         path.add_column(column)
@@ -343,7 +358,7 @@ def stakeout(
     for p in plates:
         table.add_row(p["plate"], ", ".join(str(a) for a in p["areas_matched"]), str(p["reads"]))
     out.print(table)
-    out.print(_reads_table("their reads inside the areas", page["results"]))
+    out.print(_reads_table("their reads inside the areas", page["results"], page))
     _footer(page)
 
 
@@ -391,7 +406,7 @@ def convoy(
         table.add_row(c["plate"], str(c["places"]), str(c["co_occurrences"]),
                       str(c["first_seen"])[:23], str(c["last_seen"])[:23])
     out.print(table)
-    out.print(_reads_table("their reads at the shared places", page["results"]))
+    out.print(_reads_table("their reads at the shared places", page["results"], page))
     _footer(page)
 
 
@@ -474,5 +489,5 @@ def attributes(
         _write_csv(page["results"], READ_COLUMNS)
         return
     out.print(_reads_table(f"attributes: {page['total']} reads ({_shown(page, offset)})",
-                           page["results"]))
+                           page["results"], page))
     _footer(page)
