@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from plateledger.api import create_app
 from plateledger.settings import Settings
@@ -47,10 +48,20 @@ def serve(
     store: StoreUrl = None,
     catalog: CatalogUrl = None,
     host: Annotated[str, typer.Option(envvar="PLATELEDGER_HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="PLATELEDGER_PORT")] = 8080,
+    port: Annotated[int, typer.Option(envvar="PLATELEDGER_PORT", min=1, max=65535)] = 8080,
+    public_url: Annotated[str | None, typer.Option(
+        envvar="PLATELEDGER_PUBLIC_URL",
+        help="this node's URL as partner nodes register it (default http://HOST:PORT): "
+        "a partner's request is answered only if signed for it")] = None,
 ) -> None:
     """Serve the API (and the web pages) on HOST:PORT."""
-    run_server(settings_from(data_dir, store, catalog, host=host, port=port))
+    try:
+        settings = settings_from(data_dir, store, catalog, host=host, port=port,
+                                 public_url=public_url)
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise typer.BadParameter(problems) from None
+    run_server(settings)
 
 
 def openapi(
