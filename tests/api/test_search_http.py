@@ -117,6 +117,9 @@ def test_every_owner_in_an_answer_is_named_by_its_slug_and_name(
     named = {o["owner_id"]: (o["agency"], o["agency_name"]) for o in response.json()["owners"]}
     assert named == expected
     assert named[2][0] == "fpd" and named[6][0] == "rpd"
+    reasons = {o["owner_id"]: " ".join(o["reasons"]) for o in response.json()["owners"]}
+    assert f"{expected[1][1]} (agency 1)'s own data" in reasons[1]
+    assert f"{expected[2][1]} (agency 2) shares with {expected[1][1]} (agency 1)" in reasons[2]
 
 
 def test_a_federal_immigration_unit_is_denied_california_data_by_statute(

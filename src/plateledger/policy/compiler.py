@@ -155,9 +155,16 @@ def _requirement(agreement: Agreement, suffix: str, broken: str,
     return text + ";\n"
 
 
-def _describe(agreement: Agreement) -> str:
-    to = "every agency" if agreement.recipient_id is None else f"agency {agreement.recipient_id}"
-    return f"agreement {agreement.id}: agency {agreement.owner_id} shares with {to}"
+def _describe(agreement: Agreement, names: dict[int, str]) -> str:
+    """The agreement in words, naming its agencies as presets do: ``Name (agency id)``."""
+    to = ("every agency" if agreement.recipient_id is None
+          else _named(agreement.recipient_id, names))
+    return f"agreement {agreement.id}: {_named(agreement.owner_id, names)} shares with {to}"
+
+
+def _named(agency_id: int, names: dict[int, str]) -> str:
+    name = names.get(agency_id)
+    return f"{name} (agency {agency_id})" if name else f"agency {agency_id}"
 
 
 def own_permit(agency_id: int) -> str:
@@ -216,10 +223,12 @@ def compile_agreements(
     """
     agencies = list(agencies)
     known = {a.id for a in agencies}
+    names = {a.id: a.name for a in agencies}
     pairs: dict[tuple[int, int], list[str]] = {(a, a): [own_permit(a)] for a in known}
     everyone_by_owner: dict[int, list[str]] = defaultdict(list)
     grants: dict[str, Grant] = {
-        f"own-agency-{a}": Grant(f"own-agency-{a}", a, a, Limits(), f"agency {a}'s own data")
+        f"own-agency-{a}": Grant(f"own-agency-{a}", a, a, Limits(),
+                                 f"{_named(a, names)}'s own data")
         for a in known
     }
     reasons: dict[str, str] = {}
@@ -238,7 +247,7 @@ def compile_agreements(
         grants[pid] = Grant(
             pid, agreement.owner_id, agreement.recipient_id,
             Limits(agreement.max_lookback_days, agreement.result_cap, agreement.images),
-            _describe(agreement),
+            _describe(agreement, names),
         )
     for agreement in chosen:
         owner, recipient = agreement.owner_id, agreement.recipient_id
