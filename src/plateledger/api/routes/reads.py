@@ -291,9 +291,12 @@ async def hold_unstored(
     summary="Post reads (native JSON array, single object or NDJSON)",
 )
 async def post_reads(
-    request: Request, key: CameraKey, ingest: IngestDep, settings: SettingsDep
+    request: Request, key: CameraKey, ingest: IngestDep, settings: SettingsDep,
+    images: ImagesDep,
 ) -> IngestResult:
-    return await ingest_body(request, ingest, settings, key, None, None)
+    # (a multipart body is Plate Recognizer's webhook with image: its frame is kept as
+    # through /v1/reads/platerecognizer, not dropped)
+    return await ingest_body(request, ingest, settings, key, None, None, images=images)
 
 
 @router.post(
