@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from plateledger.store.images import CropStore, ImageStore, S3ImageStore, open_image_store
+from plateledger.store.images import (
+    CropStore,
+    ImageStore,
+    S3ImageStore,
+    delete_images,
+    open_image_store,
+)
 
 JPEG = b"\xff\xd8\xff\xe0" + b"crop" * 100
 
@@ -60,3 +66,18 @@ def test_a_stored_crop_is_never_replaced(images: CropStore) -> None:
     again = images.put(read_id, "plate", b"\xff\xd8\xff\xe0" + b"other" * 100)
     assert again == first == images.ref(read_id, "plate")
     assert images.get(first) == JPEG
+
+
+def test_a_crop_is_deleted_with_its_read_and_only_that_one(images: CropStore) -> None:
+    """The purge's deletion: both kinds of one read, by its id; another read's crop
+    stays; deleting what is not there says so."""
+    gone, kept = uuid.uuid4(), uuid.uuid4()
+    refs = {kind: images.put(gone, kind, JPEG) for kind in ("plate", "overview")}
+    other = images.put(kept, "plate", JPEG)
+    assert delete_images(images, [gone]) == 2
+    assert [images.get(ref) for ref in refs.values()] == [None, None]
+    assert images.get(other) == JPEG
+    assert images.delete(gone, "plate") is False
+    assert delete_images(images, [gone]) == 0
+    with pytest.raises(ValueError, match="plate or overview"):
+        images.delete(kept, "../plate")

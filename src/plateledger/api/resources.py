@@ -205,7 +205,7 @@ class Resources:
         self.retention = RetentionScheduler(
             self.store, self.audit_log, HoldStore(self.catalog.engine, self.audit_log),
             self.cache.all_retention,
-            interval=timedelta(minutes=settings.purge_every_minutes),
+            interval=timedelta(minutes=settings.purge_every_minutes), images=self.images,
         )
         self.reports = ReportScheduler(
             self.catalog, self.audit_log, self.store, settings.reports_folder,

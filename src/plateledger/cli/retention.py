@@ -65,6 +65,7 @@ def _run_local(data_dir: Path) -> dict[str, Any]:
     from plateledger.retention import HoldStore, create_tables, purge
     from plateledger.settings import Settings
     from plateledger.store import ReadStore
+    from plateledger.store.images import open_image_store
 
     settings = Settings(data_dir=data_dir)
     engine = create_engine(settings.catalog_database_url)
@@ -75,7 +76,8 @@ def _run_local(data_dir: Path) -> dict[str, Any]:
     try:
         now = datetime.now(UTC)
         holds = HoldStore(engine, audit_log).active(now)
-        return purge(store, now, {}, holds, audit_log).model_dump(mode="json")
+        images = open_image_store(settings.images_url, settings.images_dir)
+        return purge(store, now, {}, holds, audit_log, images).model_dump(mode="json")
     finally:
         store.close()
         engine.dispose()

@@ -5,7 +5,9 @@ policy is stricter than the one it was stamped under (a clock shortened after in
 Whole partitions whose every read is expired are dropped (``DROP PARTITION``, a metadata
 operation); the expired reads of other partitions are deleted by a synchronous mutation
 (one ``ALTER … DELETE`` after the drops); their candidates and details are deleted
-with them, except a held read's, which stay until its hold is released. The table's
+with them, except a held read's, which stay until its hold is released; so are their
+crops and frames in the image store (before the rows, so that no image outlives its read
+even when a run fails half way), a held copy's when its hold ends. The table's
 projection rules out lightweight ``DELETE FROM`` unless
 ``lightweight_mutation_projection_mode`` is changed; see
 docs/retention.md for the measured difference.
@@ -29,6 +31,7 @@ from plateledger.retention.receipt import AgencyDayCount, DeletionReceipt, HoldH
 from plateledger.store import ReadStore
 from plateledger.store.candidates import delete_extras
 from plateledger.store.held import HELD_READS, ensure_held_table
+from plateledger.store.images import CropStore, delete_images
 from plateledger.store.literals import moment, string, strings
 from plateledger.store.schema import READS
 
@@ -50,13 +53,15 @@ def purge(
     policies: Mapping[int, RetentionPolicy],
     holds: Sequence[LegalHold],
     audit_log: AuditLog,
+    images: CropStore | None = None,
 ) -> DeletionReceipt:
     """Purge every read expired at ``now``; return the receipt logged for the run.
 
     ``policies`` maps owner ids to their current policy; ``holds`` may include inactive
     holds (only those active at ``now`` keep reads). Reads selected by an active hold are
     copied into ``held_reads`` before anything is deleted; if copying fails, nothing is
-    deleted. Copies of holds no longer active are deleted.
+    deleted. Copies of holds no longer active are deleted. With ``images``, the crops of
+    every read deleted (and of every copy released) are deleted from it first.
     """
     if now.tzinfo is None:
         raise ValueError("the purge cutoff needs a time zone")
@@ -83,6 +88,8 @@ def purge(
     # of the reads an active hold keeps stay.
     held = f"SELECT read_id FROM {store.db}.{HELD_READS}"
     keeping = f"hold_id IN {strings([h.hold_id for h in active])}" if active else "0"
+    images_deleted = 0 if images is None else delete_images(
+        images, _pictured(store, expired, f"{held} WHERE {keeping}", f"NOT ({keeping})"))
     delete_extras(
         store.engine,
         f"SELECT read_id FROM {store.db}.{READS} WHERE {expired} "
@@ -127,9 +134,23 @@ def purge(
         ],
         held_rows_released=released,
         plates_removed=plates_removed,
+        images_deleted=images_deleted,
         policies={str(owner): p.as_json() for owner, p in sorted(policies.items())},
         policy_set_hash=policy_set_hash(policies),
     )
     index = audit_log.append(receipt.audit_entry())
     checkpoint = audit_log.checkpoint() if audit_log.signer is not None else None
     return receipt.model_copy(update={"audit_index": index, "checkpoint": checkpoint})
+
+
+def _pictured(store: ReadStore, expired: str, kept: str, released: str) -> list[uuid.UUID]:
+    """The ids of the reads with an image that this run deletes: expired reads no active
+    hold keeps a copy of, and the copies of holds that ended (unless another keeps it)."""
+    pictured = "(image_plate != '' OR image_overview != '')"
+    rows = store.query(
+        f"SELECT toString(read_id) AS id FROM {{db}}.{READS} WHERE {expired} AND {pictured} "
+        f"AND read_id NOT IN ({kept}) "
+        f"UNION DISTINCT SELECT toString(read_id) AS id FROM {{db}}.{HELD_READS} "
+        f"WHERE {released} AND {pictured} AND read_id NOT IN ({kept})"
+    )
+    return [uuid.UUID(i) for i in rows.column("id").to_pylist()]

@@ -50,6 +50,8 @@ class DeletionReceipt(BaseModel):
     holds_honoured: list[HoldHonoured]
     held_rows_released: int = Field(description="held copies deleted: their hold ended")
     plates_removed: int = Field(description="plate dictionary entries no read uses any more")
+    images_deleted: int = Field(
+        default=0, description="plate crops and frames deleted with their reads")
     policies: dict[str, dict[str, Any]] = Field(description="policy per owner id")
     policy_set_hash: str
     audit_index: int | None = None

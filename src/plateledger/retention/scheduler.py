@@ -19,6 +19,7 @@ from plateledger.retention.holds import HoldStore
 from plateledger.retention.purge import purge
 from plateledger.retention.receipt import DeletionReceipt
 from plateledger.store import ReadStore
+from plateledger.store.images import CropStore
 
 log = logging.getLogger("plateledger.retention")
 
@@ -41,6 +42,7 @@ class RetentionScheduler:
         policies: PolicySource,
         *,
         interval: timedelta = timedelta(minutes=15),
+        images: CropStore | None = None,
     ) -> None:
         self._periodic = Periodic("retention", self.tick, interval)
         self.store = store
@@ -48,6 +50,7 @@ class RetentionScheduler:
         self.holds = holds
         self.policies = policies
         self.interval = interval
+        self.images = images
         self.last_receipt: DeletionReceipt | None = None
         self.last_error: str | None = None
         self._run_lock = threading.Lock()
@@ -59,7 +62,8 @@ class RetentionScheduler:
         try:
             cutoff = now or datetime.now(UTC)
             receipt = purge(
-                self.store, cutoff, self.policies(), self.holds.active(cutoff), self.audit_log
+                self.store, cutoff, self.policies(), self.holds.active(cutoff), self.audit_log,
+                self.images,
             )
             self.last_receipt = receipt
             self.last_error = None

@@ -2,14 +2,15 @@
 S3-compatible bucket (`open_image_store`).
 
 A crop is written once: ``put`` never replaces a stored crop (evidence does not change), so
-a retry keeps the first. The server writes a crop only for a read its key may add (see
-``POST /v1/images``)."""
+a retry keeps the first; the purge deletes it with its read (`delete_images`). The server
+writes a crop only for a read its key may add (see ``POST /v1/images``)."""
 
 from __future__ import annotations
 
 import os
 import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -26,6 +27,13 @@ class CropStore(Protocol):
     def put(self, read_id: uuid.UUID, kind: str, jpeg: bytes) -> str: ...
 
     def get(self, ref: str) -> bytes | None: ...
+
+    def delete(self, read_id: uuid.UUID, kind: str) -> bool: ...
+
+
+def delete_images(images: CropStore, read_ids: Iterable[uuid.UUID]) -> int:
+    """Delete every crop stored for ``read_ids`` (both kinds); how many were there."""
+    return sum(images.delete(read_id, kind) for read_id in read_ids for kind in KINDS)
 
 
 def _check_kind(kind: str) -> None:
@@ -79,6 +87,14 @@ class ImageStore:
             return path.read_bytes()
         except FileNotFoundError:
             return None
+
+    def delete(self, read_id: uuid.UUID, kind: str) -> bool:
+        """Delete the crop of this read and kind (its read is purged); False if none."""
+        try:
+            (self.root / _name(read_id, kind)).unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
 
 _S3_REF = re.compile(r"^s3:([0-9a-f]{2}/[0-9a-f-]{36}\.(?:plate|overview)\.jpg)$")
@@ -138,6 +154,18 @@ class S3ImageStore:
             return None
         data: bytes = answer["Body"].read()
         return data
+
+    def delete(self, read_id: uuid.UUID, kind: str) -> bool:
+        """Delete the crop of this read and kind; False if there was none."""
+        key = self._key(_name(read_id, kind))
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
 
 
 def open_image_store(url: str | None, directory: Path) -> CropStore:
