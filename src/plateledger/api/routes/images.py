@@ -22,7 +22,7 @@ from plateledger.api.routes.reads import (
 )
 from plateledger.ingest.adapters.native import extras_of
 from plateledger.ingest.enrich import enrich
-from plateledger.read import ReadSubmission, to_utc_millis
+from plateledger.read import PlateRead, ReadSubmission, to_utc_millis
 from plateledger.recognize import ImageError, Recognition
 from plateledger.recognize.recognizer import kept
 
@@ -101,17 +101,20 @@ async def post_image(
         reads, zone_dropped = await asyncio.to_thread(drop_zone_reads, ingest, reads)
     except ZoneDropUnrecorded:
         raise zone_refusal() from None
-    # Crops are written only for reads of the key's own cameras, and never over a stored
-    # crop: a key cannot touch another agency's images, nor change its own.
-    for index, read in reads:
-        crop = found[index].crop_jpeg
-        if crop:
-            await asyncio.to_thread(images.put, read.read_id, "plate", crop)
+    # Crops are written only for reads of the key's own cameras that are kept, and never
+    # over a stored crop: a key cannot touch another agency's images, nor change its own.
+    def put_crops(kept: list[tuple[int, PlateRead]]) -> None:
+        for index, read in kept:
+            crop = found[index].crop_jpeg
+            if crop:
+                images.put(read.read_id, "plate", crop)
+
     # The same retention and conflict steps as POST /v1/reads: hot-list hits are kept
-    # longer, a pack that forbids keeping non-hits (NH) has them matched and then dropped,
-    # and a read whose id is taken is refused.
+    # longer, a pack that forbids keeping non-hits (NH) has them matched and then dropped
+    # (no crop written), and a read whose id is taken is refused.
     try:
-        accepted, conflicts, not_kept = await store_reads(ingest, reads, extras)
+        accepted, conflicts, not_kept = await store_reads(ingest, reads, extras,
+                                                          before_store=put_crops)
     except Unstored as exc:  # no quarantine for photos: the client still has its photo
         raise exc.cause from None
     errors = sorted(errors + conflicts, key=lambda e: e.index)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -80,12 +81,16 @@ class Unstored(Exception):
 
 async def store_reads(
     ingest: Ingest, reads: list[tuple[int, PlateRead]], extras: Any = None,
+    before_store: Callable[[list[tuple[int, PlateRead]]], None] | None = None,
 ) -> tuple[list[uuid.UUID], list[ItemErrorOut], int]:
     """Keep (retention), then durably add ``reads`` (item index, read): the ids accepted in
     batch order, an error per read refused for a conflict, and how many were not kept.
-    `Unstored` if the store cannot take them."""
+    ``before_store`` gets the reads kept, before they are written (their images: a read a
+    law forbids keeping leaves no image either). `Unstored` if the store cannot take them."""
     def kept_and_prepared() -> tuple[list[tuple[int, PlateRead]], int, Prepared | None]:
         stored, not_kept = keep(ingest, reads)
+        if before_store is not None and stored:
+            before_store(stored)
         # what the single writer would otherwise do itself, done here on the request's thread
         return stored, not_kept, prepared([r for _, r in stored]) if stored else None
 
@@ -234,7 +239,6 @@ async def ingest_bytes(
         submissions = intake.take_extras(parsed, submissions)
         reads, rejected = enrich(submissions, owner, ingest.camera)
         reads, dropped = drop_zone_reads(ingest, reads)
-        intake.put_images(reads)
         return parsed, reads, rejected, dropped
 
     try:
@@ -248,7 +252,8 @@ async def ingest_bytes(
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     try:
-        accepted, conflicts, not_kept = await store_reads(ingest, reads, intake.extras)
+        accepted, conflicts, not_kept = await store_reads(
+            ingest, reads, intake.extras, before_store=intake.put_images)
     except Unstored as exc:
         return await hold_unstored(intake, body, reads, errors, parsed.ignored, exc)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
