@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from plateledger.audit import AuditLog
 from plateledger.policy.clocks import RetentionPolicy
 from plateledger.read import PlateRead
@@ -16,6 +18,11 @@ from plateledger.store.images import ImageStore
 from tests.factories import make_read
 
 JPEG = b"\xff\xd8\xff\xe0" + b"frame" * 50
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> ImageStore:
+    return ImageStore(tmp_path / "images")
 
 
 def pictured(images: ImageStore, plate: str, now: datetime, *, keep_days: float,
@@ -32,9 +39,8 @@ def stored(images: ImageStore, read: PlateRead) -> list[str]:
 
 
 def test_the_images_of_purged_reads_are_deleted_and_live_reads_keep_theirs(
-    reads: ReadStore, audit_log: AuditLog, tmp_path: Path
+    reads: ReadStore, audit_log: AuditLog, images: ImageStore
 ) -> None:
-    images = ImageStore(tmp_path / "images")
     now = datetime.now(UTC)
     expired = pictured(images, "6GONE12", now, keep_days=0.1)
     crop_only = pictured(images, "6GONE34", now, keep_days=0.1, kinds=("plate",))
@@ -46,16 +52,15 @@ def test_the_images_of_purged_reads_are_deleted_and_live_reads_keep_theirs(
     assert stored(images, live) == ["plate", "overview"]
     entry = audit_log.entries(receipt.audit_index or 0, 1)[0].entry
     assert entry["images_deleted"] == 3
-    files = sorted(p.name for p in (tmp_path / "images").rglob("*.jpg"))
+    files = sorted(p.name for p in images.root.rglob("*.jpg"))
     assert files == sorted(f"{live.read_id}.{k}.jpg" for k in ("plate", "overview"))
 
 
 def test_a_shortened_clock_takes_the_images_with_the_reads(
-    reads: ReadStore, audit_log: AuditLog, tmp_path: Path
+    reads: ReadStore, audit_log: AuditLog, images: ImageStore
 ) -> None:
     """A read stamped to live 30 days, whose owner's non-hit clock is now one hour: the
     purge deletes it by the current policy, and its images with it."""
-    images = ImageStore(tmp_path / "images")
     now = datetime.now(UTC)
     read = pictured(images, "6SHRT12", now, keep_days=30)
     reads.insert_reads([read])
@@ -67,9 +72,8 @@ def test_a_shortened_clock_takes_the_images_with_the_reads(
 
 
 def test_a_held_reads_images_stay_until_its_hold_ends(
-    reads: ReadStore, holds: HoldStore, audit_log: AuditLog, tmp_path: Path
+    reads: ReadStore, holds: HoldStore, audit_log: AuditLog, images: ImageStore
 ) -> None:
-    images = ImageStore(tmp_path / "images")
     now = datetime.now(UTC)
     evidence = pictured(images, "6HELD12", now, keep_days=0.1)
     unheld = pictured(images, "6FREE12", now, keep_days=0.1)
@@ -91,9 +95,8 @@ def test_a_held_reads_images_stay_until_its_hold_ends(
 
 
 def test_without_an_image_store_nothing_is_counted(
-    reads: ReadStore, audit_log: AuditLog, tmp_path: Path
+    reads: ReadStore, audit_log: AuditLog, images: ImageStore
 ) -> None:
-    images = ImageStore(tmp_path / "images")
     now = datetime.now(UTC)
     read = pictured(images, "6KEEP12", now, keep_days=0.1)
     reads.insert_reads([read])
