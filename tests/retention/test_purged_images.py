@@ -102,3 +102,33 @@ def test_without_an_image_store_nothing_is_counted(
     reads.insert_reads([read])
     receipt = purge(reads, now, {}, [], audit_log)
     assert receipt.rows_deleted == 1 and receipt.images_deleted == 0
+
+
+def test_an_images_clock_shorter_than_the_reads_deletes_only_the_images(
+    reads: ReadStore, holds: HoldStore, audit_log: AuditLog, images: ImageStore
+) -> None:
+    """An agency keeps reads 30 days and their images 1 hour: a purge deletes the images
+    of reads past the hour (the reads stay), not those of younger reads, nor those of a
+    read an active hold selects."""
+    now = datetime.now(UTC)
+    policy = RetentionPolicy(non_hit=timedelta(days=30), hit=timedelta(days=365),
+                             images=timedelta(hours=1), audit_log=timedelta(days=1826))
+    old = pictured(images, "6IMG012", now, keep_days=30)  # 300 minutes old
+    held = pictured(images, "6HLD012", now, keep_days=30)
+    young = make_read("6NEW012", minutes_ago=10, keep_days=30, now=now)
+    refs = {k: images.put(young.read_id, k, JPEG) for k in ("plate", "overview")}
+    young = young.model_copy(update={"images": young.images.model_copy(update=refs)})
+    reads.insert_reads([old, held, young])
+    holds.place(LegalHold(
+        case_number="26-000124", reason="preservation order, superior court",
+        approver="sgt-17", owner_agency=1, selection=ReadSelection(plates=("6HLD012",)),
+        expires_at=now + timedelta(days=90), case_agency=1,
+    ), placed_by="u", now=now)
+    receipt = purge(reads, now, {1: policy}, holds.active(now), audit_log, images)
+    assert receipt.rows_deleted == 0 and receipt.images_deleted == 2
+    assert stored(images, old) == []
+    assert stored(images, held) == ["plate", "overview"]
+    assert stored(images, young) == ["plate", "overview"]
+    assert reads.count() == 3
+    again = purge(reads, now, {1: policy}, holds.active(now), audit_log, images)
+    assert again.images_deleted == 0

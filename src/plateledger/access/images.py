@@ -11,8 +11,9 @@ is asked for with the read id so that the read is found by primary key, not by a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from plateledger.access.errors import AccessDenied, NotVisible
@@ -44,10 +45,12 @@ class ImageRequest:
 
 def view_image(
     gate: AccessGate, store: ReadStore, images: CropStore, user: Principal, asked: ImageRequest,
-    *, now: datetime | None = None,
+    *, now: datetime | None = None, image_clock: Callable[[int], timedelta] | None = None,
 ) -> bytes:
     """Decide ``view_image`` for every owner, look the read up inside the allowed scope,
-    log, return the image's bytes. The answer depends only on what the decision allows."""
+    log, return the image's bytes. The answer depends only on what the decision allows.
+    ``image_clock`` gives an owner's images clock: an image older than it is not served
+    (the purge deletes it), whatever its read's own clock."""
     try:
         normalized = normalize_plate(asked.plate)
     except PlateError as exc:
@@ -76,7 +79,8 @@ def view_image(
     # text a client may have posted, and one naming another read's image (another
     # agency's, say) must not lend it out under this read's decision.
     own = ref == images.ref(read.read_id, asked.kind)
-    data = images.get(ref) if ref and own else None
+    kept = image_clock is None or read.ts > now - image_clock(read.owner_id)
+    data = images.get(ref) if ref and own and kept else None
     if data is None:
         raise NotVisible("no_image", f"read {asked.read_id} has no {asked.kind} image on "
                          "this server")

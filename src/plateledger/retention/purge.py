@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from plateledger.audit import AuditLog
 from plateledger.policy.clocks import RetentionPolicy, policy_set_hash
@@ -45,6 +45,24 @@ def expired_sql(now: datetime, policies: Mapping[int, RetentionPolicy]) -> str:
         )
         parts.append(f"(owner_id = {int(owner)} AND hit = 1 AND ts <= {moment(now - policy.hit)})")
     return "(" + " OR ".join(parts) + ")"
+
+
+IMAGE_WINDOW = timedelta(days=7)
+"""How far past its images clock a live read's images are looked for: each run deletes
+those whose clock ran out in the last week (runs are minutes apart); older ones, of a
+server down longer, go with their read."""
+
+
+def images_expired_sql(now: datetime, policies: Mapping[int, RetentionPolicy]) -> str:
+    """A WHERE fragment true for live reads whose images clock (shorter than the read's)
+    ran out within `IMAGE_WINDOW` of ``now``."""
+    parts = [
+        f"(owner_id = {int(owner)} AND ts <= {moment(now - policy.images)} "
+        f"AND ts > {moment(now - policy.images - IMAGE_WINDOW)})"
+        for owner, policy in sorted(policies.items())
+        if policy.images < max(policy.non_hit, policy.hit)
+    ]
+    return "(" + " OR ".join(parts) + ")" if parts else "0"
 
 
 def purge(
@@ -88,8 +106,11 @@ def purge(
     # of the reads an active hold keeps stay.
     held = f"SELECT read_id FROM {store.db}.{HELD_READS}"
     keeping = f"hold_id IN {strings([h.hold_id for h in active])}" if active else "0"
-    images_deleted = 0 if images is None else delete_images(
-        images, _pictured(store, expired, f"{held} WHERE {keeping}", f"NOT ({keeping})"))
+    # a live read an active hold selects keeps its images past their clock too
+    selected = " OR ".join(f"({h.reads_sql()})" for h in active) or "0"
+    images_due = f"({images_expired_sql(now, policies)} AND NOT ({selected}))"
+    images_deleted = 0 if images is None else delete_images(images, _pictured(
+        store, f"({expired} OR {images_due})", f"{held} WHERE {keeping}", f"NOT ({keeping})"))
     delete_extras(
         store.engine,
         f"SELECT read_id FROM {store.db}.{READS} WHERE {expired} "
@@ -144,8 +165,9 @@ def purge(
 
 
 def _pictured(store: ReadStore, expired: str, kept: str, released: str) -> list[uuid.UUID]:
-    """The ids of the reads with an image that this run deletes: expired reads no active
-    hold keeps a copy of, and the copies of holds that ended (unless another keeps it)."""
+    """The ids of the reads with an image that this run deletes: reads ``expired`` (or
+    whose images are) that no active hold keeps a copy of, and the copies of holds that
+    ended (unless another keeps it)."""
     pictured = "(image_plate != '' OR image_overview != '')"
     rows = store.query(
         f"SELECT toString(read_id) AS id FROM {{db}}.{READS} WHERE {expired} AND {pictured} "
