@@ -45,9 +45,13 @@ def derive_read_id(camera_id: str, ts: datetime, plate: str) -> uuid.UUID:
     ``uuid.uuid5`` gives, made without its per-call checks: it is computed for every read
     ingested, and the test suite holds it equal to ``uuid.uuid5``)."""
     millis = int(ts.timestamp() * 1000)
-    digest = hashlib.sha1(_NAMESPACE_BYTES + f"{camera_id}\x1f{millis}\x1f{plate}".encode())
-    value = (int.from_bytes(digest.digest()[:16], "big") & _V5_KEEP) | _V5_SET
-    return _uuid_of(value)
+    return _uuid5(_NAMESPACE_BYTES, f"{camera_id}\x1f{millis}\x1f{plate}")
+
+
+def _uuid5(namespace: bytes, name: str) -> uuid.UUID:
+    """``uuid.uuid5`` of ``name`` in the namespace whose bytes are ``namespace``."""
+    digest = hashlib.sha1(namespace + name.encode())
+    return _uuid_of((int.from_bytes(digest.digest()[:16], "big") & _V5_KEEP) | _V5_SET)
 
 
 def owner_read_id(owner_id: int, client_id: uuid.UUID) -> uuid.UUID:
@@ -61,8 +65,7 @@ def owner_read_id(owner_id: int, client_id: uuid.UUID) -> uuid.UUID:
     ``alprd``'s ``<site>-cam<n>-<epoch ms>``, can be guessed), and letting it claim the ids
     another agency's cameras will send next. Scoped to the owner, the same client id sent
     by two agencies names two reads; a retry by the same owner names the same one."""
-    digest = hashlib.sha1(OWNER_NAMESPACE.bytes + f"{owner_id}\x1f{client_id}".encode())
-    return _uuid_of((int.from_bytes(digest.digest()[:16], "big") & _V5_KEEP) | _V5_SET)
+    return _uuid5(OWNER_NAMESPACE.bytes, f"{owner_id}\x1f{client_id}")
 
 
 def _uuid_of(value: int) -> uuid.UUID:
