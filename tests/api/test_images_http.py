@@ -18,6 +18,8 @@ from tests.conftest import LiveServer
 
 NOTHING = hashlib.sha256(b"").hexdigest()
 """The digest of an answer that returned no read."""
+SEARCH = {"purpose": "stolen_vehicle", "offense_type": "240", "case_number": "UC-2026-0301",
+          "reason": "a retried camera post"}
 VIEW = {"purpose": "stolen_vehicle", "case_number": "UC-2026-0300",
         "reason": "confirm the plate of a stolen van"}
 
@@ -155,3 +157,38 @@ def test_bad_photos_are_refused_with_a_message(live_server: LiveServer, upload: 
     )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["message"]
+
+
+def test_a_photo_sent_again_without_its_time_is_the_same_sighting(
+    live_server: LiveServer,
+) -> None:
+    """A camera that retries a post it thinks failed sends the same photo again, without
+    a time: the retry is recognised (same read ids, nothing stored twice), and the reads
+    keep the first arrival's time. Another photo from the same camera is new reads."""
+    first, other = synthetic_frames(2, 9011)
+
+    def post(shot: Any) -> dict[str, Any]:
+        response = httpx.post(
+            f"{live_server.url}/v1/images", headers={"X-API-Key": live_server.camera_key},
+            files={"image": ("frame.jpg", shot.jpeg(quality=95), "image/jpeg")},
+            data={"camera_id": live_server.camera_id}, timeout=120,
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    sent = post(first)
+    assert sent["accepted"] and not sent["errors"], sent
+    again = post(first)
+    assert again["accepted"] == sent["accepted"] and not again["errors"], again
+    plate = sent["recognitions"][0]["plate"]
+    found = httpx.post(
+        f"{live_server.url}/v1/searches", timeout=60,
+        headers={"Authorization": f"Bearer {live_server.token('ucpd.investigator')}"},
+        json={"kind": "exact", "params": {"plate": plate}, **SEARCH},
+    )
+    assert found.status_code == 200, found.text
+    from_camera = [r for r in found.json()["results"]
+                   if r["camera_id"] == live_server.camera_id]
+    assert [r["read_id"] for r in from_camera] == sent["accepted"][:1], found.json()
+    later = post(other)
+    assert later["accepted"] and not set(later["accepted"]) & set(sent["accepted"]), later

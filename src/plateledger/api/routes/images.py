@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 
-from plateledger.api.deps import CameraKey, ImagesDep, IngestDep
+from plateledger.api.deps import CameraKey, ImagesDep, IngestDep, StoreDep
 from plateledger.api.errors import ApiError
 from plateledger.api.routes.reads import (
     IngestResult,
@@ -22,13 +25,41 @@ from plateledger.api.routes.reads import (
 )
 from plateledger.ingest.adapters.native import extras_of
 from plateledger.ingest.enrich import enrich
-from plateledger.read import PlateRead, ReadSubmission, to_utc_millis
+from plateledger.read import PlateRead, ReadSubmission, owner_read_id, to_utc_millis
 from plateledger.recognize import ImageError, Recognition
 from plateledger.recognize.recognizer import kept
+from plateledger.store import ReadStore
 
 router = APIRouter(prefix="/v1/images", tags=["ingest"])
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+PHOTO_NAMESPACE = uuid.UUID("5d0f3c1e-8a47-4f6b-9c2d-70b1e4a6f812")
+"""Namespace of the client ids given to the reads of a photo posted without its time
+(`photo_read_id`)."""
+
+
+def photo_read_id(camera_id: str, digest: str, index: int) -> uuid.UUID:
+    """The client id of the ``index``-th read recognised in a photo whose SHA-256 is
+    ``digest``, posted without its time from ``camera_id``: the same photo sent again gives
+    the same ids, so that a retry is recognised (the time is the first arrival's)."""
+    return uuid.uuid5(PHOTO_NAMESPACE, f"{camera_id}\x1f{digest}\x1f{index}")
+
+
+def first_arrival(store: ReadStore, ids: Sequence[uuid.UUID]) -> datetime | None:
+    """The time stored with the live reads of ``ids`` (a photo posted before), if any."""
+    if not ids:
+        return None
+    table = store.query(
+        "SELECT min(ts) AS ts, count() AS n FROM {db}.reads "
+        "WHERE read_id IN {ids:Array(UUID)} AND expires_at > now()",
+        {"ids": [str(i) for i in ids]},
+    )
+    row = table.to_pylist()[0]
+    if not row["n"]:
+        return None
+    when: datetime = row["ts"]
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 class RecognitionOut(BaseModel):
@@ -51,6 +82,7 @@ async def post_image(
     key: CameraKey,
     ingest: IngestDep,
     images: ImagesDep,
+    store: StoreDep,
     image: Annotated[UploadFile, File(description="JPEG or PNG frame")],
     camera_id: Annotated[str, Form(max_length=64)],
     ts: Annotated[str | None, Form(description="frame time, ISO-8601 or epoch ms")] = None,
@@ -64,6 +96,10 @@ async def post_image(
         when = to_utc_millis(ts) if ts else datetime.now(UTC)
     except ValueError as exc:
         raise ApiError(422, "invalid_time", str(exc)) from None
+    # A photo without its time is stamped with its arrival; its reads get ids from the
+    # photo's digest, so a retry of the same photo is the same sighting, at the first
+    # arrival's time, not a second one.
+    photo = None if ts else hashlib.sha256(data).hexdigest()
     recognizer = await asyncio.to_thread(ingest.recognizer)
     try:
         found: list[Recognition] = await asyncio.to_thread(recognizer.recognize, data, ts=when)
@@ -73,6 +109,12 @@ async def post_image(
         owner = ingest.owner(key)
     except LookupError as exc:
         raise ApiError(403, "unknown_owner", str(exc)) from None
+    client_ids = ([photo_read_id(camera_id, photo, i) for i in range(len(found))]
+                  if photo is not None else [None] * len(found))
+    if photo is not None:
+        stored = [owner_read_id(owner.agency_id, c) for c in client_ids if c is not None]
+        before = await asyncio.to_thread(first_arrival, store, stored)
+        when = before or when
     items: list[tuple[int, ReadSubmission]] = []
     errors: list[ItemErrorOut] = []
     for index, rec in enumerate(found):
@@ -81,12 +123,12 @@ async def post_image(
                 "camera_id": camera_id, "ts": when, "plate": rec.plate,
                 "confidence": rec.confidence, "region": rec.region,
                 "region_confidence": rec.region_confidence, "lat": lat, "lon": lon,
-                **rec.evidence(),
+                "read_id": client_ids[index], **rec.evidence(),
             })
         except ValidationError as exc:
             errors.append(ItemErrorOut(index=index, field="", message=str(exc.errors()[0]["msg"])))
             continue
-        if rec.crop_jpeg:  # named by the id the read is stored under (derived, no client id)
+        if rec.crop_jpeg:  # named by the id the read is stored under
             ref = images.ref(sub.stable_id(owner.agency_id), "plate")
             sub = sub.model_copy(update={"images": sub.images.model_copy(update={"plate": ref})})
         items.append((index, sub))
