@@ -63,7 +63,12 @@ def test_a_vanity_plate_that_fits_no_format_is_read_as_it_is() -> None:
 @pytest.mark.parametrize(
     ("name", "region"),
     [("California", "CA"), ("NEW YORK", "NY"), ("New Jersey", "NJ"), ("dmv.ca.gov", ""),
-     ("Pennsylvan", "PA")],
+     ("Pennsylvan", "PA"),
+     # the script is small and often cursive: a long name read a letter or two wrong
+     ("CALFORNLA", "CA"), ("OCT Califoenia", "CA"), ("WASHNGTONEE", "WA"), ("FLORDA", "FL"),
+     # ... but not a dealer's frame, a make, another state's name or a short name misread
+     ("TOYOTA", ""), ("CLAREMONT FORD", ""), ("CAROLINA", ""), ("VIRGINIA", ""),
+     ("NEVEDA", ""), ("TEKAS", "")],
 )
 def test_a_state_name_names_the_region(name: str, region: str) -> None:
     assert region_from_name(name) == region

@@ -65,6 +65,29 @@ def test_a_format_chooses_among_candidates_only_for_a_state_whose_name_was_read(
     assert choose_for_state(read, format_for_region("CA")) == "7ABC023"
 
 
+def test_an_open_topped_4_read_as_l_is_a_candidate_and_californias_reading() -> None:
+    read = read_plate(steps("LKYR003"))  # California's 4 read as L, sure of itself
+    assert read is not None
+    assert read.text == "LKYR003"
+    assert "4KYR003" in [text for text, _ in read.candidates]
+    assert choose_for_state(read, None) == "LKYR003"
+    assert choose_for_state(read, format_for_region("CA")) == "4KYR003"
+
+
+def test_a_4_is_never_taken_for_an_l() -> None:
+    read = read_plate(steps("4S45794"))  # a California commercial plate, read right
+    assert read is not None
+    assert "4SLS794" not in [text for text, _ in read.candidates]
+    assert choose_for_state(read, format_for_region("CA")) == "4S45794"
+
+
+def test_a_read_two_characters_from_the_named_states_format_is_reported_as_read() -> None:
+    read = read_plate(steps("3J66282"))  # another series of California plates
+    assert read is not None
+    assert "3JGG282" in [text for text, _ in read.candidates]  # still searchable
+    assert choose_for_state(read, format_for_region("CA")) == "3J66282"
+
+
 def test_letters_only_and_digits_only_reads_are_plates() -> None:
     for text in ("482913", "GOBEARS", "1234567"):
         read = read_plate(steps(text))

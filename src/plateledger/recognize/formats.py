@@ -34,8 +34,15 @@ def formats_of_length(length: int) -> tuple[PlateFormat, ...]:
     return tuple(f for f in FORMATS if len(f.slots) == length)
 
 
+NAME_SLIPS = ((7, 1), (9, 2))
+"""How many letters a state name of at least so many letters may be misread by and still
+name its state (``CALFORNLA``, ``Califoenia``): the plate's script is small, often cursive,
+and the recogniser reads it a letter or two wrong. Shorter names must be read exactly."""
+
+
 def region_from_name(text: str) -> str:
-    """The region whose state name appears in ``text`` (e.g. a plate's top line), or ``""``."""
+    """The region whose state name appears in ``text`` (e.g. a plate's top line), or ``""``.
+    A name of seven letters or more also counts when read with a slip (`NAME_SLIPS`)."""
     folded = "".join(ch for ch in text.upper() if ch.isalpha())
     if len(folded) < 4:
         return ""
@@ -43,7 +50,26 @@ def region_from_name(text: str) -> str:
         name = fmt.state_name.upper().replace(" ", "")
         if name in folded or (len(folded) >= 5 and folded in name):
             return fmt.region
-    return ""
+    best: tuple[int, str] | None = None
+    for fmt in FORMATS:
+        name = fmt.state_name.upper().replace(" ", "")
+        slips = max((n for least, n in NAME_SLIPS if len(name) >= least), default=0)
+        if slips and len(folded) >= len(name) - slips:
+            found = name_slips(name, folded)
+            if found <= slips and (best is None or found < best[0]):
+                best = (found, fmt.region)
+    return best[1] if best is not None else ""
+
+
+def name_slips(name: str, text: str) -> int:
+    """The fewest letters changed, added or dropped to find ``name`` somewhere in ``text``
+    (an edit distance in which ``text``'s letters before and after the name are free)."""
+    row = [0] * (len(text) + 1)  # the name may start anywhere in the text
+    for i, ch in enumerate(name, 1):
+        prev, row[0] = row[0], i
+        for j, tc in enumerate(text, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ch != tc))
+    return min(row)  # ... and end anywhere
 
 
 def format_for_region(region: str) -> PlateFormat | None:

@@ -41,7 +41,20 @@ LONG_RUN_KEEPS = 0.4
 CANDIDATES = 5
 """Candidates kept per read (the raw read first)."""
 
+MISREAD_AS = {"L": "4"}
+"""Glyphs the recogniser reads as another, beyond the search's confusion classes: the
+character read (key) may stand for the one it maps to where a format's slot wants that
+one. California's open-topped ``4`` is read as ``L`` by the wheel's text recogniser (nine
+of the 21 misreads of the dev photos); never the other way round, and the search keeps
+its own classes, since ``4`` and ``L`` are not look-alikes on most plates."""
+
 ALTERNATIVE_SHARE = 0.05
+
+FITTED_SHARE = 0.5
+"""A format's confusable reading of a character keeps at least this share of the read
+character's probability: the recogniser is often sure of the wrong one of two glyphs
+(an open-topped ``4`` read as ``L`` at 0.99), and a reading at its own near-zero
+probability would fall out of the kept candidates."""
 """A second choice for a character is a candidate from this probability up."""
 
 
@@ -174,7 +187,8 @@ def candidates_of(vectors: list[np.ndarray], text: str) -> tuple[tuple[str, floa
         if fitted is not None and fitted != text and fitted not in found:
             p = 1.0
             for i, ch in enumerate(fitted):
-                p *= float(vectors[i][ALPHABET.index(ch)]) if ch != text[i] else base[i]
+                p *= (max(float(vectors[i][ALPHABET.index(ch)]), FITTED_SHARE * base[i])
+                      if ch != text[i] else base[i])
             found[fitted] = p
     ranked = sorted(found.items(), key=lambda kv: (kv[0] != text, -kv[1]))
     return tuple((t, round(p, 4)) for t, p in ranked[:CANDIDATES])
@@ -191,7 +205,9 @@ def fit_confusables(plate: str, fmt: PlateFormat) -> str | None:
         if ch in allowed:
             out.append(ch)
             continue
-        partners = [o for cls in CONFUSION_CLASSES if ch in cls for o in cls if o in allowed]
+        # the recogniser's own misread first: an L in a digit slot is an open-topped 4
+        partners = [o for o in MISREAD_AS.get(ch, "") if o in allowed]
+        partners += [o for cls in CONFUSION_CLASSES if ch in cls for o in cls if o in allowed]
         if not partners:
             return None
         out.append(partners[0])
@@ -199,14 +215,21 @@ def fit_confusables(plate: str, fmt: PlateFormat) -> str | None:
 
 
 def choose_for_state(read: PlateRead, fmt: PlateFormat | None) -> str:
-    """The plate to report: the raw read, unless a state name was read on the plate and a
-    candidate fits that state's format while the raw read does not."""
+    """The plate to report: the raw read, unless a state name was read on the plate, the
+    raw read does not fit that state's format and a candidate one character away does
+    (``LKYR003`` → ``4KYR003`` under CALIFORNIA). A read two or more characters from the
+    format is more likely a plate of another series of the state (a commercial
+    ``4S45794``) than that many misreads: it is reported as read."""
     if fmt is None or fmt.matches(read.text):
         return read.text
     for text, _ in read.candidates:
-        if fmt.matches(text):
+        if fmt.matches(text) and _one_apart(text, read.text):
             return text
     return read.text
+
+
+def _one_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def vote(reads: list[PlateRead]) -> PlateRead:
