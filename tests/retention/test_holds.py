@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -109,6 +110,26 @@ def test_held_reads_survive_the_purge_and_are_reachable_only_through_their_hold(
     honoured = {h.hold_id: h.rows_copied for h in receipt.holds_honoured}
     assert honoured == {hold.hold_id: 2, other.hold_id: 0}
     assert receipt.rows_deleted == 4
+
+
+def test_the_receipt_names_each_honoured_holds_case_agency(
+    reads: ReadStore, holds: HoldStore, audit_log: AuditLog
+) -> None:
+    """A hold placed for a partner's case (agency 3's, over agency 1's reads) is receipted
+    with that agency, so the receipt says whose case kept the reads, not only whose they are."""
+    now = datetime.now(UTC)
+    reads.insert_reads([make_read("6CASE12", minutes_ago=300, keep_days=0.1, now=now)])
+    mine = holds.place(_hold(ReadSelection(plates=("6CASE12",))), placed_by="u", now=now)
+    theirs = holds.place(
+        replace(_hold(ReadSelection(plates=("6CASE12",)), case="26-77"), case_agency=3),
+        placed_by="u", now=now,
+    )
+    receipt = purge(reads, now, {}, holds.active(now), audit_log)
+    cases = {h.hold_id: (h.owner_agency, h.case_agency) for h in receipt.holds_honoured}
+    assert cases == {mine.hold_id: (1, 1), theirs.hold_id: (1, 3)}
+    logged = audit_log.entry(receipt.audit_index or 0).entry["holds_honoured"]
+    assert {h["hold_id"]: h["case_agency"] for h in logged} == {mine.hold_id: 1,
+                                                                 theirs.hold_id: 3}
 
 
 def test_a_second_purge_does_not_copy_held_reads_twice(

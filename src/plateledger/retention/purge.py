@@ -149,7 +149,7 @@ def purge(
         holds_honoured=[
             HoldHonoured(
                 hold_id=h.hold_id, case_number=h.case_number, owner_agency=h.owner_agency,
-                rows_copied=copied.get(h.hold_id, 0),
+                case_agency=h.case_agency, rows_copied=copied.get(h.hold_id, 0),
             )
             for h in active
         ],

@@ -29,6 +29,9 @@ class HoldHonoured(BaseModel):
     hold_id: str
     case_number: str
     owner_agency: int
+    case_agency: int | None = Field(
+        default=None, description="the agency whose case it is (the owner, or a partner the "
+        "hold names); absent in receipts written before it was recorded")
     rows_copied: int
 
 
