@@ -171,6 +171,18 @@ def test_administrative_entries_are_whole_for_the_acting_agency_only() -> None:
     assert view_of(entry, Reader("fpd", 4)) is View.PUBLIC
 
 
+def test_a_hold_for_a_partners_case_is_whole_for_that_partner_too() -> None:
+    """Union City (3) holds its reads for Fremont's (4) case: Fremont's auditor reads the
+    whole entry of the hold its case relies on; Hayward (5) the public summary."""
+    entry = {"type": EntryType.LEGAL_HOLD, "v": 1, "agency_id": 3, "user": "ucpd.admin",
+             "hold_id": "h-1", "owner_agency": "3", "case_agency": "4",
+             "case_number": "FR-26-1", "selection": {"plates": ["6HELD12"]}}
+    assert view_of(entry, Reader("ucpd", 3)) is View.FULL
+    assert view_of(entry, Reader("fpd", 4)) is View.FULL
+    assert view_of(entry, Reader("hpd", 5)) is View.PUBLIC
+    assert view_of({**entry, "type": EntryType.RETENTION_RUN}, Reader("fpd", 4)) is View.PUBLIC
+
+
 @pytest.mark.parametrize(
     "private", ["user", "case_number", "query", "plate", "reason", "username", "notes"]
 )

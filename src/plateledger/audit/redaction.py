@@ -170,6 +170,8 @@ def view_of(entry: Mapping[str, Any], reader: Reader) -> View:
             return View.DENIED
         return View.PUBLIC
     subjects = {entry.get("owner_agency"), entry.get("partner_agency")}
+    if entry.get("type") == "legal_hold":  # the agency whose case the hold serves
+        subjects.add(entry.get("case_agency"))
     if reader.slug in subjects or str(reader.agency_id) in subjects:
         return View.FULL
     return View.PUBLIC
