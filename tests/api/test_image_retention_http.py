@@ -17,7 +17,7 @@ from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 from tests.api.conftest import Seed, code, login
-from tests.api.test_candidates_http import multipart
+from tests.api.test_candidates_http import exact, multipart
 
 FORMATS = Path(__file__).resolve().parents[3] / "shared" / "formats"
 WEBHOOK = json.loads((FORMATS / "platerecognizer_stream_webhook.json").read_text())
@@ -59,8 +59,9 @@ def test_an_image_past_its_agencys_images_clock_is_not_served(
     client: TestClient, settings: Settings, seed: Seed
 ) -> None:
     """Union City keeps reads 60 days and their images 1 day: the frame of a read two days
-    old is not served (the purge deletes it), while the read itself is still found and a
-    frame of today is served."""
+    old is not served (the purge deletes it), while the read itself is still found (shown
+    without image references, so no one is sent to an image that is gone) and a frame of
+    today is served."""
     catalog = open_catalog(settings, password_hasher=FAST)
     try:
         catalog.update_agency(seed.ucpd_id, retention_image_days=1)
@@ -85,6 +86,7 @@ def test_an_image_past_its_agencys_images_clock_is_not_served(
         answer = client.get(f"/v1/reads/{read_id}/images/overview", headers=ivy, params={
             "plate": plate, "purpose": "stolen_vehicle", "reason": "stolen white pickup",
             "case_number": "UC-2026-0042"})
+        [found] = [r for r in exact(client, ivy, plate)["results"] if r["read_id"] == read_id]
         shown[days_ago] = (answer.status_code, answer.json()["error"]["code"]
-                           if answer.status_code != 200 else "")
-    assert shown == {2: (404, "no_image"), 0: (200, "")}
+                           if answer.status_code != 200 else "", bool(found["image_overview"]))
+    assert shown == {2: (404, "no_image", False), 0: (200, "", True)}

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from plateledger.access.alarm import AlarmMonitor
+from plateledger.access.clocks import with_image_clocks
 from plateledger.access.digest import result_digest
 from plateledger.access.errors import (
     AccessDenied,
@@ -218,8 +219,8 @@ class AccessGate:
         """Decide, search within the decision, append the audit entry (a ``search`` or an
         ``export``, with ``facts`` such as its offense type), return all three."""
         decision = self.decide(question)
-        page = execute(decision.scope())
         snapshot = self.view.current()
+        page = execute(with_image_clocks(decision.scope(), snapshot.agencies, question.now))
         names = {a.id: a.slug for a in snapshot.agencies.values()}
         index = self.record(
             question,

@@ -11,11 +11,12 @@ from typing import Any
 
 from plateledger.access import AccessGate
 from plateledger.access.alarm import AlarmConfig, AlarmMonitor
+from plateledger.access.clocks import agency_retention
 from plateledger.access.policy_source import PolicyAlertGate, PolicyDecider, PolicySource
 from plateledger.access.shared_hotlists import SharedHotlists
 from plateledger.audit import AuditLog, NoteSigner, new_entry
 from plateledger.audit.witness import CosignatureStore
-from plateledger.catalog import ActiveZone, Agency, Catalog, KeyPrincipal, open_catalog
+from plateledger.catalog import ActiveZone, Catalog, KeyPrincipal, open_catalog
 from plateledger.federation import NodeKey, NodeLink
 from plateledger.federation.witnessing import CrossWitness
 from plateledger.hotlist.runtime import HotlistRuntime
@@ -23,7 +24,7 @@ from plateledger.ingest.batcher import ReadBatcher
 from plateledger.ingest.enrich import CameraInfo, Owner, zone_drop_fields
 from plateledger.read import PlateRead
 from plateledger.recognize import Recognizer, load_recognizer
-from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler, policy_for_agency
+from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
 from plateledger.store.images import open_image_store
@@ -260,15 +261,3 @@ class Resources:
         self.store.close()
         self.node_link.close()
         self.catalog.engine.dispose()
-
-
-def agency_retention(agency: Agency) -> RetentionPolicy:
-    def days(value: int | None) -> timedelta | None:
-        return None if value is None else timedelta(days=value)
-
-    return policy_for_agency(
-        agency.law_packs,
-        non_hit=days(agency.retention_nonhit_days),
-        hit=days(agency.retention_hit_days),
-        images=days(agency.retention_image_days),
-    )

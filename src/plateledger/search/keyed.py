@@ -46,7 +46,7 @@ def read_outs(rows: pa.Table, scope: Scope) -> list[ReadOut]:
     """Each row (with the `SHOWN` columns) as a search shows it: what
     ``ReadOut.from_read(rows_to_reads(rows)[i], images=…)`` gives, built from the columns
     without the `PlateRead` in between (a page of 1,000 reads made 4,000 models; now
-    1,000), images only where ``scope`` allows them."""
+    1,000), images only where ``scope`` allows them and the owner still keeps them."""
     if not rows.num_rows:
         return []
     col = {name: rows.column(name).to_pylist() for name in SHOWN}
@@ -54,21 +54,21 @@ def read_outs(rows: pa.Table, scope: Scope) -> list[ReadOut]:
     for value in col["lat"] + col["lon"]:
         if value not in places:
             places[value] = _place(value)
-    shown = {owner: scope.images_allowed(owner) for owner in set(col["owner_id"])}
     out: list[ReadOut] = []
     for i in range(rows.num_rows):
         owner = int(col["owner_id"][i])
         ts = col["ts"][i]
+        ts = ts if isinstance(ts, datetime) and ts.tzinfo else _as_utc(ts)
         read_id = col["read_id"][i]
         heading = col["heading"][i]
-        images = shown[col["owner_id"][i]]
+        images = scope.images_shown(owner, ts)
         out.append(
             ReadOut.model_construct(
                 read_id=read_id if isinstance(read_id, uuid.UUID) else _as_uuid(read_id),
                 owner_id=owner,
                 origin_state=col["origin_state"][i],
                 camera_id=col["camera_id"][i],
-                ts=ts if isinstance(ts, datetime) and ts.tzinfo else _as_utc(ts),
+                ts=ts,
                 plate=col["plate"][i],
                 plate_raw=col["plate_raw"][i],
                 region=col["region"][i],

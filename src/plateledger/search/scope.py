@@ -15,6 +15,9 @@ class OwnerLimit:
     """Oldest read time this owner's data may be searched back to (max lookback)."""
     result_cap: int | None = None
     images: bool = True
+    images_since: datetime | None = None
+    """Oldest read time whose images are still kept (the owner's images clock): an older
+    read is shown without its image references (the purge deletes its images)."""
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,11 @@ class Scope:
     def images_allowed(self, owner_id: int) -> bool:
         limit = self.owners.get(owner_id)
         return bool(limit and limit.images)
+
+    def images_shown(self, owner_id: int, ts: datetime) -> bool:
+        """Whether a read of ``owner_id`` taken at ``ts`` is shown with its images: policy
+        allows them and the owner's images clock has not run out for it."""
+        limit = self.owners.get(owner_id)
+        if not (limit and limit.images):
+            return False
+        return limit.images_since is None or ts > limit.images_since
