@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
+from plateledger.retention.holds import LegalHold, ReadSelection
 from plateledger.settings import Settings
 from tests.api.conftest import Seed, code, login
 from tests.api.test_candidates_http import exact, multipart
@@ -61,7 +62,8 @@ def test_an_image_past_its_agencys_images_clock_is_not_served(
     """Union City keeps reads 60 days and their images 1 day: the frame of a read two days
     old is not served (the purge deletes it), while the read itself is still found (shown
     without image references, so no one is sent to an image that is gone) and a frame of
-    today is served."""
+    today is served. A read as old that a legal hold selects keeps its frame for the case
+    (the purge keeps the images of held reads): served, and shown with its references."""
     catalog = open_catalog(settings, password_hasher=FAST)
     try:
         catalog.update_agency(seed.ucpd_id, retention_image_days=1)
@@ -71,8 +73,17 @@ def test_an_image_past_its_agencys_images_clock_is_not_served(
         catalog.close()
     ivy = login(client, "ivy", code(seed.investigator_totp))
     shown = {}
-    for days_ago in (2, 0):
-        plate = "7IC" + uuid.uuid4().hex[:4].upper()
+    held_plate = "7IH" + uuid.uuid4().hex[:4].upper()
+    state = client.app.state  # type: ignore[attr-defined]
+    state.retention.holds.place(
+        LegalHold(case_number="UC-2026-0042", reason="evidence in a robbery", approver="sgt",
+                  owner_agency=seed.ucpd_id, selection=ReadSelection(plates=(held_plate,)),
+                  expires_at=datetime.now(UTC) + timedelta(days=30)),
+        placed_by="ucpd-admin", now=datetime.now(UTC),
+    )
+    plates = {2: "7IC" + uuid.uuid4().hex[:4].upper(), 0: "7IC" + uuid.uuid4().hex[:4].upper(),
+              3: held_plate}
+    for days_ago, plate in plates.items():
         webhook = json.loads(json.dumps(WEBHOOK))
         taken = datetime.now(UTC) - timedelta(days=days_ago, minutes=1)
         webhook["data"]["timestamp"] = taken.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -89,4 +100,4 @@ def test_an_image_past_its_agencys_images_clock_is_not_served(
         [found] = [r for r in exact(client, ivy, plate)["results"] if r["read_id"] == read_id]
         shown[days_ago] = (answer.status_code, answer.json()["error"]["code"]
                            if answer.status_code != 200 else "", bool(found["image_overview"]))
-    assert shown == {2: (404, "no_image", False), 0: (200, "", True)}
+    assert shown == {2: (404, "no_image", False), 0: (200, "", True), 3: (200, "", True)}

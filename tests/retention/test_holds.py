@@ -188,3 +188,33 @@ def test_a_held_search_with_a_lookback_leaves_out_older_copies(
     assert search_held(reads, scope, Filters()).total == 2
     page = search_held(reads, scope, Filters(), since=now - timedelta(hours=10))
     assert [r.read_id for r in page.results] == [recent.read_id]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        ReadSelection(plates=("6SEL001",)),
+        ReadSelection(plates=("6SEL001", "6SEL002"), since=datetime(2026, 1, 1, tzinfo=UTC)),
+        ReadSelection(since=datetime.now(UTC) - timedelta(hours=3)),
+        ReadSelection(until=datetime.now(UTC) - timedelta(hours=3)),
+        ReadSelection(plates=("6SEL003",), until=datetime.now(UTC) - timedelta(hours=1)),
+    ],
+)
+def test_a_hold_keeps_in_python_exactly_the_reads_its_sql_selects(
+    reads: ReadStore, selection: ReadSelection
+) -> None:
+    """`LegalHold.keeps` (what an image view and a search ask of a read) agrees with
+    `reads_sql` (what the purge copies and keeps) on every read: plates, times, read ids
+    and owners."""
+    now = datetime.now(UTC)
+    stored = [make_read(plate, minutes_ago=minutes, owner=owner, now=now)
+              for plate in ("6SEL001", "6SEL002", "6SEL003", "6OTHER9")
+              for minutes in (30, 150, 400) for owner in (1, 2)]
+    reads.insert_reads(stored)
+    by_id = replace(selection, read_ids=(stored[-1].read_id, stored[0].read_id))
+    for chosen in (selection, by_id):
+        hold = _hold(chosen, now=now)
+        table = reads.query(f"SELECT read_id FROM {{db}}.reads WHERE {hold.reads_sql()}")
+        in_sql = {uuid.UUID(str(i)) for i in table.column("read_id").to_pylist()}
+        in_python = {r.read_id for r in stored if hold.keeps(r.owner_id, r.plate, r.ts, r.read_id)}
+        assert in_python == in_sql and in_sql

@@ -1,15 +1,18 @@
 """An agency's retention clocks as the catalog sets them, and what they mean for a
-search's scope: an image older than its owner's images clock is never shown."""
+search's scope: an image older than its owner's images clock is never shown, unless a
+legal hold keeps it (the purge keeps the images of the reads an active hold selects)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from plateledger.catalog import Agency
 from plateledger.policy.clocks import RetentionError, RetentionPolicy, policy_for_agency
+from plateledger.retention.holds import LegalHold
 from plateledger.search import Scope
 
 log = logging.getLogger(__name__)
@@ -30,21 +33,42 @@ def agency_retention(agency: Agency) -> RetentionPolicy:
     )
 
 
-def with_image_clocks(scope: Scope, agencies: Mapping[int, Agency], now: datetime) -> Scope:
+def with_image_clocks(
+    scope: Scope, agencies: Mapping[int, Agency], now: datetime,
+    holds: Callable[[], Sequence[LegalHold]] = tuple,
+) -> Scope:
     """``scope`` with each owner whose images policy allows limited to the images its
-    images clock still keeps (`OwnerLimit.images_since`); an owner whose clocks cannot be
-    worked out is shown no image (fail closed)."""
+    images clock still keeps (`OwnerLimit.images_since`) and those an active hold keeps
+    past it (``holds``: the holds in force, asked only where an images clock is shorter
+    than a read's); an owner whose clocks cannot be worked out is shown no image (fail
+    closed)."""
     owners = {}
+    in_force: Sequence[LegalHold] | None = None
     for owner, limit in scope.owners.items():
         if not limit.images:
             owners[owner] = limit
             continue
         agency = agencies.get(owner)
         try:
-            clock = agency_retention(agency).images if agency is not None else None
+            clocks = agency_retention(agency) if agency is not None else None
         except RetentionError:
             log.exception("the images clock of agency %s cannot be worked out", owner)
-            clock = None
-        owners[owner] = replace(limit, images_since=now - clock) if clock is not None else \
-            replace(limit, images=False)
+            clocks = None
+        if clocks is None:
+            owners[owner] = replace(limit, images=False)
+            continue
+        kept = None
+        if clocks.images < max(clocks.non_hit, clocks.hit):
+            in_force = holds() if in_force is None else in_force
+            kept = held_images([h for h in in_force if h.owner_agency == owner])
+        owners[owner] = replace(limit, images_since=now - clocks.images, images_kept=kept)
     return Scope(owners)
+
+
+def held_images(holds: Sequence[LegalHold]) -> Callable[[str, datetime, uuid.UUID], bool] | None:
+    """Whether one of ``holds`` (one owner's) selects a read (plate, time, id); None for
+    no hold."""
+    if not holds:
+        return None
+    return lambda plate, ts, read_id: any(h.selection.selects(plate, ts, read_id)
+                                          for h in holds)

@@ -25,6 +25,7 @@ from plateledger.access.errors import (
 )
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Agency, Catalog, Principal
+from plateledger.retention.holds import HoldStore
 from plateledger.search import OwnerLimit, Scope, SearchPage
 
 log = logging.getLogger("plateledger.access")
@@ -220,7 +221,10 @@ class AccessGate:
         ``export``, with ``facts`` such as its offense type), return all three."""
         decision = self.decide(question)
         snapshot = self.view.current()
-        page = execute(with_image_clocks(decision.scope(), snapshot.agencies, question.now))
+        scope = with_image_clocks(
+            decision.scope(), snapshot.agencies, question.now,
+            lambda: HoldStore(self.catalog.engine, self.audit_log).active(question.now))
+        page = execute(scope)
         names = {a.id: a.slug for a in snapshot.agencies.values()}
         index = self.record(
             question,

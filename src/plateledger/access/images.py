@@ -21,6 +21,7 @@ from plateledger.access.gate import AccessGate
 from plateledger.audit.entry import EntryType
 from plateledger.catalog import Principal
 from plateledger.plates import PlateError, normalize_plate
+from plateledger.retention.holds import HoldStore
 from plateledger.search.read_by_id import search_read
 from plateledger.store import ReadStore
 from plateledger.store.images import CropStore
@@ -46,11 +47,13 @@ class ImageRequest:
 def view_image(
     gate: AccessGate, store: ReadStore, images: CropStore, user: Principal, asked: ImageRequest,
     *, now: datetime | None = None, image_clock: Callable[[int], timedelta] | None = None,
+    holds: HoldStore | None = None,
 ) -> bytes:
     """Decide ``view_image`` for every owner, look the read up inside the allowed scope,
     log, return the image's bytes. The answer depends only on what the decision allows.
     ``image_clock`` gives an owner's images clock: an image older than it is not served
-    (the purge deletes it), whatever its read's own clock."""
+    (the purge deletes it), whatever its read's own clock — unless one of the active
+    ``holds`` selects the read (the purge keeps its images for the case)."""
     try:
         normalized = normalize_plate(asked.plate)
     except PlateError as exc:
@@ -79,7 +82,9 @@ def view_image(
     # text a client may have posted, and one naming another read's image (another
     # agency's, say) must not lend it out under this read's decision.
     own = ref == images.ref(read.read_id, asked.kind)
-    kept = image_clock is None or read.ts > now - image_clock(read.owner_id)
+    kept = (image_clock is None or read.ts > now - image_clock(read.owner_id)
+            or (holds is not None and any(h.keeps(read.owner_id, read.plate, read.ts,
+                                                  read.read_id) for h in holds.active(now))))
     data = images.get(ref) if ref and own and kept else None
     if data is None:
         raise NotVisible("no_image", f"read {asked.read_id} has no {asked.kind} image on "

@@ -94,6 +94,16 @@ class ReadSelection:
             alternatives.append(f"read_id IN {sqltext.uuids(self.read_ids)}")
         return "(" + " OR ".join(alternatives) + ")"
 
+    def selects(self, plate: str, ts: datetime, read_id: uuid.UUID) -> bool:
+        """Whether a read (its normalised plate, time and id) is one `sql` selects."""
+        if read_id in self.read_ids:
+            return True
+        if not (self.plates or self.since or self.until):
+            return False
+        return ((not self.plates or plate in self.plates)
+                and (self.since is None or ts >= self.since)
+                and (self.until is None or ts <= self.until))
+
     def as_json(self) -> dict[str, Any]:
         return {
             "plates": list(self.plates),
@@ -142,6 +152,10 @@ class LegalHold:
     def active(self, now: datetime) -> bool:
         """Placed, not released, and not past its expiry at ``now``."""
         return self.released_at is None and self.expires_at > now
+
+    def keeps(self, owner_id: int, plate: str, ts: datetime, read_id: uuid.UUID) -> bool:
+        """Whether this hold selects a read of ``owner_id`` (see `reads_sql`)."""
+        return owner_id == self.owner_agency and self.selection.selects(plate, ts, read_id)
 
     def reads_sql(self) -> str:
         """A WHERE fragment selecting the reads this hold keeps (its owner's only)."""

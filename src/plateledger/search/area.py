@@ -52,5 +52,5 @@ def search_area(
         total=total,
         limit=filters.limit,
         offset=filters.offset,
-        results=[ReadOut.from_read(r, images=scope.images_shown(r.owner_id, r.ts)) for r in reads],
+        results=[ReadOut.from_read(r, images=scope.shows_images_of(r)) for r in reads],
     )

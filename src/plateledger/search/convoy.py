@@ -344,7 +344,7 @@ def _companion_reads(
         times = targets.get(read.camera_id, [])
         i = bisect_left(times, read.ts - around)
         if i < len(times) and times[i] <= read.ts + around:
-            out.append(ReadOut.from_read(read, images=scope.images_shown(read.owner_id, read.ts)))
+            out.append(ReadOut.from_read(read, images=scope.shows_images_of(read)))
             if len(out) == MAX_PAGE:
                 break
     return out

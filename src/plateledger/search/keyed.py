@@ -60,11 +60,12 @@ def read_outs(rows: pa.Table, scope: Scope) -> list[ReadOut]:
         ts = col["ts"][i]
         ts = ts if isinstance(ts, datetime) and ts.tzinfo else _as_utc(ts)
         read_id = col["read_id"][i]
+        read_id = read_id if isinstance(read_id, uuid.UUID) else _as_uuid(read_id)
         heading = col["heading"][i]
-        images = scope.images_shown(owner, ts)
+        images = scope.images_shown(owner, ts, col["plate"][i], read_id)
         out.append(
             ReadOut.model_construct(
-                read_id=read_id if isinstance(read_id, uuid.UUID) else _as_uuid(read_id),
+                read_id=read_id,
                 owner_id=owner,
                 origin_state=col["origin_state"][i],
                 camera_id=col["camera_id"][i],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from plateledger.read import PlateRead
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,10 @@ class OwnerLimit:
     images: bool = True
     images_since: datetime | None = None
     """Oldest read time whose images are still kept (the owner's images clock): an older
-    read is shown without its image references (the purge deletes its images)."""
+    read is shown without its image references (the purge deletes its images)..."""
+    images_kept: Callable[[str, datetime, uuid.UUID], bool] | None = None
+    """... unless this says (plate, time, read id) its images are kept past the clock (a
+    legal hold selects the read)."""
 
 
 @dataclass(frozen=True)
@@ -77,10 +83,17 @@ class Scope:
         limit = self.owners.get(owner_id)
         return bool(limit and limit.images)
 
-    def images_shown(self, owner_id: int, ts: datetime) -> bool:
-        """Whether a read of ``owner_id`` taken at ``ts`` is shown with its images: policy
-        allows them and the owner's images clock has not run out for it."""
+    def images_shown(self, owner_id: int, ts: datetime, plate: str, read_id: uuid.UUID) -> bool:
+        """Whether a read of ``owner_id`` (taken at ``ts``, of ``plate``) is shown with its
+        images: policy allows them and the owner still keeps them (its images clock has
+        not run out for the read, or a hold keeps them)."""
         limit = self.owners.get(owner_id)
         if not (limit and limit.images):
             return False
-        return limit.images_since is None or ts > limit.images_since
+        if limit.images_since is None or ts > limit.images_since:
+            return True
+        return limit.images_kept is not None and limit.images_kept(plate, ts, read_id)
+
+    def shows_images_of(self, read: PlateRead) -> bool:
+        """`images_shown` for a stored read."""
+        return self.images_shown(read.owner_id, read.ts, read.plate, read.read_id)

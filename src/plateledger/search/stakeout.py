@@ -370,7 +370,7 @@ def search_stakeout(
         total=total,
         limit=filters.limit,
         offset=filters.offset,
-        results=[ReadOut.from_read(r, images=scope.images_shown(r.owner_id, r.ts)) for r in reads],
+        results=[ReadOut.from_read(r, images=scope.shows_images_of(r)) for r in reads],
         candidates=[p.plate for p in plates],
     )
     return StakeoutResult(page=page, plates=plates, total=total)

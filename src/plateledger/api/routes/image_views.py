@@ -15,7 +15,14 @@ from fastapi.responses import Response
 
 from plateledger.access import images as image_views
 from plateledger.access.images import ImageKind, ImageRequest
-from plateledger.api.deps import CurrentUser, GateDep, ImagesDep, IngestDep, StoreDep
+from plateledger.api.deps import (
+    CurrentUser,
+    GateDep,
+    HoldsDep,
+    ImagesDep,
+    IngestDep,
+    StoreDep,
+)
 
 router = APIRouter(prefix="/v1/reads", tags=["search"])
 
@@ -31,6 +38,7 @@ async def view_image(
     store: StoreDep,
     images: ImagesDep,
     ingest: IngestDep,
+    holds: HoldsDep,
     read_id: uuid.UUID,
     kind: ImageKind,
     plate: Annotated[str, Query(max_length=32, description="the read's plate")],
@@ -43,5 +51,5 @@ async def view_image(
                          reason=reason, case_number=case_number, requested_by=requested_by)
     data = await asyncio.to_thread(
         image_views.view_image, gate, store, images, user, asked,
-        image_clock=lambda owner: ingest.retention_for(owner).images)
+        image_clock=lambda owner: ingest.retention_for(owner).images, holds=holds)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
