@@ -14,7 +14,9 @@ from plateledger.read import (
     ReadSubmission,
     derive_read_id,
     owner_read_id,
+    to_utc_millis,
 )
+from plateledger.store.literals import moment
 
 
 def test_a_derived_read_id_is_the_version_5_uuid_of_camera_time_and_plate() -> None:
@@ -108,3 +110,17 @@ def test_a_stored_read_takes_the_cameras_position_only_when_it_carries_none() ->
                                     lat=10.0, lon=20.0))
     assert (fixed.lat, fixed.lon) == (37.5, -122.1)
     assert (mobile.lat, mobile.lon) == (10.0, 20.0)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z",
+                                  "2300-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])
+def test_a_time_the_read_store_cannot_hold_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="outside the read store's range"):
+        to_utc_millis(text)
+
+
+def test_the_store_s_first_and_last_times_are_taken_and_rendered_whole() -> None:
+    first, last = to_utc_millis("1900-01-01T00:00:00Z"), to_utc_millis("2299-12-31T23:59:59Z")
+    assert moment(first) == "toDateTime64('1900-01-01 00:00:00.000', 3, 'UTC')"
+    assert moment(last) == "toDateTime64('2299-12-31 23:59:59.000', 3, 'UTC')"
+    assert "'0999-" in moment(datetime(999, 1, 1, tzinfo=UTC))  # the year padded

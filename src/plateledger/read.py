@@ -77,6 +77,12 @@ def _uuid_of(value: int) -> uuid.UUID:
     return made
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2299, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+"""The times the read store holds (ClickHouse's ``DateTime64``): a time outside them is
+bad input, refused as such, never sent to the store."""
+
+
 def to_utc_millis(value: Any) -> datetime:
     """Parse a time given as ISO-8601 text, epoch milliseconds or a datetime, to UTC ms."""
     if isinstance(value, bool):
@@ -105,6 +111,9 @@ def to_utc_millis(value: Any) -> datetime:
     else:
         raise ValueError("time must be ISO-8601 text or epoch milliseconds")
     dt = dt.astimezone(UTC)
+    if not EARLIEST <= dt <= LATEST:
+        raise ValueError(f"time {dt.isoformat()} is outside the read store's range "
+                         f"({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})")
     return dt.replace(microsecond=(dt.microsecond // 1000) * 1000)
 
 

@@ -192,3 +192,20 @@ def test_a_photo_sent_again_without_its_time_is_the_same_sighting(
     assert [r["read_id"] for r in from_camera] == sent["accepted"][:1], found.json()
     later = post(other)
     assert later["accepted"] and not set(later["accepted"]) & set(sent["accepted"]), later
+
+
+def test_a_photo_none_of_whose_reads_is_accepted_is_refused_with_its_reasons(
+    live_server: LiveServer,
+) -> None:
+    """As a batch of reads is (docs/api.md): a camera that posts under a camera id its
+    agency does not have gets a 422 listing each read refused, not a 200 that hides it."""
+    shot = next(iter(synthetic_frames(1, 9021)))
+    response = httpx.post(
+        f"{live_server.url}/v1/images", headers={"X-API-Key": live_server.camera_key},
+        files={"image": ("frame.jpg", shot.jpeg(quality=95), "image/jpeg")},
+        data={"camera_id": "not-a-camera-of-ours"}, timeout=120,
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "no_valid_reads" and error["details"], error
+    assert all("not-a-camera-of-ours" in d["message"] for d in error["details"]), error

@@ -81,6 +81,13 @@ def test_a_batch_with_no_valid_item_is_refused(live_server: LiveServer) -> None:
     assert response.json()["error"]["code"] == "no_valid_reads"
 
 
+def test_an_empty_batch_is_answered_with_nothing_accepted(live_server: LiveServer) -> None:
+    """docs/api.md: an empty batch is a 200 with nothing accepted (nothing was refused)."""
+    response = post(live_server, "/v1/reads", [])
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == [] and response.json()["errors"] == []
+
+
 @pytest.mark.parametrize(
     ("body", "headers", "status", "code"),
     [

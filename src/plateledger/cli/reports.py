@@ -37,7 +37,7 @@ def schedule(
     from plateledger.audit import AuditLog, NoteSigner
     from plateledger.catalog import open_catalog
     from plateledger.settings import Settings
-    from plateledger.store import ReadStore
+    from plateledger.store import ReadStore, StoreLocked
     from plateledger.transparency.writer import write_due
 
     try:
@@ -47,9 +47,16 @@ def schedule(
         raise typer.Exit(2) from None
     clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
     settings = Settings(data_dir=data_dir)
+    try:
+        store = None if without_store else ReadStore.open(
+            data_dir=settings.store_dir, url=settings.store_url,
+            partitioning=settings.partitioning)
+    except StoreLocked:
+        typer.echo(f"`{settings.store_dir}` is in use by a running server, which writes the "
+                   "reports that are due itself: stop it, or run this with --without-store to "
+                   "leave out what the read store holds", err=True)
+        raise typer.Exit(1) from None
     catalog = open_catalog(settings)
-    store = None if without_store else ReadStore.open(
-        data_dir=settings.store_dir, url=settings.store_url, partitioning=settings.partitioning)
     try:
         log = AuditLog(catalog.engine, signer=NoteSigner.load(data_dir))
         log.create_tables()

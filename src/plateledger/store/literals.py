@@ -26,7 +26,9 @@ def string(text: str) -> str:
 
 def _moment_text(value: datetime) -> str:
     moment = value.astimezone(UTC) if value.tzinfo else value
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+    # the year padded by hand: strftime's %Y gives "1" for year 1 on Linux
+    return f"{moment.year:04d}-" + moment.strftime("%m-%d %H:%M:%S.") + \
+        f"{moment.microsecond // 1000:03d}"
 
 
 def moment(value: datetime) -> str:

@@ -20,6 +20,7 @@ from plateledger.api.routes.reads import (
     Unstored,
     ZoneDropUnrecorded,
     drop_zone_reads,
+    refuse_if_none_accepted,
     store_reads,
     zone_refusal,
 )
@@ -160,6 +161,8 @@ async def post_image(
     except Unstored as exc:  # no quarantine for photos: the client still has its photo
         raise exc.cause from None
     errors = sorted(errors + conflicts, key=lambda e: e.index)
+    # a photo none of whose reads is accepted is refused as a batch of reads is
+    refuse_if_none_accepted(accepted, errors)
     return ImageResult(
         accepted=accepted,
         errors=errors,
