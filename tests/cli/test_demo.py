@@ -212,6 +212,15 @@ def test_a_second_run_reuses_the_data_dir(tmp_path: Path) -> None:
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "ucpd.investigator" in second.output
+    # the logins the tour uses beyond those listed by name (README.md, the demo)
+    assert "SLUG.supervisor" in second.output and "SLUG.admin" in second.output
+
+
+def test_a_demo_admin_logs_in_without_a_one_time_code(demo: str) -> None:
+    """As the demo's panel and README.md say: admins reach no reads, so no second factor."""
+    response = httpx.post(f"{demo}/v1/auth/token", timeout=30, json={
+        "username": "ucpd.admin", "password": DEMO_PASSWORD, "totp": None})
+    assert response.status_code == 200, response.text
 
 
 def test_every_demo_login_that_reaches_reads_or_audit_needs_its_second_factor(

@@ -51,7 +51,11 @@ def ingest(
                 accepted += len(body["accepted"])
                 for e in body["errors"]:
                     rejected += 1
-                    err.print(f"[yellow]item {e['index']} {e['field']}[/yellow]: {e['message']}")
+                    # the server names the item of the batch it was sent; the file's line
+                    # is that item's row (the header is line 1)
+                    line = result.submissions[e["index"]][0] + 2
+                    field = f": {e['field']}" if e["field"] else ""
+                    err.print(f"[yellow]line {line}{field}[/yellow]: {e['message']}")
             progress.advance(task, len(result.submissions) + len(result.errors))
     out.print(f"{accepted} reads stored, {rejected} refused")
     if rejected and not accepted:
