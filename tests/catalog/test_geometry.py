@@ -42,7 +42,11 @@ def test_an_area_is_a_circle_or_a_polygon_and_its_box_holds_it() -> None:
     assert south < SCHOOL[0] < north and west < SCHOOL[1] < east
     assert circle.contains(*SCHOOL)
     assert Area(polygon=SQUARE).bounds == (47.0, -122.0, 48.0, -121.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not both"):
         Area(centre=SCHOOL, radius_m=5, polygon=SQUARE)
+    with pytest.raises(ValueError, match="needs a shape"):
+        Area()
+    with pytest.raises(ValueError, match="both its centre and its radius"):
+        Area(centre=SCHOOL)
     with pytest.raises(ValueError):
         Area(polygon=SQUARE[:2])

@@ -53,7 +53,8 @@ def test_another_agencys_zone_is_not_found_and_does_not_apply(catalog: Catalog) 
 
 
 @pytest.mark.parametrize(("shape", "message"), [
-    ({"centre": SCHOOL}, "circle"),
+    ({"centre": SCHOOL}, "circle needs both its centre and its radius"),
+    ({}, "needs a shape"),
     ({"centre": SCHOOL, "radius_m": 100, "polygon": [(0, 0), (0, 1), (1, 1)]}, "not both"),
     ({"centre": SCHOOL, "radius_m": 0}, "radius"),
     ({"centre": (91.0, 0.0), "radius_m": 10}, "latitude `91.0`"),

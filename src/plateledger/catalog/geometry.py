@@ -62,8 +62,12 @@ class Area:
 
     def __post_init__(self) -> None:
         circle = self.centre is not None and self.radius_m is not None
-        if circle == (self.polygon is not None):
+        if (self.centre is None) != (self.radius_m is None):
+            raise ValueError("an area's circle needs both its centre and its radius")
+        if circle and self.polygon is not None:
             raise ValueError("an area is a circle (centre and radius) or a polygon, not both")
+        if not circle and self.polygon is None:
+            raise ValueError("an area needs a shape: a circle (centre and radius) or a polygon")
         if self.radius_m is not None and self.radius_m <= 0:
             raise ValueError(f"radius `{self.radius_m}` m must be above 0")
         if self.polygon is not None and len(self.polygon) < 3:

@@ -80,7 +80,11 @@ def _check_point(lat: float, lon: float) -> None:
 
 def _check_shape(centre: tuple[float, float] | None, radius_m: float | None,
                  polygon: Sequence[Sequence[float]] | None) -> None:
-    if (centre is None) != (radius_m is None) or (centre is None) == (polygon is None):
+    if (centre is None) != (radius_m is None):
+        raise CatalogError("a zone's circle needs both its centre and its radius")
+    if centre is None and polygon is None:
+        raise CatalogError("a zone needs a shape: a circle (centre and radius) or a polygon")
+    if centre is not None and polygon is not None:
         raise CatalogError("a zone is a circle (centre and radius) or a polygon, not both")
     if centre is not None and radius_m is not None:
         _check_point(*centre)
