@@ -25,6 +25,7 @@ can check, from the report alone, that each listed entry is in the log.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from typing import Any, Literal
 
 import rfc8785
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from plateledger.access.approvals import Approvals, check_case_number
 from plateledger.access.errors import AccessDenied, AuditUnavailable, NotPermitted, NotVisible
@@ -69,6 +71,8 @@ CHANGE = "case_change"
 READ = "case_read"
 REPORT = "case_report"
 NO_BASIS = "none recorded"
+
+log = logging.getLogger(__name__)
 
 
 class CaseConflict(AccessDenied):
@@ -358,9 +362,14 @@ class Cases:
         the canonical JSON of ``"case_number":<number>`` and ``"agency":<slug>``), so a
         case is not a read of the whole log; each found entry is then checked field by
         field, and against its leaf hash."""
-        found = self.audit_log.containing(
-            b'"case_number":' + rfc8785.dumps(number), b'"agency":' + rfc8785.dumps(slug)
-        )
+        try:
+            found = self.audit_log.containing(
+                b'"case_number":' + rfc8785.dumps(number), b'"agency":' + rfc8785.dumps(slug)
+            )
+        except SQLAlchemyError as exc:  # the log cannot be read: nothing is served
+            log.exception("the audit log could not be read for a case")
+            raise AuditUnavailable(
+                "the audit log could not be read; nothing of the case was served") from exc
         return [
             case_search(r)
             for r in found

@@ -6,7 +6,7 @@ writes them to the reports folder and logs each one runs in `plateledger serve` 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -22,6 +22,9 @@ from plateledger.transparency.schedule import last_period, local_day
 from plateledger.transparency.service import build_report
 
 __all__ = ["router"]
+
+EARLIEST_REPORT = date(1900, 1, 1)
+"""The first day a report may cover: the read store holds no earlier time."""
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -67,6 +70,9 @@ async def get_report(
     if start is not None and end is not None:
         if end < start:
             raise ApiError(422, "period_reversed", "`end` is before `start`")
+        if start < EARLIEST_REPORT or end > now.date() + timedelta(days=366):
+            raise ApiError(422, "period_out_of_range", f"a report covers days from "
+                           f"{EARLIEST_REPORT} to a year from today")
         period = Period(start, end)
     else:
         period = last_period(kind.cadence, local_day(now, agency_timezone(found)))
