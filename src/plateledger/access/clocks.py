@@ -58,17 +58,19 @@ def with_image_clocks(
             owners[owner] = replace(limit, images=False)
             continue
         kept = None
-        if clocks.images < max(clocks.non_hit, clocks.hit):
+        if clocks.images_go_first:
             in_force = holds() if in_force is None else in_force
-            kept = held_images([h for h in in_force if h.owner_agency == owner])
+            kept = held_images(owner, in_force)
         owners[owner] = replace(limit, images_since=now - clocks.images, images_kept=kept)
     return Scope(owners)
 
 
-def held_images(holds: Sequence[LegalHold]) -> Callable[[str, datetime, uuid.UUID], bool] | None:
-    """Whether one of ``holds`` (one owner's) selects a read (plate, time, id); None for
-    no hold."""
-    if not holds:
+def held_images(
+    owner: int, holds: Sequence[LegalHold]
+) -> Callable[[str, datetime, uuid.UUID], bool] | None:
+    """Whether one of ``holds`` keeps a read of ``owner`` (plate, time, id); None where
+    none is ``owner``'s."""
+    mine = [h for h in holds if h.owner_agency == owner]
+    if not mine:
         return None
-    return lambda plate, ts, read_id: any(h.selection.selects(plate, ts, read_id)
-                                          for h in holds)
+    return lambda plate, ts, read_id: any(h.keeps(owner, plate, ts, read_id) for h in mine)

@@ -11,9 +11,8 @@ is asked for with the read id so that the read is found by primary key, not by a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 from plateledger.access.errors import AccessDenied, NotVisible
@@ -21,7 +20,6 @@ from plateledger.access.gate import AccessGate
 from plateledger.audit.entry import EntryType
 from plateledger.catalog import Principal
 from plateledger.plates import PlateError, normalize_plate
-from plateledger.retention.holds import HoldStore
 from plateledger.search.read_by_id import search_read
 from plateledger.store import ReadStore
 from plateledger.store.images import CropStore
@@ -46,14 +44,14 @@ class ImageRequest:
 
 def view_image(
     gate: AccessGate, store: ReadStore, images: CropStore, user: Principal, asked: ImageRequest,
-    *, now: datetime | None = None, image_clock: Callable[[int], timedelta] | None = None,
-    holds: HoldStore | None = None,
+    *, now: datetime | None = None,
 ) -> bytes:
     """Decide ``view_image`` for every owner, look the read up inside the allowed scope,
     log, return the image's bytes. The answer depends only on what the decision allows.
-    ``image_clock`` gives an owner's images clock: an image older than it is not served
-    (the purge deletes it), whatever its read's own clock — unless one of the active
-    ``holds`` selects the read (the purge keeps its images for the case)."""
+    An image older than its owner's images clock is not served (the purge deletes it),
+    whatever its read's own clock, unless an active hold selects the read: the gate's
+    scope says so (`plateledger.access.clocks`), and the read comes without its image
+    reference."""
     try:
         normalized = normalize_plate(asked.plate)
     except PlateError as exc:
@@ -82,10 +80,7 @@ def view_image(
     # text a client may have posted, and one naming another read's image (another
     # agency's, say) must not lend it out under this read's decision.
     own = ref == images.ref(read.read_id, asked.kind)
-    kept = (image_clock is None or read.ts > now - image_clock(read.owner_id)
-            or (holds is not None and any(h.keeps(read.owner_id, read.plate, read.ts,
-                                                  read.read_id) for h in holds.active(now))))
-    data = images.get(ref) if ref and own and kept else None
+    data = images.get(ref) if ref and own else None
     if data is None:
         raise NotVisible("no_image", f"read {asked.read_id} has no {asked.kind} image on "
                          "this server")

@@ -59,6 +59,12 @@ class RetentionPolicy:
     audit_log: timedelta = AUDIT_LOG_MINIMUM
     sources: tuple[str, ...] = ()
 
+    @property
+    def images_go_first(self) -> bool:
+        """Whether images are deleted before some of their reads (an images clock shorter
+        than a read's): only then do images and reads part."""
+        return self.images < max(self.non_hit, self.hit)
+
     def __post_init__(self) -> None:
         for name in ("non_hit", "hit", "images"):
             if getattr(self, name) <= timedelta(0):

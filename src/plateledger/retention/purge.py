@@ -60,7 +60,7 @@ def images_expired_sql(now: datetime, policies: Mapping[int, RetentionPolicy]) -
         f"(owner_id = {int(owner)} AND ts <= {moment(now - policy.images)} "
         f"AND ts > {moment(now - policy.images - IMAGE_WINDOW)})"
         for owner, policy in sorted(policies.items())
-        if policy.images < max(policy.non_hit, policy.hit)
+        if policy.images_go_first
     ]
     return "(" + " OR ".join(parts) + ")" if parts else "0"
 

@@ -14,8 +14,9 @@ from plateledger.store.arrow import rows_to_reads
 
 def search_read(store: ReadStore, read_id: uuid.UUID, plate: str, scope: Scope) -> SearchPage:
     """The read ``read_id`` of the normalised ``plate`` (the head of the primary key: no
-    scan), as a page of at most one read, images included — if its owner is in ``scope``
-    with images allowed, it lies within that owner's lookback and it has not expired.
+    scan), as a page of at most one read — if its owner is in ``scope`` with images
+    allowed, it lies within that owner's lookback and it has not expired — with its image
+    references where its owner still keeps its images (`Scope.shows_images_of`).
 
     A read of an owner outside the scope and a read that does not exist give the same
     empty page: an image view tells nobody which reads exist.
@@ -28,5 +29,6 @@ def search_read(store: ReadStore, read_id: uuid.UUID, plate: str, scope: Scope) 
     where = (f"plate = {{plate:String}} AND read_id = {{read_id:UUID}} AND "
              f"{with_images.sql(params)} AND {filters.sql(params)}")
     rows, _ = fetch_page(store, with_images, filters, where, params, order="ts DESC, read_id")
-    results = [ReadOut.from_read(r, images=True) for r in rows_to_reads(rows)]
+    results = [ReadOut.from_read(r, images=with_images.shows_images_of(r))
+               for r in rows_to_reads(rows)]
     return SearchPage(kind="image", total=len(results), limit=1, offset=0, results=results)

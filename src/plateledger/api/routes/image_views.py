@@ -15,14 +15,7 @@ from fastapi.responses import Response
 
 from plateledger.access import images as image_views
 from plateledger.access.images import ImageKind, ImageRequest
-from plateledger.api.deps import (
-    CurrentUser,
-    GateDep,
-    HoldsDep,
-    ImagesDep,
-    IngestDep,
-    StoreDep,
-)
+from plateledger.api.deps import CurrentUser, GateDep, ImagesDep, StoreDep
 
 router = APIRouter(prefix="/v1/reads", tags=["search"])
 
@@ -37,8 +30,6 @@ async def view_image(
     gate: GateDep,
     store: StoreDep,
     images: ImagesDep,
-    ingest: IngestDep,
-    holds: HoldsDep,
     read_id: uuid.UUID,
     kind: ImageKind,
     plate: Annotated[str, Query(max_length=32, description="the read's plate")],
@@ -49,7 +40,5 @@ async def view_image(
 ) -> Response:
     asked = ImageRequest(read_id=read_id, kind=kind, plate=plate, purpose=purpose,
                          reason=reason, case_number=case_number, requested_by=requested_by)
-    data = await asyncio.to_thread(
-        image_views.view_image, gate, store, images, user, asked,
-        image_clock=lambda owner: ingest.retention_for(owner).images, holds=holds)
+    data = await asyncio.to_thread(image_views.view_image, gate, store, images, user, asked)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -30,6 +30,7 @@ from plateledger.read import PlateRead, ReadSubmission, owner_read_id, to_utc_mi
 from plateledger.recognize import ImageError, Recognition
 from plateledger.recognize.recognizer import kept
 from plateledger.store import ReadStore
+from plateledger.store.identity import lookup_sql
 
 router = APIRouter(prefix="/v1/images", tags=["ingest"])
 
@@ -51,15 +52,10 @@ def first_arrival(store: ReadStore, ids: Sequence[uuid.UUID]) -> datetime | None
     """The time stored with the live reads of ``ids`` (a photo posted before), if any."""
     if not ids:
         return None
-    table = store.query(
-        "SELECT min(ts) AS ts, count() AS n FROM {db}.reads "
-        "WHERE read_id IN {ids:Array(UUID)} AND expires_at > now()",
-        {"ids": [str(i) for i in ids]},
-    )
-    row = table.to_pylist()[0]
-    if not row["n"]:
+    table = store.query(lookup_sql("{db}"), {"ids": [str(i) for i in ids]})
+    if not table.num_rows:
         return None
-    when: datetime = row["ts"]
+    when: datetime = min(table.column("ts").to_pylist())
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
