@@ -82,22 +82,27 @@ def collect(
     *, asking: frozenset[int],
 ) -> SearchPage:
     """Page through the search until ``max_rows`` reads or the end (``asking``: as for
-    `run_kind`)."""
-    results: list[ReadOut] = []
+    `run_kind`): the live reads newest first, then the copies the case's legal holds kept
+    (which an exact search made for a case adds to its first page). Pages follow the live
+    reads alone, so a held copy never takes a live read's place."""
+    live: list[ReadOut] = []
+    held: list[ReadOut] = []
     start = body.params.offset
     first: SearchPage | None = None
-    while len(results) < body.max_rows:
-        size = min(MAX_PAGE, body.max_rows - len(results))
-        params = body.params.model_copy(update={"limit": size, "offset": start + len(results)})
+    while len(live) + len(held) < body.max_rows:
+        size = min(MAX_PAGE, body.max_rows - len(live) - len(held))
+        params = body.params.model_copy(update={"limit": size, "offset": start + len(live)})
         page = run_kind(store, holds, body.model_copy(update={"params": params}), scope, now,
                         asking=asking)
         first = first or page
-        results.extend(page.results)
-        if len(page.results) < size:
+        got = [r for r in page.results if r.held_for is None]
+        live.extend(got)
+        held.extend(r for r in page.results if r.held_for is not None)
+        if len(got) < size:
             break
     total = first.total if first is not None else 0
     return SearchPage(kind=body.kind, total=total, limit=body.max_rows, offset=start,
-                      results=results)
+                      results=(live + held)[: body.max_rows])
 
 
 def _cell(value: object) -> object:
