@@ -4,7 +4,9 @@ import pytest
 
 from plateledger.search import AreaError, Filters, OwnerLimit, Radius, Scope, search_area
 from plateledger.search.filters import BoundingBox
+from plateledger.sim import City, default_plan
 from plateledger.store import ReadStore
+from plateledger.store.schema import NOT_PROJECTED, PROJECTED_COLUMNS
 from tests.factories import make_read
 
 OWN = Scope({1: OwnerLimit()})
@@ -31,6 +33,45 @@ def test_a_camera_window_returns_every_read_there_newest_first(
     assert page.total == 2
     assert [r.plate for r in page.results] == ["1AAA111", "2BBB222"]
     assert page.results[0].vehicle_make == ""  # full rows were fetched
+
+
+@pytest.mark.parametrize("capped", [False, True], ids=["uncapped", "capped"])
+def test_a_camera_window_is_read_from_the_camera_projection(
+    store: ReadStore, capped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window at cameras is answered from the ``(camera_id, ts)`` projection, not by
+    scanning the table sorted by plate: in a store of 20,000 reads every query the search
+    sends is planned on the projection (it asks only for columns the projection holds)."""
+    city = City(default_plan(vehicles=2000))
+    start = datetime.now(UTC) - timedelta(days=1)
+    for batch in city.generate(5, 20_000, start, 1.0):
+        store.insert_arrow(batch)
+    store.optimize()
+    owners = {a.id: OwnerLimit(result_cap=3 if capped else None) for a in city.plan.agencies}
+    camera = str(store.query("SELECT any(camera_id) AS c FROM {db}.reads").column("c")[0])
+    sent: list[tuple[str, object]] = []
+    engine = store.engine
+    query = engine.query
+
+    def recorded(sql: str, params: object = None) -> object:
+        sent.append((sql, params))
+        return query(sql, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "query", recorded)
+    window = Filters(since=start, until=start + timedelta(hours=6), cameras=(camera,))
+    assert search_area(store, Scope(owners), window).results
+    assert sent
+    for sql, params in sent:
+        plan = "\n".join(query(f"EXPLAIN {sql}", params).column(0).to_pylist())  # type: ignore[arg-type]
+        assert "ReadFromMergeTree (by_camera)" in plan, plan
+
+
+def test_the_camera_projection_holds_what_a_result_shows() -> None:
+    """What the projection leaves out is never shown by a search."""
+    from plateledger.search.keyed import SHOWN
+
+    assert set(SHOWN) <= set(PROJECTED_COLUMNS)
+    assert not NOT_PROJECTED & set(SHOWN)
 
 
 def test_a_radius_finds_reads_near_a_point(store: ReadStore, stakeout: datetime) -> None:

@@ -77,6 +77,19 @@ filter): ``lat``/``lon`` NaN, ``heading`` -1, strings empty.
 
 READ_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in READ_COLUMNS)
 
+NOT_PROJECTED: frozenset[str] = frozenset({"plate_key", "received_at", "region_confidence"})
+"""Columns the ``by_camera`` projection leaves out: no search by camera and time shows
+them or filters on them (a result shows `plateledger.search.keyed.SHOWN`), so a copy of
+them sorted by camera only took room. At 10 M reads the projection held 46.6 bytes a read
+with every column and 36.7 without these three (the whole table 87.5 → 76.4)."""
+
+PROJECTED_COLUMNS: tuple[str, ...] = tuple(
+    name for name in READ_COLUMN_NAMES if name not in NOT_PROJECTED)
+"""The columns of the ``by_camera`` projection, sorted by ``(camera_id, ts)``: what every
+search by camera and time (area, stakeout, convoy) reads. A query that asks for another
+column is answered from the main table instead (a scan of the window's partitions). A
+store made before keeps its projection of every column, which answers the same queries."""
+
 ARROW_SCHEMA = pa.schema(
     [
         pa.field("read_id", pa.binary(16)),
@@ -144,12 +157,13 @@ def reads_ddl(
     partitioning the table was made with."""
     partition = partition_by or partition_expression(partitioning)
     cols = ",\n    ".join(f"`{name}` {ctype}" for name, ctype in READ_COLUMNS)
+    projected = ", ".join(f"`{name}`" for name in PROJECTED_COLUMNS)
     return f"""CREATE TABLE IF NOT EXISTS {database}.{table}
 (
     {cols},
     PROJECTION by_camera
     (
-        SELECT *
+        SELECT {projected}
         ORDER BY camera_id, ts
     ),
     INDEX read_id_bloom read_id TYPE bloom_filter(0.01) GRANULARITY 1
