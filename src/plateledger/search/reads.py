@@ -26,6 +26,15 @@ class Through:
     distance: float = 0.0
 
 
+PLATE_LOOKUP = {
+    "optimize_move_to_prewhere": 0, "optimize_use_projections": 0, "use_skip_indexes": 0,
+}
+"""Planner settings of a lookup by plates: the rows come by the main key, so the planner
+need not weigh a PREWHERE, the camera projection or the read-id skip index (timed by hand
+at 10 M reads, interleaved: one plate 8.78 → 8.00 ms, 200 plates 112.8 → 100.8 ms, the
+same rows)."""
+
+
 def page_for_plates(
     store: ReadStore,
     kind: str,
@@ -74,7 +83,8 @@ def page_for_plates(
                         "{c_texts:Array(String)}, {c_values:Array(Float64)}, 99.0))")
         select = f"{SHOWN_SQL}, {distance} AS distance"
         order = "distance, ts DESC, read_id, owner_id"
-    rows, total = fetch_page(store, scope, filters, where, params, order=order, select=select)
+    rows, total = fetch_page(store, scope, filters, where, params, order=order, select=select,
+                             settings=store.settings_clause(**PLATE_LOOKUP))
     results = read_outs(rows, scope)
     own_plates = set(plates)
     for out in results:
@@ -98,13 +108,13 @@ TOTAL = "matches_total"
 
 def fetch_page(
     store: ReadStore, scope: Scope, filters: Filters, where: str, params: dict[str, object],
-    *, order: str, select: str = "*",
+    *, order: str, select: str = "*", settings: str = "",
 ) -> tuple[pa.Table, int]:
     """One page of the reads matching ``where`` in ``order``, and their total.
 
     Retried duplicates are collapsed (``LIMIT 1 BY`` `READ_IDENTITY`, owner included) before
     paging; an owner with a result cap contributes at most that many reads (see
-    `Scope.capped`).
+    `Scope.capped`). ``settings``: a `ReadStore.settings_clause` for the page's query.
     """
     params["lim"] = filters.limit
     params["off"] = filters.offset
@@ -114,7 +124,8 @@ def fetch_page(
             f"{source} ORDER BY {order} LIMIT 1 BY {READ_IDENTITY}", order, params
         )
         rows = store.query(
-            f"SELECT * FROM ({source}) ORDER BY {order} LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}",
+            f"SELECT * FROM ({source}) ORDER BY {order} LIMIT {{lim:UInt32}} "
+            f"OFFSET {{off:UInt32}}{settings}",
             params,
         )
         return rows, count_capped(store, source, params, filters, rows.num_rows)
@@ -123,7 +134,7 @@ def fetch_page(
     rows = store.query(
         f"SELECT {select}, uniqExact({READ_IDENTITY}) OVER () AS {TOTAL} FROM {{db}}.reads "
         f"WHERE {where} ORDER BY {order} LIMIT 1 BY {READ_IDENTITY} "
-        "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
+        f"LIMIT {{lim:UInt32}} OFFSET {{off:UInt32}}{settings}",
         params,
     )
     if rows.num_rows:
