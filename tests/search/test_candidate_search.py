@@ -140,3 +140,26 @@ def test_candidates_stored_before_they_joined_the_dictionary_are_added_when_the_
     plates = reopened.query("SELECT DISTINCT plate FROM {db}.plates").column("plate").to_pylist()
     assert "KXW4817" in plates and "QRZ5550" not in plates  # an expired candidate stays out
     assert fill_dictionary(reopened.engine) == 0  # once: the table says it is done
+
+
+def test_a_read_listing_the_plate_twice_is_matched_once_with_its_best_confidence(
+    store: ReadStore,
+) -> None:
+    """Two candidates of one read can name one plate (``Y69 X2G`` and ``Y69X2G``
+    normalise alike), and a retried read is stored twice: the read is one match, marked
+    with the higher confidence."""
+    from plateledger.store.candidates import candidate_matches
+
+    read = make_read("YG9X2G", owner=1)
+    store.insert_reads([read])
+    stored = StoredRead(read.read_id, read.owner_id, read.plate, read.expires_at)
+    listed = (Candidate(read.plate, read.plate_key, 0.9), Candidate(TRUE, confusion_key(TRUE), 0.4),
+              Candidate(TRUE, confusion_key(TRUE), 0.7))
+    add_extras(store.engine, [(stored, Extras(candidates=listed))])
+    add_extras(store.engine, [(stored, Extras(candidates=listed))])  # a retry
+    [match] = candidate_matches(store.engine, TRUE, confusion_key(TRUE))
+    assert (match.read_id, match.read_plate) == (read.read_id, read.plate)
+    assert match.confidence == pytest.approx(0.7)
+    page = search_exact(store, TRUE, Scope({1: OwnerLimit()}), Filters())
+    [found] = page.results
+    assert found.read_id == read.read_id and found.candidate_confidence == 0.7
