@@ -238,3 +238,11 @@ def test_stops_count_only_confirmed_hits_whose_action_was_a_stop(
             assert NOTE not in repr(fact) and "officer" not in repr(fact)
     page = report_html(report)
     assert NOTE not in page and "7ABC123" not in page
+
+
+def test_a_retention_clock_is_written_as_a_person_reads_it() -> None:
+    """New Hampshire keeps a non-hit read three minutes: a report says so, not "0 days"."""
+    from plateledger.transparency.reports import duration
+
+    assert [duration(d) for d in (21, 1, 1.5, 6 / 24, 3 / 1440)] == [
+        "21 days", "1 day", "1.5 days", "6 hours", "3 minutes"]

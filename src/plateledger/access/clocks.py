@@ -8,10 +8,10 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from plateledger.catalog import Agency
-from plateledger.policy.clocks import RetentionError, RetentionPolicy, policy_for_agency
+from plateledger.policy.clocks import RetentionError, RetentionPolicy, policy_in_days
 from plateledger.retention.holds import LegalHold
 from plateledger.search import Scope
 
@@ -21,16 +21,8 @@ log = logging.getLogger(__name__)
 def agency_retention(agency: Agency) -> RetentionPolicy:
     """The agency's clocks: its law packs' presets and its own settings (the catalog's
     ``retention_*_days``), the strictest wins."""
-
-    def days(value: int | None) -> timedelta | None:
-        return None if value is None else timedelta(days=value)
-
-    return policy_for_agency(
-        agency.law_packs,
-        non_hit=days(agency.retention_nonhit_days),
-        hit=days(agency.retention_hit_days),
-        images=days(agency.retention_image_days),
-    )
+    return policy_in_days(agency.law_packs, agency.retention_nonhit_days,
+                          agency.retention_hit_days, agency.retention_image_days)
 
 
 def with_image_clocks(

@@ -192,6 +192,19 @@ def policy_for_agency(
     )
 
 
+def policy_in_days(
+    pack_codes: Iterable[str], non_hit: int | None, hit: int | None, images: int | None,
+) -> RetentionPolicy:
+    """`policy_for_agency` with the agency's own clocks in whole days, as the catalog keeps
+    them (``retention_*_days``, each nullable): the clocks the purge enforces."""
+
+    def days(value: int | None) -> timedelta | None:
+        return None if value is None else timedelta(days=value)
+
+    return policy_for_agency(pack_codes, non_hit=days(non_hit), hit=days(hit),
+                             images=days(images))
+
+
 def expiry_for(
     read_ts: datetime, hit: bool, policy: RetentionPolicy, *, received_at: datetime | None = None
 ) -> datetime:

@@ -37,19 +37,24 @@ def figure_csv(figure: Figure) -> str:
 
 
 def report_csv(report: Report) -> str:
-    """One row per element, then one row per row of each element's figure."""
+    """One row per element, then one row per row of each element's figure: its first column
+    as ``key``, its last as ``value``, and the columns between as ``detail``
+    (``column: value; …``, e.g. the hours of the day a reader collected)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["report", "statute", "agency", "period", "timezone", "element", "label",
-                     "citation", "source", "key", "value", "note"])
+                     "citation", "source", "key", "value", "note", "detail"])
     head = [report.kind, report.statute, report.agency, report.period.label, report.timezone]
     for e in report.elements:
         writer.writerow([*head, e.key, e.label, e.citation, e.source, "", _cell(e.value),
-                         _cell(e.note)])
+                         _cell(e.note), ""])
         if e.figure is not None:
+            between = e.figure.columns[1:-1]
             for row in e.figure.rows:
+                detail = "; ".join(f"{name}: {value}" for name, value in
+                                   zip(between, row[1:-1], strict=False))
                 writer.writerow([*head, e.key, e.label, e.citation, e.source,
-                                 _cell(row[0]), _cell(row[-1]), ""])
+                                 _cell(row[0]), _cell(row[-1]), "", _cell(detail)])
     return out.getvalue()
 
 

@@ -94,6 +94,7 @@ class AgencyProfile:
     purposes: tuple[str, ...]
     custodian: str
     retention_nonhit_days: float | None
+    """The clocks the purge enforces, in days (None: the packs cannot be worked out)."""
     retention_hit_days: float | None
     case_number_required: bool
     sharing_preset: str
@@ -101,6 +102,7 @@ class AgencyProfile:
     roles: tuple[str, ...] = ("investigator", "dispatcher", "supervisor", "auditor", "admin")
     timezone: str = "UTC"
     """The IANA zone the agency's days are counted in: its own setting, else its state's."""
+    retention_image_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -318,7 +320,16 @@ def _per_device(slug: str, facts: Sequence[Fact], held: Holdings | None,
 def _retention(p: AgencyProfile) -> str:
     if p.retention_nonhit_days is None:
         return "set by the agency's law packs (see the policy page)"
-    return f"{p.retention_nonhit_days:g} days (non-hit reads)"
+    return f"{duration(p.retention_nonhit_days)} (non-hit reads)"
+
+
+def duration(days: float) -> str:
+    """A clock in days as a person reads it: ``21 days``, ``1 day``, ``3 minutes``."""
+    for unit, size in (("day", 1.0), ("hour", 1 / 24), ("minute", 1 / 1440)):
+        if days >= size or unit == "minute":
+            count = round(days / size, 2)
+            return f"{count:g} {unit}{'' if count == 1 else 's'}"
+    raise AssertionError("unreachable")
 
 
 def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],

@@ -12,7 +12,8 @@ from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Catalog
 from plateledger.catalog.agencies import agency_timezone
 from plateledger.catalog.models import Agency
-from plateledger.policy.lawpack import LAW_PACKS, default_packs
+from plateledger.policy.clocks import RetentionError, RetentionPolicy, policy_in_days
+from plateledger.policy.lawpack import default_packs
 from plateledger.policy.purpose import Purpose
 from plateledger.store import ReadStore
 from plateledger.store.schema import READ_IDENTITY, READS
@@ -72,23 +73,34 @@ def packs_of(agency: Agency) -> tuple[str, ...]:
 
 
 def profile_of(catalog: Catalog, agency: Agency) -> AgencyProfile:
+    """What the portal and the reports publish of ``agency``: its retention is the clocks
+    the purge enforces (the strictest of its own settings and its packs' presets, else
+    the platform default), not what was typed in."""
     packs = packs_of(agency)
     purposes = tuple(agency.purposes) if agency.purposes else tuple(p.value for p in Purpose)
-    nonhit: float | None = agency.retention_nonhit_days
-    if nonhit is None:
-        presets = [LAW_PACKS[p].retention.non_hit for p in packs if p in LAW_PACKS]
-        known = [d for d in presets if d is not None]
-        nonhit = min(known) / timedelta(days=1) if known else None
+    clocks = enforced_clocks(agency)
+    day = timedelta(days=1)
     return AgencyProfile(
         slug=agency.slug, name=agency.name, kind=agency.kind, home_state=agency.home_state,
         law_packs=packs, purposes=purposes, custodian=agency.custodian_contact,
-        retention_nonhit_days=nonhit,
-        retention_hit_days=agency.retention_hit_days,
+        retention_nonhit_days=None if clocks is None else clocks.non_hit / day,
+        retention_hit_days=None if clocks is None else clocks.hit / day,
+        retention_image_days=None if clocks is None else clocks.images / day,
         case_number_required=agency.case_number_required,
         sharing_preset=agency.sharing_preset,
         cameras=len(catalog.cameras(agency.id)),
         timezone=agency_timezone(agency),
     )
+
+
+def enforced_clocks(agency: Agency) -> RetentionPolicy | None:
+    """The retention clocks the purge applies to ``agency``'s reads; None where its packs
+    cannot be worked out."""
+    try:
+        return policy_in_days(agency.law_packs, agency.retention_nonhit_days,
+                              agency.retention_hit_days, agency.retention_image_days)
+    except RetentionError:
+        return None
 
 
 def reads_detected(store: ReadStore, owner_id: int, since: datetime) -> int:

@@ -208,8 +208,8 @@ def portal(
         },
         "retention": {
             "non_hit_days": profile.retention_nonhit_days,
-            "hit_days": agency.retention_hit_days,
-            "image_days": agency.retention_image_days,
+            "hit_days": profile.retention_hit_days,
+            "image_days": profile.retention_image_days,
         },
         "policy": _policy(agency),
         "custodian": agency.custodian_contact,
