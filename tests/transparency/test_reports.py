@@ -62,6 +62,11 @@ def _searches(es: list[Entry]) -> list[Entry]:
     return [e for e in es if e["type"] == "search" and e["agency"] == SLUG]
 
 
+def _accesses(es: list[Entry]) -> list[Entry]:
+    return [e for e in es if e["type"] in ("search", "export", "image_view")
+            and e["agency"] == SLUG]
+
+
 def _hits(es: list[Entry]) -> list[Entry]:
     return [e for e in es if e["type"] == "alert_delivery" and e["owner_agency"] == SLUG]
 
@@ -89,13 +94,13 @@ def _rows(report: Report, key: str) -> dict[str, int]:
 RECOMPUTE: dict[str, Callable[[list[Entry]], Any]] = {
     "searches": lambda es: len(_searches(es)),
     "queries": lambda es: len(_searches(es)),
-    "accesses": lambda es: len(_searches(es)),
-    "access_log": lambda es: len(_searches(es)),
+    "accesses": lambda es: len(_accesses(es)),
+    "access_log": lambda es: len(_accesses(es)),
     "requests": lambda es: len(_searches(es)),
     "with_case": lambda es: sum(1 for e in _searches(es) if e["case_number"]),
     "queries_with_justification": lambda es: sum(1 for e in _searches(es)
                                                  if e["case_number"]),
-    "accesses_with_case": lambda es: sum(1 for e in _searches(es) if e["case_number"]),
+    "accesses_with_case": lambda es: sum(1 for e in _accesses(es) if e.get("case_number")),
     "hits": lambda es: len(_hits(es)),
     "hits_by_category": lambda es: len(_hits(es)),
     "matches": lambda es: len(_hits(es)),
@@ -111,6 +116,7 @@ RECOMPUTE: dict[str, Callable[[list[Entry]], Any]] = {
 }
 TABLES: dict[str, Callable[[list[Entry]], dict[str, int]]] = {
     "searches_by_purpose": lambda es: dict(Counter(e["purpose"] for e in _searches(es))),
+    "accesses_by_purpose": lambda es: dict(Counter(e["purpose"] for e in _accesses(es))),
     "searches_by_offense": lambda es: dict(Counter(e.get("offense_type", "not recorded")
                                                    for e in _searches(es))),
     "hits_by_category": lambda es: dict(Counter(e["category"] for e in _hits(es))),
