@@ -449,14 +449,6 @@ def test_the_csv_of_a_report_carries_the_times_of_day_readers_collected(
     assert any(hours in ",".join(r.values()) for r in rows), rows
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A search made *for* another agency (`requested_by`, or a user acting for it) is "
-    "attributed to the searching officer's agency only: `portal_figures` (partners, "
-    "decisions_by_requester_class, accesses_*_to_others) and `decisions_by_class` in "
-    "src/plateledger/transparency/{figures,reports}.py read `Fact.agency`, never "
-    "`Fact.requested_by`, and skip the entry altogether on the page of the officer's own "
-    "agency: a federal unit's request through a local officer is published as a municipal "
-    "one, and Union City's own denial of its data to the unit is on no page"))
 def test_a_federal_request_through_a_local_officer_is_counted_as_federal(
     world: World,
 ) -> None:

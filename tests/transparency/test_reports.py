@@ -74,13 +74,16 @@ def _hits(es: list[Entry]) -> list[Entry]:
 def _decided(es: list[Entry], allowed: bool) -> dict[str, int]:
     out: Counter[str] = Counter()
     for e in es:
-        if e["type"] not in ("search", "export", "alert_delivery") or e["agency"] == SLUG:
+        if e["type"] not in ("search", "export", "alert_delivery"):
+            continue
+        asking = e.get("requested_by_agency") or e["agency"]
+        if asking == SLUG:
             continue
         ok = set(e.get("owners_allowed", [])) | (
             {e["owner_agency"]} if e["type"] == "alert_delivery" else set())
         no = {d["agency"] for d in e.get("owners_denied", [])}
         if (SLUG in ok) if allowed else (SLUG in no and SLUG not in ok):
-            out[AGENCIES[e["agency"]]] += 1
+            out[AGENCIES[asking]] += 1
     return dict(out)
 
 

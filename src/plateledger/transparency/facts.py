@@ -80,6 +80,13 @@ class Fact:
         return self.time.date()
 
     @property
+    def requester(self) -> str | None:
+        """The agency an access was made for: the one its user searched for
+        (``requested_by``, or the agency an administrator recorded the user as acting
+        for), else the user's own."""
+        return self.requested_by or self.agency
+
+    @property
     def access(self) -> bool:
         return self.type in {"search", "export", "image_view", "alert_delivery",
                              "alert_withheld"}

@@ -107,7 +107,9 @@ def portal_figures(
 
     ``classes`` is each agency's requester class (``municipal``, ``federal`` …) as the
     catalog records it. A search counts for the agency that ran it; a hit for the agency
-    whose read matched a list; an alert for the agency whose list it went to."""
+    whose read matched a list; an alert for the agency whose list it went to. A decision
+    on this agency's data counts for the agency the access was made for (`Fact.requester`:
+    a federal unit's request through a local officer is the unit's)."""
     facts = window(facts, now, days, zone)
     first, _ = local_days(now, days, zone)
     by_day: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
@@ -137,11 +139,12 @@ def portal_figures(
                 sources[(f.list_class or NOT_RECORDED, f.category or NOT_RECORDED)] += 1
         if f.type == "alert_withheld" and f.owner == slug:
             withheld[f.list_class or NOT_RECORDED] += 1
-        if f.access and f.type != "alert_withheld" and f.agency and f.agency != slug:
+        asking = f.requester
+        if f.access and f.type != "alert_withheld" and asking and asking != slug:
             outcome = 0 if slug in f.released else 1 if slug in f.denied else None
             if outcome is not None:
-                partners.setdefault(f.agency, [0, 0])[outcome] += 1
-                klass = classes.get(f.agency, UNKNOWN_CLASS)
+                partners.setdefault(asking, [0, 0])[outcome] += 1
+                klass = classes.get(asking, UNKNOWN_CLASS)
                 classes_seen.setdefault(klass, [0, 0])[outcome] += 1
     counts = PortalCounts(
         searches=searches,

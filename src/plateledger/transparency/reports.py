@@ -250,10 +250,11 @@ def decisions_by_class(slug: str, facts: Sequence[Fact], classes: Mapping[str, s
                        *, allowed: bool) -> Figure:
     counter: Counter[str] = Counter()
     for f in facts:
-        if not f.access or f.type == "alert_withheld" or not f.agency or f.agency == slug:
+        asking = f.requester
+        if not f.access or f.type == "alert_withheld" or not asking or asking == slug:
             continue
         if (slug in f.released) if allowed else (slug in f.denied):
-            counter[classes.get(f.agency, "unknown")] += 1
+            counter[classes.get(asking, "unknown")] += 1
     word = "released" if allowed else "denied"
     return _counter_figure(f"{word}_by_class",
                            f"Accesses by other agencies to this agency's data, {word}",
