@@ -167,6 +167,21 @@ def test_agreements_are_owned_by_the_admins_agency_and_revoked_only_by_it(
     assert listed["revoked_at"] is not None
 
 
+@pytest.mark.parametrize("actions", [["alert"], ["export"], ["search_exact", "export"]])
+def test_an_agreement_sharing_images_without_search_is_refused(
+    client: TestClient, actions: list[str]
+) -> None:
+    """Images go with the reads a partner may search; an alert-only partner learns read
+    ids from its alerts and would open every image by id."""
+    ucpd = login(client, "ucpd-admin")
+    response = client.post("/v1/admin/agreements", headers=ucpd, json={
+        "recipient": "fpd", "actions": actions, "purposes": ["stolen_vehicle"],
+        "images_allowed": True})
+    assert response.status_code == 422, response.text
+    assert "needs `search`" in response.text
+    assert client.get("/v1/admin/agreements", headers=ucpd).json() == []
+
+
 def test_an_agreement_with_an_unknown_recipient_is_404(client: TestClient) -> None:
     response = client.post(
         "/v1/admin/agreements", headers=login(client, "ucpd-admin"),

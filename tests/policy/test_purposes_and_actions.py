@@ -62,3 +62,23 @@ def test_sharing_images_with_search_grants_viewing_them_and_nothing_more() -> No
     assert Action.VIEW_IMAGE in granted_actions(["search"], images=True)
     assert Action.VIEW_IMAGE not in granted_actions(["search"])
     assert Action.VIEW_IMAGE not in granted_actions(["alert", "export"], images=True)
+
+
+@pytest.mark.parametrize("names", [["alert"], ["export"], ["search_exact"], ["alert", "export"]])
+def test_an_agreement_that_shares_images_but_not_every_search_grants_no_image(
+    names: list[str],
+) -> None:
+    """The compiled policy follows the same rule as `granted_actions`: an alert-only
+    partner (which learns read ids from its alerts) opens no image of the owner's reads."""
+    from datetime import UTC, datetime
+
+    from plateledger.policy.compiler import agreement_actions
+    from plateledger.policy.facts import Agreement
+
+    def agreement(actions: frozenset[Action]) -> Agreement:
+        return Agreement(id=1, owner_id=1, recipient_id=2, actions=actions, purposes=None,
+                         max_lookback_days=None, case_number_required=False,
+                         result_cap=None, images=True, starts=datetime(2026, 1, 1, tzinfo=UTC))
+
+    assert Action.VIEW_IMAGE not in agreement_actions(agreement(granted_actions(names)))
+    assert Action.VIEW_IMAGE in agreement_actions(agreement(granted_actions(["search"])))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from plateledger.policy.action import ACTION_GROUPS, Action
+from plateledger.policy.action import ACTION_GROUPS, SEARCH_ACTIONS, Action
 from plateledger.policy.decision import Limits
 from plateledger.policy.errors import PolicyCompileError
 from plateledger.policy.facts import AgencyFacts, Agreement
@@ -84,9 +84,12 @@ def _strings(values: Iterable[str]) -> str:
 
 
 def agreement_actions(agreement: Agreement) -> list[Action]:
-    """The actions ``agreement`` grants (``view_image`` too where it shares images)."""
+    """The actions ``agreement`` grants: ``view_image`` too where it shares images and
+    grants every search (`granted_actions`' rule, docs/policies.md) — a partner may open
+    the images of the reads it may search, and an alert-only or export-only agreement
+    that ticks "images" opens none (its partner learns read ids from alerts)."""
     granted = set(agreement.actions)
-    if agreement.images:
+    if agreement.images and granted >= SEARCH_ACTIONS:
         granted.add(Action.VIEW_IMAGE)
     return sorted(granted)
 

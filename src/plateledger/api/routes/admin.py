@@ -57,6 +57,7 @@ from plateledger.catalog import (
 )
 from plateledger.catalog.accounts import TOTP_ROLES
 from plateledger.policy import PolicyError, parse_purpose
+from plateledger.policy.action import SEARCH_ACTIONS, granted_actions
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -476,6 +477,13 @@ def dry_run(
     """``body`` decided as a dry run under the policy set in force (with the agreement)."""
     if admin.agency_id == recipient_id:
         raise ApiError(422, "refused", "an agency needs no agreement with itself")
+    try:
+        granted = granted_actions(body.actions)
+    except PolicyError as exc:
+        raise ApiError(422, "refused", str(exc)) from None
+    if body.images_allowed and not granted >= SEARCH_ACTIONS:
+        raise ApiError(422, "refused", "`images_allowed` shares the images of the reads a "
+                       "partner may search: it needs `search` among the actions")
     try:
         previews = preview_agreement(
             source.engine(), admin.agency_id, recipient_id, actions=body.actions,
