@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from plateledger.federation.witnessing import CrossWitness
 from plateledger.hotlist.runtime import HotlistRuntime
 from plateledger.ingest.batcher import ReadBatcher
 from plateledger.ingest.enrich import CameraInfo, Owner, zone_drop_fields
+from plateledger.policy.clocks import RetentionError
 from plateledger.read import PlateRead
 from plateledger.recognize import Recognizer, load_recognizer
 from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler
@@ -30,6 +32,8 @@ from plateledger.store import ReadStore
 from plateledger.store.images import open_image_store
 from plateledger.transparency.answers import AnswerCache
 from plateledger.transparency.scheduler import ReportScheduler
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -76,7 +80,16 @@ class CatalogCache:
         return policy
 
     def all_retention(self) -> dict[int, RetentionPolicy]:
-        return {a.id: agency_retention(a) for a in self.catalog.agencies()}
+        """Every agency's clocks, for the purge. An agency whose clocks cannot be worked
+        out (a catalog written before its values were checked) is left out and logged: its
+        reads wait for a fix, and no other agency's purge waits with them."""
+        policies: dict[int, RetentionPolicy] = {}
+        for agency in self.catalog.agencies():
+            try:
+                policies[agency.id] = agency_retention(agency)
+            except RetentionError as exc:
+                log.error("agency %s is left out of the purge: %s", agency.slug, exc)
+        return policies
 
     def owner(self, key: KeyPrincipal) -> Owner:
         self._fresh()

@@ -167,8 +167,10 @@ def agency_timezone(agency: Agency) -> str:
 
 
 def _check_days(name: str, value: int | None) -> None:
-    if value is not None and value < 0:
-        raise CatalogError(f"`{name}` must be 0 days or more, not `{value}`")
+    # a clock of 0 days is not "keep none": no retention policy can hold it (a pack that
+    # keeps non-hits for minutes, as New Hampshire's, sets its own clock)
+    if value is not None and value < 1:
+        raise CatalogError(f"`{name}` must be 1 day or more, not `{value}`")
 
 
 def _check_agency(values: dict[str, Any]) -> None:
