@@ -75,3 +75,14 @@ def login(client: TestClient, username: str, totp: str | None = None) -> dict[st
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def login_once(client: TestClient, username: str, secrets: dict[str, str],
+               tokens: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Headers of ``username``, logged in once and kept in ``tokens`` (a one-time code
+    serves once); ``secrets`` holds the one-time-code secrets of users who have one."""
+    if username not in tokens:
+        secret = secrets.get(username)
+        tokens[username] = login(
+            client, username, totp_code(secret, datetime.now(UTC)) if secret else None)
+    return tokens[username]

@@ -41,11 +41,11 @@ from sqlalchemy import text
 from plateledger.access.digest import result_digest
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog
-from plateledger.catalog import new_totp_secret, open_catalog, totp_code
+from plateledger.catalog import new_totp_secret, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.read import Images
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD
+from tests.api.conftest import PASSWORD, login_once
 from tests.factories import make_read
 
 NOTHING = result_digest([])
@@ -103,14 +103,7 @@ class World:
 
     def login(self, username: str) -> dict[str, str]:
         """Headers of ``username``, logged in once (a one-time code serves once)."""
-        if username not in self.tokens:
-            secret = self.secrets.get(username)
-            answer = self.client.post("/v1/auth/token", json={
-                "username": username, "password": PASSWORD,
-                "totp": totp_code(secret, datetime.now(UTC)) if secret else None})
-            assert answer.status_code == 200, answer.text
-            self.tokens[username] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
-        return self.tokens[username]
+        return login_once(self.client, username, self.secrets, self.tokens)
 
     @property
     def log(self) -> AuditLog:

@@ -21,10 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
-from plateledger.catalog import new_totp_secret, open_catalog, totp_code
+from plateledger.catalog import new_totp_secret, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD
+from tests.api.conftest import PASSWORD, login_once
 from tests.factories import make_read
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -46,15 +46,7 @@ class World:
 
     def login(self, username: str) -> dict[str, str]:
         """Headers of ``username`` (logged in once: a one-time code works once)."""
-        if username not in self.tokens:
-            secret = self.secrets.get(username)
-            response = self.client.post("/v1/auth/token", json={
-                "username": username, "password": PASSWORD,
-                "totp": totp_code(secret, datetime.now(UTC)) if secret else None})
-            assert response.status_code == 200, response.text
-            self.tokens[username] = {
-                "Authorization": f"Bearer {response.json()['access_token']}"}
-        return self.tokens[username]
+        return login_once(self.client, username, self.secrets, self.tokens)
 
     def get(self, user: str | None, path: str, **params: Any) -> Any:
         headers = self.login(user) if user else {}

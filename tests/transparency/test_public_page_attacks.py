@@ -61,11 +61,11 @@ from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog, new_entry
-from plateledger.catalog import Catalog, new_totp_secret, open_catalog, totp_code
+from plateledger.catalog import Catalog, new_totp_secret, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
-from tests.api.conftest import PASSWORD
+from tests.api.conftest import PASSWORD, login_once
 from tests.conftest import _empty
 from tests.factories import make_read
 
@@ -124,14 +124,7 @@ class World:
         return store
 
     def login(self, user: str) -> dict[str, str]:
-        if user not in self.tokens:
-            secret = self.secrets.get(user)
-            response = self.client.post("/v1/auth/token", json={
-                "username": user, "password": PASSWORD,
-                "totp": totp_code(secret, datetime.now(UTC)) if secret else None})
-            assert response.status_code == 200, response.text
-            self.tokens[user] = {"Authorization": f"Bearer {response.json()['access_token']}"}
-        return self.tokens[user]
+        return login_once(self.client, user, self.secrets, self.tokens)
 
     def get(self, path: str, user: str | None = None, **params: Any) -> Any:
         return self.client.get(path, params=params, headers=self.login(user) if user else {})
