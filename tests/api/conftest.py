@@ -8,7 +8,7 @@ verifies them quickly while hashing new passwords at the production cost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
-from plateledger.catalog import new_totp_secret, open_catalog, totp_code
+from plateledger.catalog import Catalog, new_totp_secret, open_catalog, totp_code
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 
@@ -86,3 +86,14 @@ def login_once(client: TestClient, username: str, secrets: dict[str, str],
         tokens[username] = login(
             client, username, totp_code(secret, datetime.now(UTC)) if secret else None)
     return tokens[username]
+
+
+def add_staff(catalog: Catalog, agency_id: int, slug: str, roles: Mapping[str, list[str]],
+              secrets: dict[str, str]) -> None:
+    """A user ``SLUG-SUFFIX`` for each of ``roles`` (suffix to role names) in the agency;
+    every one but ``SLUG-admin`` has a one-time-code secret, kept in ``secrets``."""
+    for suffix, granted in roles.items():
+        secret = None if suffix == "admin" else new_totp_secret()
+        catalog.add_user(agency_id, f"{slug}-{suffix}", PASSWORD, granted, totp_secret=secret)
+        if secret:
+            secrets[f"{slug}-{suffix}"] = secret

@@ -41,11 +41,11 @@ from sqlalchemy import text
 from plateledger.access.digest import result_digest
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog
-from plateledger.catalog import new_totp_secret, open_catalog
+from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.read import Images
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD, login_once
+from tests.api.conftest import add_staff, login_once
 from tests.factories import make_read
 
 NOTHING = result_digest([])
@@ -165,12 +165,7 @@ def world(tmp_path: Path, store_path: Path) -> Iterator[World]:
         for slug, name, kind, state in AGENCIES:
             agency = catalog.add_agency(name, slug, kind, state, retention_nonhit_days=60)
             ids[slug] = agency.id
-            for suffix, roles in ROLES.items():
-                secret = None if suffix == "admin" else new_totp_secret()
-                catalog.add_user(agency.id, f"{slug}-{suffix}", PASSWORD, roles,
-                                 totp_secret=secret)
-                if secret:
-                    secrets[f"{slug}-{suffix}"] = secret
+            add_staff(catalog, agency.id, slug, ROLES, secrets)
             catalog.add_camera(f"{slug}-cam-1", agency.id, lat=LAT, lon=LON)
         agreements = {
             "fpd": catalog.add_agreement(

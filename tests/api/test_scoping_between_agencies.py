@@ -21,10 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
-from plateledger.catalog import new_totp_secret, open_catalog
+from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD, login_once
+from tests.api.conftest import add_staff, login_once
 from tests.factories import make_read
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -74,12 +74,7 @@ def world(tmp_path: Any, store_path: Any) -> Iterator[World]:
                                         ("rpd", "Reno PD", "municipal", "NV")]:
             agency = catalog.add_agency(name, slug, kind, state)
             ids[slug] = agency.id
-            for suffix, roles in ROLES.items():
-                secret = None if suffix == "admin" else new_totp_secret()
-                catalog.add_user(agency.id, f"{slug}-{suffix}", PASSWORD, roles,
-                                 totp_secret=secret)
-                if secret:
-                    secrets[f"{slug}-{suffix}"] = secret
+            add_staff(catalog, agency.id, slug, ROLES, secrets)
             catalog.add_camera(f"{slug}-cam-1", agency.id, lat=37.59, lon=-122.04)
         catalog.add_agreement(ids["fpd"], ids["ucpd"], actions=("search", "alert", "export"),
                               purposes=("stolen_vehicle", "property_crime", "homicide"),

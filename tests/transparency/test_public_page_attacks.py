@@ -61,11 +61,11 @@ from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog, new_entry
-from plateledger.catalog import Catalog, new_totp_secret, open_catalog
+from plateledger.catalog import Catalog, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
-from tests.api.conftest import PASSWORD, login_once
+from tests.api.conftest import PASSWORD, add_staff, login_once
 from tests.conftest import _empty
 from tests.factories import make_read
 
@@ -169,12 +169,7 @@ def _seed(settings: Settings) -> tuple[dict[str, int], dict[str, str], dict[str,
                                  ("ice", "ICE ERO San Francisco", "federal")]:
             agency = catalog.add_agency(name, slug, kind, "CA")
             ids[slug] = agency.id
-            for suffix, roles in ROLES.items():
-                secret = None if suffix == "admin" else new_totp_secret()
-                catalog.add_user(agency.id, f"{slug}-{suffix}", PASSWORD, roles,
-                                 totp_secret=secret)
-                if secret:
-                    secrets[f"{slug}-{suffix}"] = secret
+            add_staff(catalog, agency.id, slug, ROLES, secrets)
             catalog.add_camera(f"{slug}-cam-1", agency.id, name=CAMERA_NAME,
                                lat=CAMERA_LAT, lon=CAMERA_LON)
             keys[slug] = catalog.issue_api_key(agency.id, f"{slug}-cam-1")
