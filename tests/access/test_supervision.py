@@ -115,12 +115,13 @@ def test_a_sample_is_drawn_reviewed_and_signed_off_in_the_log(
     assert review["counts"] == {"justified": 1, "needs_follow_up": 1}
     shown = client.get(path, headers=audrey).json()
     assert [r["user"] for r in shown["reviews"]] == ["audrey"]
-    # The sign-off counts in the agency's reports.
+    # The searches signed off count in the agency's reports (Oregon: searches reviewed).
     # Reports count the agency's local days (California): today in UTC may be tomorrow there.
     today = datetime.now(ZoneInfo("America/Los_Angeles")).date().isoformat()
     report = client.get("/v1/reports/or-monthly", params={
         "agency": "ucpd", "start": today, "end": today}).json()
-    assert next(e for e in report["elements"] if e["key"] == "reviews")["value"] == 1
+    reviewed = next(e for e in report["elements"] if e["key"] == "reviews")
+    assert (reviewed["value"], reviewed["note"]) == (2, "in 1 sign-off of sampled searches")
 
 
 def test_investigators_admins_and_other_agencies_get_nothing(

@@ -407,11 +407,6 @@ def test_an_export_counts_among_the_access_records_a_report_declares(world: Worl
     assert mn["accesses"]["value"] == 4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Oregon's element `reviews` is labelled 'Searches reviewed by supervisors' but counts "
-    "`search_review` sign-offs (`reviews` in src/plateledger/transparency/reports.py; the "
-    "public facts keep no count of the searches a sign-off covers): a sample of four "
-    "searches signed off reads as 1 search reviewed"))
 def test_the_oregon_report_counts_the_searches_its_supervisors_reviewed(world: World) -> None:
     """Promise: a report's number means what its label says. Union City's supervisor signed
     off a sample of its three searches and its export, a finding for each."""

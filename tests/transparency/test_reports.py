@@ -109,8 +109,8 @@ RECOMPUTE: dict[str, Callable[[list[Entry]], Any]] = {
     "matches": lambda es: len(_hits(es)),
     "alerts": lambda es: len(_hits(es)),
     "accuracy": lambda es: len(_hits(es)),
-    "reviews": lambda es: sum(1 for e in es if e["type"] == "search_review"
-                              and e["agency"] == SLUG),
+    "reviews": lambda es: sum(len(e.get("findings", {})) for e in es
+                              if e["type"] == "search_review" and e["agency"] == SLUG),
     "requests_granted": lambda es: sum(_decided(es, True).values()),
     "requests_denied": lambda es: sum(_decided(es, False).values()),
     "stops_outcomes": lambda es: sum(

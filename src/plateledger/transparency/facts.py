@@ -74,6 +74,8 @@ class Fact:
     """Of a ``hit_disposition`` entry: what the officer found (``confirmed``, ``misread`` …)."""
     action: str | None = None
     """Of a ``hit_disposition`` entry: what followed (``none``, ``stop``, ``arrest`` …)."""
+    reviewed: int = 0
+    """Of a ``search_review`` entry: how many searches it signed off (one finding each)."""
 
     @property
     def day(self) -> date:
@@ -127,6 +129,8 @@ def fact_of(index: int, entry: Mapping[str, Any]) -> Fact:
         hit=_str(entry.get("object_id")) if disposed else None,
         disposition=_str(disposed.get("disposition")),
         action=_str(disposed.get("action")),
+        reviewed=len(findings) if kind == "search_review" and isinstance(
+            findings := entry.get("findings"), Mapping) else 0,
     )
 
 

@@ -262,7 +262,17 @@ def decisions_by_class(slug: str, facts: Sequence[Fact], classes: Mapping[str, s
 
 
 def reviews(slug: str, facts: Sequence[Fact]) -> int:
+    """Sign-offs of samples by the agency's supervisors."""
     return sum(1 for f in facts if f.type == "search_review" and f.agency == slug)
+
+
+def _sign_offs(count: int) -> str:
+    return f"in {count} sign-off{'' if count == 1 else 's'} of sampled searches"
+
+
+def searches_reviewed(slug: str, facts: Sequence[Fact]) -> int:
+    """Searches the agency's supervisors signed off, one finding each."""
+    return sum(f.reviewed for f in facts if f.type == "search_review" and f.agency == slug)
 
 
 def alarms(slug: str, facts: Sequence[Fact]) -> Figure:
@@ -421,7 +431,7 @@ def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
         Element("alarms", "Alarms (denial bursts, flagged reasons)", c, AUDIT, None,
                 alarms(p.slug, facts)),
         Element("reviews", "Searches reviewed by supervisors", c, AUDIT,
-                reviews(p.slug, facts)),
+                searches_reviewed(p.slug, facts), None, _sign_offs(reviews(p.slug, facts))),
         Element("posting", "Posted within two days of the end of the period", c, CONFIG,
                 "written by the report schedule; see docs/reports.md"),
     ]
