@@ -652,11 +652,6 @@ def test_a_partners_hold_keeps_none_of_the_owners_images(world: World) -> None:
     assert world.view("ucpd-inv", shot).status_code == 404  # nor for the owner
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hole: `access.clocks.with_image_clocks` keeps an image past its clock for every "
-    "requester allowed images (`held_images` ignores the hold's case and case agency), "
-    "while a hold keeps reads only for its case agency's searches for its case "
-    "(`access.held`, docs/accounts.md): the hold widens what unrelated searches see"))
 @pytest.mark.parametrize(("user", "case"), [
     pytest.param("fpd-inv", "FR-2026-0100", id="partner-for-its-own-case"),
     pytest.param("ucpd-inv", "UC-2026-0999", id="owner-for-another-case"),

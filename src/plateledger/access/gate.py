@@ -23,9 +23,10 @@ from plateledger.access.errors import (
     AuditUnavailable,
     DecisionUnavailable,
 )
+from plateledger.access.held import asking_agencies
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Agency, Catalog, Principal
-from plateledger.retention.holds import HoldStore
+from plateledger.retention.holds import HoldStore, LegalHold
 from plateledger.search import OwnerLimit, Scope, SearchPage
 
 log = logging.getLogger("plateledger.access")
@@ -207,6 +208,18 @@ class AccessGate:
                 "no policy decision could be made; no data was returned"
             ) from exc
 
+    def _case_holds(self, question: AccessQuestion) -> Sequence[LegalHold]:
+        """The active holds whose images an access may see past their clock: those of the
+        case it names, where it is made by and for that case's agency alone (as for held
+        copies, `plateledger.access.held`): a hold keeps evidence for its case, and widens
+        no other search's or partner's view."""
+        asking = asking_agencies(question.user, question.requested_by_id)
+        if not question.case_number or len(asking) != 1:
+            return ()
+        [agency] = asking
+        return HoldStore(self.catalog.engine, self.audit_log).for_case(
+            question.case_number, question.now, case_agency=agency)
+
     def run(
         self,
         question: AccessQuestion,
@@ -221,9 +234,8 @@ class AccessGate:
         ``export``, with ``facts`` such as its offense type), return all three."""
         decision = self.decide(question)
         snapshot = self.view.current()
-        scope = with_image_clocks(
-            decision.scope(), snapshot.agencies, question.now,
-            lambda: HoldStore(self.catalog.engine, self.audit_log).active(question.now))
+        scope = with_image_clocks(decision.scope(), snapshot.agencies, question.now,
+                                  lambda: self._case_holds(question))
         page = execute(scope)
         names = {a.id: a.slug for a in snapshot.agencies.values()}
         index = self.record(
