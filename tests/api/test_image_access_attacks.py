@@ -756,11 +756,6 @@ def test_a_held_copys_images_are_not_served_outside_its_case(world: World) -> No
         assert found(page, shot) is None, (user, case)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hole: `retention.purge.images_expired_sql` only looks `IMAGE_WINDOW` (7 days) past "
-    "the images clock, so a hold released later leaves the image on disk (not served) "
-    "until the read's own clock: the purge never deletes it (docs/retention.md: 'the "
-    "purge deletes it')"))
 def test_a_released_hold_leaves_no_image_on_disk_past_its_clock(world: World) -> None:
     """A hold kept a read's images well past its one-day clock (ten days); the hold is
     released and the purge runs: the images go, as the clock says."""

@@ -53,12 +53,14 @@ those whose clock ran out in the last week (runs are minutes apart); older ones,
 server down longer, go with their read."""
 
 
-def images_expired_sql(now: datetime, policies: Mapping[int, RetentionPolicy]) -> str:
+def images_expired_sql(now: datetime, policies: Mapping[int, RetentionPolicy], *,
+                       window: timedelta | None = IMAGE_WINDOW) -> str:
     """A WHERE fragment true for live reads whose images clock (shorter than the read's)
-    ran out within `IMAGE_WINDOW` of ``now``."""
+    ran out within ``window`` of ``now`` (`IMAGE_WINDOW`; None: whenever)."""
     parts = [
-        f"(owner_id = {int(owner)} AND ts <= {moment(now - policy.images)} "
-        f"AND ts > {moment(now - policy.images - IMAGE_WINDOW)})"
+        f"(owner_id = {int(owner)} AND ts <= {moment(now - policy.images)}"
+        + ("" if window is None else f" AND ts > {moment(now - policy.images - window)}")
+        + ")"
         for owner, policy in sorted(policies.items())
         if policy.images_go_first
     ]
@@ -76,7 +78,8 @@ def purge(
     """Purge every read expired at ``now``; return the receipt logged for the run.
 
     ``policies`` maps owner ids to their current policy; ``holds`` may include inactive
-    holds (only those active at ``now`` keep reads). Reads selected by an active hold are
+    holds (only those active at ``now`` keep reads; the images an ended one kept past
+    their clock are deleted). Reads selected by an active hold are
     copied into ``held_reads`` before anything is deleted; if copying fails, nothing is
     deleted. Copies of holds no longer active are deleted. With ``images``, the crops of
     every read deleted (and of every copy released) are deleted from it first.
@@ -106,9 +109,14 @@ def purge(
     # of the reads an active hold keeps stay.
     held = f"SELECT read_id FROM {store.db}.{HELD_READS}"
     keeping = f"hold_id IN {strings([h.hold_id for h in active])}" if active else "0"
-    # a live read an active hold selects keeps its images past their clock too
+    # a live read an active hold selects keeps its images past their clock too; once the
+    # hold has ended (a hold given here that is no longer active), they are due whenever
+    # their clock ran out, not only in the last `IMAGE_WINDOW`
     selected = " OR ".join(f"({h.reads_sql()})" for h in active) or "0"
-    images_due = f"({images_expired_sql(now, policies)} AND NOT ({selected}))"
+    ended = " OR ".join(f"({h.reads_sql()})" for h in holds if not h.active(now)) or "0"
+    images_due = (f"(({images_expired_sql(now, policies)} OR "
+                  f"({images_expired_sql(now, policies, window=None)} AND ({ended}))) "
+                  f"AND NOT ({selected}))")
     images_deleted = 0 if images is None else delete_images(images, _pictured(
         store, f"({expired} OR {images_due})", f"{held} WHERE {keeping}", f"NOT ({keeping})"))
     delete_extras(

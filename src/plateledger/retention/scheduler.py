@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from plateledger.audit import AuditLog
 from plateledger.periodic import Periodic
 from plateledger.policy.clocks import RetentionPolicy
-from plateledger.retention.holds import HoldStore
-from plateledger.retention.purge import purge
+from plateledger.retention.holds import HoldStore, LegalHold
+from plateledger.retention.purge import IMAGE_WINDOW, purge
 from plateledger.retention.receipt import DeletionReceipt
 from plateledger.store import ReadStore
 from plateledger.store.images import CropStore
@@ -62,7 +62,7 @@ class RetentionScheduler:
         try:
             cutoff = now or datetime.now(UTC)
             receipt = purge(
-                self.store, cutoff, self.policies(), self.holds.active(cutoff), self.audit_log,
+                self.store, cutoff, self.policies(), self.holds_due(cutoff), self.audit_log,
                 self.images,
             )
             self.last_receipt = receipt
@@ -70,6 +70,13 @@ class RetentionScheduler:
             return receipt
         finally:
             self._run_lock.release()
+
+    def holds_due(self, now: datetime) -> list[LegalHold]:
+        """The holds a run at ``now`` weighs: the active ones (they keep reads), and those
+        that ended within `IMAGE_WINDOW` (the images they kept past their clock go now;
+        runs are minutes apart)."""
+        return [h for h in self.holds.list()
+                if h.active(now) or (h.released_at or h.expires_at) > now - IMAGE_WINDOW]
 
     def start(self) -> None:
         """Start the background thread (first run after one interval); idempotent."""
