@@ -540,12 +540,6 @@ def test_an_image_past_its_clock_is_neither_shown_nor_served_by_any_search(
         assert world.view(user, fresh, image).content == fresh.image(image)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hole (low): `access.images.view_image` logs the read as returned (`returned`: 1, its "
-    "digest, `returned_by_owner`) before finding it has no image to serve: an entry "
-    "records Union City's data released to Fremont when nothing was (and gives Union "
-    "City's auditors the owner's view of it); `search.read_by_id.search_read` could "
-    "return no read when the scope shows it without the image asked for"))
 def test_an_image_view_that_serves_no_image_records_no_read_returned(world: World) -> None:
     """Fremont asks for the crop of a read past Union City's images clock and gets none.
     The audit entry is the record of what left Union City: it must say that nothing did —

@@ -13,13 +13,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from plateledger.access.errors import AccessDenied, NotVisible
 from plateledger.access.gate import AccessGate
 from plateledger.audit.entry import EntryType
 from plateledger.catalog import Principal
 from plateledger.plates import PlateError, normalize_plate
+from plateledger.search import Scope, SearchPage
 from plateledger.search.read_by_id import search_read
 from plateledger.store import ReadStore
 from plateledger.store.images import CropStore
@@ -61,27 +62,40 @@ def view_image(
         user, action="view_image", purpose=asked.purpose, case_number=asked.case_number,
         reason=asked.reason, requested_by=asked.requested_by, lookback_days=0, now=now,
     )
+    found: dict[str, Any] = {}
+
+    def execute(scope: Scope) -> SearchPage:
+        """The read, and its image fetched before the entry is written: a read shown
+        without the image asked for (past its clock, never stored) is logged as nothing
+        returned, since nothing leaves the owner."""
+        page = search_read(store, asked.read_id, normalized, scope)
+        if not page.results:
+            return page
+        read = page.results[0]
+        ref = read.image_plate if asked.kind == "plate" else read.image_overview
+        # Only the image this server stored for this very read is served: a reference is
+        # text a client may have posted, and one naming another read's image (another
+        # agency's, say) must not lend it out under this read's decision.
+        own = ref == images.ref(read.read_id, asked.kind)
+        found["read"] = read
+        found["data"] = images.get(ref) if ref and own else None
+        if found["data"] is None:
+            return page.model_copy(update={"results": [], "total": 0})
+        return page
+
     decision, page, _ = gate.run(
         question, kind="image",
         query={"read_id": str(asked.read_id), "plate": normalized, "image": asked.kind},
-        execute=lambda scope: search_read(store, asked.read_id, normalized, scope),
-        entry_type=EntryType.IMAGE_VIEW,
+        execute=execute, entry_type=EntryType.IMAGE_VIEW,
     )
-    if not page.results:
-        # Which owners refused is the same for every read id (it is the decision, not the
-        # data): saying so tells the requester why without saying whose read this is.
-        denied = [{"owner_id": o.owner_id, "policy_ids": list(o.policy_ids)}
-                  for o in decision.outcomes.values() if not o.allowed]
-        raise NotVisible("no_such_read", f"no read {asked.read_id} of plate `{normalized}` "
-                         "whose images you may view", {"owners_denied": denied})
-    read = page.results[0]
-    ref = read.image_plate if asked.kind == "plate" else read.image_overview
-    # Only the image this server stored for this very read is served: a reference is
-    # text a client may have posted, and one naming another read's image (another
-    # agency's, say) must not lend it out under this read's decision.
-    own = ref == images.ref(read.read_id, asked.kind)
-    data = images.get(ref) if ref and own else None
-    if data is None:
+    if page.results:
+        return bytes(found["data"])
+    if "read" in found:
         raise NotVisible("no_image", f"read {asked.read_id} has no {asked.kind} image on "
                          "this server")
-    return bytes(data)
+    # Which owners refused is the same for every read id (it is the decision, not the
+    # data): saying so tells the requester why without saying whose read this is.
+    denied = [{"owner_id": o.owner_id, "policy_ids": list(o.policy_ids)}
+              for o in decision.outcomes.values() if not o.allowed]
+    raise NotVisible("no_such_read", f"no read {asked.read_id} of plate `{normalized}` "
+                     "whose images you may view", {"owners_denied": denied})
