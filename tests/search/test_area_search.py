@@ -48,7 +48,10 @@ def test_a_camera_window_is_read_from_the_camera_projection(
         store.insert_arrow(batch)
     store.optimize()
     owners = {a.id: OwnerLimit(result_cap=3 if capped else None) for a in city.plan.agencies}
-    camera = str(store.query("SELECT any(camera_id) AS c FROM {db}.reads").column("c")[0])
+    # a fixed camera and a window around one of its reads: never an empty window
+    [seen] = store.query("SELECT camera_id, ts FROM {db}.reads WHERE camera_id LIKE '%-fx-%' "
+                         "ORDER BY camera_id, ts LIMIT 1").to_pylist()
+    camera, start = str(seen["camera_id"]), seen["ts"] - timedelta(hours=1)
     sent: list[tuple[str, object]] = []
     engine = store.engine
     query = engine.query
