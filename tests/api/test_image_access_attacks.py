@@ -431,11 +431,6 @@ def test_an_alert_only_agreement_that_shares_images_opens_no_image(world: World)
     assert answer.status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hole: a sharing preset's grant carries `Limits()` (images allowed) in "
-    "`policy.compiler.compile_agreements`, so searches admitted by a preset show the "
-    "owner's image references although the preset grants no `view_image` "
-    "(docs/policies.md: 'no export, no images: those need an agreement')"))
 def test_a_preset_partner_is_shown_no_image_reference_it_may_not_open(world: World) -> None:
     """Union City shares in-state by preset. Berkeley (no agreement) finds Union City's
     read, and may not open its image (a preset shares no images): its search must not show
@@ -452,12 +447,6 @@ def test_a_preset_partner_is_shown_no_image_reference_it_may_not_open(world: Wor
     assert (row["image_plate"], row["image_overview"]) == ("", "")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hole: the role pack refuses a dispatcher `view_image`, but its exact search's scope "
-    "takes `images` from the own-agency grant (`Limits()` in "
-    "`policy.compiler.compile_agreements`), so `search.keyed.read_outs` shows the image "
-    "references; nothing ties a search's `OwnerLimit.images` to `view_image` being "
-    "allowed (docs/accounts.md: a dispatcher has 'no images')"))
 def test_a_dispatcher_is_shown_no_image_reference_it_may_not_open(world: World) -> None:
     """A dispatcher may look a plate up to confirm a hit, and sees no images — that is
     casework (docs/accounts.md). Its exact lookup finds the read; the image is refused

@@ -22,7 +22,9 @@ from plateledger.hotlist.gate import EngineAlertGate
 from plateledger.policy import (
     DATA_ACTIONS,
     LAW_PACKS,
+    SEARCH_ACTIONS,
     STATE_PACKS,
+    AccessDecision,
     AccessRequest,
     Action,
     ActionPreview,
@@ -210,11 +212,12 @@ class PolicyDecider:
         except UnknownPurpose as exc:
             raise AccessDenied("unknown_purpose", str(exc)) from None
         engine = self.source.engine()
-        decision = engine.decide(AccessRequest(
+        action = parse_action(question.action)
+        request = AccessRequest(
             user_id=question.user.user_id,
             user_agency_id=question.user.agency_id,
             requested_by_agency_id=question.requested_by_id,
-            action=parse_action(question.action),
+            action=action,
             purpose=purpose,
             case_number=question.case_number,
             reason=question.reason,
@@ -224,7 +227,9 @@ class PolicyDecider:
             hotlist_category=question.hotlist_category,
             user_roles=question.user.roles,
             acting_for_agency_id=question.user.acting_for_id,
-        ))
+        )
+        decision = engine.decide(request)
+        openable = self._images_openable(engine, request, decision)
         outcomes = {}
         for owner_id, verdict in decision.per_owner.items():
             limit = None
@@ -233,7 +238,7 @@ class PolicyDecider:
                 limit = OwnerLimit(
                     since=None if lookback is None else question.now - timedelta(days=lookback),
                     result_cap=verdict.limits.result_cap,
-                    images=verdict.limits.images,
+                    images=verdict.limits.images and owner_id in openable,
                 )
             outcomes[owner_id] = OwnerOutcome(
                 owner_id, verdict.allowed, verdict.policy_ids, limit, verdict.reasons,
@@ -244,6 +249,29 @@ class PolicyDecider:
             policy_hash=decision.policy_hash,
             reason_flags=tuple(sorted(f.value for f in decision.reason_flags)),
         )
+
+
+    @staticmethod
+    def _images_openable(
+        engine: PolicyEngine, request: AccessRequest, decision: AccessDecision,
+    ) -> frozenset[int]:
+        """The owners whose image references ``request``'s results may show: those whose
+        grant shares images *and* who would let the same requester, for the same purpose
+        and case, `view_image`. A reference is shown only where it opens: a sharing
+        preset's grant or the owner's own (which carry images) do not make a dispatcher,
+        whose role opens no image, or a preset partner, which no agreement lets open
+        one, see which reads have pictures."""
+        wanted = [o for o, v in decision.per_owner.items() if v.allowed and v.limits.images]
+        if request.action == Action.VIEW_IMAGE:
+            return frozenset(wanted)  # the question was asked
+        if not wanted or request.action not in IMAGE_SHOWING:
+            return frozenset()
+        views = engine.decide(replace(request, action=Action.VIEW_IMAGE, owners=wanted))
+        return frozenset(o for o, v in views.per_owner.items() if v.allowed)
+
+
+IMAGE_SHOWING = SEARCH_ACTIONS | {Action.EXPORT}
+"""Actions whose results carry the reads' image references."""
 
 
 class PolicyAlertGate(EngineAlertGate):
