@@ -18,17 +18,19 @@ case).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Any
 
 from plateledger.catalog import Principal
 from plateledger.retention.holds import HoldStore
-from plateledger.search.filters import Filters
+from plateledger.search.filters import MAX_PAGE, Filters
 from plateledger.search.held import held_scope, search_held
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 
-__all__ = ["asking_agencies", "with_held_copies"]
+__all__ = ["asking_agencies", "held_read", "with_held_copies"]
 
 
 def asking_agencies(user: Principal, requested_by_id: int) -> frozenset[int]:
@@ -76,3 +78,21 @@ def with_held_copies(
             extra.append(read.model_copy(update={"held_for": hold.hold_id}))
     return page.model_copy(update={"results": page.results + extra,
                                    "total": page.total + len(extra)})
+
+
+def held_read(
+    store: ReadStore, holds: HoldStore, question: Any, read_id: uuid.UUID, plate: str,
+    scope: Scope, empty: SearchPage,
+) -> SearchPage:
+    """The held copy ``read_id`` of ``plate`` as a page of at most one read, for an image
+    view ``question`` (an `AccessQuestion`) made for a case: found exactly as a case search
+    made by and for the same agency would find it (`with_held_copies`, under ``scope``'s
+    limits, owners whose images the decision allows only); ``empty`` otherwise."""
+    with_images = Scope({o: lim for o, lim in scope.owners.items() if lim.images})
+    if with_images.is_empty():
+        return empty
+    asking = asking_agencies(question.user, question.requested_by_id)
+    page = with_held_copies(store, holds, question.case_number, plate, Filters(limit=MAX_PAGE),
+                            with_images, empty, question.now, asking=asking)
+    found = [r for r in page.results if r.read_id == read_id]
+    return empty.model_copy(update={"results": found[:1], "total": len(found[:1])})

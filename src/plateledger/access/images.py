@@ -17,9 +17,11 @@ from typing import Any, Literal
 
 from plateledger.access.errors import AccessDenied, NotVisible
 from plateledger.access.gate import AccessGate
+from plateledger.access.held import held_read
 from plateledger.audit.entry import EntryType
 from plateledger.catalog import Principal
 from plateledger.plates import PlateError, normalize_plate
+from plateledger.retention.holds import HoldStore
 from plateledger.search import Scope, SearchPage
 from plateledger.search.read_by_id import search_read
 from plateledger.store import ReadStore
@@ -52,7 +54,9 @@ def view_image(
     An image older than its owner's images clock is not served (the purge deletes it),
     whatever its read's own clock, unless an active hold selects the read: the gate's
     scope says so (`plateledger.access.clocks`), and the read comes without its image
-    reference."""
+    reference. A read past its own clock is found among the copies the holds of the
+    view's case kept, for that case's agency alone (`held_read`), as a case search
+    finds them."""
     try:
         normalized = normalize_plate(asked.plate)
     except PlateError as exc:
@@ -69,6 +73,10 @@ def view_image(
         without the image asked for (past its clock, never stored) is logged as nothing
         returned, since nothing leaves the owner."""
         page = search_read(store, asked.read_id, normalized, scope)
+        if not page.results:
+            # the read may be gone but for a legal hold of the case this view is made for
+            page = held_read(store, HoldStore(gate.catalog.engine, gate.audit_log),
+                             question, asked.read_id, normalized, scope, page)
         if not page.results:
             return page
         read = page.results[0]
