@@ -193,3 +193,23 @@ def test_a_hit_on_an_entry_withdrawn_after_the_match_is_not_delivered(
     )
     result = service.process([make_read("7ABC123", owner=OAKLAND)])
     assert (result.candidates, result.delivered, result.withdrawn) == (1, 0, 1)
+
+
+def test_hits_matched_on_arrival_are_delivered_with_the_read_as_stored(
+    service: HitService, hotlists: HotlistStore, hits: HitStore,
+) -> None:
+    """Ingest matches a batch once, when it arrives (its retention needs the hits), and
+    delivers from that match after the reads are stored: each hit of a stored read,
+    with the read as stored (its clock decided since), and none for a read that was not
+    stored (refused for a conflict, say)."""
+    hotlists.import_list(OAKLAND, "stolen", "local", "stolen_vehicle",
+                         [{"plate": "7ABC123"}, {"plate": "7XYZ999"}])
+    arrived = [make_read("7ABC123", owner=OAKLAND), make_read("7XYZ999", owner=OAKLAND)]
+    matched = service.match(arrived)
+    assert sorted(h.read.plate for h in matched) == ["7ABC123", "7XYZ999"]
+    kept = arrived[0].model_copy(update={"expires_at": arrived[0].expires_at.replace(
+        year=arrived[0].expires_at.year + 1)})
+    report = service.process([kept], matched=matched)
+    assert (report.candidates, report.delivered) == (1, 1)
+    assert report.hit_read_ids == {str(kept.read_id)}
+    assert [h.read.plate for h in hits.list_hits(OAKLAND)] == ["7ABC123"]

@@ -55,7 +55,8 @@ def test_each_request_learns_which_of_its_reads_were_refused(store: ReadStore) -
     """Conflicts are looked for in the writer thread, over the whole group commit: two
     requests in one batch cannot both claim a read id, and only new reads reach on_commit."""
     committed: list[list[PlateRead]] = []
-    batcher = ReadBatcher(store, max_reads=4, max_delay=60, on_commit=committed.append)
+    batcher = ReadBatcher(store, max_reads=4, max_delay=60,
+                          on_commit=lambda reads, _: committed.append(reads))
     agency_a = make_read("8ABC123", owner=1)
     agency_b = agency_a.model_copy(update={"owner_id": 2, "camera_id": "cam-b"})
     other = make_read("7XYZ981", owner=2)
@@ -88,7 +89,8 @@ def test_what_requests_prepare_is_used_as_the_writer_would_make_it(store: ReadSt
         store.engine.command(f"TRUNCATE TABLE {store.db}.reads")
         store.add_reads([stored, own])
         committed: list[list[PlateRead]] = []
-        batcher = ReadBatcher(store, max_reads=4, max_delay=60, on_commit=committed.append)
+        batcher = ReadBatcher(store, max_reads=4, max_delay=60,
+                              on_commit=lambda reads, _, into=committed: into.append(reads))
         futures = [
             batcher.submit(reads, None, None if with_one_unprepared and i else prepared(reads))
             for i, reads in enumerate(requests)
@@ -160,3 +162,25 @@ def test_reads_arriving_during_a_write_go_together_in_the_next(store: ReadStore)
     assert len(done) == 4 and all(f.exception() is None for f in done)
     assert sizes == [5, 6]
     assert store.count() == 11
+
+
+def test_what_requests_matched_on_arrival_reaches_on_commit_with_their_batch(
+    store: ReadStore,
+) -> None:
+    """Each request hands over what it matched its reads against when they arrived (the
+    server: hot-list hits, so that a batch is matched once); the batch's follower gets
+    them all with the reads written — or None where a request came without, so that the
+    follower matches the batch itself and no hit is lost."""
+    for second, expected in ((["hit-b"], ["hit-a", "hit-b"]), (None, None)):
+        committed: list[tuple[list[PlateRead], list[Any] | None]] = []
+        batcher = ReadBatcher(store, max_reads=2, max_delay=60,
+                              on_commit=lambda r, m, into=committed: into.append((r, m)))
+        first = [make_read("8MAT001")]
+        futures = [batcher.submit(first, matched=["hit-a"]),
+                   batcher.submit([make_read("8MAT002")], matched=second)]
+        wait(futures, timeout=60)
+        batcher.close()
+        [(reads, matched)] = committed
+        assert [r.plate for r in reads] == ["8MAT001", "8MAT002"]
+        assert matched == expected
+        store.engine.command(f"TRUNCATE TABLE {store.db}.reads")

@@ -233,8 +233,10 @@ class Resources:
             interval=timedelta(minutes=settings.witness_every_minutes),
         )
 
-    def _deliver_alerts(self, reads: list[PlateRead]) -> None:
-        self.hotlist.service.process(reads)
+    def _deliver_alerts(self, reads: list[PlateRead], matched: list[Any] | None) -> None:
+        """A written batch's hits, from the match made when its reads arrived (`keep`; or
+        matched now, where a request came without)."""
+        self.hotlist.service.process(reads, matched=matched)
 
     def install(self, state: Any) -> None:
         """Put each service where the typed dependencies (`plateledger.api.deps`) find it."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -189,17 +189,26 @@ class HitService:
             judged.append((hit, entry, question, decisions[question.key]))
         return judged, withdrawn
 
+    def match(self, reads: Sequence[PlateRead], now: datetime | None = None) -> list[Hit]:
+        """Every candidate hit of ``reads`` on the entries active at ``now`` (policy not
+        asked): what `deliverable_read_ids` and `process` take, so that a batch is matched
+        once — at arrival, for its retention — and its stored reads' hits are delivered
+        from that one match."""
+        return self.index.match_reads(reads, now or datetime.now(UTC))
+
     def deliverable_read_ids(
-        self, reads: Sequence[PlateRead], now: datetime | None = None
+        self, reads: Sequence[PlateRead], now: datetime | None = None,
+        matched: Sequence[Hit] | None = None,
     ) -> frozenset[uuid.UUID]:
         """The reads among ``reads`` that would raise a hit policy lets its list's owner
         receive, by an exact or confusable match (one-edit candidates are too many to
         extend every matching read's life). Retention keeps these as hits: a list whose
         owner may not receive a read's hits must not lengthen that read's life either, nor
-        may a list of a partner node whose key was revoked (its hits are dropped)."""
+        may a list of a partner node whose key was revoked (its hits are dropped).
+        ``matched``: the hits `match` found for ``reads``, if already matched."""
         moment = now or datetime.now(UTC)
-        candidates = [h for h in self.index.match_reads(reads, moment)
-                      if h.kind != MatchKind.ONE_EDIT]
+        found = self.index.match_reads(reads, moment) if matched is None else matched
+        candidates = [h for h in found if h.kind != MatchKind.ONE_EDIT]
         if not candidates:
             return frozenset()
         judged, _ = self._judge(candidates)
@@ -209,11 +218,22 @@ class HitService:
                          if d.allowed and not (hit.list_id in shared
                                                and shared[hit.list_id] is None))  # fmt: skip
 
-    def process(self, reads: Sequence[PlateRead], now: datetime | None = None) -> DeliveryReport:
+    def process(
+        self, reads: Sequence[PlateRead], now: datetime | None = None,
+        matched: Sequence[Hit] | None = None,
+    ) -> DeliveryReport:
         """Match ``reads`` (already stored) and deliver what policy allows. Raises what the
-        audit log raised when it cannot be written: then nothing was delivered."""
+        audit log raised when it cannot be written: then nothing was delivered.
+
+        ``matched``: the hits `match` found when the reads arrived, of which those of
+        ``reads`` are delivered, with the read as stored (its retention decided since)."""
         moment = now or datetime.now(UTC)
-        candidates = self.index.match_reads(reads, moment)
+        if matched is None:
+            candidates = self.index.match_reads(reads, moment)
+        else:
+            stored = {read.read_id: read for read in reads}
+            candidates = [replace(hit, read=stored[hit.read.read_id]) for hit in matched
+                          if hit.read.read_id in stored]
         if not candidates:
             return DeliveryReport()
         judged, withdrawn = self._judge(candidates)

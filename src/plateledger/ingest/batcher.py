@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -63,6 +64,9 @@ class _Pending:
     """Positions in ``reads`` of reads with server-derived ids, likewise."""
     prepared: bool = True
     """Whether every request so far brought its `Prepared` (else the writer prepares)."""
+    matched: list[Any] | None = field(default_factory=list)
+    """What each request found matching its reads on arrival (hot-list hits), for
+    ``on_commit``; None once a request came without (then ``on_commit`` matches)."""
 
     def table(self) -> pa.Table | None:
         if not self.prepared or not self.tables:
@@ -94,13 +98,15 @@ class ReadBatcher:
         *,
         max_reads: int = 10_000,
         max_delay: float = 1.0,
-        on_commit: Callable[[list[PlateRead]], None] | None = None,
+        on_commit: Callable[[list[PlateRead], list[Any] | None], None] | None = None,
     ):
         """``on_commit`` receives each written batch, in order, on a thread of its own
-        (hot-list matching and alert delivery), so it never delays an acknowledgement."""
+        (alert delivery), with what its requests matched on arrival (``submit``), so it
+        never delays an acknowledgement."""
         self.store = store
         self.on_commit = on_commit
-        self._committed: queue.Queue[list[PlateRead] | None] = queue.Queue()
+        self._committed: queue.Queue[tuple[list[PlateRead], list[Any] | None] | None] = (
+            queue.Queue())
         self._follower: threading.Thread | None = None
         if on_commit is not None:
             self._follower = threading.Thread(
@@ -122,11 +128,13 @@ class ReadBatcher:
         reads: Sequence[PlateRead],
         extras: Mapping[uuid.UUID, Extras] | None = None,
         ready: Prepared | None = None,
+        matched: Sequence[Any] | None = None,
     ) -> Future[frozenset[int]]:
-        """Queue reads (with what the vendor sent beside them, by read id, and what the
-        request prepared of them: `prepared`); the future completes when they are durably
-        stored (or fails), with the positions in ``reads`` of those refused because their
-        id is taken."""
+        """Queue reads (with what the vendor sent beside them, by read id, what the
+        request prepared of them: `prepared`, and what it found matching them on arrival:
+        handed to ``on_commit`` with the batch, None if not matched); the future
+        completes when they are durably stored (or fails), with the positions in ``reads``
+        of those refused because their id is taken."""
         future: Future[frozenset[int]] = Future()
         if not reads:
             future.set_result(frozenset())
@@ -145,6 +153,10 @@ class ReadBatcher:
                 self._pending.tables.append(ready.table)
                 self._pending.derived.extend(start + p for p in ready.derived)
             self._pending.reads.extend(reads)
+            if matched is None:
+                self._pending.matched = None
+            elif self._pending.matched is not None:
+                self._pending.matched.extend(matched)
             if extras:
                 self._pending.extras.update(
                     (r.read_id, extras[r.read_id]) for r in reads if r.read_id in extras)
@@ -190,7 +202,7 @@ class ReadBatcher:
             for future, start, end in zip(batch.futures, batch.starts, ends, strict=True):
                 future.set_result(frozenset(p - start for p in added.refused if start <= p < end))
             if self.on_commit is not None and added.written:
-                self._committed.put(added.written)
+                self._committed.put((added.written, batch.matched))
 
     def _add_extras(self, extras: dict[uuid.UUID, Extras], written: list[PlateRead]) -> None:
         """Write the extras of the reads just written (a refused read's are dropped)."""
@@ -205,9 +217,9 @@ class ReadBatcher:
 
     def _follow(self) -> None:
         assert self.on_commit is not None
-        while (reads := self._committed.get()) is not None:
+        while (committed := self._committed.get()) is not None:
             try:
-                self.on_commit(reads)
+                self.on_commit(*committed)
             except Exception:  # a failing follower must not stop ingest; it is logged
                 log.exception("processing a committed batch failed")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -87,18 +87,23 @@ async def store_reads(
     batch order, an error per read refused for a conflict, and how many were not kept.
     ``before_store`` gets the reads kept, before they are written (their images: a read a
     law forbids keeping leaves no image either). `Unstored` if the store cannot take them."""
-    def kept_and_prepared() -> tuple[list[tuple[int, PlateRead]], int, Prepared | None]:
-        stored, not_kept = keep(ingest, reads)
+    def kept_and_prepared(
+    ) -> tuple[list[tuple[int, PlateRead]], int, Prepared | None, list[Any]]:
+        matched = ingest.hotlist.service.match([r for _, r in reads])
+        stored, not_kept = keep(ingest, reads, matched)
         if before_store is not None and stored:
             before_store(stored)
         # what the single writer would otherwise do itself, done here on the request's thread
-        return stored, not_kept, prepared([r for _, r in stored]) if stored else None
+        ready = prepared([r for _, r in stored]) if stored else None
+        return stored, not_kept, ready, matched
 
-    stored, not_kept, ready = await asyncio.to_thread(kept_and_prepared)
+    stored, not_kept, ready, matched = await asyncio.to_thread(kept_and_prepared)
     refused: frozenset[int] = frozenset()
     if stored:
         try:
-            future = ingest.batcher.submit([read for _, read in stored], extras, ready)
+            # the hits found now are delivered once the reads are stored: one match a batch
+            future = ingest.batcher.submit([read for _, read in stored], extras, ready,
+                                           matched)
         except BatcherClosed as exc:
             raise Unstored(ApiError(503, "shutting_down", str(exc))) from None
         try:
@@ -178,16 +183,17 @@ class IngestResult(BaseModel):
 
 
 def keep(
-    ingest: Any, reads: list[tuple[int, PlateRead]]
+    ingest: Any, reads: list[tuple[int, PlateRead]], matched: Sequence[Any] | None = None,
 ) -> tuple[list[tuple[int, PlateRead]], int]:
     """The reads to store (with their item index), and how many are not kept (a pack that
     forbids keeping non-hits, as New Hampshire's, after they were matched against the hot
-    lists). ``ingest`` has the server's ``hotlist`` runtime and ``retention_for`` clocks
-    (an `Ingest`)."""
+    lists: ``matched``, the hits `HitService.match` found for them, if matched already).
+    ``ingest`` has the server's ``hotlist`` runtime and ``retention_for`` clocks (an
+    `Ingest`)."""
     # A hit for retention is one policy lets its list's owner receive (the question
     # delivery asks): another agency's list does not keep a read its law would purge.
     hit_ids: frozenset[uuid.UUID] = ingest.hotlist.service.deliverable_read_ids(
-        [r for _, r in reads])
+        [r for _, r in reads], matched=matched)
     return retain(reads, hit_ids, ingest.retention_for)
 
 
