@@ -25,6 +25,7 @@ from plateledger.access.errors import (
 )
 from plateledger.audit.errors import TamperedLogError
 from plateledger.plates import PlateError
+from plateledger.policy.clocks import RetentionError
 from plateledger.store import StoreError
 
 log = logging.getLogger("plateledger.api")
@@ -122,6 +123,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _tampered(request: Request, exc: TamperedLogError) -> JSONResponse:
         log.error("audit log tampered, seen on %s: %s", request.url.path, exc)
         return JSONResponse(error_body("audit_log_tampered", str(exc)), status_code=503)
+
+    @app.exception_handler(RetentionError)
+    async def _retention(request: Request, exc: RetentionError) -> JSONResponse:
+        # a catalog written before the clocks were checked (a 0-day clock): the agency's
+        # reads cannot be given an expiry, so none is taken until an admin sets them
+        log.error("retention clocks unusable, seen on %s: %s", request.url.path, exc)
+        return JSONResponse(error_body(
+            "retention_unavailable",
+            f"this agency's retention clocks cannot be worked out ({exc}); nothing of the "
+            "request was stored or changed: an administrator must set them again "
+            "(PATCH /v1/admin/agency)"), status_code=503)
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:
