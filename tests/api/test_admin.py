@@ -182,6 +182,26 @@ def test_an_agreement_sharing_images_without_search_is_refused(
     assert client.get("/v1/admin/agreements", headers=ucpd).json() == []
 
 
+@pytest.mark.parametrize("actions", [["view_image"], ["search", "view_image"],
+                                     ["alert", "view_image"]])
+def test_an_agreement_granting_view_image_without_sharing_images_is_refused(
+    client: TestClient, actions: list[str]
+) -> None:
+    """`view_image` alone would open nothing (images are shared by `images_allowed`, with
+    search): refused with what to do instead, rather than kept as a grant that does
+    nothing."""
+    ucpd = login(client, "ucpd-admin")
+    response = client.post("/v1/admin/agreements", headers=ucpd, json={
+        "recipient": "fpd", "actions": actions, "purposes": ["stolen_vehicle"]})
+    assert response.status_code == 422, response.text
+    assert "images_allowed" in response.json()["error"]["message"]
+    assert client.get("/v1/admin/agreements", headers=ucpd).json() == []
+    shared = client.post("/v1/admin/agreements", headers=ucpd, json={
+        "recipient": "fpd", "actions": ["search", "view_image"],
+        "purposes": ["stolen_vehicle"], "images_allowed": True})
+    assert shared.status_code == 201, shared.text
+
+
 def test_an_agreement_with_an_unknown_recipient_is_404(client: TestClient) -> None:
     response = client.post(
         "/v1/admin/agreements", headers=login(client, "ucpd-admin"),

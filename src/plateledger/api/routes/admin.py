@@ -57,7 +57,7 @@ from plateledger.catalog import (
 )
 from plateledger.catalog.accounts import TOTP_ROLES
 from plateledger.policy import PolicyError, parse_purpose
-from plateledger.policy.action import SEARCH_ACTIONS, granted_actions
+from plateledger.policy.action import SEARCH_ACTIONS, Action, granted_actions
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -484,6 +484,12 @@ def dry_run(
     if body.images_allowed and not granted >= SEARCH_ACTIONS:
         raise ApiError(422, "refused", "`images_allowed` shares the images of the reads a "
                        "partner may search: it needs `search` among the actions")
+    if Action.VIEW_IMAGE in granted and not body.images_allowed:
+        # it would open nothing: a search shows, and a view serves, images only where
+        # the agreement shares them
+        raise ApiError(422, "refused", "`view_image` comes with `images_allowed` and "
+                       "`search`: tick `images_allowed` to share the images of the reads "
+                       "the partner may search")
     try:
         previews = preview_agreement(
             source.engine(), admin.agency_id, recipient_id, actions=body.actions,
