@@ -213,3 +213,7 @@ def test_hits_matched_on_arrival_are_delivered_with_the_read_as_stored(
     assert (report.candidates, report.delivered) == (1, 1)
     assert report.hit_read_ids == {str(kept.read_id)}
     assert [h.read.plate for h in hits.list_hits(OAKLAND)] == ["7ABC123"]
+    # a read refused for claiming the stored read's id with another plate lends it no hit
+    impostor = arrived[1].model_copy(update={"read_id": kept.read_id})
+    lent = service.process([kept], matched=service.match([impostor]))
+    assert (lent.candidates, lent.delivered) == (0, 0)

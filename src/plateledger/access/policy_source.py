@@ -250,7 +250,6 @@ class PolicyDecider:
             reason_flags=tuple(sorted(f.value for f in decision.reason_flags)),
         )
 
-
     @staticmethod
     def _images_openable(
         engine: PolicyEngine, request: AccessRequest, decision: AccessDecision,

@@ -124,6 +124,11 @@ def _withheld_entry(
     )
 
 
+def _evidence(read: PlateRead) -> tuple[object, ...]:
+    """What makes a read the same read: its id, owner, camera, moment and plate."""
+    return (read.read_id, read.owner_id, read.camera_id, read.ts, read.plate)
+
+
 class HitService:
     """Matches stored reads and delivers the hits that policy allows."""
 
@@ -231,9 +236,11 @@ class HitService:
         if matched is None:
             candidates = self.index.match_reads(reads, moment)
         else:
-            stored = {read.read_id: read for read in reads}
-            candidates = [replace(hit, read=stored[hit.read.read_id]) for hit in matched
-                          if hit.read.read_id in stored]
+            # by id and content: a read refused for claiming a stored read's id with other
+            # content must not lend its hits to the read stored under that id
+            stored = {_evidence(read): read for read in reads}
+            candidates = [replace(hit, read=stored[_evidence(hit.read)]) for hit in matched
+                          if _evidence(hit.read) in stored]
         if not candidates:
             return DeliveryReport()
         judged, withdrawn = self._judge(candidates)
