@@ -658,11 +658,6 @@ def test_an_image_a_hold_keeps_past_its_clock_is_for_the_holds_case_only(
     assert row is not None and (row["image_plate"], row["image_overview"]) == ("", "")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hole: a hold placed after a purge deleted a read's images makes searches show "
-    "references to images that are gone: `Scope.images_shown` trusts `LegalHold.keeps` "
-    "(via `access.clocks.held_images`) without asking whether the images outlived the "
-    "clock; the view answers `no_image`"))
 def test_a_hold_placed_after_the_purge_shows_no_reference_to_a_deleted_image(
     world: World,
 ) -> None:

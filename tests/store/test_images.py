@@ -81,3 +81,15 @@ def test_a_crop_is_deleted_with_its_read_and_only_that_one(images: CropStore) ->
     assert delete_images(images, [gone]) == 0
     with pytest.raises(ValueError, match="plate or overview"):
         images.delete(kept, "../plate")
+
+
+def test_a_store_tells_whether_a_crop_is_still_there(images: CropStore) -> None:
+    """What a search asks of a read a hold keeps past its images clock: its images may
+    have been deleted before the hold was placed."""
+    read_id = uuid.uuid4()
+    assert images.exists(read_id, "plate") is False
+    images.put(read_id, "plate", JPEG)
+    assert images.exists(read_id, "plate") is True
+    assert images.exists(read_id, "overview") is False
+    delete_images(images, [read_id])
+    assert images.exists(read_id, "plate") is False

@@ -28,12 +28,14 @@ def agency_retention(agency: Agency) -> RetentionPolicy:
 def with_image_clocks(
     scope: Scope, agencies: Mapping[int, Agency], now: datetime,
     holds: Callable[[], Sequence[LegalHold]] = tuple,
+    stored: Callable[[uuid.UUID], bool] | None = None,
 ) -> Scope:
     """``scope`` with each owner whose images policy allows limited to the images its
     images clock still keeps (`OwnerLimit.images_since`) and those an active hold keeps
     past it (``holds``: the holds in force, asked only where an images clock is shorter
-    than a read's); an owner whose clocks cannot be worked out is shown no image (fail
-    closed)."""
+    than a read's) and that are still stored (``stored``, by read id: a hold placed after
+    the purge deleted a read's images brings none back); an owner whose clocks cannot be
+    worked out is shown no image (fail closed)."""
     owners = {}
     in_force: Sequence[LegalHold] | None = None
     for owner, limit in scope.owners.items():
@@ -52,17 +54,19 @@ def with_image_clocks(
         kept = None
         if clocks.images_go_first:
             in_force = holds() if in_force is None else in_force
-            kept = held_images(owner, in_force)
+            kept = held_images(owner, in_force, stored)
         owners[owner] = replace(limit, images_since=now - clocks.images, images_kept=kept)
     return Scope(owners)
 
 
 def held_images(
-    owner: int, holds: Sequence[LegalHold]
+    owner: int, holds: Sequence[LegalHold], stored: Callable[[uuid.UUID], bool] | None = None,
 ) -> Callable[[str, datetime, uuid.UUID], bool] | None:
-    """Whether one of ``holds`` keeps a read of ``owner`` (plate, time, id); None where
-    none is ``owner``'s."""
+    """Whether one of ``holds`` keeps a read of ``owner`` (plate, time, id) and, where
+    ``stored`` can tell, its images are still there; None where no hold is ``owner``'s."""
     mine = [h for h in holds if h.owner_agency == owner]
     if not mine:
         return None
-    return lambda plate, ts, read_id: any(h.keeps(owner, plate, ts, read_id) for h in mine)
+    return lambda plate, ts, read_id: (
+        any(h.keeps(owner, plate, ts, read_id) for h in mine)
+        and (stored is None or stored(read_id)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Agency, Catalog, Principal
 from plateledger.retention.holds import HoldStore, LegalHold
 from plateledger.search import OwnerLimit, Scope, SearchPage
+from plateledger.store.images import KINDS, CropStore
 
 log = logging.getLogger("plateledger.access")
 
@@ -143,6 +145,7 @@ class AccessGate:
         self.audit_log = audit_log
         self.decider = decider
         self.alarms = AlarmMonitor(audit_log, catalog)  # the app sets its configured one
+        self.images: CropStore | None = None  # the app sets its image store
         self.view = CatalogView(catalog)
 
     def owners(self) -> list[int]:
@@ -208,6 +211,13 @@ class AccessGate:
                 "no policy decision could be made; no data was returned"
             ) from exc
 
+    def _images_stored(self, read_id: uuid.UUID) -> bool:
+        """Whether an image of the read is still stored (True where the gate has no image
+        store to ask): asked only of reads a hold keeps past their images clock."""
+        if self.images is None:
+            return True
+        return any(self.images.exists(read_id, kind) for kind in KINDS)
+
     def _case_holds(self, question: AccessQuestion) -> Sequence[LegalHold]:
         """The active holds whose images an access may see past their clock: those of the
         case it names, where it is made by and for that case's agency alone (as for held
@@ -235,7 +245,7 @@ class AccessGate:
         decision = self.decide(question)
         snapshot = self.view.current()
         scope = with_image_clocks(decision.scope(), snapshot.agencies, question.now,
-                                  lambda: self._case_holds(question))
+                                  lambda: self._case_holds(question), self._images_stored)
         page = execute(scope)
         names = {a.id: a.slug for a in snapshot.agencies.values()}
         index = self.record(

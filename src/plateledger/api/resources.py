@@ -214,6 +214,7 @@ class Resources:
             on_commit=self._deliver_alerts,
         )
         self.images = open_image_store(settings.images_url, settings.images_dir)
+        self.access.images = self.images
         self.ingest = Ingest(self.cache, self.batcher, self.hotlist, settings.recognizer_engine,
                              self.audit_log)
         self.retention = RetentionScheduler(

@@ -30,6 +30,8 @@ class CropStore(Protocol):
 
     def delete(self, read_id: uuid.UUID, kind: str) -> bool: ...
 
+    def exists(self, read_id: uuid.UUID, kind: str) -> bool: ...
+
 
 def delete_images(images: CropStore, read_ids: Iterable[uuid.UUID]) -> int:
     """Delete every crop stored for ``read_ids`` (both kinds); how many were there."""
@@ -87,6 +89,10 @@ class ImageStore:
             return path.read_bytes()
         except FileNotFoundError:
             return None
+
+    def exists(self, read_id: uuid.UUID, kind: str) -> bool:
+        """Whether a crop of this read and kind is stored."""
+        return (self.root / _name(read_id, kind)).is_file()
 
     def delete(self, read_id: uuid.UUID, kind: str) -> bool:
         """Delete the crop of this read and kind (its read is purged); False if none."""
@@ -155,16 +161,21 @@ class S3ImageStore:
         data: bytes = answer["Body"].read()
         return data
 
-    def delete(self, read_id: uuid.UUID, kind: str) -> bool:
-        """Delete the crop of this read and kind; False if there was none."""
-        key = self._key(_name(read_id, kind))
+    def exists(self, read_id: uuid.UUID, kind: str) -> bool:
+        """Whether a crop of this read and kind is stored."""
         try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
+            self.client.head_object(Bucket=self.bucket, Key=self._key(_name(read_id, kind)))
         except self.client.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
             raise
-        self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
+
+    def delete(self, read_id: uuid.UUID, kind: str) -> bool:
+        """Delete the crop of this read and kind; False if there was none."""
+        if not self.exists(read_id, kind):
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(_name(read_id, kind)))
         return True
 
 
