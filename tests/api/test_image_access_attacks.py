@@ -679,10 +679,6 @@ def test_a_hold_placed_after_the_purge_shows_no_reference_to_a_deleted_image(
                 f"the search shows {row[f'image_{kind}']}, which answers {shown.text}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hole: lengthening the images clock after a purge makes searches show references to "
-    "deleted images: `access.clocks.with_image_clocks` derives `images_since` from the "
-    "clock now, not from what the purge already deleted"))
 def test_lengthening_the_clock_after_a_purge_shows_no_reference_to_a_deleted_image(
     world: World,
 ) -> None:

@@ -29,13 +29,16 @@ def with_image_clocks(
     scope: Scope, agencies: Mapping[int, Agency], now: datetime,
     holds: Callable[[], Sequence[LegalHold]] = tuple,
     stored: Callable[[uuid.UUID], bool] | None = None,
+    gone: Mapping[int, datetime] | None = None,
 ) -> Scope:
     """``scope`` with each owner whose images policy allows limited to the images its
     images clock still keeps (`OwnerLimit.images_since`) and those an active hold keeps
     past it (``holds``: the holds in force, asked only where an images clock is shorter
     than a read's) and that are still stored (``stored``, by read id: a hold placed after
-    the purge deleted a read's images brings none back); an owner whose clocks cannot be
-    worked out is shown no image (fail closed)."""
+    the purge deleted a read's images brings none back), never further back than the
+    purge already deleted them (``gone``, per owner: `plateledger.store.image_purges`;
+    a clock lengthened after a purge brings none back either); an owner whose clocks
+    cannot be worked out is shown no image (fail closed)."""
     owners = {}
     in_force: Sequence[LegalHold] | None = None
     for owner, limit in scope.owners.items():
@@ -55,7 +58,11 @@ def with_image_clocks(
         if clocks.images_go_first:
             in_force = holds() if in_force is None else in_force
             kept = held_images(owner, in_force, stored)
-        owners[owner] = replace(limit, images_since=now - clocks.images, images_kept=kept)
+        since = now - clocks.images
+        deleted = (gone or {}).get(owner)
+        if deleted is not None and deleted > since:
+            since = deleted
+        owners[owner] = replace(limit, images_since=since, images_kept=kept)
     return Scope(owners)
 
 

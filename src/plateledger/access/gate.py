@@ -29,6 +29,7 @@ from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Agency, Catalog, Principal
 from plateledger.retention.holds import HoldStore, LegalHold
 from plateledger.search import OwnerLimit, Scope, SearchPage
+from plateledger.store.image_purges import ImagesGone
 from plateledger.store.images import KINDS, CropStore
 
 log = logging.getLogger("plateledger.access")
@@ -146,6 +147,7 @@ class AccessGate:
         self.decider = decider
         self.alarms = AlarmMonitor(audit_log, catalog)  # the app sets its configured one
         self.images: CropStore | None = None  # the app sets its image store
+        self.images_gone: ImagesGone | None = None  # and the purge's record of it
         self.view = CatalogView(catalog)
 
     def owners(self) -> list[int]:
@@ -245,7 +247,9 @@ class AccessGate:
         decision = self.decide(question)
         snapshot = self.view.current()
         scope = with_image_clocks(decision.scope(), snapshot.agencies, question.now,
-                                  lambda: self._case_holds(question), self._images_stored)
+                                  lambda: self._case_holds(question), self._images_stored,
+                                  None if self.images_gone is None
+                                  else self.images_gone.current())
         page = execute(scope)
         names = {a.id: a.slug for a in snapshot.agencies.values()}
         index = self.record(

@@ -29,6 +29,7 @@ from plateledger.recognize import Recognizer, load_recognizer
 from plateledger.retention import HoldStore, RetentionPolicy, RetentionScheduler
 from plateledger.settings import Settings
 from plateledger.store import ReadStore
+from plateledger.store.image_purges import ImagesGone
 from plateledger.store.images import open_image_store
 from plateledger.transparency.answers import AnswerCache
 from plateledger.transparency.scheduler import ReportScheduler
@@ -215,12 +216,14 @@ class Resources:
         )
         self.images = open_image_store(settings.images_url, settings.images_dir)
         self.access.images = self.images
+        self.access.images_gone = ImagesGone(self.store)
         self.ingest = Ingest(self.cache, self.batcher, self.hotlist, settings.recognizer_engine,
                              self.audit_log)
         self.retention = RetentionScheduler(
             self.store, self.audit_log, HoldStore(self.catalog.engine, self.audit_log),
             self.cache.all_retention,
             interval=timedelta(minutes=settings.purge_every_minutes), images=self.images,
+            gone=self.access.images_gone,
         )
         self.reports = ReportScheduler(
             self.catalog, self.audit_log, self.store, settings.reports_folder,

@@ -31,6 +31,7 @@ from plateledger.retention.receipt import AgencyDayCount, DeletionReceipt, HoldH
 from plateledger.store import ReadStore
 from plateledger.store.candidates import delete_extras
 from plateledger.store.held import HELD_READS, ensure_held_table
+from plateledger.store.image_purges import ImagesGone
 from plateledger.store.images import CropStore, delete_images
 from plateledger.store.literals import moment, string, strings
 from plateledger.store.schema import READS
@@ -74,6 +75,7 @@ def purge(
     holds: Sequence[LegalHold],
     audit_log: AuditLog,
     images: CropStore | None = None,
+    gone: ImagesGone | None = None,
 ) -> DeletionReceipt:
     """Purge every read expired at ``now``; return the receipt logged for the run.
 
@@ -82,7 +84,9 @@ def purge(
     their clock are deleted). Reads selected by an active hold are
     copied into ``held_reads`` before anything is deleted; if copying fails, nothing is
     deleted. Copies of holds no longer active are deleted. With ``images``, the crops of
-    every read deleted (and of every copy released) are deleted from it first.
+    every read deleted (and of every copy released) are deleted from it first, and
+    ``gone`` records, before any image is deleted, how far back each owner's images go
+    (so that no search shows a reference to one deleted, whatever its clock later says).
     """
     if now.tzinfo is None:
         raise ValueError("the purge cutoff needs a time zone")
@@ -117,6 +121,9 @@ def purge(
     images_due = (f"(({images_expired_sql(now, policies)} OR "
                   f"({images_expired_sql(now, policies, window=None)} AND ({ended}))) "
                   f"AND NOT ({selected}))")
+    if images is not None and gone is not None:
+        gone.mark({owner: now - policy.images for owner, policy in policies.items()
+                   if policy.images_go_first})
     images_deleted = 0 if images is None else delete_images(images, _pictured(
         store, f"({expired} OR {images_due})", f"{held} WHERE {keeping}", f"NOT ({keeping})"))
     delete_extras(

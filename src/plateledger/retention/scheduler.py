@@ -19,6 +19,7 @@ from plateledger.retention.holds import HoldStore, LegalHold
 from plateledger.retention.purge import IMAGE_WINDOW, purge
 from plateledger.retention.receipt import DeletionReceipt
 from plateledger.store import ReadStore
+from plateledger.store.image_purges import ImagesGone
 from plateledger.store.images import CropStore
 
 log = logging.getLogger("plateledger.retention")
@@ -43,6 +44,7 @@ class RetentionScheduler:
         *,
         interval: timedelta = timedelta(minutes=15),
         images: CropStore | None = None,
+        gone: ImagesGone | None = None,
     ) -> None:
         self._periodic = Periodic("retention", self.tick, interval)
         self.store = store
@@ -51,6 +53,7 @@ class RetentionScheduler:
         self.policies = policies
         self.interval = interval
         self.images = images
+        self.gone = gone
         self.last_receipt: DeletionReceipt | None = None
         self.last_error: str | None = None
         self._run_lock = threading.Lock()
@@ -63,7 +66,7 @@ class RetentionScheduler:
             cutoff = now or datetime.now(UTC)
             receipt = purge(
                 self.store, cutoff, self.policies(), self.holds_due(cutoff), self.audit_log,
-                self.images,
+                self.images, self.gone,
             )
             self.last_receipt = receipt
             self.last_error = None
