@@ -29,18 +29,20 @@ def with_image_clocks(
     scope: Scope, agencies: Mapping[int, Agency], now: datetime,
     holds: Callable[[], Sequence[LegalHold]] = tuple,
     stored: Callable[[uuid.UUID], bool] | None = None,
-    gone: Mapping[int, datetime] | None = None,
+    gone: Callable[[], Mapping[int, datetime]] | None = None,
 ) -> Scope:
     """``scope`` with each owner whose images policy allows limited to the images its
     images clock still keeps (`OwnerLimit.images_since`) and those an active hold keeps
     past it (``holds``: the holds in force, asked only where an images clock is shorter
     than a read's) and that are still stored (``stored``, by read id: a hold placed after
     the purge deleted a read's images brings none back), never further back than the
-    purge already deleted them (``gone``, per owner: `plateledger.store.image_purges`;
-    a clock lengthened after a purge brings none back either); an owner whose clocks
+    purge already deleted them (``gone``: per owner, `plateledger.store.image_purges`,
+    asked only where an owner's images are shown; a clock lengthened after a purge
+    brings none back either); an owner whose clocks
     cannot be worked out is shown no image (fail closed)."""
     owners = {}
     in_force: Sequence[LegalHold] | None = None
+    deleted: Mapping[int, datetime] | None = None
     for owner, limit in scope.owners.items():
         if not limit.images:
             owners[owner] = limit
@@ -59,9 +61,9 @@ def with_image_clocks(
             in_force = holds() if in_force is None else in_force
             kept = held_images(owner, in_force, stored)
         since = now - clocks.images
-        deleted = (gone or {}).get(owner)
-        if deleted is not None and deleted > since:
-            since = deleted
+        if gone is not None:
+            deleted = gone() if deleted is None else deleted
+            since = max(since, deleted.get(owner, since))
         owners[owner] = replace(limit, images_since=since, images_kept=kept)
     return Scope(owners)
 

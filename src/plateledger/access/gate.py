@@ -249,7 +249,7 @@ class AccessGate:
         scope = with_image_clocks(decision.scope(), snapshot.agencies, question.now,
                                   lambda: self._case_holds(question), self._images_stored,
                                   None if self.images_gone is None
-                                  else self.images_gone.current())
+                                  else self.images_gone.current)
         page = execute(scope)
         names = {a.id: a.slug for a in snapshot.agencies.values()}
         index = self.record(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from plateledger.catalog import Principal
 from plateledger.retention.holds import HoldStore
@@ -81,18 +80,18 @@ def with_held_copies(
 
 
 def held_read(
-    store: ReadStore, holds: HoldStore, question: Any, read_id: uuid.UUID, plate: str,
-    scope: Scope, empty: SearchPage,
+    store: ReadStore, holds: HoldStore, case_number: str | None, asking: frozenset[int],
+    now: datetime, read_id: uuid.UUID, plate: str, scope: Scope, empty: SearchPage,
 ) -> SearchPage:
     """The held copy ``read_id`` of ``plate`` as a page of at most one read, for an image
-    view ``question`` (an `AccessQuestion`) made for a case: found exactly as a case search
-    made by and for the same agency would find it (`with_held_copies`, under ``scope``'s
-    limits, owners whose images the decision allows only); ``empty`` otherwise."""
+    view made for ``case_number`` by and for ``asking`` (`asking_agencies`): found exactly
+    as a case search made by and for the same agencies would find it (`with_held_copies`,
+    under ``scope``'s limits, owners whose images the decision allows only); ``empty``
+    otherwise."""
     with_images = Scope({o: lim for o, lim in scope.owners.items() if lim.images})
     if with_images.is_empty():
         return empty
-    asking = asking_agencies(question.user, question.requested_by_id)
-    page = with_held_copies(store, holds, question.case_number, plate, Filters(limit=MAX_PAGE),
-                            with_images, empty, question.now, asking=asking)
-    found = [r for r in page.results if r.read_id == read_id]
-    return empty.model_copy(update={"results": found[:1], "total": len(found[:1])})
+    page = with_held_copies(store, holds, case_number, plate, Filters(limit=MAX_PAGE),
+                            with_images, empty, now, asking=asking)
+    found = [r for r in page.results if r.read_id == read_id][:1]
+    return empty.model_copy(update={"results": found, "total": len(found)})

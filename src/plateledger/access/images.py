@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from plateledger.access.errors import AccessDenied, NotVisible
 from plateledger.access.gate import AccessGate
-from plateledger.access.held import held_read
+from plateledger.access.held import asking_agencies, held_read
 from plateledger.audit.entry import EntryType
 from plateledger.catalog import Principal
 from plateledger.plates import PlateError, normalize_plate
@@ -76,7 +76,9 @@ def view_image(
         if not page.results:
             # the read may be gone but for a legal hold of the case this view is made for
             page = held_read(store, HoldStore(gate.catalog.engine, gate.audit_log),
-                             question, asked.read_id, normalized, scope, page)
+                             question.case_number,
+                             asking_agencies(question.user, question.requested_by_id),
+                             question.now, asked.read_id, normalized, scope, page)
         if not page.results:
             return page
         read = page.results[0]

@@ -41,12 +41,18 @@ class ImagesGone:
         self._lock = threading.Lock()
         self._gone: dict[int, datetime] = {}
         self._loaded = float("-inf")
+        self._table = False
+
+    def _ensure_table(self) -> None:
+        if not self._table:
+            ensure_image_purges_table(self.store)
+            self._table = True
 
     def mark(self, gone_before: Mapping[int, datetime]) -> None:
         """Record that every image of each owner's reads older than its moment is gone."""
         if not gone_before:
             return
-        ensure_image_purges_table(self.store)
+        self._ensure_table()
         now = datetime.now(UTC)
         owners = sorted(gone_before)
         self.store.engine.insert_arrow(IMAGE_PURGES, pa.table({
@@ -65,7 +71,7 @@ class ImagesGone:
         with self._lock:
             if time.monotonic() - self._loaded < self.ttl:
                 return dict(self._gone)
-        ensure_image_purges_table(self.store)
+        self._ensure_table()
         rows = self.store.query(
             f"SELECT owner_id, max(gone_before) AS gone FROM {{db}}.{IMAGE_PURGES} "
             "GROUP BY owner_id"
