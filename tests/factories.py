@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from plateledger.read import PlateRead, ReadSubmission
@@ -33,3 +34,8 @@ def make_read(
         received_at=now,
         expires_at=ts + timedelta(days=keep_days),
     )
+
+
+def unique_plate(prefix: str = "7") -> str:
+    """A plate no other test uses (the chDB store is shared by the session)."""
+    return prefix + uuid.uuid4().hex[:6].upper().replace("0", "A").replace("O", "B")

@@ -8,10 +8,11 @@ verifies them quickly while hashing new passwords at the production cost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -97,3 +98,19 @@ def add_staff(catalog: Catalog, agency_id: int, slug: str, roles: Mapping[str, l
         catalog.add_user(agency_id, f"{slug}-{suffix}", PASSWORD, granted, totp_secret=secret)
         if secret:
             secrets[f"{slug}-{suffix}"] = secret
+
+
+def add_agencies(
+    catalog: Catalog, agencies: Iterable[tuple[str, str, str, str]],
+    roles: Mapping[str, list[str]], secrets: dict[str, str], *, at: tuple[float, float],
+    **settings: Any,
+) -> dict[str, int]:
+    """Each agency of ``agencies`` (slug, name, kind, state, with ``settings``), its staff
+    (`add_staff`) and one camera ``SLUG-cam-1`` placed ``at``; their ids by slug."""
+    ids: dict[str, int] = {}
+    for slug, name, kind, state in agencies:
+        agency = catalog.add_agency(name, slug, kind, state, **settings)
+        ids[slug] = agency.id
+        add_staff(catalog, agency.id, slug, roles, secrets)
+        catalog.add_camera(f"{slug}-cam-1", agency.id, lat=at[0], lon=at[1])
+    return ids

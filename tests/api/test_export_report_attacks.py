@@ -37,15 +37,11 @@ from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 from tests.api.conftest import PASSWORD, Seed, code, login
 from tests.factories import make_read
+from tests.factories import unique_plate as plate
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ASK: dict[str, Any] = {"kind": "exact", "purpose": "stolen_vehicle", "offense_type": "240",
                        "case_number": "UC-2026-0777", "reason": "grey sedan taken from a lot"}
-
-
-def plate(prefix: str = "7") -> str:
-    """A plate no other test uses (the chDB store is shared by the session)."""
-    return prefix + uuid.uuid4().hex[:6].upper().replace("0", "A").replace("O", "B")
 
 
 @dataclass(frozen=True)

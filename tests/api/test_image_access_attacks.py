@@ -45,8 +45,8 @@ from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.read import Images
 from plateledger.settings import Settings
-from tests.api.conftest import add_staff, login_once
-from tests.factories import make_read
+from tests.api.conftest import add_agencies, login_once
+from tests.factories import make_read, unique_plate
 
 NOTHING = result_digest([])
 """The digest an entry records when no read was returned."""
@@ -71,11 +71,6 @@ Answer = Any
 """An HTTP answer of the test client (httpx's, or httpx2's under starlette 1.x)."""
 DAY = 24 * 60.0
 """Minutes in a day (`make_read` takes minutes)."""
-
-
-def unique_plate(prefix: str = "7") -> str:
-    """A plate no other test uses (the chDB store is shared by the session)."""
-    return prefix + uuid.uuid4().hex[:6].upper().replace("0", "A").replace("O", "B")
 
 
 @dataclass(frozen=True)
@@ -159,14 +154,10 @@ def world(tmp_path: Path, store_path: Path) -> Iterator[World]:
     settings = Settings(data_dir=tmp_path / "data", store_path=store_path,
                         secret_key="k" * 32, require_totp=True)
     catalog = open_catalog(settings, password_hasher=FAST)
-    ids: dict[str, int] = {}
     secrets: dict[str, str] = {}
     try:
-        for slug, name, kind, state in AGENCIES:
-            agency = catalog.add_agency(name, slug, kind, state, retention_nonhit_days=60)
-            ids[slug] = agency.id
-            add_staff(catalog, agency.id, slug, ROLES, secrets)
-            catalog.add_camera(f"{slug}-cam-1", agency.id, lat=LAT, lon=LON)
+        ids = add_agencies(catalog, AGENCIES, ROLES, secrets, at=(LAT, LON),
+                           retention_nonhit_days=60)
         agreements = {
             "fpd": catalog.add_agreement(
                 ids["ucpd"], ids["fpd"], actions=("search", "export"),
@@ -431,6 +422,17 @@ def test_an_alert_only_agreement_that_shares_images_opens_no_image(world: World)
     assert answer.status_code == 404
 
 
+def found_without_references(world: World, user: str, admitted: str) -> None:
+    """``user``'s exact search finds a new Union City read (``admitted`` says why it
+    may), its image is refused to ``user``, and so the search shows no reference to it."""
+    shot = world.shoot()
+    row = found(world.search(user, shot.plate), shot)
+    assert row is not None, admitted
+    refused = world.view(user, shot)
+    assert refused.status_code == 404 and shot.crop not in refused.content
+    assert (row["image_plate"], row["image_overview"]) == ("", "")
+
+
 def test_a_preset_partner_is_shown_no_image_reference_it_may_not_open(world: World) -> None:
     """Union City shares in-state by preset. Berkeley (no agreement) finds Union City's
     read, and may not open its image (a preset shares no images): its search must not show
@@ -439,24 +441,14 @@ def test_a_preset_partner_is_shown_no_image_reference_it_may_not_open(world: Wor
     chosen = world.client.put("/v1/admin/sharing-preset", json={"preset": "in_state"},
                               headers=world.login("ucpd-admin"))
     assert chosen.status_code == 200, chosen.text
-    shot = world.shoot()
-    row = found(world.search("bpd-inv", shot.plate), shot)
-    assert row is not None, "the preset admits Berkeley's search"
-    refused = world.view("bpd-inv", shot)
-    assert refused.status_code == 404 and shot.crop not in refused.content
-    assert (row["image_plate"], row["image_overview"]) == ("", "")
+    found_without_references(world, "bpd-inv", "the preset admits Berkeley's search")
 
 
 def test_a_dispatcher_is_shown_no_image_reference_it_may_not_open(world: World) -> None:
     """A dispatcher may look a plate up to confirm a hit, and sees no images — that is
     casework (docs/accounts.md). Its exact lookup finds the read; the image is refused
     to it, so the lookup must not show the read's image references either."""
-    shot = world.shoot()
-    row = found(world.search("ucpd-disp", shot.plate), shot)
-    assert row is not None, "a dispatcher may confirm a plate"
-    refused = world.view("ucpd-disp", shot)
-    assert refused.status_code == 404 and shot.crop not in refused.content
-    assert (row["image_plate"], row["image_overview"]) == ("", "")
+    found_without_references(world, "ucpd-disp", "a dispatcher may confirm a plate")
 
 
 # -- the images clock -----------------------------------------------------------------

@@ -7,7 +7,6 @@ the same clock), and other agencies' cameras go on."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
 from tests.api.conftest import Seed, login
+from tests.factories import unique_plate
 
 
 def post(client: TestClient, key: str, camera: str, plate: str) -> Any:
@@ -43,7 +43,7 @@ def test_a_broken_clock_refuses_that_agencys_reads_clearly_and_no_others(
                          {"id": seed.ucpd_id})
     finally:
         catalog.close()
-    mine, other = "B" + uuid.uuid4().hex[:6].upper(), "B" + uuid.uuid4().hex[:6].upper()
+    mine, other = unique_plate("B"), unique_plate("B")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         admin = login(client, "ucpd-admin")
         prefix = ours.split("_")[1]

@@ -24,7 +24,7 @@ from plateledger.api.app import create_app
 from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import add_staff, login_once
+from tests.api.conftest import add_agencies, login_once
 from tests.factories import make_read
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -65,17 +65,13 @@ def world(tmp_path: Any, store_path: Any) -> Iterator[World]:
     settings = Settings(data_dir=tmp_path / "data", store_path=store_path,
                         secret_key="k" * 32, require_totp=True)
     catalog = open_catalog(settings, password_hasher=FAST)
-    ids: dict[str, int] = {}
     secrets: dict[str, str] = {}
     try:
-        for slug, name, kind, state in [("ucpd", "Union City PD", "municipal", "CA"),
-                                        ("fpd", "Fremont PD", "municipal", "CA"),
-                                        ("ice", "ICE ERO San Francisco", "federal", "CA"),
-                                        ("rpd", "Reno PD", "municipal", "NV")]:
-            agency = catalog.add_agency(name, slug, kind, state)
-            ids[slug] = agency.id
-            add_staff(catalog, agency.id, slug, ROLES, secrets)
-            catalog.add_camera(f"{slug}-cam-1", agency.id, lat=37.59, lon=-122.04)
+        ids = add_agencies(catalog, [("ucpd", "Union City PD", "municipal", "CA"),
+                                     ("fpd", "Fremont PD", "municipal", "CA"),
+                                     ("ice", "ICE ERO San Francisco", "federal", "CA"),
+                                     ("rpd", "Reno PD", "municipal", "NV")],
+                           ROLES, secrets, at=(37.59, -122.04))
         catalog.add_agreement(ids["fpd"], ids["ucpd"], actions=("search", "alert", "export"),
                               purposes=("stolen_vehicle", "property_crime", "homicide"),
                               created_by="fpd-admin", case_number_required=True)
