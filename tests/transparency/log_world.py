@@ -5,9 +5,11 @@ public figures and report figures from the entries themselves."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine
 
@@ -78,10 +80,35 @@ def entries(seed: int, count: int = 400) -> Iterator[dict[str, Any]]:
         yield e
 
 
-def filled_log(tmp_path: Any, seed: int = 7, count: int = 400) -> AuditLog:
+def busy_days(seed: int, days: int = 6) -> Iterator[dict[str, Any]]:
+    """Days on which each agency searched often (6 to 12 times, mostly for one offense and
+    with a case number): the spread-out entries above leave each agency a search or two a
+    day, and counts a search's public summary leaves out are published only by the day in
+    cells of at least five (`plateledger.transparency.disclosure`)."""
+    rng = random.Random(seed)
+    for back in rng.sample(range(0, 40), days):
+        day = NOW - timedelta(days=back)
+        for who in AGENCIES:
+            for _ in range(rng.randint(6, 12)):
+                e = search_entry(
+                    user=f"{who}.officer1", agency=who, requested_by_agency=who,
+                    purpose="stolen_vehicle", case_number="CASE-2" if rng.random() < 0.8
+                    else None, kind="exact", query={"plate": "7ABC123"},
+                    owners_allowed=[who], owners_denied=[], result_count=1,
+                    result_digest="d", policy_set_hash="h")
+                e["offense_type"] = "240" if rng.random() < 0.8 else "09A"
+                at = day.replace(hour=rng.randint(0, 23), minute=rng.randint(0, 59))
+                e["time"] = at.isoformat().replace("+00:00", "Z")
+                yield e
+
+
+def filled_log(tmp_path: Any, seed: int = 7, count: int = 400, busy: int = 0) -> AuditLog:
+    """A log of ``count`` entries spread over 420 days before `NOW`, and ``busy`` busy
+    days (`busy_days`)."""
     log = AuditLog(create_engine(f"sqlite:///{tmp_path / f'log{seed}.sqlite'}"), signer=None)
     log.create_tables()
-    log.append_many(sorted(entries(seed, count), key=lambda e: e["time"]))
+    made = [*entries(seed, count), *busy_days(seed, busy)] if busy else entries(seed, count)
+    log.append_many(sorted(made, key=lambda e: e["time"]))
     return log
 
 
@@ -91,3 +118,22 @@ def raw(log: AuditLog) -> list[dict[str, Any]]:
     while len(out) < log.size():
         out += [r.entry for r in log.entries(len(out), 500)]
     return out
+
+
+def published(
+    es: list[dict[str, Any]], value: Callable[[dict[str, Any]], Any], zone: str, today: date,
+) -> tuple[dict[Any, int], int]:
+    """What a figure may publish of entries ``es`` by ``value`` (docs/transparency.md, *Counts
+    the public summary leaves out*): summed over the local days before ``today``, each
+    day's count of a value when it is at least five; and how many entries that leaves
+    out."""
+    cells = Counter((datetime.fromisoformat(e["time"].replace("Z", "+00:00")).astimezone(
+        ZoneInfo(zone)).date(), value(e)) for e in es)
+    shown: Counter[Any] = Counter()
+    left = 0
+    for (day, key), n in cells.items():
+        if day < today and n >= 5:
+            shown[key] += n
+        else:
+            left += n
+    return dict(shown), left

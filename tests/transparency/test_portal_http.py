@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
 from plateledger.audit import AuditLog, new_entry
+from plateledger.transparency.disclosure import NOT_PUBLISHED
 from tests.api.conftest import Seed, code, login
 
 FIELDS = {
@@ -40,7 +43,9 @@ def test_a_search_shows_on_the_portal_with_every_field(client: TestClient, seed:
     assert body.keys() >= FIELDS
     assert body["searches"] == 1
     assert body["figures"]["searches_by_purpose"]["rows"] == [["stolen_vehicle", 1, 0]]
-    assert body["figures"]["searches_by_offense"]["rows"] == [["240", 1]]
+    # today's searches are counted by offense type only once the day has ended, and then
+    # only in cells of five or more (docs/transparency.md)
+    assert body["figures"]["searches_by_offense"]["rows"] == [[NOT_PUBLISHED, 1]]
     # Fremont was asked and (no agreement) denied: a decision actually made.
     fpd = client.get("/v1/transparency/agencies/fpd").json()
     assert fpd["figures"]["partners"]["rows"] == [["ucpd", "municipal", 0, 1]]
@@ -67,13 +72,23 @@ def test_each_figure_is_served_as_csv(client: TestClient, seed: Seed) -> None:
     assert sum(int(r["searches"]) for r in rows) == 1
 
 
-def test_offense_type_is_counted_when_the_log_records_it(client: TestClient) -> None:
+def test_offense_type_is_counted_by_the_day_in_cells_of_five(client: TestClient) -> None:
+    """Five searches for 09A yesterday (Union City's day) are published; four for 13B that
+    day, and today's, only as a count of searches left out."""
     log: AuditLog = client.app.state.audit_log  # type: ignore[attr-defined]
-    log.append(new_entry("search", agency="ucpd", requested_by_agency="ucpd", user="x",
-                         purpose="homicide", offense_type="09A", owners_allowed=["ucpd"],
-                         owners_denied=[], result_count=2))
+    yesterday = (datetime.now(ZoneInfo("America/Los_Angeles")).replace(hour=12)
+                 - timedelta(days=1)).astimezone(UTC)
+    for offense, n, when in (("09A", 5, yesterday), ("13B", 4, yesterday),
+                             ("09A", 1, None)):
+        for _ in range(n):
+            entry = new_entry("search", agency="ucpd", requested_by_agency="ucpd", user="x",
+                              purpose="homicide", offense_type=offense,
+                              owners_allowed=["ucpd"], owners_denied=[], result_count=2)
+            if when is not None:
+                entry["time"] = when.isoformat().replace("+00:00", "Z")
+            log.append(entry)
     rows = client.get("/v1/transparency/agencies/ucpd/figures/searches_by_offense").json()
-    assert rows["rows"] == [["09A", 1]]
+    assert rows["rows"] == [["09A", 5], [NOT_PUBLISHED, 5]]
 
 
 def test_bad_input_is_a_clear_4xx(client: TestClient) -> None:

@@ -16,6 +16,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from plateledger.transparency.disclosure import (
+    NOT_PUBLISHED,
+    SMALLEST_CELL,
+    closed_before,
+    published_cells,
+)
 from plateledger.transparency.facts import Fact
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "PortalCounts",
     "day_in",
     "local_days",
+    "offense_rows",
     "portal_figures",
     "searches_by_officer",
     "window",
@@ -114,7 +121,7 @@ def portal_figures(
     first, _ = local_days(now, days, zone)
     by_day: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
     purposes: dict[str, list[int]] = {}
-    offenses: Counter[str] = Counter()
+    mine: list[Fact] = []
     partners: dict[str, list[int]] = {}
     classes_seen: dict[str, list[int]] = {}
     withheld: Counter[str] = Counter()
@@ -128,7 +135,7 @@ def portal_figures(
             row = purposes.setdefault(f.purpose or NOT_RECORDED, [0, 0])
             row[0] += 1
             row[1] += f.result_count or 0
-            offenses[f.offense_type or NOT_RECORDED] += 1
+            mine.append(f)
         if f.type == "alert_delivery":
             if f.owner == slug:
                 hits += 1
@@ -174,9 +181,10 @@ def portal_figures(
         ),
         Figure(
             "searches_by_offense",
-            "Searches by offense type (NIBRS)",
+            "Searches by offense type (NIBRS): a type counted on the days that have ended "
+            f"with at least {SMALLEST_CELL} searches of it",
             ("offense_type", "searches"),
-            tuple(_sorted(offenses)),
+            offense_rows(mine, zone, closed_before(now, zone)),
         ),
         Figure(
             "partners",
@@ -206,6 +214,17 @@ def portal_figures(
         ),
     ]
     return counts, figures
+
+
+def offense_rows(searches: Sequence[Fact], zone: str, today: date) -> tuple[Any, ...]:
+    """``searches`` by offense type, in published cells (`plateledger.transparency.
+    disclosure`), with a last row counting the searches the cells leave out."""
+    cells = published_cells(searches, lambda f: f.offense_type or NOT_RECORDED, zone=zone,
+                            today=today)
+    rows: list[tuple[Any, int]] = _sorted(cells.shown)
+    if cells.left_out:
+        rows.append((NOT_PUBLISHED, cells.left_out))
+    return tuple(rows)
 
 
 def searches_by_officer(

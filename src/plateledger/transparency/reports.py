@@ -24,8 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from plateledger.transparency.disclosure import SMALLEST_CELL, closed_before, published_cells
 from plateledger.transparency.facts import HIT_DISPOSITION, Fact
-from plateledger.transparency.figures import NOT_RECORDED, Figure
+from plateledger.transparency.figures import NOT_RECORDED, Figure, offense_rows
 
 __all__ = [
     "REPORTS",
@@ -209,8 +210,22 @@ def accesses_by_purpose(slug: str, facts: Sequence[Fact]) -> Figure:
                            Counter(f.purpose or NOT_RECORDED for f in _accesses(slug, facts)))
 
 
-def accesses_with_case(slug: str, facts: Sequence[Fact]) -> int:
-    return sum(1 for f in _accesses(slug, facts) if f.has_case_number)
+def with_case(key: str, label: str, citation: str, chosen: Sequence[Fact], zone: str,
+              today: date, noun: str) -> Element:
+    """How many of ``chosen`` recorded a case number, in published cells
+    (`plateledger.transparency.disclosure`): whether an access gave a case number is not
+    in its public summary."""
+    cells = published_cells(chosen, lambda f: f.has_case_number, zone=zone, today=today)
+    return Element(key, label, citation, AUDIT, cells.shown[True], None,
+                   f"{noun} recording a case number on the days that have ended with at least "
+                   f"{SMALLEST_CELL} of them; fewer in a day, and today's, are not counted, so "
+                   "that no count singles out one")
+
+
+def accesses_with_case(p: AgencyProfile, facts: Sequence[Fact], today: date, key: str,
+                       label: str, citation: str) -> Element:
+    return with_case(key, label, citation, _accesses(p.slug, facts), p.timezone, today,
+                     "accesses")
 
 
 def searches_by_purpose(slug: str, facts: Sequence[Fact]) -> Figure:
@@ -218,14 +233,16 @@ def searches_by_purpose(slug: str, facts: Sequence[Fact]) -> Figure:
                            Counter(f.purpose or NOT_RECORDED for f in _searches(slug, facts)))
 
 
-def searches_by_offense(slug: str, facts: Sequence[Fact]) -> Figure:
-    return _counter_figure("searches_by_offense", "Searches by offense type", "offense_type",
-                           Counter(f.offense_type or NOT_RECORDED
-                                   for f in _searches(slug, facts)))
+def searches_by_offense(p: AgencyProfile, facts: Sequence[Fact], today: date) -> Figure:
+    """The agency's searches by offense type, in published cells, and those left out."""
+    return Figure("searches_by_offense", "Searches by offense type", ("offense_type", "count"),
+                  offense_rows(_searches(p.slug, facts), p.timezone, today))
 
 
-def searches_with_case(slug: str, facts: Sequence[Fact]) -> int:
-    return sum(1 for f in _searches(slug, facts) if f.has_case_number)
+def searches_with_case(p: AgencyProfile, facts: Sequence[Fact], today: date, key: str,
+                       label: str, citation: str) -> Element:
+    return with_case(key, label, citation, _searches(p.slug, facts), p.timezone, today,
+                     "searches")
 
 
 def hits(slug: str, facts: Sequence[Fact]) -> list[Fact]:
@@ -284,8 +301,10 @@ def alarms(slug: str, facts: Sequence[Fact]) -> Figure:
 # -- the reports -----------------------------------------------------------------------
 
 
-Builder = Callable[[AgencyProfile, Sequence[Fact], Mapping[str, str], Holdings | None],
+Builder = Callable[[AgencyProfile, Sequence[Fact], Mapping[str, str], Holdings | None, date],
                    list[Element]]
+"""A report's elements from its profile, its period's facts, the agencies' classes, what the
+store holds, and the agency's first day not yet ended (`disclosure.closed_before`)."""
 
 NO_STORE = "not computed: this report was generated without the read store"
 NO_HITS = "not computed: this report was generated without the hit records"
@@ -366,7 +385,7 @@ def duration(days: float) -> str:
 
 
 def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-                held: Holdings | None) -> list[Element]:
+                held: Holdings | None, today: date) -> list[Element]:
     c = "Cal. Civ. Code 1798.90.51(b) / 1798.90.53(b)"
     return [
         Element("authorized_purposes", "Authorized purposes", f"{c}(2)(A)", CONFIG,
@@ -397,13 +416,13 @@ def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, s
 
 
 def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-              held: Holdings | None) -> list[Element]:
+              held: Holdings | None, today: date) -> list[Element]:
     c = "Va. Code 2.2-5517 (as amended 2025)"
     return [
         Element("queries", "System queries (de-identified)", c, AUDIT,
                 searches_total(p.slug, facts), searches_by_purpose(p.slug, facts)),
-        Element("queries_with_justification", "Queries recording a case number", c, AUDIT,
-                searches_with_case(p.slug, facts)),
+        searches_with_case(p, facts, today, "queries_with_justification",
+                           "Queries recording a case number", c),
         Element("hits", "Alerts on this agency's reads", c, AUDIT, len(hits(p.slug, facts)),
                 hits_by_category(p.slug, facts)),
         Element("shared", "Accesses by other agencies, released", c, AUDIT, None,
@@ -415,15 +434,17 @@ def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str
 
 
 def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-            held: Holdings | None) -> list[Element]:
+            held: Holdings | None, today: date) -> list[Element]:
     c = "Or. SB 1516 (2026)"
     return [
         Element("searches", "Searches run by the agency's users", c, AUDIT,
                 searches_total(p.slug, facts), searches_by_purpose(p.slug, facts)),
         Element("offense_types", "Searches by offense type", c, AUDIT, None,
-                searches_by_offense(p.slug, facts)),
-        Element("with_case", "Searches recording a case number", c, AUDIT,
-                searches_with_case(p.slug, facts)),
+                searches_by_offense(p, facts, today),
+                f"a type is counted on the days that have ended with at least {SMALLEST_CELL} "
+                "searches of it; the rest are counted together, so that no count singles "
+                "out one search"),
+        searches_with_case(p, facts, today, "with_case", "Searches recording a case number", c),
         Element("released", "Accesses by other agencies, released", c, AUDIT, None,
                 decisions_by_class(p.slug, facts, classes, allowed=True)),
         Element("denied", "Accesses by other agencies, denied", c, AUDIT, None,
@@ -438,7 +459,7 @@ def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
 
 
 def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-               held: Holdings | None) -> list[Element]:
+               held: Holdings | None, today: date) -> list[Element]:
     c = "Minn. Stat. 13.824"
     return [
         _active_times(p, held, f"{c} subd. 5(a)(1)"),
@@ -450,8 +471,8 @@ def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, st
         Element("accesses", "Accesses, each with its factual basis and case number",
                 f"{c} subd. 7", AUDIT, accesses_total(p.slug, facts), None,
                 "searches, exports and images opened by the agency's users"),
-        Element("accesses_with_case", "Accesses recording a case number", f"{c} subd. 7",
-                AUDIT, accesses_with_case(p.slug, facts)),
+        accesses_with_case(p, facts, today, "accesses_with_case",
+                           "Accesses recording a case number", f"{c} subd. 7"),
         Element("shared", "Data shared with other agencies", f"{c} subd. 8", AUDIT, None,
                 decisions_by_class(p.slug, facts, classes, allowed=True)),
         Element("retention", "Retention", f"{c} subd. 3", CONFIG, _retention(p)),
@@ -459,7 +480,7 @@ def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, st
 
 
 def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-             held: Holdings | None) -> list[Element]:
+             held: Holdings | None, today: date) -> list[Element]:
     c = "23 V.S.A. 1607"
     released = decisions_by_class(p.slug, facts, classes, allowed=True)
     denied = decisions_by_class(p.slug, facts, classes, allowed=False)
@@ -478,7 +499,7 @@ def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
 
 
 def _new_hampshire(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-                   held: Holdings | None) -> list[Element]:
+                   held: Holdings | None, today: date) -> list[Element]:
     c = "N.H. RSA 261:75-b"
     outcomes = dispositions(p.slug, facts)
     return [
@@ -533,8 +554,10 @@ def generate(
     from ``facts`` and what the read store and hit records ``held`` over the period."""
     kind = REPORTS[code]
     inside = [f for f in facts if period.holds(f, profile.timezone)]
+    today = closed_before(now, profile.timezone)
     return Report(kind.code, kind.title, kind.statute, profile.slug, period, now, log_size,
-                  tuple(kind.build(profile, inside, classes, held)), profile.timezone)
+                  tuple(kind.build(profile, inside, classes, held, today)),
+                  profile.timezone)
 
 
 PACK_REPORTS: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,121 @@
+"""Counts of what a search's public summary leaves out (its offense type, whether it gave
+a case number) single out no search, however a visitor picks and differences windows.
+
+The visitor's tools are the public answers: a report over any days, a portal over any
+number of days, each asked as often as wanted, beside the public log (which tells when
+each search ran and for which agency)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from plateledger.audit import search_entry
+from plateledger.transparency import Period, facts_of, generate, portal_figures
+from plateledger.transparency.disclosure import NOT_PUBLISHED, SMALLEST_CELL
+from plateledger.transparency.facts import Fact
+from plateledger.transparency.reports import AgencyProfile
+
+ZONE = "America/Los_Angeles"
+NOW = datetime(2026, 3, 20, 19, 0, tzinfo=UTC)  # noon in Union City, 20 March
+TODAY = date(2026, 3, 20)
+PROFILE = AgencyProfile(
+    slug="ucpd", name="Union City PD", kind="municipal", home_state="OR",
+    law_packs=("OR",), purposes=("stolen_vehicle",), custodian="records@ucpd.example",
+    retention_nonhit_days=60, retention_hit_days=None, case_number_required=False,
+    sharing_preset="agreements", cameras=1, timezone=ZONE,
+)
+CLASSES = {"ucpd": "municipal"}
+
+
+def _search(day: date, offense: str, case: bool, minute: int = 0) -> dict[str, Any]:
+    entry = search_entry(
+        user="ucpd.officer1", agency="ucpd", requested_by_agency="ucpd",
+        purpose="stolen_vehicle", case_number="C-9" if case else None, kind="exact",
+        query={"plate": "7ABC123"}, owners_allowed=["ucpd"], owners_denied=[],
+        result_count=1, result_digest="d", policy_set_hash="h")
+    entry["offense_type"] = offense
+    at = datetime(day.year, day.month, day.day, 18, minute, tzinfo=UTC)  # 10:00 or 11:00 local
+    entry["time"] = at.isoformat().replace("+00:00", "Z")
+    return entry
+
+
+def _facts(entries: list[dict[str, Any]]) -> list[Fact]:
+    return facts_of(enumerate(entries))
+
+
+def _oregon(facts: list[Fact], start: date, end: date) -> tuple[dict[str, int], int]:
+    report = generate("or-monthly", PROFILE, facts, CLASSES, Period(start, end), now=NOW,
+                      log_size=len(facts))
+    figure = report.element("offense_types").figure
+    assert figure is not None
+    return {r[0]: r[1] for r in figure.rows}, report.element("with_case").value
+
+
+def test_a_one_day_report_of_a_day_with_one_search_tells_nothing_of_it() -> None:
+    """The public log shows one Union City search on 12 March; the report of that day alone
+    counts it, and says neither its offense nor that it gave a case number."""
+    day = date(2026, 3, 12)
+    offenses, with_case = _oregon(_facts([_search(day, "13B", True)]), day, day)
+    assert offenses == {NOT_PUBLISHED: 1}
+    assert with_case == 0
+
+
+def test_a_cell_of_five_searches_in_a_day_is_published() -> None:
+    day = date(2026, 3, 12)
+    entries = [_search(day, "13B", True, m) for m in range(SMALLEST_CELL)]
+    entries += [_search(day, "240", False, 30 + m) for m in range(SMALLEST_CELL - 1)]
+    offenses, with_case = _oregon(_facts(entries), day, day)
+    assert offenses == {"13B": SMALLEST_CELL, NOT_PUBLISHED: SMALLEST_CELL - 1}
+    assert with_case == SMALLEST_CELL
+
+
+def test_todays_searches_are_never_counted_by_offense_or_case_number() -> None:
+    """A visitor refreshing today's report or the portal after each search sees only the
+    count of searches left out grow."""
+    entries = [_search(TODAY, "13B", True, m) for m in range(12)]
+    offenses, with_case = _oregon(_facts(entries), TODAY, TODAY)
+    assert offenses == {NOT_PUBLISHED: 12} and with_case == 0
+    _, figures = portal_figures("ucpd", _facts(entries), CLASSES, NOW, 1, ZONE)
+    by_name = {f.name: f for f in figures}
+    assert list(by_name["searches_by_offense"].rows) == [(NOT_PUBLISHED, 12)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_differencing_any_two_windows_gives_only_published_cells(seed: int) -> None:
+    """Over a month of searches (most days one to four of an offense, some days many), every
+    report over any run of days is the sum of the one-day reports of its days, and every
+    count a one-day report publishes is at least five: whatever two windows a visitor
+    differences, the difference is a sum of cells of five or more searches, never one."""
+    rng = random.Random(seed)
+    first = date(2026, 2, 18)
+    days = [first + timedelta(days=i) for i in range(31)]  # to today, 20 March
+    entries = []
+    for day in days:
+        busy = rng.random() < 0.3
+        for m in range(rng.randint(5, 14) if busy else rng.randint(0, 4)):
+            entries.append(_search(day, rng.choice(["240", "240", "13B", "09A"]),
+                                   rng.random() < 0.7, m))
+    facts = _facts(entries)
+    one_day = {d: _oregon(facts, d, d) for d in days}
+    for offenses, with_case in one_day.values():
+        assert all(n >= SMALLEST_CELL for k, n in offenses.items() if k != NOT_PUBLISHED)
+        assert with_case == 0 or with_case >= SMALLEST_CELL
+    assert any(len(o) > 1 for o, _ in one_day.values()), "some day publishes a cell"
+    for i in range(len(days)):
+        for j in range(i, len(days), 3):
+            offenses, with_case = _oregon(facts, days[i], days[j])
+            summed: dict[str, int] = {}
+            for d in days[i:j + 1]:
+                for k, n in one_day[d][0].items():
+                    summed[k] = summed.get(k, 0) + n
+            assert offenses == summed, (days[i], days[j])
+            assert with_case == sum(one_day[d][1] for d in days[i:j + 1])
+    # the portal over any number of days agrees with the reports of the same days
+    for n in (1, 2, 7, 30):
+        _, figures = portal_figures("ucpd", facts, CLASSES, NOW, n, ZONE)
+        rows = dict(next(f for f in figures if f.name == "searches_by_offense").rows)
+        assert rows == _oregon(facts, TODAY - timedelta(days=n - 1), TODAY)[0]
