@@ -220,7 +220,7 @@ VOLATILE_KEYS = frozenset({
     "next_attempt_at", "generated_at", "policy_hash",
     # Log positions and sizes: they count the withheld-hit entries (see DECLASSIFIED).
     "index", "log_index", "audit_index", "indexes", "entry_index", "views", "size", "start",
-    "counted", "search_id",
+    "counted", "search_id", "page_token", "page_of",
 })
 """Fields that differ between two runs of one world whatever the data: wall-clock times,
 tokens, hashes over them, and generated ids."""

@@ -254,8 +254,11 @@ def test_the_denied_view_serves_exactly_the_documented_fields() -> None:
 def test_the_public_summary_serves_exactly_the_documented_fields() -> None:
     alarm = {"type": "alarm", "v": 1, "kind": "denial_burst", "agency": "ucpd", "user": "x"}
     withheld = {"type": "alert_withheld", "v": 1, "read_owner": "a", "list_owner": "b"}
-    keys = set(redact(a_search())) | set(redact(alarm)) | set(redact(withheld))
+    page = a_search() | {"page_of": "0f8fad5b-d9cb-469f-a165-70867728950e"}
+    keys = set(redact(page)) | set(redact(alarm)) | set(redact(withheld))
     assert keys == documented_views()["public"]
+    assert redact(page)["later_page"] is True and "page_of" not in redact(page)
+    assert "later_page" not in redact(a_search())
 
 
 def test_the_full_view_is_every_field() -> None:

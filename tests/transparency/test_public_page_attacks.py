@@ -89,7 +89,7 @@ FIGURES = ("searches_by_day", "searches_by_purpose", "searches_by_offense", "par
 REPORT_CODES = ("ca-policy", "va-annual", "or-monthly", "or-quarterly", "mn-audit",
                 "vt-annual", "nh-annual")
 PUBLIC_SUMMARY = {"type", "v", "time", "log_index", "agencies", "released", "denied",
-                  "purpose", "result_count", "alarm", "read_owner", "list_owner"}
+                  "purpose", "result_count", "later_page", "alarm", "read_owner", "list_owner"}
 """The fields of the `public` view (docs/audit.md, *Who sees what*)."""
 DENIED_VIEW = {"type", "v", "time", "log_index", "user", "agency", "requested_by_agency",
                "purpose", "denied", "search_id", "requesting_node", "requesting_key_id",
@@ -369,7 +369,7 @@ def test_the_reports_agree_with_the_portal_and_with_what_happened(world: World) 
     the period in the agency's days; the same searches, hits and decisions as the portal."""
     reports = world.snapshot["reports"]
     ca = _elements(reports[("ca-policy", "ucpd")])
-    assert ca["monitoring"]["value"] == "3 searches logged; 1 supervisor reviews signed off"
+    assert ca["monitoring"]["value"] == "3 searches logged; 1 supervisor review signed off"
     assert ca["access_log"]["figure"]["rows"] == [["stolen_vehicle", 3], ["homicide", 1]]
     assert ca["accuracy"]["value"] == 1
     assert ca["sharing_released"]["figure"]["rows"] == []

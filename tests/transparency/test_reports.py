@@ -215,6 +215,22 @@ def _search_at(time: str) -> Entry:
     return e | {"time": time}
 
 
+def test_a_later_page_of_a_search_is_an_access_not_a_search() -> None:
+    """Three entries of one search (its first page and two pages asked with its token):
+    one search, three access records."""
+    first = _search_at("2025-06-01T18:00:00Z")
+    pages = [first] + [_search_at(f"2025-06-01T18:0{i}:00Z")
+                       | {"page_of": "0f8fad5b-d9cb-469f-a165-70867728950e"} for i in (1, 2)]
+    facts = facts_of(enumerate(pages))
+    assert generate("va-annual", PROFILE, facts, AGENCIES, PERIOD, now=NOW,
+                    log_size=3).element("queries").value == 1
+    minnesota = generate("mn-audit", PROFILE, facts, AGENCIES, PERIOD, now=NOW, log_size=3)
+    assert minnesota.element("accesses").value == 3
+    california = generate("ca-policy", PROFILE, facts, AGENCIES, PERIOD, now=NOW, log_size=3)
+    assert california.element("monitoring").value.startswith("1 search logged")
+    assert california.element("access_log").value == 3
+
+
 def test_the_period_is_counted_in_the_agencys_zone(entries: list[Entry]) -> None:
     """A search late on the period's last evening in California is inside it though it is
     past midnight in UTC; one late on the evening before the first day is outside it."""

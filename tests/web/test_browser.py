@@ -296,3 +296,34 @@ def test_a_read_found_through_a_candidate_reading_is_marked_in_the_results(
     assert cells[0] == "7CN8482"
     assert cells[1].startswith("7CNB482") and "matched a candidate reading (41%)" in cells[1]
     assert len(cells) == 2
+
+
+def test_the_next_page_is_logged_as_a_page_of_the_search(
+    web_server: WebServer, browser: Browser
+) -> None:
+    """Next and previous send the search's page token: each page is decided and logged, as
+    a later page of the search (not counted as another search on the portal)."""
+    now = int(time.time() * 1000)
+    _post_ucpd_reads(web_server, [{"ts": now - 60_000 * (i + 1), "plate": "7PGE001",
+                                   "confidence": 0.9} for i in range(30)], "paging test")
+    size = httpx.get(f"{web_server.url}/v1/audit/entries", params={"limit": 1},
+                     timeout=30).json()["size"]
+    _sign_in(browser, web_server, "ucpd.investigator", web_server.password)
+    browser.wait_for("location.pathname === '/search' && document.readyState === 'complete'")
+    browser.wait_for("document.getElementById('offense_type').dataset.loaded === 'true'")
+    fields = json.dumps({"plate": "7PGE001", "purpose": "stolen_vehicle", "offense_type": "240",
+                         "case_number": "UC-2026-0406", "reason": "stolen blue hatchback",
+                         "limit": "25"})
+    browser.evaluate(
+        "(() => { const f = document.getElementById('search-form');"
+        f" for (const [k, v] of Object.entries({fields})) f[k].value = v;"
+        " f.requestSubmit(); })()"
+    )
+    browser.wait_for("!document.getElementById('results').hidden")
+    browser.evaluate("document.getElementById('next').click()")
+    browser.wait_for("document.getElementById('page-of').textContent.startsWith('Page 2')")
+    entries = httpx.get(f"{web_server.url}/v1/audit/entries",
+                        params={"start": size, "limit": 10}, timeout=30).json()["entries"]
+    searches = [e["summary"] for e in entries if e["summary"]["type"] == "search"]
+    assert [s.get("later_page", False) for s in searches] == [False, True]
+    assert [s["result_count"] for s in searches] == [30, 30]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from plateledger.access.federated import local_owners
 from plateledger.access.gate import AccessGate
@@ -51,6 +51,14 @@ class ExportCreate(SearchCreate):
     format: Literal["csv", "ndjson"] = "csv"
     max_rows: int = Field(default=MAX_EXPORT_ROWS, ge=1, le=MAX_EXPORT_ROWS,
                           description="export at most this many reads, newest first")
+
+    @field_validator("page_token")
+    @classmethod
+    def _not_paged(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError("an export holds every page of its search (up to `max_rows`): "
+                             "leave out `page_token`")
+        return value
 
 
 @dataclass(frozen=True)

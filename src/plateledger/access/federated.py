@@ -49,7 +49,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plateledger.access import searches
+from plateledger.access import continuation, searches
 from plateledger.access.approvals import Approvals
 from plateledger.access.digest import result_digest
 from plateledger.access.errors import AccessDenied, AuditUnavailable
@@ -701,20 +701,39 @@ def search(
     A pattern of life that waits for a supervisor here raises `ApprovalPending` before
     anything is sent; one a partner's owner makes wait gets a pending approval here
     (`approval`), and once run with it, the approval is vouched for to the partners."""
+    now = datetime.now(UTC)
+    secret = gate.catalog.page_token_key
+    page_of = (continuation.check(secret, body.page_token, user, body, now)
+               if body.page_token else None)
+    paged = {"page_of": page_of} if page_of else {}
     here = local_owners(gate)
     found = [p for p in partners(gate) if p.agencies]
     if not found:
-        return searches.search(gate, store, holds, body, user, asking=Asking(owners=here))
+        answer = searches.search(gate, store, holds, body, user,
+                                 asking=Asking(owners=here, facts=paged))
+        return with_page_token(answer, secret, page_of, user, body, now)
     wanted = window(body)
     page = {"offset": body.params.offset, "limit": body.params.limit}
-    asking = Asking(owners=here, facts={"federated_page": page} if wanted is not body else {})
+    asking = Asking(owners=here,
+                    facts=paged | ({"federated_page": page} if wanted is not body else {}))
     answer = searches.search(gate, store, holds, wanted, user, asking=asking)
     granted = granted_approval(gate, body)
     answer = fan_out(gate, body, user, answer, link=link, found=found, sent=wanted,
                      approval=granted)
     if body.kind == "locate" and granted is None:
         return ask_approval_for_partners(gate, body, user, answer)
-    return answer
+    return with_page_token(answer, secret, page_of, user, body, now)
+
+
+def with_page_token(answer: SearchResponse, secret: bytes, page_of: str | None,
+                    user: Principal, body: SearchCreate, now: datetime) -> SearchResponse:
+    """``answer`` with the token of its search (`plateledger.access.continuation`): the
+    search it is a page of, else its own."""
+    root = page_of or answer.search_id
+    if root is None:
+        return answer
+    return answer.model_copy(update={
+        "page_token": continuation.issue(secret, root, user, body, now), "page_of": page_of})
 
 
 def granted_approval(gate: AccessGate, body: SearchCreate) -> RemoteApproval | None:

@@ -159,6 +159,11 @@ class SearchCreate(BaseModel):
         default=None, max_length=36,
         description="locate: the supervisor's approval (from the 202 answer of the first "
         "request, once approved) this search uses; once")
+    page_token: str | None = Field(
+        default=None, max_length=512,
+        description="a later page of a search: the `page_token` of its answer, with the same "
+        "body but for `params.offset` and `params.limit`. The page is decided and logged as "
+        "a page of that search (`page_of` in its entry), not counted as a new search")
 
     @model_validator(mode="before")
     @classmethod
@@ -237,6 +242,14 @@ class SearchResponse(LocatePage):
         "a supervisor's approval — this node's pending approval for it (`because` says "
         "whose); once approved, post the search again with its `approval_id`: the partner "
         "is told of the approval and answers")
+    page_token: str | None = Field(
+        default=None, description="ask another page of this search with this token in the "
+        "request (`page_token`, the body otherwise the same but for `params.offset` and "
+        "`params.limit`): it is logged as a page of this search; good for 8 hours, for the "
+        "same user")
+    page_of: str | None = Field(
+        default=None, description="a page asked with a `page_token`: the UUID of the search "
+        "it is a page of (its first page's `search_id`)")
 
 
 def run_kind(

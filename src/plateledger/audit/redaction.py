@@ -243,7 +243,8 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
     Keeps the type, version, time, log index, the agencies that took part (``agencies``:
     requesting, on whose behalf, partners), and for an access the owners that released
     data (``released``) and those that denied it (``denied``); the purpose, the result
-    count, an alarm's kind, the owners of a withheld hot-list hit, and the owner and the
+    count, whether a search entry is a later page of a search (``later_page``, never which
+    search), an alarm's kind, the owners of a withheld hot-list hit, and the owner and the
     count per rule id of reads dropped in collection zones (``zone_drop``). Plates, user
     names, query elements, case numbers, reasons and anything else are left out.
     """
@@ -263,6 +264,8 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
     count = entry.get("result_count")
     if isinstance(count, int) and not isinstance(count, bool):
         summary["result_count"] = count
+    if entry.get("page_of"):
+        summary["later_page"] = True
     if entry.get("type") == "alarm" and isinstance(entry.get("kind"), str):
         summary["alarm"] = entry["kind"]
     if entry.get("type") == "alert_withheld":

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plateledger.catalog.models import Generation
 from plateledger.catalog.principals import KeyPrincipal
-from plateledger.catalog.totp import SecretBox
+from plateledger.catalog.totp import SecretBox, derived_key
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 KEY_CACHE_SECONDS = 30.0
@@ -72,6 +72,8 @@ class CatalogDatabase:
         self.require_totp = require_totp
         self.password_hasher = password_hasher
         self._secrets = SecretBox(secret_key)
+        self.page_token_key = derived_key(secret_key, b"plateledger search page tokens")
+        """Signs the page tokens of searches (`plateledger.access.continuation`)."""
         self._new_session = sessionmaker(engine, expire_on_commit=False)
         self._cache_lock = threading.Lock()
         self._key_cache: dict[str, tuple[KeyPrincipal, float]] = {}

@@ -47,13 +47,17 @@ def matching_step(secret: str, code: str, at: datetime) -> int | None:
     return None
 
 
+def derived_key(secret_key: str, purpose: bytes) -> bytes:
+    """A 32-byte key for one ``purpose``, derived from the server's ``secret_key`` (HKDF)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        hashlib.sha256(secret_key.encode()).digest())
+
+
 class SecretBox:
     """Encrypts and decrypts TOTP secrets with a key derived from ``secret_key``."""
 
     def __init__(self, secret_key: str) -> None:
-        raw = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"plateledger totp secrets"
-        ).derive(hashlib.sha256(secret_key.encode()).digest())
+        raw = derived_key(secret_key, b"plateledger totp secrets")
         self._fernet = Fernet(base64.urlsafe_b64encode(raw))
 
     def seal(self, secret: str) -> str:

@@ -3,13 +3,13 @@ and every statutory report is computed from.
 
 A fact keeps what the public summary of the entry already tells (`plateledger.audit.redact`:
 the type, the time, who acted, the owners that released and denied, the purpose, the
-result count, an alarm's kind, the owners of a withheld hit and the reads dropped per
-rule), plus a few counts and classes that name no person, plate, case or reason: the
-offense type a search gave (NIBRS, when recorded), whether it gave a case number, the
-class of a hot list that matched (``list_class``) and its category, and of a hit's
-disposition the hit's id, what the officer found and the action that followed (never the
-note). Nothing else of an entry reaches a public figure, so a figure cannot leak what the
-summary hides.
+result count, whether a search is a later page of one, an alarm's kind, the owners of a
+withheld hit and the reads dropped per rule), plus a few counts and classes that name no
+person, plate, case or reason: the offense type a search gave (NIBRS, when recorded),
+whether it gave a case number, the class of a hot list that matched (``list_class``)
+and its category, and of a hit's disposition the hit's id, what the officer found and
+the action that followed (never the note). Nothing else of an entry reaches a public
+figure, so a figure cannot leak what the summary hides.
 """
 
 from __future__ import annotations
@@ -76,6 +76,9 @@ class Fact:
     """Of a ``hit_disposition`` entry: what followed (``none``, ``stop``, ``arrest`` …)."""
     reviewed: int = 0
     """Of a ``search_review`` entry: how many searches it signed off (one finding each)."""
+    later_page: bool = False
+    """Of a search: a later page of a search already logged (`plateledger.access.
+    continuation`), not a search of its own."""
 
     @property
     def day(self) -> date:
@@ -131,6 +134,7 @@ def fact_of(index: int, entry: Mapping[str, Any]) -> Fact:
         action=_str(disposed.get("action")),
         reviewed=len(findings) if kind == "search_review" and isinstance(
             findings := entry.get("findings"), Mapping) else 0,
+        later_page=bool(entry.get("page_of")),
     )
 
 

@@ -128,7 +128,7 @@ def portal_figures(
     sources: Counter[tuple[str, str]] = Counter()
     searches = reads = hits = alerts = 0
     for f in facts:
-        if f.type == "search" and f.agency == slug:
+        if f.type == "search" and f.agency == slug and not f.later_page:
             searches += 1
             reads += f.result_count or 0
             by_day[day_in(f, zone)][0] += 1
@@ -240,7 +240,7 @@ def searches_by_officer(
     publishes its officers' names; a search by another agency's user is never counted."""
     runs: dict[str, list[int]] = {}
     for f in window(facts, now, days, zone):
-        if f.type == "search" and f.agency == slug:
+        if f.type == "search" and f.agency == slug and not f.later_page:
             row = runs.setdefault(officers.get(f.index, NOT_RECORDED), [0, 0])
             row[0] += 1
             row[1] += f.result_count or 0

@@ -180,7 +180,8 @@ class Report:
 
 
 def _searches(slug: str, facts: Sequence[Fact]) -> list[Fact]:
-    return [f for f in facts if f.type == "search" and f.agency == slug]
+    """The agency's searches: a later page of a search is not one (it is an access)."""
+    return [f for f in facts if f.type == "search" and f.agency == slug and not f.later_page]
 
 
 def _counter_figure(name: str, title: str, column: str, counter: Counter[str]) -> Figure:
@@ -281,6 +282,10 @@ def decisions_by_class(slug: str, facts: Sequence[Fact], classes: Mapping[str, s
 def reviews(slug: str, facts: Sequence[Fact]) -> int:
     """Sign-offs of samples by the agency's supervisors."""
     return sum(1 for f in facts if f.type == "search_review" and f.agency == slug)
+
+
+def _counted(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _sign_offs(count: int) -> str:
@@ -394,8 +399,8 @@ def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, s
                 f"{c}(2)(B)", CONFIG,
                 "roles: " + ", ".join(p.roles) + "; training: not recorded by the system"),
         Element("monitoring", "Monitoring of use to ensure compliance", f"{c}(2)(C)", AUDIT,
-                f"{searches_total(p.slug, facts)} searches logged; "
-                f"{reviews(p.slug, facts)} supervisor reviews signed off"),
+                f"{_counted(searches_total(p.slug, facts), 'search', 'searches')} logged; "
+                f"{_counted(reviews(p.slug, facts), 'supervisor review')} signed off"),
         Element("sharing_released", "Sharing: accesses released to other agencies",
                 f"{c}(2)(D)", AUDIT, None,
                 decisions_by_class(p.slug, facts, classes, allowed=True)),

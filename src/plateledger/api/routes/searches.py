@@ -89,6 +89,9 @@ async def get_search(
     offense_type: Annotated[str | None, Query(
         max_length=8, description=f"required: a NIBRS offense code from {OFFENSE_TYPES_URL}",
     )] = None,
+    page_token: Annotated[str | None, Query(
+        max_length=512, description="a later page of a search: its answer's `page_token`",
+    )] = None,
 ) -> SearchResponse:
     bbox = None
     if None not in (south, west, north, east):
@@ -103,6 +106,7 @@ async def get_search(
     body = SearchCreate.model_validate({
         "kind": kind, "params": params, "purpose": purpose, "case_number": case_number,
         "reason": reason, "requested_by": requested_by, "offense_type": offense_type,
+        "page_token": page_token,
     })
     if body.kind == "locate":
         raise ApiError(422, "legal_basis_required", "a pattern-of-life (locate) search is "

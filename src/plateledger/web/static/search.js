@@ -237,7 +237,10 @@ function turn(step) {
   if (!lastBody || !lastPage) return;
   const limit = lastBody.params.limit;
   const offset = Math.max(0, lastPage.offset + step * limit);
-  run({ ...lastBody, params: { ...lastBody.params, offset } });
+  // Another page of the same search: the token has it logged as a page of that search,
+  // not counted as a new one (a new search, from the form, goes without).
+  run({ ...lastBody, params: { ...lastBody.params, offset },
+        page_token: lastPage.page_token ?? undefined });
 }
 
 function exportName(ext) {
@@ -267,8 +270,9 @@ document.getElementById("next").addEventListener("click", () => turn(1));
 // A file of reads is an export: the server decides it as its own action (an agreement may
 // allow searching but not exporting) and logs it, then the file is built here.
 async function exportedReads() {
+  const { page_token: _paged, ...search } = lastBody;
   const text = await api("/v1/exports", {
-    method: "POST", body: { ...lastBody, params: { ...lastBody.params, offset: 0 },
+    method: "POST", body: { ...search, params: { ...search.params, offset: 0 },
       format: "ndjson" }, text: true,
   });
   return text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
