@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine
 
@@ -81,22 +80,23 @@ def entries(seed: int, count: int = 400) -> Iterator[dict[str, Any]]:
 
 
 def busy_days(seed: int, days: int = 6) -> Iterator[dict[str, Any]]:
-    """Days on which each agency searched often (6 to 12 times, mostly for one offense and
-    with a case number): the spread-out entries above leave each agency a search or two a
-    day, and counts a search's public summary leaves out are published only by the day in
-    cells of at least five (`plateledger.transparency.disclosure`)."""
+    """Days on which each agency searched often (16 to 24 times, about half for 240 and
+    half for 09A, about half with a case number): the spread-out entries above leave each
+    agency a search or two a day, and counts a search's public summary leaves out are
+    published only in day cells of at least five among at least five others
+    (`plateledger.transparency.disclosure`)."""
     rng = random.Random(seed)
     for back in rng.sample(range(0, 40), days):
         day = NOW - timedelta(days=back)
         for who in AGENCIES:
-            for _ in range(rng.randint(6, 12)):
+            for _ in range(rng.randint(16, 24)):
                 e = search_entry(
                     user=f"{who}.officer1", agency=who, requested_by_agency=who,
-                    purpose="stolen_vehicle", case_number="CASE-2" if rng.random() < 0.8
+                    purpose="stolen_vehicle", case_number="CASE-2" if rng.random() < 0.5
                     else None, kind="exact", query={"plate": "7ABC123"},
                     owners_allowed=[who], owners_denied=[], result_count=1,
                     result_digest="d", policy_set_hash="h")
-                e["offense_type"] = "240" if rng.random() < 0.8 else "09A"
+                e["offense_type"] = "240" if rng.random() < 0.5 else "09A"
                 at = day.replace(hour=rng.randint(0, 23), minute=rng.randint(0, 59))
                 e["time"] = at.isoformat().replace("+00:00", "Z")
                 yield e
@@ -121,18 +121,28 @@ def raw(log: AuditLog) -> list[dict[str, Any]]:
 
 
 def published(
-    es: list[dict[str, Any]], value: Callable[[dict[str, Any]], Any], zone: str, today: date,
+    es: list[dict[str, Any]], value: Callable[[dict[str, Any]], Any], since: datetime,
+    until: datetime, now: datetime,
 ) -> tuple[dict[Any, int], int]:
-    """What a figure may publish of entries ``es`` by ``value`` (docs/transparency.md, *Counts
-    the public summary leaves out*): summed over the local days before ``today``, each
-    day's count of a value when it is at least five; and how many entries that leaves
+    """What a figure of the window ``[since, until)`` made at ``now`` may publish of entries
+    ``es`` by ``value`` (docs/transparency.md, *Counts the public summary leaves out*):
+    entries counted per UTC day, entry type (a later page apart) and value; a count is
+    shown where its day has ended and lies wholly in the window, and it and the rest of its
+    day's entries of that type each hold five or more; and how many entries that leaves
     out."""
-    cells = Counter((datetime.fromisoformat(e["time"].replace("Z", "+00:00")).astimezone(
-        ZoneInfo(zone)).date(), value(e)) for e in es)
+    cells: Counter[tuple[date, Any, Any]] = Counter()
+    for e in es:
+        at = datetime.fromisoformat(e["time"].replace("Z", "+00:00")).astimezone(UTC)
+        cells[(at.date(), (e["type"], bool(e.get("page_of"))), value(e))] += 1
+    whole: Counter[tuple[date, Any]] = Counter()
+    for (day, kind, _), n in cells.items():
+        whole[(day, kind)] += n
     shown: Counter[Any] = Counter()
     left = 0
-    for (day, key), n in cells.items():
-        if day < today and n >= 5:
+    for (day, kind, key), n in cells.items():
+        begins = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        ends = begins + timedelta(days=1)
+        if since <= begins and ends <= min(until, now) and n >= 5 and whole[(day, kind)] - n >= 5:
             shown[key] += n
         else:
             left += n

@@ -73,13 +73,13 @@ def test_each_figure_is_served_as_csv(client: TestClient, seed: Seed) -> None:
 
 
 def test_offense_type_is_counted_by_the_day_in_cells_of_five(client: TestClient) -> None:
-    """Five searches for 09A yesterday (Union City's day) are published; four for 13B that
-    day, and today's, only as a count of searches left out."""
+    """Five searches for 09A and five for 13B yesterday (one UTC day, ended) are published;
+    yesterday's one 240, and today's, only as a count of searches left out."""
     log: AuditLog = client.app.state.audit_log  # type: ignore[attr-defined]
     yesterday = (datetime.now(ZoneInfo("America/Los_Angeles")).replace(hour=12)
                  - timedelta(days=1)).astimezone(UTC)
-    for offense, n, when in (("09A", 5, yesterday), ("13B", 4, yesterday),
-                             ("09A", 1, None)):
+    for offense, n, when in (("09A", 5, yesterday), ("13B", 5, yesterday),
+                             ("240", 1, yesterday), ("09A", 1, None)):
         for _ in range(n):
             entry = new_entry("search", agency="ucpd", requested_by_agency="ucpd", user="x",
                               purpose="homicide", offense_type=offense,
@@ -88,7 +88,7 @@ def test_offense_type_is_counted_by_the_day_in_cells_of_five(client: TestClient)
                 entry["time"] = when.isoformat().replace("+00:00", "Z")
             log.append(entry)
     rows = client.get("/v1/transparency/agencies/ucpd/figures/searches_by_offense").json()
-    assert rows["rows"] == [["09A", 5], [NOT_PUBLISHED, 5]]
+    assert rows["rows"] == [["09A", 5], ["13B", 5], [NOT_PUBLISHED, 2]]
 
 
 def test_bad_input_is_a_clear_4xx(client: TestClient) -> None:

@@ -88,16 +88,15 @@ def _decided(es: list[Entry], allowed: bool) -> dict[str, int]:
     return dict(out)
 
 
-TODAY = NOW.astimezone(ZoneInfo(ZONE)).date()
-
-
 def _with_case(es: list[Entry]) -> int:
-    """Accesses recording a case number, by published cells (five or more a day)."""
-    return published(es, lambda e: bool(e.get("case_number")), ZONE, TODAY)[0].get(True, 0)
+    """Accesses recording a case number, by published cells (docs/transparency.md)."""
+    return published(es, lambda e: bool(e.get("case_number")), *PERIOD.bounds(ZONE),
+                     NOW)[0].get(True, 0)
 
 
 def _by_offense(es: list[Entry]) -> dict[str, int]:
-    shown, left = published(es, lambda e: e.get("offense_type", "not recorded"), ZONE, TODAY)
+    shown, left = published(es, lambda e: e.get("offense_type", "not recorded"),
+                            *PERIOD.bounds(ZONE), NOW)
     return shown | ({NOT_PUBLISHED: left} if left else {})
 
 

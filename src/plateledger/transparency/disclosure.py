@@ -1,4 +1,4 @@
-"""Counts of what a public summary leaves out, published so that none singles out a search.
+"""Counts of what a public summary leaves out, published so that none gives away a search.
 
 The public summary of a search (`plateledger.audit.redaction`) tells its type, time,
 agencies, purpose and result count, but not its offense type nor whether it named a case
@@ -6,13 +6,22 @@ number. Portals and reports count those two by window; counted freely, two answe
 one search (or a report of a day with one search) would give that search's offense type,
 joined to its public entry by time and agency.
 
-So they are counted by *cells*: the searches (or accesses) of one agency on one local day
-with one value. A cell is published only when its day has ended (today's cells still
-change, search by search) and it holds at least `SMALLEST_CELL`; a window's figure is the
-sum of its published cells. Every answer is then a function of published cells alone, each
-fixed once its day ends and each of at least five searches: differencing two windows gives
-sums of such cells, never one search. What is left out is said, as a count only where the
-public can already work it out (the window's searches less those shown).
+So they are counted by *cells*: one agency's entries of one *population* (its searches,
+its exports, its image views, the later pages of its searches: `population`) on one UTC
+day with one value. A cell is published only
+
+- when its UTC day has ended and lies wholly inside the window asked (so every window is
+  a sum of whole cells, fixed once their day ends, and fixed whatever time zone the agency
+  sets later),
+- when it holds at least `SMALLEST_CELL` entries, and
+- when the other entries of its population that day hold at least `SMALLEST_CELL` too
+  (so a published count is never the whole day: five searches of one day all for 13B are
+  not published, as each would be known to be 13B).
+
+A figure is the sum of its published cells, so any two answers — of any windows, of any
+reports, read at any times — differ by sums of such cells. What is left out is counted
+together where the public can work that number out anyway (the window's entries less
+those shown).
 """
 
 from __future__ import annotations
@@ -20,21 +29,27 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TypeVar
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta
 
 from plateledger.transparency.facts import Fact
 
-__all__ = ["NOT_PUBLISHED", "SMALLEST_CELL", "Cells", "closed_before", "published_cells"]
+__all__ = ["NOT_PUBLISHED", "SMALLEST_CELL", "Cells", "Window", "population", "published_cells"]
 
 SMALLEST_CELL = 5
-"""The fewest searches a published cell (one agency, one local day, one value) holds."""
+"""The fewest entries a published cell holds, and the fewest its day's others hold."""
 
-NOT_PUBLISHED = f"not published (fewer than {SMALLEST_CELL} in a day, or the day has not ended)"
+NOT_PUBLISHED = (f"not published (a cell under {SMALLEST_CELL}, or the rest of its day under "
+                 f"{SMALLEST_CELL}, or a day not ended or not wholly in the window)")
 """The row of a figure that counts what its published cells leave out."""
 
-V = TypeVar("V", bound=Hashable)
+
+@dataclass(frozen=True)
+class Window:
+    """The instants a figure covers, ``[since, until)``, and when it is made (``now``)."""
+
+    since: datetime
+    until: datetime
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -45,24 +60,39 @@ class Cells:
     left_out: int
 
 
-def closed_before(now: datetime, zone: str) -> date:
-    """The first local day in ``zone`` that has not ended at ``now``: today."""
-    return now.astimezone(ZoneInfo(zone)).date()
+def population(fact: Fact) -> tuple[str, bool]:
+    """The entries a cell is one of: the entry's type, and whether it is a later page of a
+    search. A figure of searches and one of accesses share the search cells, so that their
+    difference is a sum of export, image-view and page cells, each published alone."""
+    return fact.type, fact.later_page
+
+
+def _utc_day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
 
 
 def published_cells(
-    facts: Iterable[Fact], value: Callable[[Fact], V], *, zone: str, today: date,
+    facts: Iterable[Fact], value: Callable[[Fact], Hashable], window: Window,
 ) -> Cells:
-    """``facts`` counted by ``value`` in cells of one local day (in ``zone``): a cell of a
-    day before ``today`` holding at least `SMALLEST_CELL` facts is shown, every other fact
-    is left out."""
-    cells: Counter[tuple[date, V]] = Counter(
-        (f.time.astimezone(ZoneInfo(zone)).date(), value(f)) for f in facts)
+    """The facts of ``window`` counted by ``value`` in published cells (see the module);
+    every other fact is left out."""
+    cells: Counter[tuple[date, tuple[str, bool], Hashable]] = Counter()
+    days: Counter[tuple[date, tuple[str, bool]]] = Counter()
+    for f in facts:
+        day, kind = _utc_day(f.time), population(f)
+        cells[(day, kind, value(f))] += 1
+        days[(day, kind)] += 1
     shown: Counter[object] = Counter()
     left_out = 0
-    for (day, key), n in cells.items():
-        if day < today and n >= SMALLEST_CELL:
-            shown[key] += n
+    for (day, kind, found), n in cells.items():
+        begins, ends = _start(day), _start(day + timedelta(days=1))
+        if (window.since <= begins and ends <= window.until and ends <= window.now
+                and n >= SMALLEST_CELL and days[(day, kind)] - n >= SMALLEST_CELL):
+            shown[found] += n
         else:
             left_out += n
     return Cells(shown, left_out)

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from plateledger.transparency.disclosure import (
     NOT_PUBLISHED,
     SMALLEST_CELL,
-    closed_before,
+    Window,
     published_cells,
 )
 from plateledger.transparency.facts import Fact
@@ -83,6 +83,14 @@ def local_days(now: datetime, days: int, zone: str = "UTC") -> tuple[date, date]
     days in ``zone``."""
     today = now.astimezone(ZoneInfo(zone)).date()
     return today - timedelta(days=days - 1), today
+
+
+def portal_window(now: datetime, days: int, zone: str = "UTC") -> Window:
+    """The ``days`` days up to ``now`` (in ``zone``) as instants, made at ``now``."""
+    first, last = local_days(now, days, zone)
+    here = ZoneInfo(zone)
+    return Window(datetime.combine(first, time(), here).astimezone(UTC),
+                  datetime.combine(last + timedelta(days=1), time(), here).astimezone(UTC), now)
 
 
 def day_in(fact: Fact, zone: str = "UTC") -> date:
@@ -181,10 +189,10 @@ def portal_figures(
         ),
         Figure(
             "searches_by_offense",
-            "Searches by offense type (NIBRS): a type counted on the days that have ended "
-            f"with at least {SMALLEST_CELL} searches of it",
+            "Searches by offense type (NIBRS): a type counted on the (UTC) days that have "
+            f"ended with at least {SMALLEST_CELL} searches of it and {SMALLEST_CELL} of others",
             ("offense_type", "searches"),
-            offense_rows(mine, zone, closed_before(now, zone)),
+            offense_rows(mine, portal_window(now, days, zone)),
         ),
         Figure(
             "partners",
@@ -216,11 +224,10 @@ def portal_figures(
     return counts, figures
 
 
-def offense_rows(searches: Sequence[Fact], zone: str, today: date) -> tuple[Any, ...]:
+def offense_rows(searches: Sequence[Fact], window: Window) -> tuple[Any, ...]:
     """``searches`` by offense type, in published cells (`plateledger.transparency.
     disclosure`), with a last row counting the searches the cells leave out."""
-    cells = published_cells(searches, lambda f: f.offense_type or NOT_RECORDED, zone=zone,
-                            today=today)
+    cells = published_cells(searches, lambda f: f.offense_type or NOT_RECORDED, window)
     rows: list[tuple[Any, int]] = _sorted(cells.shown)
     if cells.left_out:
         rows.append((NOT_PUBLISHED, cells.left_out))

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from plateledger.transparency.disclosure import SMALLEST_CELL, closed_before, published_cells
+from plateledger.transparency.disclosure import SMALLEST_CELL, Window, published_cells
 from plateledger.transparency.facts import HIT_DISPOSITION, Fact
 from plateledger.transparency.figures import NOT_RECORDED, Figure, offense_rows
 
@@ -211,22 +211,22 @@ def accesses_by_purpose(slug: str, facts: Sequence[Fact]) -> Figure:
                            Counter(f.purpose or NOT_RECORDED for f in _accesses(slug, facts)))
 
 
-def with_case(key: str, label: str, citation: str, chosen: Sequence[Fact], zone: str,
-              today: date, noun: str) -> Element:
+def with_case(key: str, label: str, citation: str, chosen: Sequence[Fact], cells: Window,
+              noun: str) -> Element:
     """How many of ``chosen`` recorded a case number, in published cells
     (`plateledger.transparency.disclosure`): whether an access gave a case number is not
     in its public summary."""
-    cells = published_cells(chosen, lambda f: f.has_case_number, zone=zone, today=today)
-    return Element(key, label, citation, AUDIT, cells.shown[True], None,
-                   f"{noun} recording a case number on the days that have ended with at least "
-                   f"{SMALLEST_CELL} of them; fewer in a day, and today's, are not counted, so "
-                   "that no count singles out one")
+    counted = published_cells(chosen, lambda f: f.has_case_number, cells)
+    return Element(key, label, citation, AUDIT, counted.shown[True], None,
+                   f"{noun} recording a case number, counted by (UTC) days that have ended "
+                   f"and lie wholly in the period, on which at least {SMALLEST_CELL} recorded "
+                   f"one and {SMALLEST_CELL} did not; the rest are not counted, so that no "
+                   "count gives one away")
 
 
-def accesses_with_case(p: AgencyProfile, facts: Sequence[Fact], today: date, key: str,
+def accesses_with_case(p: AgencyProfile, facts: Sequence[Fact], cells: Window, key: str,
                        label: str, citation: str) -> Element:
-    return with_case(key, label, citation, _accesses(p.slug, facts), p.timezone, today,
-                     "accesses")
+    return with_case(key, label, citation, _accesses(p.slug, facts), cells, "accesses")
 
 
 def searches_by_purpose(slug: str, facts: Sequence[Fact]) -> Figure:
@@ -234,16 +234,15 @@ def searches_by_purpose(slug: str, facts: Sequence[Fact]) -> Figure:
                            Counter(f.purpose or NOT_RECORDED for f in _searches(slug, facts)))
 
 
-def searches_by_offense(p: AgencyProfile, facts: Sequence[Fact], today: date) -> Figure:
+def searches_by_offense(p: AgencyProfile, facts: Sequence[Fact], cells: Window) -> Figure:
     """The agency's searches by offense type, in published cells, and those left out."""
     return Figure("searches_by_offense", "Searches by offense type", ("offense_type", "count"),
-                  offense_rows(_searches(p.slug, facts), p.timezone, today))
+                  offense_rows(_searches(p.slug, facts), cells))
 
 
-def searches_with_case(p: AgencyProfile, facts: Sequence[Fact], today: date, key: str,
+def searches_with_case(p: AgencyProfile, facts: Sequence[Fact], cells: Window, key: str,
                        label: str, citation: str) -> Element:
-    return with_case(key, label, citation, _searches(p.slug, facts), p.timezone, today,
-                     "searches")
+    return with_case(key, label, citation, _searches(p.slug, facts), cells, "searches")
 
 
 def hits(slug: str, facts: Sequence[Fact]) -> list[Fact]:
@@ -306,10 +305,11 @@ def alarms(slug: str, facts: Sequence[Fact]) -> Figure:
 # -- the reports -----------------------------------------------------------------------
 
 
-Builder = Callable[[AgencyProfile, Sequence[Fact], Mapping[str, str], Holdings | None, date],
+Builder = Callable[[AgencyProfile, Sequence[Fact], Mapping[str, str], Holdings | None, Window],
                    list[Element]]
 """A report's elements from its profile, its period's facts, the agencies' classes, what the
-store holds, and the agency's first day not yet ended (`disclosure.closed_before`)."""
+store holds, and its period as instants with the time it is made (for the counts published
+in cells, `plateledger.transparency.disclosure`)."""
 
 NO_STORE = "not computed: this report was generated without the read store"
 NO_HITS = "not computed: this report was generated without the hit records"
@@ -390,7 +390,7 @@ def duration(days: float) -> str:
 
 
 def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-                held: Holdings | None, today: date) -> list[Element]:
+                held: Holdings | None, cells: Window) -> list[Element]:
     c = "Cal. Civ. Code 1798.90.51(b) / 1798.90.53(b)"
     return [
         Element("authorized_purposes", "Authorized purposes", f"{c}(2)(A)", CONFIG,
@@ -421,12 +421,12 @@ def _california(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, s
 
 
 def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-              held: Holdings | None, today: date) -> list[Element]:
+              held: Holdings | None, cells: Window) -> list[Element]:
     c = "Va. Code 2.2-5517 (as amended 2025)"
     return [
         Element("queries", "System queries (de-identified)", c, AUDIT,
                 searches_total(p.slug, facts), searches_by_purpose(p.slug, facts)),
-        searches_with_case(p, facts, today, "queries_with_justification",
+        searches_with_case(p, facts, cells, "queries_with_justification",
                            "Queries recording a case number", c),
         Element("hits", "Alerts on this agency's reads", c, AUDIT, len(hits(p.slug, facts)),
                 hits_by_category(p.slug, facts)),
@@ -439,17 +439,18 @@ def _virginia(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str
 
 
 def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-            held: Holdings | None, today: date) -> list[Element]:
+            held: Holdings | None, cells: Window) -> list[Element]:
     c = "Or. SB 1516 (2026)"
     return [
         Element("searches", "Searches run by the agency's users", c, AUDIT,
                 searches_total(p.slug, facts), searches_by_purpose(p.slug, facts)),
         Element("offense_types", "Searches by offense type", c, AUDIT, None,
-                searches_by_offense(p, facts, today),
-                f"a type is counted on the days that have ended with at least {SMALLEST_CELL} "
-                "searches of it; the rest are counted together, so that no count singles "
-                "out one search"),
-        searches_with_case(p, facts, today, "with_case", "Searches recording a case number", c),
+                searches_by_offense(p, facts, cells),
+                f"a type is counted by (UTC) days that have ended and lie wholly in the "
+                f"period, on which at least {SMALLEST_CELL} searches were of it and "
+                f"{SMALLEST_CELL} of others; the rest are counted together, so that no count "
+                "gives one search away"),
+        searches_with_case(p, facts, cells, "with_case", "Searches recording a case number", c),
         Element("released", "Accesses by other agencies, released", c, AUDIT, None,
                 decisions_by_class(p.slug, facts, classes, allowed=True)),
         Element("denied", "Accesses by other agencies, denied", c, AUDIT, None,
@@ -464,7 +465,7 @@ def _oregon(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
 
 
 def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-               held: Holdings | None, today: date) -> list[Element]:
+               held: Holdings | None, cells: Window) -> list[Element]:
     c = "Minn. Stat. 13.824"
     return [
         _active_times(p, held, f"{c} subd. 5(a)(1)"),
@@ -476,7 +477,7 @@ def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, st
         Element("accesses", "Accesses, each with its factual basis and case number",
                 f"{c} subd. 7", AUDIT, accesses_total(p.slug, facts), None,
                 "searches, exports and images opened by the agency's users"),
-        accesses_with_case(p, facts, today, "accesses_with_case",
+        accesses_with_case(p, facts, cells, "accesses_with_case",
                            "Accesses recording a case number", f"{c} subd. 7"),
         Element("shared", "Data shared with other agencies", f"{c} subd. 8", AUDIT, None,
                 decisions_by_class(p.slug, facts, classes, allowed=True)),
@@ -485,7 +486,7 @@ def _minnesota(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, st
 
 
 def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-             held: Holdings | None, today: date) -> list[Element]:
+             held: Holdings | None, cells: Window) -> list[Element]:
     c = "23 V.S.A. 1607"
     released = decisions_by_class(p.slug, facts, classes, allowed=True)
     denied = decisions_by_class(p.slug, facts, classes, allowed=False)
@@ -504,7 +505,7 @@ def _vermont(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str]
 
 
 def _new_hampshire(p: AgencyProfile, facts: Sequence[Fact], classes: Mapping[str, str],
-                   held: Holdings | None, today: date) -> list[Element]:
+                   held: Holdings | None, cells: Window) -> list[Element]:
     c = "N.H. RSA 261:75-b"
     outcomes = dispositions(p.slug, facts)
     return [
@@ -559,9 +560,9 @@ def generate(
     from ``facts`` and what the read store and hit records ``held`` over the period."""
     kind = REPORTS[code]
     inside = [f for f in facts if period.holds(f, profile.timezone)]
-    today = closed_before(now, profile.timezone)
+    cells = Window(*period.bounds(profile.timezone), now)
     return Report(kind.code, kind.title, kind.statute, profile.slug, period, now, log_size,
-                  tuple(kind.build(profile, inside, classes, held, today)),
+                  tuple(kind.build(profile, inside, classes, held, cells)),
                   profile.timezone)
 
 
