@@ -181,3 +181,24 @@ def test_a_plate_search_table_names_owners_and_the_agencies_that_denied(
     assert len(rows) == 2 and all("│ ucpd " in row for row in rows), result.output
     assert "(rpd) denied: default-deny" in result.output
     assert "owner 6 denied" not in result.output
+
+
+def test_a_plate_search_prints_how_to_ask_its_next_page_as_a_page_of_it(
+    trip: dict[str, Any]
+) -> None:
+    """A table of one page ends with the options of the next, its page token among them;
+    the next page asked with them is logged as a page of the first search."""
+    first = CliRunner().invoke(app, [
+        "search", trip["target"], "--kind", "exact", "--limit", "1", *WHY,
+        "--url", trip["url"], "--token", trip["token"]], env={"COLUMNS": "400"})
+    assert first.exit_code == 0, first.output
+    [line] = [x for x in first.output.splitlines() if x.startswith("next page:")]
+    assert "--offset 1 --page-token " in line
+    page_token = line.split("--page-token ")[1].strip()
+    second = CliRunner().invoke(app, [
+        "search", trip["target"], "--kind", "exact", "--limit", "1", "--offset", "1", *WHY,
+        "--page-token", page_token, "--url", trip["url"], "--token", trip["token"]],
+        env={"COLUMNS": "400"})
+    assert second.exit_code == 0, second.output
+    assert ", a page of search " in second.output
+    assert "next page:" not in second.output  # two reads: the second page is the last

@@ -68,6 +68,9 @@ def search(
     region: Annotated[str | None, typer.Option(help="plate state, e.g. CA")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    page_token: Annotated[str | None, typer.Option(
+        help="another page of a search: the token an earlier page printed (the same "
+             "options but --offset and --limit); logged as a page of that search")] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="table, json or csv")] = "table",
     export: Annotated[Path | None, typer.Option(
         help="write every matching read (up to 10,000) to this .csv or .ndjson file; an "
@@ -89,6 +92,8 @@ def search(
     if export is not None:
         _export(url, token, body, export)
         return
+    if page_token:
+        body["page_token"] = page_token
     response = httpx.post(
         f"{url}/v1/searches",
         json=body,
@@ -120,7 +125,12 @@ def search(
     out.print(table)
     print_denied(page)
     if page.get("audit_index") is not None:
-        out.print(f"logged as audit entry {page['audit_index']}")
+        of = f", a page of search {page['page_of']}" if page.get("page_of") else ""
+        out.print(f"logged as audit entry {page['audit_index']}{of}")
+    shown = offset + len(page["results"])
+    if page.get("page_token") and shown < page["total"]:
+        out.print(f"next page: the same options with --offset {shown} --page-token "
+                  f"{page['page_token']}", soft_wrap=True)
 
 
 def owner_label(page: dict[str, Any], owner_id: int | None) -> str:
