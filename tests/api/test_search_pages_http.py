@@ -146,7 +146,7 @@ def test_an_expired_token_is_refused() -> None:
     token = continuation.issue(key, "0f8fad5b-d9cb-469f-a165-70867728950e", ivy, body, issued)
     later = body.model_copy(update={"params": body.params.model_copy(update={"offset": 5})})
     shift = timedelta(hours=continuation.TOKEN_HOURS)
-    assert continuation.check(key, token, ivy, later, issued + shift) \
+    assert continuation.check(key, token, ivy, later, issued + shift).search_id \
         == "0f8fad5b-d9cb-469f-a165-70867728950e"
     with pytest.raises(AccessDenied) as refused:
         continuation.check(key, token, ivy, later, issued + shift + timedelta(seconds=1))

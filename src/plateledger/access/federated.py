@@ -703,15 +703,16 @@ def search(
     (`approval`), and once run with it, the approval is vouched for to the partners."""
     now = datetime.now(UTC)
     secret = gate.catalog.page_token_key
-    page_of = (continuation.check(secret, body.page_token, user, body, now)
-               if body.page_token else None)
+    continued = (continuation.check(secret, body.page_token, user, body, now)
+                 if body.page_token else None)
+    page_of = continued.search_id if continued else None
     paged = {"page_of": page_of} if page_of else {}
     here = local_owners(gate)
     found = [p for p in partners(gate) if p.agencies]
     if not found:
         answer = searches.search(gate, store, holds, body, user,
                                  asking=Asking(owners=here, facts=paged))
-        return with_page_token(answer, secret, page_of, user, body, now)
+        return with_page_token(answer, secret, continued, user, body, now)
     wanted = window(body)
     page = {"offset": body.params.offset, "limit": body.params.limit}
     asking = Asking(owners=here,
@@ -722,18 +723,23 @@ def search(
                      approval=granted)
     if body.kind == "locate" and granted is None:
         return ask_approval_for_partners(gate, body, user, answer)
-    return with_page_token(answer, secret, page_of, user, body, now)
+    return with_page_token(answer, secret, continued, user, body, now)
 
 
-def with_page_token(answer: SearchResponse, secret: bytes, page_of: str | None,
-                    user: Principal, body: SearchCreate, now: datetime) -> SearchResponse:
+def with_page_token(answer: SearchResponse, secret: bytes,
+                    continued: continuation.Continued | None, user: Principal,
+                    body: SearchCreate, now: datetime) -> SearchResponse:
     """``answer`` with the token of its search (`plateledger.access.continuation`): the
-    search it is a page of, else its own."""
-    root = page_of or answer.search_id
-    if root is None:
+    search it is a page of (good until that search's token was), else its own."""
+    if continued is not None:
+        token = continuation.issue(secret, continued.search_id, user, body, now,
+                                   continued.expires)
+        return answer.model_copy(update={"page_token": token,
+                                         "page_of": continued.search_id})
+    if answer.search_id is None:
         return answer
     return answer.model_copy(update={
-        "page_token": continuation.issue(secret, root, user, body, now), "page_of": page_of})
+        "page_token": continuation.issue(secret, answer.search_id, user, body, now)})
 
 
 def granted_approval(gate: AccessGate, body: SearchCreate) -> RemoteApproval | None:

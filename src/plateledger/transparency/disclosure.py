@@ -7,8 +7,10 @@ one search (or a report of a day with one search) would give that search's offen
 joined to its public entry by time and agency.
 
 So they are counted by *cells*: one agency's entries of one *population* (its searches,
-its exports, its image views, the later pages of its searches: `population`) on one UTC
-day with one value. A cell is published only
+its exports, its image views: `population`) on one UTC day with one value. The later pages
+of a search are counted in none (the callers leave them out): they repeat their search's
+offense and case number, so a cell of one search's pages would tell them. A cell is
+published only
 
 - when its UTC day has ended and lies wholly inside the window asked (so every window is
   a sum of whole cells, fixed once their day ends, and fixed whatever time zone the agency
