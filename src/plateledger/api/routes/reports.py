@@ -76,8 +76,10 @@ async def get_report(
         period = Period(start, end)
     else:
         period = last_period(kind.cadence, local_day(now, agency_timezone(found)))
-    # The same report of the same period, log and catalog: the answer kept, if any.
-    key = ("report", code, found.slug, period.start, period.end, *freshness(log, catalog))
+    # The same report of the same period, log and catalog, on the same UTC day (its cells
+    # of case numbers and offenses publish the UTC days ended): the answer kept, if any.
+    key = ("report", code, found.slug, period.start, period.end, now.astimezone(UTC).date(),
+           *freshness(log, catalog))
     answers = answer_cache(request)
     report: Report | None = answers.get(key)
     if report is None:

@@ -293,7 +293,8 @@ class PortalData:
         agency = _agency(self.catalog, slug)
         now = datetime.now(UTC)
         today = now.astimezone(ZoneInfo(agency_timezone(agency))).date()
-        key = ("portal", agency.slug, days, today, *freshness(self.log, self.catalog))
+        key = ("portal", agency.slug, days, today, now.date(),  # cells: the UTC days ended
+               *freshness(self.log, self.catalog))
         answers = answer_cache(self.request)
         kept: tuple[dict[str, Any], list[Figure]] | None = answers.get(key)
         if kept is not None:
