@@ -71,6 +71,16 @@ def searches(s: Session, world: World) -> dict[str, Any]:
             {"kind": kind, "params": {**params, "limit": limit, "offset": offset}, **ASK})
     seen["GET /v1/searches"] = s.get("investigator", "/v1/searches", kind="fuzzy",
                                      plate="7ABC128", **ASK)
+    # a later page asked with the first page's token: decided and answered as a page
+    for name in ("exact", "wildcard", "area"):
+        kind = name.split("-")[0]
+        first = {"kind": kind, "params": {**bodies[name], "limit": 2, "offset": 0}, **ASK}
+        status, page = s.post("investigator", "/v1/searches", first)
+        if status == 200:
+            later = {**first, "params": {**first["params"], "offset": 2},
+                     "page_token": page["page_token"]}
+            seen[f"POST /v1/searches {name} page 2 by token"] = s.post(
+                "investigator", "/v1/searches", later)
     everywhere = {"shape": "box", "south": -90, "west": -180, "north": 90, "east": 180,
                   **WINDOW}
     investigations = {
