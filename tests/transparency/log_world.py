@@ -126,19 +126,22 @@ def published(
 ) -> tuple[dict[Any, int], int]:
     """What a figure of the window ``[since, until)`` made at ``now`` may publish of entries
     ``es`` by ``value`` (docs/transparency.md, *Counts the public summary leaves out*):
-    entries counted per UTC day, entry type (a later page apart) and value; a count is
+    entries counted per UTC day, entry type and value (a later page of a search in none); a count is
     shown where its day has ended and lies wholly in the window, and it and the rest of its
     day's entries of that type each hold five or more; and how many entries that leaves
     out."""
     cells: Counter[tuple[date, Any, Any]] = Counter()
+    left = 0
     for e in es:
+        if e.get("page_of"):  # a later page of a search is in no cell
+            left += 1
+            continue
         at = datetime.fromisoformat(e["time"].replace("Z", "+00:00")).astimezone(UTC)
-        cells[(at.date(), (e["type"], bool(e.get("page_of"))), value(e))] += 1
+        cells[(at.date(), e["type"], value(e))] += 1
     whole: Counter[tuple[date, Any]] = Counter()
     for (day, kind, _), n in cells.items():
         whole[(day, kind)] += n
     shown: Counter[Any] = Counter()
-    left = 0
     for (day, kind, key), n in cells.items():
         begins = datetime(day.year, day.month, day.day, tzinfo=UTC)
         ends = begins + timedelta(days=1)

@@ -6,17 +6,18 @@ number. Portals and reports count those two by window; counted freely, two answe
 one search (or a report of a day with one search) would give that search's offense type,
 joined to its public entry by time and agency.
 
-So they are counted by *cells*: one agency's entries of one *population* (its searches,
-its exports, its image views: `population`) on one UTC day with one value. The later pages
-of a search are counted in none (the callers leave them out): they repeat their search's
-offense and case number, so a cell of one search's pages would tell them. A cell is
-published only
+So they are counted by *cells*: one agency's entries of one type (its searches, its
+exports, its image views) on one UTC day with one value; a figure of searches and one of
+accesses share the search cells, so their difference is a sum of export and image-view
+cells, each published alone. The later pages of a search are in no cell: they repeat
+their search's offense and case number, so a cell of one search's pages would tell them.
+A cell is published only
 
 - when its UTC day has ended and lies wholly inside the window asked (so every window is
   a sum of whole cells, fixed once their day ends, and fixed whatever time zone the agency
   sets later),
 - when it holds at least `SMALLEST_CELL` entries, and
-- when the other entries of its population that day hold at least `SMALLEST_CELL` too
+- when the other entries of its type that day hold at least `SMALLEST_CELL` too
   (so a published count is never the whole day: five searches of one day all for 13B are
   not published, as each would be known to be 13B).
 
@@ -35,7 +36,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from plateledger.transparency.facts import Fact
 
-__all__ = ["NOT_PUBLISHED", "SMALLEST_CELL", "Cells", "Window", "population", "published_cells"]
+__all__ = ["NOT_PUBLISHED", "SMALLEST_CELL", "Cells", "Window", "published_cells"]
 
 SMALLEST_CELL = 5
 """The fewest entries a published cell holds, and the fewest its day's others hold."""
@@ -62,13 +63,6 @@ class Cells:
     left_out: int
 
 
-def population(fact: Fact) -> tuple[str, bool]:
-    """The entries a cell is one of: the entry's type, and whether it is a later page of a
-    search. A figure of searches and one of accesses share the search cells, so that their
-    difference is a sum of export, image-view and page cells, each published alone."""
-    return fact.type, fact.later_page
-
-
 def _utc_day(at: datetime) -> date:
     return at.astimezone(UTC).date()
 
@@ -82,14 +76,17 @@ def published_cells(
 ) -> Cells:
     """The facts of ``window`` counted by ``value`` in published cells (see the module);
     every other fact is left out."""
-    cells: Counter[tuple[date, tuple[str, bool], Hashable]] = Counter()
-    days: Counter[tuple[date, tuple[str, bool]]] = Counter()
-    for f in facts:
-        day, kind = _utc_day(f.time), population(f)
-        cells[(day, kind, value(f))] += 1
-        days[(day, kind)] += 1
-    shown: Counter[object] = Counter()
+    cells: Counter[tuple[date, str, Hashable]] = Counter()
+    days: Counter[tuple[date, str]] = Counter()
     left_out = 0
+    for f in facts:
+        if f.later_page:
+            left_out += 1
+            continue
+        day = _utc_day(f.time)
+        cells[(day, f.type, value(f))] += 1
+        days[(day, f.type)] += 1
+    shown: Counter[object] = Counter()
     for (day, kind, found), n in cells.items():
         begins, ends = _start(day), _start(day + timedelta(days=1))
         if (window.since <= begins and ends <= window.until and ends <= window.now

@@ -216,10 +216,7 @@ def with_case(key: str, label: str, citation: str, chosen: Sequence[Fact], cells
     """How many of ``chosen`` recorded a case number, in published cells
     (`plateledger.transparency.disclosure`): whether an access gave a case number is not
     in its public summary."""
-    # A later page repeats its search's case number: pages are not counted here, or a
-    # cell of one search's pages would tell that search's answer.
-    counted = published_cells([f for f in chosen if not f.later_page],
-                              lambda f: f.has_case_number, cells)
+    counted = published_cells(chosen, lambda f: f.has_case_number, cells)
     return Element(key, label, citation, AUDIT, counted.shown[True], None,
                    f"{noun} recording a case number, counted by (UTC) days that have ended "
                    f"and lie wholly in the period, on which at least {SMALLEST_CELL} recorded "
