@@ -98,15 +98,15 @@ class Intake:
     def settle(
         self,
         body: bytes,
-        reads: Sequence[tuple[int, PlateRead]],
-        accepted: Sequence[uuid.UUID],
+        conflicting: Sequence[tuple[int, PlateRead]],
         errors: Sequence[tuple[int, str, str]],
     ) -> tuple[list[int], bool]:
         """After the reads are stored (their extras with them, by the batcher): quarantine
-        the items that could not be accepted. Returns the quarantined items' ids, and
-        whether an item other than a conflict was kept (then the post is answered 2xx)."""
+        the items that could not be accepted; ``conflicting`` are the reads refused for a
+        conflict, with their item index (an item's other reads may have been stored).
+        Returns the quarantined items' ids, and whether an item other than a conflict was
+        kept (then the post is answered 2xx)."""
         store = self.ingest.batcher.store
-        taken = set(accepted)
         if not errors or self.kind == REPLAY:
             return [], False  # (a replay still refused stays held as the one item it is)
         policy = self.ingest.retention_for(self.agency_id)
@@ -127,7 +127,6 @@ class Intake:
         agency_name = getattr(self.ingest, "_agency_name", str)(self.agency_id)
         self.quarantine.purge(self.agency_id, agency_name, policy.non_hit)
         media, raws = raw_items(body, self.content_type)
-        refused = {r.read_id: (i, r) for i, r in reads if r.read_id not in taken}
         items: list[NewItem] = []
         for index in sorted(reasons):
             raw = raws.get(index)
@@ -136,7 +135,7 @@ class Intake:
                 raw, item_index = raws.get(-1, ""), -1
             read_id, versions = None, None
             if index in conflicts:
-                posted = [r for i, r in refused.values() if i == index]
+                posted = [r for i, r in conflicting if i == index]
                 if posted:
                     read_id = str(posted[0].read_id)
                     versions = {

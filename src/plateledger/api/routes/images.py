@@ -152,8 +152,8 @@ async def post_image(
     # longer, a pack that forbids keeping non-hits (NH) has them matched and then dropped
     # (no crop written), and a read whose id is taken is refused.
     try:
-        accepted, conflicts, not_kept = await store_reads(ingest, reads, extras,
-                                                          before_store=put_crops)
+        accepted, conflicts, not_kept, _ = await store_reads(ingest, reads, extras,
+                                                             before_store=put_crops)
     except Unstored as exc:  # no quarantine for photos: the client still has its photo
         raise exc.cause from None
     errors = sorted(errors + conflicts, key=lambda e: e.index)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -70,6 +71,19 @@ def conflict_error(index: int, read: PlateRead) -> ItemErrorOut:
     )
 
 
+class Stored(NamedTuple):
+    """What `store_reads` did with a post's reads."""
+
+    accepted: list[uuid.UUID]
+    """The ids acknowledged, in batch order (stored now, stored before, or not kept)."""
+    conflicts: list[ItemErrorOut]
+    """An error per read refused for a conflict."""
+    not_kept: int
+    """How many reads a law or policy kept from being stored."""
+    conflicting: list[tuple[int, PlateRead]]
+    """The reads refused for a conflict, with their item index."""
+
+
 class Unstored(Exception):
     """The read store could not take a post's reads (``cause``: the `StoreError`, or the
     503 `ApiError` of a server shutting down); nothing of them was stored."""
@@ -82,9 +96,10 @@ class Unstored(Exception):
 async def store_reads(
     ingest: Ingest, reads: list[tuple[int, PlateRead]], extras: Any = None,
     before_store: Callable[[list[tuple[int, PlateRead]]], None] | None = None,
-) -> tuple[list[uuid.UUID], list[ItemErrorOut], int]:
+) -> Stored:
     """Keep (retention), then durably add ``reads`` (item index, read): the ids accepted in
-    batch order, an error per read refused for a conflict, and how many were not kept.
+    batch order, an error per read refused for a conflict, how many were not kept, and the
+    reads refused.
     ``before_store`` gets the reads kept, before they are written (their images: a read a
     law forbids keeping leaves no image either). `Unstored` if the store cannot take them."""
     def kept_and_prepared(
@@ -110,10 +125,19 @@ async def store_reads(
             refused = await asyncio.wrap_future(future)
         except StoreError as exc:
             raise Unstored(exc) from exc
-    refused_items = {stored[p][0] for p in refused}
-    errors = [conflict_error(stored[p][0], stored[p][1]) for p in sorted(refused)]
-    accepted = [read.read_id for index, read in reads if index not in refused_items]
-    return accepted, errors, not_kept
+    conflicting = [stored[p] for p in sorted(refused)]
+    errors = [conflict_error(index, read) for index, read in conflicting]
+    # Each read stands alone, even beside another of its item (an alprd message's results):
+    # only the reads refused are left out of what is acknowledged. (A read refused because
+    # an earlier one of the batch claimed its id shares that id, acknowledged once.)
+    unacknowledged = Counter(read.read_id for _, read in conflicting)
+    accepted: list[uuid.UUID] = []
+    for _, read in reads:
+        if unacknowledged[read.read_id] > 0:
+            unacknowledged[read.read_id] -= 1
+        else:
+            accepted.append(read.read_id)
+    return Stored(accepted, errors, not_kept, conflicting)
 
 
 def refuse_if_none_accepted(accepted: list[uuid.UUID], errors: list[ItemErrorOut]) -> None:
@@ -258,13 +282,13 @@ async def ingest_bytes(
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
     try:
-        accepted, conflicts, not_kept = await store_reads(
+        accepted, conflicts, not_kept, conflicting = await store_reads(
             ingest, reads, intake.extras, before_store=intake.put_images)
     except Unstored as exc:
         return await hold_unstored(intake, body, reads, errors, parsed.ignored, exc)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     quarantined, held = await asyncio.to_thread(
-        intake.settle, body, reads, accepted, [(e.index, e.message, e.code) for e in errors])
+        intake.settle, body, conflicting, [(e.index, e.message, e.code) for e in errors])
     if not zone_dropped and not held:
         refuse_if_none_accepted(accepted, errors)
     return IngestResult(
@@ -287,7 +311,7 @@ async def hold_unstored(
                 for i, _ in reads]
     errors = sorted(errors + unstored, key=lambda e: e.index)
     quarantined, held = await asyncio.to_thread(
-        intake.settle, body, [], [], [(e.index, e.message, e.code) for e in errors])
+        intake.settle, body, [], [(e.index, e.message, e.code) for e in errors])
     if not held:
         raise failure.cause
     return IngestResult(
