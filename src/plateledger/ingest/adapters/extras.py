@@ -14,6 +14,10 @@ from plateledger.plates import PlateError, confusion_key, normalize_plate
 from plateledger.read import MAX_CANDIDATES
 from plateledger.store.candidates import Candidate, Extras
 
+CANDIDATES_READ = 1_000
+"""How many of a result's listed candidates are looked at: enough for any vendor's list
+(alprd sends up to its ``topn``, 10 by default), and a bound on one post's work."""
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -36,12 +40,13 @@ def _coord(value: Any) -> int | None:
 
 
 def candidates(values: Any, top: float, score: str = "confidence") -> tuple[Candidate, ...]:
-    """``[{plate, <score>}]`` as candidates (at most `MAX_CANDIDATES`), confidences ÷ ``top``."""
+    """``[{plate, <score>}]`` as candidates: the `MAX_CANDIDATES` most confident of the
+    first `CANDIDATES_READ` entries, whatever order they are listed in (ties in the order
+    sent; a plate listed twice at its higher confidence), confidences ÷ ``top``."""
     if not isinstance(values, list):
         return ()
-    found: list[Candidate] = []
-    seen: set[str] = set()
-    for value in values[: 4 * MAX_CANDIDATES]:
+    best: dict[str, float] = {}
+    for value in values[:CANDIDATES_READ]:
         if not isinstance(value, dict) or not isinstance(value.get("plate"), str):
             continue
         try:
@@ -49,13 +54,13 @@ def candidates(values: Any, top: float, score: str = "confidence") -> tuple[Cand
         except PlateError:
             continue
         confidence = _number(value.get(score))
-        if plate in seen or confidence is None:
+        if confidence is None:
             continue
-        seen.add(plate)
-        found.append(Candidate(plate, confusion_key(plate), min(max(confidence / top, 0.0), 1.0)))
-        if len(found) == MAX_CANDIDATES:
-            break
-    return tuple(found)
+        confidence = min(max(confidence / top, 0.0), 1.0)
+        if confidence > best.get(plate, -1.0):
+            best[plate] = confidence
+    ranked = sorted(best.items(), key=lambda item: -item[1])[:MAX_CANDIDATES]
+    return tuple(Candidate(plate, confusion_key(plate), c) for plate, c in ranked)
 
 
 def corners(values: Any) -> tuple[int, ...]:
