@@ -61,6 +61,8 @@ from plateledger.catalog.quarantine import (
     set_credential_quarantine,
 )
 from plateledger.catalog.timeutil import utc_now
+from plateledger.ingest.adapters.csv import records
+from plateledger.ingest.adapters.native import looks_like_ndjson
 from plateledger.ingest.batch import decode, json_items, load_body, media_type
 from plateledger.ingest.errors import MalformedBody
 from plateledger.plates import PlateError, normalize_plate
@@ -97,13 +99,7 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
     media = media_type(content_type)
     try:
         if media == "text/csv":
-            rows = list(csv.reader(io.StringIO(decode(body))))
-            header, items = rows[0], {}
-            for index, row in enumerate(rows[1:]):
-                out = io.StringIO()
-                csv.writer(out).writerows([header, row])
-                items[index] = out.getvalue()
-            return "text/csv", items
+            return "text/csv", _csv_items(body)
         if media in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
             # line by line, as `ndjson_lines` numbers them: one line that is not UTF-8
             # is kept as text (its bad bytes escaped), the others as they came
@@ -111,10 +107,29 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
             return media, dict(enumerate(lines))
         if media == MULTIPART:  # kept whole, its frame with it, so a replay stores the frame
             return (content_type or media)[:200], {-1: base64.b64encode(body).decode("ascii")}
-        values = json_items(load_body(body))
+        try:
+            values = json_items(load_body(body))
+        except MalformedBody:
+            if looks_like_ndjson(body):  # as the native format reads it: line by line
+                lines = [_text(line) for line in body.splitlines() if line.strip()]
+                return "application/x-ndjson", dict(enumerate(lines))
+            raise
         return "application/json", {i: json.dumps(v) for i, v in enumerate(values)}
     except Exception:  # kept whole: a replay parses it as it came
         return media or "application/json", {-1: _text(body)}
+
+
+def _csv_items(body: bytes) -> dict[int, str]:
+    """Each record of a CSV body under its header, as the lines it was sent on, numbered
+    as `plateledger.ingest.adapters.csv.rows` numbers its items (a record's first line
+    less 2: a quoted cell may hold line breaks); a record that cannot be read, or holds
+    bytes that are not UTF-8 (escaped, ``\\xeb``), is kept as itself too."""
+    lines = io.StringIO(body.decode("utf-8-sig", "backslashreplace"), newline="").readlines()
+    _, header_end, found = records(iter(lines))
+    head = "".join(lines[:header_end])
+    if not head.endswith(("\n", "\r")):
+        head += "\r\n"
+    return {start - 2: head + "".join(lines[start - 1 : end]) for start, end, _ in found}
 
 
 def _text(raw: bytes) -> str:

@@ -55,6 +55,9 @@ _NESTED = {
 }
 _EPOCH = re.compile(r"[0-9]+(\.[0-9]*)?")
 Outcome = tuple[int, ReadSubmission | list[ItemError]]
+Record = tuple[int, int, list[str] | csv.Error]
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+"""A byte that is not UTF-8, as decoding with ``surrogateescape`` leaves it."""
 
 
 class CsvAdapter:
@@ -67,9 +70,9 @@ class CsvAdapter:
     def parse(
         self, body: bytes, *, content_type: str | None = None, camera_hint: str | None = None
     ) -> AdapterResult:
-        """Parse ``body`` (UTF-8; bytes that are not become `\ufffd` and fail their row)."""
+        """Parse ``body`` (UTF-8; a row holding bytes that are not fails, alone)."""
         check_size(body)
-        text = body.decode("utf-8-sig", errors="replace")
+        text = body.decode("utf-8-sig", errors="surrogateescape")
         builder = ResultBuilder()
         lines = io.StringIO(text, newline="")
         for count, (index, outcome) in enumerate(rows(lines, camera_hint), 1):
@@ -88,7 +91,7 @@ def iter_csv_batches(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         builder = ResultBuilder()
         rows_in_batch = 0
         for index, outcome in rows(handle, camera_hint):
@@ -101,8 +104,12 @@ def iter_csv_batches(
             yield builder.result()
 
 
-def rows(lines: Iterable[str], camera_hint: str | None = None) -> Iterator[Outcome]:
-    """(item index, read or errors) for each data row of the CSV text ``lines``."""
+def records(lines: Iterable[str]) -> tuple[list[str], int, Iterator[Record]]:
+    """The header row of the CSV text ``lines``, the line it ends on, and each record after
+    it as (first line, last line, cells or the `csv.Error` it could not be read with),
+    lines 1-based: a quoted cell may hold line breaks, so a record may span several lines.
+    `rows` and the quarantine (`plateledger.ingest.quarantine.raw_items`) number items by
+    this first line, so an item is kept as the record it was."""
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -110,19 +117,31 @@ def rows(lines: Iterable[str], camera_hint: str | None = None) -> Iterator[Outco
         raise MalformedBody("the CSV has no header row") from None
     except csv.Error as exc:
         raise MalformedBody(f"the CSV header cannot be read: {exc}") from None
-    columns = _columns(header, camera_hint)
-    end = reader.line_num
-    while True:
-        start = end + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
+
+    def each(end: int) -> Iterator[Record]:
+        while True:
+            start = end + 1
+            try:
+                row: list[str] | csv.Error = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                row = exc
             end = reader.line_num
-            yield start - 2, [ItemError(start - 2, f"line {start}", f"row cannot be read: {exc}")]
+            yield start, end, row
+
+    return header, reader.line_num, each(reader.line_num)
+
+
+def rows(lines: Iterable[str], camera_hint: str | None = None) -> Iterator[Outcome]:
+    """(item index, read or errors) for each data row of the CSV text ``lines``: the index
+    is the row's first line less 2."""
+    header, _, found = records(lines)
+    columns = _columns(header, camera_hint)
+    for start, _end, row in found:
+        if isinstance(row, csv.Error):
+            yield start - 2, [ItemError(start - 2, f"line {start}", f"row cannot be read: {row}")]
             continue
-        end = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         yield start - 2, _read(start, row, columns, camera_hint)
@@ -164,6 +183,8 @@ def _read(
         paths[ours] = f"line {line}: {column}"
         if not cell:
             continue
+        if _NOT_UTF8.search(cell):  # never stored altered: the row fails, alone
+            return [ItemError(line - 2, paths[ours], "holds bytes that are not UTF-8 text")]
         if target:
             fields.setdefault(target[0], {})[target[1]] = cell
         elif name == "ts" and _EPOCH.fullmatch(cell):

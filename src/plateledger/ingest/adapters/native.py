@@ -46,7 +46,7 @@ class NativeAdapter:
         try:
             items = json_items(load_body(body))
         except MalformedBody:
-            if _looks_like_ndjson(body):
+            if looks_like_ndjson(body):
                 return self._ndjson(body, camera_hint)
             raise
         return _all_items(enumerate(items), camera_hint)
@@ -130,7 +130,7 @@ def _fields(index: int, item: Any, camera_hint: str | None) -> dict[str, Any] | 
     return fields
 
 
-def _looks_like_ndjson(body: bytes) -> bool:
+def looks_like_ndjson(body: bytes) -> bool:
     """Several lines, the first of which is a whole JSON object."""
     lines = body.strip().splitlines()
     if len(lines) < 2:
