@@ -16,7 +16,8 @@ each read of the batch is
   camera or place included), or an earlier read of the same batch claimed it.
 
 Evidence is what the camera saw and the owner (`EVIDENCE_COLUMNS`); the arrival time,
-expiry and hit flag are the server's and may differ between a read and its retry. An
+expiry and hit flag are the server's and may differ between a read and its retry, and a
+retry sent without the image the stored copy has is still a retry (`retries`). An
 expired row is not looked at, so an answer never depends on expired data.
 """
 
@@ -130,13 +131,29 @@ def decide(
     refused: set[int] = set()
     for position, (key, seen) in enumerate(zip(keys, evidence, strict=True)):
         if key in stored:
-            if stored[key] != {seen}:
+            if not all(retries(kept, seen) for kept in stored[key]):
                 refused.add(position)
             continue
         first = claimed.get(key)
         if first is None:
             claimed[key] = seen
             write.append(position)
-        elif first != seen:
+        elif not retries(first, seen):
             refused.add(position)
     return write, frozenset(refused)
+
+
+_IMAGES = tuple(EVIDENCE_COLUMNS.index(c) for c in ("image_plate", "image_overview"))
+
+
+def retries(kept: Evidence, posted: Evidence) -> bool:
+    """Whether ``posted`` is a retry of the read whose evidence is ``kept``: the same in
+    every column, but that a copy sent without an image (a webhook posted once with its
+    frame, once as JSON alone) retries the copy with it. A copy with another image, or
+    with one where the kept copy has none, is other evidence."""
+    if kept == posted:
+        return True
+    return all(
+        a == b or (i in _IMAGES and b == "")
+        for i, (a, b) in enumerate(zip(kept, posted, strict=True))
+    )
