@@ -79,6 +79,7 @@ from plateledger.hotlist import (
 )
 from plateledger.hotlist.entry import from_millis, parse_entry, to_millis
 from plateledger.hotlist.schema import hotlist_entries, hotlist_hits, hotlists
+from plateledger.plates import PlateError, normalize_plate
 
 __all__ = [
     "HITS_PATH",
@@ -537,20 +538,22 @@ class HotlistShares:
                 known = self._known(conn, hit_id, hit.list_id)
                 if known is not None:
                     return known
+                listed = self._listed(conn, hit)
                 entry = new_entry(
                     SHARED_HIT_RECEIVED, hit_id=hit_id, node=node.name, key_id=node.key_id,
                     agency=hit.agency, owner_agency=hit.read_owner, list_id=hit.list_id,
-                    entry_id=hit.entry_id, category=hit.category, match_kind=hit.match_kind,
+                    entry_id=hit.entry_id, category=listed.category, match_kind=hit.match_kind,
                     read_id=hit.read.read_id, sender_audit_index=hit.audit_index,
                     policy_ids=list(hit.policy_ids),
                 )  # fmt: skip
                 index = log_change(self.audit_log, conn, entry)
                 alert = Alert(
                     hit_id=hit_id, created_at=hit.created_at, list_id=hit.list_id,
-                    list_owner_id=share.owner_id, entry_id=hit.entry_id, category=hit.category,
-                    match_kind=hit.match_kind, plate_listed=hit.plate_listed,
-                    region_listed=hit.region_listed, region_mismatch=hit.region_mismatch,
-                    priority=hit.priority, reason=hit.reason, case_number=hit.case_number,
+                    list_owner_id=share.owner_id, entry_id=hit.entry_id, category=listed.category,
+                    match_kind=hit.match_kind, plate_listed=listed.plate,
+                    region_listed=listed.region, region_mismatch=hit.region_mismatch,
+                    priority=listed.priority, reason=listed.reason,
+                    case_number=listed.case_number,
                     read=AlertRead(read_id=hit.read.read_id, owner_id=read_owner.id,
                                    camera_id=hit.read.camera_id, ts=hit.read.ts,
                                    plate=hit.read.plate, region=hit.read.region,
@@ -577,6 +580,28 @@ class HotlistShares:
         if service.webhooks is not None:
             service.webhooks.wake()
         return SharedHitAnswer(hit_id=hit_id, audit_index=index, duplicate=False)
+
+    @staticmethod
+    def _listed(conn: Connection, hit: SharedHit) -> Any:
+        """The entry of the shared list that ``hit`` names, listing the plate it names;
+        else `ShareRefused` (404): a partner raises hits on what the list holds, never on
+        a plate it chose (nor on an entry removed since). The alert carries the entry's own
+        plate, state, reason, case number and priority and its list's category, not the
+        partner's copy of them."""
+        e, h = hotlist_entries.c, hotlists.c
+        listed = conn.execute(
+            select(e.plate, e.region, e.reason, e.case_number, e.priority, h.category)
+            .join(hotlists, h.id == e.list_id)
+            .where(e.id == hit.entry_id, e.list_id == hit.list_id)).first()  # fmt: skip
+        try:
+            plate = normalize_plate(hit.plate_listed)
+        except PlateError:
+            plate = ""
+        if listed is None or listed.plate != plate:
+            raise ShareRefused(404, "unknown_entry",
+                               f"list `{hit.list_id}` holds no entry `{hit.entry_id}` "
+                               "listing the plate this hit names")  # fmt: skip
+        return listed
 
     @staticmethod
     def _known(conn: Connection, hit_id: str, list_id: int) -> SharedHitAnswer | None:
