@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     throttle_denials: int = Field(
         default=20, ge=1, description="denied accesses of one user in the window: 429s"
     )
+    node_throttle_denials: int = Field(
+        default=100, ge=1,
+        description="denied accesses of all the users of one partner node in the window: "
+        "429s for every user of that node",
+    )
     reports_schedule: bool = Field(
         default=True,
         description="the server writes each agency's statutory reports as they fall due",

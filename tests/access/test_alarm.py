@@ -144,5 +144,6 @@ def test_the_doc_names_every_alarm_kind_and_the_default_thresholds() -> None:
     defaults = Settings()
     for name, value in [("ALARM_DENIALS", defaults.alarm_denials),
                         ("ALARM_WINDOW_SECONDS", defaults.alarm_window_seconds),
-                        ("THROTTLE_DENIALS", defaults.throttle_denials)]:
+                        ("THROTTLE_DENIALS", defaults.throttle_denials),
+                        ("NODE_THROTTLE_DENIALS", defaults.node_throttle_denials)]:
         assert f"`PLATELEDGER_{name}` (default {value:g})" in section

@@ -140,7 +140,8 @@ def observe(
     # The probes run hundreds of requests, many denied: the denial throttle (tested in
     # tests/access/test_alarm.py) would pause them on a wall-clock timer.
     settings = Settings(data_dir=root / "data", store_path=store_path, secret_key="k" * 32,
-                        require_totp=True, alarm_denials=100_000, throttle_denials=100_000)
+                        require_totp=True, alarm_denials=100_000, throttle_denials=100_000,
+                        node_throttle_denials=100_000)
     catalog = open_catalog(settings, password_hasher=FAST)
     secrets: dict[str, str] = {}
     keys: dict[str, str] = {}

@@ -985,3 +985,27 @@ def test_a_hit_raised_carries_the_list_owners_entry_not_the_partners_copy(hub: H
     assert (row.reason, row.case_number, row.priority, row.category, row.plate_listed) == (
         "stolen", "UC-1", 0, "stolen_vehicle", plate)
     assert row.region_listed != "NV"
+
+
+def test_a_node_that_names_a_new_user_for_each_denied_search_is_throttled_as_a_whole(
+    hub: Hub,
+) -> None:
+    """Each remote user's denials are counted on their own, and a node's users together:
+    the federal node, denied every search under California's law, cannot escape the
+    throttle by sending each search in a new user's name. Fremont's users are not held
+    back by it."""
+    limit = hub.settings.node_throttle_denials
+    plate = new_plate("8T")
+    for i in range(limit):
+        sent = body(plate, agency="ice-ero-sf")
+        sent["requester"] = sent["requester"] | {"user": f"agent-{i}", "agency_class": "federal"}
+        answered = hub.ask(hub.federal, sent)
+        assert answered.status_code == 200, answered.text
+        assert all(not o["allowed"] for o in answered.json()["owners"])
+    fresh = body(plate, agency="ice-ero-sf")
+    fresh["requester"] = fresh["requester"] | {"user": "agent-new", "agency_class": "federal"}
+    refused = hub.ask(hub.federal, fresh)
+    assert refused.status_code == 429, refused.text
+    assert "results" not in refused.json()
+    assert hub.entry_of(fresh["search_id"]) == []
+    assert hub.ask(hub.fremont, body(plate)).status_code == 200

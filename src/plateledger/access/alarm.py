@@ -9,7 +9,9 @@ admins (`AlarmStream`) — when:
   reproductive health, protected activity);
 - ``search_throttled``: one user's accesses were denied ``throttle_denials`` times within
   ``window``; their next requests are refused (`Throttled`, HTTP 429 with ``Retry-After``)
-  until fewer than that many denials are left in the window;
+  until fewer than that many denials are left in the window. A partner node's users are
+  also counted together (``node_throttle_denials``): a node that names a new user for
+  each search it sends is throttled as a whole;
 - ``login_backoff``: a user's logins from one source address failed enough times that the
   source must wait (raised by the login route).
 
@@ -61,6 +63,9 @@ class AlarmConfig:
     """Denied accesses by one user within ``window`` that raise a ``denial_burst``."""
     throttle_denials: int = 20
     """Denied accesses by one user within ``window`` after which they are throttled."""
+    node_throttle_denials: int = 100
+    """Denied accesses by all the users of one partner node within ``window`` after which
+    every request of that node's users is throttled."""
     window: float = 60.0
     """Seconds of the sliding window."""
     flags: frozenset[str] = frozenset({"immigration", "reproductive_health",
@@ -97,6 +102,11 @@ class AlarmStream(AgencyStream[Alarm]):
         super().__init__(lambda alarm: alarm.agency_id, queue_size=queue_size)
 
 
+def _node_key(node: str) -> str:
+    """The key under which a partner node's users' denials are counted together."""
+    return f"node:{node}"
+
+
 def denied_access(decision: Decision) -> bool:
     """Whether an owner refused the access by a written rule, or none released anything."""
     outcomes = list(decision.outcomes.values())
@@ -119,17 +129,18 @@ class AlarmMonitor:
         self.stream = AlarmStream()
         self._clock = clock
         self._lock = threading.Lock()
-        self._denials: dict[int, deque[float]] = {}
-        self._last: dict[tuple[int, str], float] = {}
+        self._denials: dict[int | str, deque[float]] = {}
+        self._last: dict[tuple[int | str, str], float] = {}
         self._recent: dict[int, deque[Alarm]] = {}
 
-    def _window(self, user_id: int, now: float) -> deque[float]:
+    def _window(self, user_id: int | str, now: float) -> deque[float]:
+        """The times of the denials of a user (their id) or of a partner node (its name)."""
         times = self._denials.setdefault(user_id, deque())
         while times and times[0] <= now - self.config.window:
             times.popleft()
         return times
 
-    def _due(self, user_id: int, kind: str, now: float) -> bool:
+    def _due(self, user_id: int | str, kind: str, now: float) -> bool:
         """Whether ``kind`` may be raised again for the user (once per window)."""
         last = self._last.get((user_id, kind))
         if last is not None and now - last < self.config.window:
@@ -146,19 +157,25 @@ class AlarmMonitor:
         return str(agency_id) if agency is None else str(agency.slug)
 
     def check(self, user: Principal) -> None:
-        """Raise `Throttled` when ``user``'s accesses keep being denied."""
+        """Raise `Throttled` when ``user``'s accesses keep being denied, or those of all
+        the users of the partner node their request came through."""
+        self._check(user, user.user_id, user.username, self.config.throttle_denials)
+        if user.node is not None:
+            self._check(user, _node_key(user.node), f"every user of node {user.node}",
+                        self.config.node_throttle_denials)
+
+    def _check(self, user: Principal, key: int | str, who: str, limit: int) -> None:
         now = self._clock()
-        limit = self.config.throttle_denials
         with self._lock:
-            times = self._window(user.user_id, now)
+            times = self._window(key, now)
             if len(times) < limit:
                 return
             count = len(times)
             frees = times[len(times) - limit] + self.config.window
             retry = max(1, math.ceil(frees - now))
-            due = self._due(user.user_id, SEARCH_THROTTLED, now)
+            due = self._due(key, SEARCH_THROTTLED, now)
         if due:
-            self.raise_alarm(SEARCH_THROTTLED, user.username, user.agency_id, count,
+            self.raise_alarm(SEARCH_THROTTLED, who, user.agency_id, count,
                              retry_after_seconds=retry)
         raise Throttled(retry, count, self.config.window)
 
@@ -170,6 +187,8 @@ class AlarmMonitor:
         burst = 0
         with self._lock:
             if denied_access(decision):
+                if user.node is not None:
+                    self._window(_node_key(user.node), now).append(now)
                 times = self._window(user.user_id, now)
                 times.append(now)
                 if len(times) >= self.config.denials and self._due(

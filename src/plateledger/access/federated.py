@@ -290,6 +290,7 @@ def remote_principal(gate: AccessGate, node: str, requester: RemoteRequester) ->
         agency_kind=str(agency.kind),
         agency_home_state=agency.home_state,
         roles=frozenset(requester.roles) & SEARCH_ROLES,
+        node=node,
     )
 
 

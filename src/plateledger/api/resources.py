@@ -191,6 +191,7 @@ class Resources:
         self.access = AccessGate(self.catalog, self.audit_log, PolicyDecider(self.policy))
         self.alarms = AlarmMonitor(self.audit_log, self.catalog, AlarmConfig(
             denials=settings.alarm_denials, throttle_denials=settings.throttle_denials,
+            node_throttle_denials=settings.node_throttle_denials,
             window=settings.alarm_window_seconds,
         ))
         self.access.alarms = self.alarms

@@ -26,6 +26,9 @@ class Principal:
     agency_home_state: str
     roles: frozenset[str]
     acting_for_id: int | None = None
+    node: str | None = None
+    """The partner node a remote user's request came through (`plateledger.access.federated
+    .remote_principal`); ``None`` for a user of this node."""
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
