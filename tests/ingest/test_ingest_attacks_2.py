@@ -765,3 +765,42 @@ def test_a_rekor_group_through_the_url_is_stored_as_the_urls_camera_or_its_agenc
         assert row["owner_id"] == seed.ucpd_id
         stored[f"cam{camera_number}"] = row["camera_id"]
     assert stored == {"cam7": A_CAM_2, "cam8": A_CAM}
+
+
+@pytest.mark.parametrize("body", [
+    b'{"version":2,"epoch_time":1,"results":[{"plate":"7NAN01","confidence":NaN}]}',
+    b'{"version":2,"epoch_time":17000000',
+    b"\xff\xfe not text at all",
+], ids=["nan", "truncated", "not-utf-8"])
+def test_a_body_that_cannot_be_read_from_a_url_in_quarantine_mode_is_kept_whole(
+    client: TestClient, world: dict[str, str], body: bytes,  # noqa: F811
+) -> None:
+    """alprd deletes a read on any answer: from an ingest URL in quarantine mode, a body
+    no parser can read is not answered 400 and lost, but kept whole with the reason,
+    listed for the admin, and still refused if replayed as it is."""
+    admin = login(client, "ucpd-admin")
+    _quarantine_on(client, admin, "ingest_url", world["a_url"])
+    answer = client.post(f"/v1/ingest/{world['a_url']}/openalpr", content=body, headers=ALPRD)
+    no_trace(answer)
+    assert answer.status_code == 200, answer.text
+    [error] = answer.json()["errors"]
+    assert (error["index"], error["code"]) == (-1, "malformed_body") and error["message"]
+    [item_id] = answer.json()["quarantined"]
+    kept = item_of(client, item_id)
+    assert kept.item_index == -1 and kept.reasons == [error["message"]]
+    assert kept.raw == body.decode("utf-8", "backslashreplace")
+    assert held_total(client, admin) == 1
+    replayed = client.post(f"/v1/admin/quarantine/{item_id}/replay", headers=admin)
+    assert replayed.status_code in (400, 422), replayed.text
+    assert held_total(client, admin) == 1
+
+
+def test_a_body_that_cannot_be_read_without_quarantine_mode_is_refused_and_not_kept(
+    client: TestClient, world: dict[str, str],  # noqa: F811
+) -> None:
+    admin = login(client, "ucpd-admin")
+    answer = client.post(f"/v1/ingest/{world['a_url']}/openalpr",
+                         content=b'{"epoch_time":1,', headers=ALPRD)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "malformed_body"
+    assert held_total(client, admin) == 0

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from plateledger.catalog.quarantine import NewItem
-from plateledger.ingest.batch import AdapterResult
+from plateledger.ingest.batch import AdapterResult, media_type
 from plateledger.ingest.quarantine import (
     CONFLICT_REASON,
     Quarantine,
+    body_text,
     map_cameras,
     raw_items,
 )
@@ -131,8 +132,10 @@ class Intake:
         for index in sorted(reasons):
             raw = raws.get(index)
             item_index = index
-            if raw is None:
-                raw, item_index = raws.get(-1, ""), -1
+            if raw is None:  # kept whole: a body that cannot be split, or read at all
+                raw, item_index = raws.get(-1), -1
+                if raw is None:
+                    media, raw = media_type(self.content_type) or media, body_text(body)
             read_id, versions = None, None
             if index in conflicts:
                 posted = [r for i, r in conflicting if i == index]

@@ -103,7 +103,7 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
         if media in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
             # line by line, as `ndjson_lines` numbers them: one line that is not UTF-8
             # is kept as text (its bad bytes escaped), the others as they came
-            lines = [_text(line) for line in body.splitlines() if line.strip()]
+            lines = [body_text(line) for line in body.splitlines() if line.strip()]
             return media, dict(enumerate(lines))
         if media == MULTIPART:  # kept whole, its frame with it, so a replay stores the frame
             return (content_type or media)[:200], {-1: base64.b64encode(body).decode("ascii")}
@@ -111,12 +111,12 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
             values = json_items(load_body(body))
         except MalformedBody:
             if looks_like_ndjson(body):  # as the native format reads it: line by line
-                lines = [_text(line) for line in body.splitlines() if line.strip()]
+                lines = [body_text(line) for line in body.splitlines() if line.strip()]
                 return "application/x-ndjson", dict(enumerate(lines))
             raise
         return "application/json", {i: json.dumps(v) for i, v in enumerate(values)}
     except Exception:  # kept whole: a replay parses it as it came
-        return media or "application/json", {-1: _text(body)}
+        return media or "application/json", {-1: body_text(body)}
 
 
 def _csv_items(body: bytes) -> dict[int, str]:
@@ -132,7 +132,7 @@ def _csv_items(body: bytes) -> dict[int, str]:
     return {start - 2: head + "".join(lines[start - 1 : end]) for start, end, _ in found}
 
 
-def _text(raw: bytes) -> str:
+def body_text(raw: bytes) -> str:
     """``raw`` as UTF-8 text; bytes that are not UTF-8 escaped (``\\xff``), never lost to
     an error: the item is kept, and its reason says what was wrong with it."""
     try:

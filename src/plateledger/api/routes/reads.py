@@ -276,7 +276,7 @@ async def ingest_bytes(
     except BatchTooLarge as exc:
         raise ApiError(413, "batch_too_large", str(exc)) from None
     except MalformedBody as exc:
-        raise ApiError(400, "malformed_body", str(exc)) from None
+        return await hold_malformed(intake, body, exc)
     except ZoneDropUnrecorded:
         raise zone_refusal() from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
@@ -296,6 +296,20 @@ async def ingest_bytes(
         zone_dropped=zone_dropped, quarantined=quarantined,
         batch=intake.batch_note(len(accepted), errors, quarantined),
     )
+
+
+async def hold_malformed(intake: Intake, body: bytes, failure: MalformedBody) -> IngestResult:
+    """A body that cannot be read as a whole: from a credential in quarantine mode, kept
+    whole with the reason and answered 200 (a client that takes any answer as delivered,
+    as alprd does, loses nothing); otherwise 400 ``malformed_body``, nothing kept."""
+    message = str(failure)
+    error = ItemErrorOut(index=-1, field="body", code="malformed_body", message=message)
+    quarantined, held = await asyncio.to_thread(
+        intake.settle, body, [], [(-1, message, "malformed_body")])
+    if not held:
+        raise ApiError(400, "malformed_body", message)
+    return IngestResult(accepted=[], errors=[error], ignored=0, quarantined=quarantined,
+                        batch=intake.batch_note(0, [error], quarantined))
 
 
 async def hold_unstored(
