@@ -574,6 +574,52 @@ def answered(audit_index: int = 7, total: int = 1, lat: float = 37.6) -> Any:
     return shape
 
 
+def fremont_with_partner(
+    tmp_path: Path, store_path: Path, partner_url: str, lat: float, lon: float
+) -> tuple[Settings, str]:
+    """Fremont's node, with its investigator ``fred`` and camera ``fr-1`` at ``lat, lon``,
+    whose one partner, Union City's node, answers at ``partner_url``: its settings and
+    the camera's key."""
+    settings = Settings(
+        data_dir=tmp_path / "fremont",
+        store_path=store_path,
+        secret_key="k" * 32,
+        require_totp=False,
+        federation_timeout_seconds=5.0,
+    )
+    catalog = open_catalog(settings, password_hasher=FAST)
+    try:
+        fpd = catalog.add_agency("Fremont PD", "fpd", "municipal", "CA")
+        catalog.add_agency("Union City PD", "ucpd", "municipal", "CA")
+        catalog.add_user(fpd.id, "fred", PASSWORD, ["investigator"])
+        catalog.add_camera("fr-1", fpd.id, lat=lat, lon=lon)
+        camera_key = catalog.issue_api_key(fpd.id, label="camera")
+        NodeRegistry(catalog, AuditLog(catalog.engine, signer=None)).add(
+            operator(), "unioncity", partner_url, NodeKey.generate().public.text(), ["ucpd"]
+        )
+    finally:
+        catalog.close()
+    return settings, camera_key
+
+
+def fred_searches(client: TestClient, plate: str, case_number: str) -> Any:
+    """Fremont's investigator's exact search for ``plate`` (federated to the partner)."""
+    token = client.post("/v1/auth/token", json={"username": "fred", "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    return client.post(
+        "/v1/searches",
+        json={
+            "kind": "exact",
+            "params": {"plate": plate},
+            "purpose": "stolen_vehicle",
+            "offense_type": "240",
+            "case_number": case_number,
+            "reason": "stolen pickup",
+        },
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
+
+
 @pytest.mark.parametrize(
     ("answer", "sane"),
     [
@@ -592,25 +638,7 @@ def test_a_partner_answering_out_of_range_numbers_does_not_sink_the_local_search
     record, or JSON cannot carry, must not make every search of the requester's users
     fail."""
     rogue = RoguePartner(answer)
-    settings = Settings(
-        data_dir=tmp_path / "fremont",
-        store_path=store_path,
-        secret_key="k" * 32,
-        require_totp=False,
-        federation_timeout_seconds=5.0,
-    )
-    catalog = open_catalog(settings, password_hasher=FAST)
-    try:
-        fpd = catalog.add_agency("Fremont PD", "fpd", "municipal", "CA")
-        catalog.add_agency("Union City PD", "ucpd", "municipal", "CA")
-        catalog.add_user(fpd.id, "fred", PASSWORD, ["investigator"])
-        catalog.add_camera("fr-1", fpd.id, lat=37.55, lon=-121.98)
-        camera_key = catalog.issue_api_key(fpd.id, label="camera")
-        NodeRegistry(catalog, AuditLog(catalog.engine, signer=None)).add(
-            operator(), "unioncity", rogue.url, NodeKey.generate().public.text(), ["ucpd"]
-        )
-    finally:
-        catalog.close()
+    settings, camera_key = fremont_with_partner(tmp_path, store_path, rogue.url, 37.55, -121.98)
     plate = new_plate("7F")
     try:
         with TestClient(create_app(settings)) as client:
@@ -623,20 +651,7 @@ def test_a_partner_answering_out_of_range_numbers_does_not_sink_the_local_search
             }
             posted = client.post("/v1/reads", json=[read], headers={"X-API-Key": camera_key})
             assert posted.status_code == 200, posted.text
-            token = client.post("/v1/auth/token", json={"username": "fred", "password": PASSWORD})
-            assert token.status_code == 200, token.text
-            response = client.post(
-                "/v1/searches",
-                json={
-                    "kind": "exact",
-                    "params": {"plate": plate},
-                    "purpose": "stolen_vehicle",
-                    "offense_type": "240",
-                    "case_number": "FR-1",
-                    "reason": "stolen pickup",
-                },
-                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-            )
+            response = fred_searches(client, plate, "FR-1")
     finally:
         rogue.close()
     assert response.status_code == 200, response.text

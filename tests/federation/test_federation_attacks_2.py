@@ -47,6 +47,7 @@ from plateledger.hotlist.schema import hotlist_hits
 from plateledger.settings import Settings
 from tests.access.conftest import PASSWORD
 from tests.audit.conftest import search as search_entry
+from tests.federation.test_federation_attacks import fred_searches, fremont_with_partner
 
 PATH = "/v1/federation/searches"
 NO_FEDERAL = "ca-civ-1798.90.55b-no-federal"
@@ -839,25 +840,7 @@ def test_a_partners_redirect_is_not_followed_with_the_signed_search(
     place of its choosing: the search — its plate, user and case — is not sent there;
     Union City is listed unavailable and Fremont's own reads come back."""
     rogue = Redirector()
-    settings = Settings(
-        data_dir=tmp_path / "fremont",
-        store_path=store_path,
-        secret_key="k" * 32,
-        require_totp=False,
-        federation_timeout_seconds=5.0,
-    )
-    catalog = open_catalog(settings, password_hasher=FAST)
-    try:
-        fpd = catalog.add_agency("Fremont PD", "fpd", "municipal", "CA")
-        catalog.add_agency("Union City PD", "ucpd", "municipal", "CA")
-        catalog.add_user(fpd.id, "fred", PASSWORD, ["investigator"])
-        catalog.add_camera("fr-1", fpd.id, lat=36.80, lon=-119.70)
-        camera_key = catalog.issue_api_key(fpd.id, label="camera")
-        NodeRegistry(catalog, AuditLog(catalog.engine, signer=None)).add(
-            operator(), "unioncity", rogue.url, NodeKey.generate().public.text(), ["ucpd"]
-        )
-    finally:
-        catalog.close()
+    settings, camera_key = fremont_with_partner(tmp_path, store_path, rogue.url, 36.80, -119.70)
     plate = new_plate("8G")
     try:
         with TestClient(create_app(settings)) as client:
@@ -867,20 +850,7 @@ def test_a_partners_redirect_is_not_followed_with_the_signed_search(
                 headers={"X-API-Key": camera_key},
             )
             assert posted.status_code == 200, posted.text
-            token = client.post("/v1/auth/token", json={"username": "fred", "password": PASSWORD})
-            assert token.status_code == 200, token.text
-            response = client.post(
-                "/v1/searches",
-                json={
-                    "kind": "exact",
-                    "params": {"plate": plate},
-                    "purpose": "stolen_vehicle",
-                    "offense_type": "240",
-                    "case_number": "FR-7",
-                    "reason": "stolen pickup",
-                },
-                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-            )
+            response = fred_searches(client, plate, "FR-7")
     finally:
         rogue.close()
     assert response.status_code == 200, response.text
