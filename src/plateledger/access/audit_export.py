@@ -16,7 +16,6 @@ kind, time) apply to those rows only.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from plateledger import spreadsheet
 from plateledger.access.audit_reads import MAX_PAGE, AuditReader
 from plateledger.access.errors import AuditUnavailable
 from plateledger.access.local_time import agency_zone, local_time, zone_of
@@ -51,7 +51,6 @@ MEDIA_TYPES = {
     "ndjson": "application/x-ndjson",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 EXPORTED_TYPES = frozenset({"search", "export", "alert_delivery"})
@@ -440,18 +439,13 @@ def _stamp(when: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (a reason may start with ``=``)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def to_csv(rows: list[dict[str, str]]) -> str:
     """``rows`` as CSV with a header of `COLUMNS`; cells that would start a formula are
     quoted with a leading apostrophe."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = spreadsheet.dict_writer(out, COLUMNS)
     writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
+    writer.writerows({k: spreadsheet.cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -470,7 +464,8 @@ def to_xlsx(rows: list[dict[str, str]]) -> bytes:
     sheet = book.create_sheet("Audit export")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append([_ILLEGAL_XLSX.sub("\ufffd", _cell(row[c])) for c in COLUMNS])
+        sheet.append([_ILLEGAL_XLSX.sub("\ufffd", str(spreadsheet.cell(row[c])))
+                      for c in COLUMNS])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

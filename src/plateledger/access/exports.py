@@ -7,7 +7,6 @@ does not by itself let it take the reads away. It is decided per owner, logged a
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from plateledger import spreadsheet
 from plateledger.access.federated import local_owners
 from plateledger.access.gate import AccessGate
 from plateledger.access.searches import (
@@ -41,7 +41,6 @@ __all__ = [
 
 MAX_EXPORT_ROWS = 10_000
 COLUMNS = tuple(ReadOut.model_fields)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 
 
@@ -113,24 +112,15 @@ def collect(
                       results=(live + held)[: body.max_rows])
 
 
-def _cell(value: object) -> object:
-    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
 def render(page: SearchPage, fmt: str) -> bytes:
     rows = [r.model_dump(mode="json") for r in page.results]
     if fmt == "ndjson":
         return "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows).encode()
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+    writer = spreadsheet.dict_writer(text, COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet.cell(v) for k, v in row.items()})
     return text.getvalue().encode()
 
 

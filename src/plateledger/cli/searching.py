@@ -9,7 +9,6 @@ legal basis for a pattern of life), and shows the answer as a table, JSON or CSV
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from plateledger import spreadsheet
 from plateledger.cli.client import DEFAULT_URL, err, fail_on_error, load_token, save_token
 
 out = Console()
@@ -107,9 +107,7 @@ def search(
     if output == "csv":
         columns = ["read_id", "ts", "plate", "region", "camera_id", "owner_id", "lat", "lon",
                    "confidence", "distance"]
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(page["results"])
+        _write_csv(page["results"], columns)
         return
     table = Table(title=f"{page['kind']} search: {page['total']} reads "
                         f"(showing {offset + 1}–{offset + len(page['results'])})")
@@ -248,10 +246,11 @@ def _body(kind: str, *, plate: str | None, since: str | None, until: str | None,
 
 
 def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore",
-                            lineterminator="\n")
+    """``rows`` as CSV on stdout: text that would start a formula is prefixed (a camera
+    names the vehicle), rows end in CRLF (`plateledger.spreadsheet`)."""
+    writer = spreadsheet.dict_writer(sys.stdout, columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet.cell(v) for k, v in row.items()} for row in rows)
 
 
 def _reads_table(title: str, rows: list[dict[str, Any]],

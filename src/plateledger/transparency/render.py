@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from html import escape
-from typing import Any
 
+from plateledger import spreadsheet
 from plateledger.transparency.figures import Figure
 from plateledger.transparency.reports import Report
 
 __all__ = ["bar_chart_svg", "figure_csv", "report_csv", "report_html", "report_pdf"]
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A cell that a spreadsheet would run as a formula is quoted as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def figure_csv(figure: Figure) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.writer(out)
     writer.writerow(figure.columns)
     for row in figure.rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([spreadsheet.cell(v) for v in row])
     return out.getvalue()
 
 
@@ -41,20 +26,21 @@ def report_csv(report: Report) -> str:
     as ``key``, its last as ``value``, and the columns between as ``detail``
     (``column: value; …``, e.g. the hours of the day a reader collected)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.writer(out)
     writer.writerow(["report", "statute", "agency", "period", "timezone", "element", "label",
                      "citation", "source", "key", "value", "note", "detail"])
     head = [report.kind, report.statute, report.agency, report.period.label, report.timezone]
     for e in report.elements:
-        writer.writerow([*head, e.key, e.label, e.citation, e.source, "", _cell(e.value),
-                         _cell(e.note), ""])
+        writer.writerow([*head, e.key, e.label, e.citation, e.source, "", spreadsheet.cell(e.value),
+                         spreadsheet.cell(e.note), ""])
         if e.figure is not None:
             between = e.figure.columns[1:-1]
             for row in e.figure.rows:
                 detail = "; ".join(f"{name}: {value}" for name, value in
                                    zip(between, row[1:-1], strict=False))
                 writer.writerow([*head, e.key, e.label, e.citation, e.source,
-                                 _cell(row[0]), _cell(row[-1]), "", _cell(detail)])
+                                 spreadsheet.cell(row[0]), spreadsheet.cell(row[-1]), "",
+                                 spreadsheet.cell(detail)])
     return out.getvalue()
 
 
