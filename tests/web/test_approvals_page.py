@@ -317,7 +317,7 @@ def test_locate_waits_is_approved_by_keyboard_and_runs_once_with_its_charts(
     circles = browser.evaluate(
         "Object.values(window.plateledgerWorkspace.map._layers)"
         ".filter((l) => l.options?.className === 'locate-place')"
-        ".map((l) => [l.getTooltip().getContent(), l.getRadius()])"
+        ".map((l) => [l.getTooltip().getContent().textContent, l.getRadius()])"
     )
     radius = {text.split(":")[0]: r for text, r in circles}
     (most, _), (fewest, _) = sorted(locate_server.cameras.items(), key=lambda c: -c[1])

@@ -1,6 +1,6 @@
 // An agency administrator's cameras: GET /v1/admin/cameras as a list and on a map.
 import { api, describe, token } from "/static/api.js";
-import { el } from "/static/format.js";
+import { el, tip } from "/static/format.js";
 
 const L = window.L;
 const errorBox = document.getElementById("cam-error");
@@ -46,7 +46,7 @@ async function load() {
   for (const c of cameras) {
     if (typeof c.lat !== "number") continue;
     const marker = L.circleMarker([c.lat, c.lon], { radius: 6, color: c.active ? "#0b5394" : "#888",
-      fillOpacity: 0.7 }).bindTooltip(`${c.camera_id} · ${facing(c.heading)}`).addTo(map);
+      fillOpacity: 0.7 }).bindTooltip(tip(`${c.camera_id} · ${facing(c.heading)}`)).addTo(map);
     marker.on("click", () => select(c.camera_id));
     markers.set(c.camera_id, marker);
   }

@@ -15,6 +15,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** A map tooltip's content as text: Leaflet sets a string as HTML, and names come from
+ * cameras, administrators and partner nodes. */
+export function tip(text) {
+  return el("span", {}, text);
+}
+
 export function pageData(id, fallback) {
   const node = document.getElementById(id);
   if (!node) return fallback;

@@ -3,7 +3,7 @@
 // outside). A pattern-of-life search that waits for a supervisor (HTTP 202) shows its
 // approval's status here; once approved it runs from here, once.
 import { api, describe, token } from "/static/api.js";
-import { el } from "/static/format.js";
+import { el, tip } from "/static/format.js";
 import { context, facts, keepContext, showImages } from "/static/readview.js";
 
 const L = window.L;
@@ -41,12 +41,12 @@ const BASEMAP_STYLE = {
 function basemapPoint(p, latlng) {
   if (p.kind === "seat") {
     return L.circleMarker(latlng, { radius: 7, color: "#1b1f24", weight: 2, fillColor: "#fff",
-      fillOpacity: 1, className: "basemap-seat" }).bindTooltip(`seat of ${p.name}`);
+      fillOpacity: 1, className: "basemap-seat" }).bindTooltip(tip(`seat of ${p.name}`));
   }
   const facingText = typeof p.heading === "number" ? `, faces ${Math.round(p.heading)}°` : "";
   return L.circleMarker(latlng, { radius: 4, color: "#445", weight: 1, fillColor: "#8893a3",
     fillOpacity: 0.8, className: "basemap-camera" })
-    .bindTooltip(`camera ${p.camera_id}${p.name ? ` (${p.name})` : ""}${facingText}`);
+    .bindTooltip(tip(`camera ${p.camera_id}${p.name ? ` (${p.name})` : ""}${facingText}`));
 }
 
 function basemapLegend(data) {
@@ -78,8 +78,8 @@ async function loadBasemap() {
       style: (feature) => BASEMAP_STYLE[feature.properties.kind] ?? {},
       onEachFeature: (feature, drawnLayer) => {
         const p = feature.properties;
-        if (p.kind === "zone") drawnLayer.bindTooltip(`collection zone: ${p.name} (${p.place.replaceAll("_", " ")})`);
-        if (p.kind === "heading") drawnLayer.bindTooltip(`camera ${p.camera_id} faces ${Math.round(p.heading)}°`);
+        if (p.kind === "zone") drawnLayer.bindTooltip(tip(`collection zone: ${p.name} (${p.place.replaceAll("_", " ")})`));
+        if (p.kind === "heading") drawnLayer.bindTooltip(tip(`camera ${p.camera_id} faces ${Math.round(p.heading)}°`));
       },
     }).addTo(basemap);
     // The legend sits at the bottom left: keep the drawn features above it.
@@ -439,7 +439,7 @@ function renderPattern(page) {
   places.filter((p) => typeof p.lat === "number").forEach((p) => {
     L.circleMarker([p.lat, p.lon], { radius: 6 + 12 * Math.sqrt(p.reads / most), color: "#7c3aed",
       fillColor: "#7c3aed", fillOpacity: 0.35, weight: 2, className: "locate-place" })
-      .bindTooltip(`${p.camera_id}: ${p.reads} read(s)`).addTo(overlay);
+      .bindTooltip(tip(`${p.camera_id}: ${p.reads} read(s)`)).addTo(overlay);
     L.marker([p.lat, p.lon], { interactive: false, keyboard: false, icon: L.divIcon({
       className: "place-label", html: el("span", {}, `${p.camera_id} · ${p.reads}`), iconSize: null,
       iconAnchor: [-16, 10] }) }).addTo(overlay);
