@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -216,9 +216,11 @@ def expiry_for(
     """
     if read_ts.tzinfo is None:
         raise RetentionError("read time has no time zone")
-    expires = read_ts + policy.clock(hit)
+    # in elapsed time: Python adds a timedelta to a zoned time on the wall clock, so a
+    # read stamped in New York before the autumn change would be kept an hour longer
+    expires = read_ts.astimezone(UTC) + policy.clock(hit)
     if received_at is not None and not searchable(policy, hit):
-        expires = min(expires, received_at)
+        expires = min(expires, received_at.astimezone(UTC))
     return expires
 
 
