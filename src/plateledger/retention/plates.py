@@ -19,28 +19,45 @@ from __future__ import annotations
 from plateledger.store import ReadStore
 from plateledger.store.candidates import CANDIDATES
 from plateledger.store.dictionary import add_to_dictionary
+from plateledger.store.held import HELD_READS
 from plateledger.store.schema import PLATE_VARIANTS, PLATES, READS
 
 PURGED_PLATES = "retention_purged_plates"
 
 
-def collect_purged_plates(store: ReadStore, expired: str) -> None:
-    """Remember the distinct plates (and plate keys) of the reads about to be purged and
-    of their candidates (scratch table); called before the candidates are deleted."""
+def collect_purged_plates(store: ReadStore, expired: str, released: str = "") -> None:
+    """Remember the distinct plates (and plate keys) of the reads about to be purged, of
+    the held copies about to be released (``released``: their read ids, as SQL) and of
+    their candidates (scratch table); called before the candidates are deleted.
+
+    The scratch table is emptied only once `prune_plates` has pruned what it holds: a run
+    that fails after deleting reads leaves their plates there for the next run to examine
+    (the next run no longer finds those reads to collect them again)."""
     db = store.db
-    # made anew each time: a store from before candidates joined it held plates only
-    store.engine.command(f"DROP TABLE IF EXISTS {db}.{PURGED_PLATES}")
+    columns = store.engine.query(
+        "SELECT name FROM system.columns WHERE database = {db:String} "
+        "AND table = {table:String}", {"db": db, "table": PURGED_PLATES},
+    ).column("name").to_pylist()
+    if columns and "plate_key" not in columns:  # a store from before candidates joined it
+        store.engine.command(f"DROP TABLE IF EXISTS {db}.{PURGED_PLATES}")
     store.engine.command(
-        f"CREATE TABLE {db}.{PURGED_PLATES} (`plate` String, `plate_key` String) "
+        f"CREATE TABLE IF NOT EXISTS {db}.{PURGED_PLATES} (`plate` String, `plate_key` String) "
         "ENGINE = MergeTree ORDER BY plate"
     )
+    gone = f"SELECT read_id FROM {db}.{READS} WHERE {expired}"
     store.engine.command(
         f"INSERT INTO {db}.{PURGED_PLATES} "
         f"SELECT DISTINCT plate, plate_key FROM {db}.{READS} WHERE {expired}"
     )
+    if released:
+        store.engine.command(
+            f"INSERT INTO {db}.{PURGED_PLATES} SELECT DISTINCT plate, plate_key FROM "
+            f"{db}.{HELD_READS} WHERE read_id IN ({released})"
+        )
+        gone += f" UNION ALL {released}"
     store.engine.command(
         f"INSERT INTO {db}.{PURGED_PLATES} SELECT DISTINCT plate, plate_key FROM "
-        f"{db}.{CANDIDATES} WHERE read_id IN (SELECT read_id FROM {db}.{READS} WHERE {expired})"
+        f"{db}.{CANDIDATES} WHERE read_id IN ({gone})"
     )
 
 

@@ -108,11 +108,11 @@ def purge(
     dropped = [(r["p"], int(r["total"])) for r in partitions if r["gone"] == r["total"]]
     trimmed = [(r["p"], int(r["gone"])) for r in partitions if 0 < r["gone"] < r["total"]]
 
-    collect_purged_plates(store, expired)
     # A read's candidates and details go with it (and with a released hold's copy); those
     # of the reads an active hold keeps stay.
     held = f"SELECT read_id FROM {store.db}.{HELD_READS}"
     keeping = f"hold_id IN {strings([h.hold_id for h in active])}" if active else "0"
+    collect_purged_plates(store, expired, f"{held} WHERE NOT ({keeping})")
     # a live read an active hold selects keeps its images past their clock too; once the
     # hold has ended (a hold given here that is no longer active), they are due whenever
     # their clock ran out, not only in the last `IMAGE_WINDOW`
