@@ -224,7 +224,7 @@ class Resources:
             self.store, self.audit_log, HoldStore(self.catalog.engine, self.audit_log),
             self.cache.all_retention,
             interval=timedelta(minutes=settings.purge_every_minutes), images=self.images,
-            gone=self.access.images_gone,
+            gone=self.access.images_gone, hits=self.hotlist.hits.purge_expired,
         )
         self.reports = ReportScheduler(
             self.catalog, self.audit_log, self.store, settings.reports_folder,

@@ -45,6 +45,7 @@ class RetentionScheduler:
         interval: timedelta = timedelta(minutes=15),
         images: CropStore | None = None,
         gone: ImagesGone | None = None,
+        hits: Callable[[datetime], int] | None = None,
     ) -> None:
         self._periodic = Periodic("retention", self.tick, interval)
         self.store = store
@@ -54,6 +55,9 @@ class RetentionScheduler:
         self.interval = interval
         self.images = images
         self.gone = gone
+        self.hits = hits
+        """Deletes the hot-list hits past their clock at a moment (`HitStore.purge_expired`):
+        a hit copies its read's plate, time and place, and is deleted by the same run."""
         self.last_receipt: DeletionReceipt | None = None
         self.last_error: str | None = None
         self._run_lock = threading.Lock()
@@ -68,6 +72,10 @@ class RetentionScheduler:
                 self.store, cutoff, self.policies(), self.holds_due(cutoff), self.audit_log,
                 self.images, self.gone,
             )
+            if self.hits is not None:
+                deleted = self.hits(cutoff)
+                if deleted:
+                    log.info("retention run deleted %d hot-list hits past their clock", deleted)
             self.last_receipt = receipt
             self.last_error = None
             return receipt
