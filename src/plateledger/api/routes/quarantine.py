@@ -163,6 +163,16 @@ def _quarantine(ingest: Any) -> Quarantine:
     return Quarantine(ingest.audit_log.engine, ingest.audit_log)
 
 
+def _purged(ingest: Any, catalog: Any, admin: Any) -> Quarantine:
+    """The quarantine, its agency's items past the clock deleted first: an item is raw
+    read data, none is listed, shown, replayed or discarded past the agency's clock for
+    non-hits (an item is shown by every answer that names it)."""
+    quarantine = _quarantine(ingest)
+    clock = ingest.retention_for(admin.agency_id).non_hit
+    quarantine.purge(admin.agency_id, _slug(catalog, admin.agency_id), clock)
+    return quarantine
+
+
 def _actor(admin: Any) -> dict[str, Any]:
     return {"user": admin.username, "agency_id": admin.agency_id, "via": "api"}
 
@@ -193,10 +203,7 @@ def list_quarantine(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> QuarantinePage:
-    quarantine = _quarantine(ingest)
-    # An item is raw read data: none is kept past the agency's clock for non-hits.
-    clock = ingest.retention_for(admin.agency_id).non_hit
-    quarantine.purge(admin.agency_id, _slug(catalog, admin.agency_id), clock)
+    quarantine = _purged(ingest, catalog, admin)
     if reason is None:
         items, total = quarantine.items(
             admin.agency_id,
@@ -269,7 +276,7 @@ async def replay_quarantined(
     images: ImagesDep,
     settings: SettingsDep,
 ) -> ReplayResult:
-    quarantine = _quarantine(ingest)
+    quarantine = _purged(ingest, catalog, admin)
     try:
         item = quarantine.item(admin.agency_id, item_id)
     except QuarantineError as exc:
@@ -348,7 +355,7 @@ def discard_quarantined(
     catalog: CatalogDep,
     settings: SettingsDep,
 ) -> DiscardResult:
-    quarantine = _quarantine(ingest)
+    quarantine = _purged(ingest, catalog, admin)
     try:
         item = quarantine.item(admin.agency_id, item_id)
         done, index = quarantine.resolve(
