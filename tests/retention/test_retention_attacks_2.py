@@ -427,27 +427,6 @@ def _alert(read: PlateRead, created_at: datetime) -> Alert:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="a hit row (the read's plate, time and place) is "
-                   "listed for 365 days from its delivery (HitStore's fixed retention), "
-                   "after the read's own hit clock has run out and the read is purged")
-def test_a_hit_is_not_listed_after_its_reads_hit_clock_runs_out(
-    catalog_engine: Engine
-) -> None:
-    """The owner keeps hits 30 days. A read ten days old hits a list now; 25 days later its
-    clock has run out (the purge has deleted the read) and the hit that copies it is not
-    listed any more. The hit store is built as the server builds it."""
-    now = datetime.now(UTC)
-    policy = RetentionPolicy.days(30, hit=30)
-    read = _make("7HIT001", now, minutes_ago=10 * DAY).model_copy(update={"hit": True})
-    hits = HitStore(catalog_engine)
-    with catalog_engine.begin() as conn:
-        hits.insert(conn, [(_alert(read, now), ["pol-1"])])
-    later = now + timedelta(days=25)
-    assert expiry_for(read.ts, True, policy) < later
-    assert [h.read.plate for h in hits.list_hits(read.owner_id, now=now)] == ["7HIT001"]
-    assert hits.list_hits(read.owner_id, now=later) == []
-
-
 # -- the server: its retention run and its quarantine -------------------------------------
 
 
@@ -501,6 +480,36 @@ def test_the_servers_retention_run_deletes_hits_past_their_clock(
     with hits.engine.connect() as conn:
         left = conn.execute(select(func.count()).select_from(hotlist_hits)).scalar()
     assert left == 0
+
+
+def test_a_hit_is_not_listed_after_its_reads_hit_clock_runs_out(
+    tmp_path: Path, store_path: Path
+) -> None:
+    """The owner keeps hits 30 days. A read ten days old hits a list now; 25 days later its
+    clock has run out (the purge has deleted the read) and the hit that copies it is not
+    listed any more, nor kept by the server's next retention run."""
+    settings = Settings(data_dir=tmp_path / "data", store_path=store_path,
+                        secret_key="k" * 32, require_totp=True)
+    catalog = open_catalog(settings, password_hasher=FAST)
+    try:
+        agency = catalog.add_agency("Union City PD", "ucpd", "municipal", "CA",
+                                    retention_nonhit_days=30, retention_hit_days=30)
+    finally:
+        catalog.close()
+    now = datetime.now(UTC)
+    read = _make("7HIT001", now, minutes_ago=10 * DAY, owner=agency.id)
+    with TestClient(create_app(settings)) as client:
+        state: Any = client.app.state  # type: ignore[attr-defined]
+        hits: HitStore = state.hotlist.hits
+        with hits.engine.begin() as conn:
+            hits.insert(conn, [(_alert(read.model_copy(update={"hit": True}), now), ["p"])])
+        later = now + timedelta(days=25)
+        assert [h.read.plate for h in hits.list_hits(agency.id, now=now)] == ["7HIT001"]
+        assert hits.list_hits(agency.id, now=later) == []
+        state.retention.run_once(later)
+        with hits.engine.connect() as conn:
+            left = conn.execute(select(func.count()).select_from(hotlist_hits)).scalar()
+        assert left == 0
 
 
 def _old_item(client: TestClient, agency: int, key: str, received: datetime) -> int:

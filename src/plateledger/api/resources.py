@@ -210,6 +210,7 @@ class Resources:
             agency_name=self.cache.agency_name, shared=self.shared_hotlists.lists,
         )
         self.shared_hotlists.attach(self.hotlist)
+        self.hotlist.hits.read_clock = self._hit_clock
         self.batcher = ReadBatcher(
             self.store, max_reads=settings.ingest_batch_reads,
             max_delay=settings.ingest_batch_seconds,
@@ -237,6 +238,14 @@ class Resources:
             self.catalog, self.audit_log, self.cosignatures,
             interval=timedelta(minutes=settings.witness_every_minutes),
         )
+
+    def _hit_clock(self, owner_id: int) -> timedelta | None:
+        """The read owner's clock for hits (a hit row lives no longer than its read);
+        None for an owner whose clocks cannot be worked out (the hit retention alone)."""
+        try:
+            return self.cache.retention(owner_id).clock(True)
+        except (LookupError, RetentionError):
+            return None
 
     def _deliver_alerts(self, reads: list[PlateRead], matched: list[Any] | None) -> None:
         """A written batch's hits, from the match made when its reads arrived (`keep`; or

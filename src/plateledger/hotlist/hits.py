@@ -74,11 +74,24 @@ class HitStore:
     def __init__(
         self, engine: Engine, *, retention: timedelta = DEFAULT_HIT_RETENTION,
         audit_log: AuditLog | None = None, agency_name: Callable[[int], str] = str,
+        read_clock: Callable[[int], timedelta | None] | None = None,
     ) -> None:
         self._engine = engine
         self.retention = retention
         self._audit_log = audit_log
         self._agency_name = agency_name
+        self.read_clock = read_clock
+        """The clock of a read owner's hits (by owner id; None where unknown): a hit row
+        copies its read's plate, time and place, and is kept no longer than the read."""
+
+    def expires(self, alert: Alert) -> datetime:
+        """When ``alert``'s row stops being listed: after the hit retention from its
+        delivery, and never after its read's own clock for hits has run out."""
+        expires = alert.created_at + self.retention
+        clock = None if self.read_clock is None else self.read_clock(alert.read.owner_id)
+        if clock is not None:
+            expires = min(expires, alert.read.ts.astimezone(UTC) + clock)
+        return expires
 
     @property
     def engine(self) -> Engine:
@@ -92,7 +105,7 @@ class HitStore:
         if alerts:
             conn.execute(
                 insert(hotlist_hits),
-                [_alert_values(a, ids, a.created_at + self.retention) for a, ids in alerts],
+                [_alert_values(a, ids, self.expires(a)) for a, ids in alerts],
             )
 
     def get(self, hit_id: str, owner_id: int, now: datetime | None = None) -> HitRecord:
