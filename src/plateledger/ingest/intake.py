@@ -131,11 +131,11 @@ class Intake:
         items: list[NewItem] = []
         for index in sorted(reasons):
             raw = raws.get(index)
-            item_index = index
+            item_index, item_media = index, media
             if raw is None:  # kept whole: a body that cannot be split, or read at all
                 raw, item_index = raws.get(-1), -1
                 if raw is None:
-                    media, raw = media_type(self.content_type) or media, body_text(body)
+                    item_media, raw = media_type(self.content_type) or media, body_text(body)
             read_id, versions = None, None
             if index in conflicts:
                 posted = [r for i, r in conflicting if i == index]
@@ -148,7 +148,7 @@ class Intake:
             items.append(
                 NewItem(
                     format=self.format,
-                    content_type=media,
+                    content_type=item_media,
                     camera_hint=self.camera_hint,
                     item_index=item_index,
                     raw=raw,
