@@ -144,7 +144,9 @@ def rows(lines: Iterable[str], camera_hint: str | None = None) -> Iterator[Outco
             continue
         if not any(cell.strip() for cell in row):
             continue
-        yield start - 2, _read(start, row, columns, camera_hint)
+        # one search a row; the cells are looked at only in a row that has such a byte
+        yield start - 2, _read(start, row, columns, camera_hint,
+                               _NOT_UTF8.search("".join(row)) is not None)
 
 
 def _columns(header: list[str], camera_hint: str | None) -> dict[int, tuple[str, str]]:
@@ -170,7 +172,8 @@ def _columns(header: list[str], camera_hint: str | None) -> dict[int, tuple[str,
 
 
 def _read(
-    line: int, row: list[str], columns: dict[int, tuple[str, str]], camera_hint: str | None
+    line: int, row: list[str], columns: dict[int, tuple[str, str]], camera_hint: str | None,
+    not_utf8: bool = False,
 ) -> ReadSubmission | list[ItemError]:
     fields: dict[str, Any] = {}
     paths: dict[str, str] = {"": f"line {line}"}
@@ -183,7 +186,7 @@ def _read(
         paths[ours] = f"line {line}: {column}"
         if not cell:
             continue
-        if _NOT_UTF8.search(cell):  # never stored altered: the row fails, alone
+        if not_utf8 and _NOT_UTF8.search(cell):  # never stored altered: the row fails
             return [ItemError(line - 2, paths[ours], "holds bytes that are not UTF-8 text")]
         if target:
             fields.setdefault(target[0], {})[target[1]] = cell
