@@ -191,6 +191,8 @@ class AccountRecords(CatalogDatabase):
             check_password_rules(password)
         except ValueError as exc:
             raise CatalogError(str(exc)) from None
+        with self._transaction() as session:  # every source's wait too, as an unlock
+            session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
         user = self._change_user(
             username, password_hash=self.password_hasher.hash(password), failed_logins=0,
             locked_until=None,
@@ -232,10 +234,13 @@ class AccountRecords(CatalogDatabase):
         return user
 
     def enroll_totp(self, username: str, secret: str) -> User:
-        """Replace the user's TOTP secret with ``secret`` (shown to them once)."""
-        return self._change_user(
+        """Replace the user's TOTP secret with ``secret`` (shown to them once) and revoke
+        their tokens: re-enrolling is what follows a lost or stolen authenticator."""
+        user = self._change_user(
             username, totp_secret_encrypted=self._secrets.seal(secret), totp_last_step=0
         )
+        self.revoke_tokens(user.id)
+        return user
 
     def authenticate_password(
         self, username: str, password: str, totp_code: str | None, *,
