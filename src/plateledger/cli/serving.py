@@ -36,10 +36,12 @@ def settings_from(
 
 
 def run_server(settings: Settings) -> None:
-    # One process and no reloader: chDB is neither multi-process nor fork-safe.
+    # One process and no reloader: chDB is neither multi-process nor fork-safe. The C
+    # HTTP parser (httptools) rather than the pure-Python one: every request is parsed on
+    # the event loop, which the searches' Python shares.
     uvicorn.run(
         create_app(settings, settle_heap=True), host=settings.host, port=settings.port, workers=1,
-        log_level="info", access_log=False,
+        http="httptools", log_level="info", access_log=False,
     )
 
 

@@ -28,11 +28,14 @@ class Through:
 
 PLATE_LOOKUP = {
     "optimize_move_to_prewhere": 0, "optimize_use_projections": 0, "use_skip_indexes": 0,
+    "max_threads": 1,
 }
 """Planner settings of a lookup by plates: the rows come by the main key, so the planner
 need not weigh a PREWHERE, the camera projection or the read-id skip index (timed by hand
 at 10 M reads, interleaved: one plate 8.78 → 8.00 ms, 200 plates 112.8 → 100.8 ms, the
-same rows)."""
+same rows). One thread: a few granules are read, and a second thread costs more than it
+brings (timed by hand at 10 M reads, 400 plates interleaved, two runs: 9.44 → 8.94 and
+9.80 → 9.53 ms p50, CPU 9.73 → 9.07 and 10.32 → 9.73 ms a search)."""
 
 
 def page_for_plates(
