@@ -156,6 +156,24 @@ def check_case_number(rules: SearchRules, case_number: str | None, slug: str) ->
         )
 
 
+def asked(body: SearchCreate, plate: str, basis: LegalBasis,
+          requested_by_id: int) -> dict[str, Any]:
+    """What an approval is bound to, as a search asks it: everything the supervisor saw
+    and decided on (`bound` of the stored approval must equal it)."""
+    return {"plate": plate, "kind": body.kind, "legal_basis": basis.model_dump(),
+            "requested_by": requested_by_id, "purpose": body.purpose,
+            "offense_type": body.offense_type or None, "case_number": body.case_number or None,
+            "reason": body.reason}
+
+
+def bound(row: ApprovalRow) -> dict[str, Any]:
+    """What the stored approval ``row`` was asked and decided for (see `asked`)."""
+    return {"plate": row.plate, "kind": row.kind, "legal_basis": row.legal_basis,
+            "requested_by": row.requested_by_agency_id, "purpose": row.purpose,
+            "offense_type": row.offense_type or None, "case_number": row.case_number or None,
+            "reason": row.reason}
+
+
 def _status(row: ApprovalRow, now: datetime) -> str:
     return row.status_at(now)
 
@@ -281,9 +299,8 @@ class Approvals:
                                           user_id=question.user.user_id,
                                           statuses=("pending",)):
                 if (waiting.status_at(now) == "pending"
-                        and (waiting.kind, waiting.plate, waiting.legal_basis,
-                             waiting.requested_by_agency_id)
-                        == (body.kind, plate, basis.model_dump(), question.requested_by_id)):
+                        and bound(waiting) == asked(body, plate, basis,
+                                                    question.requested_by_id)):
                     return self.out(waiting, now)
         approval_id = str(uuid.uuid4())
         names = {a.id: a.slug for a in self.catalog.agencies()}
@@ -346,16 +363,17 @@ class Approvals:
                 raise ApprovalConflict("approval_used", f"approval `{row.id}` was used at "
                                        f"{row.used_at.isoformat() if row.used_at else '?'}"
                                        "; an approval is used once")
-            wanted = {"plate": normalize_plate(body.params.plate or ""), "kind": body.kind,
-                      "legal_basis": basis.model_dump(), "requested_by": requested_by_id}
-            granted = {"plate": row.plate, "kind": row.kind, "legal_basis": row.legal_basis,
-                       "requested_by": row.requested_by_agency_id}
+            wanted = asked(body, normalize_plate(body.params.plate or ""), basis,
+                           requested_by_id)
+            granted = bound(row)
             differs = sorted(k for k in wanted if wanted[k] != granted[k])
             if differs:
                 raise ApprovalForbidden(
                     "approval_mismatch", f"approval `{row.id}` was granted for another "
-                    f"{', '.join(differs)}: it is bound to the plate, the kind, the legal "
-                    "basis and the requesting agency it was asked for")
+                    f"{', '.join(d.replace('_', ' ') for d in differs)}: it is bound to what "
+                    "the supervisor saw (the plate, the kind, the legal basis, the "
+                    "requesting agency, the purpose, the offense, the case number and the "
+                    "reason)")
             if not set_approval_status(conn, row.id, expect="approved", status="used",
                                        used_at=now):
                 raise ApprovalConflict("approval_used", f"approval `{row.id}` was just used")

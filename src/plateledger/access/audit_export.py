@@ -335,7 +335,8 @@ class AuditExporter:
         order; `NotPermitted` where policy lets ``user`` read no entries, and `AuditUnavailable`
         (no rows) where the export cannot be logged first."""
         reader, rows, views = self._matching(user, start, end, since, until, where)
-        self._log_export(user, reader, [int(r["Leaf Index"]) for r in rows], views)
+        self._log_export(user, reader, [int(r["Leaf Index"]) for r in rows], views,
+                         total=len(rows))
         return rows
 
     def page(
@@ -347,11 +348,14 @@ class AuditExporter:
         limit: int = 50,
     ) -> dict[str, Any]:
         """One page of the rows passing ``where``, newest first: ``total`` (rows passing),
-        ``offset``, ``limit`` and ``rows``; only the rows served are logged."""
+        ``offset``, ``limit`` and ``rows``. The page is logged (the rows served and the
+        total told) before it is answered, even when it serves no row: a total is itself
+        an answer about what the log holds (how often a case number was searched, say)."""
         reader, rows, views = self._matching(user, 0, None, None, None, where)
         rows.reverse()
         served_rows = rows[offset : offset + limit]
-        self._log_export(user, reader, [int(r["Leaf Index"]) for r in served_rows], views)
+        self._log_export(user, reader, [int(r["Leaf Index"]) for r in served_rows], views,
+                         total=len(rows))
         return {
             "total": len(rows),
             "offset": offset,
@@ -412,10 +416,13 @@ class AuditExporter:
             at += len(page)
 
     def _log_export(
-        self, user: Principal, reader: Reader, indexes: list[int], views: Mapping[int, View]
+        self, user: Principal, reader: Reader, indexes: list[int], views: Mapping[int, View],
+        *, total: int | None = None,
     ) -> None:
-        if not indexes:
-            return
+        """Append the export's ``audit_read`` entry: the indexes served and the ``total``
+        of rows passing the filters — logged even when no row is served, since an empty
+        answer also tells what the log holds (that a case number was never searched)."""
+        told = {} if total is None else {"total": total}
         try:
             self.reader.log.append(
                 new_entry(
@@ -425,6 +432,7 @@ class AuditExporter:
                     indexes=indexes,
                     views=[str(views[i]) for i in indexes],
                     export=True,
+                    **told,
                 )
             )
         except Exception as exc:  # fail closed: no record of the export, no rows

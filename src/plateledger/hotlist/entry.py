@@ -57,14 +57,20 @@ def parse_expiry(text: str) -> int | None:
             day = date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"expiry `{text[:32]}` is not a date (YYYY-MM-DD)") from None
-        return to_millis(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC))
+        try:
+            return to_millis(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC))
+        except OverflowError:  # 9999-12-31, the "never" of many extracts: leave it out
+            return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"expiry `{text[:32]}` is not ISO-8601") from None
     if moment.tzinfo is None:
         raise ValueError(f"expiry `{text[:32]}` has no time zone (use Z for UTC)")
-    return to_millis(moment)
+    try:
+        return to_millis(moment)
+    except (OverflowError, OSError):
+        raise ValueError(f"expiry `{text[:32]}` is out of range") from None
 
 
 def _text(fields: Mapping[str, object], name: str, limit: int) -> str:

@@ -17,13 +17,19 @@ MAX_PIXELS = 50_000_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Largest image file read."""
 
+FORMATS = ("JPEG", "PNG", "BMP", "WEBP", "TIFF", "PPM")
+"""The image formats a frame may come in (Pillow's names). Pillow reads many more, some
+through outside programs (EPS and PostScript through Ghostscript): a frame in any other
+format is refused before a decoder looks at it."""
+
 FrameSource = np.ndarray | bytes | Path
 
 
 def load_frame(source: FrameSource) -> np.ndarray:
     """The frame as a contiguous ``uint8`` BGR array of shape ``(h, w, 3)``.
 
-    ``source`` is encoded image bytes (JPEG, PNG, BMP, WebP, TIFF…), a path to such a file,
+    ``source`` is encoded image bytes (one of `FORMATS`: JPEG, PNG, BMP, WebP, TIFF, PPM/PGM),
+    a path to such a file,
     or an array (``h×w`` grey, ``h×w×3`` BGR, ``h×w×4`` BGRA). Raise `ImageError` for empty,
     corrupt, truncated, unsupported or oversized input.
     """
@@ -53,7 +59,7 @@ def _from_bytes(data: bytes, name: str) -> np.ndarray:
         with warnings.catch_warnings():
             # PIL warns, then raises, on decompression bombs: we check the size ourselves
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise ImageError(
@@ -63,7 +69,8 @@ def _from_bytes(data: bytes, name: str) -> np.ndarray:
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError(f"`{name}` is not an image in a supported format") from None
+        raise ImageError(f"`{name}` is not an image in a supported format "
+                         f"({', '.join(FORMATS)})") from None
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageError(f"`{name}` is corrupt or truncated: {exc}") from None
     rgb = np.asarray(image.convert("RGB"))

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from plateledger.access.errors import AuditUnavailable
 from plateledger.api.deps import CurrentUser, HotlistDep, Principal, require_action
@@ -125,6 +125,19 @@ class EntryExpire(BaseModel):
 
     at: datetime | None = Field(default=None, description="when it stops matching "
                                 "(with a time zone); default: now")
+
+    @field_validator("at")
+    @classmethod
+    def _in_range(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("give a time zone (Z for UTC)")
+        try:
+            value.timestamp()
+        except (OverflowError, OSError):
+            raise ValueError("out of range") from None
+        return value
 
 
 class RowErrorPublic(BaseModel):
