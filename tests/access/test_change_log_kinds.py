@@ -207,7 +207,10 @@ def produce(desk: Desk, secrets: list[str] | None = None) -> list[dict[str, Any]
                    item_index=0, raw="{}", reasons=["unknown camera 'lot-north-cam1'"])
     for item_id, status in zip(quarantine.keep(ucpd, "api_key", key.prefix, [kept, kept]),
                                ("replayed", "discarded"), strict=True):
-        quarantine.resolve(chief_fields, "ucpd", quarantine.item(ucpd, item_id), status, {})
+        item = quarantine.item(ucpd, item_id)
+        if status == "replayed":  # a replay is logged as it starts, then as it ends
+            quarantine.start_replay(chief_fields, "ucpd", item)
+        quarantine.resolve(chief_fields, "ucpd", item, status, {})
     nodes = NodeRegistry(desk.catalog, desk.log)
     nodes.add(chief_fields, "fremont", "https://fremont.example",
               NodeKey.generate().public.text(), ["fpd"])

@@ -23,6 +23,7 @@ from plateledger.access.errors import (
     NotVisible,
     Throttled,
 )
+from plateledger.audit.changes import ChangeNotLogged
 from plateledger.audit.errors import TamperedLogError
 from plateledger.plates import PlateError
 from plateledger.policy.clocks import RetentionError
@@ -118,6 +119,12 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(ChangeNotLogged)
+    async def _not_logged(request: Request, exc: ChangeNotLogged) -> JSONResponse:
+        # a change whose entry could not be appended was not made: fail closed, as a
+        # search without its entry does (a route that says more catches it itself)
+        return JSONResponse(error_body("fail_closed", str(exc)), status_code=503)
 
     @app.exception_handler(TamperedLogError)
     async def _tampered(request: Request, exc: TamperedLogError) -> JSONResponse:

@@ -474,6 +474,27 @@ class Quarantine:
             raise QuarantineError("not_found", f"no quarantined item `{item_id}`")
         return item
 
+    def start_replay(self, actor: Actor, agency: str, item: QuarantineItem) -> int:
+        """Log that ``item`` is about to be replayed (a ``replay_start`` entry), before any
+        of its reads is stored: a replay whose end cannot be logged (`resolve`) has left
+        its reads in the store with this entry naming who let them in. `ChangeNotLogged`
+        if it cannot be appended: then nothing may be stored."""
+        with self.engine.begin() as conn:
+            return log_change(
+                self.audit_log,
+                conn,
+                change_entry(
+                    QUARANTINE_CHANGE,
+                    who(**actor),
+                    object="quarantine_item",
+                    object_id=item.id,
+                    change="replay_start",
+                    agency=agency,
+                    before=item.summary(),
+                    after=item.summary(),
+                ),
+            )
+
     def resolve(
         self, actor: Actor, agency: str, item: QuarantineItem, status: str, outcome: dict[str, Any]
     ) -> tuple[QuarantineItem, int]:

@@ -30,6 +30,7 @@ from plateledger.api.deps import AdminUser, CatalogDep, ImagesDep, IngestDep, Se
 from plateledger.api.errors import ApiError
 from plateledger.api.routes.reads import IngestResult, ItemErrorOut, ingest_bytes
 from plateledger.audit import new_entry
+from plateledger.audit.changes import ChangeNotLogged
 from plateledger.catalog import KeyPrincipal
 from plateledger.catalog.quarantine import QuarantineItem
 from plateledger.ingest import ADAPTERS
@@ -300,6 +301,10 @@ async def replay_quarantined(
             "discard it, or have the camera post again with a valid credential",
         )
     by_url = item.credential_kind == "ingest_url"
+    actor, agency = _actor(admin), _slug(catalog, admin.agency_id)
+    # Logged before any read is stored (503 and nothing stored if it cannot be): the
+    # replay's own entry, with the reads accepted, follows once they are.
+    started = quarantine.start_replay(actor, agency, item)
     try:
         result = await ingest_bytes(
             ingest,
@@ -328,14 +333,19 @@ async def replay_quarantined(
         )
     try:
         done, index = quarantine.resolve(
-            _actor(admin),
-            _slug(catalog, admin.agency_id),
-            item,
-            "replayed",
-            {"accepted": [str(r) for r in result.accepted]},
+            actor, agency, item, "replayed", {"accepted": [str(r) for r in result.accepted]}
         )
     except QuarantineError as exc:
         raise _fail(exc) from None
+    except ChangeNotLogged:
+        raise ApiError(
+            503,
+            "fail_closed",
+            f"the item's reads were stored (entry {started} logged the replay's start) but "
+            "the replay's end could not be logged: the item stays held; replay it again "
+            "once the audit log takes entries (its reads, stored already, are not stored "
+            "twice)",
+        ) from None
     return ReplayResult(
         item=QuarantineItemOut.of(done, settings.secret_key),
         result=ReplayIngest.of(result, masker),
