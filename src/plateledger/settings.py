@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -111,11 +112,31 @@ class Settings(BaseSettings):
         "witnesses and keeps their cosignatures (cross-witnessing), the first time one "
         "interval after start",
     )
+    webhook_networks: str = Field(
+        default="",
+        description="networks (CIDR, comma-separated) hot-list webhooks may post to besides "
+        "public addresses, such as a dispatch system at 10.20.0.0/16; loopback, link-local "
+        "(cloud metadata) and private addresses are refused otherwise",
+    )
     pmtiles_path: Path | None = Field(
         default=None,
         description="a PMTiles file (e.g. cut from an OpenStreetMap extract) that the map "
                     "workspace draws under its own layers; default: none",
     )
+
+    @field_validator("webhook_networks")
+    @classmethod
+    def _webhook_networks(cls, value: str) -> str:
+        """Each named network is CIDR (a host address is a network of one): refused at
+        start, not found out at the first webhook."""
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(f"webhook_networks: `{part[:64]}` is not a network "
+                                     "(CIDR such as 10.20.0.0/16)") from None
+        return value
 
     @field_validator("public_url")
     @classmethod

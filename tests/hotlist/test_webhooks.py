@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
+from sqlalchemy import Engine, insert
 
 from plateledger.hotlist import (
     HitService,
@@ -17,6 +19,8 @@ from plateledger.hotlist import (
     signature_header,
     verify_signature,
 )
+from plateledger.hotlist.schema import webhook_subscriptions
+from plateledger.settings import Settings
 from tests.factories import make_read
 from tests.hotlist.conftest import OAKLAND, SAN_JOSE
 from tests.hotlist.receiver import Receiver
@@ -140,3 +144,59 @@ def test_a_generated_secret_is_returned_once(webhooks: WebhookOutbox) -> None:
     sub, secret = webhooks.subscribe(OAKLAND, "https://hooks.example.org/a")
     assert len(secret) >= 32
     assert not hasattr(sub, "secret")
+
+
+# -- where a webhook may post ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://10.20.0.5/hook", "http://192.168.1.9/",
+                                 "http://[fd00::7]/hook", "http://[::ffff:10.20.0.5]/",
+                                 "http://localhost/hook", "http://100.64.0.1/"])
+def test_a_private_address_is_refused_unless_the_operator_lists_its_network(
+    engine: Engine, url: str
+) -> None:
+    """A webhook to the operator's private network (a dispatch system, say) is refused
+    until the operator lists that network; then it is taken, and only that network."""
+    closed = WebhookOutbox(engine)
+    try:
+        with pytest.raises(SubscriptionError, match="address"):
+            closed.subscribe(OAKLAND, url)
+    finally:
+        closed.close()
+    opened = WebhookOutbox(engine, networks="10.20.0.0/16, 192.168.1.0/24, fd00::/8, "
+                                            "127.0.0.1, 100.64.0.0/10")
+    try:
+        assert opened.subscribe(OAKLAND, url)[0].url == url
+        with pytest.raises(SubscriptionError, match="private address"):
+            opened.subscribe(OAKLAND, "http://10.21.0.5/hook")  # not a listed network
+    finally:
+        opened.close()
+
+
+def test_a_name_that_resolves_to_a_refused_address_is_not_posted_to(
+    engine: Engine, service: HitService, hotlists: HotlistStore, receiver: Receiver
+) -> None:
+    """The name is resolved before each delivery: a subscription whose host now resolves
+    to loopback (written straight into the table, as a name that resolved elsewhere when
+    it was given would be) fails its attempt, with nothing sent, and is retried later."""
+    outbox = WebhookOutbox(engine, max_attempts=3, timeout=5.0)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(webhook_subscriptions).values(
+                owner_id=OAKLAND, url=receiver.url.replace("127.0.0.1", "localhost"),
+                secret=SECRET, description="", active=True, created_at=0))
+        one_hit(service, hotlists)
+        done = outbox.deliver_due()
+        assert (done.delivered, done.failed) == (0, 1)
+        assert receiver.received == []
+        [item] = outbox.items(OAKLAND)
+        assert item.status == OutboxStatus.PENDING and "loopback address" in item.last_error
+    finally:
+        outbox.close()
+
+
+def test_webhook_networks_must_be_networks() -> None:
+    """A mistyped network is refused when the server starts, not at the first alert."""
+    with pytest.raises(ValidationError, match="not a network"):
+        Settings(webhook_networks="10.20.0.0/16, dispatch.local")
+    assert Settings(webhook_networks="10.20.0.0/16, 192.0.2.7").webhook_networks

@@ -208,6 +208,7 @@ class Resources:
         self.hotlist = HotlistRuntime.open(
             self.catalog.engine, self.audit_log, PolicyAlertGate(self.policy),
             agency_name=self.cache.agency_name, shared=self.shared_hotlists.lists,
+            webhook_networks=settings.webhook_networks,
         )
         self.shared_hotlists.attach(self.hotlist)
         self.hotlist.hits.read_clock = self._hit_clock

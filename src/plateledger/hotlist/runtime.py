@@ -45,6 +45,7 @@ class HotlistRuntime:
         agency_name: Callable[[int], str] = str,
         sinks: Sequence[AlertSink] = (),
         shared: SharedHits | None = None,
+        webhook_networks: str = "",
     ) -> HotlistRuntime:
         """Create missing tables, load the index and wire the channels (nothing started).
         Every change of a list or its entries, and every disposition, is written with its
@@ -56,7 +57,7 @@ class HotlistRuntime:
         hits = HitStore(engine, retention=hit_retention, audit_log=audit,
                         agency_name=agency_name)
         stream = AlertStream()
-        webhooks = WebhookOutbox(engine)
+        webhooks = WebhookOutbox(engine, networks=webhook_networks)
         channels: list[AlertSink] = [stream, *sinks]
         if mqtt is not None:
             channels.append(mqtt)

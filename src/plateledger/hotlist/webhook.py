@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from plateledger.hotlist.alert import Alert
+from plateledger.hotlist.destination import Network, check_delivery, check_url, parse_networks
 from plateledger.hotlist.entry import from_millis, to_millis
 from plateledger.hotlist.errors import SubscriptionError
 from plateledger.hotlist.schema import webhook_outbox, webhook_subscriptions
@@ -83,13 +83,6 @@ class DeliveryRound:
     dead: int = 0
 
 
-def _check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SubscriptionError(f"webhook url `{url[:200]}` must be an http or https address")
-    return url.strip()
-
-
 class WebhookOutbox:
     """Subscriptions and the outbox over ``engine``; posts with ``client`` (httpx)."""
 
@@ -102,8 +95,12 @@ class WebhookOutbox:
         base_delay: timedelta = timedelta(seconds=5),
         max_delay: timedelta = timedelta(hours=1),
         timeout: float = 10.0,
+        networks: str | Sequence[str] = (),
     ) -> None:
+        """``networks``: CIDR networks a webhook may post to besides public addresses
+        (see `plateledger.hotlist.destination`)."""
         self._engine = engine
+        self.networks: tuple[Network, ...] = parse_networks(networks)
         self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
         self.max_attempts = max_attempts
         self.base_delay = base_delay
@@ -118,7 +115,7 @@ class WebhookOutbox:
         self, owner_id: int, url: str, *, secret: str | None = None, description: str = ""
     ) -> tuple[WebhookSubscription, str]:
         """Add a subscription; return it and its signing secret (generated unless given)."""
-        url = _check_url(url)
+        url = check_url(url, self.networks)
         secret = secret or secrets.token_urlsafe(32)
         if len(secret) < 16:
             raise SubscriptionError("webhook secret must be at least 16 characters")
@@ -296,7 +293,11 @@ class WebhookOutbox:
         return bool(done.rowcount)
 
     def _post(self, item_id: int, url: str, secret: str, body: bytes) -> str | None:
-        """Post one body; ``None`` on success, else why it failed."""
+        """Post one body; ``None`` on success, else why it failed (an address a webhook
+        may not post to, resolved now, is a failure: nothing is sent)."""
+        refused = check_delivery(url, self.networks)
+        if refused is not None:
+            return refused
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: signature_header(secret, body),
