@@ -527,8 +527,8 @@ LOCATE = {
 }
 
 
-class Mn:
-    """Minneapolis (whose locates wait for a supervisor) and Union City's supervisor."""
+class Logins:
+    """The users of a seeded app, each logged in once (``as_``: their headers)."""
 
     def __init__(self, client: TestClient, secrets: dict[str, str]) -> None:
         self.client = client
@@ -537,6 +537,10 @@ class Mn:
 
     def as_(self, name: str) -> dict[str, str]:
         return login_once(self.client, name, self.secrets, self.tokens)
+
+
+class Mn(Logins):
+    """Minneapolis (whose locates wait for a supervisor) and Union City's supervisor."""
 
     def pending(self, name: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self.client.post("/v1/searches", headers=self.as_(name), json=body or LOCATE)
@@ -687,16 +691,8 @@ ASK = {"kind": "exact", "params": {"plate": "7CAS777"}, "purpose": "stolen_vehic
        "case_number": CASE, "offense_type": "240", "reason": "grey van taken from a lot"}
 
 
-class Office:
+class Office(Logins):
     """Union City (ivy, investigator) and Fremont (finn, investigator; fred, supervisor)."""
-
-    def __init__(self, client: TestClient, secrets: dict[str, str]) -> None:
-        self.client = client
-        self.secrets = secrets
-        self.tokens: dict[str, dict[str, str]] = {}
-
-    def as_(self, name: str) -> dict[str, str]:
-        return login_once(self.client, name, self.secrets, self.tokens)
 
 
 @pytest.fixture

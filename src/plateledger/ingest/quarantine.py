@@ -480,20 +480,8 @@ class Quarantine:
         its reads in the store with this entry naming who let them in. `ChangeNotLogged`
         if it cannot be appended: then nothing may be stored."""
         with self.engine.begin() as conn:
-            return log_change(
-                self.audit_log,
-                conn,
-                change_entry(
-                    QUARANTINE_CHANGE,
-                    who(**actor),
-                    object="quarantine_item",
-                    object_id=item.id,
-                    change="replay_start",
-                    agency=agency,
-                    before=item.summary(),
-                    after=item.summary(),
-                ),
-            )
+            return log_change(self.audit_log, conn,
+                              _item_change(actor, agency, item, "replay_start", item))
 
     def resolve(
         self, actor: Actor, agency: str, item: QuarantineItem, status: str, outcome: dict[str, Any]
@@ -508,27 +496,9 @@ class Quarantine:
                     "already_resolved", f"quarantined item `{item.id}` is no longer held", 409
                 )
             if status == "replayed":
-                entry = change_entry(
-                    QUARANTINE_CHANGE,
-                    who(**actor),
-                    object="quarantine_item",
-                    object_id=item.id,
-                    change="replay",
-                    agency=agency,
-                    before=item.summary(),
-                    after=done.summary(),
-                )
+                entry = _item_change(actor, agency, item, "replay", done)
             else:
-                entry = change_entry(
-                    QUARANTINE_CHANGE,
-                    who(**actor),
-                    object="quarantine_item",
-                    object_id=item.id,
-                    change="discard",
-                    agency=agency,
-                    before=item.summary(),
-                    after=done.summary(),
-                )
+                entry = _item_change(actor, agency, item, "discard", done)
             index = log_change(self.audit_log, conn, entry)
         return done, index
 
@@ -635,3 +605,19 @@ class Quarantine:
     def list_aliases(self, agency_id: int) -> list[CameraAlias]:
         with self.engine.connect() as conn:
             return aliases_of(conn, agency_id)
+
+
+def _item_change(
+    actor: Actor, agency: str, item: QuarantineItem, change: str, after: QuarantineItem
+) -> dict[str, Any]:
+    """The ``quarantine_change`` entry of ``change`` made to ``item`` (now ``after``)."""
+    return change_entry(
+        QUARANTINE_CHANGE,
+        who(**actor),
+        object="quarantine_item",
+        object_id=item.id,
+        change=change,
+        agency=agency,
+        before=item.summary(),
+        after=after.summary(),
+    )
