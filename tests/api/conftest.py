@@ -59,6 +59,18 @@ def seed(settings: Settings) -> Seed:
 
 
 @pytest.fixture
+def fay(settings: Settings, seed: Seed) -> str:
+    """Fremont's auditor (a second factor, as every auditor has); her one-time secret."""
+    secret = new_totp_secret()
+    catalog = open_catalog(settings, password_hasher=FAST)
+    try:
+        catalog.add_user(seed.fpd_id, "fay", PASSWORD, ["auditor"], totp_secret=secret)
+    finally:
+        catalog.close()
+    return secret
+
+
+@pytest.fixture
 def client(settings: Settings, seed: Seed) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client

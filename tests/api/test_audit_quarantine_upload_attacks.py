@@ -33,10 +33,10 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from plateledger.catalog import new_totp_secret, open_catalog
+from plateledger.catalog import open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD, Seed, code, login
+from tests.api.conftest import Seed, code, login
 from tests.conftest import _empty
 from tests.factories import make_read
 
@@ -51,18 +51,6 @@ SEARCH = {"kind": "exact", "params": {"plate": PLATE}, "purpose": "stolen_vehicl
 
 
 # --- fixtures and helpers -------------------------------------------------------------
-
-
-@pytest.fixture
-def fay(settings: Settings, seed: Seed) -> str:
-    """Fremont's auditor (second factor on, as every auditor); her one-time secret."""
-    secret = new_totp_secret()
-    catalog = open_catalog(settings, password_hasher=FAST)
-    try:
-        catalog.add_user(seed.fpd_id, "fay", PASSWORD, ["auditor"], totp_secret=secret)
-    finally:
-        catalog.close()
-    return secret
 
 
 @pytest.fixture

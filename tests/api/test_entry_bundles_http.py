@@ -12,10 +12,8 @@ from sqlalchemy import create_engine
 from plateledger.audit import AuditLog, new_entry
 from plateledger.audit.hashing import HASH_SIZE, leaf_hash
 from plateledger.audit.tiles import Tile, split_entry_bundle
-from plateledger.catalog import new_totp_secret, open_catalog
-from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD, Seed, code, login
+from tests.api.conftest import Seed, code, login
 
 SEARCH = {
     "kind": "exact",
@@ -33,18 +31,6 @@ def size(client: TestClient) -> int:
 
 def bundle_path(width: int) -> str:
     return "/v1/audit/tlog/" + Tile(-1, 0, width).path()
-
-
-@pytest.fixture
-def fay(settings: Settings, seed: Seed) -> str:
-    """Fremont's auditor (a second factor, as every auditor has); her one-time secret."""
-    secret = new_totp_secret()
-    catalog = open_catalog(settings, password_hasher=FAST)
-    try:
-        catalog.add_user(seed.fpd_id, "fay", PASSWORD, ["auditor"], totp_secret=secret)
-    finally:
-        catalog.close()
-    return secret
 
 
 def searched(client: TestClient, seed: Seed) -> tuple[int, dict[str, str]]:
