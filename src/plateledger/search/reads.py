@@ -33,9 +33,11 @@ PLATE_LOOKUP = {
 """Planner settings of a lookup by plates: the rows come by the main key, so the planner
 need not weigh a PREWHERE, the camera projection or the read-id skip index (timed by hand
 at 10 M reads, interleaved: one plate 8.78 → 8.00 ms, 200 plates 112.8 → 100.8 ms, the
-same rows). One thread: a few granules are read, and a second thread costs more than it
-brings (timed by hand at 10 M reads, 400 plates interleaved, two runs: 9.44 → 8.94 and
-9.80 → 9.53 ms p50, CPU 9.73 → 9.07 and 10.32 → 9.73 ms a search)."""
+same rows). One thread: a few granules are read, and a second thread costs more CPU than
+it saves time (timed by hand, 400 plates interleaved, two runs each: at 10 M reads over
+30 days 9.44 → 8.94 and 9.80 → 9.53 ms p50, CPU 9.73 → 9.07 and 10.32 → 9.73 ms a search;
+at 20 M reads over 24 months 15.4 → 16.5 and 17.3 → 16.5 ms p50, CPU 18.8 → 16.6 and
+18.0 → 16.5 ms). On a server's few cores the CPU is shared by every request."""
 
 
 def page_for_plates(
