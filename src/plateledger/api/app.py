@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from plateledger import __version__
 from plateledger.api import heap
+from plateledger.api.documents import NoStore
 from plateledger.api.errors import install_error_handlers
 from plateledger.api.resources import Resources
 from plateledger.api.routes import (
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, settle_heap: bool = False) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.add_middleware(NoStore)
     install_error_handlers(app)
     for module in (
         reads, images, image_views, searches, exports, policy, hotlists, alerts, retention,

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from plateledger.access.case_report import report_html, report_pdf
 from plateledger.access.cases import CaseConflict, CaseDetail, CaseOut, CaseReport, Cases
 from plateledger.api.deps import AuditLogDep, CatalogDep, CurrentUser, PolicyDep
+from plateledger.api.documents import DOCUMENT_HEADERS
 from plateledger.api.errors import ApiError
 
 __all__ = ["router"]
@@ -34,8 +35,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/cases", tags=["search"])
 
 Number = Annotated[str, Path(min_length=1, max_length=64, description="the case number")]
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; " \
-             "frame-ancestors 'none'"
 
 
 class CaseCreate(BaseModel):
@@ -122,5 +121,4 @@ async def case_report(
     if format == "json":
         return Response(report.model_dump_json(), media_type="application/json",
                         headers=headers)
-    return HTMLResponse(report_html(report), headers={
-        **headers, "Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff"})
+    return HTMLResponse(report_html(report), headers={**DOCUMENT_HEADERS, **headers})

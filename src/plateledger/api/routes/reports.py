@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from plateledger.api.deps import AuditLogDep, CatalogDep, StoreDep
+from plateledger.api.documents import DOCUMENT_HEADERS
 from plateledger.api.errors import ApiError
 from plateledger.api.routes.transparency import answer_cache, freshness, public_facts
 from plateledger.catalog.agencies import agency_timezone
@@ -91,7 +92,7 @@ async def get_report(
     if format == "csv":
         return PlainTextResponse(report_csv(report), media_type="text/csv; charset=utf-8")
     if format == "html":
-        return HTMLResponse(report_html(report))
+        return HTMLResponse(report_html(report), headers=DOCUMENT_HEADERS)
     if format == "pdf":
         pdf: bytes | None = answers.get((*key, "pdf"))
         if pdf is None:
