@@ -41,6 +41,10 @@ class NotPermitted(AccessError):
     """The policy set does not let this user do this at all (a role rule, say)."""
 
 
+class Conflict(AccessError):
+    """The request clashes with what is already recorded (a sample signed off already)."""
+
+
 class FailClosed(AccessError):
     """No policy decision or no audit entry: no data may be returned."""
 

@@ -14,12 +14,21 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from plateledger.access.errors import AccessDenied, AuditUnavailable, NotPermitted, NotVisible
+from sqlalchemy.exc import SQLAlchemyError
+
+from plateledger.access.errors import (
+    AccessDenied,
+    AuditUnavailable,
+    Conflict,
+    NotPermitted,
+    NotVisible,
+)
 from plateledger.access.policy_source import PolicySource, decide_own
 from plateledger.audit import AuditLog, new_entry
 from plateledger.catalog import Catalog, Principal
@@ -180,14 +189,15 @@ class Supervision:
                                    "served") from exc
 
     def _entries(self) -> list[tuple[int, dict[str, Any]]]:
-        out: list[tuple[int, dict[str, Any]]] = []
-        size = self.log.size()
-        while len(out) < size:
-            page = self.log.entries(len(out), min(PAGE, size - len(out)))
-            if not page:
-                break
-            out += [(r.index, r.entry) for r in page]
-        return out
+        with _readable():
+            out: list[tuple[int, dict[str, Any]]] = []
+            size = self.log.size()
+            while len(out) < size:
+                page = self.log.entries(len(out), min(PAGE, size - len(out)))
+                if not page:
+                    break
+                out += [(r.index, r.entry) for r in page]
+            return out
 
     def operators(self, user: Principal, days: int, now: datetime | None = None,
                   limits: Thresholds = Thresholds()) -> dict[str, Any]:
@@ -209,8 +219,11 @@ class Supervision:
         slug = self._agency(user)
         now = now or datetime.now(UTC)
         first = now - timedelta(days=days)
+        # the operators' searches, not the drawing supervisor's own: no one reviews
+        # themselves (as no supervisor approves their own request)
         pool = [i for i, e in self._entries()
                 if e.get("type") in SEARCH_TYPES and e.get("agency") == slug
+                and e.get("user") != user.username
                 and (t := _time(e.get("time"))) is not None and first <= t <= now]
         drawn = sorted(random.SystemRandom().sample(pool, min(size, len(pool))))
         index = self._append(new_entry(SEARCH_SAMPLE, user=user.username, agency=slug,
@@ -218,9 +231,9 @@ class Supervision:
         return {"sample": index, "pool": len(pool), "items": self._items(drawn)}
 
     def _items(self, indexes: Sequence[int]) -> list[dict[str, Any]]:
+        entries = self._searches(indexes)
         items = []
-        for i in indexes:
-            e = self.log.entry(i).entry
+        for i, e in zip(indexes, entries, strict=True):
             query = e.get("query") if isinstance(e.get("query"), dict) else {}
             plate = query.get("plate") if query else None
             items.append({
@@ -235,10 +248,15 @@ class Supervision:
             })
         return items
 
+    def _searches(self, indexes: Sequence[int]) -> list[dict[str, Any]]:
+        with _readable():
+            return [self.log.entry(i).entry for i in indexes]
+
     def _sample(self, slug: str, sample: int) -> dict[str, Any]:
-        if not 0 <= sample < self.log.size():
-            raise NotVisible("no_such_sample", f"there is no sample {sample}")
-        entry = self.log.entry(sample).entry
+        with _readable():
+            if not 0 <= sample < self.log.size():
+                raise NotVisible("no_such_sample", f"there is no sample {sample}")
+            entry = self.log.entry(sample).entry
         if entry.get("type") != SEARCH_SAMPLE or entry.get("agency") != slug:
             raise NotVisible("no_such_sample", f"there is no sample {sample}")
         return entry
@@ -269,6 +287,15 @@ class Supervision:
         if bad:
             raise AccessDenied("unknown_finding",
                                f"findings are {', '.join(FINDINGS)}; not {', '.join(bad)}")
+        own = [i for i, e in zip(sorted(indexes), self._searches(sorted(indexes)), strict=True)
+               if e.get("user") == user.username]
+        if own:
+            raise NotPermitted("own_search", f"searches {own} of the sample are your own: "
+                               "another supervisor signs them off")
+        if any(e.get("type") == SEARCH_REVIEW and e.get("agency") == slug
+               and e.get("sample") == sample for _, e in self._entries()):
+            raise Conflict("already_reviewed", f"sample {sample} is signed off already: a "
+                           "sample is signed off once")
         counts = Counter(findings.values())
         index = self._append(new_entry(
             SEARCH_REVIEW, user=user.username, agency=slug, sample=sample,
@@ -276,3 +303,12 @@ class Supervision:
             counts=dict(sorted(counts.items())), note=note, signed=True,
         ))
         return {"review": index, "sample": sample, "counts": dict(sorted(counts.items()))}
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    """Reading the log: one that cannot be read serves nothing (503 ``fail_closed``)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise AuditUnavailable("the audit log cannot be read; nothing was served") from exc

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from plateledger.access.errors import (
     AccessDenied,
     AccessError,
+    Conflict,
     FailClosed,
     NotPermitted,
     NotVisible,
@@ -44,6 +45,7 @@ class ApiError(Exception):
 
 
 ACCESS_STATUS: tuple[tuple[type[AccessError], int], ...] = (
+    (Conflict, 409),
     (AccessDenied, 422),
     (NotVisible, 404),
     (NotPermitted, 403),

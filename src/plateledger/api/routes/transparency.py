@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from plateledger.access.policy_source import PolicySource
 from plateledger.api.deps import AuditLogDep, CatalogDep, PolicyDep, StoreDep, service
@@ -96,6 +97,8 @@ def freshness(log: AuditLog, catalog: Catalog) -> tuple[int, int]:
         return log.size(), catalog.generation()
     except AuditError as exc:
         raise ApiError(503, "audit_unavailable", str(exc)) from exc
+    except SQLAlchemyError as exc:  # the log cannot be read: nothing is told
+        raise ApiError(503, "audit_unavailable", "the audit log cannot be read") from exc
 
 
 def public_facts(request: Request, log: AuditLog) -> tuple[list[Fact], int]:
@@ -103,6 +106,8 @@ def public_facts(request: Request, log: AuditLog) -> tuple[list[Fact], int]:
         return fact_cache(request, log).facts()
     except AuditError as exc:
         raise ApiError(503, "audit_unavailable", str(exc)) from exc
+    except SQLAlchemyError as exc:  # the log cannot be read: nothing is told
+        raise ApiError(503, "audit_unavailable", "the audit log cannot be read") from exc
 
 
 def _agency(catalog: Catalog, slug: str) -> Agency:
