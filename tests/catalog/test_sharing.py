@@ -63,7 +63,10 @@ def test_an_agreement_is_in_force_between_start_and_expiry_until_revoked(
         ({"actions": ["delete"]}, "unknown action `delete`"),
         ({"actions": []}, "at least one action"),
         ({"purposes": []}, "at least one action and one purpose"),
-        ({"max_lookback_days": 0}, "`max_lookback_days` must be 1 or more"),
+        ({"max_lookback_days": 0}, "`max_lookback_days` must be 1 to 36,500"),
+        ({"max_lookback_days": 1_000_000}, "`max_lookback_days` must be 1 to 36,500"),
+        ({"result_cap": 10**20}, "`result_cap` must be 1 to 1,000,000"),
+        ({"starts_at": datetime(1, 1, 2, tzinfo=UTC)}, "`starts_at` must fall between"),
         ({"expires_at": NOW}, "expire after it starts"),
     ],
 )

@@ -18,6 +18,7 @@ from plateledger.access.gate import AccessQuestion, Decision, OwnerOutcome
 from plateledger.catalog import Agency as CatalogAgency
 from plateledger.catalog import AgreementRow as CatalogAgreement
 from plateledger.catalog import Catalog, Principal
+from plateledger.catalog.sharing import MAX_LOOKBACK_DAYS
 from plateledger.hotlist.gate import EngineAlertGate
 from plateledger.policy import (
     DATA_ACTIONS,
@@ -236,7 +237,9 @@ class PolicyDecider:
             if verdict.allowed:
                 lookback = verdict.limits.lookback_days
                 limit = OwnerLimit(
-                    since=None if lookback is None else question.now - timedelta(days=lookback),
+                    # clamped: a lookback stored before its bound is not a failure
+                    since=None if lookback is None
+                    else question.now - timedelta(days=min(lookback, MAX_LOOKBACK_DAYS)),
                     result_cap=verdict.limits.result_cap,
                     images=verdict.limits.images and owner_id in openable,
                 )

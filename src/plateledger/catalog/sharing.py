@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -13,6 +13,14 @@ from plateledger.catalog.database import CatalogDatabase
 from plateledger.catalog.errors import CatalogError, NotFound
 from plateledger.catalog.models import Agency, AgreementRow, DeclarationRow
 from plateledger.catalog.timeutil import utc_now
+
+MAX_LOOKBACK_DAYS = 36_500
+"""The longest lookback an agreement may set (a hundred years): beyond it no time can be
+computed, and every search of the recipient would fail."""
+MAX_RESULT_CAP = 1_000_000
+"""The largest per-search result cap an agreement may set."""
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+"""The moments an agreement may start or expire between."""
 
 AGREEMENT_ACTIONS = frozenset({
     "search", "alert", "export",
@@ -60,9 +68,16 @@ class SharingRecords(CatalogDatabase):
             raise CatalogError("an agreement needs at least one action and one purpose")
         if owner_id == recipient_id:
             raise CatalogError("an agency needs no agreement with itself")
-        for name, value in (("max_lookback_days", max_lookback_days), ("result_cap", result_cap)):
-            if value is not None and value < 1:
-                raise CatalogError(f"`{name}` must be 1 or more, not `{value}`")
+        for name, value, most in (("max_lookback_days", max_lookback_days, MAX_LOOKBACK_DAYS),
+                                  ("result_cap", result_cap, MAX_RESULT_CAP)):
+            if value is not None and not 1 <= value <= most:
+                raise CatalogError(f"`{name}` must be 1 to {most:,}, not `{value}`")
+        for name, moment in (("starts_at", starts_at), ("expires_at", expires_at)):
+            if moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)  # as the catalog stores it
+            if moment is not None and not EARLIEST <= moment <= LATEST:
+                raise CatalogError(f"`{name}` must fall between {EARLIEST.year} and "
+                                   f"{LATEST.year} (UTC)")
         starts = starts_at or utc_now()
         if expires_at is not None and expires_at <= starts:
             raise CatalogError("an agreement must expire after it starts")

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from plateledger.access.admin_changes import Actor
 from plateledger.access.policy_source import PolicySource, preview_agreement
@@ -56,6 +56,7 @@ from plateledger.catalog import (
     totp_uri,
 )
 from plateledger.catalog.accounts import TOTP_ROLES
+from plateledger.catalog.sharing import EARLIEST, LATEST, MAX_LOOKBACK_DAYS, MAX_RESULT_CAP
 from plateledger.policy import PolicyError, parse_purpose
 from plateledger.policy.action import SEARCH_ACTIONS, Action, granted_actions
 
@@ -453,12 +454,25 @@ class AgreementCreate(BaseModel):
                     "`search_exact`",
     )
     purposes: list[str] = Field(min_length=1, max_length=50)
-    max_lookback_days: int | None = Field(default=None, ge=1)
+    max_lookback_days: int | None = Field(default=None, ge=1, le=MAX_LOOKBACK_DAYS)
     case_number_required: bool = True
-    result_cap: int | None = Field(default=None, ge=1)
+    result_cap: int | None = Field(default=None, ge=1, le=MAX_RESULT_CAP)
     images_allowed: bool = False
     starts_at: datetime | None = None
     expires_at: datetime | None = None
+
+    @field_validator("starts_at", "expires_at")
+    @classmethod
+    def _on_the_calendar(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            moment = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("out of range") from None
+        if not EARLIEST <= moment <= LATEST:
+            raise ValueError(f"must fall between {EARLIEST.year} and {LATEST.year} (UTC)")
+        return value
     force: bool = Field(
         default=False, description="create it even if the packs would deny every action"
     )
