@@ -143,7 +143,8 @@ def test_a_named_states_preset_admits_those_states(app: TestClient, nevada: Neva
     ({"preset": "named_states"}, "names no state"),
     ({"preset": "in_state", "states": ["ID"]}, "a `in_state` preset names no states"),
     ({"preset": "radius", "radius_km": 50}, "needs the agency's seat"),
-    ({"preset": "radius", "radius_km": 9000, "lat": 39.5, "lon": -119.8}, "0 to 5000 km"),
+    ({"preset": "radius", "radius_km": 9000}, "0 to 5000 km"),
+    ({"preset": "agreements", "lat": 39.5, "lon": -119.8}, "recorded by the server's operator"),
     ({"preset": "named_states", "states": ["nv"]}, "state `nv` must be two capitals"),
 ])
 def test_settings_that_do_not_compile_answer_422_and_change_nothing(
@@ -163,11 +164,12 @@ def test_a_radius_preset_measures_from_the_seat(
     try:
         catalog.update_agency(nevada.spd, lat=39.53, lon=-119.75)  # Sparks, 5 km away
         catalog.update_agency(nevada.bpd, lat=43.61, lon=-116.20)  # Boise, 550 km away
+        catalog.update_agency(nevada.rpd, lat=39.53, lon=-119.81)  # the operator: Reno's seat
     finally:
         catalog.close()
     admin = login(app, "rpd-admin")
     response = app.put("/v1/admin/sharing-preset", headers=admin, json={
-        "preset": "radius", "radius_km": 50, "lat": 39.53, "lon": -119.81})
+        "preset": "radius", "radius_km": 50, "lat": 39.53, "lon": -119.81})  # repeated
     assert response.status_code == 200, response.text
     assert [a["agency_id"] for a in response.json()["admitted"]] == [nevada.spd]
 

@@ -31,16 +31,21 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 class SharingPresetIn(BaseModel):
     """The preset to share under; ``states`` for ``named_states``, ``radius_km`` for
-    ``radius`` (which measures from the agency's seat: give ``lat`` and ``lon`` here if
-    it has none yet)."""
+    ``radius``, which measures from the agency's seat. The seat is recorded by the
+    server's operator (`plateledger admin sharing set --lat --lon`), never through the API: it
+    decides whom other agencies' radius presets admit, so an agency's admin who moved it
+    would let their agency into the data of agencies near the new place. ``lat`` and
+    ``lon`` here may only repeat the recorded seat."""
 
     model_config = ConfigDict(extra="forbid")
 
     preset: str = Field(max_length=32, description=", ".join(k.value for k in PresetKind))
     states: list[str] | None = Field(default=None, max_length=60)
     radius_km: float | None = None
-    lat: float | None = Field(default=None, description="the agency's seat, latitude")
-    lon: float | None = Field(default=None, description="the agency's seat, longitude")
+    lat: float | None = Field(default=None, description="the agency's recorded seat, "
+                              "latitude (only the operator records or moves it)")
+    lon: float | None = Field(default=None, description="the agency's recorded seat, "
+                              "longitude (only the operator records or moves it)")
 
 
 class AdmittedOut(BaseModel):
@@ -100,13 +105,16 @@ def _set(body: SharingPresetIn, admin: AgreementAdmin, changes: AdminChangesDep,
         preset_from_settings(admin.agency_id, body.preset, states, body.radius_km)
     except PolicyCompileError as exc:
         raise ApiError(422, "invalid_preset", str(exc)) from None
+    agency = _own(changes, admin.agency_id)
+    if (body.lat, body.lon) != (None, None) and (body.lat, body.lon) != (agency.lat, agency.lon):
+        raise ApiError(422, "seat_by_operator", "an agency's seat is recorded by the "
+                       "server's operator (`plateledger admin sharing set --lat --lon`), not "
+                       "through the API: it decides whom radius presets admit, your "
+                       "agency's and other agencies'")
     settings: dict[str, Any] = {
         "sharing_preset": body.preset, "sharing_states": states,
         "sharing_radius_km": body.radius_km,
     }
-    for name in ("lat", "lon"):
-        if getattr(body, name) is not None:
-            settings[name] = getattr(body, name)
     try:
         agency = changes.update_agency(Actor.admin(admin), admin.agency_id, **settings)
     except NotFound as exc:
