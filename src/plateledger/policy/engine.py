@@ -379,12 +379,17 @@ class PolicyEngine:
             return OwnerDecision(owner, True, unique, limits, reasons, notes)
         denied: list[str] = []
         errors: list[str] = []
+        # Which of a pair's agreements ended or have not started is said of the user's
+        # own agency and the one it acts for only: of an agency a request merely names
+        # (`requested_by`), it would tell anyone the state of two other agencies' terms.
+        vouched = {request.user_agency_id, request.acting_for_agency_id}
         for asked, verdict in zip(sides, verdicts, strict=True):
             if verdict.allowed:
                 continue
             errors.extend(verdict.errors)
-            denied.extend(verdict.policy_ids or self._no_permit(
-                owner, asked.agency.id, request.action, request.now
+            denied.extend(verdict.policy_ids or (
+                self._no_permit(owner, asked.agency.id, request.action, request.now)
+                if asked.agency.id in vouched else (DEFAULT_DENY,)
             ))
         unique = tuple(dict.fromkeys(denied))
         reasons = tuple(self._describe(pid) for pid in unique) + tuple(errors)
