@@ -42,6 +42,7 @@ from plateledger.api.deps import (
     UserAdmin,
 )
 from plateledger.api.errors import ApiError
+from plateledger.api.ids import RowId
 from plateledger.catalog import (
     Agency,
     AgreementRow,
@@ -187,7 +188,7 @@ def list_declarations(admin: AdminUser, catalog: CatalogDep) -> list[Declaration
 @router.delete("/declarations/{declaration_id}", status_code=204,
                summary="Revoke a written declaration of your agency (in force at once)")
 def revoke_declaration(
-    declaration_id: int, admin: AdminUser, changes: AdminChangesDep
+    declaration_id: RowId, admin: AdminUser, changes: AdminChangesDep
 ) -> Response:
     with catalog_errors():
         changes.revoke_declaration(Actor.admin(admin), declaration_id,
@@ -566,7 +567,7 @@ def create_agreement(
 
 @router.delete("/agreements/{agreement_id}", status_code=204, summary="Revoke an agreement")
 def revoke_agreement(
-    agreement_id: int, admin: AgreementAdmin, changes: AdminChangesDep
+    agreement_id: RowId, admin: AgreementAdmin, changes: AdminChangesDep
 ) -> Response:
     with catalog_errors():
         changes.revoke_agreement(Actor.admin(admin), agreement_id, owner_id=admin.agency_id)

@@ -29,6 +29,7 @@ from plateledger.access.shared_hotlists import (
 )
 from plateledger.api.deps import Principal, require_action
 from plateledger.api.errors import ApiError
+from plateledger.api.ids import RowId
 from plateledger.api.routes.federation import REFUSED, SignedFirst, SignedNode
 from plateledger.audit.changes import ChangeNotLogged, who
 from plateledger.policy import Action
@@ -82,7 +83,7 @@ def _pushes(results: list[PushResult], node: str) -> list[PushPublic]:
 
 
 @router.post("/v1/hotlists/{list_id}/shares", response_model=ShareAnswer, status_code=201)
-def share_hotlist(list_id: int, body: ShareCreate, user: Manager, shared: Shared) -> ShareAnswer:
+def share_hotlist(list_id: RowId, body: ShareCreate, user: Manager, shared: Shared) -> ShareAnswer:
     """Share a list of the caller's agency with a registered partner node; the list (and
     each later change) is pushed to it, signed. Logged (`hotlist_share_change`)."""
     try:
@@ -104,7 +105,7 @@ def _find(shared: SharedHotlists, list_id: int, owner_id: int, node: str,
 
 
 @router.get("/v1/hotlists/{list_id}/shares", response_model=list[ShareState])
-def list_shares(list_id: int, user: Manager, shared: Shared) -> list[ShareState]:
+def list_shares(list_id: RowId, user: Manager, shared: Shared) -> list[ShareState]:
     """The nodes a list of the caller's agency is shared with, and whether each holds it
     as it is now."""
     try:
@@ -114,7 +115,7 @@ def list_shares(list_id: int, user: Manager, shared: Shared) -> list[ShareState]
 
 
 @router.delete("/v1/hotlists/{list_id}/shares/{node}", response_model=ShareAnswer)
-def unshare_hotlist(list_id: int, node: str, user: Manager, shared: Shared) -> ShareAnswer:
+def unshare_hotlist(list_id: RowId, node: str, user: Manager, shared: Shared) -> ShareAnswer:
     """End a share: the node is told to drop the list. Logged (`hotlist_share_change`)."""
     try:
         state = shared.shares.unshare(who(user.username, user.agency_id), list_id,

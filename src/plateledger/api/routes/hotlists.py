@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from plateledger.access.errors import AuditUnavailable
 from plateledger.api.deps import CurrentUser, HotlistDep, Principal, require_action
 from plateledger.api.errors import ApiError
+from plateledger.api.ids import RowId
 from plateledger.audit.changes import ChangeNotLogged, who
 from plateledger.hotlist import (
     Category,
@@ -339,7 +340,7 @@ def upload_hotlist(
 
 
 @router.delete("/hotlists/{list_id}", status_code=204)
-def delete_hotlist(list_id: int, user: Manager, runtime: Runtime) -> None:
+def delete_hotlist(list_id: RowId, user: Manager, runtime: Runtime) -> None:
     try:
         runtime.store.delete_list(list_id, owner_id=user.agency_id, changed_by=_actor(user))
     except ChangeNotLogged as exc:
@@ -349,7 +350,7 @@ def delete_hotlist(list_id: int, user: Manager, runtime: Runtime) -> None:
 
 
 @router.get("/hotlists/{list_id}/entries", response_model=list[EntryPublic])
-def list_hotlist_entries(list_id: int, user: Manager, runtime: Runtime) -> list[EntryPublic]:
+def list_hotlist_entries(list_id: RowId, user: Manager, runtime: Runtime) -> list[EntryPublic]:
     """The entries of a list of the caller's agency, in import order (expired ones too)."""
     if all(h.id != list_id for h in runtime.store.lists(user.agency_id)):
         raise ApiError(404, "unknown_list", f"no hot list `{list_id}`")
@@ -358,7 +359,7 @@ def list_hotlist_entries(list_id: int, user: Manager, runtime: Runtime) -> list[
 
 @router.post("/hotlists/{list_id}/entries", response_model=EntryPublic, status_code=201)
 def add_hotlist_entry(
-    list_id: int, body: ImportRow, user: Manager, runtime: Runtime
+    list_id: RowId, body: ImportRow, user: Manager, runtime: Runtime
 ) -> EntryPublic:
     """Add one plate to a list of the caller's agency (logged with its values)."""
     row = {**body.model_dump(exclude={"category"}),
@@ -378,7 +379,7 @@ def add_hotlist_entry(
 
 
 @router.delete("/hotlists/{list_id}/entries/{entry_id}", status_code=204)
-def remove_hotlist_entry(list_id: int, entry_id: int, user: Manager, runtime: Runtime) -> None:
+def remove_hotlist_entry(list_id: RowId, entry_id: RowId, user: Manager, runtime: Runtime) -> None:
     """Remove one plate from a list of the caller's agency (logged with its values)."""
     try:
         runtime.store.remove_entry(list_id, entry_id, owner_id=user.agency_id,
@@ -391,7 +392,7 @@ def remove_hotlist_entry(list_id: int, entry_id: int, user: Manager, runtime: Ru
 
 @router.post("/hotlists/{list_id}/entries/{entry_id}/expire", response_model=EntryPublic)
 def expire_hotlist_entry(
-    list_id: int, entry_id: int, body: EntryExpire, user: Manager, runtime: Runtime
+    list_id: RowId, entry_id: RowId, body: EntryExpire, user: Manager, runtime: Runtime
 ) -> EntryPublic:
     """Make one plate of a list stop matching at ``at`` (default: now)."""
     try:
@@ -488,7 +489,7 @@ def create_webhook(body: WebhookCreate, user: Manager, runtime: Runtime) -> Webh
 
 @router.patch("/webhooks/{subscription_id}", status_code=204)
 def update_webhook(
-    subscription_id: int, body: WebhookUpdate, user: Manager, runtime: Runtime
+    subscription_id: RowId, body: WebhookUpdate, user: Manager, runtime: Runtime
 ) -> None:
     try:
         runtime.webhooks.set_active(user.agency_id, subscription_id, body.active)
@@ -497,7 +498,7 @@ def update_webhook(
 
 
 @router.delete("/webhooks/{subscription_id}", status_code=204)
-def delete_webhook(subscription_id: int, user: Manager, runtime: Runtime) -> None:
+def delete_webhook(subscription_id: RowId, user: Manager, runtime: Runtime) -> None:
     try:
         runtime.webhooks.unsubscribe(user.agency_id, subscription_id)
     except SubscriptionError as exc:
@@ -516,7 +517,7 @@ def webhook_outbox(
 
 
 @router.post("/webhooks/outbox/{item_id}/retry", status_code=204)
-def retry_webhook(item_id: int, user: Manager, runtime: Runtime) -> None:
+def retry_webhook(item_id: RowId, user: Manager, runtime: Runtime) -> None:
     try:
         runtime.webhooks.retry(user.agency_id, item_id)
     except SubscriptionError as exc:

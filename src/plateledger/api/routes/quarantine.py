@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from plateledger.api.deps import AdminUser, CatalogDep, ImagesDep, IngestDep, SettingsDep
 from plateledger.api.errors import ApiError
+from plateledger.api.ids import Offset, RowId
 from plateledger.api.routes.reads import IngestResult, ItemErrorOut, ingest_bytes
 from plateledger.audit import new_entry
 from plateledger.audit.changes import ChangeNotLogged
@@ -202,7 +203,7 @@ def list_quarantine(
     reason: Annotated[str | None, Query(max_length=200, description="part of a reason")] = None,
     credential: Annotated[str | None, Query(max_length=16, description="a prefix")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> QuarantinePage:
     quarantine = _purged(ingest, catalog, admin)
     if reason is None:
@@ -270,7 +271,7 @@ def list_quarantine(
     summary="Run a quarantined item through ingest again (after fixing the mapping)",
 )
 async def replay_quarantined(
-    item_id: int,
+    item_id: RowId,
     admin: AdminUser,
     ingest: IngestDep,
     catalog: CatalogDep,
@@ -359,7 +360,7 @@ async def replay_quarantined(
     summary="Discard a quarantined item (logged)",
 )
 def discard_quarantined(
-    item_id: int,
+    item_id: RowId,
     admin: AdminUser,
     ingest: IngestDep,
     catalog: CatalogDep,

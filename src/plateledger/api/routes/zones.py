@@ -10,13 +10,13 @@ sensitive locations, ``wa-sb6002-sensitive-location``. Another agency's zone ans
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from plateledger.access.admin_changes import Actor
 from plateledger.api.deps import AdminChangesDep, AdminUser, CatalogDep
+from plateledger.api.ids import RowId
 from plateledger.api.routes.admin import catalog_errors
 from plateledger.catalog import Zone
 
@@ -65,7 +65,7 @@ def create_zone(body: ZoneCreate, admin: AdminUser, changes: AdminChangesDep) ->
 
 @router.delete("/{zone_id}", status_code=204, summary="Revoke a collection zone")
 def revoke_zone(
-    zone_id: Annotated[int, Path()], admin: AdminUser, changes: AdminChangesDep
+    zone_id: RowId, admin: AdminUser, changes: AdminChangesDep
 ) -> None:
     with catalog_errors():
         changes.revoke_zone(Actor.admin(admin), zone_id, agency_id=admin.agency_id)
