@@ -184,7 +184,8 @@ def agent(
 
 @app.command()
 def mqtt(
-    broker: Annotated[str, typer.Option(help="mqtt://host:port")],
+    broker: Annotated[str, typer.Option(
+        help="mqtt://[user:password@]host:port, or mqtts:// for TLS")],
     topic: Annotated[list[str], typer.Option(help="topic to follow (repeatable)")],
     server: Annotated[str, typer.Option(envvar="PLATELEDGER_URL", help="server base URL")],
     key: Annotated[str, typer.Option(envvar="PLATELEDGER_KEY", help="API key")],

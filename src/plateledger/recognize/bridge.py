@@ -1,13 +1,15 @@
 """The MQTT bridge: Frigate and Plate Minder messages to the server, through the spool.
 
 Each message's JSON body goes to the server unparsed (the server's adapters own the
-formats): Frigate ``tracked_object_update`` LPR events (``"type": "lpr"``; other event
-types are skipped) to ``/v1/reads/frigate``, OpenALPR ``alpr_results`` (Plate Minder's
-``plate-minder/detect``) to ``/v1/reads/plate_minder?camera=<name>``. A message that is not
-JSON is logged and skipped. Messages are spooled before they are acknowledged to nobody in
-particular (MQTT QoS 0/1 has no end-to-end acknowledgement): once spooled, they survive a
-server outage and a restart of the bridge. paho reconnects to a restarted broker by itself;
-subscriptions are renewed on every connect.
+formats), where its topic says: Frigate ``tracked_object_update`` LPR events (``"type":
+"lpr"``; other event types are skipped) to ``/v1/reads/frigate``, OpenALPR ``alpr_results``
+(Plate Minder's ``plate-minder/detect``) to ``/v1/reads/plate_minder?camera=<name>``. A
+message that is not JSON, or not of its topic's shape, is logged and skipped with its
+reason; none stops the bridge. Messages are spooled before they are acknowledged to
+nobody in particular (MQTT QoS 0/1 has no end-to-end acknowledgement): once spooled, they
+survive a server outage and a restart of the bridge; the broker keeps the bridge's session
+(one client id per spool), so what is published while it restarts waits for it. paho
+reconnects to a restarted broker by itself; subscriptions are renewed on every connect.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -48,18 +50,30 @@ class BridgeStats:
 
 @dataclass(frozen=True)
 class Broker:
-    """An MQTT broker address parsed from ``mqtt://host:port`` (TLS is not supported)."""
+    """An MQTT broker address: ``mqtt://[user:password@]host[:port]``, or ``mqtts://…``
+    for TLS (the system's trusted certificates)."""
 
     host: str
     port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
 
     @classmethod
     def parse(cls, url: str) -> Broker:
-        """Parse ``mqtt://host[:port]`` (port 1883 by default); raise ValueError otherwise."""
+        """Parse ``mqtt[s]://[user:password@]host[:port]`` (port 1883, or 8883 with TLS, by
+        default); raise ValueError otherwise."""
         parts = urlsplit(url if "://" in url else f"mqtt://{url}")
-        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+        if parts.scheme not in ("mqtt", "tcp", "mqtts", "ssl") or not parts.hostname:
             raise ValueError(f"broker `{url}` must look like mqtt://host:port")
-        return cls(parts.hostname, parts.port or 1883)
+        tls = parts.scheme in ("mqtts", "ssl")
+        try:
+            port = parts.port or (8883 if tls else 1883)
+        except ValueError:
+            raise ValueError(f"broker `{url}` has no valid port") from None
+        return cls(parts.hostname, port,
+                   unquote(parts.username) if parts.username is not None else None,
+                   unquote(parts.password) if parts.password is not None else None, tls)
 
 
 @dataclass
@@ -83,8 +97,17 @@ class MqttBridge:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._spool: Spool | None = None
+        # One client id per spool, and a session the broker keeps: QoS 1 messages
+        # published while the bridge restarts are queued for it, not lost. (Two bridges
+        # sharing a spool would share the id: the broker keeps one of them connected.)
+        spool_id = hashlib.sha256(str(self.spool_path.resolve()).encode()).hexdigest()[:12]
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                                   client_id=f"plateledger-bridge-{uuid.uuid4().hex[:8]}")
+                                   client_id=f"plateledger-bridge-{spool_id}",
+                                   clean_session=False)
+        if self.broker.username is not None:
+            self._client.username_pw_set(self.broker.username, self.broker.password)
+        if self.broker.tls:
+            self._client.tls_set()
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
@@ -105,19 +128,30 @@ class MqttBridge:
                 self._spool.close()
                 self._spool = None
 
-    def route(self, topic: str, body: object) -> Route | None:
-        """The endpoint for a decoded message, or None for a message to skip."""
+    def route(self, topic: str, body: object) -> Route | str:
+        """The endpoint for a decoded message, or why it is skipped.
+
+        The topic decides, never the body: Frigate's topics (``frigate/…``, or any
+        ``…/tracked_object_update``) go to the Frigate adapter, every other topic is
+        OpenALPR results (Plate Minder) stored as the topic's mapped camera — a payload
+        cannot move its reads to another camera than its topic's mapping."""
         digest = hashlib.sha256(f"{topic}\x1f{json.dumps(body, sort_keys=True)}".encode())
         item_id = str(uuid.uuid5(_MESSAGE_NAMESPACE, digest.hexdigest()))
-        if topic.startswith("frigate/") or (isinstance(body, dict) and "type" in body
-                                            and "camera" in body):
-            if not isinstance(body, dict) or body.get("type") != "lpr":
-                return None
-            camera = self.camera_map.get(str(body.get("camera", "")))
+        frigate = topic not in self.camera_map and (
+            topic.startswith("frigate/") or topic.endswith("/tracked_object_update"))
+        if frigate:
+            listed = body if isinstance(body, list) else [body]
+            events = [e for e in listed if isinstance(e, dict)]
+            if not events or len(events) != len(listed):
+                return "a Frigate message that is not an event or a list of events"
+            if not any(e.get("type") == "lpr" for e in events):
+                return ""  # other Frigate event types: not reads, skipped quietly
+            cameras = {self.camera_map.get(str(e.get("camera", ""))) for e in events}
+            camera = cameras.pop() if len(cameras) == 1 else None
             query = f"?camera={quote(camera)}" if camera else ""
             return Route(FRIGATE_ENDPOINT + query, item_id)
         if not isinstance(body, dict) or "results" not in body:
-            return None
+            return "not OpenALPR results (no `results`)"
         camera = self.camera_map.get(topic) or topic.split("/")[0]
         return Route(f"{PLATE_MINDER_ENDPOINT}?camera={quote(camera)}", item_id)
 
@@ -153,16 +187,27 @@ class MqttBridge:
                     message: mqtt.MQTTMessage) -> None:
         self.stats.received += 1
         try:
+            self._take(message)
+        except Exception as exc:  # one message never stops the bridge: it is skipped
+            self._skip(message.topic, f"could not be taken: {type(exc).__name__}: {exc}")
+            log.exception("message on `%s` could not be taken", message.topic)
+
+    def _skip(self, topic: str, why: str) -> None:
+        self.stats.skipped += 1
+        if why:
+            self.stats.last_error = f"message on `{topic}` {why}"[:500]
+            log.warning("skipped a message on `%s`: %s", topic, why)
+
+    def _take(self, message: mqtt.MQTTMessage) -> None:
+        try:
             text = message.payload.decode("utf-8")
             body = json.loads(text)
-        except (UnicodeDecodeError, ValueError) as exc:
-            self.stats.skipped += 1
-            self.stats.last_error = f"message on `{message.topic}` is not JSON: {exc}"
-            log.warning("skipped a message on `%s` that is not JSON: %s", message.topic, exc)
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            self._skip(message.topic, f"is not JSON: {str(exc)[:200] or type(exc).__name__}")
             return
         route = self.route(message.topic, body)
-        if route is None:
-            self.stats.skipped += 1
+        if isinstance(route, str):
+            self._skip(message.topic, f"skipped: {route}" if route else "")
             return
         with self._lock:
             if self._spool is None:

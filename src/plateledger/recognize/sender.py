@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -100,10 +101,19 @@ class ReadSender:
         except httpx.HTTPError as exc:
             return self._retry_later(f"server unreachable: {exc}")
         status = response.status_code
-        if status == 200 or 200 < status < 300:
-            self._settle(spool, batch, response)
+        if 200 <= status < 300:
+            answer = _answer(response)
+            if answer is None:  # a proxy's or a web app's page: nothing was stored
+                return self._retry_later(
+                    f"the answer ({status}, {response.headers.get('content-type', 'no type')})"
+                    " is not a plateledger server's: the reads are kept; check --server")
+            self._settle(spool, batch, answer)
             self._backoff = 0.0
             return True
+        if 300 <= status < 400:  # not a refusal: the reads are kept until --server is fixed
+            where = response.headers.get("location", "?")[:200]
+            return self._retry_later(f"the server redirects ({status}) to `{where}`: the "
+                                     "reads are kept; point --server at the address it names")
         if status in (401, 403):
             return self._retry_later(f"server refused the key ({status}): {_reason(response)}")
         if status in (408, 429) or status >= 500:
@@ -117,24 +127,25 @@ class ReadSender:
         log.warning("server rejected item `%s`: http %s", batch[0].item_id, status)
         return True
 
-    def _settle(self, spool: Spool, batch: list[SpoolItem], response: httpx.Response) -> None:
+    def _settle(self, spool: Spool, batch: list[SpoolItem], answer: dict[str, Any]) -> None:
         errors: dict[int, list[str]] = {}
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        for error in answer.get("errors", []) if isinstance(answer, dict) else []:
+        for error in answer.get("errors", []):
             if isinstance(error, dict) and isinstance(error.get("index"), int):
                 where = error.get("field") or ""
                 errors.setdefault(error["index"], []).append(
                     f"{where}: {error.get('message', '')}" if where else str(error.get("message"))
                 )
         if batch[0].endpoint != READS_ENDPOINT:
-            # a raw message is one item: dead only if nothing in it was accepted (its
-            # errors' indexes count the reads inside it, not items of ours)
-            accepted = answer.get("accepted") if isinstance(answer, dict) else None
+            # a raw message is one item (its errors' indexes count the reads inside it,
+            # not items of ours): one with a refused read is kept in the dead table with
+            # the server's reasons, even where its other reads were stored (sending it
+            # again stores those once: they are identical re-posts)
+            accepted = answer.get("accepted") or []
             messages = [m for ms in errors.values() for m in ms]
-            errors = {0: messages} if messages and not accepted else {}
+            if messages and accepted:
+                messages = [f"partly stored ({len(accepted)} read(s) accepted); refused: "
+                            + "; ".join(messages)]
+            errors = {0: messages} if messages else {}
         good = [item.seq for i, item in enumerate(batch) if i not in errors]
         spool.ack(good)
         self.stats.sent += len(good)
@@ -151,6 +162,20 @@ class ReadSender:
         self.stats.backoff_until = time.monotonic() + self._backoff
         log.info("%s; retrying in %.0f s", reason, self._backoff)
         return False
+
+
+def _answer(response: httpx.Response) -> dict[str, Any] | None:
+    """The server's answer to a batch (JSON with an ``accepted`` list), or None for any
+    other body (which acknowledges nothing)."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    if not isinstance(answer, dict) or not isinstance(answer.get("accepted"), list):
+        return None
+    if not isinstance(answer.get("errors", []), list):
+        return None
+    return answer
 
 
 def _reason(response: httpx.Response) -> str:
