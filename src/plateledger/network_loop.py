@@ -49,17 +49,24 @@ class NetworkLoop:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        delay = RECONNECT_MIN
+        # The delay before each connection attempt but the first doubles until the
+        # broker has accepted the client (its CONNACK), not merely the TCP connection: a
+        # broker that refuses the login is asked again after 0.5, 1, 2 … 30 s, never in
+        # a tight loop.
+        delay, first = RECONNECT_MIN, True
         with selectors.DefaultSelector() as selector:
             while not self._stopping.is_set():
                 sock = self._client.socket()
                 if sock is None:
-                    if self._connect():
-                        delay = RECONNECT_MIN
-                    else:
+                    if not first:
                         self._stopping.wait(delay)
                         delay = min(delay * 2, RECONNECT_MAX)
+                    first = False
+                    if not self._stopping.is_set():
+                        self._connect()
                     continue
+                if self._client.is_connected():
+                    delay = RECONNECT_MIN
                 try:
                     self._turn(selector, sock)
                 except (OSError, ValueError) as exc:
