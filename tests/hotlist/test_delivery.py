@@ -217,3 +217,56 @@ def test_hits_matched_on_arrival_are_delivered_with_the_read_as_stored(
     impostor = arrived[1].model_copy(update={"read_id": kept.read_id})
     lent = service.process([kept], matched=service.match([impostor]))
     assert (lent.candidates, lent.delivered) == (0, 0)
+
+
+# -- one-edit matches: the list owner's own reads only -----------------------------------
+
+
+def test_a_one_edit_match_on_a_partners_read_is_no_hit(
+    service: HitService, hotlists: HotlistStore, hits: HitStore, audit: AuditLog,
+    gate: RecordingGate,
+) -> None:
+    """San Jose may receive Oakland's alerts; a read of Oakland's one character off San
+    Jose's listed plate is not a hit: no gate asked, nothing stored, no audit entry."""
+    hotlists.import_list(SAN_JOSE, "stolen", "local", "stolen_vehicle", [{"plate": "7ABC123"}])
+    before = audit.size()
+    report = service.process([make_read("7ABX123", owner=OAKLAND)])
+    assert (report.candidates, report.delivered, report.denied, report.near_misses) == (
+        0, 0, 0, 1)  # fmt: skip
+    assert hits.list_hits(SAN_JOSE) == []
+    assert gate.asked == []
+    assert audit.size() == before
+
+
+def test_exact_and_confusable_matches_on_a_partners_reads_are_hits(
+    service: HitService, hotlists: HotlistStore, hits: HitStore
+) -> None:
+    hotlists.import_list(SAN_JOSE, "stolen", "local", "stolen_vehicle",
+                         [{"plate": "7ABC123"}, {"plate": "8OB5126"}])  # fmt: skip
+    report = service.process([make_read("7ABC123", owner=OAKLAND),
+                              make_read("BO8S1Z6", owner=OAKLAND)])  # fmt: skip
+    assert report.delivered == 2
+    assert sorted((h.read.plate, h.match_kind) for h in hits.list_hits(SAN_JOSE)) == [
+        ("7ABC123", "exact"), ("BO8S1Z6", "confusable")]  # fmt: skip
+
+
+def test_a_one_edit_match_on_the_list_owners_own_read_is_a_hit(
+    service: HitService, hotlists: HotlistStore, hits: HitStore
+) -> None:
+    hotlists.import_list(OAKLAND, "stolen", "local", "stolen_vehicle", [{"plate": "7ABC123"}])
+    report = service.process([make_read("7ABX123", owner=OAKLAND)])
+    assert (report.delivered, report.near_misses) == (1, 0)
+    assert [(h.read.plate, h.match_kind) for h in hits.list_hits(OAKLAND)] == [
+        ("7ABX123", "one_edit")]  # fmt: skip
+
+
+def test_a_one_edit_match_policy_would_deny_is_not_counted_withheld(
+    service: HitService, hotlists: HotlistStore, audit: AuditLog
+) -> None:
+    """Reno may not receive Oakland's alerts: its exact hit is withheld (an
+    `alert_withheld` entry), its one-edit match is no hit and writes nothing."""
+    hotlists.import_list(RENO, "reno", "local", "stolen_vehicle", [{"plate": "7ABC123"}])
+    report = service.process([make_read("7ABC123", owner=OAKLAND),
+                              make_read("7ABC12", owner=OAKLAND)])  # fmt: skip
+    assert (report.denied, report.near_misses) == (1, 1)
+    assert len(withheld(audit)) == 1

@@ -14,6 +14,12 @@ An ``alert_withheld`` entry holds exactly ``read_owner`` and ``list_owner`` (age
 slugs), ``list_class`` (the screened class) and ``policy_ids``: no plate, no read, no
 time of the read beyond the entry's own, no list or entry.
 
+A one-edit candidate on a read of another owner than the list's is not a hit
+(`owners_hit`): only exact and confusable matches cross between agencies, so that a list
+of made-up plates one character from every plate of a series cannot draw another agency's
+reads as alerts. It is asked of no gate, stores nothing and writes no audit entry (nothing
+of the read goes anywhere); the report counts it (``near_misses``).
+
 A list a partner node shared with this one (``shared``, see
 `plateledger.access.shared_hotlists`) is matched and decided as a local list of its
 remote agency; both entries of its hits also name ``list_node`` and ``remote_list_id``
@@ -74,13 +80,17 @@ class SharedHits(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
-    """What one batch produced: candidate hits, delivered, withheld by policy, and hits on
-    entries withdrawn since the index was built."""
+    """What one batch produced: candidate hits (one-edit matches on other owners' reads
+    aside: ``near_misses``), delivered, withheld by policy, and hits on entries withdrawn
+    since the index was built."""
 
     candidates: int = 0
     delivered: int = 0
     denied: int = 0
     withdrawn: int = 0
+    near_misses: int = 0
+    """One-edit candidates on reads of another owner than the list's: not hits, left
+    out before the gate (`owners_hit`)."""
     alerts: tuple[Alert, ...] = ()
     hit_read_ids: frozenset[str] = field(default_factory=frozenset)
     withheld_audit_indices: tuple[int, ...] = ()
@@ -122,6 +132,14 @@ def _withheld_entry(
         policy_ids=list(policy_ids),
         **({} if shared is None else {"hit_id": str(uuid.uuid4()), **shared}),
     )
+
+
+def owners_hit(hit: Hit) -> bool:
+    """Whether a candidate is a hit at all: an exact or confusable match, or a one-edit
+    match on a read of the list's own owner (a lead on its own camera's misread). One edit
+    from a listed plate is a chance neighbour of most plates once a list is large; on
+    another agency's reads it would make any list a feed of that agency's reads."""
+    return hit.kind != MatchKind.ONE_EDIT or hit.read_owner_id == hit.list_owner_id
 
 
 def _evidence(read: PlateRead) -> tuple[object, ...]:
@@ -241,8 +259,13 @@ class HitService:
             stored = {_evidence(read): read for read in reads}
             candidates = [replace(hit, read=stored[_evidence(hit.read)]) for hit in matched
                           if _evidence(hit.read) in stored]
+        found = len(candidates)
+        candidates = [hit for hit in candidates if owners_hit(hit)]
+        near_misses = found - len(candidates)
+        if near_misses:
+            log.debug("%d one-edit candidates on other owners' reads left out", near_misses)
         if not candidates:
-            return DeliveryReport()
+            return DeliveryReport(near_misses=near_misses)
         judged, withdrawn = self._judge(candidates)
         shared = ({} if self.shared is None
                   else self.shared.lists({hit.list_id for hit, _, _, _ in judged}))  # fmt: skip
@@ -291,6 +314,7 @@ class HitService:
             delivered=len(delivered),
             denied=len(withheld),
             withdrawn=withdrawn,
+            near_misses=near_misses,
             alerts=delivered,
             hit_read_ids=frozenset(a.read.read_id for a in delivered),
             withheld_audit_indices=tuple(indices[len(alerts):]),
