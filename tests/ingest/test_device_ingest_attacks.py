@@ -251,6 +251,18 @@ def settled(sender: ReadSender, count: int) -> bool:
     return wait_until(lambda: sender.stats.sent + sender.stats.dead >= count, WAIT)
 
 
+def through_bridge(broker: Mosquitto, spool: Path, server: Server, key: str, topic: str,
+                   *payloads: str, camera_map: dict[str, str] | None = None) -> ReadSender:
+    """Run the bridge with ``key`` (`bridge`), publish ``payloads`` on ``topic`` and wait
+    until its sender has settled one item for each (acknowledged or dead-lettered); the
+    bridge is stopped before this returns. Its sender, for its stats."""
+    with bridge(broker, spool, server.url, key, camera_map) as (_, sender):
+        for payload in payloads:
+            publish(broker.port, topic, payload)
+        assert settled(sender, len(payloads)), sender.stats.last_error
+    return sender
+
+
 def dead(spool: Path) -> list[str]:
     with Spool(spool) as s:
         return [d.error for d in s.dead_items()]
@@ -324,9 +336,8 @@ def test_an_anonymous_publishers_read_is_stored_only_as_the_bridge_agencys(
     client on the broker publishes a Frigate event; it is stored (the message itself is
     not authenticated) but only as Union City's, the bridge key's agency."""
     plate = unique_plate("AN")
-    with bridge(broker, tmp_path / "spool.db", server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, A_CAM))
-        assert settled(sender, 1)
+    through_bridge(broker, tmp_path / "spool.db", server, keys["a_key"], FRIGATE_TOPIC,
+                   frigate(plate, A_CAM))
     assert wait_until(lambda: server.rows(plate), WAIT)
     assert [(r["owner_id"], r["camera_id"]) for r in server.rows(plate)] == [
         (_agency(server, A_CAM), A_CAM)]
@@ -352,9 +363,7 @@ def test_a_frigate_event_naming_another_agencys_camera_is_refused_with_a_reason(
     with the server's reason, not lost without one."""
     plate = unique_plate("XB")
     spool = tmp_path / "spool.db"
-    with bridge(broker, spool, server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, B_CAM))
-        assert settled(sender, 1)
+    through_bridge(broker, spool, server, keys["a_key"], FRIGATE_TOPIC, frigate(plate, B_CAM))
     assert server.rows(plate) == []
     assert any("unknown camera" in e for e in dead(spool)), dead(spool)
 
@@ -367,10 +376,8 @@ def test_a_camera_map_onto_another_agencys_camera_is_refused(
     key). Promise: the read is not stored as Fremont's; refused with a reason."""
     plate = unique_plate("CM")
     spool = tmp_path / "spool.db"
-    with bridge(broker, spool, server.url, keys["a_key"],
-                camera_map={"driveway": B_CAM}) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, "driveway"))
-        assert settled(sender, 1)
+    through_bridge(broker, spool, server, keys["a_key"], FRIGATE_TOPIC,
+                   frigate(plate, "driveway"), camera_map={"driveway": B_CAM})
     assert server.rows(plate) == []
     assert any("unknown camera" in e for e in dead(spool)), dead(spool)
 
@@ -384,9 +391,8 @@ def test_another_agencys_alias_never_maps_a_bridge_message(
     assert server.alias("fpd-admin", "gate_cam", B_CAM).status_code == 201
     plate = unique_plate("AL")
     spool = tmp_path / "spool.db"
-    with bridge(broker, spool, server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, "gate_cam"))
-        assert settled(sender, 1)
+    through_bridge(broker, spool, server, keys["a_key"], FRIGATE_TOPIC,
+                   frigate(plate, "gate_cam"))
     assert server.rows(plate) == []
     assert any("unknown camera 'gate_cam'" in e for e in dead(spool)), dead(spool)
 
@@ -408,9 +414,8 @@ def test_the_agencys_own_alias_maps_a_bridge_message_to_its_camera(
     Frigate events: stored once, as that camera, owned by Union City."""
     assert server.alias("ucpd-admin", "porch", A_CAM_2).status_code == 201
     plate = unique_plate("OW")
-    with bridge(broker, tmp_path / "spool.db", server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, "porch"))
-        assert settled(sender, 1)
+    through_bridge(broker, tmp_path / "spool.db", server, keys["a_key"], FRIGATE_TOPIC,
+                   frigate(plate, "porch"))
     assert wait_until(lambda: server.rows(plate), WAIT)
     assert [r["camera_id"] for r in server.rows(plate)] == [A_CAM_2]
 
@@ -422,9 +427,8 @@ def test_a_camera_key_bridge_cannot_store_another_cameras_reads(
     agency's other camera in the event. Promise: the key's camera limit holds."""
     plate = unique_plate("CK")
     spool = tmp_path / "spool.db"
-    with bridge(broker, spool, server.url, keys["a_cam_key"]) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, A_CAM_2))
-        assert settled(sender, 1)
+    through_bridge(broker, spool, server, keys["a_cam_key"], FRIGATE_TOPIC,
+                   frigate(plate, A_CAM_2))
     assert server.rows(plate) == []
     assert any("may only send reads of camera" in e for e in dead(spool)), dead(spool)
 
@@ -439,9 +443,8 @@ def test_a_plate_minder_topics_camera_map_cannot_be_overridden_by_the_payload(
     plate = unique_plate("PM")
     body = json.loads(frigate(plate, A_CAM_2))
     body.update(json.loads(minder(plate)))
-    with bridge(broker, tmp_path / "spool.db", server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, MINDER_TOPIC, json.dumps(body))
-        assert settled(sender, 1)
+    through_bridge(broker, tmp_path / "spool.db", server, keys["a_key"], MINDER_TOPIC,
+                   json.dumps(body))
     assert wait_until(lambda: server.rows(plate), WAIT)
     assert {r["camera_id"] for r in server.rows(plate)} == {A_CAM}
 
@@ -452,9 +455,8 @@ def test_a_plate_minder_message_is_stored_as_its_topics_mapped_camera(
     """Control: a plain Plate Minder message on the mapped topic is stored once, as the
     mapped camera, whatever else it carries."""
     plate = unique_plate("PC")
-    with bridge(broker, tmp_path / "spool.db", server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, MINDER_TOPIC, minder(plate))
-        assert settled(sender, 1)
+    through_bridge(broker, tmp_path / "spool.db", server, keys["a_key"], MINDER_TOPIC,
+                   minder(plate))
     assert wait_until(lambda: server.rows(plate), WAIT)
     assert [r["camera_id"] for r in server.rows(plate)] == [A_CAM]
 
@@ -522,13 +524,10 @@ def test_json_the_server_cannot_read_is_dead_lettered_with_its_reason(
     still goes through (no head-of-line block)."""
     plate = unique_plate("NA")
     spool = tmp_path / "spool.db"
-    with bridge(broker, spool, server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, frigate(unique_plate("NA"), A_CAM,
-                                                       score=float("nan")))
-        publish(broker.port, FRIGATE_TOPIC,
-                frigate("PLACEHOLDER", A_CAM).replace("PLACEHOLDER", "\\ud800"))
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, A_CAM))
-        assert settled(sender, 3)
+    through_bridge(broker, spool, server, keys["a_key"], FRIGATE_TOPIC,
+                   frigate(unique_plate("NA"), A_CAM, score=float("nan")),
+                   frigate("PLACEHOLDER", A_CAM).replace("PLACEHOLDER", "\\ud800"),
+                   frigate(plate, A_CAM))
     errors = dead(spool)
     assert len(errors) == 2 and all(errors), errors
     assert wait_until(lambda: server.rows(plate), WAIT)
@@ -545,10 +544,8 @@ def test_a_huge_message_is_refused_with_a_reason_and_does_not_block_the_next(
     plate = unique_plate("HG")
     spool = tmp_path / "spool.db"
     huge = frigate(unique_plate("HG"), A_CAM, padding="x" * (17 * 1024 * 1024))
-    with bridge(broker, spool, server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, FRIGATE_TOPIC, huge)
-        publish(broker.port, FRIGATE_TOPIC, frigate(plate, A_CAM))
-        assert settled(sender, 2), sender.stats.last_error
+    through_bridge(broker, spool, server, keys["a_key"], FRIGATE_TOPIC, huge,
+                   frigate(plate, A_CAM))
     assert any("413" in e for e in dead(spool)), dead(spool)
     assert wait_until(lambda: server.rows(plate), WAIT)
     assert len(server.rows(plate)) == 1
@@ -614,9 +611,8 @@ def test_a_refused_read_inside_a_partly_accepted_message_keeps_its_reason(
     not a plate; the good one is stored, the refused one must leave a trace."""
     good = unique_plate("PE")
     spool = tmp_path / "spool.db"
-    with bridge(broker, spool, server.url, keys["a_key"]) as (_, sender):
-        publish(broker.port, MINDER_TOPIC, minder(good, "!!!!"))
-        assert settled(sender, 1)
+    sender = through_bridge(broker, spool, server, keys["a_key"], MINDER_TOPIC,
+                            minder(good, "!!!!"))
     assert wait_until(lambda: server.rows(good), WAIT)
     assert dead(spool) or sender.stats.last_error, "the refused read left no trace"
 
