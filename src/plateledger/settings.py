@@ -112,6 +112,11 @@ class Settings(BaseSettings):
         "witnesses and keeps their cosignatures (cross-witnessing), the first time one "
         "interval after start",
     )
+    hotlist_max_entries: int = Field(
+        default=5_000_000, ge=1,
+        description="the most entries an agency's hot lists may hold in all; an import or "
+        "an added entry past it is refused (422 list_too_large) and nothing is stored",
+    )
     webhook_networks: str = Field(
         default="",
         description="networks (CIDR, comma-separated) hot-list webhooks may post to besides "

@@ -199,3 +199,58 @@ def test_one_edit_hits_stay_on_the_list_owners_own_reads(bulk: Bulk, rng: random
     assert sorted((h["read"]["plate"], h["match_kind"]) for h in hits) == sorted(
         (p, "one_edit") for p in near
     )
+
+
+# -- the limit on an agency's lists -------------------------------------------------------
+
+
+def test_an_agencys_lists_hold_at_most_the_configured_entries(
+    settings: Settings, seed: Seed, rng: random.Random
+) -> None:
+    """`PLATELEDGER_HOTLIST_MAX_ENTRIES` bounds the entries of an agency's lists in all:
+    an import or an added entry past it answers 422 `list_too_large` and stores nothing;
+    replacing a list counts the new list, not the old; another agency has its own limit."""
+    limited = settings.model_copy(update={"hotlist_max_entries": 2_000})
+    bulk = Bulk(limited, seed)
+    listed = made_up_list(series(rng))
+    with TestClient(create_app(limited)) as client:
+        admin = login(client, "ucpd-admin")
+        assert bulk.import_list(client, listed[:2_000])["imported"] == 2_000
+        # replacing the list with as many entries again is within the limit
+        assert bulk.import_list(client, listed[2_000:4_000])["imported"] == 2_000
+        [mine] = client.get("/v1/hotlists", headers=admin).json()
+        more = client.post(
+            "/v1/hotlists",
+            headers=admin,
+            json={"name": "more", "category": "stolen_vehicle", "entries": [{"plate": "9XYZ001"}]},
+        )
+        assert more.status_code == 422, more.text
+        assert more.json()["error"]["code"] == "list_too_large"
+        assert "at most 2,000 entries" in more.json()["error"]["message"]
+        one = client.post(f"/v1/hotlists/{mine['id']}/entries", headers=admin,
+                          json={"plate": "9XYZ001"})  # fmt: skip
+        assert one.status_code == 422 and one.json()["error"]["code"] == "list_too_large"
+        appended = client.post(
+            "/v1/hotlists/import", headers=admin, data={
+                "name": "stolen", "category": "stolen_vehicle", "replace": "false"},
+            files={"file": ("more.csv", b"plate\n9XYZ001\n", "text/csv")})  # fmt: skip
+        assert appended.status_code == 422
+        assert appended.json()["error"]["code"] == "list_too_large"
+        lists = client.get("/v1/hotlists", headers=admin).json()
+        assert [(h["name"], h["entry_count"]) for h in lists] == [("stolen", 2_000)]
+        fremont = login(client, "fpd-admin")
+        theirs = client.post(
+            "/v1/hotlists",
+            headers=fremont,
+            json={
+                "name": "stolen",
+                "category": "stolen_vehicle",
+                "entries": [{"plate": "9XYZ001"}],
+            },
+        )
+        assert theirs.status_code == 201, theirs.text
+
+
+def test_the_default_limit_takes_a_million_entries() -> None:
+    """The benchmarks load lists of 1,000,000 entries; the default leaves room for five."""
+    assert Settings().hotlist_max_entries == 5_000_000

@@ -209,6 +209,7 @@ class Resources:
             self.catalog.engine, self.audit_log, PolicyAlertGate(self.policy),
             agency_name=self.cache.agency_name, shared=self.shared_hotlists.lists,
             webhook_networks=settings.webhook_networks,
+            max_entries=settings.hotlist_max_entries,
         )
         self.shared_hotlists.attach(self.hotlist)
         self.hotlist.hits.read_clock = self._hit_clock

@@ -3,6 +3,7 @@
     HotlistError
     ├── ImportRefused     a file with bad rows, imported with ``on_error="refuse"``
     ├── FileTypeRefused   a list of a file type the owner's law packs forbid it to hold
+    ├── ListTooLarge      a change that would take an agency's lists past the entry limit
     ├── UnknownList       no list with that id (for that owner)
     ├── UnknownHit        no hit with that id (for that owner), or it has expired
     ├── DispositionError  a disposition that breaks the rules (an action without confirmation)
@@ -43,6 +44,19 @@ class FileTypeRefused(HotlistError, ValueError):
         )
         self.file_type = file_type
         self.policy_ids = policy_ids
+
+
+class ListTooLarge(HotlistError, ValueError):
+    """The change would leave the agency's lists holding more than ``limit`` entries in
+    all; nothing was stored."""
+
+    def __init__(self, limit: int, entries: int) -> None:
+        super().__init__(
+            f"an agency's hot lists may hold at most {limit:,} entries in all; this change "
+            f"would leave {entries:,}"
+        )
+        self.limit = limit
+        self.entries = entries
 
 
 class UnknownList(HotlistError):

@@ -46,12 +46,15 @@ class HotlistRuntime:
         sinks: Sequence[AlertSink] = (),
         shared: SharedHits | None = None,
         webhook_networks: str = "",
+        max_entries: int | None = None,
     ) -> HotlistRuntime:
         """Create missing tables, load the index and wire the channels (nothing started).
         Every change of a list or its entries, and every disposition, is written with its
-        entry in ``audit``. Hits on lists partner nodes shared go out through ``shared``."""
+        entry in ``audit``. Hits on lists partner nodes shared go out through ``shared``.
+        ``max_entries``: the most entries an agency's lists may hold in all."""
         create_tables(engine)
-        store = HotlistStore(engine, file_gate=gate, audit_log=audit, agency_name=agency_name)
+        store = HotlistStore(engine, file_gate=gate, audit_log=audit, agency_name=agency_name,
+                             max_entries=max_entries)
         index = HotlistIndex()
         index.follow(store)
         hits = HitStore(engine, retention=hit_retention, audit_log=audit,

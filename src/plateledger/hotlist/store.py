@@ -22,7 +22,13 @@ from plateledger.audit.changes import change_entry, log_change, who
 from plateledger.audit.log import AuditLog
 from plateledger.hotlist.category import Category, parse_category
 from plateledger.hotlist.entry import ListEntry, from_millis, parse_entry, to_millis
-from plateledger.hotlist.errors import FileTypeRefused, ImportRefused, UnknownEntry, UnknownList
+from plateledger.hotlist.errors import (
+    FileTypeRefused,
+    ImportRefused,
+    ListTooLarge,
+    UnknownEntry,
+    UnknownList,
+)
 from plateledger.hotlist.gate import FileTypeGate, import_gate_error
 from plateledger.hotlist.importing import ImportReport, RowError, SourceRow
 from plateledger.hotlist.schema import create_tables, hotlist_entries, hotlists
@@ -141,13 +147,33 @@ class HotlistStore:
     def __init__(
         self, engine: Engine, file_gate: FileTypeGate | None = None, *,
         audit_log: AuditLog | None = None, agency_name: Callable[[int], str] = str,
+        max_entries: int | None = None,
     ) -> None:
+        """``max_entries``: the most entries an agency's lists may hold in all (None: no
+        limit); a change past it raises `ListTooLarge` and stores nothing."""
         self._engine = engine
+        self.max_entries = max_entries
         self._file_gate = file_gate
         self._audit_log = audit_log
         self._agency_name = agency_name
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+
+    def _check_size(
+        self, conn: Connection, owner_id: int, adding: int, without: int | None = None
+    ) -> None:
+        """Raise `ListTooLarge` if the owner's lists (less list ``without``, being replaced)
+        would hold more than ``max_entries`` with ``adding`` more."""
+        if self.max_entries is None:
+            return
+        query = select(func.count()).select_from(hotlist_entries.join(
+            hotlists, hotlists.c.id == hotlist_entries.c.list_id)).where(
+            hotlists.c.owner_id == owner_id)  # fmt: skip
+        if without is not None:
+            query = query.where(hotlists.c.id != without)
+        total = int(conn.execute(query).scalar_one()) + adding
+        if total > self.max_entries:
+            raise ListTooLarge(self.max_entries, total)
 
     def _log(self, conn: Connection, actor: Actor | None, entry_type: str, owner_id: int,
              **fields: Any) -> None:
@@ -243,6 +269,8 @@ class HotlistStore:
                 )
             ).first()
             before = None if found is None else _list_values(found)
+            self._check_size(conn, owner_id, len(entries),
+                             None if found is None or not replace else int(found.id))
             if found is None:
                 list_id = int(
                     conn.execute(
@@ -416,6 +444,7 @@ class HotlistStore:
         stamp = to_millis(now or datetime.now(UTC))
         with self._engine.begin() as conn:
             self._list_row(conn, list_id, owner_id)  # still there
+            self._check_size(conn, hotlist.owner_id, 1)
             entry_id = int(conn.execute(insert(hotlist_entries).values(
                 list_id=list_id, plate=entry.plate, plate_key=entry.plate_key,
                 region=entry.region, reason=entry.reason, case_number=entry.case_number,

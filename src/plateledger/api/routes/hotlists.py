@@ -34,6 +34,7 @@ from plateledger.hotlist import (
     Hotlist,
     ImportRefused,
     ImportReport,
+    ListTooLarge,
     StoredEntry,
     SubscriptionError,
     UnknownEntry,
@@ -292,6 +293,8 @@ def import_hotlist(body: HotlistImport, user: Manager, runtime: Runtime) -> Impo
         raise _refused(exc) from None
     except FileTypeRefused as exc:
         raise _file_type_refused(exc) from None
+    except ListTooLarge as exc:
+        raise ApiError(422, "list_too_large", str(exc)) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_list", str(exc)) from None
     return _report(report)
@@ -334,6 +337,8 @@ def upload_hotlist(
         raise _refused(exc) from None
     except FileTypeRefused as exc:
         raise _file_type_refused(exc) from None
+    except ListTooLarge as exc:
+        raise ApiError(422, "list_too_large", str(exc)) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_list", str(exc)) from None
     return _report(report)
@@ -373,6 +378,8 @@ def add_hotlist_entry(
         raise ApiError(404, "unknown_list", str(exc)) from None
     except FileTypeRefused as exc:
         raise _file_type_refused(exc) from None
+    except ListTooLarge as exc:
+        raise ApiError(422, "list_too_large", str(exc)) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_entry", str(exc)) from None
     return _entry(stored)
