@@ -9,7 +9,8 @@ verifies them quickly while hashing new passwords at the production cost.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,17 @@ def settings(tmp_path: Path, store_path: Path) -> Settings:
         data_dir=tmp_path / "data", store_path=store_path, secret_key="k" * 32,
         require_totp=True,
     )
+
+
+@contextmanager
+def catalog_of(settings: Settings) -> Iterator[Catalog]:
+    """The catalog of ``settings`` opened beside the app (to seed it, or change it under
+    the app; passwords hashed cheaply), and closed after."""
+    catalog = open_catalog(settings, password_hasher=FAST)
+    try:
+        yield catalog
+    finally:
+        catalog.close()
 
 
 @pytest.fixture
@@ -126,3 +138,19 @@ def add_agencies(
         add_staff(catalog, agency.id, slug, roles, secrets)
         catalog.add_camera(f"{slug}-cam-1", agency.id, lat=at[0], lon=at[1])
     return ids
+
+
+@dataclass
+class AgencyWorld:
+    """The real app (``client``) over agencies `add_agencies` made (``ids`` by slug,
+    ``secrets`` their staff's one-time-code secrets), each user logged in once."""
+
+    client: TestClient
+    settings: Settings
+    ids: dict[str, int]
+    secrets: dict[str, str]
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict, init=False)
+
+    def login(self, username: str) -> dict[str, str]:
+        """Headers of ``username``, logged in once (a one-time code serves once)."""
+        return login_once(self.client, username, self.secrets, self.tokens)

@@ -29,7 +29,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,11 +41,9 @@ from sqlalchemy import text
 from plateledger.access.digest import result_digest
 from plateledger.api.app import create_app
 from plateledger.audit import AuditLog
-from plateledger.catalog import open_catalog
-from plateledger.catalog.passwords import FAST
 from plateledger.read import Images
 from plateledger.settings import Settings
-from tests.api.conftest import add_agencies, login_once
+from tests.api.conftest import AgencyWorld, add_agencies, catalog_of
 from tests.factories import make_read, unique_plate
 
 NOTHING = result_digest([])
@@ -87,18 +85,9 @@ class Shot:
 
 
 @dataclass
-class World:
-    client: TestClient
-    settings: Settings
-    ids: dict[str, int]
-    secrets: dict[str, str]
+class World(AgencyWorld):
     agreements: dict[str, int]
     camera_key: str
-    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def login(self, username: str) -> dict[str, str]:
-        """Headers of ``username``, logged in once (a one-time code serves once)."""
-        return login_once(self.client, username, self.secrets, self.tokens)
 
     @property
     def log(self) -> AuditLog:
@@ -150,12 +139,9 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, store_path: Path) -> Iterator[World]:
-    settings = Settings(data_dir=tmp_path / "data", store_path=store_path,
-                        secret_key="k" * 32, require_totp=True)
-    catalog = open_catalog(settings, password_hasher=FAST)
+def world(settings: Settings) -> Iterator[World]:
     secrets: dict[str, str] = {}
-    try:
+    with catalog_of(settings) as catalog:
         ids = add_agencies(catalog, AGENCIES, ROLES, secrets, at=(LAT, LON),
                            retention_nonhit_days=60)
         agreements = {
@@ -168,8 +154,6 @@ def world(tmp_path: Path, store_path: Path) -> Iterator[World]:
                 created_by="ucpd-admin", images_allowed=False).id,
         }
         camera_key = catalog.issue_api_key(ids["ucpd"], label="gate")
-    finally:
-        catalog.close()
     with TestClient(create_app(settings)) as client:
         yield World(client, settings, ids, secrets, agreements, camera_key)
 
@@ -742,11 +726,8 @@ def test_an_agency_that_keeps_no_images_stops_no_other_agencys_purge(world: Worl
     put straight into it) leaves Union City out of the purge — and the purge still
     deletes Fremont's images past Fremont's one-day clock: one agency's setting never
     keeps another's images alive."""
-    catalog = open_catalog(world.settings, password_hasher=FAST)
-    try:
+    with catalog_of(world.settings) as catalog:
         catalog.update_agency(world.ids["fpd"], retention_image_days=1)
-    finally:
-        catalog.close()
     theirs = world.shoot("fpd", minutes_ago=2 * DAY + 5)
     changed = world.client.patch("/v1/admin/agency", headers=world.login("ucpd-admin"),
                                  json={"retention_image_days": 0})

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,10 +32,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from plateledger.api.app import create_app
-from plateledger.catalog import Catalog, open_catalog
-from plateledger.catalog.passwords import FAST
+from plateledger.catalog import Catalog
 from plateledger.settings import Settings
-from tests.api.conftest import add_agencies, login_once
+from tests.api.conftest import AgencyWorld, add_agencies, catalog_of
 from tests.factories import make_read, unique_plate
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -51,17 +50,9 @@ CA_NO_FEDERAL = "ca-civ-1798.90.55b-no-federal"
 
 
 @dataclass
-class World:
-    client: TestClient
-    settings: Settings
-    ids: dict[str, int]
-    secrets: dict[str, str]
+class World(AgencyWorld):
     camera_key: str
     plates: dict[str, str]
-    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def login(self, username: str) -> dict[str, str]:
-        return login_once(self.client, username, self.secrets, self.tokens)
 
     def call(self, method: str, user: str | None, path: str, body: Any = None) -> Any:
         headers = self.login(user) if user else {}
@@ -103,12 +94,9 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Any, store_path: Any) -> Iterator[World]:
-    settings = Settings(data_dir=tmp_path / "data", store_path=store_path,
-                        secret_key="k" * 32, require_totp=True)
-    catalog = open_catalog(settings, password_hasher=FAST)
+def world(settings: Settings) -> Iterator[World]:
     secrets: dict[str, str] = {}
-    try:
+    with catalog_of(settings) as catalog:
         ids = add_agencies(catalog, [("ucpd", "Union City PD", "municipal", "CA"),
                                      ("fpd", "Fremont PD", "municipal", "CA"),
                                      ("hpd", "Hayward PD", "municipal", "CA"),
@@ -121,8 +109,6 @@ def world(tmp_path: Any, store_path: Any) -> Iterator[World]:
             catalog.update_agency(ids[slug], lat=lat, lon=lon)
         catalog.add_camera("fpd-mob-1", ids["fpd"], "mobile")
         camera_key = catalog.issue_api_key(ids["fpd"], "fpd-mob-1", "patrol car")
-    finally:
-        catalog.close()
     plates = {"ucpd": unique_plate("7"), "fpd": unique_plate("8")}
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         client.app.state.store.insert_reads([  # type: ignore[attr-defined]

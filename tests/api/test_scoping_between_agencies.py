@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,10 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
-from plateledger.catalog import open_catalog
-from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import add_agencies, login_once
+from tests.api.conftest import AgencyWorld, add_agencies, catalog_of
 from tests.factories import make_read
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -36,18 +33,7 @@ NEVER = "7NVRSEN"  # read by no one
 CASE, REASON = "UC-SECRET-0912", "grey sedan seen leaving the burglary on Elm"
 
 
-@dataclass
-class World:
-    client: TestClient
-    settings: Settings
-    ids: dict[str, int]
-    secrets: dict[str, str]
-    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def login(self, username: str) -> dict[str, str]:
-        """Headers of ``username`` (logged in once: a one-time code works once)."""
-        return login_once(self.client, username, self.secrets, self.tokens)
-
+class World(AgencyWorld):
     def get(self, user: str | None, path: str, **params: Any) -> Any:
         headers = self.login(user) if user else {}
         return self.client.get(path, params=params, headers=headers)
@@ -61,12 +47,9 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Any, store_path: Any) -> Iterator[World]:
-    settings = Settings(data_dir=tmp_path / "data", store_path=store_path,
-                        secret_key="k" * 32, require_totp=True)
-    catalog = open_catalog(settings, password_hasher=FAST)
+def world(settings: Settings) -> Iterator[World]:
     secrets: dict[str, str] = {}
-    try:
+    with catalog_of(settings) as catalog:
         ids = add_agencies(catalog, [("ucpd", "Union City PD", "municipal", "CA"),
                                      ("fpd", "Fremont PD", "municipal", "CA"),
                                      ("ice", "ICE ERO San Francisco", "federal", "CA"),
@@ -75,8 +58,6 @@ def world(tmp_path: Any, store_path: Any) -> Iterator[World]:
         catalog.add_agreement(ids["fpd"], ids["ucpd"], actions=("search", "alert", "export"),
                               purposes=("stolen_vehicle", "property_crime", "homicide"),
                               created_by="fpd-admin", case_number_required=True)
-    finally:
-        catalog.close()
     with TestClient(create_app(settings)) as client:
         client.app.state.store.insert_reads([  # type: ignore[attr-defined]
             make_read(UC_PLATE, camera="ucpd-cam-1", owner=ids["ucpd"], minutes_ago=30,
@@ -339,11 +320,8 @@ def test_bad_input_never_gets_a_500(
 def test_a_disabled_user_cannot_search_with_a_token_it_already_holds(world: World) -> None:
     w = world
     w.login("ucpd-inv")
-    catalog = open_catalog(w.settings, password_hasher=FAST)
-    try:
+    with catalog_of(w.settings) as catalog:
         catalog.set_disabled("ucpd-inv", True)
-    finally:
-        catalog.close()
     response = search(w, "ucpd-inv", UC_PLATE)
     assert response.status_code == 401, response.text[:300]
     assert UC_PLATE not in response.text
