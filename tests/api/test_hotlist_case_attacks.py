@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,7 +39,7 @@ from plateledger.hotlist.destination import parse_networks
 from plateledger.hotlist.entry import to_millis
 from plateledger.hotlist.schema import webhook_subscriptions
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD, Seed, login_once
+from tests.api.conftest import PASSWORD, Seed, catalog_of, login_once
 from tests.audit.tlog_server import serving
 from tests.factories import make_read
 from tests.hotlist.receiver import Receiver
@@ -539,6 +539,15 @@ class Logins:
         return login_once(self.client, name, self.secrets, self.tokens)
 
 
+def add_users(catalog: Catalog, users: Iterable[tuple[int, str, list[str]]],
+              secrets: dict[str, str]) -> None:
+    """Each of ``users`` (agency id, name, roles), with a second factor whose secret is
+    kept in ``secrets``."""
+    for agency, name, roles in users:
+        secrets[name] = new_totp_secret()
+        catalog.add_user(agency, name, PASSWORD, roles, totp_secret=secrets[name])
+
+
 class Mn(Logins):
     """Minneapolis (whose locates wait for a supervisor) and Union City's supervisor."""
 
@@ -554,19 +563,14 @@ class Mn(Logins):
 
 @pytest.fixture
 def mn(settings: Settings, seed: Seed) -> Iterator[Mn]:
-    catalog = open_catalog(settings, password_hasher=FAST)
     secrets: dict[str, str] = {}
-    try:
+    with catalog_of(settings) as catalog:
         mpd = catalog.add_agency("Minneapolis PD", "mpd", "municipal", "MN")
-        for agency, name, roles in (
+        add_users(catalog, [
             (mpd.id, "mia", ["investigator"]), (mpd.id, "max", ["investigator"]),
             (mpd.id, "sam", ["supervisor"]), (mpd.id, "aud", ["auditor"]),
             (mpd.id, "dot", ["dispatcher"]), (seed.ucpd_id, "ursula", ["supervisor"]),
-        ):
-            secrets[name] = new_totp_secret()
-            catalog.add_user(agency, name, PASSWORD, roles, totp_secret=secrets[name])
-    finally:
-        catalog.close()
+        ], secrets)
     with TestClient(create_app(settings)) as client:
         yield Mn(client, secrets)
 
@@ -697,15 +701,10 @@ class Office(Logins):
 
 @pytest.fixture
 def office(settings: Settings, seed: Seed) -> Iterator[Office]:
-    catalog = open_catalog(settings, password_hasher=FAST)
     secrets = {"ivy": seed.investigator_totp, "audrey": seed.auditor_totp}
-    try:
-        for agency, name, roles in ((seed.fpd_id, "finn", ["investigator"]),
-                                    (seed.fpd_id, "fred", ["supervisor"])):
-            secrets[name] = new_totp_secret()
-            catalog.add_user(agency, name, PASSWORD, roles, totp_secret=secrets[name])
-    finally:
-        catalog.close()
+    with catalog_of(settings) as catalog:
+        add_users(catalog, [(seed.fpd_id, "finn", ["investigator"]),
+                            (seed.fpd_id, "fred", ["supervisor"])], secrets)
     with TestClient(create_app(settings)) as client:
         yield Office(client, secrets)
 
