@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -9,17 +10,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Receiver:
     """Records each POST (headers and body) and answers ``status``."""
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(
+        self, status: int = 200, *, host: str = "127.0.0.1", port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """``host``/``port``: where it listens (any port by default); ``tls``: a server
+        context to answer HTTPS with."""
         self.status = status
+        self.host = host
+        self.tls = tls
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.arrived = threading.Event()
-        self.port = 0
+        self.port = port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/alerts"
+        return f"http://{self.host}:{self.port}/hooks/alerts"
 
     def start(self) -> Receiver:
         receiver = self
@@ -36,7 +44,9 @@ class Receiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
