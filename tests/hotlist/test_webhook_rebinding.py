@@ -75,7 +75,6 @@ def internal(dispatch: Receiver) -> Iterator[Receiver]:
     server.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="the HTTP client resolves the name again when it connects")
 def test_a_name_that_rebinds_after_the_check_is_posted_to_the_checked_address(
     engine: Engine, service: HitService, hotlists: HotlistStore, dispatch: Receiver,
     internal: Receiver, monkeypatch: pytest.MonkeyPatch,

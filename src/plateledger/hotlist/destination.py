@@ -9,14 +9,18 @@ goes only to globally routable addresses, unless the operator lists a network
 
 The check runs twice: when the URL is given (for an address written as one, in any
 notation the resolver accepts, and for ``localhost``), and before each delivery, on every
-address the host name resolves to then. The HTTP client resolves the name once more when
-it connects: a resolver that answers differently within that moment is not caught.
+address the host name resolves to then (`pin_delivery`). The delivery is then posted to
+the first of those very addresses, never to the name: a name server that answers the
+check with an allowed address and the connection with loopback (DNS rebinding) gets
+nothing. The request still names the host (``Host``), and HTTPS verifies the
+certificate against the name, sent as the TLS server name.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from urllib.parse import urlsplit
 
@@ -74,7 +78,7 @@ def _addresses(host: str, port: int, *, numeric: bool) -> list[Address]:
 def check_url(url: str, allowed: tuple[Network, ...]) -> str:
     """``url`` stripped, if it is http(s) with a host that is not an address (or local
     name) a webhook may not post to; `SubscriptionError` otherwise. A host name is not
-    resolved here (see `check_delivery`)."""
+    resolved here (see `pin_delivery`)."""
     value = url.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -94,9 +98,21 @@ def check_url(url: str, allowed: tuple[Network, ...]) -> str:
     return value
 
 
-def check_delivery(url: str, allowed: tuple[Network, ...]) -> str | None:
-    """Why a delivery to ``url`` may not be made now (``None``: it may): every address its
-    host resolves to must be one a webhook may post to."""
+@dataclass(frozen=True, slots=True)
+class Pinned:
+    """A delivery's destination, resolved and checked: ``url`` names the checked address
+    in place of the host, ``host`` is the ``Host`` header the original URL gives, and
+    ``server_name`` the name HTTPS verifies the certificate against (``None`` for http)."""
+
+    url: str
+    host: str
+    server_name: str | None
+
+
+def pin_delivery(url: str, allowed: tuple[Network, ...]) -> Pinned | str:
+    """Where a delivery to ``url`` goes now (`Pinned`), or why it may not be made (a
+    message): every address its host resolves to must be one a webhook may post to, and
+    the first of them is the one posted to."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
@@ -104,8 +120,19 @@ def check_delivery(url: str, allowed: tuple[Network, ...]) -> str | None:
         addresses = _addresses(host, port, numeric=False)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
         return f"cannot resolve `{host[:200]}`: {exc}"
+    if not addresses:
+        return f"cannot resolve `{host[:200]}`: no address"
     for address in addresses:
         why = refusal(address, allowed)
         if why is not None:
             return why
-    return None
+    address = addresses[0]
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    hostport = parts.netloc.rpartition("@")[2]
+    userinfo = parts.netloc[: -len(hostport)] if hostport != parts.netloc else ""
+    netloc = f"{userinfo}{literal}" + (f":{parts.port}" if parts.port else "")
+    return Pinned(
+        url=parts._replace(netloc=netloc).geturl(),
+        host=hostport,
+        server_name=host if parts.scheme == "https" else None,
+    )

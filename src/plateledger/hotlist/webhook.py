@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from plateledger.hotlist.alert import Alert
-from plateledger.hotlist.destination import Network, check_delivery, check_url, parse_networks
+from plateledger.hotlist.destination import Network, Pinned, check_url, parse_networks, pin_delivery
 from plateledger.hotlist.entry import from_millis, to_millis
 from plateledger.hotlist.errors import SubscriptionError
 from plateledger.hotlist.schema import webhook_outbox, webhook_subscriptions
@@ -293,19 +293,24 @@ class WebhookOutbox:
         return bool(done.rowcount)
 
     def _post(self, item_id: int, url: str, secret: str, body: bytes) -> str | None:
-        """Post one body; ``None`` on success, else why it failed (an address a webhook
-        may not post to, resolved now, is a failure: nothing is sent)."""
-        refused = check_delivery(url, self.networks)
-        if refused is not None:
-            return refused
+        """Post one body to the address the URL's host resolves to now, once checked
+        (`pin_delivery`); ``None`` on success, else why it failed (an address a webhook
+        may not post to is a failure: nothing is sent)."""
+        pinned = pin_delivery(url, self.networks)
+        if not isinstance(pinned, Pinned):
+            return pinned
         headers = {
+            "Host": pinned.host,
             "Content-Type": "application/json",
             SIGNATURE_HEADER: signature_header(secret, body),
             DELIVERY_HEADER: str(item_id),
             EVENT_HEADER: "alert",
         }
         try:
-            response = self._client.post(url, content=body, headers=headers)
+            response = self._client.post(
+                pinned.url, content=body, headers=headers,
+                extensions={"sni_hostname": pinned.server_name} if pinned.server_name else None,
+            )
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"
         if response.is_success:
