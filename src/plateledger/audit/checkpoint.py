@@ -14,14 +14,18 @@ from plateledger.audit.errors import NoteError
 from plateledger.audit.hashing import HASH_SIZE
 from plateledger.audit.note import b64decode_strict, open_note
 
-_TREE_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
+_TREE_SIZE = re.compile(r"0|[1-9][0-9]{0,18}")
+MAX_TREE_SIZE = 2**63 - 1  # what a database's 64-bit integer and Go's tlog (int64) hold
 
 
 def tree_size(text: str) -> int | None:
-    """A tree size as C2SP writes it — ASCII decimal digits without leading zeros, at most
-    20 of them (a uint64) — or None. (`str.isdigit` also takes ``²`` or ``٣``, and
-    `int` refuses the first and reads the second.)"""
-    return int(text) if _TREE_SIZE.fullmatch(text) else None
+    """A tree size as C2SP writes it — ASCII decimal digits without leading zeros — up to
+    ``2**63 - 1``, or None. (`str.isdigit` also takes ``²`` or ``٣``, and `int` refuses
+    the first and reads the second.)"""
+    if not _TREE_SIZE.fullmatch(text):
+        return None
+    size = int(text)
+    return size if size <= MAX_TREE_SIZE else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +53,10 @@ class Checkpoint:
         origin, size_text, root_b64, *extensions = lines
         size = tree_size(size_text)
         if size is None:
-            raise NoteError(f"tree size `{size_text[:32]}` is not a decimal without leading zeros")
+            raise NoteError(
+                f"tree size `{size_text[:32]}` is not a decimal without leading zeros "
+                "up to 2**63 - 1"
+            )
         root_hash = b64decode_strict(root_b64)
         if len(root_hash) != HASH_SIZE:
             raise NoteError(f"root hash has {len(root_hash)} bytes, not {HASH_SIZE}")

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from plateledger.access.audit_reads import AuditReader
+from plateledger.api.body import read_limited
 from plateledger.api.deps import (
     AuditLogDep,
     Credentials,
@@ -56,9 +57,9 @@ MAX_BODY = 64 * 1024
 
 
 async def _text(request: Request) -> str | None:
-    data = await request.body()
-    if len(data) > MAX_BODY:
-        return None
+    """The body as UTF-8 text, or None; 413 as soon as it passes ``MAX_BODY`` bytes (read
+    no further: these routes take anyone's request)."""
+    data = await read_limited(request, MAX_BODY)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -194,7 +195,7 @@ async def add_cosignatures(request: Request, log: AuditLogDep, settings: Setting
         return _plain(503, "the audit log has no signing key")
     note = await _text(request)
     if note is None:
-        return _plain(400, "the body must be a UTF-8 note of at most 64 KiB")
+        return _plain(400, "the body must be a UTF-8 note")
     store = cosignature_store(request, settings)
     try:
         kept = store.add(note, log.signer.verifier_key(), root_at=log.root_hash)
@@ -214,7 +215,7 @@ async def add_checkpoint(request: Request, log: AuditLogDep, settings: SettingsD
     service = witness_service(request, settings, log, origin)
     body = await _text(request)
     if body is None:
-        return _plain(400, "the body must be UTF-8 text of at most 64 KiB")
+        return _plain(400, "the body must be UTF-8 text")
     try:
         return PlainTextResponse(service.add_checkpoint(body), media_type=TEXT)
     except WitnessRefusal as exc:
