@@ -344,7 +344,6 @@ def test_forged_and_foreign_cosignatures_are_refused(
     assert client.get("/v1/audit/tlog/checkpoint").text == grown  # nothing kept
 
 
-@pytest.mark.xfail(strict=True, reason="a replayed older cosignature replaces the newer one")
 def test_a_replayed_older_cosignature_does_not_replace_a_newer_one(
     client: TestClient, log: AuditLog, data_dir: Path, tmp_path: Path
 ) -> None:

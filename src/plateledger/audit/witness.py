@@ -349,28 +349,42 @@ class CosignatureStore:
         if root_at(checkpoint.size) != checkpoint.root_hash:
             raise NoteError(f"the checkpoint of size {checkpoint.size} is not this log's")
         text, signatures = split_note(note)
-        kept: list[str] = []
+        kept: dict[str, tuple[int, str]] = {}  # witness name: (time, line)
         for verifier in [*self.trusted(), *also_trusted]:
             for line in signatures:
-                if verifier.verify_line(text, line) is not None:
-                    kept.append(line + "\n")
+                timestamp = verifier.verify_line(text, line)
+                if timestamp is not None:
+                    kept[verifier.name] = (timestamp, line + "\n")
                     break
         if not kept:
             raise UnknownCosignerError("no cosignature by a witness this log trusts")
         with self._lock:
-            old = self.lines(checkpoint)
-            names = {line.split(" ")[1] for line in kept}
-            merged = [line for line in old if line.split(" ")[1] not in names] + kept
+            # per witness the latest cosignature: an older one handed in again (by anyone:
+            # the route is open) does not replace it
+            held = {_cosigner_name(line): (_cosigned_at(line), line)
+                    for line in self.lines(checkpoint)}  # fmt: skip
+            for name, (timestamp, line) in kept.items():
+                if name not in held or held[name][0] <= timestamp:
+                    held[name] = (timestamp, line)
             self.directory.mkdir(parents=True, exist_ok=True)
             temporary = self._file(checkpoint).with_suffix(".tmp")
-            temporary.write_text("".join(merged), encoding="utf-8")
+            temporary.write_text("".join(line for _, line in held.values()), encoding="utf-8")
             temporary.replace(self._file(checkpoint))
-        return kept
+        return [held[name][1] for name in kept]
 
     def cosigned(self, note: str) -> str:
         """Return ``note`` (this log's signed checkpoint) with its kept cosignatures."""
         checkpoint = Checkpoint.parse(split_note(note)[0])
         return note + "".join(self.lines(checkpoint))
+
+
+def _cosigner_name(line: str) -> str:
+    return line.split(" ")[1]
+
+
+def _cosigned_at(line: str) -> int:
+    """The time in a kept cosignature line (checked when it was kept)."""
+    return int.from_bytes(base64.b64decode(line.split(" ")[2].strip())[4:12], "big")
 
 
 class UnknownCosignerError(AuditError):
