@@ -265,7 +265,6 @@ def test_replayed_and_forked_checkpoints_do_not_roll_the_witness_back(
         )
 
 
-@pytest.mark.xfail(strict=True, reason="a replayed older checkpoint rolls seen_size back")
 def test_a_replayed_older_checkpoint_does_not_roll_back_the_size_last_shown(
     client: TestClient, data_dir: Path, other_log: AuditLog
 ) -> None:
