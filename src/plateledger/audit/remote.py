@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from plateledger.audit.errors import AuditError
+from plateledger.audit.hashing import HASH_SIZE
 
 PREFIX = "/v1/audit"
 
@@ -27,9 +28,12 @@ def _hash(value: Any) -> bytes:
     if not isinstance(value, str):
         raise AuditError("server sent a hash that is not a base64 string")
     try:
-        return base64.b64decode(value, validate=True)
+        digest = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise AuditError(f"server sent a hash that is not base64: `{value}`") from exc
+        raise AuditError(f"server sent a hash that is not base64: `{value[:64]}`") from exc
+    if len(digest) != HASH_SIZE:  # else bytes shifted between leaves still fold to the root
+        raise AuditError(f"server sent a hash of {len(digest)} bytes, not {HASH_SIZE}")
+    return digest
 
 
 class RemoteLog:
