@@ -140,9 +140,16 @@ def collect_logged(
     gate: AccessGate, store: ReadStore, holds: HoldStore | None, body: ExportCreate,
     user: Principal, *, now: datetime | None = None, asking: Asking | None = None,
 ) -> SearchResponse:
-    """The export decided, collected and logged (an ``export`` entry), not yet rendered."""
+    """The export decided, collected and logged (an ``export`` entry), not yet rendered.
+
+    Each owner decides ``export`` and, for any kind but an exact lookup (which an
+    agreement's ``export`` alone covers), the search of the export's kind: such an export
+    runs that search over the owner's reads, so it reaches only the owners that would let
+    the search run (their agreements' kinds, their packs' tracking rules), under the
+    narrower of the two limits."""
     now = now or datetime.now(UTC)
     return decide_run_log(gate, body, user, action="export", entry_type="export", now=now,
+                          also=() if body.kind == "exact" else (f"search_{body.kind}",),
                           execute=lambda scope: collect(store, holds, body, scope, now,
                                                         asking=held_asking(gate, body, user)),
                           asking=asking or Asking(owners=local_owners(gate)))

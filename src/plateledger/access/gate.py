@@ -11,7 +11,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -73,6 +73,30 @@ class Decision:
         return Scope(
             {o.owner_id: o.limit or OwnerLimit() for o in self.outcomes.values() if o.allowed}
         )
+
+
+def both(first: Decision, second: Decision) -> Decision:
+    """The owners ``first`` and ``second`` (the same question, two actions) both allow,
+    each under the narrower of its two limits; an owner either denies is denied with the
+    policy ids of the decision that denied it."""
+    outcomes: dict[int, OwnerOutcome] = {}
+    for owner_id, a in first.outcomes.items():
+        b = second.outcomes.get(owner_id)
+        if b is None or not b.allowed or not a.allowed:
+            outcomes[owner_id] = a if not a.allowed or b is None else b
+            continue
+        x, y = a.limit or OwnerLimit(), b.limit or OwnerLimit()
+        limit = replace(
+            x,
+            since=max((s for s in (x.since, y.since) if s is not None), default=None),
+            result_cap=min((c for c in (x.result_cap, y.result_cap) if c is not None),
+                           default=None),
+            images=x.images and y.images,
+        )
+        outcomes[owner_id] = OwnerOutcome(
+            owner_id, True, tuple(dict.fromkeys(a.policy_ids + b.policy_ids)), limit,
+            tuple(dict.fromkeys(a.reasons + b.reasons)), tuple(dict.fromkeys(a.notes + b.notes)))
+    return replace(first, outcomes=outcomes)
 
 
 class Decider(Protocol):
@@ -241,10 +265,15 @@ class AccessGate:
         execute: Callable[[Scope], SearchPage],
         entry_type: str = "search",
         facts: Mapping[str, Any] | None = None,
+        also: Sequence[str] = (),
     ) -> tuple[Decision, SearchPage, int]:
         """Decide, search within the decision, append the audit entry (a ``search`` or an
-        ``export``, with ``facts`` such as its offense type), return all three."""
+        ``export``, with ``facts`` such as its offense type), return all three. ``also``:
+        further actions each owner must allow as well (`both`): an export is also the
+        search of its kind."""
         decision = self.decide(question)
+        for action in also:
+            decision = both(decision, self.decide(replace(question, action=action)))
         snapshot = self.view.current()
         scope = with_image_clocks(decision.scope(), snapshot.agencies, question.now,
                                   lambda: self._case_holds(question), self._images_stored,

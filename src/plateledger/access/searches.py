@@ -296,13 +296,14 @@ def decide_run_log(
     gate: AccessGate, body: SearchCreate, user: Principal, *, action: str,
     execute: Callable[[Scope], SearchPage], entry_type: str = "search",
     now: datetime | None = None, recorded: Mapping[str, Any] | None = None,
-    asking: Asking | None = None,
+    asking: Asking | None = None, also: tuple[str, ...] = (),
 ) -> SearchResponse:
     """Decide ``action`` per owner, run ``execute`` over the allowed owners, log, answer.
 
     Every access that reveals reads by a search (searches, exports) goes through here;
     ``recorded`` adds to the query its entry records (a locate's legal basis); ``asking``
-    narrows the owners decided and names a partner's search UUID (`Asking`)."""
+    narrows the owners decided and names a partner's search UUID (`Asking`); ``also``:
+    further actions every owner must allow too (an export's search kind)."""
     now = now or datetime.now(UTC)
     asking = asking or Asking()
     check_agency_rules(gate, body, user)
@@ -318,7 +319,7 @@ def decide_run_log(
     query.update(recorded or {})
     decision, page, index = gate.run(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
-        facts={"offense_type": body.offense_type, **asking.facts},
+        facts={"offense_type": body.offense_type, **asking.facts}, also=also,
     )
     agencies = gate.view.current().agencies  # names are public (the transparency portals)
     owners = [
