@@ -69,7 +69,7 @@ witness_logs = Table(
     Column("root_hash", LargeBinary(32), nullable=False),
     Column("checkpoint", Text, nullable=True),  # that checkpoint as signed by the log
     Column("cosigned_at", String(40), nullable=True),
-    Column("seen_size", BigInteger, nullable=True),  # the largest checkpoint shown, signed
+    Column("seen_size", BigInteger, nullable=True),  # the last checkpoint shown, signed
     Column("seen_at", String(40), nullable=True),
 )
 

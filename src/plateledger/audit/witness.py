@@ -27,7 +27,7 @@ import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plateledger.audit.checkpoint import Checkpoint, tree_size, verify_checkpoint
@@ -415,8 +415,7 @@ class WitnessState(Protocol):
     def latest(self, origin: str) -> Checkpoint | None: ...
 
     def seen(self, origin: str, checkpoint: Checkpoint) -> None:
-        """A checkpoint of ``origin`` signed by its key was shown (cosigned or not); the
-        size kept is the largest shown."""
+        """A checkpoint of ``origin`` signed by its key was shown (cosigned or not)."""
         ...
 
     def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
@@ -490,7 +489,7 @@ def _now() -> str:
 @dataclass(frozen=True, slots=True)
 class WitnessedLog:
     """What the witness holds of one log: the latest checkpoint cosigned (size 0: none
-    yet), when, the largest size of a checkpoint shown to it, and its conflicts kept."""
+    yet), when, the size of the last checkpoint shown to it, and its conflicts kept."""
 
     origin: str
     size: int
@@ -555,16 +554,11 @@ class CatalogWitnessState:
     def seen(self, origin: str, checkpoint: Checkpoint) -> None:
         with self.engine.begin() as conn:
             self._ensure(conn, origin)
-            # the largest size shown: anyone may relay an older signed checkpoint
             conn.execute(
                 update(witness_logs)
-                .where(
-                    witness_logs.c.origin == origin,
-                    or_(witness_logs.c.seen_size.is_(None),
-                        witness_logs.c.seen_size <= checkpoint.size),
-                )
+                .where(witness_logs.c.origin == origin)
                 .values(seen_size=checkpoint.size, seen_at=_now())
-            )  # fmt: skip
+            )
 
     def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
         size, root = (0, EMPTY_ROOT) if held is None else (held.size, held.root_hash)
