@@ -14,7 +14,7 @@ from plateledger.search.filters import Filters
 from plateledger.search.locate import search_locate
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
-from plateledger.search.stakeout import search_stakeout
+from plateledger.search.stakeout import StakeoutError, search_stakeout
 from plateledger.search.timeline import search_timeline
 from plateledger.store import ReadStore
 
@@ -48,7 +48,7 @@ def run_investigation(
         if body.vehicle is None:
             raise AccessDenied("vehicle_required", "an attributes search needs `vehicle`")
         return search_attributes(store, body.vehicle, scope, filters, plate)
-    except (ConvoyError, AttributesError) as exc:
+    except (ConvoyError, AttributesError, StakeoutError) as exc:
         raise AccessDenied("unbounded_search", str(exc)) from None
 
 

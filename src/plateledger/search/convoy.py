@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -130,10 +131,13 @@ def search_convoy(
     scope_sql = scope.sql(params)
     t_where = f"plate = {{c_plate:String}} AND {scope_sql} AND {filters.sql(params)}"
     targets = store.query(
-        f"SELECT camera_id, ts FROM {{db}}.reads WHERE {t_where} "
-        f"ORDER BY ts LIMIT 1 BY {READ_IDENTITY} LIMIT {{tcap:UInt32}}",
+        f"SELECT camera_id, ts, read_id, owner_id FROM {{db}}.reads WHERE {t_where} "
+        f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY} LIMIT {{tcap:UInt32}}",
         params,
     )
+    # A capped owner's reads count against its cap on both sides: its first reads of the
+    # target, then its first companions' reads (time order), up to the cap in all.
+    targets = scope.within_caps(targets)
     if not targets.num_rows:
         return empty
     t_cams = [str(c) for c in targets.column("camera_id").to_pylist()]
@@ -172,7 +176,13 @@ def search_convoy(
         params,
     )
     if candidates.num_rows <= CANDIDATE_CAP:
-        return _paired(candidates, targets, convoy, scope, filters, empty)
+        used = Counter(targets.column("owner_id").to_pylist())
+        return _paired(scope.within_caps(candidates, used), targets, convoy, scope, filters,
+                       empty)
+    if scope.caps():
+        raise ConvoyError(
+            f"more than {CANDIDATE_CAP} reads lie around the target's and an owner caps its "
+            "reads per search: narrow the window")
     grouped = (
         f"WITH t AS ({t_sql}), c AS (SELECT plate, camera_id, ts FROM {source} "
         f"WHERE {near} AND plate != {{c_plate:String}} AND expires_at > now() "

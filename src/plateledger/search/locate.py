@@ -38,11 +38,14 @@ def search_locate(store: ReadStore, plate: str, scope: Scope, filters: Filters) 
         return Pattern(total=0, by_hour=[0] * 24, by_weekday=[0] * 7, places=[])
     params: dict[str, object] = {"l_plate": target}
     where = f"plate = {{l_plate:String}} AND {scope.sql(params)} AND {filters.sql(params)}"
+    # A capped owner counts with its first reads only (`Scope.capped`), as a timeline's.
+    order = "ts, read_id, owner_id"
+    reads = scope.capped(
+        f"SELECT camera_id, ts, lat, lon, read_id, owner_id FROM {{db}}.reads WHERE {where} "
+        f"ORDER BY {order} LIMIT 1 BY {READ_IDENTITY}", order, params)
     rows = store.query(
         "SELECT camera_id, toHour(ts) AS h, toDayOfWeek(ts) - 1 AS d, count() AS n, "
-        "avg(lat) AS lat, avg(lon) AS lon FROM ("
-        f"SELECT camera_id, ts, lat, lon FROM {{db}}.reads WHERE {where} "
-        f"LIMIT 1 BY {READ_IDENTITY}) GROUP BY camera_id, h, d",
+        f"avg(lat) AS lat, avg(lon) AS lon FROM ({reads}) GROUP BY camera_id, h, d",
         params,
     )
     by_hour, by_weekday = [0] * 24, [0] * 7

@@ -7,6 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+import pyarrow as pa
+
 from plateledger.read import PlateRead
 
 
@@ -78,6 +81,23 @@ class Scope:
             "WHERE owner_rank <= transform(owner_id, {cap_owners:Array(UInt32)}, "
             "{cap_values:Array(UInt64)}, toUInt64(18446744073709551615))"
         )
+
+    def within_caps(
+        self, rows: pa.Table, used: Mapping[int, int] | None = None
+    ) -> pa.Table:
+        """``rows`` (reads with an ``owner_id`` column, in the order a kind caps them by)
+        with each capped owner's reads past its cap left out; ``used``: reads of each
+        owner this search already took. What a kind ranks, counts or draws from these is
+        then of at most the cap's reads of each owner, as its rows are."""
+        caps = self.caps()
+        if not caps or not rows.num_rows:
+            return rows
+        owners = rows.column("owner_id").to_numpy().astype(np.int64)
+        keep = np.ones(len(owners), dtype=np.bool_)
+        for owner, cap in caps.items():
+            at = np.flatnonzero(owners == owner)
+            keep[at[max(cap - (used or {}).get(owner, 0), 0):]] = False
+        return rows.filter(pa.array(keep))
 
     def images_allowed(self, owner_id: int) -> bool:
         limit = self.owners.get(owner_id)

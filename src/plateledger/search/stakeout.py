@@ -305,17 +305,21 @@ def search_stakeout(
         optimize_read_in_order=0,
         merge_tree_generic_exclusion_search_max_steps=EXCLUSION_STEPS,
     )
-    if not scope.caps():
-        params["rcap"] = READ_CAP + 1
-        inside = store.query(
-            f"SELECT {SHOWN_SQL}, "
-            f"{', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
-            f"FROM {source} WHERE {where} ORDER BY plate, ts, read_id, owner_id "
-            f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{rcap:UInt32}}{budget}",
-            params,
-        )
-        if inside.num_rows <= READ_CAP:
-            return _grouped(inside, stakeout, scope, filters, empty)
+    params["rcap"] = READ_CAP + 1
+    inside = store.query(
+        f"SELECT {SHOWN_SQL}, "
+        f"{', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
+        f"FROM {source} WHERE {where} ORDER BY plate, ts, read_id, owner_id "
+        f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{rcap:UInt32}}{budget}",
+        params,
+    )
+    if inside.num_rows <= READ_CAP:
+        # a capped owner's first reads in this order are all the ranking sees of it
+        return _grouped(scope.within_caps(inside), stakeout, scope, filters, empty)
+    if scope.caps():
+        raise StakeoutError(
+            f"more than {READ_CAP} reads lie in the areas and an owner caps its reads per "
+            "search: narrow the areas or their windows")
     params["lim"] = filters.limit
     params["off"] = filters.offset
     grouped = (

@@ -116,6 +116,8 @@ def search_timeline(store: ReadStore, plate: str, scope: Scope, filters: Filters
             f"WHERE {where} {order} LIMIT {{path_cap:UInt32}}",
             params,
         )
+    # a capped owner's first reads in the page's order, as `fetch_page` caps the rows
+    path = scope.within_caps(path)
     capped = path.num_rows > MAX_PATH_READS
     if capped:
         path = path.slice(0, MAX_PATH_READS)
