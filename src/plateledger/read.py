@@ -90,10 +90,12 @@ def to_utc_millis(value: Any) -> datetime:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise ValueError("time must be a finite number")
-        if value > 1e11:  # milliseconds: seconds since 1970 will not pass 1e11 for millennia
-            dt = datetime.fromtimestamp(value / 1000.0, tz=UTC)
-        else:
-            dt = datetime.fromtimestamp(value, tz=UTC)
+        seconds = value / 1000.0 if value > 1e11 else value  # ms: 1e11 s is millennia away
+        try:
+            dt = datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"time {value!r} is out of range (the read store holds "
+                             f"{EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})") from None
     elif isinstance(value, str):
         text = value.strip()
         if text.endswith("Z"):

@@ -48,8 +48,10 @@ def run_investigation(
         if body.vehicle is None:
             raise AccessDenied("vehicle_required", "an attributes search needs `vehicle`")
         return search_attributes(store, body.vehicle, scope, filters, plate)
-    except (ConvoyError, AttributesError, StakeoutError) as exc:
+    except (ConvoyError, AttributesError) as exc:
         raise AccessDenied("unbounded_search", str(exc)) from None
+    except StakeoutError as exc:
+        raise AccessDenied("stakeout_refused", str(exc)) from None
 
 
 def run_locate(store: ReadStore, body: SearchCreate, scope: Scope) -> LocatePage:

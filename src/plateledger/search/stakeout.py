@@ -19,7 +19,7 @@ from plateledger.search.keyed import SHOWN_SQL, read_outs
 from plateledger.search.reads import fetch_page
 from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
-from plateledger.store import ReadStore
+from plateledger.store import ReadStore, StoreError
 from plateledger.store.arrow import rows_to_reads
 from plateledger.store.schema import CAMERA_HOURS, READ_IDENTITY
 
@@ -266,6 +266,18 @@ def _grouped(
     )
 
 
+def _query(store: ReadStore, sql: str, params: dict[str, object]) -> pa.Table:
+    """``store.query``, with a polygon the engine refuses (edges that cross, a ring that
+    winds the wrong way for its shape) said as the request's fault: `StakeoutError`."""
+    try:
+        return store.query(sql, params)
+    except StoreError as exc:
+        if "Polygon is not valid" in str(exc):
+            raise StakeoutError("a polygon is not valid (its edges cross or it doubles back "
+                                "on itself): draw it again") from None
+        raise
+
+
 def search_stakeout(
     store: ReadStore, stakeout: Stakeout, scope: Scope, filters: Filters
 ) -> StakeoutResult:
@@ -306,7 +318,7 @@ def search_stakeout(
         merge_tree_generic_exclusion_search_max_steps=EXCLUSION_STEPS,
     )
     params["rcap"] = READ_CAP + 1
-    inside = store.query(
+    inside = _query(store,
         f"SELECT {SHOWN_SQL}, "
         f"{', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
         f"FROM {source} WHERE {where} ORDER BY plate, ts, read_id, owner_id "
