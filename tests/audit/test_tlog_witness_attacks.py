@@ -487,3 +487,45 @@ def test_verify_and_witness_refuse_a_log_rolled_back_below_a_saved_checkpoint(
     assert verified.exit_code == 1 and "fewer than the 6" in verified.output
     assert witnessed.exit_code == 1 and "rewritten" in witnessed.output
     assert verify_checkpoint((state / "latest.txt").read_text(), key).size == 6
+
+
+@pytest.mark.parametrize(
+    "path, answer",
+    [
+        ("/v1/audit/entries", "<html>not the log</html>"),
+        ("/v1/audit/entries", [1, 2, 3]),
+        ("/v1/audit/entries", {"entries": [{"index": 0}]}),
+        ("/v1/audit/entries", {"entries": [{"index": "zero", "leaf_hash": "", "summary": {}}]}),
+        ("/v1/audit/entries", {"entries": [{"index": 0, "leaf_hash": "", "summary": 7}]}),
+        ("/v1/audit/entries", {"entries": 5}),
+        ("/v1/audit/proof/consistency", {"proof": "AAAA"}),
+        ("/v1/audit/proof/consistency", {"no": "proof"}),
+    ],
+)
+def test_verify_says_what_is_wrong_with_an_answer_that_is_not_the_logs(
+    log: AuditLog, signer: NoteSigner, data_dir: Path, tmp_path: Path, path: str, answer: Any,
+) -> None:
+    """A server answering with something else than the log's entries or proofs is
+    refused with a message naming the route, never with a traceback."""
+    log.append_many([search(n) for n in range(4)])
+    saved = tmp_path / "saved.txt"
+    saved.write_text(log.checkpoint())  # so that a consistency proof is asked for
+    log.append_many([search(n + 10) for n in range(3)])
+    lying = FastAPI()
+
+    @lying.get(path)
+    def wrong() -> Any:
+        return answer
+
+    real = tlog_app(log, data_dir)
+    lying.router.routes.extend(real.router.routes)
+    lying.state.audit_log = log
+    lying.state.settings = real.state.settings
+    with serving(lying) as url:
+        result = runner.invoke(audit_cli, ["verify", "--url", url, "--key",
+                                           signer.verifier_key(), "--checkpoint", str(saved)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    said = " ".join(result.output.split())  # the report wraps long lines
+    assert f"GET {path}" in said and "did not answer with" in said
+    assert "Traceback" not in said

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -13,6 +14,8 @@ from plateledger.audit.errors import AuditError
 from plateledger.audit.hashing import HASH_SIZE
 
 PREFIX = "/v1/audit"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,21 @@ class RemoteLog:
             )
         return response
 
+    def _read(self, path: str, what: str, read: Callable[[Any], T], **params: int) -> T:
+        """``read`` applied to the JSON answer of ``GET path``; an answer that is not JSON
+        or not of the shape ``read`` expects is an `AuditError` naming the route (a server
+        that lies gets a message, not a traceback)."""
+        response = self._get(path, **params)
+        try:
+            return read(response.json())
+        except AuditError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AuditError(
+                f"`GET {PREFIX}{path}` did not answer with {what}: {type(exc).__name__} {exc}"
+                [:300]
+            ) from None
+
     def checkpoint(self) -> str:
         """Return the server's current signed checkpoint note."""
         return self._get("/checkpoint").text
@@ -71,18 +89,30 @@ class RemoteLog:
 
     def entries(self, start: int, limit: int) -> list[RemoteLeaf]:
         """Return up to ``limit`` public entries from ``start`` on."""
-        body = self._get("/entries", start=start, limit=limit).json()
-        return [
-            RemoteLeaf(int(item["index"]), _hash(item["leaf_hash"]), dict(item["summary"]))
-            for item in body["entries"]
-        ]
+        def read(body: Any) -> list[RemoteLeaf]:
+            found = []
+            for item in body["entries"]:
+                index, summary = item["index"], item["summary"]
+                if not isinstance(index, int) or not isinstance(summary, dict):
+                    raise TypeError("an entry's index is not a number or its summary no object")
+                found.append(RemoteLeaf(index, _hash(item["leaf_hash"]), summary))
+            return found
+
+        return self._read("/entries", "the log's entries", read, start=start, limit=limit)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Return the audit path of entry ``index`` in the tree of ``size``."""
-        body = self._get("/proof/inclusion", index=index, size=size).json()
-        return [_hash(h) for h in body["proof"]]
+        return self._read("/proof/inclusion", "an inclusion proof", _proof, index=index,
+                          size=size)
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         """Return the consistency proof from tree size ``old`` to ``new``."""
-        body = self._get("/proof/consistency", **{"from": old, "to": new}).json()
-        return [_hash(h) for h in body["proof"]]
+        return self._read("/proof/consistency", "a consistency proof", _proof,
+                          **{"from": old, "to": new})
+
+
+def _proof(body: Any) -> list[bytes]:
+    hashes = body["proof"]
+    if not isinstance(hashes, list):
+        raise TypeError("the proof is not a list of hashes")
+    return [_hash(h) for h in hashes]
