@@ -92,6 +92,8 @@ def both(first: Decision, second: Decision) -> Decision:
             result_cap=min((c for c in (x.result_cap, y.result_cap) if c is not None),
                            default=None),
             images=x.images and y.images,
+            images_since=max((s for s in (x.images_since, y.images_since) if s is not None),
+                             default=None),
         )
         outcomes[owner_id] = OwnerOutcome(
             owner_id, True, tuple(dict.fromkeys(a.policy_ids + b.policy_ids)), limit,
