@@ -42,6 +42,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
+from plateledger.search import convoy as convoy_search
+from plateledger.search import stakeout as stakeout_search
 from plateledger.settings import Settings
 from tests.api.conftest import AgencyWorld, add_agencies, catalog_of
 from tests.factories import make_read
@@ -495,3 +497,19 @@ def test_the_query_form_refuses_a_bad_box_and_an_investigation_without_its_body(
                                     headers=headers)
         assert 400 <= response.status_code < 500, (params, response.text)
         assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("kind", ["stakeout", "convoy"])
+def test_an_owner_that_caps_its_reads_makes_a_search_too_wide_to_rank_in_full_a_clear_422(
+    world: World, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the reads a stakeout or convoy ranks in memory, the ranking runs in the store,
+    which cannot hold an owner to its first reads: with an owner that caps its reads in
+    scope, such a search is refused (narrow it), never ranked past the cap. The bound is
+    lowered here to this world's reads, in place of the 200,000 it is."""
+    monkeypatch.setattr(stakeout_search, "READ_CAP", 2)
+    monkeypatch.setattr(convoy_search, "CANDIDATE_CAP", 2)
+    answer = world.search(INVESTIGATIONS[kind])
+    assert answer.status_code == 422, answer.text[:400]
+    message = answer.json()["error"]["message"]
+    assert "caps its reads per search" in message and "narrow" in message
