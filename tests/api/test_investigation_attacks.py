@@ -518,7 +518,6 @@ def test_an_owner_that_caps_its_reads_makes_a_search_too_wide_to_rank_in_full_a_
 # --- Exports of kinds that page by plates ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the export advances by rows, the search by plates")
 @pytest.mark.parametrize("kind", ["stakeout", "convoy"])
 def test_an_export_of_a_kind_paged_by_plates_holds_every_plates_reads(
     world: World, kind: str

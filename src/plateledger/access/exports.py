@@ -92,6 +92,8 @@ def collect(
     `run_kind`): the live reads newest first, then the copies the case's legal holds kept
     (which an exact search made for a case adds to its first page). Pages follow the live
     reads alone, so a held copy never takes a live read's place."""
+    if body.kind in BY_PLATE:
+        return collect_by_plate(store, holds, body, scope, now, asking=asking)
     live: list[ReadOut] = []
     held: list[ReadOut] = []
     start = body.params.offset
@@ -110,6 +112,39 @@ def collect(
     total = first.total if first is not None else 0
     return SearchPage(kind=body.kind, total=total, limit=body.max_rows, offset=start,
                       results=(live + held)[: body.max_rows])
+
+
+BY_PLATE = ("stakeout", "convoy")
+"""Kinds whose pages are of plates (a stakeout's, a convoy's companions), each page's rows
+being its plates' reads, at most `MAX_PAGE` of them."""
+
+def collect_by_plate(
+    store: ReadStore, holds: HoldStore | None, body: ExportCreate, scope: Scope, now: datetime,
+    *, asking: frozenset[int],
+) -> SearchPage:
+    """`collect` of a kind `BY_PLATE`: pages of plates from ``params.offset`` (a plate's
+    rank), each plate's reads whole, until ``max_rows`` reads or the last plate. A page
+    whose rows reach `MAX_PAGE` is asked again with half its plates; a single plate with
+    more reads than that gives its first `MAX_PAGE`."""
+    rows: list[ReadOut] = []
+    start = offset = body.params.offset
+    plates = MAX_PAGE
+    first: SearchPage | None = None
+    while len(rows) < body.max_rows:
+        params = body.params.model_copy(update={"limit": plates, "offset": offset})
+        page = run_kind(store, holds, body.model_copy(update={"params": params}), scope, now,
+                        asking=asking)
+        first = first or page
+        if len(page.results) >= MAX_PAGE and plates > 1:
+            plates //= 2  # this page's plates' reads were cut: ask for fewer
+            continue
+        rows.extend(page.results)
+        offset += len(page.candidates)
+        if len(page.candidates) < plates:
+            break
+    total = first.total if first is not None else 0
+    return SearchPage(kind=body.kind, total=total, limit=body.max_rows, offset=start,
+                      results=rows[: body.max_rows])
 
 
 def render(page: SearchPage, fmt: str) -> bytes:
