@@ -347,24 +347,47 @@ def test_a_stakeout_reaches_the_partner(pair: Pair) -> None:
 
 
 def test_a_convoy_reaches_the_partner(pair: Pair) -> None:
+    """Within Union City's cap of `CAP` reads a search, which a convoy's reads of the
+    target count against first (they say where the target was): the target and its
+    companion at one place, two reads."""
     target, companion = new_plate("7C"), new_plate("7D")
     pair.plant(
         [
             read("uc-1", UC1, target, 600),
             read("uc-1", UC1, companion, 610),
-            read("uc-2", UC2, target, 900),
-            read("uc-2", UC2, companion, 920),
+        ],
+        [],
+    )
+    params = WINDOW | {"plate": target}
+    convoy = {"window_seconds": 60, "min_places": 1}
+    page = pair.search("fred", "convoy", params, convoy=convoy)
+    assert [(c["plate"], c["places"]) for c in page["companions"]] == [(companion, 1)]
+    assert {r["plate"] for r in page["results"]} == {companion}
+    assert owners_of(page) == {pair.ucpd_id}
+    ivan = pair.search("ivan", "convoy", params, convoy=convoy)
+    assert ivan["companions"] == []
+    denied_without_a_plate(pair, ivan, target, companion)
+
+
+def test_a_convoys_reads_of_the_target_count_against_the_owners_cap(pair: Pair) -> None:
+    """The target and its companion at two places are four of Union City's reads, past its
+    cap of `CAP`: the target's two first, then one of the companion's, which shares one
+    place only and is no companion at two."""
+    target, companion = new_plate("7C"), new_plate("7D")
+    pair.plant(
+        [
+            read("uc-1", UC1, target, 2500),
+            read("uc-1", UC1, companion, 2510),
+            read("uc-2", UC2, target, 2700),
+            read("uc-2", UC2, companion, 2720),
         ],
         [],
     )
     params = WINDOW | {"plate": target}
     page = pair.search("fred", "convoy", params, convoy={"window_seconds": 60})
-    assert [(c["plate"], c["places"]) for c in page["companions"]] == [(companion, 2)]
-    assert {r["plate"] for r in page["results"]} == {companion}
-    assert owners_of(page) == {pair.ucpd_id}
-    ivan = pair.search("ivan", "convoy", params, convoy={"window_seconds": 60})
-    assert ivan["companions"] == []
-    denied_without_a_plate(pair, ivan, target, companion)
+    assert page["companions"] == [] and page["results"] == []
+    one = pair.search("fred", "convoy", params, convoy={"window_seconds": 60, "min_places": 1})
+    assert [(c["plate"], c["places"]) for c in one["companions"]] == [(companion, 1)]
 
 
 BASIS = {"kind": "warrant", "number": "FR-W-0042", "court": "Alameda County Superior Court"}
