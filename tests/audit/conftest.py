@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, text
 from plateledger.audit import AuditLog, NoteSigner
 
 ORIGIN = "audit.test.example/city"
+OTHER = "other.example/log"
+"""Another log's origin: the log a witness here witnesses (`other_log`)."""
 
 
 @pytest.fixture
@@ -73,3 +75,13 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def other_log(tmp_path: Path) -> Iterator[AuditLog]:
+    """Another node's log (origin `OTHER`, its own key), for witnessing tests."""
+    engine: Engine = create_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    other = AuditLog(engine, signer=NoteSigner.generate(OTHER))
+    other.create_tables()
+    yield other
+    engine.dispose()

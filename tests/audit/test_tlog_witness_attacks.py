@@ -39,7 +39,7 @@ from typing import Annotated, Any
 
 import pytest
 from fastapi import FastAPI, Query
-from sqlalchemy import Engine, create_engine, delete, update
+from sqlalchemy import Engine, delete, update
 from starlette.exceptions import StarletteDeprecationWarning
 from typer.testing import CliRunner
 
@@ -55,25 +55,15 @@ from plateledger.audit.witness import (
     split_note,
 )
 from plateledger.cli.audit import app as audit_cli
-from tests.audit.conftest import search
+from tests.audit.conftest import OTHER, search
 from tests.audit.tlog_server import serving, tlog_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-OTHER = "other.example/log"
 ZERO = base64.b64encode(bytes(32)).decode()
 runner = CliRunner()
-
-
-@pytest.fixture
-def other_log(tmp_path: Path) -> Iterator[AuditLog]:
-    engine: Engine = create_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
-    other = AuditLog(engine, signer=NoteSigner.generate(OTHER))
-    other.create_tables()
-    yield other
-    engine.dispose()
 
 
 @pytest.fixture
@@ -266,6 +256,17 @@ def test_replayed_and_forked_checkpoints_do_not_roll_the_witness_back(
         )
 
 
+def cosigned_at_five_then_grown(client: TestClient, data_dir: Path, other_log: AuditLog) -> str:
+    """The witness here cosigns the other log at 5 entries, which then grows to 13; the
+    checkpoint at 5."""
+    witnessing(data_dir, other_log)
+    other_log.append_many([search(n) for n in range(5)])
+    note5 = other_log.checkpoint()
+    assert add(client, add_checkpoint_body(0, [], note5))[0] == 200
+    other_log.append_many([search(n) for n in range(8)])
+    return note5
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="open: the size last shown is lowered by anyone relaying an older signed checkpoint; "
@@ -274,11 +275,7 @@ def test_replayed_and_forked_checkpoints_do_not_roll_the_witness_back(
 def test_a_replayed_older_checkpoint_does_not_roll_back_the_size_last_shown(
     client: TestClient, data_dir: Path, other_log: AuditLog
 ) -> None:
-    witnessing(data_dir, other_log)
-    other_log.append_many([search(n) for n in range(5)])
-    note5 = other_log.checkpoint()
-    assert add(client, add_checkpoint_body(0, [], note5))[0] == 200
-    other_log.append_many([search(n) for n in range(8)])
+    note5 = cosigned_at_five_then_grown(client, data_dir, other_log)
     assert add(client, add_checkpoint_body(5, other_log.consistency_proof(5, 13),
                                            other_log.checkpoint()))[0] == 200  # fmt: skip
     # anyone may relay the log's older, signed checkpoint: refused, and shown size stays 13
@@ -295,10 +292,7 @@ def test_a_replayed_older_checkpoint_does_not_roll_back_the_size_last_shown(
 def test_a_relayer_cannot_make_the_witness_keep_an_honest_checkpoint_as_a_conflict(
     client: TestClient, data_dir: Path, other_log: AuditLog
 ) -> None:
-    witnessing(data_dir, other_log)
-    other_log.append_many([search(n) for n in range(5)])
-    assert add(client, add_checkpoint_body(0, [], other_log.checkpoint()))[0] == 200
-    other_log.append_many([search(n) for n in range(8)])
+    cosigned_at_five_then_grown(client, data_dir, other_log)
     honest = other_log.checkpoint()
     bogus = [bytes([i]) * 32 for i in range(len(other_log.consistency_proof(5, 13)))]
     assert add(client, add_checkpoint_body(5, bogus, honest))[0] == 422

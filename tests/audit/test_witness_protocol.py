@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, delete
+from sqlalchemy import delete
 from starlette.exceptions import StarletteDeprecationWarning
 from typer.testing import CliRunner
 
@@ -28,7 +28,7 @@ from plateledger.audit.witness import (
     split_note,
 )
 from plateledger.cli.audit import app as audit_cli
-from tests.audit.conftest import ORIGIN, search
+from tests.audit.conftest import ORIGIN, OTHER, search
 from tests.audit.tlog_server import serving, tlog_app
 
 with warnings.catch_warnings():
@@ -36,7 +36,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-OTHER = "other.example/log"
 SPEC_LINE = ("— witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWX"
              "EhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==")
 
@@ -75,15 +74,6 @@ def test_a_cosignature_verifies_and_commits_to_time_and_text(tmp_path: Path) -> 
 
 
 # -- this server as a witness (POST /v1/witness/add-checkpoint) -----------------------
-
-
-@pytest.fixture
-def other_log(tmp_path: Path) -> Iterator[AuditLog]:
-    engine: Engine = create_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
-    other = AuditLog(engine, signer=NoteSigner.generate(OTHER))
-    other.create_tables()
-    yield other
-    engine.dispose()
 
 
 @pytest.fixture
