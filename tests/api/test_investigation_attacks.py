@@ -51,7 +51,8 @@ from tests.factories import make_read
 NOW = datetime.now(UTC).replace(microsecond=0)
 ROLES = {"admin": ["admin"], "inv": ["investigator"], "sup": ["supervisor", "investigator"]}
 CAP = 2
-PLACES = {"x-1": (37.10, -122.10), "x-2": (37.20, -122.20), "x-3": (37.30, -122.30)}
+PLACES = {"x-1": (38.61, -120.31), "x-2": (38.63, -120.33), "x-3": (38.65, -120.35)}
+"""Places no other test reads at: the read store is one per test process."""
 BASE = {"purpose": "warrant", "offense_type": "240", "case_number": "UC-2026-0777",
         "reason": "white pickup stolen from the lot on 4th street, seen on cameras"}
 BASIS = {"kind": "warrant", "number": "25-SW-0042", "court": "Alameda County Superior Court"}
@@ -358,7 +359,7 @@ def _areas(n: int, shape: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"min_areas": 1, "areas": [shape or area("x-1") for _ in range(n)]}
 
 
-BOWTIE = [[37.0, -122.5], [37.5, -122.0], [37.0, -122.0], [37.5, -122.5]]
+BOWTIE = [[38.55, -120.5], [39.05, -120.0], [38.55, -120.0], [39.05, -120.5]]
 REFUSED: dict[str, dict[str, Any]] = {
     "eleven areas": {"kind": "stakeout", "params": {}, "stakeout": _areas(11)},
     "k past the areas": {"kind": "stakeout", "params": {},
@@ -458,9 +459,10 @@ def test_the_widest_stakeout_allowed_runs_and_pages_at_the_bounds(world: World) 
 
 
 def test_a_polygon_that_crosses_itself_is_the_requests_fault(world: World) -> None:
-    """A ring of 200 corners that zigzags across itself is refused by the engine: that is
-    a 422 naming the polygon (`stakeout_refused`), not a 503 saying to try again."""
-    zigzag = [[37.0 + 0.4 * (i % 2), -122.5 + 0.5 * i / 199] for i in range(200)]
+    """A ring of 200 corners that zigzags across itself (over the world's cameras, so
+    that the engine is asked) is refused by the engine: that is a 422 naming the polygon
+    (`stakeout_refused`), not a 503 saying to try again."""
+    zigzag = [[38.55 + 0.4 * (i % 2), -120.5 + 0.5 * i / 199] for i in range(200)]
     response = world.search({"kind": "stakeout", "params": {}, "stakeout": _areas(1, {
         "shape": "polygon", "points": zigzag, **window()})})
     assert response.status_code == 422, response.text
