@@ -144,6 +144,8 @@ def test_an_ingest_url_spliced_from_two_urls_or_respelled_is_refused_and_stores_
         f"pli_{b_prefix}_{b_secret[:-1]}",
         f"pli_{b_prefix}__{b_secret}",
     ]
+    # a prefix of digits only is its own upper case: that respelling is then the URL itself
+    spliced = [c for c in spliced if c not in (world["a_url"], world["b_url"])]
     body = json.dumps(alprd_message(plate))
     for credential in spliced:
         answer = client.post(f"/v1/ingest/{credential}/openalpr", content=body, headers=ALPRD)
