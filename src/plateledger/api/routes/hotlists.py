@@ -267,6 +267,11 @@ def _file_type_refused(exc: FileTypeRefused) -> ApiError:
     return ApiError(422, "file_type_refused", str(exc), details)
 
 
+def _too_large(exc: ListTooLarge) -> ApiError:
+    """422 ``list_too_large``: the agency's lists would pass their limit; nothing stored."""
+    return ApiError(422, "list_too_large", str(exc))
+
+
 # -- lists ------------------------------------------------------------------------
 
 
@@ -294,7 +299,7 @@ def import_hotlist(body: HotlistImport, user: Manager, runtime: Runtime) -> Impo
     except FileTypeRefused as exc:
         raise _file_type_refused(exc) from None
     except ListTooLarge as exc:
-        raise ApiError(422, "list_too_large", str(exc)) from None
+        raise _too_large(exc) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_list", str(exc)) from None
     return _report(report)
@@ -338,7 +343,7 @@ def upload_hotlist(
     except FileTypeRefused as exc:
         raise _file_type_refused(exc) from None
     except ListTooLarge as exc:
-        raise ApiError(422, "list_too_large", str(exc)) from None
+        raise _too_large(exc) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_list", str(exc)) from None
     return _report(report)
@@ -379,7 +384,7 @@ def add_hotlist_entry(
     except FileTypeRefused as exc:
         raise _file_type_refused(exc) from None
     except ListTooLarge as exc:
-        raise ApiError(422, "list_too_large", str(exc)) from None
+        raise _too_large(exc) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_entry", str(exc)) from None
     return _entry(stored)
