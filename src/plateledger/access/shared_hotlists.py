@@ -50,7 +50,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -68,6 +75,7 @@ from plateledger.catalog.shared_hotlists import (
     shared_hotlists,
 )
 from plateledger.federation import NodeClient, NodeKey, VerifiedNode
+from plateledger.federation.verify import DEFAULT_WINDOW
 from plateledger.hotlist import (
     Alert,
     AlertRead,
@@ -191,11 +199,11 @@ class SharedRead(BaseModel):
 
     read_id: str = Field(max_length=64)
     camera_id: str = Field(max_length=64)
-    ts: datetime
+    ts: AwareDatetime
     plate: str = Field(max_length=16)
     region: str = Field(default="", max_length=8)
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
 
 
 class SharedHit(BaseModel):
@@ -212,7 +220,10 @@ class SharedHit(BaseModel):
     )
     agency: str = Field(min_length=1, max_length=64, description="the list owner's slug")
     read_owner: str = Field(min_length=1, max_length=64, description="the read owner's slug")
-    created_at: datetime
+    created_at: AwareDatetime = Field(
+        description="when the data owner's node raised it: not later than now (give or take "
+        "the signatures' window); the hit is kept for the retention from then"
+    )
     category: str = Field(max_length=40)
     match_kind: Literal["exact", "confusable", "one_edit"]
     plate_listed: str = Field(max_length=16)
@@ -520,6 +531,10 @@ class HotlistShares:
         read_owner = self.catalog.agency_by_slug(hit.read_owner)
         if read_owner is None:
             raise ShareRefused(403, "unknown_agency", f"no agency `{hit.read_owner[:64]}` here")
+        latest = datetime.now(UTC) + DEFAULT_WINDOW
+        if hit.created_at > latest or hit.read.ts > latest:
+            # a hit dated ahead would head the feed and outlive its retention (or overflow)
+            raise ShareRefused(422, "invalid_entry", "a hit or its read is dated in the future")
         hit_id = str(hit.hit_id)
         s = hotlist_shares.c
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,7 +40,10 @@ class SharingPresetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     preset: str = Field(max_length=32, description=", ".join(k.value for k in PresetKind))
-    states: list[str] | None = Field(default=None, max_length=60)
+    states: list[Annotated[str, Field(max_length=8)]] | None = Field(
+        default=None, max_length=60,
+        description="two-letter state codes (`named_states`), each at most 8 characters "
+        "with the blanks around it: a longer one is refused before it is read")
     radius_km: float | None = None
     lat: float | None = Field(default=None, description="the agency's recorded seat, "
                               "latitude (only the operator records or moves it)")
