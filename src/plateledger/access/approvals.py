@@ -7,7 +7,9 @@ the reads. A supervisor of the requester's agency — whom the policy set lets b
 use (``view_audit``) and run the search itself (``search_locate``), and who is not the
 requester — approves or refuses it with a note. The requester then posts the search again
 with ``approval_id``: an approval is used once, by the user it was asked for, for the same
-plate, kind, legal basis and requesting agency, within `APPROVAL_TTL`.
+plate, kind, legal basis and requesting agency, and the same window and places the request's
+entry records (`looks_at`), within `APPROVAL_TTL`. A request whose requester has since been
+disabled is not approved (it may still be refused).
 
 Every step is an audit entry written in the same transaction as the change it records:
 ``search_approval_request`` (with the legal basis, what it waits for, and no result),
@@ -25,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from plateledger.access.errors import AccessDenied, AccessError, AuditUnavailable, NotPermitted
 from plateledger.access.gate import AccessGate, AccessQuestion, Decision
@@ -44,6 +46,7 @@ from plateledger.catalog.approvals import (
     set_approval_status,
     set_search_rules,
 )
+from plateledger.catalog.models import User
 from plateledger.plates import normalize_plate
 from plateledger.policy import Action
 
@@ -174,6 +177,17 @@ def bound(row: ApprovalRow) -> dict[str, Any]:
             "reason": row.reason}
 
 
+PAGE_PARAMS = frozenset({"plate", "limit", "offset"})
+"""Params that are not what a search looks at: the plate (bound on its own) and the page."""
+
+
+def looks_at(query: Mapping[str, Any]) -> dict[str, Any]:
+    """The window and places a search's ``params`` (as its entry's ``query`` records them,
+    JSON) look at: ``since``, ``until``, cameras, area and region — whatever is given."""
+    return {k: v for k, v in query.items()
+            if k not in PAGE_PARAMS and v is not None and v != [] and v != {}}
+
+
 def _status(row: ApprovalRow, now: datetime) -> str:
     return row.status_at(now)
 
@@ -291,21 +305,22 @@ class Approvals:
     ) -> ApprovalOut:
         """Record a pending approval and its ``search_approval_request`` entry together;
         nothing about the reads is asked or answered. A search run again while the user
-        already waits for the same kind, plate, legal basis and requesting agency gets that
-        request back: the supervisors are not asked twice."""
+        already waits for the same kind, plate, legal basis, requesting agency, window and
+        places gets that request back: the supervisors are not asked twice."""
         plate = normalize_plate(body.params.plate or "")
+        query = body.params.model_dump(mode="json", exclude_none=True)
+        query["plate"] = plate
         with self.catalog.engine.connect() as conn:
             for waiting in list_approvals(conn, question.user.agency_id,
                                           user_id=question.user.user_id,
                                           statuses=("pending",)):
                 if (waiting.status_at(now) == "pending"
                         and bound(waiting) == asked(body, plate, basis,
-                                                    question.requested_by_id)):
+                                                    question.requested_by_id)
+                        and self.asked_scope(waiting) == looks_at(query)):
                     return self.out(waiting, now)
         approval_id = str(uuid.uuid4())
         names = {a.id: a.slug for a in self.catalog.agencies()}
-        query = body.params.model_dump(mode="json", exclude_none=True)
-        query["plate"] = plate
         with self.catalog.engine.begin() as conn:
             row = insert_approval(
                 conn, id=approval_id, agency_id=question.user.agency_id,
@@ -367,17 +382,37 @@ class Approvals:
                            requested_by_id)
             granted = bound(row)
             differs = sorted(k for k in wanted if wanted[k] != granted[k])
+            scope = looks_at(body.params.model_dump(mode="json", exclude_none=True))
+            if self.asked_scope(row) != scope:
+                differs.append("window_or_places")
             if differs:
                 raise ApprovalForbidden(
                     "approval_mismatch", f"approval `{row.id}` was granted for another "
                     f"{', '.join(d.replace('_', ' ') for d in differs)}: it is bound to what "
                     "the supervisor saw (the plate, the kind, the legal basis, the "
                     "requesting agency, the purpose, the offense, the case number and the "
-                    "reason)")
+                    "reason) and to the window and places its request's entry records")
             if not set_approval_status(conn, row.id, expect="approved", status="used",
                                        used_at=now):
                 raise ApprovalConflict("approval_used", f"approval `{row.id}` was just used")
         return row
+
+    def asked_scope(self, row: ApprovalRow) -> dict[str, Any] | None:
+        """The window and places (`looks_at`) the request of ``row`` asked for, from its
+        ``search_approval_request`` entry; ``None`` where that entry is not this request's
+        (no search then matches it). `AuditUnavailable` when the log cannot be read."""
+        if row.request_index is None:
+            return None
+        try:
+            entry = self.audit_log.entry(row.request_index).entry
+        except Exception as exc:  # fail closed: what was approved cannot be told
+            raise AuditUnavailable("the audit log could not be read to check the approval's "
+                                   "request; nothing was run") from exc
+        query = entry.get("query")
+        if entry.get("type") != REQUEST or entry.get("approval_id") != row.id \
+                or not isinstance(query, Mapping):
+            return None
+        return looks_at(query)
 
     def restore(self, approval_id: str) -> None:
         """Give an approval back after the search that used it failed (no answer)."""
@@ -449,6 +484,14 @@ class Approvals:
             if row.user_id == user.user_id:
                 raise ApprovalForbidden("own_request", "a supervisor cannot approve or "
                                         "refuse their own request")
+            disabled = conn.execute(select(User.disabled).where(User.id == row.user_id)
+                                    ).scalar_one_or_none()
+            if approve and disabled is not False:
+                # Nobody may use it now, and it should not be waiting, approved, the day
+                # the account is enabled again; refusing it is still possible.
+                raise ApprovalConflict("requester_disabled", f"approval `{row.id}` was asked "
+                                       f"for by `{row.username}`, whose account is disabled "
+                                       "or gone: it cannot be approved (it may be refused)")
             status = _status(row, now)
             if status == "expired":
                 raise ApprovalGone("approval_expired", f"approval `{row.id}` expired at "
