@@ -212,6 +212,14 @@ class PolicyEngine:
             raise PolicyError(f"no agency `{agency_id}` in the policy facts")
         return found
 
+    @staticmethod
+    def declaration_state(owner: AgencyFacts) -> str:
+        """The state whose data a declaration must be for to reach ``owner``'s data: the
+        Illinois pack asks for a declaration for Illinois data (625 ILCS 5/2-130), also
+        where the owner carrying it is seated in another state (a task force); the owner's
+        home state otherwise."""
+        return "IL" if "IL" in (p.upper() for p in owner.law_packs) else owner.home_state
+
     def declared(self, agency: AgencyFacts, owner_state: str, now: datetime) -> bool:
         """Whether ``agency`` had signed a declaration for ``owner_state`` data by ``now``
         that was not revoked by then."""
@@ -308,7 +316,7 @@ class PolicyEngine:
         groups: dict[tuple[int, int], tuple[cedarpy.PolicySet, cedarpy.Entities, list[int]]] = {}
         known = [o for o in owners if o in self.agencies]
         for owner in known:
-            state = self.agencies[owner].home_state
+            state = self.declaration_state(self.agencies[owner])
             rb_declared = self.declared(on_behalf, state, request.now)
             for side in sides:
                 context = dict(base_context)
@@ -465,7 +473,7 @@ class PolicyEngine:
         at = max(now, agreement.starts)
         owner = engine.agency(agreement.owner_id)
         recipient = engine.agency(agreement.recipient_id)
-        declared = engine.declared(recipient, owner.home_state, at)
+        declared = engine.declared(recipient, engine.declaration_state(owner), at)
         purposes = sorted(agreement.purposes or Purpose)
         combos = [(a, p) for a in agreement_actions(agreement) for p in purposes]
         batch = [{
@@ -507,7 +515,7 @@ class PolicyEngine:
         for agency in sorted(self.agencies.values(), key=lambda a: a.id):
             if agency.id == owner_id:
                 continue
-            declared = self.declared(agency, owner.home_state, now)
+            declared = self.declared(agency, self.declaration_state(owner), now)
             batch = [{
                 "principal": _uid("Agency", agency.id),
                 "action": _uid("Action", action.value),

@@ -13,6 +13,7 @@ and ``notice`` do not raise the ``immigration`` flag that ``ICE`` does.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 
 
@@ -53,8 +54,9 @@ _ICE = (
 
 _KEYWORDS: dict[ReasonFlag, re.Pattern[str]] = {
     ReasonFlag.IMMIGRATION: _pattern(
-        r"immigrations?", r"immigrants?", _ICE, r"i\.c\.e\.?", r"ero", r"hsi", r"cbp",
-        r"dhs", r"usbp", r"uscis", r"border patrol", r"homeland security",
+        r"immigrations?", r"immigrants?", _ICE, r"i\.c\.e\.?", r"ero", r"e\.r\.o\.?",
+        r"hsi", r"h\.s\.i\.?", r"cbp", r"c\.b\.p\.?", r"dhs", r"d\.h\.s\.?", r"usbp",
+        r"uscis", r"border patrol", r"homeland security",
         r"customs and border", r"enforcement and removal", r"deport(?:s|ed|ing|ation|ations|able)?",
         r"removals? (?:" + "|".join(_REMOVAL_CONTEXT) + ")",
         r"(?:order|orders|warrant|warrants) of removal", r"expedited removal",
@@ -97,8 +99,12 @@ def screen_reason(text: str) -> frozenset[ReasonFlag]:
     """The flags ``text`` raises (empty for a specific, unremarkable reason).
 
     A reason is ``vague`` when, after dropping generic words and numbers (a case number is
-    not a reason), fewer than `MIN_FACTUAL_WORDS` words remain.
+    not a reason), fewer than `MIN_FACTUAL_WORDS` words remain. The text is read in its
+    compatibility form (NFKC: full-width ``ＩＣＥ`` is ``ICE``), without format characters
+    (a zero-width space inside a word does not split it).
     """
+    text = "".join(c for c in unicodedata.normalize("NFKC", text)
+                   if unicodedata.category(c) != "Cf")
     flags = {flag for flag, pattern in _KEYWORDS.items() if pattern.search(text)}
     factual = [w for w in _WORD.findall(text.lower()) if w not in _VAGUE_WORDS and len(w) > 1]
     if len(factual) < MIN_FACTUAL_WORDS:
