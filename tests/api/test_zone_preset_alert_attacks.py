@@ -386,14 +386,15 @@ def test_an_admin_cannot_lengthen_a_clock_past_the_law_pack(world: World) -> Non
     assert policies(w, "vbpd-sup")[vb]["non_hit_s"] == 5 * 86_400
 
 
-@pytest.mark.parametrize("value", [0, -1, 36_501, 10**20, 1.5, "thirty", None],
+@pytest.mark.parametrize("value", [0, -1, 36_501, 10**20, 1.5, "thirty", "30", True, None],
                          ids=repr)
 def test_an_odd_retention_clock_is_a_422_and_changes_nothing(
     world: World, value: Any
 ) -> None:
     """Promise: a clock is a whole number of days from 1 to 36,500, or null for the
     pack's; anything else is a 422 and leaves the clock and the log as they were. Attack:
-    zero, negative, past the bound, overflowing, fractional, a word. (``None``
+    zero, negative, past the bound, overflowing, fractional, a word, a number as text,
+    ``true`` (read as 1 day, it would purge the agency's reads at the next run). (``None``
     is the pack's clock: a 200, the control.)"""
     w = world
     before = w.audit_size()

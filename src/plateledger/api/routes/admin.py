@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from plateledger.access.admin_changes import Actor
 from plateledger.access.policy_source import PolicySource, preview_agreement
@@ -126,14 +126,14 @@ class AgencyUpdate(BaseModel):
     )
     case_number_required: bool | None = None
     custodian_contact: str | None = Field(default=None, max_length=300)
-    retention_nonhit_days: int | None = Field(
+    retention_nonhit_days: StrictInt | None = Field(
         default=None, ge=1, le=36_500,
         description="days a read that hit no list is kept; null: the law packs' clock. "
         "The shortest of this and the packs' clocks applies")
-    retention_hit_days: int | None = Field(
+    retention_hit_days: StrictInt | None = Field(
         default=None, ge=1, le=36_500,
         description="days a read that hit a list is kept; null: the law packs' clock")
-    retention_image_days: int | None = Field(
+    retention_image_days: StrictInt | None = Field(
         default=None, ge=1, le=36_500,
         description="days an image is kept (never longer than its read); null: as its read")
     timezone: str | None = Field(
