@@ -134,6 +134,7 @@ def _case(file: str, raw: dict[str, Any], city: City) -> Case:
         hotlist_file_type=req.get("hotlist_file_type"),
         user_roles=frozenset(req.get("roles", ["investigator"])),
         acting_for_agency_id=ids[req["acting_for"]] if req.get("acting_for") else None,
+        has_legal_basis=bool(req.get("legal_basis") or raw.get("legal_basis")),
     )
     flags = raw.get("flags")
     return Case(

@@ -36,6 +36,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plateledger.api.app import create_app
+from plateledger.audit import AuditLog
 from plateledger.catalog import Catalog
 from plateledger.read import PlateRead
 from plateledger.settings import Settings
@@ -568,3 +569,32 @@ def test_minnesota_tracking_without_a_warrant_purpose_is_refused_by_post_and_que
         query = w.client.get("/v1/searches", headers=w.login("mnpd-inv"), params={
             **BASE, "kind": "timeline", "plate": plate, **window()})
         assert plate not in plates_of(query)
+
+
+@pytest.mark.parametrize("kind", ["timeline", "convoy"])
+def test_minnesota_tracking_for_a_warrant_names_the_warrant(world: World, kind: str) -> None:
+    """A warrant is named, not claimed (Minn. Stat. 13.824 subd. 2): the owner's own
+    timeline or convoy for purpose `warrant` with no `legal_basis` is refused
+    (`mn-13.824-tracking-warrant-named`); naming the warrant's number and court runs it,
+    and the search's audit entry records them."""
+    w = world
+    plate = qlw()
+    w.read("mnpd", plate)
+    body: dict[str, Any] = {"kind": kind, "purpose": "warrant",
+                            "reason": "arrest warrant for the registered owner of the grey sedan",
+                            "params": {"plate": plate, **window()}}
+    if kind == "convoy":
+        body["convoy"] = {"window_seconds": 60, "min_places": 1}
+    claimed = w.search("mnpd-inv", body)
+    assert claimed.status_code == 200, claimed.text
+    assert plate not in plates_of(claimed)
+    assert w.owner(claimed.json(), "mnpd")["policy_ids"] == ["mn-13.824-tracking-warrant-named"]
+    basis = {"kind": "warrant", "number": "69DU-CR-26-77", "court": "St. Louis County District"}
+    named = w.search("mnpd-inv", body | {"legal_basis": basis})
+    assert named.status_code == 200, named.text
+    assert w.owner(named.json(), "mnpd")["allowed"] is True
+    if kind == "timeline":
+        assert plate in plates_of(named)
+    log: AuditLog = w.client.app.state.audit_log  # type: ignore[attr-defined]
+    entry = log.entry(named.json()["audit_index"]).entry
+    assert entry["query"]["legal_basis"] == basis

@@ -60,6 +60,7 @@ class AccessQuestion:
     owners: Sequence[int]
     now: datetime
     hotlist_category: str | None = None
+    has_legal_basis: bool = False
 
 
 @dataclass(frozen=True)

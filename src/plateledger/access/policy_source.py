@@ -228,6 +228,7 @@ class PolicyDecider:
             hotlist_category=question.hotlist_category,
             user_roles=question.user.roles,
             acting_for_agency_id=question.user.acting_for_id,
+            has_legal_basis=question.has_legal_basis,
         )
         decision = engine.decide(request)
         openable = self._images_openable(engine, request, decision)

@@ -153,8 +153,10 @@ class SearchCreate(BaseModel):
         f"{OFFENSE_TYPES_URL}",
     )
     legal_basis: LegalBasis | None = Field(
-        default=None, description="locate (pattern of life): the warrant or court order "
-        "(its number and issuing court) the search is made under; recorded in its audit entry")
+        default=None, description="the warrant or court order (its number and issuing court) "
+        "the search is made under; recorded in its audit entry. Required for a locate "
+        "(pattern of life), and for a timeline, convoy or locate of Minnesota data for "
+        "purpose `warrant` or `court_order` (Minn. Stat. 13.824 subd. 2)")
     approval_id: str | None = Field(
         default=None, max_length=36,
         description="locate: the supervisor's approval (from the 202 answer of the first "
@@ -316,6 +318,8 @@ def decide_run_log(
         value = getattr(body, part)
         if value is not None:
             query[part] = value.model_dump(mode="json", exclude_none=True)
+    if body.legal_basis is not None:  # what a decision leaning on it rests on
+        query["legal_basis"] = body.legal_basis.model_dump(mode="json")
     query.update(recorded or {})
     decision, page, index = gate.run(
         question, kind=body.kind, query=query, execute=execute, entry_type=entry_type,
@@ -344,6 +348,7 @@ def ask(
         reason=body.reason, requested_by=body.requested_by,
         lookback_days=lookback_days(body.params.since, now), now=now,
     )
+    question = replace(question, has_legal_basis=body.legal_basis is not None)
     if asking.owners is None:
         return question
     return replace(question, owners=list(asking.owners))

@@ -435,7 +435,7 @@ entity Dataset = {
 };
 type Request = {
   now: Long, purpose: String, flags: Set<String>, requested_by: Agency,
-  lookback_days: Long, has_case_number: Bool, hotlist_category: String,
+  lookback_days: Long, has_case_number: Bool, has_legal_basis: Bool, hotlist_category: String,
   hotlist_file_type: String,
   principal_declared: Bool, requested_by_declared: Bool
 };

@@ -58,6 +58,9 @@ class AccessRequest:
     user_roles: frozenset[str] = frozenset()
     hotlist_file_type: str | None = None
     acting_for_agency_id: int | None = None
+    has_legal_basis: bool = False
+    """whether the request names the warrant or court order it is made under (its number
+    and court, recorded in its audit entry)"""
 
     @property
     def has_case_number(self) -> bool:

@@ -304,6 +304,7 @@ class PolicyEngine:
             "requested_by": ref("Agency", on_behalf.id),
             "lookback_days": request.lookback_days,
             "has_case_number": request.has_case_number,
+            "has_legal_basis": request.has_legal_basis,
             "hotlist_category": request.hotlist_category or "",
             "hotlist_file_type": request.hotlist_file_type or "",
         }
@@ -483,7 +484,7 @@ class PolicyEngine:
             "context": {
                 "now": epoch(at), "purpose": purpose.value, "flags": [],
                 "requested_by": ref("Agency", recipient.id), "lookback_days": 1,
-                "has_case_number": True,
+                "has_case_number": True, "has_legal_basis": True,
                 "hotlist_category": purpose.value if action is Action.RECEIVE_ALERT else "",
                 "hotlist_file_type": "",
                 "principal_declared": declared, "requested_by_declared": declared,
@@ -523,7 +524,7 @@ class PolicyEngine:
                 "context": {
                     "now": epoch(now), "purpose": purpose.value, "flags": [],
                     "requested_by": ref("Agency", agency.id), "lookback_days": 1,
-                    "has_case_number": True,
+                    "has_case_number": True, "has_legal_basis": True,
                     "hotlist_category": purpose.value if action is Action.RECEIVE_ALERT else "",
                 "hotlist_file_type": "",
                     "principal_declared": declared, "requested_by_declared": declared,
