@@ -172,6 +172,12 @@ def test_asking_again_for_a_wider_window_is_a_new_request_not_the_narrow_one_bac
     wide = world.pending("mpd-inv")
     assert wide["id"] != narrow["id"]
     assert "since" not in world.entry(wide["request_index"])["query"]
+    # the supervisor deciding sees which is which: each request's window, from its entry
+    listed = world.call("GET", "mpd-sup", "/v1/approvals?status=pending")
+    assert listed.status_code == 200, listed.text
+    shown = {a["id"]: a["looks_at"] for a in listed.json()}
+    assert datetime.fromisoformat(shown[narrow["id"]]["since"]) == NOW - timedelta(days=2)
+    assert shown[wide["id"]] == {}
 
 
 def test_an_approval_runs_the_legal_basis_it_was_asked_under_in_every_field(
@@ -433,6 +439,7 @@ def test_a_case_report_names_no_read_the_searches_returned(world: World) -> None
     assert world.call("POST", "mpd-inv", "/v1/cases", {"number": CASE}).status_code == 201
     timeline = world.call("POST", "mpd-inv", "/v1/searches", {
         "kind": "timeline", "params": {"plate": world.plate}, "purpose": "warrant",
+        "legal_basis": BASIS,  # Minnesota tracking for a warrant names it (13.824 subd. 2)
         "case_number": CASE, "offense_type": "120", "reason": REASON})
     assert timeline.status_code == 200, timeline.text
     returned = [r["read_id"] for r in timeline.json()["results"]]

@@ -24,6 +24,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from plateledger.audit import AuditLog
 from plateledger.catalog import open_catalog
 from plateledger.catalog.approvals import search_approvals
 from plateledger.demo import DEMO_PASSWORD, seed_catalog
@@ -148,9 +149,10 @@ def _key(browser: Browser, key: str) -> None:
     )
 
 
-def _locate_form(browser: Browser, window: tuple[datetime, datetime]) -> None:
+def _locate_form(browser: Browser, window: tuple[datetime, datetime], *,
+                 kind: str = "locate") -> None:
     browser.wait_for("document.getElementById('offense_type').options.length > 1")
-    browser.evaluate("document.querySelector('input[name=kind][value=locate]').click()")
+    browser.evaluate(f"document.querySelector('input[name=kind][value={kind}]').click()")
     assert browser.evaluate("document.getElementById('legal-basis').hidden") is False
     values = {
         "plate": PLATE,
@@ -229,7 +231,9 @@ def test_locate_waits_is_approved_by_keyboard_and_runs_once_with_its_charts(
     browser.wait_for(row)
     cells = browser.evaluate(f"[...{row}.cells].map((c) => c.textContent)")
     assert cells[1] == INVESTIGATOR and cells[2] == PLATE
-    assert cells[3] == "Pattern of life (locate)" and "expires" in cells[0]
+    assert cells[3].startswith("Pattern of life (locate)") and "expires" in cells[0]
+    # what is approved: the window the request asked for, from its audit entry
+    assert " to " in cells[3] and "not recorded" not in cells[3]
     assert "offense 120" in cells[6] and "agency `ucpd`" in cells[7]
     assert cells[4] == f"Warrant {BASIS['number']}" and cells[5] == BASIS["court"]
     assert cells[6].startswith("UC-2026-0311") and WHY in cells[7]
@@ -505,3 +509,29 @@ def test_an_expired_request_reads_as_expired_and_cannot_be_run(
         "document.getElementById('approval-text').textContent"
     )
     assert browser.evaluate("document.getElementById('approval-run').hidden") is True
+
+
+def test_a_timeline_names_its_warrant_from_the_workspace_and_the_log_records_it(
+    locate_server: LocateServer, browser: Browser
+) -> None:
+    """A timeline for a warrant names it where the data's law asks (Minnesota's: Minn.
+    Stat. 13.824 subd. 2): the legal-basis fields are offered for a timeline, optional,
+    and what is filled in is sent and recorded in the search's audit entry."""
+    server, now = locate_server.server, locate_server.now
+    _as(browser, server, INVESTIGATOR, "/workspace")
+    browser.wait_for("document.getElementById('offense_type').options.length > 1")
+    browser.evaluate("document.querySelector('input[name=kind][value=timeline]').click()")
+    assert browser.evaluate("document.getElementById('legal-basis').hidden") is False
+    _locate_form(browser, (now - timedelta(days=7), now), kind="timeline")
+    browser.evaluate("document.getElementById('ws-run').click()")
+    state = browser.wait_for(
+        "(() => { const s = window.plateledgerWorkspace.state();"
+        " return s && (s.kind === 'timeline' && s.page || s.error) ? s : null; })()"
+    )
+    assert "error" not in state, state
+    catalog = open_catalog(Settings(data_dir=server.data_dir, require_totp=False))
+    try:
+        entry = AuditLog(catalog.engine, signer=None).entry(state["page"]["audit_index"]).entry
+    finally:
+        catalog.close()
+    assert entry["kind"] == "timeline" and entry["query"]["legal_basis"] == BASIS

@@ -132,6 +132,11 @@ class ApprovalOut(BaseModel):
     decision_index: int | None = Field(default=None,
                                        description="audit index of the decision")
     next_step: str = Field(default="", description="what the requester does next")
+    looks_at: dict[str, Any] | None = Field(
+        default=None, description="the window and places the request asked for (`since`, "
+        "`until`, cameras, area, region — whatever it gave), from its audit entry: what a "
+        "supervisor approves, and what the search run under the approval must ask for; "
+        "`{}`: no bound but the agency's lookback")
 
 
 class SearchRulesOut(BaseModel):
@@ -242,6 +247,7 @@ class Approvals:
             note=row.note, used_at=row.used_at, request_index=row.request_index,
             decision_index=row.decision_index,
             next_step=steps[status].replace("{id}", row.id),
+            looks_at=self.asked_scope(row),
         )
 
     # -- search rules ------------------------------------------------------------------

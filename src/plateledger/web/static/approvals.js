@@ -27,6 +27,23 @@ function basisText(a) {
   return `${kind} ${dash(basis.number)}`;
 }
 
+// The window and places the request asked for: what the supervisor approves, and all the
+// approved search may look at.
+function scopeText(a) {
+  const at = a.looks_at;
+  if (!at) return "window not recorded";
+  const parts = [];
+  if (at.since || at.until) {
+    parts.push(`${at.since ? localTime(at.since) : "the lookback's start"} to ${at.until ? localTime(at.until) : "now"}`);
+  } else {
+    parts.push("the agency's whole lookback");
+  }
+  if (at.cameras?.length) parts.push(`cameras ${at.cameras.join(", ")}`);
+  if (at.area) parts.push("a drawn area");
+  if (at.region) parts.push(`region ${at.region}`);
+  return parts.join("; ");
+}
+
 function when(iso) {
   return el("time", { datetime: iso }, localTime(iso));
 }
@@ -78,7 +95,8 @@ function pendingRow(a, me) {
     el("td", {}, when(a.created_at), el("br"), el("span", { class: "hint" }, `expires ${localTime(a.expires_at)}`)),
     el("td", {}, a.requester, own ? el("span", { class: "hint" }, " (you: another supervisor decides)") : null),
     el("td", { class: "plate" }, a.plate),
-    el("td", {}, a.kind === "locate" ? "Pattern of life (locate)" : a.kind),
+    el("td", {}, a.kind === "locate" ? "Pattern of life (locate)" : a.kind, el("br"),
+      el("span", { class: "hint looks-at" }, scopeText(a))),
     el("td", { class: "basis" }, basisText(a)),
     el("td", { class: "court" }, dash(a.legal_basis?.court)),
     el("td", {}, dash(a.case_number), el("br"), el("span", { class: "hint" }, `offense ${dash(a.offense_type)}`)),

@@ -24,6 +24,8 @@ let drawing = null;
 let current = null;
 let approval = null; // the pattern-of-life request this page follows, if any
 const basisBox = document.getElementById("legal-basis");
+/** Searches that follow a vehicle over time: each may name its warrant; a locate must. */
+const TRACKING = ["locate", "timeline", "convoy"];
 const approvalBox = document.getElementById("locate-approval");
 const patternBox = document.getElementById("locate-pattern");
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
@@ -332,6 +334,10 @@ function buildBody(k, plate, approvalId) {
   if (k === "locate") {
     body.legal_basis = legalBasis();
     if (approvalId) body.approval_id = approvalId;
+  } else if (TRACKING.includes(k) && form.basis_number.value.trim() && form.basis_court.value.trim()) {
+    // a timeline or convoy names its warrant where the data's law asks (Minnesota's, for a
+    // warrant or court order); it is recorded in the search's audit entry
+    body.legal_basis = legalBasis();
   }
   return body;
 }
@@ -510,7 +516,7 @@ document.getElementById("approval-run").addEventListener("click", () => {
 });
 
 function kindChanged() {
-  basisBox.hidden = kind() !== "locate";
+  basisBox.hidden = !TRACKING.includes(kind());
 }
 
 for (const radio of form.querySelectorAll("input[name=kind]")) radio.addEventListener("change", kindChanged);
