@@ -15,6 +15,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from plateledger.audit import AuditLog
 from plateledger.catalog import open_catalog
 from plateledger.cli.main import app
 from plateledger.settings import Settings
@@ -150,6 +151,28 @@ def test_locate_needs_its_legal_basis(trip: dict[str, Any]) -> None:
     places = run(trip, "locate", trip["target"], "--court-order", "CO-7",
                  "--court", "Alameda County Superior Court", "--csv")
     assert places.exit_code == 0 and places.output.startswith("camera_id,lat,lon,reads")
+
+
+def test_a_timeline_or_convoy_may_name_its_warrant_and_the_log_records_it(
+    trip: dict[str, Any], live_server: LiveServer
+) -> None:
+    """Minnesota's pack asks a timeline or convoy for a warrant to name it: the options
+    send it, half of one is refused before anything is sent, and the entry records it."""
+    half = run(trip, "timeline", trip["target"], "--warrant", "W-2026-0042")
+    assert half.exit_code == 2 and "--court" in half.output
+    court = ["--court", "Alameda County Superior Court"]
+    for kind, extra in (("timeline", []), ("convoy", ["--since", SINCE, "--until", UNTIL])):
+        named = run(trip, kind, trip["target"], *extra, "--warrant", "W-2026-0042", *court,
+                    "--json")
+        assert named.exit_code == 0, named.output
+        index = json.loads(named.output)["audit_index"]
+        catalog = open_catalog(Settings(data_dir=live_server.data_dir, require_totp=False))
+        try:
+            entry = AuditLog(catalog.engine, signer=None).entry(index).entry
+        finally:
+            catalog.close()
+        assert entry["query"]["legal_basis"] == {
+            "kind": "warrant", "number": "W-2026-0042", "court": court[1]}
 
 
 def test_the_required_parts_are_required(trip: dict[str, Any]) -> None:

@@ -245,6 +245,25 @@ def _body(kind: str, *, plate: str | None, since: str | None, until: str | None,
     return body
 
 
+Warrant = Annotated[str | None, typer.Option(help="warrant number")]
+CourtOrder = Annotated[str | None, typer.Option(help="court-order number")]
+Court = Annotated[str | None, typer.Option(help="the court that issued the warrant or order")]
+
+
+def _basis(warrant: str | None, court_order: str | None, court: str | None, *,
+           required: bool) -> dict[str, str] | None:
+    """The legal basis the options name (`--warrant` or `--court-order`, with `--court`);
+    ``None`` where none is named and none is ``required``."""
+    if warrant is None and court_order is None and court is None and not required:
+        return None
+    if (warrant is None) == (court_order is None) or not court:
+        raise typer.BadParameter("give one legal basis: --warrant NUMBER or --court-order "
+                                 "NUMBER, with --court")
+    if warrant is not None:
+        return {"kind": "warrant", "number": warrant, "court": court}
+    return {"kind": "court_order", "number": str(court_order), "court": court}
+
+
 def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
     """``rows`` as CSV on stdout: text that would start a formula is prefixed (a camera
     names the vehicle), rows end in CRLF (`plateledger.spreadsheet`)."""
@@ -285,12 +304,18 @@ def timeline(
     purpose: Purpose, reason: Reason, case: Case, offense: Offense,
     since: Since = None, until: Until = None, requested_by: RequestedBy = None,
     limit: Limit = 100, offset: Offset = 0, as_json: AsJson = False, as_csv: AsCsv = False,
+    warrant: Warrant = None, court_order: CourtOrder = None, court: Court = None,
     url: Url = DEFAULT_URL, token: Token = None,
 ) -> None:
-    """Every read of a plate in the window, oldest first, and its path camera by camera."""
+    """Every read of a plate in the window, oldest first, and its path camera by camera.
+
+    --warrant or --court-order, with --court, name the search's legal basis (recorded in
+    its audit entry): Minnesota's pack asks for it when the purpose is a warrant or order.
+    """
     page = _post_search(url, token, _body(
         "timeline", plate=plate, since=since, until=until, limit=limit, offset=offset,
-        purpose=purpose, reason=reason, case=case, offense=offense, requested_by=requested_by))
+        purpose=purpose, reason=reason, case=case, offense=offense, requested_by=requested_by,
+        legal_basis=_basis(warrant, court_order, court, required=False)))
     if as_json:
         typer.echo(json.dumps(page, indent=2))
         return
@@ -386,16 +411,19 @@ def convoy(
     as_json: AsJson = False, as_csv: AsCsv = False,
     rows: Annotated[bool, typer.Option(
         "--rows", help="with --csv: the companions' reads instead of the companions")] = False,
+    warrant: Warrant = None, court_order: CourtOrder = None, court: Court = None,
     url: Url = DEFAULT_URL, token: Token = None,
 ) -> None:
     """Vehicles seen with a target at several of its cameras, ranked, and their reads there.
 
     A page is a page of companions, with the reads of those companions at the shared places.
+    --warrant or --court-order, with --court, name its legal basis, as for a timeline.
     """
     page = _post_search(url, token, _body(
         "convoy", plate=plate, since=since, until=until, limit=limit, offset=offset,
         purpose=purpose, reason=reason, case=case, offense=offense, requested_by=requested_by,
-        convoy={"window_seconds": window_seconds, "min_places": min_places}))
+        convoy={"window_seconds": window_seconds, "min_places": min_places},
+        legal_basis=_basis(warrant, court_order, court, required=False)))
     if as_json:
         typer.echo(json.dumps(page, indent=2))
         return
@@ -424,8 +452,7 @@ def locate(
     plate: Annotated[str, typer.Argument(help="the plate")],
     purpose: Purpose, reason: Reason, case: Case, offense: Offense,
     court: Annotated[str, typer.Option(help="the court that issued the warrant or order")],
-    warrant: Annotated[str | None, typer.Option(help="warrant number")] = None,
-    court_order: Annotated[str | None, typer.Option(help="court-order number")] = None,
+    warrant: Warrant = None, court_order: CourtOrder = None,
     approval: Annotated[str | None, typer.Option(
         help="the supervisor's approval id (after an answer that waits for one)")] = None,
     since: Since = None, until: Until = None, requested_by: RequestedBy = None,
@@ -436,15 +463,10 @@ def locate(
 
     Only under a warrant or court order: --warrant or --court-order, and --court.
     """
-    if (warrant is None) == (court_order is None):
-        raise typer.BadParameter("give one legal basis: --warrant NUMBER or --court-order "
-                                 "NUMBER (with --court)")
-    basis = ({"kind": "warrant", "number": warrant} if warrant is not None
-             else {"kind": "court_order", "number": court_order})
     page = _post_search(url, token, _body(
         "locate", plate=plate, since=since, until=until, limit=100, offset=0,
         purpose=purpose, reason=reason, case=case, offense=offense, requested_by=requested_by,
-        legal_basis={**basis, "court": court}, approval_id=approval))
+        legal_basis=_basis(warrant, court_order, court, required=True), approval_id=approval))
     if as_json:
         typer.echo(json.dumps(page, indent=2))
         return
