@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
 from plateledger.api.app import create_app
 from plateledger.catalog import Catalog, new_totp_secret, open_catalog, totp_code
@@ -40,6 +41,14 @@ def settings(tmp_path: Path, store_path: Path) -> Settings:
         data_dir=tmp_path / "data", store_path=store_path, secret_key="k" * 32,
         require_totp=True,
     )
+
+
+def refuse_entries(engine: Engine) -> None:
+    """From now on the log still reads but refuses every new entry: a trigger aborts the
+    insert, as a full disk or a revoked grant would (SQLite)."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TRIGGER refuse_entries BEFORE INSERT ON audit_entries "
+                          "BEGIN SELECT RAISE(ABORT, 'the log refuses entries'); END"))
 
 
 @contextmanager

@@ -32,12 +32,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from plateledger.api.app import create_app
 from plateledger.catalog.approvals import search_approvals
 from plateledger.settings import Settings
-from tests.api.conftest import AgencyWorld, Seed, add_agencies, catalog_of
+from tests.api.conftest import AgencyWorld, Seed, add_agencies, catalog_of, refuse_entries
 from tests.factories import make_read, unique_plate
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -95,12 +95,20 @@ class World(AgencyWorld):
     def entries_since(self, size: int) -> list[dict[str, Any]]:
         return [self.entry(i) for i in range(size, self.log_size())]
 
+    def moved(self, username: str, roles: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """``username`` given ``roles``: the headers of the token held before (revoked by
+        the change) and of one issued after."""
+        held = self.login(username)
+        with catalog_of(self.settings) as catalog:
+            catalog.set_roles(username, roles)
+            user = catalog.user_by_username(username)
+            assert user is not None
+            fresh = {"Authorization": f"Bearer {catalog.issue_token_record(user).raw}"}
+        return held, fresh
+
     def refuse_entries(self) -> int:
         """The log still reads but refuses every new entry; its size then."""
-        engine = self.client.app.state.catalog.engine  # type: ignore[attr-defined]
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TRIGGER refuse_entries BEFORE INSERT ON audit_entries "
-                              "BEGIN SELECT RAISE(ABORT, 'the log refuses entries'); END"))
+        refuse_entries(self.client.app.state.catalog.engine)  # type: ignore[attr-defined]
         return self.log_size()
 
 
@@ -203,12 +211,7 @@ def test_an_approval_does_not_let_a_user_who_may_no_longer_search_run_it(
     token they held (revoked by the change) and with a new one. The first is refused and
     uses nothing up; the second is denied by the role pack for every owner."""
     pending = world.approved()
-    held = world.login("mpd-inv")
-    with catalog_of(world.settings) as catalog:
-        catalog.set_roles("mpd-inv", ["auditor"])
-        user = catalog.user_by_username("mpd-inv")
-        assert user is not None
-        fresh = {"Authorization": f"Bearer {catalog.issue_token_record(user).raw}"}
+    held, fresh = world.moved("mpd-inv", ["auditor"])
     body = world.locate(approval_id=pending["id"])
     revoked = world.client.post("/v1/searches", headers=held, json=body)
     assert revoked.status_code == 401 and "mpd-cam-1" not in revoked.text
@@ -287,12 +290,7 @@ def test_a_supervisor_demoted_cannot_decide_with_any_token(world: World) -> None
     has now. Attack: a supervisor made an investigator approves a colleague's request with
     the token he held (revoked by the change) and with a new one."""
     pending = world.pending("mpd-inv")
-    held = world.login("mpd-sup")
-    with catalog_of(world.settings) as catalog:
-        catalog.set_roles("mpd-sup", ["investigator"])
-        user = catalog.user_by_username("mpd-sup")
-        assert user is not None
-        fresh = {"Authorization": f"Bearer {catalog.issue_token_record(user).raw}"}
+    held, fresh = world.moved("mpd-sup", ["investigator"])
     size = world.log_size()
     for headers, status in ((held, 401), (fresh, 403)):
         response = world.client.post(f"/v1/approvals/{pending['id']}/approve",

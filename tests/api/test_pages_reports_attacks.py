@@ -42,7 +42,7 @@ from plateledger.api.app import create_app
 from plateledger.catalog import new_totp_secret, open_catalog
 from plateledger.catalog.passwords import FAST
 from plateledger.settings import Settings
-from tests.api.conftest import PASSWORD, Seed, code, login
+from tests.api.conftest import PASSWORD, Seed, code, login, refuse_entries
 from tests.factories import make_read
 from tests.factories import unique_plate as plate
 
@@ -96,10 +96,7 @@ class World:
     def refuse_entries(self) -> int:
         """The log still reads but refuses every new entry (a trigger aborts the insert,
         as a full disk or a revoked grant would); the log's size then."""
-        engine = self.api.app.state.catalog.engine  # type: ignore[attr-defined]
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TRIGGER refuse_entries BEFORE INSERT ON audit_entries "
-                              "BEGIN SELECT RAISE(ABORT, 'the log refuses entries'); END"))
+        refuse_entries(self.api.app.state.catalog.engine)  # type: ignore[attr-defined]
         return self.log_size()
 
 
