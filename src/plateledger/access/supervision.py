@@ -53,6 +53,13 @@ PAGE = 1000
 MAX_SAMPLE = 200
 
 
+def _some(indexes: list[int], shown: int = 20) -> str:
+    """``indexes`` for a message: the first ``shown`` and how many more (a refusal does not
+    echo back a request's every key)."""
+    more = len(indexes) - shown
+    return str(indexes[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When an operator's figure is flagged to supervisors."""
@@ -282,7 +289,8 @@ class Supervision:
             missing = sorted(indexes - set(findings))
             extra = sorted(set(findings) - indexes)
             raise AccessDenied("findings_mismatch", "give one finding for each search of "
-                               f"the sample: missing {missing}, not in it {extra}")
+                               f"the sample: missing {_some(missing)}, not in it "
+                               f"{_some(extra)}")
         bad = sorted({f for f in findings.values() if f not in FINDINGS})
         if bad:
             raise AccessDenied("unknown_finding",

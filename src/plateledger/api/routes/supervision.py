@@ -58,8 +58,10 @@ async def show(sample: Sample, user: CurrentUser, log: AuditLogDep, catalog: Cat
 class ReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    findings: dict[int, str] = Field(
-        description=f"audit index of each search of the sample: one of {', '.join(FINDINGS)}")
+    findings: dict[int, Annotated[str, Field(max_length=32)]] = Field(
+        max_length=MAX_SAMPLE,
+        description=f"audit index of each search of the sample: one of {', '.join(FINDINGS)} "
+        f"(a sample holds at most {MAX_SAMPLE} searches)")
     note: str = Field(default="", max_length=2000)
 
 
