@@ -546,11 +546,10 @@ def waits_because(
     return because
 
 
-def audit_fields(basis: LegalBasis, approval: ApprovalRow | None) -> Mapping[str, Any]:
-    """What a locate search's entry records of its basis and approval (in its query)."""
-    fields: dict[str, Any] = {"legal_basis": basis.model_dump()}
-    if approval is not None:
-        fields["approval_id"] = approval.id
-        fields["approved_by"] = approval.decided_by
-        fields["approval_index"] = approval.decision_index
-    return fields
+def audit_fields(approval: ApprovalRow | None) -> Mapping[str, Any]:
+    """What a locate search's entry records of its approval (in its query; its legal basis
+    is recorded as every search's is, `plateledger.access.searches.decide_run_log`)."""
+    if approval is None:
+        return {}
+    return {"approval_id": approval.id, "approved_by": approval.decided_by,
+            "approval_index": approval.decision_index}

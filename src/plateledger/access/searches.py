@@ -303,7 +303,7 @@ def decide_run_log(
     """Decide ``action`` per owner, run ``execute`` over the allowed owners, log, answer.
 
     Every access that reveals reads by a search (searches, exports) goes through here;
-    ``recorded`` adds to the query its entry records (a locate's legal basis); ``asking``
+    ``recorded`` adds to the query its entry records (a locate's approval); ``asking``
     narrows the owners decided and names a partner's search UUID (`Asking`); ``also``:
     further actions every owner must allow too (an export's search kind)."""
     now = now or datetime.now(UTC)
@@ -348,10 +348,8 @@ def ask(
         reason=body.reason, requested_by=body.requested_by,
         lookback_days=lookback_days(body.params.since, now), now=now,
     )
-    question = replace(question, has_legal_basis=body.legal_basis is not None)
-    if asking.owners is None:
-        return question
-    return replace(question, owners=list(asking.owners))
+    owners = question.owners if asking.owners is None else list(asking.owners)
+    return replace(question, owners=owners, has_legal_basis=body.legal_basis is not None)
 
 
 def check_agency_rules(gate: AccessGate, body: SearchCreate, user: Principal) -> None:
@@ -413,7 +411,7 @@ def locate(
     try:
         return decide_run_log(
             gate, body, user, action="search_locate", now=now, asking=asking,
-            recorded={**audit_fields(basis, approval), **(asking.approval or {})},
+            recorded={**audit_fields(approval), **(asking.approval or {})},
             execute=lambda scope: run_locate(store, body, scope),
         )
     except BaseException:
