@@ -131,19 +131,28 @@ class Browser:
         )
         os.close(to_child)
         os.close(from_child)
+        # poll, not select: a test process that has run many tests holds more than
+        # FD_SETSIZE (1024) descriptors (chDB keeps three a worker thread), and select()
+        # refuses any descriptor past it.
+        self._poll = select.poll()
+        self._poll.register(self._events, select.POLLIN)
         self._next_id = 0
         self._buffer = b""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send(
-            "Target.attachToTarget", {"targetId": target, "flatten": True}
-        )["sessionId"]
-        self.send("Page.enable", session=True)
-        self.send("Runtime.enable", session=True)
+        try:
+            target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.session = self.send(
+                "Target.attachToTarget", {"targetId": target, "flatten": True}
+            )["sessionId"]
+            self.send("Page.enable", session=True)
+            self.send("Runtime.enable", session=True)
+        except BaseException:
+            self.close()  # no Chromium left running behind a failed start
+            raise
 
     def _message(self, deadline: float) -> dict[str, Any]:
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._events], [], [], left)[0]:
+            if left <= 0 or not self._poll.poll(left * 1000):
                 raise BrowserError("Chromium did not answer in time")
             chunk = os.read(self._events, 1 << 16)
             if not chunk:
