@@ -18,12 +18,15 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/plateledger demo
 
-## the whole test suite (lint and type checks first: they are part of it)
+## the whole test suite (lint and type checks first: they are part of it), in
+## TEST_WORKERS processes (a test file runs whole in one of them); TEST_WORKERS=0 runs it
+## in this one
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

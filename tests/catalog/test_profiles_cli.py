@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from plateledger.audit import AuditLog
 from plateledger.catalog import open_catalog
+from plateledger.cli import admin
 from plateledger.cli.main import app
 from plateledger.settings import Settings
 
@@ -66,8 +69,11 @@ def test_a_state_pack_is_not_a_profile(tmp_path: Path) -> None:
     assert _packs(tmp_path, "opd") == ["CA"]
 
 
-def test_the_profiles_are_listed_with_their_status() -> None:
-    listed = runner.invoke(app, ["admin", "profile", "list"], env={"COLUMNS": "200"})
+def test_the_profiles_are_listed_with_their_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A console as wide as the table: the module's own took its width from the terminal
+    # of the process that imported it (a test worker's is 80 columns), and wraps cells.
+    monkeypatch.setattr(admin, "out", Console(width=200))
+    listed = runner.invoke(app, ["admin", "profile", "list"])
     assert listed.exit_code == 0
     assert "CA-STRICT" in listed.output
     assert "not law (SB 274 was vetoed)" in listed.output
