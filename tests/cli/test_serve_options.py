@@ -3,6 +3,10 @@ error before anything starts (no traceback)."""
 
 from __future__ import annotations
 
+import re
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,7 @@ from typer.testing import CliRunner
 
 from plateledger.cli.main import app
 from plateledger.settings import Settings
+from tests.conftest import _free_port, _wait_ready
 
 
 def serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -48,3 +53,36 @@ def test_a_port_outside_1_to_65535_is_refused_before_anything_starts(
     code, output = serve(tmp_path, "--port", port)
     assert code == 2 and "Invalid value for '--port'" in output, output
     assert "Traceback" not in output and "OverflowError" not in output
+
+
+def test_the_server_raises_its_open_files_limit_to_the_most_it_may_have(
+    tmp_path: Path,
+) -> None:
+    """Started under a soft limit of 256 open files (many services start at 1,024), the
+    server runs with its hard limit. chDB keeps three descriptors open for each of its
+    worker threads, and keeps idle threads: a test process that had run many tests held
+    over a thousand. chDB raises the limit itself when it is imported (as the ClickHouse
+    server does at start); this holds it to that."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard <= 256:
+        pytest.skip("the hard limit here leaves nothing to raise")
+    port = _free_port()
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+    with (tmp_path / "server.log").open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "plateledger.cli.main", "serve", "--data-dir",
+             str(tmp_path), "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=low_limit,
+        )
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", server)
+        limits = Path(f"/proc/{server.pid}/limits").read_text()
+        found = re.search(r"^Max open files\s+(\d+)\s+(\d+)", limits, re.MULTILINE)
+        assert found, limits
+        assert (int(found[1]), int(found[2])) == (hard, hard)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
