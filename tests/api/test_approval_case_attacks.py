@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -161,6 +161,30 @@ def test_an_approval_asked_for_a_short_window_does_not_run_over_a_longer_one(
         assert "pattern" not in wider.json() and "mpd-cam-1" not in wider.text
         assert world.status(pending["id"]) == "approved"  # a failed try uses nothing up
     ran = world.call("POST", "mpd-inv", "/v1/searches", {**narrow, **approval})
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["total"] == 2
+
+
+def test_an_approval_runs_with_its_cameras_in_any_order_and_its_window_in_any_offset(
+    world: World,
+) -> None:
+    """Promise: the approval runs what was asked, and only that — not only the same bytes.
+    The cameras asked for in another order, and the same moment written with another UTC
+    offset, are the same search; one camera fewer or more is not."""
+    cams = ["mpd-cam-1", "spd-cam-1"]
+    asked = world.locate(params={"plate": world.plate, "since": since(2), "cameras": cams})
+    pending = world.approved(asked)
+    moment = (NOW - timedelta(days=2)).astimezone(timezone(timedelta(hours=-6)))
+    for cameras in (["mpd-cam-1"], [*cams, "mpd-cam-2"]):
+        other = world.call("POST", "mpd-inv", "/v1/searches", world.locate(
+            params={"plate": world.plate, "since": since(2), "cameras": cameras},
+            approval_id=pending["id"]))
+        assert other.status_code == 403, (cameras, other.text)
+        assert other.json()["error"]["code"] == "approval_mismatch"
+    ran = world.call("POST", "mpd-inv", "/v1/searches", world.locate(
+        params={"plate": world.plate, "since": moment.isoformat(),
+                "cameras": list(reversed(cams))},
+        approval_id=pending["id"]))
     assert ran.status_code == 200, ran.text
     assert ran.json()["total"] == 2
 

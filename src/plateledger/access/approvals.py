@@ -188,9 +188,13 @@ PAGE_PARAMS = frozenset({"plate", "limit", "offset"})
 
 def looks_at(query: Mapping[str, Any]) -> dict[str, Any]:
     """The window and places a search's ``params`` (as its entry's ``query`` records them,
-    JSON) look at: ``since``, ``until``, cameras, area and region — whatever is given."""
-    return {k: v for k, v in query.items()
-            if k not in PAGE_PARAMS and v is not None and v != [] and v != {}}
+    JSON) look at: ``since``, ``until``, cameras, area and region — whatever is given. The
+    cameras are a set: the same cameras named in another order look at the same reads."""
+    found = {k: v for k, v in query.items()
+             if k not in PAGE_PARAMS and v is not None and v != [] and v != {}}
+    if isinstance(found.get("cameras"), list):
+        found["cameras"] = sorted({str(c) for c in found["cameras"]})
+    return found
 
 
 def _status(row: ApprovalRow, now: datetime) -> str:
