@@ -44,9 +44,12 @@ whose key range could hold the plate is first read for the plate column alone, a
 shown columns only where it matches. A plate's history spans months, one partition each,
 and most of them do not hold it: with ``WHERE`` alone every such part was read for every
 column. Timed by hand (2026-12-07, whole exact search, 200 plates interleaved twice, the
-same answers): at 20 M reads over 24 months (25 parts) 42.1 → 29.9 ms p50, CPU 19.8 →
-15.3 ms a search; at 10 M reads over 30 days (2 parts) 28.2 → 28.8 ms, no change (both
-beside a test run, so high in absolute terms)."""
+same answers): at 100 M reads over 24 months (25 parts), plates drawn from the plate
+dictionary 18.2 → 13.6 ms p50 (CPU 18.3 → 13.7 ms a search), plates of randomly drawn
+reads (seen in every month) 23.0 → 23.5 ms; at 20 M reads over 24 months 42.1 → 29.9 ms
+and at 10 M reads over 30 days (2 parts) 28.2 → 28.8 ms, no change (both beside a test
+run, so high in absolute terms). See docs/benchmarks.md, *At 100 million reads over 24
+months*."""
 
 
 def page_for_plates(
