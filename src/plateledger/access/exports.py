@@ -125,23 +125,35 @@ def collect_by_plate(
     """`collect` of a kind `BY_PLATE`: pages of plates from ``params.offset`` (a plate's
     rank), each plate's reads whole, until ``max_rows`` reads or the last plate. A page
     whose rows reach `MAX_PAGE` is asked again with half its plates; a single plate with
-    more reads than that gives its first `MAX_PAGE`."""
+    more reads than that is read on in pages of its reads (``rows_offset``) until they end.
+    After a page that fits, the next asks for twice as many plates again."""
     rows: list[ReadOut] = []
     start = offset = body.params.offset
     plates = MAX_PAGE
     first: SearchPage | None = None
+
+    def page_of(limit: int, rows_offset: int = 0) -> SearchPage:
+        params = body.params.model_copy(update={"limit": limit, "offset": offset})
+        return run_kind(store, holds, body.model_copy(update={"params": params}), scope, now,
+                        asking=asking, rows_offset=rows_offset)
+
     while len(rows) < body.max_rows:
-        params = body.params.model_copy(update={"limit": plates, "offset": offset})
-        page = run_kind(store, holds, body.model_copy(update={"params": params}), scope, now,
-                        asking=asking)
+        page = page_of(plates)
         first = first or page
         if len(page.results) >= MAX_PAGE and plates > 1:
             plates //= 2  # this page's plates' reads were cut: ask for fewer
             continue
+        taken = len(rows)
         rows.extend(page.results)
+        more = page
+        while len(more.results) >= MAX_PAGE and len(rows) < body.max_rows:
+            # one plate with more reads than a page holds: its next reads
+            more = page_of(1, rows_offset=len(rows) - taken)
+            rows.extend(more.results)
         offset += len(page.candidates)
         if len(page.candidates) < plates:
             break
+        plates = min(MAX_PAGE, plates * 2)
     total = first.total if first is not None else 0
     return SearchPage(kind=body.kind, total=total, limit=body.max_rows, offset=start,
                       results=rows[: body.max_rows])

@@ -25,8 +25,10 @@ INVESTIGATIONS = frozenset({"timeline", "stakeout", "convoy", "attributes"})
 
 
 def run_investigation(
-    store: ReadStore, body: SearchCreate, scope: Scope, filters: Filters
+    store: ReadStore, body: SearchCreate, scope: Scope, filters: Filters, *, rows_offset: int = 0
 ) -> SearchPage:
+    """``body``'s investigative search over ``scope``; ``rows_offset``: of a stakeout's or
+    convoy's page, the first of its plates' reads to give (`search_stakeout`)."""
     plate = body.params.plate
     if body.kind in {"timeline", "convoy"} and not plate:
         raise AccessDenied("plate_required", f"a {body.kind} search needs `params.plate`")
@@ -38,11 +40,13 @@ def run_investigation(
         if body.kind == "stakeout":
             if body.stakeout is None:
                 raise AccessDenied("stakeout_required", "a stakeout search needs `stakeout`")
-            staked = search_stakeout(store, body.stakeout, scope, filters)
+            staked = search_stakeout(store, body.stakeout, scope, filters,
+                                     rows_offset=rows_offset)
             return staked.page.model_copy(
                 update={"stakeout": [asdict(p) for p in staked.plates]})
         if body.kind == "convoy":
-            found = search_convoy(store, plate or "", body.convoy or Convoy(), scope, filters)
+            found = search_convoy(store, plate or "", body.convoy or Convoy(), scope, filters,
+                                  rows_offset=rows_offset)
             return found.page.model_copy(
                 update={"companions": [asdict(c) for c in found.companions]})
         if body.vehicle is None:

@@ -256,12 +256,13 @@ class SearchResponse(LocatePage):
 
 def run_kind(
     store: ReadStore, holds: HoldStore | None, body: SearchCreate, scope: Scope, now: datetime,
-    *, asking: frozenset[int],
+    *, asking: frozenset[int], rows_offset: int = 0,
 ) -> SearchPage:
     """Run ``body``'s search kind over ``scope`` only. An exact search made for a case also
     reaches the copies its legal holds kept, under the same scope and limits, where
     ``asking`` (`held_asking`) is the case's agency alone (not with ``holds`` ``None``: a
-    partner node's case numbers are not this node's cases)."""
+    partner node's case numbers are not this node's cases). ``rows_offset``: see
+    `run_investigation`."""
     filters = body.params.filters()
     plate = body.params.plate
     if body.kind == "locate":
@@ -269,7 +270,7 @@ def run_kind(
         raise AccessDenied("locate_not_here", "a pattern-of-life (locate) search runs only "
                            "as POST /v1/searches, with its legal basis")
     if body.kind in INVESTIGATIONS:
-        return run_investigation(store, body, scope, filters)
+        return run_investigation(store, body, scope, filters, rows_offset=rows_offset)
     if body.kind != "area" and not plate:
         raise AccessDenied("plate_required", f"a {body.kind} search needs `params.plate`")
     try:

@@ -91,7 +91,8 @@ def places_and_buckets(
 
 
 def search_convoy(
-    store: ReadStore, plate: str, convoy: Convoy, scope: Scope, filters: Filters
+    store: ReadStore, plate: str, convoy: Convoy, scope: Scope, filters: Filters,
+    *, rows_offset: int = 0,
 ) -> ConvoyResult:
     """Plates read at the target's cameras within ``window_seconds`` of the target at at
     least ``min_places`` distinct cameras, ranked by places then co-occurrences (pairs of a
@@ -104,7 +105,9 @@ def search_convoy(
     only. They are paired with the target's reads for the exact time check. Only reads of
     owners in scope count, on both sides; retried copies count once. The page's rows are
     the companions' reads at the shared places (those of the page's companions that paired
-    with a target read), companion by companion in rank order, then by time.
+    with a target read), companion by companion in rank order, then by time: `MAX_PAGE` of
+    them from ``rows_offset`` (an export pages through a companion with more reads than one
+    page holds).
     """
     if filters.since is None or filters.until is None:
         raise ConvoyError("a convoy search needs both `since` and `until`")
@@ -178,7 +181,7 @@ def search_convoy(
     if candidates.num_rows <= CANDIDATE_CAP:
         used = Counter(targets.column("owner_id").to_pylist())
         return _paired(scope.within_caps(candidates, used), targets, convoy, scope, filters,
-                       empty)
+                       empty, rows_offset)
     if scope.caps():
         raise ConvoyError(
             f"more than {CANDIDATE_CAP} reads lie around the target's and an owner caps its "
@@ -223,7 +226,8 @@ def search_convoy(
         total=total,
         limit=filters.limit,
         offset=filters.offset,
-        results=_companion_reads(store, companions, near, scope, params, by_camera, around),
+        results=_companion_reads(store, companions, near, scope, params, by_camera, around,
+                                 skip=rows_offset),
         candidates=[c.plate for c in companions],
     )
     return ConvoyResult(page=page, companions=companions, total=total)
@@ -236,6 +240,7 @@ def _paired(
     scope: Scope,
     filters: Filters,
     empty: ConvoyResult,
+    rows_offset: int,
 ) -> ConvoyResult:
     """The convoy from the companions' candidate reads (the key and camera of every read
     in the target's places and buckets, in time order) and the target's reads: each
@@ -312,7 +317,7 @@ def _paired(
     rank = pc.index_in(paired.column("plate"), value_set=page.column("plate"))
     on_page = np.flatnonzero(np.asarray(rank.is_valid().to_numpy(zero_copy_only=False)))
     ranks = np.asarray(rank.fill_null(0).to_numpy(zero_copy_only=False))[on_page]
-    chosen = on_page[np.lexsort((on_page, ranks))][:MAX_PAGE]
+    chosen = on_page[np.lexsort((on_page, ranks))][rows_offset : rows_offset + MAX_PAGE]
     rows = candidates.take(pa.array(paired_at[chosen]))
     return ConvoyResult(
         page=SearchPage(
@@ -336,10 +341,13 @@ def _companion_reads(
     params: dict[str, object],
     targets: dict[str, list[datetime]],
     around: timedelta,
+    *,
+    skip: int = 0,
 ) -> list[ReadOut]:
     """The reads of ``companions`` (one page of them) that paired with a target read
-    (``targets``: each camera's target read times, sorted), at most `MAX_PAGE`: by plate
-    (the sort key) inside the windows, each checked against the target's reads."""
+    (``targets``: each camera's target read times, sorted), at most `MAX_PAGE` after the
+    first ``skip``: by plate (the sort key) inside the windows, each checked against the
+    target's reads."""
     params["page_plates"] = [c.plate for c in companions]
     rows = store.query(
         f"SELECT * FROM {{db}}.reads WHERE plate IN {{page_plates:Array(String)}} AND {near} "
@@ -354,6 +362,9 @@ def _companion_reads(
         times = targets.get(read.camera_id, [])
         i = bisect_left(times, read.ts - around)
         if i < len(times) and times[i] <= read.ts + around:
+            if skip:
+                skip -= 1
+                continue
             out.append(ReadOut.from_read(read, images=scope.shows_images_of(read)))
             if len(out) == MAX_PAGE:
                 break

@@ -206,7 +206,8 @@ def _cameras(store: ReadStore, areas: list[Area]) -> list[list[str]]:
 
 
 def _grouped(
-    inside: pa.Table, stakeout: Stakeout, scope: Scope, filters: Filters, empty: StakeoutResult
+    inside: pa.Table, stakeout: Stakeout, scope: Scope, filters: Filters, empty: StakeoutResult,
+    rows_offset: int,
 ) -> StakeoutResult:
     """The stakeout from the reads inside some area (whole rows, one column ``area_<i>`` a
     flag per area, in plate then time order): grouped by plate, ranked and paged as the
@@ -251,7 +252,7 @@ def _grouped(
     ]
     # The page's rows: the reads of its plates inside the areas, by plate then time.
     on_page = pc.is_in(inside.column("plate"), value_set=page.column("plate"))
-    rows = inside.filter(on_page).slice(0, MAX_PAGE).drop_columns(flags)
+    rows = inside.filter(on_page).slice(rows_offset, MAX_PAGE).drop_columns(flags)
     return StakeoutResult(
         page=SearchPage(
             kind="stakeout",
@@ -279,11 +280,13 @@ def _query(store: ReadStore, sql: str, params: dict[str, object]) -> pa.Table:
 
 
 def search_stakeout(
-    store: ReadStore, stakeout: Stakeout, scope: Scope, filters: Filters
+    store: ReadStore, stakeout: Stakeout, scope: Scope, filters: Filters, *, rows_offset: int = 0
 ) -> StakeoutResult:
     """Plates in scope read inside at least ``min_areas`` of the areas, ranked by the
     number of areas matched then plate; one grouping query, paged over plates. The page's
-    rows are the reads of those plates inside the areas.
+    rows are the reads of those plates inside the areas, by plate then time: `MAX_PAGE`
+    of them from ``rows_offset`` (an export pages
+    through a plate with more reads than one page holds).
 
     The cameras that were in each area come first, from the camera-hours summary
     (`_cameras`); the reads are then fetched by camera and time from the ``(camera_id,
@@ -327,7 +330,8 @@ def search_stakeout(
     )
     if inside.num_rows <= READ_CAP:
         # a capped owner's first reads in this order are all the ranking sees of it
-        return _grouped(scope.within_caps(inside), stakeout, scope, filters, empty)
+        return _grouped(scope.within_caps(inside), stakeout, scope, filters, empty,
+                        rows_offset)
     if scope.caps():
         raise StakeoutError(
             f"more than {READ_CAP} reads lie in the areas and an owner caps its reads per "
@@ -370,7 +374,7 @@ def search_stakeout(
     # range of the sort key (plate, ts) to the stakeout's hours.
     params["span_from"] = min(a.since for a in stakeout.areas)
     params["span_to"] = max(a.until for a in stakeout.areas)
-    inside = Filters(limit=MAX_PAGE)
+    inside = Filters(limit=MAX_PAGE, offset=rows_offset)
     read_rows, _ = fetch_page(
         store,
         scope,
