@@ -250,9 +250,12 @@ def _grouped(
             strict=True,
         )
     ]
-    # The page's rows: the reads of its plates inside the areas, by plate then time.
-    on_page = pc.is_in(inside.column("plate"), value_set=page.column("plate"))
-    rows = inside.filter(on_page).slice(rows_offset, MAX_PAGE).drop_columns(flags)
+    # The page's rows: the reads of its plates inside the areas, plate by plate in rank
+    # order, then by time (``inside`` is in plate then time order; the sort is stable).
+    on_page = inside.filter(pc.is_in(inside.column("plate"), value_set=page.column("plate")))
+    rank = pc.index_in(on_page.column("plate"), value_set=page.column("plate"))
+    order = np.argsort(np.asarray(rank.to_numpy(zero_copy_only=False)), kind="stable")
+    rows = on_page.take(pa.array(order)).slice(rows_offset, MAX_PAGE).drop_columns(flags)
     return StakeoutResult(
         page=SearchPage(
             kind="stakeout",
@@ -284,9 +287,9 @@ def search_stakeout(
 ) -> StakeoutResult:
     """Plates in scope read inside at least ``min_areas`` of the areas, ranked by the
     number of areas matched then plate; one grouping query, paged over plates. The page's
-    rows are the reads of those plates inside the areas, by plate then time: `MAX_PAGE`
-    of them from ``rows_offset`` (an export pages
-    through a plate with more reads than one page holds).
+    rows are the reads of those plates inside the areas, plate by plate in rank order, then
+    by time: `MAX_PAGE` of them from ``rows_offset`` (an export pages through a plate with
+    more reads than one page holds).
 
     The cameras that were in each area come first, from the camera-hours summary
     (`_cameras`); the reads are then fetched by camera and time from the ``(camera_id,
@@ -382,7 +385,7 @@ def search_stakeout(
         f"plate IN {{page_plates:Array(String)}} AND ts BETWEEN "
         f"{{span_from:DateTime64(3, 'UTC')}} AND {{span_to:DateTime64(3, 'UTC')}} AND {where}",
         params,
-        order="plate, ts, read_id, owner_id",
+        order="indexOf({page_plates:Array(String)}, plate), ts, read_id, owner_id",
     )
     reads = rows_to_reads(read_rows) if read_rows.num_rows else []
     page = SearchPage(
