@@ -295,6 +295,18 @@ def test_a_stakeout_export_holds_its_plates_in_the_searchs_order(
     assert runs(exported(client, ivy, ranked.stakeout())) == order
 
 
+def test_a_stakeout_exports_total_count_is_its_plates(
+    client: TestClient, ivy: dict[str, str], ranked: Ranked
+) -> None:
+    """docs/api.md: "`X-Total-Count` (all matching reads; of a stakeout or a convoy, its
+    plates or companions, as the search's `total`)"."""
+    response = client.post("/v1/exports", headers=ivy,
+                           json={**WHY, "format": "ndjson", **ranked.stakeout()})
+    assert response.status_code == 200, response.text[:800]
+    assert int(response.headers["x-total-count"]) == 4  # plates
+    assert int(response.headers["x-exported-count"]) == 3 + 4 + 2 + 1  # their reads
+
+
 def test_a_convoy_export_holds_its_companions_in_rank_order_paged_by_offset_up_to_max_rows(
     client: TestClient, ivy: dict[str, str], ranked: Ranked
 ) -> None:

@@ -49,7 +49,9 @@ class ExportCreate(SearchCreate):
 
     format: Literal["csv", "ndjson"] = "csv"
     max_rows: int = Field(default=MAX_EXPORT_ROWS, ge=1, le=MAX_EXPORT_ROWS,
-                          description="export at most this many reads, newest first")
+                          description="export at most this many reads, in the search's "
+                          "order (newest first; a timeline oldest first; a stakeout's or "
+                          "convoy's plate by plate as ranked)")
 
     @field_validator("page_token")
     @classmethod
