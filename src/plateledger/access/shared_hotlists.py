@@ -88,6 +88,7 @@ from plateledger.hotlist import (
 from plateledger.hotlist.entry import from_millis, parse_entry, to_millis
 from plateledger.hotlist.schema import hotlist_entries, hotlist_hits, hotlists
 from plateledger.plates import PlateError, normalize_plate
+from plateledger.policy.filetype import parse_file_type
 
 __all__ = [
     "HITS_PATH",
@@ -602,10 +603,12 @@ class HotlistShares:
         else `ShareRefused` (404): a partner raises hits on what the list holds, never on
         a plate it chose (nor on an entry removed since). The alert carries the entry's own
         plate, state, reason, case number and priority and its list's category, not the
-        partner's copy of them."""
+        partner's copy of them. An entry that expired before the read was made refuses it
+        (409 ``entry_expired``)."""
         e, h = hotlist_entries.c, hotlists.c
         listed = conn.execute(
-            select(e.plate, e.region, e.reason, e.case_number, e.priority, h.category)
+            select(e.plate, e.region, e.reason, e.case_number, e.priority, e.expires_at,
+                   h.category)
             .join(hotlists, h.id == e.list_id)
             .where(e.id == hit.entry_id, e.list_id == hit.list_id)).first()  # fmt: skip
         try:
@@ -616,6 +619,11 @@ class HotlistShares:
             raise ShareRefused(404, "unknown_entry",
                                f"list `{hit.list_id}` holds no entry `{hit.entry_id}` "
                                "listing the plate this hit names")  # fmt: skip
+        if listed.expires_at is not None and listed.expires_at <= to_millis(hit.read.ts):
+            # the list no longer wanted the plate when it was read (a recovered car)
+            raise ShareRefused(409, "entry_expired",
+                               f"entry `{hit.entry_id}` of list `{hit.list_id}` expired "
+                               "before the read this hit names")  # fmt: skip
         return listed
 
     @staticmethod
@@ -641,6 +649,9 @@ class SharedLists:
         """Called after a pushed list changed the stored lists (the index reloads)."""
         self.on_queue: Callable[[], None] = lambda: None
         """Called after hits were queued (the worker delivers)."""
+        self.max_entries: int | None = None
+        """The most entries an agency's lists may hold here in all, pushed ones too (the
+        hot-list store's cap, set by `SharedHotlists.attach`)."""
 
     def receive(self, node: VerifiedNode, push: SharedListPush,
                 now: datetime | None = None) -> SharedListAnswer:  # fmt: skip
@@ -652,6 +663,10 @@ class SharedLists:
         agency = self.catalog.agency_by_slug(push.agency)
         if agency is None:
             raise ShareRefused(403, "unknown_agency", f"no agency `{push.agency[:64]}` here")
+        try:  # stored as the closed list names it: the matcher reads it back as such
+            push = push.model_copy(update={"file_type": parse_file_type(push.file_type).value})
+        except ValueError as exc:
+            raise ShareRefused(422, "invalid_file_type", str(exc)) from None
         parsed = []
         for item in push.entries:
             try:
@@ -661,7 +676,7 @@ class SharedLists:
                     "category": item.category, "file_type": item.file_type,
                     "expires": None if item.expires_at is None else from_millis(item.expires_at),
                 })))  # fmt: skip
-            except ValueError as exc:
+            except (ValueError, OverflowError, OSError) as exc:  # a time past the clock's
                 raise ShareRefused(422, "invalid_entry", f"entry {item.id}: {exc}") from None
         stamp = _ms(now)
         try:
@@ -700,6 +715,15 @@ class SharedLists:
             count = 0 if row.list_id is None else self._count(conn, row.list_id)
             return SharedListAnswer(list_id=push.list_id, version=row.version, entries=count,
                                     audit_index=None)  # fmt: skip
+        if row is not None and row.agency != push.agency:
+            # a hit is decided for the list's agency and sent naming it: one agency a list
+            raise ShareRefused(
+                409, "list_agency_changed",
+                f"list `{push.list_id}` is agency `{row.agency}`'s here, not "
+                f"`{push.agency[:64]}`'s: unshare it and share a new list",
+            )
+        if push.change != "unshare":
+            self._check_size(conn, owner_id, len(parsed), None if row is None else row.list_id)
         if push.change == "unshare" and (row is None or row.list_id is None):
             if row is not None:  # ended before (a retry whose answer was lost)
                 conn.execute(update(shared_hotlists).where(sh.id == row.id).values(
@@ -793,6 +817,23 @@ class SharedLists:
         index = log_change(self.audit_log, conn, entry)
         return SharedListAnswer(list_id=push.list_id, version=push.version, entries=count,
                                 audit_index=index)  # fmt: skip
+
+    def _check_size(self, conn: Connection, owner_id: int, adding: int,
+                    without: int | None) -> None:  # fmt: skip
+        """Refuse (422 ``list_too_large``) a list that would take its agency's lists here
+        (less ``without``, the version it replaces) past `max_entries`, as a local import."""
+        if self.max_entries is None:
+            return
+        query = select(func.count()).select_from(hotlist_entries.join(
+            hotlists, hotlists.c.id == hotlist_entries.c.list_id)).where(
+            hotlists.c.owner_id == owner_id)  # fmt: skip
+        if without is not None:
+            query = query.where(hotlists.c.id != without)
+        total = int(conn.execute(query).scalar_one()) + adding
+        if total > self.max_entries:
+            raise ShareRefused(422, "list_too_large",
+                               f"the agency's lists here would hold {total:,} entries, more "
+                               f"than the {self.max_entries:,} allowed")  # fmt: skip
 
     @staticmethod
     def _count(conn: Connection, list_id: int) -> int:
@@ -999,6 +1040,7 @@ class SharedHotlists:
             self.catalog, self.audit_log, runtime.store, runtime.service, self.agency_name
         )
         self._worker = SharedHotlistWorker(self._shares, self.lists, self.client, self.timeout)
+        self.lists.max_entries = runtime.store.max_entries
         self.lists.on_change = lambda: runtime.index.load(runtime.store)
         self.lists.on_queue = self._worker.wake
         runtime.store.add_listener(self._worker.wake)

@@ -26,6 +26,7 @@ from plateledger.access.federated import (
 )
 from plateledger.access.federated_exports import FederatedExport, answer_export
 from plateledger.access.gate import AccessGate
+from plateledger.api.body import read_limited
 from plateledger.api.deps import GateDep, StoreDep, get_catalog, get_settings
 from plateledger.api.errors import ApiError
 from plateledger.federation import NodeVerifier, RequestRefused, VerifiedNode
@@ -56,7 +57,8 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 
 
 async def signed_node(request: Request) -> VerifiedNode:
-    """The registered node that signed this request, or 401/403 with its code; verified
+    """The registered node that signed this request, or 401/403 with its code (413 for a
+    body past `Settings.max_body_bytes`, read no further); verified
     once per request (`SignedFirst` verifies it before the body is parsed).
 
     ``@authority`` is this node's own (`Settings.node_url`), never the ``Host`` the
@@ -68,7 +70,9 @@ async def signed_node(request: Request) -> VerifiedNode:
     if isinstance(known, VerifiedNode):
         return known
     catalog, settings = get_catalog(request), get_settings(request)
-    body = await request.body()
+    # at most the limit every other body has (413), and kept for the route to parse
+    body = await read_limited(request, settings.max_body_bytes)
+    request._body = body  # Starlette's own cache of the read body
     own = url_authority(settings.node_url)
     parts = RequestParts(request.method, own, request.url.path, request.url.query)
     headers = {name.lower(): value for name, value in request.headers.items()}

@@ -135,8 +135,14 @@ def unshare_hotlist(list_id: RowId, node: str, user: Manager, shared: Shared) ->
         **NODE_REFUSED,
         409: {
             "description": "an older version than the one held "
-            "(`stale_version`), or a list name the agency has here"
+            "(`stale_version`), a list name the agency has here, or a version naming "
+            "another agency than the list's (`list_agency_changed`)"
         },
+        413: {"description": "a body past the server's limit (`body_too_large`), read no "
+              "further"},
+        422: {"description": "a malformed body or entry (`invalid_entry`), a file type not "
+              "on the closed list (`invalid_file_type`), or a list past the agency's entry "
+              "cap (`list_too_large`): nothing is stored"},
     },
     summary="Hold a partner node's shared hot list (signed; the whole list, versioned)",
 )
@@ -155,6 +161,9 @@ async def receive_list(node: SignedNode, body: SharedListPush, shared: Shared) -
     responses={
         **NODE_REFUSED,
         404: {"description": "a list not shared with that node (`not_shared`)"},
+        409: {"description": "an entry that had expired when the read was made "
+              "(`entry_expired`), or a hit id this node holds as another hit "
+              "(`hit_id_reused`)"},
     },
     summary="Take a hit on a shared list that the data owner's node let this node receive",
 )
