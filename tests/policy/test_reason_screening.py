@@ -97,3 +97,31 @@ def test_ordinary_words_near_immigration_terms_raise_nothing(reason: str) -> Non
 ])
 def test_reproductive_health_care_is_flagged(reason: str) -> None:
     assert HEALTH in screen_reason(reason)
+
+
+@pytest.mark.parametrize("reason", [
+    "wanted by \u0406\u0421\u0415 for removal",  # Cyrillic І С Е
+    "\u0399\u03f9\u0395 request for the registered owner",  # Greek Ι, lunate sigma, Ε
+    "assist \u00cdC\u00c9 with the registered owner",  # accents
+    "assist I\u0301CE with the registered owner",  # a combining accent
+    "assist \uff29\uff23\uff25 with the registered owner",  # full-width
+    "assist I\u200bCE with the registered owner",  # a zero-width space
+    "I C E asked for the registered owner",
+    "I-C-E asked for the registered owner",
+    "request of D H S for the driver",
+    "h s i task force lead",
+])
+def test_immigration_terms_in_look_alike_letters_or_spelled_out_are_flagged(reason: str) -> None:
+    """A word is screened as it reads, not as it is encoded: look-alike letters of other
+    scripts, accents, full-width forms, invisible characters and a word spelled out letter
+    by letter all read as the Latin word."""
+    assert IMM in screen_reason(reason)
+
+
+@pytest.mark.parametrize("reason", [
+    "stolen red pickup seen outside the A B C liquor store",
+    "hit and run, partial plate 7 A B C, white sedan",
+    "Peña reported her \u0441\u0430\u0440 stolen from the lot on Fifth Street",
+])
+def test_spelled_out_letters_that_make_no_term_raise_nothing(reason: str) -> None:
+    assert screen_reason(reason) == set()

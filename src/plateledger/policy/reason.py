@@ -95,17 +95,48 @@ MIN_FACTUAL_WORDS = 2
 """A reason needs at least this many words beyond the generic ones."""
 
 
+_LOOKALIKES = str.maketrans(
+    # Cyrillic
+    "АВСЕНІЈКМОРЅТХУҮӀԀ" "асеіјорѕхуһԁԛԝӏ"
+    # Greek
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ" "αικνορτυχϲ"
+    # Cherokee, Armenian, dotless i
+    "ᎪᏴᏟᎬᎻᎫᏦᎷᏢᏚᎢᏔᏃᎥ" "օսı",
+    "ABCEHIJKMOPSTXYYID" "aceijopsxyhdqwl"
+    "ABEZHIKMNOPTYXC" "aiknoptuxc"
+    "ABCEHJKMPSTWZi" "oui",
+)
+"""Letters of other scripts that look like Latin ones (Unicode's confusables, the ones a
+word like ``ICE`` can be spelled with): each is read as its Latin twin."""
+
+_SPACED = re.compile(r"(?<![^\W_])(?:[^\W\d_][\s._-]){2,}[^\W\d_](?![^\W_])")
+"""A word spelled out letter by letter (``I C E``, ``I-C-E``, ``D.H.S``)."""
+
+
+def folded(text: str) -> str:
+    """``text`` as screening reads it: its compatibility form (NFKC: full-width ``ＩＣＥ``
+    is ``ICE``), without format characters (a zero-width space inside a word does not
+    split it) or accents (``ÍCE``), with look-alike letters of other scripts read as
+    Latin (`_LOOKALIKES`: Cyrillic ``ІСЕ``)."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", text.translate(_LOOKALIKES))
+                   if unicodedata.category(c) != "Cf")
+    bare = "".join(c for c in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", bare).translate(_LOOKALIKES)
+
+
 def screen_reason(text: str) -> frozenset[ReasonFlag]:
     """The flags ``text`` raises (empty for a specific, unremarkable reason).
 
     A reason is ``vague`` when, after dropping generic words and numbers (a case number is
-    not a reason), fewer than `MIN_FACTUAL_WORDS` words remain. The text is read in its
-    compatibility form (NFKC: full-width ``ＩＣＥ`` is ``ICE``), without format characters
-    (a zero-width space inside a word does not split it).
+    not a reason), fewer than `MIN_FACTUAL_WORDS` words remain. The text is read as
+    `folded` gives it, and a word spelled out letter by letter (``I C E``) is read as the
+    word too.
     """
-    text = "".join(c for c in unicodedata.normalize("NFKC", text)
-                   if unicodedata.category(c) != "Cf")
-    flags = {flag for flag, pattern in _KEYWORDS.items() if pattern.search(text)}
+    text = folded(text)
+    joined = _SPACED.sub(lambda m: re.sub(r"[\s._-]", "", m.group()), text)
+    flags = {flag for flag, pattern in _KEYWORDS.items()
+             if pattern.search(text) or pattern.search(joined)}
     factual = [w for w in _WORD.findall(text.lower()) if w not in _VAGUE_WORDS and len(w) > 1]
     if len(factual) < MIN_FACTUAL_WORDS:
         flags.add(ReasonFlag.VAGUE)
