@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_network
+from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -165,6 +165,17 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("set PLATELEDGER_SECRET_KEY: the default secret is for development")
         return self
+
+    @property
+    def node_url_unknown(self) -> bool:
+        """Whether this node has no URL a partner could sign for: no `public_url`, and
+        served on a wildcard address (``0.0.0.0``, ``::``), which names no host."""
+        if self.public_url:
+            return False
+        try:
+            return ip_address(self.host.strip("[]")).is_unspecified
+        except ValueError:
+            return self.host.strip() == ""
 
     @property
     def node_url(self) -> str:

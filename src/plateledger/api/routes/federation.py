@@ -58,7 +58,8 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 
 async def signed_node(request: Request) -> VerifiedNode:
     """The registered node that signed this request, or 401/403 with its code (413 for a
-    body past `Settings.max_body_bytes`, read no further); verified
+    body past `Settings.max_body_bytes`, read no further; 401 ``signature_invalid`` for
+    every request while this node has no URL of its own, `Settings.node_url_unknown`); verified
     once per request (`SignedFirst` verifies it before the body is parsed).
 
     ``@authority`` is this node's own (`Settings.node_url`), never the ``Host`` the
@@ -70,6 +71,11 @@ async def signed_node(request: Request) -> VerifiedNode:
     if isinstance(known, VerifiedNode):
         return known
     catalog, settings = get_catalog(request), get_settings(request)
+    if settings.node_url_unknown:  # no authority of its own to check a signature against
+        raise ApiError(401, "signature_invalid", "this node is served on a wildcard address "
+                       f"(`{url_authority(settings.node_url)}`) and has no public URL: a "
+                       "partner's signature names the host it was signed for, so no request "
+                       "is answered until PLATELEDGER_PUBLIC_URL is set")
     # at most the limit every other body has (413), and kept for the route to parse
     body = await read_limited(request, settings.max_body_bytes)
     request._body = body  # Starlette's own cache of the read body
