@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         description="the most entries an agency's hot lists may hold in all; an import or "
         "an added entry past it is refused (422 list_too_large) and nothing is stored",
     )
+    hit_retention_days: int = Field(
+        default=365, ge=1, le=3650,
+        description="how long a hot-list hit is kept (never past its read owner's own clock "
+        "for hits, counted from the read's moment)",
+    )
     webhook_networks: str = Field(
         default="",
         description="networks (CIDR, comma-separated) hot-list webhooks may post to besides "

@@ -210,6 +210,7 @@ class Resources:
             agency_name=self.cache.agency_name, shared=self.shared_hotlists.lists,
             webhook_networks=settings.webhook_networks,
             max_entries=settings.hotlist_max_entries,
+            hit_retention=timedelta(days=settings.hit_retention_days),
         )
         self.shared_hotlists.attach(self.hotlist)
         self.hotlist.hits.read_clock = self._hit_clock
