@@ -346,12 +346,15 @@ class AuditExporter:
         where: ExportFilter | None = None,
         offset: int = 0,
         limit: int = 50,
+        start: int = 0,
+        end: int | None = None,
     ) -> dict[str, Any]:
-        """One page of the rows passing ``where``, newest first: ``total`` (rows passing),
+        """One page of the rows passing ``where`` between log indexes ``start`` and ``end``
+        (as `rows` takes them), newest first: ``total`` (rows passing),
         ``offset``, ``limit`` and ``rows``. The page is logged (the rows served and the
         total told) before it is answered, even when it serves no row: a total is itself
         an answer about what the log holds (how often a case number was searched, say)."""
-        reader, rows, views = self._matching(user, 0, None, None, None, where)
+        reader, rows, views = self._matching(user, start, end, None, None, where)
         rows.reverse()
         served_rows = rows[offset : offset + limit]
         self._log_export(user, reader, [int(r["Leaf Index"]) for r in served_rows], views,

@@ -199,7 +199,7 @@ def get_export(
                          since=since, until=until)
     exporter = AuditExporter(reader)
     if format == "json":
-        page = exporter.page(who, where=where, offset=offset, limit=limit)
+        page = exporter.page(who, where=where, offset=offset, limit=limit, start=start, end=end)
         return JSONResponse(page, headers={"Cache-Control": "no-store"})
     rows = exporter.rows(who, start, end, where=where)
     content: str | bytes = (to_csv(rows) if format == "csv" else to_xlsx(rows)
@@ -246,7 +246,7 @@ def count(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     for s in summaries:
         kind = str(s.get("type"))
         by_type[kind] += 1
-        if kind == "search":
+        if kind == "search" and not s.get("later_page"):  # a search once, not per page
             row = purposes.setdefault(str(s.get("purpose", "")), {"searches": 0, "reads": 0})
             row["searches"] += 1
             row["reads"] += int(s.get("result_count", 0))
