@@ -56,7 +56,7 @@ class ItemErrorOut(BaseModel):
     code: str = Field(
         default=INVALID,
         description="`invalid_read`, or `read_conflict` when the read's id is already "
-        "stored by another agency or with other content, another plate included "
+        "stored by your agency with other content, another plate included "
         "(nothing is replaced), or `store_unavailable` when the read store could not take "
         "the read (only from a credential in quarantine mode, whose items are then kept "
         "in `quarantined` for replay)",
@@ -66,8 +66,8 @@ class ItemErrorOut(BaseModel):
 def conflict_error(index: int, read: PlateRead) -> ItemErrorOut:
     return ItemErrorOut(
         index=index, field="read_id", code=CONFLICT,
-        message=f"read `{read.read_id}` of plate `{read.plate}` is already stored with other "
-        "content or by another agency; a stored read is never replaced",
+        message=f"read `{read.read_id}` of plate `{read.plate}` is already stored by your "
+        "agency with other content; a stored read is never replaced",
     )
 
 
@@ -152,8 +152,8 @@ def refuse_if_none_accepted(accepted: list[uuid.UUID], errors: list[ItemErrorOut
             raise ApiError(409, CONFLICT, conflicts[0].message, details)
         ids = ", ".join(f"`{e.message.split('`')[1]}`" for e in conflicts[:5])
         more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
-        raise ApiError(409, CONFLICT, f"reads {ids}{more} are already stored with other "
-                       "content or by another agency; a stored read is never replaced", details)
+        raise ApiError(409, CONFLICT, f"reads {ids}{more} are already stored by your "
+                       "agency with other content; a stored read is never replaced", details)
     raise ApiError(422, "no_valid_reads", "no item of the batch is a valid read", details)
 
 
