@@ -17,13 +17,15 @@ What was found (each first as a strict xfail, then fixed):
 - anyone could replay a witness's older cosignature of the current checkpoint and the log
   replaced the newer one with it;
 - ``plateledger audit verify --url`` took leaf hashes that are not 32 bytes: a server
-  that re-splits two leaf hashes' bytes passed with leaves the log never had.
+  that re-splits two leaf hashes' bytes passed with leaves the log never had;
+- a relayer could send a witnessed log's honest checkpoint with a bogus consistency proof,
+  and the witness kept it as a conflict (``proof_rejected``): a failing proof is kept as
+  evidence now only from a request the log's own node signed (RFC 9421).
 
-Left open (strict xfails): a relayer can send a witnessed log's honest checkpoint with a
-bogus consistency proof, and the witness keeps it as a conflict (``proof_rejected``); and
-anyone can relay an older signed checkpoint of a witnessed log, which lowers the witness's
-"size last shown" — the same sign a truncated log gives, which the federation tests rely
-on, so keeping the largest size instead would hide a real truncation.
+Left open (strict xfail): anyone can relay an older signed checkpoint of a witnessed log,
+which lowers the witness's "size last shown" — the same sign a truncated log gives, which
+the federation tests rely on, so keeping the largest size instead would hide a real
+truncation.
 
 Attacks that broke nothing stay as guards below.
 """
@@ -284,11 +286,6 @@ def test_a_replayed_older_checkpoint_does_not_roll_back_the_size_last_shown(
     assert (held.size, held.seen_size) == (13, 13)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a relayer's bogus proof for an honest checkpoint is kept as a conflict; "
-    "the witness cannot tell a log's bad proof from a relayer's",
-)
 def test_a_relayer_cannot_make_the_witness_keep_an_honest_checkpoint_as_a_conflict(
     client: TestClient, data_dir: Path, other_log: AuditLog
 ) -> None:

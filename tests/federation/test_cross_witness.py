@@ -141,7 +141,8 @@ def _keys(data_dir: Path, origin: str) -> tuple[NodeKey, str, str]:
 
 
 def _light_node(name: str, data_dir: Path) -> tuple[Node, Server]:
-    settings = _settings(data_dir, name)
+    port = _port()
+    settings = _settings(data_dir, name, public_url=f"http://127.0.0.1:{port}")
     catalog = open_catalog(settings, password_hasher=FAST)
     node_key, log_key, witness_key = _keys(data_dir, settings.audit_origin)
     log = AuditLog(catalog.engine, signer=NoteSigner.load(data_dir))
@@ -154,9 +155,10 @@ def _light_node(name: str, data_dir: Path) -> tuple[Node, Server]:
     app.state.audit_log = log
     app.state.catalog = catalog
     app.state.tlog_cosignatures = cosignatures
-    port = _port()
     server = Server(app, port)
-    cross = CrossWitness(catalog, log, cosignatures, interval=timedelta(minutes=NEVER))
+    # its requests signed with its node key, as a server's are (`create_app`)
+    cross = CrossWitness(catalog, log, cosignatures, interval=timedelta(minutes=NEVER),
+                         node_key=lambda: node_key)
     url = f"http://127.0.0.1:{port}"
     return Node(name, url, settings, catalog, log, cross, node_key, log_key, witness_key), server
 
@@ -167,10 +169,11 @@ def nodes(tmp_path_factory: pytest.TempPathFactory, store_path: Path) -> Iterato
     light: list[Node] = []
     try:
         data_dir = tmp_path_factory.mktemp("unioncity")
-        settings = _settings(data_dir, "unioncity", store_path=store_path)
+        port = _port()
+        settings = _settings(data_dir, "unioncity", store_path=store_path,
+                             public_url=f"http://127.0.0.1:{port}")
         node_key, log_key, witness_key = _keys(data_dir, settings.audit_origin)
         app = create_app(settings)
-        port = _port()
         servers.append(Server(app, port))
         unioncity = Node(
             "unioncity",

@@ -161,11 +161,18 @@ def test_a_conflict_is_kept_once_with_its_entry(
     assert entry["checkpoint"] == fork and entry["held_checkpoint"] == note
     types = [log.entry(i).entry["type"] for i in range(log.size())]
     assert types.count("witness_conflict") == 1
-    # a proof that does not verify from the held checkpoint: kept too, as `proof_rejected`
+    # a proof that does not verify from the held checkpoint: from anyone, refused and kept
+    # as nothing (a relayer's proof is not the log's); from the log's own node (a request
+    # it signed), kept too, as `proof_rejected`
     partner_log.append_many([search(n) for n in range(3)])
     bad = [bytes(32)] * len(partner_log.consistency_proof(5, 8))
+    relayed = add_checkpoint_body(5, bad, partner_log.checkpoint())
     with pytest.raises(WitnessRefusal) as rejected:
-        service.add_checkpoint(add_checkpoint_body(5, bad, partner_log.checkpoint()))
+        service.add_checkpoint(relayed)
+    assert rejected.value.status == 422
+    assert [c.reason for c in state.conflicts(ORIGIN)] == ["fork"]
+    with pytest.raises(WitnessRefusal) as rejected:
+        service.add_checkpoint(relayed, sent_by_log=ORIGIN)
     assert rejected.value.status == 422
     assert [c.reason for c in state.conflicts(ORIGIN)] == ["fork", "proof_rejected"]
     [status] = state.logs()

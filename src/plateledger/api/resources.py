@@ -240,6 +240,7 @@ class Resources:
         self.cross_witness = CrossWitness(
             self.catalog, self.audit_log, self.cosignatures,
             interval=timedelta(minutes=settings.witness_every_minutes),
+            node_key=lambda: NodeKey.load_or_create(settings.data_dir),
         )
 
     def _hit_clock(self, owner_id: int) -> timedelta | None:

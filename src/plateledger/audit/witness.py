@@ -723,13 +723,18 @@ class WitnessService:
     def latest(self, origin: str) -> Checkpoint | None:
         return self.state.latest(origin)
 
-    def add_checkpoint(self, body: str) -> str:
+    def add_checkpoint(self, body: str, *, sent_by_log: str | None = None) -> str:
         """Answer one ``add-checkpoint`` request body; return the cosignature line(s).
 
         Raises ``WitnessRefusal`` with the status the protocol prescribes. A checkpoint
-        signed by the log's key that does not extend the one held — the same size with
-        another root (409), or no valid consistency proof from it (422) — is kept as
-        evidence (`WitnessState.keep_conflict`) before the refusal.
+        signed by the log's key that does not extend the one held is kept as evidence
+        (`WitnessState.keep_conflict`) before the refusal when the evidence is the log's
+        own: the same size with another root (409: both signed by the log), or no valid
+        consistency proof (422) in a request the log itself sent (``sent_by_log``: the
+        origin of the log whose node signed the request, `plateledger.api.routes.tlog`).
+        Anyone may relay a checkpoint, and a proof is not signed: a relayer's proof that
+        does not verify is refused and kept as nothing, so it cannot make the witness
+        hold an honest log's checkpoint as a conflict.
         """
         head, sep, note = body.partition("\n\n")
         if not sep:
@@ -781,7 +786,7 @@ class WitnessService:
                     verify_consistency(old, checkpoint.size, proof, old_root,
                                        checkpoint.root_hash)  # fmt: skip
                 except ProofError as exc:
-                    if latest is not None:
+                    if latest is not None and sent_by_log == origin:
                         self.state.keep_conflict(
                             Conflict(origin, checkpoint, note, body, latest, "proof_rejected")
                         )

@@ -13,7 +13,8 @@ log's origin) and its witness's cosigner key — is registered with the node
   log key, as tlog-witness prescribes; no node signature (RFC 9421) is asked for: the
   checkpoint is the signed statement, what it may change is only what the log's own key
   signed, and whoever relays it (the log, a proxy, a standard witness client) changes
-  nothing.
+  nothing. A consistency proof is not signed: one that fails is kept as evidence only
+  from a request the log's own node signed (`plateledger.api.routes.tlog`).
 - **As a log** this node sends, every ``witness_every_minutes``, its latest checkpoint
   with a consistency proof to each unrevoked partner that has a witness key
   (`CrossWitness.run_once`), checks each cosignature under that key, and keeps the
@@ -22,15 +23,17 @@ log's origin) and its witness's cosigner key — is registered with the node
 
 A node that rewrote its log gets no cosignature: its partners hold the checkpoint they
 cosigned last, answer 409 (the same size with another root) or 422 (no valid
-consistency proof from it), and keep the conflicting checkpoint, signed by the log's own
-key, as evidence (``witness_conflicts``, and a ``witness_conflict`` entry in their own
-logs). `witness_status` shows, per partner, what this node's witness holds of its log.
+consistency proof from it, in the request the node signed), and keep the conflicting
+checkpoint, signed by the log's own key, as evidence (``witness_conflicts``, and a
+``witness_conflict`` entry in their own logs). `witness_status` shows, per partner, what
+this node's witness holds of its log.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,7 +59,9 @@ from plateledger.audit.witness import (
 )
 from plateledger.catalog import Catalog
 from plateledger.catalog.nodes import witnessed_log_keys
+from plateledger.federation.keys import NodeKey
 from plateledger.federation.registry import NodeRecord, NodeRegistry
+from plateledger.federation.signatures import sign_request
 from plateledger.periodic import Periodic
 
 __all__ = [
@@ -120,8 +125,13 @@ class CrossWitness:
         timeout: float = 10.0,
         interval: timedelta = timedelta(minutes=5),
         first_delay: timedelta | None = None,
+        node_key: Callable[[], NodeKey] | None = None,
     ) -> None:
         self.catalog = catalog
+        self.node_key = node_key
+        """Signs each request (RFC 9421, as between nodes): the partner's witness then
+        keeps a checkpoint of ours that fails its proof as evidence against this log, as
+        it would not from a relayer (`WitnessService.add_checkpoint`)."""
         self.audit_log = audit_log
         self.cosignatures = cosignatures
         self._http = http  # made on first use where not given: most servers have no partner
@@ -201,11 +211,13 @@ class CrossWitness:
             old = 0
         for attempt in (1, 2):
             proof = self.audit_log.consistency_proof(old, size) if 0 < old < size else []
-            body = add_checkpoint_body(old, proof, note)
+            raw = add_checkpoint_body(old, proof, note).encode()
+            headers = {"Content-Type": "text/plain"}
+            if self.node_key is not None:
+                headers = sign_request(self.node_key(), "POST", url, raw,
+                                       created=int(time.time()), content_type="text/plain")
             try:
-                response = self.http.post(
-                    url, content=body.encode(), headers={"Content-Type": "text/plain"}
-                )
+                response = self.http.post(url, content=raw, headers=headers)
             except httpx.TimeoutException:
                 return Submission(node.name, "unavailable", size, message="timeout")
             except httpx.TransportError:

@@ -18,10 +18,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy.orm import Session
 
 from plateledger.access.audit_reads import AuditReader
 from plateledger.api.body import read_limited
@@ -44,6 +46,9 @@ from plateledger.audit.witness import (
     WitnessRefusal,
     WitnessService,
 )
+from plateledger.catalog.nodes import node_by_name
+from plateledger.federation import NodeVerifier, RequestRefused
+from plateledger.federation.signatures import RequestParts, url_authority
 from plateledger.federation.witnessing import partner_log_keys, witness_cosigner
 from plateledger.settings import Settings
 
@@ -96,6 +101,28 @@ def witness_service(
         )
         request.app.state.tlog_witness = service
     return service
+
+
+def _signing_log(request: Request, settings: Settings, raw: bytes) -> str | None:
+    """The origin of the log whose node signed this ``add-checkpoint`` request (RFC 9421,
+    as between nodes), or ``None``: unsigned, not verifying, or a node with no log key.
+    tlog-witness asks no signature, and a request without one is answered as any other;
+    only a proof the log's own node sent is kept as evidence when it fails
+    (`plateledger.audit.witness.WitnessService.add_checkpoint`)."""
+    catalog = getattr(request.app.state, "catalog", None)
+    if catalog is None or "signature" not in request.headers or settings.node_url_unknown:
+        return None
+    parts = RequestParts(request.method, url_authority(settings.node_url), request.url.path,
+                         request.url.query)  # fmt: skip
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    try:
+        node = NodeVerifier(catalog.engine).verify(parts, headers, raw)
+    except RequestRefused:
+        return None
+    with Session(catalog.engine) as session:
+        found = node_by_name(session, node.name)
+        log_key = None if found is None else found.log_key
+    return None if log_key is None else log_key.split("+", 1)[0]
 
 
 def _plain(status: int, text: str) -> PlainTextResponse:
@@ -213,11 +240,15 @@ async def add_checkpoint(request: Request, log: AuditLogDep, settings: SettingsD
     (body: the latest size, ``text/x.tlog.size``), 422 consistency proof rejected."""
     origin = log.signer.name if log.signer is not None else settings.audit_origin
     service = witness_service(request, settings, log, origin)
-    body = await _text(request)
-    if body is None:
-        return _plain(400, "the body must be UTF-8 text")
+    raw = await read_limited(request, MAX_BODY)
     try:
-        return PlainTextResponse(service.add_checkpoint(body), media_type=TEXT)
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _plain(400, "the body must be UTF-8 text")
+    sent_by_log = await asyncio.to_thread(_signing_log, request, settings, raw)
+    try:
+        return PlainTextResponse(service.add_checkpoint(body, sent_by_log=sent_by_log),
+                                 media_type=TEXT)
     except WitnessRefusal as exc:
         if exc.status == 409 and exc.size is not None:
             return Response(
