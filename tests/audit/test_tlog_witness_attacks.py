@@ -20,12 +20,11 @@ What was found (each first as a strict xfail, then fixed):
   that re-splits two leaf hashes' bytes passed with leaves the log never had;
 - a relayer could send a witnessed log's honest checkpoint with a bogus consistency proof,
   and the witness kept it as a conflict (``proof_rejected``): a failing proof is kept as
-  evidence now only from a request the log's own node signed (RFC 9421).
-
-Left open (strict xfail): anyone can relay an older signed checkpoint of a witnessed log,
-which lowers the witness's "size last shown" — the same sign a truncated log gives, which
-the federation tests rely on, so keeping the largest size instead would hide a real
-truncation.
+  evidence now only from a request the log's own node signed (RFC 9421);
+- anyone could relay an older signed checkpoint of a witnessed log, which lowered the
+  witness's "size last shown", the sign a truncated log gives: that size now falls only
+  for a request the log's own node signed (a truncated log's own push), and only grows
+  for anyone else's.
 
 Attacks that broke nothing stay as guards below.
 """
@@ -269,11 +268,6 @@ def cosigned_at_five_then_grown(client: TestClient, data_dir: Path, other_log: A
     return note5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the size last shown is lowered by anyone relaying an older signed checkpoint; "
-    "keeping the largest would hide a truncated log showing a smaller one",
-)
 def test_a_replayed_older_checkpoint_does_not_roll_back_the_size_last_shown(
     client: TestClient, data_dir: Path, other_log: AuditLog
 ) -> None:

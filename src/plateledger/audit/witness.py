@@ -27,7 +27,7 @@ import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plateledger.audit.checkpoint import Checkpoint, tree_size, verify_checkpoint
@@ -414,8 +414,10 @@ class WitnessState(Protocol):
 
     def latest(self, origin: str) -> Checkpoint | None: ...
 
-    def seen(self, origin: str, checkpoint: Checkpoint) -> None:
-        """A checkpoint of ``origin`` signed by its key was shown (cosigned or not)."""
+    def seen(self, origin: str, checkpoint: Checkpoint, *, lower: bool = False) -> None:
+        """A checkpoint of ``origin`` signed by its key was shown (cosigned or not): the
+        size last shown grows to its size, and falls to it only where ``lower`` (the log's
+        own node sent it: an older checkpoint anyone relays says nothing of the log now)."""
         ...
 
     def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
@@ -464,7 +466,7 @@ class FileWitnessState:
         path = self.directory / "state" / f"{self._name(origin)}.txt"
         return Checkpoint.parse(path.read_text(encoding="utf-8")) if path.exists() else None
 
-    def seen(self, origin: str, checkpoint: Checkpoint) -> None:
+    def seen(self, origin: str, checkpoint: Checkpoint, *, lower: bool = False) -> None:
         return None
 
     def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
@@ -551,14 +553,15 @@ class CatalogWitnessState:
         except IntegrityError:
             pass
 
-    def seen(self, origin: str, checkpoint: Checkpoint) -> None:
+    def seen(self, origin: str, checkpoint: Checkpoint, *, lower: bool = False) -> None:
+        row = witness_logs.c
         with self.engine.begin() as conn:
             self._ensure(conn, origin)
-            conn.execute(
-                update(witness_logs)
-                .where(witness_logs.c.origin == origin)
-                .values(seen_size=checkpoint.size, seen_at=_now())
-            )
+            shown = update(witness_logs).where(row.origin == origin)
+            if not lower:
+                shown = shown.where(or_(row.seen_size.is_(None),
+                                        row.seen_size <= checkpoint.size))  # fmt: skip
+            conn.execute(shown.values(seen_size=checkpoint.size, seen_at=_now()))
 
     def advance(self, origin: str, held: Checkpoint | None, note: str, new: Checkpoint) -> bool:
         size, root = (0, EMPTY_ROOT) if held is None else (held.size, held.root_hash)
@@ -765,7 +768,7 @@ class WitnessService:
             raise WitnessRefusal(403, f"no signature by a known key of `{origin}` verifies")
         if old > checkpoint.size:
             raise WitnessRefusal(400, f"old size {old} is above the checkpoint's size")
-        self.state.seen(origin, checkpoint)
+        self.state.seen(origin, checkpoint, lower=sent_by_log == origin)
         with self._lock, self.state.hold():
             latest = self.state.latest(origin)
             latest_size = 0 if latest is None else latest.size
