@@ -87,6 +87,7 @@ from plateledger.hotlist import (
 )
 from plateledger.hotlist.entry import from_millis, parse_entry, to_millis
 from plateledger.hotlist.schema import hotlist_entries, hotlist_hits, hotlists
+from plateledger.hotlist.store import entries_held
 from plateledger.plates import PlateError, normalize_plate
 from plateledger.policy.filetype import parse_file_type
 
@@ -824,12 +825,7 @@ class SharedLists:
         (less ``without``, the version it replaces) past `max_entries`, as a local import."""
         if self.max_entries is None:
             return
-        query = select(func.count()).select_from(hotlist_entries.join(
-            hotlists, hotlists.c.id == hotlist_entries.c.list_id)).where(
-            hotlists.c.owner_id == owner_id)  # fmt: skip
-        if without is not None:
-            query = query.where(hotlists.c.id != without)
-        total = int(conn.execute(query).scalar_one()) + adding
+        total = entries_held(conn, owner_id, without) + adding
         if total > self.max_entries:
             raise ShareRefused(422, "list_too_large",
                                f"the agency's lists here would hold {total:,} entries, more "

@@ -166,12 +166,7 @@ class HotlistStore:
         would hold more than ``max_entries`` with ``adding`` more."""
         if self.max_entries is None:
             return
-        query = select(func.count()).select_from(hotlist_entries.join(
-            hotlists, hotlists.c.id == hotlist_entries.c.list_id)).where(
-            hotlists.c.owner_id == owner_id)  # fmt: skip
-        if without is not None:
-            query = query.where(hotlists.c.id != without)
-        total = int(conn.execute(query).scalar_one()) + adding
+        total = entries_held(conn, owner_id, without) + adding
         if total > self.max_entries:
             raise ListTooLarge(self.max_entries, total)
 
@@ -534,6 +529,16 @@ def _entry_values(entry: ListEntry) -> dict[str, Any]:
     values = {name: getattr(entry, name) for name in ENTRY_VALUES}
     values["expires_at"] = _when(entry.expires_at)
     return values
+
+
+def entries_held(conn: Connection, owner_id: int, without: int | None = None) -> int:
+    """The entries ``owner_id``'s lists hold in all, less those of list ``without``."""
+    query = select(func.count()).select_from(hotlist_entries.join(
+        hotlists, hotlists.c.id == hotlist_entries.c.list_id)).where(
+        hotlists.c.owner_id == owner_id)  # fmt: skip
+    if without is not None:
+        query = query.where(hotlists.c.id != without)
+    return int(conn.execute(query).scalar_one())
 
 
 def _hotlist(r: Row[Any]) -> Hotlist:
