@@ -15,6 +15,7 @@ from rich.table import Table
 from sqlalchemy import Engine, create_engine
 
 from plateledger.audit import AuditError, AuditLog, NoteError, NoteSigner
+from plateledger.audit.note import KEY_FILE as SIGNER_KEY_FILE
 from plateledger.audit.note import VERIFIER_FILE
 from plateledger.audit.remote import RemoteLog
 from plateledger.audit.tiles import TileLog
@@ -22,6 +23,7 @@ from plateledger.audit.verification import LogReport, verify_log
 from plateledger.audit.witness import KEY_FILE as WITNESS_KEY_FILE
 from plateledger.audit.witness import Cosigner, cosign_latest, push_cosignature
 from plateledger.audit.witness import witness as run_witness
+from plateledger.settings import Settings
 
 app = typer.Typer(
     help="Check the tamper-evident audit log: keys, checkpoints, verification, witnessing.",
@@ -68,11 +70,20 @@ def _choose(url: str | None, data_dir: Path | None) -> None:
 def key(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="data directory")],
     origin: Annotated[
-        str | None, typer.Option(help="create the key with this log name if there is none")
+        str | None, typer.Option(help="create the key with this log name if there is none "
+                                 "(default: the server's, PLATELEDGER_AUDIT_ORIGIN)")
     ] = None,
 ) -> None:
-    """Print the verifier key of the log under DATA_DIR (publish it where people can see)."""
+    """Print the verifier key of the log under DATA_DIR (publish it where people can see).
+
+    Before the server's first start there is no key yet: in a data directory that exists
+    (`plateledger admin` made its catalog there), it is made as the server would make it,
+    named ``origin`` or the server's own log name (`Settings.audit_origin`)."""
     try:
+        keys = data_dir / "keys"
+        has_key = (keys / VERIFIER_FILE).is_file() or (keys / SIGNER_KEY_FILE).is_file()
+        if origin is None and not has_key and data_dir.is_dir():
+            origin = Settings(data_dir=data_dir).audit_origin
         if origin is not None:
             signer = NoteSigner.load_or_create(data_dir, origin)
             console.print(signer.verifier_key(), highlight=False, soft_wrap=True)
