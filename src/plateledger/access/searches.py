@@ -179,6 +179,20 @@ class SearchCreate(BaseModel):
     def _known_offense(cls, value: str) -> str:
         return offense(value).code
 
+    @field_validator("case_number")
+    @classmethod
+    def _case_number_as_stored(cls, value: str | None) -> str | None:
+        """The case number as a case stores it (`plateledger.access.cases.clean_number`):
+        blanks around it removed, so a search made under ``" N "`` is one of case ``N``,
+        and none for blanks alone; invisible or control characters are refused, so no
+        spelling of a number keeps a search out of its case's review."""
+        if value is None:
+            return None
+        text = value.strip()
+        if not text.isprintable():
+            raise ValueError("a case number holds printable characters only")
+        return text or None
+
 
 class OwnerOutcome(BaseModel):
     owner_id: int
