@@ -34,7 +34,8 @@ def _search(client: TestClient, seed: Seed) -> None:
 
 
 def test_the_window_is_thirty_days_unless_days_says_otherwise(client: TestClient) -> None:
-    """transparency.md: "`days` (1–366, default 30) sets the window"."""
+    """transparency.md: "On the JSON and the figures, `days` (1–366, default 30) sets the
+    window; the page shows the last 30 days"."""
     body = client.get(f"{PORTAL}/ucpd").json()
     assert body["window_days"] == 30
     assert len(body["figures"]["searches_by_day"]["rows"]) == 30
@@ -44,6 +45,10 @@ def test_the_window_is_thirty_days_unless_days_says_otherwise(client: TestClient
     assert figure["rows"][-1][0] in {today.isoformat(), (today - timedelta(days=1)).isoformat()}
     assert len(client.get(f"{PORTAL}/ucpd", params={"days": 7}).json()
                ["figures"]["searches_by_day"]["rows"]) == 7
+    # "the page shows the last 30 days": one titled bar a day in each chart, whatever `days`
+    page = client.get("/transparency/ucpd", params={"days": 7}).text
+    assert page.count(f"<title>{figure['rows'][0][0]}: ") == 3
+    assert sum(page.count(f"<title>{row[0]}: ") for row in figure["rows"]) == 3 * 30
 
 
 def test_acceptable_uses_are_the_agencys_purposes_or_the_closed_list(
