@@ -125,3 +125,14 @@ def test_immigration_terms_in_look_alike_letters_or_spelled_out_are_flagged(reas
 ])
 def test_spelled_out_letters_that_make_no_term_raise_nothing(reason: str) -> None:
     assert screen_reason(reason) == set()
+
+
+@pytest.mark.parametrize("reason", [
+    "red pickup stolen from the church parking lot overnight",
+    "hit and run outside the mosque on Elm Street, white van",
+    "customer service van of the cable company taken from the depot",
+])
+def test_a_place_of_worship_alone_is_not_a_religious_gathering(reason: str) -> None:
+    """Religious gatherings are flagged by the gathering (``Friday prayers``, ``Sunday
+    service``, ``congregants``), never by the building a car was stolen from."""
+    assert PROTEST not in screen_reason(reason)

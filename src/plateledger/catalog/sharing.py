@@ -31,6 +31,8 @@ AGREEMENT_ACTIONS = frozenset({
 """What an agreement can let the recipient do with the owner's data: the coarse names
 (``search``: every search kind; ``alert``: hot-list alerts; ``export``) or single actions
 (``search_exact`` alone shares exact lookups and no wildcard, fuzzy or area search)."""
+SEARCH_NAMES = frozenset(a for a in AGREEMENT_ACTIONS if a.startswith("search_"))
+"""Every search kind: an agreement granting them all shares what ``search`` shares."""
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -66,6 +68,16 @@ class SharingRecords(CatalogDatabase):
             raise CatalogError(f"unknown action `{bad[0]}`: actions are {known}")
         if not chosen_actions or not chosen_purposes:
             raise CatalogError("an agreement needs at least one action and one purpose")
+        searches = "search" in chosen_actions or set(chosen_actions) >= SEARCH_NAMES
+        if images_allowed and not searches:
+            raise CatalogError("`images_allowed` shares the images of the reads a partner may "
+                               "search: it needs `search` among the actions")
+        if "view_image" in chosen_actions and not images_allowed:
+            # it would open nothing: a search shows, and a view serves, images only where
+            # the agreement shares them
+            raise CatalogError("`view_image` comes with `images_allowed` and `search`: share "
+                               "images to let the partner open those of the reads it may "
+                               "search")
         if owner_id == recipient_id:
             raise CatalogError("an agency needs no agreement with itself")
         for name, value, most in (("max_lookback_days", max_lookback_days, MAX_LOOKBACK_DAYS),

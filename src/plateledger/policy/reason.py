@@ -27,7 +27,8 @@ class ReasonFlag(StrEnum):
     REPRODUCTIVE_HEALTH = "reproductive_health"
     """Reproductive or other lawful health care (abortion, gender-affirming care …)."""
     PROTECTED_ACTIVITY = "protected_activity"
-    """Protest, rally, demonstration or other First Amendment activity."""
+    """Protest, rally, demonstration, a religious gathering or other First Amendment
+    activity."""
     VAGUE = "vague"
     """Too short or too generic to justify a search (``investigation``, ``inv``, ``case``)."""
 
@@ -76,6 +77,13 @@ _KEYWORDS: dict[ReasonFlag, re.Pattern[str]] = {
         r"protests?", r"protest(?:er|ers|or|ors|ing)", r"rall(?:y|ies)",
         r"demonstrat(?:ion|ions|or|ors)", r"picket(?:s|ing|ers)?", r"marchers",
         r"vigils?", r"activists?", r"boycotts?", r"first amendment", r"sit in",
+        # religious gatherings: the gathering, never the building alone (a car stolen
+        # from a church's lot is not watching worship)
+        r"worship(?:pers|ers|ing)?", r"prayers", r"prayer (?:service|meeting|vigil|group)s?",
+        r"congregations?", r"congregants", r"churchgoers", r"(?:mass|service) attendees",
+        r"(?:friday|saturday|sunday|sabbath|shabbat|religious|church|mosque|synagogue|"
+        r"temple) services?",
+        r"religious (?:gathering|gatherings|meeting|meetings|procession|processions)",
     ),
 }
 
