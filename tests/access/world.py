@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,8 @@ sharing_st = st.none() | st.builds(
     lookback_days=st.none() | st.integers(min_value=1, max_value=2),
     result_cap=st.none() | st.integers(min_value=1, max_value=3),
     case_number_required=st.booleans(),
+).map(  # images are shared only with every search (the catalog refuses other shares)
+    lambda s: s if s is None or "search" in s.actions else replace(s, images=False)
 )
 
 
