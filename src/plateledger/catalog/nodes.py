@@ -115,7 +115,8 @@ def add_node(
     return node
 
 
-def _origin(log_key: str) -> str:
+def log_origin(log_key: str) -> str:
+    """The origin (log name) of a registered log key: what its checkpoints are named."""
     return log_key.split("+", 1)[0]
 
 
@@ -128,9 +129,9 @@ def _check_origin(session: Session, name: str, log_key: str | None) -> None:
             other.name != name
             and other.revoked_at is None
             and other.log_key is not None
-            and _origin(other.log_key) == _origin(log_key)
+            and log_origin(other.log_key) == log_origin(log_key)
         ):
-            raise Conflict(f"node `{other.name}` holds the log `{_origin(log_key)}` already")
+            raise Conflict(f"node `{other.name}` holds the log `{log_origin(log_key)}` already")
 
 
 def set_log_keys(
@@ -158,7 +159,8 @@ def witnessed_log_keys(session: Session, origin: str) -> list[str]:
     return [
         node.log_key
         for node in nodes(session)
-        if node.revoked_at is None and node.log_key is not None and _origin(node.log_key) == origin
+        if node.revoked_at is None and node.log_key is not None
+        and log_origin(node.log_key) == origin
     ]
 
 

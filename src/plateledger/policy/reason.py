@@ -143,8 +143,9 @@ def screen_reason(text: str) -> frozenset[ReasonFlag]:
     """
     text = folded(text)
     joined = _SPACED.sub(lambda m: re.sub(r"[\s._-]", "", m.group()), text)
+    texts = (text,) if joined == text else (text, joined)  # a second pass only if spelled out
     flags = {flag for flag, pattern in _KEYWORDS.items()
-             if pattern.search(text) or pattern.search(joined)}
+             if any(pattern.search(t) for t in texts)}
     factual = [w for w in _WORD.findall(text.lower()) if w not in _VAGUE_WORDS and len(w) > 1]
     if len(factual) < MIN_FACTUAL_WORDS:
         flags.add(ReasonFlag.VAGUE)

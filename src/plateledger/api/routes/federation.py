@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
 
 from plateledger.access.federated import (
     FederatedSearch,
@@ -31,6 +32,7 @@ from plateledger.api.deps import GateDep, StoreDep, get_catalog, get_settings
 from plateledger.api.errors import ApiError
 from plateledger.federation import NodeVerifier, RequestRefused, VerifiedNode
 from plateledger.federation.signatures import RequestParts, url_authority
+from plateledger.settings import Settings
 from plateledger.store import ReadStore
 
 REFUSED: dict[int | str, dict[str, Any]] = {
@@ -80,12 +82,8 @@ async def signed_node(request: Request) -> VerifiedNode:
     body = await read_limited(request, settings.max_body_bytes)
     request._body = body  # Starlette's own cache of the read body
     own = url_authority(settings.node_url)
-    parts = RequestParts(request.method, own, request.url.path, request.url.query)
-    headers = {name.lower(): value for name, value in request.headers.items()}
     try:
-        verified: VerifiedNode = await asyncio.to_thread(
-            NodeVerifier(catalog.engine).verify, parts, headers, body
-        )
+        verified = await asyncio.to_thread(verify_node, request, settings, catalog.engine, body)
     except RequestRefused as exc:
         message = exc.message
         if exc.code == "signature_invalid":  # say which authority, for a misconfigured pair
@@ -100,6 +98,16 @@ async def signed_node(request: Request) -> VerifiedNode:
 
 def _signed(dependant: Dependant) -> bool:
     return any(d.call is signed_node or _signed(d) for d in dependant.dependencies)
+
+
+def verify_node(request: Request, settings: Settings, engine: Engine,
+                body: bytes) -> VerifiedNode:  # fmt: skip
+    """The registered node that signed ``request`` (its ``body`` read), checked over this
+    node's own authority (`Settings.node_url`); `RequestRefused` otherwise."""
+    parts = RequestParts(request.method, url_authority(settings.node_url), request.url.path,
+                         request.url.query)  # fmt: skip
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    return NodeVerifier(engine).verify(parts, headers, body)
 
 
 class SignedFirst(APIRoute):

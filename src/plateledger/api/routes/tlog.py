@@ -36,6 +36,7 @@ from plateledger.api.deps import (
     optional_user,
 )
 from plateledger.api.errors import ApiError
+from plateledger.api.routes.federation import verify_node
 from plateledger.audit import AuditError, LogRangeError, NoteError
 from plateledger.audit.log import AuditLog
 from plateledger.audit.tiles import parse_tile_path, read_tile
@@ -46,9 +47,8 @@ from plateledger.audit.witness import (
     WitnessRefusal,
     WitnessService,
 )
-from plateledger.catalog.nodes import node_by_name
-from plateledger.federation import NodeVerifier, RequestRefused
-from plateledger.federation.signatures import RequestParts, url_authority
+from plateledger.catalog.nodes import log_origin, node_by_name
+from plateledger.federation import RequestRefused
 from plateledger.federation.witnessing import partner_log_keys, witness_cosigner
 from plateledger.settings import Settings
 
@@ -112,17 +112,14 @@ def _signing_log(request: Request, settings: Settings, raw: bytes) -> str | None
     catalog = getattr(request.app.state, "catalog", None)
     if catalog is None or "signature" not in request.headers or settings.node_url_unknown:
         return None
-    parts = RequestParts(request.method, url_authority(settings.node_url), request.url.path,
-                         request.url.query)  # fmt: skip
-    headers = {name.lower(): value for name, value in request.headers.items()}
     try:
-        node = NodeVerifier(catalog.engine).verify(parts, headers, raw)
+        node = verify_node(request, settings, catalog.engine, raw)
     except RequestRefused:
         return None
     with Session(catalog.engine) as session:
         found = node_by_name(session, node.name)
         log_key = None if found is None else found.log_key
-    return None if log_key is None else log_key.split("+", 1)[0]
+    return None if log_key is None else log_origin(log_key)
 
 
 def _plain(status: int, text: str) -> PlainTextResponse:
