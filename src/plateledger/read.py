@@ -48,6 +48,12 @@ def derive_read_id(camera_id: str, ts: datetime, plate: str) -> uuid.UUID:
     return _uuid5(_NAMESPACE_BYTES, f"{camera_id}\x1f{millis}\x1f{plate}")
 
 
+def derived_read_id(camera_id: str, millis: int, plate: str) -> uuid.UUID:
+    """`derive_read_id` of a time given in whole milliseconds since the epoch: what the
+    store computes for a read whose id it derived (`plateledger.store.schema`)."""
+    return _uuid5(_NAMESPACE_BYTES, f"{camera_id}\x1f{millis}\x1f{plate}")
+
+
 def _uuid5(namespace: bytes, name: str) -> uuid.UUID:
     """``uuid.uuid5`` of ``name`` in the namespace whose bytes are ``namespace``."""
     digest = hashlib.sha1(namespace + name.encode())

@@ -1,3 +1,4 @@
+import uuid
 from concurrent.futures import wait
 from typing import Any
 
@@ -112,7 +113,8 @@ def test_the_extras_of_the_reads_written_are_written_with_them(store: ReadStore)
                       image_width=1920)
 
     batcher = ReadBatcher(store, max_reads=10_000, max_delay=0.05)
-    first = make_read("8ABC123")
+    # an id the client chose, sent again with another plate
+    first = make_read("8ABC123", read_id=uuid.uuid4())
     batcher.submit([first], {first.read_id: extras("8ABC123", "8A8C123")}).result(timeout=60)
     assert [p for p, _ in candidates_of(store.engine, first.read_id)] == ["8A8C123", "8ABC123"]
     assert details_of(store.engine, first.read_id) is not None

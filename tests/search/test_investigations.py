@@ -24,6 +24,7 @@ from plateledger.search.timeline import search_timeline
 from plateledger.sim import City, default_plan
 from plateledger.store import ReadStore
 from plateledger.store.arrow import rows_to_reads
+from plateledger.store.schema import READ_SELECT
 from tests.factories import make_read
 
 OWN = Scope({1: OwnerLimit()})
@@ -245,7 +246,7 @@ def test_a_pages_rows_are_shown_as_the_stored_reads_are(store: ReadStore) -> Non
                   images=images),
         make_read("8XYZ999", owner=2, now=NOW, minutes_ago=1, heading=0.0, images=images),
     ])
-    rows = store.query("SELECT * FROM {db}.reads ORDER BY ts")
+    rows = store.query(f"SELECT {READ_SELECT} FROM {{db}}.reads ORDER BY ts")
     scope = Scope({1: OwnerLimit(), 2: OwnerLimit(images=False)})
     got = read_outs(rows, scope)
     want = [ReadOut.from_read(r, images=scope.images_allowed(r.owner_id))

@@ -3,17 +3,25 @@ or hidden by another agency's rows, and a stored read never changes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 
 from plateledger.read import PlateRead
 from plateledger.search import Filters, OwnerLimit, Scope, search_exact
 from plateledger.store import ReadStore
-from plateledger.store.arrow import reads_to_arrow, rows_to_reads
-from plateledger.store.schema import READ_KEY, reads_ddl
+from plateledger.store.arrow import reads_to_arrow, rows_to_reads, to_clickhouse_uuid_bytes
+from plateledger.store.schema import (
+    READ_COLUMN_NAMES,
+    READ_COLUMNS,
+    READ_KEY,
+    READ_SELECT,
+    reads_ddl,
+)
 from tests.factories import make_read
 
 A, B = 1, 2
@@ -22,7 +30,8 @@ A, B = 1, 2
 def rows_of(store: ReadStore, read: PlateRead) -> list[PlateRead]:
     """Every stored row of ``read``'s id and plate, whoever owns it (no collapse)."""
     table = store.query(
-        "SELECT * FROM {db}.reads WHERE plate = {plate:String} AND read_id = {id:UUID} "
+        f"SELECT {READ_SELECT} FROM {{db}}.reads WHERE plate = {{plate:String}} "
+        "AND read_id = {id:UUID} "
         "ORDER BY owner_id",
         {"plate": read.plate, "id": str(read.read_id)},
     )
@@ -35,8 +44,9 @@ def as_stored(read: PlateRead) -> PlateRead:
 
 
 def other_owners_copy(read: PlateRead) -> PlateRead:
-    """What agency B's key posts when it reuses agency A's read id, plate and time."""
-    return read.model_copy(update={"owner_id": B, "camera_id": "cam-b", "confidence": 0.5})
+    """What agency B's key posts when it names agency A's camera, plate and time: the same
+    derived id (a posted id of its own would be scoped to B, `plateledger.read.owner_read_id`)."""
+    return read.model_copy(update={"owner_id": B, "confidence": 0.5})
 
 
 def test_another_owners_read_with_the_same_id_is_refused_and_the_first_is_kept(
@@ -132,21 +142,36 @@ def test_the_sorting_key_holds_the_owner_with_the_plate_first(store: ReadStore) 
     assert sorting_key(store) == ", ".join(READ_KEY)
 
 
-def test_a_store_sorted_by_the_old_key_is_migrated_on_open(
-    store: ReadStore, store_path: Path
+def old_reads_ddl(database: str, key: str, table: str = "reads") -> str:
+    """``reads`` as stores made before kept it: every read's id in a ``read_id`` column."""
+    columns = ",\n".join(f"`{name}` {ctype}" for name, ctype in READ_COLUMNS)
+    projected = ", ".join(f"`{name}`" for name in READ_COLUMN_NAMES)
+    return (f"CREATE TABLE {database}.{table} ({columns}, PROJECTION by_camera "
+            f"(SELECT {projected} ORDER BY camera_id, ts)) ENGINE = ReplacingMergeTree "
+            f"PARTITION BY toYYYYMM(ts) ORDER BY ({key}) "
+            "SETTINGS deduplicate_merge_projection_mode = 'rebuild'")
+
+
+def insert_old(store: ReadStore, reads: list[PlateRead]) -> None:
+    table = reads_to_arrow(reads)
+    ids = to_clickhouse_uuid_bytes(table.column("read_id").combine_chunks())
+    store.engine.insert_arrow("reads", table.set_column(0, "read_id", ids))
+
+
+@pytest.mark.parametrize("key", ["plate, ts, read_id", "plate, ts, owner_id, read_id"])
+def test_a_store_made_before_is_migrated_on_open_and_keeps_every_id(
+    store: ReadStore, store_path: Path, key: str
 ) -> None:
-    old_ddl = reads_ddl(store.db).replace(
-        f"ORDER BY ({', '.join(READ_KEY)})", "ORDER BY (plate, ts, read_id)"
-    )
-    assert old_ddl != reads_ddl(store.db)
+    # the key without the owner, and the one with it that stored every read's id
     store.engine.command(f"DROP TABLE {store.db}.reads SYNC")
-    store.engine.command(old_ddl)
+    store.engine.command(old_reads_ddl(store.db, key))
     first = make_read("8ABC123", owner=A)
-    kept = [first, other_owners_copy(first), make_read("7XYZ981", owner=B)]
-    store.insert_reads(kept)  # not merged yet: the old key would collapse the first two
+    chosen = make_read("8ABC123", owner=A, read_id=uuid.uuid4(), camera="cam-2")
+    kept = [first, other_owners_copy(first), make_read("7XYZ981", owner=B), chosen]
+    insert_old(store, kept)  # not merged yet: the oldest key would collapse the first two
     # a migration that stopped half-way left its table behind
     store.engine.command(reads_ddl(store.db, table="reads_rekeyed"))
-    assert sorting_key(store) == "plate, ts, read_id"
+    assert sorting_key(store) == key
     store.close()
 
     reopened = ReadStore.open(data_dir=store_path)
@@ -155,7 +180,15 @@ def test_a_store_sorted_by_the_old_key_is_migrated_on_open(
         assert sorting_key(reopened, "reads_rekeyed") == ""
         reopened.optimize()
         assert [r.owner_id for r in rows_of(reopened, first)] == [A, B]
-        assert reopened.count() == 3
+        assert reopened.count() == 4
+        rows = reopened.query(
+            "SELECT toString(read_id) AS id, toString(stored_id) AS stored "
+            "FROM {db}.reads ORDER BY id").to_pylist()
+        assert sorted(r["id"] for r in rows) == sorted(str(r.read_id) for r in kept)
+        # derived ids are no longer stored, the client's is
+        stored = {r["id"]: r["stored"] for r in rows}
+        assert stored[str(chosen.read_id)] == str(chosen.read_id)
+        assert stored[str(first.read_id)] == "00000000-0000-0000-0000-000000000000"
     finally:
         reopened.close()
 
@@ -172,7 +205,8 @@ def test_a_re_post_of_an_id_with_another_plate_camera_and_place_is_refused(
 ) -> None:
     # A re-post that changes the plate used to miss the stored row (looked up by plate and
     # id) and was written beside it: the read's camera and place changed silently.
-    read = make_read("8ABC123", owner=A)
+    # the id a client chose (an alprd uuid, say), kept as it was scoped to its owner
+    read = make_read("8ABC123", owner=A, read_id=uuid.uuid4())
     store.add_reads([read])
     moved = read.model_copy(update={
         "plate": "8ABC128", "plate_raw": "8ABC128", "camera_id": "cam-elsewhere",

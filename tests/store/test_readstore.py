@@ -10,6 +10,7 @@ from plateledger.store import ReadStore, StoreError
 from plateledger.store.arrow import reads_to_arrow, rows_to_reads
 from plateledger.store.schema import (
     ARROW_SCHEMA,
+    READ_SELECT,
     camera_hours_ddl,
     cluster_ddl,
     partitioning_for_retention,
@@ -20,7 +21,7 @@ from tests.factories import make_read
 def test_a_read_comes_back_exactly_as_stored(store: ReadStore) -> None:
     read = make_read("8ABC123", heading=182.0, vehicle={"color": "silver", "make": "toyota"})
     store.insert_reads([read])
-    [back] = rows_to_reads(store.query("SELECT * FROM {db}.reads"))
+    [back] = rows_to_reads(store.query(f"SELECT {READ_SELECT} FROM {{db}}.reads"))
     assert back.read_id == read.read_id
     assert back.ts == read.ts
     assert back.plate == "8ABC123"
@@ -36,7 +37,7 @@ def test_arrow_batches_keep_uuid_bytes_in_rfc_order(store: ReadStore) -> None:
     table = reads_to_arrow(reads)
     assert table.schema.equals(ARROW_SCHEMA)
     store.insert_arrow(table)
-    ids = {r.read_id for r in rows_to_reads(store.query("SELECT * FROM {db}.reads"))}
+    ids = {r.read_id for r in rows_to_reads(store.query(f"SELECT {READ_SELECT} FROM {{db}}.reads"))}
     assert ids == {r.read_id for r in reads}
 
 

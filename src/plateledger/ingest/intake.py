@@ -21,9 +21,10 @@ from plateledger.ingest.quarantine import (
     map_cameras,
     raw_items,
 )
-from plateledger.read import PlateRead, ReadSubmission
+from plateledger.read import PlateRead, ReadSubmission, derive_read_id
 from plateledger.store.arrow import rows_to_reads
 from plateledger.store.candidates import Extras
+from plateledger.store.schema import READ_SELECT
 
 CONFLICT_CODE = "read_conflict"
 REPLAY = "replay"
@@ -143,7 +144,7 @@ class Intake:
                     read_id = str(posted[0].read_id)
                     versions = {
                         "posted": posted[0].model_dump(mode="json"),
-                        "stored": self._stored(store, posted[0].read_id),
+                        "stored": self._stored(store, posted[0]),
                     }
             items.append(
                 NewItem(
@@ -160,13 +161,21 @@ class Intake:
         ids = self.quarantine.keep(self.agency_id, self.kind, self.prefix, items)
         return ids, bool(set(reasons) - conflicts)
 
-    def _stored(self, store: Any, read_id: uuid.UUID) -> dict[str, Any] | str:
+    def _stored(self, store: Any, posted: PlateRead) -> dict[str, Any] | str:
         """The stored version of a read, if it is this agency's (another agency's read is
         not shown here: only that it exists)."""
+        params: dict[str, Any] = {"id": str(posted.read_id)}
+        if posted.read_id == derive_read_id(posted.camera_id, posted.ts, posted.plate):
+            # a derived id names its camera, time and plate: a stored copy has them
+            params.update(plate=posted.plate, ts=posted.ts)
+            where = ("plate = {plate:String} AND ts = {ts:DateTime64(3, 'UTC')} "
+                     "AND read_id = {id:UUID}")
+        else:  # a client's own id is kept as it is (`plateledger.store.schema`)
+            where = "stored_id = {id:UUID}"
         rows = store.query(
-            "SELECT * FROM {db}.reads WHERE read_id = {id:UUID} AND expires_at > now() "
+            f"SELECT {READ_SELECT} FROM {{db}}.reads WHERE {where} AND expires_at > now() "
             "ORDER BY received_at LIMIT 1",
-            {"id": str(read_id)},
+            params,
         )
         found = rows_to_reads(rows)
         if not found:

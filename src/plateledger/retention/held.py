@@ -15,7 +15,7 @@ from plateledger.retention.holds import LegalHold
 from plateledger.store import ReadStore
 from plateledger.store import literals as sqltext
 from plateledger.store.held import HELD_READS
-from plateledger.store.schema import READ_COLUMN_NAMES, READ_IDENTITY, READS
+from plateledger.store.schema import READ_IDENTITY, READS, STORED_COLUMN_NAMES
 
 
 def copy_held_reads(
@@ -26,7 +26,7 @@ def copy_held_reads(
     A read already copied for a hold is not copied again for it.
     """
     copied: dict[str, int] = {}
-    columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
+    columns = ", ".join(f"`{c}`" for c in STORED_COLUMN_NAMES)
     for hold in holds:
         hold_id = sqltext.string(hold.hold_id)
         where = (

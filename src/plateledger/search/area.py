@@ -11,6 +11,7 @@ from plateledger.search.reads import fetch_page
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
+from plateledger.store.schema import TIE
 
 MAX_WINDOW = timedelta(days=31)
 
@@ -46,7 +47,7 @@ def search_area(
     if plate:
         params["area_plate"] = normalize_plate(plate)
         where += " AND plate = {area_plate:String}"
-    rows, total = fetch_page(store, scope, filters, where, params, order="ts DESC, read_id",
+    rows, total = fetch_page(store, scope, filters, where, params, order=f"ts DESC, {TIE}",
                              select=SHOWN_SQL)
     return SearchPage(kind="area", total=total, limit=filters.limit, offset=filters.offset,
                       results=read_outs(rows, scope))

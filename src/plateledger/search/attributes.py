@@ -8,11 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from plateledger.plates import parse_wildcard
 from plateledger.search.filters import Filters
-from plateledger.search.keyed import read_outs
+from plateledger.search.keyed import SHOWN_SQL, read_outs
 from plateledger.search.reads import fetch_page
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
+from plateledger.store.schema import TIE
 
 MAX_WINDOW = timedelta(days=31)
 
@@ -62,7 +63,7 @@ def search_attributes(
         params["v_like"] = wildcard.like
         parts.append("plate LIKE {v_like:String}")
     rows, total = fetch_page(store, scope, filters, " AND ".join(parts), params,
-                             order="ts DESC, read_id, owner_id")
+                             order=f"ts DESC, {TIE}", select=SHOWN_SQL)
     return SearchPage(
         kind="attributes", total=total, limit=filters.limit, offset=filters.offset,
         results=read_outs(rows, scope),

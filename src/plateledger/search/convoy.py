@@ -19,7 +19,7 @@ from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 from plateledger.store.arrow import rows_to_reads
-from plateledger.store.schema import READ_IDENTITY
+from plateledger.store.schema import READ_IDENTITY, READ_SELECT, TIE
 
 MAX_WINDOW = timedelta(days=31)
 MAX_TARGET_READS = 5_000
@@ -134,8 +134,8 @@ def search_convoy(
     scope_sql = scope.sql(params)
     t_where = f"plate = {{c_plate:String}} AND {scope_sql} AND {filters.sql(params)}"
     targets = store.query(
-        f"SELECT camera_id, ts, read_id, owner_id FROM {{db}}.reads WHERE {t_where} "
-        f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY} LIMIT {{tcap:UInt32}}",
+        f"SELECT camera_id, ts, owner_id, stored_id FROM {{db}}.reads WHERE {t_where} "
+        f"ORDER BY ts, {TIE} LIMIT 1 BY {READ_IDENTITY} LIMIT {{tcap:UInt32}}",
         params,
     )
     # A capped owner's reads count against its cap on both sides: its first reads of the
@@ -175,7 +175,7 @@ def search_convoy(
     candidates = store.query(
         f"SELECT {SHOWN_SQL} FROM {source} WHERE {near} "
         f"AND plate != {{c_plate:String}} AND expires_at > now() AND {scope_sql} "
-        f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY} LIMIT {{ccap:UInt32}}{budget}",
+        f"ORDER BY ts, {TIE} LIMIT 1 BY {READ_IDENTITY} LIMIT {{ccap:UInt32}}{budget}",
         params,
     )
     if candidates.num_rows <= CANDIDATE_CAP:
@@ -350,9 +350,10 @@ def _companion_reads(
     target's reads."""
     params["page_plates"] = [c.plate for c in companions]
     rows = store.query(
-        f"SELECT * FROM {{db}}.reads WHERE plate IN {{page_plates:Array(String)}} AND {near} "
+        f"SELECT {READ_SELECT} FROM {{db}}.reads WHERE plate IN {{page_plates:Array(String)}} "
+        f"AND {near} "
         f"AND expires_at > now() AND {scope.sql(params)} "
-        f"ORDER BY indexOf({{page_plates:Array(String)}}, plate), ts, read_id, owner_id "
+        f"ORDER BY indexOf({{page_plates:Array(String)}}, plate), ts, {TIE} "
         f"LIMIT 1 BY {READ_IDENTITY}"
         + store.settings_clause(merge_tree_generic_exclusion_search_max_steps=EXCLUSION_STEPS),
         params,

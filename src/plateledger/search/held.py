@@ -20,7 +20,7 @@ from plateledger.store import ReadStore, literals
 from plateledger.store.arrow import rows_to_reads
 from plateledger.store.candidates import held_candidate_matches
 from plateledger.store.held import HELD_READS, ensure_held_table
-from plateledger.store.schema import READ_COLUMN_NAMES, READ_IDENTITY
+from plateledger.store.schema import READ_COLUMN_NAMES, READ_IDENTITY, TIE
 
 EXPIRY_RULE = "expires_at > now()"
 
@@ -85,7 +85,7 @@ def search_held(
     columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
     rows = store.query(
         f"SELECT {columns} FROM {{db}}.{HELD_READS} WHERE {where} "
-        f"ORDER BY ts DESC, read_id LIMIT 1 BY {READ_IDENTITY} "
+        f"ORDER BY ts DESC, {TIE} LIMIT 1 BY {READ_IDENTITY} "
         "LIMIT {lim:UInt32} OFFSET {off:UInt32}",
         params,
     )

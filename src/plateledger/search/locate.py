@@ -8,7 +8,7 @@ from plateledger.plates import normalize_plate
 from plateledger.search.filters import Filters
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.schema import READ_IDENTITY
+from plateledger.store.schema import READ_IDENTITY, TIE
 
 MAX_PLACES = 50
 
@@ -39,9 +39,9 @@ def search_locate(store: ReadStore, plate: str, scope: Scope, filters: Filters) 
     params: dict[str, object] = {"l_plate": target}
     where = f"plate = {{l_plate:String}} AND {scope.sql(params)} AND {filters.sql(params)}"
     # A capped owner counts with its first reads only (`Scope.capped`), as a timeline's.
-    order = "ts, read_id, owner_id"
+    order = f"ts, {TIE}"
     reads = scope.capped(
-        f"SELECT camera_id, ts, lat, lon, read_id, owner_id FROM {{db}}.reads WHERE {where} "
+        f"SELECT camera_id, ts, lat, lon, owner_id, stored_id FROM {{db}}.reads WHERE {where} "
         f"ORDER BY {order} LIMIT 1 BY {READ_IDENTITY}", order, params)
     rows = store.query(
         "SELECT camera_id, toHour(ts) AS h, toDayOfWeek(ts) - 1 AS d, count() AS n, "

@@ -30,6 +30,7 @@ from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 from plateledger.store.candidates import candidate_matches, near_candidate_matches
+from plateledger.store.schema import READ_IDENTITY, TIE
 
 MAX_CANDIDATES = 500
 """Most distinct plates a wildcard or fuzzy search fetches reads for."""
@@ -66,7 +67,7 @@ def search_wildcard(store: ReadStore, pattern: str, scope: Scope, filters: Filte
             "AND plate LIKE {like:String}"
         )
     plates = plates_in_scope(
-        store, match, params, scope, filters, order="ts DESC, read_id",
+        store, match, params, scope, filters, order=f"ts DESC, {TIE}",
         limit=MAX_CANDIDATES + 1,
     )
     truncated = len(plates) > MAX_CANDIDATES
@@ -107,9 +108,9 @@ def search_fuzzy(store: ReadStore, plate: str, scope: Scope, filters: Filters) -
         }
         in_scope = set(plates_in_scope(
             store, "plate IN {known:Array(String)}", params, scope, filters,
-            order="distance, ts DESC, read_id", limit=len(scored),
-            select="*, transform(plate, {d_plates:Array(String)}, {d_values:Array(Float64)}, "
-                   "99.0) AS distance",
+            order=f"distance, ts DESC, {TIE}", limit=len(scored),
+            select=f"plate, ts, {TIE}, transform(plate, {{d_plates:Array(String)}}, "
+                   "{d_values:Array(Float64)}, 99.0) AS distance",
         ))
     else:
         in_scope = set()
@@ -139,7 +140,7 @@ def _near_candidates(store: ReadStore, scored: dict[str, float]) -> dict[uuid.UU
 
 def plates_in_scope(
     store: ReadStore, match: str, params: dict[str, object], scope: Scope, filters: Filters,
-    *, order: str, limit: int, select: str = "*",
+    *, order: str, limit: int, select: str = f"plate, ts, {TIE}",
 ) -> list[str]:
     """The first ``limit`` distinct plates, in plate order, of the reads matching ``match``
     that this search may return: of an allowed owner within its lookback, unexpired,
@@ -154,7 +155,7 @@ def plates_in_scope(
     )
     if scope.caps():
         source = scope.capped(
-            f"{source} ORDER BY {order} LIMIT 1 BY owner_id, read_id", order, params
+            f"{source} ORDER BY {order} LIMIT 1 BY {READ_IDENTITY}", order, params
         )
     table = store.query(
         f"SELECT plate FROM ({source}) GROUP BY plate ORDER BY plate "

@@ -10,6 +10,7 @@ from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
 from plateledger.store.arrow import rows_to_reads
+from plateledger.store.schema import TIE
 
 
 def search_read(store: ReadStore, read_id: uuid.UUID, plate: str, scope: Scope) -> SearchPage:
@@ -28,7 +29,7 @@ def search_read(store: ReadStore, read_id: uuid.UUID, plate: str, scope: Scope) 
     params: dict[str, object] = {"plate": plate, "read_id": str(read_id)}
     where = (f"plate = {{plate:String}} AND read_id = {{read_id:UUID}} AND "
              f"{with_images.sql(params)} AND {filters.sql(params)}")
-    rows, _ = fetch_page(store, with_images, filters, where, params, order="ts DESC, read_id")
+    rows, _ = fetch_page(store, with_images, filters, where, params, order=f"ts DESC, {TIE}")
     results = [ReadOut.from_read(r, images=with_images.shows_images_of(r))
                for r in rows_to_reads(rows)]
     return SearchPage(kind="image", total=len(results), limit=1, offset=0, results=results)

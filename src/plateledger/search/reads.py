@@ -13,7 +13,7 @@ from plateledger.search.keyed import SHOWN_SQL, read_outs
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.schema import READ_IDENTITY
+from plateledger.store.schema import READ_IDENTITY, READ_SELECT, TIE
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def page_for_plates(
         match = (f"({match} OR (plate IN {{c_plates:Array(String)}} AND "
                  "read_id IN {c_ids:Array(UUID)}))")
     where = f"{match} AND {scope.sql(params)} AND {filters.sql(params)}"
-    order = "ts DESC, read_id, owner_id"
+    order = f"ts DESC, {TIE}"
     select = SHOWN_SQL
     if distances is not None:
         params["d_plates"] = list(distances)
@@ -99,7 +99,7 @@ def page_for_plates(
             distance = (f"least({distance}, transform(toString(read_id), "
                         "{c_texts:Array(String)}, {c_values:Array(Float64)}, 99.0))")
         select = f"{SHOWN_SQL}, {distance} AS distance"
-        order = "distance, ts DESC, read_id, owner_id"
+        order = f"distance, ts DESC, {TIE}"
     rows, total = fetch_page(store, scope, filters, where, params, order=order, select=select,
                              settings=store.settings_clause(**PLATE_LOOKUP),
                              prewhere=match)
@@ -126,7 +126,7 @@ TOTAL = "matches_total"
 
 def fetch_page(
     store: ReadStore, scope: Scope, filters: Filters, where: str, params: dict[str, object],
-    *, order: str, select: str = "*", settings: str = "", prewhere: str = "",
+    *, order: str, select: str = READ_SELECT, settings: str = "", prewhere: str = "",
 ) -> tuple[pa.Table, int]:
     """One page of the reads matching ``where`` in ``order``, and their total.
 

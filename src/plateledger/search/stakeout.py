@@ -21,7 +21,7 @@ from plateledger.search.result import ReadOut, SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore, StoreError
 from plateledger.store.arrow import rows_to_reads
-from plateledger.store.schema import CAMERA_HOURS, READ_IDENTITY
+from plateledger.store.schema import CAMERA_HOURS, READ_IDENTITY, TIE
 
 MAX_AREAS = 10
 MAX_AREA_WINDOW = timedelta(days=7)
@@ -327,7 +327,7 @@ def search_stakeout(
     inside = _query(store,
         f"SELECT {SHOWN_SQL}, "
         f"{', '.join(f'toUInt8({c}) AS area_{i}' for i, c in enumerate(conds))} "
-        f"FROM {source} WHERE {where} ORDER BY plate, ts, read_id, owner_id "
+        f"FROM {source} WHERE {where} ORDER BY plate, ts, {TIE} "
         f"LIMIT 1 BY {READ_IDENTITY} LIMIT {{rcap:UInt32}}{budget}",
         params,
     )
@@ -385,7 +385,7 @@ def search_stakeout(
         f"plate IN {{page_plates:Array(String)}} AND ts BETWEEN "
         f"{{span_from:DateTime64(3, 'UTC')}} AND {{span_to:DateTime64(3, 'UTC')}} AND {where}",
         params,
-        order="indexOf({page_plates:Array(String)}, plate), ts, read_id, owner_id",
+        order="indexOf({page_plates:Array(String)}, plate), ts, " + TIE,
     )
     reads = rows_to_reads(read_rows) if read_rows.num_rows else []
     page = SearchPage(

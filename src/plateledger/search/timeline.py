@@ -16,7 +16,7 @@ from plateledger.search.reads import fetch_page
 from plateledger.search.result import SearchPage
 from plateledger.search.scope import Scope
 from plateledger.store import ReadStore
-from plateledger.store.schema import READ_IDENTITY
+from plateledger.store.schema import READ_IDENTITY, TIE
 
 MAX_PATH_READS = 100_000
 """The most reads a path is drawn from (a plate read more often than this in one window is
@@ -102,7 +102,7 @@ def search_timeline(store: ReadStore, plate: str, scope: Scope, filters: Filters
         return Timeline(page=empty, path=[])
     params: dict[str, object] = {"t_plate": target}
     where = f"plate = {{t_plate:String}} AND {scope.sql(params)} AND {filters.sql(params)}"
-    order = f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY}"
+    order = f"ORDER BY ts, {TIE} LIMIT 1 BY {READ_IDENTITY}"
     params["first_cap"] = ONE_QUERY_READS + 1
     first = store.query(
         f"SELECT {SHOWN_SQL} FROM {{db}}.reads WHERE {where} {order} "
@@ -112,7 +112,7 @@ def search_timeline(store: ReadStore, plate: str, scope: Scope, filters: Filters
     if first.num_rows > ONE_QUERY_READS:
         params["path_cap"] = MAX_PATH_READS + 1
         path = store.query(
-            f"SELECT camera_id, lat, lon, ts, read_id, owner_id FROM {{db}}.reads "
+            f"SELECT camera_id, lat, lon, ts, stored_id, owner_id FROM {{db}}.reads "
             f"WHERE {where} {order} LIMIT {{path_cap:UInt32}}",
             params,
         )
@@ -124,7 +124,7 @@ def search_timeline(store: ReadStore, plate: str, scope: Scope, filters: Filters
     stops = _stops(path)
     if scope.caps() or capped:
         rows, total = fetch_page(
-            store, scope, filters, where, params, order="ts, read_id, owner_id"
+            store, scope, filters, where, params, order=f"ts, {TIE}", select=SHOWN_SQL
         )
     else:
         total = path.num_rows
@@ -161,24 +161,14 @@ def _page_rows(
     rows = store.query(
         f"SELECT {SHOWN_SQL} FROM {{db}}.reads WHERE {where} "
         f"AND ts BETWEEN {{page_from:DateTime64(3, 'UTC')}} AND {{page_to:DateTime64(3, 'UTC')}} "
-        f"ORDER BY ts, read_id, owner_id LIMIT 1 BY {READ_IDENTITY}",
+        f"ORDER BY ts, {TIE} LIMIT 1 BY {READ_IDENTITY}",
         params,
     )
-    keep = set(
-        zip(
-            wanted.column("read_id").to_pylist(),
-            wanted.column("owner_id").to_pylist(),
-            times,
-            strict=True,
-        )
-    )
-    mask = [
-        k in keep
-        for k in zip(
-            rows.column("read_id").to_pylist(),
-            rows.column("owner_id").to_pylist(),
-            rows.column("ts").to_pylist(),
-            strict=True,
-        )
-    ]
+    def keys(table: pa.Table) -> set[tuple[object, ...]] | list[tuple[object, ...]]:
+        # a read's identity less its plate, which is the timeline's own
+        return list(zip(*(table.column(c).to_pylist()
+                          for c in ("stored_id", "camera_id", "owner_id", "ts")), strict=True))
+
+    keep = set(keys(wanted))
+    mask = [k in keep for k in keys(rows)]
     return rows.filter(pa.array(mask, pa.bool_()))

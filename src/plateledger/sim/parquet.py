@@ -26,7 +26,8 @@ def write_parquet(
 ) -> int:
     """Write ``n_reads`` reads of ``city`` to ``path`` (zstd, one row group per batch).
 
-    Returns the number of rows written. ``read_id`` stays in RFC 4122 byte order.
+    Returns the number of rows written. ``read_id`` is nil: the store derives each read's id
+    when the file is loaded (`plateledger.sim.batches.nil_ids`).
     """
     written = 0
     with pq.ParquetWriter(str(path), ARROW_SCHEMA, compression="zstd") as writer:

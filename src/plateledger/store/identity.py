@@ -5,7 +5,7 @@ derived from camera, time and plate (a camera has one owner), so an agency's pos
 name its own reads — whether another agency holds an id is never told — while a camera can
 resend an id with other content. Before
 a batch is written, the live rows that hold the batch's read ids are looked up: those of
-clients' own ids whatever their plate (a skip index on ``read_id`` keeps it from reading
+clients' own ids whatever their plate (a skip index on ``stored_id`` keeps it from reading
 every granule), those of derived ids by their plate and moment (`derived_positions`), and
 each read of the batch is
 
@@ -64,9 +64,12 @@ def lookup_sql(database: str, *, bounded: bool = False) -> str:
         "AND ts BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')} "
         if bounded else ""
     )
+    # A client's id is never the one derived from its read (another namespace), so it is
+    # kept in `stored_id`, whose skip index narrows the look-up; a derived id is computed.
+    stored = "read_id" if bounded else "stored_id"
     return (
         f"SELECT toString(read_id) AS id, {columns} FROM {database}.reads "
-        f"WHERE read_id IN {{ids:Array(UUID)}} {within}"
+        f"WHERE {stored} IN {{ids:Array(UUID)}} {within}"
         "AND expires_at > now()"
     )
 

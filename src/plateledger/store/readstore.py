@@ -39,18 +39,76 @@ from plateledger.store.schema import (
     ARROW_SCHEMA,
     CAMERA_HOURS,
     CAMERA_HOURS_FILLED,
+    KEPT,
     PLATE_VARIANTS,
     PLATES,
+    PROJECTED_COLUMNS,
     READ_COLUMN_NAMES,
     READ_IDENTITY,
+    READ_PRIMARY,
     READS,
+    STORED_COLUMN_NAMES,
     Partitioning,
     camera_hours_ddl,
     camera_hours_select,
+    insert_columns,
     plates_ddl,
     reads_ddl,
 )
 from plateledger.store.server import ServerEngine
+
+
+def physical_columns(engine: ClickHouseEngine, table: str) -> frozenset[str]:
+    """The columns ``table`` keeps (not computed, not ephemeral)."""
+    return frozenset(str(n) for n in engine.query(
+        "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} "
+        "AND default_kind NOT IN ('ALIAS', 'EPHEMERAL')",
+        {"db": engine.database, "t": table},
+    ).column("name").to_pylist())
+
+
+def has_current_layout(engine: ClickHouseEngine, table: str) -> bool:
+    """Whether ``table`` keeps every column as `plateledger.store.schema` lays it out now
+    (a store made before kept every read's id, raw plate and arrival whole)."""
+    return set(STORED_COLUMN_NAMES) <= physical_columns(engine, table)
+
+
+def copy_columns(engine: ClickHouseEngine, source: str, target: str, *, extra: str = "") -> None:
+    """Copy every row of ``source`` into ``target`` (a table of reads of the current layout)
+    whatever layout ``source`` has: a column ``source`` keeps as ``target`` does is copied
+    as it is, any other is given whole and kept in its current form (`KEPT`). ``extra``
+    names more columns both have."""
+    kept = physical_columns(engine, source)
+    into: list[str] = []
+    select: list[str] = []
+    for name in READ_COLUMN_NAMES:
+        form = KEPT.get(name)
+        if form is None or form.stored in kept:
+            column = name if form is None else form.stored
+            into.append(column)
+            select.append(column)
+        else:
+            into.append(form.given)
+            select.append(name)
+    more = f", {extra}" if extra else ""
+    engine.command(
+        f"INSERT INTO {engine.database}.{target} ({', '.join(into)}{more}) "
+        f"SELECT {', '.join(select)}{more} "
+        f"FROM {engine.database}.{source} SETTINGS optimize_on_insert = 0"
+    )
+
+
+def projection_source(database: str) -> str:
+    """The ``by_camera`` projection read directly, as a subquery that also gives the columns
+    the table computes from those it keeps (`KEPT`: the read's id and raw plate),
+    under their names: the projection holds only what the table keeps."""
+    computed = ", ".join(
+        f"{form.read} AS `{form.column}`" for form in KEPT.values()
+        if form.stored in PROJECTED_COLUMNS
+    )
+    return (f"(SELECT *, {computed} FROM "
+            f"mergeTreeProjection('{database}', '{READS}', 'by_camera'))")
+
 
 REKEYED = f"{READS}_rekeyed"
 """The table a sort-key migration fills before exchanging it with ``reads``."""
@@ -95,7 +153,7 @@ class ReadStore:
 
     def _table(self, name: str) -> dict[str, str] | None:
         rows = self.engine.query(
-            "SELECT engine, sorting_key, partition_key FROM system.tables "
+            "SELECT engine, sorting_key, primary_key, partition_key FROM system.tables "
             "WHERE database = {db:String} AND name = {name:String}",
             {"db": self.db, "name": name},
         ).to_pylist()
@@ -124,8 +182,9 @@ class ReadStore:
         )
 
     def _rekey_reads(self) -> None:
-        """Move a ``reads`` table sorted by an older key (without the owner) to the current
-        key: a new table is filled from the old one and the two are exchanged atomically.
+        """Move a ``reads`` table sorted by an older key (without the owner, or with every
+        read's id stored) to the current layout: a new table is filled from the old one
+        and the two are exchanged atomically.
 
         A migration cut short leaves ``reads_rekeyed`` behind: before the exchange a partial
         copy, after it the old table (fully copied). Either way it is dropped and, if
@@ -133,7 +192,10 @@ class ReadStore:
         """
         self.engine.command(f"DROP TABLE IF EXISTS {self.db}.{REKEYED} SYNC")
         table = self._table(READS)
-        if table is None or table["sorting_key"] == READ_IDENTITY:
+        if table is None or (
+            table["sorting_key"] == READ_IDENTITY and table["primary_key"] == READ_PRIMARY
+            and has_current_layout(self.engine, READS)
+        ):
             return
         if "MergeTree" not in table["engine"]:
             # a cluster's Distributed table: its shards hold reads_local
@@ -151,11 +213,7 @@ class ReadStore:
                 partition_by=table["partition_key"] or None,
             )
         )
-        columns = ", ".join(f"`{c}`" for c in READ_COLUMN_NAMES)
-        self.engine.command(
-            f"INSERT INTO {self.db}.{REKEYED} ({columns}) SELECT {columns} "
-            f"FROM {self.db}.{READS} SETTINGS optimize_on_insert = 0"
-        )
+        copy_columns(self.engine, READS, REKEYED)
         self.engine.command(f"EXCHANGE TABLES {self.db}.{READS} AND {self.db}.{REKEYED}")
         self.engine.command(f"DROP TABLE {self.db}.{REKEYED} SYNC")
 
@@ -258,7 +316,7 @@ class ReadStore:
             pa.binary(16),
         )
         table = table.set_column(0, ARROW_SCHEMA.field("read_id"), ids)
-        self.engine.insert_arrow(READS, table)
+        self.engine.insert_arrow(READS, table.rename_columns(insert_columns(table.column_names)))
 
     # -- reading -----------------------------------------------------------------------
 
@@ -303,7 +361,7 @@ class ReadStore:
             except StoreError:  # a server older than either
                 known = {"f": 0, "p": 0}
             if table and "MergeTree" in table["engine"] and known["f"] and known["p"]:
-                source = f"mergeTreeProjection('{self.db}', '{READS}', 'by_camera')"
+                source = projection_source(self.db)
             self._by_camera = source
         return self._by_camera
 

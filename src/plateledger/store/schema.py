@@ -11,8 +11,27 @@ purges whole partitions, so the partition is as coarse as the
 shortest retention clock allows (see `partition_expression`).
 
 A read's identity is its owner and its id: the sort key is ``(plate, ts, owner_id,
-read_id)`` (`READ_KEY`), so the ReplacingMergeTree collapses only copies of one owner's
-read (retried batches) and never one agency's row into another's. Queries collapse
+camera_id, stored_id)`` (`READ_KEY`), so the ReplacingMergeTree collapses only copies of
+one owner's read (retried batches) and never one agency's row into another's.
+
+A read id the server derived from camera, time and plate (`plateledger.read.derive_read_id`)
+is not stored: it is 16 random-looking bytes that no codec shrinks, a fifth of a read's
+bytes in the table and again in the camera projection. ``stored_id`` holds the nil UUID
+for such a read and the id itself for any other (a client's own id, scoped to its owner);
+``read_id`` is an ``ALIAS`` that computes the derived id where ``stored_id`` is nil, so every
+query reads ``read_id`` as before. A batch names its ids in the ephemeral ``read_id_in``
+(`insert_columns`); ClickHouse keeps the id only where it is not the one it derives itself,
+so what ``read_id`` returns is always the id that was inserted. A nil id inserted (the
+simulator's bulk batches) is a read whose id the store derives. The raw plate is kept
+only where normalising changed it, and the arrival as an offset from the read's time
+(`KEPT`): each column reads back exactly as it was inserted.
+
+Every computed column costs each query that names it time to plan (ClickHouse analyses
+the expression per query: ~2 ms for ``read_id``'s SHA-1, ~0.8 ms for an expiry computed
+from an offset, measured at 10 M reads), so the searches' own queries name only kept
+columns — results select `SHOWN`'s kept forms and make the id and raw plate in Python
+(`plateledger.search.keyed`), ties are ordered by `TIE` — and the expiry, which every
+query filters on, stays a column of its own. Queries collapse
 exactly what a merge would (``LIMIT 1 BY`` the whole key, `READ_IDENTITY`), so a retry
 never shows twice even before a merge and no owner's row can hide or count for
 another's. The owner sits after the time: an exact lookup still narrows on the plate,
@@ -24,9 +43,12 @@ whose id is already stored for its plate with another owner or other content.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import pyarrow as pa
+
+from plateledger.read import READ_NAMESPACE
 
 READS = "reads"
 PLATES = "plates"
@@ -38,11 +60,96 @@ CAMERA_HOURS_FILLED = "filled from reads"
 
 Partitioning = Literal["month", "week", "day"]
 
-READ_KEY: tuple[str, ...] = ("plate", "ts", "owner_id", "read_id")
+READ_KEY: tuple[str, ...] = ("plate", "ts", "owner_id", "camera_id", "stored_id")
 """The sort key of ``reads``: the rows a merge collapses are those equal on all of it."""
 
+READ_PRIMARY = "plate, ts"
+"""The prefix of `READ_KEY` the table's primary index holds. Every plate look-up narrows on
+the plate (and time); the rest of the key only orders and collapses rows. chDB reads the
+index anew for each query: with the camera (a ``LowCardinality`` string) and the id in it,
+a plate query took ~0.7 ms more (3.5 against 2.8 ms, 10 M reads, alternating, by hand)."""
+
 READ_IDENTITY = ", ".join(READ_KEY)
-"""`READ_KEY` as SQL, for ``LIMIT 1 BY`` and ``uniqExact(...)``: one stored read."""
+"""`READ_KEY` as SQL, for ``LIMIT 1 BY`` and ``uniqExact(...)``: one stored read.
+
+A derived id is a function of camera, time and plate, so two rows equal on the key hold
+the same id: the key names one read exactly as ``(plate, ts, owner_id, read_id)`` did."""
+
+TIE = "owner_id, camera_id, stored_id"
+"""What orders reads of one time: the rest of `READ_KEY`, kept columns only."""
+
+NIL_ID = "toUUID('00000000-0000-0000-0000-000000000000')"
+
+
+def derived_id_sql(camera: str = "camera_id", ts: str = "ts", plate: str = "plate") -> str:
+    """`plateledger.read.derive_read_id` in ClickHouse SQL: the RFC 4122 version-5 UUID
+    of ``camera\x1fmillis\x1fplate`` in `plateledger.read.READ_NAMESPACE`."""
+    # `materialize`: a folded constant would put the namespace's raw bytes into plans and
+    # error messages, which must stay text
+    digest = (f"SHA1(concat(unhex(materialize('{READ_NAMESPACE.hex}')), {camera}, '\\x1f', "
+              f"toString(toUnixTimestamp64Milli({ts})), '\\x1f', {plate}))")
+    return (
+        "toUUID(UUIDNumToString(toFixedString(concat("
+        f"substring({digest}, 1, 6), "
+        f"char(bitOr(bitAnd(reinterpretAsUInt8(substring({digest}, 7, 1)), 15), 80)), "
+        f"substring({digest}, 8, 1), "
+        f"char(bitOr(bitAnd(reinterpretAsUInt8(substring({digest}, 9, 1)), 63), 128)), "
+        f"substring({digest}, 10, 7)), 16)))"
+    )
+
+
+STORED_ID = "stored_id"
+"""The physical column of a read's id: nil where the id is the derived one."""
+READ_ID_IN = "read_id_in"
+"""The ephemeral column an insert names a read's id in (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A read column the table keeps in a smaller form, computed back on every read.
+
+    An insert names the column's value in the ephemeral ``{column}_in``; ``keep`` (SQL over
+    it and the read's other columns) is what is stored in ``stored``, and ``column`` is an
+    ``ALIAS`` whose ``read`` gives back exactly the value inserted.
+    """
+
+    column: str
+    ctype: str
+    stored: str
+    stored_type: str
+    codec: str
+    keep: str
+    read: str
+
+    @property
+    def given(self) -> str:
+        return f"{self.column}_in"
+
+    def ddl(self) -> list[str]:
+        return [
+            f"`{self.given}` {self.ctype} EPHEMERAL",
+            f"`{self.stored}` {self.stored_type} DEFAULT {self.keep} CODEC({self.codec})",
+            f"`{self.column}` {self.ctype} ALIAS {self.read}",
+        ]
+
+
+_MILLIS = "toUnixTimestamp64Milli(ts)"
+
+KEPT: dict[str, Kept] = {k.column: k for k in (
+    Kept("read_id", "UUID", STORED_ID, "UUID", "ZSTD(1)",
+         f"if({READ_ID_IN} = {NIL_ID} OR {READ_ID_IN} = {derived_id_sql()}, {NIL_ID}, "
+         f"{READ_ID_IN})",
+         f"if({STORED_ID} = {NIL_ID}, {derived_id_sql()}, {STORED_ID})"),
+    # the camera's text where normalising changed it, else nothing
+    Kept("plate_raw", "String", "plate_raw_kept", "String", "ZSTD(1)",
+         "if(plate_raw_in = plate, '', plate_raw_in)",
+         "if(plate_raw_kept = '', plate, plate_raw_kept)"),
+    # the arrival as an offset from the read's time: a few values, which compress
+    Kept("received_at", "DateTime64(3, 'UTC')", "received_after_ms", "Int64", "T64, ZSTD(1)",
+         f"toUnixTimestamp64Milli(received_at_in) - {_MILLIS}",
+         f"fromUnixTimestamp64Milli({_MILLIS} + received_after_ms, 'UTC')"),
+)}
+"""The columns a table of reads keeps in another form (`Kept`)."""
 
 READ_COLUMNS: tuple[tuple[str, str], ...] = (
     ("read_id", "UUID"),
@@ -76,6 +183,30 @@ filter): ``lat``/``lon`` NaN, ``heading`` -1, strings empty.
 """
 
 READ_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in READ_COLUMNS)
+"""Every column of a read as queries see it (``read_id`` computed where not stored)."""
+
+READ_SELECT = ", ".join(f"`{name}`" for name in (*READ_COLUMN_NAMES, STORED_ID))
+"""`READ_COLUMN_NAMES` as a select list (what ``SELECT *`` was: it leaves out an alias),
+and ``stored_id``, which orders ties (`TIE`)."""
+
+STORED_COLUMN_NAMES: tuple[str, ...] = tuple(
+    KEPT[name].stored if name in KEPT else name for name in READ_COLUMN_NAMES)
+"""The columns a table of reads keeps: what a copy between two such tables moves."""
+
+
+def insert_columns(names: tuple[str, ...] | list[str]) -> list[str]:
+    """The column list of an insert of ``names`` (read columns): a column kept in another
+    form is written to its ephemeral ``…_in`` (`Kept`)."""
+    return [KEPT[name].given if name in KEPT else name for name in names]
+
+
+def read_columns_ddl() -> str:
+    """The column definitions of a table of reads (``reads``, its copies, ``held_reads``)."""
+    out: list[str] = []
+    for name, ctype in READ_COLUMNS:
+        out.extend(KEPT[name].ddl() if name in KEPT else [f"`{name}` {ctype}"])
+    return ",\n    ".join(out)
+
 
 NOT_PROJECTED: frozenset[str] = frozenset({"plate_key", "received_at", "region_confidence"})
 """Columns the ``by_camera`` projection leaves out: no search by camera and time shows
@@ -84,7 +215,8 @@ them sorted by camera only took room. At 10 M reads the projection held 46.6 byt
 with every column and 36.7 without these three (the whole table 87.5 → 76.4)."""
 
 PROJECTED_COLUMNS: tuple[str, ...] = tuple(
-    name for name in READ_COLUMN_NAMES if name not in NOT_PROJECTED)
+    KEPT[name].stored if name in KEPT else name
+    for name in READ_COLUMN_NAMES if name not in NOT_PROJECTED)
 """The columns of the ``by_camera`` projection, sorted by ``(camera_id, ts)``: what every
 search by camera and time (area, stakeout, convoy) reads. A query that asks for another
 column is answered from the main table instead (a scan of the window's partitions). A
@@ -156,7 +288,7 @@ def reads_ddl(
     """``partition_by`` (an expression) overrides ``partitioning``: a migration keeps the
     partitioning the table was made with."""
     partition = partition_by or partition_expression(partitioning)
-    cols = ",\n    ".join(f"`{name}` {ctype}" for name, ctype in READ_COLUMNS)
+    cols = read_columns_ddl()
     projected = ", ".join(f"`{name}`" for name in PROJECTED_COLUMNS)
     return f"""CREATE TABLE IF NOT EXISTS {database}.{table}
 (
@@ -166,10 +298,11 @@ def reads_ddl(
         SELECT {projected}
         ORDER BY camera_id, ts
     ),
-    INDEX read_id_bloom read_id TYPE bloom_filter(0.01) GRANULARITY 1
+    INDEX stored_id_bloom stored_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
 ENGINE = {engine}
 PARTITION BY {partition}
+PRIMARY KEY ({READ_PRIMARY})
 ORDER BY ({READ_IDENTITY})
 SETTINGS index_granularity = 2048,
          deduplicate_merge_projection_mode = 'rebuild',
