@@ -44,14 +44,20 @@ def derive_read_id(camera_id: str, ts: datetime, plate: str) -> uuid.UUID:
     RFC 4122 version-5 UUID of ``camera\x1fmillis\x1fplate`` in `READ_NAMESPACE` (what
     ``uuid.uuid5`` gives, made without its per-call checks: it is computed for every read
     ingested, and the test suite holds it equal to ``uuid.uuid5``)."""
-    millis = int(ts.timestamp() * 1000)
-    return _uuid5(_NAMESPACE_BYTES, f"{camera_id}\x1f{millis}\x1f{plate}")
+    return derived_read_id(camera_id, int(ts.timestamp() * 1000), plate)
 
 
 def derived_read_id(camera_id: str, millis: int, plate: str) -> uuid.UUID:
     """`derive_read_id` of a time given in whole milliseconds since the epoch: what the
     store computes for a read whose id it derived (`plateledger.store.schema`)."""
     return _uuid5(_NAMESPACE_BYTES, f"{camera_id}\x1f{millis}\x1f{plate}")
+
+
+def has_derived_id(read: PlateRead) -> bool:
+    """Whether ``read``'s id is the one derived from its own camera, time and plate (its
+    stored copy, if any, then has the same plate and moment)."""
+    return read.read_id.version == 5 and read.read_id == derive_read_id(
+        read.camera_id, read.ts, read.plate)
 
 
 def _uuid5(namespace: bytes, name: str) -> uuid.UUID:

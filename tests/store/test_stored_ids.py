@@ -12,7 +12,7 @@ import pytest
 
 from plateledger.read import READ_NAMESPACE, derive_read_id
 from plateledger.search import Filters, OwnerLimit, Scope, search_area, search_exact
-from plateledger.store import ReadStore
+from plateledger.store import ReadStore, StoreError
 from plateledger.store.arrow import reads_to_arrow, rows_to_reads, to_clickhouse_uuid_bytes
 from plateledger.store.held import HELD_READS, ensure_held_table
 from plateledger.store.schema import (
@@ -195,3 +195,22 @@ def test_the_primary_index_holds_the_plate_and_time_only(store: ReadStore) -> No
         "AND name = 'reads'", {"d": store.db}).to_pylist()
     assert row == {"sorting_key": ", ".join(READ_KEY), "primary_key": READ_PRIMARY}
     assert READ_PRIMARY == "plate, ts"
+
+
+def test_a_plain_insert_naming_read_id_is_refused(store: ReadStore) -> None:
+    # docs/simulator.md: `read_id` is computed, so a batch must name it `read_id_in`
+    table = reads_to_arrow([make_read(unique_plate())])
+    ids = to_clickhouse_uuid_bytes(table.column("read_id").combine_chunks())
+    with pytest.raises(StoreError):
+        store.engine.insert_arrow("reads", table.set_column(0, "read_id", ids))
+
+
+def test_two_reads_of_one_camera_plate_and_millisecond_are_one_read(store: ReadStore) -> None:
+    # docs/simulator.md: nil ids are derived, so such a pair has one id and one key
+    read = make_read(unique_plate())
+    table = reads_to_arrow([read, read.model_copy(update={"confidence": 0.5})])
+    store.insert_arrow(table.set_column(0, "read_id", pa.array([bytes(16)] * 2, pa.binary(16))))
+    store.optimize()
+    assert list(stored_ids(store, read.plate)) == [str(read.read_id)]
+    assert store.query("SELECT count() AS n FROM {db}.reads WHERE plate = {p:String}",
+                       {"p": read.plate}).to_pylist() == [{"n": 1}]

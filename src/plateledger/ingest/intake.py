@@ -21,7 +21,7 @@ from plateledger.ingest.quarantine import (
     map_cameras,
     raw_items,
 )
-from plateledger.read import PlateRead, ReadSubmission, derive_read_id
+from plateledger.read import PlateRead, ReadSubmission, has_derived_id
 from plateledger.store.arrow import rows_to_reads
 from plateledger.store.candidates import Extras
 from plateledger.store.schema import READ_SELECT
@@ -165,7 +165,7 @@ class Intake:
         """The stored version of a read, if it is this agency's (another agency's read is
         not shown here: only that it exists)."""
         params: dict[str, Any] = {"id": str(posted.read_id)}
-        if posted.read_id == derive_read_id(posted.camera_id, posted.ts, posted.plate):
+        if has_derived_id(posted):
             # a derived id names its camera, time and plate: a stored copy has them
             params.update(plate=posted.plate, ts=posted.ts)
             where = ("plate = {plate:String} AND ts = {ts:DateTime64(3, 'UTC')} "

@@ -164,7 +164,7 @@ def _page_rows(
         f"ORDER BY ts, {TIE} LIMIT 1 BY {READ_IDENTITY}",
         params,
     )
-    def keys(table: pa.Table) -> set[tuple[object, ...]] | list[tuple[object, ...]]:
+    def keys(table: pa.Table) -> list[tuple[object, ...]]:
         # a read's identity less its plate, which is the timeline's own
         return list(zip(*(table.column(c).to_pylist()
                           for c in ("stored_id", "camera_id", "owner_id", "ts")), strict=True))

@@ -7,7 +7,7 @@ The read columns plus ``hold_id`` and ``held_at``. Retention writes and deletes 
 
 from __future__ import annotations
 
-from plateledger.store.readstore import ReadStore, copy_columns, has_current_layout
+from plateledger.store.readstore import ReadStore, has_current_layout, move_table
 from plateledger.store.schema import READ_IDENTITY, read_columns_ddl
 
 HELD_READS = "held_reads"
@@ -36,7 +36,5 @@ def ensure_held_table(store: ReadStore) -> None:
     engine.command(held_reads_ddl(store.db))
     if has_current_layout(engine, HELD_READS):
         return
-    engine.command(held_reads_ddl(store.db, RELAID))
-    copy_columns(engine, HELD_READS, RELAID, extra="hold_id, held_at")
-    engine.command(f"EXCHANGE TABLES {store.db}.{HELD_READS} AND {store.db}.{RELAID}")
-    engine.command(f"DROP TABLE {store.db}.{RELAID} SYNC")
+    move_table(engine, HELD_READS, RELAID, held_reads_ddl(store.db, RELAID),
+               extra="hold_id, held_at")

@@ -32,7 +32,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from plateledger.read import PlateRead, derive_read_id
+from plateledger.read import PlateRead, has_derived_id
 
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     "owner_id", "camera_id", "ts", "plate_raw", "plate", "region", "region_confidence",
@@ -101,7 +101,7 @@ def derived_positions(reads: Sequence[PlateRead]) -> list[int]:
     return [
         i
         for i, r in enumerate(reads)
-        if r.read_id.version == 5 and r.read_id == derive_read_id(r.camera_id, r.ts, r.plate)
+        if has_derived_id(r)
     ]
 
 

@@ -98,6 +98,18 @@ def copy_columns(engine: ClickHouseEngine, source: str, target: str, *, extra: s
     )
 
 
+def move_table(
+    engine: ClickHouseEngine, table: str, temporary: str, ddl: str, *, extra: str = ""
+) -> None:
+    """Move ``table`` to the current layout: ``temporary`` (made by ``ddl``) is filled from
+    it (`copy_columns`), the two are exchanged atomically and the old one dropped."""
+    db = engine.database
+    engine.command(ddl)
+    copy_columns(engine, table, temporary, extra=extra)
+    engine.command(f"EXCHANGE TABLES {db}.{table} AND {db}.{temporary}")
+    engine.command(f"DROP TABLE {db}.{temporary} SYNC")
+
+
 def projection_source(database: str) -> str:
     """The ``by_camera`` projection read directly, as a subquery that also gives the columns
     the table computes from those it keeps (`KEPT`: the read's id and raw plate),
@@ -206,16 +218,8 @@ class ReadStore:
                     f"not `{READ_IDENTITY}`; migrate it as docs/scale-out.md describes"
                 )
             return
-        self.engine.command(
-            reads_ddl(
-                self.db,
-                table=REKEYED,
-                partition_by=table["partition_key"] or None,
-            )
-        )
-        copy_columns(self.engine, READS, REKEYED)
-        self.engine.command(f"EXCHANGE TABLES {self.db}.{READS} AND {self.db}.{REKEYED}")
-        self.engine.command(f"DROP TABLE {self.db}.{REKEYED} SYNC")
+        ddl = reads_ddl(self.db, table=REKEYED, partition_by=table["partition_key"] or None)
+        move_table(self.engine, READS, REKEYED, ddl)
 
     # -- writing -----------------------------------------------------------------------
 
