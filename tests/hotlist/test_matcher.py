@@ -60,6 +60,17 @@ def test_short_plates_match_only_exactly_or_by_confusion() -> None:
     assert kinds(index, "AB13") == []
 
 
+def test_one_edit_needs_the_longer_key_to_have_five_characters() -> None:
+    """docs/hotlists.md: a four-character read one deletion of a five-character listed
+    plate matches (the camera missed a character), as a five-character read matches a
+    four-character listed plate; two four-character keys one apart do not."""
+    assert kinds(HotlistIndex([entry(1, "AB123")]), "AB13") == [(1, "one_edit")]
+    assert kinds(HotlistIndex([entry(1, "00000")]), "0000") == [(1, "one_edit")]
+    assert kinds(HotlistIndex([entry(1, "AB13")]), "AB123") == [(1, "one_edit")]
+    assert kinds(HotlistIndex([entry(1, "AB13")]), "AB14") == []
+    assert kinds(HotlistIndex([entry(1, "AB123")]), "AB1") == []
+
+
 def test_region_mismatch_is_noted_not_filtered() -> None:
     index = HotlistIndex([entry(1, "7ABC123", region="NV")])
     hit = index.match_reads([make_read("7ABC123", region="CA")])[0]

@@ -29,8 +29,10 @@ from plateledger.plates import MAX_PLATE_LENGTH
 from plateledger.read import PlateRead
 
 MIN_FUZZY_LENGTH = 5
-"""Keys shorter than this match only exactly or by confusion: one edit away from a
-four-character plate is too many plates to be a lead."""
+"""One edit is matched only between keys the longer of which is at least this long: one
+edit away from a four-character plate is too many plates to be a lead (a four-character
+read still matches a five-character listed plate it is one deletion of, and a
+five-character read a four-character listed plate)."""
 
 NO_EXPIRY = np.iinfo(np.int64).max
 
@@ -160,7 +162,10 @@ class _Snapshot:
             edit = MatchKind.ONE_EDIT.rank
             parts.append(((variants * TAGS + columns)[real], owners, edit))  # substitution
             parts.append((variants[real] * TAGS + FULL_KEY, owners, edit))  # read has one more
-            parts.append((keys[fuzzy] * TAGS + ANY_DELETION, fuzzy, edit))  # read has one less
+        # read has one less: a listed key of at least five, so a read of at least four
+        shorter = np.flatnonzero(lengths >= MIN_FUZZY_LENGTH - 1)
+        if len(shorter):
+            parts.append((keys[shorter] * TAGS + ANY_DELETION, shorter, MatchKind.ONE_EDIT.rank))
         queries = np.concatenate([p[0] for p in parts])
         readers = np.concatenate([p[1] for p in parts])
         ranks = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
