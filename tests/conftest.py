@@ -26,6 +26,9 @@ from plateledger.store import ReadStore
 # reports, nor their audit entries, a minute after they start: a test that wants the
 # schedule turns it on (tests/transparency/test_scheduler.py).
 os.environ.setdefault("PLATELEDGER_REPORTS_SCHEDULE", "false")
+# ... and publish the hot-list hits they withhold at the end of each second, not of each
+# day (docs/audit.md): a test reads a withheld hit's entry within a second or two of it.
+os.environ.setdefault("PLATELEDGER_WITHHELD_PUBLISH_SECONDS", "1")
 
 # No test depends on timing, property tests included: Hypothesis's per-example deadline
 # (200 ms by default) is off everywhere. (A pure Arrow property test failed once on a busy

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from plateledger.audit import AuditLog
 from plateledger.read import PlateRead, ReadSubmission
 
 
@@ -39,3 +41,16 @@ def make_read(
 def unique_plate(prefix: str = "7") -> str:
     """A plate no other test uses (the chDB store is shared by the session)."""
     return prefix + uuid.uuid4().hex[:6].upper().replace("0", "A").replace("O", "B")
+
+
+PERIODS_END = datetime(2100, 1, 1, tzinfo=UTC)
+"""A moment after the end of every publication period a test holds entries for."""
+
+
+def withheld_entries(audit: AuditLog, since: int = 0) -> list[dict[str, Any]]:
+    """The ``alert_withheld`` entries of ``audit`` from index ``since``, once every entry
+    held for the end of its period is appended (as when its period has ended)."""
+    audit.release_held(PERIODS_END)
+    entries = [r.entry for r in audit.entries(since, audit.size() - since)]
+    return [e for e in entries if e["type"] == "alert_withheld"]
+

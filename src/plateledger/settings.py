@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         description="how long a hot-list hit is kept (never past its read owner's own clock "
         "for hits, counted from the read's moment)",
     )
+    withheld_publish_seconds: int = Field(
+        default=86_400, ge=1, le=31 * 86_400,
+        description="the period whose withheld hot-list hits are appended to the audit log "
+        "together at its end (periods counted from the Unix epoch: the default day ends at "
+        "UTC midnight), so that the log does not tell when a withheld hit happened",
+    )
     webhook_networks: str = Field(
         default="",
         description="networks (CIDR, comma-separated) hot-list webhooks may post to besides "

@@ -37,6 +37,8 @@ def test_a_hit_on_a_denying_owners_read_is_withheld_and_logged(
     report = runtime.service.process([make_read(PLATE, owner=office.fpd.id, now=now)], now)
     assert (report.delivered, report.denied) == (0, 1)
     assert runtime.hits.list_hits(office.ucpd.id) == []
+    assert office.entries(before) == []  # held for the end of its period
+    office.audit_log.release_held(report.withheld_until)
     [entry] = office.entries(before)
     assert entry["type"] == "alert_withheld" and entry["policy_ids"] == ["default-deny"]
 

@@ -174,8 +174,9 @@ def policy(s: Session, world: World) -> dict[str, Any]:
 
 DECLASSIFIED = "alert_withheld"
 """The one kind of entry that denied data causes, by design: each hot-list hit an owner's
-law withheld is logged, and counted in public (docs/audit.md). The suite sets these
-entries aside, and with them every log position and size that counts them."""
+law withheld is logged, at the end of its period, and counted in public (docs/audit.md).
+The worlds' period is 31 days, so that none is appended while the probes run; the suite
+sets aside any that is, and with it every log position and size that counts it."""
 
 
 def _public_part(page: Any) -> Any:

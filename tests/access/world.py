@@ -141,9 +141,13 @@ def observe(
     requester's own), then return what every probe saw, normalised."""
     # The probes run hundreds of requests, many denied: the denial throttle (tested in
     # tests/access/test_alarm.py) would pause them on a wall-clock timer.
+    # Withheld hits are held for the end of a 31-day period: none is appended while the
+    # probes run. (One appended is public by design, docs/audit.md: its existence is
+    # counted, and an entry bundle holding it is not served whole to the list's owner,
+    # nor is that refused reading logged; the harness leaves its consequences out.)
     settings = Settings(data_dir=root / "data", store_path=store_path, secret_key="k" * 32,
                         require_totp=True, alarm_denials=100_000, throttle_denials=100_000,
-                        node_throttle_denials=100_000)
+                        node_throttle_denials=100_000, withheld_publish_seconds=31 * 86_400)
     catalog = open_catalog(settings, password_hasher=FAST)
     secrets: dict[str, str] = {}
     keys: dict[str, str] = {}

@@ -165,7 +165,9 @@ def test_the_public_summary_splits_released_from_denied(live_server: LiveServer)
     assert counts["denied_by_owner"]["ice-ero-sf"] >= 1
 
 
-def test_a_withheld_hot_list_hit_is_counted_per_owner(live_server: LiveServer) -> None:
+def test_a_withheld_hot_list_hit_is_counted_per_owner_and_list_class(
+    live_server: LiveServer,
+) -> None:
     before = httpx.get(f"{live_server.url}/v1/audit/counts", timeout=30).json()
     catalog = open_catalog(Settings(data_dir=live_server.data_dir, require_totp=False))
     try:
@@ -178,5 +180,6 @@ def test_a_withheld_hot_list_hit_is_counted_per_owner(live_server: LiveServer) -
     after = httpx.get(f"{live_server.url}/v1/audit/counts", timeout=30).json()
     was = before["withheld_hits_by_owner"].get("ucpd", 0)
     assert after["withheld_hits_by_owner"]["ucpd"] == was + 2
-    assert {"read_owner": "ucpd", "list_owner": "ice-ero-sf",
+    assert {"read_owner": "ucpd", "list_class": "immigration",
             "count": was + 2} in after["withheld_hits"]
+    assert "ice-ero-sf" not in json.dumps(after["withheld_hits"])  # never whose list

@@ -355,6 +355,8 @@ def test_a_withheld_hit_leaves_the_list_owner_nothing_but_the_bare_withheld_entr
     assert (report.delivered, report.denied) == (0, 1)
     assert hl.get("/v1/hits", headers=world.b_disp).json() == []
     assert hl.get("/v1/webhooks/outbox", headers=world.b_sup).json() == []
+    assert world.entries(before) == []  # held for the end of its period, then appended
+    world.audit.release_held(report.withheld_until)
     [entry] = world.entries(before)
     assert entry["type"] == "alert_withheld"
     assert set(entry) - {"type", "v", "time", "log_index"} == {

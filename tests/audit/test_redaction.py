@@ -150,7 +150,8 @@ def test_an_image_view_released_or_denied_by_its_owner() -> None:
     assert view_of({**entry, "allowed": True}, Reader("ca-berkeley-pd", 2)) is View.FULL
 
 
-def test_a_withheld_hot_list_hit_names_its_two_owners_and_no_plate() -> None:
+def test_a_withheld_hot_list_hit_names_its_read_owner_and_list_class_never_its_list_owner(
+) -> None:
     entry = {
         "type": "alert_withheld",
         "v": 1,
@@ -161,8 +162,18 @@ def test_a_withheld_hot_list_hit_names_its_two_owners_and_no_plate() -> None:
         "plate": "7ABC123",
     }
     summary = redact(entry)
-    assert (summary["read_owner"], summary["list_owner"]) == ("ca-oakland-pd", "us-ice-ero")
+    assert (summary["read_owner"], summary["list_class"]) == ("ca-oakland-pd", "immigration")
     assert summary["denied"] == ["ca-oakland-pd"] and "7ABC123" not in str(summary)
+    assert "us-ice-ero" not in json.dumps(summary)
+
+
+def test_a_withheld_hit_is_whole_for_its_read_owner_and_public_for_its_list_owner() -> None:
+    entry = {"type": "alert_withheld", "v": 1, "read_owner": "ca-oakland-pd",
+             "list_owner": "us-ice-ero", "list_class": "immigration",
+             "policy_ids": ["ca.sb54.no_immigration_alerts"]}  # fmt: skip
+    assert served(entry, Reader("ca-oakland-pd", 1)) == (View.FULL, entry)
+    view, shown = served(entry, Reader("us-ice-ero", 9))
+    assert view is View.PUBLIC and "us-ice-ero" not in json.dumps(shown)
 
 
 def test_administrative_entries_are_whole_for_the_acting_agency_only() -> None:
@@ -253,7 +264,8 @@ def test_the_denied_view_serves_exactly_the_documented_fields() -> None:
 
 def test_the_public_summary_serves_exactly_the_documented_fields() -> None:
     alarm = {"type": "alarm", "v": 1, "kind": "denial_burst", "agency": "ucpd", "user": "x"}
-    withheld = {"type": "alert_withheld", "v": 1, "read_owner": "a", "list_owner": "b"}
+    withheld = {"type": "alert_withheld", "v": 1, "read_owner": "a", "list_owner": "b",
+                "list_class": "stolen_vehicle"}
     page = a_search() | {"page_of": "0f8fad5b-d9cb-469f-a165-70867728950e"}
     keys = set(redact(page)) | set(redact(alarm)) | set(redact(withheld))
     assert keys == documented_views()["public"]

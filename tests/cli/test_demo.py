@@ -18,6 +18,7 @@ import pytest
 from plateledger.access.policy_source import PolicyAlertGate, PolicySource
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.catalog import open_catalog
+from plateledger.cli.demo import demo_settings
 from plateledger.demo import DEMO_PASSWORD, HOT_AMBER, HOT_STOLEN, seed_catalog, seed_hotlists
 from plateledger.hotlist import ALERT_WITHHELD, HotlistRuntime
 from plateledger.settings import Settings
@@ -141,7 +142,12 @@ def test_the_federal_immigration_list_never_matches_california_reads(demo: str) 
     # federal unit lists the same plates, and the California pack keeps every hit from it:
     # the matcher found them, none was delivered, and each is an audit entry without a plate.
     assert _hits(demo, _token(demo, "ice-ero-sf.investigator")) == []
+    # each is appended at the end of its period (a second here), not with its hit
+    deadline = time.monotonic() + 30
     withheld = [e for e in _withheld(demo) if e["list_owner"] == "ice-ero-sf"]
+    while not withheld and time.monotonic() < deadline:
+        time.sleep(0.5)
+        withheld = [e for e in _withheld(demo) if e["list_owner"] == "ice-ero-sf"]
     assert len(withheld) >= 1
     assert {(e["read_owner"], e["list_class"]) for e in withheld} == {
         ("ucpd", "immigration_violator")
@@ -191,7 +197,7 @@ def test_the_demo_lists_alert_as_the_law_allows(tmp_path: Path) -> None:
         assert [h.category for h in runtime.hits.list_hits(ids["ucpd"])] == ["stolen_vehicle"]
         assert runtime.hits.list_hits(ids["ice-ero-sf"]) == []
         assert report.denied == 2
-        withheld = [log.entry(i).entry for i in report.withheld_audit_indices]
+        withheld = report.withheld_entries
         assert {(e["read_owner"], e["list_owner"], e["list_class"]) for e in withheld} == {
             ("ucpd", "ice-ero-sf", "immigration_violator")
         }
@@ -297,3 +303,16 @@ def test_alerts_arrive_on_the_event_stream(demo: str) -> None:
     assert "event: alert" in seen
     alert = json.loads(seen[-1].removeprefix("data: "))
     assert alert["list_owner_id"] and alert["plate_listed"]
+
+
+def test_the_demo_publishes_withheld_hits_every_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: the demo appends each withheld hit with the others of its minute (a
+    deployment, daily); a period the environment sets is kept."""
+    monkeypatch.delenv("PLATELEDGER_WITHHELD_PUBLISH_SECONDS")
+    assert Settings(data_dir=tmp_path).withheld_publish_seconds == 86_400
+    assert demo_settings(tmp_path, "127.0.0.1", 8080).withheld_publish_seconds == 60
+    monkeypatch.setenv("PLATELEDGER_WITHHELD_PUBLISH_SECONDS", "5")
+    assert demo_settings(tmp_path, "127.0.0.1", 8080).withheld_publish_seconds == 5
+

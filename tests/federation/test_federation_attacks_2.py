@@ -648,6 +648,7 @@ def test_a_list_the_owner_cannot_log_is_not_stored(hub: Hub) -> None:
     with hub.catalog().engine.connect() as conn:
         assert list(conn.execute(select(shared_hotlists))) == []
     hub.plant("ucpd", [read("uc-1", UC1, plate, 2100)])
+    assert hub.log().held() == []  # no withheld hit waiting for its period's end ...
     assert hub.entries("alert_delivery") == [] and hub.entries("alert_withheld") == []
 
 

@@ -44,12 +44,11 @@ Found, and fixed (each test below failed first):
 - a list owner's node raised a partner's hit on an entry it expired before the read (now
   409 ``entry_expired``);
 - a list's words in look-alike letters (Cyrillic ``ІСЕ``) passed the immigration screen,
-  and a California city's list so worded drew California hits.
-
-Left open (strict xfail): a withheld hit is public — its ``alert_withheld`` summary names
-the list owner and its time, so a federal unit that pushed a one-plate list learns from
-the data owner's public log when the plate was read (docs/audit.md, *What denied data may
-and may not change*, says so).
+  and a California city's list so worded drew California hits;
+- a withheld hit was public at once: its ``alert_withheld`` summary named the list owner
+  and its time, so a federal unit that pushed a one-plate list learnt from the data
+  owner's public log when the plate was read (now held and published with its period's
+  others at the period's end, naming the read owner and the list's class only).
 """
 
 from __future__ import annotations
@@ -180,8 +179,12 @@ class Hub:
 
 
 @pytest.fixture
-def hub(tmp_path: Path, store_path: Path) -> Iterator[Hub]:
+def hub(request: pytest.FixtureRequest, tmp_path: Path, store_path: Path) -> Iterator[Hub]:
+    """Union City's node; ``request.param``, where given: the seconds of the period whose
+    withheld hits are published together (else the tests' environment: one)."""
+    period = getattr(request, "param", None)
     settings = Settings(
+        **({} if period is None else {"withheld_publish_seconds": period}),
         data_dir=tmp_path / "unioncity",
         store_path=store_path,
         secret_key="k" * 32,
@@ -378,20 +381,19 @@ def test_a_push_answers_the_same_whether_its_plates_were_read_here_or_not(hub: H
         answer = dict(pushed.json())
         assert answer.pop("list_id") == list_id and answer.pop("audit_index") is not None
         answers.append(answer)
+        assert hub.log().held() == []  # no withheld hit waiting for its period's end ...
         assert [e["type"] for e in hub.entries("alert_withheld", since)] == []
         assert [e["type"] for e in hub.entries("alert_delivery", since)] == []
     assert answers[0] == answers[1]
     assert queued_for(hub, "federal") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a withheld hit is public: its `alert_withheld` summary (audit/redaction.py "
-    "`redact`) names the list owner and the time, and `/v1/audit/counts` counts it per "
-    "list owner, so a federal unit that pushed a one-plate list reads from Union City's "
-    "public log that and when the plate was seen",
-)
-def test_a_withheld_hit_tells_the_public_log_nothing_of_its_list_owner(hub: Hub) -> None:
+@pytest.mark.parametrize("hub", [3600], indirect=True)  # withheld hits published hourly
+def test_a_withheld_hit_tells_the_public_log_neither_its_list_owner_nor_its_moment(
+    hub: Hub,
+) -> None:
+    """Attack: the federal unit pushes a one-plate list and watches Union City's public
+    log and counts to learn whether, and when, the plate is read."""
     plate, other = new_plate("9W"), new_plate("9W")
     pushed = hub.push("federal", pushed_list(41, "ice-ero-sf", [plate]))
     assert pushed.status_code == 200, pushed.text
@@ -401,21 +403,32 @@ def test_a_withheld_hit_tells_the_public_log_nothing_of_its_list_owner(hub: Hub)
         assert page.status_code == 200, page.text
         return page.text
 
-    def withheld_counted() -> list[Any]:
-        counts = hub.client.get("/v1/audit/counts")
-        assert counts.status_code == 200, counts.text
-        return [c for c in counts.json()["withheld_hits"] if c["list_owner"] == "ice-ero-sf"]
+    def counts() -> dict[str, Any]:
+        answer = hub.client.get("/v1/audit/counts")
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
 
-    # a read of a plate not on the list: nothing public names the federal unit
-    since = hub.size()
+    # a read of a plate not on the list, then of the listed plate: withheld, and held
+    since, before = hub.size(), counts()
     read_ok(hub.read("ucpd", other))
-    assert "ice-ero-sf" not in public_since(since) and withheld_counted() == []
-    # a read of the listed plate: withheld (the private entry says so) ...
     read_ok(hub.read("ucpd", plate))
-    until(lambda: withheld_from(hub, "federal", since), "withheld entry")
-    # ... and the public log must not tell the federal unit either
+    [(due, held)] = until(hub.log().held, "held entry")
+    assert held["list_node"] == "federal" and held["list_owner"] == "ice-ero-sf"
+    # the moment of the hit: nothing public moved
+    assert hub.size() == since and counts() == before
+    # the end of the period: appended with the period's end as its time
+    [index] = hub.log().release_held(due)
+    [entry] = withheld_from(hub, "federal", since)
+    assert entry["log_index"] == index
+    assert entry["time"] == f"{due:%Y-%m-%dT%H:%M:%S}.000Z"
+    # ... and the public log and counts say how many, of which class: not whose list
     assert "ice-ero-sf" not in public_since(since)
-    assert withheld_counted() == []
+    after = counts()
+    assert "ice-ero-sf" not in json.dumps(after)
+    assert after["withheld_hits_by_owner"]["ucpd"] == (
+        before["withheld_hits_by_owner"].get("ucpd", 0) + 1)
+    assert {"read_owner": "ucpd", "list_class": entry["list_class"],
+            "count": 1} in after["withheld_hits"]
 
 
 def test_two_list_owners_of_one_plate_are_each_queued_only_their_own_hit(hub: Hub) -> None:

@@ -12,7 +12,6 @@ from sqlalchemy.exc import OperationalError
 
 from plateledger.audit import AuditLog, NoteSigner
 from plateledger.hotlist import (
-    ALERT_WITHHELD,
     Alert,
     AlertStream,
     HitService,
@@ -20,7 +19,7 @@ from plateledger.hotlist import (
     HotlistStore,
     WebhookOutbox,
 )
-from tests.factories import make_read
+from tests.factories import make_read, withheld_entries
 from tests.hotlist.conftest import CHP, ICE, OAKLAND, RENO, SAN_JOSE, RecordingGate
 
 WITHHELD_FIELDS = {"type", "v", "time", "log_index", "read_owner", "list_owner", "list_class",
@@ -28,8 +27,7 @@ WITHHELD_FIELDS = {"type", "v", "time", "log_index", "read_owner", "list_owner",
 
 
 def withheld(audit: AuditLog, since: int = 0) -> list[dict[str, Any]]:
-    entries = [r.entry for r in audit.entries(since, audit.size() - since)]
-    return [e for e in entries if e["type"] == ALERT_WITHHELD]
+    return withheld_entries(audit, since)
 
 
 def test_a_hit_on_own_reads_is_stored_audited_and_counted(
@@ -58,6 +56,7 @@ def test_an_immigration_list_never_matches_california_reads(
     report = service.process([make_read("7ABC123", owner=OAKLAND, state="CA")])
     assert (report.candidates, report.delivered, report.denied) == (1, 0, 1)
     assert hits.list_hits(ICE) == []
+    assert [e for _, e in audit.held()] == list(report.withheld_entries)
     [entry] = withheld(audit)
     assert set(entry) == WITHHELD_FIELDS
     assert (entry["read_owner"], entry["list_owner"], entry["list_class"]) == (
@@ -65,7 +64,7 @@ def test_an_immigration_list_never_matches_california_reads(
     )
     assert "ca-gov-7284.6-no-immigration-hotlist" in entry["policy_ids"]
     assert "7ABC123" not in str(entry)
-    assert report.withheld_audit_indices == (entry["log_index"],)
+    assert entry["time"] == f"{report.withheld_until:%Y-%m-%dT%H:%M:%S}.000Z"
 
 
 def test_every_withheld_hit_is_its_own_audit_entry(

@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 
 from plateledger.audit import AuditLog
 from plateledger.hotlist import (
-    ALERT_WITHHELD,
     FileType,
     FileTypeRefused,
     HitService,
@@ -19,7 +18,7 @@ from plateledger.hotlist import (
 )
 from plateledger.policy import OwnerDecision, PolicyEngine
 from plateledger.policy.alert import ImportQuestion
-from tests.factories import make_read
+from tests.factories import make_read, withheld_entries
 from tests.hotlist.conftest import ICE, OAKLAND, RENO, SAN_JOSE, RecordingGate
 
 IVF = FileType.NCIC_IMMIGRATION_VIOLATOR
@@ -112,8 +111,7 @@ def test_an_immigration_violator_entry_never_matches_california_reads_whatever_i
     assert [h.read.plate for h in hits.list_hits(SAN_JOSE)] == ["8XYZ999"]
     asked = {q.file_type: q.screened_class for q in gate.asked}
     assert asked == {IVF.value: "immigration_violator", "state": "stolen_vehicle"}
-    [entry] = [r.entry for r in audit.entries(0, audit.size())
-               if r.entry["type"] == ALERT_WITHHELD]
+    [entry] = withheld_entries(audit)
     assert "ca-gov-7284.6-no-immigration-violator-file" in entry["policy_ids"]
     assert entry["list_class"] == "immigration_violator"
 

@@ -49,7 +49,7 @@ from plateledger.hotlist.importing import parse_csv
 from plateledger.policy import AgencyFacts, AgencyKind, PolicyEngine, default_packs
 from plateledger.settings import Settings
 from tests.conftest import LiveServer
-from tests.factories import make_read, unique_plate
+from tests.factories import make_read, unique_plate, withheld_entries
 from tests.hotlist.conftest import OAKLAND, RENO, SLUGS, alert_agreement
 from tests.hotlist.receiver import Receiver
 
@@ -166,8 +166,7 @@ def test_a_stolen_vehicle_list_whose_source_is_dhs_ero_never_matches_the_states_
     store.import_list(RENO, "stolen", "DHS ERO", "stolen_vehicle", [{"plate": plate}])
     report = service.process([make_read(plate, owner=agency, state=state)])
     assert (report.candidates, report.delivered, report.denied) == (1, 0, 1)
-    [withheld] = [r.entry for r in audit.entries(0, audit.size())
-                  if r.entry["type"] == "alert_withheld"]  # fmt: skip
+    [withheld] = withheld_entries(audit)
     assert withheld["list_class"] == "immigration_violator"
     assert any(rule.startswith(prefix) for rule in withheld["policy_ids"]), withheld
 
@@ -186,8 +185,7 @@ def test_an_immigration_violator_file_entry_never_matches_the_states_reads(
                       [{"plate": plate, "file_type": "ncic_immigration_violator"}])
     report = service.process([make_read(plate, owner=agency, state=state)])
     assert (report.delivered, report.denied) == (0, 1)
-    [withheld] = [r.entry for r in audit.entries(0, audit.size())
-                  if r.entry["type"] == "alert_withheld"]  # fmt: skip
+    [withheld] = withheld_entries(audit)
     assert f"{prefix}" in " ".join(withheld["policy_ids"]), withheld
 
 

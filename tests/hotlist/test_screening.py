@@ -10,7 +10,6 @@ import pytest
 
 from plateledger.audit import AuditLog
 from plateledger.hotlist import (
-    ALERT_WITHHELD,
     Category,
     HitService,
     HitStore,
@@ -20,12 +19,12 @@ from plateledger.hotlist import (
     screened_class,
 )
 from plateledger.policy import ReasonFlag
-from tests.factories import make_read
+from tests.factories import make_read, withheld_entries
 from tests.hotlist.conftest import ICE, OAKLAND, RENO, SAN_JOSE, RecordingGate
 
 
 def withheld(audit: AuditLog) -> list[dict[str, Any]]:
-    return [r.entry for r in audit.entries(0, audit.size()) if r.entry["type"] == ALERT_WITHHELD]
+    return withheld_entries(audit)
 
 
 @pytest.mark.parametrize(("source", "description"), [

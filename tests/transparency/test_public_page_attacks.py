@@ -89,7 +89,7 @@ FIGURES = ("searches_by_day", "searches_by_purpose", "searches_by_offense", "par
 REPORT_CODES = ("ca-policy", "va-annual", "or-monthly", "or-quarterly", "mn-audit",
                 "vt-annual", "nh-annual")
 PUBLIC_SUMMARY = {"type", "v", "time", "log_index", "agencies", "released", "denied",
-                  "purpose", "result_count", "later_page", "alarm", "read_owner", "list_owner"}
+                  "purpose", "result_count", "later_page", "alarm", "read_owner", "list_class"}
 """The fields of the `public` view (docs/audit.md, *Who sees what*)."""
 DENIED_VIEW = {"type", "v", "time", "log_index", "user", "agency", "requested_by_agency",
                "purpose", "denied", "search_id", "requesting_node", "requesting_key_id",
@@ -332,7 +332,8 @@ def test_hits_alerts_and_withheld_hits_are_counted_where_they_happened(world: Wo
     by_day = {r[0]: r[1:] for r in ucpd["figures"]["searches_by_day"]["rows"]}
     assert sum(v[1] for v in by_day.values()) == 1 and sum(v[2] for v in by_day.values()) == 2
     counts = world.snapshot["counts"]
-    assert counts["withheld_hits"] == [{"read_owner": "ucpd", "list_owner": "fpd", "count": 1}]
+    assert counts["withheld_hits"] == [
+        {"read_owner": "ucpd", "list_class": "stolen_vehicle", "count": 1}]
     assert counts["by_type"]["alert_delivery"] == 3
 
 
@@ -736,7 +737,7 @@ def test_one_search_cannot_be_singled_out_by_differencing_public_answers(
 def test_a_public_summary_holds_only_the_documented_fields(world: World) -> None:
     """Promise (docs/audit.md, *Who sees what*): without a login every entry is served as
     its public summary — type, time, agencies, released, denied, purpose, result count,
-    alarm, the owners of a withheld hit — and nothing else."""
+    alarm, a withheld hit's read owner and list class — and nothing else."""
     entries = world.get("/v1/audit/entries", limit=1000).json()["entries"]
     assert len(entries) == world.log.size()
     for item in entries:

@@ -211,6 +211,7 @@ class Resources:
             webhook_networks=settings.webhook_networks,
             max_entries=settings.hotlist_max_entries,
             hit_retention=timedelta(days=settings.hit_retention_days),
+            withheld_period=timedelta(seconds=settings.withheld_publish_seconds),
         )
         self.shared_hotlists.attach(self.hotlist)
         self.hotlist.hits.read_clock = self._hit_clock

@@ -12,14 +12,17 @@ import base64
 import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import rfc8785
 from sqlalchemy import (
     Connection,
     Engine,
     LargeBinary,
     bindparam,
+    delete,
     func,
     insert,
     literal,
@@ -36,13 +39,21 @@ from plateledger.audit.entry import AuditRecord, EntryType, canonical_entry, new
 from plateledger.audit.errors import (
     AppendConflictError,
     AuditError,
+    EntryError,
     LogRangeError,
     TamperedLogError,
 )
 from plateledger.audit.hashing import EMPTY_ROOT, leaf_hash
 from plateledger.audit.note import KEY_FILE, VERIFIER_FILE, NoteSigner
 from plateledger.audit.proof import consistency_ranges, inclusion_ranges, ranges_nodes
-from plateledger.audit.schema import HEAD_ID, audit_entries, audit_head, audit_nodes, metadata
+from plateledger.audit.schema import (
+    HEAD_ID,
+    audit_entries,
+    audit_head,
+    audit_held,
+    audit_nodes,
+    metadata,
+)
 
 _IN_CHUNK = 500  # keys per IN (...) list: well under every driver's parameter limit
 
@@ -56,6 +67,8 @@ _BUMP = (
 _SIZE = select(audit_head.c.size)
 _ADD_ENTRIES = insert(audit_entries)
 _ADD_NODES = insert(audit_nodes)
+_HOLD = insert(audit_held)
+_DUE = select(audit_held.c.id).where(audit_held.c.release_at <= bindparam("at")).limit(1)
 _MOVE_HEAD = (
     update(audit_head)
     .where(audit_head.c.id == HEAD_ID, audit_head.c.size == bindparam("from_size"))
@@ -65,6 +78,18 @@ _MOVE_HEAD = (
         updated_at=bindparam("at"),
     )
 )
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _moment(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _rfc3339(ms: int) -> str:
+    return _moment(ms).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class AuditLog:
@@ -172,7 +197,10 @@ class AuditLog:
 
     def _append(self, conn: Connection, batch: list[Mapping[str, Any]]) -> list[int]:
         """Write ``batch`` after the head row's lock is taken on ``conn``."""
-        size = self._take_writer_lock(conn)
+        return self._write(conn, self._take_writer_lock(conn), batch)
+
+    def _write(self, conn: Connection, size: int, batch: list[Mapping[str, Any]]) -> list[int]:
+        """Write ``batch`` at ``size``, the head row's lock held on ``conn``."""
         tree = CompactRange(size, self._hashes(conn, subtrees(0, size)))
         now = utc_now()
         entry_rows: list[dict[str, Any]] = []
@@ -199,6 +227,68 @@ class AuditLog:
         if moved.rowcount != 1:
             raise AppendConflictError(f"tree head moved away from size `{size}` mid-append")
         return list(range(size, size + len(batch)))
+
+    # -- entries held for a fixed publication time ----------------------------------
+
+    def append_and_hold(
+        self, entries: Iterable[Mapping[str, Any]], held: Iterable[Mapping[str, Any]],
+        until: datetime,
+    ) -> list[int]:  # fmt: skip
+        """Append ``entries`` and keep ``held`` for `release_held` at ``until``, in one
+        transaction (all or nothing); return the appended entries' indexes.
+
+        A held entry is durable at once and checked as an appended one would be; it is
+        appended at ``until`` with ``until`` as its time, in an order that does not depend
+        on when it was held."""
+        batch, kept = list(entries), [self._held_bytes(e) for e in held]
+        release_at = _ms(until)
+        with self._lock, self._engine.begin() as conn:
+            indexes = self._append(conn, batch) if batch else []
+            if kept:
+                conn.execute(_HOLD, [{"release_at": release_at, "entry": e} for e in kept])
+        return indexes
+
+    @staticmethod
+    def _held_bytes(entry: Mapping[str, Any]) -> bytes:
+        if "time" in entry:
+            raise EntryError("a held entry must not set `time`: its release sets it")
+        canonical_entry(entry, 0, utc_now())  # refused now, not at its release
+        return rfc8785.dumps(dict(entry))
+
+    def held(self) -> list[tuple[datetime, dict[str, Any]]]:
+        """The entries held and not yet released, with the time each is due."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(audit_held.c.release_at, audit_held.c.entry)
+                                .order_by(audit_held.c.id)).all()  # fmt: skip
+        return [(_moment(r.release_at), json.loads(bytes(r.entry))) for r in rows]
+
+    def next_release(self) -> datetime | None:
+        """When the earliest held entry is due, if any is held."""
+        with self._engine.connect() as conn:
+            due = conn.execute(select(func.min(audit_held.c.release_at))).scalar()
+        return None if due is None else _moment(int(due))
+
+    def release_held(self, now: datetime | None = None) -> list[int]:
+        """Append every held entry due at ``now`` and forget it, in one transaction: each
+        is appended once, whichever process releases it. Entries due at one time are
+        appended together, ordered by content. Returns the new entries' indexes."""
+        moment = _ms(now or datetime.now(UTC))
+        with self._engine.connect() as conn:
+            if conn.execute(_DUE, {"at": moment}).first() is None:
+                return []
+        with self._lock, self._engine.begin() as conn:
+            size = self._take_writer_lock(conn)
+            rows = sorted(conn.execute(select(audit_held.c.id, audit_held.c.release_at,
+                                              audit_held.c.entry)
+                                       .where(audit_held.c.release_at <= moment)),
+                          key=lambda r: (r.release_at, bytes(r.entry)))  # fmt: skip
+            if not rows:
+                return []
+            batch: list[Mapping[str, Any]] = [
+                {**json.loads(bytes(r.entry)), "time": _rfc3339(r.release_at)} for r in rows]
+            indexes = self._write(conn, size, batch)
+            conn.execute(delete(audit_held).where(audit_held.c.id.in_([r.id for r in rows])))
+        return indexes
 
     def _take_writer_lock(self, conn: Connection) -> int:
         """Bump the head row first thing in the transaction; return the tree size.

@@ -153,14 +153,15 @@ def _actor(entry: Mapping[str, Any], reader: Reader) -> bool:
     agency_id = entry.get("agency_id")
     if isinstance(agency_id, int) and not isinstance(agency_id, bool):
         return agency_id == reader.agency_id
-    actor = entry.get("list_owner") if entry.get("type") == "alert_withheld" else None
-    return (entry.get("agency") or actor) == reader.slug
+    return entry.get("agency") == reader.slug
 
 
 def view_of(entry: Mapping[str, Any], reader: Reader) -> View:
     """Which view of ``entry`` an auditor or supervisor of ``reader`` is served."""
     if _actor(entry, reader):
         return View.FULL
+    if entry.get("type") == "alert_withheld" and entry.get("read_owner") == reader.slug:
+        return View.FULL  # the owner whose law withheld it: whose list, which rules
     if is_access(entry):
         if reader.slug in returned_to(entry):
             # an entry that counts per owner may describe other owners' reads too; one
@@ -224,8 +225,12 @@ def _agencies(entry: Mapping[str, Any]) -> list[str]:
     """The agencies that took part: who acted, for whom, and (outside accesses) the
     agencies the entry is about. Owners that denied an access are not among them."""
     found: set[str] = set()
+    # a withheld hit's list owner is not told, nor anyone else (redact)
+    withheld = entry.get("type") == "alert_withheld"
     for key in _AGENCY_KEYS:
         value = entry.get(key)
+        if withheld and key == "list_owner":
+            continue
         if isinstance(value, str):
             found.add(value)
     for key in _AGENCY_LIST_KEYS:
@@ -244,7 +249,10 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
     requesting, on whose behalf, partners), and for an access the owners that released
     data (``released``) and those that denied it (``denied``); the purpose, the result
     count, whether a search entry is a later page of a search (``later_page``, never which
-    search), an alarm's kind, the owners of a withheld hot-list hit, and the owner and the
+    search), an alarm's kind, a withheld hot-list hit's read owner and list class (never
+    its list's owner: published together at the end of their period, withheld hits
+    tell the public how many the law kept from each class of list, and tell no list's
+    owner that its plate was seen), and the owner and the
     count per rule id of reads dropped in collection zones (``zone_drop``). Plates, user
     names, query elements, case numbers, reasons and anything else are left out.
     """
@@ -269,7 +277,7 @@ def redact(entry: Mapping[str, Any]) -> dict[str, Any]:
     if entry.get("type") == "alarm" and isinstance(entry.get("kind"), str):
         summary["alarm"] = entry["kind"]
     if entry.get("type") == "alert_withheld":
-        for key in ("read_owner", "list_owner"):
+        for key in ("read_owner", "list_class"):
             if isinstance(entry.get(key), str):
                 summary[key] = entry[key]
     if entry.get("type") == "zone_drop" and isinstance(entry.get("owner_agency"), str):

@@ -10,6 +10,10 @@
   (`plateledger.audit.witness.CatalogWitnessState`): per log, the latest checkpoint it
   cosigned and the last one it was shown; and each checkpoint it refused as
   inconsistent with the one it held, kept as evidence.
+- ``audit_held``: entries written now and appended at a fixed later time
+  (`AuditLog.append_and_hold`, `AuditLog.release_held`): a withheld hot-list hit is
+  recorded at once but published with the period's others, so that the log's public
+  order and times do not tell when it happened.
 
 The catalog's migrations include this ``metadata``.
 """
@@ -88,4 +92,12 @@ witness_conflicts = Table(
     Column("seen_at", String(40), nullable=False),
     Column("audit_index", BigInteger, nullable=True),
     UniqueConstraint("origin", "size", "root_hash"),
+)
+
+audit_held = Table(
+    "audit_held",
+    metadata,
+    Column("id", _Key, primary_key=True, autoincrement=True),
+    Column("release_at", BigInteger, nullable=False, index=True),  # ms since the epoch
+    Column("entry", LargeBinary, nullable=False),  # canonical JSON, without time or index
 )

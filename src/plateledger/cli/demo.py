@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -51,6 +52,9 @@ out = Console()
 
 
 FEED_PLATES = 500
+DEMO_WITHHELD_SECONDS = 60
+"""The demo publishes the hot-list hits it withholds every minute (a deployment: daily)."""
+WITHHELD_ENV = "PLATELEDGER_WITHHELD_PUBLISH_SECONDS"
 
 
 @dataclass
@@ -190,7 +194,7 @@ def demo(
         run_federated(data_dir / "federated", reads=reads, seed=seed, days=days, host=host,
                       port=port, serve=serve)
         return
-    settings = Settings(data_dir=data_dir, host=host, port=port)
+    settings = demo_settings(data_dir, host, port)
     data_dir.mkdir(parents=True, exist_ok=True)
     prepared = prepare(settings, reads=reads, seed=seed, days=days)
     accounts = prepared.accounts
@@ -239,6 +243,16 @@ def demo(
         finally:
             if feeder is not None:
                 feeder.stop()
+
+
+def demo_settings(data_dir: Path, host: str, port: int) -> Settings:
+    """The demo server's settings: the environment's, but for withheld hits published
+    every minute (unless the environment says otherwise), so that they show while the
+    demo runs."""
+    settings = Settings(data_dir=data_dir, host=host, port=port)
+    if WITHHELD_ENV in os.environ:
+        return settings
+    return settings.model_copy(update={"withheld_publish_seconds": DEMO_WITHHELD_SECONDS})
 
 
 def demo_code(
@@ -433,7 +447,8 @@ def run_federated(base: Path, *, reads: int, seed: int, days: float, host: str, 
                 servers.append(subprocess.Popen(
                     [sys.executable, "-m", "plateledger.cli.main", "serve", "--data-dir",
                      str(base / node.name), "--host", host, "--port", url.rsplit(":", 1)[1]],
-                    stdout=log, stderr=subprocess.STDOUT))
+                    stdout=log, stderr=subprocess.STDOUT,
+                    env={WITHHELD_ENV: str(DEMO_WITHHELD_SECONDS), **os.environ}))
         for server, url in zip(servers, urls.values(), strict=True):
             try:
                 _wait_ready(url, server)

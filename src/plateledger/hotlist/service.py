@@ -3,8 +3,10 @@
 For each batch of reads (after they are stored): match against the index; for each
 candidate, ask the gate about its entry (`AlertQuestion`: the list's declared category,
 the entry's screened class, its case number and screened words), once per distinct
-question; append, in one all-or-nothing write, one ``alert_delivery`` audit entry per
-allowed hit and one ``alert_withheld`` entry per withheld hit; then store the delivered
+question; in one all-or-nothing write, append one ``alert_delivery`` audit entry per
+allowed hit and hold one ``alert_withheld`` entry per withheld hit for the end of its
+period (`plateledger.hotlist.withheld`: the log then tells how many hits a period
+withheld, never when one happened); then store the delivered
 hits and queue webhook rows in one transaction, and only then hand the alerts to the live
 channels (SSE, MQTT). If the gate fails the hit is withheld; if the audit log fails,
 ``process`` raises and nothing is delivered: no decision, or no audit entry, means no
@@ -34,7 +36,7 @@ import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -47,6 +49,7 @@ from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
 from plateledger.hotlist.screening import entry_question
 from plateledger.hotlist.store import HotlistStore
 from plateledger.hotlist.webhook import WebhookOutbox
+from plateledger.hotlist.withheld import DEFAULT_PERIOD, release_time
 from plateledger.policy import OwnerDecision
 from plateledger.policy.alert import AlertQuestion
 from plateledger.read import PlateRead
@@ -93,8 +96,10 @@ class DeliveryReport:
     out before the gate (`owners_hit`)."""
     alerts: tuple[Alert, ...] = ()
     hit_read_ids: frozenset[str] = field(default_factory=frozenset)
-    withheld_audit_indices: tuple[int, ...] = ()
-    """The ``alert_withheld`` audit entries this batch appended, in order."""
+    withheld_entries: tuple[Mapping[str, Any], ...] = ()
+    """The ``alert_withheld`` entries this batch held, in order."""
+    withheld_until: datetime | None = None
+    """When they are appended to the audit log (`AuditLog.release_held`)."""
 
 
 ALERT_WITHHELD = "alert_withheld"
@@ -162,6 +167,7 @@ class HitService:
         sinks: Sequence[AlertSink] = (),
         agency_name: Callable[[int], str] = str,
         shared: SharedHits | None = None,
+        withheld_period: timedelta = DEFAULT_PERIOD,
     ) -> None:
         self.index = index
         self.store = store
@@ -172,6 +178,7 @@ class HitService:
         self.sinks = list(sinks)
         self.agency_name = agency_name
         self.shared = shared
+        self.withheld_period = withheld_period
 
     def _decide(self, question: AlertQuestion) -> OwnerDecision:
         try:
@@ -283,8 +290,11 @@ class HitService:
                 withheld.append((question, decision.policy_ids, shared.get(hit.list_id)))
         entries = [_audit_entry(a, q, ids, self.agency_name, shared.get(a.list_id))
                    for a, q, ids in alerts]  # fmt: skip
-        entries += [_withheld_entry(q, ids, self.agency_name, s) for q, ids, s in withheld]
-        indices = self.audit.append_many(entries) if entries else []
+        held = tuple(_withheld_entry(q, ids, self.agency_name, s) for q, ids, s in withheld)
+        # withheld hits are published at the end of the period (wall-clock time)
+        until = release_time(datetime.now(UTC), self.withheld_period) if held else None
+        indices = (self.audit.append_and_hold(entries, held, until)
+                   if until is not None else self.audit.append_many(entries))  # fmt: skip
         delivered = tuple(
             a.model_copy(update={"audit_index": i})
             for (a, _, _), i in zip(alerts, indices, strict=False)
@@ -317,7 +327,8 @@ class HitService:
             near_misses=near_misses,
             alerts=delivered,
             hit_read_ids=frozenset(a.read.read_id for a in delivered),
-            withheld_audit_indices=tuple(indices[len(alerts):]),
+            withheld_entries=held,
+            withheld_until=until,
         )
 
     @staticmethod

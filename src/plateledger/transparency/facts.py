@@ -102,8 +102,9 @@ def fact_of(index: int, entry: Mapping[str, Any]) -> Fact:
     kind = str(entry.get("type"))
     access = is_access(entry)
     owner = _str(entry.get("owner_agency")) or _str(entry.get("read_owner"))
-    list_owner = _str(entry.get("list_owner"))
-    agency = _str(entry.get("agency")) or (list_owner if kind == "alert_withheld" else None)
+    # a withheld hit's list owner is not public (redaction.redact)
+    list_owner = None if kind == "alert_withheld" else _str(entry.get("list_owner"))
+    agency = _str(entry.get("agency"))
     counts = entry.get("counts")
     dropped = 0
     if kind == "zone_drop" and isinstance(counts, Mapping):

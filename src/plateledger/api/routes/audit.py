@@ -219,7 +219,8 @@ def get_counts(
 ) -> dict[str, Any]:
     """Counts over the public summaries of the latest ``window`` entries: entries by type,
     searches by purpose, accesses each owner released and denied, hot-list hits withheld
-    from each list owner per owner of the reads, alarms by kind, and reads dropped in
+    per owner of the reads and class of the list (published together at the end of
+    each day: never whose list it was), alarms by kind, and reads dropped in
     collection zones per owner and rule id."""
     size = log.size()
     start = max(0, size - window)
@@ -251,7 +252,7 @@ def count(summaries: list[dict[str, Any]]) -> dict[str, Any]:
             row["searches"] += 1
             row["reads"] += int(s.get("result_count", 0))
         if kind == "alert_withheld":
-            withheld[(str(s.get("read_owner", "")), str(s.get("list_owner", "")))] += 1
+            withheld[(str(s.get("read_owner", "")), str(s.get("list_class", "")))] += 1
         else:
             released.update(s.get("released", ()))
             denied.update(s.get("denied", ()))
@@ -270,8 +271,8 @@ def count(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         "denied_by_owner": dict(sorted(denied.items())),
         "withheld_hits_by_owner": dict(sorted(by_owner.items())),
         "withheld_hits": [
-            {"read_owner": owner, "list_owner": to, "count": n}
-            for (owner, to), n in sorted(withheld.items())
+            {"read_owner": owner, "list_class": klass, "count": n}
+            for (owner, klass), n in sorted(withheld.items())
         ],
         "alarms_by_kind": dict(sorted(alarms.items())),
         "zone_drops": [

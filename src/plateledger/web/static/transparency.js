@@ -39,7 +39,7 @@ async function stats() {
     countRows(document.querySelector("#withheld-counts tbody"),
       counts.withheld_hits.length
         ? counts.withheld_hits.map((w) => [
-          `${agencies.bySlug(w.read_owner)} → ${agencies.bySlug(w.list_owner)}`, w.count])
+          `${agencies.bySlug(w.read_owner)}: ${w.list_class}`, w.count])
         : [["No hot-list hit withheld", 0]]);
     countRows(document.querySelector("#zone-counts tbody"),
       counts.zone_drops.length

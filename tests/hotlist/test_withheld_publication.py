@@ -1,0 +1,179 @@
+"""A withheld hit is recorded at once and published at the end of its period.
+
+A list's owner must not learn from the read owner's public log when its plate was seen:
+each withheld hit is written, in the batch's transaction, to the held entries and
+appended with its period's others at the period's end, with that time, in an order set
+by content (docs/audit.md, *What denied data may and may not change*). Each test below
+tries to read a hit's moment, or to lose or double a held entry.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine
+
+from plateledger.audit import AuditLog, EntryError, NoteSigner, new_entry
+from plateledger.hotlist import HitService, HitStore, HotlistIndex, HotlistRuntime, HotlistStore
+from plateledger.hotlist.schema import create_tables
+from plateledger.hotlist.withheld import WithheldRelease, release_time
+from tests.factories import make_read
+from tests.hotlist.conftest import ICE, OAKLAND, RENO, SLUGS, RecordingGate
+
+
+def held_service(engine: Engine, audit: AuditLog, gate: RecordingGate,
+                 period: timedelta = timedelta(days=1)) -> tuple[HitService, HotlistStore]:
+    store = HotlistStore(engine)
+    index = HotlistIndex()
+    index.follow(store)
+    service = HitService(index, store, HitStore(engine), gate, audit, withheld_period=period,
+                         agency_name=lambda agency: SLUGS.get(agency, str(agency)))
+    return service, store
+
+
+def test_a_withheld_hit_appends_nothing_until_its_period_ends(
+    service: HitService, hotlists: HotlistStore, audit: AuditLog
+) -> None:
+    hotlists.import_list(ICE, "ero", "NCIC IVF", "immigration_violator", [{"plate": "7ABC123"}])
+    size = audit.size()
+    report = service.process([make_read("7ABC123", owner=OAKLAND)])
+    assert report.denied == 1 and report.withheld_until is not None
+    assert audit.size() == size  # the log does not move when the hit happens
+    assert [(due, entry["list_owner"]) for due, entry in audit.held()] == [
+        (report.withheld_until, "ice-ero")
+    ]
+    assert audit.release_held(report.withheld_until - timedelta(milliseconds=1)) == []
+    [index] = audit.release_held(report.withheld_until)
+    entry = audit.entry(index).entry
+    assert entry["time"] == f"{report.withheld_until:%Y-%m-%dT%H:%M:%S}.000Z"
+    assert audit.held() == [] and audit.release_held(report.withheld_until) == []
+
+
+def test_a_day_ends_at_utc_midnight_and_a_period_at_a_multiple_of_itself() -> None:
+    day = datetime(2026, 12, 8, tzinfo=UTC)
+    assert release_time(datetime(2026, 12, 7, 15, 3, 9, tzinfo=UTC)) == day
+    assert release_time(datetime(2026, 12, 7, 23, 59, 59, 999000, tzinfo=UTC)) == day
+    assert release_time(day) == day + timedelta(days=1)  # midnight opens the next day
+    assert release_time(datetime(2026, 12, 7, 15, 3, tzinfo=UTC), timedelta(hours=1)) == (
+        datetime(2026, 12, 7, 16, tzinfo=UTC))
+    with pytest.raises(ValueError, match="positive"):
+        release_time(day, timedelta(0))
+
+
+def released_in_order(tmp_path: Path, gate: RecordingGate, first: str, second: str) -> list[bytes]:
+    """Two withheld hits, read in the order given, published: the entries' bytes."""
+    tmp_path.mkdir()
+    engine = create_engine(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
+    create_tables(engine)
+    audit = AuditLog(engine, signer=NoteSigner.load_or_create(tmp_path / "keys", "t/held"))
+    audit.create_tables()
+    service, store = held_service(engine, audit, gate)
+    store.import_list(ICE, "ero", "NCIC IVF", "immigration_violator", [{"plate": "7ICE123"}])
+    store.import_list(RENO, "reno", "local", "stolen_vehicle", [{"plate": "7REN123"}])
+    for plate in (first, second):
+        assert service.process([make_read(plate, owner=OAKLAND)]).denied == 1
+    indexes = audit.release_held(datetime(2100, 1, 1, tzinfo=UTC))
+    entries = [audit.entry(i).entry for i in indexes]
+    engine.dispose()
+    return [repr({k: v for k, v in e.items() if k not in ("time", "log_index")}).encode()
+            for e in entries]
+
+
+def test_the_order_of_a_periods_entries_does_not_tell_which_hit_came_first(
+    tmp_path: Path, gate: RecordingGate
+) -> None:
+    one = released_in_order(tmp_path / "a", gate, "7ICE123", "7REN123")
+    other = released_in_order(tmp_path / "b", gate, "7REN123", "7ICE123")
+    assert len(one) == 2 and one == other
+
+
+def test_each_held_entry_is_appended_once_whichever_process_releases_it(
+    engine: Engine, audit: AuditLog, tmp_path: Path
+) -> None:
+    until = datetime(2026, 12, 8, tzinfo=UTC)
+    audit.append_and_hold([], [new_entry("alert_withheld", read_owner="a", list_owner="b",
+                                         list_class=f"c{i}", policy_ids=["r"])
+                               for i in range(20)], until)  # fmt: skip
+    # two processes' logs over one database, releasing at once
+    other = AuditLog(engine, signer=NoteSigner.load_or_create(tmp_path / "k2", "test/hotlist"))
+    released: list[list[int]] = []
+    start = threading.Barrier(2)
+
+    def release(log: AuditLog) -> None:
+        start.wait()
+        released.append(log.release_held(until))
+
+    threads = [threading.Thread(target=release, args=(log,)) for log in (audit, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(len(r) for r in released) == [0, 20]
+    classes = [audit.entry(i).entry["list_class"] for i in range(audit.size())]
+    assert sorted(classes) == sorted(f"c{i}" for i in range(20)) and audit.held() == []
+    audit.check_contents()
+
+
+def test_a_batch_is_appended_and_held_all_or_nothing(audit: AuditLog) -> None:
+    until = datetime(2026, 12, 8, tzinfo=UTC)
+    good = new_entry("alert_withheld", read_owner="a", list_owner="b", policy_ids=[])
+    with pytest.raises(EntryError):  # a held entry that could never be appended
+        audit.append_and_hold([new_entry("alert_delivery", hit_id="h")],
+                              [{**good, "bad": float("nan")}], until)  # fmt: skip
+    with pytest.raises(EntryError):  # an appended entry that cannot be written
+        audit.append_and_hold([{"type": "alert_delivery", "log_index": 3}], [good], until)
+    assert audit.size() == 0 and audit.held() == []
+
+
+def test_a_held_entry_may_not_choose_its_own_time(audit: AuditLog) -> None:
+    with pytest.raises(EntryError, match="time"):
+        audit.append_and_hold([], [new_entry("alert_withheld", time="2026-12-07T15:03:09Z")],
+                              datetime(2026, 12, 8, tzinfo=UTC))
+    assert audit.held() == []
+
+
+def test_held_entries_outlive_the_process_that_held_them(
+    engine: Engine, audit: AuditLog, tmp_path: Path
+) -> None:
+    until = datetime(2026, 12, 8, tzinfo=UTC)
+    audit.append_and_hold([], [new_entry("alert_withheld", read_owner="a", list_owner="b")],
+                          until)
+    restarted = AuditLog(engine, signer=NoteSigner.load_or_create(tmp_path / "r", "t/held"))
+    assert restarted.next_release() == until
+    assert len(restarted.release_held(until)) == 1 and restarted.next_release() is None
+
+
+def test_the_server_publishes_withheld_hits_when_their_period_ends(
+    engine: Engine, audit: AuditLog, gate: RecordingGate
+) -> None:
+    service, store = held_service(engine, audit, gate, period=timedelta(seconds=1))
+    store.import_list(ICE, "ero", "NCIC IVF", "immigration_violator", [{"plate": "7ABC123"}])
+    release = WithheldRelease(audit, poll=0.05)
+    release.start()
+    try:
+        report = service.process([make_read("7ABC123", owner=OAKLAND)])
+        assert report.withheld_until is not None
+        deadline = time.monotonic() + 20
+        while audit.size() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        release.stop()
+    [record] = audit.entries(0, audit.size())
+    assert record.entry["type"] == "alert_withheld"
+    assert record.entry["time"] == f"{report.withheld_until:%Y-%m-%dT%H:%M:%S}.000Z"
+    assert datetime.now(UTC) >= report.withheld_until
+
+
+def test_a_server_looks_for_due_entries_every_minute_or_four_times_a_period(
+    engine: Engine, audit: AuditLog, gate: RecordingGate
+) -> None:
+    """docs/audit.md: each server releases what is due within a minute, whichever
+    process held it (the release looks every ``poll`` seconds and when its own is due)."""
+    daily = HotlistRuntime.open(engine, audit, gate)
+    short = HotlistRuntime.open(engine, audit, gate, withheld_period=timedelta(seconds=2))
+    assert (daily.release.poll, short.release.poll) == (60.0, 0.5)
+    assert daily.service.withheld_period == timedelta(days=1)
