@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,34 @@ def test_postgresql_writers_on_separate_connections_never_interleave(
 def _schema(engine: Engine) -> str:
     with engine.connect() as conn:
         return str(conn.exec_driver_sql("SELECT current_schema()").scalar_one())
+
+
+@pytest.mark.postgres
+def test_held_entries_are_appended_once_on_postgresql_whichever_writer_releases_them(
+    postgres_engine: Engine,
+) -> None:
+    """docs/audit.md: a withheld hit's entry is held, then appended once at its period's
+    end, whichever process releases it (here three writers on their own connections)."""
+    signer = NoteSigner.generate("pg.example/audit")
+    log = AuditLog(postgres_engine, signer=signer)
+    log.create_tables()
+    until = datetime(2026, 12, 8, tzinfo=UTC)
+    log.append_and_hold([search(0)], [{"type": "alert_withheld", "n": n} for n in range(12)],
+                        until)
+    assert log.size() == 1 and len(log.held()) == 12
+    others = [AuditLog(create_engine(postgres_engine.url, connect_args={
+        "options": f"-csearch_path={_schema(postgres_engine)}"}), signer=signer)
+        for _ in range(3)]  # fmt: skip
+    released: list[int] = []
+    threads = [threading.Thread(target=lambda each=each: released.extend(each.release_held(until)))
+               for each in others]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for each in others:
+        each.engine.dispose()
+    assert sorted(released) == list(range(1, 13)) and log.held() == []
+    assert sorted(log.entry(i).entry["n"] for i in released) == list(range(12))
+    assert {log.entry(i).entry["time"] for i in released} == {"2026-12-08T00:00:00.000Z"}
+    assert verify_log(log).ok
