@@ -41,11 +41,13 @@ PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def build(
-    n: int, seed: int, days: float, *, keep: bool
+    n: int, seed: int, days: float, *, keep: bool, vehicles: int | None = None
 ) -> tuple[City, Iterable[pa.Table], datetime]:
     """The city and its reads: kept in memory when the baselines will load the same
-    batches, else generated while they are loaded (100 M reads do not fit in memory)."""
-    vehicles = max(20_000, n // 100)
+    batches, else generated while they are loaded (100 M reads do not fit in memory).
+    ``vehicles``: the city's fleet, by default one vehicle for every 100 reads (a
+    fleet's routes are built in memory: 10 M vehicles do not fit in 24 GiB)."""
+    vehicles = vehicles or max(20_000, n // 100)
     city = City(default_plan(vehicles=vehicles))
     start = datetime.now(UTC) - timedelta(days=days)
     batches: Iterable[pa.Table] = city.generate(seed, n, start, days, batch_size=1_000_000)
@@ -121,6 +123,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--days", type=float, default=30.0)
+    parser.add_argument("--vehicles", type=int, default=None,
+                        help="the simulated city's vehicles (default: one per 100 reads)")
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--work", type=Path, default=None, help="scratch directory")
     parser.add_argument("--name", default="store",
@@ -136,9 +140,12 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="plateledger-bench-"))
     shutil.rmtree(work / "store", ignore_errors=True)
     result: dict[str, Any] = {"reads": args.reads, "machine": machine()}
+    if args.vehicles:
+        result["vehicles"] = args.vehicles
 
     print(f"generating {args.reads:,} reads …", flush=True)
-    city, batches, start = build(args.reads, args.seed, args.days, keep=not args.skip_baselines)
+    city, batches, start = build(args.reads, args.seed, args.days, keep=not args.skip_baselines,
+                                 vehicles=args.vehicles)
     workload = city.search_workload(args.seed + 1, args.queries, start=start, days=args.days)
 
     store = ReadStore.open(data_dir=work / "store")
@@ -207,7 +214,7 @@ def requery(args: argparse.Namespace) -> None:
     result = json.loads(path.read_text())
     if result["reads"] != args.reads:
         raise SystemExit(f"{path} is for {result['reads']:,} reads, not {args.reads:,}")
-    city, _, start = build(args.reads, args.seed, args.days, keep=False)
+    city, _, start = build(args.reads, args.seed, args.days, keep=False, vehicles=args.vehicles)
     workload = city.search_workload(args.seed + 1, args.queries, start=start, days=args.days)
     store = ReadStore.open(data_dir=args.work / "store")
     stored = result.get("stored_reads", args.reads)
