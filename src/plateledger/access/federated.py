@@ -39,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -908,13 +908,13 @@ def ask_partners(
     """Send ``payload`` to ``path`` of every node of ``found`` in parallel, signed with this
     node's key (``link``); wait ``link.timeout`` seconds at most (a node still running is
     unavailable, ``timeout``: never asked twice); read each answer (`_merge_one`)."""
-    client = link.client()
-    pool = ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="federation")
+    client, pool = link.client(), link.pool()
     futures: dict[str, Future[NodeAnswer]] = {
         p.name: pool.submit(client.post, p.url, path, payload) for p in found
     }
     wait(futures.values(), timeout=link.timeout)
-    pool.shutdown(wait=False, cancel_futures=True)
+    for future in futures.values():
+        future.cancel()  # one not sent by now never is: a node is asked once
     return [_merge_one(p, search_id, _result(futures[p.name])) for p in found]
 
 

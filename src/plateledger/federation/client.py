@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -71,6 +72,11 @@ class NodeClient:
         return NodeAnswer("refused", response.status_code, body, str(code or "refused"))
 
 
+POOL_THREADS = 64
+"""Requests to partners in flight at once, of all searches (each ends within the link's
+timeout)."""
+
+
 class NodeLink:
     """This node's key and one HTTP client for all its requests to partners, made on first
     use and kept until `close`: building a client costs tens of milliseconds (its TLS
@@ -81,6 +87,7 @@ class NodeLink:
         self._key = key
         self.timeout = timeout
         self._client: NodeClient | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def client(self) -> NodeClient:
@@ -89,8 +96,20 @@ class NodeLink:
                 self._client = NodeClient(self._key(), httpx.Client(timeout=self.timeout))
             return self._client
 
+    def pool(self) -> ThreadPoolExecutor:
+        """The threads requests to partners are sent from, kept like the client: starting
+        a thread for each request of each search waited on the scheduler every time on a
+        busy machine. A request waits for a free thread past `POOL_THREADS` at once."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="federation")
+            return self._pool
+
     def close(self) -> None:
         with self._lock:
             if self._client is not None:
                 self._client.http.close()
                 self._client = None
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
