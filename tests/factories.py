@@ -54,3 +54,10 @@ def withheld_entries(audit: AuditLog, since: int = 0) -> list[dict[str, Any]]:
     entries = [r.entry for r in audit.entries(since, audit.size() - since)]
     return [e for e in entries if e["type"] == "alert_withheld"]
 
+
+def period_stamp(until: datetime) -> str:
+    """The time a held entry due at ``until`` is appended with: its period's last
+    millisecond (RFC 3339)."""
+    last = until - timedelta(milliseconds=1)
+    return last.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+

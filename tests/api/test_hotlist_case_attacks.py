@@ -360,7 +360,7 @@ def test_a_withheld_hit_leaves_the_list_owner_nothing_but_the_bare_withheld_entr
     [entry] = world.entries(before)
     assert entry["type"] == "alert_withheld"
     assert set(entry) - {"type", "v", "time", "log_index"} == {
-        "read_owner", "list_owner", "list_class", "policy_ids"}
+        "read_owner", "list_owner", "list_class", "policy_ids", "hit_id"}
     assert (entry["read_owner"], entry["list_owner"]) == (str(world.a), str(world.b))
     dumped = json.dumps(entry)
     assert PLATE not in dumped and str(read.read_id) not in dumped

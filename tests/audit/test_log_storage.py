@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from plateledger.audit.schema import metadata
 from plateledger.audit.verification import verify_log
 from tests.audit import reference
 from tests.audit.conftest import search
+from tests.factories import period_stamp
 
 
 def check_against_reference(log: AuditLog) -> None:
@@ -210,9 +211,8 @@ def test_held_entries_are_appended_once_on_postgresql_whichever_writer_releases_
     signer = NoteSigner.generate("pg.example/audit")
     log = AuditLog(postgres_engine, signer=signer)
     log.create_tables()
-    until = datetime(2026, 12, 8, tzinfo=UTC)
-    log.append_and_hold([search(0)], [{"type": "alert_withheld", "n": n} for n in range(12)],
-                        until)
+    _, until = log.append_and_hold([search(0)], [{"type": "alert_withheld", "n": n}
+                                                 for n in range(12)], timedelta(hours=1))
     assert log.size() == 1 and len(log.held()) == 12
     others = [AuditLog(create_engine(postgres_engine.url, connect_args={
         "options": f"-csearch_path={_schema(postgres_engine)}"}), signer=signer)
@@ -228,5 +228,5 @@ def test_held_entries_are_appended_once_on_postgresql_whichever_writer_releases_
         each.engine.dispose()
     assert sorted(released) == list(range(1, 13)) and log.held() == []
     assert sorted(log.entry(i).entry["n"] for i in released) == list(range(12))
-    assert {log.entry(i).entry["time"] for i in released} == {"2026-12-08T00:00:00.000Z"}
+    assert {log.entry(i).entry["time"] for i in released} == {period_stamp(until)}
     assert verify_log(log).ok

@@ -154,7 +154,7 @@ def test_the_federal_immigration_list_never_matches_california_reads(demo: str) 
     }
     assert all("ca-gov-7284.6-no-immigration-hotlist" in e["policy_ids"] for e in withheld)
     assert all(set(e) == {"type", "v", "time", "log_index", "read_owner", "list_owner",
-                          "list_class", "policy_ids"} for e in withheld)  # fmt: skip
+                          "list_class", "policy_ids", "hit_id"} for e in withheld)  # fmt: skip
 
 
 def test_the_demo_data_is_searchable(demo: str) -> None:

@@ -13,16 +13,23 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import rfc8785
 from sqlalchemy import Engine, create_engine
 
 from plateledger.audit import AuditLog, EntryError, NoteSigner, new_entry
+from plateledger.audit.entry import canonical_entry
+from plateledger.audit.hashing import leaf_hash
+from plateledger.audit.log import release_time
 from plateledger.hotlist import HitService, HitStore, HotlistIndex, HotlistRuntime, HotlistStore
 from plateledger.hotlist.schema import create_tables
-from plateledger.hotlist.withheld import WithheldRelease, release_time
-from tests.factories import make_read
+from plateledger.hotlist.withheld import WithheldRelease
+from tests.factories import make_read, period_stamp
 from tests.hotlist.conftest import ICE, OAKLAND, RENO, SLUGS, RecordingGate
+
+DAY = timedelta(days=1)
 
 
 def held_service(engine: Engine, audit: AuditLog, gate: RecordingGate,
@@ -49,23 +56,24 @@ def test_a_withheld_hit_appends_nothing_until_its_period_ends(
     assert audit.release_held(report.withheld_until - timedelta(milliseconds=1)) == []
     [index] = audit.release_held(report.withheld_until)
     entry = audit.entry(index).entry
-    assert entry["time"] == f"{report.withheld_until:%Y-%m-%dT%H:%M:%S}.000Z"
+    assert entry["time"] == period_stamp(report.withheld_until)  # within its period's day
     assert audit.held() == [] and audit.release_held(report.withheld_until) == []
 
 
 def test_a_day_ends_at_utc_midnight_and_a_period_at_a_multiple_of_itself() -> None:
-    day = datetime(2026, 12, 8, tzinfo=UTC)
-    assert release_time(datetime(2026, 12, 7, 15, 3, 9, tzinfo=UTC)) == day
-    assert release_time(datetime(2026, 12, 7, 23, 59, 59, 999000, tzinfo=UTC)) == day
-    assert release_time(day) == day + timedelta(days=1)  # midnight opens the next day
+    day, daily = datetime(2026, 12, 8, tzinfo=UTC), timedelta(days=1)
+    assert release_time(datetime(2026, 12, 7, 15, 3, 9, tzinfo=UTC), daily) == day
+    assert release_time(datetime(2026, 12, 7, 23, 59, 59, 999000, tzinfo=UTC), daily) == day
+    assert release_time(day, daily) == day + daily  # midnight opens the next day
     assert release_time(datetime(2026, 12, 7, 15, 3, tzinfo=UTC), timedelta(hours=1)) == (
         datetime(2026, 12, 7, 16, tzinfo=UTC))
     with pytest.raises(ValueError, match="positive"):
         release_time(day, timedelta(0))
 
 
-def released_in_order(tmp_path: Path, gate: RecordingGate, first: str, second: str) -> list[bytes]:
-    """Two withheld hits, read in the order given, published: the entries' bytes."""
+def released_in_order(tmp_path: Path, gate: RecordingGate, first: str, second: str
+                      ) -> list[dict[str, Any]]:
+    """Two withheld hits, read in the order given, published: the entries as appended."""
     tmp_path.mkdir()
     engine = create_engine(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
     create_tables(engine)
@@ -79,25 +87,45 @@ def released_in_order(tmp_path: Path, gate: RecordingGate, first: str, second: s
     indexes = audit.release_held(datetime(2100, 1, 1, tzinfo=UTC))
     entries = [audit.entry(i).entry for i in indexes]
     engine.dispose()
-    return [repr({k: v for k, v in e.items() if k not in ("time", "log_index")}).encode()
-            for e in entries]
+    return entries
+
+
+def held_form(entry: dict[str, Any]) -> bytes:
+    """An appended entry as it was held (its content, without time and position)."""
+    return rfc8785.dumps({k: v for k, v in entry.items() if k not in ("time", "log_index")})
 
 
 def test_the_order_of_a_periods_entries_does_not_tell_which_hit_came_first(
     tmp_path: Path, gate: RecordingGate
 ) -> None:
-    one = released_in_order(tmp_path / "a", gate, "7ICE123", "7REN123")
-    other = released_in_order(tmp_path / "b", gate, "7REN123", "7ICE123")
-    assert len(one) == 2 and one == other
+    """Each entry carries a random ``hit_id``: a period's entries are appended in the
+    order of their content, whichever hit came first."""
+    for first, second in (("7ICE123", "7REN123"), ("7REN123", "7ICE123")):
+        entries = released_in_order(tmp_path / first, gate, first, second)
+        assert len(entries) == 2
+        assert [held_form(e) for e in entries] == sorted(held_form(e) for e in entries)
+        assert {e["list_owner"] for e in entries} == {"ice-ero", "reno-pd"}
+        assert entries[0]["time"] == entries[1]["time"]
+
+
+def test_a_hold_is_due_only_after_the_moment_it_is_written(audit: AuditLog) -> None:
+    """A release that came first has released only periods that had ended: the period of
+    a hold is read under the log's writer lock, never before (a hold that took its
+    period before a release and was written after it would be appended alone, later)."""
+    before = datetime.now(UTC)
+    audit.release_held(before)
+    _, until = audit.append_and_hold([], [new_entry("alert_withheld", read_owner="a")],
+                                     timedelta(milliseconds=5))
+    assert until > before and audit.release_held(before) == []
+    assert len(audit.release_held(until)) == 1
 
 
 def test_each_held_entry_is_appended_once_whichever_process_releases_it(
     engine: Engine, audit: AuditLog, tmp_path: Path
 ) -> None:
-    until = datetime(2026, 12, 8, tzinfo=UTC)
-    audit.append_and_hold([], [new_entry("alert_withheld", read_owner="a", list_owner="b",
-                                         list_class=f"c{i}", policy_ids=["r"])
-                               for i in range(20)], until)  # fmt: skip
+    _, until = audit.append_and_hold([], [new_entry("alert_withheld", read_owner="a",
+                                                    list_owner="b", list_class=f"c{i}")
+                                          for i in range(20)], DAY)  # fmt: skip
     # two processes' logs over one database, releasing at once
     other = AuditLog(engine, signer=NoteSigner.load_or_create(tmp_path / "k2", "test/hotlist"))
     released: list[list[int]] = []
@@ -119,29 +147,27 @@ def test_each_held_entry_is_appended_once_whichever_process_releases_it(
 
 
 def test_a_batch_is_appended_and_held_all_or_nothing(audit: AuditLog) -> None:
-    until = datetime(2026, 12, 8, tzinfo=UTC)
     good = new_entry("alert_withheld", read_owner="a", list_owner="b", policy_ids=[])
     with pytest.raises(EntryError):  # a held entry that could never be appended
         audit.append_and_hold([new_entry("alert_delivery", hit_id="h")],
-                              [{**good, "bad": float("nan")}], until)  # fmt: skip
+                              [{**good, "bad": float("nan")}], DAY)  # fmt: skip
     with pytest.raises(EntryError):  # an appended entry that cannot be written
-        audit.append_and_hold([{"type": "alert_delivery", "log_index": 3}], [good], until)
+        audit.append_and_hold([{"type": "alert_delivery", "log_index": 3}], [good], DAY)
     assert audit.size() == 0 and audit.held() == []
 
 
 def test_a_held_entry_may_not_choose_its_own_time(audit: AuditLog) -> None:
     with pytest.raises(EntryError, match="time"):
         audit.append_and_hold([], [new_entry("alert_withheld", time="2026-12-07T15:03:09Z")],
-                              datetime(2026, 12, 8, tzinfo=UTC))
+                              DAY)
     assert audit.held() == []
 
 
 def test_held_entries_outlive_the_process_that_held_them(
     engine: Engine, audit: AuditLog, tmp_path: Path
 ) -> None:
-    until = datetime(2026, 12, 8, tzinfo=UTC)
-    audit.append_and_hold([], [new_entry("alert_withheld", read_owner="a", list_owner="b")],
-                          until)
+    _, until = audit.append_and_hold(
+        [], [new_entry("alert_withheld", read_owner="a", list_owner="b")], DAY)
     restarted = AuditLog(engine, signer=NoteSigner.load_or_create(tmp_path / "r", "t/held"))
     assert restarted.next_release() == until
     assert len(restarted.release_held(until)) == 1 and restarted.next_release() is None
@@ -164,7 +190,7 @@ def test_the_server_publishes_withheld_hits_when_their_period_ends(
         release.stop()
     [record] = audit.entries(0, audit.size())
     assert record.entry["type"] == "alert_withheld"
-    assert record.entry["time"] == f"{report.withheld_until:%Y-%m-%dT%H:%M:%S}.000Z"
+    assert record.entry["time"] == period_stamp(report.withheld_until)
     assert datetime.now(UTC) >= report.withheld_until
 
 
@@ -177,3 +203,21 @@ def test_a_server_looks_for_due_entries_every_minute_or_four_times_a_period(
     short = HotlistRuntime.open(engine, audit, gate, withheld_period=timedelta(seconds=2))
     assert (daily.release.poll, short.release.poll) == (60.0, 0.5)
     assert daily.service.withheld_period == timedelta(days=1)
+
+
+def test_a_list_owner_cannot_pick_its_entries_out_by_hashing_guesses(
+    service: HitService, hotlists: HotlistStore, audit: AuditLog
+) -> None:
+    """Attack: the list owner knows every field of its withheld hit's entry but the
+    random ``hit_id`` (the summary gives the rest, its own slug the list owner, the law
+    packs the rule ids) and hashes its guess to find the entry among the public leaves."""
+    hotlists.import_list(ICE, "ero", "NCIC IVF", "immigration_violator", [{"plate": "7ABC123"}])
+    report = service.process([make_read("7ABC123", owner=OAKLAND)])
+    assert report.withheld_until is not None
+    [index] = audit.release_held(report.withheld_until)
+    record = audit.entry(index)
+    entry = dict(record.entry)
+    guess = {k: v for k, v in entry.items() if k not in ("hit_id", "log_index")}
+    assert leaf_hash(canonical_entry(guess, index, guess["time"])[1]) != record.leaf_hash
+    whole = {k: v for k, v in entry.items() if k != "log_index"}
+    assert leaf_hash(canonical_entry(whole, index, whole["time"])[1]) == record.leaf_hash

@@ -12,7 +12,7 @@ import base64
 import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,15 @@ _MOVE_HEAD = (
         updated_at=bindparam("at"),
     )
 )
+
+
+def release_time(moment: datetime, period: timedelta) -> datetime:
+    """The end of the ``period`` that holds ``moment``: periods are whole multiples of
+    ``period`` counted from the Unix epoch, so a day's period ends at UTC midnight."""
+    step = int(period.total_seconds() * 1000)
+    if step <= 0:
+        raise ValueError("a publication period must be positive")
+    return _moment((_ms(moment) // step + 1) * step)
 
 
 def _ms(moment: datetime) -> int:
@@ -232,21 +241,25 @@ class AuditLog:
 
     def append_and_hold(
         self, entries: Iterable[Mapping[str, Any]], held: Iterable[Mapping[str, Any]],
-        until: datetime,
-    ) -> list[int]:  # fmt: skip
-        """Append ``entries`` and keep ``held`` for `release_held` at ``until``, in one
-        transaction (all or nothing); return the appended entries' indexes.
+        period: timedelta,
+    ) -> tuple[list[int], datetime]:  # fmt: skip
+        """Append ``entries`` and keep ``held`` for `release_held` at the end of the current
+        ``period`` (`release_time`), in one transaction (all or nothing); return the
+        appended entries' indexes and when the held ones are due.
 
         A held entry is durable at once and checked as an appended one would be; it is
-        appended at ``until`` with ``until`` as its time, in an order that does not depend
-        on when it was held."""
+        appended after its period's end, with the period's last millisecond as its time,
+        together with the period's others, in an order set by content. The period is read
+        under the log's writer lock, which a release takes too: a release that came first
+        has released only periods that had ended, and this one had not."""
         batch, kept = list(entries), [self._held_bytes(e) for e in held]
-        release_at = _ms(until)
         with self._lock, self._engine.begin() as conn:
-            indexes = self._append(conn, batch) if batch else []
+            size = self._take_writer_lock(conn)
+            until = release_time(datetime.now(UTC), period)
+            indexes = self._write(conn, size, batch) if batch else []
             if kept:
-                conn.execute(_HOLD, [{"release_at": release_at, "entry": e} for e in kept])
-        return indexes
+                conn.execute(_HOLD, [{"release_at": _ms(until), "entry": e} for e in kept])
+        return indexes, until
 
     @staticmethod
     def _held_bytes(entry: Mapping[str, Any]) -> bytes:
@@ -284,10 +297,12 @@ class AuditLog:
                           key=lambda r: (r.release_at, bytes(r.entry)))  # fmt: skip
             if not rows:
                 return []
+            # timed in the period (its last millisecond), so counted on the period's day
             batch: list[Mapping[str, Any]] = [
-                {**json.loads(bytes(r.entry)), "time": _rfc3339(r.release_at)} for r in rows]
+                {**json.loads(bytes(r.entry)), "time": _rfc3339(r.release_at - 1)} for r in rows]
             indexes = self._write(conn, size, batch)
-            conn.execute(delete(audit_held).where(audit_held.c.id.in_([r.id for r in rows])))
+            # the rows just read: a hold takes the writer lock, so none was added since
+            conn.execute(delete(audit_held).where(audit_held.c.release_at <= moment))
         return indexes
 
     def _take_writer_lock(self, conn: Connection) -> int:

@@ -13,8 +13,9 @@ channels (SSE, MQTT). If the gate fails the hit is withheld; if the audit log fa
 delivery.
 
 An ``alert_withheld`` entry holds exactly ``read_owner`` and ``list_owner`` (agency
-slugs), ``list_class`` (the screened class) and ``policy_ids``: no plate, no read, no
-time of the read beyond the entry's own, no list or entry.
+slugs), ``list_class`` (the screened class), ``policy_ids`` and a random ``hit_id``: no
+plate, no read, no time of the read, no list or entry (a shared list's also names
+``list_node`` and ``remote_list_id``).
 
 A one-edit candidate on a read of another owner than the list's is not a hit
 (`owners_hit`): only exact and confusable matches cross between agencies, so that a list
@@ -24,10 +25,10 @@ of the read goes anywhere); the report counts it (``near_misses``).
 
 A list a partner node shared with this one (``shared``, see
 `plateledger.access.shared_hotlists`) is matched and decided as a local list of its
-remote agency; both entries of its hits also name ``list_node`` and ``remote_list_id``
-(and the withheld one a ``hit_id``), and an allowed hit is not stored or published here
-but queued for the list owner's node in the same transaction (``shared.enqueue``). A hit
-on a list of a node whose key was revoked is dropped (counted withdrawn).
+remote agency; both entries of its hits also name ``list_node`` and ``remote_list_id``,
+and an allowed hit is not stored or published here but queued for the list owner's node
+in the same transaction (``shared.enqueue``). A hit on a list of a node whose key was
+revoked is dropped (counted withdrawn).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from plateledger.hotlist.index import Hit, HotlistIndex, MatchKind
 from plateledger.hotlist.screening import entry_question
 from plateledger.hotlist.store import HotlistStore
 from plateledger.hotlist.webhook import WebhookOutbox
-from plateledger.hotlist.withheld import DEFAULT_PERIOD, release_time
+from plateledger.hotlist.withheld import DEFAULT_PERIOD
 from plateledger.policy import OwnerDecision
 from plateledger.policy.alert import AlertQuestion
 from plateledger.read import PlateRead
@@ -135,7 +136,10 @@ def _withheld_entry(
         list_owner=agency(question.list_owner_id),
         list_class=question.screened_class,
         policy_ids=list(policy_ids),
-        **({} if shared is None else {"hit_id": str(uuid.uuid4()), **shared}),
+        # random: without it, a list's owner could tell its own entries among the public
+        # leaf hashes by hashing each guess of the fields its summary leaves out
+        hit_id=str(uuid.uuid4()),
+        **({} if shared is None else shared),
     )
 
 
@@ -291,10 +295,11 @@ class HitService:
         entries = [_audit_entry(a, q, ids, self.agency_name, shared.get(a.list_id))
                    for a, q, ids in alerts]  # fmt: skip
         held = tuple(_withheld_entry(q, ids, self.agency_name, s) for q, ids, s in withheld)
-        # withheld hits are published at the end of the period (wall-clock time)
-        until = release_time(datetime.now(UTC), self.withheld_period) if held else None
-        indices = (self.audit.append_and_hold(entries, held, until)
-                   if until is not None else self.audit.append_many(entries))  # fmt: skip
+        until: datetime | None = None
+        if held:  # published at the end of the period (wall-clock time)
+            indices, until = self.audit.append_and_hold(entries, held, self.withheld_period)
+        else:
+            indices = self.audit.append_many(entries)
         delivered = tuple(
             a.model_copy(update={"audit_index": i})
             for (a, _, _), i in zip(alerts, indices, strict=False)

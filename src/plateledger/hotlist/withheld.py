@@ -4,9 +4,10 @@ are recorded at once and appended to the audit log together at the end of their 
 were withheld in a period, never when one happened (docs/audit.md, *What denied data may
 and may not change*).
 
-``release_time`` is the end of the period that holds a moment; ``WithheldRelease``
-appends what is due, in a background thread of the server: every ``poll`` seconds (so
-that entries another process held are released too), and when its own next one is due.
+`AuditLog.append_and_hold` holds them for the end of their period
+(`plateledger.audit.log.release_time`); ``WithheldRelease`` appends what is due, in a
+background thread of the server: every ``poll`` seconds (so that entries another
+process held are released too), and when its own next one is due.
 """
 
 from __future__ import annotations
@@ -20,16 +21,6 @@ from plateledger.audit import AuditLog
 log = logging.getLogger("plateledger.hotlist")
 
 DEFAULT_PERIOD = timedelta(days=1)
-
-
-def release_time(moment: datetime, period: timedelta = DEFAULT_PERIOD) -> datetime:
-    """The end of the period of ``moment``: periods are whole multiples of ``period``
-    counted from the Unix epoch, so a day's period ends at UTC midnight."""
-    step = int(period.total_seconds() * 1000)
-    if step <= 0:
-        raise ValueError("a publication period must be positive")
-    ms = int(moment.timestamp() * 1000)
-    return datetime.fromtimestamp((ms // step + 1) * step / 1000, UTC)
 
 
 class WithheldRelease:
