@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -178,21 +179,12 @@ def test_postgresql_writers_on_separate_connections_never_interleave(
     signer = NoteSigner.generate("pg.example/audit")
     log = AuditLog(postgres_engine, signer=signer)
     log.create_tables()
-    others = [AuditLog(create_engine(postgres_engine.url, connect_args={
-        "options": f"-csearch_path={_schema(postgres_engine)}"}), signer=signer)
-        for _ in range(3)]  # fmt: skip
 
     def write(each: AuditLog) -> None:
         for n in range(10):
             each.append(search(n))
 
-    threads = [threading.Thread(target=write, args=(each,)) for each in others]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for each in others:
-        each.engine.dispose()
+    at_once(postgres_writers(postgres_engine, signer), write)
     assert log.size() == 30
     assert verify_log(log).ok
 
@@ -200,6 +192,24 @@ def test_postgresql_writers_on_separate_connections_never_interleave(
 def _schema(engine: Engine) -> str:
     with engine.connect() as conn:
         return str(conn.exec_driver_sql("SELECT current_schema()").scalar_one())
+
+
+def postgres_writers(engine: Engine, signer: NoteSigner, n: int = 3) -> list[AuditLog]:
+    """``n`` logs over ``engine``'s schema, each on its own engine (as processes are)."""
+    options = {"options": f"-csearch_path={_schema(engine)}"}
+    return [AuditLog(create_engine(engine.url, connect_args=options), signer=signer)
+            for _ in range(n)]
+
+
+def at_once(logs: list[AuditLog], work: Callable[[AuditLog], object]) -> None:
+    """Run ``work`` on each of ``logs`` in its own thread at once; then close their engines."""
+    threads = [threading.Thread(target=work, args=(each,)) for each in logs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for each in logs:
+        each.engine.dispose()
 
 
 @pytest.mark.postgres
@@ -214,18 +224,9 @@ def test_held_entries_are_appended_once_on_postgresql_whichever_writer_releases_
     _, until = log.append_and_hold([search(0)], [{"type": "alert_withheld", "n": n}
                                                  for n in range(12)], timedelta(hours=1))
     assert log.size() == 1 and len(log.held()) == 12
-    others = [AuditLog(create_engine(postgres_engine.url, connect_args={
-        "options": f"-csearch_path={_schema(postgres_engine)}"}), signer=signer)
-        for _ in range(3)]  # fmt: skip
     released: list[int] = []
-    threads = [threading.Thread(target=lambda each=each: released.extend(each.release_held(until)))
-               for each in others]  # fmt: skip
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for each in others:
-        each.engine.dispose()
+    at_once(postgres_writers(postgres_engine, signer),
+            lambda each: released.extend(each.release_held(until)))
     assert sorted(released) == list(range(1, 13)) and log.held() == []
     assert sorted(log.entry(i).entry["n"] for i in released) == list(range(12))
     assert {log.entry(i).entry["time"] for i in released} == {period_stamp(until)}
