@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 import rfc8785
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from plateledger.audit import AuditLog, EntryError, NoteSigner, new_entry
 from plateledger.audit.entry import canonical_entry
@@ -221,3 +222,20 @@ def test_a_list_owner_cannot_pick_its_entries_out_by_hashing_guesses(
     assert leaf_hash(canonical_entry(guess, index, guess["time"])[1]) != record.leaf_hash
     whole = {k: v for k, v in entry.items() if k != "log_index"}
     assert leaf_hash(canonical_entry(whole, index, whole["time"])[1]) == record.leaf_hash
+
+
+def test_a_batch_whose_withheld_hit_cannot_be_held_delivers_nothing(
+    engine: Engine, audit: AuditLog, gate: RecordingGate
+) -> None:
+    """docs/hotlists.md, *Delivery*: the batch's delivered hits' entries and its withheld
+    hits' held entries are one write; if that fails nothing is delivered. Here the held
+    entries' table is gone: the hold fails after the delivery's entry was written."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE audit_held"))
+    service, store = held_service(engine, audit, gate)
+    store.import_list(OAKLAND, "own", "local", "stolen_vehicle", [{"plate": "7ABC123"}])
+    store.import_list(ICE, "ero", "NCIC IVF", "immigration_violator", [{"plate": "7ABC123"}])
+    with pytest.raises(OperationalError):
+        service.process([make_read("7ABC123", owner=OAKLAND)])
+    assert audit.size() == 0
+    assert HitStore(engine).list_hits(OAKLAND) == []
