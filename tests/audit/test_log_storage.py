@@ -128,17 +128,12 @@ def test_writers_on_separate_connections_never_interleave(
     logs[0].create_tables()
     indexes: list[list[int]] = [[] for _ in logs]
 
-    def write(k: int) -> None:
+    def write(each: AuditLog) -> None:
+        k = logs.index(each)
         for n in range(15):
-            indexes[k].extend(logs[k].append_many([search(n, writer=k), search(n, writer=k)]))
+            indexes[k].extend(each.append_many([search(n, writer=k), search(n, writer=k)]))
 
-    threads = [threading.Thread(target=write, args=(k,)) for k in range(len(logs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for each in logs:
-        each.engine.dispose()
+    at_once(logs, write)
     merged = sorted(i for batch in indexes for i in batch)
     assert merged == list(range(90))
     log = AuditLog(sqlite_engine, signer=signer)
