@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from plateledger.audit import AuditLog
+from plateledger.audit.entry import rfc3339
 from plateledger.read import PlateRead, ReadSubmission
 
 
@@ -58,6 +59,5 @@ def withheld_entries(audit: AuditLog, since: int = 0) -> list[dict[str, Any]]:
 def period_stamp(until: datetime) -> str:
     """The time a held entry due at ``until`` is appended with: its period's last
     millisecond (RFC 3339)."""
-    last = until - timedelta(milliseconds=1)
-    return last.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return rfc3339(until - timedelta(milliseconds=1))
 

@@ -22,7 +22,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from plateledger import spreadsheet
@@ -30,7 +30,7 @@ from plateledger.access.audit_reads import MAX_PAGE, AuditReader
 from plateledger.access.errors import AuditUnavailable
 from plateledger.access.local_time import agency_zone, local_time, zone_of
 from plateledger.audit import AuditRecord
-from plateledger.audit.entry import EntryType, new_entry
+from plateledger.audit.entry import EntryType, new_entry, rfc3339
 from plateledger.audit.redaction import Reader, View, denied, released, served
 from plateledger.catalog import Principal
 
@@ -446,8 +446,7 @@ class AuditExporter:
 
 def _stamp(when: datetime) -> str:
     """``when`` as the log writes times (UTC, RFC 3339, milliseconds), to compare."""
-    moment = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return rfc3339(when)
 
 
 def to_csv(rows: list[dict[str, str]]) -> str:

@@ -54,7 +54,14 @@ class AuditRecord:
 
 def utc_now() -> str:
     """Return the current UTC time as RFC 3339 with milliseconds, e.g. ``...T07:35:25.123Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return rfc3339(datetime.now(UTC))
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` as the log writes times: UTC, RFC 3339, milliseconds (a naive one is
+    taken as UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_entry(entry_type: EntryType | str, /, **fields: Any) -> dict[str, Any]:

@@ -35,7 +35,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from plateledger.audit.checkpoint import Checkpoint
 from plateledger.audit.compact import CompactRange, Node, fold, node_id, subtrees
-from plateledger.audit.entry import AuditRecord, EntryType, canonical_entry, new_entry, utc_now
+from plateledger.audit.entry import (
+    AuditRecord,
+    EntryType,
+    canonical_entry,
+    new_entry,
+    rfc3339,
+    utc_now,
+)
 from plateledger.audit.errors import (
     AppendConflictError,
     AuditError,
@@ -96,9 +103,6 @@ def _ms(moment: datetime) -> int:
 def _moment(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
-
-def _rfc3339(ms: int) -> str:
-    return _moment(ms).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class AuditLog:
@@ -299,7 +303,8 @@ class AuditLog:
                 return []
             # timed in the period (its last millisecond), so counted on the period's day
             batch: list[Mapping[str, Any]] = [
-                {**json.loads(bytes(r.entry)), "time": _rfc3339(r.release_at - 1)} for r in rows]
+                {**json.loads(bytes(r.entry)), "time": rfc3339(_moment(r.release_at - 1))}
+                for r in rows]
             indexes = self._write(conn, size, batch)
             # the rows just read: a hold takes the writer lock, so none was added since
             conn.execute(delete(audit_held).where(audit_held.c.release_at <= moment))

@@ -6,17 +6,17 @@ and may not change*).
 
 `AuditLog.append_and_hold` holds them for the end of their period
 (`plateledger.audit.log.release_time`); ``WithheldRelease`` appends what is due, in a
-background thread of the server: every ``poll`` seconds (so that entries another
-process held are released too), and when its own next one is due.
+background thread of the server: at start and every ``poll`` seconds, whichever
+process held them.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from plateledger.audit import AuditLog
+from plateledger.periodic import Periodic
 
 log = logging.getLogger("plateledger.hotlist")
 
@@ -24,44 +24,27 @@ DEFAULT_PERIOD = timedelta(days=1)
 
 
 class WithheldRelease:
-    """Appends the audit log's held entries when they fall due."""
+    """Appends the audit log's held entries when they fall due: at start, then every
+    ``poll`` seconds (`plateledger.periodic.Periodic`)."""
 
     def __init__(self, audit: AuditLog, *, poll: float = 60.0) -> None:
         self.audit = audit
         self.poll = poll
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("withheld-release", self.tick, timedelta(seconds=poll),
+                                  first_delay=timedelta(0))
 
     def release(self, now: datetime | None = None) -> int:
         """Append what is due at ``now``; return how many entries were appended."""
         return len(self.audit.release_held(now))
 
-    def _wait(self) -> float:
-        due = self.audit.next_release()
-        if due is None:
-            return self.poll
-        return min(self.poll, max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.01)
+    def tick(self) -> None:
+        try:
+            self.release()
+        except Exception:  # keep going: what is held stays held
+            log.exception("releasing withheld-hit entries failed")
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def run() -> None:
-            while not self._stop.is_set():
-                wait = self.poll
-                try:
-                    self.release()
-                    wait = self._wait()
-                except Exception:  # keep going: what is held stays held
-                    log.exception("releasing withheld-hit entries failed")
-                self._stop.wait(wait)
-
-        self._thread = threading.Thread(target=run, name="withheld-release", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._periodic.stop(timeout=30)
