@@ -109,16 +109,29 @@ def test_the_order_of_a_periods_entries_does_not_tell_which_hit_came_first(
         assert entries[0]["time"] == entries[1]["time"]
 
 
-def test_a_hold_is_due_only_after_the_moment_it_is_written(audit: AuditLog) -> None:
-    """A release that came first has released only periods that had ended: the period of
-    a hold is read under the log's writer lock, never before (a hold that took its
-    period before a release and was written after it would be appended alone, later)."""
-    before = datetime.now(UTC)
-    audit.release_held(before)
-    _, until = audit.append_and_hold([], [new_entry("alert_withheld", read_owner="a")],
-                                     timedelta(milliseconds=5))
-    assert until > before and audit.release_held(before) == []
-    assert len(audit.release_held(until)) == 1
+def test_a_hold_that_waits_for_the_writer_past_its_period_joins_the_next(
+    engine: Engine, audit: AuditLog, tmp_path: Path
+) -> None:
+    """A hold reads its period under the log's writer lock, never before it: one that
+    waited for another writer (a release, say) until its period had ended is due at the
+    end of the next, not appended alone, later, as its period's straggler."""
+    period = timedelta(milliseconds=400)
+    other = AuditLog(engine, signer=NoteSigner.load_or_create(tmp_path / "w", "t/held"))
+    found: list[datetime] = []
+    with engine.begin() as conn:  # another writer holds the log ...
+        other.append_many([new_entry("search", n=1)], connection=conn)
+        started = datetime.now(UTC)
+        holder = threading.Thread(target=lambda: found.append(audit.append_and_hold(
+            [], [new_entry("alert_withheld", read_owner="a")], period)[1]))
+        holder.start()
+        time.sleep(0.1)
+        assert holder.is_alive()  # ... so the hold waits
+        ended = release_time(started, period)
+        while datetime.now(UTC) <= ended + timedelta(milliseconds=50):
+            time.sleep(0.02)
+    holder.join()
+    assert found and found[0] > ended  # the period it started in had ended: the next one
+    assert audit.release_held(ended) == [] and len(audit.release_held(found[0])) == 1
 
 
 def test_each_held_entry_is_appended_once_whichever_process_releases_it(
