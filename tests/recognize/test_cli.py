@@ -64,6 +64,7 @@ def test_recognize_refuses_a_bad_region_or_detector_side(tmp_path: Path) -> None
         (["--roi", "half"], "is not x,y,w,h"),
         (["--detect-side", "100"], "320"),
         (["--roi", "0,0,1,1", "--engine", "rapidocr-edge"], "takes no region of interest"),
+        (["--no-find-plates", "--engine", "rapidocr-full"], "or plate finding option"),
     ]:
         result = runner.invoke(app, ["recognize", str(tmp_path), *args])
         assert result.exit_code == 2, (args, result.output)

@@ -58,10 +58,17 @@ DetectSideOption = Annotated[int | None, typer.Option(
     f"{DETECT_SIDE}: larger finds smaller plates, smaller is faster)")]
 
 
-def _recognizer(engine: str, roi: str | None, detect_side: int | None) -> Recognizer:
+FindPlatesOption = Annotated[bool, typer.Option(
+    "--find-plates/--no-find-plates", help="find plates with the plate detector first and "
+    "read only around them (default); --no-find-plates runs the text detector over the "
+    "whole frame every time")]
+
+
+def _recognizer(engine: str, roi: str | None, detect_side: int | None,
+                find_plates: bool = True) -> Recognizer:
     try:
         return load_recognizer(engine, roi=Roi.parse(roi) if roi else None,
-                               detect_side=detect_side)
+                               detect_side=detect_side, find_plates=find_plates)
     except RecognizeError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -74,10 +81,11 @@ def recognize(
     every: Annotated[float, typer.Option(min=0.04, help="seconds between video frames")] = 0.5,
     roi: RoiOption = None,
     detect_side: DetectSideOption = None,
+    find_plates: FindPlatesOption = True,
 ) -> None:
     """Read the plates in an image, a folder of images or a video (a folder's files that
     are neither images nor videos are skipped); ``--json`` names each read's file."""
-    recognizer = _recognizer(engine, roi, detect_side)
+    recognizer = _recognizer(engine, roi, detect_side, find_plates)
     table = Table("frame", "plate", "confidence", "region", "box")
     failures = 0
     try:
@@ -134,6 +142,7 @@ def agent(
                                                       "to empty at the end")] = 30.0,
     roi: RoiOption = None,
     detect_side: DetectSideOption = None,
+    find_plates: FindPlatesOption = True,
 ) -> None:
     """Run a camera: recognise, merge sightings, spool them and send them to the server.
 
@@ -144,7 +153,7 @@ def agent(
     config = AgentConfig(server=server, key=key, camera_id=camera_id, spool=spool,
                          every=every, gap=timedelta(seconds=gap),
                          min_confidence=min_confidence, lat=lat, lon=lon)
-    runner = Agent(_recognizer(engine, roi, detect_side), config)
+    runner = Agent(_recognizer(engine, roi, detect_side, find_plates), config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     result: list[BaseException] = []

@@ -109,6 +109,11 @@ class LineDetector:
         scale = detector_scale(area.h, area.w, self._side, self._enlarge)
         return self._detect(area.crop(frame), scale, area.x, area.y)
 
+    def lines_in(self, frame: np.ndarray, area: Box, scale: float) -> list[Line]:
+        """Text lines in the ``area`` of ``frame`` (a plate found by the plate detector,
+        with a margin), the detector run at ``scale``; in frame pixels, best first."""
+        return self._detect(area.crop(frame), scale, area.x, area.y)
+
     def _detect(self, image: np.ndarray, scale: float, x0: int, y0: int) -> list[Line]:
         """Lines in ``image`` (a part of a frame whose top left is ``x0, y0``) with the
         detector run at ``scale``, in frame pixels, best first."""

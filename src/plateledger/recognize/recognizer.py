@@ -113,21 +113,22 @@ class Recognizer(Protocol):
 
 
 def load_recognizer(engine: str = "rapidocr", *, roi: Roi | None = None,
-                    detect_side: int | None = None) -> Recognizer:
+                    detect_side: int | None = None, find_plates: bool = True) -> Recognizer:
     """A ready recogniser for ``engine`` (one of `ENGINES`); models load from the
-    installed wheel, never from the network. ``roi`` (a camera's region of interest) and
-    ``detect_side`` (the detector's longest input side, `framing.DETECT_SIDE` by default)
-    are the default engine's. Raise `EngineError` for an unknown name, or for either
-    option given to another engine."""
+    installed package, never from the network. ``roi`` (a camera's region of interest),
+    ``detect_side`` (the text detector's longest input side over a whole frame,
+    `framing.DETECT_SIDE` by default) and ``find_plates`` (False: no plate detector, the
+    text detector over the whole frame every time) are the default engine's. Raise
+    `EngineError` for an unknown name, or for any of them given to another engine."""
     if engine == "rapidocr":
         from plateledger.recognize.detect import LineDetector
         from plateledger.recognize.engine import DetectorRecognizer
 
         detector = LineDetector(side=detect_side) if detect_side is not None else None
-        return DetectorRecognizer(roi=roi, detector=detector)
-    if roi is not None or detect_side is not None:
-        raise EngineError(f"engine `{engine}` takes no region of interest or detection side "
-                          "(only `rapidocr` does)")
+        return DetectorRecognizer(roi=roi, detector=detector, find_plates=find_plates)
+    if roi is not None or detect_side is not None or not find_plates:
+        raise EngineError(f"engine `{engine}` takes no region of interest, detection side "
+                          "or plate finding option (only `rapidocr` does)")
     if engine == "rapidocr-edge":
         from plateledger.recognize.pipeline import PlateRecognizer
 

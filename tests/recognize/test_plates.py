@@ -1,0 +1,186 @@
+"""The plate detector: the project's own model, on real photos and on what is not a plate.
+
+The real photos (../shared/data/plates-real, or $PLATELEDGER_PLATES_REAL) are never copied
+into the project: without them the tests that read them skip. The finder never trained on
+the UCSD photos read here (training/plate_detector.py reads only the Open Images ones).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from bench.recognition.finding import labelled
+from bench.recognition.real import DATA, photos
+from plateledger.recognize.detect import Line, LineDetector
+from plateledger.recognize.engine import DetectorRecognizer
+from plateledger.recognize.errors import EngineError
+from plateledger.recognize.framing import Roi
+from plateledger.recognize.localize import Box
+from plateledger.recognize.plates import MODEL, PlateFinder
+
+real_photos = pytest.mark.skipif(
+    not (DATA / "labels.csv").exists(),
+    reason=f"real labelled photos not present at {DATA} (licensed; never in the project)",
+)
+
+
+@pytest.fixture(scope="module")
+def finder() -> PlateFinder:
+    return PlateFinder()
+
+
+def _on(box: Box, plate: Box) -> bool:
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    return plate.x <= cx <= plate.x + plate.w and plate.y <= cy <= plate.y + plate.h
+
+
+@real_photos
+def test_it_finds_the_plates_of_real_parking_lot_photos_it_never_learned_from(
+    finder: PlateFinder,
+) -> None:
+    items = [i for i in labelled("dev") if i.source == "ucsd-stills"][:30]
+    found = 0
+    for item in items:
+        frame = cv2.imread(str(item.path), cv2.IMREAD_COLOR)
+        boxes = [p.box for p in finder.plates(frame)]
+        found += any(_on(b, item.boxes[0]) for b in boxes)
+        assert all(b.x >= 0 and b.x + b.w <= 640 and b.y >= 0 and b.y + b.h <= 480
+                   for b in boxes)
+    assert found >= 28, f"{found} of {len(items)}"
+
+
+@real_photos
+def test_a_region_of_interest_limits_where_plates_are_found_in_frame_pixels(
+    finder: PlateFinder,
+) -> None:
+    item = next(i for i in labelled("dev") if i.source == "ucsd-stills")
+    frame = cv2.imread(str(item.path), cv2.IMREAD_COLOR)
+    plate = item.boxes[0]
+    # a region around the plate: the plate is found there, in the frame's pixels
+    around = Roi((plate.x - plate.w) / 640, (plate.y - plate.h) / 480,
+                 3 * plate.w / 640, 3 * plate.h / 480)
+    assert any(_on(p.box, plate) for p in finder.plates(frame, around))
+    # a region beside it: nothing found lies on the plate, nothing outside the region
+    beside = Roi(0.0, 0.0, plate.x / 640 * 0.9, 1.0)
+    found = finder.plates(frame, beside)
+    assert not any(_on(p.box, plate) for p in found)
+    assert all(p.box.x + p.box.w <= plate.x for p in found)
+
+
+def test_a_blank_or_noisy_frame_has_no_plate(finder: PlateFinder) -> None:
+    grey = np.full((720, 1280, 3), 128, np.uint8)
+    noise = np.random.default_rng(3).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    assert finder.plates(grey) == []
+    assert len(finder.plates(noise)) <= 1
+
+
+def test_frames_of_any_size_are_taken_and_large_ones_are_scaled_down(
+    finder: PlateFinder,
+) -> None:
+    for shape in ((37, 53, 3), (481, 641, 3), (1080, 1920, 3), (2160, 3840, 3)):
+        prob, scale = finder.probabilities(np.zeros(shape, np.uint8))
+        assert scale == min(1.0, 1280 / max(shape[:2]))
+        assert prob.shape == (-(-round(shape[0] * scale) // 4), -(-round(shape[1] * scale) // 4))
+
+
+def test_a_missing_or_corrupt_model_is_an_engine_error(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="cannot load plate detector"):
+        PlateFinder(tmp_path / "absent.onnx")
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(b"not a model")
+    with pytest.raises(EngineError, match="cannot load plate detector"):
+        PlateFinder(corrupt)
+
+
+def test_the_weights_ship_in_the_package_small_with_a_card_naming_their_sources() -> None:
+    """"weights inside the package, ≤ 20 MB"; the card names the photos it learned from
+    (Open Images, CC BY) and that the UCSD photos only measure it."""
+    assert MODEL.is_file() and MODEL.stat().st_size <= 20 * 1024 * 1024
+    record = json.loads(MODEL.with_suffix(".json").read_text())
+    assert len(record["open_images_ids"]) == record["photos"] == 280
+    card = (MODEL.parent / "PLATES.md").read_text()
+    assert "CC BY 2.0" in card and "CC BY 4.0" in card and "Never the UCSD" in card
+    session = PlateFinder()._session
+    options = session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    assert session.get_providers() == ["CPUExecutionProvider"]
+
+
+class _Watched(LineDetector):
+    """The real text detector, counting where it is asked to look."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.whole: int = 0
+        self.around: int = 0
+
+    def lines(self, frame: np.ndarray, roi: Roi | None = None) -> list[Line]:
+        self.whole += 1
+        return super().lines(frame, roi)
+
+    def lines_in(self, frame: np.ndarray, area: Box, scale: float) -> list[Line]:
+        self.around += 1
+        return super().lines_in(frame, area, scale)
+
+
+@real_photos
+def test_the_text_detector_mostly_looks_only_around_found_plates() -> None:
+    """On most photos the plate found is read and the whole frame is never searched; where
+    nothing plate-like is read around the plates found, it is."""
+    watched = _Watched()
+    engine = DetectorRecognizer(detector=watched)
+    items = photos("dev")[:20]
+    whole = exact = 0
+    for item in items:
+        watched.whole = 0
+        reads = engine.recognize(item.path)
+        exact += bool(reads) and reads[0].plate == item.plate
+        whole += watched.whole
+    assert watched.around >= 20
+    assert whole <= 5, f"the whole frame searched for {whole} of {len(items)}"
+    assert exact >= 16, f"{exact} of {len(items)}"
+
+
+def test_where_no_plate_is_read_around_what_was_found_the_whole_frame_is_searched() -> None:
+    """Large black characters on white fill the frame: not a plate's shape, and nothing
+    plate-like is read around the bits the finder takes for plates; the engine still reads
+    them, looking over the whole frame. A blank frame has nothing anywhere."""
+    frame = np.full((480, 640, 3), 255, np.uint8)
+    cv2.putText(frame, "7ABC123", (40, 280), cv2.FONT_HERSHEY_SIMPLEX, 3.2, (0, 0, 0), 12)
+    watched = _Watched()
+    engine = DetectorRecognizer(detector=watched)
+    reads = engine.recognize(frame)
+    assert watched.whole == 1
+    assert reads and reads[0].plate == "7ABC123"
+    watched.whole = watched.around = 0
+    assert engine.recognize(np.full((480, 640, 3), 128, np.uint8)) == []
+    assert watched.whole == 1 and watched.around == 0
+
+
+def test_without_plate_finding_the_engine_searches_the_whole_frame() -> None:
+    frame = np.full((480, 640, 3), 255, np.uint8)
+    watched = _Watched()
+    DetectorRecognizer(detector=watched, find_plates=False).recognize(frame)
+    assert watched.whole == 1 and watched.around == 0
+
+
+@real_photos
+def test_the_training_script_trains_and_exports_a_model_the_finder_loads(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("torch", reason="training needs PyTorch (`pip install -e .[train]`)")
+    pytest.importorskip("onnx", reason="the ONNX export needs `onnx` (`.[train]`)")
+    from training.plate_detector import main
+
+    out = tmp_path / "plates.onnx"
+    main(["--data", str(DATA), "--steps", "2", "--batch", "2", "--threads", "1",
+          "--out", str(out)])
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["steps"] == 2 and len(record["open_images_ids"]) == 280
+    prob, _ = PlateFinder(out).probabilities(np.zeros((480, 640, 3), np.uint8))
+    assert prob.shape == (120, 160)
