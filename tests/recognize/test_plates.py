@@ -16,6 +16,7 @@ import pytest
 
 from bench.recognition.finding import labelled
 from bench.recognition.real import DATA, photos
+from plateledger.recognize import load_recognizer
 from plateledger.recognize.detect import Line, LineDetector
 from plateledger.recognize.engine import DetectorRecognizer
 from plateledger.recognize.errors import EngineError
@@ -72,6 +73,52 @@ def test_a_region_of_interest_limits_where_plates_are_found_in_frame_pixels(
     assert all(p.box.x + p.box.w <= plate.x for p in found)
 
 
+@real_photos
+def test_boxes_are_in_the_frame_pixels_of_a_large_frame_it_scales_down(
+    finder: PlateFinder,
+) -> None:
+    """A photo enlarged 4× into a 2560×1920 frame is looked at scaled to 1,280 px: the
+    plate's box comes back in the large frame's pixels."""
+    item = next(i for i in labelled("dev") if i.source == "ucsd-stills")
+    frame = cv2.resize(cv2.imread(str(item.path), cv2.IMREAD_COLOR), None, fx=4, fy=4)
+    plate = item.boxes[0]
+    big = Box(plate.x * 4, plate.y * 4, plate.w * 4, plate.h * 4)
+    found = [p.box for p in finder.plates(frame)]
+    assert any(b.iou(big) >= 0.3 for b in found), (found, big)
+
+
+@real_photos
+def test_the_engine_reads_nothing_outside_its_region_of_interest() -> None:
+    """A region whose edge cuts through the plate: no read reaches past it, and the text
+    detector looks only inside it, with plate finding as without."""
+    item = photos("dev")[0]
+    x, _y, w, _h = item.box
+    edge = x + 0.6 * w
+    for find_plates in (True, False):
+        engine = DetectorRecognizer(roi=Roi(0.0, 0.0, edge / 640, 1.0), find_plates=find_plates)
+        reads = engine.recognize(item.path)
+        assert all(r.box[0] + r.box[2] <= round(edge) + 1 for r in reads), (find_plates, reads)
+        assert all(r.plate != item.plate for r in reads)
+
+
+def test_grey_and_four_channel_frames_are_taken(finder: PlateFinder) -> None:
+    grey = np.full((120, 160), 90, np.uint8)
+    bgra = np.full((120, 160, 4), 90, np.uint8)
+    assert finder.plates(grey) == [] and finder.plates(bgra) == []
+
+
+def test_a_region_of_interest_at_the_frames_edge_or_a_pixel_wide_is_taken(
+    finder: PlateFinder,
+) -> None:
+    frame = np.full((301, 303, 3), 128, np.uint8)
+    for roi in (Roi(0.5, 0.0, 0.5, 1.0), Roi(0.9995, 0.0, 0.0005, 1.0)):
+        area = roi.box(303, 301)
+        assert area.x + area.w <= 303 and area.w >= 1
+        assert finder.plates(frame, roi) == []
+    engine = DetectorRecognizer(roi=Roi(0.9995, 0.0, 0.0005, 1.0))
+    assert engine.recognize(frame) == []
+
+
 def test_a_blank_or_noisy_frame_has_no_plate(finder: PlateFinder) -> None:
     grey = np.full((720, 1280, 3), 128, np.uint8)
     noise = np.random.default_rng(3).integers(0, 256, (480, 640, 3), dtype=np.uint8)
@@ -103,6 +150,7 @@ def test_the_weights_ship_in_the_package_small_with_a_card_naming_their_sources(
     assert MODEL.is_file() and MODEL.stat().st_size <= 20 * 1024 * 1024
     record = json.loads(MODEL.with_suffix(".json").read_text())
     assert len(record["open_images_ids"]) == record["photos"] == 280
+    assert (record["steps"], record["batch"], record["weights"]) == (3500, 16, 56257)
     card = (MODEL.parent / "PLATES.md").read_text()
     assert "CC BY 2.0" in card and "CC BY 4.0" in card and "Never the UCSD" in card
     session = PlateFinder()._session
@@ -154,8 +202,9 @@ def test_where_no_plate_is_read_around_what_was_found_the_whole_frame_is_searche
     cv2.putText(frame, "7ABC123", (40, 280), cv2.FONT_HERSHEY_SIMPLEX, 3.2, (0, 0, 0), 12)
     watched = _Watched()
     engine = DetectorRecognizer(detector=watched)
+    assert engine._finder is not None and engine._finder.plates(frame)  # bits of letters
     reads = engine.recognize(frame)
-    assert watched.whole == 1
+    assert watched.around >= 1 and watched.whole == 1
     assert reads and reads[0].plate == "7ABC123"
     watched.whole = watched.around = 0
     assert engine.recognize(np.full((480, 640, 3), 128, np.uint8)) == []
@@ -165,8 +214,25 @@ def test_where_no_plate_is_read_around_what_was_found_the_whole_frame_is_searche
 def test_without_plate_finding_the_engine_searches_the_whole_frame() -> None:
     frame = np.full((480, 640, 3), 255, np.uint8)
     watched = _Watched()
-    DetectorRecognizer(detector=watched, find_plates=False).recognize(frame)
+    DetectorRecognizer(detector=watched, find_plates=False,
+                       finder=PlateFinder()).recognize(frame)
     assert watched.whole == 1 and watched.around == 0
+
+
+def test_plate_finding_is_the_default_engines_option_and_no_other_engines() -> None:
+    assert load_recognizer("rapidocr")._finder is not None  # type: ignore[attr-defined]
+    assert load_recognizer("rapidocr", find_plates=False)._finder is None  # type: ignore[attr-defined]
+    for engine in ("rapidocr-full", "rapidocr-edge"):
+        for find_plates in (True, False):
+            with pytest.raises(EngineError, match="plate finding option"):
+                load_recognizer(engine, find_plates=find_plates)
+
+
+def test_the_cli_option_reaches_the_engine(tmp_path: Path) -> None:
+    from plateledger.cli.recognize import _recognizer
+
+    assert _recognizer("rapidocr", None, None)._finder is not None  # type: ignore[attr-defined]
+    assert _recognizer("rapidocr", None, None, False)._finder is None  # type: ignore[attr-defined]
 
 
 @real_photos
@@ -184,3 +250,20 @@ def test_the_training_script_trains_and_exports_a_model_the_finder_loads(
     assert record["steps"] == 2 and len(record["open_images_ids"]) == 280
     prob, _ = PlateFinder(out).probabilities(np.zeros((480, 640, 3), np.uint8))
     assert prob.shape == (120, 160)
+
+
+@real_photos
+def test_an_unsure_read_around_a_found_plate_sends_the_engine_over_the_whole_frame_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`RECHECK`: where the best read around the plates found is less sure than it, the
+    whole frame is searched as well and the best read of both wins."""
+    import plateledger.recognize.engine as engine_module
+
+    item = photos("dev")[1]
+    for recheck, whole in ((0.0, 0), (1.01, 1)):
+        monkeypatch.setattr(engine_module, "RECHECK", recheck)
+        watched = _Watched()
+        reads = DetectorRecognizer(detector=watched).recognize(item.path)
+        assert watched.around >= 1 and watched.whole == whole, recheck
+        assert reads[0].plate == item.plate

@@ -71,14 +71,22 @@ def test_a_reads_time_is_now_in_utc_and_its_candidates_start_with_the_raw_read(
 def test_the_models_come_from_the_rapidocr_wheel_and_run_on_one_thread(
     recognizer: Recognizer,
 ) -> None:
-    """"Models come only from inside the `rapidocr_onnxruntime` 1.4.4 wheel (PP-OCRv4,
-    ONNX) and run on one CPU thread with onnxruntime"."""
+    """"The text models come only from inside the `rapidocr_onnxruntime` 1.4.4 wheel
+    (PP-OCRv4, ONNX); the plate detector is the project's own
+    (`plateledger/recognize/models/plates.onnx`, 0.23 MB …). All run on one CPU thread
+    with onnxruntime"."""
     import rapidocr_onnxruntime
+
+    import plateledger.recognize
+    from plateledger.recognize.plates import MODEL
 
     assert importlib.metadata.version("rapidocr_onnxruntime") == "1.4.4"
     wheel = Path(rapidocr_onnxruntime.__file__).parent
+    assert MODEL.parent == Path(plateledger.recognize.__file__).parent / "models"
+    assert 0.2e6 < MODEL.stat().st_size < 0.26e6
     recognizer.recognize(plate_image("7ABC123", "CA"))
-    sessions = [recognizer._detector._session, recognizer._reader._session]  # type: ignore[attr-defined]
+    sessions = [recognizer._detector._session, recognizer._reader._session,  # type: ignore[attr-defined]
+                recognizer._finder._session]  # type: ignore[attr-defined]
     for session in sessions:
         options = session.get_session_options()
         assert options.intra_op_num_threads == 1 and options.inter_op_num_threads == 1

@@ -54,18 +54,20 @@ RoiOption = Annotated[str | None, typer.Option(
     callback=_roi_option, help="region of interest x,y,w,h as fractions of the frame "
     "(plates are looked for only inside it)")]
 DetectSideOption = Annotated[int | None, typer.Option(
-    min=320, max=4096, help="longest side of the detector's input, px (default "
-    f"{DETECT_SIDE}: larger finds smaller plates, smaller is faster)")]
+    min=320, max=4096, help="longest side of the text detector's input where it looks over "
+    f"the whole frame, px (default {DETECT_SIDE}: larger finds smaller plates, smaller is "
+    "faster)")]
 
 
-FindPlatesOption = Annotated[bool, typer.Option(
-    "--find-plates/--no-find-plates", help="find plates with the plate detector first and "
-    "read only around them (default); --no-find-plates runs the text detector over the "
-    "whole frame every time")]
+FindPlatesOption = Annotated[bool | None, typer.Option(
+    "--find-plates/--no-find-plates", show_default=False, help="find plates with the plate "
+    "detector first and look for text only around them, over the whole frame where nothing "
+    "plate-like is read there (the default engine's default); --no-find-plates looks over "
+    "the whole frame every time")]
 
 
 def _recognizer(engine: str, roi: str | None, detect_side: int | None,
-                find_plates: bool = True) -> Recognizer:
+                find_plates: bool | None = None) -> Recognizer:
     try:
         return load_recognizer(engine, roi=Roi.parse(roi) if roi else None,
                                detect_side=detect_side, find_plates=find_plates)
@@ -81,7 +83,7 @@ def recognize(
     every: Annotated[float, typer.Option(min=0.04, help="seconds between video frames")] = 0.5,
     roi: RoiOption = None,
     detect_side: DetectSideOption = None,
-    find_plates: FindPlatesOption = True,
+    find_plates: FindPlatesOption = None,
 ) -> None:
     """Read the plates in an image, a folder of images or a video (a folder's files that
     are neither images nor videos are skipped); ``--json`` names each read's file."""
@@ -142,7 +144,7 @@ def agent(
                                                       "to empty at the end")] = 30.0,
     roi: RoiOption = None,
     detect_side: DetectSideOption = None,
-    find_plates: FindPlatesOption = True,
+    find_plates: FindPlatesOption = None,
 ) -> None:
     """Run a camera: recognise, merge sightings, spool them and send them to the server.
 

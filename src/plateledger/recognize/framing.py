@@ -64,6 +64,9 @@ class Roi:
         return cls(x, y, w, h)
 
     def box(self, width: int, height: int) -> Box:
-        """The region in pixels of a ``width``×``height`` frame."""
-        x0, y0 = round(self.x * width), round(self.y * height)
-        return Box(x0, y0, max(1, round(self.w * width)), max(1, round(self.h * height)))
+        """The region in pixels of a ``width``×``height`` frame: at least one pixel, and
+        never past the frame's edge (each side is rounded on its own)."""
+        x0 = min(round(self.x * width), max(0, width - 1))
+        y0 = min(round(self.y * height), max(0, height - 1))
+        return Box(x0, y0, max(1, min(round(self.w * width), width - x0)),
+                   max(1, min(round(self.h * height), height - y0)))

@@ -46,6 +46,13 @@ class Box:
         y = min(max(0, self.y + dy), max(0, height - self.h))
         return Box(x, y, self.w, self.h)
 
+    def within(self, other: Box) -> Box | None:
+        """The part of the box inside ``other``; None where they do not overlap."""
+        x0, y0 = max(self.x, other.x), max(self.y, other.y)
+        x1 = min(self.x + self.w, other.x + other.w)
+        y1 = min(self.y + self.h, other.y + other.h)
+        return Box(x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
+
     def crop(self, frame: np.ndarray) -> np.ndarray:
         """The pixels of ``frame`` inside the box."""
         return frame[self.y : self.y + self.h, self.x : self.x + self.w]

@@ -2,10 +2,11 @@
 
 A small fully convolutional network, trained by ``training/plate_detector.py`` on Open
 Images photos (CC BY; see ``models/PLATES.md``) and on this project's rendered plates,
-marks each pixel at a quarter of its input's resolution that lies on a licence plate.
-Marked regions become plate boxes. It costs ~5 ms for a 640×480 frame and ~17 ms for a
-1280×720 one on one core, where the text detector over the whole frame costs 150–400 ms:
-the engine runs the text detector only around the plates found here.
+marks each 4×4 block of its input that lies on a licence plate. Marked regions become
+plate boxes. It costs ~8 ms for a 640×480 frame on one core (`bench/recognition/finding.py`;
+~17 ms at 1280×720, timed by hand), where the text detector over the whole frame costs
+~200 ms for the same 640×480 frame: the engine runs the text detector only around the
+plates found here.
 """
 
 from __future__ import annotations
@@ -69,7 +70,12 @@ class PlateFinder:
         self._side = side
 
     def probabilities(self, image: np.ndarray) -> tuple[np.ndarray, float]:
-        """The plate probability map of ``image`` (BGR) and the scale it was taken at."""
+        """The plate probability map of ``image`` (BGR; grey and BGRA are converted) and
+        the scale it was taken at."""
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        elif image.shape[2] == 4:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
         h, w = image.shape[:2]
         scale = min(1.0, self._side / max(h, w, 1))
         sh = max(32, math.ceil(h * scale / 32) * 32)
@@ -101,8 +107,8 @@ class PlateFinder:
             if score < MIN_SCORE:
                 continue
             left, top = area.x + x * factor, area.y + y * factor
-            right = min(float(area.x + area.w), area.x + (x + w) * factor)
-            bottom = min(float(area.y + area.h), area.y + (y + h) * factor)
+            right = min(float(area.x + area.w), float(width), area.x + (x + w) * factor)
+            bottom = min(float(area.y + area.h), float(height), area.y + (y + h) * factor)
             found.append(FoundPlate(Box(math.floor(left), math.floor(top),
                                         max(1, math.ceil(right - left)),
                                         max(1, math.ceil(bottom - top))), score))

@@ -113,20 +113,23 @@ class Recognizer(Protocol):
 
 
 def load_recognizer(engine: str = "rapidocr", *, roi: Roi | None = None,
-                    detect_side: int | None = None, find_plates: bool = True) -> Recognizer:
+                    detect_side: int | None = None,
+                    find_plates: bool | None = None) -> Recognizer:
     """A ready recogniser for ``engine`` (one of `ENGINES`); models load from the
     installed package, never from the network. ``roi`` (a camera's region of interest),
     ``detect_side`` (the text detector's longest input side over a whole frame,
-    `framing.DETECT_SIDE` by default) and ``find_plates`` (False: no plate detector, the
-    text detector over the whole frame every time) are the default engine's. Raise
+    `framing.DETECT_SIDE` by default) and ``find_plates`` (True by default; False: no
+    plate detector, the text detector over the whole frame every time) are the default
+    engine's. Raise
     `EngineError` for an unknown name, or for any of them given to another engine."""
     if engine == "rapidocr":
         from plateledger.recognize.detect import LineDetector
         from plateledger.recognize.engine import DetectorRecognizer
 
         detector = LineDetector(side=detect_side) if detect_side is not None else None
-        return DetectorRecognizer(roi=roi, detector=detector, find_plates=find_plates)
-    if roi is not None or detect_side is not None or not find_plates:
+        return DetectorRecognizer(roi=roi, detector=detector,
+                                  find_plates=find_plates is not False)
+    if roi is not None or detect_side is not None or find_plates is not None:
         raise EngineError(f"engine `{engine}` takes no region of interest, detection side "
                           "or plate finding option (only `rapidocr` does)")
     if engine == "rapidocr-edge":
