@@ -151,6 +151,8 @@ def test_the_weights_ship_in_the_package_small_with_a_card_naming_their_sources(
     record = json.loads(MODEL.with_suffix(".json").read_text())
     assert len(record["open_images_ids"]) == record["photos"] == 280
     assert (record["steps"], record["batch"], record["weights"]) == (3500, 16, 56257)
+    # Open Images image ids only (16 hex digits), never a UCSD photo's name
+    assert all(len(i) == 16 and int(i, 16) >= 0 for i in record["open_images_ids"])
     card = (MODEL.parent / "PLATES.md").read_text()
     assert "CC BY 2.0" in card and "CC BY 4.0" in card and "Never the UCSD" in card
     session = PlateFinder()._session

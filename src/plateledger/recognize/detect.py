@@ -15,11 +15,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
-from plateledger.recognize.errors import EngineError
 from plateledger.recognize.framing import DETECT_SIDE, MAX_ENLARGE, Roi, detector_scale
 from plateledger.recognize.localize import Box
+from plateledger.recognize.onnx import cpu_session
 from plateledger.recognize.textline import rapidocr_model_dir
 
 THRESHOLD = 0.3
@@ -87,16 +86,7 @@ class LineDetector:
     def __init__(self, model: Path | None = None, *, side: int = DETECT_SIDE,
                  enlarge: float = MAX_ENLARGE, threads: int = 1) -> None:
         path = model or rapidocr_model_dir() / "ch_PP-OCRv4_det_infer.onnx"
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise EngineError(f"cannot load detector model `{path}`: {exc}") from None
+        self._session = cpu_session(path, "detector model", threads=threads)
         self._input = self._session.get_inputs()[0].name
         self._side = side
         self._enlarge = enlarge

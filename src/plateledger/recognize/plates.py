@@ -17,11 +17,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
-from plateledger.recognize.errors import EngineError
 from plateledger.recognize.framing import Roi
 from plateledger.recognize.localize import Box
+from plateledger.recognize.onnx import cpu_session
 
 MODEL = Path(__file__).parent / "models" / "plates.onnx"
 
@@ -57,15 +56,7 @@ class PlateFinder:
     def __init__(self, model: Path | None = None, *, side: int = FIND_SIDE,
                  threads: int = 1) -> None:
         path = model or MODEL
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:
-            raise EngineError(f"cannot load plate detector `{path}`: {exc}") from None
+        self._session = cpu_session(path, "plate detector", threads=threads)
         self._input = self._session.get_inputs()[0].name
         self._side = side
 

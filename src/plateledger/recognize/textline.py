@@ -14,10 +14,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
 from plateledger.plates.formats import ALPHABET
 from plateledger.recognize.errors import EngineError
+from plateledger.recognize.onnx import cpu_session
 
 LINE_HEIGHT = 48
 """Height of the recogniser's input; crops are resized to it, keeping their aspect."""
@@ -44,16 +44,7 @@ class TextLineReader:
 
     def __init__(self, model: Path | None = None, *, threads: int = 1) -> None:
         path = model or rapidocr_model_dir() / "ch_PP-OCRv4_rec_infer.onnx"
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise EngineError(f"cannot load recogniser model `{path}`: {exc}") from None
+        self._session = cpu_session(path, "recogniser model", threads=threads)
         meta = self._session.get_modelmeta().custom_metadata_map
         characters = ["<blank>", *meta.get("character", "").splitlines(), " "]
         index = {ch: i for i, ch in enumerate(characters)}
