@@ -258,13 +258,15 @@ def test_the_training_script_trains_and_exports_a_model_the_finder_loads(
 def test_an_unsure_read_around_a_found_plate_sends_the_engine_over_the_whole_frame_too(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """`RECHECK`: where the best read around the plates found is less sure than it, the
-    whole frame is searched as well and the best read of both wins."""
+    """`RECHECK`, `RECHECK_SHORTER`: where the best read around the plates found is less
+    sure, or shorter, than they say, the whole frame is searched as well and the best read
+    of both wins."""
     import plateledger.recognize.engine as engine_module
 
     item = photos("dev")[1]
-    for recheck, whole in ((0.0, 0), (1.01, 1)):
+    for recheck, shorter, whole in ((0.0, 0, 0), (1.01, 0, 1), (0.0, 100, 1)):
         monkeypatch.setattr(engine_module, "RECHECK", recheck)
+        monkeypatch.setattr(engine_module, "RECHECK_SHORTER", shorter)
         watched = _Watched()
         reads = DetectorRecognizer(detector=watched).recognize(item.path)
         assert watched.around >= 1 and watched.whole == whole, recheck
