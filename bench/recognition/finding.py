@@ -66,7 +66,7 @@ def labelled(split: str, data: Path = DATA) -> list[Labelled]:
             for name, found in sorted(boxes.items())]
 
 
-def _centre_on(line: Box, plate: Box) -> bool:
+def centre_on(line: Box, plate: Box) -> bool:
     cx, cy = line.x + line.w / 2, line.y + line.h / 2
     return plate.x <= cx <= plate.x + plate.w and plate.y <= cy <= plate.y + plate.h
 
@@ -87,11 +87,11 @@ def measure(items: list[Labelled]) -> dict[str, Any]:
         detected = [line.box for line in lines.lines(frame)]
         lines_ms.append((time.perf_counter() - started) * 1000)
         plates += len(item.boxes)
-        found += sum(any(_centre_on(b, t) for b in boxes) for t in item.boxes)
+        found += sum(any(centre_on(b, t) for b in boxes) for t in item.boxes)
         fitted += sum(any(b.iou(t) >= 0.3 for b in boxes) for t in item.boxes)
-        seen += sum(any(_centre_on(b, t) for b in detected) for t in item.boxes)
-        stray_found += sum(not any(_centre_on(b, t) for t in item.boxes) for b in boxes)
-        stray_lines += sum(not any(_centre_on(b, t) for t in item.boxes) for b in detected)
+        seen += sum(any(centre_on(b, t) for b in detected) for t in item.boxes)
+        stray_found += sum(not any(centre_on(b, t) for t in item.boxes) for b in boxes)
+        stray_lines += sum(not any(centre_on(b, t) for t in item.boxes) for b in detected)
     n = len(items)
     return {
         "photos": n, "plates": plates,

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.recognition.finding import labelled
+from bench.recognition.finding import centre_on, labelled
 from bench.recognition.real import DATA, photos
 from plateledger.recognize import load_recognizer
 from plateledger.recognize.detect import Line, LineDetector
@@ -35,11 +35,6 @@ def finder() -> PlateFinder:
     return PlateFinder()
 
 
-def _on(box: Box, plate: Box) -> bool:
-    cx, cy = box.x + box.w / 2, box.y + box.h / 2
-    return plate.x <= cx <= plate.x + plate.w and plate.y <= cy <= plate.y + plate.h
-
-
 @real_photos
 def test_it_finds_the_plates_of_real_parking_lot_photos_it_never_learned_from(
     finder: PlateFinder,
@@ -49,7 +44,7 @@ def test_it_finds_the_plates_of_real_parking_lot_photos_it_never_learned_from(
     for item in items:
         frame = cv2.imread(str(item.path), cv2.IMREAD_COLOR)
         boxes = [p.box for p in finder.plates(frame)]
-        found += any(_on(b, item.boxes[0]) for b in boxes)
+        found += any(centre_on(b, item.boxes[0]) for b in boxes)
         assert all(b.x >= 0 and b.x + b.w <= 640 and b.y >= 0 and b.y + b.h <= 480
                    for b in boxes)
     assert found >= 28, f"{found} of {len(items)}"
@@ -65,11 +60,11 @@ def test_a_region_of_interest_limits_where_plates_are_found_in_frame_pixels(
     # a region around the plate: the plate is found there, in the frame's pixels
     around = Roi((plate.x - plate.w) / 640, (plate.y - plate.h) / 480,
                  3 * plate.w / 640, 3 * plate.h / 480)
-    assert any(_on(p.box, plate) for p in finder.plates(frame, around))
+    assert any(centre_on(p.box, plate) for p in finder.plates(frame, around))
     # a region beside it: nothing found lies on the plate, nothing outside the region
     beside = Roi(0.0, 0.0, plate.x / 640 * 0.9, 1.0)
     found = finder.plates(frame, beside)
-    assert not any(_on(p.box, plate) for p in found)
+    assert not any(centre_on(p.box, plate) for p in found)
     assert all(p.box.x + p.box.w <= plate.x for p in found)
 
 
