@@ -200,8 +200,11 @@ class ReadSubmission(BaseModel):
     ts: datetime
     plate: str = Field(min_length=1, max_length=32, description="plate text as read")
     region: str = Field(default="", max_length=8, description="plate state/region, e.g. CA")
-    region_confidence: Confidence = 0.0
-    confidence: Confidence
+    region_confidence: Confidence = Field(
+        default=0.0, description="0–1; kept to the whole percent, as `confidence`")
+    confidence: Confidence = Field(
+        description="the camera's confidence in the plate, 0–1; the store keeps it to the "
+        "whole percent nearest (0.8749 is kept, and shown, as 0.87)")
     lat: float | None = Field(default=None, ge=-90.0, le=90.0)
     lon: float | None = Field(default=None, ge=-180.0, le=180.0)
     heading: float | None = Field(default=None, ge=0.0, lt=360.0)

@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from plateledger.policy.clocks import RetentionPolicy, expiry_for, searchable
 from plateledger.read import PlateRead, ReadSubmission
+from plateledger.store.schema import expiry_stamp
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def enrich(
             continue
         # A hit's longer clock is applied once the matcher has run (`retain`).
         if policy.non_hits_searchable:
-            expires = _to_second(expiry_for(sub.ts, False, policy))
+            expires = expiry_stamp(expiry_for(sub.ts, False, policy))
             if expires <= received:
                 rejected.append(
                     Rejection(index, "ts", "read is older than your agency's retention of "
@@ -84,7 +85,7 @@ def enrich(
                 )
                 continue
         else:
-            expires = _to_second(expiry_for(sub.ts, False, policy, received_at=received))
+            expires = expiry_stamp(expiry_for(sub.ts, False, policy, received_at=received))
         reads.append(
             (
                 index,
@@ -100,13 +101,6 @@ def enrich(
             )
         )
     return reads, rejected
-
-
-def _to_second(moment: datetime) -> datetime:
-    """Expiry is stored to the second; round up so a read never expires early."""
-    if moment.microsecond:
-        return moment.replace(microsecond=0) + timedelta(seconds=1)
-    return moment
 
 
 def retain(
@@ -131,7 +125,7 @@ def retain(
             continue
         if hit:
             read = read.model_copy(update={
-                "hit": True, "expires_at": _to_second(expiry_for(read.ts, True, policy)),
+                "hit": True, "expires_at": expiry_stamp(expiry_for(read.ts, True, policy)),
             })
         kept.append((index, read))
     return kept, dropped

@@ -22,7 +22,7 @@ SHOWN = (
     "plate",
     "plate_raw_kept",
     "region",
-    "confidence",
+    "confidence_pct",
     "lat",
     "lon",
     "heading",
@@ -36,8 +36,8 @@ SHOWN = (
 """The columns a result shows (`read_outs`): a search that makes its page from its own
 query's rows selects these instead of ``*`` (five columns fewer to read and convert:
 ~14 % of a stakeout's reads query at 100 M reads, ~9 % of a convoy's candidates').
-The id and the raw plate are selected as the table keeps them and made here
-(`read_ids`): naming the computed ``read_id`` costs each query ~2 ms to plan
+The id, the raw plate and the confidence are selected as the table keeps them and made
+here (`read_ids`): naming the computed ``read_id`` costs each query ~2 ms to plan
 (`plateledger.store.schema`)."""
 
 SHOWN_SQL = ", ".join(SHOWN)
@@ -91,6 +91,8 @@ def read_outs(rows: pa.Table, scope: Scope) -> list[ReadOut]:
         ids = read_ids(rows)
     raw = (rows.column("plate_raw").to_pylist() if "plate_raw" in names
            else [k or p for k, p in zip(col["plate_raw_kept"], col["plate"], strict=True)])
+    confidences = ([c / 100 for c in col["confidence_pct"]] if "confidence_pct" in col
+                   else rows.column("confidence").to_pylist())
     places: dict[float | None, float | None] = {}
     for value in col["lat"] + col["lon"]:
         if value not in places:
@@ -113,7 +115,7 @@ def read_outs(rows: pa.Table, scope: Scope) -> list[ReadOut]:
                 plate=col["plate"][i],
                 plate_raw=raw[i],
                 region=col["region"][i],
-                confidence=round(float(col["confidence"][i]), 4),
+                confidence=round(float(confidences[i]), 4),
                 lat=places[col["lat"][i]],
                 lon=places[col["lon"][i]],
                 heading=None if heading is None or heading < 0 else float(heading),

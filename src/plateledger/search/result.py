@@ -22,7 +22,8 @@ class ReadOut(BaseModel):
     plate: str
     plate_raw: str
     region: str
-    confidence: float
+    confidence: float = Field(description="as the store keeps it: the whole percent nearest "
+                              "the camera's confidence")
     lat: float | None
     lon: float | None
     heading: float | None

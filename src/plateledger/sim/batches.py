@@ -14,7 +14,7 @@ from plateledger.sim.plate_columns import confusion_keys, normalised, strings
 from plateledger.sim.registrations import PLATE_WIDTH
 from plateledger.sim.sightings import Sightings
 from plateledger.sim.vehicles import COLOURS, MODELS, STATES
-from plateledger.store.schema import ARROW_SCHEMA
+from plateledger.store.schema import ARROW_SCHEMA, EXPIRY_STEP_S
 
 DAY_S = 86_400
 DEFAULT_RETENTION_DAYS = 365
@@ -94,7 +94,9 @@ def to_table(model: CityModel, sightings: Sightings, rng: np.random.Generator, *
     for agency_id, kept in retention_days.items():
         if 0 <= agency_id < len(days):
             days[agency_id] = kept
-    expires = ts // 1000 + days[owner] * DAY_S
+    # stamped as ingest stamps it: rounded up to the minute (`expiry_stamp`)
+    step = EXPIRY_STEP_S * 1000
+    expires = -(-(ts + days[owner] * DAY_S * 1000) // step) * EXPIRY_STEP_S
     home_states = pa.array([plan.agency(int(a)).home_state if a in plan.camera_owner_ids
                             else "" for a in range(len(days))], type=pa.string())
     camera_ids = pa.array([c.camera_id for c in plan.cameras], type=pa.string())

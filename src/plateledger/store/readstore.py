@@ -39,6 +39,7 @@ from plateledger.store.schema import (
     ARROW_SCHEMA,
     CAMERA_HOURS,
     CAMERA_HOURS_FILLED,
+    DEFAULT_CODEC,
     KEPT,
     PLATE_VARIANTS,
     PLATES,
@@ -135,7 +136,13 @@ class ReadStore:
         self.engine = engine
         self.db = engine.database
         self.partitioning = partitioning
-        self.ensure_schema()
+        try:
+            self.ensure_schema()
+        except BaseException:
+            # a store that cannot be opened (a cluster to migrate by hand) leaves its data
+            # directory free for the next try
+            engine.close()
+            raise
 
     @classmethod
     def open(
@@ -155,6 +162,7 @@ class ReadStore:
     def ensure_schema(self) -> None:
         self._rekey_reads()
         self.engine.command(reads_ddl(self.db, partitioning=self.partitioning))
+        self._default_codec()
         for ddl in plates_ddl(self.db):
             self.engine.command(ddl)
         ensure_candidates(self.engine)
@@ -170,6 +178,21 @@ class ReadStore:
             {"db": self.db, "name": name},
         ).to_pylist()
         return {k: str(v) for k, v in rows[0].items()} if rows else None
+
+    def _default_codec(self) -> None:
+        """Give a ``reads`` table made before `DEFAULT_CODEC` that codec: parts written
+        from now on (inserts, merges) take it, parts already written keep theirs until a
+        merge rewrites them (`optimize` does so at once)."""
+        rows = self.engine.query(
+            "SELECT engine, engine_full FROM system.tables "
+            "WHERE database = {db:String} AND name = {name:String}",
+            {"db": self.db, "name": READS},
+        ).to_pylist()
+        if (not rows or not str(rows[0]["engine"]).endswith("MergeTree")
+                or "default_compression_codec" in str(rows[0]["engine_full"])):
+            return
+        self.engine.command(f"ALTER TABLE {self.db}.{READS} "
+                            f"MODIFY SETTING default_compression_codec = '{DEFAULT_CODEC}'")
 
     def _camera_hours(self) -> None:
         """Create the camera-hours summary and its view, and fill it from the stored reads
@@ -216,6 +239,13 @@ class ReadStore:
                 raise StoreError(
                     f"the cluster's `{READS}_local` is sorted by `{local['sorting_key']}`, "
                     f"not `{READ_IDENTITY}`; migrate it as docs/scale-out.md describes"
+                )
+            if local is not None and not has_current_layout(self.engine, f"{READS}_local"):
+                missing = sorted(set(STORED_COLUMN_NAMES)
+                                 - physical_columns(self.engine, f"{READS}_local"))
+                raise StoreError(
+                    f"the cluster's `{READS}_local` lacks the columns `{'`, `'.join(missing)}` "
+                    "of the current layout; migrate it as docs/scale-out.md describes"
                 )
             return
         ddl = reads_ddl(self.db, table=REKEYED, partition_by=table["partition_key"] or None)

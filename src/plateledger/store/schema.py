@@ -23,8 +23,10 @@ query reads ``read_id`` as before. A batch names its ids in the ephemeral ``read
 (`insert_columns`); ClickHouse keeps the id only where it is not the one it derives itself,
 so what ``read_id`` returns is always the id that was inserted. A nil id inserted (the
 simulator's bulk batches) is a read whose id the store derives. The raw plate is kept
-only where normalising changed it, and the arrival as an offset from the read's time
-(`KEPT`): each column reads back exactly as it was inserted.
+only where normalising changed it, the arrival as whole seconds after the read's time and
+the confidences in whole percent (`KEPT`): each column reads back as it was inserted, to
+those steps (the store inserts confidences already rounded, `percent`). Ingest stamps a
+read's expiry to the minute (`expiry_stamp`).
 
 Every computed column costs each query that names it time to plan (ClickHouse analyses
 the expression per query: ~2 ms for ``read_id``'s SHA-1, ~0.8 ms for an expiry computed
@@ -44,6 +46,7 @@ whose id is already stored for its plate with another owner or other content.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 import pyarrow as pa
@@ -135,18 +138,34 @@ class Kept:
 
 _MILLIS = "toUnixTimestamp64Milli(ts)"
 
+
+def percent(confidence: float) -> float:
+    """``confidence`` (0–1) to the whole percent the store keeps (`KEPT`): a read's and
+    its region's confidences are kept in one byte each. At 2 M simulated reads the two
+    took 6.6 bytes a read as floats in the table and 4.0 more in the ``by_camera``
+    projection; a camera's confidence is a ranking, and no search filters on it."""
+    return round(confidence * 100) / 100
+
+
 KEPT: dict[str, Kept] = {k.column: k for k in (
-    Kept("read_id", "UUID", STORED_ID, "UUID", "ZSTD(1)",
+    Kept("read_id", "UUID", STORED_ID, "UUID", "ZSTD(3)",
          f"if({READ_ID_IN} = {NIL_ID} OR {READ_ID_IN} = {derived_id_sql()}, {NIL_ID}, "
          f"{READ_ID_IN})",
          f"if({STORED_ID} = {NIL_ID}, {derived_id_sql()}, {STORED_ID})"),
     # the camera's text where normalising changed it, else nothing
-    Kept("plate_raw", "String", "plate_raw_kept", "String", "ZSTD(1)",
+    Kept("plate_raw", "String", "plate_raw_kept", "String", "ZSTD(3)",
          "if(plate_raw_in = plate, '', plate_raw_in)",
          "if(plate_raw_kept = '', plate, plate_raw_kept)"),
-    # the arrival as an offset from the read's time: a few values, which compress
-    Kept("received_at", "DateTime64(3, 'UTC')", "received_after_ms", "Int64", "T64, ZSTD(1)",
-         f"toUnixTimestamp64Milli(received_at_in) - {_MILLIS}",
+    # confidences in whole percent: one byte each, where a float took 3.3 (`PERCENT`)
+    Kept("confidence", "Float32", "confidence_pct", "UInt8", "ZSTD(3)",
+         "toUInt8(round(confidence_in * 100))", "toFloat32(confidence_pct / 100)"),
+    Kept("region_confidence", "Float32", "region_confidence_pct", "UInt8", "ZSTD(3)",
+         "toUInt8(round(region_confidence_in * 100))",
+         "toFloat32(region_confidence_pct / 100)"),
+    # the arrival as whole seconds after the read's time (toward it): a few values, which
+    # compress (its milliseconds took 0.9 bytes a read at 10 M)
+    Kept("received_at", "DateTime64(3, 'UTC')", "received_after_ms", "Int64", "T64, ZSTD(3)",
+         f"intDiv(toUnixTimestamp64Milli(received_at_in) - {_MILLIS}, 1000) * 1000",
          f"fromUnixTimestamp64Milli({_MILLIS} + received_after_ms, 'UTC')"),
 )}
 """The columns a table of reads keeps in another form (`Kept`)."""
@@ -156,24 +175,24 @@ READ_COLUMNS: tuple[tuple[str, str], ...] = (
     ("owner_id", "UInt32"),
     ("origin_state", "LowCardinality(String)"),
     ("camera_id", "LowCardinality(String)"),
-    ("ts", "DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))"),
-    ("plate_raw", "String CODEC(ZSTD(1))"),
-    ("plate", "String CODEC(ZSTD(1))"),
-    ("plate_key", "String CODEC(ZSTD(1))"),
+    ("ts", "DateTime64(3, 'UTC') CODEC(Delta, ZSTD(3))"),
+    ("plate_raw", "String CODEC(ZSTD(3))"),
+    ("plate", "String CODEC(ZSTD(3))"),
+    ("plate_key", "String CODEC(ZSTD(3))"),
     ("region", "LowCardinality(String)"),
-    ("region_confidence", "Float32 CODEC(ZSTD(1))"),
-    ("confidence", "Float32 CODEC(ZSTD(1))"),
-    ("lat", "Float32 CODEC(ZSTD(1))"),
-    ("lon", "Float32 CODEC(ZSTD(1))"),
-    ("heading", "Int16 CODEC(ZSTD(1))"),
+    ("region_confidence", "Float32 CODEC(ZSTD(3))"),
+    ("confidence", "Float32 CODEC(ZSTD(3))"),
+    ("lat", "Float32 CODEC(ZSTD(3))"),
+    ("lon", "Float32 CODEC(ZSTD(3))"),
+    ("heading", "Int16 CODEC(ZSTD(3))"),
     ("vehicle_color", "LowCardinality(String)"),
     ("vehicle_make", "LowCardinality(String)"),
     ("vehicle_model", "LowCardinality(String)"),
     ("vehicle_type", "LowCardinality(String)"),
-    ("image_plate", "String CODEC(ZSTD(1))"),
-    ("image_overview", "String CODEC(ZSTD(1))"),
-    ("received_at", "DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))"),
-    ("expires_at", "DateTime('UTC') CODEC(Delta, ZSTD(1))"),
+    ("image_plate", "String CODEC(ZSTD(3))"),
+    ("image_overview", "String CODEC(ZSTD(3))"),
+    ("received_at", "DateTime64(3, 'UTC') CODEC(Delta, ZSTD(3))"),
+    ("expires_at", "DateTime('UTC') CODEC(Delta, ZSTD(3))"),
     ("hit", "UInt8"),
 )
 """Column name and ClickHouse type, in insert order.
@@ -256,6 +275,36 @@ them to ClickHouse's own layout (two little-endian 64-bit halves) on insert.
 """
 
 
+DEFAULT_CODEC = "ZSTD(3)"
+"""The codec of every column of ``reads`` that names none, and of the whole ``by_camera``
+projection: ClickHouse writes a projection's columns with the table's default codec, never
+with the columns' own (LZ4 unless this is set). At 2 M simulated reads the projection took
+26.1 bytes a read under LZ4 and 18.2 under ZSTD(1), the table with it 49.6 and 39.5; every
+column at level 3 instead of 1 took 2.1 bytes a read less at 10 M (by hand, copies of one
+table; ``docs/benchmarks.md``, "Compression")."""
+
+GRANULARITY = 4096
+"""Rows a granule of ``reads`` holds. A compact part compresses each column of each granule
+on its own, so larger granules compress better, and a look-up decompresses more: at 10 M
+reads (copies of one table, by hand, 300 queries each interleaved in one process) 2,048,
+4,096 and 8,192 rows took 25.2, 23.9 and 23.2 bytes a read, one plate's page query 10.1,
+10.4 and 11.0 ms, five plates' 12.7, 13.6 and 15.4 ms, an hour of one camera 11.2, 10.9 and
+10.7 ms. Smaller granules did not make exact look-ups faster (``docs/benchmarks.md``). A
+store made before keeps the granules it was made with."""
+
+EXPIRY_STEP_S = 60
+"""A read's expiry is stamped to the minute, rounded up (`expiry_stamp`): at 10 M reads
+its seconds took 2.5 bytes a read in the table and its projection together."""
+
+
+def expiry_stamp(moment: datetime) -> datetime:
+    """``moment`` (a read's expiry) rounded up to the next whole minute: a read never
+    leaves searches before its clock runs out, and stays at most a minute past it."""
+    step = timedelta(seconds=EXPIRY_STEP_S)
+    floor = moment - timedelta(seconds=moment.second, microseconds=moment.microsecond)
+    return floor if floor == moment else floor + step
+
+
 def partition_expression(partitioning: Partitioning) -> str:
     return {
         "month": "toYYYYMM(ts)",
@@ -304,12 +353,13 @@ ENGINE = {engine}
 PARTITION BY {partition}
 PRIMARY KEY ({READ_PRIMARY})
 ORDER BY ({READ_IDENTITY})
-SETTINGS index_granularity = 2048,
+SETTINGS index_granularity = {GRANULARITY},
          deduplicate_merge_projection_mode = 'rebuild',
          fsync_after_insert = 1,
          fsync_part_directory = 1,
          min_bytes_for_wide_part = 1000000000000,
-         min_rows_for_wide_part = 1000000000000"""
+         min_rows_for_wide_part = 1000000000000,
+         default_compression_codec = '{DEFAULT_CODEC}'"""
 
 
 def plates_ddl(
