@@ -178,7 +178,7 @@ def test_a_conflicting_repost_is_refused_and_both_versions_are_kept(
         "camera_id": "ucpd-lot-north-1",
         "plate": "7CONF01",
         "ts": datetime.now(UTC).isoformat(),
-        "confidence": 0.9,
+        "confidence": 0.8749,  # kept as 0.87: not a difference of the re-post's
     }
     other = first | {"plate": "7CONF02", "lat": 37.0, "lon": -122.0}
     fresh = first | {"read_id": str(uuid.uuid4()), "plate": "7CONF03"}

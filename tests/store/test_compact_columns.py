@@ -83,23 +83,49 @@ def test_a_retry_of_a_rounded_read_is_a_retry_and_another_confidence_is_refused(
 
 
 def test_percent_rounds_to_the_nearest_and_is_kept_as_it_is_given() -> None:
-    assert [percent(c) for c in (0.0, 0.004, 0.006, 0.8749, 0.875, 1.0)] == [
-        0.0, 0.0, 0.01, 0.87, 0.88, 1.0]
+    assert [percent(c) for c in (0.0, 0.004, 0.006, 0.8749, 0.865, 1.0)] == [
+        0.0, 0.0, 0.01, 0.87, 0.87, 1.0]
     for whole in range(101):
         assert percent(percent(whole / 100)) == whole / 100
+
+
+def test_percent_rounds_every_confidence_as_the_store_does(store: ReadStore) -> None:
+    # a read rounded in Python (ingest) and one rounded by the store (a bulk load, a store
+    # moved from the layout before) must agree, or a retry of it would be refused
+    values = [i / 1000 for i in range(1001)] + [i / 100000 for i in range(0, 100001, 7)]
+    kept = store.query(
+        "SELECT toUInt8(round(toFloat32(x) * 100)) AS pct FROM "
+        "(SELECT arrayJoin({xs:Array(Float64)}) AS x)", {"xs": values}
+    ).column("pct").to_pylist()
+    assert [round(percent(v) * 100) for v in values] == kept
+
+
+@pytest.mark.parametrize("bad", [87.5, -0.2, float("nan")])
+def test_a_bulk_load_with_a_confidence_outside_0_to_1_is_refused_whole(
+    store: ReadStore, bad: float
+) -> None:
+    plate = unique_plate()
+    table = reads_to_arrow([make_read(plate), make_read(plate, camera="cam-2")])
+    at = table.schema.get_field_index("confidence")
+    table = table.set_column(at, "confidence", pa.array([0.9, bad], pa.float32()))
+    with pytest.raises(StoreError, match="`confidence` must be a number from 0 to 1"):
+        store.insert_arrow(table)
+    assert kept(store, plate) == []
 
 
 def test_a_store_that_kept_float_confidences_is_moved_and_keeps_them_to_the_percent(
     store: ReadStore, store_path: Path,
 ) -> None:
     plate = unique_plate()
+    read = make_read(plate, read_id=uuid.uuid4()).model_copy(
+        update={"confidence": 0.865, "region_confidence": 0.9149})
     store.engine.command(f"DROP TABLE {store.db}.reads SYNC")
     store.engine.command(old_reads_ddl(store.db, "plate, ts, owner_id, read_id"))
-    table = reads_to_arrow([make_read(plate)])
+    table = reads_to_arrow([read])
     ids = to_clickhouse_uuid_bytes(table.column("read_id").combine_chunks())
     table = table.set_column(0, "read_id", ids)
     # as a store made before kept them: whole floats
-    for name, value in (("confidence", 0.8749), ("region_confidence", 0.9149)):
+    for name, value in (("confidence", 0.865), ("region_confidence", 0.9149)):
         at = table.schema.get_field_index(name)
         table = table.set_column(at, name, pa.array([value], pa.float32()))
     store.engine.insert_arrow("reads", table)
@@ -109,6 +135,9 @@ def test_a_store_that_kept_float_confidences_is_moved_and_keeps_them_to_the_perc
     try:
         [row] = kept(reopened, plate)
         assert (row["confidence_pct"], row["region_confidence_pct"]) == (87, 91)
+        # the camera's retry of that read, after the upgrade, is still a retry
+        again = reopened.add_reads([read])
+        assert (again.written, again.refused) == ([], frozenset())
     finally:
         reopened.close()
 
@@ -162,28 +191,52 @@ def test_the_arrival_is_kept_in_whole_seconds_after_the_reads_time(store: ReadSt
         "cam-late": 4_000, "cam-early": -2_000}
 
 
-def test_an_expiry_is_stamped_up_to_the_whole_minute() -> None:
+def test_an_expiry_is_stamped_down_to_its_whole_minute() -> None:
     moment = datetime(2026, 12, 7, 18, 41, 0, tzinfo=UTC)
     assert expiry_stamp(moment) == moment
-    assert expiry_stamp(moment + timedelta(microseconds=1)) == moment + timedelta(minutes=1)
-    assert expiry_stamp(moment + timedelta(seconds=59, milliseconds=999)) == (
-        moment + timedelta(minutes=1))
-    assert expiry_stamp(moment - timedelta(seconds=1)) == moment
+    assert expiry_stamp(moment + timedelta(microseconds=1)) == moment
+    assert expiry_stamp(moment + timedelta(seconds=59, milliseconds=999)) == moment
+    assert expiry_stamp(moment - timedelta(seconds=1)) == moment - timedelta(minutes=1)
 
 
-def test_ingest_stamps_a_reads_expiry_up_to_the_minute_after_its_clock() -> None:
+OWNER = Owner(1, "CA", RetentionPolicy(non_hit=timedelta(days=30), hit=timedelta(days=90),
+                                       images=timedelta(days=30)))
+CAMERA = CameraInfo("cam-1", 1, 37.5, -122.0)
+
+
+def submitted(ts: datetime) -> ReadSubmission:
+    return ReadSubmission.model_validate({"camera_id": "cam-1", "ts": ts, "plate": "7ABC123",
+                                          "confidence": 0.9})
+
+
+def test_ingest_stamps_a_reads_expiry_down_to_the_minute_its_clock_runs_out() -> None:
     received = datetime(2026, 12, 7, 18, 41, 30, 123000, tzinfo=UTC)
-    owner = Owner(1, "CA", RetentionPolicy(non_hit=timedelta(days=30), hit=timedelta(days=90),
-                                           images=timedelta(days=30)))
-    camera = CameraInfo("cam-1", 1, 37.5, -122.0)
     ts = received - timedelta(seconds=7, milliseconds=450)
-    sub = ReadSubmission.model_validate({"camera_id": "cam-1", "ts": ts, "plate": "7ABC123",
-                                         "confidence": 0.9})
-    [(_, read)], rejected = enrich([(0, sub)], owner, lambda _: camera, now=received)
+    [(_, read)], rejected = enrich([(0, submitted(ts))], OWNER, lambda _: CAMERA, now=received)
     assert rejected == []
     clock = ts + timedelta(days=30)
-    assert read.expires_at >= clock and read.expires_at - clock < timedelta(minutes=1)
+    assert read.expires_at <= clock and clock - read.expires_at < timedelta(minutes=1)
     assert (read.expires_at.second, read.expires_at.microsecond) == (0, 0)
+
+
+def test_a_read_whose_clock_ran_out_before_it_arrived_is_refused_to_the_millisecond() -> None:
+    received = datetime(2026, 12, 7, 18, 41, 30, 123000, tzinfo=UTC)
+    late = received - timedelta(days=30, milliseconds=500)  # its clock ran out 0.5 s ago
+    last = received - timedelta(days=30) + timedelta(seconds=1)  # one second of it left
+    reads, rejected = enrich([(0, submitted(late)), (1, submitted(last))], OWNER,
+                             lambda _: CAMERA, now=received)
+    assert [r.index for r in rejected] == [0] and [i for i, _ in reads] == [1]
+    # kept, though its stamp already passed: it is never returned, and purged
+    assert reads[0][1].expires_at <= received
+
+
+def test_a_read_that_may_never_be_searchable_is_stamped_no_later_than_its_arrival() -> None:
+    received = datetime(2026, 12, 7, 18, 41, 30, 123000, tzinfo=UTC)
+    brief = Owner(1, "NH", RetentionPolicy(non_hit=timedelta(minutes=3),
+                                           hit=timedelta(days=90), images=timedelta(minutes=3)))
+    [(_, read)], _ = enrich([(0, submitted(received - timedelta(seconds=5)))], brief,
+                            lambda _: CAMERA, now=received)
+    assert read.expires_at <= received
 
 
 def test_simulated_reads_are_stamped_as_ingest_stamps_them() -> None:

@@ -77,8 +77,9 @@ def enrich(
             continue
         # A hit's longer clock is applied once the matcher has run (`retain`).
         if policy.non_hits_searchable:
-            expires = expiry_stamp(expiry_for(sub.ts, False, policy))
-            if expires <= received:
+            clock = expiry_for(sub.ts, False, policy)
+            expires = expiry_stamp(clock)
+            if clock <= received:
                 rejected.append(
                     Rejection(index, "ts", "read is older than your agency's retention of "
                               f"{policy.non_hit.days} days for reads without a hit")

@@ -67,6 +67,7 @@ from plateledger.ingest.batch import decode, json_items, load_body, media_type
 from plateledger.ingest.errors import MalformedBody
 from plateledger.plates import PlateError, normalize_plate
 from plateledger.read import ReadSubmission
+from plateledger.store.schema import percent
 
 QUARANTINE_CHANGE = "quarantine_change"
 CAMERA_CHANGE = "camera_change"
@@ -244,10 +245,17 @@ class Masker:
         return value
 
 
-def _same(a: Any, b: Any) -> bool:
+_PERCENT = frozenset({"confidence", "region_confidence"})
+"""Fields the store keeps to the whole percent (`plateledger.store.schema.percent`)."""
+
+
+def _same(a: Any, b: Any, *, kept_percent: bool = False) -> bool:
     """Whether two values of a read's field are the same (a stored number is single
-    precision: 0.9 is stored as 0.8999999761…)."""
+    precision: 0.9 is stored as 0.8999999761…; a confidence is compared to the whole
+    percent the store keeps, as the store's own check compares it)."""
     if isinstance(a, float | int) and isinstance(b, float | int):
+        if kept_percent:
+            a, b = percent(float(a)), percent(float(b))
         return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9)
     return bool(a == b)
 
@@ -338,7 +346,7 @@ def shown(item: QuarantineItem, secret: str) -> dict[str, Any]:
                 for k in set(posted) | set(stored)
                 if k not in _READ_HIDDEN
                 and k not in _BOOKKEEPING
-                and not _same(posted.get(k), stored.get(k))
+                and not _same(posted.get(k), stored.get(k), kept_percent=k in _PERCENT)
             )
 
         def side(values: Any) -> Any:

@@ -3,7 +3,8 @@
 A law pack applies to data by its origin state and sets the longest a read may be kept;
 the agency's own published setting applies where it is shorter or where the pack leaves
 the clock open. `effective_policy` takes the strictest of all that apply, and the ingest
-path stamps each read with `expiry_for` and asks `searchable` whether it may enter the
+path stamps each read with `expiry_for` (rounded down to its minute,
+`plateledger.store.schema.expiry_stamp`) and asks `searchable` whether it may enter the
 read store at all.
 
 New Hampshire (RSA 261:75-b VIII) requires non-hit reads to be purged within three

@@ -94,9 +94,8 @@ def to_table(model: CityModel, sightings: Sightings, rng: np.random.Generator, *
     for agency_id, kept in retention_days.items():
         if 0 <= agency_id < len(days):
             days[agency_id] = kept
-    # stamped as ingest stamps it: rounded up to the minute (`expiry_stamp`)
-    step = EXPIRY_STEP_S * 1000
-    expires = -(-(ts + days[owner] * DAY_S * 1000) // step) * EXPIRY_STEP_S
+    # stamped as ingest stamps it: rounded down to the minute (`expiry_stamp`)
+    expires = (ts + days[owner] * DAY_S * 1000) // (EXPIRY_STEP_S * 1000) * EXPIRY_STEP_S
     home_states = pa.array([plan.agency(int(a)).home_state if a in plan.camera_owner_ids
                             else "" for a in range(len(days))], type=pa.string())
     camera_ids = pa.array([c.camera_id for c in plan.cameras], type=pa.string())

@@ -11,6 +11,7 @@ sort key is migrated when it is opened (`ReadStore.ensure_schema`).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from plateledger.read import PlateRead
 from plateledger.store.arrow import reads_to_arrow, to_clickhouse_uuid_bytes
@@ -140,8 +142,9 @@ class ReadStore:
             self.ensure_schema()
         except BaseException:
             # a store that cannot be opened (a cluster to migrate by hand) leaves its data
-            # directory free for the next try
-            engine.close()
+            # directory free for the next try; the error raised is the one that stopped it
+            with contextlib.suppress(Exception):
+                engine.close()
             raise
 
     @classmethod
@@ -344,6 +347,13 @@ class ReadStore:
             return
         if not table.schema.equals(ARROW_SCHEMA):
             table = table.select(ARROW_SCHEMA.names).cast(ARROW_SCHEMA)
+        for name in ("confidence", "region_confidence"):
+            # kept in one byte (`KEPT`): a value outside 0–1 would wrap, a NaN fail the batch
+            column = table.column(name)
+            inside = pc.and_(pc.greater_equal(column, 0.0), pc.less_equal(column, 1.0))
+            if not pc.all(pc.fill_null(inside, False)).as_py():
+                raise StoreError(f"`{name}` must be a number from 0 to 1 in every read of a "
+                                 "bulk load (the store keeps it in whole percent)")
         add_to_dictionary(self.engine, distinct_plates(table))
         ids = pa.chunked_array(
             [to_clickhouse_uuid_bytes(chunk) for chunk in table.column("read_id").chunks],

@@ -25,8 +25,8 @@ so what ``read_id`` returns is always the id that was inserted. A nil id inserte
 simulator's bulk batches) is a read whose id the store derives. The raw plate is kept
 only where normalising changed it, the arrival as whole seconds after the read's time and
 the confidences in whole percent (`KEPT`): each column reads back as it was inserted, to
-those steps (the store inserts confidences already rounded, `percent`). Ingest stamps a
-read's expiry to the minute (`expiry_stamp`).
+those steps (`percent` rounds as the store does). Ingest stamps a read's expiry down to
+the minute (`expiry_stamp`).
 
 Every computed column costs each query that names it time to plan (ClickHouse analyses
 the expression per query: ~2 ms for ``read_id``'s SHA-1, ~0.8 ms for an expiry computed
@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 
 from plateledger.read import READ_NAMESPACE
@@ -143,8 +144,12 @@ def percent(confidence: float) -> float:
     """``confidence`` (0–1) to the whole percent the store keeps (`KEPT`): a read's and
     its region's confidences are kept in one byte each. At 2 M simulated reads the two
     took 6.6 bytes a read as floats in the table and 4.0 more in the ``by_camera``
-    projection; a camera's confidence is a ranking, and no search filters on it."""
-    return round(confidence * 100) / 100
+    projection; a camera's confidence is a ranking, and no search filters on it.
+
+    Rounded as ClickHouse rounds the single-precision value it is given (half to even on
+    ``float32(confidence) * 100``), so a read rounded here and one rounded by the store
+    (a bulk load, a store moved from the layout before) agree: 0.865 is 0.87 both ways."""
+    return round(float(np.float32(confidence)) * 100) / 100
 
 
 KEPT: dict[str, Kept] = {k.column: k for k in (
@@ -156,7 +161,7 @@ KEPT: dict[str, Kept] = {k.column: k for k in (
     Kept("plate_raw", "String", "plate_raw_kept", "String", "ZSTD(3)",
          "if(plate_raw_in = plate, '', plate_raw_in)",
          "if(plate_raw_kept = '', plate, plate_raw_kept)"),
-    # confidences in whole percent: one byte each, where a float took 3.3 (`PERCENT`)
+    # confidences in whole percent: one byte each, where a float took 3.3 (`percent`)
     Kept("confidence", "Float32", "confidence_pct", "UInt8", "ZSTD(3)",
          "toUInt8(round(confidence_in * 100))", "toFloat32(confidence_pct / 100)"),
     Kept("region_confidence", "Float32", "region_confidence_pct", "UInt8", "ZSTD(3)",
@@ -290,19 +295,19 @@ reads (copies of one table, by hand, 300 queries each interleaved in one process
 4,096 and 8,192 rows took 25.2, 23.9 and 23.2 bytes a read, one plate's page query 10.1,
 10.4 and 11.0 ms, five plates' 12.7, 13.6 and 15.4 ms, an hour of one camera 11.2, 10.9 and
 10.7 ms. Smaller granules did not make exact look-ups faster (``docs/benchmarks.md``). A
-store made before keeps the granules it was made with."""
+store moved from a layout before takes them with the new table."""
 
 EXPIRY_STEP_S = 60
-"""A read's expiry is stamped to the minute, rounded up (`expiry_stamp`): at 10 M reads
-its seconds took 2.5 bytes a read in the table and its projection together."""
+"""A read's expiry is stamped to the minute, rounded down (`expiry_stamp`): at 10 M reads
+its seconds took 2.4 bytes a read in the table and its projection together."""
 
 
 def expiry_stamp(moment: datetime) -> datetime:
-    """``moment`` (a read's expiry) rounded up to the next whole minute: a read never
-    leaves searches before its clock runs out, and stays at most a minute past it."""
-    step = timedelta(seconds=EXPIRY_STEP_S)
-    floor = moment - timedelta(seconds=moment.second, microseconds=moment.microsecond)
-    return floor if floor == moment else floor + step
+    """``moment`` (a read's expiry) rounded down to its whole minute: retention laws set
+    the longest a read may be kept, so a read leaves searches up to a minute before its
+    clock runs out, never after it (and a read that may never be searchable, stamped at
+    its arrival, stays unsearchable)."""
+    return moment - timedelta(seconds=moment.second, microseconds=moment.microsecond)
 
 
 def partition_expression(partitioning: Partitioning) -> str:
