@@ -159,23 +159,6 @@ def test_the_table_and_its_projection_are_written_with_zstd(store: ReadStore) ->
     assert codecs(store) == ({DEFAULT_CODEC}, {DEFAULT_CODEC})
 
 
-def test_a_table_made_without_the_codec_takes_it_when_the_store_opens(
-    store: ReadStore, store_path: Path,
-) -> None:
-    store.engine.command(
-        f"ALTER TABLE {store.db}.reads RESET SETTING default_compression_codec")
-    store.add_reads([make_read(unique_plate())])
-    assert codecs(store) == ({"LZ4"}, {"LZ4"})  # what ClickHouse writes by default
-    store.close()
-
-    reopened = ReadStore.open(data_dir=store_path)
-    try:
-        reopened.optimize()  # a merge rewrites the parts written before
-        assert codecs(reopened) == ({DEFAULT_CODEC}, {DEFAULT_CODEC})
-    finally:
-        reopened.close()
-
-
 def test_the_arrival_is_kept_in_whole_seconds_after_the_reads_time(store: ReadStore) -> None:
     plate = unique_plate()
     late = make_read(plate, camera="cam-late")

@@ -67,7 +67,7 @@ from plateledger.ingest.batch import decode, json_items, load_body, media_type
 from plateledger.ingest.errors import MalformedBody
 from plateledger.plates import PlateError, normalize_plate
 from plateledger.read import ReadSubmission
-from plateledger.store.schema import percent
+from plateledger.store.schema import PERCENT_COLUMNS, percent
 
 QUARANTINE_CHANGE = "quarantine_change"
 CAMERA_CHANGE = "camera_change"
@@ -245,10 +245,6 @@ class Masker:
         return value
 
 
-_PERCENT = frozenset({"confidence", "region_confidence"})
-"""Fields the store keeps to the whole percent (`plateledger.store.schema.percent`)."""
-
-
 def _same(a: Any, b: Any, *, kept_percent: bool = False) -> bool:
     """Whether two values of a read's field are the same (a stored number is single
     precision: 0.9 is stored as 0.8999999761…; a confidence is compared to the whole
@@ -346,7 +342,7 @@ def shown(item: QuarantineItem, secret: str) -> dict[str, Any]:
                 for k in set(posted) | set(stored)
                 if k not in _READ_HIDDEN
                 and k not in _BOOKKEEPING
-                and not _same(posted.get(k), stored.get(k), kept_percent=k in _PERCENT)
+                and not _same(posted.get(k), stored.get(k), kept_percent=k in PERCENT_COLUMNS)
             )
 
         def side(values: Any) -> Any:

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from plateledger.read import Images, PlateRead, Vehicle
-from plateledger.store.schema import ARROW_SCHEMA, percent
+from plateledger.store.schema import ARROW_SCHEMA, percents
 
 
 def to_clickhouse_uuid_bytes(rfc_bytes: pa.Array) -> pa.Array:
@@ -44,8 +44,8 @@ def reads_to_arrow(reads: Sequence[PlateRead]) -> pa.Table:
         "plate": [r.plate for r in reads],
         "plate_key": [r.plate_key for r in reads],
         "region": [r.region for r in reads],
-        "region_confidence": [percent(r.region_confidence) for r in reads],
-        "confidence": [percent(r.confidence) for r in reads],
+        "region_confidence": percents([r.region_confidence for r in reads]),
+        "confidence": percents([r.confidence for r in reads]),
         "lat": [nan if r.lat is None else r.lat for r in reads],
         "lon": [nan if r.lon is None else r.lon for r in reads],
         "heading": [-1 if r.heading is None else round(r.heading) % 360 for r in reads],

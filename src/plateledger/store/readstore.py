@@ -41,8 +41,8 @@ from plateledger.store.schema import (
     ARROW_SCHEMA,
     CAMERA_HOURS,
     CAMERA_HOURS_FILLED,
-    DEFAULT_CODEC,
     KEPT,
+    PERCENT_COLUMNS,
     PLATE_VARIANTS,
     PLATES,
     PROJECTED_COLUMNS,
@@ -165,7 +165,6 @@ class ReadStore:
     def ensure_schema(self) -> None:
         self._rekey_reads()
         self.engine.command(reads_ddl(self.db, partitioning=self.partitioning))
-        self._default_codec()
         for ddl in plates_ddl(self.db):
             self.engine.command(ddl)
         ensure_candidates(self.engine)
@@ -181,21 +180,6 @@ class ReadStore:
             {"db": self.db, "name": name},
         ).to_pylist()
         return {k: str(v) for k, v in rows[0].items()} if rows else None
-
-    def _default_codec(self) -> None:
-        """Give a ``reads`` table made before `DEFAULT_CODEC` that codec: parts written
-        from now on (inserts, merges) take it, parts already written keep theirs until a
-        merge rewrites them (`optimize` does so at once)."""
-        rows = self.engine.query(
-            "SELECT engine, engine_full FROM system.tables "
-            "WHERE database = {db:String} AND name = {name:String}",
-            {"db": self.db, "name": READS},
-        ).to_pylist()
-        if (not rows or not str(rows[0]["engine"]).endswith("MergeTree")
-                or "default_compression_codec" in str(rows[0]["engine_full"])):
-            return
-        self.engine.command(f"ALTER TABLE {self.db}.{READS} "
-                            f"MODIFY SETTING default_compression_codec = '{DEFAULT_CODEC}'")
 
     def _camera_hours(self) -> None:
         """Create the camera-hours summary and its view, and fill it from the stored reads
@@ -347,7 +331,7 @@ class ReadStore:
             return
         if not table.schema.equals(ARROW_SCHEMA):
             table = table.select(ARROW_SCHEMA.names).cast(ARROW_SCHEMA)
-        for name in ("confidence", "region_confidence"):
+        for name in PERCENT_COLUMNS:
             # kept in one byte (`KEPT`): a value outside 0–1 would wrap, a NaN fail the batch
             column = table.column(name)
             inside = pc.and_(pc.greater_equal(column, 0.0), pc.less_equal(column, 1.0))

@@ -45,6 +45,7 @@ whose id is already stored for its plate with another owner or other content.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -149,7 +150,19 @@ def percent(confidence: float) -> float:
     Rounded as ClickHouse rounds the single-precision value it is given (half to even on
     ``float32(confidence) * 100``), so a read rounded here and one rounded by the store
     (a bulk load, a store moved from the layout before) agree: 0.865 is 0.87 both ways."""
-    return round(float(np.float32(confidence)) * 100) / 100
+    return float(percents([confidence])[0])
+
+
+def percents(confidences: Sequence[float]) -> np.ndarray:
+    """`percent` of each value, column-wise (ingest rounds a batch's confidences at once:
+    ~20 µs for 1,000 reads where one call a read took ~400)."""
+    wide = np.asarray(confidences, dtype=np.float32).astype(np.float64)
+    result: np.ndarray = np.round(wide * 100) / 100  # half to even, as ClickHouse
+    return result
+
+
+PERCENT_COLUMNS: tuple[str, ...] = ("confidence", "region_confidence")
+"""The read columns the store keeps in whole percent (`KEPT`)."""
 
 
 KEPT: dict[str, Kept] = {k.column: k for k in (
@@ -162,11 +175,9 @@ KEPT: dict[str, Kept] = {k.column: k for k in (
          "if(plate_raw_in = plate, '', plate_raw_in)",
          "if(plate_raw_kept = '', plate, plate_raw_kept)"),
     # confidences in whole percent: one byte each, where a float took 3.3 (`percent`)
-    Kept("confidence", "Float32", "confidence_pct", "UInt8", "ZSTD(3)",
-         "toUInt8(round(confidence_in * 100))", "toFloat32(confidence_pct / 100)"),
-    Kept("region_confidence", "Float32", "region_confidence_pct", "UInt8", "ZSTD(3)",
-         "toUInt8(round(region_confidence_in * 100))",
-         "toFloat32(region_confidence_pct / 100)"),
+    *(Kept(name, "Float32", f"{name}_pct", "UInt8", "ZSTD(3)",
+           f"toUInt8(round({name}_in * 100))", f"toFloat32({name}_pct / 100)")
+      for name in PERCENT_COLUMNS),
     # the arrival as whole seconds after the read's time (toward it): a few values, which
     # compress (its milliseconds took 0.9 bytes a read at 10 M)
     Kept("received_at", "DateTime64(3, 'UTC')", "received_after_ms", "Int64", "T64, ZSTD(3)",
