@@ -152,14 +152,20 @@ class ReadBatcher:
             elif self._pending.prepared:
                 self._pending.tables.append(ready.table)
                 self._pending.derived.extend(start + p for p in ready.derived)
+            if extras:
+                # The first read of an id in the batch is the one stored (a later one only
+                # if it is the same read): only its extras are, never a refused version's.
+                claimed = {r.read_id for r in self._pending.reads}
+                for r in reads:
+                    if r.read_id not in claimed:
+                        claimed.add(r.read_id)
+                        if r.read_id in extras:
+                            self._pending.extras[r.read_id] = extras[r.read_id]
             self._pending.reads.extend(reads)
             if matched is None:
                 self._pending.matched = None
             elif self._pending.matched is not None:
                 self._pending.matched.extend(matched)
-            if extras:
-                self._pending.extras.update(
-                    (r.read_id, extras[r.read_id]) for r in reads if r.read_id in extras)
             self._pending.futures.append(future)
             # wake the writer to start the delay clock, or to write a full batch now
             if first or len(self._pending.reads) >= self.max_reads:

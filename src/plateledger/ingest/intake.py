@@ -57,6 +57,8 @@ class Intake:
         self.quarantine = Quarantine(ingest.audit_log.engine, ingest.audit_log)
         self.extras: dict[uuid.UUID, Extras] = {}
         self.frames: dict[uuid.UUID, bytes] = {}
+        self.written: set[uuid.UUID] = set()
+        """Ids whose frame this post wrote (none was stored before)."""
 
     def map_cameras(
         self, submissions: Sequence[tuple[int, ReadSubmission]], fallback: str | None = None
@@ -70,10 +72,19 @@ class Intake:
         self, parsed: AdapterResult, submissions: Sequence[tuple[int, ReadSubmission]]
     ) -> list[tuple[int, ReadSubmission]]:
         """Note each read's extras and frame by its id; a read that came with a frame names
-        it as its overview image (written once the read is to be stored)."""
+        it as its overview image (written once the read is to be stored).
+
+        Only the first read of an id in the post brings extras and a frame: a later one
+        of the same id is stored only if it is the same read (a retry), else refused for
+        the conflict, and what it brought must not end up on the read that is kept."""
         out: list[tuple[int, ReadSubmission]] = []
+        seen: set[uuid.UUID] = set()
         for position, (index, sub) in enumerate(submissions):
             read_id = sub.stable_id(self.agency_id)  # the id it is stored under
+            if read_id in seen:
+                out.append((index, sub))
+                continue
+            seen.add(read_id)
             extras = parsed.extras.get(position)
             if extras is not None:
                 self.extras[read_id] = extras
@@ -91,11 +102,24 @@ class Intake:
         return out
 
     def put_images(self, reads: Sequence[tuple[int, PlateRead]]) -> None:
-        """Write the frames of the reads about to be stored (never over a stored image)."""
+        """Write the frames of the reads about to be stored (never over a stored image),
+        noting those written now (`drop_images` takes them back if their read is not
+        stored)."""
         for _, read in reads:
             frame = self.frames.get(read.read_id)
             if frame is not None:
+                if not self.images.exists(read.read_id, "overview"):
+                    self.written.add(read.read_id)
                 self.images.put(read.read_id, "overview", frame)
+
+    def drop_images(self, reads: Sequence[tuple[int, PlateRead]]) -> None:
+        """Delete the frames this post wrote for ``reads``, which were not stored (refused
+        for a conflict, or the store could not take them): no read names them, so no
+        purge would ever find them. (A frame that was there before is left.)"""
+        for _, read in reads:
+            if read.read_id in self.written:
+                self.written.discard(read.read_id)
+                self.images.delete(read.read_id, "overview")
 
     def settle(
         self,

@@ -36,6 +36,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from email.message import Message
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -73,6 +74,8 @@ QUARANTINE_CHANGE = "quarantine_change"
 CAMERA_CHANGE = "camera_change"
 CONFLICT_REASON = "conflicts with stored read"
 MULTIPART = "multipart/form-data"
+CONTENT_TYPE_CHARS = 200
+"""The most characters of an item's content type the catalog keeps."""
 
 Actor = Mapping[str, Any]
 """Who acts: the fields `plateledger.audit.changes.who` makes."""
@@ -107,7 +110,8 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
             lines = [body_text(line) for line in body.splitlines() if line.strip()]
             return media, dict(enumerate(lines))
         if media == MULTIPART:  # kept whole, its frame with it, so a replay stores the frame
-            return (content_type or media)[:200], {-1: base64.b64encode(body).decode("ascii")}
+            return _multipart_type(content_type or media), {
+                -1: base64.b64encode(body).decode("ascii")}
         try:
             values = json_items(load_body(body))
         except MalformedBody:
@@ -115,9 +119,56 @@ def raw_items(body: bytes, content_type: str | None) -> tuple[str, dict[int, str
                 lines = [body_text(line) for line in body.splitlines() if line.strip()]
                 return "application/x-ndjson", dict(enumerate(lines))
             raise
-        return "application/json", {i: json.dumps(v) for i, v in enumerate(values)}
+        return "application/json", _json_item_texts(body, values)
     except Exception:  # kept whole: a replay parses it as it came
         return media or "application/json", {-1: body_text(body)}
+
+
+_JSON_SPACE = " \t\n\r"
+
+
+def _json_item_texts(body: bytes, values: list[Any]) -> dict[int, str]:
+    """Each item of a JSON body (``values``, as `json_items` read it) as the text it was
+    sent as: a number such as ``1e400`` or ``1.10`` is kept as written, never turned into
+    another (``Infinity``, ``1.1``) that a replay would read otherwise. Items that cannot be
+    found in the text (never expected) are written from their value."""
+    text = decode(body)
+    start = len(text) - len(text.lstrip(_JSON_SPACE))
+    if not text.startswith("[", start):
+        return {0: text.strip(_JSON_SPACE)}
+    decoder = json.JSONDecoder()
+    out: dict[int, str] = {}
+    at = start + 1
+    for index in range(len(values)):
+        while at < len(text) and text[at] in _JSON_SPACE:
+            at += 1
+        try:
+            _, end = decoder.raw_decode(text, at)
+        except ValueError:
+            break
+        out[index] = text[at:end]
+        at = end
+        while at < len(text) and text[at] in _JSON_SPACE:
+            at += 1
+        if at < len(text) and text[at] == ",":
+            at += 1
+    if len(out) != len(values):
+        return {i: json.dumps(v) for i, v in enumerate(values)}
+    return out
+
+
+def _multipart_type(content_type: str) -> str:
+    """A multipart body's content type as kept with it: its media type and boundary only,
+    so that a header long with other parameters still fits the catalog's 200 characters
+    and keeps the boundary a replay splits the body by."""
+    if len(content_type) <= CONTENT_TYPE_CHARS:
+        return content_type
+    header = Message()
+    header["content-type"] = content_type
+    boundary = header.get_param("boundary")
+    if isinstance(boundary, str):
+        return f'{MULTIPART}; boundary="{boundary}"'[:CONTENT_TYPE_CHARS]
+    return content_type[:CONTENT_TYPE_CHARS]
 
 
 def _csv_items(body: bytes) -> dict[int, str]:

@@ -301,6 +301,15 @@ async def replay_quarantined(
             "been revoked (or no longer exists): the item is not replayed and stays held; "
             "discard it, or have the camera post again with a valid credential",
         )
+    adapter = ADAPTERS.get(item.format)
+    if adapter is None:  # posted to a format that does not exist (kept whole, not lost)
+        raise ApiError(
+            409,
+            "unknown_format",
+            f"the item was posted as format `{item.format}`, which this server does not "
+            "read: it is not replayed and stays held; discard it once the camera posts "
+            "to a format that exists",
+        )
     by_url = item.credential_kind == "ingest_url"
     actor, agency = _actor(admin), _slug(catalog, admin.agency_id)
     # Logged before any read is stored (503 and nothing stored if it cannot be): the
@@ -310,13 +319,14 @@ async def replay_quarantined(
         result = await ingest_bytes(
             ingest,
             credential,
-            ADAPTERS[item.format],
+            adapter,
             item_body(item),
             item.content_type,
             None if by_url else item.camera_hint,
             credential_kind="replay",
             images=images,
             url_camera=credential.camera_id if by_url else None,
+            whole=True,
         )
     except ApiError as exc:  # refused whole (a conflict again): plates masked in the answer
         raise ApiError(
@@ -325,11 +335,13 @@ async def replay_quarantined(
             _masked_text(exc.message, masker),
             _masked_details(exc.details, masker),
         ) from None
-    if result.errors:
+    if result.errors:  # only conflicts are found as the reads are stored
         raise ApiError(
-            422,
-            "still_refused",
-            "the item is still refused; it stays held",
+            409,
+            "read_conflict",
+            "a read of the item still conflicts with a stored read; the item stays held "
+            f"({len(result.accepted)} other read(s) of it were stored, which a later replay "
+            "finds stored already)",
             [_masked_error(e, masker).model_dump() for e in result.errors],
         )
     try:

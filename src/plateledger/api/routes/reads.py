@@ -36,7 +36,7 @@ from plateledger.api.resources import Ingest
 from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
 from plateledger.ingest.batcher import BatcherClosed, Prepared, prepared
 from plateledger.ingest.enrich import CameraInfo, Rejection, drop_in_zones, enrich, retain
-from plateledger.ingest.intake import Intake
+from plateledger.ingest.intake import REPLAY, Intake
 from plateledger.read import PlateRead
 from plateledger.settings import Settings
 from plateledger.store import StoreError
@@ -44,6 +44,8 @@ from plateledger.store import StoreError
 router = APIRouter(prefix="/v1/reads", tags=["ingest"])
 
 
+NATIVE = "native"
+"""The adapter a post to ``/v1/reads`` is read with when its content type names none."""
 INVALID = "invalid_read"
 CONFLICT = "read_conflict"
 UNSTORED = "store_unavailable"
@@ -230,22 +232,53 @@ async def ingest_body(
     try:
         adapter = adapter_for(format_name, content_type)
     except UnknownFormat as exc:
-        raise ApiError(415 if format_name is None else 404, "unknown_format", str(exc)) from None
+        refusal = ApiError(415 if format_name is None else 404, "unknown_format", str(exc))
+        body = await read_limited(request, settings.max_body_bytes)
+        # (the item names the format asked for; replaying it is refused until it exists)
+        return await hold_whole(ingest, key, format_name or NATIVE, body, content_type,
+                                camera or url_camera, credential_kind, url_camera, refusal)
     body = await read_limited(request, settings.max_body_bytes)
     return await ingest_bytes(ingest, key, adapter, body, content_type, camera,
                               credential_kind=credential_kind, images=images,
                               url_camera=url_camera)
 
 
+async def hold_whole(
+    ingest: Ingest, key: Any, format_name: str, body: bytes, content_type: str | None,
+    camera_hint: str | None, credential_kind: str, url_camera: str | None,
+    refusal: ApiError,
+) -> IngestResult:
+    """A body refused as a whole before it is read as reads (no such format, too many
+    items): from a credential in quarantine mode, kept whole with ``refusal``'s message
+    and answered 200 (alprd deletes a read on any answer); otherwise ``refusal``."""
+    if credential_kind == REPLAY:
+        raise refusal
+    try:
+        owner = ingest.owner(replace(key, camera_id=None) if url_camera else key)
+    except LookupError:
+        raise refusal from None
+    intake = Intake(ingest, None, owner.agency_id, credential_kind, key.key_prefix,
+                    format_name[:32], content_type, camera_hint)
+    quarantined, held = await asyncio.to_thread(
+        intake.settle, body, [], [(-1, refusal.message, refusal.code)])
+    if not held:
+        raise refusal
+    error = ItemErrorOut(index=-1, field="body", code=refusal.code, message=refusal.message)
+    return IngestResult(accepted=[], errors=[error], ignored=0, quarantined=quarantined,
+                        batch=intake.batch_note(0, [error], quarantined))
+
+
 async def ingest_bytes(
     ingest: Ingest, key: Any, adapter: Any, body: bytes, content_type: str | None,
     camera: str | None, *, credential_kind: str = "api_key", images: Any = None,
-    url_camera: str | None = None,
+    url_camera: str | None = None, whole: bool = False,
 ) -> IngestResult:
     """Ingest one body read with ``adapter`` (a post's, or a quarantined item's replay).
 
     ``url_camera``: an ingest URL's camera, which its reads are stored as unless the agency
-    mapped the payload's camera name to another of its cameras for this format."""
+    mapped the payload's camera name to another of its cameras for this format.
+    ``whole``: the body is one item to take whole or not at all (a replay): if any of its
+    reads is refused before storing, none is stored (422 ``still_refused``)."""
     try:
         # (an ingest URL's reads are bound to its camera, or an alias's, below)
         owner = ingest.owner(replace(key, camera_id=None) if url_camera else key)
@@ -274,18 +307,27 @@ async def ingest_bytes(
     try:
         parsed, reads, rejected, zone_dropped = await asyncio.to_thread(prepare)
     except BatchTooLarge as exc:
-        raise ApiError(413, "batch_too_large", str(exc)) from None
+        return await hold_whole(ingest, key, adapter.name, body, content_type,
+                                camera or url_camera, credential_kind, url_camera,
+                                ApiError(413, "batch_too_large", str(exc)))
     except MalformedBody as exc:
         return await hold_malformed(intake, body, exc)
     except ZoneDropUnrecorded:
         raise zone_refusal() from None
     errors = [ItemErrorOut(index=e.index, field=e.field, message=e.message) for e in parsed.errors]
     errors += [ItemErrorOut(index=r.index, field=r.field, message=r.message) for r in rejected]
+    if whole and errors:
+        raise ApiError(422, "still_refused", "the item is still refused; nothing of it was "
+                       "stored and it stays held", [e.model_dump() for e in errors])
     try:
         accepted, conflicts, not_kept, conflicting = await store_reads(
             ingest, reads, intake.extras, before_store=intake.put_images)
     except Unstored as exc:
+        if intake.written:
+            await asyncio.to_thread(intake.drop_images, reads)
         return await hold_unstored(intake, body, reads, errors, parsed.ignored, exc)
+    if conflicting and intake.written:
+        await asyncio.to_thread(intake.drop_images, conflicting)
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     quarantined, held = await asyncio.to_thread(
         intake.settle, body, conflicting, [(e.index, e.message, e.code) for e in errors])

@@ -47,7 +47,7 @@ class OpenAlprAdapter:
         a site, else ``camera_hint``, else ``camera_id``."""
         builder = ResultBuilder()
         items = json_items(load_body(body))
-        check_count(sum(_result_count(item) for item in items))
+        check_count(result_count(items))
         for index, item in enumerate(items):
             add_message(builder, index, item, camera_hint)
         return builder.result()
@@ -123,5 +123,14 @@ def _camera(message: dict[str, Any], camera_hint: str | None) -> str:
 
 
 def _result_count(item: Any) -> int:
+    """The reads an item of a body may hold: each of an ``alpr_results`` message's
+    results is one (the batch limit counts reads, not messages)."""
     results = item.get("results") if isinstance(item, dict) else None
     return len(results) if isinstance(results, list) else 1
+
+
+def result_count(items: list[Any]) -> int:
+    """The reads the ``alpr_results`` messages of ``items`` hold; any other item is one."""
+    return sum(_result_count(item) if isinstance(item, dict)
+               and item.get("data_type", "alpr_results") == "alpr_results" else 1
+               for item in items)

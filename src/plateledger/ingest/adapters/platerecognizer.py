@@ -28,6 +28,7 @@ from plateledger.ingest.adapters.fields import (
 from plateledger.ingest.batch import (
     AdapterResult,
     ResultBuilder,
+    check_count,
     check_size,
     json_items,
     load_body,
@@ -55,9 +56,18 @@ class PlateRecognizerAdapter:
             body, image = _multipart(body, content_type or "")
             if image:
                 builder.images[0] = image
-        for index, item in enumerate(json_items(load_body(body))):
+        items = json_items(load_body(body))
+        check_count(sum(_result_count(item) for item in items))
+        for index, item in enumerate(items):
             add_webhook(builder, index, item, camera_hint)
         return builder.result()
+
+
+def _result_count(item: Any) -> int:
+    """The reads a webhook holds: each of its ``data.results`` is one."""
+    data = item.get("data") if isinstance(item, dict) else None
+    results = data.get("results") if isinstance(data, dict) else None
+    return len(results) if isinstance(results, list) else 1
 
 
 def add_webhook(builder: ResultBuilder, index: int, item: Any, camera_hint: str | None) -> None:

@@ -25,8 +25,14 @@ from plateledger.ingest.adapters.fields import (
     text,
     validate,
 )
-from plateledger.ingest.adapters.openalpr import add_message
-from plateledger.ingest.batch import AdapterResult, ResultBuilder, json_items, load_body
+from plateledger.ingest.adapters.openalpr import add_message, result_count
+from plateledger.ingest.batch import (
+    AdapterResult,
+    ResultBuilder,
+    check_count,
+    json_items,
+    load_body,
+)
 from plateledger.ingest.errors import ItemError
 from plateledger.read import ReadSubmission
 from plateledger.store.candidates import Extras
@@ -47,7 +53,9 @@ class RekorAdapter:
         """Parse ``body``; the camera is ``<agent_uid>-cam<camera_id>`` when the group names
         its agent, else ``camera_hint``, else ``camera_id``."""
         builder = ResultBuilder()
-        for index, item in enumerate(json_items(load_body(body))):
+        items = json_items(load_body(body))
+        check_count(result_count(items))
+        for index, item in enumerate(items):
             data_type = item.get("data_type") if isinstance(item, dict) else None
             if data_type in _IGNORED:
                 builder.ignore()
