@@ -46,6 +46,10 @@ def test_each_agency_is_served_its_part_and_the_reading_is_logged_first(
     office: Office, reader: AuditReader, now: datetime
 ) -> None:
     index = searched(office, now)
+    # Fremont shares with Union City, for another purpose than this search's: its denial
+    # by default is of a partner's search, its to audit
+    office.catalog.add_agreement(office.fpd.id, office.ucpd.id, actions=["search"],
+                                 purposes=["missing_person"], created_by="fpd-admin")
     ours = office.user(office.ucpd, "audrey", "auditor")
     theirs = office.user(office.fpd, "frank", "supervisor")
 
@@ -61,6 +65,20 @@ def test_each_agency_is_served_its_part_and_the_reading_is_logged_first(
         ("audit_read", "ucpd", [index], ["full"]),
         ("audit_read", "fpd", [index], ["denied"]),
     ]
+
+
+def test_an_owner_that_denied_a_stranger_by_default_is_served_the_public_summary(
+    office: Office, reader: AuditReader, now: datetime
+) -> None:
+    """Fremont holds a read of the plate and denied Union City's search by default; with
+    no agreement either way it learns no more of the search than anyone: not the officer,
+    not the rule, and its auditor's look is no reading of Union City's search."""
+    index = searched(office, now)
+    theirs = office.user(office.fpd, "frank", "supervisor")
+    item = reader.entry(theirs, index)
+    assert item["view"] == "public"
+    assert "ivy" not in str(item) and CASE not in str(item)
+    assert office.entries(index + 1) == []
 
 
 def test_a_page_of_public_views_is_not_a_reading(

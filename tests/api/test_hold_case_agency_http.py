@@ -200,3 +200,31 @@ def test_a_hold_placed_before_the_migration_keeps_working_for_its_owner(
     _purge(w)
     assert _held(w, "fpd-inv") == [read_id]
     assert _held(w, "ucpd-inv") == []
+
+
+def test_the_purge_s_receipt_is_served_to_its_owner_and_case_agency_in_part(
+    world: World,  # noqa: F811
+) -> None:
+    """Fremont's auditor reads what the purge deleted of Fremont's reads and kept for the
+    hold; Union City's, whose case the hold serves, reads that hold only — neither reads
+    the other's counts, and the public reads neither."""
+    w = world
+    _, hold = _kept(w, case_agency="ucpd")
+
+    def receipt(user: str) -> dict[str, Any]:
+        page = w.get(user, "/v1/audit/entries", start=0, limit=1000, full=1)
+        assert page.status_code == 200, page.text
+        [item] = [e for e in page.json()["entries"]
+                  if e["summary"]["type"] == "retention_run"]
+        return dict(item)
+
+    fremont = receipt("fpd-aud")
+    assert fremont["view"] == "receipt"
+    assert [h["hold_id"] for h in fremont["entry"]["holds_honoured"]] == [hold["hold_id"]]
+    assert {c["owner_id"] for c in fremont["entry"]["counts"]} == {w.ids["fpd"]}
+    assert fremont["entry"]["rows_deleted"] == sum(
+        c["rows"] for c in fremont["entry"]["counts"])
+    union_city = receipt("ucpd-aud")
+    assert union_city["view"] == "receipt"
+    assert [h["hold_id"] for h in union_city["entry"]["holds_honoured"]] == [hold["hold_id"]]
+    assert all(c["owner_id"] == w.ids["ucpd"] for c in union_city["entry"]["counts"])

@@ -109,8 +109,39 @@ def test_an_image_view_that_returned_another_owners_read_is_not_full_to_the_othe
 
 
 def test_the_requesting_agency_is_not_the_acting_one() -> None:
-    # us-ice-ero asked for the search and denied its own part: no more than that
-    assert view_of(a_search(), Reader("us-ice-ero", 7)) is View.DENIED
+    # us-ice-ero asked for the search and denied its own part by default, with no
+    # agreement with the searcher: the public summary, no more
+    assert view_of(a_search(), Reader("us-ice-ero", 7)) is View.PUBLIC
+    # had it shared its data with the searching agency, it would see who tried
+    assert view_of(a_search(), Reader("us-ice-ero", 7, frozenset({"ca-oakland-pd"}))) is (
+        View.DENIED)
+
+
+def test_an_owner_that_denied_only_by_default_learns_nothing_of_a_stranger_s_search() -> None:
+    """Every search asks every owner; an owner that never shared with the searcher nor
+    the searcher with it (a federal unit, for a California city's officers) is served the
+    public summary of the searches it denied by default: not who searched, nor why."""
+    entry = a_search()
+    entry["owners_denied"] = [{"agency": "us-ice-ero", "policy_ids": ["default-deny"]}]
+    entry["requested_by_agency"] = "ca-oakland-pd"
+    stranger = Reader("us-ice-ero", 7)
+    assert view_of(entry, stranger) is View.PUBLIC
+    view, content = served(entry, stranger)
+    assert view is View.PUBLIC and "jsmith" not in json.dumps(content)
+    # sharing with the searcher, or with every agency, makes the searcher a partner
+    for partners in ({"ca-oakland-pd"}, {"*"}):
+        assert view_of(entry, Reader("us-ice-ero", 7, frozenset(partners))) is View.DENIED
+    # a denial by a rule of its own (a law pack, an ended agreement) is its to audit
+    entry["owners_denied"] = [{"agency": "us-ice-ero",
+                               "policy_ids": ["agreement-4-expired"]}]
+    assert view_of(entry, stranger) is View.DENIED
+
+
+def test_the_default_denial_is_the_policy_engine_s() -> None:
+    from plateledger.audit.redaction import DEFAULT_DENY
+    from plateledger.policy import DEFAULT_DENY as ENGINE_DEFAULT
+
+    assert DEFAULT_DENY == ENGINE_DEFAULT
 
 
 def test_a_denied_owner_sees_who_when_why_and_its_own_rules_only() -> None:
@@ -276,3 +307,45 @@ def test_the_public_summary_serves_exactly_the_documented_fields() -> None:
 def test_the_full_view_is_every_field() -> None:
     assert "every field" in DOC.read_text().split("| `full` |")[1].splitlines()[0]
     assert served(a_search(), Reader("ca-oakland-pd", 1))[1] == a_search()
+
+
+def a_receipt() -> dict[str, Any]:
+    """A purge that deleted reads of agencies 3 and 5 and kept some of 3's for 7's case."""
+    return {
+        "type": "retention_run", "v": 1, "time": "2026-05-02T03:00:00.000Z", "log_index": 9,
+        "run_id": "run-1", "cutoff": "2026-05-02T03:00:00Z",
+        "started_at": "2026-05-02T03:00:00Z", "finished_at": "2026-05-02T03:00:05Z",
+        "rows_deleted": 12, "rows_in_dropped_partitions": 0, "rows_deleted_in_place": 12,
+        "partitions_dropped": [], "partitions_trimmed": ["202604"],
+        "counts": [{"owner_id": 3, "day": "2026-03-01", "rows": 5},
+                   {"owner_id": 5, "day": "2026-03-01", "rows": 7}],
+        "oldest_read": "2026-03-01T00:00:00Z", "newest_read": "2026-03-01T23:00:00Z",
+        "holds_honoured": [{"hold_id": "h1", "case_number": "FPD-2026-9", "owner_agency": 3,
+                            "case_agency": 7, "rows_copied": 2},
+                           {"hold_id": "h2", "case_number": "HPD-2026-4", "owner_agency": 5,
+                            "case_agency": 5, "rows_copied": 1}],
+        "held_rows_released": 0, "plates_removed": 4, "images_deleted": 1,
+        "policies": {"3": {"non_hit_s": 60}, "5": {"non_hit_s": 90}},
+        "policy_set_hash": "sha256:22", "agencies": ["3", "5"],
+    }  # fmt: skip
+
+
+def test_an_agency_named_in_a_deletion_receipt_is_served_its_own_part() -> None:
+    """Its auditor can check what was deleted of its reads and kept for its cases, and
+    learns nothing of another owner's counts or case numbers."""
+    mine = served(a_receipt(), Reader("hpd", 5))
+    assert mine[0] is View.RECEIPT
+    view = mine[1]
+    assert (view["counts"], view["rows_deleted"]) == (
+        [{"owner_id": 5, "day": "2026-03-01", "rows": 7}], 7)
+    assert [h["hold_id"] for h in view["holds_honoured"]] == ["h2"]
+    assert view["policies"] == {"5": {"non_hit_s": 90}}
+    assert "FPD-2026-9" not in json.dumps(view) and '"3"' not in json.dumps(view)
+    assert set(view) == documented_views()["receipt"]
+    # the agency whose case a hold on another owner's reads serves sees that hold only
+    case_agency = served(a_receipt(), Reader("fpd", 7))
+    assert case_agency[0] is View.RECEIPT
+    assert [h["hold_id"] for h in case_agency[1]["holds_honoured"]] == ["h1"]
+    assert case_agency[1]["counts"] == [] and case_agency[1]["rows_deleted"] == 0
+    # an agency the purge did not touch: the public summary
+    assert served(a_receipt(), Reader("ucpd", 1))[0] is View.PUBLIC

@@ -81,7 +81,23 @@ class AuditReader:
                 "full entries are for auditors and supervisors: " + "; ".join(verdict.reasons),
             )
         agency = self.catalog.agency(user.agency_id)
-        return Reader("" if agency is None else str(agency.slug), user.agency_id)
+        return Reader("" if agency is None else str(agency.slug), user.agency_id,
+                      self._partners(user.agency_id))
+
+    def _partners(self, agency_id: int) -> frozenset[str]:
+        """The agencies ``agency_id`` shares (or shared) its data with, by slug (``*``
+        when it shares with every agency): those whose searches of its data it denied are
+        its to audit. (An agreement the other way — the searcher sharing its own data
+        with this agency — gives this one no part in the searcher's searches.)"""
+        others: set[int] = set()
+        everyone = False
+        for agreement in self.catalog.agreements(owner_id=agency_id):
+            if agreement.recipient_id is None:
+                everyone = True
+            else:
+                others.add(agreement.recipient_id)
+        slugs = {str(a.slug) for a in map(self.catalog.agency, others) if a is not None}
+        return frozenset(slugs | ({"*"} if everyone else set()))
 
     def page(self, user: Principal, start: int, limit: int) -> dict[str, Any]:
         """A page of entries, each served by ``user``'s agency's part in it; the reading

@@ -68,12 +68,18 @@ OTHER_OWNERS_FIELDS = (
 narrows each to the reader's own part or leaves it out (`owner_view`)."""
 
 
+DEFAULT_DENY = "default-deny"
+"""The policy id of a denial by default (`plateledger.policy.DEFAULT_DENY`, which the
+audit layer does not import: a test holds the two equal)."""
+
+
 class View(StrEnum):
     """How much of an entry a reader is served."""
 
     FULL = "full"
     OWNER = "owner"
     DENIED = "denied"
+    RECEIPT = "receipt"
     PUBLIC = "public"
 
 
@@ -83,6 +89,10 @@ class Reader:
 
     slug: str
     agency_id: int
+    partners: frozenset[str] = frozenset()
+    """The agencies this one shares (or shared) its data with by an agreement of its own
+    (``*``: with every agency): of the accesses it denied by default — no rule of its
+    own — only a partner's are served to it as `View.DENIED` (see `view_of`)."""
 
 
 def _str_list(value: Any) -> list[str]:
@@ -167,15 +177,74 @@ def view_of(entry: Mapping[str, Any], reader: Reader) -> View:
             # an entry that counts per owner may describe other owners' reads too; one
             # that does not is about this owner's read alone (an alert delivered)
             return View.OWNER if _counted(entry) else View.FULL
-        if reader.slug in denied(entry):
+        rules = denied(entry).get(reader.slug)
+        if rules is not None and (_ruled(rules) or _partner(entry, reader)):
             return View.DENIED
         return View.PUBLIC
+    if entry.get("type") == "retention_run" and _in_receipt(entry, reader.agency_id):
+        return View.RECEIPT
     subjects = {entry.get("owner_agency"), entry.get("partner_agency")}
     if entry.get("type") == "legal_hold":  # the agency whose case the hold serves
         subjects.add(entry.get("case_agency"))
     if reader.slug in subjects or str(reader.agency_id) in subjects:
         return View.FULL
     return View.PUBLIC
+
+
+_RECEIPT_FIELDS = ("type", "v", "time", "log_index", "run_id", "cutoff", "started_at",
+                   "finished_at", "policy_set_hash")
+"""The fields of a deletion receipt (``retention_run``) every agency in it is served
+whole: when the run ran, its cutoff and the hash of every owner's clocks."""
+
+
+def _holds_of(entry: Mapping[str, Any], agency_id: int) -> list[Mapping[str, Any]]:
+    holds = entry.get("holds_honoured")
+    return [h for h in holds if isinstance(h, Mapping) and agency_id in
+            (h.get("owner_agency"), h.get("case_agency"))] if isinstance(holds, list) else []
+
+
+def _in_receipt(entry: Mapping[str, Any], agency_id: int) -> bool:
+    """Whether a purge's receipt names ``agency_id``: reads of its were deleted, or a
+    hold of its case (or on its reads) was honoured."""
+    return str(agency_id) in _str_list(entry.get("agencies")) or bool(
+        _holds_of(entry, agency_id))
+
+
+def receipt_view(entry: Mapping[str, Any], agency_id: int) -> dict[str, Any]:
+    """What an agency named in a deletion receipt is served of it: the run, and of what
+    it deleted and kept its own part only — its rows per day (``counts``) and their sum
+    (``rows_deleted``), the holds of its reads or its cases, its own clocks. The other
+    owners' counts and holds (their case numbers) and the run's totals are left out."""
+    view = {key: entry[key] for key in _RECEIPT_FIELDS if key in entry}
+    counts = entry.get("counts")
+    mine = [c for c in counts if isinstance(c, Mapping) and c.get("owner_id") == agency_id
+            ] if isinstance(counts, list) else []
+    view["counts"] = mine
+    view["rows_deleted"] = sum(c["rows"] for c in mine if isinstance(c.get("rows"), int))
+    view["holds_honoured"] = _holds_of(entry, agency_id)
+    policies = entry.get("policies")
+    if isinstance(policies, Mapping) and str(agency_id) in policies:
+        view["policies"] = {str(agency_id): policies[str(agency_id)]}
+    view["agency_id"] = agency_id
+    return view
+
+
+def _ruled(policy_ids: list[str]) -> bool:
+    """Whether a denial names a rule of the owner's (a law pack's forbid, an agreement
+    that ended or does not grant the action), not only the default."""
+    return any(pid != DEFAULT_DENY for pid in policy_ids)
+
+
+def _partner(entry: Mapping[str, Any], reader: Reader) -> bool:
+    """Whether the agency that acted (or asked for the access) is one the reader shares
+    its data with. Every search asks every owner, so an agency that denied only by
+    default — it never shared its data with the searcher — would otherwise learn who
+    searched, when and why across the whole system (a federal unit reading a California
+    city's officers' searches, even where the city shares with it): it is served the
+    public summary."""
+    if "*" in reader.partners:
+        return True
+    return any(entry.get(key) in reader.partners for key in ("agency", "requested_by_agency"))
 
 
 def denied_view(entry: Mapping[str, Any], owner: str) -> dict[str, Any]:
@@ -218,6 +287,8 @@ def served(entry: Mapping[str, Any], reader: Reader) -> tuple[View, dict[str, An
         return view, owner_view(entry, reader.slug)
     if view is View.DENIED:
         return view, denied_view(entry, reader.slug)
+    if view is View.RECEIPT:
+        return view, receipt_view(entry, reader.agency_id)
     return view, redact(entry)
 
 

@@ -15,6 +15,7 @@ const VIEW_NOTES = {
   full: "Full content: a user of your agency acted, or the entry is about your agency alone.",
   owner: "Your agency's reads were released to this search: the search, and your agency's part of it — not the other owners'.",
   denied: "Your agency denied this access: who tried, when, for what purpose and under which rule — not the query, case number or reason.",
+  receipt: "A purge deleted or kept reads of your agency: the run, and your agency's part of it — its rows per day, its holds and its clocks, not the other owners'.",
   public: "Public summary: your agency took no part in this access.",
 };
 const agencies = agencyIndex();
