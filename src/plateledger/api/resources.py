@@ -53,9 +53,11 @@ class CatalogCache:
     _zones: dict[int, tuple[ActiveZone, ...]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _fresh(self) -> None:
+    def _fresh(self, *, now_or_never: bool = False) -> None:
+        """Forget what was read before the catalog last changed, looking at most every
+        ``check_every`` seconds; every time where ``now_or_never``."""
         now = time.monotonic()
-        if now - self._checked < self.check_every:
+        if now - self._checked < self.check_every and not now_or_never:
             return
         self._checked = now
         generation = self.catalog.generation()
@@ -119,8 +121,10 @@ class CatalogCache:
         return name
 
     def zones(self, agency_id: int) -> tuple[ActiveZone, ...]:
-        """The agency's active collection zones, read once per catalog generation."""
-        self._fresh()
+        """The agency's active collection zones, read once per catalog generation. The
+        generation is looked at on every call (once per posted batch and owner): a zone
+        is in force for the next read posted after it was added, not a second later."""
+        self._fresh(now_or_never=True)
         found = self._zones.get(agency_id)
         if found is None:
             found = self._zones[agency_id] = tuple(self.catalog.active_zones(agency_id))
