@@ -36,3 +36,20 @@ def test_run_with_a_data_directory_purges_a_stopped_installation(tmp_path: Path)
     receipt = json.loads(done.stdout)
     assert receipt["rows_deleted"] == 0
     assert receipt["audit_index"] == 0
+
+
+def test_run_with_the_data_directory_of_a_running_server_says_so_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    from plateledger.settings import Settings
+    from plateledger.store.embedded import holding
+
+    NoteSigner.load_or_create(tmp_path, "retention.test.example/log")
+    with holding(Settings(data_dir=tmp_path).store_dir):  # as a server holds it
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_CLI, "run", "--data-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+    assert done.returncode == 1
+    assert "in use by a running server" in done.stderr and "--url" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

@@ -41,12 +41,18 @@ def load_token(url: str, token: str | None) -> str:
     if env:
         return env
     path = credentials_file()
+    saved: dict[str, Any] = {}
     if path.exists():
         saved = json.loads(path.read_text())
         found = saved.get(url.rstrip("/"))
         if isinstance(found, str):
             return found
-    err.print(f"[red]not logged in to {url}[/red]: run `plateledger login --url {url}`")
+    err.print(f"[red]not logged in to {url}[/red]: run `plateledger login --url {url}`",
+              highlight=False, soft_wrap=True)
+    others = sorted(u for u, t in saved.items() if isinstance(t, str))
+    if others:  # logged in elsewhere: most likely the server meant
+        err.print(f"logged in to {', '.join(others)}: pass `--url {others[-1]}` (or set "
+                  "PLATELEDGER_URL) to use it", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -227,7 +227,7 @@ def demo(
         f"  plateledger login --url {url} --username ucpd.investigator "
         f"--totp $(plateledger demo-code ucpd.investigator --data-dir {data_dir})\n"
         f"  plateledger search {prepared.hot[0][0] if prepared.hot else '7ABC123'} "
-        f"--kind fuzzy --purpose stolen_vehicle --offense 240 "
+        f"--url {url} --kind fuzzy --purpose stolen_vehicle --offense 240 "
         f"--case UC-2026-0042 --reason 'stolen white pickup'\n"
         f"  plateledger audit verify --url {url}",
         title="ready",

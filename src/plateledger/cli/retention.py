@@ -64,16 +64,22 @@ def _run_local(data_dir: Path) -> dict[str, Any]:
     from plateledger.audit import AuditLog, NoteSigner
     from plateledger.retention import HoldStore, create_tables, purge
     from plateledger.settings import Settings
-    from plateledger.store import ReadStore
+    from plateledger.store import ReadStore, StoreLocked
     from plateledger.store.images import open_image_store
 
     settings = Settings(data_dir=data_dir)
-    engine = create_engine(settings.catalog_database_url)
-    audit_log = AuditLog(engine, signer=NoteSigner.load(data_dir))
-    audit_log.create_tables()
-    create_tables(engine)
-    store = ReadStore.open(data_dir=settings.store_dir, partitioning=settings.partitioning)
     try:
+        store = ReadStore.open(data_dir=settings.store_dir, partitioning=settings.partitioning)
+    except StoreLocked:
+        typer.echo(f"`{settings.store_dir}` is in use by a running server: run the purge "
+                   "through it instead (`plateledger retention run --url URL`, as an "
+                   "administrator), or stop it first", err=True)
+        raise typer.Exit(1) from None
+    engine = create_engine(settings.catalog_database_url)
+    try:
+        audit_log = AuditLog(engine, signer=NoteSigner.load(data_dir))
+        audit_log.create_tables()
+        create_tables(engine)
         now = datetime.now(UTC)
         holds = HoldStore(engine, audit_log).active(now)
         images = open_image_store(settings.images_url, settings.images_dir)
