@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import random
+import resource
 import shutil
 import tempfile
 import time
@@ -34,10 +36,44 @@ from plateledger.search import (
     search_fuzzy,
     search_wildcard,
 )
+from plateledger.search.stakeout import Stakeout, search_stakeout
 from plateledger.sim import City, default_plan
 from plateledger.store import ReadStore
 
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+SCENE_M = 300.0  # a stakeout's circles, as in the investigation benchmark
+Scene = tuple[float, float, datetime]
+
+
+def sample_scenes(batch: pa.Table, rng: random.Random, k: int = 30) -> list[Scene]:
+    """Places and moments of ``k`` of a batch's reads: the stakeouts' scenes."""
+    sample = batch.take(pa.array(rng.sample(range(batch.num_rows), min(k, batch.num_rows))))
+    return [
+        (float(la), float(lo), t)
+        for la, lo, t in zip(sample.column("lat").to_pylist(), sample.column("lon").to_pylist(),
+                             sample.column("ts").to_pylist(), strict=True)
+        if la is not None and la == la
+    ]
+
+
+def stakeout_of(scenes: list[Scene]) -> Stakeout:
+    """Three circles of 300 m, each an hour either side of its read: plates in two of them."""
+    return Stakeout.model_validate({
+        "areas": [{"shape": "circle", "lat": la, "lon": lo, "meters": SCENE_M,
+                   "since": t - timedelta(hours=1), "until": t + timedelta(hours=1)}
+                  for la, lo, t in scenes],
+        "min_areas": 2,
+    })
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (chDB runs inside it), in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def disk_bytes(path: Path) -> int:
+    """Every byte under the store's data directory: parts, logs and metadata."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 def build(
@@ -55,10 +91,15 @@ def build(
 
 
 def store_workload(
-    store: ReadStore, workload: list[dict[str, Any]], scope: Scope
+    store: ReadStore, workload: list[dict[str, Any]], scope: Scope,
+    stakeouts: list[list[Scene]] | None = None,
 ) -> dict[str, Any]:
     filters = Filters(limit=100)
     by_kind: dict[str, list[Any]] = {"exact": [], "wildcard": [], "fuzzy": [], "camera": []}
+    by_kind["stakeout"] = [
+        lambda s=stakeout_of(scenes): search_stakeout(store, s, scope, filters)
+        for scenes in stakeouts or []
+    ]
     for q in workload:
         kind = q["kind"]
         if kind == "exact":
@@ -151,7 +192,10 @@ def main() -> None:
     store = ReadStore.open(data_dir=work / "store")
     print("bulk loading the read store …", flush=True)
     load_s = gen_s = 0.0
+    rng = random.Random(args.seed + 2)
+    scenes: list[Scene] = []
     source = iter(batches)
+    loaded = 0
     while True:
         begin = time.perf_counter()
         batch = next(source, None)
@@ -161,6 +205,11 @@ def main() -> None:
         begin = time.perf_counter()
         store.insert_arrow(batch)
         load_s += time.perf_counter() - begin
+        scenes += sample_scenes(batch, rng)
+        loaded += batch.num_rows
+        if loaded % 50_000_000 < batch.num_rows:
+            print(f"  {loaded:,} reads loaded, {loaded / load_s:,.0f} reads/s", flush=True)
+    result["peak_rss_mib_after_load"] = peak_rss_mb()
     if isinstance(batches, list):  # generated up front: time it again, alone
         begin = time.perf_counter()
         for _ in city.generate(args.seed, args.reads, start, args.days, batch_size=1_000_000):
@@ -171,6 +220,8 @@ def main() -> None:
     begin = time.perf_counter()
     store.optimize()
     result["store_optimize_s"] = round(time.perf_counter() - begin, 1)
+    result["peak_rss_mib_after_optimize"] = peak_rss_mb()
+    result["store_disk_bytes"] = disk_bytes(work / "store")
     usage = store.disk_usage()
     # reads of one camera, plate and millisecond are one read (their derived id is one)
     result["stored_reads"] = store.count(include_expired=True)
@@ -179,8 +230,10 @@ def main() -> None:
     result["store_bytes_per_read_with_dictionary"] = round(sum(usage.values()) / args.reads, 2)
     owners = {a.id: OwnerLimit() for a in city.plan.agencies}
     print("querying the read store …", flush=True)
-    result["store_queries"] = store_workload(store, workload, Scope(owners))
+    stakeouts = [rng.sample(scenes, 3) for _ in range(max(1, args.queries // 8))]
+    result["store_queries"] = store_workload(store, workload, Scope(owners), stakeouts)
     result["store_raw_queries"] = raw_workload(store, workload)
+    result["peak_rss_mib_after_queries"] = peak_rss_mb()
     store.close()
 
     if not args.skip_baselines:
@@ -252,7 +305,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"{base('postgresql', 'bytes_per_read')} | {base('sqlite', 'bytes_per_read')} |"
     )
     for kind, label in (("exact", "exact lookup"), ("wildcard", "wildcard"),
-                        ("fuzzy", "fuzzy"), ("camera", "camera window")):
+                        ("fuzzy", "fuzzy"), ("camera", "camera window"),
+                        ("stakeout", "stakeout, 3 circles of 300 m ± 1 h")):
         ours = r["store_queries"].get(kind)
         if not ours:
             continue
