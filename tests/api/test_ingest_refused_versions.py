@@ -95,8 +95,10 @@ def raw_of(client: TestClient, item_id: int) -> Any:
 
 
 def alprd_now() -> dict[str, Any]:
+    """The captured alprd post, taken a minute ago (its own id: each test's is new)."""
     message: dict[str, Any] = json.loads(ALPRD_BODY)
     message["epoch_time"] = int(time.time() * 1000) - 60_000
+    message["uuid"] = f"lot-north-cam1-{message['epoch_time']}-{uuid.uuid4().hex[:8]}"
     return message
 
 
@@ -123,7 +125,7 @@ def test_a_refused_version_in_the_same_batch_leaves_no_candidate_on_the_kept_rea
     ])
     assert posted.status_code == 200, posted.text
     assert [e["code"] for e in posted.json()["errors"]] == ["read_conflict"]
-    assert rows(client, "SELECT plate FROM {db}.read_candidates") == []
+    assert rows(client, "SELECT plate FROM {db}.read_candidates WHERE plate = 'ZZZ999'") == []
     assert exact_total(client, seed, "ZZZ999") == 0
     assert exact_total(client, seed, "AAA111") == 1
 
@@ -214,12 +216,24 @@ def test_a_replay_with_a_read_still_refused_stores_none_of_the_item(
     assert posted.status_code == 200, posted.text
     [item] = posted.json()["quarantined"]
     add_alias(client, admin, "openalpr", "lot-north-cam1")
+    before = exact_total(client, seed, "YG9X2G")
     replayed = client.post(f"/v1/admin/quarantine/{item}/replay", headers=admin)
     assert replayed.status_code == 422, replayed.text
     assert replayed.json()["error"]["code"] == "still_refused"
     assert "YG9X2G" not in replayed.text  # (plates masked for the admin)
-    assert exact_total(client, seed, "YG9X2G") == 0
+    assert exact_total(client, seed, "YG9X2G") == before
     assert held(client, admin) == 1
+    # the admin may choose to store what can be stored: the rest is left out, and said
+    partial = client.post(f"/v1/admin/quarantine/{item}/replay", params={"partial": True},
+                          headers=admin)
+    assert partial.status_code == 200, partial.text
+    answer = partial.json()
+    assert len(answer["result"]["accepted"]) == 1
+    assert [e["field"] for e in answer["result"]["errors"]] == ["results[1].plate"]
+    assert "ABCDEFGHIJKL" not in partial.text and "YG9X2G" not in partial.text
+    assert answer["item"]["status"] == "replayed"
+    assert exact_total(client, seed, "YG9X2G") == before + 1
+    assert held(client, admin) == 0
 
 
 # -- every format holds to the batch limit ------------------------------------------------
@@ -268,9 +282,10 @@ def test_an_item_is_kept_as_sent_and_replays_after_the_fix(
     [item] = posted.json()["quarantined"]
     assert "1e400" in raw_of(client, item).raw
     add_alias(client, admin, "openalpr", "lot-north-cam1")
+    before = exact_total(client, seed, "YG9X2G")
     replayed = client.post(f"/v1/admin/quarantine/{item}/replay", headers=admin)
     assert replayed.status_code == 200, replayed.text
-    assert exact_total(client, seed, "YG9X2G") == 1
+    assert exact_total(client, seed, "YG9X2G") == before + 1
 
 
 def test_a_multipart_item_with_a_long_content_type_keeps_its_boundary(
@@ -346,3 +361,80 @@ def test_bodies_refused_whole_are_refused_as_before_without_quarantine_mode(
                        json=many).status_code == 413
     admin = login(client, "ucpd-admin")
     assert held(client, admin) == 0
+
+
+@pytest.mark.parametrize("fmt", ["openalpr", "plate_minder", "rekor"])
+def test_a_message_naming_no_type_is_held_to_the_read_limit(fmt: str) -> None:
+    """(``"data_type": null`` is read as an `alpr_results` message: its results count)"""
+    from plateledger.ingest import ADAPTERS, BatchTooLarge
+
+    message = {"data_type": None, "epoch_time": int(time.time() * 1000) - 60_000,
+               "camera_id": "cam-1",
+               "results": [{"plate": f"Q{i:05d}", "confidence": 90} for i in range(10_001)]}
+    if fmt == "rekor":
+        message["data_type"] = "alpr_results"
+    with pytest.raises(BatchTooLarge):
+        ADAPTERS[fmt].parse(json.dumps([message]).encode(), content_type="application/json")
+
+
+def test_a_copy_refused_before_storing_lends_nothing_to_the_copy_kept(
+    client: TestClient, seed: Seed, keys: dict[str, str]
+) -> None:
+    """Two copies of one id in a post, the first refused before storing (an unknown
+    camera): the stored copy keeps its own candidate, never the refused one's."""
+    read_id, ts = str(uuid.uuid4()), a_minute_ago()
+    posted = client.post("/v1/reads", headers={"X-API-Key": keys["key"]}, json=[
+        {"read_id": read_id, "camera_id": "no-such-camera", "ts": ts, "plate": "AAA111",
+         "confidence": 0.9, "candidates": [{"plate": "ZZZ999", "confidence": 0.8}]},
+        {"read_id": read_id, "camera_id": "ucpd-cam-1", "ts": ts, "plate": "BBB222",
+         "confidence": 0.9, "candidates": [{"plate": "YYY888", "confidence": 0.8}]},
+    ])
+    assert posted.status_code == 200, posted.text
+    assert [e["index"] for e in posted.json()["errors"]] == [0]
+    assert rows(client, "SELECT plate, read_plate FROM {db}.read_candidates WHERE read_plate "
+                "IN ('AAA111', 'BBB222')") == [{"plate": "YYY888", "read_plate": "BBB222"}]
+    assert exact_total(client, seed, "ZZZ999") == 0
+
+
+def test_two_versions_with_frames_at_once_keep_the_stored_one_s_own_frame(
+    client: TestClient, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two webhooks with image of one read (same camera, time and plate, another score)
+    posted at once, the frame writes slowed down so that they overlap: one is stored,
+    one refused, and the stored read's frame is on disk and is its own."""
+    images = client.app.state.images  # type: ignore[attr-defined]
+    put = images.put
+
+    def slow_put(read_id: uuid.UUID, kind: str, jpeg: bytes) -> str:
+        time.sleep(0.2)
+        return str(put(read_id, kind, jpeg))
+
+    monkeypatch.setattr(images, "put", slow_put)
+    versions = {"low": (0.55, b"LOW"), "high": (0.95, b"HIGH")}
+    for attempt in range(3):
+        hook = json.loads(WEBHOOK.read_text())
+        hook["data"].update(timestamp=a_minute_ago(), camera_id="ucpd-cam-1")
+        hook["data"]["results"][0]["plate"] = f"frm{attempt}00"
+        answers: dict[str, int] = {}
+
+        def post(name: str, into: dict[str, int], hook: dict[str, Any] = hook) -> None:
+            score, mark = versions[name]
+            body = json.loads(json.dumps(hook))
+            body["data"]["results"][0]["score"] = score
+            frame = b"\xff\xd8\xff\xe0" + mark + b"\x00" * 32 + b"\xff\xd9"
+            into[name] = client.post(
+                "/v1/reads/platerecognizer", content=multipart(body, frame),
+                headers={"X-API-Key": keys["key"],
+                         "Content-Type": "multipart/form-data; boundary=XyZ"}).status_code
+
+        threads = [threading.Thread(target=post, args=(name, answers)) for name in versions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers.values()) == [200, 409], answers
+        [kept] = [name for name, status in answers.items() if status == 200]
+        [stored] = rows(client, "SELECT image_overview FROM {db}.reads "
+                        "WHERE plate = {p:String}", {"p": f"FRM{attempt}00"})
+        frame = images.get(stored["image_overview"])
+        assert frame is not None and versions[kept][1] in frame, (kept, frame)

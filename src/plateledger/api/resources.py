@@ -127,7 +127,11 @@ class CatalogCache:
         self._fresh(now_or_never=True)
         found = self._zones.get(agency_id)
         if found is None:
-            found = self._zones[agency_id] = tuple(self.catalog.active_zones(agency_id))
+            generation = self._generation
+            found = tuple(self.catalog.active_zones(agency_id))
+            with self._lock:  # never keep zones read before a change another post saw
+                if self._generation == generation:
+                    self._zones[agency_id] = found
         return found
 
     def camera(self, camera_id: str) -> CameraInfo | None:

@@ -7,6 +7,7 @@ Used by the ingest routes for each body, and for a replay of a quarantined item.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -29,6 +30,32 @@ from plateledger.store.schema import READ_SELECT
 CONFLICT_CODE = "read_conflict"
 REPLAY = "replay"
 """The credential kind of a quarantined item's replay: nothing of it is quarantined again."""
+
+
+class _Turns:
+    """One lock per read id, held by the post that writes a frame for it until its reads
+    are stored or refused; kept only while some post holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[uuid.UUID, list[Any]] = {}
+
+    def hold(self, read_id: uuid.UUID) -> None:
+        with self._guard:
+            entry = self._locks.setdefault(read_id, [threading.Lock(), 0])
+            entry[1] += 1
+        entry[0].acquire()
+
+    def release(self, read_id: uuid.UUID) -> None:
+        with self._guard:
+            entry = self._locks[read_id]
+            entry[0].release()
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[read_id]
+
+
+_FRAMES = _Turns()
 
 
 class Intake:
@@ -59,6 +86,10 @@ class Intake:
         self.frames: dict[uuid.UUID, bytes] = {}
         self.written: set[uuid.UUID] = set()
         """Ids whose frame this post wrote (none was stored before)."""
+        self._extras_at: dict[int, Extras] = {}
+        self._frames_at: dict[int, bytes] = {}
+        self._chosen: set[uuid.UUID] = set()
+        self._held: list[uuid.UUID] = []
 
     def map_cameras(
         self, submissions: Sequence[tuple[int, ReadSubmission]], fallback: str | None = None
@@ -71,26 +102,19 @@ class Intake:
     def take_extras(
         self, parsed: AdapterResult, submissions: Sequence[tuple[int, ReadSubmission]]
     ) -> list[tuple[int, ReadSubmission]]:
-        """Note each read's extras and frame by its id; a read that came with a frame names
-        it as its overview image (written once the read is to be stored).
-
-        Only the first read of an id in the post brings extras and a frame: a later one
-        of the same id is stored only if it is the same read (a retry), else refused for
-        the conflict, and what it brought must not end up on the read that is kept."""
+        """Note each read's extras and frame by its position in the post; a read that came
+        with a frame names it as its overview image (written once the read is to be
+        stored). Which copy of an id brings them is decided once the reads refused before
+        storing are known (`choose`)."""
         out: list[tuple[int, ReadSubmission]] = []
-        seen: set[uuid.UUID] = set()
         for position, (index, sub) in enumerate(submissions):
-            read_id = sub.stable_id(self.agency_id)  # the id it is stored under
-            if read_id in seen:
-                out.append((index, sub))
-                continue
-            seen.add(read_id)
             extras = parsed.extras.get(position)
             if extras is not None:
-                self.extras[read_id] = extras
+                self._extras_at[position] = extras
             frame = parsed.images.get(index)
             if frame and self.images is not None:
-                self.frames[read_id] = frame
+                self._frames_at[position] = frame
+                read_id = sub.stable_id(self.agency_id)  # the id it is stored under
                 sub = sub.model_copy(
                     update={
                         "images": sub.images.model_copy(
@@ -101,16 +125,38 @@ class Intake:
             out.append((index, sub))
         return out
 
+    def choose(self, reads: Sequence[tuple[int, PlateRead]]) -> None:
+        """``reads``: the reads left to store, each with its position in the post (as
+        `take_extras` numbered them). The first of each id brings its extras and frame:
+        a later one of the same id is stored only if it is the same read (a retry), else
+        refused for the conflict, and a copy refused before storing (unknown camera, out
+        of retention, in a zone) brings nothing — what a refused copy sent never ends up
+        on the read that is kept."""
+        for position, read in reads:
+            if read.read_id in self._chosen:
+                continue
+            self._chosen.add(read.read_id)
+            extras = self._extras_at.get(position)
+            if extras is not None:
+                self.extras[read.read_id] = extras
+            frame = self._frames_at.get(position)
+            if frame is not None:
+                self.frames[read.read_id] = frame
+
     def put_images(self, reads: Sequence[tuple[int, PlateRead]]) -> None:
         """Write the frames of the reads about to be stored (never over a stored image),
         noting those written now (`drop_images` takes them back if their read is not
-        stored)."""
+        stored). Posts bringing a frame for one id take turns, from here until
+        `release_frames`: the one whose read is stored is the one whose frame it names."""
+        ids = sorted({read.read_id for _, read in reads if read.read_id in self.frames})
+        for read_id in ids:
+            _FRAMES.hold(read_id)
+            self._held.append(read_id)
         for _, read in reads:
             frame = self.frames.get(read.read_id)
-            if frame is not None:
-                if not self.images.exists(read.read_id, "overview"):
-                    self.written.add(read.read_id)
+            if frame is not None and not self.images.exists(read.read_id, "overview"):
                 self.images.put(read.read_id, "overview", frame)
+                self.written.add(read.read_id)
 
     def drop_images(self, reads: Sequence[tuple[int, PlateRead]]) -> None:
         """Delete the frames this post wrote for ``reads``, which were not stored (refused
@@ -120,6 +166,12 @@ class Intake:
             if read.read_id in self.written:
                 self.written.discard(read.read_id)
                 self.images.delete(read.read_id, "overview")
+
+    def release_frames(self) -> None:
+        """Let the next post bringing a frame of these ids go on (once this post's reads
+        are stored or refused)."""
+        while self._held:
+            _FRAMES.release(self._held.pop())
 
     def settle(
         self,

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from plateledger.api.deps import AdminUser, CatalogDep, ImagesDep, IngestDep, SettingsDep
 from plateledger.api.errors import ApiError
 from plateledger.api.ids import Offset, RowId
-from plateledger.api.routes.reads import IngestResult, ItemErrorOut, ingest_bytes
+from plateledger.api.routes.reads import CONFLICT, IngestResult, ItemErrorOut, ingest_bytes
 from plateledger.audit import new_entry
 from plateledger.audit.changes import ChangeNotLogged
 from plateledger.catalog import KeyPrincipal
@@ -277,6 +277,10 @@ async def replay_quarantined(
     catalog: CatalogDep,
     images: ImagesDep,
     settings: SettingsDep,
+    partial: Annotated[bool, Query(
+        description="store the reads of the item that can be stored and resolve it, "
+        "leaving out (and listing, in the answer and the `quarantine_change` entry) those "
+        "still refused; by default an item is replayed whole or not at all")] = False,
 ) -> ReplayResult:
     quarantine = _purged(ingest, catalog, admin)
     try:
@@ -326,7 +330,7 @@ async def replay_quarantined(
             credential_kind="replay",
             images=images,
             url_camera=credential.camera_id if by_url else None,
-            whole=True,
+            whole=not partial,
         )
     except ApiError as exc:  # refused whole (a conflict again): plates masked in the answer
         raise ApiError(
@@ -335,7 +339,8 @@ async def replay_quarantined(
             _masked_text(exc.message, masker),
             _masked_details(exc.details, masker),
         ) from None
-    if result.errors:  # only conflicts are found as the reads are stored
+    refused = [_masked_error(e, masker) for e in result.errors if e.code != CONFLICT]
+    if any(e.code == CONFLICT for e in result.errors):  # found as the reads are stored
         raise ApiError(
             409,
             "read_conflict",
@@ -345,9 +350,10 @@ async def replay_quarantined(
             [_masked_error(e, masker).model_dump() for e in result.errors],
         )
     try:
-        done, index = quarantine.resolve(
-            actor, agency, item, "replayed", {"accepted": [str(r) for r in result.accepted]}
-        )
+        outcome: dict[str, Any] = {"accepted": [str(r) for r in result.accepted]}
+        if refused:  # (only with `partial`: left out by the admin's choice, and said so)
+            outcome["refused"] = [e.model_dump() for e in refused]
+        done, index = quarantine.resolve(actor, agency, item, "replayed", outcome)
     except QuarantineError as exc:
         raise _fail(exc) from None
     except ChangeNotLogged:

@@ -300,8 +300,15 @@ async def ingest_bytes(
         else:  # the agency's camera aliases, before today's naming (or the URL's camera)
             submissions = intake.map_cameras(submissions, fallback=url_camera)
         submissions = intake.take_extras(parsed, submissions)
-        reads, rejected = enrich(submissions, owner, ingest.camera)
-        reads, dropped = drop_zone_reads(ingest, reads)
+        # numbered by position in the post until the copy of each id that brings its
+        # extras and frame is chosen among those left to store; then by item again
+        items = [index for index, _ in submissions]
+        positioned, refused = enrich(
+            [(p, sub) for p, (_, sub) in enumerate(submissions)], owner, ingest.camera)
+        positioned, dropped = drop_zone_reads(ingest, positioned)
+        intake.choose(positioned)
+        reads = [(items[p], read) for p, read in positioned]
+        rejected = [replace(r, index=items[r.index]) for r in refused]
         return parsed, reads, rejected, dropped
 
     try:
@@ -325,9 +332,14 @@ async def ingest_bytes(
     except Unstored as exc:
         if intake.written:
             await asyncio.to_thread(intake.drop_images, reads)
+        intake.release_frames()
         return await hold_unstored(intake, body, reads, errors, parsed.ignored, exc)
+    except BaseException:
+        intake.release_frames()
+        raise
     if conflicting and intake.written:
         await asyncio.to_thread(intake.drop_images, conflicting)
+    intake.release_frames()
     errors = sorted(errors + conflicts, key=lambda e: e.index)
     quarantined, held = await asyncio.to_thread(
         intake.settle, body, conflicting, [(e.index, e.message, e.code) for e in errors])

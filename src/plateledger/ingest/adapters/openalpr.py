@@ -132,5 +132,5 @@ def _result_count(item: Any) -> int:
 def result_count(items: list[Any]) -> int:
     """The reads the ``alpr_results`` messages of ``items`` hold; any other item is one."""
     return sum(_result_count(item) if isinstance(item, dict)
-               and item.get("data_type", "alpr_results") == "alpr_results" else 1
+               and item.get("data_type") in (None, "alpr_results") else 1
                for item in items)
