@@ -4,7 +4,7 @@ reading is logged before anything is served."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -45,11 +45,12 @@ def test_only_the_roles_policy_names_read_entries(
 def test_each_agency_is_served_its_part_and_the_reading_is_logged_first(
     office: Office, reader: AuditReader, now: datetime
 ) -> None:
-    index = searched(office, now)
     # Fremont shares with Union City, for another purpose than this search's: its denial
-    # by default is of a partner's search, its to audit
+    # names its agreement, and is its to audit
     office.catalog.add_agreement(office.fpd.id, office.ucpd.id, actions=["search"],
-                                 purposes=["missing_person"], created_by="fpd-admin")
+                                 purposes=["missing_person"], created_by="fpd-admin",
+                                 starts_at=now - timedelta(days=1))
+    index = searched(office, now)
     ours = office.user(office.ucpd, "audrey", "auditor")
     theirs = office.user(office.fpd, "frank", "supervisor")
 
@@ -59,7 +60,8 @@ def test_each_agency_is_served_its_part_and_the_reading_is_logged_first(
     assert acting["view"] == "full" and acting["entry"]["case_number"] == CASE
     assert denying["view"] == "denied"
     assert "case_number" not in denying["entry"] and "query" not in denying["entry"]
-    assert denying["entry"]["denied"] == {"agency": "fpd", "policy_ids": ["default-deny"]}
+    assert denying["entry"]["denied"] == {"agency": "fpd",
+                                          "policy_ids": ["agreement-1-purposes"]}
     readings = office.entries(index + 1)
     assert [(e["type"], e["agency"], e["indexes"], e["views"]) for e in readings] == [
         ("audit_read", "ucpd", [index], ["full"]),
@@ -79,6 +81,19 @@ def test_an_owner_that_denied_a_stranger_by_default_is_served_the_public_summary
     assert item["view"] == "public"
     assert "ivy" not in str(item) and CASE not in str(item)
     assert office.entries(index + 1) == []
+
+
+def test_an_agreement_made_after_a_search_buys_no_view_of_it(
+    office: Office, reader: AuditReader, now: datetime
+) -> None:
+    """Fremont's admin cannot make an agreement with Union City after its search (and
+    revoke it at once) to read who searched: the agreement did not apply then."""
+    index = searched(office, now)
+    made = office.catalog.add_agreement(office.fpd.id, office.ucpd.id, actions=["search"],
+                                        purposes=["missing_person"], created_by="fpd-admin")
+    office.catalog.revoke_agreement(made.id)
+    theirs = office.user(office.fpd, "frank", "supervisor")
+    assert reader.entry(theirs, index)["view"] == "public"
 
 
 def test_a_page_of_public_views_is_not_a_reading(

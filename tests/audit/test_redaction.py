@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from plateledger.audit import EntryType, redact, search_entry
-from plateledger.audit.redaction import Reader, View, denied_view, served, view_of
+from plateledger.audit.redaction import (
+    Partnership,
+    Reader,
+    View,
+    denied_view,
+    served,
+    view_of,
+)
 
 SECRETS = ("jsmith", "7ABC123", "24-0001", "immigration hold", "sha256:00")
 
@@ -113,8 +121,8 @@ def test_the_requesting_agency_is_not_the_acting_one() -> None:
     # agreement with the searcher: the public summary, no more
     assert view_of(a_search(), Reader("us-ice-ero", 7)) is View.PUBLIC
     # had it shared its data with the searching agency, it would see who tried
-    assert view_of(a_search(), Reader("us-ice-ero", 7, frozenset({"ca-oakland-pd"}))) is (
-        View.DENIED)
+    sharing = (Partnership("ca-oakland-pd", datetime(2026, 1, 1, tzinfo=UTC)),)
+    assert view_of(a_search(), Reader("us-ice-ero", 7, sharing)) is View.DENIED
 
 
 def test_an_owner_that_denied_only_by_default_learns_nothing_of_a_stranger_s_search() -> None:
@@ -128,9 +136,22 @@ def test_an_owner_that_denied_only_by_default_learns_nothing_of_a_stranger_s_sea
     assert view_of(entry, stranger) is View.PUBLIC
     view, content = served(entry, stranger)
     assert view is View.PUBLIC and "jsmith" not in json.dumps(content)
-    # sharing with the searcher, or with every agency, makes the searcher a partner
-    for partners in ({"ca-oakland-pd"}, {"*"}):
-        assert view_of(entry, Reader("us-ice-ero", 7, frozenset(partners))) is View.DENIED
+    # sharing with the searcher at the time of the search makes it a partner's search;
+    # an agreement made after it, or ended before it, does not (it cannot be bought
+    # afterwards, even by an agreement revoked at once)
+    searched = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    for since, until, view in (
+        (searched - timedelta(days=30), None, View.DENIED),
+        (searched - timedelta(days=30), searched + timedelta(seconds=1), View.DENIED),
+        (searched + timedelta(minutes=5), None, View.PUBLIC),
+        (searched + timedelta(minutes=5), searched + timedelta(minutes=6), View.PUBLIC),
+        (searched - timedelta(days=30), searched - timedelta(days=1), View.PUBLIC),
+    ):
+        partners = (Partnership("ca-oakland-pd", since, until),)
+        assert view_of(entry, Reader("us-ice-ero", 7, partners)) is view, (since, until)
+    # an agreement with another agency is no partnership with the searcher
+    other = (Partnership("ca-fremont-pd", searched - timedelta(days=30)),)
+    assert view_of(entry, Reader("us-ice-ero", 7, other)) is View.PUBLIC
     # a denial by a rule of its own (a law pack, an ended agreement) is its to audit
     entry["owners_denied"] = [{"agency": "us-ice-ero",
                                "policy_ids": ["agreement-4-expired"]}]

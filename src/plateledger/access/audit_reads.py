@@ -19,7 +19,7 @@ from plateledger.access.errors import AuditUnavailable, NotPermitted, NotVisible
 from plateledger.access.policy_source import PolicySource, decide_own
 from plateledger.audit import AuditLog, AuditRecord, redact
 from plateledger.audit.entry import EntryType, new_entry
-from plateledger.audit.redaction import Reader, View, served, view_of
+from plateledger.audit.redaction import Partnership, Reader, View, served, view_of
 from plateledger.audit.tiles import Tile, entry_bundle
 from plateledger.catalog import Catalog, Principal
 from plateledger.policy import Action
@@ -84,20 +84,21 @@ class AuditReader:
         return Reader("" if agency is None else str(agency.slug), user.agency_id,
                       self._partners(user.agency_id))
 
-    def _partners(self, agency_id: int) -> frozenset[str]:
-        """The agencies ``agency_id`` shares (or shared) its data with, by slug (``*``
-        when it shares with every agency): those whose searches of its data it denied are
-        its to audit. (An agreement the other way — the searcher sharing its own data
-        with this agency — gives this one no part in the searcher's searches.)"""
-        others: set[int] = set()
-        everyone = False
-        for agreement in self.catalog.agreements(owner_id=agency_id):
-            if agreement.recipient_id is None:
-                everyone = True
-            else:
-                others.add(agreement.recipient_id)
-        slugs = {str(a.slug) for a in map(self.catalog.agency, others) if a is not None}
-        return frozenset(slugs | ({"*"} if everyone else set()))
+    def _partners(self, agency_id: int) -> tuple[Partnership, ...]:
+        """The agreements by which ``agency_id`` shares (or shared) its data, each with
+        its recipient's slug and when it applied: those whose searches of its data it
+        denied by default are its to audit. (An agreement the other way — the searcher
+        sharing its own data with this agency — gives this one no part in the searcher's
+        searches.)"""
+        found: list[Partnership] = []
+        for a in self.catalog.agreements(owner_id=agency_id):
+            recipient = self.catalog.agency(a.recipient_id)
+            if recipient is None:
+                continue
+            ends = [t for t in (a.revoked_at, a.expires_at) if t is not None]
+            found.append(Partnership(str(recipient.slug), max(a.created_at, a.starts_at),
+                                     min(ends) if ends else None))
+        return tuple(found)
 
     def page(self, user: Principal, start: int, limit: int) -> dict[str, Any]:
         """A page of entries, each served by ``user``'s agency's part in it; the reading

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -84,15 +85,30 @@ class View(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Partnership:
+    """An agreement of the reader's agency as an owner: ``recipient`` (a slug) could be
+    granted its data from ``since`` (the later of the agreement's creation and start)
+    until ``until`` (its revocation or expiry, the earlier; None: neither)."""
+
+    recipient: str
+    since: datetime
+    until: datetime | None = None
+
+    def covers(self, slug: object, at: datetime) -> bool:
+        return slug == self.recipient and self.since <= at and (
+            self.until is None or at < self.until)
+
+
+@dataclass(frozen=True, slots=True)
 class Reader:
     """The agency of someone reading the log (an auditor's or supervisor's)."""
 
     slug: str
     agency_id: int
-    partners: frozenset[str] = frozenset()
-    """The agencies this one shares (or shared) its data with by an agreement of its own
-    (``*``: with every agency): of the accesses it denied by default — no rule of its
-    own — only a partner's are served to it as `View.DENIED` (see `view_of`)."""
+    partners: tuple[Partnership, ...] = ()
+    """The agreements by which this agency shares its data: of the accesses it denied by
+    default — no rule of its own — only those of an agency it shared with at the time
+    are served to it as `View.DENIED` (see `view_of`)."""
 
 
 def _str_list(value: Any) -> list[str]:
@@ -236,15 +252,29 @@ def _ruled(policy_ids: list[str]) -> bool:
 
 
 def _partner(entry: Mapping[str, Any], reader: Reader) -> bool:
-    """Whether the agency that acted (or asked for the access) is one the reader shares
-    its data with. Every search asks every owner, so an agency that denied only by
-    default — it never shared its data with the searcher — would otherwise learn who
-    searched, when and why across the whole system (a federal unit reading a California
-    city's officers' searches, even where the city shares with it): it is served the
-    public summary."""
-    if "*" in reader.partners:
-        return True
-    return any(entry.get(key) in reader.partners for key in ("agency", "requested_by_agency"))
+    """Whether the agency that acted (or asked for the access) is one the reader shared
+    its data with when the access was logged (an agreement made later, even revoked at
+    once, counts for nothing). Every search asks every owner, so an agency that denied
+    only by default — it did not share its data with the searcher — would otherwise
+    learn who searched, when and why across the whole system (a federal unit reading a
+    California city's officers' searches, even where the city shares with it): it is
+    served the public summary."""
+    at = _entry_time(entry)
+    if at is None:
+        return False
+    return any(p.covers(entry.get(key), at) for p in reader.partners
+               for key in ("agency", "requested_by_agency"))
+
+
+def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
+    value = entry.get("time")
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def denied_view(entry: Mapping[str, Any], owner: str) -> dict[str, Any]:
