@@ -289,6 +289,11 @@ def test_a_request_from_the_future_is_never_accepted_twice(owner: Owner) -> None
         with pytest.raises(RequestRefused) as caught:
             verifier.verify(parts, fields, raw, now=start + timedelta(seconds=later))
         assert caught.value.code == "signature_expired", later
+        # (it was signed 300 s ahead of `start`)
+        assert f"made {later - 300} s ago" in caught.value.message, caught.value.message
+    with pytest.raises(RequestRefused) as caught:  # a clock ahead: said as it is
+        verifier.verify(parts, fields, raw, now=start - timedelta(seconds=900))
+    assert "made 1200 s in the future" in caught.value.message, caught.value.message
 
 
 def test_a_signature_with_a_revoked_key_is_refused_even_if_fresh(owner: Owner) -> None:

@@ -233,8 +233,10 @@ class AgencyRecords(CatalogDatabase):
         is_law_enforcement: bool | None = None,
     ) -> Agency:
         """Add an agency. ``kind`` is one of `AGENCY_KINDS`; ``home_state`` a two-letter
-        code; ``law_packs`` defaults to ``[home_state]``; ``is_law_enforcement`` defaults
-        to true for every kind but ``private``."""
+        code; ``law_packs`` defaults to ``[home_state]`` — none for a ``federal`` agency,
+        whose data no state's ALPR law governs (a federal unit based in California is
+        not a California agency: under the California pack it was refused its own reads);
+        ``is_law_enforcement`` defaults to true for every kind but ``private``."""
         if not SLUG.match(slug):
             raise CatalogError(f"slug `{slug}` must be lower-case letters, digits and dashes")
         if kind not in AGENCY_KINDS:
@@ -247,7 +249,8 @@ class AgencyRecords(CatalogDatabase):
             "kind": kind,
             "home_state": home_state,
             "jurisdiction": jurisdiction,
-            "law_packs": list(law_packs) if law_packs is not None else [home_state],
+            "law_packs": (list(law_packs) if law_packs is not None
+                          else [] if kind == "federal" else [home_state]),
             "purposes": list(purposes) if purposes is not None else None,
             "case_number_required": case_number_required,
             "custodian_contact": custodian_contact,

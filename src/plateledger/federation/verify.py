@@ -107,12 +107,14 @@ class NodeVerifier:
                     "node_revoked", f"the key of node `{node.name}` was revoked", 403
                 )
             name, public_key, agencies = node.name, node.public_key, tuple(node.agencies)
-        age = abs(now.timestamp() - signed.created)
+        offset = now.timestamp() - signed.created
+        age = abs(offset)
         if age > self.window.total_seconds():
+            when = f"{int(age)} s ago" if offset > 0 else f"{int(age)} s in the future"
             raise RequestRefused(
                 "signature_expired",
-                f"the signature was made {int(age)} s "
-                f"from now; at most {int(self.window.total_seconds())} s",
+                f"the signature was made {when}; at most "
+                f"{int(self.window.total_seconds())} s either way",
             )
         base = signature_base(signed.components, signed.params, parts, headers)
         if not NodePublicKey.parse(public_key).verify(signed.signature, base):

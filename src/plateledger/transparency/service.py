@@ -69,7 +69,10 @@ def classes(catalog: Catalog) -> dict[str, str]:
 
 
 def packs_of(agency: Agency) -> tuple[str, ...]:
-    return tuple(agency.law_packs) if agency.law_packs else default_packs(agency.home_state)
+    """The packs that govern the agency's data (a federal agency's: none by default)."""
+    if agency.law_packs or agency.kind == "federal":
+        return tuple(agency.law_packs)
+    return default_packs(agency.home_state)
 
 
 def profile_of(catalog: Catalog, agency: Agency) -> AgencyProfile:
