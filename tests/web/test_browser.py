@@ -187,7 +187,7 @@ def test_an_auditor_reads_the_whole_entry_of_a_search_of_their_agency(
     assert "as your agency's part earns" in note.lower()
 
 
-def test_a_federal_auditor_sees_who_tried_and_no_plate_case_or_reason(
+def test_a_federal_auditor_is_served_the_public_summary_of_a_california_search(
     web_server: WebServer, browser: Browser
 ) -> None:
     catalog = open_catalog(Settings(data_dir=web_server.data_dir, require_totp=False))
@@ -212,9 +212,11 @@ def test_a_federal_auditor_sees_who_tried_and_no_plate_case_or_reason(
     browser.goto(f"{web_server.url}/audit#entry-{index}")
     browser.wait_for("document.getElementById('detail-proof').textContent")
     detail = _text(browser, "#detail-body")
-    assert "your agency denied this access" in detail.lower()
-    assert "ucpd.investigator" in detail and "default-deny" in detail
+    # it denied by default, sharing nothing with Union City: not even who searched
+    assert "public summary" in detail.lower()
+    assert "ucpd.investigator" not in detail
     dom = str(browser.evaluate("document.documentElement.outerHTML"))
+    assert "ucpd.investigator" not in dom
     for secret in secrets:
         assert secret not in dom
 
