@@ -31,6 +31,7 @@ from plateledger.access.errors import (
 )
 from plateledger.access.policy_source import PolicySource, decide_own
 from plateledger.audit import AuditLog, new_entry
+from plateledger.audit.redaction import timestamp
 from plateledger.catalog import Catalog, Principal
 from plateledger.policy import Action
 from plateledger.transparency.tokens import plate_token
@@ -88,16 +89,6 @@ class _Operator:
     no_case: Counter[str] = field(default_factory=Counter)
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def _off_hours(hour: int, window: tuple[int, int]) -> bool:
     start, end = window
     return hour >= start or hour < end if start > end else start <= hour < end
@@ -107,7 +98,7 @@ def _wide(entry: dict[str, Any], at: datetime, limits: Thresholds) -> bool:
     if entry.get("kind") in WIDE_KINDS:
         return True
     query = entry.get("query") if isinstance(entry.get("query"), dict) else {}
-    since = _time(query.get("since")) if query else None
+    since = timestamp(query.get("since")) if query else None
     return since is None or (at - since) > timedelta(days=limits.wide_lookback_days)
 
 
@@ -123,7 +114,7 @@ def operator_figures(
     for entry in entries:
         if entry.get("type") not in SEARCH_TYPES or entry.get("agency") != agency:
             continue
-        at = _time(entry.get("time"))
+        at = timestamp(entry.get("time"))
         user = entry.get("user")
         if at is None or not isinstance(user, str) or not first <= at <= now:
             continue
@@ -231,7 +222,7 @@ class Supervision:
         pool = [i for i, e in self._entries()
                 if e.get("type") in SEARCH_TYPES and e.get("agency") == slug
                 and e.get("user") != user.username
-                and (t := _time(e.get("time"))) is not None and first <= t <= now]
+                and (t := timestamp(e.get("time"))) is not None and first <= t <= now]
         drawn = sorted(random.SystemRandom().sample(pool, min(size, len(pool))))
         index = self._append(new_entry(SEARCH_SAMPLE, user=user.username, agency=slug,
                                        days=days, pool=len(pool), indexes=drawn))

@@ -259,15 +259,16 @@ def _partner(entry: Mapping[str, Any], reader: Reader) -> bool:
     learn who searched, when and why across the whole system (a federal unit reading a
     California city's officers' searches, even where the city shares with it): it is
     served the public summary."""
-    at = _entry_time(entry)
+    at = timestamp(entry.get("time"))
     if at is None:
         return False
     return any(p.covers(entry.get(key), at) for p in reader.partners
                for key in ("agency", "requested_by_agency"))
 
 
-def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    value = entry.get("time")
+def timestamp(value: Any) -> datetime | None:
+    """An entry's RFC 3339 time (``time``, a query's ``since`` …) as an aware datetime, or
+    None when it is not one."""
     if not isinstance(value, str):
         return None
     try:
