@@ -540,7 +540,9 @@ ROUTES: dict[str, str] = {
     "GET /v1/admin/quarantine": "admin of the caller's own agency: what its own credentials "
     "sent; another agency's items are never listed (tests/api/test_quarantine_http.py)",
     "POST /v1/admin/quarantine/{item_id}/replay": "write: an item of the caller's own agency, "
-    "stored as its own read (tests/api/test_quarantine_http.py)",
+    "stored as its own read, whole or (partial=true) in part, the reads left out named "
+    "with plates as tokens (tests/api/test_quarantine_http.py, "
+    "tests/api/test_ingest_refused_versions.py)",
     "POST /v1/admin/quarantine/{item_id}/discard": "write: an item of the caller's own agency",
     "PUT /v1/admin/quarantine/credentials/{kind}/{prefix}": "write: a credential of the "
     "caller's own agency",

@@ -36,7 +36,7 @@ from plateledger.api.resources import Ingest
 from plateledger.ingest import ADAPTERS, BatchTooLarge, MalformedBody, UnknownFormat, adapter_for
 from plateledger.ingest.batcher import BatcherClosed, Prepared, prepared
 from plateledger.ingest.enrich import CameraInfo, Rejection, drop_in_zones, enrich, retain
-from plateledger.ingest.intake import REPLAY, Intake
+from plateledger.ingest.intake import Intake
 from plateledger.read import PlateRead
 from plateledger.settings import Settings
 from plateledger.store import StoreError
@@ -251,21 +251,13 @@ async def hold_whole(
     """A body refused as a whole before it is read as reads (no such format, too many
     items): from a credential in quarantine mode, kept whole with ``refusal``'s message
     and answered 200 (alprd deletes a read on any answer); otherwise ``refusal``."""
-    if credential_kind == REPLAY:
-        raise refusal
-    try:
+    try:  # (a replay is never kept again: `Intake.settle`)
         owner = ingest.owner(replace(key, camera_id=None) if url_camera else key)
     except LookupError:
         raise refusal from None
     intake = Intake(ingest, None, owner.agency_id, credential_kind, key.key_prefix,
                     format_name[:32], content_type, camera_hint)
-    quarantined, held = await asyncio.to_thread(
-        intake.settle, body, [], [(-1, refusal.message, refusal.code)])
-    if not held:
-        raise refusal
-    error = ItemErrorOut(index=-1, field="body", code=refusal.code, message=refusal.message)
-    return IngestResult(accepted=[], errors=[error], ignored=0, quarantined=quarantined,
-                        batch=intake.batch_note(0, [error], quarantined))
+    return await hold_body(intake, body, refusal)
 
 
 async def ingest_bytes(
@@ -314,9 +306,7 @@ async def ingest_bytes(
     try:
         parsed, reads, rejected, zone_dropped = await asyncio.to_thread(prepare)
     except BatchTooLarge as exc:
-        return await hold_whole(ingest, key, adapter.name, body, content_type,
-                                camera or url_camera, credential_kind, url_camera,
-                                ApiError(413, "batch_too_large", str(exc)))
+        return await hold_body(intake, body, ApiError(413, "batch_too_large", str(exc)))
     except MalformedBody as exc:
         return await hold_malformed(intake, body, exc)
     except ZoneDropUnrecorded:
@@ -356,12 +346,17 @@ async def hold_malformed(intake: Intake, body: bytes, failure: MalformedBody) ->
     """A body that cannot be read as a whole: from a credential in quarantine mode, kept
     whole with the reason and answered 200 (a client that takes any answer as delivered,
     as alprd does, loses nothing); otherwise 400 ``malformed_body``, nothing kept."""
-    message = str(failure)
-    error = ItemErrorOut(index=-1, field="body", code="malformed_body", message=message)
+    return await hold_body(intake, body, ApiError(400, "malformed_body", str(failure)))
+
+
+async def hold_body(intake: Intake, body: bytes, refusal: ApiError) -> IngestResult:
+    """Keep ``body`` whole in the quarantine with ``refusal``'s reason and answer 200, if
+    ``intake``'s credential is in quarantine mode; raise ``refusal`` otherwise."""
     quarantined, held = await asyncio.to_thread(
-        intake.settle, body, [], [(-1, message, "malformed_body")])
+        intake.settle, body, [], [(-1, refusal.message, refusal.code)])
     if not held:
-        raise ApiError(400, "malformed_body", message)
+        raise refusal
+    error = ItemErrorOut(index=-1, field="body", code=refusal.code, message=refusal.message)
     return IngestResult(accepted=[], errors=[error], ignored=0, quarantined=quarantined,
                         batch=intake.batch_note(0, [error], quarantined))
 
